@@ -1,0 +1,43 @@
+# Set-up is two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export QT_QPA_FONTDIR ?=
+
+.PHONY: run test lint typecheck pytest bench screenshots bundle deb clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev,bundle]"
+	touch $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: $(STAMP) system-deps
+	$(PY) -m sanlian_desktop.ui
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sanlian_desktop tests bench scripts
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(STAMP) system-deps
+	$(PY) -m bench
+
+screenshots: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+bundle: $(STAMP) system-deps
+	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""Checks of identifiers used on the form: 统一社会信用代码 (GB 32100-2015) and telephone numbers."""
+
+from __future__ import annotations
+
+import re
+
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th (check) character for the first 17 characters of a 统一社会信用代码."""
+    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def credit_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid 统一社会信用代码, or None when it is."""
+    if len(code) != 18:
+        return f"应为18位，现为{len(code)}位"
+    bad = [c for c in code if c not in _CREDIT_ALPHABET]
+    if bad:
+        return f"含有不允许的字符“{bad[0]}”（不使用 I、O、Z、S、V）"
+    if not code[2:8].isdigit():
+        return "第3至8位应为登记管理机关行政区划码（数字）"
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        return f"校验码不正确（最后一位应为“{expected}”）"
+    return None
+
+
+# Mainland mobile numbers, and fixed lines with an area code (0931-8812345, 09318812345, with extension).
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why ``phone`` is not a usable telephone number, or None when it is."""
+    compact = phone.strip().replace(" ", "").replace("（", "(").replace("）", ")")
+    compact = re.sub(r"^\((0\d{2,3})\)", r"\1-", compact)
+    compact = compact.removeprefix("+86").removeprefix("86-")
+    if _MOBILE.match(compact) or _FIXED.match(compact):
+        return None
+    return "应为11位手机号或带区号的固定电话（如 0931-8812345）"
