@@ -16,7 +16,7 @@ def parse_money(value: object) -> Decimal:
 
     Floats are refused: they cannot carry money exactly.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError("金额须写成文字或整数，不能是浮点数")
     if isinstance(value, int):
         amount = Decimal(value)
@@ -65,7 +65,7 @@ _BIG_UNITS = ["", "万", "亿", "万亿"]
 
 def _four_digits(n: int) -> str:
     """Capital numerals for 0 < n < 10000, with 零 for inner gaps."""
-    out = []
+    out: list[str] = []
     zero = False
     for pos in range(3, -1, -1):
         d = (n // 10**pos) % 10

@@ -1,0 +1,175 @@
+"""Parsing, signing in, output and error handling shared by every command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sanlian_desktop.errors import UserError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
+
+Handler = Callable[["Context", argparse.Namespace], int]
+
+
+class ArgumentError(UserError):
+    """A command-line argument that does not parse."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose complaints are a Chinese line with the English after it, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentError(f"命令行参数有误：{message}（用 --help 查看用法）", f"bad arguments: {message}")
+
+
+@dataclass
+class Context:
+    """What a command runs with: the home folder, who signs in and how to print."""
+
+    home: Path
+    username: str | None
+    as_json: bool
+    out: Any = sys.stdout
+    _store: Any = None
+    _actor: Any = None
+
+    def store(self) -> Any:
+        """The opened (and migrated) store of this home."""
+        from sanlian_desktop.store import Store
+
+        if self._store is None:
+            self._store = Store.open(self.home)
+        return self._store
+
+    def actor(self) -> Any:
+        """Sign in with ``--user`` and the password from SANLIAN_PASSWORD or a prompt."""
+        if self._actor is not None:
+            return self._actor
+        from sanlian_desktop.auth import sign_in
+
+        if not self.username:
+            raise UserError("请用 --user 指定用户名（或设置 SANLIAN_USER）", "give --user NAME (or set SANLIAN_USER)")
+        password = os.environ.get("SANLIAN_PASSWORD")
+        if password is None:
+            password = prompt_password(f"用户 {self.username} 的密码 / password: ")
+        with self.store().session() as session:
+            self._actor = sign_in(session, self.username, password)
+        return self._actor
+
+    def emit(self, data: Any, text: str | Sequence[str]) -> None:
+        """Print ``data`` as JSON with --json, else the human-readable ``text``."""
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=self.out)
+        else:
+            lines = [text] if isinstance(text, str) else list(text)
+            for line in lines:
+                print(line, file=self.out)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def prompt_password(prompt: str, *, confirm: bool = False) -> str:
+    """Ask for a password on the terminal; refuse when there is no terminal to ask on."""
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserError(
+            "需要密码：请在终端中运行，或设置环境变量 SANLIAN_PASSWORD / SANLIAN_NEW_PASSWORD",
+            "a password is needed: run in a terminal or set SANLIAN_PASSWORD / SANLIAN_NEW_PASSWORD",
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("再输入一次 / again: ") != first:
+        raise UserError("两次输入的密码不一致", "the passwords differ")
+    return first
+
+
+def new_password(label: str) -> str:
+    """A new password from SANLIAN_NEW_PASSWORD or a prompt (asked twice)."""
+    value = os.environ.get("SANLIAN_NEW_PASSWORD")
+    return value if value is not None else prompt_password(f"{label}的新密码 / new password: ", confirm=True)
+
+
+def build_parser() -> Parser:
+    """The full command-line grammar."""
+    from sanlian_desktop.cli import core
+
+    parser = Parser(prog="sanlian", description="甘肃省“三社联动”试点项目申报系统 命令行")
+    parser.add_argument("--home", type=Path, help="数据目录（默认为用户数据目录，或环境变量 SANLIAN_HOME）")
+    parser.add_argument("--user", help="用户名（或环境变量 SANLIAN_USER）；密码取自 SANLIAN_PASSWORD 或提示输入")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    core.register(sub)
+    for module in _extension_modules():
+        module.register(sub)
+    return parser
+
+
+def _extension_modules() -> list[Any]:
+    """Command groups of other features (sync, printing, …) that exist in this build."""
+    import importlib
+
+    found = []
+    for name in ("sync", "paper", "shipping", "followup", "indicators"):
+        try:
+            found.append(importlib.import_module(f"sanlian_desktop.cli.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sanlian_desktop.cli.{name}":
+                raise
+    return found
+
+
+def _log_internal_error(home: Path | None) -> Path | None:
+    try:
+        from sanlian_desktop.paths import AppPaths, default_home
+
+        logs = AppPaths(home or default_home()).logs
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / "cli-errors.log"
+        logging.basicConfig(filename=path, level=logging.ERROR)
+        logging.getLogger("sanlian").error("internal error\n%s", traceback.format_exc())
+        return path
+    except Exception:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; 0 on success, 2 on bad input or a refused action, 1 on an internal fault."""
+    ctx: Context | None = None
+    home: Path | None = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        from sanlian_desktop.paths import default_home
+
+        home = args.home or default_home()
+        ctx = Context(home=home, username=args.user or os.environ.get("SANLIAN_USER"), as_json=args.json)
+        handler: Handler = args.handler
+        return handler(ctx, args)
+    except UserError as exc:
+        print(exc.line(), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return EXIT_REFUSED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        log = _log_internal_error(home)
+        where = f"，详情见 {log}" if log else ""
+        print(f"程序内部错误（{type(exc).__name__}），操作未完成{where} / internal error, nothing was changed",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    finally:
+        if ctx is not None:
+            ctx.close()

@@ -1,0 +1,33 @@
+"""The ORM: every table of the local store."""
+
+from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
+from sanlian_desktop.models.entities import (
+    Attachment,
+    AuditEntry,
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    Meta,
+    Office,
+    Opinion,
+    Region,
+    User,
+)
+
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Batch",
+    "Declaration",
+    "DeclarationAttachment",
+    "DeclarationVersion",
+    "Meta",
+    "Office",
+    "Opinion",
+    "Region",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,225 @@
+"""The review chain: which offices judge a declaration, in what order, and what each decision does."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import audit, regions
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import PermissionDenied, UserError
+from sanlian_desktop.models import Declaration, Office, Opinion, Region, utcnow
+from sanlian_desktop.money import from_fen, parse_money, to_fen
+from sanlian_desktop.vocab import Decision, Level, Role, Status
+
+MAX_OPINION = 1000
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One review stage: the level it stands for and the office that acts at it."""
+
+    level: Level
+    office_code: str
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The offices above a community, as the declaration records them."""
+
+    street: str
+    county: str
+    city: str
+
+
+def jurisdiction_of(session: Session, community_code: str) -> Jurisdiction:
+    """The street, county-level and city offices responsible for a community.
+
+    Where a city has no county level (嘉峪关市, the special units) its bureau is the county office too.
+    """
+    community = regions.get_region(session, community_code)
+    if community.level != Level.COMMUNITY or community.parent_code is None:
+        raise UserError(f"{community.name}（{community_code}）不是社区", f"{community_code} is not a community")
+    street = regions.get_region(session, community.parent_code)
+    above = regions.get_region(session, street.parent_code or "")
+    if above.level == Level.COUNTY:
+        return Jurisdiction(street=street.code, county=above.code, city=above.parent_code or "")
+    return Jurisdiction(street=street.code, county=above.code, city=above.code)
+
+
+def review_stages(j: Jurisdiction) -> list[Stage]:
+    """The chain street → county → city → province for a community's jurisdiction."""
+    return [
+        Stage(Level.STREET, j.street),
+        Stage(Level.COUNTY, j.county),
+        Stage(Level.CITY, j.city),
+        Stage(Level.PROVINCE, regions.PROVINCE_CODE),
+    ]
+
+
+def stages_for(decl: Declaration) -> list[Stage]:
+    """The review chain of a declaration."""
+    return review_stages(Jurisdiction(decl.street_code, decl.county_code, decl.city_code))
+
+
+def office_display_name(session: Session, code: str) -> str:
+    """The name of the office at ``code``: as registered, else derived from the region."""
+    office = session.get(Office, code)
+    if office is not None:
+        return office.name
+    region = session.get(Region, code)
+    if region is None:
+        return code
+    from sanlian_desktop.office import office_name_for
+
+    return office_name_for(region)
+
+
+def local_today(now: datetime) -> date:
+    """The calendar date of ``now`` in the machine's local time zone."""
+    return now.astimezone().date()
+
+
+def _next_seq(session: Session, decl_id: str) -> int:
+    current = session.scalar(select(func.max(Opinion.seq)).where(Opinion.declaration_id == decl_id))
+    return (current or 0) + 1
+
+
+def add_opinion(
+    session: Session,
+    decl: Declaration,
+    *,
+    level: Level,
+    office_code: str,
+    reviewer: str,
+    reviewer_name: str,
+    decision: Decision,
+    text: str,
+    decided_on: date,
+    at: datetime,
+    granted_fen: int | None = None,
+    from_paper: bool = False,
+    scan_sha256: str | None = None,
+) -> Opinion:
+    """Write one opinion on the declaration's current version."""
+    opinion = Opinion(
+        id=str(uuid.uuid4()), declaration_id=decl.id, seq=_next_seq(session, decl.id),
+        version=decl.current_version, level=level.value, office_code=office_code,
+        office_name=office_display_name(session, office_code), reviewer=reviewer, reviewer_name=reviewer_name,
+        decision=decision.value, text=text, decided_on=decided_on, at=at, granted_fen=granted_fen,
+        from_paper=from_paper, scan_sha256=scan_sha256,
+    )
+    session.add(opinion)
+    session.flush()
+    return opinion
+
+
+def clean_opinion_text(text: str) -> str:
+    """The opinion text, required and bounded."""
+    text = (text or "").strip()
+    if not text:
+        raise UserError("请填写审核意见", "the opinion text is required")
+    if len(text) > MAX_OPINION:
+        raise UserError(f"审核意见不能超过{MAX_OPINION}字", f"opinion longer than {MAX_OPINION} characters")
+    return text
+
+
+def review(
+    session: Session,
+    actor: Actor,
+    decl: Declaration,
+    *,
+    decision: Decision,
+    text: str,
+    granted: Decimal | str | None = None,
+    now: datetime | None = None,
+) -> list[Opinion]:
+    """Record this office's decision on a declaration awaiting it and move it along the chain.
+
+    Where this office holds consecutive stages (a city without counties reviews as county and city),
+    one decision covers them all. At the province an approval fixes the granted amount (the requested
+    amount unless a smaller one is given).
+    """
+    now = now or utcnow()
+    actor.require(Role.REVIEWER, action="审核申报")
+    if decl.status != Status.UNDER_REVIEW:
+        raise UserError(
+            f"申报 {decl.number} 当前状态为“{Status(decl.status).label}”，不在审核中",
+            f"declaration {decl.number} is {decl.status}, not under review",
+        )
+    if decl.awaiting_office != actor.office_code:
+        where = office_display_name(session, decl.awaiting_office or "")
+        raise PermissionDenied(
+            f"申报 {decl.number} 目前由{where}审核，本单位不能处理",
+            f"declaration {decl.number} awaits office {decl.awaiting_office}, not this office",
+        )
+    text = clean_opinion_text(text)
+    stages = stages_for(decl)
+    start = next(i for i, s in enumerate(stages) if s.level.value == decl.awaiting_level)
+    covered = [start]
+    while covered[-1] + 1 < len(stages) and stages[covered[-1] + 1].office_code == actor.office_code:
+        covered.append(covered[-1] + 1)
+    final_level = stages[covered[-1]].level
+    granted_fen: int | None = None
+    if granted not in (None, ""):
+        if final_level is not Level.PROVINCE or decision is not Decision.APPROVE:
+            raise UserError("只有省民政厅批准时才能填写批准补助金额", "a granted amount goes with the province's approval")
+        try:
+            amount = parse_money(granted)
+        except ValueError as exc:
+            raise UserError(f"批准补助金额：{exc}", "invalid granted amount") from None
+        granted_fen = to_fen(amount)
+        if granted_fen <= 0:
+            raise UserError("批准补助金额应大于0", "the granted amount must be positive")
+        if granted_fen > decl.requested_fen:
+            raise UserError(
+                f"批准补助金额不能超过申请金额 {from_fen(decl.requested_fen)} 元",
+                "the granted amount cannot exceed the requested amount",
+            )
+    elif final_level is Level.PROVINCE and decision is Decision.APPROVE:
+        granted_fen = decl.requested_fen
+    today = local_today(now)
+    written = [
+        add_opinion(
+            session, decl, level=stages[i].level, office_code=actor.office_code, reviewer=actor.username,
+            reviewer_name=actor.display_name, decision=decision, text=text, decided_on=today, at=now,
+            granted_fen=granted_fen if stages[i].level is Level.PROVINCE else None,
+        )
+        for i in covered
+    ]
+    if decision is Decision.APPROVE:
+        if covered[-1] + 1 < len(stages):
+            nxt = stages[covered[-1] + 1]
+            decl.awaiting_level, decl.awaiting_office = nxt.level.value, nxt.office_code
+            decl.awaiting_since = now
+        else:
+            decl.status = Status.APPROVED.value
+            decl.awaiting_level = decl.awaiting_office = None
+            decl.awaiting_since = None
+            decl.granted_fen = granted_fen
+            decl.decided_at = now
+    elif decision is Decision.REJECT:
+        decl.status = Status.REJECTED.value
+        decl.awaiting_level = decl.awaiting_office = None
+        decl.awaiting_since = None
+        decl.decided_at = now
+    else:
+        decl.status = Status.RETURNED.value
+        decl.awaiting_level = Level.COMMUNITY.value
+        decl.awaiting_office = decl.entered_by_office
+        decl.awaiting_since = now
+    decl.updated_at = now
+    audit.record(
+        session, office=actor.office_code, user=actor.username, action=f"decl.{decision.value}",
+        entity="declaration", entity_id=decl.id,
+        details={"number": decl.number, "version": decl.current_version,
+                 "levels": [stages[i].level.value for i in covered], "status": decl.status,
+                 "granted_fen": granted_fen},
+        at=now,
+    )
+    return written
