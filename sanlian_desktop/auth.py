@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ def action_en(action: str) -> str:
 def _hasher():  # type: ignore[no-untyped-def]
     from argon2 import PasswordHasher
 
+    if os.environ.get("SANLIAN_FAST_HASH") == "1":
+        # Test suites only: cheap parameters. Hashes carry their parameters, so either kind verifies.
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return PasswordHasher()
 
 

@@ -165,7 +165,9 @@ def _allocate_number(session: Session, prefix: str) -> str:
 
 
 def _copy_columns(decl: Declaration, fields: dict[str, Any], batch: Batch | None) -> None:
-    decl.title = fields["title"]
+    if decl.title != fields["title"]:
+        decl.title = fields["title"]
+        decl.title_pinyin = regions.pinyin_initials(fields["title"])
     decl.batch_id = batch.id if batch else None
     decl.focus_areas = "、".join(fields.get("focus_areas") or [])
     decl.budget_fen = to_fen(parse_money(fields["budget_total"])) if fields.get("budget_total") else 0
@@ -193,6 +195,7 @@ def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = N
     prefix = f"{batch.code if batch else local_today(now).year}-{j.county}"
     decl = Declaration(
         id=str(uuid.uuid4()), number=_allocate_number(session, prefix), community_code=fields["community"],
+        title="",
         street_code=j.street, county_code=j.county, city_code=j.city, status=Status.DRAFT.value,
         current_version=1, entered_by_office=actor.office_code,
         from_paper=actor.office_level is not Level.COMMUNITY, created_at=now, created_by=actor.username,

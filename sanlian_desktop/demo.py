@@ -217,6 +217,13 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
         usable = [c for c in communities if c.code in juris]
         existing_numbers = set(session.scalars(select(Declaration.number)))
         counters: dict[str, int] = {}
+        initials: dict[str, str] = {}
+
+        def pinyin_of(text: str) -> str:
+            if text not in initials:
+                initials[text] = regions.pinyin_initials(text)
+            return initials[text]
+
         decl_rows: list[dict[str, Any]] = []
         version_rows: list[dict[str, Any]] = []
         opinion_rows: list[dict[str, Any]] = []
@@ -243,6 +250,7 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
                 "street_code": j.street, "county_code": j.county, "city_code": j.city, "batch_id": batch.id,
                 "entered_by_office": community.code if actor.office_level is Level.COMMUNITY else actor.office_code,
                 "from_paper": actor.office_level is not Level.COMMUNITY, "title": title,
+                "title_pinyin": pinyin_of(community.name) + pinyin_of(theme),
                 "focus_areas": "、".join(fields["focus_areas"]), "budget_fen": to_fen(Decimal(fields["budget_total"])),
                 "requested_fen": to_fen(Decimal(fields["subsidy_requested"])), "created_at": created,
                 "created_by": actor.username, **row,

@@ -36,10 +36,10 @@ def parse_money(value: object) -> Decimal:
         raise MoneyError(f"“{value}”不是有效金额")
     if not amount.is_finite():
         raise MoneyError(f"“{value}”不是有效金额")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise MoneyError(f"“{value}”的金额精确到分即可（最多两位小数）")
     if abs(amount) * 100 >= MAX_FEN:
         raise MoneyError(f"“{value}”金额过大")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise MoneyError(f"“{value}”的金额精确到分即可（最多两位小数）")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -100,7 +100,9 @@ def capital_numerals(amount: Decimal) -> str:
             if g == 0:
                 need_zero = bool(text)
                 continue
-            if text and (need_zero or g < 1000):
+            # 零 where digits are skipped: a short lower group, an empty group between, or an upper
+            # group ending in zero (1,005,000 → 壹佰万零伍仟).
+            if text and (need_zero or g < 1000 or groups[idx + 1] % 10 == 0):
                 text += "零"
             text += _four_digits(g) + _BIG_UNITS[idx]
             need_zero = False

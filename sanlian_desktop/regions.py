@@ -61,7 +61,8 @@ def pinyin_initials(name: str) -> str:
     """Lower-case pinyin initials of a Chinese name: 城关区 → cgq (other characters kept as they are)."""
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default") if p).lower()
+    letters = "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default") if p)
+    return "".join(ch for ch in letters.lower() if ch.isascii() and ch.isalnum())
 
 
 def seed_regions(session: Session) -> None:

@@ -110,6 +110,8 @@ class Declaration(Base):
     entered_by_office: Mapped[str] = mapped_column(String(12))
     from_paper: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(200))
+    # Pinyin initials of the title, for search by 拼音首字母.
+    title_pinyin: Mapped[str] = mapped_column(String(200), default="")
     focus_areas: Mapped[str] = mapped_column(String(300), default="")
     budget_fen: Mapped[int] = mapped_column(Integer, default=0)
     requested_fen: Mapped[int] = mapped_column(Integer, default=0)

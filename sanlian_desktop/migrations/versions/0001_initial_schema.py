@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('entered_by_office', sa.String(length=12), nullable=False),
     sa.Column('from_paper', sa.Boolean(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('title_pinyin', sa.String(length=200), nullable=False),
     sa.Column('focus_areas', sa.String(length=300), nullable=False),
     sa.Column('budget_fen', sa.Integer(), nullable=False),
     sa.Column('requested_fen', sa.Integer(), nullable=False),
