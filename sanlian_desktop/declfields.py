@@ -216,7 +216,8 @@ def normalise(raw: Any, *, for_submit: bool) -> Normalised:
 
     prof = c.mapping("community_profile", raw.get("community_profile"))
     urban = prof.get("urban")
-    if urban is not None and not isinstance(urban, bool):
+    urban_bad = urban is not None and not isinstance(urban, bool)
+    if urban_bad:
         c.err("community_profile.urban", "应为 true（城市社区）或 false（农村社区）")
         urban = None
     f["community_profile"] = {
@@ -224,7 +225,7 @@ def normalise(raw: Any, *, for_submit: bool) -> Normalised:
         "urban": urban,
         **{k: c.count(f"community_profile.{k}", prof.get(k)) for k in PROFILE_COUNTS},
     }
-    if req and urban is None:
+    if req and urban is None and not urban_bad:
         c.err("community_profile.urban", "请注明城市社区或农村社区")
     for k in prof:
         if k not in ("text", "urban", *PROFILE_COUNTS):
@@ -256,8 +257,9 @@ def normalise(raw: Any, *, for_submit: bool) -> Normalised:
             c.err("subsidy_requested", "应大于0")
         elif total is not None and requested > total:
             c.err("subsidy_requested", f"不能超过项目总预算 {total} 元")
-        provincial = [s for s in f["funding_sources"] if s["source"] == "省级补助"]
-        if provincial and parse_money(provincial[0]["amount"]) != requested:
+        elif (provincial := [s for s in f["funding_sources"] if s["source"] == "省级补助"]) and parse_money(
+            provincial[0]["amount"]
+        ) != requested:
             c.err("subsidy_requested", f"应与资金来源中的“省级补助”{provincial[0]['amount']} 元一致")
     f["subsidy_requested"] = str(requested) if requested is not None else None
 

@@ -54,6 +54,8 @@ class Store:
                 f"在 {paths.home} 没有找到数据，请先运行 init 初始化本单位",
                 f"no store in {paths.home}; run 'init' first",
             )
+        if paths.database.exists():
+            refuse_newer(peek_revision(paths.database))
         paths.ensure()
         store = cls(paths)
         if migrate:
@@ -104,16 +106,42 @@ class Store:
         current = self.schema_revision()
         if current == HEAD_REVISION:
             return
-        if current is not None and current not in KNOWN_REVISIONS:
-            raise UserError(
-                f"这份数据由更新版本的程序创建（数据版本 {current}），请升级本程序后再打开；数据未作任何改动",
-                f"the store was made by a newer version (schema {current}); upgrade the program",
-            )
+        refuse_newer(current)
         if current is not None and before_upgrade is not None:
             before_upgrade(self)
         from alembic import command
 
         command.upgrade(alembic_config(self.engine), "head")
+
+
+def refuse_newer(revision: str | None) -> None:
+    """Refuse a store stamped by a program newer than this one."""
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise UserError(
+            f"这份数据由更新版本的程序创建（数据版本 {revision}），请升级本程序后再打开；数据未作任何改动",
+            f"the store was made by a newer version (schema {revision}); upgrade the program",
+        )
+
+
+def peek_revision(database: Path) -> str | None:
+    """The schema revision of a SQLite file, read without changing a byte of it."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return None if row is None else str(row[0])
+    except sqlite3.DatabaseError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise UserError(
+            f"{database} 不是本程序的数据文件，或文件已损坏", f"{database} is not a store or is damaged"
+        ) from None
+    finally:
+        conn.close()
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -39,7 +39,7 @@ class Context:
     home: Path
     username: str | None
     as_json: bool
-    out: Any = sys.stdout
+    out: Any = None
     _store: Any = None
     _actor: Any = None
 
@@ -68,12 +68,13 @@ class Context:
 
     def emit(self, data: Any, text: str | Sequence[str]) -> None:
         """Print ``data`` as JSON with --json, else the human-readable ``text``."""
+        out = self.out or sys.stdout
         if self.as_json:
-            print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=self.out)
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=out)
         else:
             lines = [text] if isinstance(text, str) else list(text)
             for line in lines:
-                print(line, file=self.out)
+                print(line, file=out)
 
     def close(self) -> None:
         if self._store is not None:

@@ -1,5 +1,6 @@
 """The ORM: every table of the local store."""
 
+from sanlian_desktop.models import guards as _guards  # noqa: F401  (registers the immutability guard)
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
 from sanlian_desktop.models.entities import (
     Attachment,
