@@ -1,0 +1,138 @@
+"""A Hypothesis state machine: any sequence of actions by any office and role keeps the workflow sound."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from sanlian_desktop import declarations, workflow
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.vocab import Decision, Level, Role, Status
+from tests.core.test_workflow import OFFICES, actor
+from tests.helpers import example_declaration, make_office
+
+CHAIN = [Level.STREET, Level.COUNTY, Level.CITY, Level.PROVINCE]
+levels = st.sampled_from(list(OFFICES))
+roles = st.sampled_from(list(Role))
+
+
+class WorkflowMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp())
+        self.office = make_office(self.tmp / "h", "county", "620102", "城关区民政局")
+        self.ids: list[str] = []
+        # The model: where each declaration should be.
+        self.model: dict[str, tuple[str, Level | None, int]] = {}
+        self.titles = 0
+
+    def teardown(self) -> None:
+        self.office.store.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _act(self, fn: object) -> bool:
+        try:
+            with self.office.session() as s:
+                fn(s)  # type: ignore[operator]
+            return True
+        except UserError:
+            return False
+
+    @rule(level=levels, role=roles)
+    def create(self, level: Level, role: Role) -> None:
+        self.titles += 1
+        who = actor(OFFICES[level], level, role)
+        created: list[str] = []
+        ok = self._act(lambda s: created.append(
+            declarations.create(s, who, example_declaration(title=f"项目{self.titles}")).id))
+        allowed = role is Role.CLERK and level in (Level.COMMUNITY, Level.STREET, Level.COUNTY)
+        assert ok == allowed
+        if ok:
+            self.ids.append(created[0])
+            self.model[created[0]] = ("draft", None, 1)
+
+    @rule(data=st.data(), role=roles)
+    def submit(self, data: st.DataObject, role: Role) -> None:
+        if not self.ids:
+            return
+        decl_id = data.draw(st.sampled_from(self.ids))
+        with self.office.session() as s:
+            owner = declarations.get(s, decl_id).entered_by_office
+        level = next(lv for lv, code in OFFICES.items() if code == owner)
+        who = actor(owner, level, role)
+        paper = {Level.STREET: declarations.PaperOpinion("同意", __import__("datetime").date.today())}
+        ok = self._act(lambda s: declarations.submit(s, who, declarations.get(s, decl_id), self.office.store.paths,
+                                                     paper_opinions=paper))
+        status, _, version = self.model[decl_id]
+        allowed = role is Role.CLERK and status in ("draft", "returned")
+        assert ok == allowed, (status, role)
+        if ok:
+            first = Level.COUNTY if level is Level.COUNTY else Level.STREET
+            self.model[decl_id] = ("under_review", first, version)
+
+    @rule(data=st.data(), level=levels, role=roles, decision=st.sampled_from(list(Decision)))
+    def review(self, data: st.DataObject, level: Level, role: Role, decision: Decision) -> None:
+        if not self.ids:
+            return
+        decl_id = data.draw(st.sampled_from(self.ids))
+        who = actor(OFFICES[level], level, role)
+        ok = self._act(lambda s: workflow.review(s, who, declarations.get(s, decl_id), decision=decision, text="意见"))
+        status, awaiting, version = self.model[decl_id]
+        allowed = role is Role.REVIEWER and status == "under_review" and awaiting is level
+        assert ok == allowed, (status, awaiting, level, role)
+        if not ok:
+            return
+        if decision is Decision.APPROVE:
+            nxt = CHAIN.index(level) + 1
+            self.model[decl_id] = ("approved", None, version) if nxt == len(CHAIN) else (
+                "under_review", CHAIN[nxt], version)
+        elif decision is Decision.REJECT:
+            self.model[decl_id] = ("rejected", None, version)
+        else:
+            self.model[decl_id] = ("returned", Level.COMMUNITY, version)
+
+    @rule(data=st.data())
+    def revise(self, data: st.DataObject) -> None:
+        if not self.ids:
+            return
+        decl_id = data.draw(st.sampled_from(self.ids))
+        with self.office.session() as s:
+            owner = declarations.get(s, decl_id).entered_by_office
+        level = next(lv for lv, code in OFFICES.items() if code == owner)
+        who = actor(owner, level, Role.CLERK)
+        self.titles += 1
+        ok = self._act(lambda s: declarations.edit(s, who, declarations.get(s, decl_id),
+                                                   example_declaration(title=f"修订{self.titles}")))
+        status, awaiting, version = self.model[decl_id]
+        assert ok == (status in ("draft", "returned"))
+        if ok and status == "returned":
+            # The first edit after a return opens a new version; later edits change it in place.
+            with self.office.session() as s:
+                version = declarations.get(s, decl_id).current_version
+            self.model[decl_id] = (status, awaiting, version)
+
+    @invariant()
+    def store_matches_model(self) -> None:
+        with self.office.session() as s:
+            for decl_id, (status, awaiting, version) in self.model.items():
+                d = declarations.get(s, decl_id)
+                assert d.status == status
+                assert d.current_version == version
+                if status == "under_review":
+                    assert awaiting is not None and d.awaiting_level == awaiting.value
+                    assert d.awaiting_office == OFFICES[awaiting]
+                if status in (Status.APPROVED, Status.REJECTED, Status.DRAFT):
+                    assert d.awaiting_office is None
+                # Opinions only ever judge versions that exist and were submitted.
+                for o in d.opinions:
+                    assert 1 <= o.version <= d.current_version
+
+
+TestWorkflowMachine = WorkflowMachine.TestCase
+TestWorkflowMachine.settings = settings(max_examples=25, stateful_step_count=25, deadline=None,
+                                        suppress_health_check=[HealthCheck.too_slow])
