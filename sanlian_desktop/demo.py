@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from sanlian_desktop.vocab import (
     Level,
     Status,
 )
-from sanlian_desktop.workflow import Jurisdiction, office_display_name, review_stages
+from sanlian_desktop.workflow import Jurisdiction, jurisdiction_of, office_display_name, review_stages
 
 PLACE = ["东岗", "西湖", "南关", "北滩", "新华", "和平", "建设", "文化", "团结", "胜利", "民主", "光明", "幸福",
          "安宁", "金城", "龙泉", "柳林", "石门", "青石", "白塔", "红山", "雁滩", "草场", "临河", "五里", "伏羲",
@@ -75,60 +76,104 @@ def _ensure_batch(session: Session, actor: Actor, today: date) -> Batch:
     return batch
 
 
-def _ensure_communities(session: Session, actor: Actor, wanted: int, rng: random.Random) -> list[Region]:
-    """Communities inside the office's jurisdiction, adding streets and communities as needed."""
+@dataclass(frozen=True)
+class _Community:
+    code: str
+    name: str
+    rural: bool
+    population: int
+    where: Jurisdiction
+
+
+def _ensure_communities(session: Session, actor: Actor, wanted: int, rng: random.Random) -> list[_Community]:
+    """Communities inside the office's jurisdiction, adding streets and communities as needed.
+
+    Generated regions are inserted in bulk: their codes follow the code scheme by construction.
+    """
     inside = regions.subtree_codes(session, actor.office_code)
-    have = [r for r in session.scalars(select(Region).where(Region.level == Level.COMMUNITY)) if r.code in inside]
+    all_regions = {r.code: r for r in session.scalars(select(Region))}
+    have: list[_Community] = []
+    for r in all_regions.values():
+        if r.level == Level.COMMUNITY and r.code in inside:
+            have.append(_Community(r.code, r.name, bool(r.rural), r.population or rng.randint(2000, 9000),
+                                   jurisdiction_of(session, r.code)))
     if len(have) >= wanted or actor.office_level is Level.COMMUNITY:
         return have
-    streets = [r for r in session.scalars(select(Region).where(Region.level == Level.STREET)) if r.code in inside]
-    parents: list[Region] = []
+    streets = [r for r in all_regions.values() if r.level == Level.STREET and r.code in inside]
+    street_rows: list[dict[str, Any]] = []
     if actor.office_level is not Level.STREET:
-        parents = [r for r in session.scalars(select(Region)) if r.code in inside and (
+        county_level = [r for r in all_regions.values() if r.code in inside and (
             r.level == Level.COUNTY or (r.level == Level.CITY and not regions.has_counties(session, r.code)))]
-    need = wanted - len(have)
-    per_street = 8
-    want_streets = max(1, -(-need // per_street))
-    used_names: set[str] = set()
-    while len(streets) < want_streets and parents:
-        parent = parents[len(streets) % len(parents)]
-        prefix = parent.code if parent.level == Level.COUNTY else parent.code[:4] + "01"
-        existing = {r.code for r in streets}
-        seq = 1
-        while f"{prefix}{seq:03d}" in existing or session.get(Region, f"{prefix}{seq:03d}") is not None:
-            seq += 1
-        rural = rng.random() < 0.5
-        name = rng.choice(PLACE) + ("镇" if rural else "街道")
-        streets.append(regions.add_region(session, code=f"{prefix}{seq:03d}", name=name, within=actor.office_code))
+        want_streets = max(1, -(-(wanted - len(have)) // 8))
+        next_seq: dict[str, int] = {}
+        while len(streets) < want_streets and county_level:
+            parent = county_level[len(streets) % len(county_level)]
+            prefix = parent.code if parent.level == Level.COUNTY else parent.code[:4] + "01"
+            seq = next_seq.get(prefix, 1)
+            while f"{prefix}{seq:03d}" in all_regions:
+                seq += 1
+            next_seq[prefix] = seq + 1
+            rural = rng.random() < 0.5
+            name = rng.choice(PLACE) + ("镇" if rural else "街道")
+            row = {"code": f"{prefix}{seq:03d}", "name": name, "level": Level.STREET.value,
+                   "parent_code": parent.code, "special": False, "pinyin": _initials(name)}
+            street_rows.append(row)
+            street = Region(**row)
+            all_regions[street.code] = street
+            streets.append(street)
     if not streets:
         return have
-    for i in range(need):
+    community_rows: list[dict[str, Any]] = []
+    used: dict[str, set[str]] = {}
+    counters: dict[str, int] = {}
+    where: dict[str, Jurisdiction] = {}
+    for i in range(wanted - len(have)):
         street = streets[i % len(streets)]
+        if street.code not in where:
+            above = all_regions[street.parent_code or ""]
+            city = above.parent_code or "" if above.level == Level.COUNTY else above.code
+            where[street.code] = Jurisdiction(street.code, above.code, city)
         rural = street.name.endswith(("镇", "乡"))
-        base = f"{street.code}"
-        seq = 1 + sum(1 for r in have if r.parent_code == street.code)
-        code = f"{base}{seq:03d}"
-        while session.get(Region, code) is not None:
+        seq = counters.get(street.code, 1)
+        while f"{street.code}{seq:03d}" in all_regions:
             seq += 1
-            code = f"{base}{seq:03d}"
+        counters[street.code] = seq + 1
         suffix = "村" if rural else "社区"
+        names = used.setdefault(street.code, set())
         for _ in range(30):
             name = rng.choice(PLACE) + rng.choice(["", "路", "西路", "东路", "新村", "南苑", "北苑", "里"]) + suffix
-            if name not in used_names:
+            if name not in names:
                 break
         else:
             name = f"{rng.choice(PLACE)}第{seq}{suffix}"
-        used_names.add(name)
+        names.add(name)
         population = rng.randint(800, 4000) if rural else rng.randint(3000, 15000)
-        r = regions.add_region(session, code=code, name=name, within=actor.office_code, rural=rural,
-                               population=population, households=population // 3)
-        have.append(r)
+        code = f"{street.code}{seq:03d}"
+        community_rows.append({"code": code, "name": name, "level": Level.COMMUNITY.value,
+                               "parent_code": street.code, "special": False, "rural": rural,
+                               "population": population, "households": population // 3,
+                               "pinyin": _initials(name)})
+        all_regions[code] = Region(code=code)
+        have.append(_Community(code, name, rural, population, where[street.code]))
+    now = datetime.now(UTC)
+    for rows in (street_rows, community_rows):
+        if rows:
+            session.execute(insert(Region), [dict(r, created_at=now) for r in rows])
     return have
 
 
-def _fields(rng: random.Random, community: Region, batch: Batch, county: str, title: str, area: str,
+_INITIALS: dict[str, str] = {}
+
+
+def _initials(text: str) -> str:
+    if text not in _INITIALS:
+        _INITIALS[text] = regions.pinyin_initials(text)
+    return _INITIALS[text]
+
+
+def _fields(rng: random.Random, community: _Community, batch: Batch, county: str, title: str, area: str,
             created: date) -> dict[str, Any]:
-    population = community.population or rng.randint(2000, 12000)
+    population = community.population
     elders = population * rng.randint(12, 22) // 100
     total = rng.choice([3, 4, 5, 6, 8, 10, 12, 15]) * 10000
     provincial = min(total, rng.choice([2, 3, 4, 5]) * 10000)
@@ -201,43 +246,29 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
             from sanlian_desktop.errors import UserError
 
             raise UserError("辖区内没有可用的社区，无法生成演示数据", "no communities in this jurisdiction")
-        juris = {}
-        for c in communities:
-            street = session.get(Region, c.parent_code)
-            above = session.get(Region, street.parent_code) if street else None
-            if street is None or above is None:
-                continue
-            if above.level == Level.COUNTY:
-                juris[c.code] = Jurisdiction(street.code, above.code, above.parent_code or "")
-            else:
-                juris[c.code] = Jurisdiction(street.code, above.code, above.code)
-        names = {code: office_display_name(session, code)
-                 for j in juris.values() for code in (j.street, j.county, j.city)}
-        names[regions.PROVINCE_CODE] = office_display_name(session, regions.PROVINCE_CODE)
-        usable = [c for c in communities if c.code in juris]
+        offices = {code for c in communities for code in (c.where.street, c.where.county, c.where.city)}
+        names = {code: office_display_name(session, code) for code in offices | {regions.PROVINCE_CODE}}
+        usable = communities
         existing_numbers = set(session.scalars(select(Declaration.number)))
         counters: dict[str, int] = {}
-        initials: dict[str, str] = {}
-
-        def pinyin_of(text: str) -> str:
-            if text not in initials:
-                initials[text] = regions.pinyin_initials(text)
-            return initials[text]
-
         decl_rows: list[dict[str, Any]] = []
         version_rows: list[dict[str, Any]] = []
         opinion_rows: list[dict[str, Any]] = []
         themes = [(area, t) for area, titles in THEMES.items() for t in titles]
         for i in range(count):
             community = usable[i % len(usable)]
-            j = juris[community.code]
+            j = community.where
             # Each community's projects get distinct themes, so titles never clash within the batch.
             rounds, offset = divmod(i // len(usable) + i % len(usable) * 7, len(themes))
             area, theme = themes[offset]
             title = f"{community.name}{theme}" + (f"（{rounds + 1}期）" if i // len(usable) >= len(themes) else "")
             created = now - timedelta(days=rng.randint(10, 120), minutes=rng.randint(0, 1440))
             fields = _fields(rng, community, batch, j.county, title, area, created.astimezone().date())
-            fields = declfields.normalise(fields, for_submit=True).fields
+            if i % 97 == 0:
+                # _fields writes the canonical form directly; a sample proves it stays valid and canonical.
+                checked = declfields.normalise(fields, for_submit=True)
+                if checked.errors or checked.fields != fields:
+                    raise AssertionError(f"demo data broke a rule: {checked.errors}")
             prefix = f"{batch.code}-{j.county}"
             n = counters.get(prefix, 0) + 1
             while f"{prefix}-{n:04d}" in existing_numbers:
@@ -250,7 +281,7 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
                 "street_code": j.street, "county_code": j.county, "city_code": j.city, "batch_id": batch.id,
                 "entered_by_office": community.code if actor.office_level is Level.COMMUNITY else actor.office_code,
                 "from_paper": actor.office_level is not Level.COMMUNITY, "title": title,
-                "title_pinyin": pinyin_of(community.name) + pinyin_of(theme),
+                "title_pinyin": _initials(community.name) + _initials(theme),
                 "focus_areas": "、".join(fields["focus_areas"]), "budget_fen": to_fen(Decimal(fields["budget_total"])),
                 "requested_fen": to_fen(Decimal(fields["subsidy_requested"])), "created_at": created,
                 "created_by": actor.username, **row,
@@ -264,9 +295,7 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
         _flush(session, decl_rows, version_rows, opinion_rows)
         audit.record(session, office=actor.office_code, user=actor.username, action="demo.generate",
                      entity="declaration", entity_id="*", details={"count": count, "seed": seed})
-        total_opinions = sum(counters.values())
-    return {"declarations": count, "communities": len(usable), "opinions": _count_opinions(store),
-            "numbers": total_opinions}
+    return {"declarations": count, "communities": len(usable), "opinions": _count_opinions(store)}
 
 
 def _count_opinions(store: Store) -> int:
@@ -278,12 +307,11 @@ def _count_opinions(store: Store) -> int:
 
 def _flush(session: Session, decls: list[dict[str, Any]], versions: list[dict[str, Any]],
            opinions: list[dict[str, Any]]) -> None:
-    if decls:
-        session.execute(insert(Declaration), decls)
-    if versions:
-        session.execute(insert(DeclarationVersion), versions)
-    if opinions:
-        session.execute(insert(Opinion), opinions)
+    conn = session.connection()
+    tables = Declaration.metadata.tables
+    for name, rows in (("declaration", decls), ("declaration_version", versions), ("opinion", opinions)):
+        if rows:
+            conn.execute(insert(tables[name]), rows)
     decls.clear()
     versions.clear()
     opinions.clear()

@@ -1,0 +1,63 @@
+"""What every benchmark shares: results with goals, medians, temporary offices and CLI timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "_work"
+PASSWORD = "bench-password-1"
+
+
+@dataclass
+class Result:
+    """One figure: its value, unit and goal; ``floor`` is a baseline measured in the same run."""
+
+    name: str
+    value: float
+    unit: str
+    goal: str
+    met: bool | None = None
+    floor: float | None = None
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+
+
+def median_time(fn: Callable[[], Any], runs: int = 5) -> float:
+    """Median wall time of ``fn`` in seconds over ``runs`` calls."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cli(home: Path, *args: str, user: str | None = "admin", check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the ``sanlian`` command line in a child process."""
+    env = dict(os.environ, SANLIAN_PASSWORD=PASSWORD, SANLIAN_NEW_PASSWORD=PASSWORD)
+    argv = [sys.executable, "-m", "sanlian_desktop", "--home", str(home)] + (["--user", user] if user else [])
+    proc = subprocess.run(argv + list(args), capture_output=True, text=True, env=env, check=False)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{args}: {proc.stderr}")
+    return proc
+
+
+def fresh_home(name: str) -> Path:
+    """An empty folder under bench/_work."""
+    import shutil
+
+    home = WORK / name
+    shutil.rmtree(home, ignore_errors=True)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    return home
