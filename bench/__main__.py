@@ -8,7 +8,6 @@ import platform
 import sys
 import traceback
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bench.common import ROOT, Result
 

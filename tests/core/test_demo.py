@@ -1,0 +1,40 @@
+"""Demo data: valid by every rule, inside the office's jurisdiction, in every state, at any level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sanlian_desktop import declarations, declfields, regions
+from sanlian_desktop.demo import generate
+from sanlian_desktop.models import Declaration, DeclarationVersion
+from tests.helpers import make_office
+
+
+@pytest.mark.parametrize(
+    ("level", "code", "name"),
+    [("province", "620000", "甘肃省民政厅"), ("city", "620200", "嘉峪关市民政局"), ("county", "620102", "城关区民政局"),
+     ("street", "620102001", "东岗街道"), ("community", "620102001001", "东岗西路社区")],
+)
+def test_demo_at_every_level(tmp_path: Path, level: str, code: str, name: str) -> None:
+    office = make_office(tmp_path / level, level, code, name, with_batch=False)
+    summary = generate(office.store, office.admin, count=240, seed=7)
+    assert summary["declarations"] == 240
+    with office.session() as s:
+        inside = regions.subtree_codes(s, code)
+        rows = list(s.scalars(select(Declaration)))
+        assert len(rows) == 240
+        assert all(d.community_code in inside for d in rows)
+        assert declarations.count(s, declarations.list_query(office.reviewer)) == 240
+        for v in s.scalars(select(DeclarationVersion)):
+            result = declfields.normalise(v.fields, for_submit=True)
+            assert result.errors == []
+            assert result.fields == v.fields
+            assert declfields.content_hash(v.fields) == v.content_hash
+        titles = {(d.community_code, d.title) for d in rows}
+        assert len(titles) == len(rows)
+        if level != "community":
+            assert {d.status for d in rows} == {"draft", "under_review", "returned", "approved", "rejected"}
+    office.store.close()
