@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop import audit, declfields, regions
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.checks import credit_code_check_char
-from sanlian_desktop.models import Batch, Declaration, DeclarationVersion, Opinion, Region
+from sanlian_desktop.models import Batch, Declaration, Opinion, Region
 from sanlian_desktop.money import to_fen
 from sanlian_desktop.store import Store
 from sanlian_desktop.vocab import (
