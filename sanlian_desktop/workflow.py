@@ -223,3 +223,70 @@ def review(
         at=now,
     )
     return written
+
+
+@dataclass(frozen=True)
+class DerivedState:
+    """Where a declaration stands, as its submitted versions and opinions say."""
+
+    status: Status
+    awaiting_level: str | None
+    awaiting_office: str | None
+    awaiting_since: datetime | None
+    granted_fen: int | None
+    decided_at: datetime | None
+    submitted_at: datetime | None
+
+
+def derive_state(decl: Declaration, submitted: list[tuple[int, datetime]], opinions: list[Opinion]) -> DerivedState:
+    """Replay the chain: the latest submitted version, walked stage by stage through its opinions.
+
+    ``submitted`` lists (version, submitted_at) of the frozen versions. This is how an office that
+    receives versions and opinions from its neighbours learns where a declaration stands; it agrees
+    with the state that :func:`review` and submission set step by step.
+    """
+    if not submitted:
+        return DerivedState(Status.DRAFT, None, None, None, None, None, None)
+    version, since = max(submitted)
+    first_submitted = min(at for _, at in submitted)
+    stages = stages_for(decl)
+    on_version: dict[str, Opinion] = {}
+    for o in sorted(opinions, key=lambda o: (o.at, o.seq)):
+        if o.version == version:
+            on_version.setdefault(o.level, o)
+    for stage in stages:
+        opinion = on_version.get(stage.level.value)
+        if opinion is None:
+            return DerivedState(Status.UNDER_REVIEW, stage.level.value, stage.office_code, since, None, None,
+                                first_submitted)
+        since = max(since, opinion.at)
+        if opinion.decision == Decision.RETURN:
+            return DerivedState(Status.RETURNED, Level.COMMUNITY.value, decl.entered_by_office, opinion.at, None,
+                                None, first_submitted)
+        if opinion.decision == Decision.REJECT:
+            return DerivedState(Status.REJECTED, None, None, None, None, opinion.at, first_submitted)
+    province = on_version[Level.PROVINCE.value]
+    return DerivedState(Status.APPROVED, None, None, None, province.granted_fen, province.at, first_submitted)
+
+
+def apply_derived_state(session: Session, decl: Declaration) -> None:
+    """Set a declaration's state columns from its versions and opinions (after receiving records)."""
+    from sanlian_desktop.models import DeclarationVersion
+
+    submitted = [
+        (v, at) for v, at in session.execute(
+            select(DeclarationVersion.version, DeclarationVersion.submitted_at).where(
+                DeclarationVersion.declaration_id == decl.id, DeclarationVersion.frozen.is_(True))
+        ) if at is not None
+    ]
+    opinions = list(session.scalars(select(Opinion).where(Opinion.declaration_id == decl.id)))
+    state = derive_state(decl, submitted, opinions)
+    latest = session.scalar(
+        select(func.max(DeclarationVersion.version)).where(DeclarationVersion.declaration_id == decl.id))
+    decl.status = state.status.value
+    decl.awaiting_level, decl.awaiting_office = state.awaiting_level, state.awaiting_office
+    decl.awaiting_since = state.awaiting_since
+    decl.granted_fen = state.granted_fen
+    decl.decided_at = state.decided_at
+    decl.submitted_at = state.submitted_at
+    decl.current_version = latest or decl.current_version

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -150,6 +151,9 @@ class DeclarationVersion(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The entering office's signature over the submitted content.
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     declaration: Mapped[Declaration] = relationship(back_populates="versions")
 
@@ -174,6 +178,10 @@ class Opinion(Base):
     granted_fen: Mapped[int | None] = mapped_column(Integer)
     from_paper: Mapped[bool] = mapped_column(Boolean, default=False)
     scan_sha256: Mapped[str | None] = mapped_column(ForeignKey("attachment.sha256"))
+    # The writing office's signature over the opinion (made when it first leaves that office), so the
+    # opinion stays verifiable when forwarded; for a paper opinion the entering office signs.
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     declaration: Mapped[Declaration] = relationship(back_populates="opinions")
 

@@ -15,6 +15,20 @@ def _refuse(what: str) -> UserError:
     return UserError(f"{what}一经写入不能修改或删除", f"{what} is immutable once written")
 
 
+_SIGNATURE = {"signer_code", "signature"}
+
+
+def _only_signed(obj: Any) -> bool:
+    """True when the only change is a first signature on an unsigned row (made when it is exported)."""
+    if not isinstance(obj, Opinion | DeclarationVersion):
+        return False
+    state: Any = inspect(obj)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    if not changed or not changed <= _SIGNATURE:
+        return False
+    return all(not any(state.attrs[k].history.deleted) for k in changed)
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_immutable(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.deleted:
@@ -23,7 +37,7 @@ def _guard_immutable(session: Session, _context: Any, _instances: Any) -> None:
         if isinstance(obj, AuditEntry):
             raise _refuse("审计日志")
     for obj in session.dirty:
-        if not session.is_modified(obj, include_collections=False):
+        if not session.is_modified(obj, include_collections=False) or _only_signed(obj):
             continue
         if isinstance(obj, Opinion):
             raise _refuse("审核意见")

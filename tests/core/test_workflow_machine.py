@@ -128,6 +128,13 @@ class WorkflowMachine(RuleBasedStateMachine):
                     assert d.awaiting_office == OFFICES[awaiting]
                 if status in (Status.APPROVED, Status.REJECTED, Status.DRAFT):
                     assert d.awaiting_office is None
+                # Replaying versions and opinions (what a receiving office does) gives the same state.
+                derived = workflow.derive_state(
+                    d, [(v.version, v.submitted_at) for v in d.versions if v.frozen and v.submitted_at],
+                    list(d.opinions))
+                assert (derived.status.value, derived.awaiting_level, derived.awaiting_office) == (
+                    d.status, d.awaiting_level, d.awaiting_office)
+                assert derived.granted_fen == d.granted_fen
                 # Opinions only ever judge versions that exist and were submitted.
                 for o in d.opinions:
                     assert 1 <= o.version <= d.current_version
