@@ -1,0 +1,308 @@
+"""The table of the notice's attachment (申报表), filled from a declaration or left blank."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from sanlian_desktop.money import MoneyError, capital_numerals, format_yuan, parse_money
+from sanlian_desktop.printing._boxes import SealBox
+from sanlian_desktop.vocab import OPINION_BOX_LABELS, REVIEW_LEVELS, Decision, Level
+
+if TYPE_CHECKING:
+    from sanlian_desktop.printing.form import PrintableDeclaration, PrintableOpinion
+
+FORM_TITLE = "甘肃省“三社联动”试点项目申报表"
+LABEL_WIDTH = 32 * mm
+CONTENT_WIDTH = 138 * mm
+SEAL_BOX_HEIGHT = 38 * mm  # an office seal is 38–42 mm across; the box must take it
+BLANK_SEAL_BOX_HEIGHT = 42 * mm
+# The opinion boxes' labels, broken where a reader expects in the narrow label column.
+_BOX_LABELS = {level: text.replace("意见", "<br/>意见") if len(text) > 6 else text
+               for level, text in OPINION_BOX_LABELS.items()}
+_UNIT_LABELS = [("city", "市(州)"), ("county", "县(市、区)"), ("street", "街道(乡镇)"), ("community", "社区")]
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles, built once per render call for the chosen font."""
+
+    font: str
+    title: ParagraphStyle
+    unit: ParagraphStyle
+    label: ParagraphStyle
+    body: ParagraphStyle
+    body_size: float
+
+
+def make_styles(font: str) -> Styles:
+    """The form's paragraph styles in ``font`` (CJK line breaking everywhere)."""
+    base = {"fontName": font, "wordWrap": "CJK"}
+    return Styles(
+        font=font,
+        title=ParagraphStyle("title", fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=2, **base),
+        unit=ParagraphStyle("unit", fontSize=11, leading=18, alignment=TA_LEFT, **base),
+        label=ParagraphStyle("label", fontSize=11.5, leading=17, alignment=TA_CENTER, **base),
+        body=ParagraphStyle("body", fontSize=10.5, leading=16, alignment=TA_LEFT, **base),
+        body_size=10.5,
+    )
+
+
+def markup(text: object) -> str:
+    """Plain text to reportlab mini-markup: escape ``& < >`` and keep line breaks."""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br/>".join(escape(line) for line in lines)
+
+
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(text, style)
+
+
+def _item(label: str, value: object, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(f"{escape(label)}：{markup(value)}", style)
+
+
+def format_date(value: object) -> str:
+    """``2016-07-05`` or a date → ``2016年7月5日``; other text is shown as it is."""
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    text = str(value or "").strip()
+    try:
+        return format_date(date.fromisoformat(text)) if text else ""
+    except ValueError:
+        return text
+
+
+def _amount(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_money(value)
+    except MoneyError:
+        return None
+
+
+def _yuan_text(value: object) -> str:
+    """``80,000.00 元（人民币捌万元整）``; raw text when it is not an amount."""
+    amount = _amount(value)
+    if amount is None:
+        return str(value or "")
+    return f"{format_yuan(amount)} 元（{capital_numerals(amount)}）"
+
+
+def _join(values: object) -> str:
+    if isinstance(values, str):
+        return values
+    if isinstance(values, Iterable):
+        return "、".join(str(v) for v in values)
+    return ""
+
+
+def _count(value: object, unit: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,} {unit}"
+    return f"{value} {unit}"
+
+
+def _section(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def header_rows(unit_names: Mapping[str, str] | None, st: Styles) -> list[list[Any]]:
+    """Title and 申报单位 line; repeated at the top of every page of the declaration."""
+    parts = ["申报单位："]
+    for key, label in _UNIT_LABELS:
+        name = (unit_names or {}).get(key, "")
+        # Non-breaking spaces keep the underlined blank open when nothing is filled in.
+        filled = f"&nbsp;{escape(name)}&nbsp;" if name else "&nbsp;" * 14
+        parts.append(f"<u>{filled}</u>{escape(label)}&nbsp;&nbsp;")
+    return [[_para(escape(FORM_TITLE), st.title), ""], [_para("".join(parts), st.unit), ""]]
+
+
+def table_for(rows: list[list[Any]]) -> Table:
+    """The two-column form table; rows 0–1 (title, unit line) repeat on every page."""
+    table = Table(
+        rows,
+        colWidths=[LABEL_WIDTH, CONTENT_WIDTH],
+        repeatRows=2,
+        splitByRow=1,
+        splitInRow=40,
+    )
+    last = len(rows) - 1
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (1, 0)),
+                ("SPAN", (0, 1), (1, 1)),
+                ("BOTTOMPADDING", (0, 1), (1, 1), 6),
+                ("LEFTPADDING", (0, 0), (-1, 1), 0),
+                ("GRID", (0, 2), (-1, last), 0.7, colors.black),
+                ("BOX", (0, 2), (-1, last), 1.2, colors.black),
+                ("VALIGN", (0, 2), (0, last), "MIDDLE"),
+                ("VALIGN", (1, 2), (1, last), "TOP"),
+                ("TOPPADDING", (0, 2), (-1, last), 5),
+                ("BOTTOMPADDING", (0, 2), (-1, last), 5),
+                ("LEFTPADDING", (0, 2), (-1, last), 5),
+                ("RIGHTPADDING", (0, 2), (0, last), 5),
+                # Room for closing punctuation that CJK wrapping lets hang past the line end.
+                ("RIGHTPADDING", (1, 2), (1, last), 9),
+            ]
+        )
+    )
+    return table
+
+
+def latest_opinions(opinions: Iterable[PrintableOpinion]) -> dict[Level, PrintableOpinion]:
+    """The latest opinion per level: by date, and among equal dates the later one in the list."""
+    best: dict[Level, tuple[tuple[date, int], PrintableOpinion]] = {}
+    for index, op in enumerate(opinions):
+        level = Level(op.level)
+        key = (op.decided_on or date.min, index)
+        if level not in best or key >= best[level][0]:
+            best[level] = (key, op)
+    return {level: op for level, (_, op) in best.items()}
+
+
+def _opinion_box(op: PrintableOpinion | None, level: Level, st: Styles) -> SealBox:
+    if op is None:
+        return SealBox([], font=st.font, size=st.body_size, min_height=SEAL_BOX_HEIGHT)
+    decision = Decision(op.decision).label
+    head = f"审核结论：{escape(decision)}"
+    if op.from_paper:
+        head += "&nbsp;&nbsp;&nbsp;&nbsp;（纸质意见代录）"
+    body: list[Flowable] = [_para(head, st.body)]
+    if op.text.strip():
+        body.append(_item("意见", op.text.strip(), st.body))
+    if level is Level.PROVINCE and op.granted is not None:
+        body.append(_item("批准补助金额", _yuan_text(op.granted), st.body))
+    signer = [line for line in (op.office_name and f"审核单位：{op.office_name}",
+                                op.reviewer and f"审核人：{op.reviewer}") if line]
+    return SealBox(
+        body,
+        font=st.font,
+        size=st.body_size,
+        min_height=SEAL_BOX_HEIGHT,
+        signer_lines=signer,
+        on=op.decided_on,
+    )
+
+
+def declaration_rows(decl: PrintableDeclaration, st: Styles) -> list[list[Any]]:
+    """All rows of the filled form for one declaration."""
+    f = decl.fields
+    body = st.body
+    profile = _section(f.get("community_profile"))
+    effect = _section(f.get("expected_effect"))
+    undertaker = _section(f.get("undertaker"))
+    steps = _section(f.get("pre_steps"))
+    label = st.label
+
+    urban = profile.get("urban")
+    kind = "城市社区" if urban is True else "农村社区" if urban is False else "—"
+    figures = (
+        f"社区类型：{kind}；常住人口 {_count(profile.get('population'), '人')}，"
+        f"{_count(profile.get('households'), '户')}；"
+        f"社区社会组织 {_count(profile.get('social_organisations'), '个')}；"
+        f"持证社工 {_count(profile.get('social_workers'), '名')}；"
+        f"注册志愿者 {_count(profile.get('registered_volunteers'), '名')}。"
+    )
+    start, end = format_date(f.get("period_start")), format_date(f.get("period_end"))
+    overview = [
+        _item("需求分析", f.get("needs_analysis", ""), body),
+        _item("服务对象", _join(f.get("target_groups", [])), body),
+        _item("重点领域", _join(f.get("focus_areas", [])), body),
+        _item("服务方式", _join(f.get("service_methods", [])), body),
+        _item("服务计划", f.get("service_plan", ""), body),
+        _item("项目实施周期", f"{start} 至 {end}" if start or end else "", body),
+    ]
+    funding: list[Flowable] = [_item("项目总预算", _yuan_text(f.get("budget_total")), body)]
+    sources = f.get("funding_sources") or []
+    if sources:
+        funding.append(_para("资金来源：", body))
+        for n, src in enumerate(sources, 1):
+            s = _section(src)
+            amount = _amount(s.get("amount"))
+            shown = f"{format_yuan(amount)} 元" if amount is not None else str(s.get("amount", ""))
+            funding.append(_para(f"&nbsp;&nbsp;{n}. {markup(s.get('source', ''))}：{escape(shown)}", body))
+    requested = _amount(f.get("subsidy_requested"))
+    subsidy = (
+        f"小写：￥{format_yuan(requested)} 元&nbsp;&nbsp;&nbsp;&nbsp;大写：{capital_numerals(requested)}"
+        if requested is not None
+        else markup(f.get("subsidy_requested", ""))
+    )
+    effect_cells = [
+        _para(markup(effect.get("text", "")), body),
+        _para(
+            f"预计受益人数 {_count(effect.get('beneficiaries'), '人')}；"
+            f"预计服务 {_count(effect.get('service_sessions'), '场(次)')}。",
+            body,
+        ),
+    ]
+    worker = str(undertaker.get("lead_worker", "") or "")
+    cert = str(undertaker.get("lead_worker_certificate", "") or "")
+    undertaker_cells = [
+        _item("单位名称", undertaker.get("name", ""), body),
+        _item("统一社会信用代码", undertaker.get("credit_code", ""), body),
+        _item("项目负责社工", f"{worker}（{cert}）" if cert else worker, body),
+        _item("联系电话", undertaker.get("phone", ""), body),
+    ]
+    notice_dates = (format_date(steps.get("notice_start")), format_date(steps.get("notice_end")))
+    notice = " 至 ".join(x for x in notice_dates if x)
+    step_cells = [
+        _item("社区筹划征集", format_date(steps.get("solicitation_date")), body),
+        _item("社区居民听证", format_date(steps.get("hearing_date")), body),
+        _item("居民代表会议审议", format_date(steps.get("council_date")), body),
+        _item("张榜公示", notice, body),
+    ]
+    rows: list[list[Any]] = [
+        [_para("项目名称", label), _para(markup(f.get("title", "")), body)],
+        [_para("社区概况", label), [_para(markup(profile.get("text", "")), body), _para(figures, body)]],
+        [_para("项目概况", label), overview],
+        [_para("资金需求<br/>和来源", label), funding],
+        [_para("申请省级<br/>补助资金", label), _para(subsidy, body)],
+        [_para("效果预估", label), effect_cells],
+        [_para("项目承接<br/>单位", label), undertaker_cells],
+        [_para("申报前程序", label), step_cells],
+    ]
+    latest = latest_opinions(decl.opinions)
+    for level in REVIEW_LEVELS:
+        rows.append([_para(_BOX_LABELS[level], label), _opinion_box(latest.get(level), level, st)])
+    return rows
+
+
+def blank_rows(st: Styles) -> list[list[Any]]:
+    """Rows of the empty form for handwriting, with generous fixed heights."""
+    body, label = st.body, st.label
+
+    def cell(prompt: str, height: float) -> list[Flowable]:
+        return [_para(prompt, body), Spacer(1, height)] if prompt else [Spacer(1, height)]
+
+    # (label, prompt, room for handwriting)
+    layout = [
+        ("项目名称", "", 12 * mm),
+        ("社区概况", "城市或农村社区，常住人口和户数，社区社会组织、持证社工、注册志愿者数量：", 30 * mm),
+        ("项目概况", "需求分析、服务对象、服务方式及项目实施周期：", 62 * mm),
+        ("资金需求<br/>和来源", "项目总预算及资金来源（逐项列明金额）：", 26 * mm),
+        ("申请省级<br/>补助资金", "小写：￥" + "&nbsp;" * 30 + "元&nbsp;&nbsp;&nbsp;&nbsp;大写：", 8 * mm),
+        ("效果预估", "", 34 * mm),
+        ("项目承接<br/>单位", "单位名称、统一社会信用代码、项目负责社工及证书等级、联系电话：", 16 * mm),
+        ("申报前程序", "社区筹划征集、社区居民听证、居民代表会议审议、张榜公示的日期：", 16 * mm),
+    ]
+    rows: list[list[Any]] = [[_para(name, label), cell(prompt, room)] for name, prompt, room in layout]
+    for level in REVIEW_LEVELS:
+        box = SealBox([], font=st.font, size=st.body_size, min_height=BLANK_SEAL_BOX_HEIGHT)
+        rows.append([_para(_BOX_LABELS[level], label), box])
+    return rows

@@ -1,0 +1,59 @@
+"""The QR code printed on every page: a compact reference back to the declaration's stored version."""
+
+from __future__ import annotations
+
+import re
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.pdfgen.canvas import Canvas
+
+from sanlian_desktop.errors import UserError
+
+QR_PREFIX = "SL1"
+HASH_PREFIX_LEN = 16
+# Declaration numbers: anything without the separator or spaces, so the numbering scheme can evolve.
+_NUMBER_RE = re.compile(r"[^|\s]{1,64}")
+_HASH_RE = re.compile(r"[0-9a-f]{16}")
+
+
+def qr_payload(number: str, version: int, content_hash: str) -> str:
+    """``SL1|<number>|<version>|<first 16 hex of the content hash>`` for the page's QR code."""
+    prefix = content_hash.strip().lower()[:HASH_PREFIX_LEN]
+    if not _NUMBER_RE.fullmatch(number):
+        raise UserError(f"申报编号“{number}”无法写入二维码", f"declaration number {number!r} is not QR-safe")
+    if version < 1:
+        raise UserError(f"版本号 {version} 无效，应为正整数", f"version {version} must be a positive integer")
+    if not _HASH_RE.fullmatch(prefix):
+        raise UserError("内容摘要应为至少 16 位十六进制数字", "content hash must start with 16 hex digits")
+    return f"{QR_PREFIX}|{number}|{version}|{prefix}"
+
+
+def parse_qr_payload(text: str) -> tuple[str, int, str]:
+    """Read a scanned payload back into ``(number, version, hash_prefix)``.
+
+    Raises ``UserError`` for anything that is not a payload written by ``qr_payload``.
+    """
+    parts = text.strip().split("|")
+    if len(parts) != 4 or parts[0] != QR_PREFIX:
+        raise UserError(
+            "二维码内容不是本系统打印的申报表标识",
+            f"QR payload is not a {QR_PREFIX} declaration reference: {text[:60]!r}",
+        )
+    _, number, version_text, prefix = parts
+    if not _NUMBER_RE.fullmatch(number):
+        raise UserError("二维码中的申报编号格式不正确", f"malformed declaration number in QR: {number!r}")
+    if not version_text.isascii() or not version_text.isdigit() or int(version_text) < 1:
+        raise UserError("二维码中的版本号格式不正确", f"malformed version in QR payload: {version_text!r}")
+    if not _HASH_RE.fullmatch(prefix):
+        raise UserError("二维码中的内容摘要格式不正确", f"malformed hash prefix in QR payload: {prefix!r}")
+    return number, int(version_text), prefix
+
+
+def draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> None:
+    """Draw a QR code for ``payload`` with its lower-left corner at (x, y), ``size`` points square."""
+    widget = QrCodeWidget(payload, barLevel="M", barBorder=2)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    drawing.drawOn(canvas, x, y)
