@@ -35,6 +35,7 @@ class SealBox(Flowable):
         self.on = on
         self.with_seal = with_seal
         self._body_heights: list[float] = []
+        self._wrapped_width: float | None = None
         self.width = 0.0
         self.height = 0.0
 
@@ -45,6 +46,7 @@ class SealBox(Flowable):
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         self.width = availWidth
+        self._wrapped_width = availWidth
         self._body_heights = [f.wrap(availWidth, availHeight)[1] for f in self.body]
         content = sum(self._body_heights) + self._seal_block
         self.height = max(self.min_height, content)
@@ -52,6 +54,9 @@ class SealBox(Flowable):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Split a box whose text is too long for the page; the seal line stays with the last part."""
+        # reportlab's Table offers the column width here, padding included; the width it wrapped
+        # this cell's content at is the one the text must be broken for.
+        availWidth = min(availWidth, self._wrapped_width or availWidth)  # noqa: N806
         self.wrap(availWidth, availHeight)
         if self.height <= availHeight:
             return [self]

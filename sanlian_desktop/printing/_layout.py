@@ -13,7 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from sanlian_desktop.money import MoneyError, capital_numerals, format_yuan, parse_money
@@ -28,6 +28,9 @@ LABEL_WIDTH = 32 * mm
 CONTENT_WIDTH = 138 * mm
 SEAL_BOX_HEIGHT = 38 * mm  # an office seal is 38–42 mm across; the box must take it
 BLANK_SEAL_BOX_HEIGHT = 42 * mm
+PAGE_TEXT_HEIGHT = 259 * mm  # A4 less the top and bottom margins of form.py
+LONG_ROW_HEIGHT = PAGE_TEXT_HEIGHT * 0.4
+MIN_ROW_PART = 60  # points: the smallest piece of a split row worth leaving at a page's foot
 # The opinion boxes' labels, broken where a reader expects in the narrow label column.
 _BOX_LABELS = {level: text.replace("意见", "<br/>意见") if len(text) > 6 else text
                for level, text in OPINION_BOX_LABELS.items()}
@@ -132,16 +135,64 @@ def header_rows(unit_names: Mapping[str, str] | None, st: Styles) -> list[list[A
     return [[_para(escape(FORM_TITLE), st.title), ""], [_para("".join(parts), st.unit), ""]]
 
 
+def _estimated_lines(flowable: Flowable) -> int:
+    if isinstance(flowable, SealBox):
+        return sum(_estimated_lines(f) for f in flowable.body) + 4
+    if isinstance(flowable, Paragraph):
+        text = flowable.text
+        return len(text) // 30 + text.count("<br/>") + 1
+    return 1
+
+
+def is_long_row(cell: object) -> bool:
+    """Whether a content cell is tall enough that its row is split across pages rather than moved."""
+    flowables = cell if isinstance(cell, list) else [cell]
+    if sum(_estimated_lines(f) for f in flowables) * 16 < LONG_ROW_HEIGHT * 0.8:
+        return False
+    height = sum(f.wrap(CONTENT_WIDTH - 14, PAGE_TEXT_HEIGHT)[1] for f in flowables)
+    return height > LONG_ROW_HEIGHT
+
+
+class FormTable(Table):
+    """The form's table, split page by page the way a paper form continues.
+
+    Short rows move whole to the next page; a row taller than ``LONG_ROW_HEIGHT`` is split inside
+    (reportlab's ``splitInRow``) so long text flows on. After every split the rest starts on a new
+    page: otherwise reportlab would place the repeated title rows mid-page under the first part.
+    """
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        self._calc(availWidth, availHeight)
+        fitting = self._getFirstPossibleSplitRowPosition(availHeight)
+        parts: list[Flowable] = []
+        if fitting < len(self._rowHeights) and self._rowHeights[fitting] > LONG_ROW_HEIGHT:
+            used = sum(self._rowHeights[:fitting])
+            if availHeight - used > MIN_ROW_PART:
+                parts = self._splitRows(availHeight, doInRowSplit=1)
+        if not parts:
+            parts = self._splitRows(availHeight, doInRowSplit=0)
+        if len(parts) == 2:
+            head = parts[0]
+            if isinstance(head, Table):  # close the grid at the foot of the page
+                head.setStyle(TableStyle([("LINEBELOW", (0, -1), (-1, -1), 1.2, colors.black)]))
+            return [head, PageBreak(), parts[1]]
+        return parts
+
+
 def table_for(rows: list[list[Any]]) -> Table:
     """The two-column form table; rows 0–1 (title, unit line) repeat on every page."""
-    table = Table(
+    table = FormTable(
         rows,
         colWidths=[LABEL_WIDTH, CONTENT_WIDTH],
         repeatRows=2,
         splitByRow=1,
-        splitInRow=40,
+        splitInRow=MIN_ROW_PART,
     )
     last = len(rows) - 1
+    # reportlab pads a vertically centred cell when it splits a row across pages, and the padding
+    # grows with every split until the row no longer fits anywhere; long rows keep their label at
+    # the top.
+    top_labels = [("VALIGN", (0, i), (0, i), "TOP") for i in range(2, len(rows)) if is_long_row(rows[i][1])]
     table.setStyle(
         TableStyle(
             [
@@ -159,6 +210,7 @@ def table_for(rows: list[list[Any]]) -> Table:
                 ("RIGHTPADDING", (0, 2), (0, last), 5),
                 # Room for closing punctuation that CJK wrapping lets hang past the line end.
                 ("RIGHTPADDING", (1, 2), (1, last), 9),
+                *top_labels,
             ]
         )
     )

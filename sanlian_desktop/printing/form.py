@@ -27,7 +27,7 @@ from sanlian_desktop.printing import _layout
 from sanlian_desktop.printing._atomic import atomic_output
 from sanlian_desktop.printing._canvas import GroupStart, deferred_canvas_maker
 from sanlian_desktop.printing.fonts import FontChoice, find_cjk_font
-from sanlian_desktop.printing.qr import draw_qr, qr_payload
+from sanlian_desktop.printing.qr import draw_qr, qr_modules, qr_payload
 from sanlian_desktop.vocab import REVIEW_LEVELS, Decision
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -169,13 +169,16 @@ def render_declarations(
     def overlay(canv: Canvas, group: int, page: int, pages: int) -> None:
         decl = decls[group]
         top = PAGE_HEIGHT - 8 * mm
-        draw_qr(canv, payloads[group], PAGE_WIDTH - MARGIN_X - QR_SIZE + 2 * mm, top - QR_SIZE, QR_SIZE)
+        if page == 1:  # encode once per declaration; its pages come one after another
+            modules[:] = qr_modules(payloads[group])
+        draw_qr(canv, modules, PAGE_WIDTH - MARGIN_X - QR_SIZE + 2 * mm, top - QR_SIZE, QR_SIZE)
         canv.setFont(font.name, 7.5)
         text_right = PAGE_WIDTH - MARGIN_X - QR_SIZE + 1 * mm
         canv.drawRightString(text_right, top - 4 * mm, f"编号 {decl.number}")
         canv.drawRightString(text_right, top - 8 * mm, f"第 {decl.version} 版")
         _footer(canv, font.name, page, pages)
 
+    modules: list[list[bool]] = []
     title = _layout.FORM_TITLE if len(decls) > 1 else f"{_layout.FORM_TITLE} {decls[0].number}"
     with atomic_output(out_path) as fh:
         _doc(fh, title).build(story, canvasmaker=deferred_canvas_maker(overlay))
