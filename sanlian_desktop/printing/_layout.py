@@ -146,7 +146,8 @@ def _estimated_lines(flowable: Flowable) -> int:
 
 def is_long_row(cell: object) -> bool:
     """Whether a content cell is tall enough that its row is split across pages rather than moved."""
-    flowables = cell if isinstance(cell, list) else [cell]
+    items = cell if isinstance(cell, list) else [cell]
+    flowables = [f for f in items if isinstance(f, Flowable)]
     if sum(_estimated_lines(f) for f in flowables) * 16 < LONG_ROW_HEIGHT * 0.8:
         return False
     height = sum(f.wrap(CONTENT_WIDTH - 14, PAGE_TEXT_HEIGHT)[1] for f in flowables)
