@@ -106,29 +106,35 @@ class SealBox(Flowable):
         line_gap = size * 1.7
         canv.saveState()
         canv.setFont(self.font, size)
-        # Date line, right to left: 日, day, 月, month, 年, year; blanks stay open for a pen.
+        # Date line laid out right to left (日, day, 月, month, 年, year) so it ends flush right;
+        # blanks stay open for a pen. Drawn left to right so copied text reads in order.
         cells = [
             ("日", f"{self.on.day}" if self.on else "", size * 2.2),
             ("月", f"{self.on.month}" if self.on else "", size * 2.2),
             ("年", f"{self.on.year}" if self.on else "", size * 3.4),
         ]
+        placed: list[tuple[float, str, float, str]] = []
         x = right
         for unit, value, gap in cells:
             x -= stringWidth(unit, self.font, size)
-            canv.drawString(x, base, unit)
-            if value:
-                canv.drawCentredString(x - gap / 2, base, value)
+            placed.append((x - gap / 2, value, x, unit))
             x -= gap
         date_left = x
-        seal = "（盖章）"
-        seal_w = stringWidth(seal, self.font, size)
-        canv.drawString(right - seal_w - size * 1.5, base + line_gap, seal)
-        # Signer lines bottom-up at the left; shrink a line rather than run into the date.
+        # Signer lines top-down at the left; shrink a line rather than run into the date.
         room = date_left - size
-        for i, text in enumerate(reversed(self.signer_lines)):
+        lines = len(self.signer_lines)
+        for i, text in enumerate(self.signer_lines):
             fit = size
             while fit > 6 and stringWidth(text, self.font, fit) > room:
                 fit -= 0.5
             canv.setFont(self.font, fit)
-            canv.drawString(0, base + i * line_gap, text)
+            canv.drawString(0, base + (lines - 1 - i) * line_gap, text)
+        canv.setFont(self.font, size)
+        seal = "（盖章）"
+        seal_w = stringWidth(seal, self.font, size)
+        canv.drawString(right - seal_w - size * 1.5, base + line_gap, seal)
+        for value_x, value, unit_x, unit in reversed(placed):
+            if value:
+                canv.drawCentredString(value_x, base, value)
+            canv.drawString(unit_x, base, unit)
         canv.restoreState()
