@@ -8,6 +8,19 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus.flowables import Flowable
 
 
+MIN_SIGNER_SIZE = 8.5  # signer lines shrink to this size at most; longer ones belong in the body
+
+
+def date_block_width(font: str, size: float) -> float:
+    """Width of "____年__月__日" as drawn at the bottom right of a box."""
+    return size * (3.4 + 2.2 + 2.2 + 0.5) + stringWidth("年月日", font, size)
+
+
+def signer_line_fits(text: str, width: float, font: str, size: float) -> bool:
+    """Whether ``text`` fits left of the date line in a box ``width`` wide (at the smallest size)."""
+    return stringWidth(text, font, MIN_SIGNER_SIZE) <= width - date_block_width(font, size) - size
+
+
 class SealBox(Flowable):
     """An opinion box's content: ``body`` flowables from the top, and at the bottom right the lines
     "（盖章）" and "____年__月__日" laid out at explicit positions (Paragraphs would collapse the
@@ -125,7 +138,7 @@ class SealBox(Flowable):
         lines = len(self.signer_lines)
         for i, text in enumerate(self.signer_lines):
             fit = size
-            while fit > 6 and stringWidth(text, self.font, fit) > room:
+            while fit > MIN_SIGNER_SIZE and stringWidth(text, self.font, fit) > room:
                 fit -= 0.5
             canv.setFont(self.font, fit)
             canv.drawString(0, base + (lines - 1 - i) * line_gap, text)

@@ -13,11 +13,12 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from sanlian_desktop.money import MoneyError, capital_numerals, format_yuan, parse_money
-from sanlian_desktop.printing._boxes import SealBox
+from sanlian_desktop.printing._boxes import SealBox, signer_line_fits
 from sanlian_desktop.vocab import OPINION_BOX_LABELS, REVIEW_LEVELS, Decision, Level
 
 if TYPE_CHECKING:
@@ -126,12 +127,21 @@ def _section(value: object) -> Mapping[str, Any]:
 
 def header_rows(unit_names: Mapping[str, str] | None, st: Styles) -> list[list[Any]]:
     """Title and 申报单位 line; repeated at the top of every page of the declaration."""
+    size = st.unit.fontSize
+    room = LABEL_WIDTH + CONTENT_WIDTH - 8
     parts = ["申报单位："]
+    used = stringWidth(parts[0], st.font, size)
     for key, label in _UNIT_LABELS:
         name = (unit_names or {}).get(key, "")
         # Non-breaking spaces keep the underlined blank open when nothing is filled in.
         filled = f"&nbsp;{escape(name)}&nbsp;" if name else "&nbsp;" * 14
+        shown = (f" {name} " if name else " " * 14) + label + "  "
+        width = stringWidth(shown, st.font, size)
+        if used + width > room and len(parts) > 1:  # start a new line rather than split a name
+            parts.append("<br/>")
+            used = 0.0
         parts.append(f"<u>{filled}</u>{escape(label)}&nbsp;&nbsp;")
+        used += width
     return [[_para(escape(FORM_TITLE), st.title), ""], [_para("".join(parts), st.unit), ""]]
 
 
@@ -241,8 +251,14 @@ def _opinion_box(op: PrintableOpinion | None, level: Level, st: Styles) -> SealB
         body.append(_item("意见", op.text.strip(), st.body))
     if level is Level.PROVINCE and op.granted is not None:
         body.append(_item("批准补助金额", _yuan_text(op.granted), st.body))
-    signer = [line for line in (op.office_name and f"审核单位：{op.office_name}",
-                                op.reviewer and f"审核人：{op.reviewer}") if line]
+    signer = []
+    for line in (op.office_name and f"审核单位：{op.office_name}", op.reviewer and f"审核人：{op.reviewer}"):
+        if not line:
+            continue
+        if signer_line_fits(line, CONTENT_WIDTH - 14, st.font, st.body_size):
+            signer.append(line)
+        else:  # too long to sit beside the date: give it its own wrapped line above
+            body.append(_para(markup(line), st.body))
     return SealBox(
         body,
         font=st.font,
