@@ -7,7 +7,6 @@ from datetime import date
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus.flowables import Flowable
 
-
 MIN_SIGNER_SIZE = 8.5  # signer lines shrink to this size at most; longer ones belong in the body
 
 
