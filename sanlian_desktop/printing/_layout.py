@@ -362,7 +362,7 @@ def blank_rows(st: Styles) -> list[list[Any]]:
     # (label, prompt, room for handwriting)
     layout = [
         ("项目名称", "", 12 * mm),
-        ("社区概况", "城市或农村社区，常住人口和户数，社区社会组织、持证社工、注册志愿者数量：", 30 * mm),
+        ("社区概况", "城乡类型、人口和户数、社区社会组织、持证社工、注册志愿者：", 30 * mm),
         ("项目概况", "需求分析、服务对象、服务方式及项目实施周期：", 62 * mm),
         ("资金需求<br/>和来源", "项目总预算及资金来源（逐项列明金额）：", 26 * mm),
         ("申请省级<br/>补助资金", "小写：￥" + "&nbsp;" * 30 + "元&nbsp;&nbsp;&nbsp;&nbsp;大写：", 8 * mm),
@@ -372,6 +372,8 @@ def blank_rows(st: Styles) -> list[list[Any]]:
     ]
     rows: list[list[Any]] = [[_para(name, label), cell(prompt, room)] for name, prompt, room in layout]
     for level in REVIEW_LEVELS:
-        box = SealBox([], font=st.font, size=st.body_size, min_height=BLANK_SEAL_BOX_HEIGHT)
+        box = SealBox(
+            [], font=st.font, size=st.body_size, min_height=BLANK_SEAL_BOX_HEIGHT, signer_lines=["审核人："]
+        )
         rows.append([_para(_BOX_LABELS[level], label), box])
     return rows
