@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus.flowables import Flowable
 
+SEAL_ROOM = 30 * mm  # free height under an opinion's text for the seal (seals are 38–42 mm across)
 MIN_SIGNER_SIZE = 8.5  # signer lines shrink to this size at most; longer ones belong in the body
 
 
@@ -60,7 +62,9 @@ class SealBox(Flowable):
         self.width = availWidth
         self._wrapped_width = availWidth
         self._body_heights = [f.wrap(availWidth, availHeight)[1] for f in self.body]
-        content = sum(self._body_heights) + self._seal_block
+        content = sum(self._body_heights)
+        # Below the text stays an area a seal can be pressed into, however long the opinion.
+        content += max(self._seal_block, SEAL_ROOM) if self.with_seal else 0
         self.height = max(self.min_height, content)
         return availWidth, self.height
 

@@ -53,11 +53,16 @@ def deferred_canvas_maker(overlay: PageOverlay) -> Callable[..., DeferredCanvas]
 
 
 class GroupStart(Flowable):
-    """Zero-size marker: pages from here on belong to group ``index`` (one declaration)."""
+    """Zero-size marker: pages from here on belong to group ``index`` (one declaration).
 
-    def __init__(self, index: int) -> None:
+    ``on_start`` is told when layout reaches the group (for progress reports; it may raise to
+    cancel).
+    """
+
+    def __init__(self, index: int, on_start: Callable[[int], None] | None = None) -> None:
         super().__init__()
         self.index = index
+        self.on_start = on_start
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         return 0, 0
@@ -66,3 +71,5 @@ class GroupStart(Flowable):
         canv = self.canv
         if isinstance(canv, DeferredCanvas):
             canv.current_group = self.index
+        if self.on_start is not None:
+            self.on_start(self.index)

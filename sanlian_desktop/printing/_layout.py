@@ -190,7 +190,7 @@ class FormTable(Table):
         return parts
 
 
-def table_for(rows: list[list[Any]]) -> Table:
+def table_for(rows: list[list[Any]], font: str) -> Table:
     """The two-column form table; rows 0–1 (title, unit line) repeat on every page."""
     table = FormTable(
         rows,
@@ -207,6 +207,7 @@ def table_for(rows: list[list[Any]]) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),  # not Helvetica, which would be referenced unembedded
                 ("SPAN", (0, 0), (1, 0)),
                 ("SPAN", (0, 1), (1, 1)),
                 ("BOTTOMPADDING", (0, 1), (1, 1), 6),

@@ -7,7 +7,7 @@ and pages are numbered per declaration.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -81,7 +81,7 @@ class PrintableDeclaration:
         return {"city": self.city, "county": self.county, "street": self.street, "community": self.community}
 
 
-def _doc(fh: Any, title: str) -> BaseDocTemplate:
+def _doc(fh: Any, title: str, font: str) -> BaseDocTemplate:
     frame = Frame(
         MARGIN_X,
         MARGIN_BOTTOM,
@@ -103,6 +103,7 @@ def _doc(fh: Any, title: str) -> BaseDocTemplate:
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
+        initialFontName=font,  # otherwise every page references an unembedded Helvetica
     )
     doc.addPageTemplates([PageTemplate(id="form", frames=[frame])])
     return doc
@@ -143,11 +144,14 @@ def render_declarations(
     out_path: str | Path,
     *,
     font: FontChoice | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
     """Print ``decls`` into one PDF at ``out_path``, each starting on a new page.
 
     Returns warnings (Chinese sentences) for the user: a non-embedded fallback font, characters
     the font cannot draw. The file is written to ``out_path.tmp`` and renamed when complete.
+    ``progress(done, total)`` is called as each declaration is laid out and once at the end; an
+    exception raised from it cancels the job and leaves ``out_path`` as it was.
     """
     if not decls:
         raise UserError("没有要打印的申报", "no declarations to print")
@@ -155,16 +159,24 @@ def render_declarations(
     payloads = [qr_payload(d.number, d.version, d.content_hash) for d in decls]
     warnings = [font.warning] if font.warning else []
     st = _layout.make_styles(font.name)
+    total = len(decls)
+
+    def on_start(index: int) -> None:
+        if progress is not None:
+            progress(index, total)
+
     story: list[Flowable] = []
     for index, decl in enumerate(decls):
         if index:
             story.append(PageBreak())
-        story.append(GroupStart(index))
+        story.append(GroupStart(index, on_start))
         rows = _layout.header_rows(decl.unit_names(), st) + _layout.declaration_rows(decl, st)
-        story.append(_layout.table_for(rows))
+        story.append(_layout.table_for(rows, font.name))
         missing = _missing_glyphs(font, decl)
         if missing:
             warnings.append(f"申报 {decl.number} 中有字符无法用当前字体打印（将显示为方框）：{missing}")
+
+    modules: list[list[bool]] = []
 
     def overlay(canv: Canvas, group: int, page: int, pages: int) -> None:
         decl = decls[group]
@@ -178,10 +190,11 @@ def render_declarations(
         canv.drawRightString(text_right, top - 8 * mm, f"第 {decl.version} 版")
         _footer(canv, font.name, page, pages)
 
-    modules: list[list[bool]] = []
     title = _layout.FORM_TITLE if len(decls) > 1 else f"{_layout.FORM_TITLE} {decls[0].number}"
     with atomic_output(out_path) as fh:
-        _doc(fh, title).build(story, canvasmaker=deferred_canvas_maker(overlay))
+        _doc(fh, title, font.name).build(story, canvasmaker=deferred_canvas_maker(overlay))
+    if progress is not None:
+        progress(total, total)
     return warnings
 
 
@@ -189,12 +202,13 @@ def render_blank(out_path: str | Path, *, font: FontChoice | None = None) -> lis
     """Print the empty form for handwriting (no QR code) to ``out_path``; returns warnings."""
     font = font or find_cjk_font()
     st = _layout.make_styles(font.name)
-    table = _layout.table_for(_layout.header_rows(None, st) + _layout.blank_rows(st))
+    table = _layout.table_for(_layout.header_rows(None, st) + _layout.blank_rows(st), font.name)
 
     def overlay(canv: Canvas, group: int, page: int, pages: int) -> None:
         _footer(canv, font.name, page, pages)
 
     with atomic_output(out_path) as fh:
-        _doc(fh, _layout.FORM_TITLE).build([GroupStart(0), table], canvasmaker=deferred_canvas_maker(overlay))
+        doc = _doc(fh, _layout.FORM_TITLE, font.name)
+        doc.build([GroupStart(0), table], canvasmaker=deferred_canvas_maker(overlay))
     return [font.warning] if font.warning else []
 

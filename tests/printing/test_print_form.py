@@ -91,16 +91,19 @@ def test_cjk_font_is_embedded(filled_pdf: Path) -> None:
 
     reader = PdfReader(str(filled_pdf))
     embedded = []
+    not_embedded = []
     for page in reader.pages:
         resources: Any = page["/Resources"]
         for ref in resources["/Font"].values():
             font = ref.get_object()
             descriptors = [font.get("/FontDescriptor")]
             descriptors += [d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts", [])]
-            for desc in descriptors:
-                if desc is not None and "/FontFile2" in desc.get_object():
-                    embedded.append(font["/BaseFont"])
-    assert any("WenQuanYi" in str(name) for name in embedded)
+            if any(d is not None and "/FontFile2" in d.get_object() for d in descriptors):
+                embedded.append(str(font["/BaseFont"]))
+            else:
+                not_embedded.append(str(font["/BaseFont"]))
+    assert any("WenQuanYi" in name for name in embedded)
+    assert not_embedded == []  # not even the canvas's default Helvetica
 
 
 @needs_poppler
