@@ -47,6 +47,7 @@ class Styles:
     unit: ParagraphStyle
     label: ParagraphStyle
     body: ParagraphStyle
+    item: ParagraphStyle
     body_size: float
 
 
@@ -59,6 +60,7 @@ def make_styles(font: str) -> Styles:
         unit=ParagraphStyle("unit", fontSize=11, leading=18, alignment=TA_LEFT, **base),
         label=ParagraphStyle("label", fontSize=11.5, leading=17, alignment=TA_CENTER, **base),
         body=ParagraphStyle("body", fontSize=10.5, leading=16, alignment=TA_LEFT, **base),
+        item=ParagraphStyle("item", fontSize=10.5, leading=16, alignment=TA_LEFT, leftIndent=10.5, **base),
         body_size=10.5,
     )
 
@@ -125,24 +127,57 @@ def _section(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def header_rows(unit_names: Mapping[str, str] | None, st: Styles) -> list[list[Any]]:
-    """Title and 申报单位 line; repeated at the top of every page of the declaration."""
+def _unit_line(unit_names: Mapping[str, str] | None, st: Styles) -> list[Flowable]:
+    """申报单位: ____市(州) ____县(市、区) ____街道(乡镇) ____社区, one small table per printed line.
+
+    Cells with a rule under the names, not spaces: blanks collapse in a Paragraph and the CID
+    fallback font has no glyph for a non-breaking space.
+    """
     size = st.unit.fontSize
-    room = LABEL_WIDTH + CONTENT_WIDTH - 8
-    parts = ["申报单位："]
-    used = stringWidth(parts[0], st.font, size)
+    room = LABEL_WIDTH + CONTENT_WIDTH - 4
+
+    def width(text: str) -> float:
+        return stringWidth(text, st.font, size)
+
+    prefix = "申报单位："
+    lines: list[list[tuple[str, float, bool]]] = [[(prefix, width(prefix) + 2, False)]]
+    used = lines[0][0][1]
     for key, label in _UNIT_LABELS:
         name = (unit_names or {}).get(key, "")
-        # Non-breaking spaces keep the underlined blank open when nothing is filled in.
-        filled = f"&nbsp;{escape(name)}&nbsp;" if name else "&nbsp;" * 14
-        shown = (f" {name} " if name else " " * 14) + label + "  "
-        width = stringWidth(shown, st.font, size)
-        if used + width > room and len(parts) > 1:  # start a new line rather than split a name
-            parts.append("<br/>")
+        # A blank gets room for a handwritten name; a printed one just a little air around it.
+        group = [(name, width(name) + 12 if name else 60.0, True), (label, width(label) + 5, False)]
+        group_width = group[0][1] + group[1][1]
+        if used + group_width > room and len(lines[-1]) > 1:  # a new line rather than split a name
+            lines.append([])
             used = 0.0
-        parts.append(f"<u>{filled}</u>{escape(label)}&nbsp;&nbsp;")
-        used += width
-    return [[_para(escape(FORM_TITLE), st.title), ""], [_para("".join(parts), st.unit), ""]]
+        lines[-1].extend(group)
+        used += group_width
+    tables: list[Flowable] = []
+    for cells in lines:
+        table = Table([[text for text, _, _ in cells]], colWidths=[w for _, w, _ in cells], hAlign="LEFT")
+        rules = [("LINEBELOW", (i, 0), (i, 0), 0.7, colors.black) for i, c in enumerate(cells) if c[2]]
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), st.font),
+                    ("FONTSIZE", (0, 0), (-1, -1), size),
+                    ("LEADING", (0, 0), (-1, -1), size * 1.3),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    *[("ALIGN", (i, 0), (i, 0), "CENTER") for i, c in enumerate(cells) if c[2]],
+                    *rules,
+                ]
+            )
+        )
+        tables.append(table)
+    return tables
+
+
+def header_rows(unit_names: Mapping[str, str] | None, st: Styles) -> list[list[Any]]:
+    """Title and 申报单位 line; repeated at the top of every page of the declaration."""
+    return [[_para(escape(FORM_TITLE), st.title), ""], [_unit_line(unit_names, st), ""]]
 
 
 def _estimated_lines(flowable: Flowable) -> int:
@@ -246,7 +281,7 @@ def _opinion_box(op: PrintableOpinion | None, level: Level, st: Styles) -> SealB
     decision = Decision(op.decision).label
     head = f"审核结论：{escape(decision)}"
     if op.from_paper:
-        head += "&nbsp;&nbsp;&nbsp;&nbsp;（纸质意见代录）"
+        head += " 【纸质意见代录】"
     body: list[Flowable] = [_para(head, st.body)]
     if op.text.strip():
         body.append(_item("意见", op.text.strip(), st.body))
@@ -306,13 +341,14 @@ def declaration_rows(decl: PrintableDeclaration, st: Styles) -> list[list[Any]]:
             s = _section(src)
             amount = _amount(s.get("amount"))
             shown = f"{format_yuan(amount)} 元" if amount is not None else str(s.get("amount", ""))
-            funding.append(_para(f"&nbsp;&nbsp;{n}. {markup(s.get('source', ''))}：{escape(shown)}", body))
+            funding.append(_para(f"{n}. {markup(s.get('source', ''))}：{escape(shown)}", st.item))
     requested = _amount(f.get("subsidy_requested"))
-    subsidy = (
-        f"小写：￥{format_yuan(requested)} 元&nbsp;&nbsp;&nbsp;&nbsp;大写：{capital_numerals(requested)}"
-        if requested is not None
-        else markup(f.get("subsidy_requested", ""))
-    )
+    subsidy = [_para(markup(f.get("subsidy_requested", "")), body)]
+    if requested is not None:
+        subsidy = [
+            _para(f"小写：￥{format_yuan(requested)} 元", body),
+            _para(f"大写：{capital_numerals(requested)}", body),
+        ]
     effect_cells = [
         _para(markup(effect.get("text", "")), body),
         _para(
@@ -342,7 +378,7 @@ def declaration_rows(decl: PrintableDeclaration, st: Styles) -> list[list[Any]]:
         [_para("社区概况", label), [_para(markup(profile.get("text", "")), body), _para(figures, body)]],
         [_para("项目概况", label), overview],
         [_para("资金需求<br/>和来源", label), funding],
-        [_para("申请省级<br/>补助资金", label), _para(subsidy, body)],
+        [_para("申请省级<br/>补助资金", label), subsidy],
         [_para("效果预估", label), effect_cells],
         [_para("项目承接<br/>单位", label), undertaker_cells],
         [_para("申报前程序", label), step_cells],
@@ -366,7 +402,7 @@ def blank_rows(st: Styles) -> list[list[Any]]:
         ("社区概况", "城乡类型、人口和户数、社区社会组织、持证社工、注册志愿者：", 30 * mm),
         ("项目概况", "需求分析、服务对象、服务方式及项目实施周期：", 62 * mm),
         ("资金需求<br/>和来源", "项目总预算及资金来源（逐项列明金额）：", 26 * mm),
-        ("申请省级<br/>补助资金", "小写：￥" + "&nbsp;" * 30 + "元&nbsp;&nbsp;&nbsp;&nbsp;大写：", 8 * mm),
+        ("申请省级<br/>补助资金", "小写：￥<br/><br/>大写：", 3 * mm),
         ("效果预估", "", 34 * mm),
         ("项目承接<br/>单位", "单位名称、统一社会信用代码、项目负责社工及证书等级、联系电话：", 16 * mm),
         ("申报前程序", "社区筹划征集、社区居民听证、居民代表会议审议、张榜公示的日期：", 16 * mm),
