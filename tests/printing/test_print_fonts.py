@@ -63,3 +63,22 @@ def test_fallback_when_no_truetype_font(tmp_path: Path, monkeypatch: pytest.Monk
     text = "".join(page_texts(out))
     assert "甘肃省“三社联动”试点项目申报表" in text
     assert b"FontFile2" not in out.read_bytes()
+    assert "\xa0" not in text  # STSong-Light has no glyph for a no-break space
+
+
+def test_windows_candidates_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fonts.sys, "platform", "win32")
+    monkeypatch.setenv("WINDIR", str(tmp_path / "Windows"))
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    own = tmp_path / "my.ttf"
+    found = fonts.candidate_font_files(own)
+    system = tmp_path / "Windows" / "Fonts"
+    assert found[:4] == [own, system / "simfang.ttf", system / "simsun.ttc", system / "simhei.ttf"]
+
+
+def test_linux_candidates_include_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fonts.sys, "platform", "linux")
+    monkeypatch.setattr(fonts, "_fontconfig_candidates", lambda: [Path("/opt/fonts/extra.ttf")])
+    found = fonts.candidate_font_files()
+    assert found[0] == Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    assert Path("/opt/fonts/extra.ttf") in found
