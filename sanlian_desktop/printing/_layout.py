@@ -317,7 +317,7 @@ def declaration_rows(decl: PrintableDeclaration, st: Styles) -> list[list[Any]]:
 
     urban = profile.get("urban")
     kind = "城市社区" if urban is True else "农村社区" if urban is False else "—"
-    figures = (
+    figures = escape(
         f"社区类型：{kind}；常住人口 {_count(profile.get('population'), '人')}，"
         f"{_count(profile.get('households'), '户')}；"
         f"社区社会组织 {_count(profile.get('social_organisations'), '个')}；"
@@ -352,8 +352,10 @@ def declaration_rows(decl: PrintableDeclaration, st: Styles) -> list[list[Any]]:
     effect_cells = [
         _para(markup(effect.get("text", "")), body),
         _para(
-            f"预计受益人数 {_count(effect.get('beneficiaries'), '人')}；"
-            f"预计服务 {_count(effect.get('service_sessions'), '场(次)')}。",
+            escape(
+                f"预计受益人数 {_count(effect.get('beneficiaries'), '人')}；"
+                f"预计服务 {_count(effect.get('service_sessions'), '场(次)')}。"
+            ),
             body,
         ),
     ]

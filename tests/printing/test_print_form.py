@@ -165,11 +165,15 @@ def test_missing_and_odd_fields_still_print(tmp_path: Path) -> None:
         del fields[key]
     fields["budget_total"] = "约八万"
     fields["community_profile"]["urban"] = False
+    fields["community_profile"]["population"] = "约<9000>&"
+    fields["target_groups"] = "老年人"
     out = tmp_path / "odd.pdf"
     render_declarations([make_declaration(fields=fields, opinions=[])], out)
     text = _flat("".join(page_texts(out)))
     assert "农村社区" in text
     assert "约八万" in text
+    assert "约<9000>&人" in text
+    assert "服务对象：老年人" in text
     assert text.count("（盖章）") == 4
 
 
