@@ -19,8 +19,13 @@ _HASH_RE = re.compile(r"[0-9a-f]{16}")
 
 
 def qr_payload(number: str, version: int, content_hash: str) -> str:
-    """``SL1|<number>|<version>|<first 16 hex of the content hash>`` for the page's QR code."""
-    prefix = content_hash.strip().lower()[:HASH_PREFIX_LEN]
+    """``SL1|<number>|<version>|<first 16 hex of the content hash>`` for the page's QR code.
+
+    Raises ``UserError`` if a part cannot be carried (separator or space in the number, version
+    below 1, fewer than 16 hex digits of hash).
+    """
+    # Tolerate an algorithm tag ("sha256:…") in front of the hex digest.
+    prefix = content_hash.strip().lower().rpartition(":")[2][:HASH_PREFIX_LEN]
     if not _NUMBER_RE.fullmatch(number):
         raise UserError(f"申报编号“{number}”无法写入二维码", f"declaration number {number!r} is not QR-safe")
     if version < 1:

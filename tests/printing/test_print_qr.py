@@ -15,6 +15,7 @@ def test_payload_round_trip() -> None:
     assert text == "SL1|2016-620102-0001|3|ab12cd34ef56ab78"
     assert parse_qr_payload(text) == ("2016-620102-0001", 3, "ab12cd34ef56ab78")
     assert parse_qr_payload(f"  {text}\n") == ("2016-620102-0001", 3, "ab12cd34ef56ab78")
+    assert qr_payload("2016-620102-0001", 3, "sha256:" + HASH) == text
 
 
 @pytest.mark.parametrize(
