@@ -187,19 +187,21 @@ def _fields(rng: random.Random, community: _Community, batch: Batch, county: str
     start = created + timedelta(days=rng.choice([30, 45, 61]))
     solicitation = created - timedelta(days=rng.randint(22, 40))
     beneficiaries = rng.randint(40, 600)
+    organisations, workers = rng.randint(1, 8), rng.randint(0, 3)
+    volunteers = population * rng.randint(3, 14) // 100
     return {
         "batch": batch.code,
         "community": community.code,
         "title": title,
         "community_profile": {
             "text": (f"{community.name}常住人口{population}人、{population // 3}户，其中60岁以上老年人{elders}人。"
-                     f"社区现有社区社会组织{rng.randint(1, 8)}个、持证社工{rng.randint(0, 3)}名。"),
+                     f"社区现有社区社会组织{organisations}个、持证社工{workers}名、注册志愿者{volunteers}名。"),
             "urban": not bool(community.rural),
             "population": population,
             "households": population // 3,
-            "social_organisations": rng.randint(1, 8),
-            "social_workers": rng.randint(0, 3),
-            "registered_volunteers": population * rng.randint(3, 14) // 100,
+            "social_organisations": organisations,
+            "social_workers": workers,
+            "registered_volunteers": volunteers,
         },
         "needs_analysis": (f"入户走访{rng.randint(80, 400)}户，{rng.randint(40, 80)}%的受访居民表示需要{area}方面的"
                            f"专业服务，{rng.randint(15, 45)}%存在长期照护或情绪支持需求。"),

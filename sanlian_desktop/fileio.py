@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 
 @contextlib.contextmanager
-def atomic_write(target: Path) -> Iterator[BinaryIO]:
+def atomic_write(target: Path | str) -> Iterator[BinaryIO]:
     """Yield a binary file at ``target.tmp``; on success it is synced and renamed onto ``target``.
 
     On any exception the temporary file is removed and ``target`` is left as it was.

@@ -23,8 +23,8 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 from reportlab.platypus.flowables import Flowable
 
 from sanlian_desktop.errors import UserError
+from sanlian_desktop.fileio import atomic_write as atomic_output
 from sanlian_desktop.printing import _layout
-from sanlian_desktop.printing._atomic import atomic_output
 from sanlian_desktop.printing._canvas import GroupStart, deferred_canvas_maker
 from sanlian_desktop.printing.fonts import FontChoice, find_cjk_font
 from sanlian_desktop.printing.qr import draw_qr, qr_modules, qr_payload

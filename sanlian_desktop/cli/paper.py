@@ -1,0 +1,73 @@
+"""Commands for paper: print declarations or a blank form, and match a printed copy to its record."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sanlian_desktop.cli.main import Context
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.vocab import Status
+
+
+def register(sub: Any) -> None:
+    """Add ``print`` and ``verify-print``."""
+    p = sub.add_parser("print", help="打印申报表为 PDF（可盖章存档）")
+    p.add_argument("ids", nargs="*", help="申报编号（可多个）")
+    p.add_argument("--status", choices=[s.value for s in Status], help="打印辖区内某一状态的全部申报")
+    p.add_argument("--blank", action="store_true", help="空白申报表，供手工填写")
+    p.add_argument("--out", required=True, type=Path, help="输出的 PDF 文件")
+    p.add_argument("--font", type=Path, help="嵌入的 TrueType 中文字体文件（.ttf/.ttc）")
+    p.set_defaults(handler=cmd_print)
+    p = sub.add_parser("verify-print", help="核对纸质申报表上的二维码与记录是否一致")
+    p.add_argument("code", help="扫描或输入的二维码内容")
+    p.set_defaults(handler=cmd_verify_print)
+
+
+def _check_out(path: Path) -> None:
+    if path.suffix.lower() != ".pdf":
+        raise UserError("输出文件名应以 .pdf 结尾", "the output file should end in .pdf")
+    if not path.parent.exists():
+        raise UserError(f"输出目录 {path.parent} 不存在", f"folder {path.parent} does not exist")
+
+
+def cmd_print(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import paper
+
+    _check_out(args.out)
+    if args.blank:
+        if args.ids or args.status:
+            raise UserError("--blank 不能与申报编号或 --status 同用", "--blank goes alone")
+        warnings = paper.print_blank(args.out, font_file=args.font)
+        ctx.emit({"out": str(args.out), "warnings": warnings}, [f"已生成空白申报表 {args.out}", *warnings])
+        return 0
+    if not args.ids and not args.status:
+        raise UserError("请给出申报编号，或用 --status 选择一批申报，或用 --blank 打印空白表",
+                        "give declaration ids, --status or --blank")
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        warnings = paper.print_declarations(s, actor, args.out, keys=args.ids,
+                                            status=Status(args.status) if args.status else None,
+                                            font_file=args.font)
+    ctx.emit({"out": str(args.out), "warnings": warnings}, [f"已生成 {args.out}", *warnings])
+    return 0
+
+
+def cmd_verify_print(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import paper
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        check = paper.verify_print(s, actor, args.code)
+    ctx.emit(
+        {"number": check.number, "printed_version": check.printed_version,
+         "current_version": check.current_version, "matches_record": check.matches_record,
+         "is_current": check.is_current,
+         "changes": [{"field": c.field, "label": c.label, "before": c.before, "after": c.after}
+                     for c in check.changes]},
+        [check.sentence()] + [f"  {c.label}：{c.before} → {c.after}" for c in check.changes],
+    )
+    if not check.matches_record:
+        raise UserError("纸质件与记录不符", "the printed copy does not match the record")
+    return 0
