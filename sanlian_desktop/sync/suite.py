@@ -67,12 +67,18 @@ class Suite(ABC):
         """The public key of a private key-agreement key."""
 
     @abstractmethod
-    def encapsulate(self, recipient_public: bytes, context: bytes) -> tuple[bytes, bytes]:
-        """``(encapsulated, key)``: a fresh ephemeral public value and the symmetric key it yields."""
+    def encapsulate(self, recipient_public: bytes) -> tuple[bytes, bytes]:
+        """``(encapsulated, shared)``: a fresh ephemeral public value and the secret agreed with it."""
 
     @abstractmethod
-    def decapsulate(self, encapsulated: bytes, recipient_private: bytes, context: bytes) -> bytes:
-        """The symmetric key for ``encapsulated``; raises :class:`UserError` when it cannot be derived."""
+    def decapsulate(self, encapsulated: bytes, recipient_private: bytes) -> bytes:
+        """The shared secret for ``encapsulated``; a :class:`UserError` when it cannot be agreed."""
+
+    @abstractmethod
+    def derive_key(
+        self, shared: bytes, encapsulated: bytes, recipient_public: bytes, context: bytes
+    ) -> bytes:
+        """The symmetric key from a shared secret, bound to both public values and ``context``."""
 
     @abstractmethod
     def seal(self, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
@@ -127,26 +133,25 @@ class Sl1Suite(Suite):
     def encryption_public(self, private: bytes) -> bytes:
         return X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
 
-    def _derive(self, shared: bytes, encapsulated: bytes, recipient_public: bytes, context: bytes) -> bytes:
+    def derive_key(
+        self, shared: bytes, encapsulated: bytes, recipient_public: bytes, context: bytes
+    ) -> bytes:
         info = b"sanlian-sl1-kem\x00" + encapsulated + recipient_public + self.hash(context)
         return HKDF(algorithm=hashes.SHA256(), length=self.key_size, salt=None, info=info).derive(shared)
 
-    def encapsulate(self, recipient_public: bytes, context: bytes) -> tuple[bytes, bytes]:
+    def encapsulate(self, recipient_public: bytes) -> tuple[bytes, bytes]:
         ephemeral = X25519PrivateKey.generate()
         encapsulated = ephemeral.public_key().public_bytes_raw()
-        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
-        return encapsulated, self._derive(shared, encapsulated, recipient_public, context)
+        return encapsulated, ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
 
-    def decapsulate(self, encapsulated: bytes, recipient_private: bytes, context: bytes) -> bytes:
+    def decapsulate(self, encapsulated: bytes, recipient_private: bytes) -> bytes:
         private = X25519PrivateKey.from_private_bytes(recipient_private)
         try:
-            shared = private.exchange(X25519PublicKey.from_public_bytes(encapsulated))
+            return private.exchange(X25519PublicKey.from_public_bytes(encapsulated))
         except ValueError as exc:  # wrong length or a low-order point
             raise UserError(
                 "文件的加密信息无效，无法解密，文件可能已损坏或被篡改。", "invalid encapsulated key"
             ) from exc
-        recipient_public = private.public_key().public_bytes_raw()
-        return self._derive(shared, encapsulated, recipient_public, context)
 
     def seal(self, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
         return ChaCha20Poly1305(key).encrypt(nonce, plaintext, aad)
