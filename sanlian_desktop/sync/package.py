@@ -127,6 +127,11 @@ class PackageWriter:
         self._names: set[tuple[str, str, int]] = set()
         self._done = False
 
+    @property
+    def entries(self) -> list[EntryInfo]:
+        """The entries added so far (kind, id, version, length, digest) — keep them to match receipts."""
+        return list(self._entries)
+
     def add_entry(self, kind: str, entry_id: str, version: int, data: bytes | IO[bytes]) -> EntryInfo:
         """Append one entry: ``data`` as bytes or a binary file object read to its end in pieces."""
         if self._done:
@@ -148,6 +153,7 @@ class PackageWriter:
             self._spool.write(piece)
             length = self._spool.size - start
             if length > self._limits.max_entry_length or self._spool.size > self._limits.max_total:
+                self.abort()
                 raise UserError(
                     "数据包内容过大，超过上限，请分成多个数据包。", "package content exceeds the limit"
                 )
