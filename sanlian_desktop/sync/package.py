@@ -212,7 +212,10 @@ class PackageWriter:
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self._write(tmp, header_raw, key, manifest, plain_length)
-            header = self._verify_written(tmp, header_raw, key, manifest)
+            try:
+                header = self._verify_written(tmp, header_raw, key, manifest)
+            except UserError as exc:
+                raise _readback_failed() from exc
             tmp.replace(self.path)
         except OSError as exc:
             with contextlib.suppress(OSError):

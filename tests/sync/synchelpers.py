@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert, OfficeInfo, certify, make_request, make_root
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.package import PackageWriter
+from sanlian_desktop.sync.packfmt import body_length_for, encode_header
+from sanlian_desktop.sync.suite import DEFAULT_SUITE, ChunkSealer
 from sanlian_desktop.vocab import Level
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -68,3 +71,38 @@ def write_package(
         for kind, entry_id, version, data in entries:
             writer.add_entry(kind, entry_id, version, data)
     return writer
+
+
+def seal_raw(
+    path: Path,
+    recipient: Office,
+    plaintext: bytes,
+    *,
+    chunk_size: int = 256,
+    sender_code: str = "620102",
+    sender_name: str = "城关区民政局",
+    created: datetime = T0 + timedelta(days=10),
+) -> None:
+    """A package whose decrypted body is ``plaintext`` exactly — what a hostile sender could make, since
+    anyone can encrypt to a recipient's public key (only the manifest signature says who sent it)."""
+    suite = DEFAULT_SUITE
+    enc, shared = suite.encapsulate(recipient.cert.enc_key)
+    header = encode_header(
+        {
+            "package_id": "f" * 32,
+            "suite": suite.name,
+            "created": cj.fmt_time(created),
+            "sender_code": sender_code,
+            "sender_name": sender_name,
+            "recipient_code": recipient.code,
+            "recipient_name": recipient.cert.office.name,
+            "recipient_key": suite.key_id(recipient.cert.enc_key),
+            "chunk_size": chunk_size,
+            "body_length": body_length_for(len(plaintext), chunk_size, suite),
+            "enc": cj.b64(enc),
+        }
+    )
+    sealer = ChunkSealer(suite, suite.derive_key(shared, enc, recipient.cert.enc_key, header))
+    pieces = [plaintext[i : i + chunk_size] for i in range(0, len(plaintext), chunk_size)] or [b""]
+    body = b"".join(sealer.seal(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces))
+    path.write_bytes(header + body)
