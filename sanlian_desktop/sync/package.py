@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import Protocol, Self
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
@@ -56,6 +56,12 @@ __all__ = [
 
 READ_PIECE = 1024 * 1024
 _LEN = struct.Struct(">I")
+
+
+class Readable(Protocol):
+    """Anything with ``read(n) -> bytes`` (a binary file, ``io.BytesIO``, a network stream)."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 def _io_error(path: Path, exc: OSError) -> UserError:
@@ -132,7 +138,7 @@ class PackageWriter:
         """The entries added so far (kind, id, version, length, digest) — keep them to match receipts."""
         return list(self._entries)
 
-    def add_entry(self, kind: str, entry_id: str, version: int, data: bytes | IO[bytes]) -> EntryInfo:
+    def add_entry(self, kind: str, entry_id: str, version: int, data: bytes | Readable) -> EntryInfo:
         """Append one entry: ``data`` as bytes or a binary file object read to its end in pieces."""
         if self._done:
             raise RuntimeError("package already closed")

@@ -7,6 +7,7 @@ import struct
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -93,7 +94,7 @@ JSON = st.recursive(
 @pytest.fixture(scope="module")
 def manifest_body(
     tmp_path_factory: pytest.TempPathFactory, valid: bytes, offices: dict[str, Office], root: Cert
-) -> tuple[dict, bytes]:  # type: ignore[type-arg]
+) -> tuple[dict[str, Any], bytes]:
     path = tmp_path_factory.mktemp("body") / "v.sanlian"
     path.write_bytes(valid)
     city = offices["620100"]
@@ -119,7 +120,7 @@ def test_hostile_random_body(plaintext: bytes, offices: dict[str, Office], root:
 @given(data=st.data())
 def test_hostile_manifest_fields(
     data: st.DataObject,
-    manifest_body: tuple[dict, bytes],  # type: ignore[type-arg]
+    manifest_body: tuple[dict[str, Any], bytes],
     offices: dict[str, Office],
     root: Cert,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +17,12 @@ from sanlian_desktop.sync.certs import (
     CertExpiredError,
     CertRevokedError,
     JurisdictionError,
+    Revoked,
     UnknownRootError,
 )
 from sanlian_desktop.sync.chain import revocation_map, revoke
-from sanlian_desktop.sync.package import PackageWriter, open_package, peek_header
-from sanlian_desktop.sync.packfmt import Limits, describe_header
+from sanlian_desktop.sync.package import PackageWriter, VerifiedPackage, open_package, peek_header
+from sanlian_desktop.sync.packfmt import DEFAULT_LIMITS, Limits, describe_header
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
 from sanlian_desktop.vocab import Level
 
@@ -34,16 +35,16 @@ ENTRIES = [
 ]
 
 
-def _open(path: Path, office: Office, root: Cert, **kw: object):
-    return open_package(
-        path,
-        office.keys,
-        root,
-        kw.pop("revoked", set()),
-        kw.pop("now", NOW),  # type: ignore[arg-type]
-        recipient_code=office.code,
-        **kw,
-    )  # type: ignore[arg-type]
+def _open(
+    path: Path,
+    office: Office,
+    root: Cert,
+    *,
+    revoked: Revoked = frozenset(),
+    now: datetime = NOW,
+    limits: Limits = DEFAULT_LIMITS,
+) -> VerifiedPackage:
+    return open_package(path, office.keys, root, revoked, now, recipient_code=office.code, limits=limits)
 
 
 def test_round_trip_up_the_chain(tmp_path: Path, offices: dict[str, Office], root: Cert) -> None:
@@ -181,15 +182,18 @@ def test_limits_are_checked_before_reading(tmp_path: Path, offices: dict[str, Of
         _open(path, offices["620100"], root, limits=Limits(max_entry_length=4000))
     with pytest.raises(UserError, match="总量超过上限"):
         _open(path, offices["620100"], root, limits=Limits(max_total=6000))
-    with pytest.raises(UserError, match="超过上限"), PackageWriter(
-        tmp_path / "w.sanlian",
-        offices["620102"].keys,
-        offices["620102"].chain,
-        offices["620100"].cert,
-        1,
-        created=NOW,
-        limits=Limits(max_entry_length=10),
-    ) as w:
+    with (
+        pytest.raises(UserError, match="超过上限"),
+        PackageWriter(
+            tmp_path / "w.sanlian",
+            offices["620102"].keys,
+            offices["620102"].chain,
+            offices["620100"].cert,
+            1,
+            created=NOW,
+            limits=Limits(max_entry_length=10),
+        ) as w,
+    ):
         w.add_entry("attachment", "big", 1, io.BytesIO(b"y" * 11))
     assert not (tmp_path / "w.sanlian").exists()
 
