@@ -168,12 +168,16 @@ class Cert:
         issuer_code = cj.get_str(obj, "issuer_code", _CZ, _CE, 12)
         if not is_region_code(issuer_code):
             cj.malformed(_CZ, _CE, "issuer code")
+        suite = get_suite(obj["suite"])
+        sign_key, enc_key = cj.unb64(obj["sign_key"], _CZ, _CE), cj.unb64(obj["enc_key"], _CZ, _CE)
+        if len(sign_key) != suite.sign_public_size or len(enc_key) != suite.enc_public_size:
+            cj.malformed(_CZ, _CE, "public key length")
         return cls(
             serial=cj.get_str(obj, "serial", _CZ, _CE, 64),
-            suite=cj.get_str(obj, "suite", _CZ, _CE, 100),
+            suite=suite.name,
             office=_check_office(obj["code"], obj["level"], obj["name"], _CZ, _CE),
-            sign_key=cj.unb64(obj["sign_key"], _CZ, _CE),
-            enc_key=cj.unb64(obj["enc_key"], _CZ, _CE),
+            sign_key=sign_key,
+            enc_key=enc_key,
             not_before=cj.parse_time(obj["not_before"], _CZ, _CE),
             not_after=cj.parse_time(obj["not_after"], _CZ, _CE),
             issuer_code=issuer_code,

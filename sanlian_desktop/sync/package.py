@@ -25,6 +25,7 @@ from typing import Protocol, Self
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert, CertExpiredError, show_date
+from sanlian_desktop.sync.chain import validate_chain
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.packfmt import (
     DEFAULT_CHUNK,
@@ -91,6 +92,8 @@ def _check_sender_chain(chain: Sequence[Cert], keys: OfficeKeys, at: datetime) -
             "现在不在有效期内，请先向上级单位申请续期。",
             "the sender's certificate is not valid now",
         )
+    if chain[-1].is_self_signed:  # the recipient would refuse a broken chain; say so before writing
+        validate_chain(chain, chain[-1], at)
 
 
 class PackageWriter:

@@ -58,8 +58,9 @@ class Limits:
     """Upper bounds checked before anything is read or allocated (no zip bombs)."""
 
     max_header: int = 16 * 1024
-    max_manifest: int = 32 * 1024 * 1024
-    max_entries: int = 100_000
+    # A hostile 4 MiB manifest of tiny JSON values still parses into < 100 MB of Python objects.
+    max_manifest: int = 4 * 1024 * 1024
+    max_entries: int = 20_000
     max_entry_length: int = 2 * 1024**3
     max_total: int = 8 * 1024**3
     min_chunk: int = 64

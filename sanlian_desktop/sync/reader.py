@@ -13,7 +13,7 @@ from typing import BinaryIO, Self
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync.certs import Cert, Revoked, show_date
 from sanlian_desktop.sync.chain import check_signature, validate_chain
-from sanlian_desktop.sync.codes import ParentOf
+from sanlian_desktop.sync.codes import ParentOf, is_direct_child, level_of
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.packfmt import (
     DEFAULT_LIMITS,
@@ -152,6 +152,7 @@ def _check_sender(
     revoked: Revoked,
     now: datetime,
     parent_of: ParentOf | None,
+    require_adjacent: bool,
 ) -> Cert:
     if manifest.created > now + CLOCK_SKEW:
         raise UserError(
@@ -167,7 +168,20 @@ def _check_sender(
         )
     sender = validate_chain(manifest.chain, pinned_root, manifest.created, revoked, parent_of)
     check_signature(sender, manifest.signed_message(), manifest.signature)
+    if require_adjacent and not _adjacent(sender, header.recipient_code, parent_of):
+        raise UserError(
+            f"数据包来自{sender.office.label()}，该单位既不是{header.recipient_name}（{header.recipient_code}）"
+            "的直接上级，也不是其直接下级，不能直接交换数据包。",
+            "the sender is neither the recipient's direct parent nor a direct child",
+        )
     return sender
+
+
+def _adjacent(sender: Cert, recipient_code: str, parent_of: ParentOf | None) -> bool:
+    level = level_of(recipient_code)
+    return is_direct_child(sender.code, sender.level, recipient_code, level, parent_of) or is_direct_child(
+        recipient_code, level, sender.code, sender.level, parent_of
+    )
 
 
 def _spool_entries(body: BodyReader, manifest: Manifest, spool: SealedSpool) -> None:
@@ -201,13 +215,15 @@ def open_package(
     recipient_code: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     parent_of: ParentOf | None = None,
+    require_adjacent: bool = True,
     spool_dir: Path | None = None,
 ) -> VerifiedPackage:
     """Verify the whole package at ``path`` and return it; any problem is a :class:`UserError`.
 
     Order: header → recipient → exact length → chunks (AEAD) → manifest shape and limits → manifest
     matches header → sender chain at the creation time (pinned root, revocations) and manifest
-    signature → every entry's length and digest → nothing after the last entry.
+    signature → sender is the recipient's direct parent or child (unless ``require_adjacent`` is
+    False) → every entry's length and digest → nothing after the last entry.
     """
     path = Path(path)
     spool: SealedSpool | None = None
@@ -236,7 +252,13 @@ def open_package(
                     "数据包内容长度与清单不符，拒绝导入。", "entry lengths do not add up to the body"
                 )
             sender = _check_sender(
-                header, manifest, pinned_root, revoked=revoked, now=now, parent_of=parent_of
+                header,
+                manifest,
+                pinned_root,
+                revoked=revoked,
+                now=now,
+                parent_of=parent_of,
+                require_adjacent=require_adjacent,
             )
             spool = SealedSpool(spool_dir)
             _spool_entries(body, manifest, spool)

@@ -41,6 +41,8 @@ class Suite(ABC):
     key_size: int  # symmetric key length
     nonce_size: int
     tag_size: int
+    sign_public_size: int
+    enc_public_size: int
 
     @abstractmethod
     def generate_signing_key(self) -> bytes:
@@ -109,6 +111,8 @@ class Sl1Suite(Suite):
     name = "SL1-ED25519-X25519-HKDF-SHA256-CHACHA20POLY1305"
     key_size = 32
     nonce_size = 12
+    sign_public_size = 32
+    enc_public_size = 32
     tag_size = 16
 
     def generate_signing_key(self) -> bytes:

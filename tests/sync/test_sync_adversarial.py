@@ -52,8 +52,9 @@ def test_every_single_byte_change_is_refused(
     path = tmp_path / "flip.sanlian"
     city = offices["620100"]
     kinds: set[str] = set()
+    header_length = len(peek_header_bytes(tmp_path, small))
     for pos in range(len(small)):
-        for mask in (0x01, 0x80):
+        for mask in (0x01, 0x80) if pos < header_length else (0x01,):
             damaged = bytearray(small)
             damaged[pos] ^= mask
             kinds.add(_refused(path, bytes(damaged), city, root).en.split(":")[0])

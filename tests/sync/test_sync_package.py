@@ -73,14 +73,12 @@ def test_round_trip_up_the_chain(tmp_path: Path, offices: dict[str, Office], roo
 
 
 def test_down_the_chain_with_file_objects(tmp_path: Path, offices: dict[str, Office], root: Cert) -> None:
-    province, community = offices["620000"], offices["620102001001"]
+    county, street = offices["620102"], offices["620102001"]
     big = bytes(range(256)) * 9000  # 2.3 MB: spans several 1 MiB spool chunks
     path = tmp_path / "down.sanlian"
-    with PackageWriter(
-        path, province.keys, province.chain, community.cert, 7, created=T0 + timedelta(1)
-    ) as w:
+    with PackageWriter(path, county.keys, county.chain, street.cert, 7, created=T0 + timedelta(1)) as w:
         w.add_entry("attachment", "scan.pdf", 1, io.BytesIO(big))
-    with _open(path, community, root) as pkg:
+    with _open(path, street, root) as pkg:
         (entry,) = pkg.entries
         assert pkg.read_entry(entry) == big
         with pkg.open_entry(entry) as fh:
@@ -124,14 +122,35 @@ def test_sender_from_another_trust_root(tmp_path: Path, offices: dict[str, Offic
 
 
 def test_sender_outside_its_issuers_jurisdiction(
-    tmp_path: Path, offices: dict[str, Office], root: Cert
+    tmp_path: Path, offices: dict[str, Office], root: Cert, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from test_sync_certs import _forge_child
 
     rogue = _forge_child(offices["620100"], "620201", Level.COUNTY)  # 嘉峪关's territory, signed by 兰州
+    with pytest.raises(JurisdictionError):  # the writer checks its own chain first
+        write_package(
+            tmp_path / "x.sanlian", rogue, offices["620100"], ENTRIES[:1], created=T0 + timedelta(1)
+        )
+    monkeypatch.setattr(package_module, "_check_sender_chain", lambda *_a: None)
     path = tmp_path / "p.sanlian"
     write_package(path, rogue, offices["620100"], ENTRIES[:1], created=T0 + timedelta(days=1))
     with pytest.raises(JurisdictionError, match="辖区"):
+        _open(path, offices["620100"], root)
+
+
+def test_only_direct_parent_or_child_may_send(tmp_path: Path, offices: dict[str, Office], root: Cert) -> None:
+    path = tmp_path / "p.sanlian"
+    province, community = offices["620000"], offices["620102001001"]
+    write_package(path, province, community, ENTRIES[:1])
+    with pytest.raises(
+        UserError, match="既不是临夏路社区（620102001001）的直接上级，也不是其直接下级"
+    ) as err:
+        _open(path, community, root)
+    assert "甘肃省民政厅（620000）" in err.value.zh
+    with open_package(path, community.keys, root, set(), NOW, require_adjacent=False) as pkg:
+        assert pkg.sender.code == "620000"
+    write_package(path, offices["620102001"], offices["620100"], ENTRIES[:1])  # street skipping its county
+    with pytest.raises(UserError, match="直接上级"):
         _open(path, offices["620100"], root)
 
 
