@@ -25,6 +25,8 @@ def small(tmp_path_factory: pytest.TempPathFactory, offices: dict[str, Office]) 
 
 
 def _open_bytes(path: Path, data: bytes, city: Office, root: Cert) -> None:
+    # A new file each time: truncating a written file makes ext4 flush it (auto_da_alloc), 3 ms a go.
+    path.unlink(missing_ok=True)
     path.write_bytes(data)
     with open_package(path, city.keys, root, set(), NOW, recipient_code=city.code):
         pass
@@ -52,9 +54,8 @@ def test_every_single_byte_change_is_refused(
     path = tmp_path / "flip.sanlian"
     city = offices["620100"]
     kinds: set[str] = set()
-    header_length = len(peek_header_bytes(tmp_path, small))
     for pos in range(len(small)):
-        for mask in (0x01, 0x80) if pos < header_length else (0x01,):
+        for mask in (0x01, 0x80, 0xFF):
             damaged = bytearray(small)
             damaged[pos] ^= mask
             kinds.add(_refused(path, bytes(damaged), city, root).en.split(":")[0])
