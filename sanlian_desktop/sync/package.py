@@ -157,15 +157,18 @@ class PackageWriter:
             if isinstance(data, bytes | bytearray)
             else iter(lambda: data.read(READ_PIECE), b"")
         )
-        for piece in pieces:
-            hasher.update(piece)
-            self._spool.write(piece)
-            length = self._spool.size - start
-            if length > self._limits.max_entry_length or self._spool.size > self._limits.max_total:
-                self.abort()
-                raise UserError(
-                    "数据包内容过大，超过上限，请分成多个数据包。", "package content exceeds the limit"
-                )
+        try:
+            for piece in pieces:
+                hasher.update(piece)
+                self._spool.write(piece)
+                length = self._spool.size - start
+                if length > self._limits.max_entry_length or self._spool.size > self._limits.max_total:
+                    raise UserError(
+                        "数据包内容过大，超过上限，请分成多个数据包。", "package content exceeds the limit"
+                    )
+        except BaseException:
+            self.abort()  # a half-written entry would leave unlisted bytes in the body
+            raise
         entry = EntryInfo(kind, entry_id, version, self._spool.size - start, hasher.digest(), start)
         self._entries.append(entry)
         self._names.add((kind, entry_id, version))
