@@ -202,6 +202,7 @@ class PackageWriter:
         self._spool.finish()
         manifest = self._signed_manifest()
         if len(manifest) > self._limits.max_manifest:
+            self.abort()
             raise UserError("数据包清单过大，请分成多个数据包。", "manifest too large")
         plain_length = _LEN.size + len(manifest) + self._spool.size
         enc, shared = self._suite.encapsulate(self._recipient.enc_key)
@@ -278,6 +279,8 @@ class PackageWriter:
                 remaining = entry.length
                 while remaining:
                     piece = body.read(min(remaining, READ_PIECE))
+                    if not piece:
+                        raise _readback_failed()
                     hasher.update(piece)
                     remaining -= len(piece)
                 if hasher.digest() != entry.digest:
