@@ -94,8 +94,11 @@ def _check_office(code: object, level: object, name: object, what_zh: str, what_
 
 
 def show_date(moment: datetime) -> str:
-    """A date as the user reads it (Beijing time)."""
-    return moment.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M")
+    """A date as the user reads it (Beijing time; UTC at the very end of the calendar)."""
+    try:
+        return moment.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # 9999-12-31T16:00Z and later, e.g. from a hostile file
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)

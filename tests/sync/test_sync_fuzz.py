@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.sync.package import open_package, peek_header
-from sanlian_desktop.sync.packfmt import MAGIC, PREFIX
+from sanlian_desktop.sync.packfmt import MAGIC, PREFIX, describe_header
 
 NOW = T0 + timedelta(days=12)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,7 +48,11 @@ def test_random_bytes(data: bytes, offices: dict[str, Office], root: Cert) -> No
 
 
 @FUZZ
-@given(version=st.integers(0, 0xFFFF), hlen=st.integers(0, 0xFFFFFFFF), rest=st.binary(max_size=600))
+@given(
+    version=st.one_of(st.just(1), st.integers(0, 0xFFFF)),
+    hlen=st.one_of(st.integers(0, 700), st.integers(0, 0xFFFFFFFF)),
+    rest=st.binary(max_size=600),
+)
 def test_random_after_magic(
     version: int, hlen: int, rest: bytes, offices: dict[str, Office], root: Cert
 ) -> None:
@@ -138,3 +142,49 @@ def test_hostile_manifest_fields(
     raw = cj.dumps({"manifest": mutated, "signature": cj.b64(signature)})
     tail = data.draw(st.binary(max_size=200))
     _must_refuse_plain(struct.pack(">I", len(raw)) + raw + tail, offices["620100"], root)
+
+
+def test_hostile_extreme_times(
+    manifest_body: tuple[dict[str, Any], bytes], offices: dict[str, Office], root: Cert
+) -> None:
+    body, signature = manifest_body
+    for stamp in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):
+        mutated = {**body, "created": stamp}
+        raw = cj.dumps({"manifest": mutated, "signature": cj.b64(signature)})
+        _must_refuse_plain(struct.pack(">I", len(raw)) + raw, offices["620100"], root)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "t.sanlian"
+            seal_raw(path, offices["620100"], b"\x00" * 8, created=datetime(9999, 12, 31, 23, tzinfo=UTC))
+            assert "9999-12-31" in describe_header(peek_header(path))
+
+
+HEADER_KEYS = [
+    "package_id",
+    "suite",
+    "created",
+    "sender_code",
+    "sender_name",
+    "recipient_code",
+    "recipient_name",
+    "recipient_key",
+    "chunk_size",
+    "body_length",
+    "enc",
+]
+
+
+@FUZZ
+@given(key=st.sampled_from(HEADER_KEYS), value=JSON, drop=st.booleans())
+def test_hostile_header_fields(
+    valid: bytes, offices: dict[str, Office], root: Cert, *, key: str, value: object, drop: bool
+) -> None:
+    _, _, hlen = PREFIX.unpack(valid[: PREFIX.size])
+    header = json.loads(valid[PREFIX.size : PREFIX.size + hlen])
+    if drop:
+        del header[key]
+    else:
+        header[key] = value
+    raw = cj.dumps(header)
+    data = PREFIX.pack(MAGIC, 1, len(raw)) + raw + valid[PREFIX.size + hlen :]
+    if data != valid:
+        _must_refuse(data, offices["620100"], root)
