@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from sanlian_desktop.errors import UserError
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+MAX_DEPTH = 32  # our records nest 5 deep; a statement body a few more
 
 
 class MalformedError(UserError):
@@ -61,7 +62,25 @@ def loads(data: bytes, what_zh: str, what_en: str) -> dict[str, Any]:
         malformed(what_zh, what_en, str(exc)[:80])
     if not isinstance(obj, dict):
         malformed(what_zh, what_en, "not an object")
+    if _depth(obj) > MAX_DEPTH:
+        malformed(what_zh, what_en, "nested too deeply")
     return obj
+
+
+def _depth(obj: object) -> int:
+    """Nesting depth, without recursion (re-encoding a deep value later could hit the recursion limit)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
 
 
 def b64(data: bytes) -> str:

@@ -253,7 +253,8 @@ def check_entry_name(kind: object, entry_id: object, version: object) -> None:
         and 0 <= version < 2**31
     )
     if not ok:
-        cj.malformed(_MZ, _ME, f"entry name {str(kind)[:40]!r}/{str(entry_id)[:40]!r}")
+        shown = [v[:40] if isinstance(v, str) else type(v).__name__ for v in (kind, entry_id)]
+        cj.malformed(_MZ, _ME, f"entry name {shown[0]!r}/{shown[1]!r}")
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,15 @@ def test_hostile_header_fields(
     data = PREFIX.pack(MAGIC, 1, len(raw)) + raw + valid[PREFIX.size + hlen :]
     if data != valid:
         _must_refuse(data, offices["620100"], root)
+
+
+def test_deeply_nested_values(
+    manifest_body: tuple[dict[str, Any], bytes], offices: dict[str, Office], root: Cert
+) -> None:
+    body, signature = manifest_body
+    deep = "[" * 900 + "]" * 900
+    raw = cj.dumps({"manifest": {**body, "entries": []}, "signature": cj.b64(signature)})
+    raw = raw.replace(b'"entries":[]', b'"entries":[{"kind":' + deep.encode() + b"}]")
+    _must_refuse_plain(struct.pack(">I", len(raw)) + raw, offices["620100"], root)
+    with pytest.raises(UserError, match="格式不正确"):
+        cj.loads(b'{"a":' + b"[" * 100 + b"]" * 100 + b"}", "记录", "record")
