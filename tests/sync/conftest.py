@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from synchelpers import NAMES, Office, certify_child, make_province
 
 from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.vocab import Level
+from tests.sync.synchelpers import NAMES, Office, certify_child, make_province
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -106,3 +106,21 @@ def seal_raw(
     pieces = [plaintext[i : i + chunk_size] for i in range(0, len(plaintext), chunk_size)] or [b""]
     body = b"".join(sealer.seal(p, final=i == len(pieces) - 1) for i, p in enumerate(pieces))
     path.write_bytes(header + body)
+
+
+def forge_child(issuer: Office, code: str, level: Level) -> Office:
+    """A certificate an issuer should never have signed, made without :func:`certify`'s checks."""
+    keys = OfficeKeys.generate()
+    cert = Cert(
+        "f" * 32,
+        keys.suite.name,
+        OfficeInfo(code, level, "越权单位"),
+        keys.sign_public,
+        keys.enc_public,
+        T0,
+        T0 + timedelta(days=365),
+        issuer.cert.code,
+        issuer.cert.serial,
+    )
+    cert = replace(cert, signature=issuer.keys.sign(cert.signed_message()))
+    return Office(keys, cert, [cert, *issuer.chain])

@@ -6,11 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from synchelpers import T0, Office, write_package
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.sync.package import open_package, peek_header
+from tests.sync.synchelpers import T0, Office, write_package
 
 NOW = T0 + timedelta(days=12)
 SMALL = [("batch", "b1", 1, b'{"n":1}'), ("opinion", "o1", 2, b"approve" * 40)]

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from synchelpers import NAMES, T0, Office, certify_child, make_province
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync.certs import (
@@ -34,6 +33,7 @@ from sanlian_desktop.sync.chain import (
 )
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.vocab import Level
+from tests.sync.synchelpers import NAMES, T0, Office, certify_child, forge_child, make_province
 
 AT = T0 + timedelta(days=30)
 
@@ -175,30 +175,12 @@ def test_validation_failures_each_have_their_own_error(offices: dict[str, Office
     assert len(set(zh)) == len(zh) and all(e.en for e in seen)
 
 
-def _forge_child(issuer: Office, code: str, level: Level) -> Office:
-    """A certificate an issuer should never have signed, made without :func:`certify`'s checks."""
-    keys = OfficeKeys.generate()
-    cert = Cert(
-        "f" * 32,
-        keys.suite.name,
-        OfficeInfo(code, level, "越权单位"),
-        keys.sign_public,
-        keys.enc_public,
-        T0,
-        T0 + timedelta(days=365),
-        issuer.cert.code,
-        issuer.cert.serial,
-    )
-    cert = replace(cert, signature=issuer.keys.sign(cert.signed_message()))
-    return Office(keys, cert, [cert, *issuer.chain])
-
-
 def test_chain_refuses_level_and_jurisdiction_violations(offices: dict[str, Office], root: Cert) -> None:
     city = offices["620100"]
     with pytest.raises(JurisdictionError, match=r"不在签发单位.*辖区内"):
-        validate_chain(_forge_child(city, "620201", Level.COUNTY).chain, root, AT)
+        validate_chain(forge_child(city, "620201", Level.COUNTY).chain, root, AT)
     with pytest.raises(LevelError, match=r"不是签发单位.*的直接下级"):
-        validate_chain(_forge_child(city, "620102001", Level.STREET).chain, root, AT)
+        validate_chain(forge_child(city, "620102001", Level.STREET).chain, root, AT)
     with pytest.raises(BadSignatureError, match="顺序错误或不完整"):
         validate_chain([offices["620102"].cert, root], root, AT)  # the city's certificate is missing
 

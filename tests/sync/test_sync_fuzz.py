@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synchelpers import T0, Office, seal_raw, write_package
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.sync.package import open_package, peek_header
 from sanlian_desktop.sync.packfmt import MAGIC, PREFIX, describe_header
+from tests.sync.synchelpers import T0, Office, seal_raw, write_package
 
 NOW = T0 + timedelta(days=12)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

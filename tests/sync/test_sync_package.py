@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from synchelpers import T0, Office, certify_child, make_province, write_package
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import package as package_module
@@ -25,6 +24,7 @@ from sanlian_desktop.sync.package import PackageWriter, VerifiedPackage, open_pa
 from sanlian_desktop.sync.packfmt import DEFAULT_LIMITS, Limits, describe_header
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
 from sanlian_desktop.vocab import Level
+from tests.sync.synchelpers import T0, Office, certify_child, forge_child, make_province, write_package
 
 NOW = T0 + timedelta(days=12)
 ENTRIES = [
@@ -124,9 +124,7 @@ def test_sender_from_another_trust_root(tmp_path: Path, offices: dict[str, Offic
 def test_sender_outside_its_issuers_jurisdiction(
     tmp_path: Path, offices: dict[str, Office], root: Cert, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_sync_certs import _forge_child
-
-    rogue = _forge_child(offices["620100"], "620201", Level.COUNTY)  # 嘉峪关's territory, signed by 兰州
+    rogue = forge_child(offices["620100"], "620201", Level.COUNTY)  # 嘉峪关's territory, signed by 兰州
     with pytest.raises(JurisdictionError):  # the writer checks its own chain first
         write_package(
             tmp_path / "x.sanlian", rogue, offices["620100"], ENTRIES[:1], created=T0 + timedelta(1)

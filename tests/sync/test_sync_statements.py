@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from synchelpers import T0, Office, certify_child
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync.certs import BadSignatureError, Cert, CertExpiredError, CertRevokedError, renew
 from sanlian_desktop.sync.chain import revocation_map, revoke
 from sanlian_desktop.sync.statements import sign_statement, verify_statement
 from sanlian_desktop.vocab import Level
+from tests.sync.synchelpers import T0, Office, certify_child
 
 OPINION = {"declaration": "D-0001", "version": 3, "decision": "approve", "text": "同意上报。"}
 

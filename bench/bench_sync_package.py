@@ -1,20 +1,24 @@
 """Write and verify a large .sanlian package while watching peak memory (RSS).
 
-Run: ``python bench/sync_package_memory.py [--size-mb 200] [--dir /tmp]``. Prints the peak resident set
-size after start-up, after writing (spool, seal, fsync, read-back verification) and after opening
-(full verification, spooling) and streaming every entry back out.
+Run: ``python bench/bench_sync_package.py [--size-mb 200] [--dir /tmp] [--json]``. Prints the peak
+resident set size after start-up, after writing (spool, seal, fsync, read-back verification) and after
+opening (full verification, spooling) and streaming every entry back out. ``run()`` is the hook for
+``make bench`` (``bench/__main__.py``): it measures in a child process, since peak RSS is per process.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,7 +58,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
+    figures = measure(args.size_mb, args.dir, quiet=args.json)
+    if args.json:
+        print(json.dumps(figures))
+
+
+def measure(size_mb: int, directory: Path, *, quiet: bool = False) -> dict[str, float]:
+    """Write, verify and stream back a package of about ``size_mb`` MB; return the figures."""
+    say = (lambda _text: None) if quiet else print
 
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     province_keys, county_keys = OfficeKeys.generate(), OfficeKeys.generate()
@@ -72,11 +85,12 @@ def main() -> None:
         city_keys,
         now=t0,
     )
-    print(f"start-up peak RSS: {peak_rss_mb():.1f} MB")
+    startup = peak_rss_mb()
+    say(f"start-up peak RSS: {startup:.1f} MB")
 
-    path = args.dir / "bench-200mb.sanlian"
+    path = directory / "bench-sync-package.sanlian"
     attachments = 20
-    per = args.size_mb * MIB // attachments
+    per = size_mb * MIB // attachments
     started = time.perf_counter()
     with PackageWriter(path, county_keys, [county, city, root], city, 1) as writer:
         for i in range(500):
@@ -85,7 +99,8 @@ def main() -> None:
             writer.add_entry("attachment", f"scan-{i:02d}.pdf", 1, Synthetic(per, str(i).encode()))
     written = time.perf_counter() - started
     size = path.stat().st_size
-    print(
+    after_write = peak_rss_mb()
+    say(
         f"wrote {size / MIB:.1f} MiB in {written:.1f} s (incl. fsync + read-back); "
         f"peak RSS {peak_rss_mb():.1f} MB"
     )
@@ -98,11 +113,42 @@ def main() -> None:
             for piece in pkg.iter_entry(entry):
                 total += len(piece)
     read = time.perf_counter() - started
-    print(
+    after_read = peak_rss_mb()
+    say(
         f"verified in {verified:.1f} s, streamed {total / MIB:.1f} MiB of entries back by {read:.1f} s; "
-        f"peak RSS {peak_rss_mb():.1f} MB"
+        f"peak RSS {after_read:.1f} MB"
     )
     path.unlink()
+    return {
+        "size_mib": size / MIB,
+        "startup_rss_mb": startup,
+        "write_rss_mb": after_write,
+        "read_rss_mb": after_read,
+        "write_s": written,
+        "verify_s": verified,
+    }
+
+
+def run() -> list[Any]:
+    """``make bench`` hook: a 200 MB package written and verified in a child process."""
+    from bench.common import Result  # the bench harness in the main tree
+
+    proc = subprocess.run([sys.executable, __file__, "--json"], capture_output=True, text=True, check=True)
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak = max(fig["write_rss_mb"], fig["read_rss_mb"])
+    return [
+        Result(
+            "sync: peak RSS, write + verify + read a 200 MB package",
+            round(peak, 1),
+            "MB",
+            "< 300 MB",
+            met=peak < 300,
+        ),
+        Result(
+            "sync: write 200 MB package (fsync + read-back)", round(fig["write_s"], 2), "s", "informative"
+        ),
+        Result("sync: open + verify 200 MB package", round(fig["verify_s"], 2), "s", "informative"),
+    ]
 
 
 if __name__ == "__main__":
