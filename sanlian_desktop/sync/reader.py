@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -129,19 +129,27 @@ def _check_length(header: PackageHeader, actual: int) -> None:
         )
 
 
-def _check_recipient(header: PackageHeader, keys: OfficeKeys, recipient_code: str | None) -> None:
+def _recipient_keys(
+    header: PackageHeader, keys: OfficeKeys | Sequence[OfficeKeys], recipient_code: str | None
+) -> OfficeKeys:
+    """The office's key pair the package was encrypted to (current or kept from before a re-key)."""
     if recipient_code is not None and header.recipient_code != recipient_code:
         raise UserError(
             f"此数据包是发给{header.recipient_name}（{header.recipient_code}）的，不是发给本单位"
             f"（{recipient_code}）的，不能导入。",
             f"this package is for {header.recipient_code}, not for {recipient_code}",
         )
-    if header.recipient_key != keys.suite.key_id(keys.enc_public):
-        raise UserError(
-            f"此数据包是用{header.recipient_name}（{header.recipient_code}）的另一把密钥加密的"
-            "（可能是换发证书之前制作的，或不是发给本单位的），本单位无法解密。请发送单位用本单位现行证书重新制作。",
-            "this package was encrypted to another key than this office's",
-        )
+    candidates = [keys] if isinstance(keys, OfficeKeys) else list(keys)
+    for candidate in candidates:
+        if header.suite == candidate.suite.name and header.recipient_key == candidate.suite.key_id(
+            candidate.enc_public
+        ):
+            return candidate
+    raise UserError(
+        f"此数据包是用{header.recipient_name}（{header.recipient_code}）的另一把密钥加密的"
+        "（可能是换发证书之前制作的，或不是发给本单位的），本单位无法解密。请发送单位用本单位现行证书重新制作。",
+        "this package was encrypted to another key than this office's",
+    )
 
 
 def _check_sender(
@@ -207,7 +215,7 @@ def _spool_entries(body: BodyReader, manifest: Manifest, spool: SealedSpool) -> 
 
 def open_package(
     path: Path,
-    recipient_keys: OfficeKeys,
+    recipient_keys: OfficeKeys | Sequence[OfficeKeys],
     pinned_root: Cert | list[Cert],
     revoked: Revoked,
     now: datetime,
@@ -220,6 +228,9 @@ def open_package(
 ) -> VerifiedPackage:
     """Verify the whole package at ``path`` and return it; any problem is a :class:`UserError`.
 
+    ``recipient_keys`` may list the office's current keys and those it kept from before a re-key, so
+    packages made with its previous certificate still open.
+
     Order: header → recipient → exact length → chunks (AEAD) → manifest shape and limits → manifest
     matches header → sender chain at the creation time (pinned root, revocations) and manifest
     signature → sender is the recipient's direct parent or child (unless ``require_adjacent`` is
@@ -230,15 +241,10 @@ def open_package(
     try:
         with path.open("rb") as fh:
             header = read_header(fh, limits)
-            _check_recipient(header, recipient_keys, recipient_code)
+            keys = _recipient_keys(header, recipient_keys, recipient_code)
             _check_length(header, path.stat().st_size)
-            suite = get_suite(header.suite)
-            if suite.name != recipient_keys.suite.name:
-                raise UserError(
-                    "数据包的算法套件与本单位密钥不同，无法解密。", "package suite differs from keys"
-                )
-            shared = suite.decapsulate(header.enc, recipient_keys.enc_private)
-            key = suite.derive_key(shared, header.enc, recipient_keys.enc_public, header.raw)
+            shared = keys.suite.decapsulate(header.enc, keys.enc_private)
+            key = keys.suite.derive_key(shared, header.enc, keys.enc_public, header.raw)
             body = BodyReader(fh, header, key)
             if body.plain_length > limits.max_manifest + _LEN.size + limits.max_total:
                 raise UserError("数据包过大，超过上限，拒绝导入。", "package exceeds the size limit")

@@ -111,6 +111,10 @@ def test_wrong_recipient(tmp_path: Path, offices: dict[str, Office], root: Cert)
     rekeyed = certify_child(offices["620100"], "620102", Level.COUNTY, "城关区民政局")
     with pytest.raises(UserError, match="另一把密钥加密"):
         _open(path, rekeyed, root)
+    # An office that kept its previous keys after re-keying can still open packages in transit.
+    county = offices["620102"]
+    with open_package(path, [rekeyed.keys, county.keys], root, set(), NOW, recipient_code="620102") as pkg:
+        assert pkg.sender.code == "620102001"
 
 
 def test_sender_from_another_trust_root(tmp_path: Path, offices: dict[str, Office], root: Cert) -> None:
