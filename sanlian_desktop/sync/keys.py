@@ -110,6 +110,8 @@ class OfficeKeys:
             )
         inner = cj.loads(secret, _Z, _E)
         keys = cls(cj.unb64(inner.get("sign"), _Z, _E), cj.unb64(inner.get("enc"), _Z, _E), suite)
+        if len(keys.sign_private) != 32 or len(keys.enc_private) != 32:
+            cj.malformed(_Z, _E, "private key length")
         if cj.b64(keys.sign_public) != obj["sign_key"] or cj.b64(keys.enc_public) != obj["enc_key"]:
             cj.malformed(_Z, _E, "public keys do not match")
         return keys
