@@ -1,0 +1,32 @@
+"""Shared trust fixtures: a five-office chain certified down from the province, at a fixed time."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanlian_desktop.sync.certs import Cert
+from sanlian_desktop.vocab import Level
+from tests.sync.synchelpers import NAMES, Office, certify_child, make_province
+
+
+@pytest.fixture(scope="session")
+def offices() -> dict[str, Office]:
+    """620000 → 620100 → 620102 → 620102001 → 620102001001, all certified at T0."""
+    province = make_province()
+    result = {"620000": province}
+    parent = province
+    for code, level in [
+        ("620100", Level.CITY),
+        ("620102", Level.COUNTY),
+        ("620102001", Level.STREET),
+        ("620102001001", Level.COMMUNITY),
+    ]:
+        parent = certify_child(parent, code, level, NAMES[code])
+        result[code] = parent
+    return result
+
+
+@pytest.fixture(scope="session")
+def root(offices: dict[str, Office]) -> Cert:
+    """The pinned provincial root."""
+    return offices["620000"].cert
