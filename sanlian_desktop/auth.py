@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,8 @@ class Actor:
     office_code: str
     office_level: Level
     office_name: str
+    # Kept only for the life of the session, to unseal the office's keys when a package is signed.
+    password: str = field(default="", repr=False, compare=False)
 
     def require(self, *roles: Role, action: str) -> None:
         """Refuse unless the actor has one of ``roles``."""
@@ -91,6 +93,8 @@ def add_user(session: Session, by: Actor | None, *, username: str, role: Role, p
                 password_hash=hash_password(password), created_by=by.username if by else "")
     session.add(user)
     session.flush()
+    if by is not None:
+        _share_office_keys(session, by, username, password)
     audit.record(session, office=office.region_code, user=by.username if by else username,
                  action="user.add", entity="user", entity_id=username, details={"role": role.value})
     return user
@@ -105,8 +109,18 @@ def set_password(session: Session, by: Actor, *, username: str, password: str) -
         raise UserError(f"没有用户“{username}”", f"no user '{username}'")
     check_password_strength(password)
     user.password_hash = hash_password(password)
+    _share_office_keys(session, by, username, password)
     audit.record(session, office=by.office_code, user=by.username, action="user.password",
                  entity="user", entity_id=username)
+
+
+def _share_office_keys(session: Session, by: Actor, username: str, password: str) -> None:
+    """Let the user unseal the office's keys with their (new) password, when ``by`` can unseal them."""
+    from sanlian_desktop.models import OfficeKeyRing
+    from sanlian_desktop.sync import trust
+
+    if session.get(OfficeKeyRing, by.office_code) is not None and by.password:
+        trust.grant_key_access(session, by, username, password)
 
 
 def list_users(session: Session) -> list[User]:
@@ -134,4 +148,5 @@ def sign_in(session: Session, username: str, password: str) -> Actor:
         office_code=office.region_code,
         office_level=Level(office.level),
         office_name=office.name,
+        password=password,
     )

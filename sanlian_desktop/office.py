@@ -68,6 +68,9 @@ def init_office(
             audit.record(session, office=region_code, user=admin, action="office.init", entity="office",
                          entity_id=region_code, details={"level": level.value, "name": name})
             add_user(session, None, username=admin, role=Role.ADMIN, password=admin_password)
+            from sanlian_desktop.sync import trust
+
+            trust.create_keys(session, session.get(Office, region_code), admin, admin_password)  # type: ignore[arg-type]
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):
