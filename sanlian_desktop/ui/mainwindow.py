@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.office_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self._build_menus()
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        self.find_shortcut = QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
 
         self.nav.currentRowChanged.connect(self._show_row)
         self._show_actor()

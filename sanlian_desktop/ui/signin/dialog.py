@@ -93,8 +93,8 @@ class SignInDialog(QDialog):
             with self.store.session() as session:
                 self.actor = auth.sign_in(session, self.username(), self.password_edit.text())
         except UserError as exc:
-            self.error.show_message(exc.zh)
             self.password_edit.clear()
+            self.error.show_message(exc.zh)
             self.password_edit.setFocus()
             return
         finally:
