@@ -15,9 +15,9 @@ from sanlian_desktop.vocab import Level, Role
 DEMO_REGION = "620102"
 DEMO_OFFICE_NAME = "城关区民政局"
 DEMO_PASSWORD = "demo1234"
-# (username, display name, role); the first is the admin that init_office creates.
+# (username, display name, role); the first is the admin that init_office creates (named as its username).
 DEMO_USERS: list[tuple[str, str, Role]] = [
-    ("admin", "演示管理员", Role.ADMIN),
+    ("admin", "admin", Role.ADMIN),
     ("reviewer", "李审核", Role.REVIEWER),
     ("clerk", "王经办", Role.CLERK),
 ]

@@ -49,7 +49,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(240)
-        self.nav.setStyleSheet("QListWidget#navigation::item { padding: 8px 12px; }")
+        self.nav.setStyleSheet("QListWidget#navigation { outline: 0; }"
+                               "QListWidget#navigation::item { padding: 8px 12px; }")
         font = self.nav.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.nav.setFont(font)
@@ -69,8 +70,10 @@ class MainWindow(QMainWindow):
 
         self.office_label = QLabel(self)
         self.user_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.office_label)
-        self.statusBar().addPermanentWidget(self.user_label)
+        self.role_label = QLabel(self)
+        for label in (self.office_label, self.user_label, self.role_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
         self._build_menus()
         self.find_shortcut = QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
 
@@ -106,8 +109,11 @@ class MainWindow(QMainWindow):
     def _show_actor(self) -> None:
         actor = self.ctx.actor
         self.setWindowTitle(self.tr("{0} — {1}").format(APP_NAME, actor.office_name))
-        self.office_label.setText(self.tr("单位：{0}（{1}）").format(actor.office_name, actor.office_level.label))
-        self.user_label.setText(self.tr("用户：{0}　{1}").format(actor.display_name, actor.role.label))
+        self.office_label.setText(self.tr("单位：{0}").format(actor.office_name))
+        self.office_label.setToolTip(self.tr("{0}，区划代码 {1}").format(actor.office_level.label, actor.office_code))
+        self.user_label.setText(self.tr("用户：{0}").format(actor.display_name))
+        self.user_label.setToolTip(actor.username)
+        self.role_label.setText(self.tr("角色：{0}").format(actor.role.label))
 
     def _restore(self) -> None:
         settings = self.ctx.settings

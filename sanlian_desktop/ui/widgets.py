@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 ERROR_STYLE = "color: #b3261e;"
@@ -25,18 +25,19 @@ class InlineError(QLabel):
         self.show_message("")
 
 
-class PasswordPair(QWidget):
-    """A new password typed twice. The strength rule belongs to the service; this only compares."""
+class PasswordPair(QObject):
+    """A new password typed twice, as two rows of the caller's form (so the labels line up).
+
+    The strength rule belongs to the service; this only compares the two.
+    """
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, form: QFormLayout, parent: QWidget) -> None:
         super().__init__(parent)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.first = QLineEdit(self)
+        self.first = QLineEdit(parent)
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
-        self.second = QLineEdit(self)
+        self.second = QLineEdit(parent)
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
         self.first.setPlaceholderText(self.tr("至少8位"))
         form.addRow(self.tr("密码："), self.first)

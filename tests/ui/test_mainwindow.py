@@ -49,9 +49,9 @@ def _window(qtbot: QtBot, ctx: UiContext, pages: list[PageEntry] | None = None, 
 def test_title_and_status_bar_name_office_and_user(qtbot: QtBot, admin_ctx: UiContext) -> None:
     window = _window(qtbot, admin_ctx)
     assert window.windowTitle() == "三社联动申报系统 — 城关区民政局"
-    assert "城关区民政局" in window.office_label.text()
-    assert "县(市、区)" in window.office_label.text()
-    assert window.user_label.text() == "用户：admin　管理员"
+    assert window.office_label.text() == "单位：城关区民政局"
+    assert window.user_label.text() == "用户：admin"
+    assert window.role_label.text() == "角色：管理员"
 
 
 def test_navigation_comes_from_the_registry_skipping_missing_modules(qtbot: QtBot, admin_ctx: UiContext) -> None:
@@ -98,7 +98,8 @@ def test_switch_user_rebuilds_pages_for_the_new_actor(qtbot: QtBot, admin_ctx: U
     first = window.current_page()
     window.switch_action.trigger()
     assert window.ctx.actor.username == "clerk"
-    assert window.user_label.text() == "用户：王经办　经办人"
+    assert window.user_label.text() == "用户：王经办"
+    assert window.role_label.text() == "角色：经办人"
     assert window.current_page() is not first
     label = window.current_page().findChild(QLabel)  # type: ignore[union-attr]
     assert label is not None and label.text() == "王经办"

@@ -68,7 +68,8 @@ class DemoPage(WizardStep):
         self.status.setText(self.tr("演示数据已准备好。点击“完成”，以审核人“{0}”的身份进入系统。")
                             .format(actor.display_name))
         lines = [self.tr("演示账号（密码都是 {0}）：").format(DEMO_PASSWORD)]
-        lines += [f"  {name}　{display}（{role.label}）" for name, display, role in DEMO_USERS]
+        lines += [f"  {name}　{role.label}" + (f"　{display}" if display != name else "")
+                  for name, display, role in DEMO_USERS]
         lines.append(self.tr("切换用户：菜单“文件 → 切换用户”。"))
         self.accounts.setText("\n".join(lines))
         self.accounts.show()

@@ -51,7 +51,7 @@ class FirstRunWizard(QWizard):
         self.is_demo = False
         self.setWindowTitle(self.tr("首次使用 — {0}").format(APP_NAME))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setMinimumSize(760, 560)
 
         self.welcome_page = WelcomePage(demo_exists(self.home), self)

@@ -86,8 +86,7 @@ class AddUserDialog(_ServiceDialog):
         self.form.addRow(self.tr("用户名："), self.username)
         self.form.addRow(self.tr("姓名："), self.display_name)
         self.form.addRow(self.tr("角色："), self.role)
-        self.passwords = PasswordPair(self)
-        self.extra.addWidget(self.passwords)
+        self.passwords = PasswordPair(self.form, self)
         roles_note = QLabel(self.tr("经办人：录入和提交申报；审核人：填写审核意见；管理员：管理用户和本单位设置。"), self)
         roles_note.setWordWrap(True)
         self.extra.addWidget(roles_note)
@@ -116,8 +115,7 @@ class PasswordDialog(_ServiceDialog):
         self.current.setEchoMode(QLineEdit.EchoMode.Password)
         if self.own:
             self.form.addRow(self.tr("当前密码："), self.current)
-        self.passwords = PasswordPair(self)
-        self.extra.addWidget(self.passwords)
+        self.passwords = PasswordPair(self.form, self)
 
     def check(self) -> str:
         return self.passwords.mismatch()
