@@ -123,3 +123,29 @@ def test_progress_reports_are_throttled(qtbot: QtBot, jobs: JobRunner) -> None:
     qtbot.waitUntil(lambda: seen["finished"] == 1)
     assert len(seen["progress"]) < 200
     assert seen["progress"][-1] == (10_000, 10_000, "完成")
+
+
+def test_progress_dialog_follows_and_cancels_the_job(qtbot: QtBot, jobs: JobRunner) -> None:
+    from sanlian_desktop.ui.dialogs import progress_dialog
+
+    halfway = threading.Event()
+
+    def work(progress: Progress, is_cancelled: IsCancelled) -> None:
+        progress(5, 10, "正在导出第5份")
+        halfway.set()
+        while not is_cancelled():
+            threading.Event().wait(0.005)
+        raise JobCancelled
+
+    seen = _collect(jobs, FunctionJob("导出", work))
+    dialog = progress_dialog(None, seen["handle"], "正在导出…")
+    qtbot.waitUntil(lambda: dialog.value() == 5)
+    assert dialog.maximum() == 10 and dialog.labelText() == "正在导出第5份"
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    cancel = dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() in ("取消", "Cancel")
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seen["finished"] == 1)
+    assert seen.get("cancelled") is True
