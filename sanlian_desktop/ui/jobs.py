@@ -88,7 +88,7 @@ class JobFailure:
         if isinstance(self.error, UserError):
             return self.error.zh
         return QCoreApplication.translate(
-            "jobs", "“{0}”未能完成：程序内部出错。数据未被改动的部分可以继续使用；请把详情复制给技术支持。"
+            "jobs", "“{0}”没有完成：程序内部出错。请点击“复制详情”，把内容发给技术支持。"
         ).format(self.title)
 
 

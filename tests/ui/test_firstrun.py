@@ -39,6 +39,7 @@ def _to_region_page(qtbot: QtBot, wizard: FirstRunWizard, level: Level) -> None:
     _next(qtbot, wizard)
     assert wizard.currentId() == PageId.LEVEL
     wizard.level_page.set_level(level)
+    assert wizard.level is level
     _next(qtbot, wizard)
     assert wizard.currentId() == PageId.REGION
 
@@ -131,6 +132,7 @@ def test_pinyin_initials_find_chengguan_in_the_filter_model(qtmodeltester: objec
     # The path to each match stays visible (甘肃省 → 兰州市 → 城关区); nothing else does.
     assert "城关区" in found and "甘肃省" in found and "兰州市" in found
     assert "七里河区" not in found
+    qtmodeltester.check(proxy)  # type: ignore[attr-defined]
     proxy.set_query("")
     qtmodeltester.check(proxy)  # type: ignore[attr-defined]
 

@@ -60,7 +60,7 @@ def test_unexpected_error_gives_a_generic_sentence_and_details(qtbot: QtBot, job
     seen = _collect(jobs, FunctionJob("导出", work), on_failure=failures.append)
     qtbot.waitUntil(lambda: seen["finished"] == 1)
     (failure,) = failures
-    assert "“导出”未能完成" in failure.message()
+    assert "“导出”没有完成" in failure.message()
     assert "ZeroDivisionError: boom" in failure.details
     assert modals.boxes == []  # the caller handled it
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelection, QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -79,11 +79,11 @@ class WelcomePage(WizardStep):
 
 
 LEVEL_NOTES = {
-    Level.PROVINCE: "甘肃省民政厅：审批申报，决定补助金额",
-    Level.CITY: "市(州)民政局：复核（含兰州新区、甘肃矿区、东风场区）",
-    Level.COUNTY: "县(市、区)民政局：审核，也可代街道、社区录入纸质申报",
-    Level.STREET: "街道办事处、乡镇政府：初核",
-    Level.COMMUNITY: "社区（居委会、村委会）：填写申报",
+    Level.PROVINCE: QT_TRANSLATE_NOOP("LevelPage", "甘肃省民政厅：审批申报，决定补助金额"),
+    Level.CITY: QT_TRANSLATE_NOOP("LevelPage", "市(州)民政局：复核（含兰州新区、甘肃矿区、东风场区）"),
+    Level.COUNTY: QT_TRANSLATE_NOOP("LevelPage", "县(市、区)民政局：审核，也可代街道、社区录入纸质申报"),
+    Level.STREET: QT_TRANSLATE_NOOP("LevelPage", "街道办事处、乡镇政府：初核"),
+    Level.COMMUNITY: QT_TRANSLATE_NOOP("LevelPage", "社区（居委会、村委会）：填写申报"),
 }
 
 
@@ -96,7 +96,7 @@ class LevelPage(WizardStep):
         self.group = QButtonGroup(self)
         self.buttons: dict[Level, QRadioButton] = {}
         for i, level in enumerate(LEVEL_ORDER):
-            button = QRadioButton(f"{level.label} — {self.tr(LEVEL_NOTES[level])}", self)
+            button = QRadioButton(f"{level.label} — {self.tr(str(LEVEL_NOTES[level]))}", self)
             self.group.addButton(button, i)
             self.buttons[level] = button
             layout.addWidget(button)
@@ -174,6 +174,7 @@ class RegionPage(WizardStep):
         else:
             self.setSubTitle(self.tr("请在下面选择本单位所在的{0}。").format(level.label))
             self.stack.setCurrentIndex(0)
+            self.tree.clearSelection()
             self.proxy.set_level(level)
             self.tree.expandAll()
             self.search.setFocus()
