@@ -21,6 +21,8 @@ callback raises. Without ``on_failure`` the runner shows the failure itself: a `
 Chinese sentence, anything else as a generic sentence with details to copy.
 
 Jobs run one at a time by default, so writes to the store from the GUI never compete for its lock.
+Every signal is emitted through ``ui.qtfix.emit`` (PySide6 6.12 leaks a reference to ``True`` per
+Python ``emit()``; a long session would abort).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from PySide6.QtWidgets import QWidget
 
 from sanlian_desktop.errors import UserError
+from sanlian_desktop.ui.qtfix import emit
 
 log = logging.getLogger("sanlian.jobs")
 
@@ -112,7 +115,7 @@ class _Worker(QRunnable):
         now = time.monotonic()
         if done >= total > 0 or now - self._last_report >= PROGRESS_INTERVAL:
             self._last_report = now
-            self._relay.progress.emit(int(done), int(total), str(text))
+            emit(self._relay.progress, int(done), int(total), str(text))
 
     def run(self) -> None:
         outcome, payload = "failed", None
@@ -129,7 +132,7 @@ class _Worker(QRunnable):
                 log.error("job %r failed\n%s", self._job.title, details)
             payload = JobFailure(self._job.title, exc, details)
         finally:
-            self._relay.done.emit(outcome, payload)
+            emit(self._relay.done, outcome, payload)
 
 
 class JobHandle(QObject):
@@ -170,7 +173,7 @@ class JobHandle(QObject):
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, text: str) -> None:
         if self.outcome is None:
-            self.progressed.emit(done, total, text)
+            emit(self.progressed, done, total, text)
 
     @Slot(str, object)
     def _on_done(self, outcome: str, payload: object) -> None:
@@ -178,22 +181,27 @@ class JobHandle(QObject):
         try:
             if outcome == "succeeded":
                 self.result = payload
-                self.succeeded.emit(payload)
+                emit(self.succeeded, payload)
             elif outcome == "cancelled":
-                self.cancelled.emit()
+                emit(self.cancelled)
             else:
                 assert isinstance(payload, JobFailure)
                 self.failure = payload
-                self.failed.emit(payload)
+                emit(self.failed, payload)
         finally:
-            self.finished.emit()
+            emit(self.finished)
 
 
 class JobRunner(QObject):
     """Runs jobs on its own thread pool (one thread unless told otherwise)."""
 
+    _ready = Signal()
+
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 1) -> None:
         super().__init__(parent)
+        # The first emit() measures the binding's reference defect (see ui/qtfix.py): do it here, on
+        # the GUI thread, rather than racing other threads from a worker.
+        emit(self._ready)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._active: set[JobHandle] = set()

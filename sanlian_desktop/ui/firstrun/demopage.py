@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 from sanlian_desktop.demooffice import DEMO_PASSWORD, DEMO_USERS, open_or_create_demo, sign_in_demo
 from sanlian_desktop.ui.firstrun.steps import WizardStep
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError
 
 
@@ -74,7 +75,7 @@ class DemoPage(WizardStep):
         self.accounts.setText("\n".join(lines))
         self.accounts.show()
         self._ready = True
-        self.completeChanged.emit()
+        emit(self.completeChanged)
 
     def _failed(self, failure: JobFailure) -> None:
         self.bar.hide()

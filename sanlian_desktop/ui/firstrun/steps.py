@@ -27,6 +27,7 @@ from sanlian_desktop.errors import UserError
 from sanlian_desktop.models import Region
 from sanlian_desktop.office import init_office, office_name_for
 from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
 from sanlian_desktop.vocab import LEVEL_ORDER, Level
 
@@ -180,7 +181,7 @@ class RegionPage(WizardStep):
             self.search.setFocus()
             if level is Level.PROVINCE:
                 self.tree.setCurrentIndex(self.proxy.index(0, 0))
-        self.completeChanged.emit()
+        emit(self.completeChanged)
 
     def _search(self, text: str) -> None:
         self.proxy.set_query(text)
@@ -199,7 +200,7 @@ class RegionPage(WizardStep):
         return None
 
     def _selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self.completeChanged.emit()
+        emit(self.completeChanged)
 
     def selected_region(self) -> tuple[str, str] | None:
         """(code, name) of the chosen shipped region."""
