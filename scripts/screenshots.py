@@ -155,6 +155,17 @@ def main() -> int:
         save(dialog, "33-settings-add-user")
         dialog.close()
     window.close()
+
+    # -- the error dialog a clerk sees for an unexpected fault --------------------------------------
+    from sanlian_desktop.ui.crash import crash_message
+    from sanlian_desktop.ui.dialogs import ErrorDialog
+
+    error = ErrorDialog(crash_message(), 'Traceback (most recent call last):\n  File "example.py", line 1\n'
+                        "ZeroDivisionError: division by zero")
+    error.show()
+    error.toggle_button.click()
+    save(error, "40-error-dialog")
+    error.close()
     jobs.wait(10_000)
     store.close()
     app.processEvents()
