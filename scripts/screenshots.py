@@ -142,8 +142,10 @@ def main() -> int:
     window.resize(*SIZE)
     window.show()
     window.show_page("settings")
+    from sanlian_desktop.ui.settings.page import SettingsPage
+
     page = window.current_page()
-    if page is not None and hasattr(page, "tabs"):
+    if isinstance(page, SettingsPage):
         for index, name in enumerate(("users", "office", "font")):
             page.tabs.setCurrentIndex(index)
             save(window, f"3{index}-settings-{name}")

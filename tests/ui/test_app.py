@@ -73,7 +73,7 @@ def test_uncaught_exception_is_logged_and_shown(tmp_path: Path, modals: Modals, 
     try:
         raise KeyError("lost")
     except KeyError:
-        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        sys.excepthook(*sys.exc_info())
     assert modals.executed == ["ErrorDialog"]
     for handler in logging.getLogger("sanlian").handlers:
         handler.flush()

@@ -65,5 +65,10 @@ def test_sign_in_dialog_is_freed(qtbot: QtBot, county: Office, settings: QSettin
 def test_wizard_is_freed_after_cancel(qtbot: QtBot, tmp_path: Path, settings: QSettings, jobs: JobRunner) -> None:
     wizard = FirstRunWizard(tmp_path / "home", settings, jobs)
     wizard.show()
-    check_freed_on_close(qtbot, wizard, lambda: (wizard.reject(), wizard.deleteLater()))
+
+    def cancel() -> None:
+        wizard.reject()
+        wizard.deleteLater()
+
+    check_freed_on_close(qtbot, wizard, cancel)
     assert not (tmp_path / "home" / "sanlian.db").exists()
