@@ -7,6 +7,7 @@ registry, so each feature's page appears here as soon as it is merged.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -79,7 +80,11 @@ def main() -> int:
     family = choose_ui_font(app)
     print(f"UI font: {family}")
     OUT.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="sanlian-shots-"))
+    # A fixed folder (emptied first) and a steady text cursor keep the pictures the same run to run.
+    work = Path(tempfile.gettempdir()) / "sanlian-screenshots"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    QApplication.setCursorFlashTime(0)
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     jobs = JobRunner(app)
 
@@ -171,6 +176,7 @@ def main() -> int:
     jobs.wait(10_000)
     store.close()
     app.processEvents()
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
