@@ -260,8 +260,12 @@ class JobRunner(QObject):
 
 def show_failure(parent: QWidget | None, failure: JobFailure) -> None:
     """Show a job's failure: a warning with the sentence, or the error dialog with details."""
+    import shiboken6
+
     from sanlian_desktop.ui.dialogs import show_error, warn
 
+    if parent is not None and not shiboken6.isValid(parent):
+        parent = None  # the page that started the job has gone; show the message on its own
     if failure.is_user_error:
         warn(parent, failure.message())
     else:

@@ -162,3 +162,23 @@ def test_many_jobs_do_not_drain_references_to_true(qtbot: QtBot, jobs: JobRunner
     qtbot.waitUntil(lambda: len(finished) == 300, timeout=30_000)
     # 300 jobs make well over 1,000 emits; without the fix the count falls by as many.
     assert sys.getrefcount(True) > before - 100
+
+
+def test_failure_after_the_page_is_gone_is_still_shown(qtbot: QtBot, jobs: JobRunner, modals: Modals) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    gate = threading.Event()
+    page = QWidget()
+
+    def work(_p: Progress, _c: IsCancelled) -> None:
+        gate.wait(5)
+        raise UserError("文件已被占用", "busy")
+
+    seen = _collect(jobs, FunctionJob("导出", work), parent=page)
+    destroyed: list[bool] = []
+    page.destroyed.connect(lambda *_: destroyed.append(True))
+    page.deleteLater()
+    qtbot.waitUntil(lambda: bool(destroyed))
+    gate.set()
+    qtbot.waitUntil(lambda: seen["finished"] == 1)
+    assert modals.boxes == [("warning", "文件已被占用")]
