@@ -1,0 +1,159 @@
+"""``python -m sanlian_desktop.ui``: build the application, open (or create) the store, sign in, show the window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from sanlian_desktop import APP_NAME, __version__
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.paths import AppPaths, default_home
+from sanlian_desktop.store import Store
+
+if TYPE_CHECKING:
+    from sanlian_desktop.ui.jobs import JobRunner
+
+log = logging.getLogger("sanlian.app")
+
+ORGANIZATION = "GansuMinzheng"
+APPLICATION = "sanlian-desktop"
+UI_FONTS = ("Microsoft YaHei", "Microsoft YaHei UI", "WenQuanYi Micro Hei", "Noto Sans CJK SC",
+            "Source Han Sans SC", "PingFang SC", "SimHei")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sanlian-desktop", description=f"{APP_NAME} {__version__}")
+    parser.add_argument("--home", type=Path, help="数据目录（默认为用户数据目录，或环境变量 SANLIAN_HOME）")
+    args, _qt_args = parser.parse_known_args(list(argv))
+    return args
+
+
+def install_translations(app: QCoreApplication) -> list[QTranslator]:
+    """Qt's own Chinese catalogue, so that standard buttons read 确定/取消; returns what was loaded."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = []
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            loaded.append(translator)
+            break
+    if not loaded:
+        log.warning("no Qt Chinese translation in %s", folder)
+    return loaded
+
+
+def choose_ui_font(app: QApplication) -> str | None:
+    """Use a CJK-capable UI font when one is installed; returns its family."""
+    families = set(QFontDatabase.families())
+    for family in UI_FONTS:
+        if family in families:
+            font = QFont(app.font())
+            font.setFamilies([family, *font.families()])
+            app.setFont(font)
+            return family
+    log.warning("no CJK UI font among %s", ", ".join(UI_FONTS))
+    return None
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    """The QApplication with names for QSettings, high-DPI policy, translations and a CJK font."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QGuiApplication.setApplicationDisplayName(APP_NAME)
+    app = QApplication([sys.argv[0] if sys.argv else APPLICATION, *argv])
+    install_translations(app)
+    choose_ui_font(app)
+    return app
+
+
+def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWidget | None = None
+                  ) -> tuple[Store, Actor] | None:
+    """Open this office's store and sign in, or run the first-run wizard when there is none."""
+    from sanlian_desktop.ui.signin.dialog import sign_in
+
+    if AppPaths(home).database.exists():
+        store = Store.open(home)
+        actor = sign_in(store, settings, parent)
+        if actor is None:
+            store.close()
+            return None
+        return store, actor
+    from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
+
+    wizard = FirstRunWizard(home, settings, jobs, parent)
+    try:
+        if wizard.exec() != FirstRunWizard.DialogCode.Accepted or wizard.store is None or wizard.actor is None:
+            return None
+        return wizard.store, wizard.actor
+    finally:
+        wizard.deleteLater()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the desktop program; the exit code is 0 unless it could not start."""
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.crash import FaultLog, crash_message, install_excepthook, setup_logging
+    from sanlian_desktop.ui.dialogs import show_error, warn
+    from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.mainwindow import MainWindow
+    from sanlian_desktop.ui.signin.dialog import sign_in
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    home = (args.home or default_home()).expanduser()
+    logs = AppPaths(home).logs
+    log_file = setup_logging(logs)
+    faults = FaultLog(logs)
+    previous = faults.previous_crash()
+    faults.enable()
+    log.info("start %s, home %s", __version__, home)
+    app = make_application([])
+    install_excepthook()
+    settings = QSettings()
+    jobs = JobRunner(app)
+    if previous:
+        show_error(None, QCoreApplication.translate(
+            "app", "上次运行时程序意外退出。下面是当时记录的信息（也保存在 {0}）。").format(logs), previous)
+    store: Store | None = None
+    try:
+        started = start_session(home, settings, jobs)
+        if started is None:
+            return 0
+        store, actor = started
+        window = MainWindow(UiContext(store=store, actor=actor, settings=settings, jobs=jobs),
+                            sign_in_again=lambda w: sign_in(w.ctx.store, settings, w))
+        window.show()
+        return int(app.exec())
+    except UserError as exc:
+        warn(None, exc.zh)
+        return 2
+    except Exception:
+        import traceback
+
+        details = traceback.format_exc()
+        log.error("could not start\n%s", details)
+        show_error(None, crash_message() + QCoreApplication.translate("app", "（日志：{0}）").format(log_file),
+                   details)
+        return 1
+    finally:
+        jobs.cancel_all()
+        jobs.wait(10_000)
+        if store is not None:
+            store.close()
+        settings.sync()
+        faults.disable()
+        log.info("exit")

@@ -1,0 +1,302 @@
+"""The wizard's pages: welcome, level, region, office and first admin, done, and the demo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelection, QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QStackedWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from sanlian_desktop import auth
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import Region
+from sanlian_desktop.office import init_office, office_name_for
+from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
+from sanlian_desktop.ui.qtfix import emit
+from sanlian_desktop.ui.widgets import InlineError, PasswordPair
+from sanlian_desktop.vocab import LEVEL_ORDER, Level
+
+if TYPE_CHECKING:
+    from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
+
+
+def _wrapped(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label
+
+
+class WizardStep(QWizardPage):
+    """A page that knows its wizard's type."""
+
+    def owner(self) -> FirstRunWizard:
+        from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
+
+        wizard = self.wizard()
+        assert isinstance(wizard, FirstRunWizard)
+        return wizard
+
+
+class WelcomePage(WizardStep):
+    def __init__(self, demo_available: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("欢迎使用三社联动试点项目申报系统"))
+        self.setSubTitle(self.tr("这台电脑上还没有本单位的数据。请选择："))
+        layout = QVBoxLayout(self)
+        self.create_choice = QRadioButton(self.tr("创建本单位"), self)
+        self.demo_choice = QRadioButton(self.tr("试用演示数据"), self)
+        self.create_choice.setChecked(True)
+        layout.addWidget(self.create_choice)
+        layout.addWidget(_wrapped(self.tr(
+            "正式使用：选择本单位的级别和行政区划，设置第一位管理员的用户名和密码。"), self))
+        layout.addSpacing(12)
+        layout.addWidget(self.demo_choice)
+        demo_note = self.tr("先看一看：在单独的文件夹中建立演示单位“城关区民政局”和300份演示申报，"
+                            "不影响正式数据。")
+        if demo_available:
+            demo_note += self.tr("（已有演示数据，将直接打开。）")
+        layout.addWidget(_wrapped(demo_note, self))
+        layout.addStretch(1)
+
+    def nextId(self) -> int:
+        from sanlian_desktop.ui.firstrun.wizard import PageId
+
+        return PageId.DEMO if self.demo_choice.isChecked() else PageId.LEVEL
+
+
+LEVEL_NOTES = {
+    Level.PROVINCE: QT_TRANSLATE_NOOP("LevelPage", "甘肃省民政厅：审批申报，决定补助金额"),
+    Level.CITY: QT_TRANSLATE_NOOP("LevelPage", "市(州)民政局：复核（含兰州新区、甘肃矿区、东风场区）"),
+    Level.COUNTY: QT_TRANSLATE_NOOP("LevelPage", "县(市、区)民政局：审核，也可代街道、社区录入纸质申报"),
+    Level.STREET: QT_TRANSLATE_NOOP("LevelPage", "街道办事处、乡镇政府：初核"),
+    Level.COMMUNITY: QT_TRANSLATE_NOOP("LevelPage", "社区（居委会、村委会）：填写申报"),
+}
+
+
+class LevelPage(WizardStep):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("本单位的级别"))
+        self.setSubTitle(self.tr("本单位在申报程序中处于哪一级？"))
+        layout = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[Level, QRadioButton] = {}
+        for i, level in enumerate(LEVEL_ORDER):
+            button = QRadioButton(f"{level.label} — {self.tr(str(LEVEL_NOTES[level]))}", self)
+            self.group.addButton(button, i)
+            self.buttons[level] = button
+            layout.addWidget(button)
+        self.buttons[Level.COUNTY].setChecked(True)
+        layout.addStretch(1)
+
+    def level(self) -> Level:
+        return LEVEL_ORDER[max(self.group.checkedId(), 0)]
+
+    def set_level(self, level: Level) -> None:
+        self.buttons[level].setChecked(True)
+
+
+class RegionPage(WizardStep):
+    """A searchable tree for shipped levels; a code and a name for streets and communities."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("本单位的行政区划"))
+        layout = QVBoxLayout(self)
+        self.stack = QStackedWidget(self)
+        layout.addWidget(self.stack)
+
+        tree_box = QWidget(self.stack)
+        tree_layout = QVBoxLayout(tree_box)
+        tree_layout.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit(tree_box)
+        self.search.setPlaceholderText(self.tr("输入名称、区划代码或拼音首字母查找，如 cgq 查找城关区"))
+        self.search.setClearButtonEnabled(True)
+        self.model = build_region_model()
+        self.model.setParent(self)
+        self.proxy = RegionFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.tree = QTreeView(tree_box)
+        self.tree.setModel(self.proxy)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setUniformRowHeights(True)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().resizeSection(1, 120)
+        tree_layout.addWidget(self.search)
+        tree_layout.addWidget(self.tree)
+        self.stack.addWidget(tree_box)
+
+        entry_box = QWidget(self.stack)
+        form = QFormLayout(entry_box)
+        self.code_edit = QLineEdit(entry_box)
+        self.code_edit.setValidator(QRegularExpressionValidator(r"\d{0,12}", self.code_edit))
+        self.name_edit = QLineEdit(entry_box)
+        self.entry_hint = _wrapped("", entry_box)
+        form.addRow(self.tr("统计用区划代码："), self.code_edit)
+        form.addRow(self.tr("名称："), self.name_edit)
+        form.addRow(self.entry_hint)
+        self.stack.addWidget(entry_box)
+
+        self.search.textChanged.connect(self._search)
+        self.tree.selectionModel().selectionChanged.connect(self._selected)
+        self.code_edit.textChanged.connect(self.completeChanged)
+        self.name_edit.textChanged.connect(self.completeChanged)
+
+    def _entered_by_hand(self) -> bool:
+        return self.owner().level in (Level.STREET, Level.COMMUNITY)
+
+    def initializePage(self) -> None:
+        level = self.owner().level
+        if self._entered_by_hand():
+            self.setSubTitle(self.tr("街道(乡镇)和社区不在内置数据中，请填写本单位的统计用区划代码和名称。"))
+            digits = 9 if level is Level.STREET else 12
+            example = "620102001" if level is Level.STREET else "620102001001"
+            self.entry_hint.setText(self.tr("{0}的代码为{1}位数字，例如 {2}。前6位是所在县(市、区)的代码。")
+                                    .format(level.label, digits, example))
+            self.stack.setCurrentIndex(1)
+            self.code_edit.setMaxLength(digits)
+            self.code_edit.setFocus()
+        else:
+            self.setSubTitle(self.tr("请在下面选择本单位所在的{0}。").format(level.label))
+            self.stack.setCurrentIndex(0)
+            self.tree.clearSelection()
+            self.proxy.set_level(level)
+            self.tree.expandAll()
+            self.search.setFocus()
+            if level is Level.PROVINCE:
+                self.tree.setCurrentIndex(self.proxy.index(0, 0))
+        emit(self.completeChanged)
+
+    def _search(self, text: str) -> None:
+        self.proxy.set_query(text)
+        self.tree.expandAll()
+        first = self._first_selectable()
+        if first is not None and text.strip():
+            self.tree.setCurrentIndex(first)
+
+    def _first_selectable(self) -> QModelIndex | None:
+        stack = [self.proxy.index(r, 0) for r in range(self.proxy.rowCount())]
+        while stack:
+            index = stack.pop(0)
+            if self.proxy.flags(index) & Qt.ItemFlag.ItemIsSelectable:
+                return index
+            stack[0:0] = [self.proxy.index(r, 0, index) for r in range(self.proxy.rowCount(index))]
+        return None
+
+    def _selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        emit(self.completeChanged)
+
+    def selected_region(self) -> tuple[str, str] | None:
+        """(code, name) of the chosen shipped region."""
+        rows = self.tree.selectionModel().selectedRows(0)
+        if not rows:
+            return None
+        return str(rows[0].data(CODE_ROLE)), str(rows[0].data(Qt.ItemDataRole.DisplayRole))
+
+    def region(self) -> tuple[str, str] | None:
+        """(code, name) as chosen or typed, None while incomplete."""
+        if self._entered_by_hand():
+            code, name = self.code_edit.text().strip(), self.name_edit.text().strip()
+            return (code, name) if code and name else None
+        return self.selected_region()
+
+    def isComplete(self) -> bool:
+        return self.region() is not None
+
+
+class OfficePage(WizardStep):
+    """The office's name and its first admin; pressing 创建本单位 calls ``init_office``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("单位名称和管理员"))
+        self.setSubTitle(self.tr("管理员可以添加其他用户。请牢记管理员密码，忘记后无法找回。"))
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("创建本单位"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.office_name = QLineEdit(self)
+        self.region_label = QLabel(self)
+        self.admin_name = QLineEdit("admin", self)
+        form.addRow(self.tr("行政区划："), self.region_label)
+        form.addRow(self.tr("单位名称："), self.office_name)
+        form.addRow(self.tr("管理员用户名："), self.admin_name)
+        self.passwords = PasswordPair(form, self)
+        layout.addLayout(form)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        for edit in (self.office_name, self.admin_name):
+            edit.textChanged.connect(self.completeChanged)
+        self.passwords.changed.connect(self.error.clear_message)
+        self.passwords.changed.connect(self.completeChanged)
+
+    def initializePage(self) -> None:
+        wizard = self.owner()
+        code, name = wizard.region_page.region() or ("", "")
+        self.region_label.setText(f"{name}（{code}）")
+        self.office_name.setText(office_name_for(Region(code=code, name=name, level=wizard.level.value)))
+        self.error.clear_message()
+
+    def isComplete(self) -> bool:
+        return bool(self.office_name.text().strip() and self.admin_name.text().strip()
+                    and self.passwords.password())
+
+    def validatePage(self) -> bool:
+        mismatch = self.passwords.mismatch()
+        if mismatch:
+            self.error.show_message(mismatch)
+            return False
+        wizard = self.owner()
+        code, name = wizard.region_page.region() or ("", "")
+        admin = self.admin_name.text().strip()
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            store = init_office(wizard.home, level=wizard.level, region_code=code, name=self.office_name.text(),
+                                admin=admin, admin_password=self.passwords.password(), region_name=name)
+            with store.session() as session:
+                actor = auth.sign_in(session, admin, self.passwords.password())
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        wizard.set_result(store, actor, demo=False)
+        return True
+
+
+class DonePage(WizardStep):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("本单位已创建"))
+        layout = QVBoxLayout(self)
+        self.summary = _wrapped("", self)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        actor = self.owner().actor
+        if actor is not None:
+            self.summary.setText(self.tr(
+                "{0}（{1}）已经建立，数据保存在：\n{2}\n\n点击“完成”，以管理员 {3} 的身份进入系统。"
+                "请先在“设置”中为经办人和审核人添加用户。").format(
+                actor.office_name, actor.office_code, self.owner().home, actor.username))
+
+    def nextId(self) -> int:
+        return -1

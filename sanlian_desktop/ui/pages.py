@@ -1,0 +1,96 @@
+"""The pages of the main window and how they are found.
+
+The contract every page follows:
+
+- a ``QWidget`` subclass constructed as ``Page(ctx: UiContext, parent: QWidget | None = None)``;
+- a class attribute ``title: str`` — the Chinese name shown in the navigation (待办, 申报 …);
+- optionally ``refresh(self) -> None``, called when the page is shown again or the data changed;
+- optionally ``focus_search(self) -> None``, called for Ctrl+F.
+
+Pages are listed here by module path and imported only when the main window is built, so a page
+whose module does not exist yet (a feature not merged) is simply left out.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from PySide6.QtWidgets import QWidget
+
+from sanlian_desktop.ui.context import UiContext
+
+# key → "module:Class", in navigation order.
+PAGE_REGISTRY: list[tuple[str, str]] = [
+    ("inbox", "sanlian_desktop.ui.inbox.page:InboxPage"),
+    ("declarations", "sanlian_desktop.ui.inbox.page:DeclarationsPage"),
+    ("sync", "sanlian_desktop.ui.sync.page:SyncPage"),
+    ("paper", "sanlian_desktop.ui.paper.page:PaperPage"),
+    ("stats", "sanlian_desktop.ui.stats.page:StatsPage"),
+    ("settings", "sanlian_desktop.ui.settings.page:SettingsPage"),
+]
+
+
+class PageFactory(Protocol):
+    """A page class: what the registry points at."""
+
+    title: str
+
+    def __call__(self, ctx: UiContext, parent: QWidget | None = None) -> QWidget: ...
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One available page: its key, its class and its navigation title."""
+
+    key: str
+    factory: PageFactory
+
+    @property
+    def title(self) -> str:
+        return self.factory.title
+
+
+def load_page(target: str) -> PageFactory | None:
+    """The page class at ``"module:Class"``, or None when its module is not part of this build.
+
+    Only a missing page module (or its feature package) counts as absent; any other import error is
+    a bug in the page and is raised.
+    """
+    module_name, _, class_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        feature_or_page = missing == module_name or module_name.startswith(missing + ".")
+        if feature_or_page and missing.startswith("sanlian_desktop.ui."):
+            return None
+        raise
+    return cast(PageFactory, getattr(module, class_name))
+
+
+def available_pages(registry: list[tuple[str, str]] | None = None) -> list[PageEntry]:
+    """The registry's pages whose modules exist, in order."""
+    entries = []
+    for key, target in PAGE_REGISTRY if registry is None else registry:
+        factory = load_page(target)
+        if factory is not None:
+            entries.append(PageEntry(key, factory))
+    return entries
+
+
+def refresh_page(page: QWidget) -> None:
+    """Call the page's ``refresh()`` if it has one."""
+    refresh = getattr(page, "refresh", None)
+    if callable(refresh):
+        refresh()
+
+
+def focus_page_search(page: QWidget) -> bool:
+    """Call the page's ``focus_search()`` if it has one; whether it had."""
+    focus = getattr(page, "focus_search", None)
+    if callable(focus):
+        focus()
+        return True
+    return False

@@ -1,0 +1,1 @@
+"""Settings: users, this office, the print font."""

@@ -1,0 +1,222 @@
+"""The 设置 page: users (admins manage, others change their own password), this office, the print font."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import auth, regions
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
+from sanlian_desktop.ui.settings.usermodel import UserTableModel
+from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.vocab import Level, Role
+
+PRINT_FONT_KEY = "print/font_path"
+FONT_SUFFIXES = (".ttf", ".ttc")
+
+
+def font_problem(path: Path) -> str:
+    """Why ``path`` cannot be embedded in printed PDFs, or an empty string when it can."""
+    from PySide6.QtCore import QCoreApplication
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("SettingsPage", text)
+
+    if not path.is_file():
+        return tr("找不到字体文件")
+    if path.suffix.lower() not in FONT_SUFFIXES:
+        return tr("只能使用 .ttf 或 .ttc 字体文件")
+    try:
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        TTFont("SanlianCheck", str(path), subfontIndex=0)
+    except Exception:
+        return tr("这个字体使用 PostScript 轮廓（如思源黑体、Noto CJK），不能嵌入 PDF，请换一个字体")
+    return ""
+
+
+class SettingsPage(QWidget):
+    title = "设置"
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.is_admin = ctx.actor.role is Role.ADMIN
+        self.dialog: QWidget | None = None
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs)
+        self.users_model: UserTableModel | None = None
+        self.tabs.addTab(self._users_tab(), self.tr("用户"))
+        self.tabs.addTab(self._office_tab(), self.tr("本单位"))
+        self.tabs.addTab(self._font_tab(), self.tr("打印字体"))
+        self.refresh()
+
+    # -- users ------------------------------------------------------------------------------------
+
+    def _users_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        if self.is_admin:
+            self.users_model = UserTableModel(self.ctx.store, self)
+            self.users_view = QTableView(tab)
+            self.users_view.setModel(self.users_model)
+            self.users_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            self.users_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            self.users_view.verticalHeader().hide()
+            self.users_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            buttons = QHBoxLayout()
+            self.add_button = QPushButton(self.tr("添加用户…"), tab)
+            self.reset_button = QPushButton(self.tr("重设密码…"), tab)
+            self.add_button.clicked.connect(self.add_user)
+            self.reset_button.clicked.connect(self.reset_password)
+            buttons.addWidget(self.add_button)
+            buttons.addWidget(self.reset_button)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
+            layout.addWidget(self.users_view)
+        else:
+            actor = self.ctx.actor
+            form = QFormLayout()
+            form.addRow(self.tr("用户名："), QLabel(actor.username, tab))
+            form.addRow(self.tr("姓名："), QLabel(actor.display_name, tab))
+            form.addRow(self.tr("角色："), QLabel(actor.role.label, tab))
+            layout.addLayout(form)
+            note = QLabel(self.tr("添加用户和重设他人密码需要管理员。"), tab)
+            note.setWordWrap(True)
+            layout.addWidget(note)
+            row = QHBoxLayout()
+            self.change_button = QPushButton(self.tr("修改我的密码…"), tab)
+            self.change_button.clicked.connect(self.change_own_password)
+            row.addWidget(self.change_button)
+            row.addStretch(1)
+            layout.addLayout(row)
+            layout.addStretch(1)
+        return tab
+
+    def add_user(self) -> None:
+        """Open the add-user dialog (admins only; the service checks again)."""
+        dialog = AddUserDialog(self.ctx.store, self.ctx.actor, self)
+        self.dialog = open_dialog(dialog, self.refresh)
+
+    def selected_username(self) -> str | None:
+        if self.users_model is None:
+            return None
+        rows = self.users_view.selectionModel().selectedRows()
+        return self.users_model.row_at(rows[0].row()).username if rows else None
+
+    def reset_password(self) -> None:
+        username = self.selected_username()
+        if username is None:
+            from sanlian_desktop.ui.dialogs import inform
+
+            inform(self, self.tr("请先在列表中选择一位用户。"))
+            return
+        self.dialog = open_dialog(PasswordDialog(self.ctx.store, self.ctx.actor, username, self), self.refresh)
+
+    def change_own_password(self) -> None:
+        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, self.ctx.actor.username, self)
+        self.dialog = open_dialog(dialog, lambda: None)
+
+    # -- this office ------------------------------------------------------------------------------
+
+    def _office_tab(self) -> QWidget:
+        tab = QWidget(self)
+        form = QFormLayout(tab)
+        self.office_name = QLabel(tab)
+        self.office_level = QLabel(tab)
+        self.office_region = QLabel(tab)
+        self.office_code = QLabel(tab)
+        self.data_folder = QLabel(str(self.ctx.store.paths.home), tab)
+        for label in (self.office_name, self.office_region, self.office_code, self.data_folder):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_folder.setWordWrap(True)
+        form.addRow(self.tr("单位名称："), self.office_name)
+        form.addRow(self.tr("级别："), self.office_level)
+        form.addRow(self.tr("行政区划："), self.office_region)
+        form.addRow(self.tr("区划代码："), self.office_code)
+        form.addRow(self.tr("数据目录："), self.data_folder)
+        return tab
+
+    # -- print font -------------------------------------------------------------------------------
+
+    def _font_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        row = QHBoxLayout()
+        self.font_path = QLineEdit(tab)
+        self.font_path.setReadOnly(True)
+        self.font_path.setPlaceholderText(self.tr("未设置：使用程序自带的方式查找中文字体"))
+        choose = QPushButton(self.tr("选择字体文件…"), tab)
+        clear = QPushButton(self.tr("恢复默认"), tab)
+        choose.clicked.connect(self.choose_font)
+        clear.clicked.connect(lambda: self.set_font_path(None))
+        row.addWidget(QLabel(self.tr("打印用字体："), tab))
+        row.addWidget(self.font_path, 1)
+        row.addWidget(choose)
+        row.addWidget(clear)
+        layout.addLayout(row)
+        self.font_error = InlineError(tab)
+        layout.addWidget(self.font_error)
+        note = QLabel(self.tr(
+            "打印的申报表和报表会把这个字体嵌入 PDF，换一台电脑打印效果也相同。"
+            "请选择 TrueType 字体（.ttf 或 .ttc），例如 Windows 的宋体 simsun.ttc、黑体 simhei.ttf、"
+            "仿宋 simfang.ttf，或文泉驿微米黑 wqy-microhei.ttc。\n"
+            "思源黑体、Noto CJK 等 .otf 字体（及其 .ttc 合集）使用 PostScript 轮廓，不能嵌入，请不要选择。"), tab)
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addStretch(1)
+        return tab
+
+    def choose_font(self) -> None:
+        start = self.font_path.text() or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择打印字体"), start,
+                                              self.tr("TrueType 字体 (*.ttf *.ttc)"))
+        if path:
+            self.set_font_path(Path(path))
+
+    def set_font_path(self, path: Path | None) -> bool:
+        """Store ``path`` as the print font (None for the default); refuse one that cannot be embedded."""
+        if path is None:
+            self.ctx.settings.remove(PRINT_FONT_KEY)
+            self.font_error.clear_message()
+            self.font_path.clear()
+            return True
+        problem = font_problem(path)
+        if problem:
+            self.font_error.show_message(f"{path.name}：{problem}")
+            return False
+        self.font_error.clear_message()
+        self.ctx.settings.setValue(PRINT_FONT_KEY, str(path))
+        self.font_path.setText(str(path))
+        return True
+
+    # -- page contract ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read users and the office again."""
+        if self.users_model is not None:
+            self.users_model.reload()
+        with self.ctx.store.read_session() as session:
+            office = auth.this_office(session)
+            self.office_name.setText(office.name)
+            self.office_level.setText(Level(office.level).label)
+            self.office_region.setText(" ".join(r.name for r in regions.ancestors(session, office.region_code)))
+            self.office_code.setText(office.region_code)
+        self.font_path.setText(str(self.ctx.settings.value(PRINT_FONT_KEY, "") or ""))

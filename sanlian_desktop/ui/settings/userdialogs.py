@@ -1,0 +1,137 @@
+"""Adding a user and setting a password; each calls the service and shows its refusal inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import auth
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.store import Store
+from sanlian_desktop.ui.widgets import InlineError, PasswordPair
+from sanlian_desktop.vocab import Role
+
+
+class _ServiceDialog(QDialog):
+    """A form whose OK runs one unit of work; a UserError keeps the dialog open with its sentence."""
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(440)
+        self.store = store
+        self.actor = actor
+        self.layout_ = QVBoxLayout(self)
+        self.form = QFormLayout()
+        self.layout_.addLayout(self.form)
+        self.extra = QVBoxLayout()
+        self.layout_.addLayout(self.extra)
+        self.error = InlineError(self)
+        self.layout_.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.buttons)
+
+    def check(self) -> str:
+        """A sentence when the form cannot be sent yet (e.g. passwords differ)."""
+        return ""
+
+    def work(self, actor: Actor) -> None:
+        raise NotImplementedError
+
+    def apply(self) -> None:
+        problem = self.check()
+        if problem:
+            self.error.show_message(problem)
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.work(self.actor)
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.accept()
+
+
+class AddUserDialog(_ServiceDialog):
+    """A new user of this office with a role and a first password."""
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(store, actor, parent)
+        self.setWindowTitle(self.tr("添加用户"))
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText(self.tr("登录时使用，如 wangjb"))
+        self.display_name = QLineEdit(self)
+        self.display_name.setPlaceholderText(self.tr("如 王经办"))
+        self.role = QComboBox(self)
+        for role in (Role.CLERK, Role.REVIEWER, Role.ADMIN):
+            self.role.addItem(role.label, role.value)
+        self.form.addRow(self.tr("用户名："), self.username)
+        self.form.addRow(self.tr("姓名："), self.display_name)
+        self.form.addRow(self.tr("角色："), self.role)
+        self.passwords = PasswordPair(self.form, self)
+        roles_note = QLabel(self.tr("经办人：录入和提交申报；审核人：填写审核意见；管理员：管理用户和本单位设置。"), self)
+        roles_note.setWordWrap(True)
+        self.extra.addWidget(roles_note)
+        self.added: str | None = None
+
+    def check(self) -> str:
+        return self.passwords.mismatch()
+
+    def work(self, actor: Actor) -> None:
+        with self.store.session() as session:
+            user = auth.add_user(session, actor, username=self.username.text(), role=Role(self.role.currentData()),
+                                 password=self.passwords.password(), display_name=self.display_name.text())
+            self.added = user.username
+
+
+class PasswordDialog(_ServiceDialog):
+    """A new password for ``username``; for one's own account the current password is asked first."""
+
+    def __init__(self, store: Store, actor: Actor, username: str, parent: QWidget | None = None) -> None:
+        super().__init__(store, actor, parent)
+        self.username = username
+        self.own = username == actor.username
+        self.setWindowTitle(self.tr("修改密码") if self.own else self.tr("重设密码"))
+        self.form.addRow(self.tr("用户："), QLabel(username, self))
+        self.current = QLineEdit(self)
+        self.current.setEchoMode(QLineEdit.EchoMode.Password)
+        if self.own:
+            self.form.addRow(self.tr("当前密码："), self.current)
+        self.passwords = PasswordPair(self.form, self)
+
+    def check(self) -> str:
+        return self.passwords.mismatch()
+
+    def work(self, actor: Actor) -> None:
+        with self.store.session() as session:
+            if self.own:
+                try:
+                    auth.sign_in(session, actor.username, self.current.text())
+                except UserError:
+                    raise UserError(self.tr("当前密码不正确"), "the current password is wrong") from None
+            auth.set_password(session, actor, username=self.username, password=self.passwords.password())
+
+
+def open_dialog(dialog: QDialog, on_accepted: Callable[[], None]) -> QDialog:
+    """Show ``dialog`` window-modal without blocking; ``on_accepted`` runs after OK succeeded."""
+    dialog.accepted.connect(on_accepted)
+    dialog.open()
+    return dialog

@@ -1,0 +1,112 @@
+"""The sign-in dialog: pick a user of this office, type the password."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import APP_NAME, auth
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.store import Store
+from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.vocab import Role
+
+LAST_USER_KEY = "signin/last_user"
+
+
+class SignInDialog(QDialog):
+    """Accepts with ``actor`` set once the password is right."""
+
+    def __init__(self, store: Store, settings: QSettings, parent: QWidget | None = None, *,
+                 note: str = "", username: str | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.actor: Actor | None = None
+        self.setWindowTitle(self.tr("登录 — {0}").format(APP_NAME))
+        self.setMinimumWidth(420)
+
+        with store.read_session() as session:
+            office = auth.this_office(session)
+            users = [(u.username, u.display_name, Role(u.role)) for u in auth.list_users(session) if u.active]
+            office_name = office.name
+
+        layout = QVBoxLayout(self)
+        heading = QLabel(office_name, self)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
+        if note:
+            note_label = QLabel(note, self)
+            note_label.setWordWrap(True)
+            note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(note_label)
+
+        form = QFormLayout()
+        self.user_combo = QComboBox(self)
+        for name, display, role in users:
+            label = f"{display}（{name}，{role.label}）" if display and display != name else f"{name}（{role.label}）"
+            self.user_combo.addItem(label, name)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("用户："), self.user_combo)
+        form.addRow(self.tr("密码："), self.password_edit)
+        layout.addLayout(form)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(self.tr("登录"))
+        self.buttons.accepted.connect(self.try_sign_in)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        wanted = username or str(settings.value(LAST_USER_KEY, "") or "")
+        index = self.user_combo.findData(wanted)
+        if index >= 0:
+            self.user_combo.setCurrentIndex(index)
+        self.password_edit.textChanged.connect(self.error.clear_message)
+        self.password_edit.setFocus()
+
+    def username(self) -> str:
+        return str(self.user_combo.currentData() or "")
+
+    def try_sign_in(self) -> None:
+        """Check the password with the service; accept, or say why not inline."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            with self.store.session() as session:
+                self.actor = auth.sign_in(session, self.username(), self.password_edit.text())
+        except UserError as exc:
+            self.password_edit.clear()
+            self.error.show_message(exc.zh)
+            self.password_edit.setFocus()
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.settings.setValue(LAST_USER_KEY, self.actor.username)
+        self.accept()
+
+
+def sign_in(store: Store, settings: QSettings, parent: QWidget | None = None, **kwargs: str) -> Actor | None:
+    """Ask who is signing in; None when the user cancels."""
+    dialog = SignInDialog(store, settings, parent, **kwargs)
+    try:
+        return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()

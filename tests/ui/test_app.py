@@ -1,0 +1,107 @@
+"""Start-up: arguments, Qt's Chinese buttons, crash reporting, and the paths into the first run or sign-in."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from sanlian_desktop.ui import app as app_module
+from sanlian_desktop.ui.app import install_translations, parse_args, start_session
+from sanlian_desktop.ui.crash import LOG_NAME, FaultLog, install_excepthook, setup_logging
+from sanlian_desktop.ui.jobs import JobRunner
+from tests.helpers import Office
+from tests.ui.conftest import Modals
+
+
+@pytest.fixture
+def clean_logging() -> object:
+    logger = logging.getLogger("sanlian")
+    before = list(logger.handlers)
+    yield logger
+    for handler in logger.handlers[:]:
+        if handler not in before:
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def test_home_option(tmp_path: Path) -> None:
+    assert parse_args(["--home", str(tmp_path)]).home == tmp_path
+    assert parse_args([]).home is None
+
+
+def test_standard_buttons_read_chinese(qapp: QApplication) -> None:
+    translators = install_translations(qapp)
+    try:
+        assert translators, "Qt's qtbase_zh_CN.qm was not found"
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        assert box.button(QDialogButtonBox.StandardButton.Ok).text() == "确定"
+        assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+        box.deleteLater()
+    finally:
+        for translator in translators:
+            QCoreApplication.removeTranslator(translator)
+
+
+def test_a_hard_crash_is_reported_by_the_next_start(tmp_path: Path) -> None:
+    code = ("import sys, faulthandler; sys.path.insert(0, sys.argv[2]);"
+            "from pathlib import Path; from sanlian_desktop.ui.crash import FaultLog;"
+            "FaultLog(Path(sys.argv[1])).enable(); faulthandler._sigsegv()")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(root)], capture_output=True,
+                            timeout=60, check=False)
+    assert result.returncode != 0
+    faults = FaultLog(tmp_path)
+    report = faults.previous_crash()
+    assert "Segmentation fault" in report or "Fatal Python error" in report
+    assert faults.previous_crash() == ""  # reported once
+    faults.enable()
+    faults.disable()
+    assert faults.previous_crash() == ""  # a clean exit leaves nothing to report
+
+
+def test_uncaught_exception_is_logged_and_shown(tmp_path: Path, modals: Modals, monkeypatch: pytest.MonkeyPatch,
+                                                clean_logging: object) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    log_file = setup_logging(tmp_path)
+    install_excepthook()
+    try:
+        raise KeyError("lost")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+    assert modals.executed == ["ErrorDialog"]
+    for handler in logging.getLogger("sanlian").handlers:
+        handler.flush()
+    assert "KeyError: 'lost'" in log_file.read_text("utf-8")
+    assert log_file.name == LOG_NAME
+
+
+def test_existing_store_asks_for_sign_in(county: Office, settings: QSettings, jobs: JobRunner,
+                                         modals: Modals) -> None:
+    assert start_session(county.home, settings, jobs) is None  # the patched exec() cancels
+    assert modals.executed == ["SignInDialog"]
+
+
+def test_no_store_starts_the_wizard(tmp_path: Path, settings: QSettings, jobs: JobRunner, modals: Modals) -> None:
+    assert start_session(tmp_path / "empty", settings, jobs) is None
+    assert modals.executed == ["FirstRunWizard"]
+
+
+def test_main_reports_the_previous_crash_and_exits_when_the_wizard_is_cancelled(
+        tmp_path: Path, modals: Modals, monkeypatch: pytest.MonkeyPatch, clean_logging: object) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(FaultLog, "enable", lambda self: None)  # leave pytest's own faulthandler alone
+    monkeypatch.setattr(FaultLog, "disable", lambda self: None)
+    monkeypatch.setattr(app_module, "QSettings", lambda: QSettings(str(tmp_path / "s.ini"),
+                                                                   QSettings.Format.IniFormat))
+    logs = tmp_path / "home" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "faulthandler.log").write_text("Fatal Python error: Segmentation fault", "utf-8")
+    assert app_module.main(["--home", str(tmp_path / "home")]) == 0
+    assert modals.executed == ["ErrorDialog", "FirstRunWizard"]
+    assert (logs / LOG_NAME).exists()

@@ -1,0 +1,175 @@
+"""The first-run wizard: creating a county office end to end, region search, streets, the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QWizard
+from pytestqt.qtbot import QtBot
+
+from sanlian_desktop import auth
+from sanlian_desktop.demooffice import DEMO_OFFICE_NAME, demo_home
+from sanlian_desktop.paths import AppPaths
+from sanlian_desktop.store import Store
+from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
+from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
+from sanlian_desktop.ui.jobs import JobRunner
+from sanlian_desktop.vocab import Level, Role
+
+PASSWORD = "county-pass-1"
+
+
+def _wizard(qtbot: QtBot, home: Path, settings: QSettings, jobs: JobRunner) -> FirstRunWizard:
+    wizard = FirstRunWizard(home, settings, jobs)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    return wizard
+
+
+def _next(qtbot: QtBot, wizard: FirstRunWizard, which: QWizard.WizardButton = QWizard.WizardButton.NextButton
+          ) -> None:
+    button = wizard.button(which)
+    assert button.isEnabled(), f"{which} is disabled on page {wizard.currentId()}"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _to_region_page(qtbot: QtBot, wizard: FirstRunWizard, level: Level) -> None:
+    _next(qtbot, wizard)
+    assert wizard.currentId() == PageId.LEVEL
+    wizard.level_page.set_level(level)
+    assert wizard.level is level
+    _next(qtbot, wizard)
+    assert wizard.currentId() == PageId.REGION
+
+
+def test_wizard_creates_a_county_office(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                        jobs: JobRunner) -> None:
+    home = tmp_path / "office"
+    wizard = _wizard(qtbot, home, settings, jobs)
+    _to_region_page(qtbot, wizard, Level.COUNTY)
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    qtbot.keyClicks(wizard.region_page.search, "cgq")
+    assert wizard.region_page.region() == ("620102", "城关区")
+    _next(qtbot, wizard)
+    office = wizard.office_page
+    assert office.office_name.text() == "城关区民政局"
+    assert office.region_label.text() == "城关区（620102）"
+    office.admin_name.clear()
+    qtbot.keyClicks(office.admin_name, "chief")
+    qtbot.keyClicks(office.passwords.first, PASSWORD)
+    qtbot.keyClicks(office.passwords.second, PASSWORD)
+    _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    assert wizard.currentId() == PageId.DONE
+    assert "城关区民政局" in wizard.done_page.summary.text()
+    assert wizard.actor is not None and wizard.actor.username == "chief" and wizard.actor.role is Role.ADMIN
+    _next(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    assert wizard.store is not None
+    wizard.store.close()
+    store = Store.open(home)
+    with store.session() as session:
+        assert auth.this_office(session).name == "城关区民政局"
+        assert auth.sign_in(session, "chief", PASSWORD).office_level is Level.COUNTY
+    store.close()
+
+
+def test_service_refusal_shows_inline_and_creates_nothing(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                          jobs: JobRunner) -> None:
+    home = tmp_path / "office"
+    wizard = _wizard(qtbot, home, settings, jobs)
+    _to_region_page(qtbot, wizard, Level.CITY)
+    qtbot.keyClicks(wizard.region_page.search, "620100")
+    assert wizard.region_page.region() == ("620100", "兰州市")
+    _next(qtbot, wizard)
+    office = wizard.office_page
+    assert office.office_name.text() == "兰州市民政局"
+    office.passwords.set_passwords("short1", "short2")
+    _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    assert office.error.text() == "两次输入的密码不一致"
+    office.passwords.set_passwords("short1")
+    _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    assert office.error.text() == "密码至少需要8位"
+    assert wizard.currentId() == PageId.OFFICE
+    assert not AppPaths(home).database.exists()
+
+
+def test_street_office_is_entered_by_code_and_name(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                   jobs: JobRunner) -> None:
+    wizard = _wizard(qtbot, tmp_path / "street", settings, jobs)
+    _to_region_page(qtbot, wizard, Level.STREET)
+    page = wizard.region_page
+    assert page.stack.currentIndex() == 1
+    qtbot.keyClicks(page.code_edit, "620102001")
+    page.name_edit.setText("东岗街道")
+    _next(qtbot, wizard)
+    assert wizard.office_page.office_name.text() == "东岗街道"
+    wizard.office_page.passwords.set_passwords(PASSWORD)
+    _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
+    assert wizard.actor is not None and wizard.actor.office_code == "620102001"
+    assert wizard.store is not None
+    wizard.store.close()
+
+
+def test_pinyin_initials_find_chengguan_in_the_filter_model(qtmodeltester: object) -> None:
+    proxy = RegionFilterProxy()
+    proxy.setSourceModel(build_region_model())
+    proxy.set_level(Level.COUNTY)
+    proxy.set_query("cgq")
+    found: list[str] = []
+
+    def walk(parent: object) -> None:
+        for row in range(proxy.rowCount(parent)):  # type: ignore[arg-type]
+            index = proxy.index(row, 0, parent)  # type: ignore[arg-type]
+            found.append(index.data())
+            walk(index)
+
+    from PySide6.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    # The path to each match stays visible (甘肃省 → 兰州市 → 城关区); nothing else does.
+    assert "城关区" in found and "甘肃省" in found and "兰州市" in found
+    assert "七里河区" not in found
+    qtmodeltester.check(proxy)  # type: ignore[attr-defined]
+    proxy.set_query("")
+    qtmodeltester.check(proxy)  # type: ignore[attr-defined]
+
+
+def test_level_filter_hides_lower_levels_and_disables_upper(qapp: object) -> None:
+    proxy = RegionFilterProxy()
+    proxy.setSourceModel(build_region_model())
+    proxy.set_level(Level.CITY)
+    province = proxy.index(0, 0)
+    assert province.data() == "甘肃省"
+    assert not proxy.flags(province) & Qt.ItemFlag.ItemIsSelectable
+    lanzhou = proxy.index(0, 0, province)
+    assert lanzhou.data(CODE_ROLE) == "620100"
+    assert proxy.flags(lanzhou) & Qt.ItemFlag.ItemIsSelectable
+    assert proxy.rowCount(lanzhou) == 0
+    names = {proxy.index(r, 0, province).data() for r in range(proxy.rowCount(province))}
+    assert {"兰州新区", "甘肃矿区", "东风场区", "嘉峪关市"} <= names
+
+
+def test_demo_choice_builds_the_demo_and_signs_in_the_reviewer(qtbot: QtBot, tmp_path: Path,
+                                                               settings: QSettings, jobs: JobRunner) -> None:
+    home = tmp_path / "data"
+    wizard = _wizard(qtbot, home, settings, jobs)
+    wizard.welcome_page.demo_choice.setChecked(True)
+    _next(qtbot, wizard)
+    assert wizard.currentId() == PageId.DEMO
+    qtbot.waitUntil(lambda: wizard.button(QWizard.WizardButton.FinishButton).isEnabled(), timeout=60_000)
+    assert wizard.is_demo and wizard.actor is not None
+    assert wizard.actor.role is Role.REVIEWER and wizard.actor.office_name == DEMO_OFFICE_NAME
+    assert "demo1234" in wizard.demo_page.accounts.text()
+    assert not AppPaths(home).database.exists()  # the office's own store is untouched
+    assert AppPaths(demo_home(home)).database.exists()
+    from sanlian_desktop import declarations
+
+    assert wizard.store is not None
+    with wizard.store.read_session() as session:
+        assert declarations.count(session, declarations.list_query(wizard.actor)) == 300
+    # Back to the welcome page lets go of the demo store.
+    _next(qtbot, wizard, QWizard.WizardButton.BackButton)
+    assert wizard.store is None and wizard.actor is None
