@@ -101,7 +101,8 @@ class PendingReceipt(Base):
     __tablename__ = "pending_receipt"
     package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     neighbour_code: Mapped[str] = mapped_column(String(12), index=True)
-    acknowledged: Mapped[list[list[Any]]] = mapped_column(JSON)
+    # {"data": base64 of the signed receipt}
+    acknowledged: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_in_package: Mapped[str | None] = mapped_column(String(64))
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,17 +55,18 @@ class Record:
     kind: str
     key: str
     body: dict[str, Any]
-    blob_path: Path | None = None
+    blob: Callable[[], BinaryIO] | None = None
+    version: int = 0
 
     @property
     def data(self) -> bytes:
-        """The JSON bytes carried in the package (for an attachment, read the file at ``blob_path``)."""
+        """The JSON bytes carried in the package (an attachment carries its file, from ``blob``)."""
         return canonical(self.body)
 
     @property
     def hash(self) -> str:
         """SHA-256 of what travels; an attachment's key is already its content's hash."""
-        if self.blob_path is not None:
+        if self.blob is not None:
             return self.key
         return hashlib.sha256(self.data).hexdigest()
 
@@ -124,21 +125,34 @@ def _signed(body: dict[str, Any], signer: str | None, signature: bytes | None) -
 
 
 def version_record(v: DeclarationVersion) -> Record:
-    return Record("version", f"{v.declaration_id}:{v.version}", _signed(version_body(v), v.signer_code, v.signature))
+    return Record("version", f"{v.declaration_id}:{v.version}", _signed(version_body(v), v.signer_code, v.signature),
+                  version=v.version)
 
 
 def opinion_record(o: Opinion) -> Record:
     return Record("opinion", o.id, _signed(opinion_body(o), o.signer_code, o.signature))
 
 
+def link_key(declaration_id: str, sha256: str, name: str) -> str:
+    """A bounded key for an attachment as one declaration uses it."""
+    return f"{declaration_id}:{sha256}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
 def link_record(link: DeclarationAttachment) -> Record:
-    return Record("attachment_link", f"{link.declaration_id}:{link.sha256}:{link.original_name}", {
+    return Record("attachment_link", link_key(link.declaration_id, link.sha256, link.original_name), {
         "declaration_id": link.declaration_id, "sha256": link.sha256, "original_name": link.original_name,
         "kind": link.kind, "added_at": link.added_at.isoformat(), "added_by": link.added_by,
     })
 
 
 # -- which records a neighbour should have ----------------------------------------------------------
+
+
+def _opener(path: Path) -> Callable[[], BinaryIO]:
+    def open_file() -> BinaryIO:
+        return path.open("rb")
+
+    return open_file
 
 
 def shared_declarations(session: Session, self_code: str, neighbour_code: str, neighbour_level: Level,
@@ -183,7 +197,7 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
             att = session.get(Attachment, link.sha256)
             if att is not None:
                 yield Record("attachment", att.sha256, {"sha256": att.sha256, "size": att.size},
-                             blob_path=blob_path(att.sha256))
+                             blob=_opener(blob_path(att.sha256)))
         yield declaration_record(d)
         for v in session.scalars(select(DeclarationVersion).where(
                 DeclarationVersion.declaration_id == d.id, DeclarationVersion.frozen.is_(True))):

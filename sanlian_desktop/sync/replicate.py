@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -79,7 +78,7 @@ class Applier:
     """Applies one package's records, in order, inside the caller's transaction."""
 
     def __init__(self, session: Session, paths: AppPaths, *, self_code: str, sender_code: str,
-                 sender_is_parent: bool, package_id: str, verify: Verifier) -> None:
+                 sender_is_parent: bool, package_id: str, verify: Verifier, preview: bool = False) -> None:
         self.s = session
         self.paths = paths
         self.self_code = self_code
@@ -87,6 +86,7 @@ class Applier:
         self.from_parent = sender_is_parent
         self.package_id = package_id
         self.verify = verify
+        self.preview = preview
         self.report = ApplyReport()
 
     def _conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
@@ -161,19 +161,24 @@ class Applier:
         if self.s.get(Attachment, sha) is not None:
             self.report.already += 1
             return
-        source = record.blob_path
-        if source is None:
+        if record.blob is None:
             raise _bad("attachment", sha)
+        if self.preview:
+            self.s.add(Attachment(sha256=sha, size=int(record.body.get("size", 0))))
+            self.s.flush()
+            self.report.applied += 1
+            return
         digest = hashlib.sha256()
         target = self.paths.attachments / sha[:2] / sha
         target.parent.mkdir(parents=True, exist_ok=True)
-        with Path(source).open("rb") as src, atomic_write(target) as dst:
+        with record.blob() as src, atomic_write(target) as dst:
             for chunk in iter(lambda: src.read(1 << 20), b""):
                 digest.update(chunk)
                 dst.write(chunk)
             if digest.hexdigest() != sha:
                 raise UserError("附件内容与其摘要不符", "attachment content does not match its hash")
         self.s.add(Attachment(sha256=sha, size=target.stat().st_size))
+        self.s.flush()
         self.report.applied += 1
 
     def _declaration(self, record: Record) -> None:

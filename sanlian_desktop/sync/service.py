@@ -1,0 +1,439 @@
+"""Export and import of sync packages between neighbour offices, receipts and per-neighbour status."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import audit
+from sanlian_desktop.auth import Actor, this_office
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import (
+    CertificateRecord,
+    Office,
+    PendingReceipt,
+    RevocationRecord,
+    SyncChannel,
+    SyncConflict,
+    SyncItem,
+    SyncPackage,
+    utcnow,
+)
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync import replicate, trust
+from sanlian_desktop.sync.chain import Revocation
+from sanlian_desktop.sync.package import PackageWriter
+from sanlian_desktop.sync.reader import VerifiedPackage, open_package
+from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
+from sanlian_desktop.sync.records import KINDS, Record, records_for
+from sanlian_desktop.sync.statements import sign_statement, verify_statement
+from sanlian_desktop.vocab import Level
+
+EXTENSION = ".sanlian"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A parent or child office this office exchanges packages with."""
+
+    code: str
+    level: Level
+    name: str
+    is_parent: bool
+
+
+def neighbours(session: Session) -> list[Neighbour]:
+    """The parent office (from this office's certificate) and the child offices it certified."""
+    me = this_office(session)
+    own = trust.own_certificate(session)
+    found: list[Neighbour] = []
+    if own is not None and not own.is_self_signed:
+        parent = trust.cert_for(session, own.issuer_code)
+        if parent is not None:
+            found.append(Neighbour(parent.code, parent.level, parent.office.name, True))
+    children = session.scalars(select(CertificateRecord).where(
+        CertificateRecord.issuer_code == me.region_code, CertificateRecord.region_code != me.region_code))
+    seen = set()
+    for row in children:
+        if row.region_code in seen:
+            continue
+        seen.add(row.region_code)
+        office = session.get(Office, row.region_code)
+        found.append(Neighbour(row.region_code, Level(row.level), office.name if office else row.region_code, False))
+    return found
+
+
+def neighbour(session: Session, code: str) -> Neighbour:
+    """The neighbour office at ``code``; a clear refusal for any other office."""
+    for n in neighbours(session):
+        if n.code == code:
+            return n
+    raise UserError(
+        f"{code} 不是本单位的上级或已签发证书的下级单位，不能直接交换数据包",
+        f"{code} is not a neighbour office (the parent, or a child this office certified)",
+    )
+
+
+# -- export -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """What ``sync export`` wrote."""
+
+    neighbour: Neighbour
+    path: Path | None
+    package_id: str | None
+    records: int
+    receipts: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _signer(keys: Any, chain: list[Any]) -> Callable[[str, dict[str, Any]], bytes]:
+    def sign(kind: str, body: dict[str, Any]) -> bytes:
+        return sign_statement(kind, body, keys, chain)
+
+    return sign
+
+
+def _json_record(kind: str, key: str, data: bytes) -> Record:
+    return Record(kind, key, {"data": base64.b64encode(data).decode()})
+
+
+def pending_records(session: Session, store: Store, me: Office, n: Neighbour) -> list[Record]:
+    """Everything the neighbour has not acknowledged in its current form."""
+    records = list(records_for(session, me.region_code, Level(me.level), n.code, n.level,
+                               lambda sha: store.paths.attachments / sha[:2] / sha))
+    for row in session.scalars(select(RevocationRecord).order_by(RevocationRecord.serial)):
+        records.append(_json_record("revocation", row.serial, row.encoded))
+    return replicate.unacknowledged(session, n.code, records)
+
+
+def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: Progress | None = None,
+                   allow_empty: bool = True) -> ExportResult:
+    """Write one package to the neighbour office ``to`` with everything it has not acknowledged."""
+    out = Path(out)
+    if out.is_dir():
+        raise UserError(f"{out} 是一个文件夹；请给出文件名，或不用 --to 导出到文件夹", f"{out} is a folder")
+    with store.session() as s:
+        keys = trust.office_keys(s, actor)
+        chain = trust.own_chain(s)
+        replicate.sign_own_records(s, actor.office_code, _signer(keys, chain))
+    with store.session() as s:
+        me = this_office(s)
+        n = neighbour(s, to)
+        recipient = trust.cert_for(s, n.code, utcnow())
+        if recipient is None:
+            raise UserError(f"{n.name} 的证书已过期或不存在，无法加密", f"no valid certificate for {n.code}")
+        records = pending_records(s, store, me, n)
+        receipts = list(s.scalars(select(PendingReceipt).where(
+            PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
+        result = ExportResult(n, None, None, len(records), len(receipts))
+        if not records and not receipts and not allow_empty:
+            return result
+        channel = s.get(SyncChannel, n.code) or SyncChannel(neighbour_code=n.code, next_out_seq=1, received_seqs=[])
+        s.add(channel)
+        total = len(records) + len(receipts)
+        with PackageWriter(out, keys, chain, recipient, channel.next_out_seq) as writer:
+            for i, r in enumerate(records):
+                if r.blob is not None:
+                    with r.blob() as fh:
+                        writer.add_entry(r.kind, r.key, r.version, fh)
+                else:
+                    writer.add_entry(r.kind, r.key, r.version, r.data)
+                result.by_kind[r.kind] = result.by_kind.get(r.kind, 0) + 1
+                if progress and i % 200 == 0:
+                    progress(i, total)
+            for rec in receipts:
+                writer.add_entry("receipt", rec.package_id, 0, base64.b64decode(rec.acknowledged["data"]))
+            package_id = writer.package_id
+        now = utcnow()
+        replicate.mark_sent(s, n.code, records, package_id, now)
+        for rec in receipts:
+            rec.sent_in_package = package_id
+        s.add(SyncPackage(package_id=package_id, direction="out", neighbour_code=n.code,
+                          channel_seq=channel.next_out_seq, file_hash=_file_hash(out), entries=total,
+                          summary=result.by_kind, by_user=actor.username, file_name=out.name))
+        channel.next_out_seq += 1
+        audit.record(s, office=me.region_code, user=actor.username, action="sync.export", entity="package",
+                     entity_id=package_id, details={"to": n.code, "records": len(records), "receipts": len(receipts),
+                                                    "file": out.name})
+        result.path, result.package_id = out, package_id
+        if progress:
+            progress(total, total)
+        return result
+
+
+def export_all(store: Store, actor: Actor, folder: Path, *, progress: Progress | None = None) -> list[ExportResult]:
+    """One package per neighbour that has something pending, into ``folder``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"文件夹 {folder} 不存在", f"folder {folder} does not exist")
+    with store.read_session() as s:
+        me = this_office(s).region_code
+        targets = neighbours(s)
+        seqs = {}
+        for n in targets:
+            channel = s.get(SyncChannel, n.code)
+            seqs[n.code] = channel.next_out_seq if channel else 1
+    results = []
+    for n in targets:
+        name = f"{me}-至-{n.code}-{seqs[n.code]:04d}{EXTENSION}"
+        result = export_package(store, actor, n.code, folder / name, progress=progress, allow_empty=False)
+        if result.path is not None:
+            results.append(result)
+    return results
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- import -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What ``sync import`` (or its preview) found and did."""
+
+    package_id: str
+    sender_code: str
+    sender_name: str
+    channel_seq: int
+    already_imported: bool = False
+    report: replicate.ApplyReport = field(default_factory=replicate.ApplyReport)
+    receipts: int = 0
+    acknowledged: int = 0
+    revocations: int = 0
+    missing_seqs: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package_id": self.package_id, "sender": self.sender_code, "sender_name": self.sender_name,
+                "channel_seq": self.channel_seq, "already_imported": self.already_imported,
+                **self.report.as_dict(), "receipts": self.receipts, "acknowledged": self.acknowledged,
+                "revocations": self.revocations, "missing_packages": self.missing_seqs}
+
+
+class _Preview(Exception):
+    """Raised inside the import transaction to roll a preview back."""
+
+
+def _entry_opener(pkg: VerifiedPackage, entry: Any) -> Callable[[], Any]:
+    def open_entry() -> Any:
+        return pkg.open_entry(entry)
+
+    return open_entry
+
+
+def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
+    """The package's entries as records, in the order they must be applied."""
+    import json
+
+    order = {k: i for i, k in enumerate((*KINDS, "revocation", "receipt"))}
+    entries = sorted(pkg.entries, key=lambda e: order.get(e.kind, len(order)))
+    for entry in entries:
+        if entry.kind not in order:
+            raise UserError(f"数据包中有本程序不认识的记录类型“{entry.kind}”（可能来自更新版本的程序）",
+                            f"unknown record kind {entry.kind!r}")
+        if entry.kind == "attachment":
+            yield Record("attachment", entry.id, {"sha256": entry.id, "size": entry.length},
+                         blob=_entry_opener(pkg, entry), version=entry.version), entry
+        elif entry.kind in ("revocation", "receipt"):
+            yield Record(entry.kind, entry.id, {}, version=entry.version), entry
+        else:
+            try:
+                body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
+            except (ValueError, UnicodeDecodeError):
+                raise UserError(f"数据包中的记录无法读取（{entry.kind} {entry.id}）",
+                                f"unreadable record {entry.kind} {entry.id}") from None
+            if not isinstance(body, dict):
+                raise UserError(f"数据包中的记录格式错误（{entry.kind} {entry.id}）", "malformed record")
+            yield Record(entry.kind, entry.id, body, version=entry.version), entry
+
+
+def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = False,
+                   before_apply: Callable[[], None] | None = None) -> ImportResult:
+    """Verify a package completely, then apply all of it in one transaction (or, as a preview, none).
+
+    Importing the same package again changes nothing and says so; the same package id with other
+    content is refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"找不到文件 {path}", f"no such file: {path}")
+    try:
+        with store.session() as s:
+            result = _import(s, store, actor, path, preview=preview, before_apply=before_apply)
+            if preview:
+                raise _Preview
+    except _Preview:
+        pass
+    return result
+
+
+def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
+            before_apply: Callable[[], None] | None) -> ImportResult:
+    me = this_office(s)
+    keys = trust.office_keys(s, actor)
+    roots = trust.pinned_roots(s)
+    if not roots:
+        raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
+    revoked = trust.revoked_map(s)
+    parent_of = trust.parent_of(s)
+    pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
+    try:
+        sender = pkg.sender
+        result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq)
+        file_hash = _file_hash(path)
+        earlier = s.get(SyncPackage, pkg.package_id)
+        if earlier is not None:
+            if earlier.file_hash != file_hash or earlier.direction != "in":
+                raise UserError(
+                    f"编号相同但内容不同的数据包（{pkg.package_id[:12]}…）已导入过，本次拒绝导入，请与{sender.office.name}核实",
+                    f"a different package with the same id {pkg.package_id} was imported before",
+                )
+            result.already_imported = True
+            return result
+        n = neighbour(s, sender.code)
+        if before_apply is not None and not preview:
+            before_apply()
+        records = list(_records(pkg))
+
+        def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
+            statement = verify_statement(data, roots, revoked, kind=kind, parent_of=parent_of)
+            if statement.signer.code not in signers:
+                raise UserError(
+                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{'审核意见' if kind == 'opinion' else '申报'}",
+                    f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
+                )
+            return statement.body
+
+        for record, entry in records:
+            if record.kind == "revocation" and trust.store_revocation(s, Revocation.decode(pkg.read_entry(entry))):
+                result.revocations += 1
+        applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
+                                    sender_is_parent=n.is_parent, package_id=pkg.package_id, verify=verify,
+                                    preview=preview)
+        result.report = applier.apply(r for r, _ in records if r.kind in KINDS)
+        now = utcnow()
+        for record, entry in records:
+            if record.kind != "receipt":
+                continue
+            receipt = verify_receipt(pkg.read_entry(entry), roots, revoked, parent_of=parent_of)
+            if receipt.recipient_code != sender.code or receipt.sender_code != me.region_code:
+                raise UserError("数据包中的回执不是发给本单位的", "a receipt in the package is not for this office")
+            result.receipts += 1
+            result.acknowledged += replicate.mark_acknowledged(
+                s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries], now)
+        channel = s.get(SyncChannel, sender.code)
+        if channel is None:
+            channel = SyncChannel(neighbour_code=sender.code, next_out_seq=1, received_seqs=[])
+            s.add(channel)
+        seqs = sorted(set(channel.received_seqs or []) | {pkg.channel_seq})
+        channel.received_seqs = seqs
+        result.missing_seqs = [q for q in range(1, seqs[-1]) if q not in seqs]
+        # What this office now holds from the sender counts as acknowledged in the other direction
+        # too: echoing it back would be pointless.
+        replicate.mark_acknowledged(s, sender.code, [(r.kind, r.key, r.hash) for r, _ in records
+                                                     if r.kind in KINDS], now)
+        if not preview:
+            receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
+            s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
+                                 acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
+            s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
+                              channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(records),
+                              summary=result.as_dict(), by_user=actor.username, file_name=path.name))
+            audit.record(s, office=me.region_code, user=actor.username, action="sync.import", entity="package",
+                         entity_id=pkg.package_id, details={"from": sender.code, **result.report.as_dict()})
+        return result
+    finally:
+        pkg.close()
+
+
+# -- status -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class NeighbourStatus:
+    """Per neighbour: what waits to go, what was sent and acknowledged, which packages are missing."""
+
+    neighbour: Neighbour
+    waiting: int
+    sent_unacknowledged: int
+    acknowledged: int
+    last_sent: datetime | None
+    last_received: datetime | None
+    missing_seqs: list[int]
+    receipts_waiting: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"office": self.neighbour.code, "name": self.neighbour.name, "is_parent": self.neighbour.is_parent,
+                "waiting": self.waiting, "sent_unacknowledged": self.sent_unacknowledged,
+                "acknowledged": self.acknowledged, "receipts_waiting": self.receipts_waiting,
+                "last_sent": self.last_sent.isoformat() if self.last_sent else None,
+                "last_received": self.last_received.isoformat() if self.last_received else None,
+                "missing_packages": self.missing_seqs}
+
+
+def status(store: Store) -> list[NeighbourStatus]:
+    """The state of every channel."""
+    out = []
+    with store.read_session() as s:
+        me = this_office(s)
+        for n in neighbours(s):
+            pending = pending_records(s, store, me, n)
+            items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code)))
+            by_key = {(i.kind, i.key): i for i in items}
+            sent_unacked = sum(1 for r in pending if (i := by_key.get((r.kind, r.key))) and i.sent_hash == r.hash)
+            channel = s.get(SyncChannel, n.code)
+            seqs = sorted(channel.received_seqs or []) if channel else []
+            last = {d: s.scalar(select(SyncPackage.at).where(SyncPackage.neighbour_code == n.code,
+                                                             SyncPackage.direction == d)
+                                .order_by(SyncPackage.at.desc()).limit(1)) for d in ("in", "out")}
+            receipts = len(list(s.scalars(select(PendingReceipt).where(
+                PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None)))))
+            out.append(NeighbourStatus(
+                n, waiting=len(pending) - sent_unacked, sent_unacknowledged=sent_unacked,
+                acknowledged=sum(1 for i in items if i.acked_hash is not None),
+                last_sent=last["out"], last_received=last["in"],
+                missing_seqs=[q for q in range(1, seqs[-1]) if q not in seqs] if seqs else [],
+                receipts_waiting=receipts))
+    return out
+
+
+def conflicts(session: Session, *, include_resolved: bool = False) -> list[SyncConflict]:
+    """Records kept aside for a person to decide."""
+    query = select(SyncConflict).order_by(SyncConflict.id)
+    if not include_resolved:
+        query = query.where(SyncConflict.resolved_at.is_(None))
+    return list(session.scalars(query))
+
+
+def resolve_conflict(session: Session, actor: Actor, conflict_id: int, note: str) -> SyncConflict:
+    """Close a conflict, keeping this office's record, with who decided and why."""
+    from sanlian_desktop.vocab import Role
+
+    actor.require(Role.ADMIN, Role.REVIEWER, action="处理同步冲突")
+    row = session.get(SyncConflict, conflict_id)
+    if row is None or row.resolved_at is not None:
+        raise UserError(f"没有待处理的冲突 {conflict_id}", f"no open conflict {conflict_id}")
+    note = note.strip()
+    if not note:
+        raise UserError("请写明处理意见", "a note is required")
+    row.resolved_at, row.resolved_by, row.resolution = utcnow(), actor.username, "keep_local"
+    audit.record(session, office=actor.office_code, user=actor.username, action="sync.resolve", entity="conflict",
+                 entity_id=str(conflict_id), details={"note": note, "kind": row.kind, "key": row.key})
+    return row
