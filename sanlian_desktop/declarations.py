@@ -15,7 +15,14 @@ from sanlian_desktop import audit, batches, declfields, regions
 from sanlian_desktop.attachments import store_file
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import FieldError, NotFound, PermissionDenied, UserError, ValidationFailed
-from sanlian_desktop.models import Batch, Declaration, DeclarationAttachment, DeclarationVersion, utcnow
+from sanlian_desktop.models import (
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    Opinion,
+    utcnow,
+)
 from sanlian_desktop.money import from_fen, parse_money, to_fen
 from sanlian_desktop.paths import AppPaths
 from sanlian_desktop.vocab import Decision, Level, Role, Status
@@ -453,3 +460,53 @@ def inbox_query(actor: Actor) -> Select[Any]:
 def count(session: Session, query: Select[Any]) -> int:
     """How many rows a list query matches."""
     return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
+    # Paper opinions keyed in here speak for the street, not for this office: leave them out.
+    latest = (
+        select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
+        .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,
+               Opinion.from_paper.is_(False))
+        .group_by(Opinion.declaration_id)
+        .subquery()
+    )
+    return (
+        select(Declaration)
+        .join(latest, latest.c.declaration_id == Declaration.id)
+        .order_by(latest.c.at.desc(), Declaration.id)
+    )
+
+
+def returned_by_office_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has sent back for revision (at any time), latest return first."""
+    return _by_own_opinion(actor, Decision.RETURN)
+
+
+def passed_on_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has approved and passed up the chain, latest first."""
+    return _by_own_opinion(actor, Decision.APPROVE)
+
+
+def last_seen_version(session: Session, decl: Declaration, office_code: str) -> int | None:
+    """The version on which ``office_code`` last wrote an opinion (its own, not one keyed from paper)."""
+    return session.scalar(
+        select(Opinion.version)
+        .where(Opinion.declaration_id == decl.id, Opinion.office_code == office_code,
+               Opinion.from_paper.is_(False))
+        .order_by(Opinion.seq.desc())
+        .limit(1)
+    )
+
+
+def changes_for_reviewer(session: Session, decl: Declaration, office_code: str) -> tuple[int, list[declfields.FieldChange]]:
+    """What changed since the version this office last saw (else since the previous version).
+
+    Returns the version compared against and the field-by-field changes; no changes for a
+    declaration with a single version that this office has not seen.
+    """
+    seen = last_seen_version(session, decl, office_code)
+    base = seen if seen is not None and seen < decl.current_version else decl.current_version - 1
+    if base < 1:
+        return decl.current_version, []
+    return base, diff_versions(session, decl, base, decl.current_version)

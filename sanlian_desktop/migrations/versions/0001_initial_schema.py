@@ -186,11 +186,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_opinion_declaration_id'), ['declaration_id'], unique=False)
+        batch_op.create_index('ix_opinion_office_decision', ['office_code', 'decision', 'declaration_id', 'at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('opinion', schema=None) as batch_op:
+        batch_op.drop_index('ix_opinion_office_decision')
         batch_op.drop_index(batch_op.f('ix_opinion_declaration_id'))
 
     op.drop_table('opinion')
