@@ -27,6 +27,7 @@ from sanlian_desktop.money import from_fen, parse_money, to_fen
 from sanlian_desktop.paths import AppPaths
 from sanlian_desktop.vocab import Decision, Level, Role, Status
 from sanlian_desktop.workflow import (
+    Stage,
     add_opinion,
     clean_opinion_text,
     jurisdiction_of,
@@ -306,9 +307,8 @@ def submit(
             f"batch '{batch.code}' accepts submissions {batch.opens} to {batch.closes} only",
         )
     stages = stages_for(decl)
-    own = [i for i, s in enumerate(stages) if s.office_code == actor.office_code]
-    first = own[0] if own else 0
-    below = list(stages[:first])
+    below = paper_stages(actor, decl)
+    first = len(below)
     paper_opinions = paper_opinions or {}
     for stage in below:
         if stage.level not in paper_opinions:
@@ -346,6 +346,19 @@ def submit(
                  details={"number": decl.number, "version": decl.current_version, "override": override_reason,
                           "paper_levels": [s.level.value for s in below]}, at=now)
     return decl
+
+
+def paper_stages(actor: Actor, decl: Declaration) -> list[Stage]:
+    """The review stages below the actor's office, whose paper opinions a 代录 submission needs."""
+    stages = stages_for(decl)
+    own = [i for i, s in enumerate(stages) if s.office_code == actor.office_code]
+    return list(stages[: own[0] if own else 0])
+
+
+def can_edit(actor: Actor, decl: Declaration) -> bool:
+    """Whether the actor may change (and submit) the declaration now: its office's clerk, draft or returned."""
+    return (actor.role is Role.CLERK and decl.entered_by_office == actor.office_code
+            and decl.status in (Status.DRAFT, Status.RETURNED))
 
 
 def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, source: Path, *,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -74,6 +75,7 @@ class DateField(QDateEdit):
         self.setSpecialValueText(self.tr("未填"))
         self.setDate(EMPTY_DATE)
         self.setMinimumWidth(130)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.dateChanged.connect(lambda _d: self.changed.emit())
 
     def value(self) -> str | None:
