@@ -182,6 +182,13 @@ def _copy_columns(decl: Declaration, fields: dict[str, Any], batch: Batch | None
     decl.requested_fen = to_fen(parse_money(fields["subsidy_requested"])) if fields.get("subsidy_requested") else 0
 
 
+def can_create(session: Session, actor: Actor) -> bool:
+    """Whether the actor may enter new declarations (a clerk of a community, street or county office)."""
+    if actor.role is not Role.CLERK:
+        return False
+    return actor.office_level not in (Level.PROVINCE, Level.CITY) or _acts_as_county(session, actor)
+
+
 def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = None) -> Declaration:
     """Create a draft declaration from form content; numbers it and records who entered it.
 

@@ -146,12 +146,13 @@ def rows_for(session: Session, ids: list[str]) -> dict[str, Row]:
     stmt = (
         select(Declaration.id, Declaration.number, Declaration.title, Declaration.community_code,
                Declaration.status, Declaration.awaiting_level, Declaration.awaiting_office,
-               Declaration.requested_fen, Declaration.granted_fen, Declaration.awaiting_since, Batch.closes,
+               Declaration.requested_fen, Declaration.granted_fen, Declaration.awaiting_since,
+               Batch.closes.label("batch_closes"),
                Declaration.entered_by_office)
         .outerjoin(Batch, Batch.id == Declaration.batch_id)
         .where(Declaration.id.in_(ids))
     )
-    return {r[0]: Row(*r) for r in session.execute(stmt)}
+    return {r.id: Row(**r._asdict()) for r in session.execute(stmt)}
 
 
 def region_names(session: Session, codes: set[str]) -> dict[str, str]:
