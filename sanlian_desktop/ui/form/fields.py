@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop.money import MoneyError, capital_numerals, parse_money
+from sanlian_desktop.ui.qtfix import emit
 
 EMPTY_DATE = QDate(2000, 1, 1)
 
@@ -50,7 +51,7 @@ class MoneyEdit(QWidget):
             self.capitals.setText(capital_numerals(parse_money(text)) if text else "")
         except MoneyError:
             self.capitals.setText("")
-        self.changed.emit()
+        emit(self.changed)
 
     def value(self) -> str | None:
         return self.edit.text().strip() or None
@@ -76,7 +77,7 @@ class DateField(QDateEdit):
         self.setDate(EMPTY_DATE)
         self.setMinimumWidth(130)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.dateChanged.connect(lambda _d: self.changed.emit())
+        self.dateChanged.connect(lambda _d: emit(self.changed))
 
     def value(self) -> str | None:
         d = self.date()
@@ -104,7 +105,7 @@ class CheckGroup(QWidget):
         self.boxes: dict[str, QCheckBox] = {}
         for i, term in enumerate(terms):
             box = QCheckBox(term, self)
-            box.toggled.connect(lambda _on: self.changed.emit())
+            box.toggled.connect(lambda _on: emit(self.changed))
             grid.addWidget(box, i // columns, i % columns)
             self.boxes[term] = box
 
@@ -132,7 +133,7 @@ class FundingRow(QWidget):
         self.source.setMinimumWidth(160)
         self.amount = MoneyEdit(self)
         self.remove = QPushButton(self.tr("删除"), self)
-        self.remove.clicked.connect(lambda: self.removed.emit(self))
+        self.remove.clicked.connect(lambda: emit(self.removed, self))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.source)
@@ -170,13 +171,13 @@ class FundingList(QWidget):
             if free:
                 row.source.setCurrentText(free[0])
         row.amount.set_value(amount)
-        row.source.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        row.amount.changed.connect(self.changed.emit)
+        row.source.currentIndexChanged.connect(lambda _i: emit(self.changed))
+        row.amount.changed.connect(self.changed)
         row.removed.connect(self._remove)
         self._box.insertWidget(len(self.rows), row)
         self.rows.append(row)
         self._apply_read_only()
-        self.changed.emit()
+        emit(self.changed)
         return row
 
     def _add_empty(self) -> None:
@@ -186,7 +187,7 @@ class FundingList(QWidget):
         self.rows.remove(row)
         row.setParent(None)
         row.deleteLater()
-        self.changed.emit()
+        emit(self.changed)
 
     def value(self) -> list[dict[str, Any]]:
         return [{"source": r.source.currentText(), "amount": r.amount.value()} for r in self.rows]

@@ -6,6 +6,7 @@ import itertools
 import re
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
@@ -30,6 +31,7 @@ from sanlian_desktop.errors import FieldError
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.attachments import AttachmentPanel
 from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import (
     CERTIFICATE_LEVELS,
     FOCUS_AREAS,
@@ -75,6 +77,7 @@ class DeclarationForm(QWidget):
         self.error_labels: dict[str, QLabel] = {}
         self._loading = False
         self._read_only = False
+        self._marked: list[QWidget] = []  # not read back via property(): see ui/qtfix.py
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(VALIDATE_DELAY_MS)
@@ -331,14 +334,14 @@ class DeclarationForm(QWidget):
         if self._loading or self._read_only:
             return
         self._timer.start()
-        self.edited.emit()
+        emit(self.edited)
 
     def validate_now(self, *, for_submit: bool = False) -> list[FieldError]:
         """Check the content with the service's rules and mark the offending fields."""
         self._timer.stop()
         errors = declfields.normalise(self.raw(), for_submit=for_submit).errors
         self.show_errors(errors)
-        self.validated.emit(errors)
+        emit(self.validated, errors)
         return errors
 
     def widget_for(self, path: str) -> QWidget | None:
@@ -358,13 +361,19 @@ class DeclarationForm(QWidget):
         base = m.group(1) if m else path
         return base if base in self.error_labels else base.split(".")[0]
 
+    def is_marked(self, widget: QWidget) -> bool:
+        """Whether the widget carries the red “invalid” mark."""
+        return any(w is widget for w in self._marked)
+
     def show_errors(self, errors: list[FieldError]) -> None:
         """Red border and message for each broken rule; everything else cleared."""
-        for w in self.findChildren(QWidget):
-            if w.property("invalid"):
-                w.setProperty("invalid", False)
-                w.style().unpolish(w)
-                w.style().polish(w)
+        for w in self._marked:
+            if not shiboken6.isValid(w):  # a removed funding row
+                continue
+            w.setProperty("invalid", "false")
+            w.style().unpolish(w)
+            w.style().polish(w)
+        self._marked = []
         messages: dict[str, list[str]] = {}
         for e in errors:
             key = self._label_key(e.field)
@@ -373,7 +382,8 @@ class DeclarationForm(QWidget):
             messages.setdefault(key, []).append(e.message)
             target = self.widget_for(e.field)
             if target is not None:
-                target.setProperty("invalid", True)
+                target.setProperty("invalid", "true")
+                self._marked.append(target)
                 target.style().unpolish(target)
                 target.style().polish(target)
         for key, label in self.error_labels.items():

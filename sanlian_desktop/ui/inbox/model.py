@@ -12,6 +12,7 @@ from sanlian_desktop import listing
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.money import format_yuan, from_fen
 from sanlian_desktop.store import Store
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import Level, Status
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_STATUS, COL_STAGE, COL_REQUESTED, COL_GRANTED, COL_WAITING = range(8)
@@ -71,7 +72,7 @@ class DeclarationTableModel(QAbstractTableModel):
         for decl_id in ids:
             self._rows.pop(decl_id, None)
         if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1))
+            emit(self.dataChanged, self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1))
 
     def id_at(self, row: int) -> str:
         return self._ids[row]

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from sanlian_desktop import workflow
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.store import Store
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.review.dialog import PHRASES
 from sanlian_desktop.vocab import Decision
 
@@ -77,5 +78,5 @@ class BatchApproveDialog(QDialog):
         self.report.setHtml("".join(lines))
         self.report.show()
         self.run_button.setEnabled(False)
-        self.finished_batch.emit()
+        emit(self.finished_batch)
         return self.outcomes

@@ -28,6 +28,7 @@ from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
 from sanlian_desktop.vocab import Decision, Level, Status
 
@@ -176,6 +177,6 @@ class ReviewDialog(QDialog):
             show_error(self, exc)
             return False
         self.submit_button.setEnabled(False)
-        self.reviewed.emit(self.decl_id)
+        emit(self.reviewed, self.decl_id)
         self.accept()
         return True
