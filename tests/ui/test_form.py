@@ -15,7 +15,7 @@ from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.vocab import Status
 from tests.helpers import Office
-from tests.ui.uifixtures import Modals, is_deleted, modals  # noqa: F401
+from tests.ui.uifixtures import Modals, is_deleted, modals_fixture  # noqa: F401
 
 
 def _dialog(qtbot: Any, office: Office, actor: Any = None, decl_id: str | None = None) -> DeclarationDialog:
@@ -40,7 +40,7 @@ def test_validation_marks_the_field_and_says_why(qtbot: Any, county: Office, mod
     assert "校验" in label.text() or "不正确" in label.text() or label.text()
     assert form.is_marked(credit)
     credit.setText("52620102MJ0000123U")
-    qtbot.waitUntil(lambda: label.isHidden(), timeout=2000)
+    qtbot.waitUntil(label.isHidden, timeout=2000)
     assert not form.is_marked(credit)
 
 

@@ -24,8 +24,8 @@ class Modals:
         self.paper_text = "同意上报。"
 
 
-@pytest.fixture
-def modals(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
+@pytest.fixture(name="modals")
+def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
     """QMessageBox and the submit dialog answer at once instead of waiting for a person."""
     from sanlian_desktop.ui.form.submit import SubmitDialog
 
