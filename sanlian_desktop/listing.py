@@ -163,7 +163,8 @@ def region_names(session: Session, codes: set[str]) -> dict[str, str]:
     items = sorted(codes)
     for start in range(0, len(items), 500):
         chunk = items[start:start + 500]
-        out.update(session.execute(select(Region.code, Region.name).where(Region.code.in_(chunk))).tuples().all())
+        out.update((code, name) for code, name in session.execute(
+            select(Region.code, Region.name).where(Region.code.in_(chunk))))
     return out
 
 

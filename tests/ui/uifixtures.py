@@ -63,3 +63,17 @@ def is_deleted(widget: Any) -> bool:
     import shiboken6
 
     return not shiboken6.isValid(widget)
+
+
+def submitted(office: Office, raw: dict[str, Any]) -> str:
+    """A declaration keyed in at the county (代录) and submitted with the street's paper opinion."""
+    from datetime import date
+
+    from sanlian_desktop import declarations
+    from sanlian_desktop.vocab import Level
+
+    with office.session() as s:
+        decl = declarations.create(s, office.clerk, raw)
+        paper = {Level.STREET: declarations.PaperOpinion("同意上报。", date.today())}
+        declarations.submit(s, office.clerk, decl, office.store.paths, paper_opinions=paper)
+        return decl.id
