@@ -136,9 +136,11 @@ class FundingRow(QWidget):
         self.remove.clicked.connect(lambda: emit(self.removed, self))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        self.amount.capitals.setMinimumWidth(220)
         row.addWidget(self.source)
-        row.addWidget(self.amount, 1)
+        row.addWidget(self.amount)
         row.addWidget(self.remove)
+        row.addStretch(1)
 
 
 class FundingList(QWidget):

@@ -13,7 +13,7 @@ from sanlian_desktop.auth import Actor
 from sanlian_desktop.money import format_yuan, from_fen
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.qtfix import emit
-from sanlian_desktop.vocab import Level, Status
+from sanlian_desktop.vocab import REVIEW_STAGE_LABELS, Level, Status
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_STATUS, COL_STAGE, COL_REQUESTED, COL_GRANTED, COL_WAITING = range(8)
 COLUMN_COUNT = 8
@@ -115,7 +115,8 @@ class DeclarationTableModel(QAbstractTableModel):
         if r.status == Status.RETURNED.value:
             return self.tr("退回修改中")
         office = self._names.get(r.awaiting_office or "", "")
-        return f"{Level(r.awaiting_level).label}{self.tr('审核')}" + (f"（{office}）" if office else "")
+        stage = REVIEW_STAGE_LABELS.get(Level(r.awaiting_level), "")
+        return stage + (f"（{office}）" if office else "")
 
     def _waiting_color(self, r: listing.Row) -> QColor | None:
         days = self.waiting_days(r)

@@ -33,8 +33,8 @@ from sanlian_desktop.ui.inbox.model import (
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.vocab import Role, Status
 
-COLUMN_WIDTHS = {COL_NUMBER: 150, COL_COMMUNITY: 150, COL_STATUS: 70, COL_STAGE: 200, COL_REQUESTED: 110,
-                 COL_GRANTED: 110, COL_WAITING: 70}
+COLUMN_WIDTHS = {COL_NUMBER: 150, COL_COMMUNITY: 150, COL_STATUS: 70, COL_STAGE: 230, COL_REQUESTED: 110,
+                 COL_GRANTED: 110, COL_WAITING: 90}
 
 
 class DeclarationListPage(QWidget):
