@@ -482,8 +482,14 @@ def count(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
+def own_opinion_ids(actor: Actor, decision: Decision) -> Select[Any]:
+    """Ids of declarations on which this office itself wrote ``decision`` (paper opinions it keyed in
+    speak for the street, not for this office, and are left out)."""
+    return select(Opinion.declaration_id).where(
+        Opinion.office_code == actor.office_code, Opinion.decision == decision.value, Opinion.from_paper.is_(False))
+
+
 def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
-    # Paper opinions keyed in here speak for the street, not for this office: leave them out.
     latest = (
         select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
         .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop import declarations
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.models import Batch, Declaration, Region
-from sanlian_desktop.vocab import Level, Status
+from sanlian_desktop.vocab import Decision, Level, Status
 
 # Scopes a list can show.
 SCOPE_ALL = "all"            # everything in the jurisdiction
@@ -61,14 +61,14 @@ class Row:
     entered_by_office: str
 
 
-def _base(actor: Actor, scope: str) -> Select[Any]:
+def _scope_clause(actor: Actor, scope: str) -> Any:
+    """The WHERE clause of a scope (the same rows as the matching ``declarations`` query)."""
     if scope == SCOPE_INBOX:
-        return declarations.inbox_query(actor).order_by(None)
-    if scope == SCOPE_RETURNED:
-        return declarations.returned_by_office_query(actor).order_by(None)
-    if scope == SCOPE_PASSED:
-        return declarations.passed_on_query(actor).order_by(None)
-    return select(Declaration).where(declarations.jurisdiction_filter(actor))
+        return declarations.inbox_query(actor).whereclause
+    if scope in (SCOPE_RETURNED, SCOPE_PASSED):
+        decision = Decision.RETURN if scope == SCOPE_RETURNED else Decision.APPROVE
+        return Declaration.id.in_(declarations.own_opinion_ids(actor, decision))
+    return declarations.jurisdiction_filter(actor)
 
 
 def _search_clause(text: str) -> Any:
@@ -98,8 +98,7 @@ def ids_query(actor: Actor, flt: ListFilter, sort: str = "waiting", descending: 
               now: datetime | None = None) -> Select[Any]:
     """The ordered ids of the declarations ``flt`` selects in the actor's jurisdiction."""
     now = now or datetime.now(UTC)
-    base = _base(actor, flt.scope).where(declarations.jurisdiction_filter(actor)).subquery()
-    query = select(Declaration.id).join(base, base.c.id == Declaration.id)
+    query = select(Declaration.id).where(declarations.jurisdiction_filter(actor), _scope_clause(actor, flt.scope))
     if flt.status:
         query = query.where(Declaration.status == flt.status)
     if flt.batch_id:
@@ -136,7 +135,8 @@ def ids_query(actor: Actor, flt: ListFilter, sort: str = "waiting", descending: 
 def ordered_ids(session: Session, actor: Actor, flt: ListFilter, sort: str = "waiting",
                 descending: bool = False, now: datetime | None = None) -> list[str]:
     """Run :func:`ids_query` and return the ids."""
-    return list(session.scalars(ids_query(actor, flt, sort, descending, now)))
+    # Core rather than ORM rows: 100,000 plain strings come back about twice as fast.
+    return list(session.connection().execute(ids_query(actor, flt, sort, descending, now)).scalars())
 
 
 def rows_for(session: Session, ids: list[str]) -> dict[str, Row]:

@@ -226,3 +226,13 @@ def test_dialog_freed_on_close(qtbot: Any, county: Office, modals: Modals) -> No
     dialog.close()
     QApplication.sendPostedEvents(None, 0)
     qtbot.waitUntil(lambda: is_deleted(dialog), timeout=2000)
+
+
+def test_existing_declaration_keeps_its_community(qtbot: Any, county: Office, modals: Modals,
+                                                  example: dict[str, Any]) -> None:
+    decl_id = _saved(county, example)
+    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    assert not dialog.form.is_read_only()
+    assert not dialog.form.community.isEnabled()
+    assert dialog.form.community.currentText() == "东岗西路社区（东岗街道）"
+    assert dialog.form.raw()["community"] == "620102001001"

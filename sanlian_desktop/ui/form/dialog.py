@@ -38,7 +38,7 @@ class DeclarationDialog(QDialog):
         self.pending: list[Path] = []
         self.autosave = Autosave(store.paths.home, decl_id)
         self._dirty = False
-        self.form = DeclarationForm(store, actor, self)
+        self.form = DeclarationForm(store, actor, self, new=decl_id is None)
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.status = QLabel(self)

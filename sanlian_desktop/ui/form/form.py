@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import batches, declfields, listing
+from sanlian_desktop import batches, declfields, listing, regions
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import FieldError
 from sanlian_desktop.store import Store
@@ -38,6 +38,7 @@ from sanlian_desktop.vocab import (
     FUNDING_SOURCES,
     SERVICE_METHODS,
     TARGET_GROUPS,
+    Level,
 )
 
 VALIDATE_DELAY_MS = 300
@@ -69,10 +70,14 @@ class DeclarationForm(QWidget):
     edited = Signal()          # any change by the user
     validated = Signal(list)   # FieldErrors of the latest live check
 
-    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None, *,
+                 new: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         self.actor = actor
+        # A declaration's community never changes after creation: only a new one lists the jurisdiction's
+        # communities (thousands at a city or the province), an existing one shows its own.
+        self._new = new
         self.widgets: dict[str, QWidget] = {}
         self.error_labels: dict[str, QLabel] = {}
         self._loading = False
@@ -143,7 +148,7 @@ class DeclarationForm(QWidget):
         with self.store.read_session() as s:
             for b in batches.list_batches(s):
                 self.batch.addItem(f"{b.name}（{b.code}）", b.code)
-            communities = listing.communities_in(s, self.actor)
+            communities = listing.communities_in(s, self.actor) if self._new else []
         self.batch.insertItem(0, tr("（请选择）"), None)
         self.batch.setCurrentIndex(1 if self.batch.count() > 1 else 0)
         self._field(f, "batch", self.batch)
@@ -272,7 +277,7 @@ class DeclarationForm(QWidget):
         elif isinstance(w, QComboBox):
             idx = w.findData(value) if value is not None else 0
             if idx < 0:
-                w.addItem(str(value), value)
+                w.addItem(self._community_text(value) if path == "community" else str(value), value)
                 idx = w.count() - 1
             w.setCurrentIndex(idx)
         elif path == "community_profile.urban":
@@ -282,6 +287,12 @@ class DeclarationForm(QWidget):
             self.urban_group.setExclusive(True)
         else:
             w.set_value(value)  # type: ignore[attr-defined]
+
+    def _community_text(self, code: Any) -> str:
+        with self.store.read_session() as s:
+            path = regions.ancestors(s, str(code))
+        names = [r.name for r in path if r.level in (Level.STREET, Level.COMMUNITY)]
+        return f"{names[-1]}（{names[0]}）" if len(names) == 2 else str(code)
 
     def raw(self) -> dict[str, Any]:
         """The form's content in the shape of ``declaration.example.json`` (not yet normalised)."""
@@ -319,7 +330,7 @@ class DeclarationForm(QWidget):
             if isinstance(w, QLineEdit | QPlainTextEdit):
                 w.setReadOnly(read_only)
             elif isinstance(w, QComboBox):
-                w.setEnabled(not read_only)
+                w.setEnabled(not read_only and (self._new or w is not self.community))
             elif path == "community_profile.urban":
                 self.urban.setEnabled(not read_only)
                 self.rural.setEnabled(not read_only)

@@ -41,6 +41,7 @@ class DeclarationTableModel(QAbstractTableModel):
         self._sort = "waiting"
         self._descending = False
         self._ids: list[str] = []
+        self._loaded = False
         self._rows: dict[str, listing.Row] = {}
         self._names: dict[str, str] = {}
         self.overdue_days = DEFAULT_OVERDUE_DAYS
@@ -65,6 +66,7 @@ class DeclarationTableModel(QAbstractTableModel):
         with self._store.read_session() as s:
             self._ids = listing.ordered_ids(s, self._actor, self._filter, self._sort, self._descending, self.now)
         self._rows.clear()
+        self._loaded = True
         self.endResetModel()
 
     def mark_stale(self, ids: list[str]) -> None:
@@ -195,8 +197,11 @@ class DeclarationTableModel(QAbstractTableModel):
         key = SORT_KEY.get(column)
         if key is None:
             return
+        changed = (key, order == Qt.SortOrder.DescendingOrder) != (self._sort, self._descending)
         self._sort = key
         self._descending = order == Qt.SortOrder.DescendingOrder
+        if not self._loaded or not changed:
+            return  # the view announcing its indicator; the next reload orders by it
         self.beginResetModel()
         with self._store.read_session() as s:
             self._ids = listing.ordered_ids(s, self._actor, self._filter, self._sort, self._descending, self.now)

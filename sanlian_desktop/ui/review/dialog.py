@@ -64,7 +64,7 @@ class ReviewDialog(QDialog):
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         heading.setWordWrap(True)
 
-        self.form = DeclarationForm(store, actor, self)
+        self.form = DeclarationForm(store, actor, self, new=False)
         self.form.load(data["fields"])
         self.form.attachments.load(data["attachments"])
         self.form.set_read_only(True)
