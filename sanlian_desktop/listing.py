@@ -206,3 +206,12 @@ def code_prefix(actor: Actor) -> str:
     """The leading digits every region code in the actor's jurisdiction shares."""
     width = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.STREET: 9, Level.COMMUNITY: 12}
     return actor.office_code[: width[actor.office_level]]
+
+
+def community_label(session: Session, code: str) -> str:
+    """``东岗西路社区（东岗街道）`` for a community code; the code itself when unknown."""
+    community = session.get(Region, code)
+    if community is None:
+        return code
+    street = session.get(Region, community.parent_code) if community.parent_code else None
+    return f"{community.name}（{street.name}）" if street else community.name

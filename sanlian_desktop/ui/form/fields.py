@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -23,6 +25,22 @@ from sanlian_desktop.money import MoneyError, capital_numerals, parse_money
 from sanlian_desktop.ui.qtfix import emit
 
 EMPTY_DATE = QDate(2000, 1, 1)
+
+
+def text_box(height: int = 72) -> QPlainTextEdit:
+    """A multi-line text field where Tab moves on to the next field."""
+    box = QPlainTextEdit()
+    box.setTabChangesFocus(True)
+    box.setFixedHeight(height)
+    return box
+
+
+def count_edit() -> QLineEdit:
+    """A field for a whole number that may be left empty."""
+    edit = QLineEdit()
+    edit.setValidator(QIntValidator(0, 100_000_000))
+    edit.setMaximumWidth(120)
+    return edit
 
 
 class MoneyEdit(QWidget):

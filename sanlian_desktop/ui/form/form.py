@@ -8,7 +8,6 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -25,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import batches, declfields, listing, regions
+from sanlian_desktop import batches, declfields, listing
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import FieldError
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.attachments import AttachmentPanel
-from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit
+from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import (
     CERTIFICATE_LEVELS,
@@ -38,7 +37,6 @@ from sanlian_desktop.vocab import (
     FUNDING_SOURCES,
     SERVICE_METHODS,
     TARGET_GROUPS,
-    Level,
 )
 
 VALIDATE_DELAY_MS = 300
@@ -48,20 +46,6 @@ QLabel#fieldError { color: #c5221f; }
 QLabel#summary { color: #c5221f; background: #fdecea; border: 1px solid #f3b8b2; padding: 6px; }
 """
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
-
-
-def _text_box(height: int = 72) -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setTabChangesFocus(True)
-    box.setFixedHeight(height)
-    return box
-
-
-def _count_edit() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setValidator(QIntValidator(0, 100_000_000))
-    edit.setMaximumWidth(120)
-    return edit
 
 
 class DeclarationForm(QWidget):
@@ -169,7 +153,7 @@ class DeclarationForm(QWidget):
         self._field(f, "title", self.title_edit)
 
         f = self._section(tr("社区概况"))
-        self._field(f, "community_profile.text", _text_box(90), tr("概况"))
+        self._field(f, "community_profile.text", text_box(90), tr("概况"))
         urban_row = QWidget()
         row = QHBoxLayout(urban_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -183,14 +167,14 @@ class DeclarationForm(QWidget):
         row.addStretch(1)
         self._field(f, "community_profile.urban", urban_row, tr("社区类型"))
         for key in declfields.PROFILE_COUNTS:
-            self._field(f, f"community_profile.{key}", _count_edit())
+            self._field(f, f"community_profile.{key}", count_edit())
 
         f = self._section(tr("项目概况"))
-        self._field(f, "needs_analysis", _text_box(90))
+        self._field(f, "needs_analysis", text_box(90))
         self._field(f, "target_groups", CheckGroup(TARGET_GROUPS, 4))
         self._field(f, "focus_areas", CheckGroup(FOCUS_AREAS, 4))
         self._field(f, "service_methods", CheckGroup(SERVICE_METHODS, 4))
-        self._field(f, "service_plan", _text_box(110))
+        self._field(f, "service_plan", text_box(110))
         self._field(f, "period_start", DateField())
         self._field(f, "period_end", DateField())
 
@@ -202,9 +186,9 @@ class DeclarationForm(QWidget):
         self._field(f, "subsidy_requested", MoneyEdit())
 
         f = self._section(tr("效果预估"))
-        self._field(f, "expected_effect.text", _text_box(90), tr("预估效果"))
+        self._field(f, "expected_effect.text", text_box(90), tr("预估效果"))
         for key in declfields.EFFECT_COUNTS:
-            self._field(f, f"expected_effect.{key}", _count_edit())
+            self._field(f, f"expected_effect.{key}", count_edit())
 
         f = self._section(tr("承接组织"))
         self._field(f, "undertaker.name", QLineEdit())
@@ -290,9 +274,7 @@ class DeclarationForm(QWidget):
 
     def _community_text(self, code: Any) -> str:
         with self.store.read_session() as s:
-            path = regions.ancestors(s, str(code))
-        names = [r.name for r in path if r.level in (Level.STREET, Level.COMMUNITY)]
-        return f"{names[-1]}（{names[0]}）" if len(names) == 2 else str(code)
+            return listing.community_label(s, str(code))
 
     def raw(self) -> dict[str, Any]:
         """The form's content in the shape of ``declaration.example.json`` (not yet normalised)."""
