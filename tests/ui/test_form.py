@@ -125,8 +125,7 @@ def test_autosave_and_restore(qtbot: Any, county: Office, modals: Modals, exampl
     dialog.write_autosave()
     path = county.home / "autosave" / f"{decl_id}.json"
     assert json.loads(path.read_text("utf-8"))["raw"]["title"] == "未保存的新名称"
-    dialog._dirty = False
-    dialog.close()
+    dialog.hide()  # as if the program had crashed: the autosave stays
 
     again = _dialog(qtbot, county, decl_id=decl_id)
     assert modals.questions  # offered
@@ -236,3 +235,44 @@ def test_existing_declaration_keeps_its_community(qtbot: Any, county: Office, mo
     assert not dialog.form.community.isEnabled()
     assert dialog.form.community.currentText() == "东岗西路社区（东岗街道）"
     assert dialog.form.raw()["community"] == "620102001001"
+
+
+def test_closing_with_unsaved_changes_asks(qtbot: Any, county: Office, modals: Modals,
+                                           example: dict[str, Any]) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    decl_id = _saved(county, example)
+    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    dialog.show()
+    dialog.form.title_edit.setText("改过的名称")
+    modals.close_answer = QMessageBox.StandardButton.Cancel
+    assert not dialog.close()
+    assert dialog.isVisible()
+    modals.close_answer = QMessageBox.StandardButton.Save
+    assert dialog.close()
+    with county.store.read_session() as s:
+        assert declarations.get(s, decl_id).title == "改过的名称"
+    assert not (county.home / "autosave" / f"{decl_id}.json").exists()
+
+
+def test_dropped_files_wait_for_the_first_save(qtbot: Any, county: Office, modals: Modals,
+                                               example: dict[str, Any], tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    minutes = tmp_path / "居民代表会议记录.pdf"
+    minutes.write_bytes(b"%PDF-1.4 minutes")
+    dialog = _dialog(qtbot, county)
+    dialog.form.load(example)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(minutes))])
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    dialog.form.attachments.dropEvent(drop)
+    assert dialog.pending == [minutes]
+    assert "待保存" in dialog.form.attachments.list.item(0).text()
+    assert dialog.save()
+    with county.store.read_session() as s:
+        items = declarations.as_dict(s, declarations.get(s, dialog.decl_id or ""))["attachments"]
+    assert [a["name"] for a in items] == ["居民代表会议记录.pdf"]
+    assert "待保存" not in dialog.form.attachments.list.item(0).text()

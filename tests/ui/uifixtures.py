@@ -21,6 +21,7 @@ class Modals:
         self.warnings: list[str] = []
         self.questions: list[str] = []
         self.answer_yes = True
+        self.close_answer = QMessageBox.StandardButton.Discard
         self.paper_text = "同意上报。"
 
 
@@ -37,6 +38,8 @@ def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
 
     def question(_parent: Any, _title: str, text: str, *args: Any, **kwargs: Any) -> Any:
         state.questions.append(text)
+        if args and args[0] & QMessageBox.StandardButton.Discard:
+            return state.close_answer
         return QMessageBox.StandardButton.Yes if state.answer_yes else QMessageBox.StandardButton.No
 
     def submit_exec(self: SubmitDialog) -> int:

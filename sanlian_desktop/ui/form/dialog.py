@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from sanlian_desktop import declarations
 from sanlian_desktop.auth import Actor
@@ -222,7 +222,18 @@ class DeclarationDialog(QDialog):
         emit(self.submitted, self.decl_id)
         return True
 
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Unsaved changes: save them, discard them, or stay."""
         if self._dirty and not self.form.is_read_only():
-            self.write_autosave()
-        super().closeEvent(event)  # type: ignore[arg-type]
+            self.write_autosave()  # whatever happens next, the typing is on disk
+            answer = QMessageBox.question(
+                self, self.tr("未保存的修改"), self.tr("申报表有未保存的修改，关闭前是否保存？"),
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Cancel or (
+                    answer == QMessageBox.StandardButton.Save and not self.save()):
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Discard:
+                self.autosave.discard()
+        super().closeEvent(event)
