@@ -23,7 +23,7 @@ from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import Office, example_declaration
-from tests.ui.uifixtures import Modals, modals_fixture, submitted, ui_context  # noqa: F401
+from tests.ui.uifixtures import Modals, modals_fixture, settle, submitted, ui_context  # noqa: F401
 
 
 def _demo(county: Office, count: int = 240) -> None:
@@ -139,6 +139,7 @@ def test_inbox_tabs_and_opening(qtbot: Any, county: Office, modals: Modals, tmp_
     assert isinstance(dialog, ReviewDialog)
     dialog.close()
     page.tabs.setCurrentIndex(2)
+    settle(qtbot, page)
     assert page.model.rowCount() == 0
     clerk_page = InboxPage(ui_context(county, county.clerk, tmp_path))
     qtbot.addWidget(clerk_page)
@@ -156,7 +157,8 @@ def test_declarations_page_new_button_and_search(qtbot: Any, county: Office, mod
     assert not page.new_button.isHidden()
     page.filters.search.setText("东岗西路")
     qtbot.waitUntil(lambda: page.model.rowCount() < 60, timeout=2000)
-    assert "共" in page.count.text()
+    settle(qtbot, page)
+    assert page.count.text() == f"共 {page.model.rowCount()} 份"
     page.focus_search()
     reviewer_page = DeclarationsPage(ui_context(county, county.reviewer, tmp_path))
     qtbot.addWidget(reviewer_page)
@@ -184,3 +186,23 @@ def test_double_click_opens_the_form(qtbot: Any, county: Office, modals: Modals,
     assert opened and isinstance(opened[0], DeclarationDialog)
     assert opened[0].decl_id == decl_id and not opened[0].form.is_read_only()
     opened[0].close()
+
+
+def test_filters_query_off_the_gui_thread(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
+    _demo(county, 80)
+    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path))
+    qtbot.addWidget(page)
+    assert page.model.background and page.model.rowCount() == 80
+    with qtbot.waitSignal(page.model.loaded, timeout=5000):
+        page.filters.status.setCurrentIndex(page.filters.status.findData(Status.DRAFT.value))
+        assert page.model.loading
+    assert all(page.model.row_data(r).status == "draft" for r in range(page.model.rowCount()))  # type: ignore[union-attr]
+    # Two quick changes: only the newer answer is shown.
+    page.filters.status.setCurrentIndex(0)
+    page.filters.focus.setCurrentIndex(page.filters.focus.findData("环境保护"))
+    settle(qtbot, page)
+    assert 0 < page.model.rowCount() < 80
+    page.view.sortByColumn(COL_REQUESTED, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, page)
+    amounts = [page.model.row_data(r).requested_fen for r in range(page.model.rowCount())]  # type: ignore[union-attr]
+    assert amounts == sorted(amounts, reverse=True)

@@ -18,7 +18,7 @@ from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.vocab import Decision, Level, Status
 from tests.helpers import Office, example_declaration, make_office
-from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, submitted, ui_context  # noqa: F401
+from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, settle, submitted, ui_context  # noqa: F401
 
 
 def _status(office: Office, decl_id: str) -> Declaration:
@@ -125,6 +125,7 @@ def test_batch_approval_reports_each(qtbot: Any, county: Office, modals: Modals,
     for decl_id in ids:
         assert _status(county, decl_id).awaiting_level == Level.CITY
     page.refresh()
+    settle(qtbot, page)
     assert page.model.rowCount() == 0
 
 
@@ -189,6 +190,7 @@ def test_walkthrough_submit_return_revise_approve(qtbot: Any, county: Office, mo
 
     # 5. The reviewer sees what changed since version 1 and approves; it now awaits the city.
     inbox.refresh()
+    settle(qtbot, inbox)
     review = inbox.open_declaration(decl_id)  # type: ignore[assignment]
     assert isinstance(review, ReviewDialog)
     changed = {review.changes.item(r, 0).text() for r in range(review.changes.rowCount())}
@@ -200,6 +202,8 @@ def test_walkthrough_submit_return_revise_approve(qtbot: Any, county: Office, mo
     assert decl.status == Status.UNDER_REVIEW
     assert (decl.awaiting_level, decl.awaiting_office) == (Level.CITY, "620100")
     inbox.tabs.setCurrentIndex(2)
+    settle(qtbot, inbox)
     assert inbox.model.ids() == [decl_id]
     inbox.tabs.setCurrentIndex(1)
+    settle(qtbot, inbox)
     assert inbox.model.ids() == [decl_id]

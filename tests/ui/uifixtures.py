@@ -80,3 +80,8 @@ def submitted(office: Office, raw: dict[str, Any]) -> str:
         paper = {Level.STREET: declarations.PaperOpinion("同意上报。", date.today())}
         declarations.submit(s, office.clerk, decl, office.store.paths, paper_opinions=paper)
         return decl.id
+
+
+def settle(qtbot: Any, page: Any) -> None:
+    """Wait for the page's list query running off the GUI thread."""
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=5000)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QPu
 
 from sanlian_desktop.attachments import KINDS, blob_path
 from sanlian_desktop.store import Store
-from sanlian_desktop.ui.qtfix import emit
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -77,7 +76,7 @@ class AttachmentPanel(QWidget):
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择附件"), "",
                                                 self.tr("所有文件 (*);;图片 (*.png *.jpg *.jpeg);;PDF (*.pdf)"))
         if files:
-            emit(self.files_added, [Path(f) for f in files])
+            self.files_added.emit([Path(f) for f in files])
 
     def set_read_only(self, read_only: bool) -> None:
         self.add_button.setVisible(not read_only)
@@ -92,5 +91,5 @@ class AttachmentPanel(QWidget):
         files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         files = [f for f in files if f.is_file()]
         if files:
-            emit(self.files_added, files)
+            self.files_added.emit(files)
             event.acceptProposedAction()

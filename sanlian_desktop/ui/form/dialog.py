@@ -17,7 +17,6 @@ from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
 from sanlian_desktop.ui.messages import confirm, show_error
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import Status
 
 AUTOSAVE_MS = 3000
@@ -184,7 +183,7 @@ class DeclarationDialog(QDialog):
         self.form.validate_now()
         self.heading.setText(self.tr("{0}　{1}　（第 {2} 版）").format(number, raw.get("title") or "", version))
         self.status.setText(self.tr("已保存"))
-        emit(self.saved, decl_id)
+        self.saved.emit(decl_id)
         return True
 
     def submit(self) -> bool:
@@ -219,7 +218,7 @@ class DeclarationDialog(QDialog):
         self.autosave.discard()
         self.set_read_only(True)
         self.status.setText(self.tr("已提交，等待审核"))
-        emit(self.submitted, self.decl_id)
+        self.submitted.emit(self.decl_id)
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop.money import MoneyError, capital_numerals, parse_money
-from sanlian_desktop.ui.qtfix import emit
 
 EMPTY_DATE = QDate(2000, 1, 1)
 
@@ -69,7 +68,7 @@ class MoneyEdit(QWidget):
             self.capitals.setText(capital_numerals(parse_money(text)) if text else "")
         except MoneyError:
             self.capitals.setText("")
-        emit(self.changed)
+        self.changed.emit()
 
     def value(self) -> str | None:
         return self.edit.text().strip() or None
@@ -95,7 +94,7 @@ class DateField(QDateEdit):
         self.setDate(EMPTY_DATE)
         self.setMinimumWidth(130)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.dateChanged.connect(lambda _d: emit(self.changed))
+        self.dateChanged.connect(lambda _d: self.changed.emit())
 
     def value(self) -> str | None:
         d = self.date()
@@ -123,7 +122,7 @@ class CheckGroup(QWidget):
         self.boxes: dict[str, QCheckBox] = {}
         for i, term in enumerate(terms):
             box = QCheckBox(term, self)
-            box.toggled.connect(lambda _on: emit(self.changed))
+            box.toggled.connect(lambda _on: self.changed.emit())
             grid.addWidget(box, i // columns, i % columns)
             self.boxes[term] = box
 
@@ -151,7 +150,7 @@ class FundingRow(QWidget):
         self.source.setMinimumWidth(160)
         self.amount = MoneyEdit(self)
         self.remove = QPushButton(self.tr("删除"), self)
-        self.remove.clicked.connect(lambda: emit(self.removed, self))
+        self.remove.clicked.connect(lambda: self.removed.emit(self))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.amount.capitals.setMinimumWidth(220)
@@ -191,13 +190,13 @@ class FundingList(QWidget):
             if free:
                 row.source.setCurrentText(free[0])
         row.amount.set_value(amount)
-        row.source.currentIndexChanged.connect(lambda _i: emit(self.changed))
+        row.source.currentIndexChanged.connect(lambda _i: self.changed.emit())
         row.amount.changed.connect(self.changed)
         row.removed.connect(self._remove)
         self._box.insertWidget(len(self.rows), row)
         self.rows.append(row)
         self._apply_read_only()
-        emit(self.changed)
+        self.changed.emit()
         return row
 
     def _add_empty(self) -> None:
@@ -207,7 +206,7 @@ class FundingList(QWidget):
         self.rows.remove(row)
         row.setParent(None)
         row.deleteLater()
-        emit(self.changed)
+        self.changed.emit()
 
     def value(self) -> list[dict[str, Any]]:
         return [{"source": r.source.currentText(), "amount": r.amount.value()} for r in self.rows]

@@ -30,7 +30,6 @@ from sanlian_desktop.errors import FieldError
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.attachments import AttachmentPanel
 from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import (
     CERTIFICATE_LEVELS,
     FOCUS_AREAS,
@@ -327,14 +326,14 @@ class DeclarationForm(QWidget):
         if self._loading or self._read_only:
             return
         self._timer.start()
-        emit(self.edited)
+        self.edited.emit()
 
     def validate_now(self, *, for_submit: bool = False) -> list[FieldError]:
         """Check the content with the service's rules and mark the offending fields."""
         self._timer.stop()
         errors = declfields.normalise(self.raw(), for_submit=for_submit).errors
         self.show_errors(errors)
-        emit(self.validated, errors)
+        self.validated.emit(errors)
         return errors
 
     def widget_for(self, path: str) -> QWidget | None:

@@ -11,7 +11,6 @@ from sanlian_desktop import batches, listing
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.inbox.model import DEFAULT_OVERDUE_DAYS
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.vocab import FOCUS_AREAS, Status
 
 SEARCH_DELAY_MS = 200
@@ -81,4 +80,4 @@ class FilterBar(QWidget):
 
     def _emit(self) -> None:
         self._timer.stop()
-        emit(self.changed, self.current())
+        self.changed.emit(self.current())

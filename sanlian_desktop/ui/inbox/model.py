@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QColor
 
 from sanlian_desktop import listing
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.money import format_yuan, from_fen
 from sanlian_desktop.store import Store
-from sanlian_desktop.ui.qtfix import emit
+from sanlian_desktop.ui.inbox.loader import IdsJob, IdsSignals
 from sanlian_desktop.vocab import REVIEW_STAGE_LABELS, Level, Status
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_STATUS, COL_STAGE, COL_REQUESTED, COL_GRANTED, COL_WAITING = range(8)
@@ -33,8 +41,18 @@ _Index = QModelIndex | QPersistentModelIndex
 class DeclarationTableModel(QAbstractTableModel):
     """Holds the ordered ids of one query; rows are read 200 at a time and cached until refreshed."""
 
+    loaded = Signal(str)  # after new ids arrived; a non-empty text is a failure to show
+
     def __init__(self, store: Store, actor: Actor, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # Pages set ``background``: then filters and sorting query on a worker thread.
+        self.background = False
+        self.loading = False
+        self._generation = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = IdsSignals(self)
+        self._signals.finished.connect(self._ids_arrived)
         self._store = store
         self._actor = actor
         self._filter = listing.ListFilter()
@@ -54,13 +72,46 @@ class DeclarationTableModel(QAbstractTableModel):
     def set_filter(self, flt: listing.ListFilter) -> None:
         """Show the declarations ``flt`` selects (one query for their ids)."""
         self._filter = flt
-        self.reload()
+        self._requery()
+
+    def _requery(self) -> None:
+        if self.background:
+            self.reload_in_background()
+        else:
+            self.reload()
+
+    def reload_in_background(self) -> None:
+        """Query the ids on a worker thread; the table keeps its rows until the answer arrives."""
+        self._generation += 1
+        self.loading = True
+        self.now = datetime.now(UTC)
+        job = IdsJob(self._generation, self._store, self._actor, self._filter, self._sort, self._descending,
+                     self.now, self._signals)
+        self._pool.start(job)
+
+    def _ids_arrived(self, generation: int, ids: list[str] | None, error: str) -> None:
+        if generation != self._generation:
+            return  # an older request overtaken by a newer filter
+        self.loading = False
+        if ids is not None:
+            self.beginResetModel()
+            self._ids = ids
+            self._rows.clear()
+            self._loaded = True
+            self.endResetModel()
+        self.loaded.emit(error)
+
+    def wait_idle(self, msecs: int = 10_000) -> None:
+        """Let running queries finish (before the store closes)."""
+        self._pool.waitForDone(msecs)
 
     def list_filter(self) -> listing.ListFilter:
         return self._filter
 
     def reload(self) -> None:
         """Re-read the ids and forget cached rows (after an edit, a review, a new filter)."""
+        self._generation += 1  # answers of background queries still running are now stale
+        self.loading = False
         self.beginResetModel()
         self.now = datetime.now(UTC)
         with self._store.read_session() as s:
@@ -68,13 +119,14 @@ class DeclarationTableModel(QAbstractTableModel):
         self._rows.clear()
         self._loaded = True
         self.endResetModel()
+        self.loaded.emit("")
 
     def mark_stale(self, ids: list[str]) -> None:
         """Forget the cached rows of ``ids`` so the next paint reads them again."""
         for decl_id in ids:
             self._rows.pop(decl_id, None)
         if self._ids:
-            emit(self.dataChanged, self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1))
 
     def id_at(self, row: int) -> str:
         return self._ids[row]
@@ -202,7 +254,4 @@ class DeclarationTableModel(QAbstractTableModel):
         self._descending = order == Qt.SortOrder.DescendingOrder
         if not self._loaded or not changed:
             return  # the view announcing its indicator; the next reload orders by it
-        self.beginResetModel()
-        with self._store.read_session() as s:
-            self._ids = listing.ordered_ids(s, self._actor, self._filter, self._sort, self._descending, self.now)
-        self.endResetModel()
+        self._requery()

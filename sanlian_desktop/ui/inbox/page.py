@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -49,6 +50,7 @@ class DeclarationListPage(QWidget):
         self.filters = FilterBar(ctx.store, ctx.actor, self)
         self.filters.set_scope(self.scope)
         self.model = DeclarationTableModel(ctx.store, ctx.actor, self)
+        self.model.loaded.connect(self._loaded)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -78,6 +80,8 @@ class DeclarationListPage(QWidget):
         self.filters.changed.connect(self._filter_changed)
         self.view.doubleClicked.connect(self._open_index)
         self.refresh()
+        # The first list is read at once; later filters and sorting query off the GUI thread.
+        self.model.background = True
 
     # -- page interface ------------------------------------------------------------------------------
 
@@ -85,6 +89,10 @@ class DeclarationListPage(QWidget):
         """Re-read the list (after changes made elsewhere)."""
         self.model.set_filter(self.filters.current())
         self._update_count()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.model.wait_idle()
+        super().closeEvent(event)
 
     def focus_search(self) -> None:
         self.filters.search.setFocus()
@@ -96,7 +104,16 @@ class DeclarationListPage(QWidget):
         self.model.set_filter(flt)
         self._update_count()
 
+    def _loaded(self, error: str) -> None:
+        if error:
+            self.count.setText(error)
+        else:
+            self._update_count()
+
     def _update_count(self) -> None:
+        if self.model.loading:
+            self.count.setText(self.tr("正在查询…"))
+            return
         self.count.setText(self.tr("共 {0} 份").format(self.model.rowCount()))
 
     def selected_ids(self) -> list[str]:

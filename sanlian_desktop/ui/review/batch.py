@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 from sanlian_desktop import workflow
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.store import Store
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.review.dialog import PHRASES
 from sanlian_desktop.vocab import Decision
 
@@ -78,5 +77,5 @@ class BatchApproveDialog(QDialog):
         self.report.setHtml("".join(lines))
         self.report.show()
         self.run_button.setEnabled(False)
-        emit(self.finished_batch)
+        self.finished_batch.emit()
         return self.outcomes

@@ -28,7 +28,6 @@ from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.messages import show_error
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
 from sanlian_desktop.vocab import Decision, Level, Status
 
@@ -177,6 +176,6 @@ class ReviewDialog(QDialog):
             show_error(self, exc)
             return False
         self.submit_button.setEnabled(False)
-        emit(self.reviewed, self.decl_id)
+        self.reviewed.emit(self.decl_id)
         self.accept()
         return True
