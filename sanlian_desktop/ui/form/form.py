@@ -40,6 +40,7 @@ from sanlian_desktop.vocab import (
 
 VALIDATE_DELAY_MS = 300
 STYLE = """
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] { background: #f4f4f4; }
 *[invalid="true"] { border: 1px solid #d93025; background: #fff4f3; }
 QLabel#fieldError { color: #c5221f; }
 QLabel#summary { color: #c5221f; background: #fdecea; border: 1px solid #f3b8b2; padding: 6px; }
