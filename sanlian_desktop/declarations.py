@@ -15,11 +15,19 @@ from sanlian_desktop import audit, batches, declfields, regions
 from sanlian_desktop.attachments import store_file
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import FieldError, NotFound, PermissionDenied, UserError, ValidationFailed
-from sanlian_desktop.models import Batch, Declaration, DeclarationAttachment, DeclarationVersion, utcnow
+from sanlian_desktop.models import (
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    Opinion,
+    utcnow,
+)
 from sanlian_desktop.money import from_fen, parse_money, to_fen
 from sanlian_desktop.paths import AppPaths
 from sanlian_desktop.vocab import Decision, Level, Role, Status
 from sanlian_desktop.workflow import (
+    Stage,
     add_opinion,
     clean_opinion_text,
     jurisdiction_of,
@@ -174,6 +182,13 @@ def _copy_columns(decl: Declaration, fields: dict[str, Any], batch: Batch | None
     decl.requested_fen = to_fen(parse_money(fields["subsidy_requested"])) if fields.get("subsidy_requested") else 0
 
 
+def can_create(session: Session, actor: Actor) -> bool:
+    """Whether the actor may enter new declarations (a clerk of a community, street or county office)."""
+    if actor.role is not Role.CLERK:
+        return False
+    return actor.office_level not in (Level.PROVINCE, Level.CITY) or _acts_as_county(session, actor)
+
+
 def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = None) -> Declaration:
     """Create a draft declaration from form content; numbers it and records who entered it.
 
@@ -299,9 +314,8 @@ def submit(
             f"batch '{batch.code}' accepts submissions {batch.opens} to {batch.closes} only",
         )
     stages = stages_for(decl)
-    own = [i for i, s in enumerate(stages) if s.office_code == actor.office_code]
-    first = own[0] if own else 0
-    below = list(stages[:first])
+    below = paper_stages(actor, decl)
+    first = len(below)
     paper_opinions = paper_opinions or {}
     for stage in below:
         if stage.level not in paper_opinions:
@@ -339,6 +353,19 @@ def submit(
                  details={"number": decl.number, "version": decl.current_version, "override": override_reason,
                           "paper_levels": [s.level.value for s in below]}, at=now)
     return decl
+
+
+def paper_stages(actor: Actor, decl: Declaration) -> list[Stage]:
+    """The review stages below the actor's office, whose paper opinions a 代录 submission needs."""
+    stages = stages_for(decl)
+    own = [i for i, s in enumerate(stages) if s.office_code == actor.office_code]
+    return list(stages[: own[0] if own else 0])
+
+
+def can_edit(actor: Actor, decl: Declaration) -> bool:
+    """Whether the actor may change (and submit) the declaration now: its office's clerk, draft or returned."""
+    return (actor.role is Role.CLERK and decl.entered_by_office == actor.office_code
+            and decl.status in (Status.DRAFT, Status.RETURNED))
 
 
 def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, source: Path, *,
@@ -453,3 +480,59 @@ def inbox_query(actor: Actor) -> Select[Any]:
 def count(session: Session, query: Select[Any]) -> int:
     """How many rows a list query matches."""
     return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def own_opinion_ids(actor: Actor, decision: Decision) -> Select[Any]:
+    """Ids of declarations on which this office itself wrote ``decision`` (paper opinions it keyed in
+    speak for the street, not for this office, and are left out)."""
+    return select(Opinion.declaration_id).where(
+        Opinion.office_code == actor.office_code, Opinion.decision == decision.value, Opinion.from_paper.is_(False))
+
+
+def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
+    latest = (
+        select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
+        .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,
+               Opinion.from_paper.is_(False))
+        .group_by(Opinion.declaration_id)
+        .subquery()
+    )
+    return (
+        select(Declaration)
+        .join(latest, latest.c.declaration_id == Declaration.id)
+        .order_by(latest.c.at.desc(), Declaration.id)
+    )
+
+
+def returned_by_office_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has sent back for revision (at any time), latest return first."""
+    return _by_own_opinion(actor, Decision.RETURN)
+
+
+def passed_on_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has approved and passed up the chain, latest first."""
+    return _by_own_opinion(actor, Decision.APPROVE)
+
+
+def last_seen_version(session: Session, decl: Declaration, office_code: str) -> int | None:
+    """The version on which ``office_code`` last wrote an opinion (its own, not one keyed from paper)."""
+    return session.scalar(
+        select(Opinion.version)
+        .where(Opinion.declaration_id == decl.id, Opinion.office_code == office_code,
+               Opinion.from_paper.is_(False))
+        .order_by(Opinion.seq.desc())
+        .limit(1)
+    )
+
+
+def changes_for_reviewer(session: Session, decl: Declaration, office_code: str) -> tuple[int, list[declfields.FieldChange]]:
+    """What changed since the version this office last saw (else since the previous version).
+
+    Returns the version compared against and the field-by-field changes; no changes for a
+    declaration with a single version that this office has not seen.
+    """
+    seen = last_seen_version(session, decl, office_code)
+    base = seen if seen is not None and seen < decl.current_version else decl.current_version - 1
+    if base < 1:
+        return decl.current_version, []
+    return base, diff_versions(session, decl, base, decl.current_version)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -290,3 +291,37 @@ def apply_derived_state(session: Session, decl: Declaration) -> None:
     decl.decided_at = state.decided_at
     decl.submitted_at = state.submitted_at
     decl.current_version = latest or decl.current_version
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """How one declaration of a batch review went: done, or refused with the service's message."""
+
+    decl_id: str
+    number: str
+    ok: bool
+    message: str
+
+
+def review_each(store: Any, actor: Actor, decl_ids: list[str], *, decision: Decision, text: str,
+                now: datetime | None = None) -> list[BatchOutcome]:
+    """Apply one decision and opinion to several declarations, one transaction each.
+
+    A refusal (not awaiting this office, wrong status, bad text) leaves that declaration untouched and
+    is reported with its Chinese message; the others go ahead.
+    """
+    out: list[BatchOutcome] = []
+    for decl_id in decl_ids:
+        number = decl_id
+        try:
+            with store.session() as session:
+                decl = session.get(Declaration, decl_id)
+                if decl is None:
+                    raise UserError("没有找到这份申报", f"no declaration {decl_id}")
+                number = decl.number
+                review(session, actor, decl, decision=decision, text=text, now=now)
+        except UserError as exc:
+            out.append(BatchOutcome(decl_id, number, False, exc.zh))
+        else:
+            out.append(BatchOutcome(decl_id, number, True, decision.label))
+    return out

@@ -185,7 +185,11 @@ class Opinion(Base):
 
     declaration: Mapped[Declaration] = relationship(back_populates="opinions")
 
-    __table_args__ = (UniqueConstraint("declaration_id", "seq", name="uq_opinion_decl_seq"),)
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "seq", name="uq_opinion_decl_seq"),
+        # "What this office returned / passed on" lists look opinions up by office and decision.
+        Index("ix_opinion_office_decision", "office_code", "decision", "declaration_id", "at"),
+    )
 
 
 class Attachment(Base):

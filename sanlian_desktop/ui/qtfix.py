@@ -1,10 +1,14 @@
-"""Work-arounds for defects of the Qt binding that would otherwise crash a long session.
+"""A work-around for a defect of the Qt binding that would otherwise crash the program within minutes.
 
-PySide6 6.12 returns the result of ``SignalInstance.emit()`` (``True``) without a reference of its own,
-so every emit from Python takes one reference away from ``True``; after a few thousand emits the
-interpreter aborts (``bool_dealloc``). :func:`emit` measures the defect once and gives the reference
-back; on a fixed binding it does nothing extra. ``QObject.property()`` of an unset name has the same
-defect with ``None``, so this package keeps widget marks in Python instead of reading properties.
+PySide6 6.12 on CPython 3.11 takes a reference away from ``None`` on every call of a method returning
+nothing (``setText``, ``setVisible``, ``QTimer.stop`` …), from ``True`` on every Python
+``SignalInstance.emit()``, and from ``None`` when ``QObject.property()`` reads an unset name. It
+behaves as if those objects were immortal, which they are only from CPython 3.12 on. ``None`` starts
+with a few thousand references, so after a few thousand such calls the interpreter aborts
+(``Fatal Python error: none_dealloc``).
+
+:func:`protect_singletons` gives ``None``, ``True`` and ``False`` 2**40 extra references once, at
+start-up, which is what CPython 3.12 does for them anyway. It does nothing on 3.12 and later.
 """
 
 from __future__ import annotations
@@ -13,32 +17,23 @@ import ctypes
 import sys
 from typing import Any
 
-_lost: int | None = None
+_EXTRA = 1 << 40
+_done = False
 
 
-def _measure() -> int:
-    from PySide6.QtCore import QObject, Signal
-
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    lost = (before - sys.getrefcount(True)) // 8
-    for _ in range(8 * lost):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    probe.deleteLater()
-    return max(0, lost)
+def protect_singletons() -> None:
+    """Make ``None``, ``True`` and ``False`` practically immortal (idempotent; call before Qt is used)."""
+    global _done  # noqa: PLW0603 - once per process
+    if _done or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        _done = True
+        return
+    for obj in (None, True, False):
+        # ob_refcnt is the first field of every CPython object.
+        ctypes.c_ssize_t.from_address(id(obj)).value += _EXTRA
+    _done = True
 
 
 def emit(signal: Any, *args: Any) -> None:
-    """``signal.emit(*args)`` without the binding's reference leak on ``True``."""
-    global _lost  # noqa: PLW0603 - measured once per process
-    if _lost is None:
-        _lost = _measure()
-    result = signal.emit(*args)
-    if _lost and result is True:
-        for _ in range(_lost):
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    """``signal.emit(*args)``; with :func:`protect_singletons` in place the binding's leak is harmless."""
+    protect_singletons()
+    signal.emit(*args)

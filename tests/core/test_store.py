@@ -91,3 +91,19 @@ def test_audit_tampering_detected(county: Office, sql: str, words: str) -> None:
         report = audit.verify(s)
     assert not report.ok
     assert any(words in p for p in report.problems), report.problems
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    """Running every migration gives exactly the schema the models describe."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sanlian_desktop.models import Base
+    from sanlian_desktop.store import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()

@@ -152,16 +152,15 @@ def test_progress_dialog_follows_and_cancels_the_job(qtbot: QtBot, jobs: JobRunn
 
 
 def test_many_jobs_do_not_drain_references_to_true(qtbot: QtBot, jobs: JobRunner) -> None:
-    """PySide6 6.12 loses a reference to True on each Python emit(); the runner must give them back."""
+    """PySide6 6.12 loses a reference to True on each Python emit(); ui.qtfix keeps it far from zero."""
     import sys
 
-    before = sys.getrefcount(True)
     finished: list[bool] = []
     for _ in range(300):
         jobs.submit(FunctionJob("x", lambda p, _c: p(1, 1, "")), on_finished=lambda: finished.append(True))
     qtbot.waitUntil(lambda: len(finished) == 300, timeout=30_000)
-    # 300 jobs make well over 1,000 emits; without the fix the count falls by as many.
-    assert sys.getrefcount(True) > before - 100
+    # 300 jobs make well over 1,000 emits; the protected singletons keep a margin of about 2**40.
+    assert min(sys.getrefcount(True), sys.getrefcount(None)) > 2**39
 
 
 def test_failure_after_the_page_is_gone_is_still_shown(qtbot: QtBot, jobs: JobRunner, modals: Modals) -> None:

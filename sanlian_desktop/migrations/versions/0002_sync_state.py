@@ -119,11 +119,13 @@ def upgrade() -> None:
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signer_code', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('signature', sa.LargeBinary(), nullable=True))
+        batch_op.create_index('ix_opinion_office_decision', ['office_code', 'decision', 'declaration_id', 'at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('opinion', schema=None) as batch_op:
+        batch_op.drop_index('ix_opinion_office_decision')
         batch_op.drop_column('signature')
         batch_op.drop_column('signer_code')
 

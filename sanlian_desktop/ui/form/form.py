@@ -1,0 +1,397 @@
+"""The 申报表 as a widget: every field grouped as on paper, live validation, read-only mode."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import batches, declfields, listing
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import FieldError
+from sanlian_desktop.store import Store
+from sanlian_desktop.ui.form.attachments import AttachmentPanel
+from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
+from sanlian_desktop.vocab import (
+    CERTIFICATE_LEVELS,
+    FOCUS_AREAS,
+    FUNDING_SOURCES,
+    SERVICE_METHODS,
+    TARGET_GROUPS,
+)
+
+VALIDATE_DELAY_MS = 300
+STYLE = """
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] { background: #f4f4f4; }
+*[invalid="true"] { border: 1px solid #d93025; background: #fff4f3; }
+QLabel#fieldError { color: #c5221f; }
+QLabel#summary { color: #c5221f; background: #fdecea; border: 1px solid #f3b8b2; padding: 6px; }
+"""
+_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+
+
+class DeclarationForm(QWidget):
+    """Edits the content of one declaration; knows nothing of saving (the dialog does that)."""
+
+    edited = Signal()          # any change by the user
+    validated = Signal(list)   # FieldErrors of the latest live check
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None, *,
+                 new: bool = True) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.actor = actor
+        # A declaration's community never changes after creation: only a new one lists the jurisdiction's
+        # communities (thousands at a city or the province), an existing one shows its own.
+        self._new = new
+        self.widgets: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        self._loading = False
+        self._read_only = False
+        self._marked: list[QWidget] = []  # not read back via property(): see ui/qtfix.py
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(VALIDATE_DELAY_MS)
+        self._timer.timeout.connect(self.validate_now)
+        self.setStyleSheet(STYLE)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
+        outer.addWidget(self.summary)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        outer.addWidget(self.scroll_area)
+        body = QWidget()
+        self._body = QVBoxLayout(body)
+        self.scroll_area.setWidget(body)
+        self._build()
+        self._body.addStretch(1)
+        self._chain_tab_order()
+
+    # -- building ------------------------------------------------------------------------------------
+
+    def _section(self, title: str) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._body.addWidget(box)
+        return form
+
+    def _field(self, form: QFormLayout, path: str, widget: QWidget, label: str | None = None) -> QWidget:
+        holder = QWidget()
+        col = QVBoxLayout(holder)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(2)
+        col.addWidget(widget)
+        err = QLabel(holder)
+        err.setObjectName("fieldError")
+        err.setWordWrap(True)
+        err.hide()
+        col.addWidget(err)
+        form.addRow(label or declfields.label(path), holder)
+        self.widgets[path] = widget
+        self.error_labels[path] = err
+        self._watch(widget)
+        return widget
+
+    def _watch(self, widget: QWidget) -> None:
+        if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+            widget.textChanged.connect(self._changed)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(self._changed)
+        elif hasattr(widget, "changed"):
+            widget.changed.connect(self._changed)
+
+    def _build(self) -> None:
+        tr = self.tr
+        f = self._section(tr("申报单位"))
+        self.batch = QComboBox()
+        with self.store.read_session() as s:
+            for b in batches.list_batches(s):
+                self.batch.addItem(f"{b.name}（{b.code}）", b.code)
+            communities = listing.communities_in(s, self.actor) if self._new else []
+        self.batch.insertItem(0, tr("（请选择）"), None)
+        self.batch.setCurrentIndex(1 if self.batch.count() > 1 else 0)
+        self._field(f, "batch", self.batch)
+        self.community = QComboBox()
+        self.community.setEditable(True)
+        self.community.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.community.addItem(tr("（请选择社区）"), None)
+        for code, name, street in communities:
+            self.community.addItem(f"{name}（{street}）", code)
+        completer = self.community.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self._field(f, "community", self.community)
+
+        f = self._section(tr("项目名称"))
+        self.title_edit = QLineEdit()
+        self._field(f, "title", self.title_edit)
+
+        f = self._section(tr("社区概况"))
+        self._field(f, "community_profile.text", text_box(90), tr("概况"))
+        urban_row = QWidget()
+        row = QHBoxLayout(urban_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.urban = QRadioButton(tr("城市社区"))
+        self.rural = QRadioButton(tr("农村社区"))
+        self.urban_group = QButtonGroup(self)
+        for button in (self.urban, self.rural):
+            self.urban_group.addButton(button)
+            row.addWidget(button)
+            button.toggled.connect(self._changed)
+        row.addStretch(1)
+        self._field(f, "community_profile.urban", urban_row, tr("社区类型"))
+        for key in declfields.PROFILE_COUNTS:
+            self._field(f, f"community_profile.{key}", count_edit())
+
+        f = self._section(tr("项目概况"))
+        self._field(f, "needs_analysis", text_box(90))
+        self._field(f, "target_groups", CheckGroup(TARGET_GROUPS, 4))
+        self._field(f, "focus_areas", CheckGroup(FOCUS_AREAS, 4))
+        self._field(f, "service_methods", CheckGroup(SERVICE_METHODS, 4))
+        self._field(f, "service_plan", text_box(110))
+        self._field(f, "period_start", DateField())
+        self._field(f, "period_end", DateField())
+
+        f = self._section(tr("资金需求和来源"))
+        self._field(f, "budget_total", MoneyEdit())
+        self._field(f, "funding_sources", FundingList(FUNDING_SOURCES))
+
+        f = self._section(tr("申请省级补助资金"))
+        self._field(f, "subsidy_requested", MoneyEdit())
+
+        f = self._section(tr("效果预估"))
+        self._field(f, "expected_effect.text", text_box(90), tr("预估效果"))
+        for key in declfields.EFFECT_COUNTS:
+            self._field(f, f"expected_effect.{key}", count_edit())
+
+        f = self._section(tr("承接组织"))
+        self._field(f, "undertaker.name", QLineEdit())
+        credit = QLineEdit()
+        credit.setMaxLength(18)
+        credit.setPlaceholderText(tr("18位，如 52620102MJ0000123U"))
+        self._field(f, "undertaker.credit_code", credit)
+        self._field(f, "undertaker.lead_worker", QLineEdit())
+        cert = QComboBox()
+        cert.addItem(tr("（请选择）"), None)
+        for level in CERTIFICATE_LEVELS:
+            cert.addItem(level, level)
+        self._field(f, "undertaker.lead_worker_certificate", cert)
+        phone = QLineEdit()
+        phone.setPlaceholderText(tr("如 0931-8812345 或手机号"))
+        self._field(f, "undertaker.phone", phone)
+
+        f = self._section(tr("申报前程序"))
+        for key in declfields.PRE_STEP_ORDER:
+            self._field(f, f"pre_steps.{key}", DateField())
+
+        box = QGroupBox(tr("附件（会议记录、照片、扫描件）"))
+        QVBoxLayout(box).addWidget(attachments := AttachmentPanel(self.store))
+        self.attachments = attachments
+        self._body.addWidget(box)
+
+    def _focusables(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for widget in self.widgets.values():
+            if isinstance(widget, CheckGroup):
+                out.extend(widget.boxes.values())
+            elif isinstance(widget, FundingList):
+                for r in widget.rows:
+                    out += [r.source, r.amount.edit, r.remove]
+                out.append(widget.add_button)
+            elif isinstance(widget, MoneyEdit):
+                out.append(widget.edit)
+            elif widget is self.widgets.get("community_profile.urban"):
+                out += [self.urban, self.rural]
+            else:
+                out.append(widget)
+        out.append(self.attachments.add_button)
+        return out
+
+    def _chain_tab_order(self) -> None:
+        chain = self._focusables()
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
+
+    # -- content -------------------------------------------------------------------------------------
+
+    def _get(self, path: str) -> Any:
+        w = self.widgets[path]
+        if isinstance(w, QLineEdit):
+            return w.text().strip() or None
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText().strip() or None
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if path == "community_profile.urban":
+            return True if self.urban.isChecked() else (False if self.rural.isChecked() else None)
+        return w.value()  # type: ignore[attr-defined]
+
+    def _set(self, path: str, value: Any) -> None:
+        w = self.widgets[path]
+        if isinstance(w, QLineEdit):
+            w.setText("" if value is None else str(value))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText(value or "")
+        elif isinstance(w, QComboBox):
+            idx = w.findData(value) if value is not None else 0
+            if idx < 0:
+                w.addItem(self._community_text(value) if path == "community" else str(value), value)
+                idx = w.count() - 1
+            w.setCurrentIndex(idx)
+        elif path == "community_profile.urban":
+            self.urban_group.setExclusive(False)
+            self.urban.setChecked(value is True)
+            self.rural.setChecked(value is False)
+            self.urban_group.setExclusive(True)
+        else:
+            w.set_value(value)  # type: ignore[attr-defined]
+
+    def _community_text(self, code: Any) -> str:
+        with self.store.read_session() as s:
+            return listing.community_label(s, str(code))
+
+    def raw(self) -> dict[str, Any]:
+        """The form's content in the shape of ``declaration.example.json`` (not yet normalised)."""
+        out: dict[str, Any] = {}
+        for path in self.widgets:
+            top, _, sub = path.partition(".")
+            if sub:
+                out.setdefault(top, {})[sub] = self._get(path)
+            else:
+                out[top] = self._get(path)
+        return out
+
+    def load(self, fields: dict[str, Any]) -> None:
+        """Fill the form from stored or autosaved content."""
+        self._loading = True
+        try:
+            for path in self.widgets:
+                top, _, sub = path.partition(".")
+                value = fields.get(top)
+                if sub:
+                    value = (value or {}).get(sub) if isinstance(value, dict) else None
+                self._set(path, value)
+        finally:
+            self._loading = False
+        self._chain_tab_order()
+        self.set_read_only(self._read_only)
+        self.show_errors([])
+
+    # -- state ---------------------------------------------------------------------------------------
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Reviewers see every field but change none."""
+        self._read_only = read_only
+        for path, w in self.widgets.items():
+            if isinstance(w, QLineEdit | QPlainTextEdit):
+                w.setReadOnly(read_only)
+            elif isinstance(w, QComboBox):
+                w.setEnabled(not read_only and (self._new or w is not self.community))
+            elif path == "community_profile.urban":
+                self.urban.setEnabled(not read_only)
+                self.rural.setEnabled(not read_only)
+            else:
+                w.set_read_only(read_only)  # type: ignore[attr-defined]
+        self.attachments.set_read_only(read_only)
+
+    def is_read_only(self) -> bool:
+        return self._read_only
+
+    def _changed(self) -> None:
+        if self._loading or self._read_only:
+            return
+        self._timer.start()
+        self.edited.emit()
+
+    def validate_now(self, *, for_submit: bool = False) -> list[FieldError]:
+        """Check the content with the service's rules and mark the offending fields."""
+        self._timer.stop()
+        errors = declfields.normalise(self.raw(), for_submit=for_submit).errors
+        self.show_errors(errors)
+        self.validated.emit(errors)
+        return errors
+
+    def widget_for(self, path: str) -> QWidget | None:
+        """The input a FieldError's path points at (``funding_sources[1]`` is that row's amount)."""
+        m = _INDEX.match(path)
+        if m and m.group(1) == "funding_sources":
+            rows = self.widgets["funding_sources"].rows  # type: ignore[attr-defined]
+            i = int(m.group(2))
+            return rows[i].amount.edit if i < len(rows) else self.widgets["funding_sources"]
+        w = self.widgets.get(path) or self.widgets.get(path.split(".", maxsplit=1)[0])
+        if isinstance(w, MoneyEdit):
+            return w.edit
+        return w
+
+    def _label_key(self, path: str) -> str:
+        m = _INDEX.match(path)
+        base = m.group(1) if m else path
+        return base if base in self.error_labels else base.split(".")[0]
+
+    def is_marked(self, widget: QWidget) -> bool:
+        """Whether the widget carries the red “invalid” mark."""
+        return any(w is widget for w in self._marked)
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        """Red border and message for each broken rule; everything else cleared."""
+        for w in self._marked:
+            if not shiboken6.isValid(w):  # a removed funding row
+                continue
+            w.setProperty("invalid", "false")
+            w.style().unpolish(w)
+            w.style().polish(w)
+        self._marked = []
+        messages: dict[str, list[str]] = {}
+        for e in errors:
+            key = self._label_key(e.field)
+            if key not in self.error_labels:
+                continue
+            messages.setdefault(key, []).append(e.message)
+            target = self.widget_for(e.field)
+            if target is not None:
+                target.setProperty("invalid", "true")
+                self._marked.append(target)
+                target.style().unpolish(target)
+                target.style().polish(target)
+        for key, label in self.error_labels.items():
+            text = "；".join(dict.fromkeys(messages.get(key, [])))
+            label.setText(text)
+            label.setVisible(bool(text))
+
+    def show_summary(self, errors: list[FieldError]) -> None:
+        """The list of problems at the top (shown before submitting)."""
+        if not errors:
+            self.summary.hide()
+            return
+        lines = [self.tr("请先修改以下 {0} 处问题：").format(len(errors))] + [f"· {e.line()}" for e in errors[:12]]
+        if len(errors) > 12:
+            lines.append(self.tr("……另有 {0} 处").format(len(errors) - 12))
+        self.summary.setText("\n".join(lines))
+        self.summary.show()
+        self.scroll_area.verticalScrollBar().setValue(0)

@@ -1,0 +1,82 @@
+"""Render the form, inbox and review pages with demo data offscreen into docs/screenshots/.
+
+Usage: python scripts/screens_form_inbox_review.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZE = (1280, 800)
+
+
+def main() -> int:
+    from PySide6.QtCore import QPoint, QSettings
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from sanlian_desktop import demo
+    from sanlian_desktop.models import Declaration
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.form.dialog import DeclarationDialog
+    from sanlian_desktop.ui.inbox.page import InboxPage
+    from sanlian_desktop.ui.review.dialog import ReviewDialog
+    from sanlian_desktop.vocab import Status
+    from tests.helpers import example_declaration, make_office
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    home = Path(tempfile.mkdtemp()) / "county"
+    office = make_office(home, "county", "620102", "城关区民政局")
+    demo.generate(office.store, office.admin, count=1500, seed=2016)
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+
+    def shot(widget: object, name: str) -> None:
+        widget.resize(*SIZE)  # type: ignore[attr-defined]
+        widget.show()  # type: ignore[attr-defined]
+        for _ in range(5):
+            app.processEvents()
+        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
+        print("wrote", out / name)
+
+    # The form: a paper declaration being keyed in, with one live-validation message showing.
+    form = DeclarationDialog(office.store, office.clerk)
+    raw = example_declaration()
+    raw["undertaker"]["phone"] = "0931-88"
+    raw["budget_total"] = "85000"  # the sources add up to 80,000: the form says so
+    form.form.load(raw)
+    form.form.validate_now()
+    shot(form, "form-top.png")
+    body = form.form.scroll_area.widget()
+    funding = form.form.widgets["budget_total"]
+    form.form.scroll_area.verticalScrollBar().setValue(funding.mapTo(body, QPoint(0, 0)).y() - 330)
+    shot(form, "form.png")
+
+    inbox = InboxPage(UiContext(office.store, office.reviewer, settings, None))
+    shot(inbox, "inbox.png")
+
+    with office.store.read_session() as s:
+        decl_id = s.scalar(select(Declaration.id).where(
+            Declaration.awaiting_office == "620102", Declaration.status == Status.UNDER_REVIEW.value,
+            Declaration.current_version == 2).limit(1))
+    review = ReviewDialog(office.store, office.reviewer, decl_id or "")
+    review.tabs.setCurrentIndex(1)
+    shot(review, "review-opinions.png")
+    review.tabs.setCurrentWidget(review.changes)
+    shot(review, "review.png")
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Fixtures for the form, inbox and review tests: no modal dialog ever blocks, messages are recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.ui.context import UiContext
+from tests.helpers import Office
+
+
+class Modals:
+    """What the code under test asked the user, and how the fake user answers."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.questions: list[str] = []
+        self.answer_yes = True
+        self.close_answer = QMessageBox.StandardButton.Discard
+        self.paper_text = "同意上报。"
+
+
+@pytest.fixture(name="modals")
+def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
+    """QMessageBox and the submit dialog answer at once instead of waiting for a person."""
+    from sanlian_desktop.ui.form.submit import SubmitDialog
+
+    state = Modals()
+
+    def warning(_parent: Any, _title: str, text: str, *args: Any, **kwargs: Any) -> Any:
+        state.warnings.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    def question(_parent: Any, _title: str, text: str, *args: Any, **kwargs: Any) -> Any:
+        state.questions.append(text)
+        if args and args[0] & QMessageBox.StandardButton.Discard:
+            return state.close_answer
+        return QMessageBox.StandardButton.Yes if state.answer_yes else QMessageBox.StandardButton.No
+
+    def submit_exec(self: SubmitDialog) -> int:
+        for box in self.boxes:
+            box.text.setPlainText(state.paper_text)
+        self._accept()
+        return int(self.result())
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(QMessageBox, "critical", warning)
+    monkeypatch.setattr(QMessageBox, "information", warning)
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(SubmitDialog, "exec", submit_exec)
+    monkeypatch.setattr(QDialog, "exec", lambda self: int(QDialog.DialogCode.Accepted))
+    yield state
+
+
+def ui_context(office: Office, actor: Actor, tmp_path: Any) -> UiContext:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    return UiContext(store=office.store, actor=actor, settings=settings, jobs=None)
+
+
+def is_deleted(widget: Any) -> bool:
+    import shiboken6
+
+    return not shiboken6.isValid(widget)
+
+
+def submitted(office: Office, raw: dict[str, Any]) -> str:
+    """A declaration keyed in at the county (代录) and submitted with the street's paper opinion."""
+    from datetime import date
+
+    from sanlian_desktop import declarations
+    from sanlian_desktop.vocab import Level
+
+    with office.session() as s:
+        decl = declarations.create(s, office.clerk, raw)
+        paper = {Level.STREET: declarations.PaperOpinion("同意上报。", date.today())}
+        declarations.submit(s, office.clerk, decl, office.store.paths, paper_opinions=paper)
+        return decl.id
+
+
+def settle(qtbot: Any, page: Any) -> None:
+    """Wait for the page's list query running off the GUI thread."""
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=5000)
