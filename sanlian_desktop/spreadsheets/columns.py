@@ -19,6 +19,7 @@ from sanlian_desktop.vocab import (
 TEMPLATE_SHEET = "申报表"
 INSTRUCTIONS_SHEET = "填写说明"
 LISTS_SHEET = "选项"
+ERROR_COLUMN_HEADER = "错误说明"  # added by the error copy, ignored on import
 # A workbook-level defined name marks our template; the reader checks it when present.
 MARKER_NAME = "SANLIAN_DECLARATION_TEMPLATE"
 TEMPLATE_VERSION = "1"

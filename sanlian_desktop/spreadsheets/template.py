@@ -62,10 +62,15 @@ def write_template(out_path: str | os.PathLike[str]) -> None:
     layout_declaration_sheet(ws, COLUMNS, lists)
     write_example_row(ws, COLUMNS)
     add_instructions_sheet(wb)
-    wb.move_sheet(LISTS_SHEET, offset=1)  # 申报表, 填写说明, then the hidden lists
+    move_to_end(wb, LISTS_SHEET)
     add_marker(wb)
     with atomic_output(out_path) as handle:
         wb.save(handle)
+
+
+def move_to_end(wb: Workbook, sheet: str) -> None:
+    """Put ``sheet`` last, where a hidden sheet belongs."""
+    wb.move_sheet(sheet, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(sheet))
 
 
 def add_marker(wb: Workbook) -> None:
