@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from sanlian_desktop.errors import FieldError, UserError
+from sanlian_desktop.spreadsheets._dimension import readable_source
 from sanlian_desktop.spreadsheets._guard import check_workbook_file
 from sanlian_desktop.spreadsheets.columns import (
     COLUMNS,
@@ -130,7 +131,7 @@ def read_declarations(path: str | os.PathLike[str], validate: Validator) -> Inta
 def _read_snapshot(source: Path) -> SheetSnapshot:
     name = source.name
     try:
-        wb = load_workbook(source, read_only=True, data_only=False, keep_links=False)
+        wb = load_workbook(readable_source(source), read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise UserError(
             f"无法打开工作簿“{name}”：文件内容已损坏，或不是有效的 Excel 工作簿。",
@@ -247,7 +248,8 @@ def _read_rows(ws: Any, width: int, layout: list[Column | str], name: str) -> di
     rows: dict[int, tuple[Any, ...]] = {}
     empty_run = 0
     limit = MAX_DECLARATIONS + 1  # the example row may still be there
-    cells_by_row = ws.iter_rows(min_row=HEADER_ROW + 1, max_col=width)
+    # Explicit bounds: the sheet's recorded dimension may be a placeholder (see _dimension.py).
+    cells_by_row = ws.iter_rows(min_row=HEADER_ROW + 1, max_row=MAX_SCANNED_ROWS + 1, max_col=width)
     for row_number, cells in enumerate(_guarded(cells_by_row, name), HEADER_ROW + 1):
         values = []
         for idx, cell in enumerate(cells):
