@@ -20,7 +20,13 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 
-from sanlian_desktop.spreadsheets import LedgerRow, ReviewMark, read_declarations, write_ledger, write_template
+from sanlian_desktop.spreadsheets import (
+    LedgerRow,
+    ReviewMark,
+    read_declarations,
+    write_ledger,
+    write_template,
+)
 from sanlian_desktop.spreadsheets.columns import COLUMNS, MAX_DECLARATIONS, example_declaration, get_path
 from sanlian_desktop.spreadsheets.template import cell_value
 from sanlian_desktop.vocab import REVIEW_LEVELS

@@ -1,16 +1,14 @@
-"""Fixtures for the spreadsheet tests: a fresh template, a clerk who fills it, a small validator."""
+"""Fixtures for the spreadsheet tests: the example declaration, a fresh template, a clerk who fills it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from xlsx_helpers import Fill, simple_validator
+from xlsx_helpers import Fill
 
-from sanlian_desktop.errors import FieldError
 from sanlian_desktop.spreadsheets import write_template
 from sanlian_desktop.spreadsheets.columns import example_declaration
 
@@ -46,8 +44,3 @@ def fill(template: Path, tmp_path: Path) -> Fill:
         return out
 
     return fill
-
-
-@pytest.fixture
-def validator() -> Callable[[dict[str, Any]], list[FieldError]]:
-    return simple_validator

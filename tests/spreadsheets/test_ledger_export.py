@@ -78,6 +78,7 @@ def test_layout_header_freeze_filter_and_formats(tmp_path: Path) -> None:
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == "A3:O6"
     assert ws.column_dimensions["F"].width == 40
+    assert ws.print_title_rows == "$3:$3" and ws.page_setup.orientation == "landscape"
     assert ws["G4"].value == "扶老救孤、心理疏导"
     for col in "HIJ":
         assert ws[f"{col}4"].number_format == "#,##0.00"
