@@ -29,21 +29,27 @@ def check_workbook_file(path: Path) -> None:
             "请把申报项目分成几个文件导入。",
             f"file too large: {size} bytes",
         )
-    with path.open("rb") as handle:
-        head = handle.read(8)
-        if head == _CFB_MAGIC:
-            handle.seek(0)
-            if _ENCRYPTION_STREAM in handle.read():
-                raise UserError(
-                    f"文件“{name}”设置了打开密码（已加密），无法读取。"
-                    "请在 Excel 中取消密码（文件→信息→保护工作簿）后另存再导入。",
-                    f"encrypted workbook: {path}",
-                )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            whole = handle.read() if head == _CFB_MAGIC else b""
+    except OSError as exc:
+        raise UserError(
+            f"无法读取文件“{name}”：{exc.strerror or exc}。请检查文件权限，或先在其他程序中关闭该文件。",
+            f"cannot read {path}: {exc}",
+        ) from None
+    if head == _CFB_MAGIC:
+        if _ENCRYPTION_STREAM in whole:
             raise UserError(
-                f"文件“{name}”是旧版 Excel 97-2003 格式（.xls）。"
-                "请在 Excel 或 WPS 中“另存为”Excel 工作簿（.xlsx）后再导入。",
-                f"legacy .xls file: {path}",
+                f"文件“{name}”设置了打开密码（已加密），无法读取。"
+                "请在 Excel 中取消密码（文件→信息→保护工作簿）后另存再导入。",
+                f"encrypted workbook: {path}",
             )
+        raise UserError(
+            f"文件“{name}”是旧版 Excel 97-2003 格式（.xls）。"
+            "请在 Excel 或 WPS 中“另存为”Excel 工作簿（.xlsx）后再导入。",
+            f"legacy .xls file: {path}",
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()

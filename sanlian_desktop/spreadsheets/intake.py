@@ -178,11 +178,18 @@ def _check_marker(wb: Workbook, name: str) -> None:
 
 
 def _declaration_sheet(wb: Workbook, name: str) -> Any:
-    if TEMPLATE_SHEET in wb.sheetnames:
-        return wb[TEMPLATE_SHEET]
-    found = "、".join(f"“{sheet}”" for sheet in wb.sheetnames) or "（无）"
+    # A trailing space slips into a renamed tab easily; accept it.
+    found = next((sheet for sheet in wb.sheetnames if sheet.strip() == TEMPLATE_SHEET), None)
+    if found is not None and hasattr(wb[found], "iter_rows"):
+        return wb[found]
+    if found is not None:
+        raise UserError(
+            f"工作簿“{name}”中的“{TEMPLATE_SHEET}”不是普通工作表（可能是图表），无法读取。",
+            f"sheet {TEMPLATE_SHEET!r} is not a worksheet",
+        )
+    listed = "、".join(f"“{sheet}”" for sheet in wb.sheetnames) or "（无）"
     raise UserError(
-        f"工作簿“{name}”中找不到名为“{TEMPLATE_SHEET}”的工作表（现有：{found}）。"
+        f"工作簿“{name}”中找不到名为“{TEMPLATE_SHEET}”的工作表（现有：{listed}）。"
         f"请使用本程序导出的申报表模板，不要修改工作表名称。",
         f"sheet {TEMPLATE_SHEET!r} not found; sheets: {wb.sheetnames}",
     )

@@ -200,3 +200,29 @@ def test_huge_file_and_zip_bomb(tmp_path: Path, template: Path, monkeypatch: pyt
     path = tmp_path / "炸弹.xlsx"
     path.write_bytes(bomb.getvalue())
     assert "解压后过大" in refused(path).zh
+
+
+def test_unreadable_file(template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)  # tests run as root here, so chmod would not bite
+    assert "无法读取文件" in refused(template).zh
+
+
+def test_sheet_name_with_trailing_space(tmp_path: Path, fill: Fill, example: dict[str, Any]) -> None:
+    wb = openpyxl.load_workbook(fill({3: example_cells(example)}))
+    wb["申报表"].title = "申报表 "
+    wb.save(tmp_path / "空格.xlsx")
+    assert read_declarations(tmp_path / "空格.xlsx", no_errors).valid[0].data == example
+
+
+def test_damaged_sheet_part(tmp_path: Path, template: Path) -> None:
+    path = tmp_path / "坏表.xlsx"
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut mid-row: not well-formed XML any more
+            target.writestr(info, data)
+    assert "损坏" in refused(path).zh
