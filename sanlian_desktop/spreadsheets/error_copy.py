@@ -63,6 +63,8 @@ def write_error_copy(result: IntakeResult, out_path: str | os.PathLike[str]) -> 
             if idx == error_idx:
                 continue  # the old messages are replaced below
             cell = ws.cell(row=row_number, column=idx + 1, value=_writable(value))
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text the clerk typed, not a formula to bring to life
             col = layout[idx]
             if isinstance(col, Column):
                 style_data_cell(cell, col)

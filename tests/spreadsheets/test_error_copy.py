@@ -104,3 +104,17 @@ def test_copy_after_columns_reordered_keeps_letters(template: Path, tmp_path: Pa
     assert copy["AY1"].value == "项目名称" and copy["AY3"].comment is not None
     assert copy["G3"].comment is not None and copy["G3"].value == "三千"
     assert copy["AZ1"].value == "错误说明"
+
+
+def test_text_that_looks_like_a_formula_stays_text(fill: Fill, example: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(fill({3: {**example_cells(example), "项目名称": None}}))
+    cell = wb["申报表"][f"{LETTER['需求分析']}3"]
+    cell.value = "=见附件"
+    cell.data_type = "s"  # typed as '=见附件 in Excel
+    wb.save(tmp_path / "text.xlsx")
+    result = read_declarations(tmp_path / "text.xlsx", simple_validator)
+    result.write_error_copy(tmp_path / "copy.xlsx")
+    copy = openpyxl.load_workbook(tmp_path / "copy.xlsx")["申报表"]
+    assert copy[f"{LETTER['需求分析']}3"].data_type == "s"
+    assert copy[f"{LETTER['需求分析']}3"].value == "=见附件"
