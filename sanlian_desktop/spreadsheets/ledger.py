@@ -126,7 +126,8 @@ class _StyledCells:
 
     def _like(self, template: WriteOnlyCell, value: object) -> WriteOnlyCell:
         cell = WriteOnlyCell(self._ws, value)
-        # Same as openpyxl's own cell copy; the public setters cost ~5 µs a cell in a 100,000-row export.
+        # openpyxl's own cell copy does this; going through the style setters for every money cell
+        # of a 100,000-row export costs about a second more.
         cell._style = template._style.__copy__()
         return cell
 
