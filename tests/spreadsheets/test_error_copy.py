@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from xlsx_helpers import Fill, example_cells, simple_validator
 
 from sanlian_desktop.errors import FieldError
 from sanlian_desktop.spreadsheets import read_declarations
 from sanlian_desktop.spreadsheets.columns import COLUMNS
 
+Fill = Callable[..., Path]
+Validator = Callable[[dict[str, Any]], list[FieldError]]
 LETTER = {col.header: openpyxl.utils.get_column_letter(i) for i, col in enumerate(COLUMNS, 1)}
 ERROR_COLUMN = openpyxl.utils.get_column_letter(len(COLUMNS) + 1)
 
 
-def _bad_file(fill: Fill, example: dict[str, Any]) -> Path:
-    good = example_cells(example)
+def _bad_file(fill: Fill, cells: dict[str, Any]) -> Path:
+    good = cells
     bad = {**good, "常住人口(人)": "八千多", "实施结束日期": "明年", "项目名称": None}
     return fill({3: good, 4: bad, 6: {**good, "项目名称": "第三个项目"}})
 
 
-def test_bad_cells_are_marked(fill: Fill, example: dict[str, Any], tmp_path: Path) -> None:
-    result = read_declarations(_bad_file(fill, example), simple_validator)
+def test_bad_cells_are_marked(fill: Fill, cells: dict[str,
+                              Any], validator: Validator, tmp_path: Path) -> None:
+    result = read_declarations(_bad_file(fill, cells), validator)
     assert [row.row for row in result.valid] == [3, 6]
     assert sorted(result.errors_by_row()) == [4]
     copy = tmp_path / "错误标注.xlsx"
@@ -54,18 +57,19 @@ def test_bad_cells_are_marked(fill: Fill, example: dict[str, Any], tmp_path: Pat
     assert len(lines) == 3
 
 
-def test_fix_the_copy_and_import_again(fill: Fill, example: dict[str, Any], tmp_path: Path) -> None:
-    result = read_declarations(_bad_file(fill, example), simple_validator)
+def test_fix_the_copy_and_import_again(fill: Fill, cells: dict[str, Any], validator: Validator,
+                                       tmp_path: Path) -> None:
+    result = read_declarations(_bad_file(fill, cells), validator)
     copy = tmp_path / "错误标注.xlsx"
     result.write_error_copy(copy)
 
-    again = read_declarations(copy, simple_validator)  # the copy is a template: same findings
+    again = read_declarations(copy, validator)  # the copy is a template: same findings
     assert [(e.row, e.column, e.message) for e in again.errors] == [
         (e.row, e.column, e.message) for e in result.errors
     ]
     fixed = fill({4: {"常住人口(人)": 8000, "实施结束日期": "2017-09-30", "项目名称": "改好的项目"}},
                  source=copy, name="改好.xlsx")
-    final = read_declarations(fixed, simple_validator)
+    final = read_declarations(fixed, validator)
     assert final.ok and [row.row for row in final.valid] == [3, 4, 6]
     assert final.valid[1].data["community_profile"]["population"] == 8000
     # Writing a copy of the re-imported copy reuses its 错误说明 column rather than adding another.
@@ -74,11 +78,11 @@ def test_fix_the_copy_and_import_again(fill: Fill, example: dict[str, Any], tmp_
     assert ws.max_column == len(COLUMNS) + 1 and ws[f"{ERROR_COLUMN}4"].value is None
 
 
-def test_row_level_problem_without_a_column(fill: Fill, example: dict[str, Any], tmp_path: Path) -> None:
+def test_row_level_problem_without_a_column(fill: Fill, cells: dict[str, Any], tmp_path: Path) -> None:
     def validate(data: dict[str, Any]) -> list[FieldError]:
         return [FieldError("batch_window", "申报时间", "本批次申报已截止")]
 
-    result = read_declarations(fill({3: example_cells(example)}), validate)
+    result = read_declarations(fill({3: cells}), validate)
     [error] = result.errors
     assert error.column == "" and error.header == "申报时间"
     assert error.line() == "第3行（申报时间）：本批次申报已截止"
@@ -87,17 +91,17 @@ def test_row_level_problem_without_a_column(fill: Fill, example: dict[str, Any],
     assert ws[f"{ERROR_COLUMN}3"].value == "—列 申报时间：本批次申报已截止"
 
 
-def test_copy_after_columns_reordered_keeps_letters(template: Path, tmp_path: Path,
-                                                    example: dict[str, Any]) -> None:
+def test_copy_after_columns_reordered_keeps_letters(template: Path, tmp_path: Path, cells: dict[str, Any],
+                                                    validator: Validator) -> None:
     wb = openpyxl.load_workbook(template)
     ws = wb["申报表"]
     ws.move_range("C1:C2", cols=48)  # 项目名称 to column AY
-    cells = {**example_cells(example), "项目名称": "", "户数(户)": "三千"}
+    typed = {**cells, "项目名称": "", "户数(户)": "三千"}
     headers = {cell.value: cell.column for cell in ws[1] if cell.value}
-    for header, value in cells.items():
+    for header, value in typed.items():
         ws.cell(row=3, column=headers[header], value=value)
     wb.save(tmp_path / "moved.xlsx")
-    result = read_declarations(tmp_path / "moved.xlsx", simple_validator)
+    result = read_declarations(tmp_path / "moved.xlsx", validator)
     assert {e.column for e in result.errors} == {"AY", "G"}
     result.write_error_copy(tmp_path / "copy.xlsx")
     copy = openpyxl.load_workbook(tmp_path / "copy.xlsx")["申报表"]
@@ -106,14 +110,14 @@ def test_copy_after_columns_reordered_keeps_letters(template: Path, tmp_path: Pa
     assert copy["AZ1"].value == "错误说明"
 
 
-def test_text_that_looks_like_a_formula_stays_text(fill: Fill, example: dict[str, Any],
+def test_text_that_looks_like_a_formula_stays_text(fill: Fill, cells: dict[str, Any], validator: Validator,
                                                    tmp_path: Path) -> None:
-    wb = openpyxl.load_workbook(fill({3: {**example_cells(example), "项目名称": None}}))
+    wb = openpyxl.load_workbook(fill({3: {**cells, "项目名称": None}}))
     cell = wb["申报表"][f"{LETTER['需求分析']}3"]
     cell.value = "=见附件"
     cell.data_type = "s"  # typed as '=见附件 in Excel
     wb.save(tmp_path / "text.xlsx")
-    result = read_declarations(tmp_path / "text.xlsx", simple_validator)
+    result = read_declarations(tmp_path / "text.xlsx", validator)
     result.write_error_copy(tmp_path / "copy.xlsx")
     copy = openpyxl.load_workbook(tmp_path / "copy.xlsx")["申报表"]
     assert copy[f"{LETTER['需求分析']}3"].data_type == "s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ import pytest
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
-from xlsx_helpers import Fill, example_cells
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.spreadsheets import _guard, read_declarations
 from sanlian_desktop.spreadsheets.columns import COLUMNS, MARKER_NAME
+
+Fill = Callable[..., Path]
 
 
 def no_errors(data: dict[str, Any]) -> list[Any]:
@@ -121,8 +123,7 @@ def test_some_other_sheet_called_the_same(tmp_path: Path) -> None:
     assert "不是申报表模板的栏目名称" in refused(tmp_path / "别的表.xlsx").zh
 
 
-def test_formula_is_refused_and_cell_named(fill: Fill, example: dict[str, Any]) -> None:
-    cells = example_cells(example)
+def test_formula_is_refused_and_cell_named(fill: Fill, cells: dict[str, Any]) -> None:
     cells["项目总预算(元)"] = "=T3+V3+X3"
     error = refused(fill({3: cells}))
     assert "R3" in error.zh and "项目总预算(元)" in error.zh and "公式" in error.zh
@@ -135,8 +136,7 @@ def test_newer_template_version(tmp_path: Path, template: Path) -> None:
     assert "版本 7" in refused(tmp_path / "新版.xlsx").zh
 
 
-def test_wrong_types_become_cell_errors(fill: Fill, example: dict[str, Any]) -> None:
-    cells = example_cells(example)
+def test_wrong_types_become_cell_errors(fill: Fill, cells: dict[str, Any]) -> None:
     cells.update({"实施开始日期": "下个月", "常住人口(人)": "很多", "金额1(元)": "五万元",
                   "重点领域": "扶老救孤、养老", "社工证书等级": "中级", "城市/农村": "牧区",
                   "公示结束日期": "2016-02-30"})
@@ -156,7 +156,7 @@ def _header_cells() -> list[str]:
     return [col.header for col in COLUMNS]
 
 
-def test_hundred_thousand_trailing_empty_rows(tmp_path: Path, example: dict[str, Any]) -> None:
+def test_hundred_thousand_trailing_empty_rows(tmp_path: Path) -> None:
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("申报表")
     ws.append(_header_cells())
@@ -210,8 +210,9 @@ def test_unreadable_file(template: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "无法读取文件" in refused(template).zh
 
 
-def test_sheet_name_with_trailing_space(tmp_path: Path, fill: Fill, example: dict[str, Any]) -> None:
-    wb = openpyxl.load_workbook(fill({3: example_cells(example)}))
+def test_sheet_name_with_trailing_space(tmp_path: Path, fill: Fill, cells: dict[str, Any],
+                                        example: dict[str, Any]) -> None:
+    wb = openpyxl.load_workbook(fill({3: cells}))
     wb["申报表"].title = "申报表 "
     wb.save(tmp_path / "空格.xlsx")
     assert read_declarations(tmp_path / "空格.xlsx", no_errors).valid[0].data == example

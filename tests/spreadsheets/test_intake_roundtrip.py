@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +12,12 @@ from typing import Any
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strats
-from xlsx_helpers import Fill, example_cells, simple_validator
 
+from sanlian_desktop.errors import FieldError
 from sanlian_desktop.spreadsheets import read_declarations, write_template
 
+Fill = Callable[..., Path]
+Validator = Callable[[dict[str, Any]], list[FieldError]]
 SHARED_EXAMPLE = Path("/work/shared/domain/declaration.example.json")
 
 
@@ -22,8 +25,9 @@ def no_errors(data: dict[str, Any]) -> list[Any]:
     return []
 
 
-def test_round_trip_reproduces_the_example(fill: Fill, example: dict[str, Any]) -> None:
-    path = fill({3: example_cells(example)})
+def test_round_trip_reproduces_the_example(fill: Fill, cells: dict[str,
+                                           Any], example: dict[str, Any]) -> None:
+    path = fill({3: cells})
     result = read_declarations(path, no_errors)
     assert result.ok and result.example_skipped
     assert [row.row for row in result.valid] == [3]
@@ -37,20 +41,20 @@ def test_packaged_example_matches_the_domain_file(example: dict[str, Any]) -> No
         assert example == json.loads(SHARED_EXAMPLE.read_text("utf-8"))
 
 
-def test_validator_sees_each_row_dict(fill: Fill, example: dict[str, Any]) -> None:
+def test_validator_sees_each_row_dict(fill: Fill, cells: dict[str, Any], example: dict[str, Any]) -> None:
     seen: list[dict[str, Any]] = []
 
     def validate(data: dict[str, Any]) -> list[Any]:
         seen.append(data)
         return []
 
-    second = {**example_cells(example), "项目名称": "第二个项目"}
-    read_declarations(fill({3: example_cells(example), 4: second}), validate)
+    second = {**cells, "项目名称": "第二个项目"}
+    read_declarations(fill({3: cells, 4: second}), validate)
     assert [d["title"] for d in seen] == [example["title"], "第二个项目"]
 
 
-def test_what_excel_and_clerks_actually_type(fill: Fill, example: dict[str, Any]) -> None:
-    cells = example_cells(example)
+def test_what_excel_and_clerks_actually_type(fill: Fill, cells: dict[str,
+                                             Any], example: dict[str, Any]) -> None:
     cells.update({
         "社区代码": 620102001001,  # a number, not text: Excel dropped the text format
         "申报批次": 2016,
@@ -78,7 +82,7 @@ def test_what_excel_and_clerks_actually_type(fill: Fill, example: dict[str, Any]
     assert result.valid[0].data == example
 
 
-def test_example_row_deleted_and_columns_reordered(template: Path, tmp_path: Path,
+def test_example_row_deleted_and_columns_reordered(template: Path, tmp_path: Path, cells: dict[str, Any],
                                                    example: dict[str, Any]) -> None:
     wb = openpyxl.load_workbook(template)
     ws = wb["申报表"]
@@ -86,7 +90,7 @@ def test_example_row_deleted_and_columns_reordered(template: Path, tmp_path: Pat
     ws.move_range("A1:A1", cols=50)  # 申报批次 moved to the far right
     ws.cell(row=1, column=52, value="备注")  # a column of the clerk's own
     headers = {cell.value: cell.column for cell in ws[1] if cell.value}
-    for header, value in example_cells({**example, "title": "改名后的项目"}).items():
+    for header, value in {**cells, "项目名称": "改名后的项目"}.items():
         ws.cell(row=2, column=headers[header], value=value)
     ws.cell(row=2, column=52, value="县里代录")
     path = tmp_path / "reordered.xlsx"
@@ -109,12 +113,12 @@ def test_empty_cells_give_none_and_empty_lists(fill: Fill) -> None:
     }
 
 
-def test_funding_slots_with_gaps_keep_their_cells(fill: Fill, example: dict[str, Any]) -> None:
-    cells = example_cells(example)
+def test_funding_slots_with_gaps_keep_their_cells(fill: Fill, cells: dict[str,
+                                                  Any], validator: Validator) -> None:
     cells.update({"资金来源1": None, "金额1(元)": None, "资金来源2": None, "金额2(元)": None,
                   "资金来源3": None, "金额3(元)": None,
                   "资金来源4": "省级补助", "金额4(元)": 50000, "金额5(元)": 30000})
-    result = read_declarations(fill({3: cells}), simple_validator)
+    result = read_declarations(fill({3: cells}), validator)
     assert not result.valid
     [error] = result.errors
     assert (error.row, error.header, error.message) == (3, "资金来源5", "填写了金额，但没有选择来源")
@@ -122,10 +126,10 @@ def test_funding_slots_with_gaps_keep_their_cells(fill: Fill, example: dict[str,
     assert error.column == letter and error.field == "funding_sources[4].source"
 
 
-def test_validator_errors_point_at_cells(fill: Fill, example: dict[str, Any]) -> None:
-    good = example_cells(example)
+def test_validator_errors_point_at_cells(fill: Fill, cells: dict[str, Any], validator: Validator) -> None:
+    good = cells
     bad = {**good, "项目名称": None, "项目总预算(元)": 90000}
-    result = read_declarations(fill({3: good, 5: bad}), simple_validator)
+    result = read_declarations(fill({3: good, 5: bad}), validator)
     assert [row.row for row in result.valid] == [3]
     by_field = {e.field: e for e in result.errors}
     assert by_field["title"].line() == "第5行 C列（项目名称）：不能为空"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from xlsx_helpers import Fill, example_cells
 
 from sanlian_desktop.spreadsheets import _dimension, read_declarations
+
+Fill = Callable[..., Path]
 
 
 def test_files_from_excel_like_writers_are_left_alone(template: Path) -> None:
@@ -19,10 +21,11 @@ def test_files_from_excel_like_writers_are_left_alone(template: Path) -> None:
 
 
 def test_dimensionless_sheet_is_patched_and_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           fill: Fill, example: dict[str, Any]) -> None:
+                                                           fill: Fill, cells: dict[str, Any],
+                                                           example: dict[str, Any]) -> None:
     wb = openpyxl.Workbook(write_only=True)  # writes no <dimension>
     ws = wb.create_sheet("申报表")
-    source = openpyxl.load_workbook(fill({3: example_cells(example)}))["申报表"]
+    source = openpyxl.load_workbook(fill({3: cells}))["申报表"]
     for row in source.iter_rows(values_only=True):
         ws.append(list(row))
     path = tmp_path / "no-dimension.xlsx"
