@@ -61,3 +61,17 @@ def fresh_home(name: str) -> Path:
     shutil.rmtree(home, ignore_errors=True)
     home.parent.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def demo_store(name: str, count: int, level: str = "province", region: str = "620000",
+               office: str = "甘肃省民政厅") -> Path:
+    """A store with ``count`` demo declarations under bench/_work, built once and reused."""
+    home = WORK / name
+    if (home / "sanlian.db").exists() and (home / f".demo-{count}").exists():
+        return home
+    home = fresh_home(name)
+    cli(home, "init", "--level", level, "--region", region, "--name", office, "--admin", "admin", user=None)
+    cli(home, "user", "add", "rev", "--role", "reviewer")
+    cli(home, "demo", "--count", str(count))
+    (home / f".demo-{count}").write_text("built\n")
+    return home

@@ -92,6 +92,7 @@ def register(sub: Any) -> None:
     batch.add_parser("list", help="列出批次").set_defaults(handler=cmd_batch_list)
 
     decl = sub.add_parser("decl", help="申报").add_subparsers(dest="sub", required=True)
+    sub.decl_commands = decl  # other command groups add to `decl` (import-excel)
     p = decl.add_parser("new", help="从 JSON 文件新建申报草稿")
     p.add_argument("--file", required=True, type=Path)
     p.set_defaults(handler=cmd_decl_new)

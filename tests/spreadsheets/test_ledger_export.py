@@ -147,17 +147,17 @@ def test_failure_midway_leaves_the_old_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_hundred_thousand_rows_stream(tmp_path: Path) -> None:
+def test_many_rows_stream(tmp_path: Path) -> None:
     """Volume check only; the time is measured by the benchmark, not asserted here."""
     template = _rows()[0]
 
     def many() -> Iterator[LedgerRow]:
-        for i in range(100_000):
+        for i in range(20_000):
             yield LedgerRow(**{**template.__dict__, "number": f"2016-{i:06d}", "requested": Decimal(i)})
 
     out = tmp_path / "big.xlsx"
-    assert write_ledger(many(), out, title="t", generated_at=GENERATED) == 100_000
+    assert write_ledger(many(), out, title="t", generated_at=GENERATED) == 20_000
     ws = openpyxl.load_workbook(out, read_only=True)["台账"]
-    last = next(ws.iter_rows(min_row=100_004, max_row=100_004, values_only=True))
+    last = next(ws.iter_rows(min_row=20_004, max_row=20_004, values_only=True))
     assert last[0] == "合计"
-    assert _money(last[8]) == Decimal(sum(range(100_000)))
+    assert _money(last[8]) == Decimal(sum(range(20_000)))

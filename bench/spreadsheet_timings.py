@@ -1,4 +1,4 @@
-"""Timings of the spreadsheet services: ``python -m bench.bench_spreadsheets [rows]``.
+"""Timings of the spreadsheet services: ``python -m bench.spreadsheet_timings [rows]``.
 
 Not a test: prints wall-clock seconds and peak memory for the ledger export, the template, the
 intake of a full file and of a file with 100,000 trailing empty rows.
