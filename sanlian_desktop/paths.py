@@ -61,3 +61,8 @@ class AppPaths:
         """Create the home and its folders."""
         for folder in (self.home, self.attachments, self.backups, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+def package_data(name: str) -> Path:
+    """A data file shipped inside the package (works from a checkout, an install and a bundle)."""
+    return Path(__file__).resolve().parent / "data" / name

@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,7 +37,9 @@ class RegionInfo:
 
 def shipped_regions() -> list[RegionInfo]:
     """Gansu, its cities and counties (GB/T 2260) and the three special units, as shipped."""
-    text = resources.files("sanlian_desktop").joinpath("data/gansu-regions.csv").read_text("utf-8")
+    from sanlian_desktop.paths import package_data
+
+    text = package_data("gansu-regions.csv").read_text("utf-8")
     rows = []
     for rec in csv.DictReader(io.StringIO(text)):
         code = rec["code"].strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 from typing import Any
 
 from sanlian_desktop.vocab import (
@@ -128,7 +127,9 @@ def normalise_header(text: object) -> str:
 
 def example_declaration() -> dict[str, Any]:
     """The example declaration shipped with the program (the template's grey example row)."""
-    raw = resources.files("sanlian_desktop").joinpath("data/declaration.example.json").read_text("utf-8")
+    from sanlian_desktop.paths import package_data
+
+    raw = package_data("declaration.example.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(raw)
     return data
 

@@ -1,0 +1,214 @@
+"""Commands for the trust chain and sync packages: office request/certify/install/revoke, sync …"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sanlian_desktop.cli.main import Context
+from sanlian_desktop.errors import UserError
+
+
+def register(sub: Any) -> None:
+    """Add ``office …`` and ``sync …``."""
+    office = sub.add_parser("office", help="本单位与证书").add_subparsers(dest="sub", required=True)
+    p = office.add_parser("request", help="生成证书申请文件，交上级单位签发")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(handler=cmd_request)
+    p = office.add_parser("certify", help="为下级单位签发证书")
+    p.add_argument("request", type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--days", type=int, default=1095, help="有效天数（默认三年）")
+    p.set_defaults(handler=cmd_certify)
+    p = office.add_parser("install", help="安装上级单位签发的证书")
+    p.add_argument("cert", type=Path)
+    p.set_defaults(handler=cmd_install)
+    p = office.add_parser("revoke", help="吊销下级单位的证书")
+    p.add_argument("code")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_revoke)
+    office.add_parser("show", help="本单位与证书信息").set_defaults(handler=cmd_show)
+
+    sync = sub.add_parser("sync", help="同步包（U 盘或电子邮件传递）").add_subparsers(dest="sub", required=True)
+    p = sync.add_parser("export", help="导出同步包")
+    p.add_argument("--to", help="接收单位的区划代码（不填则为每个有待发内容的相邻单位各导出一个文件）")
+    p.add_argument("--out", required=True, type=Path, help="文件名（用 --to 时）或文件夹")
+    p.set_defaults(handler=cmd_export)
+    p = sync.add_parser("verify", help="检查同步包但不导入")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_verify)
+    p = sync.add_parser("import", help="导入同步包")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_import)
+    sync.add_parser("status", help="与各相邻单位的收发情况").set_defaults(handler=cmd_status)
+    sync.add_parser("conflicts", help="待处理的同步冲突").set_defaults(handler=cmd_conflicts)
+    p = sync.add_parser("resolve", help="处理一条冲突（保留本单位的记录）")
+    p.add_argument("id", type=int)
+    p.add_argument("--note", required=True)
+    p.set_defaults(handler=cmd_resolve)
+
+
+def cmd_request(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import trust
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        trust.request_certificate(s, actor, args.out)
+    ctx.emit({"out": str(args.out)}, f"已生成证书申请 {args.out}，请交上级民政部门签发")
+    return 0
+
+
+def cmd_certify(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import trust
+
+    if not 1 <= args.days <= 3650:
+        raise UserError("有效天数应在 1 至 3650 之间", "--days must be 1 to 3650")
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        done = trust.certify_child(s, actor, args.request, args.out, valid_days=args.days)
+    ctx.emit({"office": done.office.code, "name": done.office.name, "serial": done.cert.serial,
+              "not_after": done.cert.not_after.isoformat(), "out": str(args.out)},
+             f"已为 {done.office.label()} 签发证书（有效期至 {done.cert.not_after:%Y-%m-%d}），文件 {args.out}")
+    return 0
+
+
+def cmd_install(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import trust
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        cert = trust.install_certificate(s, actor, args.cert)
+    ctx.emit({"serial": cert.serial, "not_after": cert.not_after.isoformat()},
+             f"已安装本单位证书（有效期至 {cert.not_after:%Y-%m-%d}），可以收发同步包了")
+    return 0
+
+
+def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import trust
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        record = trust.revoke_child(s, actor, args.code.strip(), args.reason)
+    ctx.emit({"serial": record.serial, "code": record.code}, f"已吊销 {record.code} 的证书；吊销记录将随同步包下发")
+    return 0
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.auth import this_office
+    from sanlian_desktop.sync import service, trust
+
+    ctx.actor()
+    with ctx.store().session() as s:
+        office = this_office(s)
+        facts = trust.describe(s)
+        near = service.neighbours(s)
+    data = {"code": office.region_code, "name": office.name, "level": office.level, **facts,
+            "neighbours": [{"code": n.code, "name": n.name, "is_parent": n.is_parent} for n in near]}
+    cert = facts["certificate"]
+    ctx.emit(data, [f"{office.name}（{office.region_code}）",
+                    f"证书：{'有效期至 ' + cert['not_after'][:10] if cert else '尚未安装'}",
+                    *[f"{'上级' if n.is_parent else '下级'}：{n.name}（{n.code}）" for n in near]])
+    return 0
+
+
+def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    actor = ctx.actor()
+    store = ctx.store()
+    if args.to:
+        if args.out.suffix != service.EXTENSION:
+            raise UserError(f"同步包文件名应以 {service.EXTENSION} 结尾", f"the file should end in {service.EXTENSION}")
+        if not args.out.parent.is_dir():
+            raise UserError(f"文件夹 {args.out.parent} 不存在", f"folder {args.out.parent} does not exist")
+        results = [service.export_package(store, actor, args.to.strip(), args.out)]
+    else:
+        results = service.export_all(store, actor, args.out)
+    data = [{"to": r.neighbour.code, "file": str(r.path) if r.path else None, "package_id": r.package_id,
+             "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind} for r in results]
+    lines = [f"已导出给 {r.neighbour.name}（{r.neighbour.code}）：{r.path}，{r.records} 条记录、{r.receipts} 份回执"
+             for r in results if r.path] or ["没有需要发送的内容"]
+    ctx.emit(data if not args.to else data[0], lines)
+    return 0
+
+
+def _result_lines(result: Any, verb: str) -> list[str]:
+    if result.already_imported:
+        return [f"这个数据包（来自 {result.sender_name}）已经导入过，本次没有任何改动"]
+    r = result.report
+    lines = [f"{verb}来自 {result.sender_name}（{result.sender_code}）的第 {result.channel_seq} 号数据包：",
+             f"  新记录 {r.applied} 条，已有 {r.already} 条，冲突 {r.conflicts} 条；回执 {result.receipts} 份"]
+    lines += [f"  {n}：{a} → {b}" for n, a, b in r.state_changes[:30]]
+    if result.missing_seqs:
+        lines.append(f"  注意：尚未收到该单位的第 {'、'.join(map(str, result.missing_seqs))} 号数据包")
+    if r.conflicts:
+        lines.append("  有冲突的记录已另行保存，请用 sync conflicts 查看处理")
+    return lines
+
+
+def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    actor = ctx.actor()
+    result = service.import_package(ctx.store(), actor, args.file, preview=True)
+    ctx.emit(result.as_dict(), ["数据包完好，签名有效。", *_result_lines(result, "导入后将应用")])
+    return 0
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    actor = ctx.actor()
+    result = service.import_package(ctx.store(), actor, args.file, before_apply=_backup_hook(ctx))
+    ctx.emit(result.as_dict(), _result_lines(result, "已导入"))
+    return 0
+
+
+def _backup_hook(ctx: Context) -> Any:
+    """A backup of the store before an import changes it."""
+    import importlib
+
+    try:
+        backup = importlib.import_module("sanlian_desktop.backup")
+    except ModuleNotFoundError:
+        return None
+    store = ctx.store()
+    return lambda: backup.take(store, reason="before-import")
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    ctx.actor()
+    rows = service.status(ctx.store())
+    lines = []
+    for st in rows:
+        n = st.neighbour
+        lines.append(f"{'上级' if n.is_parent else '下级'} {n.name}（{n.code}）：待发送 {st.waiting} 条，"
+                     f"已发送未确认 {st.sent_unacknowledged} 条，已确认 {st.acknowledged} 条，待回执 {st.receipts_waiting} 份"
+                     + (f"；缺少对方第 {'、'.join(map(str, st.missing_seqs))} 号数据包" if st.missing_seqs else ""))
+    ctx.emit([st.as_dict() for st in rows], lines or ["本单位还没有可交换数据的相邻单位（请先完成证书签发）"])
+    return 0
+
+
+def cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    ctx.actor()
+    with ctx.store().session() as s:
+        rows = service.conflicts(s)
+        ctx.emit([{"id": c.id, "kind": c.kind, "key": c.key, "declaration_id": c.declaration_id, "reason": c.reason,
+                   "from": c.from_office, "at": c.at.isoformat()} for c in rows],
+                 [f"#{c.id} {c.kind} {c.key[:24]}：{c.reason}（来自 {c.from_office}）" for c in rows] or ["没有待处理的冲突"])
+    return 0
+
+
+def cmd_resolve(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.sync import service
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        service.resolve_conflict(s, actor, args.id, args.note)
+    ctx.emit({"id": args.id, "resolution": "keep_local"}, f"冲突 #{args.id} 已处理（保留本单位记录）")
+    return 0
