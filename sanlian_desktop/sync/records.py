@@ -206,3 +206,33 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
             yield opinion_record(o)
         for link in links:
             yield link_record(link)
+
+
+def local_record(session: Session, kind: str, key: str) -> Record | None:
+    """This store's current form of a record (to see whether it equals what a neighbour sent)."""
+    if kind == "region":
+        region = session.get(Region, key)
+        return region_record(region) if region else None
+    if kind == "batch":
+        batch = session.get(Batch, key)
+        return batch_record(batch) if batch else None
+    if kind == "declaration":
+        decl = session.get(Declaration, key)
+        return declaration_record(decl) if decl else None
+    if kind == "version":
+        decl_id, _, number = key.rpartition(":")
+        row = session.get(DeclarationVersion, (decl_id, int(number))) if number.isdigit() else None
+        return version_record(row) if row is not None and row.frozen else None
+    if kind == "opinion":
+        opinion = session.get(Opinion, key)
+        return opinion_record(opinion) if opinion else None
+    if kind == "attachment":
+        return Record("attachment", key, {}, blob=_opener(Path())) if session.get(Attachment, key) else None
+    if kind == "attachment_link":
+        decl_id, sha, _ = key.split(":", 2)
+        for link in session.scalars(select(DeclarationAttachment).where(
+                DeclarationAttachment.declaration_id == decl_id, DeclarationAttachment.sha256 == sha)):
+            record = link_record(link)
+            if record.key == key:
+                return record
+    return None

@@ -124,8 +124,19 @@ class Applier:
 
     def _region(self, record: Record) -> None:
         b = record.body
-        if self.s.get(Region, b["code"]) is not None:
-            self.report.already += 1
+        region = self.s.get(Region, b["code"])
+        if region is not None:
+            # The office closest to a street or community knows it best: its data win upward.
+            values = {"name": str(b["name"])[:100], "rural": b.get("rural"), "population": b.get("population"),
+                      "households": b.get("households")}
+            from_below = not self.from_parent and regions.is_within(self.s, region.code, self.sender)
+            if from_below and any(getattr(region, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(region, k, v)
+                region.pinyin = regions.pinyin_initials(region.name)
+                self.report.applied += 1
+            else:
+                self.report.already += 1
             return
         regions.add_region(self.s, code=b["code"], name=b["name"], within=regions.PROVINCE_CODE,
                            rural=b.get("rural"), population=b.get("population"), households=b.get("households"),

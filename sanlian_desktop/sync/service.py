@@ -33,7 +33,7 @@ from sanlian_desktop.sync.chain import Revocation
 from sanlian_desktop.sync.package import PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
-from sanlian_desktop.sync.records import KINDS, Record, records_for
+from sanlian_desktop.sync.records import KINDS, Record, local_record, records_for
 from sanlian_desktop.sync.statements import sign_statement, verify_statement
 from sanlian_desktop.vocab import Level
 
@@ -345,10 +345,16 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
         seqs = sorted(set(channel.received_seqs or []) | {pkg.channel_seq})
         channel.received_seqs = seqs
         result.missing_seqs = [q for q in range(1, seqs[-1]) if q not in seqs]
-        # What this office now holds from the sender counts as acknowledged in the other direction
-        # too: echoing it back would be pointless.
-        replicate.mark_acknowledged(s, sender.code, [(r.kind, r.key, r.hash) for r, _ in records
-                                                     if r.kind in KINDS], now)
+        # What this office now holds exactly as the sender sent it counts as acknowledged in the other
+        # direction too: echoing it back would be pointless. Where this office's form differs, it is
+        # sent back, and the sender decides by the same rules.
+        same = []
+        for r, _ in records:
+            if r.kind in KINDS:
+                mine = local_record(s, r.kind, r.key)
+                if mine is not None and mine.hash == r.hash:
+                    same.append((r.kind, r.key, r.hash))
+        replicate.mark_acknowledged(s, sender.code, same, now)
         if not preview:
             receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
             s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,

@@ -1,0 +1,85 @@
+"""Five offices in five temporary homes, driven through the command line as people would."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sanlian_desktop.cli import main
+from tests.helpers import PASSWORD
+
+CHAIN = [
+    ("province", "620000", "甘肃省民政厅"),
+    ("city", "620100", "兰州市民政局"),
+    ("county", "620102", "城关区民政局"),
+    ("street", "620102001", "东岗街道办事处"),
+    ("community", "620102001001", "东岗西路社区居委会"),
+]
+
+
+class Offices:
+    """The chain of offices; ``run`` calls the CLI in-process and returns (code, stdout, stderr)."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+        self.homes = {code: root / level for level, code, _ in CHAIN}
+        self.files = root / "usb"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.counter = 0
+
+    def run(self, code: str, *args: str, user: str | None = "admin") -> tuple[int, str, str]:
+        argv = ["--home", str(self.homes[code])] + (["--user", user] if user else []) + list(args)
+        rc = main(argv)
+        out, err = self.capsys.readouterr()
+        return rc, out, err
+
+    def ok(self, code: str, *args: str, user: str | None = "admin") -> str:
+        rc, out, err = self.run(code, *args, user=user)
+        assert rc == 0, (args, err)
+        return out
+
+    def json(self, code: str, *args: str, user: str | None = "admin") -> Any:
+        return json.loads(self.ok(code, "--json", *args, user=user))
+
+    def setup(self) -> None:
+        for level, code, name in CHAIN:
+            region_name = ["--region-name", "东岗街道"] if level == "street" else (
+                ["--region-name", "东岗西路社区"] if level == "community" else [])
+            self.ok(code, "init", "--level", level, "--region", code, "--name", name, "--admin", "admin",
+                    *region_name, user=None)
+            self.ok(code, "user", "add", "clerk", "--role", "clerk")
+            self.ok(code, "user", "add", "rev", "--role", "reviewer")
+        for (_, parent, _), (_, child, _) in zip(CHAIN, CHAIN[1:], strict=False):
+            req, cert = self.files / f"{child}.req", self.files / f"{child}.cert"
+            self.ok(child, "office", "request", "--out", str(req))
+            self.ok(parent, "office", "certify", str(req), "--out", str(cert))
+            self.ok(child, "office", "install", str(cert))
+
+    def carry(self, sender: str, recipient: str) -> dict[str, Any]:
+        """Export from sender to recipient, carry the file, import it; returns the import report."""
+        self.counter += 1
+        path = self.files / f"{self.counter:03d}-{sender}-{recipient}.sanlian"
+        self.ok(sender, "sync", "export", "--to", recipient, "--out", str(path))
+        return dict(self.json(recipient, "sync", "import", str(path)))
+
+    def down(self, codes: list[str]) -> None:
+        for sender, recipient in zip(codes, codes[1:], strict=False):
+            self.carry(sender, recipient)
+
+
+@pytest.fixture
+def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
+    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    o = Offices(tmp_path, capsys)
+    o.setup()
+    today = date.today()
+    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
+         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
+         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
+    return o

@@ -1,0 +1,84 @@
+"""The whole chain through packages: batch down, declaration up, return, revise, approve, decision down."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import example_declaration
+from tests.sync.cli_offices import CHAIN, Offices, offices  # noqa: F401  (fixture)
+
+CODES = [code for _, code, _ in CHAIN]
+UP = list(reversed(CODES))
+
+
+def test_declaration_travels_up_and_the_decision_down(offices: Offices, tmp_path: Path) -> None:
+    o = offices
+    o.down(CODES)  # the province's batch reaches the community
+    assert [b["code"] for b in o.json("620102001001", "batch", "list")] == ["2016"]
+
+    decl_file = tmp_path / "decl.json"
+    decl_file.write_text(json.dumps(example_declaration(), ensure_ascii=False), "utf-8")
+    decl_id = o.ok("620102001001", "decl", "new", "--file", str(decl_file), user="clerk").strip()
+    o.ok("620102001001", "decl", "submit", decl_id, user="clerk")
+
+    o.carry("620102001001", "620102001")
+    o.ok("620102001", "review", decl_id, "--decision", "approve", "--opinion", "同意上报", user="rev")
+    o.carry("620102001", "620102")
+    o.ok("620102", "review", decl_id, "--decision", "return", "--opinion", "请补充资金来源说明", user="rev")
+    o.down(["620102", "620102001", "620102001001"])
+    shown = o.json("620102001001", "decl", "show", decl_id, user="clerk")
+    assert shown["status"] == "returned"
+
+    revised = example_declaration(title="东岗西路社区“银龄守望”空巢老人关爱服务项目（修订）")
+    decl_file.write_text(json.dumps(revised, ensure_ascii=False), "utf-8")
+    o.ok("620102001001", "decl", "edit", decl_id, "--file", str(decl_file), user="clerk")
+    o.ok("620102001001", "decl", "submit", decl_id, user="clerk")
+    o.carry("620102001001", "620102001")
+    o.ok("620102001", "review", decl_id, "--decision", "approve", "--opinion", "同意", user="rev")
+    o.carry("620102001", "620102")
+    diff = o.json("620102", "decl", "diff", decl_id, user="rev")
+    assert [d["field"] for d in diff] == ["title"]
+    o.ok("620102", "review", decl_id, "--decision", "approve", "--opinion", "同意上报市局", user="rev")
+    o.carry("620102", "620100")
+    o.ok("620100", "review", decl_id, "--decision", "approve", "--opinion", "复核同意", user="rev")
+    o.carry("620100", "620000")
+    assert o.json("620000", "inbox", user="rev")["total"] == 1
+    o.ok("620000", "review", decl_id, "--decision", "approve", "--opinion", "同意立项", "--granted", "45000",
+         user="rev")
+    o.down(CODES)
+
+    final = o.json("620102001001", "decl", "show", decl_id, user="clerk")
+    assert final["status"] == "approved" and final["granted"] == "45000.00"
+    assert final["version"] == 2
+    assert [(x["level"], x["decision"], x["version"]) for x in final["opinions"]] == [
+        ("street", "approve", 1), ("county", "return", 1),
+        ("street", "approve", 2), ("county", "approve", 2), ("city", "approve", 2), ("province", "approve", 2),
+    ]
+    # Every office along the way sees the same end state.
+    for code in CODES:
+        seen = o.json(code, "decl", "show", decl_id, user="rev")
+        assert (seen["status"], seen["granted"]) == ("approved", "45000.00"), code
+
+    # Receipts flowed back: nothing the neighbours hold is waiting or unacknowledged any more.
+    o.down(UP)
+    o.down(CODES)
+    for code in CODES:
+        for row in o.json(code, "sync", "status"):
+            assert row["waiting"] == 0 and row["sent_unacknowledged"] == 0, (code, row, _debug_items(o.homes[code], row["office"]))
+    for code in CODES:
+        assert "审计日志完好" in o.ok(code, "audit", "verify")
+
+
+def _debug_items(home: Path, neighbour: str) -> list[tuple[str, str, bool]]:
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import SyncItem
+    from sanlian_desktop.store import Store
+
+    store = Store.open(home)
+    with store.session() as s:
+        rows = [(i.kind, i.key[:20], i.sent_hash == i.acked_hash) for i in s.scalars(
+            select(SyncItem).where(SyncItem.neighbour_code == neighbour))]
+    store.close()
+    return rows
