@@ -227,6 +227,16 @@ class ImportResult:
                 "revocations": self.revocations, "missing_packages": self.missing_seqs}
 
 
+def _b64(record: Record) -> bytes:
+    data = record.body.get("data")
+    if not isinstance(data, str):
+        raise UserError(f"数据包中的记录格式错误（{record.kind} {record.key}）", "malformed record")
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:
+        raise UserError(f"数据包中的记录格式错误（{record.kind} {record.key}）", "malformed record") from None
+
+
 class _Preview(Exception):
     """Raised inside the import transaction to roll a preview back."""
 
@@ -251,7 +261,7 @@ def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
         if entry.kind == "attachment":
             yield Record("attachment", entry.id, {"sha256": entry.id, "size": entry.length},
                          blob=_entry_opener(pkg, entry), version=entry.version), entry
-        elif entry.kind in ("revocation", "receipt"):
+        elif entry.kind == "receipt":
             yield Record(entry.kind, entry.id, {}, version=entry.version), entry
         else:
             try:
@@ -322,7 +332,7 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
             return statement.body
 
         for record, entry in records:
-            if record.kind == "revocation" and trust.store_revocation(s, Revocation.decode(pkg.read_entry(entry))):
+            if record.kind == "revocation" and trust.store_revocation(s, Revocation.decode(_b64(record))):
                 result.revocations += 1
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id, verify=verify,

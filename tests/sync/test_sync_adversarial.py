@@ -1,103 +1,165 @@
-"""Every single-byte change, every truncation and appended data are refused with a UserError."""
+"""Damaged, misdirected, foreign, revoked, expired and replayed packages: each refused clearly, store untouched."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from sanlian_desktop.auth import sign_in
 from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.certs import Cert
-from sanlian_desktop.sync.package import open_package, peek_header
-from tests.sync.synchelpers import T0, Office, write_package
-
-NOW = T0 + timedelta(days=12)
-SMALL = [("batch", "b1", 1, b'{"n":1}'), ("opinion", "o1", 2, b"approve" * 40)]
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory, offices: dict[str, Office]) -> bytes:
-    """A small valid package (county → city, 512-byte chunks so the body has several chunks)."""
-    path = tmp_path_factory.mktemp("adv") / "small.sanlian"
-    write_package(path, offices["620102"], offices["620100"], SMALL, chunk_size=512)
-    return path.read_bytes()
+from sanlian_desktop.models import AuditEntry, Batch, SyncPackage
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync import service
+from tests.helpers import PASSWORD
+from tests.sync.cli_offices import Offices, offices  # noqa: F401  (fixture)
 
 
-def _open_bytes(path: Path, data: bytes, city: Office, root: Cert) -> None:
-    # A new file each time: truncating a written file makes ext4 flush it (auto_da_alloc), 3 ms a go.
-    path.unlink(missing_ok=True)
-    path.write_bytes(data)
-    with open_package(path, city.keys, root, set(), NOW, recipient_code=city.code):
-        pass
+def _fingerprint(home: Path) -> tuple[int, int, int]:
+    store = Store.open(home)
+    with store.session() as s:
+        counts = (s.scalar(select(func.count()).select_from(Batch)) or 0,
+                  s.scalar(select(func.count()).select_from(SyncPackage)) or 0,
+                  s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+    store.close()
+    return counts
 
 
-def _refused(path: Path, data: bytes, city: Office, root: Cert) -> UserError:
+def _package(o: Offices, sender: str, recipient: str, name: str) -> Path:
+    path = o.files / name
+    o.ok(sender, "sync", "export", "--to", recipient, "--out", str(path))
+    return path
+
+
+def test_every_flip_and_truncation_refused(offices: Offices) -> None:
+    o = offices
+    o.down(["620000", "620100"])
+    good = _package(o, "620100", "620102", "good.sanlian")
+    data = good.read_bytes()
+    assert len(data) < 12_000
+    home = o.homes["620102"]
+    before = _fingerprint(home)
+    store = Store.open(home)
+    with store.session() as s:
+        actor = sign_in(s, "admin", PASSWORD)
+    bad = o.files / "bad.sanlian"
+    messages = set()
     try:
-        _open_bytes(path, data, city, root)
-    except UserError as exc:
-        assert exc.zh and exc.en
-        return exc
-    raise AssertionError("a damaged package was accepted")
+        for i in range(len(data)):
+            bad.write_bytes(data[:i] + bytes([data[i] ^ 0x41]) + data[i + 1:])
+            with pytest.raises(UserError) as exc:
+                service.import_package(store, actor, bad)
+            messages.add(exc.value.zh)
+        for n in range(len(data)):
+            bad.write_bytes(data[:n])
+            with pytest.raises(UserError):
+                service.import_package(store, actor, bad)
+        bad.write_bytes(data + b"\0")
+        with pytest.raises(UserError, match="多出"):
+            service.import_package(store, actor, bad)
+    finally:
+        store.close()
+    assert _fingerprint(home) == before
+    assert all("Traceback" not in m for m in messages)
+    # Through the CLI: exit 2 and one line.
+    bad.write_bytes(data[:-1])
+    rc, _, err = o.run("620102", "sync", "import", str(bad))
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    rc, out, _ = o.run("620102", "sync", "import", str(good))
+    assert rc == 0 and "新记录" in out
 
 
-def test_the_unmodified_package_opens(
-    tmp_path: Path, small: bytes, offices: dict[str, Office], root: Cert
-) -> None:
-    _open_bytes(tmp_path / "ok.sanlian", small, offices["620100"], root)
-    assert 2000 < len(small) < 8000
+def test_wrong_recipient_names_the_right_one(offices: Offices) -> None:
+    o = offices
+    path = _package(o, "620100", "620102", "for-county.sanlian")
+    rc, _, err = o.run("620102001", "sync", "import", str(path))
+    assert rc == 2 and "城关区民政局" in err and "620102" in err
 
 
-def test_every_single_byte_change_is_refused(
-    tmp_path: Path, small: bytes, offices: dict[str, Office], root: Cert
-) -> None:
-    path = tmp_path / "flip.sanlian"
-    city = offices["620100"]
-    kinds: set[str] = set()
-    for pos in range(len(small)):
-        for mask in (0x01, 0x80, 0xFF):
-            damaged = bytearray(small)
-            damaged[pos] ^= mask
-            kinds.add(_refused(path, bytes(damaged), city, root).en.split(":")[0])
-    assert len(kinds) >= 3  # refused at different stages: magic, header, chunks …
+def test_office_outside_the_chain(offices: Offices, tmp_path: Path) -> None:
+    o = offices
+    # A second province with its own root: its packages are not trusted anywhere in this chain.
+    o.homes["rogue"] = tmp_path / "rogue"
+    o.ok("rogue", "init", "--level", "province", "--region", "620000", "--name", "假冒省厅", "--admin", "admin",
+         user=None)
+    # It certifies the real city's request (a request is no secret), so it can encrypt to the city.
+    o.ok("rogue", "office", "certify", str(o.files / "620100.req"), "--out", str(o.files / "rogue.cert"))
+    o.ok("rogue", "batch", "add", "--name", "假批次", "--code", "9999", "--opens", "2026-01-01", "--closes", "2030-01-01")
+    path = o.files / "rogue.sanlian"
+    o.ok("rogue", "sync", "export", "--to", "620100", "--out", str(path))
+    rc, _, err = o.run("620100", "sync", "import", str(path))
+    assert rc == 2 and "根证书" in err
 
 
-def test_every_truncation_is_refused(
-    tmp_path: Path, small: bytes, offices: dict[str, Office], root: Cert
-) -> None:
-    path = tmp_path / "cut.sanlian"
-    header_length = len(peek_header_bytes(tmp_path, small))
-    for length in range(len(small)):
-        err = _refused(path, small[:length], offices["620100"], root)
-        if length >= header_length:
-            assert "不完整" in err.zh and f"{len(small) - length} 字节" in err.zh
+def test_sibling_is_not_a_neighbour(offices: Offices, tmp_path: Path) -> None:
+    o = offices
+    o.homes["620103"] = tmp_path / "qilihe"
+    o.ok("620103", "init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "admin",
+         user=None)
+    o.ok("620103", "office", "request", "--out", str(o.files / "q.req"))
+    o.ok("620100", "office", "certify", str(o.files / "q.req"), "--out", str(o.files / "q.cert"))
+    o.ok("620103", "office", "install", str(o.files / "q.cert"))
+    rc, _, err = o.run("620103", "sync", "export", "--to", "620102", "--out", str(o.files / "q.sanlian"))
+    assert rc == 2 and "不是本单位的上级" in err
 
 
-def peek_header_bytes(tmp_path: Path, data: bytes) -> bytes:
-    path = tmp_path / "peek.sanlian"
-    path.write_bytes(data)
-    return peek_header(path).raw
+def test_revoked_sender(offices: Offices) -> None:
+    o = offices
+    o.ok("620102", "office", "revoke", "620102001", "--reason", "电脑丢失")
+    o.carry("620102", "620102001")  # the revocation travels (the street learns of it too)
+    path = _package(o, "620102001", "620102", "after-revocation.sanlian")
+    rc, _, err = o.run("620102", "sync", "import", str(path))
+    assert rc == 2 and "吊销" in err
 
 
-@pytest.mark.parametrize("extra", [b"\x00", b"A" * 17, b"\xff" * 528, None])
-def test_appended_data_is_refused(
-    tmp_path: Path, small: bytes, offices: dict[str, Office], root: Cert, extra: bytes | None
-) -> None:
-    tail = small if extra is None else extra
-    err = _refused(tmp_path / "app.sanlian", small + tail, offices["620100"], root)
-    assert f"末尾多出 {len(tail)} 字节" in err.zh
+def test_expired_sender(offices: Offices, monkeypatch: pytest.MonkeyPatch) -> None:
+    o = offices
+    o.ok("620102", "office", "request", "--out", str(o.files / "short.req"))
+    o.ok("620100", "office", "certify", str(o.files / "short.req"), "--out", str(o.files / "short.cert"),
+         "--days", "1")
+    o.ok("620102", "office", "install", str(o.files / "short.cert"))
+    # Two days on, the county's only valid-looking certificate has expired: the writer refuses to
+    # sign with it, and a package forged past that check is refused by the reader.
+    from sanlian_desktop.sync import canonical, package
+
+    real_now = canonical.utc_now
+    monkeypatch.setattr(canonical, "utc_now", lambda: real_now() + timedelta(days=2))
+    monkeypatch.setattr("sanlian_desktop.sync.service.utcnow", lambda: real_now() + timedelta(days=2))
+    monkeypatch.setattr("sanlian_desktop.sync.trust.own_certificate",
+                        lambda s: next(c for c in __import__("sanlian_desktop.sync.trust", fromlist=["x"])._certs(
+                            s, is_own=True) if (c.not_after - c.not_before).days <= 1))
+    rc, _, err = o.run("620102", "sync", "export", "--to", "620100", "--out", str(o.files / "expired.sanlian"))
+    assert rc == 2 and "有效期" in err
+    monkeypatch.setattr(package, "_check_sender_chain", lambda *a, **k: None)
+    o.ok("620102", "sync", "export", "--to", "620100", "--out", str(o.files / "expired.sanlian"))
+    rc, _, err = o.run("620100", "sync", "import", str(o.files / "expired.sanlian"))
+    assert rc == 2 and ("过期" in err or "有效期" in err), err
 
 
-def test_chunks_cannot_be_reordered_or_dropped(
-    tmp_path: Path, small: bytes, offices: dict[str, Office], root: Cert
-) -> None:
-    start = len(peek_header_bytes(tmp_path, small))
-    sealed = 512 + 16
-    body = small[start:]
-    chunks = [body[i : i + sealed] for i in range(0, len(body), sealed)]
-    assert len(chunks) >= 3
-    swapped = small[:start] + chunks[1] + chunks[0] + b"".join(chunks[2:])
-    assert "第 1 个数据块" in _refused(tmp_path / "s.sanlian", swapped, offices["620100"], root).zh
-    # Drop a middle chunk and append a copy of the last so the length still fits: still refused.
-    spliced = small[:start] + chunks[0] + b"".join(chunks[2:]) + chunks[1]
-    _refused(tmp_path / "d.sanlian", spliced, offices["620100"], root)
+def test_replay_is_harmless_and_said(offices: Offices) -> None:
+    o = offices
+    path = _package(o, "620000", "620100", "p.sanlian")
+    first = o.json("620100", "sync", "import", str(path))
+    assert not first["already_imported"]
+    before = _fingerprint(o.homes["620100"])
+    out = o.ok("620100", "sync", "import", str(path))
+    assert "已经导入过" in out
+    assert _fingerprint(o.homes["620100"]) == before
+
+
+def test_same_id_other_content_refused(offices: Offices) -> None:
+    o = offices
+    path = _package(o, "620000", "620100", "p.sanlian")
+    o.ok("620100", "sync", "import", str(path))
+    store = Store.open(o.homes["620100"])
+    with store.session() as s:
+        row = s.get(SyncPackage, next(iter(s.scalars(select(SyncPackage.package_id).where(
+            SyncPackage.direction == "in")))))
+        assert row is not None
+        row.file_hash = hashlib.sha256(b"another file").hexdigest()
+    store.close()
+    rc, _, err = o.run("620100", "sync", "import", str(path))
+    assert rc == 2 and "内容不同" in err
