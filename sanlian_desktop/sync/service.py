@@ -331,7 +331,7 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
                 )
             return statement.body
 
-        for record, entry in records:
+        for record, _entry in records:
             if record.kind == "revocation" and trust.store_revocation(s, Revocation.decode(_b64(record))):
                 result.revocations += 1
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,

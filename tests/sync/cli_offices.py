@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sanlian_desktop.cli import main
-from tests.helpers import PASSWORD
 
 CHAIN = [
     ("province", "620000", "甘肃省民政厅"),
@@ -54,7 +53,7 @@ class Offices:
                     *region_name, user=None)
             self.ok(code, "user", "add", "clerk", "--role", "clerk")
             self.ok(code, "user", "add", "rev", "--role", "reviewer")
-        for (_, parent, _), (_, child, _) in zip(CHAIN, CHAIN[1:], strict=False):
+        for (_, parent, _), (_, child, _) in itertools.pairwise(CHAIN):
             req, cert = self.files / f"{child}.req", self.files / f"{child}.cert"
             self.ok(child, "office", "request", "--out", str(req))
             self.ok(parent, "office", "certify", str(req), "--out", str(cert))
@@ -68,18 +67,5 @@ class Offices:
         return dict(self.json(recipient, "sync", "import", str(path)))
 
     def down(self, codes: list[str]) -> None:
-        for sender, recipient in zip(codes, codes[1:], strict=False):
+        for sender, recipient in itertools.pairwise(codes):
             self.carry(sender, recipient)
-
-
-@pytest.fixture
-def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
-    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
-    o = Offices(tmp_path, capsys)
-    o.setup()
-    today = date.today()
-    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
-         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
-         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
-    return o

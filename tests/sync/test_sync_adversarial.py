@@ -15,7 +15,7 @@ from sanlian_desktop.models import AuditEntry, Batch, SyncPackage
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import service
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices, offices  # noqa: F401  (fixture)
+from tests.sync.cli_offices import Offices
 
 
 def _fingerprint(home: Path) -> tuple[int, int, int]:
@@ -34,8 +34,8 @@ def _package(o: Offices, sender: str, recipient: str, name: str) -> Path:
     return path
 
 
-def test_every_flip_and_truncation_refused(offices: Offices) -> None:
-    o = offices
+def test_every_flip_and_truncation_refused(chain: Offices) -> None:
+    o = chain
     o.down(["620000", "620100"])
     good = _package(o, "620100", "620102", "good.sanlian")
     data = good.read_bytes()
@@ -72,15 +72,15 @@ def test_every_flip_and_truncation_refused(offices: Offices) -> None:
     assert rc == 0 and "新记录" in out
 
 
-def test_wrong_recipient_names_the_right_one(offices: Offices) -> None:
-    o = offices
+def test_wrong_recipient_names_the_right_one(chain: Offices) -> None:
+    o = chain
     path = _package(o, "620100", "620102", "for-county.sanlian")
     rc, _, err = o.run("620102001", "sync", "import", str(path))
     assert rc == 2 and "城关区民政局" in err and "620102" in err
 
 
-def test_office_outside_the_chain(offices: Offices, tmp_path: Path) -> None:
-    o = offices
+def test_office_outside_the_chain(chain: Offices, tmp_path: Path) -> None:
+    o = chain
     # A second province with its own root: its packages are not trusted anywhere in this chain.
     o.homes["rogue"] = tmp_path / "rogue"
     o.ok("rogue", "init", "--level", "province", "--region", "620000", "--name", "假冒省厅", "--admin", "admin",
@@ -94,8 +94,8 @@ def test_office_outside_the_chain(offices: Offices, tmp_path: Path) -> None:
     assert rc == 2 and "根证书" in err
 
 
-def test_sibling_is_not_a_neighbour(offices: Offices, tmp_path: Path) -> None:
-    o = offices
+def test_sibling_is_not_a_neighbour(chain: Offices, tmp_path: Path) -> None:
+    o = chain
     o.homes["620103"] = tmp_path / "qilihe"
     o.ok("620103", "init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "admin",
          user=None)
@@ -106,8 +106,8 @@ def test_sibling_is_not_a_neighbour(offices: Offices, tmp_path: Path) -> None:
     assert rc == 2 and "不是本单位的上级" in err
 
 
-def test_revoked_sender(offices: Offices) -> None:
-    o = offices
+def test_revoked_sender(chain: Offices) -> None:
+    o = chain
     o.ok("620102", "office", "revoke", "620102001", "--reason", "电脑丢失")
     o.carry("620102", "620102001")  # the revocation travels (the street learns of it too)
     path = _package(o, "620102001", "620102", "after-revocation.sanlian")
@@ -115,8 +115,8 @@ def test_revoked_sender(offices: Offices) -> None:
     assert rc == 2 and "吊销" in err
 
 
-def test_expired_sender(offices: Offices, monkeypatch: pytest.MonkeyPatch) -> None:
-    o = offices
+def test_expired_sender(chain: Offices, monkeypatch: pytest.MonkeyPatch) -> None:
+    o = chain
     o.ok("620102", "office", "request", "--out", str(o.files / "short.req"))
     o.ok("620100", "office", "certify", str(o.files / "short.req"), "--out", str(o.files / "short.cert"),
          "--days", "1")
@@ -139,8 +139,8 @@ def test_expired_sender(offices: Offices, monkeypatch: pytest.MonkeyPatch) -> No
     assert rc == 2 and ("过期" in err or "有效期" in err), err
 
 
-def test_replay_is_harmless_and_said(offices: Offices) -> None:
-    o = offices
+def test_replay_is_harmless_and_said(chain: Offices) -> None:
+    o = chain
     path = _package(o, "620000", "620100", "p.sanlian")
     first = o.json("620100", "sync", "import", str(path))
     assert not first["already_imported"]
@@ -150,8 +150,8 @@ def test_replay_is_harmless_and_said(offices: Offices) -> None:
     assert _fingerprint(o.homes["620100"]) == before
 
 
-def test_same_id_other_content_refused(offices: Offices) -> None:
-    o = offices
+def test_same_id_other_content_refused(chain: Offices) -> None:
+    o = chain
     path = _package(o, "620000", "620100", "p.sanlian")
     o.ok("620100", "sync", "import", str(path))
     store = Store.open(o.homes["620100"])

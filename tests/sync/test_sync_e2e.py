@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import CHAIN, Offices, offices  # noqa: F401  (fixture)
+from tests.sync.cli_offices import CHAIN, Offices
 
 CODES = [code for _, code, _ in CHAIN]
 UP = list(reversed(CODES))
 
 
-def test_declaration_travels_up_and_the_decision_down(offices: Offices, tmp_path: Path) -> None:
-    o = offices
+def test_declaration_travels_up_and_the_decision_down(chain: Offices, tmp_path: Path) -> None:
+    o = chain
     o.down(CODES)  # the province's batch reaches the community
     assert [b["code"] for b in o.json("620102001001", "batch", "list")] == ["2016"]
 
