@@ -34,8 +34,8 @@ from sanlian_desktop.ui.inbox.model import (
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.vocab import Role, Status
 
-COLUMN_WIDTHS = {COL_NUMBER: 150, COL_COMMUNITY: 150, COL_STATUS: 70, COL_STAGE: 230, COL_REQUESTED: 110,
-                 COL_GRANTED: 110, COL_WAITING: 90}
+COLUMN_WIDTHS = {COL_NUMBER: 140, COL_COMMUNITY: 120, COL_STATUS: 64, COL_STAGE: 196, COL_REQUESTED: 104,
+                 COL_GRANTED: 104, COL_WAITING: 76}
 
 
 class DeclarationListPage(QWidget):
