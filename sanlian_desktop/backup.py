@@ -257,6 +257,11 @@ def verify(path: Path) -> BackupInfo:
         return _unpack(Path(path), Path(work), extract_attachments=False)
 
 
+def extract_database(path: Path, folder: Path) -> BackupInfo:
+    """Verify ``path`` and leave its database as ``folder/sanlian.db`` (to sign in against it)."""
+    return _unpack(Path(path), Path(folder), extract_attachments=False)
+
+
 def _unpack(path: Path, work: Path, *, extract_attachments: bool) -> BackupInfo:
     """Verify ``path``; the database (and with ``extract_attachments`` the attachments) land in ``work``."""
     from sanlian_desktop.store import KNOWN_REVISIONS
@@ -276,6 +281,8 @@ def _unpack(path: Path, work: Path, *, extract_attachments: bool) -> BackupInfo:
                     target = None
                 _check_member(path, zf, name, sha, size, target)
     except zipfile.BadZipFile:
+        if not _starts_like_zip(path):
+            raise _foreign(path) from None
         raise _damaged(path, "不是完整的压缩文件", "not a complete zip file") from None
     except (OSError, EOFError, zipfile.LargeZipFile) as exc:
         raise _damaged(path, f"读取失败：{exc}", str(exc)) from None
@@ -298,6 +305,14 @@ def _unpack(path: Path, work: Path, *, extract_attachments: bool) -> BackupInfo:
         app_version=str(manifest.get("app_version", "")), database_size=members[DATABASE][1],
         attachments=len(members) - 1, missing_attachments=[str(s) for s in manifest.get("missing_attachments", [])],
     )
+
+
+def _starts_like_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _read_manifest(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
