@@ -16,6 +16,9 @@ CLI_NAMES = {"sanlian", "sanlian-cli"}
 
 def main() -> int:
     """Choose the mode from the executable's name and the first argument."""
+    if not getattr(sys, "frozen", False):
+        # Run from a checkout: this checkout's package, not an installed one.
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     argv = sys.argv[1:]
     if Path(sys.argv[0]).stem.lower() in CLI_NAMES or argv[:1] == ["--cli"]:
         from sanlian_desktop.cli import main as cli_main
