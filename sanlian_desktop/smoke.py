@@ -143,9 +143,11 @@ def _excel(state: dict[str, Any]) -> str:
     with atomic_write(out) as fh:
         book.save(fh)
     back = load_workbook(out, read_only=True)
-    count = back["申报"].max_row
+    count = sum(1 for _ in back["申报"].iter_rows(values_only=True))
     back.close()
-    return f"{out.name} with {count} rows"
+    if count != len(rows) + 1:
+        raise AssertionError(f"wrote {len(rows) + 1} rows, read back {count}")
+    return f"{out.name} with {count} rows (header and {len(rows)} declarations)"
 
 
 def _backup(state: dict[str, Any]) -> str:
