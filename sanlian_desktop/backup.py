@@ -43,9 +43,9 @@ MANIFEST = "manifest.json"
 DATABASE = "sanlian.db"
 KEEP_AUTOMATIC = 30
 AUTO_PREFIX = "sanlian-"
-_AUTO_NAME = re.compile(r"^sanlian-(\d{8}T\d{6}Z)(?:-\d+)?-([a-z0-9-]+)\.zip$")
+_AUTO_NAME = re.compile(r"^sanlian-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z][a-z0-9-]*)\.zip$")
 _ATTACHMENT_NAME = re.compile(r"^attachments/([0-9a-f]{2})/([0-9a-f]{64})$")
-_REASON = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_REASON = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _MAX_MANIFEST = 64 * 1024 * 1024
 
 
@@ -139,16 +139,17 @@ def take_daily(store: Store) -> Path | None:
 
 def automatic_backups(paths: AppPaths) -> list[tuple[Path, datetime, str]]:
     """The automatic backups in the backups folder, oldest first: (path, UTC time, reason)."""
-    found = []
+    found: list[tuple[datetime, int, Path, str]] = []
     if not paths.backups.is_dir():
         return []
     for path in paths.backups.iterdir():
         match = _AUTO_NAME.match(path.name)
         if match and path.is_file():
             at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            found.append((path, at, match.group(2)))
-    found.sort(key=lambda item: (item[1], item[0].name))
-    return found
+            # Backups within one second are numbered -2, -3, ...: order by time, then number.
+            found.append((at, int(match.group(2) or 1), path, match.group(3)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [(path, at, reason) for at, _n, path, reason in found]
 
 
 def prune(paths: AppPaths, keep: int = KEEP_AUTOMATIC) -> list[Path]:
