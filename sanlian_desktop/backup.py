@@ -164,14 +164,14 @@ def prune(paths: AppPaths, keep: int = KEEP_AUTOMATIC) -> list[Path]:
 
 
 def _automatic_name(paths: AppPaths, now: datetime, reason: str) -> Path:
+    """A new name after every automatic backup of the same second (never reusing a pruned one)."""
     paths.backups.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    target = paths.backups / f"{AUTO_PREFIX}{stamp}-{reason}.zip"
-    n = 2
-    while target.exists():
-        target = paths.backups / f"{AUTO_PREFIX}{stamp}-{n}-{reason}.zip"
-        n += 1
-    return target
+    taken = [int(m.group(2) or 1) for p in paths.backups.iterdir()
+             if (m := _AUTO_NAME.match(p.name)) and m.group(1) == stamp]
+    if not taken:
+        return paths.backups / f"{AUTO_PREFIX}{stamp}-{reason}.zip"
+    return paths.backups / f"{AUTO_PREFIX}{stamp}-{max(taken) + 1}-{reason}.zip"
 
 
 def _copy_database(source: Path, target: Path) -> None:
