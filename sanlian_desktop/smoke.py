@@ -85,8 +85,32 @@ def _lock(state: dict[str, Any]) -> str:
     raise AssertionError("a second instance lock was granted")
 
 
+def _own_module(name: str) -> Any:
+    """Import ``name`` from this very package, or None when this build lacks it.
+
+    An editable install of another checkout can supply a submodule this checkout does not have; that
+    would make the smoke test pass on code it is not testing, so it counts as missing.
+    """
+    import importlib
+
+    import sanlian_desktop
+
+    package = Path(sanlian_desktop.__file__).resolve().parent
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None
+        raise
+    where = Path(getattr(module, "__file__", "") or "").resolve()
+    return module if package in where.parents else None
+
+
 def _window(state: dict[str, Any]) -> str:
-    # Imported by name so that a bundle (or branch) without the main window fails here.
+    # A bundle (or branch) without the main window fails here, loudly.
+    if _own_module("sanlian_desktop.ui.mainwindow") is None:
+        raise ModuleNotFoundError("this build has no main window (sanlian_desktop.ui.mainwindow)",
+                                  name="sanlian_desktop.ui.mainwindow")
     from PySide6.QtCore import QSettings
 
     from sanlian_desktop.ui.app import make_application
@@ -129,6 +153,14 @@ def _pdf(state: dict[str, Any]) -> str:
 def _excel(state: dict[str, Any]) -> str:
     from openpyxl import Workbook, load_workbook
 
+    sheets = _own_module("sanlian_desktop.sheets")
+    if sheets is not None:
+        out = state["home"] / "smoke-ledger.xlsx"
+        with state["store"].read_session() as session:
+            written = sheets.export_ledger(session, state["actor"], out)
+        names = load_workbook(out, read_only=True).sheetnames
+        return f"ledger {out.name}: {written} declarations, sheets {names}"
+
     from sanlian_desktop import declarations
     from sanlian_desktop.fileio import atomic_write
 
@@ -147,7 +179,7 @@ def _excel(state: dict[str, Any]) -> str:
     back.close()
     if count != len(rows) + 1:
         raise AssertionError(f"wrote {len(rows) + 1} rows, read back {count}")
-    return f"{out.name} with {count} rows (header and {len(rows)} declarations)"
+    return f"{out.name} with {count} rows (header and {len(rows)} declarations; no ledger service in this build)"
 
 
 def _backup(state: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from sanlian_desktop import attachments, backup, health
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.paths import AppPaths
