@@ -124,7 +124,11 @@ def _window(state: dict[str, Any]) -> str:
     window = MainWindow(UiContext(store=state["store"], actor=state["actor"], settings=settings, jobs=jobs))
     window.show()
     app.processEvents()
-    pages = window.nav.count() if hasattr(window, "nav") else -1
+    # Pages are built on first view; build each now so that a module missing from the bundle shows.
+    keys = list(window.page_keys()) if hasattr(window, "page_keys") else []
+    for key in keys:
+        window.show_page(key)
+        app.processEvents()
     title = window.windowTitle()
     window.close()
     app.processEvents()
@@ -132,7 +136,7 @@ def _window(state: dict[str, Any]) -> str:
     jobs.wait(10_000)
     window.deleteLater()
     app.processEvents()
-    return f"main window '{title}' with {pages} pages ({app.platformName()})"
+    return f"main window '{title}', pages built: {', '.join(keys) or 'none'} ({app.platformName()})"
 
 
 def _pdf(state: dict[str, Any]) -> str:
