@@ -35,6 +35,7 @@ from sanlian_desktop.fileio import atomic_write
 from sanlian_desktop.paths import AppPaths
 
 if TYPE_CHECKING:
+    from sanlian_desktop.auth import Actor
     from sanlian_desktop.store import Store
 
 FORMAT = "sanlian-backup"
@@ -422,8 +423,12 @@ class RestoreResult:
     previous_folder: Path | None
 
 
-def restore(home: Path, path: Path) -> RestoreResult:
+def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_office: bool = False) -> RestoreResult:
     """Replace the store in ``home`` with the backup at ``path``.
+
+    ``by`` is the signed-in user, who must be an administrator (of the current store, or of the
+    backup when the current store cannot be opened). A backup of another office is refused unless
+    ``allow_other_office``.
 
     The backup is verified and unpacked into a folder beside the store first; then the current store
     is backed up (reason ``before-restore``) and only then are the database and the attachments
@@ -435,11 +440,17 @@ def restore(home: Path, path: Path) -> RestoreResult:
     """
     from sanlian_desktop.store import Store
 
+    if by is not None:
+        require_restorer(by)
     paths = AppPaths(Path(home))
     paths.ensure()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with _staging(paths.home, ".restore-") as staging:
         info = _unpack(Path(path), staging, extract_attachments=True)
+        current = current_office(paths)
+        if current and info.office_code and current != info.office_code and not allow_other_office:
+            raise UserError(f"这份备份属于 {info.office_name}（{info.office_code}），不是本单位的数据，不能恢复",
+                            f"the backup belongs to office {info.office_code}, not {current}")
         (staging / "attachments").mkdir(exist_ok=True)
         previous_backup: Path | None = None
         if paths.database.exists():
@@ -460,6 +471,32 @@ def restore(home: Path, path: Path) -> RestoreResult:
                 old.mkdir()
     _sync_folder(paths.home)
     return RestoreResult(info, previous_backup, kept)
+
+
+def require_restorer(actor: Actor) -> None:
+    """Refuse anyone but an administrator: restoring replaces every record of the office."""
+    from sanlian_desktop.errors import PermissionDenied
+    from sanlian_desktop.vocab import Role
+
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied("只有管理员可以恢复备份", "only an administrator may restore a backup")
+
+
+def current_office(paths: AppPaths) -> str | None:
+    """The own office code of the store in ``paths``, or None when there is none or it is unreadable."""
+    if not paths.database.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{paths.database.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT region_code FROM office WHERE is_self = 1").fetchone()
+        return None if row is None else str(row[0])
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ from typing import Any
 
 from sanlian_desktop.cli.main import Context, prompt_password
 from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import Role
 
 
 def register(sub: Any) -> None:
@@ -47,12 +46,13 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.paths import AppPaths
 
     info = backup.verify(args.file)
-    _require_admin(ctx, info)
+    actor = _admin(ctx, info)
+    backup.require_restorer(actor)
     ctx.close()
     ctx._store = None
     paths = AppPaths(ctx.home)
     with instance.acquire(paths):
-        result = backup.restore(ctx.home, args.file)
+        result = backup.restore(ctx.home, args.file, by=actor)
     lines = [f"已从 {args.file} 恢复：{info.summary()}"]
     if result.previous_backup is not None:
         lines.append(f"恢复前的数据已备份到 {result.previous_backup}")
@@ -74,38 +74,24 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_admin(ctx: Context, info: Any) -> None:
-    """An administrator of this store signs in; if the store cannot be opened, one of the backup's."""
+def _admin(ctx: Context, info: Any) -> Any:
+    """Sign in against this store; if it cannot be opened, against the backup (to restore a wreck)."""
     from sanlian_desktop import backup
-    from sanlian_desktop.auth import this_office
     from sanlian_desktop.paths import AppPaths
+    from sanlian_desktop.store import Store
 
-    store: Any = None
-    current_office = ""
     try:
-        store = ctx.store()
-        with store.read_session() as session:
-            current_office = this_office(session).region_code
+        ctx.store()
     except Exception:
         # A missing or damaged store: restoring is what is needed, so an admin of the backup may do it.
-        store = None
-    if store is not None:
-        if info.office_code and current_office != info.office_code:
-            raise UserError(f"这份备份属于 {info.office_name}（{info.office_code}），不是本单位的数据，不能恢复",
-                            f"the backup belongs to office {info.office_code}, not {current_office}")
-        actor = ctx.actor()
-    else:
         with tempfile.TemporaryDirectory(prefix="sanlian-restore-") as work:
-            from sanlian_desktop.store import Store
-
             backup.extract_database(info.path, Path(work))
             copy = Store(AppPaths(Path(work)))
             try:
-                actor = _sign_in(ctx, copy)
+                return _sign_in(ctx, copy)
             finally:
                 copy.close()
-    if actor.role is not Role.ADMIN:
-        raise UserError("只有管理员可以恢复备份", "only an administrator may restore a backup")
+    return ctx.actor()
 
 
 def _sign_in(ctx: Context, store: Any) -> Any:

@@ -245,3 +245,22 @@ def test_restoring_an_older_backup_migrates_on_next_open(tmp_path: Path) -> None
     store = Store.open(home)
     assert store.schema_revision() == HEAD_REVISION
     store.close()
+
+
+def test_restore_refuses_another_office_and_non_administrators(county: Office, tmp_path: Path) -> None:
+    from sanlian_desktop.errors import PermissionDenied
+    from tests.helpers import make_office
+
+    other = make_office(tmp_path / "other", "county", "620103", "七里河区民政局", with_regions=False)
+    foreign = backup.take(other.store, reason="manual", out=tmp_path / "other.zip")
+    other.store.close()
+    own = backup.take(county.store, reason="manual", out=tmp_path / "own.zip")
+    county.store.close()
+    before = fingerprint(county.home)
+    with pytest.raises(UserError, match="不是本单位的数据"):
+        backup.restore(county.home, foreign, by=county.admin)
+    with pytest.raises(PermissionDenied, match="只有管理员"):
+        backup.restore(county.home, own, by=county.clerk)
+    assert fingerprint(county.home) == before
+    backup.restore(county.home, foreign, by=county.admin, allow_other_office=True)
+    assert backup.current_office(AppPaths(county.home)) == "620103"
