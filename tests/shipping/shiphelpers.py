@@ -32,10 +32,16 @@ def counts(office: Office) -> tuple[int, int]:
 
 
 def fingerprint(home: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``home`` except backups and logs: 'untouched' means equal."""
+    """SHA-256 of every file under ``home`` except backups and logs: 'untouched' means equal.
+
+    SQLite's shared-memory index and an empty WAL, which a read-only look at the store leaves behind,
+    hold no data and are left out.
+    """
     out = {}
     for path in sorted(home.rglob("*")):
         rel = path.relative_to(home)
+        if path.name.endswith("-shm") or (path.name.endswith("-wal") and path.stat().st_size == 0):
+            continue
         if path.is_file() and rel.parts[0] not in ("backups", "logs"):
             out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
