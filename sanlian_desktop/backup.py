@@ -98,6 +98,18 @@ def take(store: Store, *, reason: str, out: Path | None = None) -> Path:
     target = _automatic_name(paths, now, reason) if out is None else Path(out)
     if not target.parent.is_dir():
         raise UserError(f"备份的目标文件夹 {target.parent} 不存在", f"folder {target.parent} does not exist")
+    try:
+        _take_into(paths, target, now, reason)
+    except OSError as exc:
+        raise UserError(f"无法写入备份文件 {target}：{exc.strerror or exc}（磁盘空间不足或没有写入权限？）",
+                        f"cannot write the backup {target}: {exc}") from None
+    _sync_folder(target.parent)
+    if automatic:
+        prune(paths)
+    return target
+
+
+def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> None:
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as work:
         copy = Path(work) / DATABASE
         _copy_database(paths.database, copy)
@@ -117,16 +129,8 @@ def take(store: Store, *, reason: str, out: Path | None = None) -> Path:
             "schema_revision": revision, "office": {"code": office_code, "name": office_name},
             "members": members, "missing_attachments": missing,
         }
-        try:
-            with atomic_write(target) as fh:
-                _write_zip(fh, manifest, copy, paths)
-        except OSError as exc:
-            raise UserError(f"无法写入备份文件 {target}：{exc.strerror or exc}",
-                            f"cannot write the backup {target}") from None
-    _sync_folder(target.parent)
-    if automatic:
-        prune(paths)
-    return target
+        with atomic_write(target) as fh:
+            _write_zip(fh, manifest, copy, paths)
 
 
 def take_daily(store: Store) -> Path | None:
@@ -185,6 +189,11 @@ def _copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")
         dst.commit()
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc) or "unable to open" in str(exc) or "I/O" in str(exc):
+            raise OSError(0, f"SQLite: {exc}") from None
+        raise UserError(f"无法读取数据文件（{exc}）；请关闭其他正在使用数据的程序后重试",
+                        f"cannot read the store ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise UserError(f"无法读取数据文件，可能已损坏（{exc}）；请从备份恢复",
                         f"cannot read the store ({exc}); restore from a backup") from None
@@ -368,15 +377,21 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
         raise _damaged(path, f"{_label(name)}大小与清单不符", f"{name}: size differs")
     digest = hashlib.sha256()
     out: IO[bytes] | None = None
-    if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        out = target.open("wb")
+    try:
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = target.open("wb")
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
     try:
         with zf.open(name) as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
                 if out is not None:
-                    out.write(chunk)
+                    try:
+                        out.write(chunk)
+                    except OSError as exc:
+                        raise _unwritable(target, exc) from None
         if out is not None:
             out.flush()
             os.fsync(out.fileno())
@@ -387,6 +402,12 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
             out.close()
     if digest.hexdigest() != sha:
         raise _damaged(path, f"{_label(name)}校验值与清单不符", f"{name}: SHA-256 differs")
+
+
+def _unwritable(target: Path | None, exc: OSError) -> UserError:
+    folder = target.parent if target is not None else "?"
+    return UserError(f"无法在 {folder} 写入文件（{exc.strerror or exc}），可能磁盘空间不足；现有数据未改动",
+                     f"cannot write in {folder}: {exc}; nothing was changed")
 
 
 def _label(name: str) -> str:
@@ -438,12 +459,20 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
 
     The caller makes sure no other process has the store open (the GUI holds the instance lock).
     """
-    from sanlian_desktop.store import Store
-
     if by is not None:
         require_restorer(by)
     paths = AppPaths(Path(home))
-    paths.ensure()
+    try:
+        paths.ensure()
+        return _restore(paths, Path(path), allow_other_office)
+    except OSError as exc:
+        raise UserError(f"恢复失败：无法读写数据目录 {paths.home}（{exc.strerror or exc}）；现有数据未改动",
+                        f"restore failed: cannot use {paths.home} ({exc}); nothing was changed") from None
+
+
+def _restore(paths: AppPaths, path: Path, allow_other_office: bool) -> RestoreResult:
+    from sanlian_desktop.store import Store
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with _staging(paths.home, ".restore-") as staging:
         info = _unpack(Path(path), staging, extract_attachments=True)
@@ -466,9 +495,13 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
             _swap(paths, staging, old)
             kept: Path | None = None
             if previous_backup is None and any(old.iterdir()):
-                kept = paths.backups / f"replaced-{stamp}"
-                old.rename(kept)
-                old.mkdir()
+                # The swap is done: failing to keep the wreck must not report the restore as failed.
+                try:
+                    kept = paths.backups / f"replaced-{stamp}"
+                    old.rename(kept)
+                    old.mkdir()
+                except OSError:
+                    kept = None
     _sync_folder(paths.home)
     return RestoreResult(info, previous_backup, kept)
 
