@@ -18,6 +18,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 SIZE = (1280, 800)
 
 
+def filled_workbook(folder: Path) -> Path:
+    """The fill-in template with two good rows and two with mistakes, as a community might send it."""
+    import openpyxl
+
+    from sanlian_desktop import sheets
+    from tests.helpers import example_declaration
+    from tests.spreadsheets.conftest import example_cells
+
+    template = folder / "模板.xlsx"
+    sheets.write_template(template)
+    wb = openpyxl.load_workbook(template)
+    ws = wb["申报表"]
+    headers = {cell.value: cell.column for cell in ws[1] if cell.value}
+    rows = {
+        3: example_cells(example_declaration(title="东岗西路社区老年人日间照料服务项目")),
+        4: dict(example_cells(example_declaration(title="信用代码填错的项目")), 统一社会信用代码="52620102MJ0000123A"),
+        5: example_cells(example_declaration(title="东岗东路社区青少年课后托管项目")),
+        6: dict(example_cells(example_declaration(title="外区项目")), 社区代码="620103001001"),
+    }
+    for row, cells in rows.items():
+        for header, value in cells.items():
+            ws.cell(row=row, column=headers[header], value=value)
+    out = folder / "东岗街道-已填写.xlsx"
+    wb.save(out)
+    return out
+
+
 def main() -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QFont
@@ -66,12 +93,12 @@ def main() -> int:
     page.numbers.setText("  ".join(numbers))
     page.verify.code.setText(code)
     page.verify.verify()
-    page.excel._show_result(
-        "有 2 行填写有误，未导入任何申报；已在 已填写-错误标注.xlsx 中标出错误，改正后重新导入（或选择只导入正确的行）",
-        "color: #b3261e; font-weight: bold;", Path("D:/申报/已填写-错误标注.xlsx"),
-        ["第4行 统一社会信用代码：校验位不正确", "第6行 申请金额：不能超过项目总预算"])
-    page.excel.accept_valid_button.setText("只导入正确的 3 行")
-    page.excel.accept_valid_button.show()
+    workbook = filled_workbook(home.parent)
+    page.excel.import_from(workbook)
+    deadline = time.monotonic() + 30
+    while ctx.jobs.active and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
     shot(page, "paper.png")
 
     workdir = Path(tempfile.mkdtemp())
