@@ -300,3 +300,17 @@ def test_preview_and_page_are_freed(qtbot: QtBot, clerk_ctx: UiContext) -> None:
     assert not workdir.exists()
     page.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(page))
+
+
+def test_copies_without_driver_support(qtbot: QtBot, clerk_ctx: UiContext, tmp_path: Path) -> None:
+    page = PaperPage(clerk_ctx)
+    qtbot.addWidget(page)
+    preview = _preview_of(qtbot, page, page.print_blank())
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "copies.pdf"))
+    printer.setResolution(72)
+    printer.setCopyCount(2)
+    expected = preview.page_count() * (1 if printer.supportsMultipleCopies() else 2)
+    assert preview.print_to(printer) == expected
+    preview.close()

@@ -75,6 +75,7 @@ class PrintPreview(QWidget):
         self.document = QPdfDocument(self)
         error = self.document.load(str(pdf))
         if error != QPdfDocument.Error.None_:
+            self.deleteLater()
             raise UserError(self.tr("无法打开生成的 PDF 文件（{0}）").format(error.name), f"cannot load {pdf}: {error}")
 
         self.warning_label = QLabel("\n".join(warnings), self)
@@ -234,7 +235,7 @@ class PrintPreview(QWidget):
             progress.deleteLater()
 
     def print_to(self, printer: QPrinter, progress: PageProgress | None = None) -> int:
-        """Paint the pages the printer asks for (all, or its from–to range); how many were printed.
+        """Paint the pages the printer asks for (all, or its from–to range); how many pages were painted.
 
         Each page is rendered at the printer's resolution (at most ``MAX_PRINT_DPI``) and laid on the
         whole sheet at its real size, so the form's own margins are kept.
@@ -243,7 +244,9 @@ class PrintPreview(QWidget):
         first, last = 0, self.page_count() - 1
         if printer.fromPage() > 0:
             first, last = printer.fromPage() - 1, min(printer.toPage() - 1, last)
-        pages = list(range(first, last + 1))
+        # Drivers that cannot make copies themselves (PDF output among them) get the pages repeated.
+        copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+        pages = list(range(first, last + 1)) * copies
         painter = QPainter()
         if not pages or not painter.begin(printer):
             raise UserError(self.tr("无法开始打印：打印机没有准备好，或无法写入输出文件"), "QPainter.begin failed")
