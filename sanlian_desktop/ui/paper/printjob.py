@@ -45,10 +45,10 @@ class PrintRequest:
     def file_name(self) -> str:
         """The name the 另存为 dialog suggests."""
         if self.blank:
-            return "空白申报表.pdf"
+            return _tr("空白申报表.pdf")
         if len(self.keys) == 1:
-            return f"申报表-{self.keys[0]}.pdf"
-        return "申报表.pdf"
+            return _tr("申报表-{0}.pdf").format(self.keys[0])
+        return _tr("申报表.pdf")
 
 
 @dataclass
