@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from sanlian_desktop.ui.context import UiContext
@@ -24,6 +25,7 @@ class Modals:
     executed: list[str] = field(default_factory=list)
     answer: QMessageBox.StandardButton = QMessageBox.StandardButton.No
     open_file: str = ""
+    save_file: str = ""
 
     def texts(self) -> list[str]:
         return [text for _kind, text in self.boxes]
@@ -51,6 +53,10 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
     monkeypatch.setattr(QMessageBox, "exec", execute)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *_a, **_k: (record.open_file, "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (record.save_file, "")))
+    # The binding gives QPrintDialog its own exec(), so patching QDialog's does not reach it.
+    monkeypatch.setattr(QPrintDialog, "exec", execute)
     return record
 
 
