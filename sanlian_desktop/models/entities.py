@@ -135,6 +135,8 @@ class Declaration(Base):
     __table_args__ = (
         Index("ix_declaration_status_updated", "status", "updated_at"),
         Index("ix_declaration_community_batch", "community_code", "batch_id"),
+        # Lists sort by days waiting and filter the overdue.
+        Index("ix_declaration_status_awaiting_since", "status", "awaiting_since"),
     )
 
 

@@ -112,6 +112,9 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('username', name=op.f('pk_user_key_wrap'))
     )
+    with op.batch_alter_table('declaration', schema=None) as batch_op:
+        batch_op.create_index('ix_declaration_status_awaiting_since', ['status', 'awaiting_since'], unique=False)
+
     with op.batch_alter_table('declaration_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signer_code', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('signature', sa.LargeBinary(), nullable=True))
@@ -132,6 +135,9 @@ def downgrade() -> None:
     with op.batch_alter_table('declaration_version', schema=None) as batch_op:
         batch_op.drop_column('signature')
         batch_op.drop_column('signer_code')
+
+    with op.batch_alter_table('declaration', schema=None) as batch_op:
+        batch_op.drop_index('ix_declaration_status_awaiting_since')
 
     op.drop_table('user_key_wrap')
     with op.batch_alter_table('sync_package', schema=None) as batch_op:
