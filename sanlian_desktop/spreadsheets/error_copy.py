@@ -10,8 +10,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 
+from sanlian_desktop.fileio import atomic_write as atomic_output
 from sanlian_desktop.spreadsheets import _styles as st
-from sanlian_desktop.spreadsheets._atomic import atomic_output
 from sanlian_desktop.spreadsheets.columns import (
     ERROR_COLUMN_HEADER,
     EXAMPLE_ROW,

@@ -1,21 +1,17 @@
-"""The ledger (台账): one row per declaration, streamed to an .xlsx in openpyxl's write-only mode."""
+"""The ledger (台账): one row per declaration, streamed to an .xlsx by :mod:`fastxlsx`."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from sanlian_desktop.spreadsheets import _styles as st
-from sanlian_desktop.spreadsheets._atomic import atomic_output
+from sanlian_desktop.fileio import atomic_write as atomic_output
+from sanlian_desktop.spreadsheets import fastxlsx as fx
 from sanlian_desktop.vocab import FOCUS_AREAS, REVIEW_LEVELS, Level
 
 LEDGER_SHEET = "台账"
@@ -105,67 +101,6 @@ class _Tally:
             self.granted_count += 1
 
 
-class _StyledCells:
-    """Prepared write-only cells: copying a finished style is much cheaper than styling each cell anew."""
-
-    def __init__(self, ws: WriteOnlyWorksheet) -> None:
-        self._ws = ws
-        self._money = WriteOnlyCell(ws)
-        self._money.number_format = st.MONEY_FORMAT
-        self._total_money = self._styled(st.MONEY_FORMAT, bold=True)
-        self._total_text = self._styled("General", bold=True)
-
-    def _styled(self, number_format: str, *, bold: bool) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self._ws)
-        cell.number_format = number_format
-        if bold:
-            cell.font = st.TOTAL_FONT
-            cell.fill = st.TOTAL_FILL
-            cell.border = st.BORDER
-        return cell
-
-    def _like(self, template: WriteOnlyCell, value: object) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self._ws, value)
-        # openpyxl's own cell copy does this; going through the style setters for every money cell
-        # of a 100,000-row export costs about a second more.
-        cell._style = template._style.__copy__()
-        return cell
-
-    def money(self, value: Decimal | None) -> WriteOnlyCell | None:
-        return None if value is None else self._like(self._money, value)
-
-    def total_money(self, value: Decimal | str) -> WriteOnlyCell:
-        """A bold total cell; ``value`` may be a formula."""
-        return self._like(self._total_money, value)
-
-    def total_text(self, value: object) -> WriteOnlyCell:
-        return self._like(self._total_text, value)
-
-
-def _header_cells(ws: WriteOnlyWorksheet, headers: Sequence[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, header)
-        cell.font = st.HEADER_FONT
-        cell.fill = st.HEADER_FILL
-        cell.alignment = st.HEADER_ALIGNMENT
-        cell.border = st.BORDER
-        cells.append(cell)
-    return cells
-
-
-def _title_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, text)
-    cell.font = st.TITLE_FONT
-    return cell
-
-
-def _note_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, text)
-    cell.font = st.NOTE_FONT
-    return cell
-
-
 def write_ledger(
     rows: Iterable[LedgerRow],
     out_path: str | os.PathLike[str],
@@ -173,99 +108,76 @@ def write_ledger(
     title: str,
     generated_at: datetime,
 ) -> int:
-    """Write the ledger workbook (sheets 台账 and 汇总) and return the number of declarations written.
+    """Stream ``rows`` into a ledger workbook (sheets 台账 and 汇总) and return how many were written.
 
-    ``rows`` is consumed once, as a stream: a generator over a large query is fine. The totals and
-    the summary by city and by focus area are exact Decimal sums accumulated while streaming.
     The file is written to ``name.tmp`` and renamed onto ``out_path`` when complete.
     """
-    wb = Workbook(write_only=True)
+    wb = fx.Workbook(title=title, creator="三社联动申报系统")
     try:
         count = _fill_workbook(wb, rows, title=title, generated_at=generated_at)
+        with atomic_output(out_path) as handle:
+            wb.save(handle)
     except BaseException:
-        _discard(wb)
+        wb.discard()
         raise
-    with atomic_output(out_path) as handle:
-        wb.save(handle)
     return count
 
 
-def _discard(wb: Workbook) -> None:
-    """Close a half-written write-only workbook and remove its temporary sheet files."""
-    for ws in wb.worksheets:
-        with contextlib.suppress(Exception):
-            if not ws.closed:
-                ws.close()
-            if ws._writer is not None:
-                ws._writer.cleanup()
+def _money(value: Decimal | None, style: fx.Style = fx.Style.MONEY) -> fx.Cell:
+    return None if value is None else (value, style)
 
 
-def _fill_workbook(wb: Workbook, rows: Iterable[LedgerRow], *, title: str, generated_at: datetime) -> int:
-    wb.properties.title = title
-    wb.properties.creator = "三社联动申报系统"
-    ws: WriteOnlyWorksheet = wb.create_sheet(LEDGER_SHEET)
+def _fill_workbook(wb: fx.Workbook, rows: Iterable[LedgerRow], *, title: str, generated_at: datetime) -> int:
     headers = [name for name, _ in _COLUMNS]
     last_col = get_column_letter(len(headers))
-    for idx, (_, width) in enumerate(_COLUMNS, 1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws = wb.add_sheet(LEDGER_SHEET, [width for _, width in _COLUMNS], freeze_row=HEADER_ROW + 1,
+                      landscape=True, print_title_row=HEADER_ROW)
+    ws.append([(title, fx.Style.TITLE)])
+    ws.append([(f"生成时间：{generated_at:%Y-%m-%d %H:%M}", fx.Style.NOTE)])
+    ws.append([(h, fx.Style.HEADER) for h in headers])
 
-    ws.append([_title_cell(ws, title)])
-    ws.append([_note_cell(ws, f"生成时间：{generated_at:%Y-%m-%d %H:%M}")])
-    ws.append(_header_cells(ws, headers))
-
-    cells = _StyledCells(ws)
     total = _Tally()
     by_city: dict[str, _Tally] = {}
     by_focus: dict[str, _Tally] = {}
     count = 0
+    money = fx.Style.MONEY
     for row in rows:
         count += 1
         total.add(row)
         by_city.setdefault(row.city, _Tally()).add(row)
         for area in dict.fromkeys(row.focus_areas) or [NO_FOCUS_AREA]:
             by_focus.setdefault(area, _Tally()).add(row)
-        values: list[object] = [
-            row.number,
-            row.city,
-            row.county,
-            row.street,
-            row.community,
-            row.title,
-            "、".join(row.focus_areas),
-            cells.money(row.budget_total),
-            cells.money(row.requested),
-            cells.money(row.granted),
+        reviews = row.reviews
+        values: list[fx.Cell] = [
+            row.number, row.city or None, row.county or None, row.street or None, row.community or None,
+            row.title, "、".join(row.focus_areas) or None,
+            (row.budget_total, money), (row.requested, money),
+            None if row.granted is None else (row.granted, money),
             row.status,
         ]
         for level in REVIEW_LEVELS:
-            mark = row.reviews.get(level)
+            mark = reviews.get(level)
             values.append(mark.label() if mark else None)
         ws.append(values)
 
     last_data_row = HEADER_ROW + count
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{max(last_data_row, HEADER_ROW + 1)}"
-    totals: list[object] = [cells.total_text("合计"), cells.total_text(f"{count} 项")]
-    totals += [cells.total_text(None) for _ in range(_MONEY_COLUMNS[0] - 3)]
-    totals += [cells.total_money(total.budget_total), cells.total_money(total.requested)]
-    totals += [cells.total_money(total.granted)]
+    ws.auto_filter = f"A{HEADER_ROW}:{last_col}{max(last_data_row, HEADER_ROW + 1)}"
+    total_text, total_money = fx.Style.TOTAL_TEXT, fx.Style.TOTAL_MONEY
+    totals: list[fx.Cell] = [("合计", total_text), (f"{count} 项", total_text)]
+    totals += [(None, total_text) for _ in range(_MONEY_COLUMNS[0] - 3)]
+    totals += [(total.budget_total, total_money), (total.requested, total_money), (total.granted, total_money)]
     ws.append(totals)
     if count:
         # SUBTOTAL(109, …) follows the auto filter; the exact totals above do not.
         first = HEADER_ROW + 1
-        subtotal: list[object] = [cells.total_text("筛选结果小计"), None, None, None, None, None, None]
+        subtotal: list[fx.Cell] = [("筛选结果小计", total_text), None, None, None, None, None, None]
         for col in _MONEY_COLUMNS:
             letter = get_column_letter(col)
-            subtotal.append(cells.total_money(f"=SUBTOTAL(109,{letter}{first}:{letter}{last_data_row})"))
+            subtotal.append((fx.Formula(f"SUBTOTAL(109,{letter}{first}:{letter}{last_data_row})"), total_money))
         ws.append(subtotal)
 
-    _write_summary(wb.create_sheet(SUMMARY_SHEET), title=title, total=total, by_city=by_city,
-                   by_focus=by_focus)
+    _write_summary(wb.add_sheet(SUMMARY_SHEET, [24, 10, 18, 18, 12, 18]), title=title, total=total,
+                   by_city=by_city, by_focus=by_focus)
     return count
 
 
@@ -277,37 +189,33 @@ def _ordered_focus(by_focus: dict[str, _Tally]) -> list[str]:
 
 
 def _write_summary(
-    ws: WriteOnlyWorksheet,
+    ws: fx.Sheet,
     *,
     title: str,
     total: _Tally,
     by_city: dict[str, _Tally],
     by_focus: dict[str, _Tally],
 ) -> None:
-    widths = [24, 10, 18, 18, 12, 18]
-    for idx, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    cells = _StyledCells(ws)
     headers = ["项目数", "项目总预算(元)", "申请省级补助(元)", "已定补助项目数", "批准补助(元)"]
 
-    def tally_row(label: str, tally: _Tally, *, bold: bool = False) -> list[object]:
-        money = cells.total_money if bold else cells.money
-        first = cells.total_text(label) if bold else label
-        return [first, tally.count, money(tally.budget_total), money(tally.requested),
-                tally.granted_count, money(tally.granted)]
+    def tally_row(label: str, tally: _Tally, *, bold: bool = False) -> list[fx.Cell]:
+        text = fx.Style.TOTAL_TEXT if bold else fx.Style.PLAIN
+        money = fx.Style.TOTAL_MONEY if bold else fx.Style.MONEY
+        return [(label, text), (tally.count, text), (tally.budget_total, money), (tally.requested, money),
+                (tally.granted_count, text), (tally.granted, money)]
 
-    ws.append([_title_cell(ws, f"{title} — 汇总")])
+    ws.append([(f"{title} — 汇总", fx.Style.TITLE)])
     ws.append([])
-    ws.append(_header_cells(ws, ["按市(州)", *headers]))
+    ws.append([(h, fx.Style.HEADER) for h in ["按市(州)", *headers]])
     for city, tally in by_city.items():
         ws.append(tally_row(city or "（未填写市州）", tally))
     ws.append(tally_row("合计", total, bold=True))
     ws.append([])
-    ws.append(_header_cells(ws, ["按重点领域", *headers]))
+    ws.append([(h, fx.Style.HEADER) for h in ["按重点领域", *headers]])
     for area in _ordered_focus(by_focus):
         ws.append(tally_row(area, by_focus[area]))
-    ws.append([_note_cell(
-        ws,
+    ws.append([(
         "说明：一个项目填报了多个重点领域时，在每个领域下各计一次（项目数和金额均计入），"
         "因此按重点领域的合计可能大于项目总数和总金额，故此表不列合计。",
+        fx.Style.NOTE,
     )])

@@ -15,8 +15,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sanlian_desktop.fileio import atomic_write as atomic_output
 from sanlian_desktop.spreadsheets import _styles as st
-from sanlian_desktop.spreadsheets._atomic import atomic_output
 from sanlian_desktop.spreadsheets.columns import (
     COLUMNS,
     EXAMPLE_ROW,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from print_helpers import decode_qr_codes, make_declaration, needs_poppler, page_texts
 
+from sanlian_desktop.errors import UserError
 from sanlian_desktop.printing import form, render_blank, render_declarations
 
 TITLE = "甘肃省“三社联动”试点项目申报表"
@@ -56,7 +57,8 @@ def test_failure_leaves_no_tmp_and_no_target(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(form, "draw_qr", broken)
     out = tmp_path / "form.pdf"
-    with pytest.raises(OSError, match="disk full"):
+    # A disk that fails is told to the user in Chinese; nothing is left behind.
+    with pytest.raises(UserError, match="disk full"):
         render_declarations([make_declaration()], out)
     assert list(tmp_path.iterdir()) == []
 
