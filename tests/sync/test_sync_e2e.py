@@ -82,3 +82,25 @@ def _debug_items(home: Path, neighbour: str) -> list[tuple[str, str, bool]]:
             select(SyncItem).where(SyncItem.neighbour_code == neighbour))]
     store.close()
     return rows
+
+
+def test_renewed_certificate_keeps_old_signatures_verifiable(chain: Offices, tmp_path: Path) -> None:
+    o = chain
+    o.down(CODES)
+    decl_file = tmp_path / "decl.json"
+    decl_file.write_text(json.dumps(example_declaration(), ensure_ascii=False), "utf-8")
+    decl_id = o.ok("620102001001", "decl", "new", "--file", str(decl_file), user="clerk").strip()
+    o.ok("620102001001", "decl", "submit", decl_id, user="clerk")
+    o.carry("620102001001", "620102001")
+    o.ok("620102001", "review", decl_id, "--decision", "approve", "--opinion", "同意", user="rev")
+    o.carry("620102001", "620102")  # the street's opinion is signed under its first certificate
+    # The street renews its certificate (same keys, a new request, certified again by the county).
+    o.ok("620102001", "office", "request", "--out", str(o.files / "renew.req"))
+    o.ok("620102", "office", "certify", str(o.files / "renew.req"), "--out", str(o.files / "renew.cert"))
+    o.ok("620102001", "office", "install", str(o.files / "renew.cert"))
+    o.carry("620102001", "620102")  # packages signed under the new certificate open
+    o.ok("620102", "review", decl_id, "--decision", "approve", "--opinion", "同意", user="rev")
+    o.carry("620102", "620100")  # the city verifies the street's opinion made under the old certificate
+    shown = o.json("620100", "decl", "show", decl_id, user="rev")
+    assert [x["level"] for x in shown["opinions"]] == ["street", "county"]
+    assert shown["awaiting_level"] == "city"
