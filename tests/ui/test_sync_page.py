@@ -191,7 +191,7 @@ def test_a_damaged_file_shows_the_chinese_sentence_and_details(qtbot: QtBot, ctx
     damaged.write_bytes(data[: len(data) - 100])
     page = _page(qtbot, ctx)
     dialog = page.open_package(damaged)
-    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=20_000)
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=20_000)
     message = dialog.problem.message.text()
     assert message.startswith("数据包不完整"), message
     details = dialog.problem.details.toPlainText()
@@ -208,8 +208,8 @@ def test_a_package_for_another_office_is_refused(qtbot: QtBot, ctx: UiContext, o
     offices.ok("620000", "sync", "export", "--to", CITY, "--out", str(path))
     page = _page(qtbot, ctx)
     dialog = page.open_package(path)
-    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=20_000)
-    assert dialog.problem.message.text()
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=20_000)
+    assert dialog.problem.message.text().startswith("此数据包是发给兰州市民政局（620100）的，不是发给本单位")
     assert "Traceback" not in dialog.problem.details.toPlainText()
     dialog.close()
 
@@ -276,3 +276,35 @@ def test_usb_sticks_are_found_under_the_mount_folders(tmp_path: Path) -> None:
     found = mounted_under([base, tmp_path / "missing"], is_mount=lambda p: p.name == "KINGSTON")
     assert found == [base / "KINGSTON"]
 
+
+
+def test_main_window_shows_what_waits_and_opens_a_package_given_at_start(qtbot: QtBot, ctx: UiContext,
+                                                                        offices: Offices) -> None:
+    from sanlian_desktop.ui.mainwindow import MainWindow
+
+    package = _city_package(offices)
+    ctx.settings.setValue("mainwindow/last_page", "settings")
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
+    assert window.sync_label.isVisible()
+    assert window.sync_label.text() == "待发送 0 个数据包 · 未确认 0 条"
+    dialog = window.open_package(package)
+    assert isinstance(dialog, ImportDialog)
+    assert isinstance(window.current_page(), SyncPage)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.confirm_import()
+    qtbot.waitUntil(lambda: dialog.import_result is not None and ctx.jobs.active == 0, timeout=20_000)
+    # A receipt now waits for the city, and the batch for the street.
+    qtbot.waitUntil(lambda: window.sync_label.text() == "待发送 2 个数据包 · 未确认 0 条", timeout=20_000)
+    dialog.close()
+    window.close()
+
+
+def test_the_desktop_program_takes_a_package_path() -> None:
+    from sanlian_desktop.ui.app import parse_args
+
+    assert parse_args(["/media/u/城关区-至-620100-0001.sanlian"]).package == Path(
+        "/media/u/城关区-至-620100-0001.sanlian")
+    assert parse_args(["--home", "/tmp/h"]).package is None
