@@ -94,9 +94,10 @@ def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWid
             store.close()
             return None
         return store, actor
+    from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
 
-    wizard = FirstRunWizard(home, settings, jobs, parent)
+    wizard = FirstRunWizard(home, settings, jobs, parent, after_setup=[CertificateRequestPage])
     try:
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted or wizard.store is None or wizard.actor is None:
             return None

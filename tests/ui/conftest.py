@@ -24,6 +24,8 @@ class Modals:
     executed: list[str] = field(default_factory=list)
     answer: QMessageBox.StandardButton = QMessageBox.StandardButton.No
     open_file: str = ""
+    save_file: str = ""
+    folder: str = ""
 
     def texts(self) -> list[str]:
         return [text for _kind, text in self.boxes]
@@ -51,6 +53,9 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
     monkeypatch.setattr(QMessageBox, "exec", execute)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *_a, **_k: (record.open_file, "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (record.save_file, "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_a, **_k: record.folder))
     return record
 
 
