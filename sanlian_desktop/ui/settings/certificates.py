@@ -102,7 +102,8 @@ class CertificatesTab(QWidget):
         self.child_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.child_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.child_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in ((1, 140), (2, 140), (3, 100)):
+            header.resizeSection(col, width)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         children_layout.addWidget(self.child_table)
         child_buttons = QHBoxLayout()

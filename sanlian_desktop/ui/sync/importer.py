@@ -162,12 +162,12 @@ class ImportDialog(QDialog):
                          .format("、".join(map(str, result.missing_seqs))))
         if r.conflicts:
             lines.append(self.tr("有冲突的记录不会覆盖本单位的数据，将列在“同步”页的冲突中，由管理员或审核人处理。"))
+        lines.append(self.tr("此数据包的回执将随下一次发给该单位的同步包带回。") if not preview else
+                     self.tr("预览没有改动任何数据。点击“确认导入”才会导入。"))
         if r.state_changes:
             lines.append(self.tr("状态有变化的申报 {0} 份：").format(len(r.state_changes)))
         elif not preview:
             lines.append(self.tr("没有申报的状态发生变化。"))
-        lines.append(self.tr("此数据包的回执将随下一次发给该单位的同步包带回。") if not preview else
-                     self.tr("预览没有改动任何数据。点击“确认导入”才会导入。"))
         self.summary.setText("\n".join(lines))
         self.changes.setRowCount(len(r.state_changes))
         for row, (number, before, after) in enumerate(r.state_changes):

@@ -27,7 +27,14 @@ from sanlian_desktop.ui.sync.drives import last_folder, remember_folder
 from sanlian_desktop.ui.sync.export import ExportDialog
 from sanlian_desktop.ui.sync.importer import ImportDialog
 from sanlian_desktop.ui.sync.model import (
+    COL_ACKED,
+    COL_LAST_RECEIVED,
+    COL_LAST_SENT,
+    COL_MISSING,
     COL_OFFICE,
+    COL_RECEIPTS,
+    COL_SENT,
+    COL_WAITING,
     ConflictTableModel,
     StatusTableModel,
     SyncTotals,
@@ -39,6 +46,20 @@ from sanlian_desktop.ui.sync.tasks import SyncState, load_state, status_job
 def package_paths(urls: list[str] | list[Path]) -> list[Path]:
     """The local ``.sanlian`` files among dropped paths."""
     return [Path(u) for u in urls if str(u).lower().endswith(EXTENSION) and Path(u).is_file()]
+
+
+# Wide enough for the Chinese headers and for the content at the default font.
+STATUS_WIDTHS = {COL_WAITING: 80, COL_SENT: 110, COL_ACKED: 80, COL_RECEIPTS: 80, COL_LAST_SENT: 150,
+                 COL_LAST_RECEIVED: 150, COL_MISSING: 140}
+CONFLICT_WIDTHS = {0: 60, 1: 100, 2: 170, 4: 170, 5: 150}
+
+
+def _widths(view: QTableView, widths: dict[int, int], *, stretch: int) -> None:
+    header = view.horizontalHeader()
+    header.setMinimumSectionSize(60)
+    for col, width in widths.items():
+        header.resizeSection(col, width)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def _table(parent: QWidget) -> QTableView:
@@ -77,9 +98,7 @@ class SyncPage(QWidget):
         self.status_model = StatusTableModel(self)
         self.status_view = _table(self)
         self.status_view.setModel(self.status_model)
-        header = self.status_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_OFFICE, QHeaderView.ResizeMode.Stretch)
+        _widths(self.status_view, STATUS_WIDTHS, stretch=COL_OFFICE)
         self.status_view.doubleClicked.connect(self._export_to_row)
 
         actions = QHBoxLayout()
@@ -99,9 +118,7 @@ class SyncPage(QWidget):
         self.conflict_model = ConflictTableModel(self)
         self.conflict_view = _table(self)
         self.conflict_view.setModel(self.conflict_model)
-        cheader = self.conflict_view.horizontalHeader()
-        cheader.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        cheader.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        _widths(self.conflict_view, CONFLICT_WIDTHS, stretch=3)
         self.conflict_view.doubleClicked.connect(lambda index: self.resolve_conflict(index.row()))
         conflict_row = QHBoxLayout()
         conflict_row.addWidget(self.conflicts_label, 1)
