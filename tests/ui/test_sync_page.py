@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -117,7 +118,7 @@ def test_page_lists_parent_then_children(qtbot: QtBot, ctx: UiContext) -> None:
 
 
 def test_export_to_a_folder_writes_a_verified_file(qtbot: QtBot, ctx: UiContext, tmp_path: Path,
-                                                    county_store: Store) -> None:
+                                                    county_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     page = _page(qtbot, ctx)
     usb = tmp_path / "usb-stick"
     usb.mkdir()
@@ -130,6 +131,10 @@ def test_export_to_a_folder_writes_a_verified_file(qtbot: QtBot, ctx: UiContext,
     assert [f.name for f in files] == [f"{COUNTY}-至-{CITY}-0001.sanlian"]
     assert "读回核对无误" in dialog.outcome.text()
     assert dialog.open_button.isVisible()
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(usb))]
     assert ctx.settings.value(LAST_FOLDER_KEY) == str(usb)
     with county_store.read_session() as s:
         assert s.scalar(select(SyncPackage.file_name).where(SyncPackage.direction == "out")) == files[0].name
@@ -214,6 +219,13 @@ def test_a_package_for_another_office_is_refused(qtbot: QtBot, ctx: UiContext, o
     dialog.close()
 
 
+def _drag_enter(mime: QMimeData) -> QDragEnterEvent:
+    with warnings.catch_warnings():  # PySide6 marks Qt 6's only constructor (QPoint) as deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                               Qt.KeyboardModifier.NoModifier)
+
+
 def test_dropping_a_package_opens_its_preview(qtbot: QtBot, ctx: UiContext, offices: Offices,
                                               tmp_path: Path) -> None:
     package = _city_package(offices)
@@ -222,6 +234,14 @@ def test_dropping_a_package_opens_its_preview(qtbot: QtBot, ctx: UiContext, offi
     page = _page(qtbot, ctx)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(other)), QUrl.fromLocalFile(str(package))])
+    enter = _drag_enter(mime)
+    page.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    only_text = QMimeData()
+    only_text.setUrls([QUrl.fromLocalFile(str(other))])
+    refused = _drag_enter(only_text)
+    page.dragEnterEvent(refused)
+    assert not refused.isAccepted()
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     page.dropEvent(event)
@@ -247,8 +267,7 @@ def test_conflicts_are_listed_and_resolved_with_a_note(qtbot: QtBot, ctx: UiCont
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert dialog.error.text() == "请写明处理意见"
     dialog.note.setPlainText("已电话核实，批次以省厅下发为准")
-    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-    assert dialog.resolved
+    check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
     _settle(qtbot, page)
     assert page.conflict_model.rowCount() == 0
     with county_store.read_session() as s:
@@ -308,3 +327,13 @@ def test_the_desktop_program_takes_a_package_path() -> None:
     assert parse_args(["/media/u/城关区-至-620100-0001.sanlian"]).package == Path(
         "/media/u/城关区-至-620100-0001.sanlian")
     assert parse_args(["--home", "/tmp/h"]).package is None
+
+
+def test_closing_the_preview_while_it_runs_is_harmless(qtbot: QtBot, ctx: UiContext, offices: Offices,
+                                                       county_store: Store) -> None:
+    package = _city_package(offices)
+    page = _page(qtbot, ctx)
+    dialog = page.open_package(package)
+    check_freed_on_close(qtbot, dialog, dialog.close)
+    qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
+    assert _count(county_store, Batch) == 0

@@ -9,7 +9,7 @@ from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import service
-from sanlian_desktop.ui.sync.model import KIND_LABELS, ConflictRow
+from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
 from sanlian_desktop.ui.widgets import InlineError
 
 
@@ -26,7 +26,7 @@ class ResolveDialog(QDialog):
         self.conflict = conflict
         self.resolved = False
         layout = QVBoxLayout(self)
-        what = self.tr(KIND_LABELS.get(conflict.kind, conflict.kind))
+        what = kind_label(conflict.kind)
         if conflict.declaration:
             what = self.tr("{0}（申报 {1}）").format(what, conflict.declaration)
         about = QLabel(self.tr("来自 {0} 的{1}与本单位的记录不一致：{2}").format(

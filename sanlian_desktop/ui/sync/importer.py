@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -32,7 +32,7 @@ from sanlian_desktop.vocab import STATUS_LABELS, Status
 def status_label(value: str) -> str:
     """The Chinese name of a declaration status; ``new`` is a declaration this office did not have."""
     if value == "new":
-        return "（本单位尚无）"
+        return QCoreApplication.translate("ImportDialog", "（本单位尚无）")
     try:
         return STATUS_LABELS[Status(value)]
     except ValueError:

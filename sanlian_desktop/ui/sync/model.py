@@ -6,19 +6,50 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from sanlian_desktop.sync.service import NeighbourStatus
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 COL_OFFICE, COL_WAITING, COL_SENT, COL_ACKED, COL_RECEIPTS, COL_LAST_SENT, COL_LAST_RECEIVED, COL_MISSING = range(8)
-STATUS_HEADERS = ("单位", "待发送", "已发送未确认", "已确认", "待回执", "最近发送", "最近收到", "缺少的数据包")
+STATUS_HEADERS = (
+    QT_TRANSLATE_NOOP("SyncPage", "单位"), QT_TRANSLATE_NOOP("SyncPage", "待发送"),
+    QT_TRANSLATE_NOOP("SyncPage", "已发送未确认"), QT_TRANSLATE_NOOP("SyncPage", "已确认"),
+    QT_TRANSLATE_NOOP("SyncPage", "待回执"), QT_TRANSLATE_NOOP("SyncPage", "最近发送"),
+    QT_TRANSLATE_NOOP("SyncPage", "最近收到"), QT_TRANSLATE_NOOP("SyncPage", "缺少的数据包"),
+)
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
-KIND_LABELS = {"region": "区划", "batch": "申报批次", "attachment": "附件", "declaration": "申报",
-               "version": "申报版本", "opinion": "审核意见", "attachment_link": "附件关联",
-               "revocation": "证书吊销", "receipt": "回执"}
+KIND_LABELS = {
+    "region": QT_TRANSLATE_NOOP("SyncPage", "区划"),
+    "batch": QT_TRANSLATE_NOOP("SyncPage", "申报批次"),
+    "attachment": QT_TRANSLATE_NOOP("SyncPage", "附件"),
+    "declaration": QT_TRANSLATE_NOOP("SyncPage", "申报"),
+    "version": QT_TRANSLATE_NOOP("SyncPage", "申报版本"),
+    "opinion": QT_TRANSLATE_NOOP("SyncPage", "审核意见"),
+    "attachment_link": QT_TRANSLATE_NOOP("SyncPage", "附件关联"),
+    "revocation": QT_TRANSLATE_NOOP("SyncPage", "证书吊销"),
+    "receipt": QT_TRANSLATE_NOOP("SyncPage", "回执"),
+}
+
+
+def translated(text: str) -> str:
+    """A label marked with ``QT_TRANSLATE_NOOP("SyncPage", …)``, translated now."""
+    return QCoreApplication.translate("SyncPage", text)
+
+
+def kind_label(kind: str) -> str:
+    """申报, 审核意见 … for a record kind; the kind itself when unknown."""
+    return translated(str(KIND_LABELS[kind])) if kind in KIND_LABELS else kind
 
 
 def local_time(moment: datetime | None) -> str:
@@ -73,7 +104,7 @@ class StatusTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(STATUS_HEADERS):
-            return self.tr(STATUS_HEADERS[section])
+            return translated(str(STATUS_HEADERS[section]))
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -122,7 +153,11 @@ class ConflictRow:
     at: datetime
 
 
-CONFLICT_HEADERS = ("编号", "类型", "申报", "原因", "来自", "收到时间")
+CONFLICT_HEADERS = (
+    QT_TRANSLATE_NOOP("SyncPage", "编号"), QT_TRANSLATE_NOOP("SyncPage", "类型"),
+    QT_TRANSLATE_NOOP("SyncPage", "申报"), QT_TRANSLATE_NOOP("SyncPage", "原因"),
+    QT_TRANSLATE_NOOP("SyncPage", "来自"), QT_TRANSLATE_NOOP("SyncPage", "收到时间"),
+)
 
 
 class ConflictTableModel(QAbstractTableModel):
@@ -149,7 +184,7 @@ class ConflictTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(CONFLICT_HEADERS):
-            return self.tr(CONFLICT_HEADERS[section])
+            return translated(str(CONFLICT_HEADERS[section]))
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -157,7 +192,7 @@ class ConflictTableModel(QAbstractTableModel):
             return None
         c = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (f"#{c.id}", self.tr(KIND_LABELS.get(c.kind, c.kind)), c.declaration or "—", c.reason,
+            return (f"#{c.id}", kind_label(c.kind), c.declaration or "—", c.reason,
                     c.from_office, local_time(c.at))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
             return c.reason
