@@ -107,7 +107,10 @@ def main() -> int:
         QFontDatabase.addApplicationFont(str(WQY))
     choose_ui_font(app)
     QApplication.setCursorFlashTime(0)
-    work = Path(tempfile.mkdtemp(prefix="sanlian-sync-shots-"))
+    # A fixed folder (emptied first) keeps the paths in the pictures the same run to run.
+    work = Path(tempfile.gettempdir()) / "sanlian-sync-shots"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     o = _chain(work)
     outbox = work / "street-outbox"
     outbox.mkdir()

@@ -150,6 +150,7 @@ def test_wizard_writes_the_certificate_request_after_creating_a_county(
     assert wizard.currentId() == PageId.AFTER_SETUP, wizard.office_page.error.text()
     page = wizard.currentPage()
     assert isinstance(page, CertificateRequestPage)
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
     assert "上级单位（兰州市）" in page.steps.text() and "设置 → 证书 → 安装上级签发的证书" in page.steps.text()
     usb = tmp_path / "usb"
     usb.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard
 
 from sanlian_desktop import regions
 from sanlian_desktop.sync import trust
@@ -68,6 +68,8 @@ class CertificateRequestPage(WizardStep):
             return trust.own_certificate(s) is None
 
     def initializePage(self) -> None:
+        # The office exists now: cancelling would only close the program without signing in.
+        self.owner().setOption(QWizard.WizardOption.NoCancelButton, True)
         actor = self.owner().actor
         parent_name = self.tr("上级单位")
         store = self.owner().store
