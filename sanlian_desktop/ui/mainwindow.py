@@ -194,8 +194,10 @@ class MainWindow(QMainWindow):
         store = self.ctx.store
         self._sync_job = self.ctx.jobs.submit(
             FunctionJob(self.tr("读取同步状态"), lambda _p, _c: totals(service.status(store))), parent=self,
-            on_success=self.show_sync_totals, on_failure=lambda _f: self.sync_label.hide(),
-            on_finished=self._sync_job_done)
+            on_success=self.show_sync_totals, on_failure=self._sync_job_failed, on_finished=self._sync_job_done)
+
+    def _sync_job_failed(self, _failure: object) -> None:
+        self.sync_label.hide()
 
     def _sync_job_done(self) -> None:
         self._sync_job = None

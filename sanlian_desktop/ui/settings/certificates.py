@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -164,11 +165,16 @@ class CertificatesTab(QWidget):
     def _run(self, job: FunctionJob, done: Callable[[Any], None]) -> JobHandle:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
 
+        def succeeded(result: Any) -> None:
+            if shiboken6.isValid(self):  # the page may have been rebuilt for another user meanwhile
+                done(result)
+
         def finished() -> None:
             QGuiApplication.restoreOverrideCursor()
-            self.handle = None
+            if shiboken6.isValid(self):
+                self.handle = None
 
-        self.handle = self.ctx.jobs.submit(job, parent=self, on_success=done, on_finished=finished)
+        self.handle = self.ctx.jobs.submit(job, parent=self, on_success=succeeded, on_finished=finished)
         return self.handle
 
     # -- this office ------------------------------------------------------------------------------
