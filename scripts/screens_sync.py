@@ -162,6 +162,10 @@ def main() -> int:
     save(dialog, "sync-import-damaged.png")
     dialog.close()
     export = page.export_packages("620100")
+    outbox = work / "county-outbox"
+    outbox.mkdir()
+    export.destination.set_folder(outbox)
+    export.start_export()
     save(export, "sync-export.png")
     export.close()
 

@@ -124,6 +124,7 @@ def test_export_to_a_folder_writes_a_verified_file(qtbot: QtBot, ctx: UiContext,
     usb.mkdir()
     dialog = page.export_packages(CITY)
     assert dialog.recipient.currentData() == CITY
+    assert not dialog.open_button.isVisible()
     dialog.destination.set_folder(usb)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.handle is None, timeout=20_000)

@@ -73,10 +73,10 @@ class ExportDialog(QDialog):
         self.buttons = QDialogButtonBox(self)
         self.export_button = QPushButton(self.tr("导出"), self)
         self.open_button = QPushButton(self.tr("打开所在文件夹"), self)
-        self.open_button.hide()
         self.buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.open_button.hide()  # after addButton, which shows it
         layout.addWidget(self.buttons)
         self.export_button.clicked.connect(self.start_export)
         self.open_button.clicked.connect(self.open_destination)
