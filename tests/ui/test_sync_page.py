@@ -338,3 +338,18 @@ def test_closing_the_preview_while_it_runs_is_harmless(qtbot: QtBot, ctx: UiCont
     check_freed_on_close(qtbot, dialog, dialog.close)
     qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
     assert _count(county_store, Batch) == 0
+
+
+def test_open_button_previews_the_chosen_file_and_remembers_its_folder(qtbot: QtBot, ctx: UiContext,
+                                                                       offices: Offices, modals: Modals) -> None:
+    package = _city_package(offices)
+    page = _page(qtbot, ctx)
+    modals.open_file = str(package)
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert isinstance(dialog, ImportDialog) and dialog.path == package
+    assert ctx.settings.value(LAST_FOLDER_KEY) == str(package.parent)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.close()
+    modals.open_file = ""  # cancelled: nothing opens
+    assert page.choose_package() is None

@@ -72,7 +72,7 @@ def _windows_volumes() -> list[tuple[Path, str, bool]]:
         root = volume.rootPath()
         if root.rstrip("\\/").upper() == system:
             continue
-        kind = ctypes.windll.kernel32.GetDriveTypeW(root)  # type: ignore[attr-defined]
+        kind = ctypes.windll.kernel32.GetDriveTypeW(root.replace("/", "\\"))  # type: ignore[attr-defined]
         volumes.append((Path(root), volume.displayName() or root, kind == DRIVE_REMOVABLE))
     volumes.sort(key=lambda v: (not v[2], str(v[0])))
     return volumes
