@@ -353,3 +353,17 @@ def test_open_button_previews_the_chosen_file_and_remembers_its_folder(qtbot: Qt
     dialog.close()
     modals.open_file = ""  # cancelled: nothing opens
     assert page.choose_package() is None
+
+
+def test_usb_sticks_come_first_then_the_last_folder(monkeypatch: pytest.MonkeyPatch, settings: QSettings,
+                                                    tmp_path: Path) -> None:
+    from sanlian_desktop.ui.sync import drives
+
+    stick = drives.Destination("U 盘 KINGSTON", tmp_path / "KINGSTON", True)
+    monkeypatch.setattr(drives, "removable_drives", lambda: [stick])
+    last = tmp_path / "last"
+    last.mkdir()
+    drives.remember_folder(settings, last)
+    assert [d.path for d in drives.destinations(settings)] == [stick.path, last, Path.home()]
+    drives.remember_folder(settings, tmp_path / "gone")  # a folder that no longer exists is not offered
+    assert [d.path for d in drives.destinations(settings)] == [stick.path, Path.home()]
