@@ -39,5 +39,9 @@ screenshots: $(STAMP) system-deps
 bundle: $(STAMP) system-deps
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
 
+# Run `make bundle` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops.
+deb:
+	bash scripts/make_deb.sh
+
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

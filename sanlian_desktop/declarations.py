@@ -300,6 +300,12 @@ def submit(
     else:
         actor.require(Role.ADMIN, action="在申报期外提交申报")
     _require_owner(actor, decl, "提交")
+    if decl.status == Status.RETURNED and version_row(session, decl, decl.current_version).frozen:
+        # The levels judge versions: what was returned comes back as a new, revised version.
+        raise UserError(
+            f"申报 {decl.number} 已被退回，请按审核意见修改后再提交（内容与退回的第 {decl.current_version} 版相同）",
+            f"declaration {decl.number} was returned; revise it before resubmitting",
+        )
     fields = current_fields(session, decl)
     errors = declfields.normalise(fields, for_submit=True).errors + declfields.check_before(fields, today)
     if errors:

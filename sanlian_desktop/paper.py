@@ -91,8 +91,13 @@ class PrintCheck:
     matches_record: bool
     is_current: bool
     changes: list[FieldChange] = field(default_factory=list)
+    # The paper was printed from a draft that has been edited since (drafts change in place).
+    draft_edited: bool = False
 
     def sentence(self) -> str:
+        if self.draft_edited:
+            return (f"纸质件打印于 {self.number} 的草稿阶段，此后草稿内容已修改，与当前记录不一致；"
+                    "请重新打印后再盖章")
         if not self.matches_record:
             return (f"纸质件与记录不符：{self.number} 第 {self.printed_version} 版的内容与系统中保存的不一致，"
                     "可能是伪造或被改动过的纸质件")
@@ -116,6 +121,9 @@ def verify_print(session: Session, actor: Actor, code: str) -> PrintCheck:
     except NotFound:
         return PrintCheck(number, version, decl.current_version, matches_record=False, is_current=False)
     matches = printed.content_hash.startswith(hash_prefix.lower())
+    if not matches and not printed.frozen:
+        return PrintCheck(number, version, decl.current_version, matches_record=False, is_current=False,
+                          draft_edited=True)
     current = declarations.version_row(session, decl, decl.current_version)
     changes = diff(printed.fields, current.fields) if matches and version != decl.current_version else []
     return PrintCheck(number, version, decl.current_version, matches_record=matches,

@@ -99,12 +99,21 @@ class ExcelIntake:
     messages: list[str] = field(default_factory=list)
 
 
+class ExcelRowsInvalid(UserError):
+    """Rows of the workbook broke the form's rules, so nothing was imported; ``intake`` tells which."""
+
+    def __init__(self, zh: str, en: str, intake: ExcelIntake) -> None:
+        super().__init__(zh, en)
+        self.intake = intake
+
+
 def import_excel(session: Session, actor: Actor, path: Path, *, accept_valid: bool = False,
                  errors_out: Path | None = None) -> ExcelIntake:
     """Read a filled-in template, check every row with the form's rules, and create drafts.
 
     Nothing is imported while any row has an error, unless ``accept_valid`` says to take the valid
-    rows; the errors go back as a copy of the workbook with the bad cells marked and commented.
+    rows; the errors go back as a copy of the workbook with the bad cells marked and commented, and
+    the refusal (``ExcelRowsInvalid``, a ``UserError``) carries the intake with the row messages.
     """
     from sanlian_desktop.spreadsheets import read_declarations
 
@@ -131,10 +140,11 @@ def import_excel(session: Session, actor: Actor, path: Path, *, accept_valid: bo
         intake.errors_file = target
         intake.messages = [e.line() for e in result.errors[:20]]
         if not accept_valid:
-            raise UserError(
+            raise ExcelRowsInvalid(
                 f"有 {len(invalid)} 行填写有误，未导入任何申报；已在 {target.name} 中标出错误，改正后重新导入"
                 "（或选择只导入正确的行）",
                 f"{len(invalid)} rows have errors; nothing imported; see {target.name}",
+                intake,
             )
     with session.begin_nested():
         for row in result.valid:

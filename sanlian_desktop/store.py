@@ -61,7 +61,9 @@ class Store:
         paths.ensure()
         store = cls(paths)
         if migrate:
-            store.migrate()
+            from sanlian_desktop import backup
+
+            store.migrate(before_upgrade=lambda s: backup.take(s, reason="before-upgrade"))
         return store
 
     def close(self) -> None:

@@ -296,3 +296,15 @@ def test_requested_amount_copied_exactly(county: Office) -> None:
         d = declarations.create(s, clerk(Level.COMMUNITY), example_declaration())
         assert d.requested_fen == 5_000_000 and d.budget_fen == 8_000_000
         assert declarations.as_dict(s, d)["requested"] == str(Decimal("50000.00"))
+
+
+def test_returned_declaration_must_be_revised_before_resubmitting(county: Office) -> None:
+    decl_id = new_submitted(county)
+    review(county, decl_id, Level.STREET, Decision.RETURN, "请补充")
+    with county.session() as s, pytest.raises(UserError, match="请按审核意见修改后再提交"):
+        declarations.submit(s, clerk(Level.COMMUNITY), declarations.get(s, decl_id), county.store.paths)
+    with county.session() as s:
+        d = declarations.get(s, decl_id)
+        declarations.edit(s, clerk(Level.COMMUNITY), d, example_declaration(title="修改后的项目"))
+        declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+        assert (d.status, d.current_version) == ("under_review", 2)

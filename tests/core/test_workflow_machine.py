@@ -30,6 +30,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         # The model: where each declaration should be.
         self.model: dict[str, tuple[str, Level | None, int]] = {}
         self.titles = 0
+        # Returned declarations revised since their return (only those may be resubmitted).
+        self.revised: set[str] = set()
 
     def teardown(self) -> None:
         self.office.store.close()
@@ -69,7 +71,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         ok = self._act(lambda s: declarations.submit(s, who, declarations.get(s, decl_id), self.office.store.paths,
                                                      paper_opinions=paper))
         status, _, version = self.model[decl_id]
-        allowed = role is Role.CLERK and status in ("draft", "returned")
+        allowed = role is Role.CLERK and (status == "draft" or (status == "returned" and decl_id in self.revised))
         assert ok == allowed, (status, role)
         if ok:
             first = Level.COUNTY if level is Level.COUNTY else Level.STREET
@@ -95,6 +97,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.model[decl_id] = ("rejected", None, version)
         else:
             self.model[decl_id] = ("returned", Level.COMMUNITY, version)
+            self.revised.discard(decl_id)
 
     @rule(data=st.data())
     def revise(self, data: st.DataObject) -> None:
@@ -115,6 +118,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             with self.office.session() as s:
                 version = declarations.get(s, decl_id).current_version
             self.model[decl_id] = (status, awaiting, version)
+            self.revised.add(decl_id)
 
     @invariant()
     def store_matches_model(self) -> None:

@@ -65,6 +65,20 @@ def test_print_then_verify_then_revise(county: Office, tmp_path: Path) -> None:
         paper.verify_print(s, county.clerk, "not a code")
 
 
+def test_print_of_an_edited_draft_is_not_called_forged(county: Office, tmp_path: Path) -> None:
+    from sanlian_desktop.printing import qr_payload
+
+    with county.session() as s:
+        d = declarations.create(s, county.clerk, example_declaration())
+        v = declarations.version_row(s, d, 1)
+        code = qr_payload(d.number, 1, v.content_hash)
+        declarations.edit(s, county.clerk, d, example_declaration(title="草稿改过了"))
+    with county.session() as s:
+        check = paper.verify_print(s, county.clerk, code)
+    assert check.draft_edited and not check.matches_record
+    assert "草稿" in check.sentence() and "伪造" not in check.sentence()
+
+
 def test_print_by_status_and_blank(county: Office, tmp_path: Path) -> None:
     _submitted_and_returned(county)
     with county.session() as s:

@@ -47,10 +47,13 @@ def test_template_round_trip_into_drafts(county: Office, tmp_path: Path) -> None
     second = example_cells(example_declaration(title="模板导入的项目乙"))
     bad = dict(second, 项目名称="有错的项目", 统一社会信用代码="52620102MJ0000123A")
     filled = _fill(template, {3: good, 4: bad}, tmp_path / "已填写.xlsx")
-    with county.session() as s, pytest.raises(UserError, match="1 行填写有误"):
+    with county.session() as s, pytest.raises(UserError, match="1 行填写有误") as refused:
         sheets.import_excel(s, county.clerk, filled)
     copy = tmp_path / "已填写-错误标注.xlsx"
     assert copy.exists()
+    assert isinstance(refused.value, sheets.ExcelRowsInvalid)
+    assert refused.value.intake.invalid_rows == [4] and refused.value.intake.errors_file == copy
+    assert refused.value.intake.messages
     with county.session() as s:
         assert declarations.count(s, declarations.list_query(county.clerk)) == 0
     with county.session() as s:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from sanlian_desktop.ui.context import UiContext
@@ -56,6 +57,8 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (record.save_file, "")))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_a, **_k: record.folder))
+    # The binding gives QPrintDialog its own exec(), so patching QDialog's does not reach it.
+    monkeypatch.setattr(QPrintDialog, "exec", execute)
     return record
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor
+from sqlalchemy import Select
 
 from sanlian_desktop import listing
 from sanlian_desktop.auth import Actor
@@ -107,6 +108,10 @@ class DeclarationTableModel(QAbstractTableModel):
 
     def list_filter(self) -> listing.ListFilter:
         return self._filter
+
+    def current_query(self) -> Select[Any]:
+        """The query behind the rows shown (filter, order and the moment the ids were read)."""
+        return listing.ids_query(self._actor, self._filter, self._sort, self._descending, self.now)
 
     def reload(self) -> None:
         """Re-read the ids and forget cached rows (after an edit, a review, a new filter)."""

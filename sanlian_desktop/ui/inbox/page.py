@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -31,11 +33,12 @@ from sanlian_desktop.ui.inbox.model import (
     COL_WAITING,
     DeclarationTableModel,
 )
+from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.vocab import Role, Status
 
-COLUMN_WIDTHS = {COL_NUMBER: 150, COL_COMMUNITY: 150, COL_STATUS: 70, COL_STAGE: 230, COL_REQUESTED: 110,
-                 COL_GRANTED: 110, COL_WAITING: 90}
+COLUMN_WIDTHS = {COL_NUMBER: 140, COL_COMMUNITY: 120, COL_STATUS: 64, COL_STAGE: 196, COL_REQUESTED: 104,
+                 COL_GRANTED: 104, COL_WAITING: 76}
 
 
 class DeclarationListPage(QWidget):
@@ -47,6 +50,7 @@ class DeclarationListPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.preview: QWidget | None = None
         self.filters = FilterBar(ctx.store, ctx.actor, self)
         self.filters.set_scope(self.scope)
         self.model = DeclarationTableModel(ctx.store, ctx.actor, self)
@@ -70,9 +74,16 @@ class DeclarationListPage(QWidget):
         self.count = QLabel(self)
         self.action_row = QHBoxLayout()
         self.action_row.addWidget(self.count, 1)
+        self.export_button = QPushButton(self.tr("导出台账…"), self)
+        self.export_button.setToolTip(self.tr("把当前列表（按现在的筛选条件和排序）导出为 Excel 台账"))
+        self.export_button.clicked.connect(self.export_view_as)
+        self.print_button = QPushButton(self.tr("打印所选…"), self)
+        self.print_button.setToolTip(self.tr("把选中的申报合成一个 PDF，预览后打印（可按住 Ctrl 或 Shift 多选）"))
+        self.print_button.clicked.connect(self.print_selected)
         self.open_button = QPushButton(self.tr("打开"), self)
         self.open_button.clicked.connect(self.open_current)
-        self.action_row.addWidget(self.open_button)
+        for button in (self.export_button, self.print_button, self.open_button):
+            self.action_row.addWidget(button)
         self.layout_ = QVBoxLayout(self)
         self.layout_.addWidget(self.filters)
         self.layout_.addWidget(self.view, 1)
@@ -119,6 +130,40 @@ class DeclarationListPage(QWidget):
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
         return [self.model.id_at(r) for r in rows]
+
+    def selected_numbers(self) -> list[str]:
+        """The numbers of the selected declarations, in list order."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [row.number if (row := self.model.row_data(r)) is not None else self.model.id_at(r) for r in rows]
+
+    def export_view_as(self) -> JobHandle | None:
+        """Ask where, then export the list as shown."""
+        from sanlian_desktop.ui.paper.folders import EXCEL, choose_save
+
+        out = choose_save(self, self.ctx.settings, EXCEL, self.tr("导出台账"), self.tr("台账.xlsx"))
+        return None if out is None else self.export_view(out)
+
+    def export_view(self, out: Path) -> JobHandle:
+        """Export the declarations this list shows now (its filter and order) as a ledger workbook."""
+        from sanlian_desktop.ui.dialogs import inform
+        from sanlian_desktop.ui.paper.excel import start_ledger_export
+
+        return start_ledger_export(
+            self.ctx, self, out, query=self.model.current_query(),
+            on_done=lambda count: inform(self, self.tr("已导出台账（{0} 条）：{1}").format(count, out)))
+
+    def print_selected(self) -> JobHandle | None:
+        """Print the selected declarations into one PDF and open its preview."""
+        from sanlian_desktop.ui.paper.printjob import PrintRequest, start_print
+
+        numbers = self.selected_numbers()
+        if not numbers:
+            self.count.setText(self.tr("请先选中要打印的申报（可按住 Ctrl 或 Shift 多选）"))
+            return None
+        return start_print(self.ctx, self, PrintRequest(keys=tuple(numbers)), on_preview=self._preview_opened)
+
+    def _preview_opened(self, preview: QWidget) -> None:
+        self.preview = preview
 
     def open_current(self) -> None:
         ids = self.selected_ids()

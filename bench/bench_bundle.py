@@ -1,0 +1,50 @@
+"""Bundle: build the one-folder PyInstaller bundle from build.spec; its unpacked size and build time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, WORK, Result
+
+NAME = "三社联动申报系统"
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of every file under ``folder`` as unpacked (symbolic links count as links, not targets)."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            total += (Path(dirpath) / name).lstat().st_size
+    return total
+
+
+def run() -> list[Result]:
+    work = WORK / "bundle"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    pyinstaller = Path(sys.executable).with_name("pyinstaller")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(pyinstaller), "--noconfirm", "--clean", "--distpath", str(work / "dist"), "--workpath",
+         str(work / "build"), str(ROOT / "build.spec")],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    bundle = work / "dist" / NAME
+    size = folder_size(bundle)
+    mib = size / 2**20
+    files = sum(len(f) for _d, _s, f in os.walk(bundle))
+    shutil.rmtree(work / "build", ignore_errors=True)
+    return [
+        Result("bundle.size_linux", round(mib, 1), "MiB", "< 150 MB", mib < 150,
+               note=f"{size / 1e6:.1f} MB decimal, {files} files; one-folder, stripped, Qt trimmed"),
+        Result("bundle.build_time", round(seconds, 1), "s", "< 120 s", seconds < 120,
+               note="pyinstaller --clean build.spec on a 2-core machine, one run"),
+    ]

@@ -1,0 +1,108 @@
+"""Making a PDF of declarations (or a blank form) in the background, then opening it in the preview."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
+
+from sanlian_desktop import paper
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.dialogs import progress_dialog
+from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobCancelled, JobHandle, Progress
+from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.paper.folders import print_font
+from sanlian_desktop.ui.paper.preview import PrintPreview
+from sanlian_desktop.vocab import Status
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("printjob", text)
+
+
+@dataclass(frozen=True)
+class PrintRequest:
+    """What to print: named declarations, all of a status in the jurisdiction, or a blank form."""
+
+    keys: tuple[str, ...] = ()
+    status: Status | None = None
+    blank: bool = False
+
+    def describe(self) -> str:
+        """A short Chinese title for the preview window."""
+        if self.blank:
+            return _tr("空白申报表")
+        if self.keys:
+            return self.keys[0] if len(self.keys) == 1 else _tr("{0} 份申报").format(len(self.keys))
+        return _tr("状态为“{0}”的申报").format(self.status.label) if self.status else _tr("辖区内全部申报")
+
+    def file_name(self) -> str:
+        """The name the 另存为 dialog suggests."""
+        if self.blank:
+            return _tr("空白申报表.pdf")
+        if len(self.keys) == 1:
+            return _tr("申报表-{0}.pdf").format(self.keys[0])
+        return _tr("申报表.pdf")
+
+
+@dataclass
+class PrintResult:
+    """What the background job made."""
+
+    pdf: Path
+    workdir: Path
+    warnings: list[str] = field(default_factory=list)
+
+
+def make_pdf(ctx: UiContext, request: PrintRequest, workdir: Path, progress: Progress,
+             is_cancelled: IsCancelled) -> PrintResult:
+    """Run the print service into ``workdir`` (on a worker thread: its own session)."""
+    out = workdir / request.file_name()
+    font = print_font(ctx.settings)
+    if request.blank:
+        return PrintResult(out, workdir, paper.print_blank(out, font_file=font))
+
+    def step(done: int, total: int) -> None:
+        if is_cancelled():
+            raise JobCancelled
+        progress(done, total, _tr("正在生成申报表：{0} / {1} 份").format(done, total))
+
+    with ctx.store.read_session() as s:
+        warnings = paper.print_declarations(s, ctx.actor, out, keys=request.keys, status=request.status,
+                                            font_file=font, progress=step)
+    return PrintResult(out, workdir, warnings)
+
+
+def start_print(ctx: UiContext, parent: QWidget, request: PrintRequest,
+                on_preview: Callable[[PrintPreview], None] | None = None) -> JobHandle:
+    """Make the PDF in the background with a progress dialog; open the preview when it is ready."""
+    workdir = Path(tempfile.mkdtemp(prefix="sanlian-print-"))
+    opened: list[bool] = []
+
+    def ready(result: PrintResult) -> None:
+        try:
+            preview = PrintPreview(result.pdf, result.workdir, request.describe(), result.warnings, ctx.settings,
+                                   parent, suggested_name=request.file_name())
+        except UserError as exc:
+            show_error(parent, exc)
+            return
+        opened.append(True)
+        preview.show()
+        if on_preview is not None:
+            on_preview(preview)
+
+    def finished() -> None:
+        if not opened:  # failed, cancelled or could not be shown: nothing owns the folder
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    job = FunctionJob(_tr("生成申报表"), lambda progress, cancelled: make_pdf(ctx, request, workdir, progress,
+                                                                          cancelled))
+    handle = ctx.jobs.submit(job, parent=parent, on_success=ready, on_finished=finished)
+    progress_dialog(parent, handle, _tr("正在生成申报表…"))
+    return handle

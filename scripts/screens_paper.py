@@ -1,0 +1,118 @@
+"""Render the 打印与报表 page and the print preview with demo data offscreen into docs/screenshots/.
+
+Usage: python scripts/screens_paper.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZE = (1280, 800)
+
+
+def filled_workbook(folder: Path) -> Path:
+    """The fill-in template with two good rows and two with mistakes, as a community might send it."""
+    import openpyxl
+
+    from sanlian_desktop import sheets
+    from tests.helpers import example_declaration
+    from tests.spreadsheets.conftest import example_cells
+
+    template = folder / "模板.xlsx"
+    sheets.write_template(template)
+    wb = openpyxl.load_workbook(template)
+    ws = wb["申报表"]
+    headers = {cell.value: cell.column for cell in ws[1] if cell.value}
+    rows = {
+        3: example_cells(example_declaration(title="东岗西路社区老年人日间照料服务项目")),
+        4: dict(example_cells(example_declaration(title="信用代码填错的项目")), 统一社会信用代码="52620102MJ0000123A"),
+        5: example_cells(example_declaration(title="东岗东路社区青少年课后托管项目")),
+        6: dict(example_cells(example_declaration(title="外区项目")), 社区代码="620103001001"),
+    }
+    for row, cells in rows.items():
+        for header, value in cells.items():
+            ws.cell(row=row, column=headers[header], value=value)
+    out = folder / "东岗街道-已填写.xlsx"
+    wb.save(out)
+    return out
+
+
+def main() -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from sanlian_desktop import declarations, demo, paper, printing
+    from sanlian_desktop.models import Declaration
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.paper.page import PaperPage
+    from sanlian_desktop.ui.paper.preview import PrintPreview
+    from sanlian_desktop.vocab import Status
+    from tests.helpers import make_office
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    home = Path(tempfile.mkdtemp()) / "county"
+    office = make_office(home, "county", "620102", "城关区民政局")
+    demo.generate(office.store, office.admin, count=300, seed=2016)
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    ctx = UiContext(office.store, office.reviewer, settings, JobRunner())
+
+    def shot(widget: object, name: str) -> None:
+        widget.resize(*SIZE)  # type: ignore[attr-defined]
+        widget.show()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 2  # QPdfView renders its pages asynchronously
+        while time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.02)
+        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
+        print("wrote", out / name)
+
+    with office.store.read_session() as s:
+        decl = s.scalars(select(Declaration).where(Declaration.current_version >= 2,
+                                                   Declaration.status == Status.APPROVED.value).limit(1)).first()
+        assert decl is not None
+        first = declarations.version_row(s, decl, 1)
+        code = printing.qr_payload(decl.number, 1, first.content_hash)
+        numbers = list(s.scalars(select(Declaration.number).where(
+            Declaration.status == Status.APPROVED.value).order_by(Declaration.number).limit(3)))
+
+    page = PaperPage(ctx)
+    page.numbers.setText("  ".join(numbers))
+    page.verify.code.setText(code)
+    page.verify.verify()
+    workbook = filled_workbook(home.parent)
+    page.excel.import_from(workbook)
+    deadline = time.monotonic() + 30
+    while ctx.jobs.active and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    shot(page, "paper.png")
+
+    workdir = Path(tempfile.mkdtemp())
+    pdf = workdir / "申报表.pdf"
+    with office.store.read_session() as s:
+        warnings = paper.print_declarations(s, office.reviewer, pdf, keys=numbers)
+    preview = PrintPreview(pdf, workdir, f"{len(numbers)} 份申报", warnings or [], settings)
+    shot(preview, "print-preview.png")
+    preview.close()
+    page.close()
+    ctx.jobs.wait(5000)
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
