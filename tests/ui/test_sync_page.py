@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from sanlian_desktop import auth
+from sanlian_desktop import auth, backup
 from sanlian_desktop.models import Batch, SyncConflict, SyncPackage
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync.service import Neighbour, NeighbourStatus
@@ -171,9 +171,12 @@ def test_import_preview_changes_nothing_then_confirm_applies(qtbot: QtBot, ctx: 
     assert "有冲突 0 条" in dialog.summary.text()
     assert dialog.confirm_button.isEnabled()
     assert (_count(county_store, Batch), _count(county_store, SyncPackage)) == (batches_before, packages_before)
+    before_import = [b for b in backup.automatic_backups(county_store.paths) if b[2] == "before-import"]
+    assert before_import == []
 
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.import_result is not None, timeout=20_000)
+    assert [b[2] for b in backup.automatic_backups(county_store.paths)].count("before-import") == 1
     assert _count(county_store, Batch) == batches_before + 1
     assert _count(county_store, SyncPackage) == packages_before + 1
     assert dialog.heading.text().startswith("已导入")
