@@ -105,6 +105,7 @@ class SyncPage(QWidget):
         self.export_button = QPushButton(self.tr("导出同步包…"), self)
         self.import_button = QPushButton(self.tr("打开同步包…"), self)
         self.refresh_button = QPushButton(self.tr("刷新"), self)
+        self.export_button.setEnabled(False)  # until the neighbours are known
         self.export_button.clicked.connect(lambda _checked=False: self.export_packages())
         self.import_button.clicked.connect(self.choose_package)
         self.refresh_button.clicked.connect(self.refresh)
