@@ -109,6 +109,21 @@ def test_status_model_passes_the_model_tester_and_lists_the_parent_first(qtmodel
     qtmodeltester.check(model)  # type: ignore[attr-defined]
 
 
+def test_conflict_model_passes_the_model_tester(qtmodeltester: object) -> None:
+    from datetime import UTC, datetime
+
+    from sanlian_desktop.ui.sync.model import ConflictRow, ConflictTableModel
+
+    model = ConflictTableModel()
+    model.set_rows([ConflictRow(7, "opinion", "2016-620102-0001", "同一条审核意见的内容与本单位保存的不同",
+                                "兰州市民政局", datetime(2026, 3, 1, 8, 0, tzinfo=UTC)),
+                    ConflictRow(8, "unknown-kind", "", "原因", "620102001", datetime(2026, 3, 2, tzinfo=UTC))])
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert [model.index(0, c).data() for c in range(4)] == [
+        "#7", "审核意见", "2016-620102-0001", "同一条审核意见的内容与本单位保存的不同"]
+    assert (model.index(1, 1).data(), model.index(1, 2).data()) == ("unknown-kind", "—")
+
+
 def test_page_lists_parent_then_children(qtbot: QtBot, ctx: UiContext) -> None:
     page = _page(qtbot, ctx)
     rows = page.status_model.rows()

@@ -124,6 +124,7 @@ class SyncPage(QWidget):
         conflict_row = QHBoxLayout()
         conflict_row.addWidget(self.conflicts_label, 1)
         self.resolve_button = QPushButton(self.tr("处理…"), self)
+        self.resolve_button.setEnabled(False)
         self.resolve_button.clicked.connect(lambda _checked=False: self.resolve_conflict())
         conflict_row.addWidget(self.resolve_button)
 
