@@ -179,19 +179,22 @@ def export_all(store: Store, actor: Actor, folder: Path, *, progress: Progress |
     if not folder.is_dir():
         raise UserError(f"文件夹 {folder} 不存在", f"folder {folder} does not exist")
     with store.read_session() as s:
-        me = this_office(s).region_code
         targets = neighbours(s)
-        seqs = {}
-        for n in targets:
-            channel = s.get(SyncChannel, n.code)
-            seqs[n.code] = channel.next_out_seq if channel else 1
+        names = {n.code: package_file_name(s, n.code) for n in targets}
     results = []
     for n in targets:
-        name = f"{me}-至-{n.code}-{seqs[n.code]:04d}{EXTENSION}"
-        result = export_package(store, actor, n.code, folder / name, progress=progress, allow_empty=False)
+        result = export_package(store, actor, n.code, folder / names[n.code], progress=progress, allow_empty=False)
         if result.path is not None:
             results.append(result)
     return results
+
+
+def package_file_name(session: Session, to: str) -> str:
+    """The file name of the next package to the neighbour ``to``: sender, recipient and sequence number."""
+    me = this_office(session).region_code
+    channel = session.get(SyncChannel, to)
+    seq = channel.next_out_seq if channel else 1
+    return f"{me}-至-{to}-{seq:04d}{EXTENSION}"
 
 
 def _file_hash(path: Path) -> str:

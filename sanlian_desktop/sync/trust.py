@@ -200,6 +200,11 @@ def _read_small(path: Path, what: str) -> bytes:
         raise UserError(f"无法读取{what}文件 {path}", f"cannot read {path}") from None
 
 
+def read_request(request_file: Path) -> OfficeInfo:
+    """The office a certificate request file is from (signature checked), to show before certifying it."""
+    return parse_request(_read_small(Path(request_file), "证书申请")).office
+
+
 @dataclass
 class Certified:
     """What ``office certify`` produced."""

@@ -33,6 +33,7 @@ UI_FONTS = ("Microsoft YaHei", "Microsoft YaHei UI", "WenQuanYi Micro Hei", "Not
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sanlian-desktop", description=f"{APP_NAME} {__version__}")
     parser.add_argument("--home", type=Path, help="数据目录（默认为用户数据目录，或环境变量 SANLIAN_HOME）")
+    parser.add_argument("package", nargs="?", type=Path, help="要导入的同步包（.sanlian），登录后显示导入预览")
     args, _qt_args = parser.parse_known_args(list(argv))
     return args
 
@@ -93,9 +94,10 @@ def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWid
             store.close()
             return None
         return store, actor
+    from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
 
-    wizard = FirstRunWizard(home, settings, jobs, parent)
+    wizard = FirstRunWizard(home, settings, jobs, parent, after_setup=[CertificateRequestPage])
     try:
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted or wizard.store is None or wizard.actor is None:
             return None
@@ -137,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = MainWindow(UiContext(store=store, actor=actor, settings=settings, jobs=jobs),
                             sign_in_again=lambda w: sign_in(w.ctx.store, settings, w))
         window.show()
+        if args.package is not None:
+            window.open_package(args.package)
         return int(app.exec())
     except UserError as exc:
         warn(None, exc.zh)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from sanlian_desktop import APP_NAME, __version__, regions
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
 from sanlian_desktop.ui.pages import PageEntry, available_pages, focus_page_search, refresh_page
 
 GEOMETRY_KEY = "mainwindow/geometry"
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
         self._entries = available_pages() if pages is None else pages
         self._sign_in_again = sign_in_again
         self._pages: dict[str, QWidget] = {}
+        self._sync_job: JobHandle | None = None
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
@@ -71,7 +73,9 @@ class MainWindow(QMainWindow):
         self.office_label = QLabel(self)
         self.user_label = QLabel(self)
         self.role_label = QLabel(self)
-        for label in (self.office_label, self.user_label, self.role_label):
+        self.sync_label = QLabel(self)
+        self.sync_label.hide()
+        for label in (self.sync_label, self.office_label, self.user_label, self.role_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
         self._build_menus()
@@ -145,6 +149,9 @@ class MainWindow(QMainWindow):
             if entry is None:
                 return None
             widget = entry.factory(self.ctx, self.stack)
+            totals_changed = getattr(widget, "totals_changed", None)
+            if totals_changed is not None:
+                totals_changed.connect(self.show_sync_totals)
             self.stack.addWidget(widget)
             self._pages[key] = widget
         return self._pages[key]
@@ -173,7 +180,50 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(widget)
         if already_built:
             refresh_page(widget)
+        if not hasattr(widget, "totals_changed"):
+            self.refresh_sync_totals()
         self.ctx.settings.setValue(LAST_PAGE_KEY, key)
+
+    def refresh_sync_totals(self) -> None:
+        """Read what waits to be sent and what is not acknowledged yet, off the GUI thread."""
+        if self.ctx.jobs is None or self._sync_job is not None:
+            return
+        from sanlian_desktop.sync import service
+        from sanlian_desktop.ui.sync.model import totals
+
+        store = self.ctx.store
+        self._sync_job = self.ctx.jobs.submit(
+            FunctionJob(self.tr("读取同步状态"), lambda _p, _c: totals(service.status(store))), parent=self,
+            on_success=self.show_sync_totals, on_failure=self._sync_job_failed, on_finished=self._sync_job_done)
+
+    def _sync_job_failed(self, _failure: object) -> None:
+        self.sync_label.hide()
+
+    def _sync_job_done(self) -> None:
+        self._sync_job = None
+
+    def show_sync_totals(self, totals: object) -> None:
+        """``待发送 2 个数据包 · 未确认 15 条`` in the status bar; nothing before any certificate."""
+        from sanlian_desktop.ui.sync.model import SyncTotals
+
+        if not isinstance(totals, SyncTotals) or not totals.neighbours:
+            self.sync_label.hide()
+            return
+        self.sync_label.setText(self.tr("待发送 {0} 个数据包 · 未确认 {1} 条").format(
+            totals.packages_waiting, totals.unacknowledged))
+        self.sync_label.setToolTip(self.tr("有 {0} 条记录等待发送，{1} 条已发送但对方尚未回执（详见“同步”页）").format(
+            totals.items_waiting, totals.unacknowledged))
+        self.sync_label.show()
+
+    def open_package(self, path: Path) -> QWidget | None:
+        """Show the 同步 page with the import preview of ``path`` (a file given on the command line)."""
+        self.show_page("sync")
+        page = self.page("sync")
+        opener = getattr(page, "open_package", None)
+        if not callable(opener):
+            return None
+        result: QWidget | None = opener(Path(path))
+        return result
 
     def focus_search(self) -> None:
         """Ctrl+F: the current page's search box, if it has one."""

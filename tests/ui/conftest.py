@@ -26,6 +26,7 @@ class Modals:
     answer: QMessageBox.StandardButton = QMessageBox.StandardButton.No
     open_file: str = ""
     save_file: str = ""
+    folder: str = ""
 
     def texts(self) -> list[str]:
         return [text for _kind, text in self.boxes]
@@ -55,6 +56,7 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
                         staticmethod(lambda *_a, **_k: (record.open_file, "")))
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (record.save_file, "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_a, **_k: record.folder))
     # The binding gives QPrintDialog its own exec(), so patching QDialog's does not reach it.
     monkeypatch.setattr(QPrintDialog, "exec", execute)
     return record

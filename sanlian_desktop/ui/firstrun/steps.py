@@ -280,6 +280,11 @@ class OfficePage(WizardStep):
         wizard.set_result(store, actor, demo=False)
         return True
 
+    def nextId(self) -> int:
+        from sanlian_desktop.ui.firstrun.wizard import PageId
+
+        return self.owner().next_after(PageId.OFFICE)
+
 
 class DonePage(WizardStep):
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -70,6 +70,16 @@ class FirstRunWizard(QWizard):
         self.setPage(PageId.DEMO, self.demo_page)
         self.setStartId(PageId.WELCOME)
 
+    def next_after(self, page_id: int) -> int:
+        """The page after ``page_id`` once the office exists: the next after-setup page that wants to be
+        shown (a page may define ``wanted() -> bool``), else DONE."""
+        for candidate in sorted(self.pageIds()):
+            if page_id < candidate < PageId.DONE and candidate >= PageId.AFTER_SETUP:
+                wanted = getattr(self.page(candidate), "wanted", None)
+                if not callable(wanted) or wanted():
+                    return candidate
+        return PageId.DONE
+
     @property
     def level(self) -> Level:
         return self.level_page.level()

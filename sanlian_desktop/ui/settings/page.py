@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop import auth, regions
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.settings.certificates import CertificatesTab
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from sanlian_desktop.ui.widgets import InlineError
@@ -66,6 +67,8 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self._users_tab(), self.tr("用户"))
         self.tabs.addTab(self._office_tab(), self.tr("本单位"))
         self.tabs.addTab(self._font_tab(), self.tr("打印字体"))
+        self.certificates = CertificatesTab(ctx, self)
+        self.tabs.addTab(self.certificates, self.tr("证书"))
         self.refresh()
 
     # -- users ------------------------------------------------------------------------------------
@@ -220,3 +223,4 @@ class SettingsPage(QWidget):
             self.office_region.setText(" ".join(r.name for r in regions.ancestors(session, office.region_code)))
             self.office_code.setText(office.region_code)
         self.font_path.setText(str(self.ctx.settings.value(PRINT_FONT_KEY, "") or ""))
+        self.certificates.refresh()

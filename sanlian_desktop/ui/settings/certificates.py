@@ -1,0 +1,303 @@
+"""设置 → 证书: this office's certificate; request, install; certify and revoke child offices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.sync import trust
+from sanlian_desktop.sync.certs import Cert
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.dialogs import confirm, inform, warn
+from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
+from sanlian_desktop.ui.settings.certjobs import (
+    CERT_SUFFIX,
+    REQUEST_SUFFIX,
+    CertificateFacts,
+    ChildCertificate,
+    cert_file_name,
+    certify_job,
+    install_job,
+    load_facts,
+    request_file_name,
+    request_job,
+)
+from sanlian_desktop.ui.sync.drives import destinations, remember_folder
+from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.vocab import Level, Role
+
+
+def _day(cert: Cert) -> str:
+    return cert.not_after.astimezone().strftime("%Y-%m-%d")
+
+
+class CertificatesTab(QWidget):
+    """Everything runs through ``trust``; a refusal is shown as the service's sentence."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.is_admin = ctx.actor.role is Role.ADMIN
+        self.handle: JobHandle | None = None
+        self.dialog: QDialog | None = None
+        self.facts = CertificateFacts(None, "", [])
+        layout = QVBoxLayout(self)
+
+        own_box = QGroupBox(self.tr("本单位证书"), self)
+        form = QFormLayout(own_box)
+        self.state = QLabel(own_box)
+        self.valid = QLabel(own_box)
+        self.issuer = QLabel(own_box)
+        self.serial = QLabel(own_box)
+        self.serial.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.tr("状态："), self.state)
+        form.addRow(self.tr("有效期："), self.valid)
+        form.addRow(self.tr("签发单位："), self.issuer)
+        form.addRow(self.tr("证书编号："), self.serial)
+        own_buttons = QHBoxLayout()
+        self.request_button = QPushButton(self.tr("生成证书申请…"), own_box)
+        self.install_button = QPushButton(self.tr("安装上级签发的证书…"), own_box)
+        self.request_button.clicked.connect(self.write_request)
+        self.install_button.clicked.connect(self.install)
+        own_buttons.addWidget(self.request_button)
+        own_buttons.addWidget(self.install_button)
+        own_buttons.addStretch(1)
+        form.addRow(own_buttons)
+        self.how = QLabel(self.tr(
+            "办理步骤：① 生成证书申请，用 U 盘或电子邮件交给直接上级单位；② 上级单位管理员签发后，把证书文件交回；"
+            "③ 点击“安装上级签发的证书…”选择该文件。安装证书后才能收发同步包。"), own_box)
+        self.how.setWordWrap(True)
+        form.addRow(self.how)
+        layout.addWidget(own_box)
+
+        self.children_box = QGroupBox(self.tr("下级单位的证书"), self)
+        children_layout = QVBoxLayout(self.children_box)
+        self.child_table = QTableWidget(0, 4, self.children_box)
+        self.child_table.setHorizontalHeaderLabels([self.tr("单位"), self.tr("区划代码"), self.tr("有效期至"),
+                                                 self.tr("状态")])
+        self.child_table.verticalHeader().hide()
+        self.child_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.child_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.child_table.horizontalHeader()
+        for col, width in ((1, 140), (2, 140), (3, 100)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        children_layout.addWidget(self.child_table)
+        child_buttons = QHBoxLayout()
+        self.certify_button = QPushButton(self.tr("为下级单位签发证书…"), self.children_box)
+        self.revoke_button = QPushButton(self.tr("吊销下级证书…"), self.children_box)
+        self.certify_button.clicked.connect(self.certify)
+        self.revoke_button.clicked.connect(self.revoke)
+        child_buttons.addWidget(self.certify_button)
+        child_buttons.addWidget(self.revoke_button)
+        child_buttons.addStretch(1)
+        children_layout.addLayout(child_buttons)
+        layout.addWidget(self.children_box, 1)
+        self.note = QLabel(self.tr("证书的申请、安装、签发和吊销需要本单位管理员操作。"), self)
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        layout.addStretch(0)
+        # A community office has no child offices to certify.
+        self.children_box.setVisible(ctx.actor.office_level is not Level.COMMUNITY)
+        for button in (self.request_button, self.install_button, self.certify_button, self.revoke_button):
+            button.setVisible(self.is_admin)
+        self.note.setVisible(not self.is_admin)
+        self.refresh()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.facts = load_facts(self.ctx.store)
+        own = self.facts.own
+        if own is None:
+            self.state.setText(self.tr("尚未安装"))
+            self.valid.setText("—")
+            self.issuer.setText("—")
+            self.serial.setText("—")
+        else:
+            root = own.is_self_signed
+            self.state.setText(self.tr("根证书（本单位自签）") if root else self.tr("已安装"))
+            self.valid.setText(self.tr("{0} 至 {1}").format(own.not_before.astimezone().strftime("%Y-%m-%d"),
+                                                           _day(own)))
+            self.issuer.setText(self.tr("本单位") if root else f"{self.facts.issuer_name}（{own.issuer_code}）")
+            self.serial.setText(own.serial)
+        root_holder = own is not None and own.is_self_signed
+        self.how.setVisible(not root_holder)
+        for button in (self.request_button, self.install_button):
+            button.setVisible(self.is_admin and not root_holder)
+        self.child_table.setRowCount(len(self.facts.children))
+        for row, child in enumerate(self.facts.children):
+            until = child.not_after.astimezone().strftime("%Y-%m-%d") if child.not_after else "—"
+            state = self.tr("已吊销") if child.revoked else self.tr("有效")
+            for col, text in enumerate((child.name, child.code, until, state)):
+                self.child_table.setItem(row, col, QTableWidgetItem(text))
+        self.revoke_button.setEnabled(any(not c.revoked for c in self.facts.children))
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _start_folder(self) -> Path:
+        return destinations(self.ctx.settings)[0].path
+
+    def _run(self, job: FunctionJob, done: Callable[[Any], None]) -> JobHandle:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+        def succeeded(result: Any) -> None:
+            if shiboken6.isValid(self):  # the page may have been rebuilt for another user meanwhile
+                done(result)
+
+        def finished() -> None:
+            QGuiApplication.restoreOverrideCursor()
+            if shiboken6.isValid(self):
+                self.handle = None
+
+        self.handle = self.ctx.jobs.submit(job, parent=self, on_success=succeeded, on_finished=finished)
+        return self.handle
+
+    # -- this office ------------------------------------------------------------------------------
+
+    def write_request(self) -> JobHandle | None:
+        """生成证书申请…: save the request file where the admin chooses (a USB stick first)."""
+        actor = self.ctx.actor
+        start = self._start_folder() / request_file_name(actor.office_name, actor.office_code)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书申请"), str(start),
+                                              self.tr("证书申请文件 (*{0})").format(REQUEST_SUFFIX))
+        if not path:
+            return None
+        remember_folder(self.ctx.settings, Path(path).parent)
+
+        def done(out: Path) -> None:
+            inform(self, self.tr("已生成证书申请文件：\n{0}\n\n请用 U 盘或电子邮件把它交给直接上级单位的管理员。"
+                                 "上级签发后会交回一个证书文件，届时在这里点击“安装上级签发的证书…”。").format(out))
+            self.refresh()
+
+        return self._run(request_job(self.ctx.store, actor, Path(path)), done)
+
+    def install(self) -> JobHandle | None:
+        """安装上级签发的证书…"""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择上级单位签发的证书文件"), str(self._start_folder()),
+                                              self.tr("证书文件 (*{0});;所有文件 (*)").format(CERT_SUFFIX))
+        if not path:
+            return None
+
+        def done(cert: Cert) -> None:
+            inform(self, self.tr("已安装本单位证书（有效期至 {0}），可以收发同步包了。").format(_day(cert)))
+            self.refresh()
+
+        return self._run(install_job(self.ctx.store, self.ctx.actor, Path(path)), done)
+
+    # -- child offices ----------------------------------------------------------------------------
+
+    def certify(self) -> JobHandle | None:
+        """为下级单位签发证书…: a request file, a check of who asks, then where to save the certificate."""
+        request, _ = QFileDialog.getOpenFileName(self, self.tr("选择下级单位的证书申请文件"), str(self._start_folder()),
+                                                 self.tr("证书申请文件 (*{0});;所有文件 (*)").format(REQUEST_SUFFIX))
+        if not request:
+            return None
+        try:
+            office = trust.read_request(Path(request))
+        except UserError as exc:
+            warn(self, exc.zh)
+            return None
+        if not confirm(self, self.tr("为 {0} 签发证书（有效期三年）？\n请先与对方核实这份申请确实来自该单位。")
+                       .format(office.label())):
+            return None
+        start = Path(request).parent / cert_file_name(office.name, office.code)
+        out, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书文件"), str(start),
+                                             self.tr("证书文件 (*{0})").format(CERT_SUFFIX))
+        if not out:
+            return None
+
+        def done(certified: trust.Certified) -> None:
+            inform(self, self.tr("已为 {0} 签发证书（有效期至 {1}）：\n{2}\n\n请把证书文件交给该单位，"
+                                 "由其管理员在“设置 → 证书”中安装。").format(
+                certified.office.label(), _day(certified.cert), certified.out))
+            self.refresh()
+
+        return self._run(certify_job(self.ctx.store, self.ctx.actor, Path(request), Path(out)), done)
+
+    def revoke(self) -> QDialog:
+        """吊销下级证书…: choose the child and give the reason."""
+        dialog = RevokeDialog(self.ctx, [c for c in self.facts.children if not c.revoked], self)
+        dialog.accepted.connect(self.refresh)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+
+class RevokeDialog(QDialog):
+    """A child office and a reason; OK revokes through ``trust.revoke_child``."""
+
+    def __init__(self, ctx: UiContext, children: list[ChildCertificate], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(self.tr("吊销下级证书"))
+        self.setMinimumWidth(480)
+        self.store = ctx.store
+        self.actor = ctx.actor
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr("吊销后，该单位用这份证书签名的新数据包一律拒收；吊销记录随同步包发给各相邻单位。"
+                                 "该单位需重新申请证书。"), self)
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.child = QComboBox(self)
+        for c in children:
+            self.child.addItem(f"{c.name}（{c.code}）", c.code)
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText(self.tr("例如：电脑丢失、密码泄露、单位撤并"))
+        form.addRow(self.tr("下级单位："), self.child)
+        form.addRow(self.tr("原因："), self.reason)
+        layout.addLayout(form)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("吊销"))
+        self.buttons.accepted.connect(self.revoke)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def revoke(self) -> bool:
+        code = self.child.currentData()
+        reason = self.reason.text().strip()
+        if not code:
+            self.error.show_message(self.tr("没有可吊销的下级单位证书"))
+            return False
+        if not reason:
+            self.error.show_message(self.tr("请写明吊销原因"))
+            return False
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            with self.store.session() as s:
+                trust.revoke_child(s, self.actor, str(code), reason)
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.accept()
+        return True

@@ -1,0 +1,63 @@
+"""处理冲突: close a conflict with a note, keeping this office's record (service.resolve_conflict)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync import service
+from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
+from sanlian_desktop.ui.widgets import InlineError
+
+
+class ResolveDialog(QDialog):
+    """The conflict, what 处理 means, and a note; the service's refusal stays in the dialog."""
+
+    def __init__(self, store: Store, actor: Actor, conflict: ConflictRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(self.tr("处理同步冲突 #{0}").format(conflict.id))
+        self.setMinimumWidth(520)
+        self.store = store
+        self.actor = actor
+        self.conflict = conflict
+        self.resolved = False
+        layout = QVBoxLayout(self)
+        what = kind_label(conflict.kind)
+        if conflict.declaration:
+            what = self.tr("{0}（申报 {1}）").format(what, conflict.declaration)
+        about = QLabel(self.tr("来自 {0} 的{1}与本单位的记录不一致：{2}").format(
+            conflict.from_office, what, conflict.reason), self)
+        about.setWordWrap(True)
+        layout.addWidget(about)
+        explain = QLabel(self.tr("处理后保留本单位的记录，收到的这条记录不再使用。"
+                                 "请写明处理意见（例如已与对方电话核实的情况），意见记入审计日志。"), self)
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        self.note = QPlainTextEdit(self)
+        self.note.setPlaceholderText(self.tr("处理意见"))
+        self.note.setMaximumHeight(100)
+        layout.addWidget(self.note)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保留本单位记录"))
+        self.buttons.accepted.connect(self.resolve)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def resolve(self) -> bool:
+        """Close the conflict through the service; False (and the reason shown) when it refuses."""
+        try:
+            with self.store.session() as s:
+                service.resolve_conflict(s, self.actor, self.conflict.id, self.note.toPlainText())
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return False
+        self.resolved = True
+        self.accept()
+        return True

@@ -1,0 +1,95 @@
+"""The 同步 page's background jobs: each calls the sync service, the same functions the CLI calls."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.models import Declaration, Office
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync import service
+from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
+from sanlian_desktop.ui.sync.model import ConflictRow
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SyncPage", text)
+
+
+@dataclass
+class SyncState:
+    """What the page shows: the channel to each neighbour and the open conflicts."""
+
+    status: list[service.NeighbourStatus]
+    conflicts: list[ConflictRow]
+
+
+def load_conflicts(store: Store) -> list[ConflictRow]:
+    """Open conflicts with the declaration's number and the sending office's name."""
+    with store.read_session() as s:
+        rows = []
+        for c in service.conflicts(s):
+            decl = s.get(Declaration, c.declaration_id) if c.declaration_id else None
+            office = s.get(Office, c.from_office)
+            rows.append(ConflictRow(c.id, c.kind, decl.number if decl is not None else "", c.reason,
+                                    office.name if office is not None else c.from_office, c.at))
+        return rows
+
+
+def load_state(store: Store) -> SyncState:
+    """Status and conflicts, read off the GUI thread."""
+    return SyncState(service.status(store), load_conflicts(store))
+
+
+def status_job(store: Store) -> FunctionJob:
+    return FunctionJob(_tr("读取同步状态"), lambda _p, _c: load_state(store))
+
+
+def _service_progress(progress: Progress, text: str) -> Callable[[int, int], None]:
+    return lambda done, total: progress(done, total, text)
+
+
+def export_job(store: Store, actor: Actor, to: str | None, folder: Path) -> FunctionJob:
+    """One package to ``to`` (every neighbour with something waiting when None) into ``folder``."""
+
+    def run(progress: Progress, _cancelled: IsCancelled) -> list[service.ExportResult]:
+        report = _service_progress(progress, _tr("正在写入并读回核对…"))
+        if to is None:
+            return service.export_all(store, actor, folder, progress=report)
+        with store.read_session() as s:
+            name = service.package_file_name(s, to)
+        return [service.export_package(store, actor, to, folder / name, progress=report)]
+
+    return FunctionJob(_tr("导出同步包"), run)
+
+
+def preview_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
+    """Verify the package and work out what it would change, changing nothing."""
+
+    def run(_progress: Progress, _cancelled: IsCancelled) -> service.ImportResult:
+        return service.import_package(store, actor, path, preview=True)
+
+    return FunctionJob(_tr("检查同步包"), run)
+
+
+def backup_before_import(store: Store) -> Callable[[], None] | None:
+    """A backup of the store before an import changes it, when this build has backups (as the CLI does)."""
+    try:
+        backup = importlib.import_module("sanlian_desktop.backup")
+    except ModuleNotFoundError:
+        return None
+    return lambda: backup.take(store, reason="before-import")
+
+
+def import_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
+    """Apply the package in one transaction."""
+
+    def run(_progress: Progress, _cancelled: IsCancelled) -> service.ImportResult:
+        return service.import_package(store, actor, path, before_apply=backup_before_import(store))
+
+    return FunctionJob(_tr("导入同步包"), run)

@@ -1,0 +1,387 @@
+"""The 同步 page: status per neighbour, export to a folder, import with a preview, a damaged file, conflicts."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from sanlian_desktop import auth, backup
+from sanlian_desktop.models import Batch, SyncConflict, SyncPackage
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync.service import Neighbour, NeighbourStatus
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.jobs import JobRunner
+from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under
+from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
+from sanlian_desktop.ui.sync.model import StatusTableModel, totals
+from sanlian_desktop.ui.sync.page import SyncPage
+from sanlian_desktop.vocab import Level
+from tests.helpers import PASSWORD
+from tests.sync.cli_offices import Offices
+from tests.ui.conftest import Modals
+from tests.ui.test_freed import check_freed_on_close
+
+COUNTY, CITY = "620102", "620100"
+
+
+@pytest.fixture
+def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
+    """The five certified offices of the CLI tests, with a batch at the province carried down to the city."""
+    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    o = Offices(tmp_path / "chain", capsys)
+    o.setup()
+    today = date.today()
+    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
+         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
+         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
+    o.carry("620000", CITY)
+    return o
+
+
+@pytest.fixture
+def county_store(offices: Offices) -> Iterator[Store]:
+    store = Store.open(offices.homes[COUNTY])
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def ctx(county_store: Store, settings: QSettings, jobs: JobRunner) -> UiContext:
+    with county_store.session() as s:
+        actor = auth.sign_in(s, "admin", PASSWORD)
+    return UiContext(store=county_store, actor=actor, settings=settings, jobs=jobs)
+
+
+def _page(qtbot: QtBot, ctx: UiContext) -> SyncPage:
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    _settle(qtbot, page)
+    return page
+
+
+def _settle(qtbot: QtBot, page: SyncPage) -> None:
+    qtbot.waitUntil(lambda: page.loading is None and page.ctx.jobs.active == 0, timeout=20_000)
+
+
+def _city_package(offices: Offices) -> Path:
+    """A package from the city to the county carrying the province's batch."""
+    path = offices.files / "city-to-county.sanlian"
+    offices.ok(CITY, "sync", "export", "--to", COUNTY, "--out", str(path))
+    return path
+
+
+def _count(store: Store, model: type) -> int:
+    with store.read_session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _status(code: str, is_parent: bool, waiting: int, sent: int, missing: list[int]) -> NeighbourStatus:
+    return NeighbourStatus(Neighbour(code, Level.CITY if is_parent else Level.STREET, f"单位{code}", is_parent),
+                           waiting=waiting, sent_unacknowledged=sent, acknowledged=3, last_sent=None,
+                           last_received=None, missing_seqs=missing, receipts_waiting=1)
+
+
+def test_status_model_passes_the_model_tester_and_lists_the_parent_first(qtmodeltester: object) -> None:
+    model = StatusTableModel()
+    model.set_rows([_status("620102001", False, 0, 2, []), _status("620100", True, 5, 0, [2, 3])])
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert model.rowCount() == 2 and model.columnCount() == 8
+    assert model.index(0, 0).data() == "上级：单位620100"
+    assert model.index(0, 7).data() == "第 2、3 号"
+    assert model.index(1, 7).data() == "—"
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)] == [
+        "单位", "待发送", "已发送未确认", "已确认", "待回执", "最近发送", "最近收到", "缺少的数据包"]
+    t = totals(model.rows())
+    assert (t.packages_waiting, t.items_waiting, t.unacknowledged) == (2, 5, 2)
+    model.set_rows([])
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+
+
+def test_conflict_model_passes_the_model_tester(qtmodeltester: object) -> None:
+    from datetime import UTC, datetime
+
+    from sanlian_desktop.ui.sync.model import ConflictRow, ConflictTableModel
+
+    model = ConflictTableModel()
+    model.set_rows([ConflictRow(7, "opinion", "2016-620102-0001", "同一条审核意见的内容与本单位保存的不同",
+                                "兰州市民政局", datetime(2026, 3, 1, 8, 0, tzinfo=UTC)),
+                    ConflictRow(8, "unknown-kind", "", "原因", "620102001", datetime(2026, 3, 2, tzinfo=UTC))])
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert [model.index(0, c).data() for c in range(4)] == [
+        "#7", "审核意见", "2016-620102-0001", "同一条审核意见的内容与本单位保存的不同"]
+    assert (model.index(1, 1).data(), model.index(1, 2).data()) == ("unknown-kind", "—")
+
+
+def test_page_lists_parent_then_children(qtbot: QtBot, ctx: UiContext) -> None:
+    page = _page(qtbot, ctx)
+    rows = page.status_model.rows()
+    assert [(r.neighbour.code, r.neighbour.is_parent) for r in rows] == [(CITY, True), ("620102001", False)]
+    assert page.status_model.index(0, 0).data() == "上级：兰州市民政局"
+    assert not page.hint.isVisible()
+
+
+def test_export_to_a_folder_writes_a_verified_file(qtbot: QtBot, ctx: UiContext, tmp_path: Path,
+                                                    county_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = _page(qtbot, ctx)
+    usb = tmp_path / "usb-stick"
+    usb.mkdir()
+    dialog = page.export_packages(CITY)
+    assert dialog.recipient.currentData() == CITY
+    assert not dialog.open_button.isVisible()
+    dialog.destination.set_folder(usb)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.handle is None, timeout=20_000)
+    files = list(usb.glob("*.sanlian"))
+    assert [f.name for f in files] == [f"{COUNTY}-至-{CITY}-0001.sanlian"]
+    assert "读回核对无误" in dialog.outcome.text()
+    assert dialog.open_button.isVisible()
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(usb))]
+    assert ctx.settings.value(LAST_FOLDER_KEY) == str(usb)
+    with county_store.read_session() as s:
+        assert s.scalar(select(SyncPackage.file_name).where(SyncPackage.direction == "out")) == files[0].name
+    _settle(qtbot, page)
+    check_freed_on_close(qtbot, dialog, dialog.close)
+
+
+def test_export_all_skips_neighbours_with_nothing_to_send(qtbot: QtBot, ctx: UiContext, tmp_path: Path) -> None:
+    page = _page(qtbot, ctx)
+    dialog = page.export_packages()
+    assert dialog.recipient.currentData() is None
+    dialog.destination.set_folder(tmp_path)
+    dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.handle is None, timeout=20_000)
+    assert all(st.waiting == 0 and st.receipts_waiting == 0 for st in page.status_model.rows())
+    assert dialog.results == [] and list(tmp_path.glob("*.sanlian")) == []
+    assert dialog.outcome.text() == "没有需要发送的内容，没有生成文件。"
+    assert not dialog.open_button.isVisible()
+    dialog.close()
+
+
+def test_import_preview_changes_nothing_then_confirm_applies(qtbot: QtBot, ctx: UiContext, offices: Offices,
+                                                              county_store: Store) -> None:
+    package = _city_package(offices)
+    page = _page(qtbot, ctx)
+    batches_before, packages_before = _count(county_store, Batch), _count(county_store, SyncPackage)
+    dialog = page.open_package(package)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    preview = dialog.preview
+    assert preview is not None and preview.sender_code == CITY and preview.report.applied > 0
+    assert "兰州市民政局" in dialog.heading.text() and "第 1 号" in dialog.heading.text()
+    assert f"新记录 {preview.report.applied} 条" in dialog.summary.text()
+    assert "有冲突 0 条" in dialog.summary.text()
+    assert dialog.confirm_button.isEnabled()
+    assert (_count(county_store, Batch), _count(county_store, SyncPackage)) == (batches_before, packages_before)
+    before_import = [b for b in backup.automatic_backups(county_store.paths) if b[2] == "before-import"]
+    assert before_import == []
+
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_result is not None, timeout=20_000)
+    assert [b[2] for b in backup.automatic_backups(county_store.paths)].count("before-import") == 1
+    assert _count(county_store, Batch) == batches_before + 1
+    assert _count(county_store, SyncPackage) == packages_before + 1
+    assert dialog.heading.text().startswith("已导入")
+    assert not dialog.confirm_button.isVisible()
+    _settle(qtbot, page)
+    assert page.status_model.rows()[0].last_received is not None
+    check_freed_on_close(qtbot, dialog, dialog.close)
+
+    again = page.open_package(package)
+    qtbot.waitUntil(lambda: again.preview is not None, timeout=20_000)
+    assert "已经导入过" in again.heading.text()
+    assert not again.confirm_button.isEnabled()
+    again.close()
+
+
+def test_a_damaged_file_shows_the_chinese_sentence_and_details(qtbot: QtBot, ctx: UiContext, offices: Offices,
+                                                              modals: Modals) -> None:
+    package = _city_package(offices)
+    damaged = package.with_name("damaged.sanlian")
+    data = package.read_bytes()
+    damaged.write_bytes(data[: len(data) - 100])
+    page = _page(qtbot, ctx)
+    dialog = page.open_package(damaged)
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=20_000)
+    message = dialog.problem.message.text()
+    assert message.startswith("数据包不完整"), message
+    details = dialog.problem.details.toPlainText()
+    assert "damaged.sanlian" in details and "兰州市民政局" in details and "Traceback" not in details
+    assert not dialog.confirm_button.isVisible()
+    dialog.problem.copy_details()
+    assert dialog.problem.copy_button.text() == "已复制"
+    assert modals.boxes == []  # shown in the dialog, not as an extra message box
+    dialog.close()
+
+
+def test_a_package_for_another_office_is_refused(qtbot: QtBot, ctx: UiContext, offices: Offices) -> None:
+    path = offices.files / "province-to-city.sanlian"
+    offices.ok("620000", "sync", "export", "--to", CITY, "--out", str(path))
+    page = _page(qtbot, ctx)
+    dialog = page.open_package(path)
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=20_000)
+    assert dialog.problem.message.text().startswith("此数据包是发给兰州市民政局（620100）的，不是发给本单位")
+    assert "Traceback" not in dialog.problem.details.toPlainText()
+    dialog.close()
+
+
+def _drag_enter(mime: QMimeData) -> QDragEnterEvent:
+    with warnings.catch_warnings():  # PySide6 marks Qt 6's only constructor (QPoint) as deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                               Qt.KeyboardModifier.NoModifier)
+
+
+def test_dropping_a_package_opens_its_preview(qtbot: QtBot, ctx: UiContext, offices: Offices,
+                                              tmp_path: Path) -> None:
+    package = _city_package(offices)
+    other = tmp_path / "notes.txt"
+    other.write_text("x", "utf-8")
+    page = _page(qtbot, ctx)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other)), QUrl.fromLocalFile(str(package))])
+    enter = _drag_enter(mime)
+    page.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    only_text = QMimeData()
+    only_text.setUrls([QUrl.fromLocalFile(str(other))])
+    refused = _drag_enter(only_text)
+    page.dragEnterEvent(refused)
+    assert not refused.isAccepted()
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(event)
+    dialog = page.dialog
+    assert isinstance(dialog, ImportDialog) and dialog.path == package
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.close()
+    _settle(qtbot, page)
+
+
+def test_conflicts_are_listed_and_resolved_with_a_note(qtbot: QtBot, ctx: UiContext, county_store: Store) -> None:
+    with county_store.session() as s:
+        s.add(SyncConflict(kind="batch", key="2016", record={}, reason="申报批次只能来自上级单位",
+                           from_office="620102001", package_id="p" * 32))
+    page = _page(qtbot, ctx)
+    assert page.conflict_model.rowCount() == 1
+    assert page.conflict_model.index(0, 1).data() == "申报批次"
+    assert page.conflict_model.index(0, 4).data() == "东岗街道办事处"
+    assert page.conflicts_label.text() == "待处理的冲突：1 条"
+    dialog = page.resolve_conflict()
+    assert dialog is not None
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == "请写明处理意见"
+    dialog.note.setPlainText("已电话核实，批次以省厅下发为准")
+    check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
+    _settle(qtbot, page)
+    assert page.conflict_model.rowCount() == 0
+    with county_store.read_session() as s:
+        assert s.scalar(select(SyncConflict.resolved_by)) == "admin"
+
+
+def test_an_office_without_certificate_is_told_what_to_do(qtbot: QtBot, admin_ctx: UiContext) -> None:
+    page = _page(qtbot, admin_ctx)
+    assert page.status_model.rowCount() == 0
+    assert page.hint.isVisible() and "设置 → 证书" in page.hint.text()
+    assert not page.export_button.isEnabled()
+
+
+def test_status_labels_read_chinese() -> None:
+    assert status_label("new") == "（本单位尚无）"
+    assert status_label("under_review") == "审核中"
+    assert status_label("approved") == "已批准"
+
+
+def test_usb_sticks_are_found_under_the_mount_folders(tmp_path: Path) -> None:
+    base = tmp_path / "media" / "clerk"
+    (base / "KINGSTON").mkdir(parents=True)
+    (base / "not-mounted").mkdir()
+    (base / "file.txt").write_text("", "utf-8")
+    found = mounted_under([base, tmp_path / "missing"], is_mount=lambda p: p.name == "KINGSTON")
+    assert found == [base / "KINGSTON"]
+
+
+
+def test_main_window_shows_what_waits_and_opens_a_package_given_at_start(qtbot: QtBot, ctx: UiContext,
+                                                                        offices: Offices) -> None:
+    from sanlian_desktop.ui.mainwindow import MainWindow
+
+    package = _city_package(offices)
+    ctx.settings.setValue("mainwindow/last_page", "settings")
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
+    assert window.sync_label.isVisible()
+    assert window.sync_label.text() == "待发送 0 个数据包 · 未确认 0 条"
+    dialog = window.open_package(package)
+    assert isinstance(dialog, ImportDialog)
+    assert isinstance(window.current_page(), SyncPage)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.confirm_import()
+    qtbot.waitUntil(lambda: dialog.import_result is not None and ctx.jobs.active == 0, timeout=20_000)
+    # A receipt now waits for the city, and the batch for the street.
+    qtbot.waitUntil(lambda: window.sync_label.text() == "待发送 2 个数据包 · 未确认 0 条", timeout=20_000)
+    dialog.close()
+    window.close()
+
+
+def test_the_desktop_program_takes_a_package_path() -> None:
+    from sanlian_desktop.ui.app import parse_args
+
+    assert parse_args(["/media/u/城关区-至-620100-0001.sanlian"]).package == Path(
+        "/media/u/城关区-至-620100-0001.sanlian")
+    assert parse_args(["--home", "/tmp/h"]).package is None
+
+
+def test_closing_the_preview_while_it_runs_is_harmless(qtbot: QtBot, ctx: UiContext, offices: Offices,
+                                                       county_store: Store) -> None:
+    package = _city_package(offices)
+    page = _page(qtbot, ctx)
+    dialog = page.open_package(package)
+    check_freed_on_close(qtbot, dialog, dialog.close)
+    qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
+    assert _count(county_store, Batch) == 0
+
+
+def test_open_button_previews_the_chosen_file_and_remembers_its_folder(qtbot: QtBot, ctx: UiContext,
+                                                                       offices: Offices, modals: Modals) -> None:
+    package = _city_package(offices)
+    page = _page(qtbot, ctx)
+    modals.open_file = str(package)
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert isinstance(dialog, ImportDialog) and dialog.path == package
+    assert ctx.settings.value(LAST_FOLDER_KEY) == str(package.parent)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.close()
+    modals.open_file = ""  # cancelled: nothing opens
+    assert page.choose_package() is None
+
+
+def test_usb_sticks_come_first_then_the_last_folder(monkeypatch: pytest.MonkeyPatch, settings: QSettings,
+                                                    tmp_path: Path) -> None:
+    from sanlian_desktop.ui.sync import drives
+
+    stick = drives.Destination("U 盘 KINGSTON", tmp_path / "KINGSTON", True)
+    monkeypatch.setattr(drives, "removable_drives", lambda: [stick])
+    last = tmp_path / "last"
+    last.mkdir()
+    drives.remember_folder(settings, last)
+    assert [d.path for d in drives.destinations(settings)] == [stick.path, last, Path.home()]
+    drives.remember_folder(settings, tmp_path / "gone")  # a folder that no longer exists is not offered
+    assert [d.path for d in drives.destinations(settings)] == [stick.path, Path.home()]
