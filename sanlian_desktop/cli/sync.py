@@ -160,21 +160,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.sync import service
 
     actor = ctx.actor()
-    result = service.import_package(ctx.store(), actor, args.file, before_apply=_backup_hook(ctx))
+    result = service.import_package(ctx.store(), actor, args.file)
     ctx.emit(result.as_dict(), _result_lines(result, "已导入"))
     return 0
-
-
-def _backup_hook(ctx: Context) -> Any:
-    """A backup of the store before an import changes it."""
-    import importlib
-
-    try:
-        backup = importlib.import_module("sanlian_desktop.backup")
-    except ModuleNotFoundError:
-        return None
-    store = ctx.store()
-    return lambda: backup.take(store, reason="before-import")
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:

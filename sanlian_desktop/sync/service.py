@@ -278,18 +278,19 @@ def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
 
 
 def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = False,
-                   before_apply: Callable[[], None] | None = None) -> ImportResult:
+                   backup: bool = True) -> ImportResult:
     """Verify a package completely, then apply all of it in one transaction (or, as a preview, none).
 
     Importing the same package again changes nothing and says so; the same package id with other
-    content is refused.
+    content is refused. Once the package is verified and before anything changes, the store is backed
+    up (``backup=False`` only for tests and benchmarks that import thousands of times).
     """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}", f"no such file: {path}")
     try:
         with store.session() as s:
-            result = _import(s, store, actor, path, preview=preview, before_apply=before_apply)
+            result = _import(s, store, actor, path, preview=preview, backup=backup)
             if preview:
                 raise _Preview
     except _Preview:
@@ -298,7 +299,7 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
 
 
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
-            before_apply: Callable[[], None] | None) -> ImportResult:
+            backup: bool) -> ImportResult:
     me = this_office(s)
     keys = trust.office_keys(s, actor)
     roots = trust.pinned_roots(s)
@@ -321,8 +322,10 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
             result.already_imported = True
             return result
         n = neighbour(s, sender.code)
-        if before_apply is not None and not preview:
-            before_apply()
+        if backup and not preview:
+            from sanlian_desktop import backup as backups
+
+            backups.take(store, reason="before-import")
         records = list(_records(pkg))
 
         def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,19 +76,10 @@ def preview_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
     return FunctionJob(_tr("检查同步包"), run)
 
 
-def backup_before_import(store: Store) -> Callable[[], None] | None:
-    """A backup of the store before an import changes it, when this build has backups (as the CLI does)."""
-    try:
-        backup = importlib.import_module("sanlian_desktop.backup")
-    except ModuleNotFoundError:
-        return None
-    return lambda: backup.take(store, reason="before-import")
-
-
 def import_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
     """Apply the package in one transaction."""
 
     def run(_progress: Progress, _cancelled: IsCancelled) -> service.ImportResult:
-        return service.import_package(store, actor, path, before_apply=backup_before_import(store))
+        return service.import_package(store, actor, path)
 
     return FunctionJob(_tr("导入同步包"), run)
