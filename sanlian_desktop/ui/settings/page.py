@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop import auth, regions
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from sanlian_desktop.ui.widgets import InlineError
@@ -67,6 +68,7 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self._office_tab(), self.tr("本单位"))
         self.tabs.addTab(self._font_tab(), self.tr("打印字体"))
         self.refresh()
+        self.tabs.addTab(BackupsTab(ctx, self), self.tr("备份与恢复"))
 
     # -- users ------------------------------------------------------------------------------------
 
