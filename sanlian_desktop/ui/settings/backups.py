@@ -133,7 +133,7 @@ class BackupsTab(QWidget):
         self.refresh()
 
     def _backups_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("备份与恢复"), self)
+        box = QGroupBox(self.tr("备份"), self)
         note = QLabel(self.tr(
             "程序在每天第一次退出时、导入同步包前、升级前和恢复前自动备份全部数据和附件，保存在数据目录的 "
             "backups 文件夹中，只保留最近 30 份。请每周用“立即备份…”另存一份到 U 盘等处。"), box)
@@ -141,7 +141,7 @@ class BackupsTab(QWidget):
         self.backup_button = QPushButton(self.tr("立即备份…"), box)
         self.restore_button = QPushButton(self.tr("从备份恢复…"), box)
         self.folder_button = QPushButton(self.tr("打开备份文件夹"), box)
-        self.restore_button.setToolTip(self.tr("只有管理员可以恢复；恢复前会自动备份现有数据"))
+        self.restore_button.setToolTip(self.tr("只有管理员可以恢复；恢复前会自动备份现有数据。先在列表中选中一份备份，选择文件时就从它开始"))
         self.backup_button.clicked.connect(self.back_up_now)
         self.restore_button.clicked.connect(self.restore_from_file)
         self.folder_button.clicked.connect(self.open_folder)
@@ -349,7 +349,7 @@ class BackupsTab(QWidget):
             style = f"color: {color};" if color else ""
             if line.startswith(" "):
                 style += " margin-left: 16px;"
-            parts.append(f'<p style="{style.strip()}">{html.escape(line.strip())}</p>')
+            parts.append(f'<p style="margin-top: 3px; margin-bottom: 3px; {style.strip()}">{html.escape(line.strip())}</p>')
         self.report.setHtml("".join(parts))
 
     # -- jobs -----------------------------------------------------------------------------------------
