@@ -283,3 +283,20 @@ def test_daily_backup_on_exit_once_a_day_and_failures_are_quiet(county: Office, 
     monkeypatch.setattr(backup, "take_daily", broken)
     assert app_module.backup_on_exit(county.store) is None
     assert modals.boxes == [] and modals.executed == []
+
+
+def test_a_refused_start_brings_the_first_window_forward(qtbot: QtBot, tmp_path: Path, modals: Modals) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    paths = AppPaths(tmp_path / "home")
+    first = QWidget()
+    qtbot.addWidget(first)
+    first.showMinimized()
+    qtbot.waitUntil(first.isMinimized)
+    with instance.acquire(paths):
+        server = instance.listen(paths, lambda _arguments: app_module.bring_forward(first))
+        assert server is not None
+        assert app_module.claim_store(paths) is None
+        qtbot.waitUntil(lambda: not first.isMinimized(), timeout=5000)
+        server.close()
+    assert [kind for kind, _ in modals.boxes] == ["warning"]
