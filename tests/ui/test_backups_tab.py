@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from sanlian_desktop import attachments, auth, backup, instance
@@ -45,8 +45,8 @@ def _tab(qtbot: QtBot, ctx: UiContext) -> BackupsTab:
     return tab
 
 
-def _click(qtbot: QtBot, button: object) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+def _click(qtbot: QtBot, button: QWidget) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def _settle(qtbot: QtBot, tab: BackupsTab) -> None:
@@ -228,7 +228,12 @@ def test_check_shows_the_report_with_problems_in_red(qtbot: QtBot, clerk_ctx: Ui
 
 def test_open_backups_folder(qtbot: QtBot, clerk_ctx: UiContext, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url.toLocalFile())
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(open_url))
     tab = _tab(qtbot, clerk_ctx)
     _click(qtbot, tab.folder_button)
     assert opened == [str(clerk_ctx.paths.backups)] and clerk_ctx.paths.backups.is_dir()
@@ -286,8 +291,6 @@ def test_daily_backup_on_exit_once_a_day_and_failures_are_quiet(county: Office, 
 
 
 def test_a_refused_start_brings_the_first_window_forward(qtbot: QtBot, tmp_path: Path, modals: Modals) -> None:
-    from PySide6.QtWidgets import QWidget
-
     paths = AppPaths(tmp_path / "home")
     first = QWidget()
     qtbot.addWidget(first)
