@@ -217,7 +217,7 @@ class BackupsTab(QWidget):
             return None
         store = self.ctx.store
 
-        def work(_progress: Any, _cancelled: Any) -> tuple[Path, backup.BackupInfo]:
+        def work(_progress: Progress, _cancelled: IsCancelled) -> tuple[Path, backup.BackupInfo]:
             path = backup.take(store, reason="manual", out=target)
             return path, backup.verify(path)
 
@@ -293,7 +293,7 @@ class BackupsTab(QWidget):
             return
         store, home, actor, path = self.ctx.store, self.ctx.paths.home, self.ctx.actor, info.path
 
-        def work(_progress: Any, _cancelled: Any) -> backup.RestoreResult:
+        def work(_progress: Progress, _cancelled: IsCancelled) -> backup.RestoreResult:
             # Every connection goes first: Windows cannot replace a file that is open.
             store.close()
             return backup.restore(home, path, by=actor)
