@@ -13,9 +13,10 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Q
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from sanlian_desktop import APP_NAME, __version__
+from sanlian_desktop import APP_NAME, __version__, backup, instance
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import UserError
+from sanlian_desktop.instance import InstanceLock
 from sanlian_desktop.paths import AppPaths, default_home
 from sanlian_desktop.store import Store
 
@@ -106,6 +107,40 @@ def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWid
         wizard.deleteLater()
 
 
+def claim_store(paths: AppPaths) -> InstanceLock | None:
+    """This store's single-instance lock; None, after telling the user, when another copy holds it."""
+    from sanlian_desktop.ui.dialogs import warn
+
+    try:
+        return instance.acquire(paths)
+    except UserError as exc:
+        log.info("another copy holds %s", paths.lock_file)
+        warn(None, exc.zh)
+        # After the box is closed the first copy comes to the front, if it listens (the command
+        # line's restore holds the lock too and does not).
+        instance.notify_running(paths, [])
+        return None
+
+
+def bring_forward(window: QWidget | None) -> None:
+    """A second start knocked: show this window in front of the others."""
+    if window is None:
+        return
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+
+
+def backup_on_exit(store: Store) -> Path | None:
+    """The day's automatic backup as the program closes; a failure is logged, never shown as a crash."""
+    try:
+        return backup.take_daily(store)
+    except Exception:
+        log.exception("daily backup on exit failed")
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop program; the exit code is 0 unless it could not start."""
     from sanlian_desktop.ui.context import UiContext
@@ -131,13 +166,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_error(None, QCoreApplication.translate(
             "app", "上次运行时程序意外退出。下面是当时记录的信息（也保存在 {0}）。").format(logs), previous)
     store: Store | None = None
+    lock: InstanceLock | None = None
+    window: MainWindow | None = None
     try:
+        lock = claim_store(AppPaths(home))
+        if lock is None:
+            return 0
         started = start_session(home, settings, jobs)
         if started is None:
             return 0
         store, actor = started
         window = MainWindow(UiContext(store=store, actor=actor, settings=settings, jobs=jobs),
                             sign_in_again=lambda w: sign_in(w.ctx.store, settings, w))
+        _knock = instance.listen(AppPaths(home), lambda _arguments: bring_forward(window))  # kept until exit
         window.show()
         if args.package is not None:
             window.open_package(args.package)
@@ -157,7 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs.cancel_all()
         jobs.wait(10_000)
         if store is not None:
+            if window is not None:
+                backup_on_exit(store)
             store.close()
+        if lock is not None:
+            lock.release()
         settings.sync()
         faults.disable()
         log.info("exit")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop import auth, regions
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.certificates import CertificatesTab
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
@@ -70,6 +71,7 @@ class SettingsPage(QWidget):
         self.certificates = CertificatesTab(ctx, self)
         self.tabs.addTab(self.certificates, self.tr("证书"))
         self.refresh()
+        self.tabs.addTab(BackupsTab(ctx, self), self.tr("备份与恢复"))
 
     # -- users ------------------------------------------------------------------------------------
 
