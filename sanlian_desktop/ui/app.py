@@ -22,6 +22,7 @@ from sanlian_desktop.store import Store
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.mainwindow import MainWindow
 
 log = logging.getLogger("sanlian.app")
 
@@ -107,19 +108,33 @@ def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWid
         wizard.deleteLater()
 
 
-def claim_store(paths: AppPaths) -> InstanceLock | None:
-    """This store's single-instance lock; None, after telling the user, when another copy holds it."""
+def claim_store(paths: AppPaths, package: Path | None = None) -> InstanceLock | None:
+    """This store's single-instance lock; None, after telling the user, when another copy holds it.
+
+    A package file given to a second start (a double-clicked ``.sanlian``) goes to the running copy,
+    which opens its import preview; then there is nothing to tell.
+    """
     from sanlian_desktop.ui.dialogs import warn
 
     try:
         return instance.acquire(paths)
     except UserError as exc:
         log.info("another copy holds %s", paths.lock_file)
+        if package is not None and instance.notify_running(paths, [str(package.resolve())]):
+            return None
         warn(None, exc.zh)
         # After the box is closed the first copy comes to the front, if it listens (the command
         # line's restore holds the lock too and does not).
         instance.notify_running(paths, [])
         return None
+
+
+def on_knock(window: MainWindow | None, arguments: list[str]) -> None:
+    """A second start knocked: come forward, and open the package it was given, if any."""
+    bring_forward(window)
+    files = [a for a in arguments if a.strip()]
+    if window is not None and files:
+        window.open_package(Path(files[0]))
 
 
 def bring_forward(window: QWidget | None) -> None:
@@ -169,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lock: InstanceLock | None = None
     window: MainWindow | None = None
     try:
-        lock = claim_store(AppPaths(home))
+        lock = claim_store(AppPaths(home), args.package)
         if lock is None:
             return 0
         started = start_session(home, settings, jobs)
@@ -178,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store, actor = started
         window = MainWindow(UiContext(store=store, actor=actor, settings=settings, jobs=jobs),
                             sign_in_again=lambda w: sign_in(w.ctx.store, settings, w))
-        _knock = instance.listen(AppPaths(home), lambda _arguments: bring_forward(window))  # kept until exit
+        _knock = instance.listen(AppPaths(home), lambda arguments: on_knock(window, arguments))  # kept until exit
         window.show()
         if args.package is not None:
             window.open_package(args.package)
