@@ -61,7 +61,7 @@ SHORT_LABELS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """One target for one region: the measured value against the threshold.
 
@@ -81,7 +81,7 @@ class Target:
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class RegionIndicators:
     """The targets of one region, with the counts they rest on."""
 
@@ -203,16 +203,72 @@ def compute(session: Session, root_code: str, *, down_to: Level = Level.COMMUNIT
                 info[k].level == Level.COUNTY for k in children.get(code, ()))):
             areas.append((code, associations.get(code)))
         if listed:
-            slots[position] = _region_row(r, level, comms, areas)
+            slots[position] = (_community_row(r, comms[0]) if level is Level.COMMUNITY
+                               else _region_row(r, level, comms, areas))
         return comms, areas
 
-    walk(root_code)
+    under_root, _ = walk(root_code)
     report_rows = [row for row in slots if row is not None]
     pipeline = _pipeline(session, info[root_code], {c: r.name for c, r in info.items()
                                                     if r.level == Level.CITY}, now)
-    names = {c: info[c].name for row in report_rows for t in row.targets for c in (*t.missing, *t.unknown)}
+    names = {c.code: info[c.code].name for c in under_root}
     names.update({row.code: row.name for row in report_rows})
     return IndicatorReport(root_code, now, report_rows, names, pipeline)
+
+
+def _community_row(r: Any, c: _Community) -> RegionIndicators:
+    """One community's own row: the same rules as :func:`_region_row` on a single community, written out
+    flat because a province has 17,000 of them."""
+    code = c.code
+    labels = TARGET_LABELS
+    targets: list[Target] = []
+    need = float(RURAL_MIN_ORGS if c.rural else URBAN_MIN_ORGS)
+    ok = c.qualifying >= need
+    targets.append(Target("orgs_per_community", labels["orgs_per_community"], float(c.qualifying), need, "个", ok,
+                          [] if ok else [code]))
+    if c.workroom is None:
+        targets.append(Target("workroom", labels["workroom"], None, 1.0, "比例", None, [], [code],
+                              "未登记是否设有社会工作室"))
+    else:
+        targets.append(Target("workroom", labels["workroom"], 1.0 if c.workroom else 0.0, 1.0, "比例", c.workroom,
+                              [] if c.workroom else [code]))
+    ok = c.workers >= 1
+    targets.append(Target("social_worker", labels["social_worker"], 1.0 if ok else 0.0, 1.0, "比例", ok,
+                          [] if ok else [code]))
+    if c.rural:
+        ok = c.qualifying >= 1 or c.workers >= 1
+        targets.append(Target("rural_reach", labels["rural_reach"], 1.0 if ok else 0.0, RURAL_REACH, "比例", ok,
+                              [] if ok else [code]))
+    elif c.federation is None:
+        targets.append(Target("federation_urban", labels["federation_urban"], None, 1.0, "比例", None, [], [code],
+                              "未登记是否加入联合会"))
+    else:
+        targets.append(Target("federation_urban", labels["federation_urban"], 1.0 if c.federation else 0.0, 1.0,
+                              "比例", c.federation, [] if c.federation else [code]))
+    if not c.population or c.volunteers is None:
+        targets.append(Target("volunteers", labels["volunteers"], None, VOLUNTEER_SHARE, "比例", None, [], [code],
+                              "未登记居民人数，无法计算占比" if not c.population else "未登记注册志愿者人数"))
+    else:
+        ok = c.volunteers >= VOLUNTEER_SHARE * c.population
+        targets.append(Target("volunteers", labels["volunteers"], c.volunteers / c.population, VOLUNTEER_SHARE,
+                              "比例", ok, [] if ok else [code]))
+    if c.population:
+        value = c.organisations * 10_000 / c.population
+        targets.append(Target("orgs_per_10k", labels["orgs_per_10k"], value, ORGS_PER_10K, "家/万人",
+                              value >= ORGS_PER_10K, [] if value >= ORGS_PER_10K else [code]))
+    else:
+        targets.append(Target("orgs_per_10k", labels["orgs_per_10k"], None, ORGS_PER_10K, "家/万人", None, [],
+                              [code], "未登记居民人数，无法计算"))
+    if not c.rural:
+        if c.election is None:
+            targets.append(Target("direct_election", labels["direct_election"], None, DIRECT_ELECTION, "比例", None,
+                                  [], [code], "未登记选举方式"))
+        else:
+            ok = c.election == "direct"
+            targets.append(Target("direct_election", labels["direct_election"], 1.0 if ok else 0.0, DIRECT_ELECTION,
+                                  "比例", ok, [] if ok else [code]))
+    return RegionIndicators(code, r.name, Level.COMMUNITY.value, r.parent_code, 1, 0 if c.rural else 1,
+                            1 if c.rural else 0, c.population or 0, targets)
 
 
 def _share(good: int, total: int) -> float | None:
