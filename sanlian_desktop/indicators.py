@@ -188,7 +188,7 @@ def compute(session: Session, root_code: str, *, down_to: Level = Level.COMMUNIT
         r = info[code]
         level = Level(r.level)
         position = len(slots)
-        listed = LEVEL_ORDER.index(level) <= limit
+        listed = LEVEL_ORDER.index(level) <= limit or code == root_code
         if listed:
             slots.append(None)  # filled once the children are walked, keeping tree order
         comms: list[_Community] = []

@@ -150,6 +150,8 @@ def test_rows_follow_the_tree_and_stop_at_the_level_asked(crafted: Office) -> No
     # The street row still counts the communities below it.
     assert streets.region("620102002").communities == 3
     assert report.names[URBAN_MISSES] == "东岗东路社区"
+    # The region asked for is always there, even below the level asked for.
+    assert [r.code for r in _report(crafted, URBAN_MEETS, down_to=Level.COUNTY).regions] == [URBAN_MEETS]
 
 
 def _decl(code: str, status: str, **extra: object) -> dict[str, object]:
