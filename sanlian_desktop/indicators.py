@@ -311,9 +311,11 @@ def _region_row(r: Any, level: Level, comms: list[_Community], areas: list[tuple
 
     without = [c.code for c in comms if c.workroom is False]
     unrecorded = [c.code for c in comms if c.workroom is None]
-    value = None if is_community and unrecorded else _share(sum(1 for c in comms if c.workroom), len(comms))
+    # Nothing recorded anywhere is "cannot tell", not 0 %.
+    nothing = bool(unrecorded) and len(unrecorded) == len(comms)
+    value = None if nothing else _share(sum(1 for c in comms if c.workroom), len(comms))
     add("workroom", value, 1.0, "比例", without, unrecorded,
-        every=True, note="未登记是否设有社会工作室" if is_community and unrecorded else "")
+        every=True, note="未登记是否设有社会工作室" if nothing else "")
 
     no_worker = [c.code for c in comms if c.workers < 1]
     add("social_worker", _share(len(comms) - len(no_worker), len(comms)), 1.0, "比例", no_worker, [], every=True)
@@ -326,10 +328,10 @@ def _region_row(r: Any, level: Level, comms: list[_Community], areas: list[tuple
     if urban or not is_community:
         outside = [c.code for c in urban if c.federation is False]
         unrecorded = [c.code for c in urban if c.federation is None]
-        value = None if is_community and unrecorded else _share(sum(1 for c in urban if c.federation), len(urban))
+        nothing = bool(unrecorded) and len(unrecorded) == len(urban)
+        value = None if nothing else _share(sum(1 for c in urban if c.federation), len(urban))
         add("federation_urban", value, 1.0, "比例", outside, unrecorded, every=True,
-            note="未登记是否加入联合会" if is_community and unrecorded else
-            "" if urban or not comms else "辖区内没有城市社区")
+            note="未登记是否加入联合会" if nothing else "" if urban or not comms else "辖区内没有城市社区")
 
     volunteers = residents = 0
     below: list[str] = []
@@ -353,8 +355,10 @@ def _region_row(r: Any, level: Level, comms: list[_Community], areas: list[tuple
     if not is_community and level is not Level.STREET:
         lacking = [code for code, has in areas if has is False]
         unrecorded = [code for code, has in areas if has is None]
-        add("association", _share(sum(1 for _, has in areas if has), len(areas)), 1.0, "比例", lacking, unrecorded,
-            every=True, note="" if areas else "没有县级试点地区")
+        nothing = bool(unrecorded) and len(unrecorded) == len(areas)
+        add("association", None if nothing else _share(sum(1 for _, has in areas if has), len(areas)), 1.0, "比例",
+            lacking, unrecorded, every=True,
+            note="未登记是否建立社会工作协会" if nothing else "" if areas else "没有县级试点地区")
 
     known = [c for c in comms if c.population]
     population = sum(c.population or 0 for c in known)

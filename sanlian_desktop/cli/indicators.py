@@ -129,11 +129,13 @@ def _text(report: Any) -> list[str]:
     p = report.pipeline
     lines += ["", f"申报进度：共 {p.total} 份"]
     if p.by_status:
-        lines.append("  " + "，".join(f"{STATUS_LABELS[Status(s)]} {n}" for s, n in sorted(p.by_status.items())))
+        lines.append("  " + "，".join(f"{STATUS_LABELS[s]} {p.by_status[s.value]}" for s in Status
+                                     if s.value in p.by_status))
     if p.awaiting_by_level:
         lines.append("  待处理：" + "，".join(
             f"{Level(lv).label if lv else '未定'} {n}（中位等待 {p.median_days_waiting.get(lv, 0)} 天）"
-            for lv, n in sorted(p.awaiting_by_level.items())))
+            for lv, n in sorted(p.awaiting_by_level.items(), key=lambda kv: -LEVEL_ORDER.index(Level(kv[0]))
+                                if kv[0] else 0)))
     lines.append(f"  批准率 {_rate(p.approval_rate)}（已批准 / 已决定），退回率 {_rate(p.return_rate)}（曾被退回 / 已提交）")
     for row in p.granted_by_city:
         lines.append(f"  {row['name']}：批准 {row['projects']} 个项目，补助 {from_fen(row['granted_fen'])} 元")

@@ -90,8 +90,8 @@ def test_every_target_on_the_county(crafted: Office) -> None:
     assert t.value == pytest.approx(1800 / 18280)
     assert (t.met, t.missing, sorted(t.unknown)) == (False, [URBAN_MISSES], [VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
 
-    t = _target(report, "620102", "association")  # nothing recorded yet: cannot tell
-    assert (t.met, t.unknown) == (None, ["620102"])
+    t = _target(report, "620102", "association")  # nothing recorded yet: cannot tell, not 0 %
+    assert (t.value, t.met, t.unknown) == (None, None, ["620102"])
 
     t = _target(report, "620102", "orgs_per_10k")
     assert t.value == pytest.approx(13 * 10_000 / 19_480)
