@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import regions, registries
+from sanlian_desktop import audit, regions, registries
 from sanlian_desktop.checks import credit_code_check_char
 from sanlian_desktop.errors import PermissionDenied, UserError
 from sanlian_desktop.models import AuditEntry
@@ -32,6 +32,7 @@ def test_organisation_with_credit_code_or_record_number(county: Office) -> None:
         assert [(o.credit_code, o.record_number) for o in orgs] == [(CREDIT, None), (None, "城关备字第002号")]
         assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "registry.org.add")).all() == [
             "registry.org.add", "registry.org.add"]
+        assert audit.verify(s).ok
 
 
 @pytest.mark.parametrize(
@@ -113,3 +114,16 @@ def test_area_facts_only_for_county_level(county: Office) -> None:
         registries.set_area_facts(s, county.clerk, "620102001", has_association=True)
     with pytest.raises(PermissionDenied, match="不在本单位辖区内"), county.session() as s:
         registries.set_area_facts(s, county.clerk, "620103", has_association=True)
+
+
+def test_update_worker(county: Office) -> None:
+    with county.session() as s:
+        worker_id = registries.add_worker(s, county.clerk, name="李强", community_code=COMMUNITY).id
+    with pytest.raises(UserError, match="持证社工须填写证书编号"), county.session() as s:
+        registries.update_worker(s, county.clerk, worker_id, certificate_level="社会工作师")
+    with county.session() as s:
+        worker = registries.update_worker(s, county.clerk, worker_id, certificate_level="社会工作师",
+                                          certificate_number="S002", employer="东岗西路社区居委会")
+        assert (worker.certificate_level, worker.certificate_number) == ("社会工作师", "S002")
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "social_worker")).all() == [
+            "registry.worker.add", "registry.worker.update"]
