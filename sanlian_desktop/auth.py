@@ -44,7 +44,8 @@ class Actor:
 def action_en(action: str) -> str:
     return {"编辑申报": "edit declarations", "审核申报": "review declarations", "管理用户": "manage users",
             "提交申报": "submit declarations", "新建申报": "create declarations",
-            "管理批次": "manage batches", "管理区划": "manage regions"}.get(action, action)
+            "管理批次": "manage batches", "管理区划": "manage regions",
+            "维护台账": "edit registries"}.get(action, action)
 
 
 def _hasher():  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import audit, declfields, regions
+from sanlian_desktop import audit, declfields, demoregistries, regions
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.checks import credit_code_check_char
 from sanlian_desktop.models import Batch, Declaration, Opinion, Region
@@ -237,13 +237,20 @@ def _fields(rng: random.Random, community: _Community, batch: Batch, county: str
     }
 
 
-def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dict[str, int]:
-    """Add ``count`` demo declarations in this office's jurisdiction, in every state of the chain."""
+def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016,
+             communities_wanted: int | None = None) -> dict[str, int]:
+    """Add ``count`` demo declarations in this office's jurisdiction, in every state of the chain.
+
+    The jurisdiction gets ``communities_wanted`` communities (default: one per six declarations, at most
+    17,000, about the province's number), and the registries get entries for every community that has
+    none yet.
+    """
     rng = random.Random(seed)
     with store.session() as session:
         now = datetime.now(UTC)
         batch = _ensure_batch(session, actor, now.astimezone().date())
-        communities = _ensure_communities(session, actor, min(17_000, max(1, count // 6)), rng)
+        wanted = communities_wanted if communities_wanted is not None else min(17_000, max(1, count // 6))
+        communities = _ensure_communities(session, actor, wanted, rng)
         if not communities:
             from sanlian_desktop.errors import UserError
 
@@ -295,9 +302,11 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016) -> dic
             if len(decl_rows) >= 5000:
                 _flush(session, decl_rows, version_rows, opinion_rows)
         _flush(session, decl_rows, version_rows, opinion_rows)
+        filled = demoregistries.fill(session, actor, [(c.code, c.name, c.rural, c.where.county) for c in usable],
+                                     rng, now)
         audit.record(session, office=actor.office_code, user=actor.username, action="demo.generate",
-                     entity="declaration", entity_id="*", details={"count": count, "seed": seed})
-    return {"declarations": count, "communities": len(usable), "opinions": _count_opinions(store)}
+                     entity="declaration", entity_id="*", details={"count": count, "seed": seed, **filled})
+    return {"declarations": count, "communities": len(usable), "opinions": _count_opinions(store), **filled}
 
 
 def _count_opinions(store: Store) -> int:

@@ -28,7 +28,7 @@ def run(keep: bool = False) -> int:
     state: dict[str, Any] = {"home": work / "home"}
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("excel", _excel),
-        ("backup", _backup), ("check", _check),
+        ("indicators", _indicators), ("backup", _backup), ("check", _check),
     ]
     print(f"smoke: {sys.executable} (frozen={getattr(sys, 'frozen', False)}), work folder {work}", flush=True)
     code = 0
@@ -42,7 +42,7 @@ def run(keep: bool = False) -> int:
                 traceback.print_exc()
                 code = 1
                 break
-            print(f"ok   {name:7s} {time.perf_counter() - start:6.2f} s  {said}", flush=True)
+            print(f"ok   {name:10s} {time.perf_counter() - start:6.2f} s  {said}", flush=True)
     finally:
         for closer in reversed(state.get("closers", [])):
             try:
@@ -152,6 +152,18 @@ def _pdf(state: dict[str, Any]) -> str:
     if head != b"%PDF-":
         raise AssertionError(f"not a PDF: {head!r}")
     return f"{out.name} {out.stat().st_size} bytes" + (f"; {'; '.join(warnings)}" if warnings else "")
+
+
+def _indicators(state: dict[str, Any]) -> str:
+    from sanlian_desktop import indicators
+
+    with state["store"].read_session() as session:
+        report = indicators.compute(session, "620102")
+    county = report.region("620102")
+    if not county.communities or len(county.targets) < 8:
+        raise AssertionError(f"indicators incomplete: {county}")
+    met = sum(1 for t in county.targets if t.met)
+    return f"{len(report.regions)} regions, {county.communities} communities, {met}/{len(county.targets)} targets met"
 
 
 def _excel(state: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
+from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
 from sanlian_desktop.models.syncstate import (
     CertificateRecord,
     OfficeKeyRing,
@@ -28,11 +29,14 @@ from sanlian_desktop.models.syncstate import (
 )
 
 __all__ = [
+    "AreaFacts",
     "Attachment",
     "AuditEntry",
     "Base",
     "Batch",
     "CertificateRecord",
+    "CommunityFacts",
+    "CommunityOrganisation",
     "Declaration",
     "DeclarationAttachment",
     "DeclarationVersion",
@@ -43,6 +47,7 @@ __all__ = [
     "PendingReceipt",
     "Region",
     "RevocationRecord",
+    "SocialWorker",
     "SyncChannel",
     "SyncConflict",
     "SyncItem",

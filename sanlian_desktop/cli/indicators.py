@@ -1,0 +1,259 @@
+"""Commands for the pilot's indicators and the registries behind them."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from typing import Any
+
+from sanlian_desktop.cli.main import Context
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.vocab import CERTIFICATE_LEVELS, LEVEL_ORDER, Level
+
+_YES = {"yes": True, "是": True, "有": True, "1": True, "true": True,
+        "no": False, "否": False, "无": False, "0": False, "false": False}
+
+
+def _yes_no(text: str) -> bool:
+    value = _YES.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"“{text}”应为 是/否（yes/no）/ not yes or no")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"“{text}”应为非负整数 / not a whole number")
+    return int(text)
+
+
+def register(sub: Any) -> None:
+    """Add the ``indicators`` and ``registry`` commands to the parser."""
+    p = sub.add_parser("indicators", help="试点目标完成情况与申报进度统计")
+    p.add_argument("--region", help="区划代码（默认为本单位）")
+    p.add_argument("--down-to", choices=[lv.value for lv in LEVEL_ORDER], default=Level.COMMUNITY.value,
+                   help="列到哪一级（默认到社区）")
+    p.set_defaults(handler=cmd_indicators)
+
+    reg = sub.add_parser("registry", help="社区社会组织、社工、社区与试点地区台账").add_subparsers(
+        dest="sub", required=True)
+    p = reg.add_parser("add-org", help="登记社区社会组织")
+    p.add_argument("--community", required=True, help="所属社区代码（12位）")
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", required=True, help="组织类别，如 社区服务类、公益慈善类、专业社工机构")
+    p.add_argument("--credit-code", help="统一社会信用代码（已登记的组织）")
+    p.add_argument("--record-number", help="备案编号（备案的社区社会组织）")
+    p.add_argument("--social-workers", action="store_true", help="有专兼职专业社工")
+    p.add_argument("--agency", action="store_true", help="接纳民办社工机构开展服务")
+    p.set_defaults(handler=cmd_add_org)
+
+    p = reg.add_parser("add-worker", help="登记社会工作者")
+    p.add_argument("--community", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--certificate", help=f"证书等级：{'、'.join(CERTIFICATE_LEVELS)}（无证书可不填）")
+    p.add_argument("--certificate-number", default="")
+    p.add_argument("--employer", default="")
+    p.set_defaults(handler=cmd_add_worker)
+
+    p = reg.add_parser("set-community", help="登记社区情况（未给出的项保持不变）")
+    p.add_argument("community")
+    p.add_argument("--workroom", type=_yes_no, help="设有社会工作室：是/否")
+    p.add_argument("--federation", type=_yes_no, help="加入社区社会组织联合会：是/否")
+    p.add_argument("--volunteers", type=_count, help="注册志愿者人数")
+    p.add_argument("--election", choices=["direct", "indirect"], help="居委会选举方式：直接/间接")
+    p.set_defaults(handler=cmd_set_community)
+
+    p = reg.add_parser("set-area", help="登记试点地区（县级）是否建立社会工作协会")
+    p.add_argument("region")
+    p.add_argument("--association", type=_yes_no, required=True, help="是/否")
+    p.set_defaults(handler=cmd_set_area)
+
+    p = reg.add_parser("list", help="列出台账")
+    p.add_argument("what", choices=["orgs", "workers", "communities", "areas"])
+    p.add_argument("--region", help="只列该区划以下（默认为本单位辖区）")
+    p.set_defaults(handler=cmd_list)
+
+
+# -- indicators ---------------------------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _cell(t: Any) -> str:
+    if t.value is None:
+        return "—"
+    shown = f"{t.value:.1f}" if t.unit != "比例" else f"{t.value * 100:.0f}%"
+    return shown + {True: "✓", False: "✗", None: "?"}[t.met]
+
+
+def _threshold(t: Any) -> str:
+    return f"{t.threshold * 100:.0f}%" if t.unit == "比例" else f"{t.threshold:g}{t.unit}"
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _text(report: Any) -> list[str]:
+    from sanlian_desktop.indicators import SHORT_LABELS, TARGET_LABELS
+    from sanlian_desktop.money import from_fen
+    from sanlian_desktop.vocab import STATUS_LABELS, Status
+
+    keys = list(SHORT_LABELS)
+    root_depth = LEVEL_ORDER.index(Level(report.regions[0].level))
+    names = [("  " * (LEVEL_ORDER.index(Level(r.level)) - root_depth)) + r.name for r in report.regions]
+    name_width = max(_width(n) for n in [*names, "区划"]) + 2
+    widths = [max(_width(SHORT_LABELS[k]), 7) + 2 for k in keys]
+    lines = [f"“三社联动”试点目标完成情况（{report.regions[0].name}，✓达到 ✗未达到 ?无法判断 —不适用或无数据）", ""]
+    lines.append(_pad("区划", name_width) + _pad("社区数", 8) + "".join(
+        _pad(SHORT_LABELS[k], w) for k, w in zip(keys, widths, strict=True)))
+    for name, r in zip(names, report.regions, strict=True):
+        by_key = {t.key: t for t in r.targets}
+        lines.append(_pad(name, name_width) + _pad(str(r.communities), 8) + "".join(
+            _pad(_cell(by_key[k]) if k in by_key else "", w) for k, w in zip(keys, widths, strict=True)))
+    root = report.regions[0]
+    lines += ["", f"{root.name}：目标与未达标社区"]
+    for t in root.targets:
+        lines.append(f"- {TARGET_LABELS[t.key]}：{_cell(t)}（标准 {_threshold(t)}）" + (f"，{t.note}" if t.note else ""))
+        for label, codes in (("未达到", t.missing), ("未登记", t.unknown)):
+            if codes:
+                shown = "、".join(report.names.get(c, c) for c in codes[:10])
+                more = f" 等{len(codes)}个" if len(codes) > 10 else ""
+                lines.append(f"    {label}：{shown}{more}")
+    p = report.pipeline
+    lines += ["", f"申报进度：共 {p.total} 份"]
+    if p.by_status:
+        lines.append("  " + "，".join(f"{STATUS_LABELS[s]} {p.by_status[s.value]}" for s in Status
+                                     if s.value in p.by_status))
+    if p.awaiting_by_level:
+        lines.append("  待处理：" + "，".join(
+            f"{Level(lv).label if lv else '未定'} {n}（中位等待 {p.median_days_waiting.get(lv, 0)} 天）"
+            for lv, n in sorted(p.awaiting_by_level.items(), key=lambda kv: -LEVEL_ORDER.index(Level(kv[0]))
+                                if kv[0] else 0)))
+    lines.append(f"  批准率 {_rate(p.approval_rate)}（已批准 / 已决定），退回率 {_rate(p.return_rate)}（曾被退回 / 已提交）")
+    for row in p.granted_by_city:
+        lines.append(f"  {row['name']}：批准 {row['projects']} 个项目，补助 {from_fen(row['granted_fen'])} 元")
+    for row in p.granted_by_focus_area:
+        lines.append(f"  {row['focus_area']}：批准 {row['projects']} 个项目，补助 {from_fen(row['granted_fen'])} 元")
+    return lines
+
+
+def cmd_indicators(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import indicators, regions
+
+    actor = ctx.actor()
+    root = (args.region or actor.office_code).strip()
+    with ctx.store().read_session() as s:
+        regions.get_region(s, root)
+        if not regions.is_within(s, root, actor.office_code):
+            raise UserError(f"区划 {root} 不在本单位辖区内", f"region {root} is outside this office's jurisdiction")
+        report = indicators.compute(s, root, down_to=Level(args.down_to))
+    ctx.emit(indicators.as_dict(report), _text(report))
+    return 0
+
+
+# -- registries ---------------------------------------------------------------------------------------
+
+
+def _org_json(o: Any) -> dict[str, Any]:
+    return {"id": o.id, "name": o.name, "kind": o.kind, "community": o.community_code, "credit_code": o.credit_code,
+            "record_number": o.record_number, "has_social_workers": o.has_social_workers,
+            "hosts_agency": o.hosts_agency}
+
+
+def _worker_json(w: Any) -> dict[str, Any]:
+    return {"id": w.id, "name": w.name, "certificate_level": w.certificate_level,
+            "certificate_number": w.certificate_number, "employer": w.employer, "community": w.community_code}
+
+
+def _facts_json(f: Any) -> dict[str, Any]:
+    return {"community": f.community_code, "has_workroom": f.has_workroom, "in_federation": f.in_federation,
+            "registered_volunteers": f.registered_volunteers, "election": f.election}
+
+
+def cmd_add_org(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import registries
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        org = registries.add_organisation(
+            s, actor, name=args.name, community_code=args.community, kind=args.kind, credit_code=args.credit_code,
+            record_number=args.record_number, has_social_workers=args.social_workers, hosts_agency=args.agency)
+        ctx.emit(_org_json(org), f"已登记社区社会组织 {org.name}（编号 {org.id}）")
+    return 0
+
+
+def cmd_add_worker(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import registries
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        worker = registries.add_worker(s, actor, name=args.name, community_code=args.community,
+                                       certificate_level=args.certificate,
+                                       certificate_number=args.certificate_number, employer=args.employer)
+        ctx.emit(_worker_json(worker), f"已登记社会工作者 {worker.name}（编号 {worker.id}）")
+    return 0
+
+
+def cmd_set_community(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import registries
+
+    actor = ctx.actor()
+    if args.workroom is None and args.federation is None and args.volunteers is None and args.election is None:
+        raise UserError("请至少给出一项：--workroom、--federation、--volunteers 或 --election",
+                        "give at least one of --workroom, --federation, --volunteers, --election")
+    with ctx.store().session() as s:
+        facts = registries.set_community_facts(s, actor, args.community, has_workroom=args.workroom,
+                                               in_federation=args.federation,
+                                               registered_volunteers=args.volunteers, election=args.election)
+        ctx.emit(_facts_json(facts), f"已登记社区 {facts.community_code} 的情况")
+    return 0
+
+
+def cmd_set_area(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import registries
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        facts = registries.set_area_facts(s, actor, args.region, has_association=args.association)
+        ctx.emit({"region": facts.region_code, "has_association": facts.has_association},
+                 f"已登记 {facts.region_code}：{'已' if facts.has_association else '未'}建立社会工作协会")
+    return 0
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import registries
+
+    actor = ctx.actor()
+    with ctx.store().read_session() as s:
+        if args.what == "orgs":
+            orgs = registries.list_organisations(s, actor, within=args.region)
+            ctx.emit([_org_json(o) for o in orgs],
+                     [f"{o.id}\t{o.community_code}\t{o.name}\t{o.kind}\t{o.credit_code or o.record_number}"
+                      + ("\t有专业社工" if o.has_social_workers else "") + ("\t接纳社工机构" if o.hosts_agency else "")
+                      for o in orgs] or ["（没有登记的社区社会组织）"])
+        elif args.what == "workers":
+            workers = registries.list_workers(s, actor, within=args.region)
+            ctx.emit([_worker_json(w) for w in workers],
+                     [f"{w.id}\t{w.community_code}\t{w.name}\t{w.certificate_level or '无证书'}\t{w.employer}"
+                      for w in workers] or ["（没有登记的社会工作者）"])
+        elif args.what == "communities":
+            rows = registries.list_community_facts(s, actor, within=args.region)
+            yes = {True: "是", False: "否", None: "未登记"}
+            ctx.emit([_facts_json(f) for f in rows],
+                     [f"{f.community_code}\t社会工作室 {yes[f.has_workroom]}\t联合会 {yes[f.in_federation]}\t"
+                      f"志愿者 {'未登记' if f.registered_volunteers is None else f.registered_volunteers}\t"
+                      f"选举 {registries.ELECTION_METHODS.get(f.election or '', '未登记')}" for f in rows]
+                     or ["（没有登记的社区情况）"])
+        else:
+            areas = registries.list_area_facts(s, actor)
+            ctx.emit([{"region": a.region_code, "has_association": a.has_association} for a in areas],
+                     [f"{a.region_code}\t社会工作协会 {'已建立' if a.has_association else '未建立'}" for a in areas]
+                     or ["（没有登记的试点地区情况）"])
+    return 0

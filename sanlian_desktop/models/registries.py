@@ -1,0 +1,69 @@
+"""Registries behind the pilot's indicators: community social organisations, social workers, and facts
+kept per community and per pilot area (county level)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
+
+
+class CommunityOrganisation(Base):
+    """A community social organisation (社区社会组织), registered (信用代码) or on record (备案)."""
+
+    __tablename__ = "community_organisation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Exactly one of the two identifies the organisation: a registered one has a 统一社会信用代码,
+    # one only put on record with the street or county (备案制) has a record number.
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    record_number: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    community_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    has_social_workers: Mapped[bool] = mapped_column(Boolean, default=False)
+    hosts_agency: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SocialWorker(Base):
+    """A social worker on a community's staff or serving it; ``certificate_level`` None when uncertified."""
+
+    __tablename__ = "social_worker"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    certificate_level: Mapped[str | None] = mapped_column(String(16))
+    certificate_number: Mapped[str] = mapped_column(String(40), default="")
+    employer: Mapped[str] = mapped_column(String(100), default="")
+    community_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommunityFacts(Base):
+    """What the indicators need to know about one community; None where nobody recorded it yet."""
+
+    __tablename__ = "community_facts"
+    community_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    has_workroom: Mapped[bool | None] = mapped_column(Boolean)
+    in_federation: Mapped[bool | None] = mapped_column(Boolean)
+    registered_volunteers: Mapped[int | None] = mapped_column(Integer)
+    # "direct" or "indirect": how the residents' (villagers') committee was last elected.
+    election: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AreaFacts(Base):
+    """Facts about a pilot area (a county-level region): whether it has a 社会工作协会."""
+
+    __tablename__ = "area_facts"
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    has_association: Mapped[bool | None] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,317 @@
+"""Registries the pilot's indicators count: community social organisations, social workers, and the
+facts kept per community (社会工作室, 联合会, volunteers, election) and per pilot area (社会工作协会).
+
+Clerks and admins edit; everyone lists. Every record lies inside the acting office's jurisdiction and
+every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import audit, regions
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.checks import credit_code_problem
+from sanlian_desktop.errors import NotFound, PermissionDenied, UserError
+from sanlian_desktop.models import (
+    AreaFacts,
+    CommunityFacts,
+    CommunityOrganisation,
+    Region,
+    SocialWorker,
+    utcnow,
+)
+from sanlian_desktop.vocab import CERTIFICATE_LEVELS, Level, Role
+
+ORGANISATION_KINDS = ["社区服务类", "公益慈善类", "文体娱乐类", "社区事务类", "专业社工机构", "其他"]
+ELECTION_METHODS = {"direct": "直接选举", "indirect": "间接选举"}
+_RECORD_NUMBER = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff()（）〔〕\[\]\-_/第号]{2,40}$")
+_MAX_VOLUNTEERS = 10_000_000
+
+
+def _require_editor(actor: Actor) -> None:
+    actor.require(Role.CLERK, Role.ADMIN, action="维护台账")
+
+
+def _community_in_jurisdiction(session: Session, actor: Actor, code: str) -> Region:
+    code = (code or "").strip()
+    region = session.get(Region, code)
+    if region is None:
+        raise NotFound(f"所属社区：没有代码为 {code} 的社区", f"community: no region with code {code}")
+    if region.level != Level.COMMUNITY:
+        raise UserError(f"所属社区：{region.name}（{code}）不是社区", f"community: {code} is not a community")
+    if not regions.is_within(session, code, actor.office_code):
+        raise PermissionDenied(f"所属社区：{region.name}（{code}）不在本单位辖区内",
+                               f"community {code} is outside this office's jurisdiction")
+    return region
+
+
+def _text(value: str | None, label: str, field: str, *, max_len: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise UserError(f"{label}：请填写", f"{field}: required")
+    if len(value) > max_len:
+        raise UserError(f"{label}：过长（最多{max_len}字）", f"{field}: longer than {max_len} characters")
+    return value
+
+
+def _identifier(session: Session, credit_code: str | None, record_number: str | None,
+                exclude_id: int | None = None) -> tuple[str | None, str | None]:
+    credit = (credit_code or "").strip().upper() or None
+    record = (record_number or "").strip() or None
+    if (credit is None) == (record is None):
+        raise UserError("统一社会信用代码 / 备案编号：须填写其中一项（已登记的填信用代码，备案的填备案编号）",
+                        "credit_code / record_number: give exactly one of the two")
+    if credit is not None:
+        problem = credit_code_problem(credit)
+        if problem:
+            raise UserError(f"统一社会信用代码：{problem}", f"credit_code: invalid ({credit})")
+        query = select(CommunityOrganisation.id).where(CommunityOrganisation.credit_code == credit)
+        if exclude_id is not None:
+            query = query.where(CommunityOrganisation.id != exclude_id)
+        if session.scalar(query.limit(1)) is not None:
+            raise UserError(f"统一社会信用代码：{credit} 已登记在另一个组织名下",
+                            f"credit_code: {credit} already belongs to another organisation")
+    if record is not None and not _RECORD_NUMBER.match(record):
+        raise UserError("备案编号：应为2至40位数字、字母或汉字", "record_number: 2-40 letters, digits or Chinese")
+    return credit, record
+
+
+def _kind(kind: str) -> str:
+    kind = (kind or "").strip()
+    if kind not in ORGANISATION_KINDS:
+        raise UserError(f"组织类别：应为{'、'.join(ORGANISATION_KINDS)}之一", f"kind: one of {ORGANISATION_KINDS}")
+    return kind
+
+
+def _certificate(level: str | None) -> str | None:
+    if level is None or not level.strip() or level.strip() in ("无", "none"):
+        return None
+    if level.strip() not in CERTIFICATE_LEVELS:
+        raise UserError(f"证书等级：应为{'、'.join(CERTIFICATE_LEVELS)}或“无”",
+                        f"certificate_level: one of {CERTIFICATE_LEVELS} or none")
+    return level.strip()
+
+
+def _audit(session: Session, actor: Actor, action: str, entity: str, entity_id: str,
+           details: dict[str, Any]) -> None:
+    audit.record(session, office=actor.office_code, user=actor.username, action=action, entity=entity,
+                 entity_id=entity_id, details=details)
+
+
+# -- community social organisations -----------------------------------------------------------------
+
+
+def add_organisation(session: Session, actor: Actor, *, name: str, community_code: str, kind: str,
+                     credit_code: str | None = None, record_number: str | None = None,
+                     has_social_workers: bool = False, hosts_agency: bool = False) -> CommunityOrganisation:
+    """Register a community social organisation in a community of this office's jurisdiction."""
+    _require_editor(actor)
+    community = _community_in_jurisdiction(session, actor, community_code)
+    org = CommunityOrganisation(
+        name=_text(name, "组织名称", "name", max_len=100), kind=_kind(kind), community_code=community.code,
+        has_social_workers=bool(has_social_workers), hosts_agency=bool(hosts_agency), created_by=actor.username,
+    )
+    org.credit_code, org.record_number = _identifier(session, credit_code, record_number)
+    session.add(org)
+    session.flush()
+    _audit(session, actor, "registry.org.add", "community_organisation", str(org.id),
+           {"name": org.name, "community": org.community_code, "credit_code": org.credit_code,
+            "record_number": org.record_number})
+    return org
+
+
+def update_organisation(session: Session, actor: Actor, org_id: int, **changes: Any) -> CommunityOrganisation:
+    """Change an organisation's fields (name, kind, community_code, credit_code/record_number, flags)."""
+    _require_editor(actor)
+    org = session.get(CommunityOrganisation, org_id)
+    if org is None:
+        raise NotFound(f"没有编号为 {org_id} 的社区社会组织", f"no organisation {org_id}")
+    _community_in_jurisdiction(session, actor, org.community_code)
+    allowed = {"name", "kind", "community_code", "credit_code", "record_number", "has_social_workers",
+               "hosts_agency"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise UserError(f"不能修改的字段：{'、'.join(sorted(unknown))}", f"unknown fields: {sorted(unknown)}")
+    if "name" in changes:
+        org.name = _text(changes["name"], "组织名称", "name", max_len=100)
+    if "kind" in changes:
+        org.kind = _kind(changes["kind"])
+    if "community_code" in changes:
+        org.community_code = _community_in_jurisdiction(session, actor, changes["community_code"]).code
+    if "credit_code" in changes or "record_number" in changes:
+        org.credit_code, org.record_number = _identifier(
+            session, changes.get("credit_code", org.credit_code if "record_number" not in changes else None),
+            changes.get("record_number", org.record_number if "credit_code" not in changes else None),
+            exclude_id=org.id)
+    for flag in ("has_social_workers", "hosts_agency"):
+        if flag in changes:
+            setattr(org, flag, bool(changes[flag]))
+    org.updated_at = utcnow()
+    session.flush()
+    _audit(session, actor, "registry.org.update", "community_organisation", str(org.id),
+           dict(changes))
+    return org
+
+
+def list_organisations(session: Session, actor: Actor, *, within: str | None = None) -> list[CommunityOrganisation]:
+    """Organisations in the communities under ``within`` (default: the whole jurisdiction), by community."""
+    codes = _communities_under(session, actor, within)
+    rows = session.scalars(select(CommunityOrganisation).order_by(CommunityOrganisation.community_code,
+                                                                  CommunityOrganisation.id))
+    return [r for r in rows if r.community_code in codes]
+
+
+# -- social workers -----------------------------------------------------------------------------------
+
+
+def add_worker(session: Session, actor: Actor, *, name: str, community_code: str,
+               certificate_level: str | None = None, certificate_number: str = "",
+               employer: str = "") -> SocialWorker:
+    """Register a social worker serving a community; certified workers need their certificate number."""
+    _require_editor(actor)
+    community = _community_in_jurisdiction(session, actor, community_code)
+    level = _certificate(certificate_level)
+    number = _text(certificate_number, "证书编号", "certificate_number", max_len=40, required=level is not None)
+    worker = SocialWorker(name=_text(name, "姓名", "name", max_len=64), certificate_level=level,
+                          certificate_number=number, employer=_text(employer, "工作单位", "employer", max_len=100,
+                                                                    required=False),
+                          community_code=community.code, created_by=actor.username)
+    session.add(worker)
+    session.flush()
+    _audit(session, actor, "registry.worker.add", "social_worker", str(worker.id),
+           {"name": worker.name, "community": worker.community_code, "certificate_level": level})
+    return worker
+
+
+def update_worker(session: Session, actor: Actor, worker_id: int, **changes: Any) -> SocialWorker:
+    """Change a social worker's name, certificate, employer or community."""
+    _require_editor(actor)
+    worker = session.get(SocialWorker, worker_id)
+    if worker is None:
+        raise NotFound(f"没有编号为 {worker_id} 的社会工作者", f"no social worker {worker_id}")
+    _community_in_jurisdiction(session, actor, worker.community_code)
+    allowed = {"name", "certificate_level", "certificate_number", "employer", "community_code"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise UserError(f"不能修改的字段：{'、'.join(sorted(unknown))}", f"unknown fields: {sorted(unknown)}")
+    if "name" in changes:
+        worker.name = _text(changes["name"], "姓名", "name", max_len=64)
+    if "community_code" in changes:
+        worker.community_code = _community_in_jurisdiction(session, actor, changes["community_code"]).code
+    if "certificate_level" in changes:
+        worker.certificate_level = _certificate(changes["certificate_level"])
+    if "certificate_number" in changes:
+        worker.certificate_number = _text(changes["certificate_number"], "证书编号", "certificate_number",
+                                          max_len=40, required=False)
+    if worker.certificate_level is not None and not worker.certificate_number:
+        raise UserError("证书编号：持证社工须填写证书编号", "certificate_number: required for a certified worker")
+    if "employer" in changes:
+        worker.employer = _text(changes["employer"], "工作单位", "employer", max_len=100, required=False)
+    worker.updated_at = utcnow()
+    session.flush()
+    _audit(session, actor, "registry.worker.update", "social_worker", str(worker.id), dict(changes))
+    return worker
+
+
+def list_workers(session: Session, actor: Actor, *, within: str | None = None) -> list[SocialWorker]:
+    """Social workers in the communities under ``within`` (default: the whole jurisdiction)."""
+    codes = _communities_under(session, actor, within)
+    rows = session.scalars(select(SocialWorker).order_by(SocialWorker.community_code, SocialWorker.id))
+    return [r for r in rows if r.community_code in codes]
+
+
+# -- facts per community and per pilot area ---------------------------------------------------------
+
+
+def set_community_facts(session: Session, actor: Actor, community_code: str, *,
+                        has_workroom: bool | None = None, in_federation: bool | None = None,
+                        registered_volunteers: int | None = None, election: str | None = None) -> CommunityFacts:
+    """Record facts about a community; an argument left None keeps what was recorded before."""
+    _require_editor(actor)
+    community = _community_in_jurisdiction(session, actor, community_code)
+    if registered_volunteers is not None and not 0 <= registered_volunteers <= _MAX_VOLUNTEERS:
+        raise UserError("注册志愿者人数：应为0至1000万之间的整数", "registered_volunteers: out of range")
+    if election is not None and election not in ELECTION_METHODS:
+        raise UserError("居委会选举方式：应为 direct（直接选举）或 indirect（间接选举）",
+                        "election: direct or indirect")
+    if (registered_volunteers is not None and community.population is not None
+            and registered_volunteers > community.population):
+        raise UserError(f"注册志愿者人数：{registered_volunteers} 超过了社区居民总数 {community.population}",
+                        "registered_volunteers: more than the community's residents")
+    facts = session.get(CommunityFacts, community.code)
+    if facts is None:
+        facts = CommunityFacts(community_code=community.code)
+        session.add(facts)
+    changes: dict[str, Any] = {}
+    for key, value in (("has_workroom", has_workroom), ("in_federation", in_federation),
+                       ("registered_volunteers", registered_volunteers), ("election", election)):
+        if value is not None:
+            setattr(facts, key, value)
+            changes[key] = value
+    facts.updated_at = utcnow()
+    facts.updated_by = actor.username
+    session.flush()
+    _audit(session, actor, "registry.community.set", "community_facts", community.code, changes)
+    return facts
+
+
+def list_community_facts(session: Session, actor: Actor, *, within: str | None = None) -> list[CommunityFacts]:
+    """Recorded facts of the communities under ``within`` (default: the whole jurisdiction)."""
+    codes = _communities_under(session, actor, within)
+    rows = session.scalars(select(CommunityFacts).order_by(CommunityFacts.community_code))
+    return [r for r in rows if r.community_code in codes]
+
+
+def is_pilot_area(session: Session, region: Region) -> bool:
+    """Whether ``region`` is county level: a county, or a city without counties (嘉峪关市, special units)."""
+    if region.level == Level.COUNTY:
+        return True
+    return region.level == Level.CITY and not regions.has_counties(session, region.code)
+
+
+def set_area_facts(session: Session, actor: Actor, region_code: str, *, has_association: bool) -> AreaFacts:
+    """Record whether a pilot area (county-level region in the jurisdiction) has a 社会工作协会."""
+    _require_editor(actor)
+    region = session.get(Region, (region_code or "").strip())
+    if region is None:
+        raise NotFound(f"试点地区：没有代码为 {region_code} 的区划", f"area: no region {region_code}")
+    if not is_pilot_area(session, region):
+        raise UserError(f"试点地区：{region.name}（{region.code}）不是县级区划",
+                        f"area: {region.code} is not a county-level region")
+    if not regions.is_within(session, region.code, actor.office_code):
+        raise PermissionDenied(f"试点地区：{region.name}（{region.code}）不在本单位辖区内",
+                               f"area {region.code} is outside this office's jurisdiction")
+    facts = session.get(AreaFacts, region.code) or AreaFacts(region_code=region.code)
+    session.add(facts)
+    facts.has_association = bool(has_association)
+    facts.updated_at = utcnow()
+    facts.updated_by = actor.username
+    session.flush()
+    _audit(session, actor, "registry.area.set", "area_facts", region.code, {"has_association": has_association})
+    return facts
+
+
+def list_area_facts(session: Session, actor: Actor) -> list[AreaFacts]:
+    """Recorded facts of the pilot areas in the jurisdiction."""
+    codes = regions.subtree_codes(session, actor.office_code)
+    return [r for r in session.scalars(select(AreaFacts).order_by(AreaFacts.region_code)) if r.region_code in codes]
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many rows each registry holds in this store."""
+    tables: Sequence[Any] = (CommunityOrganisation, SocialWorker, CommunityFacts, AreaFacts)
+    names = ("organisations", "workers", "community_facts", "area_facts")
+    return {n: int(session.scalar(select(func.count()).select_from(t)) or 0) for n, t in zip(names, tables, strict=True)}
+
+
+def _communities_under(session: Session, actor: Actor, within: str | None) -> set[str]:
+    root = (within or actor.office_code).strip()
+    if not regions.is_within(session, root, actor.office_code):
+        raise PermissionDenied(f"区划 {root} 不在本单位辖区内", f"region {root} is outside this office's jurisdiction")
+    return regions.subtree_codes(session, root)

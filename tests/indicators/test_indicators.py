@@ -1,0 +1,208 @@
+"""Each target on crafted registries with known answers, the edge cases, and the pipeline figures."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from sanlian_desktop import indicators, regions, registries
+from sanlian_desktop.indicators import IndicatorReport, Target
+from sanlian_desktop.models import Declaration, Opinion
+from sanlian_desktop.vocab import Level
+from tests.helpers import Office
+
+URBAN_MEETS, URBAN_MISSES = "620102001001", "620102001002"  # 8640 residents each (make_office)
+VILLAGE_MEETS, VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS = "620102002001", "620102002002", "620102002003"
+EMPTY_STREET = "620102003"
+
+
+def _orgs(office: Office, community: str, qualifying: int, plain: int = 0) -> None:
+    with office.session() as s:
+        for i in range(qualifying + plain):
+            registries.add_organisation(
+                s, office.clerk, name=f"组织{i}", community_code=community, kind="社区服务类",
+                record_number=f"备{community[-4:]}{i:03d}", has_social_workers=i < qualifying and i % 2 == 0,
+                hosts_agency=i < qualifying and i % 2 == 1)
+
+
+@pytest.fixture
+def crafted(county: Office) -> Office:
+    """Two urban communities, three villages (one without residents recorded) and an empty street."""
+    with county.session() as s:
+        regions.add_region(s, code="620102002", name="青白石镇", within="620102")
+        regions.add_region(s, code=VILLAGE_MEETS, name="白道坪村", within="620102", rural=True, population=1000)
+        regions.add_region(s, code=VILLAGE_EMPTY, name="石门村", within="620102", rural=True, population=1200)
+        regions.add_region(s, code=VILLAGE_NO_RESIDENTS, name="大砂坪村", within="620102", rural=True)
+        regions.add_region(s, code=EMPTY_STREET, name="空街道", within="620102")
+    _orgs(county, URBAN_MEETS, 5, plain=1)
+    _orgs(county, URBAN_MISSES, 4)
+    _orgs(county, VILLAGE_MEETS, 3)
+    _orgs(county, VILLAGE_NO_RESIDENTS, 0, plain=1)
+    with county.session() as s:
+        clerk = county.clerk
+        for community, level in ((URBAN_MEETS, "社会工作师"), (URBAN_MISSES, None), (VILLAGE_MEETS, "助理社会工作师")):
+            registries.add_worker(s, clerk, name="张敏", community_code=community, certificate_level=level,
+                                  certificate_number="S1" if level else "")
+        registries.set_community_facts(s, clerk, URBAN_MEETS, has_workroom=True, in_federation=True,
+                                       registered_volunteers=900, election="direct")
+        registries.set_community_facts(s, clerk, URBAN_MISSES, has_workroom=False, in_federation=False,
+                                       registered_volunteers=800, election="indirect")
+        registries.set_community_facts(s, clerk, VILLAGE_MEETS, has_workroom=True, registered_volunteers=100)
+        registries.set_community_facts(s, clerk, VILLAGE_NO_RESIDENTS, registered_volunteers=50)
+    return county
+
+
+def _report(office: Office, code: str = "620102", **kwargs: object) -> IndicatorReport:
+    with office.store.read_session() as s:
+        return indicators.compute(s, code, **kwargs)  # type: ignore[arg-type]
+
+
+def _target(report: IndicatorReport, code: str, key: str) -> Target:
+    return next(t for t in report.region(code).targets if t.key == key)
+
+
+def test_every_target_on_the_county(crafted: Office) -> None:
+    report = _report(crafted)
+    county = report.region("620102")
+    assert (county.communities, county.urban, county.rural) == (5, 2, 3)
+
+    t = _target(report, "620102", "orgs_per_community")
+    assert (t.value, t.met, sorted(t.missing)) == (0.4, False, [URBAN_MISSES, VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "workroom")
+    assert (t.value, t.met, t.missing, sorted(t.unknown)) == (0.4, False, [URBAN_MISSES],
+                                                              [VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "social_worker")  # the uncertified worker does not count
+    assert (t.value, t.met, sorted(t.missing)) == (0.4, False, [URBAN_MISSES, VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "rural_reach")  # one village in three: exactly the threshold
+    assert (t.value, t.threshold, t.met, sorted(t.missing)) == (1 / 3, 1 / 3, True,
+                                                                [VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "federation_urban")
+    assert (t.value, t.met, t.missing) == (0.5, False, [URBAN_MISSES])
+
+    t = _target(report, "620102", "volunteers")
+    assert t.value == pytest.approx(1800 / 18280)
+    assert (t.met, t.missing, sorted(t.unknown)) == (False, [URBAN_MISSES], [VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "association")  # nothing recorded yet: cannot tell, not 0 %
+    assert (t.value, t.met, t.unknown) == (None, None, ["620102"])
+
+    t = _target(report, "620102", "orgs_per_10k")
+    assert t.value == pytest.approx(13 * 10_000 / 19_480)
+    assert (t.met, sorted(t.missing), t.unknown) == (False, [URBAN_MEETS, URBAN_MISSES, VILLAGE_EMPTY],
+                                                     [VILLAGE_NO_RESIDENTS])
+
+    t = _target(report, "620102", "direct_election")
+    assert (t.value, t.met, t.missing) == (0.5, False, [URBAN_MISSES])
+
+
+def test_association_and_direct_election_met(crafted: Office) -> None:
+    with crafted.session() as s:
+        registries.set_area_facts(s, crafted.clerk, "620102", has_association=True)
+        registries.set_community_facts(s, crafted.clerk, URBAN_MISSES, election="direct")
+    report = _report(crafted)
+    assert _target(report, "620102", "association").met is True
+    assert _target(report, "620102", "direct_election").value == 1.0
+    assert _target(report, "620102", "direct_election").met is True
+
+
+def test_community_rows_use_their_own_thresholds(crafted: Office) -> None:
+    report = _report(crafted)
+    urban = _target(report, URBAN_MEETS, "orgs_per_community")
+    assert (urban.value, urban.threshold, urban.met) == (5.0, 5.0, True)
+    village = _target(report, VILLAGE_MEETS, "orgs_per_community")
+    assert (village.value, village.threshold, village.met) == (3.0, 3.0, True)
+    assert _target(report, URBAN_MISSES, "orgs_per_community").met is False
+    # Villages have no residents' committee and no federation target; urban communities no rural reach.
+    assert {t.key for t in report.region(VILLAGE_MEETS).targets} >= {"rural_reach"}
+    assert not {"federation_urban", "direct_election"} & {t.key for t in report.region(VILLAGE_MEETS).targets}
+    assert "rural_reach" not in {t.key for t in report.region(URBAN_MEETS).targets}
+    assert _target(report, VILLAGE_MEETS, "volunteers").met is True  # exactly 10 %
+
+
+def test_no_residents_recorded_is_said_not_divided_by(crafted: Office) -> None:
+    t = _target(_report(crafted), VILLAGE_NO_RESIDENTS, "volunteers")
+    assert (t.value, t.met) == (None, None)
+    assert "未登记居民人数" in t.note
+    assert _target(_report(crafted), VILLAGE_NO_RESIDENTS, "orgs_per_10k").value is None
+
+
+def test_region_without_communities(crafted: Office) -> None:
+    report = _report(crafted)
+    empty = report.region(EMPTY_STREET)
+    assert empty.communities == 0
+    for t in empty.targets:
+        assert (t.value, t.met, t.missing) == (None, None, [])
+    assert _target(report, EMPTY_STREET, "volunteers").note == "辖区内没有社区"
+
+
+def test_rows_follow_the_tree_and_stop_at_the_level_asked(crafted: Office) -> None:
+    report = _report(crafted)
+    assert [r.code for r in report.regions][:4] == ["620102", "620102001", URBAN_MEETS, URBAN_MISSES]
+    streets = _report(crafted, down_to=Level.STREET)
+    assert [r.level for r in streets.regions] == ["county", "street", "street", "street"]
+    # The street row still counts the communities below it.
+    assert streets.region("620102002").communities == 3
+    assert report.names[URBAN_MISSES] == "东岗东路社区"
+    # The region asked for is always there, even below the level asked for.
+    assert [r.code for r in _report(crafted, URBAN_MEETS, down_to=Level.COUNTY).regions] == [URBAN_MEETS]
+
+
+def _decl(code: str, status: str, **extra: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    row: dict[str, object] = {
+        "id": str(uuid.uuid4()), "number": str(uuid.uuid4())[:8], "community_code": code, "street_code": code[:9],
+        "county_code": "620102", "city_code": "620100", "status": status, "awaiting_level": None,
+        "awaiting_office": None, "entered_by_office": "620102", "title": "项目", "focus_areas": "扶老救孤",
+        "created_at": now, "updated_at": now, "current_version": 1, "from_paper": True, "title_pinyin": "",
+        "budget_fen": 0, "requested_fen": 0, "created_by": "clerk"}
+    row.update(extra)
+    return row
+
+
+def _return_opinion(decl_id: object) -> dict[str, object]:
+    return {"id": str(uuid.uuid4()), "declaration_id": decl_id, "seq": 1, "version": 1, "level": "street",
+            "office_code": "620102001", "office_name": "东岗街道办事处", "reviewer": "r", "reviewer_name": "r",
+            "decision": "return", "text": "请补充", "decided_on": date.today(), "at": datetime.now(UTC),
+            "from_paper": True}
+
+
+def test_pipeline_figures(county: Office) -> None:
+    now = datetime(2016, 9, 30, 12, tzinfo=UTC)
+    rows = [
+        _decl(URBAN_MEETS, "approved", granted_fen=3_000_000, focus_areas="扶老救孤、心理疏导"),
+        _decl(URBAN_MEETS, "approved", granted_fen=2_000_000),
+        _decl(URBAN_MEETS, "rejected"),
+        *[_decl(URBAN_MISSES, "under_review", awaiting_level="county", awaiting_office="620102",
+                awaiting_since=now - timedelta(days=d)) for d in (2, 4, 9)],
+        _decl(URBAN_MISSES, "returned", awaiting_level="community", awaiting_office="620102",
+              awaiting_since=now - timedelta(days=1)),
+        _decl(URBAN_MISSES, "draft"),
+    ]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+        s.execute(insert(Opinion), [_return_opinion(rows[1]["id"]), _return_opinion(rows[6]["id"])])
+    with county.store.read_session() as s:
+        p = indicators.compute(s, "620102", now=now).pipeline
+        elsewhere = indicators.compute(s, "620102001", now=now).pipeline
+    assert p.total == 8
+    assert p.by_status == {"approved": 2, "rejected": 1, "under_review": 3, "returned": 1, "draft": 1}
+    assert p.awaiting_by_level == {"county": 3, "community": 1}
+    assert p.approval_rate == pytest.approx(2 / 3)
+    assert p.return_rate == pytest.approx(2 / 7)
+    assert p.median_days_waiting == {"community": 1.0, "county": 4.0}
+    assert p.granted_by_city == [{"city": "620100", "name": "兰州市", "projects": 2, "granted_fen": 5_000_000}]
+    assert p.granted_by_focus_area == [{"focus_area": "扶老救孤", "projects": 2, "granted_fen": 5_000_000},
+                                       {"focus_area": "心理疏导", "projects": 1, "granted_fen": 3_000_000}]
+    assert elsewhere.total == 8  # both communities lie in 东岗街道
+
+
+def test_pipeline_of_an_empty_region(county: Office) -> None:
+    p = _report(county).pipeline
+    assert (p.total, p.approval_rate, p.return_rate, p.median_days_waiting) == (0, None, None, {})

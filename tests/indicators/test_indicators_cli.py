@@ -1,0 +1,129 @@
+"""The command line: indicators as a table and as JSON, registry commands and their refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sanlian_desktop.checks import credit_code_check_char
+from sanlian_desktop.cli import main
+from tests.helpers import PASSWORD
+
+BODY = "52620102MJ0000001"
+CREDIT = BODY + credit_code_check_char(BODY)
+
+
+class Cli:
+    def __init__(self, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.home = home
+        self.capsys = capsys
+
+    def run(self, *args: str, user: str | None = "admin") -> tuple[int, str, str]:
+        code = main(["--home", str(self.home)] + (["--user", user] if user else []) + list(args))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def ok(self, *args: str, user: str | None = "admin") -> str:
+        code, out, err = self.run(*args, user=user)
+        assert code == 0, err
+        return out
+
+    def json(self, *args: str, user: str | None = "admin") -> Any:
+        return json.loads(self.ok("--json", *args, user=user))
+
+    def refused(self, *args: str, user: str | None = "admin") -> str:
+        code, out, err = self.run(*args, user=user)
+        assert code == 2, (out, err)
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, err
+        assert " / " in err
+        return err
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    c = Cli(tmp_path / "county", capsys)
+    c.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin", user=None)
+    c.ok("user", "add", "clerk", "--role", "clerk")
+    c.ok("user", "add", "rev", "--role", "reviewer")
+    c.ok("region", "add", "--code", "620102001", "--name", "东岗街道")
+    c.ok("region", "add", "--code", "620102001001", "--name", "东岗西路社区", "--population", "8640")
+    return c
+
+
+def test_registry_commands_and_indicators_json(cli: Cli) -> None:
+    org = cli.json("registry", "add-org", "--community", "620102001001", "--name", "东岗夕阳红服务队",
+                   "--kind", "社区服务类", "--credit-code", CREDIT, "--social-workers", user="clerk")
+    assert org["credit_code"] == CREDIT and org["has_social_workers"] is True
+    cli.ok("registry", "add-worker", "--community", "620102001001", "--name", "张敏", "--certificate", "社会工作师",
+           "--certificate-number", "S001", user="clerk")
+    cli.ok("registry", "set-community", "620102001001", "--workroom", "是", "--volunteers", "900",
+           "--election", "direct", user="clerk")
+    cli.ok("registry", "set-area", "620102", "--association", "yes", user="clerk")
+    assert len(cli.json("registry", "list", "orgs")) == 1
+    assert cli.json("registry", "list", "workers")[0]["certificate_level"] == "社会工作师"
+    assert cli.json("registry", "list", "communities")[0]["registered_volunteers"] == 900
+    assert cli.json("registry", "list", "areas") == [{"region": "620102", "has_association": True}]
+
+    data = cli.json("indicators", user="rev")
+    assert data["root"] == "620102"
+    assert [r["code"] for r in data["regions"]] == ["620102", "620102001", "620102001001"]
+    for region in data["regions"]:
+        assert {"code", "name", "level", "communities", "targets"} <= set(region)
+        for target in region["targets"]:
+            assert {"key", "label", "value", "threshold", "met", "missing", "unknown", "note"} <= set(target)
+    county = {t["key"]: t for t in data["regions"][0]["targets"]}
+    assert county["workroom"]["met"] is True
+    assert county["association"]["met"] is True
+    assert county["orgs_per_community"]["missing"] == ["620102001001"]
+    assert data["names"]["620102001001"] == "东岗西路社区"
+    assert {"total", "by_status", "awaiting_by_level", "approval_rate", "return_rate", "median_days_waiting",
+            "granted_by_city", "granted_by_focus_area"} <= set(data["pipeline"])
+    assert [r["level"] for r in cli.json("indicators", "--down-to", "street")["regions"]] == ["county", "street"]
+    assert cli.json("indicators", "--region", "620102001")["root"] == "620102001"
+
+
+def test_indicators_table(cli: Cli) -> None:
+    out = cli.ok("indicators")
+    assert "试点目标完成情况" in out and "东岗西路社区" in out
+    assert "每个社区设有社会工作室" in out and "申报进度：共 0 份" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "user", "words"),
+    [
+        (("registry", "add-org", "--community", "620102001001", "--name", "x", "--kind", "其他",
+          "--credit-code", BODY + "0"), "clerk", "统一社会信用代码"),
+        (("registry", "add-org", "--community", "620102001001", "--name", "x", "--kind", "其他"), "clerk",
+         "须填写其中一项"),
+        (("registry", "add-org", "--community", "620102001001", "--name", "x", "--kind", "其他",
+          "--record-number", "备001"), "rev", "审核人不能维护台账"),
+        (("registry", "add-worker", "--community", "620102001", "--name", "张敏"), "clerk", "不是社区"),
+        (("registry", "set-community", "620102001001"), "clerk", "请至少给出一项"),
+        (("registry", "set-community", "620102001001", "--workroom", "maybe"), "clerk", "命令行参数有误"),
+        (("registry", "set-area", "620102001", "--association", "no"), "clerk", "不是县级区划"),
+        (("indicators", "--region", "620103"), "admin", "不在本单位辖区内"),
+        (("indicators", "--region", "999999"), "admin", "没有代码为"),
+    ],
+)
+def test_refusals(cli: Cli, args: tuple[str, ...], user: str, words: str) -> None:
+    assert words in cli.refused(*args, user=user)
+
+
+def test_demo_fills_registries_with_gaps(cli: Cli) -> None:
+    summary = cli.json("demo", "--count", "120", "--communities", "40")
+    assert summary["communities"] == 40
+    assert summary["organisations"] > 0 and summary["social_workers"] > 0 and summary["community_facts"] == 40
+    data = cli.json("indicators", "--down-to", "county")
+    assert data["pipeline"]["total"] == 120
+    targets = {t["key"]: t for t in data["regions"][0]["targets"]}
+    # Realistic gaps: some communities meet the organisation target, most do not.
+    missing = len(targets["orgs_per_community"]["missing"])
+    assert 0 < missing < 40
+    assert cli.json("registry", "list", "orgs")[0]["credit_code"] or cli.json("registry", "list", "orgs")[0][
+        "record_number"]
