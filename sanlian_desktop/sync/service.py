@@ -366,9 +366,12 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
                     same.append((r.kind, r.key, r.hash))
         replicate.mark_acknowledged(s, sender.code, same, now)
         if not preview:
-            receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
-            s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
-                                 acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
+            # A package of receipts alone acknowledges nothing back: answering it with a receipt
+            # would have two offices send each other receipts for ever.
+            if any(r.kind != "receipt" for r, _ in records):
+                receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
+                s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
+                                     acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
             s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
                               channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(records),
                               summary=result.as_dict(), by_user=actor.username, file_name=path.name))
