@@ -127,3 +127,43 @@ def fingerprint(store: Store) -> dict[str, Any]:
             "conflicts": s.scalar(select(func.count()).select_from(SyncConflict)),
             "audit": s.scalar(select(func.count()).select_from(AuditEntry)),
         }
+
+
+def fill_county(office: ServiceOffice, count: int, *, seed: int = 2016) -> None:
+    """``count`` submitted declarations at the county (demo content), each with two opinions the county
+    can sign: the street's, entered from paper, and its own approval. They all await the city."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import delete, insert, update
+
+    from sanlian_desktop import demo, workflow
+
+    demo.generate(office.store, office.admin, count=count, seed=seed)
+    with office.store.session() as s:
+        names = {code: workflow.office_display_name(s, code) for code in s.scalars(
+            select(Declaration.street_code).distinct())}
+        county_name = workflow.office_display_name(s, office.code)
+        s.execute(update(DeclarationVersion).where(DeclarationVersion.submitted_at.is_(None)).values(
+            frozen=True, submitted_at=DeclarationVersion.created_at))
+        s.execute(delete(Opinion))
+        rows = []
+        for n, (decl_id, street, version, created) in enumerate(s.execute(select(
+                Declaration.id, Declaration.street_code, Declaration.current_version, Declaration.created_at))):
+            at = (created or datetime.now().astimezone()) + timedelta(days=10)
+            for seq, (level, code, name, paper) in enumerate(
+                    (("street", street, names[street], True), ("county", office.code, county_name, False)), 1):
+                rows.append({
+                    "id": f"{n:08d}-0000-4000-8000-{seq:012d}", "declaration_id": decl_id, "seq": seq,
+                    "version": version, "level": level, "office_code": code, "office_name": name,
+                    "reviewer": "rev", "reviewer_name": "李审核", "decision": "approve",
+                    "text": "经审核，项目符合申报条件，同意上报。" * 3, "decided_on": at.date(),
+                    "at": at + timedelta(hours=seq), "granted_fen": None, "from_paper": paper, "scan_sha256": None,
+                })
+        s.execute(insert(Opinion), rows)
+        # The demo made its own batch of this year; the declarations join the one the province sent.
+        received = s.scalar(select(Batch.id).where(Batch.code == "2016"))
+        s.execute(update(Declaration).values(batch_id=received))
+        s.execute(delete(Batch).where(Batch.id != received))
+        s.execute(update(Declaration).values(
+            status="under_review", awaiting_level="city", awaiting_office=Declaration.city_code,
+            submitted_at=Declaration.created_at, granted_fen=None, decided_at=None))
