@@ -41,7 +41,7 @@ def _child(home: Path, package: Path) -> subprocess.Popen[str]:
 
 def test_import_killed_anywhere_is_all_or_nothing(template: Path, tmp_path: Path) -> None:
     offices = open_chain(template, tmp_path / "chain")
-    county, city = offices["620102"], offices["620100"]
+    county = offices["620102"]
     fill_county(county, 200)
     package = tmp_path / "big.sanlian"
     service.export_package(county.store, county.admin, "620100", package)
