@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from sanlian_desktop import declfields, regions, workflow
@@ -41,6 +42,18 @@ Verifier = Callable[[bytes, str, set[str]], dict[str, Any]]
 
 class BadRecord(UserError):
     """A record whose shape is wrong: the package is refused whole."""
+
+
+# What a record of the wrong shape or type raises on its way into the store (a value of the wrong
+# type reaches SQLite, a key of the wrong type reaches session.get, a reference points nowhere).
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, StatementError, InvalidRequestError)
+
+
+def _refuse(exc: Exception, what: str, key: str) -> NoReturn:
+    """Refuse the package for a malformed record; a failing disk or a locked store stays what it is."""
+    if isinstance(exc, OperationalError):
+        raise exc
+    raise _bad(what, key) from None
 
 
 def _bad(what: str, key: str) -> BadRecord:
@@ -106,9 +119,12 @@ class Applier:
                 before[decl_id] = existing.status if existing else "new"
             try:
                 handler(record)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                raise _bad(record.kind, record.key) from None
-        self.s.flush()
+            except _MALFORMED as exc:
+                _refuse(exc, record.kind, record.key)
+        try:
+            self.s.flush()
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
         for decl_id in sorted(self.report.touched):
             decl = self.s.get(Declaration, decl_id)
             if decl is None:
