@@ -402,3 +402,62 @@ def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict
             count += 1
     session.flush()
     return count
+
+
+def _group_of(record: Record) -> str | None:
+    """The declaration a record travels with (None for regions, batches and revocations)."""
+    if record.kind == "declaration":
+        return record.key
+    if record.kind == "version":
+        return record.key.rsplit(":", 1)[0]
+    if record.kind == "opinion":
+        inner = record.body.get("body")
+        return str(inner.get("declaration_id")) if isinstance(inner, dict) else record.key
+    if record.kind == "attachment_link":
+        return str(record.body.get("declaration_id"))
+    return None
+
+
+def fit_package(session: Session, neighbour: str, records: list[Record], *, max_entries: int,
+                max_manifest: int) -> list[Record]:
+    """The records that go into one package within the package limits, whole declarations at a time.
+
+    Regions, batches and revocations always go (they are few, and what follows refers to them). A
+    declaration goes with its attachments, versions, opinions and links, never split across packages.
+    Declarations not yet sent in their current form come first, then those sent but not acknowledged,
+    so that exporting again before a receipt arrives carries the next part rather than the same one.
+    """
+    def cost(r: Record) -> int:
+        return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
+
+    heads: list[Record] = []
+    groups: list[list[Record]] = []
+    waiting: list[Record] = []  # attachments precede the declaration they belong to
+    for r in records:
+        group = _group_of(r)
+        if r.kind == "attachment":
+            waiting.append(r)
+        elif group is None:
+            heads.append(r)
+        elif groups and _group_of(groups[-1][-1]) == group and not waiting:
+            groups[-1].append(r)
+        else:
+            groups.append([*waiting, r])
+            waiting = []
+    if waiting:
+        groups.append(waiting)
+    if len(records) <= max_entries and sum(map(cost, records)) <= max_manifest:
+        return records
+    sent = {(i.kind, i.key): i.sent_hash for i in session.scalars(
+        select(SyncItem).where(SyncItem.neighbour_code == neighbour))}
+    unsent = [g for g in groups if any(sent.get((r.kind, r.key)) != r.hash for r in g)]
+    resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
+    chosen = list(heads)
+    entries, size = len(heads), sum(map(cost, heads))
+    for group in unsent + resent:
+        more, grown = len(group), sum(map(cost, group))
+        if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
+            break
+        chosen.extend(group)
+        entries, size = entries + more, size + grown
+    return chosen

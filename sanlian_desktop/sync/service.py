@@ -30,7 +30,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import replicate, trust
 from sanlian_desktop.sync.chain import Revocation
-from sanlian_desktop.sync.package import PackageWriter
+from sanlian_desktop.sync.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
 from sanlian_desktop.sync.records import KINDS, Record, local_record, records_for
@@ -38,6 +38,9 @@ from sanlian_desktop.sync.statements import sign_statement, verify_statement
 from sanlian_desktop.vocab import Level
 
 EXTENSION = ".sanlian"
+# What one package may hold, with room to spare under the limits every reader enforces.
+PACKAGE_ENTRIES = DEFAULT_LIMITS.max_entries - 100
+PACKAGE_MANIFEST = DEFAULT_LIMITS.max_manifest - 256 * 1024
 Progress = Callable[[int, int], None]
 
 
@@ -137,6 +140,9 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         records = pending_records(s, store, me, n)
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
+        # More than one package holds is carried in several, one export after another.
+        records = replicate.fit_package(s, n.code, records, max_entries=PACKAGE_ENTRIES - len(receipts) - 1,
+                                        max_manifest=PACKAGE_MANIFEST)
         result = ExportResult(n, None, None, len(records), len(receipts))
         if not records and not receipts and not allow_empty:
             return result
