@@ -454,10 +454,10 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
     resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
     chosen = list(heads)
     entries, size = len(heads), sum(map(cost, heads))
-    for group in unsent + resent:
-        more, grown = len(group), sum(map(cost, group))
+    for part in unsent + resent:
+        more, grown = len(part), sum(map(cost, part))
         if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
             break
-        chosen.extend(group)
+        chosen.extend(part)
         entries, size = entries + more, size + grown
     return chosen
