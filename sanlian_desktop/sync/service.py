@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -308,7 +309,8 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
     if not roots:
         raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
     revoked = trust.revoked_map(s)
-    parent_of = trust.parent_of(s)
+    # Every statement's chain asks for the same few offices' parents: ask the store once each.
+    parent_of = functools.cache(trust.parent_of(s))
     pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
     try:
         sender = pkg.sender
