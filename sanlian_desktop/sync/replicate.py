@@ -272,6 +272,7 @@ class Applier:
             updated_at=utcnow(),
         ))
         self.s.flush()
+        self._held.append(self.s.get(Declaration, b["id"]))  # later records of the package look it up
         self._added(Declaration, b["id"])
         self._new_opinions[b["id"]] = []
         self.report.applied += 1
@@ -298,11 +299,13 @@ class Applier:
             else:
                 self._conflict(record, f"第 {version} 版的内容与本单位保存的不同", decl_id)
             return
-        self.s.add(DeclarationVersion(
+        row = DeclarationVersion(
             declaration_id=decl_id, version=int(version), fields=fields, content_hash=body["content_hash"],
             frozen=True, created_by=str(body.get("created_by", "")), submitted_at=_time(body["submitted_at"], record.key),
             signer_code=decl.entered_by_office, signature=_statement(record),
-        ))
+        )
+        self.s.add(row)
+        self._held.append(row)
         self._added(DeclarationVersion, (decl_id, int(version)))
         self.report.applied += 1
         self.report.touched.add(decl_id)
