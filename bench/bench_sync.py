@@ -92,17 +92,18 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
     """Bulk-insert the same rows into a copy of the city, verify every statement, hash the file."""
     from sqlalchemy import insert, select
 
-    from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion, Region
+    from sanlian_desktop.models import Declaration, Region
     from sanlian_desktop.store import Store
     from sanlian_desktop.sync import trust
     from sanlian_desktop.sync.statements import verify_statement
 
     source = Store.open(county)
-    tables = [Declaration.__table__, DeclarationVersion.__table__, Opinion.__table__]
+    tables = [Declaration.metadata.tables[name] for name in ("declaration", "declaration_version", "opinion")]
+    region_table = Declaration.metadata.tables["region"]
     with source.engine.connect() as conn:
         rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in tables}
         # The streets and communities the county added for its declarations travel too.
-        regions = [dict(r._mapping) for r in conn.execute(select(Region.__table__).where(
+        regions = [dict(r._mapping) for r in conn.execute(select(region_table).where(
             Region.level.in_(("street", "community"))).order_by(Region.level.desc()))]
     source.close()
     statements = [("version", r["signature"]) for r in rows["declaration_version"]] + [
@@ -121,7 +122,7 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
         conn = s.connection()
-        conn.execute(insert(Region.__table__).prefix_with("OR IGNORE"), regions)
+        conn.execute(insert(region_table).prefix_with("OR IGNORE"), regions)
         for t in tables:
             conn.execute(insert(t), rows[t.name])
     seconds = time.perf_counter() - start
