@@ -8,6 +8,7 @@ stay verifiable after renewal; signatures dated after a revocation do not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -170,9 +171,16 @@ def _check_revoked(cert: Cert, at: datetime, revoked: Revoked) -> None:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def _issuer_signed(suite: str, issuer_key: bytes, message: bytes, signature: bytes) -> bool:
+    """A certificate signature check, remembered: every statement in a package carries its signer's
+    chain, so the same few certificates are checked thousands of times in one import."""
+    return get_suite(suite).verify(issuer_key, message, signature)
+
+
 def _check_signed_by(cert: Cert, issuer: Cert) -> None:
-    suite = get_suite(cert.suite)
-    if cert.suite != issuer.suite or not suite.verify(issuer.sign_key, cert.signed_message(), cert.signature):
+    if cert.suite != issuer.suite or not _issuer_signed(cert.suite, issuer.sign_key, cert.signed_message(),
+                                                        cert.signature):
         raise BadSignatureError(
             f"{cert.office.label()}的证书签名无效，证书已损坏或被伪造。",
             f"the signature on the certificate of {cert.code} does not verify",

@@ -45,6 +45,8 @@ class VerifiedPackage:
         self.manifest = manifest
         self.sender = sender
         self._spool = spool
+        # A set: checking membership in the list made reading every entry quadratic in their number.
+        self._entry_set = frozenset(manifest.entries)
 
     @property
     def package_id(self) -> str:
@@ -81,7 +83,7 @@ class VerifiedPackage:
         )
 
     def _own(self, entry: EntryInfo) -> EntryInfo:
-        if entry not in self.manifest.entries:
+        if entry not in self._entry_set:
             raise ValueError("entry does not belong to this package")
         return entry
 

@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from sanlian_desktop import declfields, regions, workflow
@@ -41,6 +42,18 @@ Verifier = Callable[[bytes, str, set[str]], dict[str, Any]]
 
 class BadRecord(UserError):
     """A record whose shape is wrong: the package is refused whole."""
+
+
+# What a record of the wrong shape or type raises on its way into the store (a value of the wrong
+# type reaches SQLite, a key of the wrong type reaches session.get, a reference points nowhere).
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, StatementError, InvalidRequestError)
+
+
+def _refuse(exc: Exception, what: str, key: str) -> NoReturn:
+    """Refuse the package for a malformed record; a failing disk or a locked store stays what it is."""
+    if isinstance(exc, OperationalError):
+        raise exc
+    raise _bad(what, key) from None
 
 
 def _bad(what: str, key: str) -> BadRecord:
@@ -88,27 +101,67 @@ class Applier:
         self.verify = verify
         self.preview = preview
         self.report = ApplyReport()
+        # Rows the package refers to that this store does not hold, found with a few batched queries
+        # up front, so that each record does not ask the store for them one by one.
+        self._absent: set[tuple[type, Any]] = set()
+        self._held: list[Any] = []  # the identity map holds rows weakly
+        # Declarations new with this package: their opinions are all in memory, none in the store.
+        self._new_opinions: dict[str, list[tuple[int, str, int]]] = {}
 
     def _conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
         self.s.add(SyncConflict(declaration_id=declaration_id, kind=record.kind, key=record.key, record=record.body,
                                 reason=reason, from_office=self.sender, package_id=self.package_id))
         self.report.conflicts += 1
 
+    def _get(self, model: type, key: Any) -> Any:
+        if (model, key) in self._absent:
+            return None
+        return self.s.get(model, key)
+
+    def _added(self, model: type, key: Any) -> None:
+        self._absent.discard((model, key))
+
+    def _preload(self, records: list[Record]) -> None:
+        decl_ids = {g for r in records if isinstance(g := _group_of(r), str)}
+        opinion_ids = {r.key for r in records if r.kind == "opinion"}
+        versions = {(d, int(v)) for r in records if r.kind == "version"
+                    for d, _, v in [r.key.rpartition(":")] if v.isdigit()}
+        for chunk in _chunks(sorted(decl_ids)):
+            found = list(self.s.scalars(select(Declaration).where(Declaration.id.in_(chunk))))
+            self._held.extend(found)
+            self._absent.update((Declaration, d) for d in set(chunk) - {d.id for d in found})
+            held = {(d, v) for d, v in self.s.execute(select(
+                DeclarationVersion.declaration_id, DeclarationVersion.version).where(
+                DeclarationVersion.declaration_id.in_(chunk)))}
+            members = set(chunk)
+            self._absent.update((DeclarationVersion, k) for k in versions if k[0] in members and k not in held)
+        for chunk in _chunks(sorted(opinion_ids)):
+            held_ids = set(self.s.scalars(select(Opinion.id).where(Opinion.id.in_(chunk))))
+            self._absent.update((Opinion, o) for o in set(chunk) - held_ids)
+
     def apply(self, records: Iterable[Record]) -> ApplyReport:
         before = {}
+        records = list(records)
+        try:
+            self._preload(records)
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
         for record in records:
             handler = getattr(self, f"_{record.kind}", None)
             if handler is None:
                 raise _bad(record.kind, record.key)
             decl_id = record.body.get("declaration_id") or (record.key if record.kind == "declaration" else None)
             if isinstance(decl_id, str) and decl_id not in before:
-                existing = self.s.get(Declaration, decl_id)
+                existing = self._get(Declaration, decl_id)
                 before[decl_id] = existing.status if existing else "new"
             try:
                 handler(record)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                raise _bad(record.kind, record.key) from None
-        self.s.flush()
+            except _MALFORMED as exc:
+                _refuse(exc, record.kind, record.key)
+        try:
+            self.s.flush()
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
         for decl_id in sorted(self.report.touched):
             decl = self.s.get(Declaration, decl_id)
             if decl is None:
@@ -194,7 +247,7 @@ class Applier:
 
     def _declaration(self, record: Record) -> None:
         b = record.body
-        decl = self.s.get(Declaration, b["id"])
+        decl = self._get(Declaration, b["id"])
         identity = ("number", "community_code", "street_code", "county_code", "city_code", "entered_by_office")
         if decl is not None:
             if any(getattr(decl, k) != b[k] for k in identity):
@@ -219,6 +272,9 @@ class Applier:
             updated_at=utcnow(),
         ))
         self.s.flush()
+        self._held.append(self.s.get(Declaration, b["id"]))  # later records of the package look it up
+        self._added(Declaration, b["id"])
+        self._new_opinions[b["id"]] = []
         self.report.applied += 1
         self.report.new_declarations += 1
         self.report.touched.add(b["id"])
@@ -236,18 +292,21 @@ class Applier:
         if checked.errors or declfields.content_hash(fields) != body["content_hash"]:
             self._conflict(record, "收到的申报内容不完整或与其摘要不符", decl_id)
             return
-        existing = self.s.get(DeclarationVersion, (decl_id, int(version)))
+        existing = self._get(DeclarationVersion, (decl_id, int(version)))
         if existing is not None:
             if existing.content_hash == body["content_hash"] and existing.frozen:
                 self.report.already += 1
             else:
                 self._conflict(record, f"第 {version} 版的内容与本单位保存的不同", decl_id)
             return
-        self.s.add(DeclarationVersion(
+        row = DeclarationVersion(
             declaration_id=decl_id, version=int(version), fields=fields, content_hash=body["content_hash"],
             frozen=True, created_by=str(body.get("created_by", "")), submitted_at=_time(body["submitted_at"], record.key),
             signer_code=decl.entered_by_office, signature=_statement(record),
-        ))
+        )
+        self.s.add(row)
+        self._held.append(row)
+        self._added(DeclarationVersion, (decl_id, int(version)))
         self.report.applied += 1
         self.report.touched.add(decl_id)
 
@@ -260,7 +319,7 @@ class Applier:
         body = self.verify(_statement(record), "opinion", expected)
         if body.get("id") != record.key:
             raise _bad("opinion", record.key)
-        existing = self.s.get(Opinion, record.key)
+        existing = self._get(Opinion, record.key)
         if existing is not None:
             same = opinion_body(existing) == body
             if same:
@@ -273,13 +332,21 @@ class Applier:
         if stage is None or stage.office_code != body["office_code"]:
             self._conflict(record, "审核意见的单位与该申报的审核环节不符", decl.id)
             return
-        rival = self.s.scalar(select(Opinion).where(
-            Opinion.declaration_id == decl.id, Opinion.version == int(body["version"]), Opinion.level == level.value))
-        if rival is not None:
+        new = self._new_opinions.get(decl.id)
+        if new is not None:
+            rival = any(v == int(body["version"]) and lv == level.value for v, lv, _ in new)
+        else:
+            rival = self.s.scalar(select(Opinion.id).where(
+                Opinion.declaration_id == decl.id, Opinion.version == int(body["version"]),
+                Opinion.level == level.value)) is not None
+        if rival:
             self._conflict(record, f"{level.label}对第 {body['version']} 版已有另一条意见", decl.id)
             return
         Decision(body["decision"])
-        seq = (self.s.scalar(select(func.max(Opinion.seq)).where(Opinion.declaration_id == decl.id)) or 0) + 1
+        if new is not None:
+            seq = max((q for _, _, q in new), default=0) + 1
+        else:
+            seq = (self.s.scalar(select(func.max(Opinion.seq)).where(Opinion.declaration_id == decl.id)) or 0) + 1
         self.s.add(Opinion(
             id=body["id"], declaration_id=decl.id, seq=seq, version=int(body["version"]), level=level.value,
             office_code=body["office_code"], office_name=body["office_name"], reviewer=body["reviewer"],
@@ -290,7 +357,11 @@ class Applier:
                 Attachment, body["scan_sha256"]) is not None else None,
             signer_code=record.body.get("signer"), signature=_statement(record),
         ))
-        self.s.flush()
+        self._added(Opinion, record.key)
+        if new is not None:
+            new.append((int(body["version"]), level.value, seq))
+        else:
+            self.s.flush()
         self.report.applied += 1
         self.report.touched.add(decl.id)
 
@@ -308,6 +379,11 @@ class Applier:
                                          original_name=str(b["original_name"])[:255], kind=str(b.get("kind", "other")),
                                          added_by=str(b.get("added_by", ""))))
         self.report.applied += 1
+
+
+def _chunks(keys: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
 
 
 def _statement(record: Record) -> bytes:
@@ -344,12 +420,19 @@ def unacknowledged(session: Session, neighbour: str, records: Iterable[Record]) 
     return [r for r in records if acked.get((r.kind, r.key)) != r.hash]
 
 
+def _items(session: Session, neighbour: str) -> dict[tuple[str, str], SyncItem]:
+    """Every record the neighbour was sent or acknowledged, in one query."""
+    session.flush()
+    return {(i.kind, i.key): i for i in session.scalars(select(SyncItem).where(SyncItem.neighbour_code == neighbour))}
+
+
 def mark_sent(session: Session, neighbour: str, records: Iterable[Record], package_id: str, at: datetime) -> None:
     """Remember what went into a package to the neighbour."""
+    items = _items(session, neighbour)
     for r in records:
-        item = session.get(SyncItem, (neighbour, r.kind, r.key))
+        item = items.get((r.kind, r.key))
         if item is None:
-            item = SyncItem(neighbour_code=neighbour, kind=r.kind, key=r.key)
+            item = items[r.kind, r.key] = SyncItem(neighbour_code=neighbour, kind=r.kind, key=r.key)
             session.add(item)
         item.sent_hash, item.sent_package, item.sent_at = r.hash, package_id, at
 
@@ -357,10 +440,11 @@ def mark_sent(session: Session, neighbour: str, records: Iterable[Record], packa
 def mark_acknowledged(session: Session, neighbour: str, entries: Iterable[tuple[str, str, str]], at: datetime) -> int:
     """Record the neighbour's receipt: (kind, key, hash) it holds now. Returns how many were new."""
     count = 0
+    items = _items(session, neighbour)
     for kind, key, digest in entries:
-        item = session.get(SyncItem, (neighbour, kind, key))
+        item = items.get((kind, key))
         if item is None:
-            item = SyncItem(neighbour_code=neighbour, kind=kind, key=key)
+            item = items[kind, key] = SyncItem(neighbour_code=neighbour, kind=kind, key=key)
             session.add(item)
         if item.acked_hash != digest:
             item.acked_hash, item.acked_at = digest, at
@@ -386,3 +470,62 @@ def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict
             count += 1
     session.flush()
     return count
+
+
+def _group_of(record: Record) -> str | None:
+    """The declaration a record travels with (None for regions, batches and revocations)."""
+    if record.kind == "declaration":
+        return record.key
+    if record.kind == "version":
+        return record.key.rsplit(":", 1)[0]
+    if record.kind == "opinion":
+        inner = record.body.get("body")
+        return str(inner.get("declaration_id")) if isinstance(inner, dict) else record.key
+    if record.kind == "attachment_link":
+        return str(record.body.get("declaration_id"))
+    return None
+
+
+def fit_package(session: Session, neighbour: str, records: list[Record], *, max_entries: int,
+                max_manifest: int) -> list[Record]:
+    """The records that go into one package within the package limits, whole declarations at a time.
+
+    Regions, batches and revocations always go (they are few, and what follows refers to them). A
+    declaration goes with its attachments, versions, opinions and links, never split across packages.
+    Declarations not yet sent in their current form come first, then those sent but not acknowledged,
+    so that exporting again before a receipt arrives carries the next part rather than the same one.
+    """
+    def cost(r: Record) -> int:
+        return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
+
+    heads: list[Record] = []
+    groups: list[list[Record]] = []
+    waiting: list[Record] = []  # attachments precede the declaration they belong to
+    for r in records:
+        group = _group_of(r)
+        if r.kind == "attachment":
+            waiting.append(r)
+        elif group is None:
+            heads.append(r)
+        elif groups and _group_of(groups[-1][-1]) == group and not waiting:
+            groups[-1].append(r)
+        else:
+            groups.append([*waiting, r])
+            waiting = []
+    if waiting:
+        groups.append(waiting)
+    if len(records) <= max_entries and sum(map(cost, records)) <= max_manifest:
+        return records
+    sent = {(i.kind, i.key): i.sent_hash for i in session.scalars(
+        select(SyncItem).where(SyncItem.neighbour_code == neighbour))}
+    unsent = [g for g in groups if any(sent.get((r.kind, r.key)) != r.hash for r in g)]
+    resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
+    chosen = list(heads)
+    entries, size = len(heads), sum(map(cost, heads))
+    for part in unsent + resent:
+        more, grown = len(part), sum(map(cost, part))
+        if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
+            break
+        chosen.extend(part)
+        entries, size = entries + more, size + grown
+    return chosen

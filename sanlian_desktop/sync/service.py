@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import replicate, trust
 from sanlian_desktop.sync.chain import Revocation
-from sanlian_desktop.sync.package import PackageWriter
+from sanlian_desktop.sync.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
 from sanlian_desktop.sync.records import KINDS, Record, local_record, records_for
@@ -38,6 +39,9 @@ from sanlian_desktop.sync.statements import sign_statement, verify_statement
 from sanlian_desktop.vocab import Level
 
 EXTENSION = ".sanlian"
+# What one package may hold, with room to spare under the limits every reader enforces.
+PACKAGE_ENTRIES = DEFAULT_LIMITS.max_entries - 100
+PACKAGE_MANIFEST = DEFAULT_LIMITS.max_manifest - 256 * 1024
 Progress = Callable[[int, int], None]
 
 
@@ -137,6 +141,9 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         records = pending_records(s, store, me, n)
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
+        # More than one package holds is carried in several, one export after another.
+        records = replicate.fit_package(s, n.code, records, max_entries=PACKAGE_ENTRIES - len(receipts) - 1,
+                                        max_manifest=PACKAGE_MANIFEST)
         result = ExportResult(n, None, None, len(records), len(receipts))
         if not records and not receipts and not allow_empty:
             return result
@@ -306,7 +313,8 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
     if not roots:
         raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
     revoked = trust.revoked_map(s)
-    parent_of = trust.parent_of(s)
+    # Every statement's chain asks for the same few offices' parents: ask the store once each.
+    parent_of = functools.cache(trust.parent_of(s))
     pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
     try:
         sender = pkg.sender
@@ -372,9 +380,12 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
                     same.append((r.kind, r.key, r.hash))
         replicate.mark_acknowledged(s, sender.code, same, now)
         if not preview:
-            receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
-            s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
-                                 acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
+            # A package of receipts alone acknowledges nothing back: answering it with a receipt
+            # would have two offices send each other receipts for ever.
+            if any(r.kind != "receipt" for r, _ in records):
+                receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
+                s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
+                                     acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
             s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
                               channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(records),
                               summary=result.as_dict(), by_user=actor.username, file_name=path.name))

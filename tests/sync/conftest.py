@@ -11,6 +11,7 @@ from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.vocab import Level
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import Offices
+from tests.sync.service_offices import build_template
 from tests.sync.synchelpers import NAMES, Office, certify_child, make_province
 
 
@@ -49,3 +50,10 @@ def chain(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytes
          (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
          "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
     return o
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five certified offices built through the services, the batch already at the community; copy
+    it with :func:`tests.sync.service_offices.open_chain`."""
+    return build_template(tmp_path_factory.mktemp("chain-template"))

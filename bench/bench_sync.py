@@ -1,0 +1,171 @@
+"""Sync: export and import of a 10,000-declaration package between the county and the city offices.
+
+Next to it, a floor measured in the same run: the same declaration, version and opinion rows written
+by a bare SQLAlchemy Core bulk insert into the same store, plus the same signature checks
+(``verify_statement`` on every version and opinion statement) and SHA-256 over the package file.
+Export and import each run in a child process on fresh copies of the two offices, so the import's
+peak memory (RSS) is its own.
+
+Run alone: ``python -m bench bench_sync``; ``python -m bench.bench_sync child import HOME PACKAGE``
+is the child.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, WORK, Result
+
+COUNT = int(os.environ.get("SANLIAN_BENCH_SYNC_COUNT", "10000"))
+RUNS = 3
+COUNTY, CITY = "620102", "620100"
+
+
+def _prepare() -> Path:
+    """Five certified offices with COUNT declarations at the county, built once under bench/_work."""
+    from tests.sync.service_offices import build_template, fill_county, open_chain
+
+    base = WORK / f"sync-{COUNT}"
+    marker = base / ".built"
+    if marker.exists():
+        return base / "chain"
+    shutil.rmtree(base, ignore_errors=True)
+    template = build_template(base / "template")
+    offices = open_chain(template, base / "chain")
+    try:
+        fill_county(offices[COUNTY], COUNT)
+    finally:
+        for office in offices.values():
+            office.store.close()
+    marker.write_text("built\n")
+    return base / "chain"
+
+
+def _child(*args: str) -> dict[str, float]:
+    env = dict(os.environ, SANLIAN_FAST_HASH="1", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "bench.bench_sync", "child", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def child(action: str, home: str, package: str) -> None:
+    """In a child process: export county → city into the folder ``package`` (in parts), or import every
+    part found there; print seconds and peak RSS."""
+    from sanlian_desktop.auth import sign_in
+    from sanlian_desktop.store import Store
+    from sanlian_desktop.sync import service
+    from tests.helpers import PASSWORD
+
+    store = Store.open(Path(home))
+    with store.session() as s:
+        actor = sign_in(s, "admin", PASSWORD)
+    folder = Path(package)
+    start = time.perf_counter()
+    if action == "export":
+        # A package holds up to 20,000 entries: the export goes in parts, one after another.
+        sent = 0
+        while sent < COUNT:
+            part = service.export_package(store, actor, CITY, folder / f"part-{len(list(folder.iterdir())):02d}.sanlian")
+            sent += part.by_kind.get("declaration", 0)
+    else:
+        new = sum(service.import_package(store, actor, part).report.new_declarations
+                  for part in sorted(folder.glob("part-*.sanlian")))
+        assert new == COUNT, new
+    seconds = time.perf_counter() - start
+    store.close()
+    print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
+    """Bulk-insert the same rows into a copy of the city, verify every statement, hash the file."""
+    from sqlalchemy import insert, select
+
+    from sanlian_desktop.models import Declaration, Region
+    from sanlian_desktop.store import Store
+    from sanlian_desktop.sync import trust
+    from sanlian_desktop.sync.statements import verify_statement
+
+    source = Store.open(county)
+    tables = [Declaration.metadata.tables[name] for name in ("declaration", "declaration_version", "opinion")]
+    region_table = Declaration.metadata.tables["region"]
+    with source.engine.connect() as conn:
+        rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in tables}
+        # The streets and communities the county added for its declarations travel too.
+        regions = [dict(r._mapping) for r in conn.execute(select(region_table).where(
+            Region.level.in_(("street", "community"))).order_by(Region.level.desc()))]
+    source.close()
+    statements = [("version", r["signature"]) for r in rows["declaration_version"]] + [
+        ("opinion", r["signature"]) for r in rows["opinion"]]
+    shutil.copytree(chain / CITY, target)
+    store = Store.open(target)
+    with store.session() as s:
+        # The same checks as the import makes, with the same parent lookups remembered.
+        roots, revoked, parent_of = trust.pinned_roots(s), trust.revoked_map(s), functools.cache(trust.parent_of(s))
+        start = time.perf_counter()
+        for kind, data in statements:
+            verify_statement(data, roots, revoked, kind=kind, parent_of=parent_of)
+        for part in sorted(package.glob("part-*.sanlian")):
+            digest = hashlib.sha256()
+            with part.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        conn = s.connection()
+        conn.execute(insert(region_table).prefix_with("OR IGNORE"), regions)
+        for t in tables:
+            conn.execute(insert(t), rows[t.name])
+    seconds = time.perf_counter() - start
+    store.close()
+    return seconds
+
+
+def run() -> list[Result]:
+    os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+    chain = _prepare()
+    work = WORK / f"sync-{COUNT}" / "runs"
+    exports, imports, peaks, floors = [], [], [], []
+    size = 0
+    for n in range(RUNS):
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        county, city, package = work / "county", work / "city", work / "packages"
+        shutil.copytree(chain / COUNTY, county)
+        shutil.copytree(chain / CITY, city)
+        package.mkdir()
+        exports.append(_child("export", str(county), str(package))["seconds"])
+        parts = sorted(package.glob("part-*.sanlian"))
+        size = sum(p.stat().st_size for p in parts)
+        measured = _child("import", str(city), str(package))
+        imports.append(measured["seconds"])
+        peaks.append(measured["rss_mb"])
+        floors.append(_floor(chain, county, package, work / f"floor-{n}"))
+    export, imported, peak, floor = (statistics.median(x) for x in (exports, imports, peaks, floors))
+    note = (f"{COUNT} declarations, 2 opinions each, in {len(parts)} packages of {size / 2**20:.0f} MiB in all; "
+            f"median of {RUNS}; child process on fresh copies")
+    return [
+        Result("sync.export_10k", round(export, 2), "s", "informative", note=note),
+        Result("sync.import_10k", round(imported, 2), "s", "< 2 × floor", imported < 2 * floor, floor=round(floor, 2),
+               note="floor = Core bulk insert of the same declaration/version/opinion rows into the same store "
+                    "+ verify_statement on every statement + SHA-256 of the package"),
+        Result("sync.import_10k_peak_rss", round(peak, 1), "MB", "< 300 MB", peak < 300,
+               note="peak RSS of the importing process"),
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "child":
+        child(*sys.argv[2:])
+    else:
+        for r in run():
+            print(r)

@@ -1,0 +1,31 @@
+"""Child process for the crash test: import one package into one store, saying when it starts.
+
+Run as ``python -m tests.sync.crash_child HOME PACKAGE``; prints ``go`` just before the import and the
+import's seconds when it has committed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from sanlian_desktop.auth import sign_in
+from sanlian_desktop.store import Store
+from sanlian_desktop.sync import service
+from tests.helpers import PASSWORD
+
+
+def main(home: str, package: str) -> None:
+    store = Store.open(Path(home))
+    with store.session() as s:
+        actor = sign_in(s, "admin", PASSWORD)
+    print("go", flush=True)
+    start = time.perf_counter()
+    service.import_package(store, actor, Path(package))
+    print(f"{time.perf_counter() - start:.3f}", flush=True)
+    store.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,43 @@
+"""More than one package holds goes in several, whole declarations at a time, next part first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sanlian_desktop.models import Declaration, Opinion
+from sanlian_desktop.sync import service
+from tests.sync.service_offices import ServiceOffice, fill_county, open_chain
+
+
+def _count(office: ServiceOffice, model: type) -> int:
+    with office.store.read_session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_large_export_is_carried_in_parts(template: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    offices = open_chain(template, tmp_path)
+    county, city = offices["620102"], offices["620100"]
+    try:
+        fill_county(county, 6)
+        monkeypatch.setattr(service, "PACKAGE_ENTRIES", 14)
+        parts = []
+        for n in range(3):  # exported one after another, before any receipt comes back
+            result = service.export_package(county.store, county.admin, city.code, tmp_path / f"{n}.sanlian")
+            assert result.records <= 14
+            parts.append(result)
+        # Each part carries declarations the earlier parts did not; together they carry all six.
+        assert sum(p.by_kind.get("declaration", 0) for p in parts) == 6
+        for part in reversed(parts):  # and they may arrive in any order
+            assert part.path is not None
+            service.import_package(city.store, city.admin, part.path)
+        assert _count(city, Declaration) == 6
+        assert _count(city, Opinion) == 12
+        with city.store.read_session() as s:
+            assert set(s.scalars(select(Declaration.status))) == {"under_review"}
+    finally:
+        for office in offices.values():
+            office.store.close()
