@@ -177,6 +177,8 @@ class Applier:
 
     def _region(self, record: Record) -> None:
         b = record.body
+        if not isinstance(b.get("code"), str) or b["code"] != record.key:
+            raise _bad("region", record.key)
         region = self.s.get(Region, b["code"])
         if region is not None:
             # The office closest to a street or community knows it best: its data win upward.
