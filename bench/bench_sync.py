@@ -16,7 +16,6 @@ import functools
 import hashlib
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import ROOT, WORK, Result
+from bench.common import ROOT, WORK, Result, peak_rss_mb
 
 COUNT = int(os.environ.get("SANLIAN_BENCH_SYNC_COUNT", "10000"))
 RUNS = 3
@@ -85,7 +84,7 @@ def child(action: str, home: str, package: str) -> None:
         assert new == COUNT, new
     seconds = time.perf_counter() - start
     store.close()
-    print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb()}))
 
 
 def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -22,17 +21,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import peak_rss_mb
 from sanlian_desktop.sync.certs import OfficeInfo, certify, make_request, make_root
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.package import PackageWriter, open_package
 from sanlian_desktop.vocab import Level
 
 MIB = 1024 * 1024
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Synthetic:

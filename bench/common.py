@@ -75,3 +75,20 @@ def demo_store(name: str, count: int, level: str = "province", region: str = "62
     cli(home, "demo", "--count", str(count))
     (home / f".demo-{count}").write_text("built\n")
     return home
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory in MB.
+
+    ``ru_maxrss`` is inherited from the parent across fork and exec on Linux, so a child started by a
+    large benchmark process would report the parent's peak; /proc's VmHWM belongs to this process alone.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

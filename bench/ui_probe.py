@@ -12,7 +12,6 @@ T0 = time.perf_counter()
 
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -67,7 +66,9 @@ def main(home: Path) -> dict[str, float]:
                 model.row_data(row)
             timings[key].append(time.perf_counter() - start)
     model.set_filter(listing.ListFilter())
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from bench.common import peak_rss_mb
+
+    rss_mb = peak_rss_mb()
     window.close()
     store.close()
     return {"cold_start": cold, "open_100k": open_all, "rss_mb": rss_mb,
