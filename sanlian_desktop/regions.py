@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -389,3 +390,33 @@ def _order_parents_first(rows: Iterable[list[str]], code_idx: int) -> list[tuple
     """Rows numbered as in the file (header is line 1), streets before communities."""
     numbered = [(i + 2, r) for i, r in enumerate(rows)]
     return sorted(numbered, key=lambda item: len(item[1][code_idx]) if code_idx < len(item[1]) else 0)
+
+
+# -- as a signed-in user ----------------------------------------------------------------------------
+
+
+def add_region_by(session: Session, actor: Any, *, code: str, name: str, rural: bool | None = None,
+                  population: int | None = None, households: int | None = None) -> Region:
+    """Add a street or community inside the actor's jurisdiction (admins and clerks), audited."""
+    from sanlian_desktop import audit
+    from sanlian_desktop.vocab import Role
+
+    actor.require(Role.ADMIN, Role.CLERK, action="管理区划")
+    region = add_region(session, code=code, name=name, within=actor.office_code,
+                        rural=rural if len(code.strip()) == 12 else None, population=population,
+                        households=households)
+    audit.record(session, office=actor.office_code, user=actor.username, action="region.add", entity="region",
+                 entity_id=region.code, details={"name": region.name})
+    return region
+
+
+def import_regions_by(session: Session, actor: Any, path: Path) -> list[Region]:
+    """Import streets and communities from a file into the actor's jurisdiction, audited."""
+    from sanlian_desktop import audit
+    from sanlian_desktop.vocab import Role
+
+    actor.require(Role.ADMIN, Role.CLERK, action="管理区划")
+    added = import_regions(session, path, within=actor.office_code)
+    audit.record(session, office=actor.office_code, user=actor.username, action="region.import", entity="region",
+                 entity_id=Path(path).name, details={"count": len(added)})
+    return added

@@ -196,21 +196,13 @@ def cmd_user_passwd(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_region_admin(actor: Any) -> None:
-    actor.require(Role.ADMIN, Role.CLERK, action="管理区划")
-
-
 def cmd_region_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import audit, regions
+    from sanlian_desktop import regions
 
     actor = ctx.actor()
-    _require_region_admin(actor)
     with ctx.store().session() as s:
-        r = regions.add_region(s, code=args.code, name=args.name, within=actor.office_code,
-                               rural=args.rural if len(args.code.strip()) == 12 else None,
-                               population=args.population, households=args.households)
-        audit.record(s, office=actor.office_code, user=actor.username, action="region.add", entity="region",
-                     entity_id=r.code, details={"name": r.name})
+        r = regions.add_region_by(s, actor, code=args.code, name=args.name, rural=args.rural,
+                                  population=args.population, households=args.households)
         ctx.emit({"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_code},
                  f"已添加 {Level(r.level).label} {r.name}（{r.code}）")
     return 0
@@ -240,14 +232,11 @@ def cmd_region_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_region_import(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import audit, regions
+    from sanlian_desktop import regions
 
     actor = ctx.actor()
-    _require_region_admin(actor)
     with ctx.store().session() as s:
-        added = regions.import_regions(s, args.file, within=actor.office_code)
-        audit.record(s, office=actor.office_code, user=actor.username, action="region.import", entity="region",
-                     entity_id=str(args.file.name), details={"count": len(added)})
+        added = regions.import_regions_by(s, actor, args.file)
         ctx.emit({"imported": len(added)}, f"已导入 {len(added)} 个区划")
     return 0
 

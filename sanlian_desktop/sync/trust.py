@@ -217,6 +217,8 @@ class Certified:
 def certify_child(session: Session, actor: Actor, request_file: Path, out: Path, valid_days: int = 1095) -> Certified:
     """Certify a child office from its request file and write the bundle it installs."""
     actor.require(Role.ADMIN, action="签发证书")
+    if not 1 <= valid_days <= 3650:
+        raise UserError("证书有效天数应在 1 至 3650 之间", "validity must be 1 to 3650 days")
     keys = office_keys(session, actor)
     chain = own_chain(session)
     request = _read_small(Path(request_file), "证书申请")

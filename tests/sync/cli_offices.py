@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sanlian_desktop.cli import main
+from tests.helpers import PASSWORD
 
 CHAIN = [
     ("province", "620000", "甘肃省民政厅"),
@@ -69,3 +70,18 @@ class Offices:
     def down(self, codes: list[str]) -> None:
         for sender, recipient in itertools.pairwise(codes):
             self.carry(sender, recipient)
+
+
+def certified_chain(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
+    """Five certified offices with an open 2016 batch at the province (not yet carried down)."""
+    from datetime import date, timedelta
+
+    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    o = Offices(root, capsys)
+    o.setup()
+    today = date.today()
+    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
+         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
+         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
+    return o

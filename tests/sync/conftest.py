@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from sanlian_desktop.sync.certs import Cert
 from sanlian_desktop.vocab import Level
-from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices
+from tests.sync.cli_offices import Offices, certified_chain
 from tests.sync.service_offices import build_template
 from tests.sync.synchelpers import NAMES, Office, certify_child, make_province
 
@@ -41,15 +39,7 @@ def root(offices: dict[str, Office]) -> Cert:
 @pytest.fixture
 def chain(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
     """Five offices in five homes, certified down through the CLI, with an open batch at the province."""
-    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
-    o = Offices(tmp_path, capsys)
-    o.setup()
-    today = date.today()
-    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
-         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
-         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
-    return o
+    return certified_chain(tmp_path, capsys, monkeypatch)
 
 
 @pytest.fixture(scope="session")

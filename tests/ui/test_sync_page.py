@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from sanlian_desktop.ui.sync.model import StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
 from sanlian_desktop.vocab import Level
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices
+from tests.sync.cli_offices import Offices, certified_chain
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
 
@@ -36,14 +35,7 @@ COUNTY, CITY = "620102", "620100"
 @pytest.fixture
 def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
     """The five certified offices of the CLI tests, with a batch at the province carried down to the city."""
-    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
-    o = Offices(tmp_path / "chain", capsys)
-    o.setup()
-    today = date.today()
-    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
-         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
-         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
+    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
     o.carry("620000", CITY)
     return o
 

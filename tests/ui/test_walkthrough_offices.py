@@ -7,7 +7,6 @@ resubmits; the street approves, and the community sees that it now awaits the co
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.ui.sync.page import SyncPage
 from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import PASSWORD, example_declaration
-from tests.sync.cli_offices import CHAIN, Offices
+from tests.sync.cli_offices import CHAIN, Offices, certified_chain
 from tests.ui.uifixtures import Modals, modals_fixture, settle  # noqa: F401
 
 COMMUNITY, STREET = "620102001001", "620102001"
@@ -33,13 +32,7 @@ COMMUNITY, STREET = "620102001001", "620102001"
 
 @pytest.fixture
 def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
-    monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
-    o = Offices(tmp_path / "chain", capsys)
-    o.setup()
-    today = date.today()
-    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
-         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat())
+    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
     o.down([code for _, code, _ in CHAIN])  # the batch reaches the community
     return o
 
