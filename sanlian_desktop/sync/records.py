@@ -27,10 +27,16 @@ from sanlian_desktop.models import (
     Opinion,
     Region,
 )
+from sanlian_desktop.sync import kinds as extensions
 from sanlian_desktop.vocab import Level
 
 # Kinds in the order a receiver applies them: what others refer to comes first.
 KINDS = ("region", "batch", "attachment", "declaration", "version", "opinion", "attachment_link")
+
+
+def record_kinds() -> tuple[str, ...]:
+    """The core kinds and then those other modules registered (sync/kinds.py), in application order."""
+    return (*KINDS, *(k.name for k in extensions.extra_kinds()))
 
 
 def canonical(obj: Any) -> bytes:
@@ -206,6 +212,17 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
             yield opinion_record(o)
         for link in links:
             yield link_record(link)
+    route = extensions.Route(self_code, self_level, neighbour_code, neighbour_level, blob_path)
+    for kind in extensions.extra_kinds():
+        yield from kind.records(session, route)
+
+
+def attachment_record(session: Session, sha256: str, blob_path: Callable[[str], Path]) -> Record | None:
+    """The record carrying a stored file, for kinds (sync/kinds.py) whose rows refer to one."""
+    att = session.get(Attachment, sha256)
+    if att is None:
+        return None
+    return Record("attachment", att.sha256, {"sha256": att.sha256, "size": att.size}, blob=_opener(blob_path(sha256)))
 
 
 def local_record(session: Session, kind: str, key: str) -> Record | None:
@@ -235,4 +252,9 @@ def local_record(session: Session, kind: str, key: str) -> Record | None:
             record = link_record(link)
             if record.key == key:
                 return record
+        return None
+    extra = extensions.get(kind)
+    if extra is not None:
+        found: Record | None = extra.local(session, key)
+        return found
     return None

@@ -33,7 +33,8 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.money import parse_money, to_fen
 from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.sync.records import Record, opinion_body, version_body
+from sanlian_desktop.sync import kinds as extensions
+from sanlian_desktop.sync.records import KINDS, Record, opinion_body, version_body
 from sanlian_desktop.vocab import Decision, Level
 
 # verify(statement_bytes, kind, expected_signer_code) -> the signed body, or raises UserError
@@ -108,6 +109,10 @@ class Applier:
         # Declarations new with this package: their opinions are all in memory, none in the store.
         self._new_opinions: dict[str, list[tuple[int, str, int]]] = {}
 
+    def conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
+        """Keep a record that disagrees with this store aside, for a person to decide."""
+        self._conflict(record, reason, declaration_id)
+
     def _conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
         self.s.add(SyncConflict(declaration_id=declaration_id, kind=record.kind, key=record.key, record=record.body,
                                 reason=reason, from_office=self.sender, package_id=self.package_id))
@@ -147,9 +152,7 @@ class Applier:
         except _MALFORMED as exc:
             _refuse(exc, "records", self.package_id)
         for record in records:
-            handler = getattr(self, f"_{record.kind}", None)
-            if handler is None:
-                raise _bad(record.kind, record.key)
+            handler = self._handler(record)
             decl_id = record.body.get("declaration_id") or (record.key if record.kind == "declaration" else None)
             if isinstance(decl_id, str) and decl_id not in before:
                 existing = self._get(Declaration, decl_id)
@@ -172,6 +175,15 @@ class Applier:
                 self.report.state_changes.append((decl.number, before.get(decl_id, "new"), decl.status))
         self.s.flush()
         return self.report
+
+    def _handler(self, record: Record) -> Callable[[Record], None]:
+        if record.kind in KINDS:
+            core: Callable[[Record], None] = getattr(self, f"_{record.kind}")
+            return core
+        extra = extensions.get(record.kind)
+        if extra is None:
+            raise _bad(record.kind, record.key)
+        return lambda r: extra.apply(self, r)
 
     # -- one handler per kind -----------------------------------------------------------------------
 
@@ -470,8 +482,22 @@ def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict
         if decl is not None and decl.entered_by_office == self_code:
             v.signature, v.signer_code = sign("version", version_body(v)), self_code
             count += 1
+    for kind in extensions.extra_kinds():
+        if kind.sign_own is not None:
+            count += kind.sign_own(session, self_code, sign)
     session.flush()
     return count
+
+
+def _package_group(record: Record) -> str | None:
+    """What keeps records together in one package: their declaration, or an extension kind's group."""
+    if record.kind in KINDS:
+        return _group_of(record)
+    extra = extensions.get(record.kind)
+    if extra is None or extra.group is None:
+        return None
+    group = extra.group(record)
+    return None if group is None else f"{record.kind}:{group}"
 
 
 def _group_of(record: Record) -> str | None:
@@ -504,12 +530,12 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
     groups: list[list[Record]] = []
     waiting: list[Record] = []  # attachments precede the declaration they belong to
     for r in records:
-        group = _group_of(r)
+        group = _package_group(r)
         if r.kind == "attachment":
             waiting.append(r)
         elif group is None:
             heads.append(r)
-        elif groups and _group_of(groups[-1][-1]) == group and not waiting:
+        elif groups and _package_group(groups[-1][-1]) == group and not waiting:
             groups[-1].append(r)
         else:
             groups.append([*waiting, r])

@@ -34,7 +34,7 @@ from sanlian_desktop.sync.chain import Revocation
 from sanlian_desktop.sync.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
-from sanlian_desktop.sync.records import KINDS, Record, local_record, records_for
+from sanlian_desktop.sync.records import Record, local_record, record_kinds, records_for
 from sanlian_desktop.sync.statements import sign_statement, verify_statement
 from sanlian_desktop.vocab import Level
 
@@ -262,7 +262,7 @@ def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
     """The package's entries as records, in the order they must be applied."""
     import json
 
-    order = {k: i for i, k in enumerate((*KINDS, "revocation", "receipt"))}
+    order = {k: i for i, k in enumerate((*record_kinds(), "revocation", "receipt"))}
     entries = sorted(pkg.entries, key=lambda e: order.get(e.kind, len(order)))
     for entry in entries:
         if entry.kind not in order:
@@ -351,7 +351,8 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id, verify=verify,
                                     preview=preview)
-        result.report = applier.apply(r for r, _ in records if r.kind in KINDS)
+        applied = set(record_kinds())
+        result.report = applier.apply(r for r, _ in records if r.kind in applied)
         now = utcnow()
         for record, entry in records:
             if record.kind != "receipt":
@@ -374,7 +375,7 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
         # sent back, and the sender decides by the same rules.
         same = []
         for r, _ in records:
-            if r.kind in KINDS:
+            if r.kind in applied:
                 mine = local_record(s, r.kind, r.key)
                 if mine is not None and mine.hash == r.hash:
                     same.append((r.kind, r.key, r.hash))

@@ -1,0 +1,134 @@
+"""Record kinds that other parts of the program add to the packages.
+
+The core kinds — regions, batches, declarations with their versions, opinions and attachments — are
+built into ``records.py`` and ``replicate.Applier``. Anything else that must travel between offices (the
+registries behind the indicators, the follow-up after approval) registers a :class:`RecordKind` from its
+own module, so that sync itself does not grow with every new table::
+
+    from sanlian_desktop.sync.kinds import RecordKind, register
+
+    register(RecordKind(
+        name="organisation",           # the entry kind in the manifest: unique, [a-z_]+
+        records=organisation_records,  # (session, route) -> every record the neighbour should hold
+        local=local_organisation,      # (session, key) -> this store's current form, or None
+        apply=apply_organisation,      # (incoming, record) -> None: apply one received record
+        group=lambda r: r.body["community_code"],  # optional: records of one group share a package
+    ))
+
+and adds its module's name to :data:`MODULES`, which every package reader and writer loads first, so
+that every office knows every kind. Kinds are applied after the core kinds, in registration order (the
+order of :data:`MODULES`, then of the ``register`` calls within a module): register what others refer
+to first.
+
+What the apply function may rely on is :class:`Incoming`: the session of the importing transaction,
+who sent the package, the report to count into, a way to keep a disagreeing record aside as a conflict,
+and ``verify`` for records that carry a statement signed by the office that wrote them. It raises
+``KeyError``/``TypeError``/``ValueError`` for a malformed body (the package is then refused whole) and
+``UserError`` for anything a person should read. It must not commit.
+
+A record that refers to a file carries it as a core ``attachment`` record (``attachment_record``), which
+the receiver stores before any extension record is applied.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.paths import AppPaths
+from sanlian_desktop.vocab import Level
+
+# Modules that register record kinds; imported (once) before any package is written or read.
+MODULES: tuple[str, ...] = ()
+
+_NAME = re.compile(r"^[a-z][a-z_]{1,31}$")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who is exchanging: this office and the neighbour a package goes to."""
+
+    self_code: str
+    self_level: Level
+    neighbour_code: str
+    neighbour_level: Level
+    blob_path: Callable[[str], Path]
+
+    @property
+    def downward(self) -> bool:
+        """True when the neighbour is a child office."""
+        return self.neighbour_level.rank > self.self_level.rank
+
+
+class Report(Protocol):
+    applied: int
+    already: int
+
+
+class Incoming(Protocol):
+    """What an extension's apply function gets: the import under way."""
+
+    s: Session
+    paths: AppPaths
+    self_code: str
+    sender: str  # the sending office's region code
+    from_parent: bool
+    package_id: str
+    preview: bool
+
+    @property
+    def report(self) -> Report: ...
+
+    def conflict(self, record: Any, reason: str, declaration_id: str | None = None) -> None: ...
+
+    def verify(self, data: bytes, kind: str, signers: set[str]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    name: str
+    records: Callable[[Session, Route], Iterator[Any]]
+    local: Callable[[Session, str], Any]
+    apply: Callable[[Incoming, Any], None]
+    group: Callable[[Any], str | None] | None = None
+    # Optional: sign this office's own rows of the kind before an export; returns how many it signed.
+    sign_own: Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int] | None = None
+
+
+_KINDS: dict[str, RecordKind] = {}
+
+
+def register(kind: RecordKind) -> RecordKind:
+    """Add a record kind; registering the same name twice is a programming error."""
+    if not _NAME.match(kind.name):
+        raise ValueError(f"bad record kind name {kind.name!r}")
+    existing = _KINDS.get(kind.name)
+    if existing is not None and existing is not kind:
+        raise ValueError(f"record kind {kind.name!r} registered twice")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+@functools.cache
+def load() -> None:
+    """Import every module that registers kinds (once)."""
+    for module in MODULES:
+        importlib.import_module(module)
+
+
+def extra_kinds() -> list[RecordKind]:
+    """The registered kinds, in the order they are applied."""
+    load()
+    return list(_KINDS.values())
+
+
+def get(name: str) -> RecordKind | None:
+    load()
+    return _KINDS.get(name)
