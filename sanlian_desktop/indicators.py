@@ -381,6 +381,15 @@ def _region_row(r: Any, level: Level, comms: list[_Community], areas: list[tuple
 # -- the declaration pipeline -----------------------------------------------------------------------
 
 
+def pipeline_figures(session: Session, region_code: str, *, now: datetime | None = None) -> PipelineFigures:
+    """The pipeline figures alone (no registries) for ``region_code``'s jurisdiction."""
+    root = session.get(Region, region_code)
+    if root is None:
+        raise NotFound(f"没有代码为 {region_code} 的行政区划", f"no region with code {region_code}")
+    cities = dict(session.execute(select(Region.code, Region.name).where(Region.level == Level.CITY.value)).all())
+    return _pipeline(session, root, cities, now or datetime.now(UTC))
+
+
 def _pipeline(session: Session, root: Any, city_names: dict[str, str], now: datetime) -> PipelineFigures:
     level = Level(root.level)
     column = {Level.CITY: Declaration.city_code, Level.COUNTY: Declaration.county_code,

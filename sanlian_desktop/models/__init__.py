@@ -15,6 +15,7 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
+from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
 from sanlian_desktop.models.syncstate import (
     CertificateRecord,
@@ -45,6 +46,7 @@ __all__ = [
     "OfficeKeyRing",
     "Opinion",
     "PendingReceipt",
+    "ProgressReport",
     "Region",
     "RevocationRecord",
     "SocialWorker",
