@@ -21,6 +21,14 @@ def _level(code: str) -> str:
         return code or "未定"
 
 
+def _upward(code: str) -> int:
+    """Community first, province last: the order a declaration climbs."""
+    try:
+        return -Level(code).rank
+    except ValueError:
+        return 0
+
+
 def _yuan(fen: Any) -> str:
     return format_yuan(from_fen(int(fen or 0)))
 
@@ -37,7 +45,8 @@ def sections(figures: Mapping[str, Any]) -> list[Section]:
     out.append(("一、申报项目现状", ["状态", "项目数"], status_rows))
     waiting = figures.get("median_days_waiting", {})
     out.append(("二、各级待审与等待天数", ["层级", "待处理项目数", "等待天数中位数"], [
-        [_level(lv), str(n), str(waiting.get(lv) or "—")] for lv, n in figures.get("awaiting_by_level", {}).items()]))
+        [_level(lv), str(n), str(waiting.get(lv) or "—")]
+        for lv, n in sorted(figures.get("awaiting_by_level", {}).items(), key=lambda kv: _upward(kv[0]))]))
     period = figures["in_period"]
     decision_rows = [[_level(lv), *[str(d.get(k, 0)) for k, _ in _DECISIONS]]
                      for lv, d in period["decisions"].items()]

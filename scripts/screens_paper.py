@@ -108,6 +108,28 @@ def main() -> int:
     preview = PrintPreview(pdf, workdir, f"{len(numbers)} 份申报", warnings or [], settings)
     shot(preview, "print-preview.png")
     preview.close()
+
+    # 进展情况报告: one issued for the last 90 days, listed, and its printed form.
+    from datetime import date, timedelta
+
+    from sanlian_desktop import progress
+    from sanlian_desktop.printing.progress import render_progress_report
+
+    with office.store.session() as s:
+        report = progress.as_dict(progress.issue(s, office.reviewer, date.today() - timedelta(days=90),
+                                                 date.today()))
+    dialog = page.reports.show_reports()
+    dialog.resize(860, 360)
+    dialog.show()
+    app.processEvents()
+    dialog.grab().save(str(out / "progress-reports.png"))
+    print("wrote", out / "progress-reports.png")
+    dialog.close()
+    report_pdf = Path(tempfile.mkdtemp()) / "进展情况.pdf"
+    render_progress_report(report, report_pdf)
+    preview = PrintPreview(report_pdf, None, "进展情况报告", [], settings)
+    shot(preview, "progress-report-preview.png")
+    preview.close()
     page.close()
     ctx.jobs.wait(5000)
     office.store.close()

@@ -1,4 +1,5 @@
-"""The 打印与报表 page: print declarations (with preview), a blank form, check a printed copy, Excel."""
+"""The 打印与报表 page: print declarations (with preview), a blank form, progress reports, check a printed
+copy, Excel."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sanlian_desktop.ui.paper.excel import ExcelSection
 from sanlian_desktop.ui.paper.folders import print_font
 from sanlian_desktop.ui.paper.preview import PrintPreview
 from sanlian_desktop.ui.paper.printjob import PrintRequest, start_print
+from sanlian_desktop.ui.paper.reports import ReportsBox
 from sanlian_desktop.ui.paper.verify import VerifyBox
 from sanlian_desktop.ui.widgets import InlineError
 from sanlian_desktop.vocab import Status
@@ -51,6 +53,10 @@ class PaperPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self._print_box(), 3)
         top.addWidget(self._blank_box(), 1)
+        reports_box = QGroupBox(self.tr("进展情况报告"), self)
+        self.reports = ReportsBox(ctx, reports_box)
+        QVBoxLayout(reports_box).addWidget(self.reports)
+        top.addWidget(reports_box, 2)
         layout.addLayout(top)
         verify_box = QGroupBox(self.tr("核对纸质件"), self)
         self.verify = VerifyBox(ctx, verify_box)

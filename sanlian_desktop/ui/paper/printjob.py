@@ -60,13 +60,12 @@ class PrintResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def make_pdf(ctx: UiContext, request: PrintRequest, workdir: Path, progress: Progress,
-             is_cancelled: IsCancelled) -> PrintResult:
-    """Run the print service into ``workdir`` (on a worker thread: its own session)."""
-    out = workdir / request.file_name()
+def make_pdf(ctx: UiContext, request: PrintRequest, out: Path, progress: Progress,
+             is_cancelled: IsCancelled) -> list[str]:
+    """Run the print service into ``out`` (on a worker thread: its own session); returns warnings."""
     font = print_font(ctx.settings)
     if request.blank:
-        return PrintResult(out, workdir, paper.print_blank(out, font_file=font))
+        return paper.print_blank(out, font_file=font)
 
     def step(done: int, total: int) -> None:
         if is_cancelled():
@@ -74,21 +73,31 @@ def make_pdf(ctx: UiContext, request: PrintRequest, workdir: Path, progress: Pro
         progress(done, total, _tr("正在生成申报表：{0} / {1} 份").format(done, total))
 
     with ctx.store.read_session() as s:
-        warnings = paper.print_declarations(s, ctx.actor, out, keys=request.keys, status=request.status,
-                                            font_file=font, progress=step)
-    return PrintResult(out, workdir, warnings)
+        return paper.print_declarations(s, ctx.actor, out, keys=request.keys, status=request.status,
+                                        font_file=font, progress=step)
 
 
 def start_print(ctx: UiContext, parent: QWidget, request: PrintRequest,
                 on_preview: Callable[[PrintPreview], None] | None = None) -> JobHandle:
-    """Make the PDF in the background with a progress dialog; open the preview when it is ready."""
+    """Make the PDF of ``request`` in the background and open the preview when it is ready."""
+    return start_pdf_preview(
+        ctx, parent, title=request.describe(), file_name=request.file_name(), job_title=_tr("生成申报表"),
+        make=lambda out, progress, cancelled: make_pdf(ctx, request, out, progress, cancelled),
+        on_preview=on_preview)
+
+
+def start_pdf_preview(ctx: UiContext, parent: QWidget, *, title: str, file_name: str, job_title: str,
+                      make: Callable[[Path, Progress, IsCancelled], list[str]],
+                      on_preview: Callable[[PrintPreview], None] | None = None) -> JobHandle:
+    """Run ``make(out, progress, is_cancelled) -> warnings`` in the background with a progress dialog,
+    into a temporary folder the preview owns, and open the preview when it is ready."""
     workdir = Path(tempfile.mkdtemp(prefix="sanlian-print-"))
     opened: list[bool] = []
 
     def ready(result: PrintResult) -> None:
         try:
-            preview = PrintPreview(result.pdf, result.workdir, request.describe(), result.warnings, ctx.settings,
-                                   parent, suggested_name=request.file_name())
+            preview = PrintPreview(result.pdf, result.workdir, title, result.warnings, ctx.settings,
+                                   parent, suggested_name=file_name)
         except UserError as exc:
             show_error(parent, exc)
             return
@@ -101,8 +110,10 @@ def start_print(ctx: UiContext, parent: QWidget, request: PrintRequest,
         if not opened:  # failed, cancelled or could not be shown: nothing owns the folder
             shutil.rmtree(workdir, ignore_errors=True)
 
-    job = FunctionJob(_tr("生成申报表"), lambda progress, cancelled: make_pdf(ctx, request, workdir, progress,
-                                                                          cancelled))
-    handle = ctx.jobs.submit(job, parent=parent, on_success=ready, on_finished=finished)
-    progress_dialog(parent, handle, _tr("正在生成申报表…"))
+    def run(progress: Progress, cancelled: IsCancelled) -> PrintResult:
+        out = workdir / file_name
+        return PrintResult(out, workdir, make(out, progress, cancelled))
+
+    handle = ctx.jobs.submit(FunctionJob(job_title, run), parent=parent, on_success=ready, on_finished=finished)
+    progress_dialog(parent, handle, _tr("正在生成 {0}…").format(title))
     return handle
