@@ -25,9 +25,9 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("dialogs", text)
 
 
-def warn(parent: QWidget | None, text: str) -> None:
+def warn(parent: QWidget | None, text: str, title: str = APP_NAME) -> None:
     """A refused action or a problem the user can fix, in one sentence."""
-    QMessageBox.warning(parent, APP_NAME, text)
+    QMessageBox.warning(parent, title, text)
 
 
 def inform(parent: QWidget | None, text: str) -> None:
@@ -35,9 +35,9 @@ def inform(parent: QWidget | None, text: str) -> None:
     QMessageBox.information(parent, APP_NAME, text)
 
 
-def confirm(parent: QWidget | None, text: str) -> bool:
+def confirm(parent: QWidget | None, text: str, title: str = APP_NAME) -> bool:
     """Ask yes or no; True for yes."""
-    answer = QMessageBox.question(parent, APP_NAME, text,
+    answer = QMessageBox.question(parent, title, text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
