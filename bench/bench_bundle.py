@@ -38,13 +38,19 @@ def run() -> list[Result]:
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     bundle = work / "dist" / NAME
+    # A size is only worth reporting for a bundle that works.
+    smoke = subprocess.run([str(bundle / NAME), "--smoke"], capture_output=True, text=True, check=False,
+                           env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), timeout=300)
+    if smoke.returncode != 0:
+        raise RuntimeError(f"--smoke failed on the built bundle:\n{smoke.stdout[-3000:]}{smoke.stderr[-3000:]}")
     size = folder_size(bundle)
-    mib = size / 2**20
+    megabytes = size / 1e6  # the goal is in decimal megabytes: 150 MB = 150,000,000 bytes
     files = sum(len(f) for _d, _s, f in os.walk(bundle))
     shutil.rmtree(work / "build", ignore_errors=True)
     return [
-        Result("bundle.size_linux", round(mib, 1), "MiB", "< 150 MB", mib < 150,
-               note=f"{size / 1e6:.1f} MB decimal, {files} files; one-folder, stripped, Qt trimmed"),
+        Result("bundle.size_linux", round(megabytes, 1), "MB", "< 150 MB", megabytes < 150,
+               note=f"{size} bytes = {size / 2**20:.1f} MiB, {files} files; one-folder, stripped, Qt and "
+                    "ICU data trimmed; --smoke passed"),
         Result("bundle.build_time", round(seconds, 1), "s", "< 120 s", seconds < 120,
                note="pyinstaller --clean build.spec on a 2-core machine, one run"),
     ]
