@@ -2,9 +2,10 @@
 
 It initialises a county office with demo data, takes the instance lock, builds the real main window
 (``sanlian_desktop.ui.mainwindow.MainWindow``, constructed as ``ui/app.py`` does), prints one
-declaration to PDF, writes an Excel file, backs up and checks the store. Each step prints a line; any
-failure prints the traceback and makes the exit code 1. A missing main window is a failure, never
-skipped: a bundle without its window is not a program.
+declaration to PDF, opens it in the print preview and renders its first page (QtPdf), checks Qt's
+Chinese locale data (collation, codecs, zone names), writes an Excel file, backs up and checks the
+store. Each step prints a line; any failure prints the traceback and makes the exit code 1. A missing
+main window is a failure, never skipped: a bundle without its window is not a program.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def run(keep: bool = False) -> int:
     work = Path(tempfile.mkdtemp(prefix="sanlian-smoke-"))
     state: dict[str, Any] = {"home": work / "home"}
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-        ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("excel", _excel),
+        ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("preview", _preview),
+        ("locale", _locale), ("excel", _excel),
         ("indicators", _indicators), ("backup", _backup), ("check", _check),
     ]
     print(f"smoke: {sys.executable} (frozen={getattr(sys, 'frozen', False)}), work folder {work}", flush=True)
@@ -151,7 +153,57 @@ def _pdf(state: dict[str, Any]) -> str:
     head = out.read_bytes()[:5]
     if head != b"%PDF-":
         raise AssertionError(f"not a PDF: {head!r}")
+    state["pdf"] = out
     return f"{out.name} {out.stat().st_size} bytes" + (f"; {'; '.join(warnings)}" if warnings else "")
+
+
+def _preview(state: dict[str, Any]) -> str:
+    # The print preview needs QtPdf (pdfium) and its libraries; a trimmed bundle that lost them fails here.
+    preview = _own_module("sanlian_desktop.ui.paper.preview")
+    if preview is None:
+        raise ModuleNotFoundError("this build has no print preview (sanlian_desktop.ui.paper.preview)",
+                                  name="sanlian_desktop.ui.paper.preview")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        raise AssertionError("no application: the window step did not run")
+    settings = QSettings(str(state["home"] / "smoke-settings.ini"), QSettings.Format.IniFormat)
+    window = preview.PrintPreview(state["pdf"], None, "smoke", [], settings)
+    window.show()
+    app.processEvents()
+    pages = window.page_count()
+    gray = preview.page_image(window.document, 0, 36).convertToFormat(QImage.Format.Format_Grayscale8)
+    window.close()
+    app.processEvents()
+    data, line = bytes(gray.constBits()), gray.bytesPerLine()
+    width, height = gray.width(), gray.height()
+    inked = sum(1 for y in range(height) for value in data[y * line:y * line + width] if value < 128)
+    if pages < 1 or inked < 0.005 * width * height:
+        raise AssertionError(f"preview rendered {pages} pages, page 1 has {inked} dark pixels of {width}x{height}")
+    return f"{pages} page(s); page 1 rendered {width}x{height} with {inked} dark pixels (QtPdf)"
+
+
+def _locale(state: dict[str, Any]) -> str:
+    # The Linux bundle carries Qt's ICU with only the Chinese, English and root locales (scripts/icu_trim.py);
+    # pinyin collation (the file dialogs sort with it), the Chinese codecs and zone names must survive.
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone
+
+    china = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    order = sorted(["郑州", "兰州", "北京", "甘肃", "安徽"], key=QCollator(china).sortKey)
+    codecs = [name for name in ("GB18030", "GBK", "Big5") if QStringDecoder(name).isValid()]
+    zone = QTimeZone(b"Asia/Shanghai")
+    zone_name = zone.displayName(QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, china) \
+        if zone.isValid() else "(no time zone data)"
+    said = f"collation {''.join(name[0] for name in order)}, codecs {', '.join(codecs)}, {zone_name}"
+    # Windows sorts and names zones with its own services; only Qt's ICU on Linux is checked strictly.
+    if sys.platform.startswith("linux") and (
+            order != ["安徽", "北京", "甘肃", "兰州", "郑州"] or len(codecs) != 3
+            or (zone.isValid() and zone_name != "中国标准时间")):
+        raise AssertionError(f"Qt's ICU lost Chinese data: {said}")
+    return said
 
 
 def _indicators(state: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ install -m 0755 packaging/linux/postinst "$STAGE/DEBIAN/postinst"
 install -m 0755 packaging/linux/postrm "$STAGE/DEBIAN/postrm"
 SIZE_KB="$(du -sk "$STAGE" | cut -f1)"
 # The newest glibc symbol any bundled binary asks for: the bundle runs only where libc6 is at least that
-# (a Debian 12 build needs 2.36; build on the oldest target to reach 统信 UOS 20 / 麒麟 V10, see docs).
+# (a Debian 12 build needs 2.36; 统信 UOS 20 / 麒麟 V10 need a glibc 2.28 build: README, "Release builds").
 GLIBC="2.28"
 if command -v objdump >/dev/null 2>&1; then
   GLIBC="$(find "$STAGE/opt/sanlian" -type f \( -name '*.so*' -o -perm -u+x \) -print0 \
