@@ -18,6 +18,7 @@ as a conflict, never overwritten. Records of one project travel together in one 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -44,6 +45,7 @@ from sanlian_desktop.sync.records import Record, attachment_record
 from sanlian_desktop.vocab import Level
 
 _UNSIGNED = ("signer_code", "signature")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _columns(model: type[ProjectRecordMixin]) -> list[Any]:
@@ -66,13 +68,15 @@ def _value(column: Any, value: Any) -> Any:
         if not column.nullable:
             raise ValueError(column.key)
         return None
+    if isinstance(kind, UTCDateTime | Date) and not isinstance(value, str):
+        raise TypeError(column.key)
     if isinstance(kind, UTCDateTime):
-        moment = datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError(column.key)
         return moment
     if isinstance(kind, Date):
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(value)
     if isinstance(kind, Boolean):
         if not isinstance(value, bool):
             raise TypeError(column.key)
@@ -90,6 +94,17 @@ def _value(column: Any, value: Any) -> Any:
     if not isinstance(value, list):  # JSON: bidders, attachments
         raise TypeError(column.key)
     return value
+
+
+def _check_lists(values: dict[str, Any]) -> None:
+    """The JSON columns' items: bidders are names, attachments name a stored file by its SHA-256."""
+    for name in values.get("bidders") or []:
+        if not isinstance(name, str) or not name or len(name) > 100:
+            raise TypeError("bidders")
+    for att in values.get("attachments") or []:
+        if (not isinstance(att, dict) or set(att) != {"sha256", "name"} or not isinstance(att["name"], str)
+                or not isinstance(att["sha256"], str) or not _SHA256.match(att["sha256"])):
+            raise TypeError("attachments")
 
 
 def _record(kind: str, row: ProjectRecordMixin) -> Record:
@@ -165,6 +180,7 @@ def _apply(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Record], None
                 incoming.conflict(record, f"同一条{label}的内容与本单位保存的不同", decl.id)
             return
         values = {c.key: _value(c, body[c.key]) for c in _columns(model)}
+        _check_lists(values)
         values.update(signer_code=office, signature=statement)
         incoming.s.add(model(**values))
         incoming.s.flush()

@@ -133,11 +133,22 @@ def test_only_the_originating_office_s_signature_counts(project: Project) -> Non
 
 @pytest.mark.parametrize("changes", [
     {"beneficiaries": "many"}, {"beneficiaries": True}, {"period_start": "2016-02-30"}, {"final": "yes"},
-    {"attachments": "photo.jpg"}, {"entered_at": "2016-10-01T00:00:00"}, {"activities": None},
+    {"attachments": "photo.jpg"}, {"attachments": [{"sha256": "../../etc/passwd", "name": "x"}]},
+    {"attachments": [{"sha256": "a" * 64}]}, {"entered_at": "2016-10-01T00:00:00"}, {"activities": None},
 ])
 def test_malformed_bodies_raise_for_the_package_to_be_refused(project: Project, changes: dict[str, Any]) -> None:
     with project.office.session() as s:
         report(project, s, today=TODAY)
         record = fresh(own_record(project, s, "project_progress"), **changes)
+        with pytest.raises((TypeError, ValueError)):
+            apply(FakeIncoming(s, sender="620102"), record)
+
+
+@pytest.mark.parametrize("changes", [{"bidders": [1]}, {"bidders": [""]}, {"tendered_on": 20160925},
+                                     {"winner": "名" * 101}])
+def test_malformed_tenders_raise(project: Project, changes: dict[str, Any]) -> None:
+    with project.office.session() as s:
+        tender(project, s)
+        record = fresh(own_record(project, s, "project_tender"), **changes)
         with pytest.raises((TypeError, ValueError)):
             apply(FakeIncoming(s, sender="620102"), record)
