@@ -15,6 +15,13 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
+from sanlian_desktop.models.implementation import (
+    ProjectDisbursement,
+    ProjectProgress,
+    ProjectTender,
+    ProjectUndertaking,
+    ProjectWorker,
+)
 from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
 from sanlian_desktop.models.syncstate import (
@@ -47,6 +54,11 @@ __all__ = [
     "Opinion",
     "PendingReceipt",
     "ProgressReport",
+    "ProjectDisbursement",
+    "ProjectProgress",
+    "ProjectTender",
+    "ProjectUndertaking",
+    "ProjectWorker",
     "Region",
     "RevocationRecord",
     "SocialWorker",

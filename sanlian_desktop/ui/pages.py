@@ -25,6 +25,7 @@ from sanlian_desktop.ui.context import UiContext
 PAGE_REGISTRY: list[tuple[str, str]] = [
     ("inbox", "sanlian_desktop.ui.inbox.page:InboxPage"),
     ("declarations", "sanlian_desktop.ui.inbox.page:DeclarationsPage"),
+    ("implementation", "sanlian_desktop.ui.implementation.page:ImplementationPage"),
     ("sync", "sanlian_desktop.ui.sync.page:SyncPage"),
     ("paper", "sanlian_desktop.ui.paper.page:PaperPage"),
     ("stats", "sanlian_desktop.ui.stats.page:StatsPage"),

@@ -54,6 +54,7 @@ MEMO = RecordKind("memo", _records, _local, _apply, group=lambda r: r.key[:1])
 @pytest.fixture
 def memo_kind() -> Iterator[None]:
     MEMOS.clear()
+    kinds.load()  # the program's own kinds first, so that the memo comes last
     kinds.register(MEMO)
     try:
         yield

@@ -1,0 +1,213 @@
+"""Project implementation records in the signed packages (registered with :mod:`sanlian_desktop.sync.kinds`).
+
+Where each kind goes:
+
+- tender, undertaking, workers and progress reports go up from the office that wrote them (the
+  community, or the office that entered its declaration) to the province; every office on the way keeps
+  a copy and passes it on. A progress report's files travel with it as attachment records.
+- disbursements, written by the paying office (the county), go both ways: down to the community and up to
+  the province.
+
+Each record is signed by the office that wrote it when it first leaves that office, and the receiver
+checks that signature against the offices allowed to originate the kind for that project
+(:func:`sanlian_desktop.implementation.originators`). A record whose project does not lie in the sending
+office's jurisdiction refuses the package; a differing copy of a record this office holds is kept aside
+as a conflict, never overwritten. Records of one project travel together in one package.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Integer, LargeBinary, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import regions
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.implementation import KIND_LABELS, originators
+from sanlian_desktop.models import (
+    Declaration,
+    ProjectDisbursement,
+    ProjectProgress,
+    ProjectTender,
+    ProjectUndertaking,
+    ProjectWorker,
+    UTCDateTime,
+)
+from sanlian_desktop.models.implementation import ProjectRecordMixin, table_name
+from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.records import Record, attachment_record
+from sanlian_desktop.vocab import Level
+
+_UNSIGNED = ("signer_code", "signature")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _columns(model: type[ProjectRecordMixin]) -> list[Any]:
+    return [c for c in sa_inspect(model).columns if c.key not in _UNSIGNED]
+
+
+def record_body(row: ProjectRecordMixin) -> dict[str, Any]:
+    """What the writing office signs: every column but the signature, dates as ISO strings."""
+    out: dict[str, Any] = {}
+    for column in _columns(type(row)):
+        value = getattr(row, column.key)
+        out[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    return out
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A body value as the column's type; TypeError/ValueError for one of the wrong shape."""
+    kind = column.type
+    if value is None:
+        if not column.nullable:
+            raise ValueError(column.key)
+        return None
+    if isinstance(kind, UTCDateTime | Date) and not isinstance(value, str):
+        raise TypeError(column.key)
+    if isinstance(kind, UTCDateTime):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(column.key)
+        return moment
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise TypeError(column.key)
+        return value
+    if isinstance(kind, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(column.key)
+        return value
+    if isinstance(kind, LargeBinary):
+        raise TypeError(column.key)
+    if hasattr(kind, "length") or type(kind).__name__ == "Text":
+        if not isinstance(value, str) or (kind.length is not None and len(value) > kind.length):
+            raise TypeError(column.key)
+        return value
+    if not isinstance(value, list):  # JSON: bidders, attachments
+        raise TypeError(column.key)
+    return value
+
+
+def _check_lists(values: dict[str, Any]) -> None:
+    """The JSON columns' items: bidders are names, attachments name a stored file by its SHA-256."""
+    for name in values.get("bidders") or []:
+        if not isinstance(name, str) or not name or len(name) > 100:
+            raise TypeError("bidders")
+    for att in values.get("attachments") or []:
+        if (not isinstance(att, dict) or set(att) != {"sha256", "name"} or not isinstance(att["name"], str)
+                or not isinstance(att["sha256"], str) or not _SHA256.match(att["sha256"])):
+            raise TypeError("attachments")
+
+
+def _record(kind: str, row: ProjectRecordMixin) -> Record:
+    signature = base64.b64encode(row.signature).decode() if row.signature else None
+    return Record(kind, row.id, {"body": record_body(row), "signer": row.signer_code, "signature": signature})
+
+
+def _child_column(level: Level) -> Any:
+    return {Level.CITY: Declaration.city_code, Level.COUNTY: Declaration.county_code,
+            Level.STREET: Declaration.street_code, Level.COMMUNITY: Declaration.community_code}[level]
+
+
+def _records(model: type[ProjectRecordMixin]) -> Callable[[Session, Route], Iterator[Record]]:
+    kind = table_name(model)
+
+    def records(session: Session, route: Route) -> Iterator[Record]:
+        if route.downward and model is not ProjectDisbursement:
+            return
+        query = select(model).where(model.signature.is_not(None))
+        if route.downward:
+            query = query.join(Declaration, Declaration.id == model.declaration_id).where(
+                _child_column(route.neighbour_level) == route.neighbour_code)
+        for row in session.scalars(query.order_by(model.declaration_id, model.entered_at, model.id)):
+            if isinstance(row, ProjectProgress):
+                for att in row.attachments or []:
+                    carried = attachment_record(session, att["sha256"], route.blob_path)
+                    if carried is not None:
+                        yield carried
+            yield _record(kind, row)
+
+    return records
+
+
+def _local(model: type[ProjectRecordMixin]) -> Callable[[Session, str], Record | None]:
+    kind = table_name(model)
+
+    def local(session: Session, key: str) -> Record | None:
+        row = session.get(model, key)
+        return None if row is None else _record(kind, row)
+
+    return local
+
+
+def _apply(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Record], None]:
+    kind = table_name(model)
+    label = KIND_LABELS[model]
+
+    def apply(incoming: Incoming, record: Record) -> None:
+        inner = record.body["body"]
+        if not isinstance(inner, dict) or inner.get("id") != record.key:
+            raise ValueError(record.key)
+        decl = incoming.s.get(Declaration, str(inner["declaration_id"]))
+        if decl is None:
+            raise UserError(f"数据包中的{label}所属的申报本单位尚未收到，请先导入之前的数据包",
+                            f"{kind} {record.key}: its declaration is unknown here")
+        path = {decl.community_code, decl.street_code, decl.county_code, decl.city_code, regions.PROVINCE_CODE}
+        if incoming.sender not in path or (incoming.from_parent and model is not ProjectDisbursement):
+            raise UserError(f"数据包中有不属于发送单位辖区的{label}（申报 {decl.number}），本次拒绝导入",
+                            f"{kind} {record.key} is outside the sender's jurisdiction")
+        office = inner["office_code"]
+        if office not in originators(model, decl):
+            raise UserError(f"申报 {decl.number} 的{label}不应由 {office} 登记，本次拒绝导入",
+                            f"{kind} {record.key} originated by {office}, which may not")
+        statement = base64.b64decode(str(record.body["signature"]))
+        body = incoming.verify(statement, kind, {office})
+        if body != inner:
+            raise ValueError(record.key)
+        existing = incoming.s.get(model, record.key)
+        if existing is not None:
+            if record_body(existing) == body:
+                incoming.report.already += 1
+            else:
+                incoming.conflict(record, f"同一条{label}的内容与本单位保存的不同", decl.id)
+            return
+        values = {c.key: _value(c, body[c.key]) for c in _columns(model)}
+        _check_lists(values)
+        values.update(signer_code=office, signature=statement)
+        incoming.s.add(model(**values))
+        incoming.s.flush()
+        incoming.report.applied += 1
+
+    return apply
+
+
+def _sign_own(model: type[ProjectRecordMixin]) -> Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int]:
+    kind = table_name(model)
+
+    def sign_own(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
+        count = 0
+        for row in session.scalars(select(model).where(model.signature.is_(None), model.office_code == self_code)):
+            row.signature, row.signer_code = sign(kind, record_body(row)), self_code
+            count += 1
+        return count
+
+    return sign_own
+
+
+def _group(record: Record) -> str | None:
+    inner = record.body.get("body")
+    return str(inner.get("declaration_id")) if isinstance(inner, dict) else None
+
+
+# What others refer to first: the tender before the undertaking; reports last.
+for _model in (ProjectTender, ProjectUndertaking, ProjectWorker, ProjectDisbursement, ProjectProgress):
+    register(RecordKind(name=table_name(_model), records=_records(_model), local=_local(_model),
+                        apply=_apply(_model), group=_group, sign_own=_sign_own(_model)))

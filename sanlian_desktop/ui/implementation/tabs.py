@@ -1,0 +1,429 @@
+"""The five tabs of a project: what is recorded, and a form where this office may record more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import implementation as impl
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import (
+    Declaration,
+    ProjectDisbursement,
+    ProjectProgress,
+    ProjectTender,
+    ProjectUndertaking,
+    ProjectWorker,
+)
+from sanlian_desktop.models.implementation import ProjectRecordMixin
+from sanlian_desktop.money import parse_money
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.vocab import CERTIFICATE_LEVELS, Role
+from sanlian_desktop.workflow import office_display_name
+
+
+def date_edit(parent: QWidget) -> QDateEdit:
+    edit = QDateEdit(QDate.currentDate(), parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def set_day(edit: QDateEdit, iso: str) -> None:
+    edit.setDate(QDate.fromString(iso, "yyyy-MM-dd"))
+
+
+def day_of(edit: QDateEdit) -> date:
+    value: date = edit.date().toPython()  # type: ignore[assignment]
+    return value
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            table.setItem(r, c, item)
+
+
+def make_table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+class RecordTab(QWidget):
+    """A tab: the current records on top, this office's form below (or a note who records them)."""
+
+    title = ""
+    model: type[ProjectRecordMixin] = ProjectTender
+    form_title = ""
+    saved = Signal()
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.decl_id = decl_id
+        with ctx.store.read_session() as s:
+            decl = impl.approved_project(s, ctx.actor, decl_id)
+            self.may_enter = (impl.can_enter(ctx.actor, self.model, decl)
+                              and ctx.actor.role in (Role.CLERK, Role.ADMIN))
+            who = "、".join(sorted(office_display_name(s, c) for c in impl.originators(self.model, decl)))
+        self.layout_ = QVBoxLayout(self)
+        self.box = QGroupBox(self.tr(self.form_title), self)
+        self.form = QFormLayout(self.box)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.error = InlineError(self)
+        self.submit_button = QPushButton(self.tr("登记"), self)
+        self.submit_button.clicked.connect(self.submit)
+        self.readonly_note = QLabel(self.tr("{0}由{1}登记，本单位只能查看。").format(self.title, who), self)
+        self.readonly_note.setStyleSheet("color: #666;")
+        self.readonly_note.setWordWrap(True)
+
+    def finish_layout(self) -> None:
+        """Put the form (or the read-only note) under what the subclass added on top."""
+        if self.may_enter:
+            buttons = QHBoxLayout()
+            buttons.addWidget(self.error, 1)
+            buttons.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            self.form.addRow(buttons)
+            self.layout_.addWidget(self.box)
+            self.readonly_note.hide()
+        else:
+            self.box.hide()
+            self.layout_.addWidget(self.readonly_note)
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        raise NotImplementedError
+
+    def submit(self) -> bool:
+        """Record what the form holds; a refusal is shown in red under the form and nothing changes."""
+        return self._run(self.write)
+
+    def _run(self, action: Callable[[Session, Declaration], object]) -> bool:
+        try:
+            with self.ctx.store.session() as s:
+                action(s, impl.approved_project(s, self.ctx.actor, self.decl_id))
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return False
+        self.error.clear_message()
+        self.clear_form()
+        self.saved.emit()
+        return True
+
+    def clear_form(self) -> None:
+        """Empty the fields after a record was written (subclasses that keep nothing)."""
+
+
+class TenderTab(RecordTab):
+    title, model, form_title = "招标", ProjectTender, "登记社区招标"
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, parent)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+        self.layout_.addStretch(1)
+        self.tendered_on = date_edit(self.box)
+        self.bidders = QPlainTextEdit(self.box)
+        self.bidders.setPlaceholderText(self.tr("每行一个投标单位"))
+        self.bidders.setFixedHeight(90)
+        self.winner = QLineEdit(self.box)
+        self.reason = QLineEdit(self.box)
+        self.reason.setPlaceholderText(self.tr("更正已登记的招标时必须填写"))
+        self.form.addRow(self.tr("招标日期"), self.tendered_on)
+        self.form.addRow(self.tr("投标单位"), self.bidders)
+        self.form.addRow(self.tr("中标单位"), self.winner)
+        self.form.addRow(self.tr("更正原因"), self.reason)
+        self.current: str | None = None
+        self.finish_layout()
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        t = record["tender"]
+        self.current = t["id"] if t else None
+        if t is None:
+            self.summary.setText(self.tr("尚未登记社区招标。"))
+        else:
+            self.summary.setText(self.tr("招标日期：{0}\n投标单位：{1}\n中标单位：{2}\n记录编号：{3}").format(
+                t["tendered_on"], "、".join(t["bidders"]), t["winner"], t["id"][:8]))
+            set_day(self.tendered_on, t["tendered_on"])
+            self.bidders.setPlainText("\n".join(t["bidders"]))
+            self.winner.setText(t["winner"])
+        self.box.setTitle(self.tr("更正招标记录") if t else self.tr("登记社区招标"))
+        self.submit_button.setText(self.tr("更正") if t else self.tr("登记"))
+        self.form.setRowVisible(self.reason, t is not None)
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        bidders = [line.strip() for line in self.bidders.toPlainText().splitlines() if line.strip()]
+        impl.record_tender(s, self.ctx.actor, decl, tendered_on=day_of(self.tendered_on), bidders=bidders,
+                           winner=self.winner.text(), supersedes=self.current, reason=self.reason.text())
+
+    def clear_form(self) -> None:
+        self.reason.clear()
+
+
+class UndertakingTab(RecordTab):
+    title, model, form_title = "承接", ProjectUndertaking, "登记承接协议"
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, parent)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+        self.layout_.addStretch(1)
+        self.org = QLineEdit(self.box)
+        self.credit_code = QLineEdit(self.box)
+        self.credit_code.setMaxLength(18)
+        self.amount = QLineEdit(self.box)
+        self.amount.setPlaceholderText(self.tr("元"))
+        self.starts_on, self.ends_on = date_edit(self.box), date_edit(self.box)
+        self.over_reason = QLineEdit(self.box)
+        self.over_reason.setPlaceholderText(self.tr("承接金额超过批准补助时填写（如其他资金来源）"))
+        self.reason = QLineEdit(self.box)
+        self.reason.setPlaceholderText(self.tr("更正已登记的承接协议时必须填写"))
+        period = QHBoxLayout()
+        period.addWidget(self.starts_on)
+        period.addWidget(QLabel(self.tr("至"), self.box))
+        period.addWidget(self.ends_on)
+        period.addStretch(1)
+        self.form.addRow(self.tr("承接组织"), self.org)
+        self.form.addRow(self.tr("统一社会信用代码"), self.credit_code)
+        self.form.addRow(self.tr("承接金额"), self.amount)
+        self.form.addRow(self.tr("起止日期"), period)
+        self.form.addRow(self.tr("超出批准补助的理由"), self.over_reason)
+        self.form.addRow(self.tr("更正原因"), self.reason)
+        self.current: str | None = None
+        self.finish_layout()
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        u = record["undertaking"]
+        self.current = u["id"] if u else None
+        if u is None:
+            self.summary.setText(self.tr("尚未登记承接协议。"))
+            if record["tender"] and not self.org.text():
+                self.org.setText(record["tender"]["winner"])
+            set_day(self.starts_on, record["period_start"])
+            set_day(self.ends_on, record["period_end"])
+        else:
+            over = self.tr("\n超出批准补助的理由：{0}").format(u["over_grant_reason"]) if u["over_grant_reason"] else ""
+            self.summary.setText(self.tr("承接组织：{0}\n统一社会信用代码：{1}\n承接金额：{2} 元\n起止日期：{3} 至 {4}"
+                                         "{5}\n记录编号：{6}").format(u["org_name"], u["credit_code"], u["amount"],
+                                                                  u["starts_on"], u["ends_on"], over, u["id"][:8]))
+            self.org.setText(u["org_name"])
+            self.credit_code.setText(u["credit_code"])
+            self.amount.setText(u["amount"])
+            set_day(self.starts_on, u["starts_on"])
+            set_day(self.ends_on, u["ends_on"])
+            self.over_reason.setText(u["over_grant_reason"])
+        self.box.setTitle(self.tr("更正承接协议") if u else self.tr("登记承接协议"))
+        self.submit_button.setText(self.tr("更正") if u else self.tr("登记"))
+        self.form.setRowVisible(self.reason, u is not None)
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.record_undertaking(s, self.ctx.actor, decl, org_name=self.org.text(), credit_code=self.credit_code.text(),
+                                amount=self.amount.text(), starts_on=day_of(self.starts_on),
+                                ends_on=day_of(self.ends_on), over_grant_reason=self.over_reason.text(),
+                                supersedes=self.current, reason=self.reason.text())
+
+    def clear_form(self) -> None:
+        self.reason.clear()
+
+
+class WorkersTab(RecordTab):
+    title, model, form_title = "社工", ProjectWorker, "添加项目社工"
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, parent)
+        self.table = make_table(self, [self.tr("姓名"), self.tr("证书等级"), self.tr("记录编号")], 0)
+        self.layout_.addWidget(self.table, 1)
+        self.name = QLineEdit(self.box)
+        self.certificate = QComboBox(self.box)
+        self.certificate.addItems(CERTIFICATE_LEVELS)
+        self.form.addRow(self.tr("姓名"), self.name)
+        self.form.addRow(self.tr("证书等级"), self.certificate)
+        self.submit_button.setText(self.tr("添加"))
+        self.remove_reason = QLineEdit(self)
+        self.remove_reason.setPlaceholderText(self.tr("撤下原因（如调离）"))
+        self.remove_button = QPushButton(self.tr("撤下所选社工"), self)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.ids: list[str] = []
+        if self.may_enter:
+            remove = QHBoxLayout()
+            remove.addWidget(self.remove_reason, 1)
+            remove.addWidget(self.remove_button)
+            self.layout_.addLayout(remove)
+        else:
+            self.remove_reason.hide()
+            self.remove_button.hide()
+        self.finish_layout()
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        self.ids = [w["id"] for w in record["workers"]]
+        fill_table(self.table, [[w["name"], w["certificate_level"], w["id"][:8]] for w in record["workers"]])
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.add_worker(s, self.ctx.actor, decl, name=self.name.text(), certificate_level=self.certificate.currentText())
+
+    def remove_selected(self) -> bool:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.error.show_message(self.tr("请先在上表中选择要撤下的社工"))
+            return False
+        worker_id = self.ids[rows[0].row()]
+        return self._run(lambda s, decl: impl.remove_worker(s, self.ctx.actor, decl, worker_id,
+                                                            reason=self.remove_reason.text()))
+
+    def clear_form(self) -> None:
+        self.name.clear()
+        self.remove_reason.clear()
+
+
+class DisbursementTab(RecordTab):
+    title, model, form_title = "拨付", ProjectDisbursement, "登记拨付"
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, parent)
+        self.summary = QLabel(self)
+        self.layout_.addWidget(self.summary)
+        self.table = make_table(self, [self.tr("批次"), self.tr("拨付日期"), self.tr("金额(元)"), self.tr("登记单位"),
+                                       self.tr("记录编号")], 3)
+        self.layout_.addWidget(self.table, 1)
+        self.paid_on = date_edit(self.box)
+        self.amount = QLineEdit(self.box)
+        self.amount.setPlaceholderText(self.tr("元"))
+        self.tranche = QSpinBox(self.box)
+        self.tranche.setRange(1, 99)
+        self.form.addRow(self.tr("拨付日期"), self.paid_on)
+        self.form.addRow(self.tr("拨付金额"), self.amount)
+        self.form.addRow(self.tr("批次（第几批）"), self.tranche)
+        self.finish_layout()
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        remaining = parse_money(record["granted"]) - parse_money(record["disbursed"])
+        self.summary.setText(self.tr("批准补助 {0} 元，已拨付 {1} 元，尚未拨付 {2} 元").format(
+            record["granted"], record["disbursed"], remaining))
+        with self.ctx.store.read_session() as s:
+            names = {d["office"]: office_display_name(s, d["office"]) for d in record["disbursements"]}
+        fill_table(self.table, [[str(d["tranche"]), d["paid_on"], d["amount"], names[d["office"]], d["id"][:8]]
+                                for d in record["disbursements"]])
+        self.tranche.setValue(max((d["tranche"] for d in record["disbursements"]), default=0) + 1)
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.record_disbursement(s, self.ctx.actor, decl, paid_on=day_of(self.paid_on), amount=self.amount.text(),
+                                 tranche=self.tranche.value())
+
+    def clear_form(self) -> None:
+        self.amount.clear()
+
+
+class ProgressTab(RecordTab):
+    title, model, form_title = "进展报告", ProjectProgress, "报送进展报告"
+
+    def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, parent)
+        self.summary = QLabel(self)
+        self.layout_.addWidget(self.summary)
+        self.table = make_table(self, [self.tr("报告期"), self.tr("开展的活动"), self.tr("受益人数"), self.tr("支出(元)"),
+                                       self.tr("存在的问题"), self.tr("附件")], 1)
+        self.layout_.addWidget(self.table, 1)
+        self.period_start, self.period_end = date_edit(self.box), date_edit(self.box)
+        self.activities = QPlainTextEdit(self.box)
+        self.activities.setFixedHeight(60)
+        self.beneficiaries = QSpinBox(self.box)
+        self.beneficiaries.setRange(0, 1_000_000)
+        self.spent = QLineEdit(self.box)
+        self.spent.setPlaceholderText(self.tr("本期使用的补助资金，元"))
+        self.problems = QLineEdit(self.box)
+        self.final = QCheckBox(self.tr("结项报告（项目最后一期）"), self.box)
+        self.files: list[Path] = []
+        self.files_label = QLabel(self.tr("无附件"), self.box)
+        self.files_label.setWordWrap(True)
+        self.add_file_button = QPushButton(self.tr("添加附件…"), self.box)
+        self.add_file_button.clicked.connect(self.add_file)
+        period = QHBoxLayout()
+        period.addWidget(self.period_start)
+        period.addWidget(QLabel(self.tr("至"), self.box))
+        period.addWidget(self.period_end)
+        period.addStretch(1)
+        files = QHBoxLayout()
+        files.addWidget(self.files_label, 1)
+        files.addWidget(self.add_file_button)
+        self.form.addRow(self.tr("报告期"), period)
+        self.form.addRow(self.tr("开展的活动"), self.activities)
+        self.form.addRow(self.tr("本期受益人数"), self.beneficiaries)
+        self.form.addRow(self.tr("本期补助资金支出"), self.spent)
+        self.form.addRow(self.tr("存在的问题"), self.problems)
+        self.form.addRow(self.tr("附件"), files)
+        self.form.addRow("", self.final)
+        self.submit_button.setText(self.tr("报送"))
+        self.finish_layout()
+
+    def show_record(self, record: dict[str, Any]) -> None:
+        self.summary.setText(self.tr("累计服务 {0} 人（预计 {1} 人），补助资金支出 {2} 元").format(
+            record["beneficiaries_served"], record["expected_beneficiaries"] or "—", record["spent"]))
+        fill_table(self.table, [
+            [f"{p['period_start']} 至 {p['period_end']}" + (self.tr("（结项）") if p["final"] else ""), p["activities"],
+             str(p["beneficiaries"]), p["spent"], p["problems"], "、".join(a["name"] for a in p["attachments"])]
+            for p in record["progress"]])
+        last = max((p["period_end"] for p in record["progress"]), default=None)
+        if last is not None:
+            self.period_start.setDate(QDate.fromString(last, "yyyy-MM-dd").addDays(1))
+
+    def add_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择附件"))
+        if name:
+            self.files.append(Path(name))
+            self.files_label.setText("、".join(f.name for f in self.files))
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.record_progress(s, self.ctx.actor, decl, self.ctx.paths, period_start=day_of(self.period_start),
+                             period_end=day_of(self.period_end), activities=self.activities.toPlainText(),
+                             beneficiaries=self.beneficiaries.value(), spent=self.spent.text(),
+                             problems=self.problems.text(), final=self.final.isChecked(), files=self.files)
+
+    def clear_form(self) -> None:
+        self.activities.clear()
+        self.spent.clear()
+        self.problems.clear()
+        self.final.setChecked(False)
+        self.beneficiaries.setValue(0)
+        self.files = []
+        self.files_label.setText(self.tr("无附件"))

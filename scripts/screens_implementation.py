@@ -1,0 +1,105 @@
+"""Render the 项目实施 page and a project's dialog (each tab) offscreen into docs/screenshots/.
+
+The county office holds two approved projects of 2016: one with a tender, an undertaking, workers, a
+disbursement and a progress report, one with nothing recorded yet (so warnings show).
+Usage: python scripts/screens_implementation.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+ORG = "城关区和煦社会工作服务中心"
+
+
+def _projects(office: object, work: Path) -> str:
+    from sanlian_desktop import declarations
+    from sanlian_desktop import implementation as impl
+    from tests.helpers import example_declaration
+    from tests.implementation.conftest import approve
+
+    today = date(2017, 4, 1)
+    with office.session() as s:  # type: ignore[attr-defined]
+        clerk = office.clerk  # type: ignore[attr-defined]
+        decl = declarations.create(s, clerk, example_declaration(period_start="2016-10-01", period_end="2017-09-30"),
+                                   now=datetime(2016, 7, 30, tzinfo=UTC))
+        approve(s, decl)
+        other = declarations.create(s, clerk, example_declaration(
+            title="东岗西路社区“阳光童伴”留守儿童关爱项目", period_start="2016-10-01", period_end="2017-06-30",
+            target_groups=["农村“三留守”人员"]), now=datetime(2016, 7, 30, tzinfo=UTC))
+        approve(s, other, granted_fen=30_000_00)
+        impl.record_tender(s, clerk, decl, tendered_on="2016-09-25", bidders=[ORG, "兰州益民社会工作服务中心"],
+                           winner=ORG, today=today)
+        impl.record_undertaking(s, clerk, decl, org_name=ORG, credit_code="52620102MJ0000123U", amount="45000",
+                                starts_on="2016-10-01", ends_on="2017-09-30", today=today)
+        impl.add_worker(s, clerk, decl, name="李娟", certificate_level="社会工作师")
+        impl.add_worker(s, clerk, decl, name="王芳", certificate_level="助理社会工作师")
+        impl.record_disbursement(s, clerk, decl, paid_on="2016-10-10", amount="20000", tranche=1, today=today)
+        photo = work / "小组活动照片.jpg"
+        photo.write_bytes(b"\xff\xd8 photo")
+        impl.record_progress(s, clerk, decl, office.store.paths, period_start="2016-10-01",  # type: ignore[attr-defined]
+                             period_end="2016-12-31", activities="建立空巢老人档案120份，开展小组活动6次、个案服务12例",
+                             beneficiaries=30, spent="24000", problems="冬季入户困难，志愿者不足", files=[photo],
+                             today=today)
+        return str(decl.id)
+
+
+def main() -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFontDatabase
+    from PySide6.QtWidgets import QApplication
+
+    from sanlian_desktop.ui.app import choose_ui_font, make_application
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.implementation.dialog import ProjectDialog
+    from sanlian_desktop.ui.implementation.page import ImplementationPage
+    from sanlian_desktop.ui.jobs import JobRunner
+    from tests.helpers import make_office
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application([])
+    if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
+        QFontDatabase.addApplicationFont(str(WQY))
+    print(f"UI font: {choose_ui_font(app)}")
+    work = Path(tempfile.mkdtemp(prefix="sanlian-impl-shot-"))
+    office = make_office(work / "county", "county", "620102", "城关区民政局")
+    decl_id = _projects(office, work)
+    ctx = UiContext(office.store, office.clerk, QSettings(str(work / "s.ini"), QSettings.Format.IniFormat),
+                    JobRunner(app))
+    page = ImplementationPage(ctx)
+    page.today = date(2017, 4, 20)  # warnings as they stood then
+    page.refresh()
+    page.resize(1280, 800)
+    page.show()
+    app.processEvents()
+    page.grab().save(str(out / "implementation.png"))
+    print(out / "implementation.png")
+    dialog = ProjectDialog(ctx, decl_id, today=page.today)
+    dialog.show()
+    for i, name in enumerate(["tender", "undertaking", "workers", "disbursement", "progress"]):
+        dialog.tabs.setCurrentIndex(i)
+        for _ in range(5):
+            app.processEvents()
+        target = out / f"implementation-{name}.png"
+        dialog.grab().save(str(target))
+        print(target)
+    dialog.close()
+    page.close()
+    QApplication.processEvents()
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
