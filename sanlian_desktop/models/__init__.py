@@ -17,6 +17,7 @@ from sanlian_desktop.models.entities import (
 )
 from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
+from sanlian_desktop.models.selection import ExpertScore, PublicNotice, ScoringCriterion, Shortlisting
 from sanlian_desktop.models.syncstate import (
     CertificateRecord,
     OfficeKeyRing,
@@ -41,14 +42,18 @@ __all__ = [
     "Declaration",
     "DeclarationAttachment",
     "DeclarationVersion",
+    "ExpertScore",
     "Meta",
     "Office",
     "OfficeKeyRing",
     "Opinion",
     "PendingReceipt",
     "ProgressReport",
+    "PublicNotice",
     "Region",
     "RevocationRecord",
+    "ScoringCriterion",
+    "Shortlisting",
     "SocialWorker",
     "SyncChannel",
     "SyncConflict",
