@@ -137,13 +137,16 @@ def sheet_locked(session: Session, batch: Batch) -> bool:
     return session.scalar(select(ExpertScore.id).where(ExpertScore.batch_id == batch.id).limit(1)) is not None
 
 
+def _parts(text: str) -> list[str]:
+    """Comma-separated items, Chinese commas and semicolons too, without blanks."""
+    pieces = text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")
+    return [p.strip() for p in pieces if p.strip()]
+
+
 def parse_criteria(text: str) -> list[Criterion]:
     """``需求分析=20,项目设计=25/50,…``: name = weight, optionally / top mark (default: the weight)."""
     items: list[Criterion] = []
-    for part in text.replace("，", ",").replace("；", ",").replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
+    for part in _parts(text):
         name, eq, value = part.partition("=")
         if not eq:
             raise UserError(f"“{part}”应写成 名称=权重 或 名称=权重/满分", f"'{part}' is not name=weight[/max]")
@@ -207,10 +210,7 @@ def _store_sheet(session: Session, actor: Actor, batch: Batch, items: list[Crite
 def parse_points(text: str) -> dict[str, str]:
     """``需求分析=18,项目设计=22.5,…`` into {criterion: points text}."""
     out: dict[str, str] = {}
-    for part in text.replace("，", ",").replace("；", ",").replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
+    for part in _parts(text):
         name, eq, value = part.partition("=")
         if not eq:
             raise UserError(f"“{part}”应写成 评分项=分数", f"'{part}' is not criterion=points")

@@ -170,7 +170,8 @@ def guard_approval(session: Session, actor: Actor, decl: Declaration, granted_fe
 # -- shortlist and approval ---------------------------------------------------------------------------
 
 
-def _batch_of(session: Session, decl: Declaration) -> Batch:
+def batch_of(session: Session, decl: Declaration) -> Batch:
+    """The batch a declaration belongs to; refused for one in no batch."""
     batch = session.get(Batch, decl.batch_id) if decl.batch_id else None
     if batch is None:
         raise UserError(f"申报 {decl.number} 不属于任何申报批次，不参加遴选", f"{decl.number} is in no batch")
@@ -205,7 +206,7 @@ def shortlist(session: Session, actor: Actor, decl: Declaration, *, planned: Dec
     now = now or utcnow()
     require_province(actor)
     _require_awaiting(decl)
-    batch = _batch_of(session, decl)
+    batch = batch_of(session, decl)
     fen = _amount(planned, decl, "拟补助金额")
     reason = _check_limits(session, actor, batch, decl, fen, override_reason, "入围", now)
     row = session.get(Shortlisting, decl.id)
@@ -428,3 +429,28 @@ def in_force_label(n: PublicNotice, today: date) -> str:
     if today < n.starts:
         return "尚未开始"
     return "公示中" if today <= n.ends else "公示期已满"
+
+
+def printable_notice(session: Session, n: PublicNotice) -> Any:
+    """The notice as the PDF and Excel writers take it."""
+    from sanlian_desktop.printing.notice import PrintableNotice
+
+    earlier = session.get(PublicNotice, n.supersedes) if n.supersedes else None
+    return PrintableNotice(title=n.title, seq=n.seq, starts=n.starts, ends=n.ends,
+                           issued_on=workflow.local_today(n.issued_at),
+                           issuer=workflow.office_display_name(session, n.office_code), entries=list(n.entries),
+                           supersedes_seq=earlier.seq if earlier else None)
+
+
+def export_notice(session: Session, n: PublicNotice, *, pdf: Any = None, xlsx: Any = None) -> str | None:
+    """Write the notice to a PDF and/or an Excel file; returns the font warning, if any."""
+    from sanlian_desktop.printing.notice import render_notice
+    from sanlian_desktop.spreadsheets.notice import write_notice_xlsx
+
+    printable = printable_notice(session, n)
+    warning = None
+    if pdf is not None:
+        warning = render_notice(pdf, printable).warning
+    if xlsx is not None:
+        write_notice_xlsx(xlsx, printable)
+    return warning
