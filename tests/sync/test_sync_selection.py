@@ -3,6 +3,7 @@ and the shortlist stay at the province."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def _to_province(o: Offices, tmp_path: Path, title: str) -> str:
     decl_file.write_text(json.dumps(example_declaration(title=title), ensure_ascii=False), "utf-8")
     decl_id = o.ok("620102001001", "decl", "new", "--file", str(decl_file), user="clerk").strip()
     o.ok("620102001001", "decl", "submit", decl_id, user="clerk")
-    for lower, upper in zip(UP, UP[1:], strict=False):
+    for lower, upper in itertools.pairwise(UP):
         o.carry(lower, upper)
         if upper != "620000":
             o.ok(upper, "review", decl_id, "--decision", "approve", "--opinion", "同意上报", user="rev")
