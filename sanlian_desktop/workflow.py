@@ -139,12 +139,14 @@ def review(
     text: str,
     granted: Decimal | str | None = None,
     now: datetime | None = None,
+    override_reason: str | None = None,
 ) -> list[Opinion]:
     """Record this office's decision on a declaration awaiting it and move it along the chain.
 
     Where this office holds consecutive stages (a city without counties reviews as county and city),
     one decision covers them all. At the province an approval fixes the granted amount (the requested
-    amount unless a smaller one is given).
+    amount unless a smaller one is given), within the batch's quotas and budget unless
+    ``override_reason`` says why not (see :mod:`sanlian_desktop.selection`).
     """
     now = now or utcnow()
     actor.require(Role.REVIEWER, action="审核申报")
@@ -184,6 +186,10 @@ def review(
             )
     elif final_level is Level.PROVINCE and decision is Decision.APPROVE:
         granted_fen = decl.requested_fen
+    if final_level is Level.PROVINCE and decision is Decision.APPROVE and decl.batch_id:
+        from sanlian_desktop import selection
+
+        selection.guard_approval(session, actor, decl, granted_fen, override_reason, now)
     today = local_today(now)
     written = [
         add_opinion(

@@ -24,6 +24,7 @@ from sanlian_desktop.models.implementation import (
 )
 from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
+from sanlian_desktop.models.selection import ExpertScore, PublicNotice, ScoringCriterion, Shortlisting
 from sanlian_desktop.models.syncstate import (
     CertificateRecord,
     OfficeKeyRing,
@@ -48,6 +49,7 @@ __all__ = [
     "Declaration",
     "DeclarationAttachment",
     "DeclarationVersion",
+    "ExpertScore",
     "Meta",
     "Office",
     "OfficeKeyRing",
@@ -59,8 +61,11 @@ __all__ = [
     "ProjectTender",
     "ProjectUndertaking",
     "ProjectWorker",
+    "PublicNotice",
     "Region",
     "RevocationRecord",
+    "ScoringCriterion",
+    "Shortlisting",
     "SocialWorker",
     "SyncChannel",
     "SyncConflict",

@@ -46,7 +46,8 @@ from sanlian_desktop.paths import AppPaths
 from sanlian_desktop.vocab import Level
 
 # Modules that register record kinds; imported (once) before any package is written or read.
-MODULES: tuple[str, ...] = ("sanlian_desktop.progress_sync", "sanlian_desktop.implementation_sync")
+MODULES: tuple[str, ...] = ("sanlian_desktop.progress_sync", "sanlian_desktop.implementation_sync",
+                            "sanlian_desktop.selection_sync")
 
 _NAME = re.compile(r"^[a-z][a-z_]{1,31}$")
 

@@ -22,7 +22,7 @@ from sanlian_desktop import APP_NAME, __version__, regions
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
-from sanlian_desktop.ui.pages import PageEntry, available_pages, focus_page_search, refresh_page
+from sanlian_desktop.ui.pages import PageEntry, available_pages, focus_page_search, refresh_page, shown_to
 
 GEOMETRY_KEY = "mainwindow/geometry"
 STATE_KEY = "mainwindow/state"
@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
                  sign_in_again: SignInAgain | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self._entries = available_pages() if pages is None else pages
+        self._entries = [e for e in (available_pages() if pages is None else pages) if shown_to(e, ctx.actor)]
         self._sign_in_again = sign_in_again
         self._pages: dict[str, QWidget] = {}
         self._sync_job: JobHandle | None = None

@@ -5,7 +5,9 @@ The contract every page follows:
 - a ``QWidget`` subclass constructed as ``Page(ctx: UiContext, parent: QWidget | None = None)``;
 - a class attribute ``title: str`` — the Chinese name shown in the navigation (待办, 申报 …);
 - optionally ``refresh(self) -> None``, called when the page is shown again or the data changed;
-- optionally ``focus_search(self) -> None``, called for Ctrl+F.
+- optionally ``focus_search(self) -> None``, called for Ctrl+F;
+- optionally a class attribute ``levels`` — the office levels the page is for (the 遴选 page only at
+  the province); a page without it is shown at every office.
 
 Pages are listed here by module path and imported only when the main window is built, so a page
 whose module does not exist yet (a feature not merged) is simply left out.
@@ -19,11 +21,13 @@ from typing import Protocol, cast
 
 from PySide6.QtWidgets import QWidget
 
+from sanlian_desktop.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 
 # key → "module:Class", in navigation order.
 PAGE_REGISTRY: list[tuple[str, str]] = [
     ("inbox", "sanlian_desktop.ui.inbox.page:InboxPage"),
+    ("selection", "sanlian_desktop.ui.selection.page:SelectionPage"),
     ("declarations", "sanlian_desktop.ui.inbox.page:DeclarationsPage"),
     ("implementation", "sanlian_desktop.ui.implementation.page:ImplementationPage"),
     ("sync", "sanlian_desktop.ui.sync.page:SyncPage"),
@@ -79,6 +83,12 @@ def available_pages(registry: list[tuple[str, str]] | None = None) -> list[PageE
         if factory is not None:
             entries.append(PageEntry(key, factory))
     return entries
+
+
+def shown_to(entry: PageEntry, actor: Actor) -> bool:
+    """Whether the page is for the actor's office (a page's ``levels``, when it has them, say which)."""
+    levels = getattr(entry.factory, "levels", None)
+    return levels is None or actor.office_level in levels
 
 
 def refresh_page(page: QWidget) -> None:

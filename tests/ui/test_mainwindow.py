@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.mainwindow import LAST_PAGE_KEY, MainWindow
-from sanlian_desktop.ui.pages import PageEntry, available_pages, load_page
+from sanlian_desktop.ui.pages import PageEntry, available_pages, load_page, shown_to
 from tests.helpers import Office
 
 
@@ -56,9 +56,10 @@ def test_title_and_status_bar_name_office_and_user(qtbot: QtBot, admin_ctx: UiCo
 
 def test_navigation_comes_from_the_registry_skipping_missing_modules(qtbot: QtBot, admin_ctx: UiContext) -> None:
     window = _window(qtbot, admin_ctx)
-    keys = [e.key for e in available_pages()]
+    keys = [e.key for e in available_pages() if shown_to(e, admin_ctx.actor)]
     assert "settings" in keys
     assert window.page_keys() == keys
+    assert "selection" in [e.key for e in available_pages()] and "selection" not in keys  # province only
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "设置" in titles
 

@@ -1,0 +1,321 @@
+"""The 遴选 page (province only): declarations awaiting the province in a batch, sortable by region, focus
+area, amount and expert score; the three meters; scoring, shortlisting, approval and the 公示."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import batches, declarations, selection
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import Batch, utcnow
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.messages import confirm, show_error
+from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
+from sanlian_desktop.ui.selection.meters import MeterBar
+from sanlian_desktop.ui.selection.model import (
+    COL_AMOUNT,
+    COL_AREA,
+    COL_CITY,
+    COL_COMMUNITY,
+    COL_COUNTY,
+    COL_NUMBER,
+    COL_REQUESTED,
+    COL_SCORE,
+    COL_SCORERS,
+    COL_SPREAD,
+    COL_STATE,
+    COL_TITLE,
+    ID_ROLE,
+    SORT_ROLE,
+    SelectionTableModel,
+)
+from sanlian_desktop.vocab import Level, Role
+from sanlian_desktop.workflow import local_today
+
+WIDTHS = {COL_NUMBER: 150, COL_CITY: 70, COL_COUNTY: 80, COL_COMMUNITY: 100, COL_AREA: 130, COL_REQUESTED: 100,
+          COL_SCORE: 76, COL_SCORERS: 64, COL_SPREAD: 50, COL_STATE: 56, COL_AMOUNT: 100}
+STATE_FILTERS = (("全部", None), ("待遴选", "pending"), ("已入围", "shortlisted"), ("已批准", "approved"))
+
+
+class StateFilter(QSortFilterProxyModel):
+    """Sorts by the model's sort keys and keeps the rows of one state (or all)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.state: str | None = None
+        self.setSortRole(SORT_ROLE)
+
+    def set_state(self, state: str | None) -> None:
+        self.beginFilterChange()
+        self.state = state
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # type: ignore[override]
+        model = self.sourceModel()
+        assert isinstance(model, SelectionTableModel)
+        return self.state is None or model.row_at(source_row).state == self.state
+
+
+class SelectionPage(QWidget):
+    """Selection at the province; the page is shown only at the province office."""
+
+    title = "遴选"
+    levels = (Level.PROVINCE,)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dialog: QWidget | None = None
+        self.batch = QComboBox(self)
+        self.batch.setMinimumWidth(280)
+        self.state = QComboBox(self)
+        for label, value in STATE_FILTERS:
+            self.state.addItem(self.tr(label), value)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("申报批次"), self))
+        top.addWidget(self.batch)
+        top.addSpacing(16)
+        top.addWidget(QLabel(self.tr("显示"), self))
+        top.addWidget(self.state)
+        top.addStretch(1)
+        self.notice_label = QLabel(self)
+        top.addWidget(self.notice_label)
+
+        self.bars = [MeterBar(self) for _ in range(3)]
+        meters_row = QHBoxLayout()
+        for bar in self.bars:
+            meters_row.addWidget(bar, 1)
+        self.warning = QLabel(self)
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #9a6700; font-weight: bold;")
+
+        self.model = SelectionTableModel(self)
+        self.proxy = StateFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(26)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        for col, width in WIDTHS.items():
+            header.resizeSection(col, width)
+        self.view.setSortingEnabled(True)
+        header.setSortIndicator(COL_SCORE, Qt.SortOrder.DescendingOrder)
+
+        self.count = QLabel(self)
+        self.open_button = QPushButton(self.tr("查看申报…"), self)
+        self.score_button = QPushButton(self.tr("专家评分…"), self)
+        self.shortlist_button = QPushButton(self.tr("列入入围…"), self)
+        self.unshortlist_button = QPushButton(self.tr("移出入围"), self)
+        self.approve_button = QPushButton(self.tr("批准立项…"), self)
+        self.notice_button = QPushButton(self.tr("发布公示…"), self)
+        self.export_button = QPushButton(self.tr("导出现行公示…"), self)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count, 1)
+        for button in (self.open_button, self.score_button, self.shortlist_button, self.unshortlist_button,
+                       self.approve_button, self.notice_button, self.export_button):
+            actions.addWidget(button)
+        page = QVBoxLayout(self)
+        page.addLayout(top)
+        page.addLayout(meters_row)
+        page.addWidget(self.warning)
+        page.addWidget(self.view, 1)
+        page.addLayout(actions)
+
+        self.batch.currentIndexChanged.connect(self.refresh)
+        self.state.currentIndexChanged.connect(lambda _i: self._filter())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.view.doubleClicked.connect(lambda _i: self.open_current())
+        self.open_button.clicked.connect(self.open_current)
+        self.score_button.clicked.connect(self.score_current)
+        self.shortlist_button.clicked.connect(lambda: self.choose_current(approve=False))
+        self.approve_button.clicked.connect(lambda: self.choose_current(approve=True))
+        self.unshortlist_button.clicked.connect(self.unshortlist_current)
+        self.notice_button.clicked.connect(self.issue_notice)
+        self.export_button.clicked.connect(self.export_notice)
+        may_act = ctx.actor.role in (Role.REVIEWER, Role.ADMIN)
+        for button in (self.score_button, self.shortlist_button, self.unshortlist_button, self.approve_button,
+                       self.notice_button):
+            button.setVisible(may_act)
+        self._load_batches()
+
+    # -- page interface ------------------------------------------------------------------------------
+
+    def _load_batches(self) -> None:
+        with self.ctx.store.read_session() as s:
+            found = batches.list_batches(s)
+        self.batch.blockSignals(True)
+        self.batch.clear()
+        for b in found:
+            self.batch.addItem(f"{b.name}（{b.code}）", b.id)
+        self.batch.blockSignals(False)
+        self.refresh()
+
+    def current_batch_id(self) -> str | None:
+        value = self.batch.currentData()
+        return str(value) if value else None
+
+    def refresh(self) -> None:
+        """Re-read the rows, the meters and the notice in force."""
+        batch_id = self.current_batch_id()
+        if batch_id is None:
+            self.model.set_rows([])
+            self.count.setText(self.tr("还没有申报批次（批次由省民政厅在命令行 batch add 设立）"))
+            self._update_buttons()
+            return
+        selected = self.current_id()
+        with self.ctx.store.read_session() as s:
+            batch = s.get(Batch, batch_id)
+            assert batch is not None
+            rows = selection.rows(s, batch)
+            ms = selection.meters(s, batch)
+            notice = selection.current_notice(s, batch)
+            notice_text = "" if notice is None else self.tr("现行公示：第 {0} 号，{1} 至 {2}（{3}）").format(
+                notice.seq, notice.starts.isoformat(), notice.ends.isoformat(),
+                selection.in_force_label(notice, local_today(utcnow())))
+        self.model.set_rows(rows)
+        for bar, meter in zip(self.bars, ms, strict=True):
+            bar.set_meter(meter)
+        warns = selection.warnings(ms)
+        self.warning.setText("　".join(f"⚠ {w}" for w in warns))
+        self.warning.setVisible(bool(warns))
+        self.notice_label.setText(notice_text)
+        self.export_button.setEnabled(notice is not None)
+        self._filter()
+        if selected:
+            self.select(selected)
+
+    def _filter(self) -> None:
+        self.proxy.set_state(self.state.currentData())
+        shown = self.proxy.rowCount()
+        pending = sum(1 for r in self.model.rows if r.state == "pending")
+        self.count.setText(self.tr("显示 {0} 份（待遴选 {1} 份）").format(shown, pending))
+        self._update_buttons()
+
+    # -- the current row -----------------------------------------------------------------------------
+
+    def current_id(self) -> str | None:
+        rows = self.view.selectionModel().selectedRows()
+        return str(rows[0].data(ID_ROLE)) if rows else None
+
+    def current_row(self) -> selection.Row | None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.row_at(self.proxy.mapToSource(rows[0]).row())
+
+    def select(self, decl_id: str) -> bool:
+        """Select the row of ``decl_id`` (if shown)."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data(ID_ROLE) == decl_id:
+                self.view.selectRow(row)
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        row = self.current_row()
+        pending = row is not None and row.state != "approved"
+        self.open_button.setEnabled(row is not None)
+        self.score_button.setEnabled(row is not None)
+        self.shortlist_button.setEnabled(pending)
+        self.approve_button.setEnabled(pending)
+        self.unshortlist_button.setEnabled(row is not None and row.state == "shortlisted")
+        self.notice_button.setEnabled(any(r.state != "pending" for r in self.model.rows))
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def _show(self, dialog: QWidget) -> None:
+        self.dialog = dialog
+        dialog.show()
+
+    def open_current(self) -> None:
+        """The declaration in the review dialog (its decision panel approves, returns or rejects)."""
+        decl_id = self.current_id()
+        if decl_id is None:
+            return
+        from sanlian_desktop.ui.review.dialog import ReviewDialog
+
+        dialog = ReviewDialog(self.ctx.store, self.ctx.actor, decl_id, self)
+        dialog.reviewed.connect(lambda _d: self.refresh())
+        self._show(dialog)
+
+    def score_current(self) -> None:
+        decl_id = self.current_id()
+        if decl_id is None:
+            return
+        try:
+            dialog = ScoreDialog(self.ctx.store, self.ctx.actor, decl_id, self)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        dialog.scored.connect(lambda _d: self.refresh())
+        self._show(dialog)
+
+    def choose_current(self, *, approve: bool) -> None:
+        decl_id = self.current_id()
+        if decl_id is None:
+            return
+        dialog = ChooseDialog(self.ctx.store, self.ctx.actor, decl_id, approve=approve, parent=self)
+        dialog.chosen.connect(lambda _d: self.refresh())
+        self._show(dialog)
+
+    def unshortlist_current(self) -> None:
+        row = self.current_row()
+        if row is None or not confirm(self, self.tr("移出入围"), self.tr("将 {0} 移出入围名单？").format(row.number)):
+            return
+        try:
+            with self.ctx.store.session() as s:
+                selection.unshortlist(s, self.ctx.actor, declarations.visible(s, self.ctx.actor, row.id))
+        except UserError as exc:
+            show_error(self, exc)
+        self.refresh()
+
+    def issue_notice(self) -> None:
+        batch_id = self.current_batch_id()
+        if batch_id is None:
+            return
+        dialog = NoticeDialog(self.ctx.store, self.ctx.actor, batch_id, self)
+        dialog.issued.connect(lambda _n: self.refresh())
+        self._show(dialog)
+
+    def export_notice(self) -> None:
+        """Write the notice in force as PDF or Excel (by the file name's suffix)."""
+        batch_id = self.current_batch_id()
+        if batch_id is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("导出公示"), self.tr("入选项目公示.pdf"),
+                                              self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"))
+        if not name:
+            return
+        target = Path(name)
+        try:
+            with self.ctx.store.read_session() as s:
+                batch = s.get(Batch, batch_id)
+                assert batch is not None
+                notice = selection.get_notice(s, batch)
+                if target.suffix.lower() == ".xlsx":
+                    selection.export_notice(s, notice, xlsx=target)
+                else:
+                    selection.export_notice(s, notice, pdf=target.with_suffix(".pdf"))
+        except UserError as exc:
+            show_error(self, exc)

@@ -1,0 +1,105 @@
+"""Render the 遴选 page, its dialogs and the 公示 PDF of a demo province office into docs/screenshots/.
+
+Usage: python scripts/screens_selection.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZE = (1280, 800)
+
+
+def main() -> int:
+    from datetime import date, timedelta
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from sanlian_desktop import declarations, demo, scoring, selection
+    from sanlian_desktop.models import Batch, Declaration
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.selection.dialogs import ChooseDialog, ScoreDialog
+    from sanlian_desktop.ui.selection.page import SelectionPage
+    from sanlian_desktop.vocab import Level, Status
+    from tests.helpers import make_office
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    home = Path(tempfile.mkdtemp()) / "province"
+    office = make_office(home, "province", "620000", "甘肃省民政厅", with_batch=False)
+    demo.generate(office.store, office.admin, count=480, seed=2016)
+    rng = random.Random(7)
+    with office.store.session() as s:
+        batch = s.scalars(select(Batch)).one()
+        approved = list(s.scalars(select(Declaration).where(Declaration.status == Status.APPROVED.value)))
+        batch.quota_projects = len(approved) + 12
+        batch.quota_communities = len({d.community_code for d in approved}) + 20
+        batch.budget_fen = sum(d.granted_fen or 0 for d in approved) + 400_000_00
+        waiting = list(s.scalars(select(Declaration).where(
+            Declaration.status == Status.UNDER_REVIEW.value, Declaration.awaiting_level == Level.PROVINCE.value)))
+        experts = ["张教授", "李研究员", "王主任", "赵老师", "孙专家"]
+        for d in waiting[: len(waiting) * 2 // 3]:
+            for expert in rng.sample(experts, rng.randint(2, 4)):
+                points = {c.name: str(rng.randint(c.max_points * 5 // 10, c.max_points))
+                          for c in scoring.criteria(s, batch)}
+                scoring.add_score(s, office.reviewer, d, scorer=expert, points=points)
+        ranked = selection.rows(s, batch, sort="score")
+        for r in [r for r in ranked if r.state == "pending"][:6]:
+            selection.shortlist(s, office.reviewer, declarations.get(s, r.id))
+        scored_id = ranked[0].id
+        pending_id = next(r.id for r in selection.rows(s, batch, sort="score") if r.state == "pending")
+        today = date.today()
+        notice = selection.issue_notice(s, office.reviewer, batch, starts=today, ends=today + timedelta(days=6))
+        notice_id = notice.id
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+
+    def shot(widget: object, name: str, size: tuple[int, int] = SIZE) -> None:
+        widget.resize(*size)  # type: ignore[attr-defined]
+        widget.show()  # type: ignore[attr-defined]
+        for _ in range(5):
+            app.processEvents()
+        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
+        print("wrote", out / name)
+
+    page = SelectionPage(UiContext(office.store, office.reviewer, settings, None))
+    page.select(pending_id)
+    shot(page, "selection.png")
+    shot(ScoreDialog(office.store, office.reviewer, scored_id), "selection-score.png", (900, 560))
+    choose = ChooseDialog(office.store, office.reviewer, pending_id, approve=True)
+    choose.amount.set_value("25000")
+    shot(choose, "selection-approve.png", (960, 360))
+    from sanlian_desktop.ui.selection.dialogs import NoticeDialog
+
+    with office.store.read_session() as s:
+        batch_id = s.scalars(select(Batch.id)).one()
+    shot(NoticeDialog(office.store, office.reviewer, batch_id), "selection-notice-dialog.png", (640, 300))
+    pdf = out / "selection-notice.pdf"
+    with office.store.read_session() as s:
+        from sanlian_desktop.models import PublicNotice
+
+        found = s.get(PublicNotice, notice_id)
+        assert found is not None
+        selection.export_notice(s, found, pdf=pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(out / "selection-notice")],
+                   check=True)
+    pdf.unlink()
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
