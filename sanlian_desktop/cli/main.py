@@ -121,7 +121,7 @@ def _extension_modules() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("sync", "paper", "shipping", "followup", "indicators", "reports"):
+    for name in ("sync", "paper", "shipping", "followup", "indicators", "reports", "evaluation"):
         try:
             found.append(importlib.import_module(f"sanlian_desktop.cli.{name}"))
         except ModuleNotFoundError as exc:

@@ -15,6 +15,7 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
+from sanlian_desktop.models.evaluation import EffectEvaluation, EvaluationAssignment, FollowUpVisit
 from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
 from sanlian_desktop.models.syncstate import (
@@ -41,6 +42,9 @@ __all__ = [
     "Declaration",
     "DeclarationAttachment",
     "DeclarationVersion",
+    "EffectEvaluation",
+    "EvaluationAssignment",
+    "FollowUpVisit",
     "Meta",
     "Office",
     "OfficeKeyRing",
