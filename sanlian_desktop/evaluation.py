@@ -94,8 +94,8 @@ def max_total(criteria: tuple[Criterion, ...] = CRITERIA) -> int:
 def parse_points(text: str) -> dict[str, int]:
     """``需求回应=18,目标达成=22`` (comma, 、 or ， between pairs; = or ：) → {criterion: points}."""
     result: dict[str, int] = {}
-    for part in text.replace("，", ",").replace("、", ",").split(","):
-        part = part.strip()
+    for raw in text.replace("，", ",").replace("、", ",").split(","):
+        part = raw.strip()
         if not part:
             continue
         name, sep, value = part.replace("＝", "=").replace("：", "=").replace(":", "=").partition("=")

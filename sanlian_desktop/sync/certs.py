@@ -19,7 +19,14 @@ from typing import Any
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
-from sanlian_desktop.sync.codes import ParentOf, is_direct_child, is_office_code, is_region_code, level_of, within
+from sanlian_desktop.sync.codes import (
+    ParentOf,
+    is_direct_child,
+    is_office_code,
+    is_region_code,
+    level_of,
+    within,
+)
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.suite import get_suite, random_bytes
 from sanlian_desktop.vocab import Level
