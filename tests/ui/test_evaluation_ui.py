@@ -20,7 +20,15 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import Offices, certified_chain
-from tests.sync.evaluation_offices import CODES, COMMUNITY, EVAL, PDF, PROVINCE, add_evaluator, approved_project
+from tests.sync.evaluation_offices import (
+    CODES,
+    COMMUNITY,
+    EVAL,
+    PDF,
+    PROVINCE,
+    add_evaluator,
+    approved_project,
+)
 
 
 @pytest.fixture
