@@ -75,6 +75,10 @@ def test_region_commands_at_an_evaluator_refuse_or_show_nothing(chain: Offices, 
         rc, _, err = o.run(EVAL, *args, user="clerk" if args[0] == "decl" else "admin")
         assert rc == 2, (args, err)
     assert not o.json(EVAL, "region", "list", user="admin")  # an evaluator has no territory
+    rc, _, err = o.run(EVAL, "indicators", user="admin")
+    assert rc == 2 and "没有行政辖区" in err, err
+    rc, _, err = o.run(EVAL, "report", "preview", "--from", "2016-01-01", "--to", "2016-12-31", user="admin")
+    assert rc == 2 and "620000E001" in err, err
 
 
 def test_evaluation_travels_to_the_province_and_down_to_the_community(evaluated: tuple[Offices, str],
@@ -266,3 +270,19 @@ def _sign_rows_as(o: Offices, code: str) -> None:
                 v.signature, v.signer_code = sign_statement(VISIT, visit_body(v), keys, chain), code
     finally:
         store.close()
+
+
+def test_a_revoked_evaluator_is_refused(evaluated: tuple[Offices, str], tmp_path: Path) -> None:
+    o, decl_id = evaluated
+    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")
+    o.carry(PROVINCE, EVAL)
+    o.ok(EVAL, "evaluate", "visit", decl_id, "--date", date.today().isoformat(), "--who", "李评估",
+         "--findings", "按计划开展", user="rev")
+    o.ok(PROVINCE, "office", "revoke", EVAL, "--reason", "评估合同终止")
+    path = o.files / "after-revocation.sanlian"
+    o.ok(EVAL, "sync", "export", "--to", PROVINCE, "--out", str(path))
+    rc, _, err = o.run(PROVINCE, "sync", "import", str(path))
+    assert rc == 2 and "吊销" in err, err
+    assert o.json(PROVINCE, "evaluate", "show", decl_id, user="rev")["visits"] == []
+    # And the province no longer lists it for new assignments.
+    assert o.json(PROVINCE, "evaluate", "evaluators", user="rev") == []
