@@ -135,3 +135,29 @@ def test_the_community_sees_the_evaluation_with_the_declaration(qtbot: QtBot, of
         assert page.table.rowCount() == 1 and not page.visit_button.isVisibleTo(page)
         with ctx.store.read_session() as s:
             assert s.get(Declaration, decl_id) is not None
+
+
+def test_the_province_assigns_from_the_evaluation_page(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                       jobs: JobRunner, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
+    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
+    o.down(CODES)
+    decl_id = approved_project(o, tmp_path)
+    for ctx in _ctx(o, PROVINCE, "rev", settings, jobs):
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        assert page.table.rowCount() == 0 and page.assign_button.isVisible() and not page.visit_button.isVisible()
+        dialog = page.assign()
+        from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
+
+        assert isinstance(dialog, AssignDialog)
+        assert dialog.project.count() == 1 and dialog.project.currentData() == decl_id
+        assert dialog.evaluator.currentData() == EVAL
+        dialog.note.setText("中期、结项各一次")
+        assert dialog.save()
+        assert page.table.rowCount() == 1 and page.table.item(0, 4).text() == "甘肃省社会工作评估中心"
+        again = page.assign()
+        assert isinstance(again, AssignDialog) and again.project.count() == 0
+        assert "没有尚未指派" in again.error.text()

@@ -205,3 +205,69 @@ class ScoreDialog(_Base):
                                          report=Path(self.report.text()), grade=self.grade.currentData(),
                                          grade_reason=self.reason.text(),
                                          evaluated_on=_day(self.evaluated_on))
+
+
+class AssignDialog(QDialog):
+    """At the province: give an approved project not yet assigned to a certified evaluator office."""
+
+    saved = Signal(str)
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from sqlalchemy import select
+
+        from sanlian_desktop.models import Declaration, EvaluationAssignment
+        from sanlian_desktop.vocab import Status
+
+        self.store, self.actor = store, actor
+        self.setWindowTitle(self.tr("指派第三方评估机构"))
+        self.project = QComboBox(self)
+        self.evaluator = QComboBox(self)
+        with store.read_session() as s:
+            assigned = select(EvaluationAssignment.declaration_id)
+            for d in s.scalars(select(Declaration).where(Declaration.status == Status.APPROVED.value,
+                                                         Declaration.id.not_in(assigned))
+                               .order_by(Declaration.number)):
+                self.project.addItem(f"{d.number}　{d.title}", d.id)
+            for e in evaluation.certified_evaluators(s, actor.office_code):
+                self.evaluator.addItem(f"{e.name}（{e.code}）", e.code)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(self.tr("如：中期、结项各评估一次"))
+        form = QFormLayout()
+        form.addRow(self.tr("已批准的项目"), self.project)
+        form.addRow(self.tr("评估机构"), self.evaluator)
+        form.addRow(self.tr("备注"), self.note)
+        self.error = _error_label(self)
+        if not self.project.count():
+            self.error.setText(self.tr("没有尚未指派的已批准项目。"))
+        elif not self.evaluator.count():
+            self.error.setText(self.tr("本厅还没有认证第三方评估机构（在“设置—证书”中为其签发证书）。"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("指派"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(
+            bool(self.project.count() and self.evaluator.count()))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addLayout(form)
+        column.addWidget(self.error)
+        column.addStretch(1)
+        column.addWidget(self.buttons)
+        self.resize(640, 240)
+
+    def save(self) -> bool:
+        decl_id, code = self.project.currentData(), self.evaluator.currentData()
+        if decl_id is None or code is None:
+            return False
+        try:
+            with self.store.session() as s:
+                decl = declarations.visible(s, self.actor, decl_id)
+                evaluation.assign(s, self.actor, decl, code, note=self.note.text())
+        except UserError as exc:
+            self.error.setText(exc.zh)
+            return False
+        self.saved.emit(decl_id)
+        self.accept()
+        return True

@@ -61,9 +61,12 @@ class EvaluationPage(QWidget):
         self.score_button.clicked.connect(self.add_evaluation)
         for b in (self.visit_button, self.score_button):
             b.setVisible(self.at_evaluator)
+        self.assign_button = QPushButton(self.tr("指派评估机构…"), self)
+        self.assign_button.clicked.connect(self.assign)
+        self.assign_button.setVisible(ctx.actor.office_level is Level.PROVINCE)
         bar = QHBoxLayout()
         bar.addWidget(self.hint, 1)
-        for b in (self.details_button, self.visit_button, self.score_button):
+        for b in (self.assign_button, self.details_button, self.visit_button, self.score_button):
             bar.addWidget(b)
         column = QVBoxLayout(self)
         column.addWidget(self.heading)
@@ -143,6 +146,11 @@ class EvaluationPage(QWidget):
         from sanlian_desktop.ui.evaluation.dialogs import ScoreDialog
 
         return self._open_editor(ScoreDialog)
+
+    def assign(self) -> QDialog:
+        from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
+
+        return self._open(AssignDialog(self.ctx.store, self.ctx.actor, self))
 
     def _open_editor(self, kind: type) -> QDialog | None:
         decl_id = self.selected_id()

@@ -80,6 +80,11 @@ class EvaluationPanel(QWidget):
         self.data: dict[str, Any] = {}
         self.refresh()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.visits.resizeRowsToContents()  # the wrapped findings fit the columns as laid out
+        self.evaluations.resizeRowsToContents()
+
     def refresh(self) -> None:
         with self.store.read_session() as s:
             decl = s.get(Declaration, self.decl_id)
