@@ -44,6 +44,7 @@ def _offices(work: Path) -> tuple[object, str]:
         o.down(CODES)
         first = approved_project(o, work)
         second = approved_project(o, work, "东岗西路社区“四点半课堂”留守儿童关爱项目")
+        approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
         for decl in (first, second):
             o.ok(PROVINCE, "evaluate", "assign", decl, "--to", EVAL, "--note", "中期、结项各评估一次", user="rev")
         o.carry(PROVINCE, EVAL)
@@ -133,6 +134,22 @@ def main() -> int:
     score.close()
     window.show_page("sync")
     save(window, "evaluation-sync.png")
+    window.show_page("settings")
+    window.current_page().tabs.setCurrentIndex(1)  # type: ignore[union-attr]
+    save(window, "evaluation-settings-office.png")
+    window.current_page().tabs.setCurrentIndex(3)  # type: ignore[union-attr]
+    save(window, "evaluation-settings-certificates.png")
+    window.close()
+
+    province = context("620000", "rev")
+    window = MainWindow(province)
+    window.resize(*SIZE)
+    window.show()
+    window.show_page("evaluation")
+    save(window, "evaluation-province-page.png")
+    assign = window.current_page().assign()  # type: ignore[union-attr]
+    save(assign, "evaluation-assign.png")
+    assign.close()
     window.close()
 
     community = context("620102001001", "clerk")
