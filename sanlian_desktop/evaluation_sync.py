@@ -104,9 +104,20 @@ def _down_region_route(route: Route) -> bool:
     return not _evaluator_route(route) and route.downward
 
 
-def _child_declarations(session: Session, route: Route) -> list[str]:
-    return [d.id for d in core.shared_declarations(session, route.self_code, route.neighbour_code,
-                                                    route.neighbour_level, route.self_level)]
+_CHILD_COLUMN = {Level.CITY: Declaration.city_code, Level.COUNTY: Declaration.county_code,
+                 Level.STREET: Declaration.street_code, Level.COMMUNITY: Declaration.community_code}
+
+
+def _in_child(model: Any, route: Route, what: Any = None) -> Any:
+    """``select(what or model)`` limited to the rows of submitted projects in the child office's jurisdiction
+    (the projects the core records_for shares with it)."""
+    return (select(model if what is None else what).join(Declaration, Declaration.id == model.declaration_id)
+            .where(Declaration.submitted_at.is_not(None), _CHILD_COLUMN[route.neighbour_level] == route.neighbour_code))
+
+
+def _any(session: Session, model: Any) -> bool:
+    """Whether the store holds any row of ``model``: most offices hold none, and skip the rest."""
+    return session.scalar(select(model.declaration_id).limit(1)) is not None
 
 
 def _project_copies(session: Session, decl: Declaration, route: Route, sent: set[str]) -> Iterator[Record]:
@@ -151,25 +162,17 @@ def _assignment_records(session: Session, route: Route) -> Iterator[Record]:
             yield from _project_copies(session, decl, route, sent)
             if (r := _assignment_record(a)) is not None:
                 yield r
-    elif _down_region_route(route):
-        ids = _child_declarations(session, route)
-        for chunk in _chunks(ids):
-            for a in session.scalars(select(EvaluationAssignment).where(EvaluationAssignment.declaration_id.in_(chunk))):
-                if (r := _assignment_record(a)) is not None:
-                    yield r
-
-
-def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+    elif _down_region_route(route) and _any(session, EvaluationAssignment):
+        for a in session.scalars(_in_child(EvaluationAssignment, route).order_by(EvaluationAssignment.declaration_id)):
+            if (r := _assignment_record(a)) is not None:
+                yield r
 
 
 def _rows_for(session: Session, route: Route, model: Any) -> Iterator[Any]:
     if route.self_level is Level.EVALUATOR and route.neighbour_level is Level.PROVINCE:
         yield from session.scalars(select(model).where(model.signer_code == route.self_code).order_by(model.id))
-    elif _down_region_route(route):
-        for chunk in _chunks(_child_declarations(session, route)):
-            yield from session.scalars(select(model).where(model.declaration_id.in_(chunk)).order_by(model.id))
+    elif _down_region_route(route) and _any(session, model):
+        yield from session.scalars(_in_child(model, route).order_by(model.id))
 
 
 def _visit_records(session: Session, route: Route) -> Iterator[Record]:
@@ -196,9 +199,8 @@ def _core_sends_file(session: Session, route: Route, sha256: str) -> bool:
     """Whether the core records of a region route already carry this file (a project's attachment)."""
     if not _down_region_route(route):
         return False
-    users = set(session.scalars(select(DeclarationAttachment.declaration_id).where(
-        DeclarationAttachment.sha256 == sha256)))
-    return bool(users) and bool(users & set(_child_declarations(session, route)))
+    return session.scalar(_in_child(DeclarationAttachment, route, DeclarationAttachment.id).where(
+        DeclarationAttachment.sha256 == sha256).limit(1)) is not None
 
 
 # -- this office's current form -----------------------------------------------------------------------
