@@ -285,6 +285,10 @@ def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
             yield Record(entry.kind, entry.id, body, version=entry.version), entry
 
 
+_WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派",
+         "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
+
+
 def _refuse_from_evaluator(records: list[tuple[Record, Any]]) -> None:
     """An evaluator office sends its own visits and evaluations (with their files) and nothing else."""
     allowed = {"attachment", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}
@@ -352,7 +356,7 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
             statement = verify_statement(data, roots, revoked, kind=kind, parent_of=parent_of)
             if statement.signer.code not in signers:
                 raise UserError(
-                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{'审核意见' if kind == 'opinion' else '申报'}",
+                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
                     f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
                 )
             return statement.body
