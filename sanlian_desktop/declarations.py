@@ -85,8 +85,12 @@ def version_row(session: Session, decl: Declaration, version: int) -> Declaratio
 
 
 def in_jurisdiction(actor: Actor, decl: Declaration) -> bool:
-    """Whether the declaration lies in the actor's office's jurisdiction."""
+    """Whether the declaration lies in the actor's office's jurisdiction.
+
+    An evaluator office holds read-only copies of the projects assigned to it, and only those.
+    """
     column = {
+        Level.EVALUATOR: None,
         Level.PROVINCE: None,
         Level.CITY: decl.city_code,
         Level.COUNTY: decl.county_code,
@@ -184,7 +188,7 @@ def _copy_columns(decl: Declaration, fields: dict[str, Any], batch: Batch | None
 
 def can_create(session: Session, actor: Actor) -> bool:
     """Whether the actor may enter new declarations (a clerk of a community, street or county office)."""
-    if actor.role is not Role.CLERK:
+    if actor.role is not Role.CLERK or actor.office_level is Level.EVALUATOR:
         return False
     return actor.office_level not in (Level.PROVINCE, Level.CITY) or _acts_as_county(session, actor)
 
@@ -197,6 +201,9 @@ def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = N
     """
     now = now or utcnow()
     actor.require(Role.CLERK, action="新建申报")
+    if actor.office_level is Level.EVALUATOR:
+        raise PermissionDenied("第三方评估机构不录入申报，只查看指派给本机构的项目",
+                               "an evaluator office enters no declarations")
     if actor.office_level in (Level.PROVINCE, Level.CITY) and not _acts_as_county(session, actor):
         raise PermissionDenied(
             "申报由社区填报，或由街道(乡镇)、县级民政部门代录；本单位不录入申报",
@@ -454,7 +461,7 @@ def jurisdiction_filter(actor: Actor) -> Any:
     """A WHERE clause limiting declarations to the actor's office's jurisdiction."""
     code = actor.office_code
     level = actor.office_level
-    if level is Level.PROVINCE:
+    if level in (Level.PROVINCE, Level.EVALUATOR):  # an evaluator holds only its assigned projects
         return True
     if level is Level.CITY:
         return Declaration.city_code == code

@@ -170,7 +170,7 @@ def region_names(session: Session, codes: set[str]) -> dict[str, str]:
 
 def filter_regions(session: Session, actor: Actor) -> list[tuple[str, str]]:
     """Streets and counties under this office a list can be narrowed to: (code, name), by code."""
-    if actor.office_level in (Level.STREET, Level.COMMUNITY):
+    if actor.office_level in (Level.STREET, Level.COMMUNITY, Level.EVALUATOR):
         return []
     wanted = [Level.STREET.value] if actor.office_level is Level.COUNTY else [Level.COUNTY.value]
     if actor.office_level is Level.CITY:
@@ -204,7 +204,9 @@ def communities_in(session: Session, actor: Actor) -> list[tuple[str, str, str]]
 
 def code_prefix(actor: Actor) -> str:
     """The leading digits every region code in the actor's jurisdiction shares."""
-    width = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.STREET: 9, Level.COMMUNITY: 12}
+    # An evaluator has no territory: its list holds the (assigned) projects it was given, wherever they are.
+    width = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.STREET: 9, Level.COMMUNITY: 12,
+             Level.EVALUATOR: 0}
     return actor.office_code[: width[actor.office_level]]
 
 

@@ -27,7 +27,8 @@ def init_office(
     """Create the store in ``home`` for the office of ``region_code`` at ``level`` with its first admin.
 
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
-    the office name); its parent follows from the code.
+    the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
+    takes an evaluator code (``620000E001``: its province's code, ``E``, three digits) and no region.
     """
     name = name.strip()
     if not name:
@@ -36,7 +37,15 @@ def init_office(
     db = Path(home) / "sanlian.db"
     if db.exists():
         raise UserError(f"{home} 中已有本单位的数据，不能重复初始化", f"{home} already holds a store")
-    if regions.code_shape_level(region_code) is not level:
+    if level is Level.EVALUATOR:
+        from sanlian_desktop.sync.codes import is_evaluator_code
+
+        if not is_evaluator_code(region_code):
+            raise UserError(
+                f"评估机构代码 {region_code} 格式不对：应为省级区划代码、字母 E 和三位数字，如 620000E001",
+                f"evaluator code {region_code} must be the province code, E and three digits, e.g. 620000E001",
+            )
+    elif regions.code_shape_level(region_code) is not level:
         raise UserError(
             f"区划代码 {region_code} 与级别“{level.label}”不符",
             f"region code {region_code} does not fit level '{level.value}'",
@@ -46,7 +55,10 @@ def init_office(
         with store.session() as session:
             regions.seed_regions(session)
             region = session.get(Region, region_code)
-            if region is None:
+            if level is Level.EVALUATOR:
+                if session.get(Region, region_code[:6]) is None:
+                    raise UserError(f"没有代码为 {region_code[:6]} 的省份", f"unknown province {region_code[:6]}")
+            elif region is None:
                 if level not in (Level.STREET, Level.COMMUNITY):
                     raise UserError(
                         f"没有代码为 {region_code} 的{level.label}", f"unknown {level.value} code {region_code}"

@@ -109,6 +109,11 @@ def get_region(session: Session, code: str) -> Region:
     """The region with ``code``; NotFound otherwise."""
     region = session.get(Region, code)
     if region is None:
+        from sanlian_desktop.sync.codes import is_evaluator_code
+
+        if is_evaluator_code(code):
+            raise UserError(f"{code} 是第三方评估机构，没有行政辖区，不办理按区划的统计、台账和报告",
+                            f"{code} is an evaluator office; it has no territory")
         raise NotFound(f"没有代码为 {code} 的行政区划", f"no region with code {code}")
     return region
 

@@ -6,13 +6,19 @@ from enum import StrEnum
 
 
 class Level(StrEnum):
-    """Administrative level of a region and of the office that serves it."""
+    """Administrative level of a region and of the office that serves it.
+
+    ``EVALUATOR`` is not a region: it is the kind of a third-party evaluation office (第三方评估机构),
+    certified by the province beside the region tree (see :mod:`sanlian_desktop.evaluation`). It is not
+    in :data:`LEVEL_ORDER`; :attr:`is_region` tells the two apart.
+    """
 
     PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
     STREET = "street"
     COMMUNITY = "community"
+    EVALUATOR = "evaluator"
 
     @property
     def label(self) -> str:
@@ -20,8 +26,15 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        """0 for the province, 4 for a community."""
+        """0 for the province, 4 for a community; an evaluator is one certificate step below the province (1)."""
+        if self is Level.EVALUATOR:
+            return 1
         return LEVEL_ORDER.index(self)
+
+    @property
+    def is_region(self) -> bool:
+        """True for the five administrative levels, False for an evaluator office."""
+        return self is not Level.EVALUATOR
 
 
 LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET, Level.COMMUNITY]
@@ -31,6 +44,7 @@ LEVEL_LABELS = {
     Level.COUNTY: "县(市、区)",
     Level.STREET: "街道(乡镇)",
     Level.COMMUNITY: "社区",
+    Level.EVALUATOR: "第三方评估机构",
 }
 # The review stages a declaration climbs, bottom up.
 REVIEW_LEVELS = [Level.STREET, Level.COUNTY, Level.CITY, Level.PROVINCE]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sanlian_desktop.cli.main import Context, new_password
 from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import Decision, Level, Role, Status
+from sanlian_desktop.vocab import LEVEL_ORDER, Decision, Level, Role, Status
 
 
 def _date(text: str) -> date:
@@ -46,7 +46,8 @@ def register(sub: Any) -> None:
     """Add the core commands to the parser."""
     p = sub.add_parser("init", help="初始化本单位")
     p.add_argument("--level", required=True, choices=[lv.value for lv in Level])
-    p.add_argument("--region", required=True, help="本单位的区划代码")
+    p.add_argument("--region", "--code", dest="region", required=True,
+                   help="本单位的区划代码（第三方评估机构：省级代码+E+三位数字，如 620000E001）")
     p.add_argument("--name", required=True, help="单位名称，如 城关区民政局")
     p.add_argument("--region-name", help="区划名称（内置数据中没有的街道或社区）")
     p.add_argument("--admin", required=True, help="第一位管理员的用户名（密码取自 SANLIAN_NEW_PASSWORD 或提示）")
@@ -72,7 +73,7 @@ def register(sub: Any) -> None:
     p.add_argument("--households", type=_count)
     p.set_defaults(handler=cmd_region_add)
     p = region.add_parser("list", help="列出本单位辖区的区划")
-    p.add_argument("--level", choices=[lv.value for lv in Level])
+    p.add_argument("--level", choices=[lv.value for lv in LEVEL_ORDER])
     p.add_argument("--search", help="按名称、代码或拼音首字母查找")
     p.set_defaults(handler=cmd_region_list)
     p = region.add_parser("import", help="从 CSV 或 Excel 导入街道和社区")

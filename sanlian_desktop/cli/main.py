@@ -121,7 +121,8 @@ def _extension_modules() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("sync", "paper", "shipping", "followup", "indicators", "reports", "implementation", "selection"):
+    for name in ("sync", "paper", "shipping", "followup", "indicators", "reports", "implementation", "selection",
+                 "evaluation"):
         try:
             found.append(importlib.import_module(f"sanlian_desktop.cli.{name}"))
         except ModuleNotFoundError as exc:

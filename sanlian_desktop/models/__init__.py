@@ -15,6 +15,7 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
+from sanlian_desktop.models.evaluation import EffectEvaluation, EvaluationAssignment, FollowUpVisit
 from sanlian_desktop.models.implementation import (
     ProjectDisbursement,
     ProjectProgress,
@@ -49,7 +50,10 @@ __all__ = [
     "Declaration",
     "DeclarationAttachment",
     "DeclarationVersion",
+    "EffectEvaluation",
+    "EvaluationAssignment",
     "ExpertScore",
+    "FollowUpVisit",
     "Meta",
     "Office",
     "OfficeKeyRing",

@@ -48,10 +48,14 @@ class Region(Base):
 
 
 class Office(Base):
-    """A civil-affairs office known to this store; exactly one row has ``is_self``."""
+    """A civil-affairs office known to this store; exactly one row has ``is_self``.
+
+    ``region_code`` is the office's code: a region's code, or an evaluator office's code
+    (``620000E001``, level ``evaluator``), which names no region — hence no foreign key.
+    """
 
     __tablename__ = "office"
-    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     level: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
     is_self: Mapped[bool] = mapped_column(Boolean, default=False)

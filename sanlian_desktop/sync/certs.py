@@ -19,7 +19,14 @@ from typing import Any
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
-from sanlian_desktop.sync.codes import ParentOf, is_direct_child, is_region_code, level_of, within
+from sanlian_desktop.sync.codes import (
+    ParentOf,
+    is_direct_child,
+    is_office_code,
+    is_region_code,
+    level_of,
+    within,
+)
 from sanlian_desktop.sync.keys import OfficeKeys
 from sanlian_desktop.sync.suite import get_suite, random_bytes
 from sanlian_desktop.vocab import Level
@@ -84,7 +91,7 @@ class OfficeInfo:
 
 
 def _check_office(code: object, level: object, name: object, what_zh: str, what_en: str) -> OfficeInfo:
-    if not isinstance(code, str) or not is_region_code(code):
+    if not isinstance(code, str) or not is_office_code(code):
         cj.malformed(what_zh, what_en, "region code")
     if not isinstance(level, str) or level not in {lv.value for lv in Level} or level_of(code) != level:
         cj.malformed(what_zh, what_en, "level does not match the region code")
@@ -303,7 +310,20 @@ def _check_issuer(issuer_cert: Cert, issuer_keys: OfficeKeys, at: datetime) -> N
 
 
 def _check_placement(issuer: OfficeInfo, subject: OfficeInfo, parent_of: ParentOf | None) -> None:
-    """Refuse a subject outside the issuer's territory, or not directly below it."""
+    """Refuse a subject outside the issuer's territory, or not directly below it.
+
+    An evaluator office is certified by its province only, and certifies no one.
+    """
+    if issuer.level is Level.EVALUATOR:
+        raise LevelError(
+            f"{issuer.label()}是第三方评估机构，不能为其他单位签发证书。",
+            f"{issuer.code} is an evaluator office; it certifies no one",
+        )
+    if subject.level is Level.EVALUATOR and issuer.level is not Level.PROVINCE:
+        raise LevelError(
+            f"第三方评估机构{subject.label()}只能由省民政厅认证，{issuer.label()}（{issuer.level.label}）不能为其签发证书。",
+            f"evaluator {subject.code} is certified by the province only, not by {issuer.code}",
+        )
     if not within(issuer.code, subject.code) or issuer.code == subject.code:
         raise JurisdictionError(
             f"{subject.label()}不在{issuer.label()}的辖区内，不能由其签发证书。",

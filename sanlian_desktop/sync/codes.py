@@ -7,10 +7,15 @@ Cities without counties (嘉峪关市 and the special units 兰州新区, 甘肃
 synthetic codes 6291–6293 ``00``) have their streets directly underneath: a street such as 620201001
 or 620200001 belongs to the city 620200, which certifies it. The store knows the real tree, so every
 function that needs a parent accepts a ``parent_of`` hook; :func:`default_parent_of` is the segment rule.
+
+A third-party evaluation office (``Level.EVALUATOR``) is no region: its code is its province's code,
+``E`` and three digits (``620000E001``). It lies "within" its province and nowhere else, its only
+parent is the province, and it has no territory of its own (nothing lies within it but itself).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sanlian_desktop.vocab import Level
@@ -21,6 +26,7 @@ ParentOf = Callable[[str], str | None]
 COUNTYLESS_CITIES = frozenset({"620200", "629100", "629200", "629300"})
 
 _SEGMENT_LENGTHS = (2, 2, 2, 3, 3)
+_EVALUATOR_CODE = re.compile(r"^(?!00)[0-9]{2}0000E(?!000)[0-9]{3}$")
 _LEVEL_BY_DIGITS = {9: Level.STREET, 12: Level.COMMUNITY}
 
 
@@ -49,6 +55,23 @@ def segments(code: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def is_evaluator_code(code: object) -> bool:
+    """Whether ``code`` is an evaluator office's code: ``620000E001`` (province code, E, 3 digits)."""
+    return isinstance(code, str) and code.isascii() and _EVALUATOR_CODE.match(code) is not None
+
+
+def evaluator_province(code: str) -> str:
+    """The province that certifies the evaluator office at ``code``; ValueError for another code."""
+    if not is_evaluator_code(code):
+        raise ValueError(f"not an evaluator code: {code!r}")
+    return code[:6]
+
+
+def is_office_code(code: str) -> bool:
+    """A region code or an evaluator code: any office's code."""
+    return is_region_code(code) or is_evaluator_code(code)
+
+
 def is_region_code(code: str) -> bool:
     """Whether ``code`` is a well-formed region code."""
     try:
@@ -59,7 +82,9 @@ def is_region_code(code: str) -> bool:
 
 
 def level_of(code: str) -> Level:
-    """The administrative level a code denotes by its shape."""
+    """The administrative level a code denotes by its shape (``EVALUATOR`` for an evaluator code)."""
+    if is_evaluator_code(code):
+        return Level.EVALUATOR
     parts = segments(code)
     if len(code) in _LEVEL_BY_DIGITS:
         return _LEVEL_BY_DIGITS[len(code)]
@@ -80,14 +105,24 @@ def significant_segments(code: str) -> tuple[str, ...]:
 
 
 def within(ancestor_code: str, code: str) -> bool:
-    """Whether ``code`` lies inside ``ancestor_code``'s territory (or is it), by whole segments."""
+    """Whether ``code`` lies inside ``ancestor_code``'s territory (or is it), by whole segments.
+
+    An evaluator lies within its province only; nothing lies within an evaluator but itself.
+    """
+    if is_evaluator_code(code) or is_evaluator_code(ancestor_code):
+        return code == ancestor_code or (is_evaluator_code(code) and evaluator_province(code) == ancestor_code)
     outer = significant_segments(ancestor_code)
     inner = significant_segments(code)
     return len(inner) >= len(outer) and inner[: len(outer)] == outer
 
 
 def default_parent_of(code: str) -> str | None:
-    """The parent region's code by the segment rule, with county-less cities owning their streets."""
+    """The parent region's code by the segment rule, with county-less cities owning their streets.
+
+    An evaluator's parent is its province.
+    """
+    if is_evaluator_code(code):
+        return evaluator_province(code)
     parts = segments(code)
     level = level_of(code)
     if level is Level.PROVINCE:
@@ -117,10 +152,12 @@ def is_direct_child(
     segments, the child must be one level down (or a street under a county-less city), and
     ``parent_of`` (default: :func:`default_parent_of`) must name the parent.
     """
-    if not (is_region_code(parent_code) and is_region_code(child_code)):
+    if not (is_region_code(parent_code) and is_office_code(child_code)):
         return False
     if level_of(parent_code) is not parent_level or level_of(child_code) is not child_level:
         return False
+    if child_level is Level.EVALUATOR:  # certified by its province, beside the region tree
+        return parent_level is Level.PROVINCE and evaluator_province(child_code) == parent_code
     if not within(parent_code, child_code) or parent_code == child_code:
         return False
     step = child_level.rank - parent_level.rank

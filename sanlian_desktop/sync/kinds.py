@@ -28,6 +28,10 @@ and ``verify`` for records that carry a statement signed by the office that wrot
 
 A record that refers to a file carries it as a core ``attachment`` record (``attachment_record``), which
 the receiver stores before any extension record is applied.
+
+Between the province and a third-party evaluator office (``Level.EVALUATOR``) only kinds registered
+with ``evaluator=True`` travel, and the core kinds do not: such a kind yields whatever the route needs
+(see :mod:`sanlian_desktop.evaluation_sync`). Other kinds never see an evaluator's route.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from sanlian_desktop.vocab import Level
 
 # Modules that register record kinds; imported (once) before any package is written or read.
 MODULES: tuple[str, ...] = ("sanlian_desktop.progress_sync", "sanlian_desktop.implementation_sync",
-                            "sanlian_desktop.selection_sync")
+                            "sanlian_desktop.selection_sync", "sanlian_desktop.evaluation_sync")
 
 _NAME = re.compile(r"^[a-z][a-z_]{1,31}$")
 
@@ -101,6 +105,8 @@ class RecordKind:
     group: Callable[[Any], str | None] | None = None
     # Optional: sign this office's own rows of the kind before an export; returns how many it signed.
     sign_own: Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int] | None = None
+    # True for a kind that travels between the province and an evaluator office (and the only kinds that do).
+    evaluator: bool = False
 
 
 _KINDS: dict[str, RecordKind] = {}

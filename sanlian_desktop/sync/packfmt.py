@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert, show_date
-from sanlian_desktop.sync.codes import is_region_code
+from sanlian_desktop.sync.codes import is_office_code
 from sanlian_desktop.sync.suite import Suite, get_suite, open_chunk
 
 MAGIC = b"SANLIAN\x1a"
@@ -158,7 +158,7 @@ def read_header(fh: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> PackageHeader:
         enc=cj.unb64(obj["enc"], _HZ, _HE),
         raw=prefix + raw_json,
     )
-    if not (is_region_code(header.sender_code) and is_region_code(header.recipient_code)):
+    if not (is_office_code(header.sender_code) and is_office_code(header.recipient_code)):
         cj.malformed(_HZ, _HE, "region code")
     if header.chunk_size < limits.min_chunk:
         cj.malformed(_HZ, _HE, "chunk size")

@@ -182,7 +182,16 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
-    """Every record the neighbour should hold, in application order."""
+    """Every record the neighbour should hold, in application order.
+
+    Between the province and an evaluator office only the kinds registered for it travel.
+    """
+    route = extensions.Route(self_code, self_level, neighbour_code, neighbour_level, blob_path)
+    if Level.EVALUATOR in (self_level, neighbour_level):
+        for kind in extensions.extra_kinds():
+            if kind.evaluator:
+                yield from kind.records(session, route)
+        return
     downward = neighbour_level.rank > self_level.rank
     if downward:
         for b in session.scalars(select(Batch).order_by(Batch.code)):
@@ -212,7 +221,6 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
             yield opinion_record(o)
         for link in links:
             yield link_record(link)
-    route = extensions.Route(self_code, self_level, neighbour_code, neighbour_level, blob_path)
     for kind in extensions.extra_kinds():
         yield from kind.records(session, route)
 

@@ -31,6 +31,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import replicate, trust
 from sanlian_desktop.sync.chain import Revocation
+from sanlian_desktop.sync.kinds import extra_kinds
 from sanlian_desktop.sync.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
@@ -284,6 +285,19 @@ def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
             yield Record(entry.kind, entry.id, body, version=entry.version), entry
 
 
+_WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派",
+         "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
+
+
+def _refuse_from_evaluator(records: list[tuple[Record, Any]]) -> None:
+    """An evaluator office sends its own visits and evaluations (with their files) and nothing else."""
+    allowed = {"attachment", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}
+    stray = sorted({r.kind for r, _ in records} - allowed)
+    if stray:
+        raise UserError(f"第三方评估机构的数据包中有其无权报送的记录（{'、'.join(stray)}），本次拒绝导入",
+                        f"an evaluator's package holds records it may not send: {', '.join(stray)}")
+
+
 def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = False,
                    backup: bool = True) -> ImportResult:
     """Verify a package completely, then apply all of it in one transaction (or, as a preview, none).
@@ -335,12 +349,14 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
 
             backups.take(store, reason="before-import")
         records = list(_records(pkg))
+        if n.level is Level.EVALUATOR:
+            _refuse_from_evaluator(records)
 
         def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
             statement = verify_statement(data, roots, revoked, kind=kind, parent_of=parent_of)
             if statement.signer.code not in signers:
                 raise UserError(
-                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{'审核意见' if kind == 'opinion' else '申报'}",
+                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
                     f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
                 )
             return statement.body

@@ -33,6 +33,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert, OfficeInfo, certify, make_request, make_root, parse_request
 from sanlian_desktop.sync.chain import Revocation, revocation_map, revoke, validate_chain, verify_revocation
+from sanlian_desktop.sync.codes import evaluator_province, is_evaluator_code
 from sanlian_desktop.sync.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
 from sanlian_desktop.vocab import Level, Role
 
@@ -50,6 +51,8 @@ def parent_of(session: Session) -> Any:
     """The store's region tree as a ``parent_of`` hook for chain checks."""
 
     def lookup(code: str) -> str | None:
+        if is_evaluator_code(code):
+            return evaluator_province(code)
         region = session.get(regions.Region, code)
         return region.parent_code if region is not None else regions.derive_parent_code(session, code)
 
@@ -217,6 +220,8 @@ class Certified:
 def certify_child(session: Session, actor: Actor, request_file: Path, out: Path, valid_days: int = 1095) -> Certified:
     """Certify a child office from its request file and write the bundle it installs."""
     actor.require(Role.ADMIN, action="签发证书")
+    if actor.office_level is Level.EVALUATOR:
+        raise UserError("第三方评估机构不能为其他单位签发证书", "an evaluator office certifies no one")
     if not 1 <= valid_days <= 3650:
         raise UserError("证书有效天数应在 1 至 3650 之间", "validity must be 1 to 3650 days")
     keys = office_keys(session, actor)

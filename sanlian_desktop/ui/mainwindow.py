@@ -42,7 +42,8 @@ class MainWindow(QMainWindow):
                  sign_in_again: SignInAgain | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self._entries = [e for e in (available_pages() if pages is None else pages) if shown_to(e, ctx.actor)]
+        entries = available_pages(level=ctx.actor.office_level) if pages is None else pages
+        self._entries = [e for e in entries if shown_to(e, ctx.actor)]
         self._sign_in_again = sign_in_again
         self._pages: dict[str, QWidget] = {}
         self._sync_job: JobHandle | None = None
@@ -114,7 +115,9 @@ class MainWindow(QMainWindow):
         actor = self.ctx.actor
         self.setWindowTitle(self.tr("{0} — {1}").format(APP_NAME, actor.office_name))
         self.office_label.setText(self.tr("单位：{0}").format(actor.office_name))
-        self.office_label.setToolTip(self.tr("{0}，区划代码 {1}").format(actor.office_level.label, actor.office_code))
+        code_label = self.tr("区划代码") if actor.office_level.is_region else self.tr("机构代码")
+        self.office_label.setToolTip(self.tr("{0}，{1} {2}").format(actor.office_level.label, code_label,
+                                                                    actor.office_code))
         self.user_label.setText(self.tr("用户：{0}").format(actor.display_name))
         self.user_label.setToolTip(actor.username)
         self.role_label.setText(self.tr("角色：{0}").format(actor.role.label))

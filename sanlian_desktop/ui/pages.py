@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.vocab import Level
 
 # key → "module:Class", in navigation order.
 PAGE_REGISTRY: list[tuple[str, str]] = [
@@ -32,9 +33,14 @@ PAGE_REGISTRY: list[tuple[str, str]] = [
     ("implementation", "sanlian_desktop.ui.implementation.page:ImplementationPage"),
     ("sync", "sanlian_desktop.ui.sync.page:SyncPage"),
     ("paper", "sanlian_desktop.ui.paper.page:PaperPage"),
+    ("evaluation", "sanlian_desktop.ui.evaluation.page:EvaluationPage"),
     ("stats", "sanlian_desktop.ui.stats.page:StatsPage"),
     ("settings", "sanlian_desktop.ui.settings.page:SettingsPage"),
 ]
+
+
+# An evaluator office (Level.EVALUATOR) reviews and enters nothing: it gets only these pages.
+EVALUATOR_PAGES = ("evaluation", "sync", "settings")
 
 
 class PageFactory(Protocol):
@@ -75,10 +81,12 @@ def load_page(target: str) -> PageFactory | None:
     return cast(PageFactory, getattr(module, class_name))
 
 
-def available_pages(registry: list[tuple[str, str]] | None = None) -> list[PageEntry]:
-    """The registry's pages whose modules exist, in order."""
+def available_pages(registry: list[tuple[str, str]] | None = None, level: Level | None = None) -> list[PageEntry]:
+    """The registry's pages whose modules exist, in order; for an evaluator office only :data:`EVALUATOR_PAGES`."""
     entries = []
     for key, target in PAGE_REGISTRY if registry is None else registry:
+        if level is Level.EVALUATOR and key not in EVALUATOR_PAGES:
+            continue
         factory = load_page(target)
         if factory is not None:
             entries.append(PageEntry(key, factory))

@@ -65,6 +65,25 @@ class DeclarationDialog(QDialog):
         self.form.attachments.files_added.connect(self.add_files)
         self.resize(980, 760)
         self._load(read_only)
+        self._add_evaluation(col)
+
+    def _add_evaluation(self, col: QVBoxLayout) -> None:
+        """A 第三方评估 tab beside the form, for a project under third-party evaluation (read-only)."""
+        if self.decl_id is None:
+            return
+        from PySide6.QtWidgets import QTabWidget
+
+        from sanlian_desktop.ui.evaluation.panel import EvaluationPanel, evaluation_tab_title
+
+        panel = EvaluationPanel(self.store, self.decl_id, self)
+        if not panel.has_anything():
+            panel.deleteLater()
+            return
+        self.tabs = QTabWidget(self)
+        col.replaceWidget(self.form, self.tabs)
+        self.tabs.addTab(self.form, self.tr("申报表"))
+        self.tabs.addTab(panel, evaluation_tab_title(panel))
+        self.evaluation_panel = panel
 
     # -- loading -------------------------------------------------------------------------------------
 

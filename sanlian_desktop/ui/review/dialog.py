@@ -82,6 +82,13 @@ class ReviewDialog(QDialog):
             what = self.tr("修改对比（首次申报，无修改）")
         self.changes_title = what
         self.tabs.addTab(self.changes, what)
+        from sanlian_desktop.ui.evaluation.panel import EvaluationPanel, evaluation_tab_title
+
+        self.evaluation_panel = EvaluationPanel(store, decl_id, self)
+        if self.evaluation_panel.has_anything():
+            self.tabs.addTab(self.evaluation_panel, evaluation_tab_title(self.evaluation_panel))
+        else:
+            self.evaluation_panel.hide()
         if seen is not None and seen < data["version"]:
             self.tabs.setCurrentWidget(self.changes)
 

@@ -122,7 +122,7 @@ class CertificatesTab(QWidget):
         layout.addWidget(self.note)
         layout.addStretch(0)
         # A community office has no child offices to certify.
-        self.children_box.setVisible(ctx.actor.office_level is not Level.COMMUNITY)
+        self.children_box.setVisible(ctx.actor.office_level not in (Level.COMMUNITY, Level.EVALUATOR))
         for button in (self.request_button, self.install_button, self.certify_button, self.revoke_button):
             button.setVisible(self.is_admin)
         self.note.setVisible(not self.is_admin)

@@ -155,7 +155,8 @@ class SettingsPage(QWidget):
         form.addRow(self.tr("单位名称："), self.office_name)
         form.addRow(self.tr("级别："), self.office_level)
         form.addRow(self.tr("行政区划："), self.office_region)
-        form.addRow(self.tr("区划代码："), self.office_code)
+        self.office_code_label = QLabel(self.tr("区划代码："), tab)
+        form.addRow(self.office_code_label, self.office_code)
         form.addRow(self.tr("数据目录："), self.data_folder)
         return tab
 
@@ -222,7 +223,12 @@ class SettingsPage(QWidget):
             office = auth.this_office(session)
             self.office_name.setText(office.name)
             self.office_level.setText(Level(office.level).label)
-            self.office_region.setText(" ".join(r.name for r in regions.ancestors(session, office.region_code)))
+            if Level(office.level).is_region:
+                self.office_region.setText(" ".join(r.name for r in regions.ancestors(session, office.region_code)))
+            else:  # an evaluator office: no territory, certified by its province
+                self.office_code_label.setText(self.tr("机构代码："))
+                self.office_region.setText(self.tr("无（由{0}认证）").format(
+                    " ".join(r.name for r in regions.ancestors(session, office.region_code[:6]))))
             self.office_code.setText(office.region_code)
         self.font_path.setText(str(self.ctx.settings.value(PRINT_FONT_KEY, "") or ""))
         self.certificates.refresh()

@@ -1,0 +1,402 @@
+"""How third-party evaluation travels in packages (record kinds registered with sync/kinds.py).
+
+Routes:
+
+* province → evaluator: for each project assigned to that evaluator, read-only copies of the project
+  (its batch, street and community, attachments, declaration, submitted versions, opinions and
+  attachment links, as the core kinds carry them) and the province's signed assignment — nothing else.
+* evaluator → province: the evaluator's own signed visits and evaluations, with their report files.
+* down the region chain (province → city → … → community): the assignment, visits and evaluations of
+  the projects in the child's jurisdiction, with the report files.
+
+Nothing of this travels up the region chain, and no other kind travels between the province and an
+evaluator (:attr:`RecordKind.evaluator`; the province also refuses any core record from an evaluator).
+
+Every office checks what it receives: an assignment must be signed by the project's province and
+come from the parent; a visit or an evaluation must be signed by an evaluator office to which the
+project is assigned here, and reach the province from that evaluator itself, the other offices from
+their parent. A record that fails is refused with the whole package; one that differs from what the
+office holds is kept aside as a conflict. Accepted rows are never changed.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import (
+    Attachment,
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    EffectEvaluation,
+    EvaluationAssignment,
+    FollowUpVisit,
+    Opinion,
+    Region,
+)
+from sanlian_desktop.sync import records as core
+from sanlian_desktop.sync.codes import evaluator_province, is_evaluator_code
+from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.records import Record
+from sanlian_desktop.vocab import Level
+
+ASSIGNMENT, VISIT, EVALUATION = "evaluation_assignment", "followup_visit", "effect_evaluation"
+Signer = Callable[[str, dict[str, Any]], bytes]
+
+
+# -- bodies: what the writing office signs -------------------------------------------------------------
+
+
+def assignment_body(a: EvaluationAssignment) -> dict[str, Any]:
+    return {"declaration_id": a.declaration_id, "evaluator_code": a.evaluator_code,
+            "evaluator_name": a.evaluator_name, "assigned_on": a.assigned_on.isoformat(), "note": a.note,
+            "office_code": a.office_code, "by": a.by, "at": a.at.isoformat()}
+
+
+def visit_body(v: FollowUpVisit) -> dict[str, Any]:
+    return {"id": v.id, "declaration_id": v.declaration_id, "evaluator_code": v.evaluator_code,
+            "evaluator_name": v.evaluator_name, "visited_on": v.visited_on.isoformat(), "who": v.who,
+            "findings": v.findings, "by": v.by, "at": v.at.isoformat()}
+
+
+def evaluation_body(e: EffectEvaluation) -> dict[str, Any]:
+    return {"id": e.id, "declaration_id": e.declaration_id, "evaluator_code": e.evaluator_code,
+            "evaluator_name": e.evaluator_name, "evaluated_on": e.evaluated_on.isoformat(), "scores": e.scores,
+            "total": e.total, "grade": e.grade, "grade_reason": e.grade_reason, "report_sha256": e.report_sha256,
+            "report_name": e.report_name, "by": e.by, "at": e.at.isoformat()}
+
+
+def _record(kind: str, key: str, declaration_id: str, signer: str | None, signature: bytes | None) -> Record | None:
+    if signature is None:
+        return None
+    return Record(kind, key, {"declaration_id": declaration_id, "signer": signer,
+                              "signature": base64.b64encode(signature).decode()})
+
+
+def _assignment_record(a: EvaluationAssignment) -> Record | None:
+    return _record(ASSIGNMENT, a.declaration_id, a.declaration_id, a.signer_code, a.signature)
+
+
+def _visit_record(v: FollowUpVisit) -> Record | None:
+    return _record(VISIT, v.id, v.declaration_id, v.signer_code, v.signature)
+
+
+def _evaluation_record(e: EffectEvaluation) -> Record | None:
+    return _record(EVALUATION, e.id, e.declaration_id, e.signer_code, e.signature)
+
+
+# -- which records a neighbour gets ------------------------------------------------------------------
+
+
+def _evaluator_route(route: Route) -> bool:
+    return Level.EVALUATOR in (route.self_level, route.neighbour_level)
+
+
+def _down_region_route(route: Route) -> bool:
+    return not _evaluator_route(route) and route.downward
+
+
+_CHILD_COLUMN = {Level.CITY: Declaration.city_code, Level.COUNTY: Declaration.county_code,
+                 Level.STREET: Declaration.street_code, Level.COMMUNITY: Declaration.community_code}
+
+
+def _in_child(model: Any, route: Route, what: Any = None) -> Any:
+    """``select(what or model)`` limited to the rows of submitted projects in the child office's jurisdiction
+    (the projects the core records_for shares with it)."""
+    return (select(model if what is None else what).join(Declaration, Declaration.id == model.declaration_id)
+            .where(Declaration.submitted_at.is_not(None), _CHILD_COLUMN[route.neighbour_level] == route.neighbour_code))
+
+
+def _any(session: Session, model: Any) -> bool:
+    """Whether the store holds any row of ``model``: most offices hold none, and skip the rest."""
+    return session.scalar(select(model.declaration_id).limit(1)) is not None
+
+
+def _project_copies(session: Session, decl: Declaration, route: Route, sent: set[str]) -> Iterator[Record]:
+    """The core records of one project, as records_for gives them to a child office; ``sent`` holds the
+    batches, regions and files already given for earlier projects."""
+    if decl.batch_id and f"batch:{decl.batch_id}" not in sent:
+        batch = session.get(Batch, decl.batch_id)
+        if batch is not None:
+            sent.add(f"batch:{batch.id}")
+            yield core.batch_record(batch)
+    for code in (decl.street_code, decl.community_code):
+        region = session.get(Region, code)
+        if f"region:{code}" not in sent and region is not None and region.level in (Level.STREET, Level.COMMUNITY):
+            sent.add(f"region:{code}")
+            yield core.region_record(region)
+    links = list(session.scalars(select(DeclarationAttachment).where(DeclarationAttachment.declaration_id == decl.id)))
+    for link in links:
+        att = core.attachment_record(session, link.sha256, route.blob_path)
+        if att is not None and f"file:{link.sha256}" not in sent:
+            sent.add(f"file:{link.sha256}")
+            yield att
+    yield core.declaration_record(decl)
+    for v in session.scalars(select(DeclarationVersion).where(
+            DeclarationVersion.declaration_id == decl.id, DeclarationVersion.frozen.is_(True))):
+        yield core.version_record(v)
+    for o in session.scalars(select(Opinion).where(Opinion.declaration_id == decl.id)):
+        yield core.opinion_record(o)
+    for link in links:
+        yield core.link_record(link)
+
+
+def _assignment_records(session: Session, route: Route) -> Iterator[Record]:
+    if route.self_level is Level.PROVINCE and route.neighbour_level is Level.EVALUATOR:
+        sent: set[str] = set()
+        rows = session.scalars(select(EvaluationAssignment).where(
+            EvaluationAssignment.evaluator_code == route.neighbour_code,
+            EvaluationAssignment.signature.is_not(None)).order_by(EvaluationAssignment.declaration_id))
+        for a in rows:
+            decl = session.get(Declaration, a.declaration_id)
+            if decl is None:
+                continue
+            yield from _project_copies(session, decl, route, sent)
+            if (r := _assignment_record(a)) is not None:
+                yield r
+    elif _down_region_route(route) and _any(session, EvaluationAssignment):
+        for a in session.scalars(_in_child(EvaluationAssignment, route).order_by(EvaluationAssignment.declaration_id)):
+            if (r := _assignment_record(a)) is not None:
+                yield r
+
+
+def _rows_for(session: Session, route: Route, model: Any) -> Iterator[Any]:
+    if route.self_level is Level.EVALUATOR and route.neighbour_level is Level.PROVINCE:
+        yield from session.scalars(select(model).where(model.signer_code == route.self_code).order_by(model.id))
+    elif _down_region_route(route) and _any(session, model):
+        yield from session.scalars(_in_child(model, route).order_by(model.id))
+
+
+def _visit_records(session: Session, route: Route) -> Iterator[Record]:
+    for v in _rows_for(session, route, FollowUpVisit):
+        if (r := _visit_record(v)) is not None:
+            yield r
+
+
+def _evaluation_records(session: Session, route: Route) -> Iterator[Record]:
+    sent: set[str] = set()
+    for e in _rows_for(session, route, EffectEvaluation):
+        r = _evaluation_record(e)
+        if r is None:
+            continue
+        if e.report_sha256 not in sent and not _core_sends_file(session, route, e.report_sha256):
+            report = core.attachment_record(session, e.report_sha256, route.blob_path)
+            if report is not None:
+                sent.add(e.report_sha256)
+                yield report
+        yield r
+
+
+def _core_sends_file(session: Session, route: Route, sha256: str) -> bool:
+    """Whether the core records of a region route already carry this file (a project's attachment)."""
+    if not _down_region_route(route):
+        return False
+    return session.scalar(_in_child(DeclarationAttachment, route, DeclarationAttachment.id).where(
+        DeclarationAttachment.sha256 == sha256).limit(1)) is not None
+
+
+# -- this office's current form -----------------------------------------------------------------------
+
+
+def _local_assignment(session: Session, key: str) -> Record | None:
+    row = session.get(EvaluationAssignment, key)
+    return None if row is None else _assignment_record(row)
+
+
+def _local_visit(session: Session, key: str) -> Record | None:
+    row = session.get(FollowUpVisit, key)
+    return None if row is None else _visit_record(row)
+
+
+def _local_evaluation(session: Session, key: str) -> Record | None:
+    row = session.get(EffectEvaluation, key)
+    return None if row is None else _evaluation_record(row)
+
+
+# -- signing this office's own rows ----------------------------------------------------------------
+
+
+def _sign_assignments(session: Session, self_code: str, sign: Signer) -> int:
+    count = 0
+    for a in session.scalars(select(EvaluationAssignment).where(
+            EvaluationAssignment.signature.is_(None), EvaluationAssignment.office_code == self_code)):
+        a.signature, a.signer_code = sign(ASSIGNMENT, assignment_body(a)), self_code
+        count += 1
+    return count
+
+
+def _sign_visits(session: Session, self_code: str, sign: Signer) -> int:
+    count = 0
+    for v in session.scalars(select(FollowUpVisit).where(
+            FollowUpVisit.signature.is_(None), FollowUpVisit.evaluator_code == self_code)):
+        v.signature, v.signer_code = sign(VISIT, visit_body(v)), self_code
+        count += 1
+    return count
+
+
+def _sign_evaluations(session: Session, self_code: str, sign: Signer) -> int:
+    count = 0
+    for e in session.scalars(select(EffectEvaluation).where(
+            EffectEvaluation.signature.is_(None), EffectEvaluation.evaluator_code == self_code)):
+        e.signature, e.signer_code = sign(EVALUATION, evaluation_body(e)), self_code
+        count += 1
+    return count
+
+
+# -- applying what arrives ----------------------------------------------------------------------------
+
+
+def _statement(record: Record) -> bytes:
+    sig = record.body["signature"]
+    if not isinstance(sig, str):
+        raise TypeError("signature")
+    return base64.b64decode(sig, validate=True)
+
+
+def _declaration(incoming: Incoming, record: Record, body: dict[str, Any] | None = None) -> Declaration:
+    decl_id = record.body["declaration_id"]
+    if not isinstance(decl_id, str) or (body is not None and body["declaration_id"] != decl_id):
+        raise ValueError("declaration id")
+    decl = incoming.s.get(Declaration, decl_id)
+    if decl is None:
+        raise ValueError(f"unknown declaration {decl_id}")
+    return decl
+
+
+def _time(value: Any) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment
+
+
+def _text(value: Any, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError("text")
+    return value
+
+
+def _apply_assignment(incoming: Incoming, record: Record) -> None:
+    decl = _declaration(incoming, record)
+    if not incoming.from_parent:
+        raise UserError(f"评估指派只能由上级单位转来，{incoming.sender} 无权报送",
+                        f"an assignment comes from the parent office only, not from {incoming.sender}")
+    body = incoming.verify(_statement(record), ASSIGNMENT, {decl.city_code[:2] + "0000"})
+    _declaration(incoming, record, body)
+    evaluator = _text(body["evaluator_code"], 12)
+    if not is_evaluator_code(evaluator) or evaluator_province(evaluator) != decl.city_code[:2] + "0000":
+        raise ValueError("evaluator code")
+    me = incoming.self_code
+    if is_evaluator_code(me) and evaluator != me:
+        raise UserError(f"收到的评估指派是给 {evaluator} 的，不是本机构", f"the assignment is for {evaluator}, not {me}")
+    held = incoming.s.get(EvaluationAssignment, decl.id)
+    if held is not None:
+        if assignment_body(held) == body:
+            incoming.report.already += 1
+        else:
+            incoming.conflict(record, "同一项目的评估指派与本单位保存的不同", decl.id)
+        return
+    incoming.s.add(EvaluationAssignment(
+        declaration_id=decl.id, evaluator_code=evaluator, evaluator_name=_text(body["evaluator_name"], 100),
+        assigned_on=date.fromisoformat(body["assigned_on"]), note=_text(body["note"], 4000),
+        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=_time(body["at"]),
+        signer_code=record.body.get("signer"), signature=_statement(record)))
+    incoming.report.applied += 1
+
+
+def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> tuple[Declaration, dict[str, Any]]:
+    """Verify a visit or evaluation: signed by an evaluator to which the project is assigned here."""
+    decl = _declaration(incoming, record)
+    what = "跟踪回访" if kind == VISIT else "成效评估"
+    signer = record.body.get("signer")
+    if not is_evaluator_code(signer):
+        raise UserError(f"{what}记录的签名单位（{signer}）不是第三方评估机构", f"{kind} not signed by an evaluator")
+    body = incoming.verify(_statement(record), kind, {str(signer)})
+    _declaration(incoming, record, body)
+    if body["evaluator_code"] != signer or body["id"] != record.key:
+        raise UserError(f"{what}记录的评估机构与签名单位不符", f"{kind} names another evaluator than its signer")
+    held = incoming.s.get(EvaluationAssignment, decl.id)
+    if held is None or held.evaluator_code != signer:
+        raise UserError(f"项目 {decl.number} 没有指派给 {signer} 评估，不接受其{what}",
+                        f"{decl.number} is not assigned to {signer}; its {kind} is refused")
+    if incoming.from_parent:
+        return decl, body
+    if incoming.sender != signer:
+        raise UserError(f"{what}只能由评估机构本身报送或由上级单位转来，{incoming.sender} 无权报送",
+                        f"a {kind} comes from its evaluator or from the parent office, not from {incoming.sender}")
+    return decl, body
+
+
+def _apply_visit(incoming: Incoming, record: Record) -> None:
+    decl, body = _evaluator_statement(incoming, record, VISIT)
+    held = incoming.s.get(FollowUpVisit, record.key)
+    if held is not None:
+        if visit_body(held) == body:
+            incoming.report.already += 1
+        else:
+            incoming.conflict(record, "同一条跟踪回访记录的内容与本单位保存的不同", decl.id)
+        return
+    incoming.s.add(FollowUpVisit(
+        id=record.key, declaration_id=decl.id, evaluator_code=body["evaluator_code"],
+        evaluator_name=_text(body["evaluator_name"], 100), visited_on=date.fromisoformat(body["visited_on"]),
+        who=_text(body["who"], 200), findings=_text(body["findings"], 4000), by=_text(body["by"], 64),
+        at=_time(body["at"]), signer_code=body["evaluator_code"], signature=_statement(record)))
+    incoming.report.applied += 1
+
+
+def _check_scores(body: dict[str, Any]) -> list[dict[str, Any]]:
+    scores = body["scores"]
+    if not isinstance(scores, list) or not scores:
+        raise ValueError("scores")
+    total = 0
+    for s in scores:
+        if set(s) != {"name", "max", "points"} or not isinstance(s["points"], int) or not isinstance(s["max"], int):
+            raise ValueError("score")
+        if not 0 <= s["points"] <= s["max"]:
+            raise ValueError("score range")
+        total += s["points"]
+    if total != body["total"] or body["grade"] not in ("优", "良", "中", "差"):
+        raise ValueError("total or grade")
+    return scores
+
+
+def _apply_evaluation(incoming: Incoming, record: Record) -> None:
+    decl, body = _evaluator_statement(incoming, record, EVALUATION)
+    scores = _check_scores(body)
+    held = incoming.s.get(EffectEvaluation, record.key)
+    if held is not None:
+        if evaluation_body(held) == body:
+            incoming.report.already += 1
+        else:
+            incoming.conflict(record, "同一份成效评估的内容与本单位保存的不同", decl.id)
+        return
+    if incoming.s.get(Attachment, body["report_sha256"]) is None:
+        raise ValueError("the evaluation's report did not come with it")
+    incoming.s.add(EffectEvaluation(
+        id=record.key, declaration_id=decl.id, evaluator_code=body["evaluator_code"],
+        evaluator_name=_text(body["evaluator_name"], 100), evaluated_on=date.fromisoformat(body["evaluated_on"]),
+        scores=scores, total=int(body["total"]), grade=body["grade"], grade_reason=_text(body["grade_reason"], 4000),
+        report_sha256=body["report_sha256"], report_name=_text(body["report_name"], 255), by=_text(body["by"], 64),
+        at=_time(body["at"]), signer_code=body["evaluator_code"], signature=_statement(record)))
+    incoming.report.applied += 1
+
+
+def _group(record: Record) -> str | None:
+    value = record.body.get("declaration_id")
+    return value if isinstance(value, str) else None
+
+
+register(RecordKind(ASSIGNMENT, _assignment_records, _local_assignment, _apply_assignment, group=_group,
+                    sign_own=_sign_assignments, evaluator=True))
+register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, sign_own=_sign_visits,
+                    evaluator=True))
+register(RecordKind(EVALUATION, _evaluation_records, _local_evaluation, _apply_evaluation, group=_group,
+                    sign_own=_sign_evaluations, evaluator=True))

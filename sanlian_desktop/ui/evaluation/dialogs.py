@@ -1,0 +1,273 @@
+"""At the evaluator office: the follow-up visit (跟踪回访) and effect evaluation (成效评估) dialogs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sanlian_desktop import declarations, evaluation
+from sanlian_desktop.auth import Actor
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.store import Store
+
+
+def _date_edit(parent: QWidget) -> QDateEdit:
+    edit = QDateEdit(QDate.currentDate(), parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMaximumDate(QDate.currentDate())
+    return edit
+
+
+def _day(edit: QDateEdit) -> date:
+    qdate = edit.date()
+    return date(qdate.year(), qdate.month(), qdate.day())
+
+
+def _error_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setStyleSheet("color: #c5221f;")
+    label.setWordWrap(True)
+    return label
+
+
+class _Base(QDialog):
+    saved = Signal(str)
+
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.store, self.actor, self.decl_id = store, actor, decl_id
+        with store.read_session() as s:
+            decl = declarations.visible(s, actor, decl_id)
+            self.number, self.project = decl.number, decl.title
+        self.heading = QLabel(self.tr("{0}　{1}").format(self.number, self.project), self)
+        self.heading.setStyleSheet("font-weight: bold;")
+        self.heading.setWordWrap(True)
+        self.error = _error_label(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def save(self) -> bool:
+        try:
+            self._save()
+        except UserError as exc:
+            self.error.setText(exc.zh)
+            return False
+        self.saved.emit(self.decl_id)
+        self.accept()
+        return True
+
+    def _save(self) -> None:
+        raise NotImplementedError
+
+
+class VisitDialog(_Base):
+    """跟踪回访: the date, who went, what they found."""
+
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(store, actor, decl_id, parent)
+        self.setWindowTitle(self.tr("跟踪回访：{0}").format(self.number))
+        self.visited_on = _date_edit(self)
+        self.who = QLineEdit(self)
+        self.who.setPlaceholderText(self.tr("参加回访的人员，如 李评估、王督导"))
+        self.findings = QPlainTextEdit(self)
+        self.findings.setPlaceholderText(self.tr("活动开展、服务对象反馈、发现的问题和建议"))
+        form = QFormLayout()
+        form.addRow(self.tr("回访日期"), self.visited_on)
+        form.addRow(self.tr("回访人员"), self.who)
+        form.addRow(self.tr("回访发现"), self.findings)
+        col = QVBoxLayout(self)
+        col.addWidget(self.heading)
+        col.addLayout(form, 1)
+        col.addWidget(self.error)
+        col.addWidget(self.buttons)
+        self.resize(560, 400)
+
+    def _save(self) -> None:
+        with self.store.session() as s:
+            decl = declarations.visible(s, self.actor, self.decl_id)
+            evaluation.record_visit(s, self.actor, decl, visited_on=_day(self.visited_on),
+                                    who=self.who.text(), findings=self.findings.toPlainText())
+
+
+class ScoreDialog(_Base):
+    """成效评估: points per criterion (the total and its grade shown as they change), grade, report PDF."""
+
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(store, actor, decl_id, parent)
+        self.setWindowTitle(self.tr("成效评估：{0}").format(self.number))
+        form = QFormLayout()
+        self.points: dict[str, QSpinBox] = {}
+        for c in evaluation.CRITERIA:
+            box = QSpinBox(self)
+            box.setRange(0, c.max_points)
+            box.setSuffix(self.tr(" / {0} 分").format(c.max_points))
+            box.setToolTip(c.asks)
+            box.valueChanged.connect(self._update_total)
+            self.points[c.name] = box
+            hint = QLabel(c.asks, self)
+            hint.setStyleSheet("color: #555;")
+            hint.setWordWrap(True)
+            row = QHBoxLayout()
+            row.addWidget(box)
+            row.addWidget(hint, 1)
+            form.addRow(c.name, row)
+        self.total = QLabel(self)
+        self.total.setStyleSheet("font-weight: bold;")
+        form.addRow(self.tr("总分"), self.total)
+        self.grade = QComboBox(self)
+        self.grade.currentIndexChanged.connect(self._grade_changed)
+        form.addRow(self.tr("等级"), self.grade)
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText(self.tr("所选等级与按总分确定的不同时，写明理由"))
+        form.addRow(self.tr("理由"), self.reason)
+        self.report = QLineEdit(self)
+        self.report.setReadOnly(True)
+        self.report.setPlaceholderText(self.tr("选择评估报告（PDF）"))
+        pick = QPushButton(self.tr("选择…"), self)
+        pick.clicked.connect(self.pick_report)
+        row = QHBoxLayout()
+        row.addWidget(self.report, 1)
+        row.addWidget(pick)
+        form.addRow(self.tr("评估报告"), row)
+        self.evaluated_on = _date_edit(self)
+        form.addRow(self.tr("评估日期"), self.evaluated_on)
+        rules = "，".join(f"{g} ≥{p}%" for g, p in evaluation.GRADES[:-1])
+        legend = QLabel(self.tr("等级标准（占满分的比例）：{0}，其余为差。").format(rules), self)
+        legend.setStyleSheet("color: #555;")
+        col = QVBoxLayout(self)
+        col.addWidget(self.heading)
+        col.addLayout(form)
+        col.addWidget(legend)
+        col.addStretch(1)
+        col.addWidget(self.error)
+        col.addWidget(self.buttons)
+        self._update_total()
+        self.resize(720, 560)
+
+    def total_points(self) -> int:
+        return sum(box.value() for box in self.points.values())
+
+    def _update_total(self) -> None:
+        total, top = self.total_points(), evaluation.max_total()
+        by_rule = evaluation.grade_for(total, top)
+        self.total.setText(self.tr("{0} / {1} 分（按标准为“{2}”）").format(total, top, by_rule))
+        chosen = self.grade.currentData()
+        self.grade.blockSignals(True)
+        self.grade.clear()
+        self.grade.addItem(self.tr("按总分确定（{0}）").format(by_rule), None)
+        for g in evaluation.GRADE_NAMES:
+            self.grade.addItem(g, g)
+        if chosen is not None:
+            self.grade.setCurrentIndex(self.grade.findData(chosen))
+        self.grade.blockSignals(False)
+        self._grade_changed()
+
+    def _grade_changed(self) -> None:
+        chosen = self.grade.currentData()
+        by_rule = evaluation.grade_for(self.total_points(), evaluation.max_total())
+        self.reason.setEnabled(chosen is not None and chosen != by_rule)
+
+    def pick_report(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择评估报告"), "", self.tr("PDF 文件 (*.pdf)"))
+        if path:
+            self.report.setText(path)
+
+    def _save(self) -> None:
+        if not self.report.text():
+            raise UserError("请选择评估报告（PDF）", "choose the report")
+        points = {name: box.value() for name, box in self.points.items()}
+        with self.store.session() as s:
+            decl = declarations.visible(s, self.actor, self.decl_id)
+            evaluation.record_evaluation(s, self.actor, self.store.paths, decl, points=points,
+                                         report=Path(self.report.text()), grade=self.grade.currentData(),
+                                         grade_reason=self.reason.text(),
+                                         evaluated_on=_day(self.evaluated_on))
+
+
+class AssignDialog(QDialog):
+    """At the province: give an approved project not yet assigned to a certified evaluator office."""
+
+    saved = Signal(str)
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from sqlalchemy import select
+
+        from sanlian_desktop.models import Declaration, EvaluationAssignment
+        from sanlian_desktop.vocab import Status
+
+        self.store, self.actor = store, actor
+        self.setWindowTitle(self.tr("指派第三方评估机构"))
+        self.project = QComboBox(self)
+        self.evaluator = QComboBox(self)
+        with store.read_session() as s:
+            assigned = select(EvaluationAssignment.declaration_id)
+            for d in s.scalars(select(Declaration).where(Declaration.status == Status.APPROVED.value,
+                                                         Declaration.id.not_in(assigned))
+                               .order_by(Declaration.number)):
+                self.project.addItem(f"{d.number}　{d.title}", d.id)
+            for e in evaluation.certified_evaluators(s, actor.office_code):
+                self.evaluator.addItem(f"{e.name}（{e.code}）", e.code)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(self.tr("如：中期、结项各评估一次"))
+        form = QFormLayout()
+        form.addRow(self.tr("已批准的项目"), self.project)
+        form.addRow(self.tr("评估机构"), self.evaluator)
+        form.addRow(self.tr("备注"), self.note)
+        self.error = _error_label(self)
+        if not self.project.count():
+            self.error.setText(self.tr("没有尚未指派的已批准项目。"))
+        elif not self.evaluator.count():
+            self.error.setText(self.tr("本厅还没有认证第三方评估机构（在“设置—证书”中为其签发证书）。"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("指派"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(
+            bool(self.project.count() and self.evaluator.count()))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addLayout(form)
+        column.addWidget(self.error)
+        column.addStretch(1)
+        column.addWidget(self.buttons)
+        self.resize(640, 240)
+
+    def save(self) -> bool:
+        decl_id, code = self.project.currentData(), self.evaluator.currentData()
+        if decl_id is None or code is None:
+            return False
+        try:
+            with self.store.session() as s:
+                decl = declarations.visible(s, self.actor, decl_id)
+                evaluation.assign(s, self.actor, decl, code, note=self.note.text())
+        except UserError as exc:
+            self.error.setText(exc.zh)
+            return False
+        self.saved.emit(decl_id)
+        self.accept()
+        return True

@@ -1,0 +1,164 @@
+"""The 评估 page: projects under third-party evaluation, with the visit and evaluation dialogs at the evaluator."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from sanlian_desktop import evaluation, listing
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import EffectEvaluation, EvaluationAssignment, FollowUpVisit
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.vocab import Level
+
+HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
+
+
+class EvaluationPage(QWidget):
+    """At an evaluator: the projects assigned to it; elsewhere: the evaluated projects in the jurisdiction."""
+
+    title = "评估"
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.at_evaluator = ctx.actor.office_level is Level.EVALUATOR
+        self.ids: list[str] = []
+        self.heading = QLabel(self)
+        self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.hint = QLabel(self)
+        self.hint.setStyleSheet("color: #555;")
+        self.hint.setWordWrap(True)
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 150), (2, 200), (3, 100), (4, 200), (5, 60), (6, 110)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(lambda _i: self.show_details())
+        self.details_button = QPushButton(self.tr("查看评估记录"), self)
+        self.details_button.clicked.connect(self.show_details)
+        self.visit_button = QPushButton(self.tr("跟踪回访…"), self)
+        self.visit_button.clicked.connect(self.add_visit)
+        self.score_button = QPushButton(self.tr("成效评估…"), self)
+        self.score_button.clicked.connect(self.add_evaluation)
+        for b in (self.visit_button, self.score_button):
+            b.setVisible(self.at_evaluator)
+        self.assign_button = QPushButton(self.tr("指派评估机构…"), self)
+        self.assign_button.clicked.connect(self.assign)
+        self.assign_button.setVisible(ctx.actor.office_level is Level.PROVINCE)
+        bar = QHBoxLayout()
+        bar.addWidget(self.hint, 1)
+        for b in (self.assign_button, self.details_button, self.visit_button, self.score_button):
+            bar.addWidget(b)
+        column = QVBoxLayout(self)
+        column.addWidget(self.heading)
+        column.addLayout(bar)
+        column.addWidget(self.table, 1)
+        self.dialog: QDialog | None = None
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        actor = self.ctx.actor
+        rows: list[list[str]] = []
+        self.ids = []
+        with self.ctx.store.read_session() as s:
+            for d in s.scalars(evaluation.assigned_query(actor)):
+                a = s.get(EvaluationAssignment, d.id)
+                visits = s.scalar(select(func.count()).where(FollowUpVisit.declaration_id == d.id)) or 0
+                last = s.scalars(select(EffectEvaluation).where(EffectEvaluation.declaration_id == d.id).order_by(
+                    EffectEvaluation.evaluated_on.desc(), EffectEvaluation.at.desc())).first()
+                self.ids.append(d.id)
+                rows.append([d.number, d.title, listing.community_label(s, d.community_code),
+                             a.assigned_on.isoformat() if a else "", a.evaluator_name if a else "",
+                             str(visits), f"{last.total} 分 {last.grade}" if last else self.tr("未评估")])
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        if self.at_evaluator:
+            self.heading.setText(self.tr("指派给本机构的项目（{0} 个）").format(len(rows)))
+            self.hint.setText(self.tr("项目由省民政厅指派并随同步包送达，本机构只能查看申报内容；"
+                                      "跟踪回访和成效评估在下次同步时报送省民政厅。"))
+        else:
+            self.heading.setText(self.tr("第三方评估的项目（{0} 个）").format(len(rows)))
+            self.hint.setText(self.tr("评估记录由第三方评估机构报送省民政厅后逐级下发，只能查看。"))
+        if rows and not self.table.selectedItems():
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def selected_id(self) -> str | None:
+        row = self.table.currentRow()
+        return self.ids[row] if 0 <= row < len(self.ids) and self.table.selectedItems() else None
+
+    def _selection_changed(self) -> None:
+        chosen = self.selected_id() is not None
+        for b in (self.details_button, self.visit_button, self.score_button):
+            b.setEnabled(chosen)
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        self.dialog = dialog
+        saved = getattr(dialog, "saved", None)
+        if saved is not None:
+            saved.connect(lambda _id: self.refresh())
+        dialog.show()
+        return dialog
+
+    def show_details(self) -> QDialog | None:
+        decl_id = self.selected_id()
+        if decl_id is None:
+            return None
+        from sanlian_desktop.ui.evaluation.panel import EvaluationPanel
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("第三方评估记录"))
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(EvaluationPanel(self.ctx.store, decl_id, dialog))
+        dialog.resize(900, 600)
+        return self._open(dialog)
+
+    def add_visit(self) -> QDialog | None:
+        from sanlian_desktop.ui.evaluation.dialogs import VisitDialog
+
+        return self._open_editor(VisitDialog)
+
+    def add_evaluation(self) -> QDialog | None:
+        from sanlian_desktop.ui.evaluation.dialogs import ScoreDialog
+
+        return self._open_editor(ScoreDialog)
+
+    def assign(self) -> QDialog:
+        from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
+
+        return self._open(AssignDialog(self.ctx.store, self.ctx.actor, self))
+
+    def _open_editor(self, kind: type) -> QDialog | None:
+        decl_id = self.selected_id()
+        if decl_id is None:
+            return None
+        try:
+            dialog = kind(self.ctx.store, self.ctx.actor, decl_id, self)
+        except UserError as exc:
+            show_error(self, exc)
+            return None
+        return self._open(dialog)

@@ -1,0 +1,165 @@
+"""Render the evaluator office's 评估 page, its visit and evaluation dialogs, and the 第三方评估 tab of a
+declaration at the community, offscreen, with offices built through the command line.
+
+Usage: python scripts/screens_evaluation.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+SIZE = (1280, 800)
+WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _offices(work: Path) -> tuple[object, str]:
+    from screens_sync import _Capture  # type: ignore[import-not-found]
+
+    from tests.helpers import PASSWORD
+    from tests.sync.cli_offices import Offices
+    from tests.sync.evaluation_offices import CODES, EVAL, PDF, PROVINCE, add_evaluator, approved_project
+
+    os.environ["SANLIAN_PASSWORD"] = PASSWORD
+    os.environ["SANLIAN_NEW_PASSWORD"] = PASSWORD
+    capture = _Capture()
+    try:
+        o = Offices(work, capture)  # type: ignore[arg-type]
+        o.setup()
+        today = date.today()
+        o.ok(PROVINCE, "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
+             (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat())
+        add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
+        o.down(CODES)
+        first = approved_project(o, work)
+        second = approved_project(o, work, "东岗西路社区“四点半课堂”留守儿童关爱项目")
+        approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
+        for decl in (first, second):
+            o.ok(PROVINCE, "evaluate", "assign", decl, "--to", EVAL, "--note", "中期、结项各评估一次", user="rev")
+        o.carry(PROVINCE, EVAL)
+        report = work / "银龄守望项目成效评估报告.pdf"
+        report.write_bytes(PDF)
+        o.ok(EVAL, "evaluate", "visit", first, "--date", (today - timedelta(days=9)).isoformat(), "--who",
+             "李评估、王督导", "--findings", "走访12户空巢老人，服务记录完整；助餐点运行正常，建议增加心理疏导频次。",
+             user="rev")
+        o.ok(EVAL, "evaluate", "visit", first, "--date", (today - timedelta(days=2)).isoformat(), "--who", "李评估",
+             "--findings", "志愿者队伍稳定，居民满意度调查 92%。", user="rev")
+        o.ok(EVAL, "evaluate", "score", first, "--points", "需求回应=18,目标达成=22,服务质量=17,资金使用=18,三社联动=12",
+             "--report", str(report), user="rev")
+        o.carry(EVAL, PROVINCE)
+        o.down(CODES)
+        return o, first
+    finally:
+        capture.close()
+
+
+def main() -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFontDatabase
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from sanlian_desktop import auth
+    from sanlian_desktop.store import Store
+    from sanlian_desktop.ui.app import choose_ui_font, make_application
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.form.dialog import DeclarationDialog
+    from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.mainwindow import MainWindow
+    from tests.helpers import PASSWORD
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_application([])
+    if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
+        QFontDatabase.addApplicationFont(str(WQY))
+    choose_ui_font(app)
+    QApplication.setCursorFlashTime(0)
+    work = Path(tempfile.gettempdir()) / "sanlian-evaluation-shots"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    o, decl_id = _offices(work)
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    jobs = JobRunner(app)
+
+    def settle(seconds: float = 0.4) -> None:
+        end = time.monotonic() + 60
+        while jobs.active and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        widget.grab().save(str(out / name))
+        print("wrote", out / name)
+
+    def context(code: str, user: str) -> UiContext:
+        store = Store.open(o.homes[code])  # type: ignore[attr-defined]
+        with store.session() as s:
+            actor = auth.sign_in(s, user, PASSWORD)
+        return UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
+
+    ctx = context("620000E001", "rev")
+    window = MainWindow(ctx)
+    window.resize(*SIZE)
+    window.show()
+    window.show_page("evaluation")
+    save(window, "evaluation-page.png")
+    page = window.current_page()
+    visit = page.add_visit()  # type: ignore[union-attr]
+    visit.who.setText("李评估、王督导")
+    visit.findings.setPlainText("第三次回访：活动按计划开展。")
+    save(visit, "evaluation-visit.png")
+    visit.close()
+    page.table.selectRow(0)  # type: ignore[union-attr]
+    score = page.add_evaluation()  # type: ignore[union-attr]
+    for name, value in zip(score.points, (17, 20, 15, 16, 11), strict=True):
+        score.points[name].setValue(value)
+    score.report.setText("/home/评估中心/报告/四点半课堂中期评估报告.pdf")
+    save(score, "evaluation-score.png")
+    score.close()
+    window.show_page("sync")
+    save(window, "evaluation-sync.png")
+    window.show_page("settings")
+    window.current_page().tabs.setCurrentIndex(1)  # type: ignore[union-attr]
+    save(window, "evaluation-settings-office.png")
+    window.current_page().tabs.setCurrentIndex(3)  # type: ignore[union-attr]
+    save(window, "evaluation-settings-certificates.png")
+    window.close()
+
+    province = context("620000", "rev")
+    window = MainWindow(province)
+    window.resize(*SIZE)
+    window.show()
+    window.show_page("evaluation")
+    save(window, "evaluation-province-page.png")
+    assign = window.current_page().assign()  # type: ignore[union-attr]
+    save(assign, "evaluation-assign.png")
+    assign.close()
+    window.close()
+
+    community = context("620102001001", "clerk")
+    dialog = DeclarationDialog(community.store, community.actor, decl_id)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(1)
+    save(dialog, "evaluation-community-tab.png")
+    dialog.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

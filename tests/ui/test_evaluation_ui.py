@@ -1,0 +1,163 @@
+"""The evaluator office's main window (评估, 同步, 设置), its visit and evaluation dialogs, and the
+evaluation shown read-only with the declaration at the community."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, QSettings
+from pytestqt.qtbot import QtBot
+
+from sanlian_desktop import auth, evaluation
+from sanlian_desktop.models import Declaration
+from sanlian_desktop.store import Store
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.evaluation.dialogs import ScoreDialog, VisitDialog
+from sanlian_desktop.ui.evaluation.page import EvaluationPage
+from sanlian_desktop.ui.jobs import JobRunner
+from sanlian_desktop.ui.mainwindow import MainWindow
+from tests.helpers import PASSWORD
+from tests.sync.cli_offices import Offices, certified_chain
+from tests.sync.evaluation_offices import (
+    CODES,
+    COMMUNITY,
+    EVAL,
+    PDF,
+    PROVINCE,
+    add_evaluator,
+    approved_project,
+)
+
+
+@pytest.fixture
+def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
+    """The chain, an evaluator certified by the province and an approved project assigned to it, carried there."""
+    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
+    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
+    o.down(CODES)
+    decl_id = approved_project(o, tmp_path)
+    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")
+    o.carry(PROVINCE, EVAL)
+    o.decl_id = decl_id  # type: ignore[attr-defined]
+    return o
+
+
+def _ctx(o: Offices, code: str, user: str, settings: QSettings, jobs: JobRunner) -> Iterator[UiContext]:
+    store = Store.open(o.homes[code])
+    with store.session() as s:
+        actor = auth.sign_in(s, user, PASSWORD)
+    yield UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
+    store.close()
+
+
+@pytest.fixture
+def evaluator_ctx(offices: Offices, settings: QSettings, jobs: JobRunner) -> Iterator[UiContext]:
+    yield from _ctx(offices, EVAL, "rev", settings, jobs)
+
+
+def test_the_evaluator_window_has_only_its_pages(qtbot: QtBot, evaluator_ctx: UiContext) -> None:
+    window = MainWindow(evaluator_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.page_keys() == ["sync", "evaluation", "settings"]  # no 待办, no 申报
+    assert "机构代码 620000E001" in window.office_label.toolTip()
+    for key in window.page_keys():  # every page builds and shows for an evaluator
+        window.show_page(key)
+        assert window.current_page() is window.page(key)
+
+
+def test_visit_and_evaluation_dialogs_record_and_refuse(qtbot: QtBot, evaluator_ctx: UiContext, offices: Offices,
+                                                         tmp_path: Path) -> None:
+    page = EvaluationPage(evaluator_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.table.rowCount() == 1 and page.table.item(0, 6).text() == "未评估"
+    assert page.visit_button.isVisible() and page.score_button.isVisible()
+
+    visit = page.add_visit()
+    assert isinstance(visit, VisitDialog)
+    assert not visit.save()  # nothing filled in: the service's sentence, nothing saved
+    assert "回访人员" in visit.error.text()
+    visit.visited_on.setDate(QDate.currentDate().addDays(-2))
+    visit.who.setText("李评估")
+    visit.findings.setPlainText("活动按计划开展")
+    assert visit.save()
+    assert page.table.item(0, 5).text() == "1"
+
+    score = page.add_evaluation()
+    assert isinstance(score, ScoreDialog)
+    for name, value in zip(score.points, (18, 22, 17, 18, 12), strict=True):
+        score.points[name].setValue(value)
+    assert "87 / 100" in score.total.text() and "良" in score.total.text()
+    assert not score.reason.isEnabled()
+    assert not score.save() and "评估报告" in score.error.text()
+    pdf = tmp_path / "报告.pdf"
+    pdf.write_bytes(PDF)
+    score.report.setText(str(pdf))
+    score.grade.setCurrentIndex(score.grade.findData("优"))
+    assert score.reason.isEnabled()
+    assert not score.save() and "理由" in score.error.text()
+    score.reason.setText("服务对象反馈特别好")
+    assert score.save()
+    assert page.table.item(0, 6).text() == "87 分 优"
+    with evaluator_ctx.store.read_session() as s:
+        (ev,) = evaluation.evaluations_of(s, offices.decl_id)  # type: ignore[attr-defined]
+        assert (ev.total, ev.grade, ev.grade_reason) == (87, "优", "服务对象反馈特别好")
+
+
+def test_the_community_sees_the_evaluation_with_the_declaration(qtbot: QtBot, offices: Offices, tmp_path: Path,
+                                                                settings: QSettings, jobs: JobRunner) -> None:
+    o = offices
+    decl_id = o.decl_id  # type: ignore[attr-defined]
+    pdf = tmp_path / "评估报告.pdf"
+    pdf.write_bytes(PDF)
+    o.ok(EVAL, "evaluate", "visit", decl_id, "--date", QDate.currentDate().toString("yyyy-MM-dd"), "--who", "李评估",
+         "--findings", "活动按计划开展", user="rev")
+    o.ok(EVAL, "evaluate", "score", decl_id, "--points", "需求回应=18,目标达成=22,服务质量=17,资金使用=18,三社联动=12",
+         "--report", str(pdf), user="rev")
+    o.carry(EVAL, PROVINCE)
+    o.down(CODES)
+    for ctx in _ctx(o, COMMUNITY, "clerk", settings, jobs):
+        from sanlian_desktop.ui.form.dialog import DeclarationDialog
+
+        dialog = DeclarationDialog(ctx.store, ctx.actor, decl_id)
+        qtbot.addWidget(dialog)
+        panel = dialog.evaluation_panel
+        assert dialog.tabs.count() == 2 and dialog.tabs.tabText(1) == "第三方评估（2）"
+        assert "甘肃省社会工作评估中心" in panel.assignment.text()
+        assert panel.visits.item(0, 2).text() == "活动按计划开展"
+        assert panel.evaluations.item(0, 1).text() == "87/100" and panel.evaluations.item(0, 2).text() == "良"
+        assert panel.evaluations.item(0, 4).text() == "评估报告.pdf" and panel.open_report.isEnabled()
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        assert page.table.rowCount() == 1 and not page.visit_button.isVisibleTo(page)
+        with ctx.store.read_session() as s:
+            assert s.get(Declaration, decl_id) is not None
+
+
+def test_the_province_assigns_from_the_evaluation_page(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                       jobs: JobRunner, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
+    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
+    o.down(CODES)
+    decl_id = approved_project(o, tmp_path)
+    for ctx in _ctx(o, PROVINCE, "rev", settings, jobs):
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        assert page.table.rowCount() == 0 and page.assign_button.isVisible() and not page.visit_button.isVisible()
+        dialog = page.assign()
+        from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
+
+        assert isinstance(dialog, AssignDialog)
+        assert dialog.project.count() == 1 and dialog.project.currentData() == decl_id
+        assert dialog.evaluator.currentData() == EVAL
+        dialog.note.setText("中期、结项各一次")
+        assert dialog.save()
+        assert page.table.rowCount() == 1 and page.table.item(0, 4).text() == "甘肃省社会工作评估中心"
+        again = page.assign()
+        assert isinstance(again, AssignDialog) and again.project.count() == 0
+        assert "没有尚未指派" in again.error.text()
