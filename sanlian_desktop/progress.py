@@ -9,15 +9,15 @@ What a report contains:
 - where the declarations stand now: counts by status, awaiting per level, median days waiting per level;
 - what happened in the period: declarations first submitted, and each level's approvals, returns and
   rejections (by the date on the opinion);
-- money: granted (the province's approvals) by city and by focus area, and, where projects are under way,
-  disbursed by city and focus area with the projects behind schedule (sections added by the
-  implementation records when they exist).
+- money: granted (the province's approvals) by city and by focus area, and disbursed up to the end of
+  the period by city and by focus area;
+- the approved projects behind schedule at the end of the period (period overrun, a progress report
+  overdue, beneficiaries far below the expected effect — see projectwarnings.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,14 +30,13 @@ from sanlian_desktop import audit, indicators, regions
 from sanlian_desktop.auth import Actor, this_office
 from sanlian_desktop.errors import NotFound, UserError
 from sanlian_desktop.models import Declaration, Opinion, ProgressReport, Region, utcnow
-from sanlian_desktop.vocab import REVIEW_LEVELS, Level, Role
+from sanlian_desktop.vocab import REVIEW_LEVELS, Level, Role, Status
 from sanlian_desktop.workflow import local_today
 
 FORMAT = 1  # the figures' layout; a reader meeting a newer one shows what it knows
 
-# Extra sections (name → compute(session, region_code, start, end)) that other modules add, e.g. the
-# money disbursed and the projects behind schedule once implementation records exist.
-SECTIONS: dict[str, Callable[[Session, str, date, date], Any]] = {}
+# The project warnings (projectwarnings.py) that put a project "behind schedule" in a report.
+BEHIND_SCHEDULE = ("period_overrun", "report_overdue", "beneficiaries_low")
 
 
 def _region_column(level: Level) -> Any:
@@ -93,9 +92,42 @@ def compute(session: Session, region_code: str, start: date, end: date, *, now: 
         "granted_by_city": pipe.granted_by_city,
         "granted_by_focus_area": pipe.granted_by_focus_area,
     }
-    for name, section in SECTIONS.items():
-        figures[name] = section(session, region_code, start, end)
+    figures.update(_projects(session, where, end))
     return figures
+
+
+def _projects(session: Session, where: list[Any], end: date) -> dict[str, Any]:
+    """Money paid out to approved projects up to ``end`` (by city and focus area) and the projects
+    behind schedule as of ``end``."""
+    from sanlian_desktop.implementation import current
+    from sanlian_desktop.models import ProjectDisbursement
+    from sanlian_desktop.projectwarnings import project_warnings
+
+    decls = list(session.scalars(select(Declaration).where(*where, Declaration.status == Status.APPROVED.value)
+                                 .order_by(Declaration.number)))
+    names = dict(session.execute(select(Region.code, Region.name).where(
+        Region.code.in_({d.city_code for d in decls} | {d.community_code for d in decls}))).all())
+    by_city: dict[str, list[int]] = {}
+    by_area: dict[str, list[int]] = {}
+    behind = []
+    for d in decls:
+        paid = sum(r.amount_fen for r in current(session, ProjectDisbursement, d.id) if r.paid_on <= end)
+        if paid:
+            for tally in [by_city.setdefault(d.city_code, [0, 0]),
+                          *(by_area.setdefault(a, [0, 0]) for a in filter(None, d.focus_areas.split("、")))]:
+                tally[0] += 1
+                tally[1] += paid
+        late = [w.text for w in project_warnings(session, d, today=end) if w.code in BEHIND_SCHEDULE]
+        if late:
+            behind.append({"number": d.number, "title": d.title, "community": names.get(d.community_code, ""),
+                           "reason": "；".join(late)})
+    return {
+        "disbursed_by_city": [{"city": c, "name": names.get(c, c), "projects": n, "disbursed_fen": fen}
+                              for c, (n, fen) in sorted(by_city.items())],
+        "disbursed_by_focus_area": [{"focus_area": a, "projects": n, "disbursed_fen": fen}
+                                    for a, (n, fen) in sorted(by_area.items(), key=lambda kv: -kv[1][1])],
+        "behind_schedule": behind,
+    }
 
 
 def check_period(start: date, end: date, *, today: date) -> None:
@@ -112,7 +144,7 @@ def issue(session: Session, actor: Actor, start: date, end: date, *, supersedes:
           now: datetime | None = None) -> ProgressReport:
     """Compute and keep this office's report for the period; it goes up with the next package."""
     actor.require(Role.REVIEWER, Role.ADMIN, action="出具进展情况报告")
-    me = this_office(session)
+    me = reporting_office(session)
     if Level(me.level) is Level.COMMUNITY:
         raise UserError("社区不出具进展情况报告（由街道及以上各级出具）",
                         "communities do not issue progress reports")
@@ -130,6 +162,14 @@ def issue(session: Session, actor: Actor, start: date, end: date, *, supersedes:
                  entity_id=report.id, details={"from": start.isoformat(), "to": end.isoformat(),
                                                "supersedes": supersedes})
     return report
+
+
+def reporting_office(session: Session) -> Any:
+    """This office, when it has a jurisdiction to report on (a third-party evaluator has none)."""
+    me = this_office(session)
+    if Level(me.level) is Level.EVALUATOR:
+        raise UserError("第三方评估机构没有辖区，不出具进展情况报告", "an evaluator office has no jurisdiction to report on")
+    return me
 
 
 def get(session: Session, report_id: str) -> ProgressReport:

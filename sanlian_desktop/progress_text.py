@@ -57,12 +57,11 @@ def sections(figures: Mapping[str, Any]) -> list[Section]:
         [r["name"], str(r["projects"]), _yuan(r["granted_fen"])] for r in figures.get("granted_by_city", [])]))
     out.append(("五、已批准项目补助资金（按服务领域）", ["服务领域", "项目数", "批准补助（元）"], [
         [r["focus_area"], str(r["projects"]), _yuan(r["granted_fen"])] for r in figures.get("granted_by_focus_area", [])]))
-    money = figures.get("disbursed_by_city")
-    if money is not None:
-        out.append(("六、资金拨付（按市州）", ["市州", "项目数", "已拨付（元）"], [
-            [r["name"], str(r["projects"]), _yuan(r["disbursed_fen"])] for r in money]))
-    behind = figures.get("behind_schedule")
-    if behind is not None:
-        out.append(("七、进度滞后的项目", ["项目", "所在社区", "情况"], [
-            [f"{r['number']} {r['title']}", r["community"], r["reason"]] for r in behind]))
+    out.append(("六、补助资金拨付（截至报告期末，按市州）", ["市州", "项目数", "已拨付（元）"], [
+        [r["name"], str(r["projects"]), _yuan(r["disbursed_fen"])] for r in figures.get("disbursed_by_city", [])]))
+    out.append(("七、补助资金拨付（截至报告期末，按服务领域）", ["服务领域", "项目数", "已拨付（元）"], [
+        [r["focus_area"], str(r["projects"]), _yuan(r["disbursed_fen"])]
+        for r in figures.get("disbursed_by_focus_area", [])]))
+    out.append(("八、进度滞后的项目", ["项目", "所在社区", "情况"], [
+        [f"{r['number']} {r['title']}", r["community"], r["reason"]] for r in figures.get("behind_schedule", [])]))
     return out

@@ -83,11 +83,10 @@ def _write(report: dict[str, Any], pdf: Path | None, xlsx: Path | None) -> list[
 
 def cmd_preview(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop import progress
-    from sanlian_desktop.auth import this_office
 
     ctx.actor()
     with ctx.store().read_session() as s:
-        me = this_office(s)
+        me = progress.reporting_office(s)
         figures = progress.compute(s, me.region_code, args.start, args.end)
         shown = {"id": "（未出具）", "office_name": me.name, "period_start": args.start.isoformat(),
                  "period_end": args.end.isoformat(), "figures": figures}
