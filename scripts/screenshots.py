@@ -70,7 +70,7 @@ def main() -> int:
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
     from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
-    from sanlian_desktop.ui.pages import available_pages
+    from sanlian_desktop.ui.pages import available_pages, shown_to
     from sanlian_desktop.ui.signin.dialog import SignInDialog
     from sanlian_desktop.vocab import Level
 
@@ -133,7 +133,8 @@ def main() -> int:
     window = MainWindow(UiContext(store=store, actor=reviewer, settings=settings, jobs=jobs))
     window.resize(*SIZE)
     window.show()
-    for number, entry in enumerate(available_pages(), start=10):
+    shown = [e for e in available_pages(level=reviewer.office_level) if shown_to(e, reviewer)]
+    for number, entry in enumerate(shown, start=10):
         window.show_page(entry.key)
         pump(0.5)
         wait_for(lambda: jobs.active == 0)
