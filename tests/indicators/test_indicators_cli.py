@@ -68,7 +68,7 @@ def test_registry_commands_and_indicators_json(cli: Cli) -> None:
     assert len(cli.json("registry", "list", "orgs")) == 1
     assert cli.json("registry", "list", "workers")[0]["certificate_level"] == "社会工作师"
     assert cli.json("registry", "list", "communities")[0]["registered_volunteers"] == 900
-    assert cli.json("registry", "list", "areas") == [{"region": "620102", "has_association": True}]
+    assert cli.json("registry", "list", "areas") == [{"region": "620102", "pilot": True, "has_association": True}]
 
     data = cli.json("indicators", user="rev")
     assert data["root"] == "620102"
