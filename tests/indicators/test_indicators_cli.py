@@ -127,3 +127,12 @@ def test_demo_fills_registries_with_gaps(cli: Cli) -> None:
     assert 0 < missing < 40
     assert cli.json("registry", "list", "orgs")[0]["credit_code"] or cli.json("registry", "list", "orgs")[0][
         "record_number"]
+
+
+def test_demo_fills_the_sync_columns(cli: Cli) -> None:
+    cli.json("demo", "--count", "20", "--communities", "30")
+    orgs = cli.json("registry", "list", "orgs")
+    assert len({o["uid"] for o in orgs}) == len(orgs) and {o["office"] for o in orgs} == {"620102"}
+    workers = cli.json("registry", "list", "workers")
+    assert len({w["uid"] for w in workers}) == len(workers)
+    assert all(isinstance(a["pilot"], bool) for a in cli.json("registry", "list", "areas"))
