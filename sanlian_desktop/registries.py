@@ -179,7 +179,7 @@ def add_organisation(session: Session, actor: Actor, *, name: str, community_cod
     return org
 
 
-def update_organisation(session: Session, actor: Actor, org_id: int, **changes: Any) -> CommunityOrganisation:
+def update_organisation(session: Session, actor: Actor, org_id: int | str, **changes: Any) -> CommunityOrganisation:
     """Change an organisation's fields (name, kind, community_code, credit_code/record_number, flags)."""
     _require_editor(actor)
     org = find_organisation(session, org_id)
@@ -265,7 +265,7 @@ def add_worker(session: Session, actor: Actor, *, name: str, community_code: str
     return worker
 
 
-def update_worker(session: Session, actor: Actor, worker_id: int, **changes: Any) -> SocialWorker:
+def update_worker(session: Session, actor: Actor, worker_id: int | str, **changes: Any) -> SocialWorker:
     """Change a social worker's name, certificate, employer or community."""
     _require_editor(actor)
     worker = find_worker(session, worker_id)
