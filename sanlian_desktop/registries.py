@@ -422,6 +422,39 @@ def areas_in(session: Session, actor: Actor) -> list[Region]:
     return [r for r in found if r.code in codes and is_pilot_area(session, r)]
 
 
+def organisation_rows(session: Session, actor: Actor, *, within: str | None = None) -> list[tuple[Any, ...]]:
+    """Like :func:`list_organisations`, as plain column tuples (a province lists tens of thousands):
+    (id, community_code, name, kind, credit_code, record_number, has_social_workers, hosts_agency)."""
+    codes = _communities_under(session, actor, within)
+    o = CommunityOrganisation
+    return [tuple(r) for r in session.execute(
+        select(o.id, o.community_code, o.name, o.kind, o.credit_code, o.record_number, o.has_social_workers,
+               o.hosts_agency).where(o.deleted_at.is_(None)).order_by(o.community_code, o.id))
+        if r[1] in codes]
+
+
+def worker_rows(session: Session, actor: Actor, *, within: str | None = None) -> list[tuple[Any, ...]]:
+    """Like :func:`list_workers`, as plain column tuples:
+    (id, community_code, name, certificate_level, certificate_number, employer)."""
+    codes = _communities_under(session, actor, within)
+    w = SocialWorker
+    return [tuple(r) for r in session.execute(
+        select(w.id, w.community_code, w.name, w.certificate_level, w.certificate_number, w.employer)
+        .where(w.deleted_at.is_(None)).order_by(w.community_code, w.id)) if r[1] in codes]
+
+
+def community_rows(session: Session, actor: Actor, *, within: str | None = None) -> list[tuple[Any, ...]]:
+    """Every community under ``within`` with its facts (None where not recorded), as column tuples:
+    (code, name, rural, population, has_workroom, in_federation, registered_volunteers, election)."""
+    codes = _communities_under(session, actor, within)
+    f = CommunityFacts
+    return [tuple(r) for r in session.execute(
+        select(Region.code, Region.name, Region.rural, Region.population, f.has_workroom, f.in_federation,
+               f.registered_volunteers, f.election)
+        .outerjoin(f, f.community_code == Region.code)
+        .where(Region.level == Level.COMMUNITY.value).order_by(Region.code)) if r[0] in codes]
+
+
 def counts(session: Session) -> dict[str, int]:
     """How many rows each registry holds in this store (deleted organisations and workers left out)."""
     tables: Sequence[Any] = (CommunityOrganisation, SocialWorker, CommunityFacts, AreaFacts)

@@ -55,6 +55,7 @@ def _wait(qtbot: QtBot, handle: JobHandle | None) -> None:
 
 
 def _cells(page: RegistriesPage, tab: int) -> list[tuple[str, ...]]:
+    page.tabs.setCurrentIndex(tab)  # a table is read when it is shown
     model = page.models[tab]
     return [model.row_at(r).cells for r in range(model.rowCount())]
 
@@ -68,6 +69,7 @@ def test_page_is_registered_after_stats() -> None:
 def test_lists_and_community_filter(qtbot: QtBot, county: Office, clerk_ctx: UiContext) -> None:
     _seed(county)
     page = _page(qtbot, clerk_ctx)
+    assert page.models[1].rowCount() == 0  # not read until shown
     assert [c[1] for c in _cells(page, 0)] == ["东岗夕阳红服务队", "雁园书画社"]
     assert [c[1] for c in _cells(page, 1)] == ["张敏"]
     assert [c[0] for c in _cells(page, 2)] == [COMMUNITY, EAST, OTHER]

@@ -57,32 +57,24 @@ def communities_in(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 
 def load_rows(session: Session, actor: Actor, table: str, community: str | None) -> list[Row]:
-    """The rows of one registry, limited to ``community`` when given."""
+    """The rows of one registry, limited to ``community`` when given (column tuples, no ORM objects:
+    a province lists tens of thousands)."""
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.level == Level.COMMUNITY.value)).all())
     if table == "orgs":
-        return [Row(o.id, o.community_code, (names.get(o.community_code, o.community_code), o.name, o.kind,
-                                            o.credit_code or o.record_number or "", _YES[o.has_social_workers],
-                                            _YES[o.hosts_agency]))
-                for o in registries.list_organisations(session, actor, within=community)]
+        return [Row(i, c, (names.get(c, c), name, kind, credit or number or "", _YES[workers], _YES[agency]))
+                for i, c, name, kind, credit, number, workers, agency in registries.organisation_rows(
+                    session, actor, within=community)]
     if table == "workers":
-        return [Row(w.id, w.community_code, (names.get(w.community_code, w.community_code), w.name,
-                                            w.certificate_level or "无证书", w.certificate_number, w.employer))
-                for w in registries.list_workers(session, actor, within=community)]
+        return [Row(i, c, (names.get(c, c), name, level or "无证书", number, employer))
+                for i, c, name, level, number, employer in registries.worker_rows(session, actor, within=community)]
     if table == "communities":
-        facts = {f.community_code: f for f in registries.list_community_facts(session, actor, within=community)}
-        inside = regions.subtree_codes(session, community or actor.office_code)
-        rows = []
-        for r in session.scalars(select(Region).where(Region.level == Level.COMMUNITY.value).order_by(Region.code)):
-            if r.code not in inside:
-                continue
-            f = facts.get(r.code)
-            rows.append(Row(r.code, r.code, (
-                r.code, r.name, "农村" if r.rural else "城市", "" if r.population is None else str(r.population),
-                _YES[f.has_workroom if f else None], "—" if r.rural else _YES[f.in_federation if f else None],
-                "未登记" if f is None or f.registered_volunteers is None else str(f.registered_volunteers),
-                registries.ELECTION_METHODS.get(f.election or "", "未登记") if f else "未登记")))
-        return rows
+        return [Row(code, code, (code, name, "农村" if rural else "城市", "" if population is None else str(population),
+                                 _YES[workroom], "—" if rural else _YES[federation],
+                                 "未登记" if volunteers is None else str(volunteers),
+                                 registries.ELECTION_METHODS.get(election or "", "未登记")))
+                for code, name, rural, population, workroom, federation, volunteers, election
+                in registries.community_rows(session, actor, within=community)]
     facts_by_area = {a.region_code: a for a in registries.list_area_facts(session, actor)}
     rows = []
     for r in registries.areas_in(session, actor):

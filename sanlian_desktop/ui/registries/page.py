@@ -119,6 +119,8 @@ class RegistriesPage(QWidget):
             # The name column takes the room left; the others fit their contents.
             view.horizontalHeader().setSectionResizeMode(table.stretch, QHeaderView.ResizeMode.Stretch)
             view.setAlternatingRowColors(True)
+            # Fitting columns looks at the first rows only: a province lists tens of thousands.
+            view.horizontalHeader().setResizeContentsPrecision(200)
             view.doubleClicked.connect(lambda _index: self.edit())
             view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
             self.models.append(model)
@@ -144,7 +146,7 @@ class RegistriesPage(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
 
-        self.tabs.currentChanged.connect(lambda _i: self._update_buttons())
+        self.tabs.currentChanged.connect(self._load)
         self.community.activated.connect(lambda _i: self.reload())
         self.add_button.clicked.connect(self.add)
         self.edit_button.clicked.connect(self.edit)
@@ -153,6 +155,7 @@ class RegistriesPage(QWidget):
         self.import_button.clicked.connect(self.import_excel)
         self.import_button.setEnabled(self.editor)
         self._communities: list[tuple[str, str]] = []
+        self._stale: set[int] = set()
         self.refresh()
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -181,21 +184,26 @@ class RegistriesPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        """Read the registries again, keeping each table's selected record selected."""
-        community = self.community_filter()
-        chosen = []
-        for model, view in zip(self.models, self.views, strict=True):
-            rows = view.selectionModel().selectedRows()
-            chosen.append(model.row_at(rows[0].row()).key if rows else None)
+        """Read the registries again: the table shown now, the others when they are shown (a province
+        holds tens of thousands of rows); each table keeps its selected record selected."""
+        self._stale = set(range(len(self.models)))
+        self._load(self.tabs.currentIndex())
+
+    def _load(self, index: int) -> None:
+        if index not in self._stale:
+            self._update_buttons()
+            return
+        self._stale.discard(index)
+        model, view = self.models[index], self.views[index]
+        rows = view.selectionModel().selectedRows()
+        key = model.row_at(rows[0].row()).key if rows else None
+        community = None if model.table.key == "areas" else self.community_filter()
         with self.ctx.store.read_session() as s:
-            for model in self.models:
-                model.set_rows(load_rows(s, self.ctx.actor, model.table.key,
-                                         None if model.table.key == "areas" else community))
-        for model, view, key in zip(self.models, self.views, chosen, strict=True):
-            view.resizeColumnsToContents()
-            found = next((r for r in range(model.rowCount()) if model.row_at(r).key == key), None)
-            if key is not None and found is not None:
-                view.selectRow(found)
+            model.set_rows(load_rows(s, self.ctx.actor, model.table.key, community))
+        view.resizeColumnsToContents()
+        found = next((r for r in range(model.rowCount()) if model.row_at(r).key == key), None)
+        if key is not None and found is not None:
+            view.selectRow(found)
         self._update_buttons()
 
     def current_table(self) -> str:
