@@ -24,6 +24,7 @@ from sanlian_desktop.spreadsheets.registrybook import (
     SheetRow,
     read_workbook,
     sheets,
+    write_error_copy,
     write_template,
 )
 from sanlian_desktop.store import Store
@@ -81,23 +82,34 @@ class RegistryImport:
 
 
 class RegistryRowsInvalid(UserError):
-    """Rows of the workbook are wrong, so nothing was imported; ``problems`` lists every one."""
+    """Rows of the workbook are wrong, so nothing was imported; ``problems`` lists every one and
+    ``errors_file`` is the copy of the workbook with them marked (None if it could not be written)."""
 
-    def __init__(self, file: str, problems: list[CellProblem]) -> None:
+    def __init__(self, file: str, problems: list[CellProblem], errors_file: Path | None = None) -> None:
         rows = len({(p.sheet, p.row) for p in problems})
         shown = "；".join(p.line() for p in problems[:3])
         more = f"（共 {len(problems)} 处）" if len(problems) > 3 else ""
-        super().__init__(f"{file} 有 {rows} 行填写有误，未导入任何内容：{shown}{more}",
+        marked = f"；已在 {errors_file.name} 中标出" if errors_file is not None else ""
+        super().__init__(f"{file} 有 {rows} 行填写有误，未导入任何内容{marked}：{shown}{more}",
                          f"{rows} rows of {file} have errors; nothing imported")
         self.problems = problems
+        self.errors_file = errors_file
 
 
 def import_registry_workbook(store: Store, actor: Actor, path: Path) -> RegistryImport:
     """Import a filled-in template in one transaction: everything, or nothing and every bad row."""
     path = Path(path)
     rows = read_workbook(path, layout())
-    with store.session() as s:
-        return apply_rows(s, actor, rows, path.name)
+    try:
+        with store.session() as s:
+            return apply_rows(s, actor, rows, path.name)
+    except RegistryRowsInvalid as exc:
+        target = path.with_name(path.stem.removesuffix("-错误标注") + "-错误标注.xlsx")
+        try:
+            write_error_copy(path, target, layout(), exc.problems)
+        except Exception:  # openpyxl raises many kinds; the list of problems is there all the same
+            raise exc from None
+        raise RegistryRowsInvalid(path.name, exc.problems, target) from None
 
 
 def apply_rows(session: Session, actor: Actor, rows: list[SheetRow], file: str) -> RegistryImport:

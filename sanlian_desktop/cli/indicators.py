@@ -351,9 +351,10 @@ def cmd_import_excel(ctx: Context, args: argparse.Namespace) -> int:
         result = registryexcel.import_registry_workbook(ctx.store(), actor, Path(args.file))
     except registryexcel.RegistryRowsInvalid as exc:
         # Every bad row goes to the output; the one-line refusal follows on stderr (exit 2).
-        ctx.emit({"imported": False, "problems": [
+        marked = [f"错误已标注在：{exc.errors_file}"] if exc.errors_file else []
+        ctx.emit({"imported": False, "errors_file": str(exc.errors_file) if exc.errors_file else None, "problems": [
             {"sheet": p.sheet, "row": p.row, "column": p.column, "header": p.header, "message": p.message}
-            for p in exc.problems]}, [p.line() for p in exc.problems])
+            for p in exc.problems]}, [p.line() for p in exc.problems] + marked)
         raise
     ctx.emit({"imported": True, **result.as_dict()}, result.lines())
     return 0

@@ -326,3 +326,55 @@ def _convert(col: Col, value: Any) -> Any:
             raise ValueError(f"“{value}”应为非负整数")
         return value
     raise ValueError(col.kind)
+
+
+# -- the error copy -------------------------------------------------------------------------------------
+
+ERROR_COLUMN_HEADER = "错误说明"
+_AUTHOR = "三社联动申报系统"
+
+
+def write_error_copy(source: Path, out: Path, layout: Sequence[Sheet], problems: Sequence[CellProblem]) -> None:
+    """A copy of ``source`` with every bad cell red and commented and a 错误说明 column on each bad row.
+
+    Rows and columns keep their places, so the list of problems matches the copy; marks of an earlier
+    copy are cleared first, so the copy can be fixed and imported again (the extra column is ignored).
+    """
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    wb = load_workbook(readable_source(source))
+    by_sheet: dict[str, list[CellProblem]] = {}
+    for p in problems:
+        by_sheet.setdefault(p.sheet, []).append(p)
+    for sheet in layout:
+        title = next((t for t in wb.sheetnames if t.strip() == sheet.title), None)
+        if title is None:
+            continue
+        ws = wb[title]
+        error_col = len(sheet.columns) + 1
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1, max_col=len(sheet.columns)):
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == _AUTHOR:
+                    cell.comment = None
+                    cell.fill = PatternFill()
+        for r in range(HEADER_ROW + 1, ws.max_row + 1):
+            ws.cell(r, error_col).value = None
+        found = by_sheet.get(sheet.title, [])
+        if not found:
+            continue
+        header = ws.cell(HEADER_ROW, error_col, ERROR_COLUMN_HEADER)
+        header.font, header.fill = st.HEADER_FONT, st.ERROR_FILL
+        ws.column_dimensions[get_column_letter(error_col)].width = 60
+        notes: dict[int, list[str]] = {}
+        for p in found:
+            notes.setdefault(p.row, []).append(f"{p.column}列（{p.header}）：{p.message}" if p.column else p.message)
+            if p.column:
+                cell = ws[f"{p.column}{p.row}"]
+                cell.fill = st.ERROR_FILL
+                cell.comment = Comment(p.message, _AUTHOR)
+        for r, lines in notes.items():
+            cell = ws.cell(r, error_col, "；".join(lines))
+            cell.font, cell.alignment = st.ERROR_FONT, st.WRAP_TOP
+    with atomic_write(out) as fh:
+        wb.save(fh)

@@ -115,6 +115,21 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(office: Cli, tmp_path
     assert any(p[:3] == ("社区情况", 3, "E") and "超过了社区居民总数" in p[3] for p in problems)
     assert not any(p[1] == 2 and p[0] == "社区社会组织" for p in problems)  # the good row is fine…
     assert office.json("registry", "list", "orgs") == []  # …and still not imported
+    # A copy beside the file marks each bad cell and says what is wrong on each bad row.
+    marked = Path(json.loads(out)["errors_file"])
+    assert marked == tmp_path / "台账模板-错误标注.xlsx"
+    wb = load_workbook(marked)
+    orgs = wb["社区社会组织"]
+    assert orgs["B3"].comment.text == "请填写" and orgs["B3"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert orgs["H1"].value == "错误说明" and "C列（组织类别）" in orgs["H3"].value and orgs["H2"].value is None
+    # Fixed in the copy, the copy imports (its 错误说明 column is ignored, earlier marks cleared).
+    orgs["B3"], orgs["C3"], orgs["E3"], orgs["F3"] = "东岗舞蹈队", "文体娱乐类", "城关备010", "否"
+    orgs.delete_rows(4)
+    wb["社会工作者"]["D2"] = "2016009"
+    wb["社区情况"]["E3"] = 10
+    wb.save(marked)
+    result = office.json("registry", "import-excel", str(marked), user="clerk")
+    assert (result["organisations"], result["workers"], result["communities"]) == (2, 1, 1)
 
 
 def test_only_clerks_import(office: Cli, tmp_path: Path) -> None:

@@ -186,6 +186,7 @@ def test_template_and_import(qtbot: QtBot, county: Office, clerk_ctx: UiContext,
     assert ["社区社会组织", "2", "B", "组织名称", "请填写"] in rows
     assert any(r[:3] == ["社区社会组织", "2", "C"] for r in rows)
     assert _cells(page, 0) == []  # nothing imported
+    assert dialog.errors_file == tmp_path / "台账模板-错误标注.xlsx" and dialog.errors_file.is_file()
     check_freed_on_close(qtbot, dialog, dialog.accept)
     wb = openpyxl.load_workbook(template)
     wb["社区社会组织"].delete_rows(2)

@@ -27,6 +27,7 @@ from sanlian_desktop import registries, registryexcel
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, progress_dialog
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
+from sanlian_desktop.ui.paper.excel import open_folder
 from sanlian_desktop.ui.paper.folders import EXCEL, choose_open, choose_save
 from sanlian_desktop.ui.registries.dialogs import (
     AreaDialog,
@@ -46,7 +47,8 @@ def _tr(text: str) -> str:
 class ImportProblemsDialog(QDialog):
     """Every bad row of a refused workbook: sheet, row, column, field and the reason."""
 
-    def __init__(self, message: str, problems: list[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, message: str, problems: list[Any], errors_file: Path | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("台账导入：有错误，未导入"))
@@ -72,6 +74,14 @@ class ImportProblemsDialog(QDialog):
         layout.addWidget(summary)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
+        self.errors_file = errors_file
+        if errors_file is not None:
+            marked = QLabel(self.tr("错误已在副本中标出：{0}").format(errors_file.name), self)
+            marked.setToolTip(str(errors_file))
+            row.addWidget(marked)
+            folder = QPushButton(self.tr("打开所在文件夹"), self)
+            folder.clicked.connect(lambda: open_folder(errors_file))
+            row.addWidget(folder)
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
@@ -334,6 +344,6 @@ class RegistriesPage(QWidget):
         if not isinstance(failure.error, registryexcel.RegistryRowsInvalid):
             show_failure(self, failure)
             return
-        dialog = ImportProblemsDialog(failure.error.zh, failure.error.problems, self)
+        dialog = ImportProblemsDialog(failure.error.zh, failure.error.problems, failure.error.errors_file, self)
         self.dialog = dialog
         dialog.open()
