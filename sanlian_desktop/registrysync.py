@@ -27,8 +27,10 @@ refused.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +45,6 @@ from sanlian_desktop.registries import (
     _RECORD_NUMBER,
     ELECTION_METHODS,
     ORGANISATION_KINDS,
-    credit_code_holder,
     is_pilot_area,
 )
 from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
@@ -223,20 +224,111 @@ def _uid(value: str) -> str:
     return value
 
 
-def _inside(session: Session, code: str, ancestor: str) -> bool:
-    """Whether ``code`` lies in ``ancestor``'s subtree, also for a street or community this store has not
-    heard of yet (judged by the parent its code implies)."""
-    if code == ancestor:
-        return True
-    if session.get(Region, code) is not None:
-        return regions.is_within(session, code, ancestor)
-    parent = regions.derive_parent_code(session, code)
-    return parent is not None and parent != code and _inside(session, parent, ancestor)
+@dataclass
+class _Seen:
+    """What one import has looked up already: a package brings thousands of records about the same few
+    hundred regions, so each is asked for once (and held, so that the session keeps it)."""
+
+    inside: dict[str, bool] = field(default_factory=dict)
+    regions: dict[str, Region | None] = field(default_factory=dict)
+    org_ids: dict[str, int] | None = None  # uid -> local id, every organisation held
+    worker_ids: dict[str, int] | None = None
+    credit: dict[str, str] | None = None  # credit code -> uid, organisations not deleted
+    added: dict[str, Any] = field(default_factory=dict)  # uid -> row new with this import
+    facts: set[str] | None = None  # communities with facts held
+    codes: set[str] | None = None  # every region code held when the import began
+
+
+_SEEN: weakref.WeakKeyDictionary[Any, _Seen] = weakref.WeakKeyDictionary()
+
+
+def _seen(incoming: Incoming) -> _Seen:
+    found = _SEEN.get(incoming)
+    if found is None:
+        found = _SEEN[incoming] = _Seen()
+    return found
+
+
+def _region(incoming: Incoming, code: str) -> Region | None:
+    seen = _seen(incoming)
+    if code not in seen.regions:
+        if seen.codes is None:
+            seen.codes = set(incoming.s.scalars(select(Region.code)))
+        seen.regions[code] = incoming.s.get(Region, code) if code in seen.codes else None
+    return seen.regions[code]
+
+
+def _new_region(incoming: Incoming, code: str, name: str, level: Level, parent_code: str | None, *,
+                rural: bool | None = None, population: int | None = None, households: int | None = None) -> None:
+    """A street or community first heard of from below, under its parent (which this store must hold)."""
+    parent = _region(incoming, parent_code) if parent_code else None
+    expected = (Level.STREET,) if level is Level.COMMUNITY else (Level.COUNTY, Level.CITY)
+    if parent is None or parent.level not in expected:
+        raise ValueError(f"registry record: no parent region for {code}")
+    region = Region(code=code, name=name, level=level.value, parent_code=parent.code, special=False,
+                    rural=rural if level is Level.COMMUNITY else None, population=population,
+                    households=households, pinyin=regions.pinyin_initials(name))
+    incoming.s.add(region)
+    seen = _seen(incoming)
+    seen.regions[code] = region
+    seen.inside.pop(code, None)
+
+
+def _inside(incoming: Incoming, code: str) -> bool:
+    """Whether ``code`` lies in the sender's jurisdiction, also for a street or community this store has
+    not heard of yet (judged by the parent its code implies)."""
+    seen = _seen(incoming)
+    answer = seen.inside.get(code)
+    if answer is None:
+        if code == incoming.sender:
+            answer = True
+        else:
+            region = _region(incoming, code)
+            parent = region.parent_code if region is not None else regions.derive_parent_code(incoming.s, code)
+            answer = parent is not None and parent != code and _inside(incoming, parent)
+        seen.inside[code] = answer
+    return answer
 
 
 def _require_inside(incoming: Incoming, code: str) -> None:
-    if not _inside(incoming.s, code, incoming.sender):
+    if not _inside(incoming, code):
         raise ValueError(f"registry record: {code} lies outside the sender's jurisdiction")
+
+
+def _ids(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialWorker]) -> dict[str, int]:
+    """uid -> local id of every row of ``model`` held (one query per import)."""
+    seen = _seen(incoming)
+    if model is CommunityOrganisation:
+        if seen.org_ids is None:
+            seen.org_ids = dict(incoming.s.execute(select(model.uid, model.id)).all())
+        return seen.org_ids
+    if seen.worker_ids is None:
+        seen.worker_ids = dict(incoming.s.execute(select(model.uid, model.id)).all())
+    return seen.worker_ids
+
+
+def _held(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialWorker], uid: str) -> Any:
+    """The row with ``uid``: held before this import, or added by it."""
+    ids = _ids(incoming, model)
+    if uid in ids:
+        return incoming.s.get(model, ids[uid])
+    return _seen(incoming).added.get(f"{model.__tablename__}:{uid}")
+
+
+def _add(incoming: Incoming, row: CommunityOrganisation | SocialWorker) -> None:
+    incoming.s.add(row)
+    _seen(incoming).added[f"{type(row).__tablename__}:{row.uid}"] = row
+
+
+def _credit_holders(incoming: Incoming) -> dict[str, str]:
+    """credit code -> uid of the organisations not deleted (one query per import, kept up to date)."""
+    seen = _seen(incoming)
+    if seen.credit is None:
+        o = CommunityOrganisation
+        seen.credit = {c: u for c, u in incoming.s.execute(
+            select(o.credit_code, o.uid).where(o.credit_code.is_not(None), o.deleted_at.is_(None)))
+            if c is not None}
+    return seen.credit
 
 
 # -- applying -------------------------------------------------------------------------------------------
@@ -267,19 +359,19 @@ def _community(incoming: Incoming, record: Record, code: str) -> None:
     values: dict[str, Any] = {"name": name, "rural": rural, "population": population, "households": households}
     _require_inside(incoming, code)
     changed = False
-    known_street = s.get(Region, code[:9])
+    known_street = _region(incoming, code[:9])
     if known_street is None:
-        regions.add_region(s, code=code[:9], name=street_name, within=regions.PROVINCE_CODE)
+        _new_region(incoming, code[:9], street_name, Level.STREET, regions.derive_parent_code(s, code[:9]))
         changed = True
     elif known_street.level != Level.STREET:
         raise ValueError("registry record: the community's street is not a street here")
-    elif known_street.name != street_name and _inside(s, known_street.code, incoming.sender):
+    elif known_street.name != street_name and _inside(incoming, known_street.code):
         known_street.name, known_street.pinyin = street_name, regions.pinyin_initials(street_name)
         changed = True
-    community = s.get(Region, code)
+    community = _region(incoming, code)
     if community is None:
-        regions.add_region(s, code=code, name=name, within=regions.PROVINCE_CODE, rural=rural,
-                           population=population, households=households)
+        _new_region(incoming, code, name, Level.COMMUNITY, code[:9], rural=rural, population=population,
+                    households=households)
         changed = True
     elif community.level != Level.COMMUNITY:
         raise ValueError("registry record: not a community here")
@@ -290,14 +382,14 @@ def _community(incoming: Incoming, record: Record, code: str) -> None:
         community.pinyin = regions.pinyin_initials(name)
         changed = True
     if body["facts"] is not None:
-        changed = _facts(s, code, body["facts"]) or changed
+        changed = _facts(incoming, code, body["facts"]) or changed
     if changed:
         incoming.report.applied += 1
     else:
         incoming.report.already += 1
 
 
-def _facts(s: Session, code: str, raw: Any) -> bool:
+def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
     f = _keys(raw, _FACT_FIELDS)
     election = f["election"]
     if election is not None and election not in ELECTION_METHODS:
@@ -306,10 +398,14 @@ def _facts(s: Session, code: str, raw: Any) -> bool:
               "in_federation": _flag(f["in_federation"], optional=True),
               "registered_volunteers": _count(f["registered_volunteers"], _MAX_VOLUNTEERS), "election": election,
               "updated_at": _time(f["updated_at"]), "updated_by": _text(f["updated_by"], 64, empty=True)}
-    facts = s.get(CommunityFacts, code)
+    seen = _seen(incoming)
+    if seen.facts is None:
+        seen.facts = set(incoming.s.scalars(select(CommunityFacts.community_code)))
+    facts = incoming.s.get(CommunityFacts, code) if code in seen.facts else None
     if facts is None:
         facts = CommunityFacts(community_code=code)
-        s.add(facts)
+        incoming.s.add(facts)
+        seen.facts.add(code)
     elif all(getattr(facts, k) == v for k, v in values.items()):
         return False
     for k, v in values.items():
@@ -345,32 +441,34 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
               "has_social_workers": _flag(body["has_social_workers"]), "hosts_agency": _flag(body["hosts_agency"]),
               "created_at": _time(body["created_at"]), "created_by": _text(body["created_by"], 64, empty=True),
               "updated_at": _time(body["updated_at"]), "deleted_at": _time(body["deleted_at"], optional=True)}
-    held = s.scalar(select(CommunityOrganisation).where(CommunityOrganisation.uid == uid))
+    held = _held(incoming, CommunityOrganisation, uid)
     if held is not None and all(getattr(held, k) == v for k, v in values.items()):
         incoming.report.already += 1
         return
     if held is not None and held.office_code != office:
         incoming.conflict(record, f"本单位保存的社区社会组织“{held.name}”由另一单位登记，与收到的不同")
         return
-    if s.get(Region, values["community_code"]) is None:
+    if _region(incoming, values["community_code"]) is None:
         incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
         return
-    if credit is not None and values["deleted_at"] is None:
-        clash = credit_code_holder(s, credit, exclude_id=held.id if held is not None else None)
-        if clash is not None:
-            incoming.conflict(record, f"统一社会信用代码 {credit} 在本单位已登记在另一个组织名下（{clash.name}）")
-            return
+    holders = _credit_holders(incoming)
+    if credit is not None and values["deleted_at"] is None and holders.get(credit, uid) != uid:
+        clash = s.scalar(select(CommunityOrganisation.name).where(CommunityOrganisation.uid == holders[credit]))
+        incoming.conflict(record, f"统一社会信用代码 {credit} 在本单位已登记在另一个组织名下（{clash}）")
+        return
     if held is None:
         held = CommunityOrganisation(uid=uid)
-        s.add(held)
+        _add(incoming, held)
+    if held.credit_code is not None and holders.get(held.credit_code) == uid:
+        del holders[held.credit_code]
     for k, v in values.items():
         setattr(held, k, v)
-    s.flush()
+    if credit is not None and values["deleted_at"] is None:
+        holders[credit] = uid
     incoming.report.applied += 1
 
 
 def _worker(incoming: Incoming, record: Record, ident: str) -> None:
-    s = incoming.s
     body = _keys(record.body, _WORKER_FIELDS)
     uid, office = _owned(incoming, body, ident)
     level = body["certificate_level"]
@@ -384,22 +482,21 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
               "community_code": body["community_code"], "created_at": _time(body["created_at"]),
               "created_by": _text(body["created_by"], 64, empty=True), "updated_at": _time(body["updated_at"]),
               "deleted_at": _time(body["deleted_at"], optional=True)}
-    held = s.scalar(select(SocialWorker).where(SocialWorker.uid == uid))
+    held = _held(incoming, SocialWorker, uid)
     if held is not None and all(getattr(held, k) == v for k, v in values.items()):
         incoming.report.already += 1
         return
     if held is not None and held.office_code != office:
         incoming.conflict(record, f"本单位保存的社会工作者“{held.name}”由另一单位登记，与收到的不同")
         return
-    if s.get(Region, values["community_code"]) is None:
+    if _region(incoming, values["community_code"]) is None:
         incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
         return
     if held is None:
         held = SocialWorker(uid=uid)
-        s.add(held)
+        _add(incoming, held)
     for k, v in values.items():
         setattr(held, k, v)
-    s.flush()
     incoming.report.applied += 1
 
 
@@ -410,7 +507,7 @@ def _area(incoming: Incoming, record: Record, code: str) -> None:
         raise ValueError("registry record: area code is not its key")
     values = {"has_association": _flag(body["has_association"], optional=True), "pilot": _flag(body["pilot"]),
               "updated_at": _time(body["updated_at"]), "updated_by": _text(body["updated_by"], 64, empty=True)}
-    region = s.get(Region, code)
+    region = _region(incoming, code)
     if region is None or not is_pilot_area(s, region):
         raise ValueError(f"registry record: {code} is not a county-level region here")
     _require_inside(incoming, code)
