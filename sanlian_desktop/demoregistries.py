@@ -7,6 +7,7 @@ valid by construction, the way the services would check them.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,7 +61,11 @@ def fill(session: Session, actor: Actor, communities: Sequence[tuple[str, str, b
                                       .where(Region.level == Level.COMMUNITY.value)).all())
     serial = int(session.scalar(select(func.count()).select_from(CommunityOrganisation)) or 0)
     worker_serial = int(session.scalar(select(func.count()).select_from(SocialWorker)) or 0)
-    stamp = {"created_at": now, "updated_at": now, "created_by": actor.username}
+    stamp = {"created_at": now, "updated_at": now, "created_by": actor.username, "office_code": actor.office_code}
+
+    def uid() -> str:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
     orgs: list[dict[str, Any]] = []
     workers: list[dict[str, Any]] = []
     facts: list[dict[str, Any]] = []
@@ -76,21 +81,23 @@ def fill(session: Session, actor: Actor, communities: Sequence[tuple[str, str, b
             qualifying = rng.random() < p.qualifying
             registered = rng.random() < 0.4
             body = f"52{county[:6]}MJ{serial:07d}"
-            orgs.append({"name": f"{name}{ending}", "kind": kind, "community_code": code,
+            orgs.append({"uid": uid(), "name": f"{name}{ending}", "kind": kind, "community_code": code,
                          "credit_code": body + credit_code_check_char(body) if registered else None,
                          "record_number": None if registered else f"{county[:6]}备{serial:06d}",
                          "has_social_workers": qualifying and rng.random() < 0.8,
-                         "hosts_agency": qualifying and (kind == "专业社工机构" or rng.random() < 0.3), **stamp})
+                         "hosts_agency": qualifying and (kind == "专业社工机构" or rng.random() < 0.3), **stamp,
+                         # A few dissolved since: kept as tombstones, counted nowhere.
+                         "deleted_at": now if rng.random() < 0.02 else None})
         for _ in range(rng.randint(*p.workers)):
             worker_serial += 1
             level = rng.choices(CERTIFICATE_LEVELS, [0.6, 0.35, 0.05])[0]
-            workers.append({"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "certificate_level": level,
+            workers.append({"uid": uid(), "name": rng.choice(SURNAMES) + rng.choice(GIVEN), "certificate_level": level,
                             "certificate_number": f"{2010 + worker_serial % 7}{worker_serial:08d}",
                             "employer": f"{name}{'村委会' if rural else '居委会'}", "community_code": code, **stamp})
         if rng.random() < 0.3:
             # Uncertified staff doing social work: counted in the registry, not as professionals.
             worker_serial += 1
-            workers.append({"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "certificate_level": None,
+            workers.append({"uid": uid(), "name": rng.choice(SURNAMES) + rng.choice(GIVEN), "certificate_level": None,
                             "certificate_number": "", "employer": f"{name}{'村委会' if rural else '居委会'}",
                             "community_code": code, **stamp})
         residents = population.get(code)
@@ -103,8 +110,10 @@ def fill(session: Session, actor: Actor, communities: Sequence[tuple[str, str, b
                       "updated_at": now, "updated_by": actor.username})
     areas = sorted({county for code, _, _, county in communities if code not in have})
     known_areas = set(session.scalars(select(AreaFacts.region_code)))
-    area_rows = [{"region_code": a, "has_association": rng.random() < 0.7, "updated_at": now,
-                  "updated_by": actor.username} for a in areas if a not in known_areas and rng.random() < 0.85]
+    # Most county-level regions are pilot areas; a few the province left out of the pilot.
+    area_rows = [{"region_code": a, "has_association": rng.random() < 0.7, "pilot": rng.random() < 0.9,
+                  "updated_at": now, "updated_by": actor.username}
+                 for a in areas if a not in known_areas and rng.random() < 0.85]
     for model, rows in ((CommunityOrganisation, orgs), (SocialWorker, workers), (CommunityFacts, facts),
                         (AreaFacts, area_rows)):
         for start in range(0, len(rows), 5000):

@@ -10,7 +10,8 @@ Definitions the notice leaves open, fixed here:
 - a rural community is *reached* by social-work services when it has a qualifying organisation or a
   professional social worker;
 - a community whose urban/rural kind is not recorded counts as urban (the stricter threshold);
-- every county-level region is a pilot area;
+- every county-level region is a pilot area unless its area facts say otherwise (``pilot`` false);
+- deleted organisations and workers (tombstones kept for sync) do not count;
 - direct election is counted over urban communities (居民委员会); villages elect 村民委员会.
 """
 
@@ -162,15 +163,22 @@ def compute(session: Session, root_code: str, *, down_to: Level = Level.COMMUNIT
         select(CommunityOrganisation.community_code, func.count(),
                func.sum(case((CommunityOrganisation.has_social_workers | CommunityOrganisation.hosts_agency, 1),
                              else_=0)))
+        .where(CommunityOrganisation.deleted_at.is_(None))
         .group_by(CommunityOrganisation.community_code))}
     workers = {c: int(n) for c, n in session.execute(
         select(SocialWorker.community_code, func.count())
-        .where(SocialWorker.certificate_level.in_(CERTIFICATE_LEVELS))
+        .where(SocialWorker.certificate_level.in_(CERTIFICATE_LEVELS), SocialWorker.deleted_at.is_(None))
         .group_by(SocialWorker.community_code))}
     facts = {f.community_code: f for f in session.execute(
         select(CommunityFacts.community_code, CommunityFacts.has_workroom, CommunityFacts.in_federation,
                CommunityFacts.registered_volunteers, CommunityFacts.election))}
-    associations = dict(session.execute(select(AreaFacts.region_code, AreaFacts.has_association)).all())
+    associations: dict[str, bool | None] = {}
+    not_pilot: set[str] = set()
+    for code, has, pilot in session.execute(select(AreaFacts.region_code, AreaFacts.has_association,
+                                                   AreaFacts.pilot)):
+        associations[code] = has
+        if pilot is False:
+            not_pilot.add(code)
 
     def community(code: str) -> _Community:
         r = info[code]
@@ -199,8 +207,8 @@ def compute(session: Session, root_code: str, *, down_to: Level = Level.COMMUNIT
             c, a = walk(child)
             comms.extend(c)
             areas.extend(a)
-        if level is Level.COUNTY or (level is Level.CITY and not any(
-                info[k].level == Level.COUNTY for k in children.get(code, ()))):
+        if code not in not_pilot and (level is Level.COUNTY or (level is Level.CITY and not any(
+                info[k].level == Level.COUNTY for k in children.get(code, ())))):
             areas.append((code, associations.get(code)))
         if listed:
             slots[position] = (_community_row(r, comms[0]) if level is Level.COMMUNITY

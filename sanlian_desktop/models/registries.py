@@ -1,14 +1,24 @@
 """Registries behind the pilot's indicators: community social organisations, social workers, and facts
-kept per community and per pilot area (county level)."""
+kept per community and per pilot area (county level).
+
+Organisations and workers travel up in sync packages under a stable ``uid``; ``office_code`` is the
+office that entered the record and owns it; a deleted one keeps its row with ``deleted_at`` set, so that
+the deletion travels too (a tombstone)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
+
+
+def new_uid() -> str:
+    """A fresh record identity, the same in every office the record reaches."""
+    return str(uuid.uuid4())
 
 
 class CommunityOrganisation(Base):
@@ -16,6 +26,8 @@ class CommunityOrganisation(Base):
 
     __tablename__ = "community_organisation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    office_code: Mapped[str] = mapped_column(String(12), default="")
     name: Mapped[str] = mapped_column(String(100))
     # Exactly one of the two identifies the organisation: a registered one has a 统一社会信用代码,
     # one only put on record with the street or county (备案制) has a record number.
@@ -28,6 +40,7 @@ class CommunityOrganisation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SocialWorker(Base):
@@ -35,6 +48,8 @@ class SocialWorker(Base):
 
     __tablename__ = "social_worker"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    office_code: Mapped[str] = mapped_column(String(12), default="")
     name: Mapped[str] = mapped_column(String(64))
     certificate_level: Mapped[str | None] = mapped_column(String(16))
     certificate_number: Mapped[str] = mapped_column(String(40), default="")
@@ -43,6 +58,7 @@ class SocialWorker(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CommunityFacts(Base):
@@ -60,10 +76,12 @@ class CommunityFacts(Base):
 
 
 class AreaFacts(Base):
-    """Facts about a pilot area (a county-level region): whether it has a 社会工作协会."""
+    """Facts about a county-level region: whether it is a pilot area at all (``pilot``, true unless the
+    province says otherwise) and whether it has a 社会工作协会."""
 
     __tablename__ = "area_facts"
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
     has_association: Mapped[bool | None] = mapped_column(Boolean)
+    pilot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -51,7 +51,8 @@ from sanlian_desktop.vocab import Level
 
 # Modules that register record kinds; imported (once) before any package is written or read.
 MODULES: tuple[str, ...] = ("sanlian_desktop.progress_sync", "sanlian_desktop.implementation_sync",
-                            "sanlian_desktop.selection_sync", "sanlian_desktop.evaluation_sync")
+                            "sanlian_desktop.selection_sync", "sanlian_desktop.evaluation_sync",
+                            "sanlian_desktop.registrysync")
 
 _NAME = re.compile(r"^[a-z][a-z_]{1,31}$")
 

@@ -35,6 +35,7 @@ PAGE_REGISTRY: list[tuple[str, str]] = [
     ("paper", "sanlian_desktop.ui.paper.page:PaperPage"),
     ("evaluation", "sanlian_desktop.ui.evaluation.page:EvaluationPage"),
     ("stats", "sanlian_desktop.ui.stats.page:StatsPage"),
+    ("registries", "sanlian_desktop.ui.registries.page:RegistriesPage"),
     ("settings", "sanlian_desktop.ui.settings.page:SettingsPage"),
 ]
 

@@ -206,3 +206,27 @@ def test_pipeline_figures(county: Office) -> None:
 def test_pipeline_of_an_empty_region(county: Office) -> None:
     p = _report(county).pipeline
     assert (p.total, p.approval_rate, p.return_rate, p.median_days_waiting) == (0, None, None, {})
+
+
+def test_only_pilot_areas_count_for_the_association(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.helpers import make_office
+
+    city = make_office(Path(str(tmp_path)) / "city", "city", "620100", "兰州市民政局")
+    with city.session() as s:
+        registries.set_area_facts(s, city.clerk, "620102", has_association=True)
+        registries.set_area_facts(s, city.clerk, "620103", has_association=False)
+    before = _target(_report(city, "620100", down_to=Level.COUNTY), "620100", "association")
+    assert before.missing == ["620103"] and "620104" in before.unknown
+    with city.session() as s:
+        # Pilot defaults to true; the flag is changed on its own, the association kept.
+        facts = registries.set_area_facts(s, city.clerk, "620103", pilot=False)
+        assert (facts.pilot, facts.has_association) == (False, False)
+        for code in [r.code for r in registries.areas_in(s, city.clerk) if r.code not in ("620102", "620103")]:
+            registries.set_area_facts(s, city.clerk, code, pilot=False)
+    report = _report(city, "620100", down_to=Level.COUNTY)
+    after = _target(report, "620100", "association")
+    assert (after.value, after.met, after.missing, after.unknown) == (1.0, True, [], [])
+    county = _target(report, "620103", "association")  # no pilot area below 七里河区 itself
+    assert (county.value, county.met, county.note) == (None, None, "没有县级试点地区")

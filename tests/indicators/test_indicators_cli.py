@@ -68,7 +68,7 @@ def test_registry_commands_and_indicators_json(cli: Cli) -> None:
     assert len(cli.json("registry", "list", "orgs")) == 1
     assert cli.json("registry", "list", "workers")[0]["certificate_level"] == "社会工作师"
     assert cli.json("registry", "list", "communities")[0]["registered_volunteers"] == 900
-    assert cli.json("registry", "list", "areas") == [{"region": "620102", "has_association": True}]
+    assert cli.json("registry", "list", "areas") == [{"region": "620102", "pilot": True, "has_association": True}]
 
     data = cli.json("indicators", user="rev")
     assert data["root"] == "620102"
@@ -127,3 +127,12 @@ def test_demo_fills_registries_with_gaps(cli: Cli) -> None:
     assert 0 < missing < 40
     assert cli.json("registry", "list", "orgs")[0]["credit_code"] or cli.json("registry", "list", "orgs")[0][
         "record_number"]
+
+
+def test_demo_fills_the_sync_columns(cli: Cli) -> None:
+    cli.json("demo", "--count", "20", "--communities", "30")
+    orgs = cli.json("registry", "list", "orgs")
+    assert len({o["uid"] for o in orgs}) == len(orgs) and {o["office"] for o in orgs} == {"620102"}
+    workers = cli.json("registry", "list", "workers")
+    assert len({w["uid"] for w in workers}) == len(workers)
+    assert all(isinstance(a["pilot"], bool) for a in cli.json("registry", "list", "areas"))

@@ -53,13 +53,18 @@ MEMO = RecordKind("memo", _records, _local, _apply, group=lambda r: r.key[:1])
 
 @pytest.fixture
 def memo_kind() -> Iterator[None]:
+    """The toy kind alone: the program's own extension kinds (registries…) are set aside meanwhile, so
+    that the counts below are the memos'."""
     MEMOS.clear()
-    kinds.load()  # the program's own kinds first, so that the memo comes last
+    kinds.load()
+    others = dict(kinds._KINDS)
+    kinds._KINDS.clear()
     kinds.register(MEMO)
     try:
         yield
     finally:
-        kinds._KINDS.pop("memo", None)
+        kinds._KINDS.clear()
+        kinds._KINDS.update(others)
         MEMOS.clear()
 
 

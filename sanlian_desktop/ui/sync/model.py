@@ -39,6 +39,7 @@ KIND_LABELS = {
     "attachment_link": QT_TRANSLATE_NOOP("SyncPage", "附件关联"),
     "revocation": QT_TRANSLATE_NOOP("SyncPage", "证书吊销"),
     "receipt": QT_TRANSLATE_NOOP("SyncPage", "回执"),
+    "registry": QT_TRANSLATE_NOOP("SyncPage", "台账"),
 }
 
 

@@ -1,0 +1,97 @@
+"""Render the 台账 page (each registry, an edit dialog with a refusal, the import error list) with demo
+data offscreen into docs/screenshots/.
+
+Usage: python scripts/screens_registries.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZE = (1280, 800)
+
+
+def main() -> int:
+    from openpyxl import load_workbook
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from sanlian_desktop import demo, registryexcel
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.registries.page import RegistriesPage
+    from tests.helpers import make_office
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    home = Path(tempfile.mkdtemp()) / "county"
+    office = make_office(home, "county", "620102", "城关区民政局")
+    demo.generate(office.store, office.admin, count=120, seed=2016, communities_wanted=40)
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    ctx = UiContext(office.store, office.clerk, settings, JobRunner())
+
+    def settle(seconds: float = 0.3) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline or ctx.jobs.active:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def shot(widget: QWidget, name: str, size: tuple[int, int] | None = SIZE) -> None:
+        if size is not None:
+            widget.resize(*size)
+        widget.show()
+        settle()
+        widget.grab().save(str(out / name))
+        print("wrote", out / name)
+
+    page = RegistriesPage(ctx)
+    for index, name in enumerate(["registries-orgs.png", "registries-workers.png", "registries-communities.png",
+                                  "registries-areas.png"]):
+        page.tabs.setCurrentIndex(index)
+        page.views[index].selectRow(0)
+        shot(page, name)
+
+    page.tabs.setCurrentIndex(0)
+    dialog = page.add()
+    assert dialog is not None
+    dialog.name.setText("东岗西路社区老年协会")  # type: ignore[attr-defined]
+    dialog.credit_code.setText("52620102MJ000012X")  # type: ignore[attr-defined]
+    dialog.apply()
+    shot(dialog, "registries-org-dialog.png", None)
+    dialog.close()
+
+    template = home.parent / "台账模板.xlsx"
+    with office.store.read_session() as s:
+        registryexcel.write_registry_template(s, office.clerk, template)
+    wb = load_workbook(template)
+    rows = [["620102001001", "东岗书画社", "文体娱乐类", None, "城关备字第101号", "否", "否"],
+            ["620102001001", "", "兴趣小组", None, None, "也许", None],
+            ["620103001001", "外区的组织", "其他", None, "备001", None, None]]
+    for r, row in enumerate(rows, 2):
+        for c, value in enumerate(row, 1):
+            wb["社区社会组织"].cell(r, c, value)
+    wb["社会工作者"].append(["620102001001", "王芳", "社会工作师", None, None])
+    wb.save(template)
+    page.import_from(template)
+    settle(1)
+    assert page.dialog is not None
+    shot(page.dialog, "registries-import-errors.png", (900, 360))
+    page.close()
+    ctx.jobs.wait(5000)
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
