@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert
@@ -206,3 +206,76 @@ def test_pipeline_figures(county: Office) -> None:
 def test_pipeline_of_an_empty_region(county: Office) -> None:
     p = _report(county).pipeline
     assert (p.total, p.approval_rate, p.return_rate, p.median_days_waiting) == (0, None, None, {})
+
+
+def _opinion(decl_id: object, level: str, decision: str, seq: int = 1) -> dict[str, object]:
+    return dict(_return_opinion(decl_id), id=str(uuid.uuid4()), seq=seq, level=level, decision=decision,
+                office_code={"street": "620102001", "county": "620102"}.get(level, "620100"))
+
+
+def test_funnel_counts_what_passed_each_level_and_was_not_sent_back(county: Office) -> None:
+    rows = [
+        _decl(URBAN_MEETS, "approved"), _decl(URBAN_MEETS, "approved"),
+        _decl(URBAN_MEETS, "rejected"),  # rejected by the county: it passed the street
+        _decl(URBAN_MEETS, "rejected"),  # rejected by the street
+        *[_decl(URBAN_MISSES, "under_review", awaiting_level="county", awaiting_office="620102") for _ in range(3)],
+        _decl(URBAN_MISSES, "under_review", awaiting_level="province", awaiting_office="620000"),
+        _decl(URBAN_MISSES, "returned", awaiting_level="community", awaiting_office="620102"),
+        _decl(URBAN_MISSES, "draft"),
+    ]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+        s.execute(insert(Opinion), [_opinion(rows[2]["id"], "street", "approve"),
+                                    _opinion(rows[2]["id"], "county", "reject", seq=2),
+                                    _opinion(rows[3]["id"], "street", "reject")])
+    funnel = _report(county).pipeline.funnel
+    assert [(f["stage"], f["count"]) for f in funnel] == [
+        ("submitted", 9), ("street", 2 + 1 + 3 + 1), ("county", 2 + 1), ("city", 2 + 1), ("province", 2)]
+    assert [f["label"] for f in funnel][-1] == "省民政厅批准"
+    # A street's own report counts only its declarations: the other street has none.
+    with county.session() as s:
+        regions.add_region(s, code="620102009", name="别的街道", within="620102")
+    assert [f["count"] for f in _report(county, "620102009").pipeline.funnel] == [0, 0, 0, 0, 0]
+
+
+def test_monthly_counts_follow_local_calendar_months(county: Office) -> None:
+    lanzhou = timezone(timedelta(hours=8))
+    utc = datetime(2016, 7, 31, 17, tzinfo=UTC)  # 1 August, 01:00 in Lanzhou
+    rows = [
+        _decl(URBAN_MEETS, "approved", submitted_at=utc, decided_at=datetime(2016, 9, 2, 3, tzinfo=UTC)),
+        _decl(URBAN_MEETS, "rejected", submitted_at=datetime(2016, 7, 10, tzinfo=UTC),
+              decided_at=datetime(2016, 7, 20, tzinfo=UTC)),
+        _decl(URBAN_MISSES, "under_review", awaiting_level="county", awaiting_office="620102",
+              submitted_at=datetime(2016, 10, 5, tzinfo=UTC)),
+        _decl(URBAN_MISSES, "draft"),
+    ]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+    with county.store.read_session() as s:
+        local = indicators.compute(s, "620102", tz=lanzhou).pipeline.monthly
+        in_utc = indicators.compute(s, "620102", tz=UTC).pipeline.monthly
+    assert local == [
+        {"month": "2016-07", "submitted": 1, "approved": 0, "rejected": 1},
+        {"month": "2016-08", "submitted": 1, "approved": 0, "rejected": 0},
+        {"month": "2016-09", "submitted": 0, "approved": 1, "rejected": 0},  # a month between is still listed
+        {"month": "2016-10", "submitted": 1, "approved": 0, "rejected": 0},
+    ]
+    assert in_utc[0] == {"month": "2016-07", "submitted": 2, "approved": 0, "rejected": 1}
+    assert _report(county, URBAN_MEETS).pipeline.monthly[0]["submitted"] == 2
+
+
+def test_monthly_runs_across_the_new_year(county: Office) -> None:
+    rows = [_decl(URBAN_MEETS, "under_review", awaiting_level="county", awaiting_office="620102",
+                  submitted_at=datetime(y, m, 15, tzinfo=UTC)) for y, m in ((2016, 11), (2017, 2))]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+    with county.store.read_session() as s:
+        months = indicators.compute(s, "620102", tz=UTC).pipeline.monthly
+    assert [m["month"] for m in months] == ["2016-11", "2016-12", "2017-01", "2017-02"]
+    assert [m["submitted"] for m in months] == [1, 0, 0, 1]
+
+
+def test_an_empty_region_has_no_months_and_an_empty_funnel(county: Office) -> None:
+    p = _report(county).pipeline
+    assert p.monthly == []
+    assert [f["count"] for f in p.funnel] == [0, 0, 0, 0, 0]
