@@ -13,46 +13,21 @@ from sanlian_desktop.indicators import IndicatorReport, Target
 from sanlian_desktop.models import Declaration, Opinion
 from sanlian_desktop.vocab import Level
 from tests.helpers import Office
-
-URBAN_MEETS, URBAN_MISSES = "620102001001", "620102001002"  # 8640 residents each (make_office)
-VILLAGE_MEETS, VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS = "620102002001", "620102002002", "620102002003"
-EMPTY_STREET = "620102003"
-
-
-def _orgs(office: Office, community: str, qualifying: int, plain: int = 0) -> None:
-    with office.session() as s:
-        for i in range(qualifying + plain):
-            registries.add_organisation(
-                s, office.clerk, name=f"组织{i}", community_code=community, kind="社区服务类",
-                record_number=f"备{community[-4:]}{i:03d}", has_social_workers=i < qualifying and i % 2 == 0,
-                hosts_agency=i < qualifying and i % 2 == 1)
+from tests.indicators.crafted import (
+    EMPTY_STREET,
+    URBAN_MEETS,
+    URBAN_MISSES,
+    VILLAGE_EMPTY,
+    VILLAGE_MEETS,
+    VILLAGE_NO_RESIDENTS,
+    build_crafted,
+)
 
 
 @pytest.fixture
 def crafted(county: Office) -> Office:
     """Two urban communities, three villages (one without residents recorded) and an empty street."""
-    with county.session() as s:
-        regions.add_region(s, code="620102002", name="青白石镇", within="620102")
-        regions.add_region(s, code=VILLAGE_MEETS, name="白道坪村", within="620102", rural=True, population=1000)
-        regions.add_region(s, code=VILLAGE_EMPTY, name="石门村", within="620102", rural=True, population=1200)
-        regions.add_region(s, code=VILLAGE_NO_RESIDENTS, name="大砂坪村", within="620102", rural=True)
-        regions.add_region(s, code=EMPTY_STREET, name="空街道", within="620102")
-    _orgs(county, URBAN_MEETS, 5, plain=1)
-    _orgs(county, URBAN_MISSES, 4)
-    _orgs(county, VILLAGE_MEETS, 3)
-    _orgs(county, VILLAGE_NO_RESIDENTS, 0, plain=1)
-    with county.session() as s:
-        clerk = county.clerk
-        for community, level in ((URBAN_MEETS, "社会工作师"), (URBAN_MISSES, None), (VILLAGE_MEETS, "助理社会工作师")):
-            registries.add_worker(s, clerk, name="张敏", community_code=community, certificate_level=level,
-                                  certificate_number="S1" if level else "")
-        registries.set_community_facts(s, clerk, URBAN_MEETS, has_workroom=True, in_federation=True,
-                                       registered_volunteers=900, election="direct")
-        registries.set_community_facts(s, clerk, URBAN_MISSES, has_workroom=False, in_federation=False,
-                                       registered_volunteers=800, election="indirect")
-        registries.set_community_facts(s, clerk, VILLAGE_MEETS, has_workroom=True, registered_volunteers=100)
-        registries.set_community_facts(s, clerk, VILLAGE_NO_RESIDENTS, registered_volunteers=50)
-    return county
+    return build_crafted(county)
 
 
 def _report(office: Office, code: str = "620102", **kwargs: object) -> IndicatorReport:
