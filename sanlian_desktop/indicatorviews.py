@@ -20,6 +20,9 @@ LEGEND = "✓ 达到　× 未达到　? 无法判断　— 不适用或无数据
 # Colours for met / missed / cannot tell (fill, text), as hex for Qt, openpyxl and reportlab alike.
 MET_COLOURS = {True: ("#dff0d8", "#1e5b1e"), False: ("#f9dcd7", "#8a1f11"), None: ("#eeeeee", "#555555")}
 TARGET_KEYS = list(SHORT_LABELS)
+# Why a region is left out of a ranking when its report row gives no reason.
+_NOT_APPLICABLE = {"rural_reach": "辖区内没有农村社区", "federation_urban": "辖区内没有城市社区",
+                   "direct_election": "辖区内没有城市社区", "association": "没有县级试点地区"}
 
 
 def is_share(t: Target) -> bool:
@@ -170,7 +173,8 @@ class ReportView:
         for code in self.children.get(self.report.root, []):
             t = target_of(self.by_code[code], key)
             if t is None or _not_applicable(t):
-                out.append((self.by_code[code].name, t.note if t is not None and t.note else "不适用"))
+                why = t.note if t is not None and t.note else _NOT_APPLICABLE.get(key, "不适用")
+                out.append((self.by_code[code].name, why))
         return out
 
     def ranking_threshold(self, key: str) -> float | None:

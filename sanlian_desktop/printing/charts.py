@@ -21,7 +21,7 @@ FUNNEL_COLOUR = colors.HexColor("#4a78b5")
 TEXT = colors.HexColor("#222222")
 MUTED = colors.HexColor("#666666")
 ROW = 15.0  # points per bar of a horizontal chart
-DENSErow = 11.0  # … when there are many bars
+DENSE_ROW = 9.5  # … when there are many bars (two rows of charts then fit a page)
 
 
 def _drawing(width: float, height: float, font: str) -> Drawing:
@@ -44,7 +44,7 @@ def ranking_chart(bars: Sequence[Bar], threshold: float | None, width: float, fo
                   percent: bool, threshold_label: str = "") -> Drawing:
     """Horizontal bars, best at the top, coloured by met / missed / cannot tell, with the value written beside
     each bar and the standard as a dashed line."""
-    row = ROW if len(bars) <= 12 else DENSErow
+    row = ROW if len(bars) <= 12 else DENSE_ROW
     size = 8.0 if len(bars) <= 12 else 7.0
     label_width = min(110.0, max(stringWidth(b.label, font, size) for b in bars) + 8) if bars else 40.0
     text_room = max((stringWidth(b.text, font, size) for b in bars), default=0) + 10

@@ -17,7 +17,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Frame,
     KeepTogether,
     PageTemplate,
@@ -58,6 +57,7 @@ MARGIN = 14 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
 # Names of the communities that miss a target, printed per target; the rest is counted (the Excel has all).
 MISSING_NAMES_SHOWN = 300
+MISSING_NAMES_ABOVE_COUNTY = 60
 GRID = colors.HexColor("#9a9a9a")
 HEAD_FILL = colors.HexColor("#dde8f4")
 SUM_FILL = colors.HexColor("#f1f1f1")
@@ -78,6 +78,13 @@ class _Styles:
         self.body = style("body", 9, 13)
         self.cell = style("cell", 8, 10.5)
         self.small = style("small", 7.5, 10)
+        self._indented: dict[int, ParagraphStyle] = {}
+
+    def indented(self, depth: int) -> ParagraphStyle:
+        """The table cell style, indented one step per level below the root."""
+        if depth not in self._indented:
+            self._indented[depth] = ParagraphStyle(f"cell{depth}", parent=self.cell, leftIndent=depth * 9)
+        return self._indented[depth]
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -212,8 +219,8 @@ def _regions(view: ReportView, st: _Styles, down_to: Level) -> Section:
     rows: list[list[Any]] = [head]
     extra: list[tuple[Any, ...]] = []
     for i, r in enumerate(rows_in, 1):
-        indent = "　" * view.depth(r.code)
-        row: list[Any] = [_p(indent + r.name, st.cell), str(r.communities)]
+        # Ideographic spaces collapse inside a Paragraph: indent by style.
+        row: list[Any] = [_p(r.name, st.indented(view.depth(r.code))), str(r.communities)]
         if r.level != Level.COMMUNITY.value:  # the regions that sum up the rows under them stand out
             extra.append(("BACKGROUND", (0, i), (1, i), SUM_FILL))
         for j, key in enumerate(TARGET_KEYS, 2):
@@ -234,6 +241,9 @@ def _missing(view: ReportView, st: _Styles, _down_to: Level) -> Section:
     out: list[Flowable] = []
     root = view.root
     child_level = view.child_level
+    # A county prints its communities by name; a province or city names a few and counts the rest by
+    # the level below it (the Excel has every name).
+    limit = MISSING_NAMES_SHOWN if Level(root.level).rank >= Level.COUNTY.rank else MISSING_NAMES_ABOVE_COUNTY
     for t in root.targets:
         rows = view.missing(root.code, t.key)
         if not rows:
@@ -244,10 +254,10 @@ def _missing(view: ReportView, st: _Styles, _down_to: Level) -> Section:
         for label, group in (("未达到", missed), ("未登记", unknown)):
             if not group:
                 continue
-            if len(group) <= MISSING_NAMES_SHOWN or child_level is None:
+            if len(group) <= limit or child_level is None:
                 shown = "、".join(f"{m.name}（{m.street}）" if m.street and m.street != m.name else m.name
-                                 for m in group[:MISSING_NAMES_SHOWN])
-                more = f"……以上列出 {MISSING_NAMES_SHOWN} 个，完整名单请导出 Excel。" if len(group) > MISSING_NAMES_SHOWN else ""
+                                 for m in group[:limit])
+                more = f"……以上列出 {limit} 个，完整名单请导出 Excel。" if len(group) > limit else ""
                 out.append(_p(f"{label}：{shown}{more}", st.small))
             else:
                 # Too many to print by name: how they spread over the root's children.
@@ -294,8 +304,8 @@ def _pipeline(view: ReportView, st: _Styles, _down_to: Level) -> Section:
                    + [[r["focus_area"], str(r["projects"]), f"{from_fen(r['granted_fen']):,}"]
                       for r in p.granted_by_focus_area],
                    [half * 0.45, half * 0.2, half * 0.3], st, align_right_from=1)
-    out += [CondPageBreak(50 * mm), _p("批准补助", st.h2), _side_by_side(city, focus, half, st.font),
-            _p("一个项目填报了多个重点领域时，在每个领域下各计一次，故按重点领域不列合计。", st.small)]
+    out += [KeepTogether([_p("批准补助", st.h2), _side_by_side(city, focus, half, st.font),
+                          _p("一个项目填报了多个重点领域时，在每个领域下各计一次，故按重点领域不列合计。", st.small)])]
     return "申报进度", out
 
 
