@@ -89,8 +89,7 @@ class StatsPage(QWidget):
         for key in TARGET_KEYS:
             self.target.addItem(TARGET_LABELS[key], key)
         self.target.setToolTip(self.tr("选择一项目标：下方列出未达到的社区，“各地排名”按它排列"))
-        self.target.setMinimumContentsLength(18)
-        self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # the whole target reads
         self.refresh_button = QPushButton(self.tr("重新计算"), self)
         self.xlsx_button = QPushButton(self.tr("导出 Excel…"), self)
         self.pdf_button = QPushButton(self.tr("导出 PDF…"), self)
@@ -98,9 +97,10 @@ class StatsPage(QWidget):
         self.pdf_button.setToolTip(self.tr("可打印的报告：表格和图表，分区情况列到下两级"))
         top = QHBoxLayout()
         top.addWidget(self.heading)
-        top.addWidget(self.state, 1)
+        top.addSpacing(16)
         top.addWidget(QLabel(self.tr("目标："), self))
         top.addWidget(self.target)
+        top.addStretch(1)
         top.addWidget(self.refresh_button)
         top.addWidget(self.xlsx_button)
         top.addWidget(self.pdf_button)
@@ -124,6 +124,7 @@ class StatsPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.state)
         layout.addLayout(result_row)
         layout.addWidget(self.tabs, 1)
 
