@@ -16,8 +16,11 @@ Definitions the notice leaves open, fixed here:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -150,13 +153,33 @@ class _Community:
     election: str | None
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    A province's report allocates some 150,000 small objects and no reference cycles; the collector would
+    scan the growing heap again and again, 0.8 s of a 2 s report. Reference counting still frees all of it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(session: Session, root_code: str, *, down_to: Level = Level.COMMUNITY,
             now: datetime | None = None, tz: tzinfo | None = None) -> IndicatorReport:
     """The targets of ``root_code`` and of each region below it down to ``down_to``, and the pipeline.
 
     ``tz`` is the zone whose calendar months the monthly figures follow (default: this computer's).
     """
-    now = now or datetime.now(UTC)
+    with _without_cyclic_gc():
+        return _compute(session, root_code, down_to, now or datetime.now(UTC), tz)
+
+
+def _compute(session: Session, root_code: str, down_to: Level, now: datetime, tz: tzinfo | None) -> IndicatorReport:
     rows = session.execute(select(Region.code, Region.name, Region.level, Region.parent_code, Region.rural,
                                   Region.population)).all()
     info = {r.code: r for r in rows}
