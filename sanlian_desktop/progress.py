@@ -168,7 +168,8 @@ def reporting_office(session: Session) -> Any:
     """This office, when it has a jurisdiction to report on (a third-party evaluator has none)."""
     me = this_office(session)
     if Level(me.level) is Level.EVALUATOR:
-        raise UserError("第三方评估机构没有辖区，不出具进展情况报告", "an evaluator office has no jurisdiction to report on")
+        raise UserError(f"第三方评估机构（{me.region_code}）没有辖区，不出具进展情况报告",
+                        f"the evaluator office {me.region_code} has no jurisdiction to report on")
     return me
 
 

@@ -3,8 +3,8 @@
 It initialises a county office with demo data, takes the instance lock, builds the real main window
 (``sanlian_desktop.ui.mainwindow.MainWindow``, constructed as ``ui/app.py`` does), prints one
 declaration to PDF, opens it in the print preview and renders its first page (QtPdf), checks Qt's
-Chinese locale data (collation, codecs, zone names), writes an Excel file, backs up and checks the
-store. Each step prints a line; any failure prints the traceback and makes the exit code 1. A missing
+Chinese locale data (collation, codecs, zone names), writes an Excel file, computes the indicators and
+exports them (Excel, and a PDF with charts), backs up and checks the store. Each step prints a line; any failure prints the traceback and makes the exit code 1. A missing
 main window is a failure, never skipped: a bundle without its window is not a program.
 """
 
@@ -215,7 +215,22 @@ def _indicators(state: dict[str, Any]) -> str:
     if not county.communities or len(county.targets) < 8:
         raise AssertionError(f"indicators incomplete: {county}")
     met = sum(1 for t in county.targets if t.met)
-    return f"{len(report.regions)} regions, {county.communities} communities, {met}/{len(county.targets)} targets met"
+    said = f"{len(report.regions)} regions, {county.communities} communities, {met}/{len(county.targets)} targets met"
+    indicatorfiles = _own_module("sanlian_desktop.indicatorfiles")
+    if indicatorfiles is None:
+        return said
+    # The exports: the PDF's charts need reportlab.graphics inside the bundle.
+    from openpyxl import load_workbook
+
+    xlsx = indicatorfiles.write_xlsx(report, state["home"] / "smoke-indicators.xlsx")
+    sheets = load_workbook(xlsx, read_only=True).sheetnames
+    pdf = state["home"] / "smoke-indicators.pdf"
+    warnings = indicatorfiles.write_pdf(report, pdf)
+    head = pdf.read_bytes()[:5]
+    if head != b"%PDF-" or len(sheets) < 8:
+        raise AssertionError(f"indicator exports incomplete: {head!r}, sheets {sheets}")
+    return f"{said}; exports {len(sheets)} sheets, PDF {pdf.stat().st_size} bytes" + (
+        f" ({warnings[0]})" if warnings else "")
 
 
 def _excel(state: dict[str, Any]) -> str:

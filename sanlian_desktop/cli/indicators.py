@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context
@@ -31,8 +32,11 @@ def register(sub: Any) -> None:
     """Add the ``indicators`` and ``registry`` commands to the parser."""
     p = sub.add_parser("indicators", help="试点目标完成情况与申报进度统计")
     p.add_argument("--region", help="区划代码（默认为本单位）")
-    p.add_argument("--down-to", choices=[lv.value for lv in LEVEL_ORDER], default=Level.COMMUNITY.value,
-                   help="列到哪一级（默认到社区）")
+    p.add_argument("--down-to", choices=[lv.value for lv in LEVEL_ORDER],
+                   help="列到哪一级（默认到社区；PDF 的分区表默认列到下两级）")
+    p.add_argument("--xlsx", type=Path, metavar="文件.xlsx", help="导出为 Excel 工作簿（每部分一个工作表）")
+    p.add_argument("--pdf", type=Path, metavar="文件.pdf", help="导出为 PDF（表格和图表）")
+    p.add_argument("--font", type=Path, help="PDF 嵌入的 TrueType 中文字体文件（.ttf/.ttc）")
     p.set_defaults(handler=cmd_indicators)
 
     reg = sub.add_parser("registry", help="社区社会组织、社工、社区与试点地区台账").add_subparsers(
@@ -182,16 +186,39 @@ def _text(report: Any) -> list[str]:
 
 
 def cmd_indicators(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import indicators, regions
+    from sanlian_desktop import indicatorfiles, indicators, regions
 
+    if args.font and not args.pdf:
+        raise UserError("--font 只用于 --pdf", "--font goes with --pdf")
+    # Bad file names are refused before signing in or computing anything.
+    if args.xlsx:
+        indicatorfiles.check_output(args.xlsx, indicatorfiles.XLSX)
+    if args.pdf:
+        indicatorfiles.check_output(args.pdf, indicatorfiles.PDF)
     actor = ctx.actor()
     root = (args.region or actor.office_code).strip()
+    exporting = bool(args.xlsx or args.pdf)
+    down_to = Level(args.down_to) if args.down_to else None
     with ctx.store().read_session() as s:
         regions.get_region(s, root)
         if not regions.is_within(s, root, actor.office_code):
             raise UserError(f"区划 {root} 不在本单位辖区内", f"region {root} is outside this office's jurisdiction")
-        report = indicators.compute(s, root, down_to=Level(args.down_to))
-    ctx.emit(indicators.as_dict(report), _text(report))
+        # Exports always read down to the communities: their lists of communities missing a target need them.
+        report = indicators.compute(s, root, down_to=Level.COMMUNITY if exporting else down_to or Level.COMMUNITY)
+    if not exporting:
+        ctx.emit(indicators.as_dict(report), _text(report))
+        return 0
+    done: dict[str, Any] = {"root": report.root, "xlsx": None, "pdf": None, "warnings": []}
+    lines = []
+    if args.xlsx:
+        indicatorfiles.write_xlsx(report, args.xlsx, down_to=down_to or Level.COMMUNITY)
+        done["xlsx"] = str(args.xlsx)
+        lines.append(f"已导出 Excel：{args.xlsx}")
+    if args.pdf:
+        done["warnings"] = indicatorfiles.write_pdf(report, args.pdf, down_to=down_to, font_file=args.font)
+        done["pdf"] = str(args.pdf)
+        lines.append(f"已导出 PDF：{args.pdf}")
+    ctx.emit(done, lines + list(done["warnings"]))
     return 0
 
 

@@ -33,6 +33,11 @@ class Style(IntEnum):
     NOTE = 4
     TOTAL_TEXT = 5
     TOTAL_MONEY = 6
+    PERCENT = 7  # 0.0%
+    DECIMAL = 8  # 0.0
+    MET = 9  # a target met: green
+    MISSED = 10  # a target missed: red
+    UNKNOWN = 11  # cannot tell: grey
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Formula:
     text: str
 
 
-Cell = str | int | Decimal | Formula | None | tuple[object, Style]
+Cell = str | int | float | Decimal | Formula | None | tuple[object, Style]
 
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -51,20 +56,27 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 _STYLES = _XML + f"""<styleSheet xmlns="{_MAIN}">
-<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00"/></numFmts>
-<fonts count="4"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>
+<numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="0.0%"/>
+<numFmt numFmtId="166" formatCode="0.0"/></numFmts>
+<fonts count="7"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>
 <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>
 <font><b/><sz val="14"/><name val="Calibri"/><family val="2"/></font>
-<font><i/><sz val="11"/><color rgb="FF595959"/><name val="Calibri"/><family val="2"/></font></fonts>
-<fills count="4"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
+<font><i/><sz val="11"/><color rgb="FF595959"/><name val="Calibri"/><family val="2"/></font>
+<font><sz val="11"/><color rgb="FF1E5B1E"/><name val="Calibri"/><family val="2"/></font>
+<font><sz val="11"/><color rgb="FF8A1F11"/><name val="Calibri"/><family val="2"/></font>
+<font><sz val="11"/><color rgb="FF555555"/><name val="Calibri"/><family val="2"/></font></fonts>
+<fills count="7"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
 <fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor rgb="FFDDEBF7"/></patternFill></fill>
-<fill><patternFill patternType="solid"><fgColor rgb="FFF2F2F2"/><bgColor rgb="FFF2F2F2"/></patternFill></fill></fills>
+<fill><patternFill patternType="solid"><fgColor rgb="FFF2F2F2"/><bgColor rgb="FFF2F2F2"/></patternFill></fill>
+<fill><patternFill patternType="solid"><fgColor rgb="FFDFF0D8"/><bgColor rgb="FFDFF0D8"/></patternFill></fill>
+<fill><patternFill patternType="solid"><fgColor rgb="FFF9DCD7"/><bgColor rgb="FFF9DCD7"/></patternFill></fill>
+<fill><patternFill patternType="solid"><fgColor rgb="FFEEEEEE"/><bgColor rgb="FFEEEEEE"/></patternFill></fill></fills>
 <borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>
 <border><left style="thin"><color rgb="FF808080"/></left><right style="thin"><color rgb="FF808080"/></right>
 <top style="thin"><color rgb="FF808080"/></top><bottom style="thin"><color rgb="FF808080"/></bottom><diagonal/></border>
 </borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="7">
+<cellXfs count="12">
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
 <xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>
@@ -72,6 +84,11 @@ _STYLES = _XML + f"""<styleSheet xmlns="{_MAIN}">
 <xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>
 <xf numFmtId="0" fontId="1" fillId="3" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/>
 <xf numFmtId="164" fontId="1" fillId="3" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1"/>
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="4" fillId="4" borderId="0" xfId="0" applyFont="1" applyFill="1"/>
+<xf numFmtId="0" fontId="5" fillId="5" borderId="0" xfId="0" applyFont="1" applyFill="1"/>
+<xf numFmtId="0" fontId="6" fillId="6" borderId="0" xfId="0" applyFont="1" applyFill="1"/>
 </cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
@@ -124,6 +141,8 @@ class Sheet:
                 parts.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int | Decimal):
                 parts.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+            elif isinstance(value, float):
+                parts.append(f'<c r="{ref}"{s}><v>{value!r}</v></c>')
             else:
                 raise TypeError(f"cannot write {type(value).__name__}")
         self.max_col = max(self.max_col, len(cells))

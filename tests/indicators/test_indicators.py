@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert
@@ -13,46 +13,21 @@ from sanlian_desktop.indicators import IndicatorReport, Target
 from sanlian_desktop.models import Declaration, Opinion
 from sanlian_desktop.vocab import Level
 from tests.helpers import Office
-
-URBAN_MEETS, URBAN_MISSES = "620102001001", "620102001002"  # 8640 residents each (make_office)
-VILLAGE_MEETS, VILLAGE_EMPTY, VILLAGE_NO_RESIDENTS = "620102002001", "620102002002", "620102002003"
-EMPTY_STREET = "620102003"
-
-
-def _orgs(office: Office, community: str, qualifying: int, plain: int = 0) -> None:
-    with office.session() as s:
-        for i in range(qualifying + plain):
-            registries.add_organisation(
-                s, office.clerk, name=f"组织{i}", community_code=community, kind="社区服务类",
-                record_number=f"备{community[-4:]}{i:03d}", has_social_workers=i < qualifying and i % 2 == 0,
-                hosts_agency=i < qualifying and i % 2 == 1)
+from tests.indicators.crafted import (
+    EMPTY_STREET,
+    URBAN_MEETS,
+    URBAN_MISSES,
+    VILLAGE_EMPTY,
+    VILLAGE_MEETS,
+    VILLAGE_NO_RESIDENTS,
+    build_crafted,
+)
 
 
 @pytest.fixture
 def crafted(county: Office) -> Office:
     """Two urban communities, three villages (one without residents recorded) and an empty street."""
-    with county.session() as s:
-        regions.add_region(s, code="620102002", name="青白石镇", within="620102")
-        regions.add_region(s, code=VILLAGE_MEETS, name="白道坪村", within="620102", rural=True, population=1000)
-        regions.add_region(s, code=VILLAGE_EMPTY, name="石门村", within="620102", rural=True, population=1200)
-        regions.add_region(s, code=VILLAGE_NO_RESIDENTS, name="大砂坪村", within="620102", rural=True)
-        regions.add_region(s, code=EMPTY_STREET, name="空街道", within="620102")
-    _orgs(county, URBAN_MEETS, 5, plain=1)
-    _orgs(county, URBAN_MISSES, 4)
-    _orgs(county, VILLAGE_MEETS, 3)
-    _orgs(county, VILLAGE_NO_RESIDENTS, 0, plain=1)
-    with county.session() as s:
-        clerk = county.clerk
-        for community, level in ((URBAN_MEETS, "社会工作师"), (URBAN_MISSES, None), (VILLAGE_MEETS, "助理社会工作师")):
-            registries.add_worker(s, clerk, name="张敏", community_code=community, certificate_level=level,
-                                  certificate_number="S1" if level else "")
-        registries.set_community_facts(s, clerk, URBAN_MEETS, has_workroom=True, in_federation=True,
-                                       registered_volunteers=900, election="direct")
-        registries.set_community_facts(s, clerk, URBAN_MISSES, has_workroom=False, in_federation=False,
-                                       registered_volunteers=800, election="indirect")
-        registries.set_community_facts(s, clerk, VILLAGE_MEETS, has_workroom=True, registered_volunteers=100)
-        registries.set_community_facts(s, clerk, VILLAGE_NO_RESIDENTS, registered_volunteers=50)
-    return county
+    return build_crafted(county)
 
 
 def _report(office: Office, code: str = "620102", **kwargs: object) -> IndicatorReport:
@@ -230,3 +205,76 @@ def test_only_pilot_areas_count_for_the_association(tmp_path: object) -> None:
     assert (after.value, after.met, after.missing, after.unknown) == (1.0, True, [], [])
     county = _target(report, "620103", "association")  # no pilot area below 七里河区 itself
     assert (county.value, county.met, county.note) == (None, None, "没有县级试点地区")
+
+
+def _opinion(decl_id: object, level: str, decision: str, seq: int = 1) -> dict[str, object]:
+    return dict(_return_opinion(decl_id), id=str(uuid.uuid4()), seq=seq, level=level, decision=decision,
+                office_code={"street": "620102001", "county": "620102"}.get(level, "620100"))
+
+
+def test_funnel_counts_what_passed_each_level_and_was_not_sent_back(county: Office) -> None:
+    rows = [
+        _decl(URBAN_MEETS, "approved"), _decl(URBAN_MEETS, "approved"),
+        _decl(URBAN_MEETS, "rejected"),  # rejected by the county: it passed the street
+        _decl(URBAN_MEETS, "rejected"),  # rejected by the street
+        *[_decl(URBAN_MISSES, "under_review", awaiting_level="county", awaiting_office="620102") for _ in range(3)],
+        _decl(URBAN_MISSES, "under_review", awaiting_level="province", awaiting_office="620000"),
+        _decl(URBAN_MISSES, "returned", awaiting_level="community", awaiting_office="620102"),
+        _decl(URBAN_MISSES, "draft"),
+    ]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+        s.execute(insert(Opinion), [_opinion(rows[2]["id"], "street", "approve"),
+                                    _opinion(rows[2]["id"], "county", "reject", seq=2),
+                                    _opinion(rows[3]["id"], "street", "reject")])
+    funnel = _report(county).pipeline.funnel
+    assert [(f["stage"], f["count"]) for f in funnel] == [
+        ("submitted", 9), ("street", 2 + 1 + 3 + 1), ("county", 2 + 1), ("city", 2 + 1), ("province", 2)]
+    assert [f["label"] for f in funnel][-1] == "省民政厅批准"
+    # A street's own report counts only its declarations: the other street has none.
+    with county.session() as s:
+        regions.add_region(s, code="620102009", name="别的街道", within="620102")
+    assert [f["count"] for f in _report(county, "620102009").pipeline.funnel] == [0, 0, 0, 0, 0]
+
+
+def test_monthly_counts_follow_local_calendar_months(county: Office) -> None:
+    lanzhou = timezone(timedelta(hours=8))
+    utc = datetime(2016, 7, 31, 17, tzinfo=UTC)  # 1 August, 01:00 in Lanzhou
+    rows = [
+        _decl(URBAN_MEETS, "approved", submitted_at=utc, decided_at=datetime(2016, 9, 2, 3, tzinfo=UTC)),
+        _decl(URBAN_MEETS, "rejected", submitted_at=datetime(2016, 7, 10, tzinfo=UTC),
+              decided_at=datetime(2016, 7, 20, tzinfo=UTC)),
+        _decl(URBAN_MISSES, "under_review", awaiting_level="county", awaiting_office="620102",
+              submitted_at=datetime(2016, 10, 5, tzinfo=UTC)),
+        _decl(URBAN_MISSES, "draft"),
+    ]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+    with county.store.read_session() as s:
+        local = indicators.compute(s, "620102", tz=lanzhou).pipeline.monthly
+        in_utc = indicators.compute(s, "620102", tz=UTC).pipeline.monthly
+    assert local == [
+        {"month": "2016-07", "submitted": 1, "approved": 0, "rejected": 1},
+        {"month": "2016-08", "submitted": 1, "approved": 0, "rejected": 0},
+        {"month": "2016-09", "submitted": 0, "approved": 1, "rejected": 0},  # a month between is still listed
+        {"month": "2016-10", "submitted": 1, "approved": 0, "rejected": 0},
+    ]
+    assert in_utc[0] == {"month": "2016-07", "submitted": 2, "approved": 0, "rejected": 1}
+    assert _report(county, URBAN_MEETS).pipeline.monthly[0]["submitted"] == 2
+
+
+def test_monthly_runs_across_the_new_year(county: Office) -> None:
+    rows = [_decl(URBAN_MEETS, "under_review", awaiting_level="county", awaiting_office="620102",
+                  submitted_at=datetime(y, m, 15, tzinfo=UTC)) for y, m in ((2016, 11), (2017, 2))]
+    with county.session() as s:
+        s.execute(insert(Declaration), rows)
+    with county.store.read_session() as s:
+        months = indicators.compute(s, "620102", tz=UTC).pipeline.monthly
+    assert [m["month"] for m in months] == ["2016-11", "2016-12", "2017-01", "2017-02"]
+    assert [m["submitted"] for m in months] == [1, 0, 0, 1]
+
+
+def test_an_empty_region_has_no_months_and_an_empty_funnel(county: Office) -> None:
+    p = _report(county).pipeline
+    assert p.monthly == []
+    assert [f["count"] for f in p.funnel] == [0, 0, 0, 0, 0]

@@ -136,3 +136,50 @@ def test_demo_fills_the_sync_columns(cli: Cli) -> None:
     workers = cli.json("registry", "list", "workers")
     assert len({w["uid"] for w in workers}) == len(workers)
     assert all(isinstance(a["pilot"], bool) for a in cli.json("registry", "list", "areas"))
+
+
+def test_indicators_export_excel_and_pdf(cli: Cli, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    out = tmp_path / "导出"
+    out.mkdir()
+    cli.ok("registry", "set-community", "620102001001", "--workroom", "否", user="clerk")
+    text = cli.ok("indicators", "--xlsx", str(out / "统计.xlsx"), "--pdf", str(out / "统计.pdf"))
+    assert f"已导出 Excel：{out / '统计.xlsx'}" in text and f"已导出 PDF：{out / '统计.pdf'}" in text
+    wb = openpyxl.load_workbook(out / "统计.xlsx")
+    missing = [r[:3] for r in wb["未达标社区"].iter_rows(min_row=4, values_only=True)]
+    assert ("社工室", "620102001001", "东岗西路社区") in missing
+    assert [r[0] for r in wb["分区情况"].iter_rows(min_row=4, values_only=True)] == ["620102", "620102001",
+                                                                                    "620102001001"]
+    if shutil.which("pdftotext"):
+        pdf = subprocess.run(["pdftotext", str(out / "统计.pdf"), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        assert "城关区“三社联动”试点目标完成情况与申报进度统计" in pdf and "东岗西路社区" in pdf
+
+    data = cli.json("indicators", "--region", "620102001", "--down-to", "street", "--xlsx", str(out / "街道.xlsx"))
+    assert data == {"root": "620102001", "xlsx": str(out / "街道.xlsx"), "pdf": None, "warnings": []}
+    codes = [r[0] for r in openpyxl.load_workbook(out / "街道.xlsx")["分区情况"].iter_rows(min_row=4, values_only=True)]
+    assert codes == ["620102001"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--xlsx", "{out}/统计.pdf"), "Excel 文件名应以 .xlsx 结尾"),
+        (("--pdf", "{out}/统计.xlsx"), "PDF 文件名应以 .pdf 结尾"),
+        (("--pdf", "{out}/没有这个文件夹/统计.pdf"), "不存在"),
+        (("--xlsx", "{out}/文件夹.xlsx"), "是一个文件夹"),
+        (("--font", "/usr/share/fonts/x.ttf"), "--font 只用于 --pdf"),
+        (("--region", "620103", "--xlsx", "{out}/a.xlsx"), "不在本单位辖区内"),
+    ],
+)
+def test_indicators_export_refusals(cli: Cli, tmp_path: Path, args: tuple[str, ...], words: str) -> None:
+    out = tmp_path / "导出"
+    out.mkdir()
+    (out / "文件夹.xlsx").mkdir()
+    err = cli.refused("indicators", *(a.format(out=out) for a in args))
+    assert words in err
+    assert [p.name for p in out.iterdir()] == ["文件夹.xlsx"]  # nothing written

@@ -78,7 +78,7 @@ def test_region_commands_at_an_evaluator_refuse_or_show_nothing(chain: Offices, 
     rc, _, err = o.run(EVAL, "indicators", user="admin")
     assert rc == 2 and "没有行政辖区" in err, err
     rc, _, err = o.run(EVAL, "report", "preview", "--from", "2016-01-01", "--to", "2016-12-31", user="admin")
-    assert rc == 2 and "620000E001" in err, err
+    assert rc == 2 and "620000E001" in err and "不出具进展情况报告" in err, err
 
 
 def test_evaluation_travels_to_the_province_and_down_to_the_community(evaluated: tuple[Offices, str],

@@ -1,0 +1,1 @@
+"""统计: the pilot's targets region by region, rankings, the declaration pipeline, charts and exports."""

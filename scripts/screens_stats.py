@@ -1,0 +1,112 @@
+"""Render the 统计 page (targets, ranking, pipeline, grants) with demo data offscreen into docs/screenshots/,
+and the exported PDF's pages next to them for a look.
+
+Usage: python scripts/screens_stats.py [OUTPUT_DIR] [PDF_PAGES_DIR]
+
+Writes stats.png, stats-ranking.png, stats-pipeline.png, stats-grants.png and the exported PDF's first two
+pages (stats-report-1.png, stats-report-2.png); with PDF_PAGES_DIR, every page of the PDF there too.
+
+The office is the province with 1,500 demo communities and 6,000 declarations, so the ranking has a bar
+per city.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SANLIAN_FAST_HASH", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZE = (1280, 800)
+
+
+def main() -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from sanlian_desktop import demo
+    from sanlian_desktop.ui.context import UiContext
+    from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.mainwindow import MainWindow
+    from sanlian_desktop.ui.stats.page import StatsPage
+    from tests.helpers import make_office
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    home = Path(tempfile.mkdtemp()) / "province"
+    office = make_office(home, "province", "620000", "甘肃省民政厅", with_regions=False)
+    demo.generate(office.store, office.admin, count=6000, seed=2016, communities_wanted=1500)
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    # Open on 统计 directly: the province's 待办 filter bar alone is wider than 1280 pixels.
+    settings.setValue("mainwindow/last_page", "stats")
+    jobs = JobRunner()
+    ctx = UiContext(office.store, office.reviewer, settings, jobs)
+    window = MainWindow(ctx)
+    window.resize(*SIZE)
+    window.show()
+    window.show_page("stats")
+    page = window.current_page()
+    assert isinstance(page, StatsPage)
+
+    def settle(seconds: float = 0.5) -> None:
+        deadline = time.monotonic() + 60
+        while (jobs.active or page.view is None) and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.02)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def shot(name: str) -> None:
+        settle()
+        window.grab().save(str(out / name))
+        print("wrote", out / name)
+
+    settle()
+    lanzhou = page.tree_model.index_of("620100")
+    page._reveal(lanzhou)
+    page.target.setCurrentIndex(2)  # 每个社区至少1名专业社工
+    page.tree.expand(lanzhou)
+    shot("stats.png")
+    page.tabs.setCurrentIndex(1)
+    page.target.setCurrentIndex(6)  # 试点地区建立社会工作协会: met, missed and not recorded side by side
+    shot("stats-ranking.png")
+    page.tabs.setCurrentIndex(2)
+    shot("stats-pipeline.png")
+    page.tabs.setCurrentIndex(3)
+    shot("stats-grants.png")
+
+    # The exported PDF: its first two pages (targets; rankings) beside the screenshots, and with a
+    # second argument every page at 60 dpi to look at.
+    pages = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp())
+    pages.mkdir(parents=True, exist_ok=True)
+    pdf = pages / "统计.pdf"
+    handle = page.export_to(pdf)
+    assert handle is not None
+    settle()
+    assert pdf.exists(), page.result.text()
+    subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "2", str(pdf), str(pages / "report")], check=True)
+    for n, image in enumerate(sorted(pages.glob("report-*.png")), start=1):
+        image.replace(out / f"stats-report-{n}.png")
+        print("wrote", out / f"stats-report-{n}.png")
+    if len(sys.argv) > 2:
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(pages / "page")], check=True)
+        print("pages in", pages)
+    window.close()
+    jobs.wait(10_000)
+    office.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
