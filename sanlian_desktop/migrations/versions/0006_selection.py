@@ -1,14 +1,14 @@
 """selection: scoring sheets and scores, shortlist, public notices
 
-Revision ID: 0005
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = "0006"
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

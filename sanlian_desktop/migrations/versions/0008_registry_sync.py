@@ -1,7 +1,7 @@
 """registries travel: a stable uid, the owning office and a tombstone on organisations and workers;
 the pilot-area flag on area facts
 
-Revision ID: 0004
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -10,7 +10,7 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """progress reports (进展情况) issued by offices and carried up
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

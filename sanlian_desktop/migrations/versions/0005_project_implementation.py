@@ -1,14 +1,14 @@
 """project implementation: tender, undertaking, workers, disbursements, progress
 
-Revision ID: 0006
-Revises: 0008
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0008'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
