@@ -145,7 +145,8 @@ class Applier:
     def __init__(self, session: Session, paths: AppPaths, *, self_code: str, sender_code: str,
                  sender_is_parent: bool, package_id: str, verify: Verifier, preview: bool = False,
                  check: Callable[[Record], Statement] | None = None,
-                 acknowledge: Callable[[list[tuple[str, str, str]]], None] | None = None) -> None:
+                 acknowledge: Callable[[list[tuple[str, str, str]]], None] | None = None,
+                 first_change: Callable[[], None] | None = None) -> None:
         self.s = session
         self.paths = paths
         self.self_code = self_code
@@ -159,6 +160,8 @@ class Applier:
         # Called after each window with (kind, key, hash) of the records this store now holds exactly
         # as they were sent: echoing them back would be pointless.
         self.acknowledge = acknowledge
+        # Called once, after the first window is looked up and verified and before anything is written.
+        self._first_change = first_change
         self.report = ApplyReport()
         self._before: dict[str, str] = {}  # declaration → status before this package ("new")
         self._after: dict[str, tuple[str, str]] = {}  # declaration → (number, status) after it
@@ -213,6 +216,7 @@ class Applier:
                 window = []
         if window:
             self._apply_window(window)
+        self._before_writing()
         self.report.state_changes = [
             (number, self._before[decl_id], status) for decl_id, (number, status) in sorted(self._after.items())
             if self._before.get(decl_id) != status]
@@ -234,6 +238,7 @@ class Applier:
             self._preload(window)
         except _MALFORMED as exc:
             _refuse(exc, "records", self.package_id)
+        self._before_writing()
         for record in window:
             handler = self._handler(record)
             try:
@@ -428,6 +433,11 @@ class Applier:
             if mine is not None:
                 found[key] = mine.hash
         return found
+
+    def _before_writing(self) -> None:
+        hook, self._first_change = self._first_change, None
+        if hook is not None:
+            hook()
 
     def _handler(self, record: Record) -> Callable[[Record], None]:
         if record.kind in KINDS:

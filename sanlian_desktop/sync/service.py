@@ -530,25 +530,32 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             _refuse_from_evaluator(pkg.entries)
         pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
         certificates = _package_certificates(s, pkg, pool)
-        if ahead is not None:
-            ahead.keep()  # the package passed its checks: from here on the store changes
-        trust.store_certificates(s, certificates)
         entries = pkg.manifest.entries
-        for entry in entries:
-            if entry.kind == "revocation":
-                record = Record(entry.kind, entry.id, _read_json(pkg, entry))
-                if trust.store_revocation(s, Revocation.decode(_b64(record))):
-                    result.revocations += 1
         now = utcnow()
+        receipts = []
         for entry in entries:
             if entry.kind != "receipt":
                 continue
             receipt = verify_receipt(pkg.read_entry(entry), roots, revoked, parent_of=parent_of)
             if receipt.recipient_code != sender.code or receipt.sender_code != me.region_code:
                 raise UserError("数据包中的回执不是发给本单位的", "a receipt in the package is not for this office")
-            result.receipts += 1
-            result.acknowledged += replicate.mark_acknowledged(
-                s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"], now)
+            receipts.append(receipt)
+
+        def first_change() -> None:
+            """Called once the first window of records is verified, before it changes the store: the
+            backup must exist by then; the certificates, revocations and receipts go first."""
+            if ahead is not None:
+                ahead.keep()
+            trust.store_certificates(s, certificates)
+            for entry in entries:
+                if entry.kind == "revocation":
+                    record = Record(entry.kind, entry.id, _read_json(pkg, entry))
+                    if trust.store_revocation(s, Revocation.decode(_b64(record))):
+                        result.revocations += 1
+            for receipt in receipts:
+                result.receipts += 1
+                result.acknowledged += replicate.mark_acknowledged(
+                    s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"], now)
 
         # What this office now holds exactly as the sender sent it counts as acknowledged in the other
         # direction too: echoing it back would be pointless. Where this office's form differs, it is
@@ -559,7 +566,7 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id,
                                     verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,
-                                    acknowledge=acknowledge)
+                                    acknowledge=acknowledge, first_change=first_change)
         if any(e.kind in ("region", "version") for e in entries):
             regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
             gc.freeze()  # and spare it too
