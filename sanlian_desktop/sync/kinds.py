@@ -115,6 +115,9 @@ class RecordKind:
     sign_own: Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int] | None = None
     # True for a kind that travels between the province and an evaluator office (and the only kinds that do).
     evaluator: bool = False
+    # Optional: ``local`` for many keys at once (key -> record, absent keys left out), in a few queries:
+    # an import asks for every received record of the kind, to acknowledge those it holds as sent.
+    local_many: Callable[[Session, list[str]], dict[str, Any]] | None = None
 
 
 _KINDS: dict[str, RecordKind] = {}

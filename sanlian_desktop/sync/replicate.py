@@ -427,6 +427,9 @@ class Applier:
     def _local_hashes(self, kind: str, keys: list[str]) -> dict[str, str]:
         if kind in _RANK:
             return local_hashes(self.s, kind, keys)
+        extra = extensions.get(kind)
+        if extra is not None and extra.local_many is not None:
+            return {key: r.hash for key, r in extra.local_many(self.s, keys).items()}
         found = {}
         for key in keys:  # a kind another module registered: its own lookup, one record at a time
             mine = local_record(self.s, kind, key)
