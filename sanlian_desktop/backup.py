@@ -82,13 +82,14 @@ REASON_LABELS = {
 # -- taking a backup ---------------------------------------------------------------------------------
 
 
-def take(store: Store, *, reason: str, out: Path | None = None) -> Path:
+def take(store: Store, *, reason: str, out: Path | None = None, prune_old: bool = True) -> Path:
     """Write one backup of ``store`` and return its path.
 
     Without ``out`` it is an automatic backup in the store's backups folder, named with the UTC time
     and ``reason``, and older automatic backups beyond the newest ``KEEP_AUTOMATIC`` are deleted.
     The file is written as ``name.tmp``, synced and renamed, so a crash never leaves half a backup
-    under the real name.
+    under the real name. ``prune_old=False`` leaves the older ones for the caller to prune once it
+    keeps the new one.
     """
     if not _REASON.match(reason):
         raise ValueError(f"reason must be short lowercase ASCII: {reason!r}")
@@ -104,7 +105,7 @@ def take(store: Store, *, reason: str, out: Path | None = None) -> Path:
         raise UserError(f"无法写入备份文件 {target}：{exc.strerror or exc}（磁盘空间不足或没有写入权限？）",
                         f"cannot write the backup {target}: {exc}") from None
     _sync_folder(target.parent)
-    if automatic:
+    if automatic and prune_old:
         prune(paths)
     return target
 
@@ -218,9 +219,14 @@ def _describe_copy(copy: Path) -> tuple[str, str, str, list[str]]:
 
 
 def _write_zip(fh: IO[bytes], manifest: dict[str, Any], copy: Path, paths: AppPaths) -> None:
-    with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
+    # The fastest deflate level: an automatic backup is taken before every package import, and level 1
+    # packs a store about as small (a fifth larger) in half the time of the default. The store is
+    # copied in pieces of 1 MiB (zipfile's own pieces are 8 KiB), which spares an import going on at
+    # the same time most of the switching between the two threads.
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as zf:
         zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1), zipfile.ZIP_DEFLATED)
-        zf.write(copy, DATABASE, zipfile.ZIP_DEFLATED)
+        with copy.open("rb") as src, zf.open(DATABASE, "w", force_zip64=True) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
         for member in manifest["members"][1:]:
             sha = member["sha256"]
             # Photos and scans are already compressed; storing them is as small and much faster.

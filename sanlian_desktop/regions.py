@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,10 +61,23 @@ def shipped_regions() -> list[RegionInfo]:
 
 
 def pinyin_initials(name: str) -> str:
-    """Lower-case pinyin initials of a Chinese name: 城关区 → cgq (other characters kept as they are)."""
+    """Lower-case pinyin initials of a Chinese name: 城关区 → cgq (other characters kept as they are).
+
+    pypinyin cuts a text into words (runs of other characters, and words of its phrase dictionary
+    or single characters within runs of Chinese) and reads each word on its own, so the initials
+    of a text are those of its words put together. Words recur (社区, 服务, 项目, a community's
+    name), so each word's initials are remembered: a list of 10,000 titles reads in a fraction of
+    the time (tests/core/test_pinyin.py holds this equal to reading each text whole)."""
+    from pypinyin.seg.simpleseg import seg
+
+    return "".join(_word_initials(word) for word in seg(name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _word_initials(word: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    letters = "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default") if p)
+    letters = "".join(p[0] for p in lazy_pinyin(word, style=Style.FIRST_LETTER, errors="default") if p)
     return "".join(ch for ch in letters.lower() if ch.isascii() and ch.isalnum())
 
 
@@ -124,18 +138,7 @@ def derive_parent_code(session: Session, code: str) -> str | None:
     A community's parent is its 9-digit street. A street's parent is its 6-digit county; where the
     city has no counties (嘉峪关市 and the special units) it is the city.
     """
-    level = code_shape_level(code)
-    if level is Level.COMMUNITY:
-        return code[:9]
-    if level is Level.STREET:
-        six = session.get(Region, code[:6])
-        if six is not None and six.level in (Level.COUNTY, Level.CITY):
-            return six.code
-        city = session.get(Region, code[:4] + "00")
-        if city is not None and city.level == Level.CITY and not has_counties(session, city.code):
-            return city.code
-        return code[:6]
-    return None
+    return RegionBook(session).parent_code(code)
 
 
 def has_counties(session: Session, city_code: str) -> bool:
@@ -194,6 +197,70 @@ def subtree_codes(session: Session, root_code: str) -> set[str]:
     return out
 
 
+class RegionBook:
+    """The regions a run of additions sees: the store's, and those the run added.
+
+    By default each addition is flushed at once, as one ``add_region`` always did. A deferred book
+    (for adding many regions, as a package import does) keeps its additions pending, finds them
+    itself, remembers what it looked up in ``known``, and leaves the flush to the caller, who looks
+    up with autoflush off meanwhile (``session.no_autoflush``).
+    """
+
+    def __init__(self, session: Session, *, known: dict[str, Region | None] | None = None,
+                 deferred: bool = False) -> None:
+        self.session = session
+        self.known = {} if known is None else known
+        self.deferred = deferred
+
+    def get(self, code: str) -> Region | None:
+        if self.deferred:
+            if code not in self.known:
+                self.known[code] = self.session.get(Region, code)
+            return self.known[code]
+        return self.session.get(Region, code)
+
+    def has_counties(self, city_code: str) -> bool:
+        pending = any(r is not None and r.parent_code == city_code and r.level == Level.COUNTY
+                      for r in self.known.values()) if self.deferred else False
+        return pending or has_counties(self.session, city_code)
+
+    def parent_code(self, code: str) -> str | None:
+        """:func:`derive_parent_code`, seeing this book's additions."""
+        level = code_shape_level(code)
+        if level is Level.COMMUNITY:
+            return code[:9]
+        if level is Level.STREET:
+            six = self.get(code[:6])
+            if six is not None and six.level in (Level.COUNTY, Level.CITY):
+                return six.code
+            city = self.get(code[:4] + "00")
+            if city is not None and city.level == Level.CITY and not self.has_counties(city.code):
+                return city.code
+            return code[:6]
+        return None
+
+    def is_within(self, code: str, ancestor_code: str) -> bool:
+        """:func:`is_within`, seeing this book's additions."""
+        current: str | None = code
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current == ancestor_code:
+                return self.get(current) is not None
+            region = self.get(current)
+            if region is None:
+                return False
+            current = region.parent_code
+        return False
+
+    def add(self, region: Region) -> None:
+        self.session.add(region)
+        if self.deferred:
+            self.known[region.code] = region
+        else:
+            self.session.flush()
+
+
 def add_region(
     session: Session,
     *,
@@ -204,12 +271,14 @@ def add_region(
     population: int | None = None,
     households: int | None = None,
     create_missing_street: bool = False,
+    book: RegionBook | None = None,
 ) -> Region:
     """Add a street (9 digits) or community (12 digits) inside the region ``within``.
 
     Refuses codes of another shape, duplicates, and places outside ``within``. With
     ``create_missing_street`` an unknown street above a community is added under its code.
     """
+    book = book or RegionBook(session)
     code = code.strip()
     name = name.strip()
     level = code_shape_level(code)
@@ -226,17 +295,17 @@ def add_region(
         raise UserError("人口数不能为负数", "population cannot be negative")
     if households is not None and households < 0:
         raise UserError("户数不能为负数", "households cannot be negative")
-    existing = session.get(Region, code)
+    existing = book.get(code)
     if existing is not None:
         raise UserError(
             f"区划代码 {code} 已存在（{existing.name}）", f"region {code} already exists ({existing.name})"
         )
-    parent_code = derive_parent_code(session, code)
+    parent_code = book.parent_code(code)
     assert parent_code is not None
-    parent = session.get(Region, parent_code)
+    parent = book.get(parent_code)
     if parent is None and level is Level.COMMUNITY and create_missing_street:
-        add_region(session, code=parent_code, name=f"街道 {parent_code}", within=within)
-        parent = session.get(Region, parent_code)
+        add_region(session, code=parent_code, name=f"街道 {parent_code}", within=within, book=book)
+        parent = book.get(parent_code)
     if parent is None:
         what = "街道(乡镇)" if level is Level.COMMUNITY else "县(市、区)"
         raise UserError(
@@ -249,7 +318,7 @@ def add_region(
             f"代码 {code} 的上级 {parent_code}（{parent.name}）不是街道(乡镇)",
             f"parent {parent_code} of {code} is not a street",
         )
-    if not is_within(session, parent_code, within):
+    if not book.is_within(parent_code, within):
         raise UserError(
             f"区划 {code} 不在本单位辖区内", f"region {code} is outside this office's jurisdiction"
         )
@@ -264,8 +333,7 @@ def add_region(
             households=households,
         )
     )
-    session.add(region)
-    session.flush()
+    book.add(region)
     return region
 
 

@@ -159,6 +159,41 @@ def local(session: Session, key: str) -> Record | None:
     return None
 
 
+def local_many(session: Session, keys: list[str]) -> dict[str, Record]:
+    """:func:`local` for many keys: organisations, workers and communities in a few queries, the
+    county-level areas one by one."""
+    found: dict[str, Record] = {}
+    by_prefix: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        prefix, _, ident = key.partition(":")
+        by_prefix[prefix].append(ident)
+    orgs, workers = by_prefix.pop("org", []), by_prefix.pop("worker", [])
+    for start in range(0, len(orgs), 500):
+        for o in session.scalars(select(CommunityOrganisation).where(
+                CommunityOrganisation.uid.in_(orgs[start:start + 500]))):
+            found[f"org:{o.uid}"] = org_record(o)
+    for start in range(0, len(workers), 500):
+        for w in session.scalars(select(SocialWorker).where(SocialWorker.uid.in_(workers[start:start + 500]))):
+            found[f"worker:{w.uid}"] = worker_record(w)
+    codes = by_prefix.pop("community", [])
+    for start in range(0, len(codes), 500):
+        chunk = codes[start:start + 500]
+        held = {r.code: r for r in session.scalars(select(Region).where(
+            Region.code.in_(sorted({*chunk, *(c[:9] for c in chunk)}))))}
+        facts = {f.community_code: f for f in session.scalars(select(CommunityFacts).where(
+            CommunityFacts.community_code.in_(chunk)))}
+        for code in chunk:
+            community = held.get(code)
+            if community is not None and community.level == Level.COMMUNITY:
+                found[f"community:{code}"] = community_record(community, held.get(code[:9]), facts.get(code))
+    for prefix, idents in by_prefix.items():
+        for ident in idents:
+            mine = local(session, f"{prefix}:{ident}")
+            if mine is not None:
+                found[f"{prefix}:{ident}"] = mine
+    return found
+
+
 def group(record: Record) -> str | None:
     """A community's records travel together; an area's facts on their own."""
     prefix, _, ident = record.key.partition(":")
@@ -523,4 +558,5 @@ def _area(incoming: Incoming, record: Record, code: str) -> None:
     incoming.report.applied += 1
 
 
-REGISTRY = register(RecordKind(name=KIND, records=records, local=local, apply=apply, group=group))
+REGISTRY = register(RecordKind(name=KIND, records=records, local=local, apply=apply, group=group,
+                               local_many=local_many))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -63,7 +64,37 @@ def review_stages(j: Jurisdiction) -> list[Stage]:
     ]
 
 
-def stages_for(decl: Declaration) -> list[Stage]:
+class Placed(Protocol):
+    """Where a declaration sits: what its review chain depends on (a Declaration, or one being received)."""
+
+    @property
+    def street_code(self) -> str: ...
+    @property
+    def county_code(self) -> str: ...
+    @property
+    def city_code(self) -> str: ...
+    @property
+    def entered_by_office(self) -> str: ...
+
+
+class Decided(Protocol):
+    """What deriving a declaration's state reads of an opinion (an Opinion, or one being received)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def decision(self) -> str: ...
+    @property
+    def granted_fen(self) -> int | None: ...
+
+
+def stages_for(decl: Placed) -> list[Stage]:
     """The review chain of a declaration."""
     return review_stages(Jurisdiction(decl.street_code, decl.county_code, decl.city_code))
 
@@ -245,7 +276,7 @@ class DerivedState:
     submitted_at: datetime | None
 
 
-def derive_state(decl: Declaration, submitted: list[tuple[int, datetime]], opinions: list[Opinion]) -> DerivedState:
+def derive_state(decl: Placed, submitted: list[tuple[int, datetime]], opinions: Sequence[Decided]) -> DerivedState:
     """Replay the chain: the latest submitted version, walked stage by stage through its opinions.
 
     ``submitted`` lists (version, submitted_at) of the frozen versions. This is how an office that
@@ -257,7 +288,7 @@ def derive_state(decl: Declaration, submitted: list[tuple[int, datetime]], opini
     version, since = max(submitted)
     first_submitted = min(at for _, at in submitted)
     stages = stages_for(decl)
-    on_version: dict[str, Opinion] = {}
+    on_version: dict[str, Decided] = {}
     for o in sorted(opinions, key=lambda o: (o.at, o.seq)):
         if o.version == version:
             on_version.setdefault(o.level, o)

@@ -9,7 +9,7 @@ stay verifiable after renewal; signatures dated after a revocation do not.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from sanlian_desktop.sync.certs import (
     JurisdictionError,
     LevelError,
     Revoked,
+    TrustError,
     UnknownRootError,
     show_date,
 )
@@ -199,8 +200,20 @@ def validate_chain(
     ``pinned_root`` is the provincial root installed with the program (or several, after a root
     renewal). Raises :class:`UnknownRootError`, :class:`BadSignatureError`, :class:`CertExpiredError`,
     :class:`CertRevokedError`, :class:`JurisdictionError` or :class:`LevelError`, each with its
-    own message.
+    own message. What does not depend on the moment (links, signatures, placement) is checked first.
     """
+    links = chain_links(chain, pinned_root, parent_of)
+    for cert in links:
+        _check_time(cert, at)
+        _check_revoked(cert, at, revoked)
+    return links[-1]
+
+
+def chain_links(
+    chain: Sequence[Cert], pinned_root: Cert | Sequence[Cert], parent_of: ParentOf | None = None
+) -> list[Cert]:
+    """The time-independent half of :func:`validate_chain`: the chain from the pinned root down to the
+    leaf (root first), every link, issuer signature, jurisdiction and level checked."""
     roots = [pinned_root] if isinstance(pinned_root, Cert) else list(pinned_root)
     certs = list(chain)
     if not certs or len(certs) > MAX_CHAIN:
@@ -222,8 +235,7 @@ def validate_chain(
             )
         issuer = found[0]
     _check_signed_by(issuer, issuer)
-    _check_time(issuer, at)
-    _check_revoked(issuer, at, revoked)
+    links = [issuer]
     for cert in reversed(certs):
         if cert.issuer_serial != issuer.serial or cert.issuer_code != issuer.code:
             raise BadSignatureError(
@@ -231,8 +243,6 @@ def validate_chain(
                 "broken certificate chain: issuer does not match",
             )
         _check_signed_by(cert, issuer)
-        _check_time(cert, at)
-        _check_revoked(cert, at, revoked)
         if not within(issuer.code, cert.code) or issuer.code == cert.code:
             raise JurisdictionError(
                 f"{cert.office.label()}不在签发单位{issuer.office.label()}的辖区内，证书不可信。",
@@ -243,8 +253,9 @@ def validate_chain(
                 f"{cert.office.label()}不是签发单位{issuer.office.label()}的直接下级，证书不可信。",
                 f"{cert.code} is not directly below its issuer {issuer.code}",
             )
+        links.append(cert)
         issuer = cert
-    return issuer
+    return links
 
 
 def check_signature(cert: Cert, message: bytes, signature: bytes) -> None:
@@ -254,3 +265,130 @@ def check_signature(cert: Cert, message: bytes, signature: bytes) -> None:
             f"{cert.office.label()}的签名无效，内容已被篡改或并非该单位签署。",
             f"signature by {cert.code} does not verify",
         )
+
+
+class UnknownCertError(BadSignatureError):
+    """A statement names a certificate that neither the package nor the store holds."""
+
+
+class CertPool:
+    """Certificates by serial, for statements that name their signer's certificate instead of carrying it.
+
+    A package carries every certificate its statements need once (``certificate`` entries); the store
+    keeps the ones it has seen. Each certificate's chain is checked once — links, issuer signatures, the
+    pinned root, jurisdiction and level, which never change for a given set of certificates — and the
+    result is remembered for the pool's life (one import). What depends on the moment is checked on
+    every use: each certificate of the chain valid at the statement's signed time and not revoked then.
+    """
+
+    def __init__(
+        self,
+        roots: Cert | Sequence[Cert],
+        revoked: Revoked = frozenset(),
+        parent_of: ParentOf | None = None,
+        certs: Sequence[Cert] = (),
+        lookup: Callable[[str], Cert | None] | None = None,
+    ) -> None:
+        self.roots = [roots] if isinstance(roots, Cert) else list(roots)
+        self.revoked = revoked
+        self.parent_of = parent_of
+        self._lookup = lookup  # where to find a certificate the pool was not given (the store)
+        self._fingerprints: dict[str, str] = {}
+        self._by_serial: dict[str, Cert] = {}
+        self._encoded: dict[str, bytes] = {}
+        self._links: dict[str, list[Cert] | TrustError] = {}
+        for root in self.roots:
+            self.add(root)
+        for cert in certs:
+            self.add(cert)
+
+    def add(self, cert: Cert) -> bool:
+        """Keep ``cert``; False when it is known already. Another certificate with a known serial is refused."""
+        encoded = cert.encode()
+        known = self._encoded.get(cert.serial)
+        if known is not None:
+            if known != encoded:
+                raise BadSignatureError(
+                    f"收到的{cert.office.label()}证书与本单位保存的同编号证书内容不同，证书可能被伪造。",
+                    f"two different certificates with serial {cert.serial}",
+                )
+            return False
+        self._by_serial[cert.serial] = cert
+        self._encoded[cert.serial] = encoded
+        self._links.clear()  # a chain found incomplete before may be whole now
+        return True
+
+    def get(self, serial: str) -> Cert | None:
+        """The certificate with ``serial``, if the pool holds it (or can find it)."""
+        cert = self._by_serial.get(serial)
+        if cert is None and self._lookup is not None:
+            cert = self._lookup(serial)
+            if cert is not None and cert.serial == serial:
+                self.add(cert)
+        return cert
+
+    def fingerprint(self, serial: str) -> str | None:
+        """SHA-256 (hex) of the certificate's canonical bytes: what a statement names its signer by."""
+        found = self._fingerprints.get(serial)
+        if found is None:
+            encoded = self._encoded.get(serial)
+            if encoded is None:
+                return None
+            found = self._fingerprints[serial] = fingerprint(encoded)
+        return found
+
+    def chain(self, serial: str) -> list[Cert]:
+        """The chain of the certificate ``serial``, leaf first, up to the root (as far as the pool knows)."""
+        chain: list[Cert] = []
+        cert = self.get(serial)
+        while cert is not None and len(chain) <= MAX_CHAIN:
+            chain.append(cert)
+            if cert.is_self_signed:
+                break
+            cert = self.get(cert.issuer_serial)
+        return chain
+
+    def _checked_links(self, serial: str) -> list[Cert]:
+        """The chain of ``serial`` root first, its time-independent checks made once."""
+        found = self._links.get(serial)
+        if found is None:
+            chain = self.chain(serial)
+            if not chain:
+                found = UnknownCertError(
+                    f"缺少编号为 {serial[:12]}… 的签名单位证书，无法核实签名（发送单位的程序应随数据包附上）。",
+                    f"no certificate with serial {serial}",
+                )
+            elif not chain[-1].is_self_signed and self.get(chain[-1].issuer_serial) is None:
+                missing = chain[-1]
+                found = UnknownCertError(
+                    f"缺少{missing.office.label()}证书的签发单位（{missing.issuer_code}）的证书，无法核实签名。",
+                    f"missing the issuer certificate {missing.issuer_serial} of {missing.code}",
+                )
+            else:
+                try:
+                    found = chain_links(chain, self.roots, self.parent_of)
+                except TrustError as exc:
+                    found = exc
+            self._links[serial] = found
+        if isinstance(found, TrustError):
+            raise found
+        return found
+
+    def check(self, serial: str) -> Cert:
+        """The certificate ``serial`` with its chain checked, at no particular time (for storing it)."""
+        return self._checked_links(serial)[-1]
+
+    def signer(self, serial: str, at: datetime) -> Cert:
+        """The certificate ``serial`` after checking its whole chain as it stood at ``at``."""
+        links = self._checked_links(serial)
+        for cert in links:
+            _check_time(cert, at)
+            _check_revoked(cert, at, self.revoked)
+        return links[-1]
+
+
+def fingerprint(encoded: bytes) -> str:
+    """SHA-256 (hex) of a certificate's canonical bytes."""
+    import hashlib
+
+    return hashlib.sha256(encoded).hexdigest()

@@ -24,7 +24,14 @@ What the apply function may rely on is :class:`Incoming`: the session of the imp
 who sent the package, the report to count into, a way to keep a disagreeing record aside as a conflict,
 and ``verify`` for records that carry a statement signed by the office that wrote them. It raises
 ``KeyError``/``TypeError``/``ValueError`` for a malformed body (the package is then refused whole) and
-``UserError`` for anything a person should read. It must not commit.
+``UserError`` for anything a person should read. It must not commit. Records are applied a window at a
+time (``replicate.APPLY_WINDOW``), so its own lookups are one query per record; the core records of the
+package are all written before the first record of these kinds is applied.
+
+A statement names its signer's certificate rather than carrying it; the package carries each
+certificate once. A record that carries a statement names the signing office as ``signer`` in its body
+(``{"body": ..., "signer": code, "signature": ...}``), so that the export adds that office's
+certificates to the package and the receiver can verify it.
 
 A record that refers to a file carries it as a core ``attachment`` record (``attachment_record``), which
 the receiver stores before any extension record is applied.
@@ -108,6 +115,9 @@ class RecordKind:
     sign_own: Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int] | None = None
     # True for a kind that travels between the province and an evaluator office (and the only kinds that do).
     evaluator: bool = False
+    # Optional: ``local`` for many keys at once (key -> record, absent keys left out), in a few queries:
+    # an import asks for every received record of the kind, to acknowledge those it holds as sent.
+    local_many: Callable[[Session, list[str]], dict[str, Any]] | None = None
 
 
 _KINDS: dict[str, RecordKind] = {}

@@ -3,7 +3,9 @@
 Layout::
 
     magic  b"SANLIAN\\x1a"            8 bytes
-    version u16 big-endian            (1)
+    version u16 big-endian            (2: statements name their signer's certificate, which the
+                                      package carries once as a ``certificate`` entry; 1 repeated
+                                      the signer's chain in every statement and is no longer read)
     hlen    u32 big-endian            length of the header JSON (<= 16 KiB)
     header  canonical JSON            readable without any key (see PackageHeader)
     body    ceil(P / C) sealed chunks each C + 16 bytes, the last one shorter
@@ -35,7 +37,7 @@ from sanlian_desktop.sync.codes import is_office_code
 from sanlian_desktop.sync.suite import Suite, get_suite, open_chunk
 
 MAGIC = b"SANLIAN\x1a"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_FORMAT = "sanlian-manifest-1"
 MANIFEST_DOMAIN = b"sanlian-manifest-v1\x00"
 PREFIX = struct.Struct(">8sHI")
@@ -131,6 +133,13 @@ def read_header(fh: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> PackageHeader:
             "not a .sanlian package (bad magic)",
         )
     _, version, hlen = PREFIX.unpack(prefix)
+    if 0 < version < FORMAT_VERSION:
+        raise UserError(
+            f"此数据包由旧版本程序制作（格式版本 {version}），本程序只能读取格式版本 {FORMAT_VERSION}："
+            "请发送单位升级程序后重新导出（未确认的内容会全部重新发送）。",
+            f"package format version {version} was written by an older program; the sender must upgrade "
+            "and export again",
+        )
     if version != FORMAT_VERSION:
         raise UserError(
             f"数据包格式版本为 {version}，本程序只支持版本 {FORMAT_VERSION}，请升级程序。",
@@ -185,9 +194,13 @@ class BodyReader:
 
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes of plaintext (fewer at a chunk boundary; b"" at the end)."""
+        return bytes(self.read_view(size))
+
+    def read_view(self, size: int) -> memoryview:
+        """:meth:`read` without a copy: a view into the decrypted chunk."""
         if not self._buf:
             if self._index >= self.chunks:
-                return b""
+                return memoryview(b"")
             sealed = self._fh.read(self._sealed)
             final = self._index == self.chunks - 1
             if len(sealed) < self._sealed and not final:
@@ -196,7 +209,7 @@ class BodyReader:
                 )
             self._buf = memoryview(open_chunk(self._suite, self._key, self._index, final, sealed))
             self._index += 1
-        piece = bytes(self._buf[:size])
+        piece = self._buf[:size]
         self._buf = self._buf[size:]
         self.consumed += len(piece)
         return piece

@@ -102,7 +102,10 @@ class VerifiedPackage:
         entry = self._own(entry)
         if entry.length > max_size:
             raise UserError("该条目过大，不能整体读入内存。", "entry too large to read into memory")
-        return b"".join(self._spool.iter_range(entry.offset, entry.length))
+        first = self._spool.read_at(entry.offset, entry.length)  # most entries lie in one spool chunk
+        if len(first) == entry.length:
+            return first
+        return first + b"".join(self._spool.iter_range(entry.offset + len(first), entry.length - len(first)))
 
     def close(self) -> None:
         """Delete the temporary spool."""
@@ -200,7 +203,7 @@ def _spool_entries(body: BodyReader, manifest: Manifest, spool: SealedSpool) -> 
         hasher = suite.hasher()
         remaining = entry.length
         while remaining:
-            piece = body.read(min(remaining, READ_PIECE))
+            piece = body.read_view(min(remaining, READ_PIECE))  # no copy: hashed and spooled at once
             if not piece:
                 raise UserError("数据包内容比清单所述短，文件已损坏。", "package body shorter than declared")
             hasher.update(piece)

@@ -7,6 +7,7 @@ full, so that a lost package is repaired by the next one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from sanlian_desktop.models import (
     Region,
 )
 from sanlian_desktop.sync import kinds as extensions
+from sanlian_desktop.sync.statements import Statement
 from sanlian_desktop.vocab import Level
 
 # Kinds in the order a receiver applies them: what others refer to comes first.
@@ -56,24 +58,36 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Record:
-    """One record: its kind, key and JSON body; an attachment carries its file instead of a body."""
+    """One record: its kind, key and JSON body; an attachment carries its file instead of a body.
+
+    A version or an opinion travels as the statement its writing office signed (``raw``): the entry
+    is the statement's bytes, ``body`` is what the statement says and ``signer`` the office that
+    signed it. On the receiving side ``statement`` holds the verified statement; nothing else sets it.
+    """
 
     kind: str
     key: str
     body: dict[str, Any]
     blob: Callable[[], BinaryIO] | None = None
     version: int = 0
+    raw: bytes | None = None
+    signer: str | None = None
+    statement: Statement | None = None
+    # A received record: SHA-256 (hex) of its bytes as they travelled, from the verified manifest.
+    carried: str | None = None
 
     @property
     def data(self) -> bytes:
-        """The JSON bytes carried in the package (an attachment carries its file, from ``blob``)."""
-        return canonical(self.body)
+        """The bytes carried in the package (an attachment carries its file, from ``blob``)."""
+        return self.raw if self.raw is not None else canonical(self.body)
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         """SHA-256 of what travels; an attachment's key is already its content's hash."""
         if self.blob is not None:
             return self.key
+        if self.carried is not None:
+            return self.carried
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -94,8 +108,17 @@ def batch_record(b: Batch) -> Record:
     })
 
 
+DECLARATION_IDENTITY = ("id", "number", "community_code", "street_code", "county_code", "city_code", "batch_id",
+                        "entered_by_office", "from_paper", "created_at", "created_by")
+
+
 def declaration_record(d: Declaration) -> Record:
     """The declaration's identity: what never changes after creation (its state is derived)."""
+    return declaration_record_of(d)
+
+
+def declaration_record_of(d: Any) -> Record:
+    """:func:`declaration_record` of a row or of anything with those columns as attributes."""
     return Record("declaration", d.id, {
         "id": d.id, "number": d.number, "community_code": d.community_code, "street_code": d.street_code,
         "county_code": d.county_code, "city_code": d.city_code, "batch_id": d.batch_id,
@@ -124,19 +147,18 @@ def opinion_body(o: Opinion) -> dict[str, Any]:
     }
 
 
-def _signed(body: dict[str, Any], signer: str | None, signature: bytes | None) -> dict[str, Any]:
-    import base64
-
-    return {"body": body, "signer": signer, "signature": base64.b64encode(signature).decode() if signature else None}
+STATEMENT_KINDS = frozenset({"version", "opinion"})
 
 
 def version_record(v: DeclarationVersion) -> Record:
-    return Record("version", f"{v.declaration_id}:{v.version}", _signed(version_body(v), v.signer_code, v.signature),
-                  version=v.version)
+    """A submitted version: the entering office's signed statement of it."""
+    return Record("version", f"{v.declaration_id}:{v.version}", version_body(v), version=v.version, raw=v.signature,
+                  signer=v.signer_code)
 
 
 def opinion_record(o: Opinion) -> Record:
-    return Record("opinion", o.id, _signed(opinion_body(o), o.signer_code, o.signature))
+    """An opinion: the writing office's signed statement of it."""
+    return Record("opinion", o.id, opinion_body(o), raw=o.signature, signer=o.signer_code)
 
 
 def link_key(declaration_id: str, sha256: str, name: str) -> str:
@@ -161,13 +183,7 @@ def _opener(path: Path) -> Callable[[], BinaryIO]:
     return open_file
 
 
-def shared_declarations(session: Session, self_code: str, neighbour_code: str, neighbour_level: Level,
-                        self_level: Level) -> Iterator[Declaration]:
-    """Declarations a neighbour should hold: submitted ones on the path between the two offices.
-
-    Upward, everything submitted in this office's jurisdiction; downward, what lies in the child's.
-    Drafts never leave the office that keeps them.
-    """
+def _shared_query(self_code: str, neighbour_code: str, neighbour_level: Level, self_level: Level) -> Any:
     query = select(Declaration).where(Declaration.submitted_at.is_not(None))
     if neighbour_level.rank > self_level.rank:  # a child office
         column = {
@@ -177,12 +193,34 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
             Level.COMMUNITY: Declaration.community_code,
         }[neighbour_level]
         query = query.where(column == neighbour_code)
+    return query
+
+
+def shared_declarations(session: Session, self_code: str, neighbour_code: str, neighbour_level: Level,
+                        self_level: Level) -> Iterator[Declaration]:
+    """Declarations a neighbour should hold: submitted ones on the path between the two offices.
+
+    Upward, everything submitted in this office's jurisdiction; downward, what lies in the child's.
+    Drafts never leave the office that keeps them.
+    """
+    query = _shared_query(self_code, neighbour_code, neighbour_level, self_level)
     yield from session.scalars(query.order_by(Declaration.id)).yield_per(500)
+
+
+CHUNK = 500
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
-    """Every record the neighbour should hold, in application order.
+    """Every record the neighbour should hold, in application order: batches (downward), the streets
+    and communities the declarations lie in, then each declaration with its attachments, versions,
+    opinions and links, then the kinds other modules registered (sync/kinds.py). Rows are read a few
+    hundred declarations at a time, a handful of queries each.
 
     Between the province and an evaluator office only the kinds registered for it travel.
     """
@@ -196,31 +234,46 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
     if downward:
         for b in session.scalars(select(Batch).order_by(Batch.code)):
             yield batch_record(b)
-    decls = list(shared_declarations(session, self_code, neighbour_code, neighbour_level, self_level))
-    regions_sent: set[str] = set()
-    for d in decls:
-        for code in (d.street_code, d.community_code):
-            if code not in regions_sent:
-                region = session.get(Region, code)
-                if region is not None and region.level in (Level.STREET, Level.COMMUNITY):
-                    regions_sent.add(code)
-                    yield region_record(region)
-    for d in decls:
-        links = list(session.scalars(select(DeclarationAttachment).where(
-            DeclarationAttachment.declaration_id == d.id)))
-        for link in links:
-            att = session.get(Attachment, link.sha256)
-            if att is not None:
-                yield Record("attachment", att.sha256, {"sha256": att.sha256, "size": att.size},
-                             blob=_opener(blob_path(att.sha256)))
-        yield declaration_record(d)
-        for v in session.scalars(select(DeclarationVersion).where(
-                DeclarationVersion.declaration_id == d.id, DeclarationVersion.frozen.is_(True))):
-            yield version_record(v)
-        for o in session.scalars(select(Opinion).where(Opinion.declaration_id == d.id)):
-            yield opinion_record(o)
-        for link in links:
-            yield link_record(link)
+    shared = _shared_query(self_code, neighbour_code, neighbour_level, self_level).subquery()
+    places = session.execute(select(shared.c.id, shared.c.street_code, shared.c.community_code)
+                             .order_by(shared.c.id)).all()
+    codes = list(dict.fromkeys(code for _, street, community in places for code in (street, community)))
+    known: dict[str, Region] = {}
+    for chunk in _chunks(codes):
+        known.update((r.code, r) for r in session.scalars(select(Region).where(Region.code.in_(chunk))))
+    for code in codes:
+        region = known.get(code)
+        if region is not None and region.level in (Level.STREET, Level.COMMUNITY):
+            yield region_record(region)
+    del known, codes
+    ids = [decl_id for decl_id, _, _ in places]
+    del places
+    for chunk in _chunks(ids):
+        decls = list(session.scalars(select(Declaration).where(Declaration.id.in_(chunk)).order_by(Declaration.id)))
+        versions = _by_declaration(session.scalars(select(DeclarationVersion).where(
+            DeclarationVersion.declaration_id.in_(chunk), DeclarationVersion.frozen.is_(True))
+            .order_by(DeclarationVersion.declaration_id, DeclarationVersion.version)))
+        opinions = _by_declaration(session.scalars(select(Opinion).where(Opinion.declaration_id.in_(chunk))
+                                                   .order_by(Opinion.declaration_id, Opinion.seq)))
+        links = _by_declaration(session.scalars(select(DeclarationAttachment).where(
+            DeclarationAttachment.declaration_id.in_(chunk)).order_by(DeclarationAttachment.id)))
+        shas = sorted({link.sha256 for group in links.values() for link in group})
+        files = {a.sha256: a for a in session.scalars(select(Attachment).where(Attachment.sha256.in_(shas)))}
+        for d in decls:
+            for link in links.get(d.id, ()):
+                att = files.get(link.sha256)
+                if att is not None:
+                    # Once per declaration that uses it: a package carries it once (see service).
+                    yield Record("attachment", att.sha256, {"sha256": att.sha256, "size": att.size},
+                                 blob=_opener(blob_path(att.sha256)))
+            yield declaration_record(d)
+            for v in versions.get(d.id, ()):
+                yield version_record(v)
+            for o in opinions.get(d.id, ()):
+                yield opinion_record(o)
+            for link in links.get(d.id, ()):
+                yield link_record(link)
+
     for kind in extensions.extra_kinds():
         yield from kind.records(session, route)
 
@@ -231,6 +284,13 @@ def attachment_record(session: Session, sha256: str, blob_path: Callable[[str], 
     if att is None:
         return None
     return Record("attachment", att.sha256, {"sha256": att.sha256, "size": att.size}, blob=_opener(blob_path(sha256)))
+
+
+def _by_declaration(rows: Any) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.declaration_id, []).append(row)
+    return grouped
 
 
 def local_record(session: Session, kind: str, key: str) -> Record | None:
@@ -266,3 +326,59 @@ def local_record(session: Session, kind: str, key: str) -> Record | None:
         found: Record | None = extra.local(session, key)
         return found
     return None
+
+
+def local_hashes(session: Session, kind: str, keys: list[str]) -> dict[str, str]:
+    """This store's current form of many records of one core kind, as their hashes (key → hash).
+
+    The same answer as :func:`local_record` for each key, in a few queries."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        if kind == "region":
+            found.update((r.code, region_record(r).hash) for r in session.scalars(
+                select(Region).where(Region.code.in_(chunk))))
+        elif kind == "batch":
+            found.update((b.id, batch_record(b).hash) for b in session.scalars(select(Batch).where(Batch.id.in_(chunk))))
+        elif kind == "declaration":
+            columns = [getattr(Declaration, name) for name in DECLARATION_IDENTITY]
+            found.update((d.id, declaration_record_of(d).hash) for d in session.execute(
+                select(*columns).where(Declaration.id.in_(chunk))))
+        elif kind == "version":
+            wanted = set(chunk)
+            # By declaration (the primary key's first column): SQLite scans the table for pairs of values.
+            rows = session.execute(select(DeclarationVersion.declaration_id, DeclarationVersion.version,
+                                          DeclarationVersion.signature).where(
+                DeclarationVersion.declaration_id.in_(sorted({k.rpartition(":")[0] for k in chunk})),
+                DeclarationVersion.frozen.is_(True)))
+            for decl_id, number, signature in rows:
+                if f"{decl_id}:{number}" not in wanted:
+                    continue
+                if signature is not None:
+                    found[f"{decl_id}:{number}"] = hashlib.sha256(signature).hexdigest()
+                else:  # unsigned: what version_record would carry
+                    unsigned = session.get(DeclarationVersion, (decl_id, number))
+                    if unsigned is not None:
+                        found[f"{decl_id}:{number}"] = version_record(unsigned).hash
+        elif kind == "opinion":
+            for opinion_id, signature in session.execute(select(Opinion.id, Opinion.signature).where(
+                    Opinion.id.in_(chunk))):
+                if signature is not None:
+                    found[opinion_id] = hashlib.sha256(signature).hexdigest()
+                else:
+                    row = session.get(Opinion, opinion_id)
+                    if row is not None:
+                        found[opinion_id] = opinion_record(row).hash
+        elif kind == "attachment":
+            found.update((sha, sha) for sha in session.scalars(select(Attachment.sha256).where(
+                Attachment.sha256.in_(chunk))))
+        elif kind == "attachment_link":
+            wanted_keys = set(chunk)
+            decl_ids = sorted({k.split(":", 1)[0] for k in chunk})
+            for link in session.scalars(select(DeclarationAttachment).where(
+                    DeclarationAttachment.declaration_id.in_(decl_ids)).order_by(DeclarationAttachment.id)):
+                record = link_record(link)
+                if record.key in wanted_keys and record.key not in found:
+                    found[record.key] = record.hash
+        else:
+            raise ValueError(f"not a core record kind: {kind}")
+    return found

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import gc
 import hashlib
+import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import audit
+from sanlian_desktop import audit, regions
 from sanlian_desktop.auth import Actor, this_office
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.models import (
@@ -30,13 +34,15 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.store import Store
 from sanlian_desktop.sync import replicate, trust
-from sanlian_desktop.sync.chain import Revocation
+from sanlian_desktop.sync.certs import Cert
+from sanlian_desktop.sync.chain import CertPool, Revocation
 from sanlian_desktop.sync.kinds import extra_kinds
 from sanlian_desktop.sync.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
-from sanlian_desktop.sync.records import Record, local_record, record_kinds, records_for
-from sanlian_desktop.sync.statements import sign_statement, verify_statement
+from sanlian_desktop.sync.records import KINDS, STATEMENT_KINDS, Record, record_kinds, records_for
+from sanlian_desktop.sync.statements import Statement, sign_statement, verify_statement
+from sanlian_desktop.sync.suite import get_suite
 from sanlian_desktop.vocab import Level
 
 EXTENSION = ".sanlian"
@@ -115,7 +121,8 @@ def _json_record(kind: str, key: str, data: bytes) -> Record:
 
 
 def pending_records(session: Session, store: Store, me: Office, n: Neighbour) -> list[Record]:
-    """Everything the neighbour has not acknowledged in its current form."""
+    """Everything the neighbour has not acknowledged in its current form (an attachment once per
+    declaration that uses it: a package carries it once, see :func:`_once`)."""
     records = list(records_for(session, me.region_code, Level(me.level), n.code, n.level,
                                lambda sha: store.paths.attachments / sha[:2] / sha))
     for row in session.scalars(select(RevocationRecord).order_by(RevocationRecord.serial)):
@@ -123,9 +130,39 @@ def pending_records(session: Session, store: Store, me: Office, n: Neighbour) ->
     return replicate.unacknowledged(session, n.code, records)
 
 
+def _once(records: list[Record]) -> list[Record]:
+    """Each record once, where it first appears: an attachment two declarations share goes with the first."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for r in records:
+        if (r.kind, r.key) not in seen:
+            seen.add((r.kind, r.key))
+            unique.append(r)
+    return unique
+
+
+def _signers(records: list[Record]) -> set[str]:
+    """The offices that signed the statements among ``records``: a version's or an opinion's signer,
+    and for the kinds other modules registered, the ``signer`` their records name (sync/kinds.py)."""
+    found = set()
+    for r in records:
+        signer = r.signer if r.raw is not None else r.body.get("signer")
+        if isinstance(signer, str) and signer:
+            found.add(signer)
+    return found
+
+
+CERT_ENTRY_COST = 200  # a certificate's manifest entry, generously
+
+
 def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: Progress | None = None,
                    allow_empty: bool = True) -> ExportResult:
-    """Write one package to the neighbour office ``to`` with everything it has not acknowledged."""
+    """Write one package to the neighbour office ``to`` with everything it has not acknowledged.
+
+    Versions and opinions travel as the statements their offices signed; the package carries, once
+    each, the certificates of every office that signed one of them (with the chains above), so the
+    recipient can verify them and, later, pass them on upward with the same certificates.
+    """
     out = Path(out)
     if out.is_dir():
         raise UserError(f"{out} 是一个文件夹；请给出文件名，或不用 --to 导出到文件夹", f"{out} is a folder")
@@ -142,9 +179,13 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         records = pending_records(s, store, me, n)
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
+        # Room for the certificates every pending statement needs (a part needs at most as many).
+        reserve = len(trust.certificates_for(s, _signers(records)))
         # More than one package holds is carried in several, one export after another.
-        records = replicate.fit_package(s, n.code, records, max_entries=PACKAGE_ENTRIES - len(receipts) - 1,
-                                        max_manifest=PACKAGE_MANIFEST)
+        records = replicate.fit_package(s, n.code, records, max_entries=PACKAGE_ENTRIES - len(receipts) - reserve - 1,
+                                        max_manifest=PACKAGE_MANIFEST - reserve * CERT_ENTRY_COST)
+        records = _once(records)
+        certificates = trust.certificates_for(s, _signers(records))
         result = ExportResult(n, None, None, len(records), len(receipts))
         if not records and not receipts and not allow_empty:
             return result
@@ -152,6 +193,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         s.add(channel)
         total = len(records) + len(receipts)
         with PackageWriter(out, keys, chain, recipient, channel.next_out_seq) as writer:
+            for cert in certificates:
+                writer.add_entry("certificate", cert.serial, 0, cert.encode())
             for i, r in enumerate(records):
                 if r.blob is not None:
                     with r.blob() as fh:
@@ -259,40 +302,127 @@ def _entry_opener(pkg: VerifiedPackage, entry: Any) -> Callable[[], Any]:
     return open_entry
 
 
-def _records(pkg: VerifiedPackage) -> Iterator[tuple[Record, Any]]:
-    """The package's entries as records, in the order they must be applied."""
-    import json
+# Entries that are not records: read before the records are applied.
+_AROUND = ("certificate", "revocation", "receipt")
+# Records that refer to nothing in the package and that others refer to: applied first, kind by kind.
+_HEADS = ("region", "batch")
 
-    order = {k: i for i, k in enumerate((*record_kinds(), "revocation", "receipt"))}
-    entries = sorted(pkg.entries, key=lambda e: order.get(e.kind, len(order)))
-    for entry in entries:
-        if entry.kind not in order:
+
+
+def _check_kinds(pkg: VerifiedPackage) -> None:
+    known = {*record_kinds(), *_AROUND}
+    for entry in pkg.entries:
+        if entry.kind not in known:
             raise UserError(f"数据包中有本程序不认识的记录类型“{entry.kind}”（可能来自更新版本的程序）",
                             f"unknown record kind {entry.kind!r}")
-        if entry.kind == "attachment":
-            yield Record("attachment", entry.id, {"sha256": entry.id, "size": entry.length},
-                         blob=_entry_opener(pkg, entry), version=entry.version), entry
-        elif entry.kind == "receipt":
-            yield Record(entry.kind, entry.id, {}, version=entry.version), entry
-        else:
-            try:
-                body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
-            except (ValueError, UnicodeDecodeError):
-                raise UserError(f"数据包中的记录无法读取（{entry.kind} {entry.id}）",
-                                f"unreadable record {entry.kind} {entry.id}") from None
-            if not isinstance(body, dict):
-                raise UserError(f"数据包中的记录格式错误（{entry.kind} {entry.id}）", "malformed record")
-            yield Record(entry.kind, entry.id, body, version=entry.version), entry
+
+
+def _read_json(pkg: VerifiedPackage, entry: Any) -> dict[str, Any]:
+    try:
+        body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
+    except (ValueError, UnicodeDecodeError):
+        raise UserError(f"数据包中的记录无法读取（{entry.kind} {entry.id}）",
+                        f"unreadable record {entry.kind} {entry.id}") from None
+    if not isinstance(body, dict):
+        raise UserError(f"数据包中的记录格式错误（{entry.kind} {entry.id}）", "malformed record")
+    return body
+
+
+def _record(pkg: VerifiedPackage, entry: Any, sha256: bool) -> Record:
+    """One entry as a record. A version or an opinion is its signed statement, verified when it is
+    applied (unless the store holds that very statement already). Where the package's suite hashes
+    entries with SHA-256, the manifest's digest is the record's hash as it travelled."""
+    carried = entry.digest.hex() if sha256 else None
+    if entry.kind == "attachment":
+        return Record("attachment", entry.id, {"sha256": entry.id, "size": entry.length},
+                      blob=_entry_opener(pkg, entry), version=entry.version)
+    if entry.kind in STATEMENT_KINDS:
+        return Record(entry.kind, entry.id, {}, version=entry.version, raw=pkg.read_entry(entry, 8 * 1024 * 1024),
+                      carried=carried)
+    return Record(entry.kind, entry.id, _read_json(pkg, entry), version=entry.version, carried=carried)
+
+
+def _records(pkg: VerifiedPackage) -> Iterator[Record]:
+    """The package's records as a stream, in the order they are applied: regions, then batches, then
+    every declaration with its attachments, versions, opinions and links in the sender's order (each
+    declaration's records together, after those they refer to), then the records of the kinds other
+    modules registered (sync/kinds.py), kind by kind. Only a window of them is in memory."""
+    sha256 = getattr(get_suite(pkg.manifest.suite).hasher(), "name", None) == "sha256"
+    for kind in _HEADS:
+        for entry in pkg.manifest.entries:
+            if entry.kind == kind:
+                yield _record(pkg, entry, sha256)
+    for entry in pkg.manifest.entries:
+        if entry.kind in KINDS and entry.kind not in _HEADS:
+            yield _record(pkg, entry, sha256)
+    # The kinds other modules registered, after the core kinds, in the order they were registered.
+    for extra in extra_kinds():
+        for entry in pkg.manifest.entries:
+            if entry.kind == extra.name:
+                yield _record(pkg, entry, sha256)
+
+
+def _statement_check(pool: CertPool) -> Callable[[Record], Statement]:
+    def check(record: Record) -> Statement:
+        return verify_statement(record.raw or b"", pool, kind=record.kind)
+
+    return check
+
+
+def _statement_checker(pool: CertPool) -> replicate.Verifier:
+    def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
+        statement = verify_statement(data, pool, kind=kind)
+        if statement.signer.code not in signers:
+            raise UserError(
+                f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
+                f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
+            )
+        return statement.body
+
+    return verify
+
+
+def _package_certificates(s: Session, pkg: VerifiedPackage, pool: CertPool) -> list[Cert]:
+    """The certificates the package carries, each checked up to the pinned root, and those of the
+    sender's chain; one that differs from a stored certificate of the same serial is refused."""
+    certs = list(pkg.chain)
+    for entry in pkg.manifest.entries:
+        if entry.kind == "certificate":
+            cert = Cert.decode(pkg.read_entry(entry, 64 * 1024))
+            if cert.serial != entry.id:
+                raise UserError(f"数据包中的证书编号与清单不符（{entry.id}）", "certificate serial does not match its entry")
+            certs.append(cert)
+    for cert in certs:
+        pool.get(cert.serial)  # the store's certificate of that serial, if any, to compare with
+        pool.add(cert)
+    for cert in certs:
+        pool.check(cert.serial)
+    return certs
+
+
+@contextlib.contextmanager
+def _collector_spares_the_rest() -> Iterator[None]:
+    """While a package is imported, the garbage collector leaves alone what was alive before.
+
+    An import makes and drops hundreds of thousands of small objects, and every full collection
+    would walk the whole program as well (its modules, the pinyin dictionary). What the import
+    makes is collected as usual; the rest is handed back to the collector afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 _WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派",
          "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
 
 
-def _refuse_from_evaluator(records: list[tuple[Record, Any]]) -> None:
-    """An evaluator office sends its own visits and evaluations (with their files) and nothing else."""
-    allowed = {"attachment", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}
-    stray = sorted({r.kind for r, _ in records} - allowed)
+def _refuse_from_evaluator(entries: list[Any]) -> None:
+    """An evaluator office sends its own visits and evaluations (with their files and the
+    certificates they need) and nothing else."""
+    allowed = {"attachment", "certificate", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}
+    stray = sorted({e.kind for e in entries} - allowed)
     if stray:
         raise UserError(f"第三方评估机构的数据包中有其无权报送的记录（{'、'.join(stray)}），本次拒绝导入",
                         f"an evaluator's package holds records it may not send: {', '.join(stray)}")
@@ -310,7 +440,7 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
     if not path.is_file():
         raise UserError(f"找不到文件 {path}", f"no such file: {path}")
     try:
-        with store.session() as s:
+        with _collector_spares_the_rest(), store.session() as s:
             result = _import(s, store, actor, path, preview=preview, backup=backup)
             if preview:
                 raise _Preview
@@ -319,8 +449,59 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
     return result
 
 
+class _BackupAhead:
+    """The before-import backup, taken on a second thread while the package is read and checked.
+
+    It must exist once the package has passed its checks and before anything changes: the import
+    waits for it there (and fails as a backup taken there would). If the package is refused before
+    that point, or was imported already, the backup is removed again and the older backups stay, as
+    if none had been taken."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._path: Path | None = None
+        self._error: BaseException | None = None
+        self.kept = False
+        self._thread = threading.Thread(target=self._take, name="before-import-backup", daemon=True)
+        self._thread.start()
+
+    def _take(self) -> None:
+        from sanlian_desktop import backup as backups
+
+        try:
+            self._path = backups.take(self._store, reason="before-import", prune_old=False)
+        except BaseException as exc:  # handed to the importing thread by keep()
+            self._error = exc
+
+    def keep(self) -> None:
+        """Wait for the backup, raise what it raised, and prune the older ones as a backup does."""
+        from sanlian_desktop import backup as backups
+
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self.kept = True
+        backups.prune(self._store.paths)
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._path is not None:
+            with contextlib.suppress(OSError):
+                self._path.unlink()
+
+
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
             backup: bool) -> ImportResult:
+    ahead = _BackupAhead(store) if backup and not preview else None
+    try:
+        return _import_with(s, store, actor, path, preview=preview, ahead=ahead)
+    finally:
+        if ahead is not None and not ahead.kept:
+            ahead.discard()
+
+
+def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
+                 ahead: _BackupAhead | None) -> ImportResult:
     me = this_office(s)
     keys = trust.office_keys(s, actor)
     roots = trust.pinned_roots(s)
@@ -344,41 +525,52 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
             result.already_imported = True
             return result
         n = neighbour(s, sender.code)
-        if backup and not preview:
-            from sanlian_desktop import backup as backups
-
-            backups.take(store, reason="before-import")
-        records = list(_records(pkg))
+        _check_kinds(pkg)
         if n.level is Level.EVALUATOR:
-            _refuse_from_evaluator(records)
-
-        def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
-            statement = verify_statement(data, roots, revoked, kind=kind, parent_of=parent_of)
-            if statement.signer.code not in signers:
-                raise UserError(
-                    f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
-                    f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
-                )
-            return statement.body
-
-        for record, _entry in records:
-            if record.kind == "revocation" and trust.store_revocation(s, Revocation.decode(_b64(record))):
-                result.revocations += 1
-        applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
-                                    sender_is_parent=n.is_parent, package_id=pkg.package_id, verify=verify,
-                                    preview=preview)
-        applied = set(record_kinds())
-        result.report = applier.apply(r for r, _ in records if r.kind in applied)
+            _refuse_from_evaluator(pkg.entries)
+        pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
+        certificates = _package_certificates(s, pkg, pool)
+        entries = pkg.manifest.entries
         now = utcnow()
-        for record, entry in records:
-            if record.kind != "receipt":
+        receipts = []
+        for entry in entries:
+            if entry.kind != "receipt":
                 continue
             receipt = verify_receipt(pkg.read_entry(entry), roots, revoked, parent_of=parent_of)
             if receipt.recipient_code != sender.code or receipt.sender_code != me.region_code:
                 raise UserError("数据包中的回执不是发给本单位的", "a receipt in the package is not for this office")
-            result.receipts += 1
-            result.acknowledged += replicate.mark_acknowledged(
-                s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries], now)
+            receipts.append(receipt)
+
+        def first_change() -> None:
+            """Called once the first window of records is verified, before it changes the store: the
+            backup must exist by then; the certificates, revocations and receipts go first."""
+            if ahead is not None:
+                ahead.keep()
+            trust.store_certificates(s, certificates)
+            for entry in entries:
+                if entry.kind == "revocation":
+                    record = Record(entry.kind, entry.id, _read_json(pkg, entry))
+                    if trust.store_revocation(s, Revocation.decode(_b64(record))):
+                        result.revocations += 1
+            for receipt in receipts:
+                result.receipts += 1
+                result.acknowledged += replicate.mark_acknowledged(
+                    s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"], now)
+
+        # What this office now holds exactly as the sender sent it counts as acknowledged in the other
+        # direction too: echoing it back would be pointless. Where this office's form differs, it is
+        # sent back, and the sender decides by the same rules.
+        def acknowledge(same: list[tuple[str, str, str]]) -> None:
+            replicate.mark_acknowledged(s, sender.code, same, now)
+
+        applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
+                                    sender_is_parent=n.is_parent, package_id=pkg.package_id,
+                                    verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,
+                                    acknowledge=acknowledge, first_change=first_change)
+        if any(e.kind in ("region", "version") for e in entries):
+            regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
+            gc.freeze()  # and spare it too
+        result.report = applier.apply(_records(pkg))
         channel = s.get(SyncChannel, sender.code)
         if channel is None:
             channel = SyncChannel(neighbour_code=sender.code, next_out_seq=1, received_seqs=[])
@@ -386,25 +578,15 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
         seqs = sorted(set(channel.received_seqs or []) | {pkg.channel_seq})
         channel.received_seqs = seqs
         result.missing_seqs = [q for q in range(1, seqs[-1]) if q not in seqs]
-        # What this office now holds exactly as the sender sent it counts as acknowledged in the other
-        # direction too: echoing it back would be pointless. Where this office's form differs, it is
-        # sent back, and the sender decides by the same rules.
-        same = []
-        for r, _ in records:
-            if r.kind in applied:
-                mine = local_record(s, r.kind, r.key)
-                if mine is not None and mine.hash == r.hash:
-                    same.append((r.kind, r.key, r.hash))
-        replicate.mark_acknowledged(s, sender.code, same, now)
         if not preview:
             # A package of receipts alone acknowledges nothing back: answering it with a receipt
             # would have two offices send each other receipts for ever.
-            if any(r.kind != "receipt" for r, _ in records):
+            if any(e.kind not in ("receipt", "certificate") for e in entries):
                 receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
                 s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
                                      acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
             s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
-                              channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(records),
+                              channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(entries),
                               summary=result.as_dict(), by_user=actor.username, file_name=path.name))
             audit.record(s, office=me.region_code, user=actor.username, action="sync.import", entity="package",
                          entity_id=pkg.package_id, details={"from": sender.code, **result.report.as_dict()})
@@ -444,7 +626,7 @@ def status(store: Store) -> list[NeighbourStatus]:
     with store.read_session() as s:
         me = this_office(s)
         for n in neighbours(s):
-            pending = pending_records(s, store, me, n)
+            pending = _once(pending_records(s, store, me, n))
             items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code)))
             by_key = {(i.kind, i.key): i for i in items}
             sent_unacked = sum(1 for r in pending if (i := by_key.get((r.kind, r.key))) and i.sent_hash == r.hash)

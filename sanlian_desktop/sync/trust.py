@@ -10,6 +10,7 @@ so only a signed-in user of this office can use them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,14 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.sync import canonical as cj
 from sanlian_desktop.sync.certs import Cert, OfficeInfo, certify, make_request, make_root, parse_request
-from sanlian_desktop.sync.chain import Revocation, revocation_map, revoke, validate_chain, verify_revocation
+from sanlian_desktop.sync.chain import (
+    CertPool,
+    Revocation,
+    revocation_map,
+    revoke,
+    validate_chain,
+    verify_revocation,
+)
 from sanlian_desktop.sync.codes import evaluator_province, is_evaluator_code
 from sanlian_desktop.sync.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
 from sanlian_desktop.vocab import Level, Role
@@ -320,3 +328,52 @@ def describe(session: Session) -> dict[str, Any]:
     }
 
 
+
+
+# -- certificates that travel with statements -------------------------------------------------------
+
+
+def cert_by_serial(session: Session) -> Callable[[str], Cert | None]:
+    """A lookup of the store's certificates by serial (for a :class:`CertPool`)."""
+
+    def lookup(serial: str) -> Cert | None:
+        row = session.get(CertificateRecord, serial)
+        return Cert.decode(row.encoded) if row is not None else None
+
+    return lookup
+
+
+def statement_pool(session: Session, parent_of_hook: Any | None = None) -> CertPool:
+    """The pinned roots, revocations and every certificate the store holds, for verifying statements."""
+    roots = pinned_roots(session)
+    return CertPool(roots, revoked_map(session), parent_of_hook or parent_of(session), lookup=cert_by_serial(session))
+
+
+def certificates_for(session: Session, codes: set[str]) -> list[Cert]:
+    """Every certificate the store holds for the offices ``codes``, with the chains above them: what a
+    package must carry so that statements signed by those offices verify at the recipient."""
+    found: dict[str, Cert] = {}
+    rows = list(session.scalars(select(CertificateRecord).where(CertificateRecord.region_code.in_(sorted(codes)))))
+    todo = [Cert.decode(r.encoded) for r in rows]
+    lookup = cert_by_serial(session)
+    while todo:
+        cert = todo.pop()
+        if cert.serial in found:
+            continue
+        found[cert.serial] = cert
+        if not cert.is_self_signed and cert.issuer_serial not in found:
+            issuer = lookup(cert.issuer_serial)
+            if issuer is not None:
+                todo.append(issuer)
+    return sorted(found.values(), key=lambda c: (len(c.code), c.code, c.not_before, c.serial))
+
+
+def store_certificates(session: Session, certs: list[Cert]) -> int:
+    """Keep certificates received with statements (their chains checked by the caller); returns how
+    many were new. The office can then pass those statements on, with these certificates, upward."""
+    added = 0
+    for cert in certs:
+        if not cert.is_self_signed and session.get(CertificateRecord, cert.serial) is None:
+            _store_cert(session, cert)
+            added += 1
+    return added

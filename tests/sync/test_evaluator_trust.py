@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from sanlian_desktop.sync.certs import Cert, JurisdictionError, LevelError, OfficeInfo, certify, make_request
-from sanlian_desktop.sync.chain import CertRevokedError, revocation_map, revoke, validate_chain
+from sanlian_desktop.sync.chain import CertPool, CertRevokedError, revocation_map, revoke, validate_chain
 from sanlian_desktop.sync.codes import (
     default_parent_of,
     is_direct_child,
@@ -61,16 +61,17 @@ def test_the_province_certifies_an_evaluator_and_the_chain_validates(offices: di
     assert Cert.decode(cert.encode()) == cert
     chain = [cert, root]
     assert validate_chain(chain, root, AT) == cert
-    # Its signed statements verify like any office's, and stop verifying once it is revoked.
+    # Its signed statements verify like any office's (its certificate known, as a package carries
+    # it), and stop verifying once it is revoked.
     statement = sign_statement("followup_visit", {"id": "v1"}, keys, chain, at=AT)
-    assert verify_statement(statement, root, {}, kind="followup_visit").signer.code == "620000E001"
+    assert verify_statement(statement, CertPool(root, {}, certs=chain), kind="followup_visit").signer.code \
+        == "620000E001"
     record = revoke(cert, root, offices["620000"].keys, "评估合同终止", effective=AT, now=AT)
-    revoked = revocation_map([record])
+    revoked = CertPool(root, revocation_map([record]), certs=chain)
     with pytest.raises(CertRevokedError):
-        verify_statement(sign_statement("followup_visit", {"id": "v2"}, keys, chain, at=AT + timedelta(1)), root,
-                         revoked)
+        verify_statement(sign_statement("followup_visit", {"id": "v2"}, keys, chain, at=AT + timedelta(1)), revoked)
     assert verify_statement(sign_statement("followup_visit", {"id": "v0"}, keys, chain, at=AT - timedelta(1)),
-                            root, revoked)
+                            revoked)
 
 
 def test_no_one_but_the_province_certifies_an_evaluator(offices: dict[str, Office]) -> None:

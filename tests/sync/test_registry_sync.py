@@ -247,3 +247,28 @@ def test_tombstones_are_not_listed_nor_counted(chain: Offices) -> None:
             assert row is not None and row.deleted_at is not None
     finally:
         store.close()
+
+
+def test_many_records_are_looked_up_as_one_at_a_time(chain: Offices) -> None:
+    """The import asks for every received registry record at once; the answer is the one-by-one lookup's."""
+    from sqlalchemy import select
+
+    from sanlian_desktop import registrysync
+    from sanlian_desktop.models import Region, SocialWorker
+
+    o = chain
+    _register(o)
+    _carry_up(o)
+    store = Store.open(o.homes["620000"])
+    try:
+        with store.read_session() as s:
+            keys = [f"org:{u}" for u in s.scalars(select(CommunityOrganisation.uid))]
+            keys += [f"worker:{u}" for u in s.scalars(select(SocialWorker.uid))]
+            keys += [f"community:{c}" for c in s.scalars(select(Region.code).where(Region.level == "community"))]
+            keys += ["org:no-such-uid", "area:620102", "worker:missing"]
+            many = registrysync.local_many(s, keys)
+            one = {k: r for k in keys if (r := registrysync.local(s, k)) is not None}
+            assert {k: r.hash for k, r in many.items()} == {k: r.hash for k, r in one.items()}
+            assert any(k.startswith("org:") for k in many) and any(k.startswith("worker:") for k in many)
+    finally:
+        store.close()

@@ -21,7 +21,7 @@ from sanlian_desktop.sync.certs import (
 )
 from sanlian_desktop.sync.chain import revocation_map, revoke
 from sanlian_desktop.sync.package import PackageWriter, VerifiedPackage, open_package, peek_header
-from sanlian_desktop.sync.packfmt import DEFAULT_LIMITS, Limits, describe_header
+from sanlian_desktop.sync.packfmt import DEFAULT_LIMITS, FORMAT_VERSION, Limits, describe_header
 from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
 from sanlian_desktop.vocab import Level
 from tests.sync.synchelpers import T0, Office, certify_child, forge_child, make_province, write_package
@@ -97,6 +97,25 @@ def test_peek_header_names_both_offices(tmp_path: Path, offices: dict[str, Offic
         peek_header(Path(__file__))
     with pytest.raises(UserError, match="无法读写文件"):
         peek_header(tmp_path / "missing.sanlian")
+
+
+def test_packages_of_the_first_format_are_refused_as_older(tmp_path: Path, offices: dict[str, Office],
+                                                           root: Cert) -> None:
+    """Format 1 repeated the signer's chain in every statement; a package of it is refused before
+    anything else, saying that the sender's program is older and must export again."""
+    path = tmp_path / "p.sanlian"
+    write_package(path, offices["620102"], offices["620100"], ENTRIES[:1])
+    data = bytearray(path.read_bytes())
+    assert int.from_bytes(data[8:10], "big") == FORMAT_VERSION == 2
+    data[8:10] = (1).to_bytes(2, "big")
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="旧版本程序") as err:
+        _open(path, offices["620100"], root)
+    assert "export again" in err.value.en
+    data[8:10] = (3).to_bytes(2, "big")
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="请升级程序"):
+        _open(path, offices["620100"], root)
 
 
 def test_wrong_recipient(tmp_path: Path, offices: dict[str, Office], root: Cert) -> None:
