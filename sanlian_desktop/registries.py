@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -212,33 +212,46 @@ def update_organisation(session: Session, actor: Actor, org_id: int | str, **cha
 
 def find_organisation(session: Session, ref: int | str) -> CommunityOrganisation:
     """The organisation with this local number or uid; deleted ones are not found."""
-    text = str(ref).strip()
-    if text.isdigit():
-        org = session.get(CommunityOrganisation, int(text))
-    else:
-        org = session.scalar(select(CommunityOrganisation).where(CommunityOrganisation.uid == text))
-    if org is None or org.deleted_at is not None:
-        raise RegistryNotFound("id", f"没有编号为 {text} 的社区社会组织", f"no organisation {text}")
-    return org
+    return _find(session, CommunityOrganisation, ref, "社区社会组织", "organisation")
 
 
 def delete_organisation(session: Session, actor: Actor, ref: int | str) -> CommunityOrganisation:
     """Delete an organisation; its row stays as a tombstone so that the deletion reaches the offices above."""
-    _require_editor(actor)
-    org = find_organisation(session, ref)
-    _community_in_jurisdiction(session, actor, org.community_code)
-    org.deleted_at = org.updated_at = utcnow()
-    session.flush()
-    _audit(session, actor, "registry.org.delete", "community_organisation", org.uid,
-           {"name": org.name, "community": org.community_code})
-    return org
+    return _delete(session, actor, find_organisation(session, ref), "registry.org.delete", "community_organisation")
 
 
 def list_organisations(session: Session, actor: Actor, *, within: str | None = None) -> list[CommunityOrganisation]:
     """Organisations in the communities under ``within`` (default: the whole jurisdiction), by community."""
+    return _listing(session, actor, CommunityOrganisation, within)
+
+
+_Row = TypeVar("_Row", CommunityOrganisation, SocialWorker)
+
+
+def _find(session: Session, model: type[_Row], ref: int | str, zh: str, en: str) -> _Row:
+    text = str(ref).strip()
+    if text.isdigit():
+        row = session.get(model, int(text))
+    else:
+        row = session.scalar(select(model).where(model.uid == text))
+    if row is None or row.deleted_at is not None:
+        raise RegistryNotFound("id", f"没有编号为 {text} 的{zh}", f"no {en} {text}")
+    return row
+
+
+def _delete(session: Session, actor: Actor, row: _Row, action: str, entity: str) -> _Row:
+    """Mark a registry row deleted, keeping a tombstone that travels up."""
+    _require_editor(actor)
+    _community_in_jurisdiction(session, actor, row.community_code)
+    row.deleted_at = row.updated_at = utcnow()
+    session.flush()
+    _audit(session, actor, action, entity, row.uid, {"name": row.name, "community": row.community_code})
+    return row
+
+
+def _listing(session: Session, actor: Actor, model: type[_Row], within: str | None) -> list[_Row]:
     codes = _communities_under(session, actor, within)
-    rows = session.scalars(select(CommunityOrganisation).where(CommunityOrganisation.deleted_at.is_(None))
-                           .order_by(CommunityOrganisation.community_code, CommunityOrganisation.id))
+    rows = session.scalars(select(model).where(model.deleted_at.is_(None)).order_by(model.community_code, model.id))
     return [r for r in rows if r.community_code in codes]
 
 
@@ -297,34 +310,17 @@ def update_worker(session: Session, actor: Actor, worker_id: int | str, **change
 
 def find_worker(session: Session, ref: int | str) -> SocialWorker:
     """The social worker with this local number or uid; deleted ones are not found."""
-    text = str(ref).strip()
-    if text.isdigit():
-        worker = session.get(SocialWorker, int(text))
-    else:
-        worker = session.scalar(select(SocialWorker).where(SocialWorker.uid == text))
-    if worker is None or worker.deleted_at is not None:
-        raise RegistryNotFound("id", f"没有编号为 {text} 的社会工作者", f"no social worker {text}")
-    return worker
+    return _find(session, SocialWorker, ref, "社会工作者", "social worker")
 
 
 def delete_worker(session: Session, actor: Actor, ref: int | str) -> SocialWorker:
     """Delete a social worker, keeping a tombstone that travels up."""
-    _require_editor(actor)
-    worker = find_worker(session, ref)
-    _community_in_jurisdiction(session, actor, worker.community_code)
-    worker.deleted_at = worker.updated_at = utcnow()
-    session.flush()
-    _audit(session, actor, "registry.worker.delete", "social_worker", worker.uid,
-           {"name": worker.name, "community": worker.community_code})
-    return worker
+    return _delete(session, actor, find_worker(session, ref), "registry.worker.delete", "social_worker")
 
 
 def list_workers(session: Session, actor: Actor, *, within: str | None = None) -> list[SocialWorker]:
     """Social workers in the communities under ``within`` (default: the whole jurisdiction)."""
-    codes = _communities_under(session, actor, within)
-    rows = session.scalars(select(SocialWorker).where(SocialWorker.deleted_at.is_(None))
-                           .order_by(SocialWorker.community_code, SocialWorker.id))
-    return [r for r in rows if r.community_code in codes]
+    return _listing(session, actor, SocialWorker, within)
 
 
 # -- facts per community and per pilot area ---------------------------------------------------------
