@@ -433,7 +433,7 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
     """Verify a package completely, then apply all of it in one transaction (or, as a preview, none).
 
     Importing the same package again changes nothing and says so; the same package id with other
-    content is refused. Once the package is verified and before anything changes, the store is backed
+    content is refused. Before the import commits, the store as it was before is backed
     up (``backup=False`` only for tests and benchmarks that import thousands of times).
     """
     path = Path(path)
@@ -450,12 +450,13 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
 
 
 class _BackupAhead:
-    """The before-import backup, taken on a second thread while the package is read and checked.
+    """The before-import backup, taken on a second thread while the package is read, checked and applied.
 
-    It must exist once the package has passed its checks and before anything changes: the import
-    waits for it there (and fails as a backup taken there would). If the package is refused before
-    that point, or was imported already, the backup is removed again and the older backups stay, as
-    if none had been taken."""
+    The store runs in WAL mode and the import is one transaction: the backup's reader sees the store
+    as it was before the import, whatever the import has written meanwhile, so the backup need only be
+    complete before the import commits. The import waits for it there (and fails, changing nothing,
+    as a backup that fails). If the package is refused, or was imported already, the backup is removed
+    again and the older backups stay, as if none had been taken."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -543,9 +544,7 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
 
         def first_change() -> None:
             """Called once the first window of records is verified, before it changes the store: the
-            backup must exist by then; the certificates, revocations and receipts go first."""
-            if ahead is not None:
-                ahead.keep()
+            certificates, revocations and receipts go first."""
             trust.store_certificates(s, certificates)
             for entry in entries:
                 if entry.kind == "revocation":
@@ -579,6 +578,8 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         channel.received_seqs = seqs
         result.missing_seqs = [q for q in range(1, seqs[-1]) if q not in seqs]
         if not preview:
+            if ahead is not None:
+                ahead.keep()  # the backup of the store as it was must exist before the import commits
             # A package of receipts alone acknowledges nothing back: answering it with a receipt
             # would have two offices send each other receipts for ever.
             if any(e.kind not in ("receipt", "certificate") for e in entries):

@@ -252,3 +252,67 @@ def test_the_backup_before_an_import_is_kept_only_for_an_import(offices: dict[st
     assert taken() == before + 1
     assert service.import_package(city.store, city.admin, result.path).already_imported
     assert taken() == before + 1
+
+
+def test_the_backup_holds_the_store_as_it_was_even_when_it_finishes_after_the_import_wrote(
+        offices: dict[str, ServiceOffice], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backup runs beside the import and is waited for only before the commit: started late, after
+    the import has written its records (uncommitted), it still holds the store as it was before."""
+    import sqlite3
+    import threading
+    import zipfile
+
+    from sanlian_desktop import backup
+
+    county, city = offices[COUNTY], offices[CITY]
+    fill_county(county, 3)
+    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    assert result.path is not None
+    written = threading.Event()
+    real_write, real_take = replicate.Applier._write_window, backup.take
+
+    def write_window(self: replicate.Applier) -> None:
+        real_write(self)
+        written.set()
+
+    def late_take(*args: Any, **kwargs: Any) -> Path:
+        assert written.wait(60), "the import never wrote"
+        return real_take(*args, **kwargs)
+
+    def before_import() -> list[Path]:
+        return [path for path, _, reason in backup.automatic_backups(city.store.paths) if reason == "before-import"]
+
+    earlier = before_import()
+    monkeypatch.setattr(replicate.Applier, "_write_window", write_window)
+    monkeypatch.setattr(backup, "take", late_take)
+    service.import_package(city.store, city.admin, result.path)
+    with city.store.read_session() as s:
+        assert len(s.scalars(select(Declaration.id)).all()) == 3
+    taken = [path for path in before_import() if path not in earlier]
+    assert len(taken) == 1
+    with zipfile.ZipFile(taken[0]) as zf:
+        (tmp_path / "copy.db").write_bytes(zf.read(backup.DATABASE))
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    try:
+        assert copy.execute("SELECT count(*) FROM declaration").fetchone() == (0,)
+    finally:
+        copy.close()
+
+
+def test_an_import_whose_backup_fails_changes_nothing(offices: dict[str, ServiceOffice], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop import backup
+
+    county, city = offices[COUNTY], offices[CITY]
+    fill_county(county, 2)
+    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    assert result.path is not None
+    before = fingerprint(city.store)
+
+    def full_disk(*args: Any, **kwargs: Any) -> Path:
+        raise UserError("无法写入备份文件（磁盘空间不足）", "cannot write the backup")
+
+    monkeypatch.setattr(backup, "take", full_disk)
+    with pytest.raises(UserError, match="备份"):
+        service.import_package(city.store, city.admin, result.path)
+    assert fingerprint(city.store) == before
