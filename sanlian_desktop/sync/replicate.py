@@ -919,8 +919,11 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
 
     Regions, batches and revocations always go (they are few, and what follows refers to them). A
     declaration goes with its attachments, versions, opinions and links, never split across packages.
-    Declarations not yet sent in their current form come first, then those sent but not acknowledged,
-    so that exporting again before a receipt arrives carries the next part rather than the same one.
+    When everything pending fits, everything goes. Otherwise the package carries what was not sent
+    in its current form yet, and only once everything was sent what was sent but not acknowledged:
+    exporting again before a receipt arrives carries the next part rather than the same one, the parts
+    of one backlog do not overlap, and the export after the last part sends again whatever the
+    neighbour has not acknowledged (a part lost on the way).
     """
     def cost(r: Record) -> int:
         return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
@@ -948,7 +951,7 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
     resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
     chosen = list(heads)
     entries, size = len(heads), sum(map(cost, heads))
-    for part in unsent + resent:
+    for part in unsent or resent:
         more, grown = len(part), sum(map(cost, part))
         if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
             break
