@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MAX_FEN = 10**13  # one hundred billion yuan; anything larger is a typing error
+_CENT = Decimal("0.01")
+# Plain yuan below MAX_FEN with at most two places, as every stored or received amount is written.
+_PLAIN = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,2})?")
 
 
 class MoneyError(ValueError):
@@ -16,6 +20,8 @@ def parse_money(value: object) -> Decimal:
 
     Floats are refused: they cannot carry money exactly.
     """
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return Decimal(value).quantize(_CENT)
     if isinstance(value, bool | float):
         raise MoneyError("金额须写成文字或整数，不能是浮点数")
     if isinstance(value, int):
@@ -38,9 +44,9 @@ def parse_money(value: object) -> Decimal:
         raise MoneyError(f"“{value}”不是有效金额")
     if abs(amount) * 100 >= MAX_FEN:
         raise MoneyError(f"“{value}”金额过大")
-    if amount != amount.quantize(Decimal("0.01")):
+    if amount != amount.quantize(_CENT):
         raise MoneyError(f"“{value}”的金额精确到分即可（最多两位小数）")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(_CENT)
 
 
 def to_fen(amount: Decimal) -> int:

@@ -125,6 +125,8 @@ _QUOTE_FORMS = str.maketrans({'"': "", "“": "", "”": "", "「": "", "」": "
 
 def canonical_term(value: str, vocabulary: list[str]) -> str | None:
     """The vocabulary's spelling of ``value``, ignoring quotation-mark style and surrounding space."""
+    if value in vocabulary:  # spelt exactly so, as nearly every stored or received value is
+        return value
     wanted = value.strip().translate(_QUOTE_FORMS)
     for term in vocabulary:
         if term.translate(_QUOTE_FORMS) == wanted:

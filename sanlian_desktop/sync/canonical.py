@@ -68,18 +68,25 @@ def loads(data: bytes, what_zh: str, what_en: str) -> dict[str, Any]:
 
 
 def _depth(obj: object) -> int:
-    """Nesting depth, without recursion (re-encoding a deep value later could hit the recursion limit)."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(obj, 1)]
+    """Nesting depth, without recursion (re-encoding a deep value later could hit the recursion limit).
+
+    A scalar counts one level below its container; only containers go on the stack."""
+    deepest = 1
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = []
+    if isinstance(obj, dict | list):
+        stack.append((obj, 1))
     while stack:
         value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
+        below = depth + 1
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                stack.append((child, below))
+            elif below > deepest:
+                deepest = below
     return deepest
 
 

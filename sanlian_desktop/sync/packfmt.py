@@ -292,6 +292,34 @@ class Manifest:
         return MANIFEST_DOMAIN + cj.dumps(self.body)
 
 
+_ENTRY_KEYS = frozenset({"kind", "id", "version", "length", "digest"})
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _plain_entry(rec: Any) -> bool:
+    """Whether a manifest entry is well formed: the checks of :func:`_check_entry` in one expression,
+    for the tens of thousands of entries of a large package."""
+    if type(rec) is not dict or rec.keys() != _ENTRY_KEYS:
+        return False
+    kind, entry_id, version, length, digest = rec["kind"], rec["id"], rec["version"], rec["length"], rec["digest"]
+    return (type(kind) is str and _KIND.match(kind) is not None and type(entry_id) is str
+            and 0 < len(entry_id) <= 200 and entry_id.isprintable() and type(version) is int
+            and 0 <= version < 2**31 and type(length) is int and 0 <= length <= 2**62
+            and type(digest) is str and _DIGEST.fullmatch(digest) is not None)
+
+
+def _check_entry(rec: Any) -> None:
+    """Refuse a malformed manifest entry with what is wrong with it."""
+    if not isinstance(rec, dict):
+        cj.malformed(_MZ, _ME, "entry")
+    cj.check_keys(rec, set(_ENTRY_KEYS), _MZ, _ME)
+    check_entry_name(rec["kind"], rec["id"], rec["version"])
+    cj.get_int(rec, "length", _MZ, _ME)
+    digest_hex = cj.get_str(rec, "digest", _MZ, _ME, 128)
+    if not _DIGEST.fullmatch(digest_hex):
+        cj.malformed(_MZ, _ME, "entry digest")
+
+
 def parse_manifest(raw: bytes, limits: Limits) -> Manifest:
     """Parse the signed manifest strictly and bound its entries against ``limits``."""
     outer = cj.loads(raw, _MZ, _ME)
@@ -314,14 +342,10 @@ def parse_manifest(raw: bytes, limits: Limits) -> Manifest:
     seen: set[tuple[str, str, int]] = set()
     offset = 0
     for rec in entries_raw:
-        if not isinstance(rec, dict):
-            cj.malformed(_MZ, _ME, "entry")
-        cj.check_keys(rec, {"kind", "id", "version", "length", "digest"}, _MZ, _ME)
-        check_entry_name(rec["kind"], rec["id"], rec["version"])
-        length = cj.get_int(rec, "length", _MZ, _ME)
-        digest_hex = cj.get_str(rec, "digest", _MZ, _ME, 128)
-        if not re.fullmatch(r"[0-9a-f]{64}", digest_hex):
-            cj.malformed(_MZ, _ME, "entry digest")
+        if not _plain_entry(rec):
+            _check_entry(rec)  # refuses it, saying what is wrong
+            cj.malformed(_MZ, _ME, "entry")  # (the two agree: tests/sync/test_sync_package.py)
+        length, digest_hex = rec["length"], rec["digest"]
         name = (rec["kind"], rec["id"], rec["version"])
         if name in seen:
             cj.malformed(_MZ, _ME, f"duplicate entry {name[0]}/{name[1]}")

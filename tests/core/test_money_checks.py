@@ -64,3 +64,17 @@ def test_phone_ok(good: str) -> None:
 @pytest.mark.parametrize("bad", ["12345", "8812345", "1391234567", "abc", "23912345678"])
 def test_phone_bad(bad: str) -> None:
     assert phone_problem(bad) is not None
+
+
+@given(st.from_regex(r"[0-9]{1,13}(\.[0-9]{0,3})?", fullmatch=True))
+def test_plain_amounts_read_the_same_on_the_quick_path_as_on_the_full_one(text: str) -> None:
+    """Plain amounts take a short path; a leading space sends the same text the whole way."""
+    try:
+        quick: object = parse_money(text)
+    except MoneyError as exc:
+        quick = str(exc).replace(text, "")
+    try:
+        full: object = parse_money(" " + text)
+    except MoneyError as exc:
+        full = str(exc).replace(" " + text, "")
+    assert quick == full

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.sync import package as package_module
@@ -286,3 +288,28 @@ def test_receipts(tmp_path: Path, offices: dict[str, Office], root: Cert) -> Non
         verify_receipt(data.replace(b'"channel_seq":1', b'"channel_seq":2'), root, set())
     with pytest.raises(CertRevokedError):
         verify_receipt(data, root, {city.cert.serial})
+
+
+_scalars = (st.none() | st.booleans() | st.integers(min_value=-2, max_value=2**63) | st.text(max_size=5)
+            | st.sampled_from(["version", "opinion", "Bad", "a" * 41, "0" * 64, "f" * 64, "F" * 64, "x\n", "x" * 201]))
+
+
+@given(st.one_of(
+    st.fixed_dictionaries({"kind": _scalars, "id": _scalars, "version": _scalars, "length": _scalars,
+                           "digest": _scalars}),
+    st.dictionaries(st.sampled_from(["kind", "id", "version", "length", "digest", "extra"]), _scalars),
+    _scalars, st.lists(_scalars, max_size=2)))
+@example({"kind": "version", "id": "d:1", "version": 1, "length": 5, "digest": "0" * 64})
+@example({"kind": "version", "id": "d:1", "version": True, "length": 5, "digest": "0" * 64})
+@example({"kind": "version", "id": "d:1", "version": 1, "length": 5, "digest": "F" * 64})
+def test_the_quick_entry_check_agrees_with_the_full_one(rec: object) -> None:
+    """A manifest entry passes the quick check exactly when the full check (which says what is wrong)
+    finds nothing wrong."""
+    from sanlian_desktop.sync.packfmt import _check_entry, _plain_entry
+
+    try:
+        _check_entry(rec)
+        full = True
+    except UserError:
+        full = False
+    assert _plain_entry(rec) == full
