@@ -1,6 +1,6 @@
 """Sync: export and import of a 10,000-declaration package between the county and the city offices.
 
-Next to it, a floor measured in the same run: the same declaration, version and opinion rows written
+Next to it, a floor measured in the same run: the same declaration, version, opinion, region and registry rows written
 by a bare SQLAlchemy Core bulk insert into the same store, plus the same signature checks
 (``verify_statement`` on every version and opinion statement, with the certificates the package
 carries in a pool that checks each chain once, as the import does) and SHA-256 over the package file.
@@ -29,6 +29,9 @@ from bench.common import ROOT, WORK, Result, peak_rss_mb
 COUNT = int(os.environ.get("SANLIAN_BENCH_SYNC_COUNT", "10000"))
 RUNS = 3
 COUNTY, CITY = "620102", "620100"
+# The registries the county holds travel up in the same packages (registrysync.py): the floor writes
+# their rows too.
+REGISTRY_TABLES = ("community_facts", "community_organisation", "social_worker", "area_facts")
 
 
 def _prepare() -> Path:
@@ -89,7 +92,8 @@ def child(action: str, home: str, package: str) -> None:
 
 
 def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
-    """Bulk-insert the same rows into a copy of the city, verify every statement, hash the file.
+    """Bulk-insert the same rows into a copy of the city (declarations, versions, opinions, the streets
+    and communities, and the registry rows that travel with them), verify every statement, hash the file.
 
     The statements are verified exactly as the import verifies them: each names its signer's
     certificate, found in the certificates the package carries (read and checked once here too) or
@@ -108,10 +112,15 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
     from tests.helpers import PASSWORD
 
     source = Store.open(county)
-    tables = [Declaration.metadata.tables[name] for name in ("declaration", "declaration_version", "opinion")]
+    tables = [Declaration.metadata.tables[name] for name in ("declaration", "declaration_version", "opinion",
+                                                              *REGISTRY_TABLES)]
     region_table = Declaration.metadata.tables["region"]
     with source.engine.connect() as conn:
         rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in tables}
+        # Organisations and workers get the receiving store's own row ids.
+        for name in ("community_organisation", "social_worker"):
+            for row in rows[name]:
+                del row["id"]
         # The streets and communities the county added for its declarations travel too.
         regions = [dict(r._mapping) for r in conn.execute(select(region_table).where(
             Region.level.in_(("street", "community"))).order_by(Region.level.desc()))]
@@ -148,7 +157,8 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
         conn = s.connection()
         conn.execute(insert(region_table).prefix_with("OR IGNORE"), regions)
         for t in tables:
-            conn.execute(insert(t), rows[t.name])
+            if rows[t.name]:
+                conn.execute(insert(t), rows[t.name])
     seconds = time.perf_counter() - start
     store.close()
     return seconds
@@ -180,7 +190,8 @@ def run() -> list[Result]:
     return [
         Result("sync.export_10k", round(export, 2), "s", "informative", note=note),
         Result("sync.import_10k", round(imported, 2), "s", "< 2 × floor", imported < 2 * floor, floor=round(floor, 2),
-               note="floor = Core bulk insert of the same declaration/version/opinion rows into the same store "
+               note="floor = Core bulk insert of the same declaration/version/opinion, region and registry rows "
+                    "(community facts, organisations, workers, area facts) into the same store "
                     "+ verify_statement on every statement (the package's certificates, each chain checked once, "
                     "as the import does) + SHA-256 of the package"),
         Result("sync.import_10k_peak_rss", round(peak, 1), "MB", "< 300 MB", peak < 300,
