@@ -395,8 +395,8 @@ def _group(record: Record) -> str | None:
 
 
 register(RecordKind(ASSIGNMENT, _assignment_records, _local_assignment, _apply_assignment, group=_group,
-                    sign_own=_sign_assignments, evaluator=True))
-register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, sign_own=_sign_visits,
-                    evaluator=True))
+                    joins_declaration=True, sign_own=_sign_assignments, evaluator=True))
+register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, joins_declaration=True,
+                    sign_own=_sign_visits, evaluator=True))
 register(RecordKind(EVALUATION, _evaluation_records, _local_evaluation, _apply_evaluation, group=_group,
-                    sign_own=_sign_evaluations, evaluator=True))
+                    joins_declaration=True, sign_own=_sign_evaluations, evaluator=True))

@@ -210,4 +210,5 @@ def _group(record: Record) -> str | None:
 # What others refer to first: the tender before the undertaking; reports last.
 for _model in (ProjectTender, ProjectUndertaking, ProjectWorker, ProjectDisbursement, ProjectProgress):
     register(RecordKind(name=table_name(_model), records=_records(_model), local=_local(_model),
-                        apply=_apply(_model), group=_group, sign_own=_sign_own(_model)))
+                        apply=_apply(_model), group=_group, joins_declaration=True,
+                        sign_own=_sign_own(_model)))

@@ -15,6 +15,10 @@ own module, so that sync itself does not grow with every new table::
         group=lambda r: r.body["community_code"],  # optional: records of one group share a package
     ))
 
+A kind whose records belong to one declaration (a project's tender, its evaluation) says so with
+``joins_declaration=True`` and a ``group`` that returns the declaration's id: a split export then keeps
+them in the package that carries the declaration itself, so that packages may be imported in any order.
+
 and adds its module's name to :data:`MODULES`, which every package reader and writer loads first, so
 that every office knows every kind. Kinds are applied after the core kinds, in registration order (the
 order of :data:`MODULES`, then of the ``register`` calls within a module): register what others refer
@@ -111,6 +115,9 @@ class RecordKind:
     local: Callable[[Session, str], Any]
     apply: Callable[[Incoming, Any], None]
     group: Callable[[Any], str | None] | None = None
+    # True when ``group`` names a declaration (a project's records): they then share a package with that
+    # declaration's own records whenever both are pending, so that no package carries them without it.
+    joins_declaration: bool = False
     # Optional: sign this office's own rows of the kind before an export; returns how many it signed.
     sign_own: Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int] | None = None
     # True for a kind that travels between the province and an evaluator office (and the only kinds that do).

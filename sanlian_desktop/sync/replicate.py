@@ -896,7 +896,9 @@ def _package_group(record: Record) -> str | None:
     if extra is None or extra.group is None:
         return None
     group = extra.group(record)
-    return None if group is None else f"{record.kind}:{group}"
+    if group is None:
+        return None
+    return group if extra.joins_declaration else f"{record.kind}:{group}"
 
 
 def _group_of(record: Record) -> str | None:
@@ -918,7 +920,8 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
     """The records that go into one package within the package limits, whole declarations at a time.
 
     Regions, batches and revocations always go (they are few, and what follows refers to them). A
-    declaration goes with its attachments, versions, opinions and links, never split across packages.
+    declaration goes with its attachments, versions, opinions and links, and with the records of
+    kinds that join it (a project's, ``RecordKind.joins_declaration``), never split across packages.
     When everything pending fits, everything goes. Otherwise the package carries what was not sent
     in its current form yet, and only once everything was sent what was sent but not acknowledged:
     exporting again before a receipt arrives carries the next part rather than the same one, the parts
@@ -929,19 +932,18 @@ def fit_package(session: Session, neighbour: str, records: list[Record], *, max_
         return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
 
     heads: list[Record] = []
-    groups: list[list[Record]] = []
-    waiting: list[Record] = []  # attachments precede the declaration they belong to
+    grouped: dict[str, list[Record]] = {}  # in the order groups first appear
+    waiting: list[Record] = []  # attachments precede the record they belong to
     for r in records:
         group = _package_group(r)
         if r.kind == "attachment":
             waiting.append(r)
         elif group is None:
             heads.append(r)
-        elif groups and _package_group(groups[-1][-1]) == group and not waiting:
-            groups[-1].append(r)
         else:
-            groups.append([*waiting, r])
+            grouped.setdefault(group, []).extend([*waiting, r])
             waiting = []
+    groups = list(grouped.values())
     if waiting:
         groups.append(waiting)
     if len(records) <= max_entries and sum(map(cost, records)) <= max_manifest:

@@ -144,3 +144,26 @@ def _applier_is_incoming(_: Any) -> None:  # mypy checks that Applier satisfies 
 
     applier: Incoming = Applier.__new__(Applier)
     del applier
+
+
+def test_records_that_join_a_declaration_share_its_package(memo_kind: None, chain: Offices) -> None:
+    """A project's records go in the package that carries its declaration, wherever they stand in the
+    list: no part holds them without the declaration, so the parts may be imported in any order."""
+    from sanlian_desktop.store import Store
+
+    project = RecordKind("project_memo", _records, _local, _apply, group=lambda r: r.body["declaration_id"],
+                         joins_declaration=True)
+    kinds._KINDS["project_memo"] = project
+    core = [r for d in ("d1", "d2", "d3") for r in (
+        Record("declaration", d, {"id": d}), Record("version", f"{d}:1", {}),
+        Record("opinion", f"{d}-o1", {"declaration_id": d}))]
+    extra = [Record("project_memo", f"{d}-{n}", {"declaration_id": d, "key": f"{d}-{n}", "text": "x"})
+             for d in ("d3", "d1", "d2") for n in range(2)]
+    store = Store.open(chain.homes[COMMUNITY])
+    try:
+        with store.session() as s:
+            chosen = fit_package(s, STREET, core + extra, max_entries=11, max_manifest=10**6)
+    finally:
+        store.close()
+        kinds._KINDS.pop("project_memo")
+    assert [r.key for r in chosen] == ["d1", "d1:1", "d1-o1", "d1-0", "d1-1", "d2", "d2:1", "d2-o1", "d2-0", "d2-1"]
