@@ -450,7 +450,7 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
 
 
 class _BackupAhead:
-    """The before-import backup, taken on a second thread while the package is read, checked and applied.
+    """The before-import backup, taken on a second thread while the package is applied.
 
     The store runs in WAL mode and the import is one transaction: the backup's reader sees the store
     as it was before the import, whatever the import has written meanwhile, so the backup need only be
@@ -463,8 +463,13 @@ class _BackupAhead:
         self._path: Path | None = None
         self._error: BaseException | None = None
         self.kept = False
-        self._thread = threading.Thread(target=self._take, name="before-import-backup", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin the backup (once the package is known to be whole and new: a refused one costs none)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._take, name="before-import-backup", daemon=True)
+            self._thread.start()
 
     def _take(self) -> None:
         from sanlian_desktop import backup as backups
@@ -478,6 +483,8 @@ class _BackupAhead:
         """Wait for the backup, raise what it raised, and prune the older ones as a backup does."""
         from sanlian_desktop import backup as backups
 
+        self.start()
+        assert self._thread is not None
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -485,6 +492,8 @@ class _BackupAhead:
         backups.prune(self._store.paths)
 
     def discard(self) -> None:
+        if self._thread is None:
+            return
         self._thread.join()
         if self._path is not None:
             with contextlib.suppress(OSError):
@@ -562,6 +571,8 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         def acknowledge(same: list[tuple[str, str, str]]) -> None:
             replicate.mark_acknowledged(s, sender.code, same, now)
 
+        if ahead is not None:
+            ahead.start()  # the package is whole, new and from a neighbour: back up while it is applied
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id,
                                     verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,

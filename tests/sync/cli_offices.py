@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import json
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +78,57 @@ class Offices:
 
 
 def certified_chain(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
-    """Five certified offices with an open 2016 batch at the province (not yet carried down)."""
-    from datetime import date, timedelta
+    """Five certified offices with an open 2016 batch at the province (not yet carried down).
 
+    Built through the CLI once per test process and copied for each test: the offices' homes hold
+    nothing that names where they lie."""
     monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
     monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    shutil.copytree(_built_chain(capsys), root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
+    return Offices(root, capsys)
+
+
+@functools.cache
+def _chain_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="sanlian-chain-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _built_chain(capsys: pytest.CaptureFixture[str]) -> Path:
+    from datetime import date, timedelta
+
+    built = _chain_folder() / "chain"
+    if not (built / ".built").exists():
+        shutil.rmtree(built, ignore_errors=True)
+        o = Offices(built, capsys)
+        o.setup()
+        today = date.today()
+        o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
+             (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
+             "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
+        (built / ".built").write_text("built\n")
+    return built
+
+
+def prepared_chain(name: str, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                   build: Callable[[Offices, Path], str]) -> tuple[Offices, str]:
+    """The certified chain after ``build`` (more offices, a project carried about…), built once per test
+    process under ``name`` and copied for each test; ``build`` returns a text the tests need (an id)."""
+    prepared = _chain_folder() / name
+    if not (prepared / ".built").exists():
+        shutil.rmtree(prepared, ignore_errors=True)
+        o = certified_chain(prepared, capsys, monkeypatch)
+        value = build(o, prepared / "work")
+        (prepared / ".built").write_text(json.dumps({
+            "value": value, "homes": {code: str(home.relative_to(prepared)) for code, home in o.homes.items()},
+            "counter": o.counter}))
+    else:
+        monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
+        monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    built = json.loads((prepared / ".built").read_text())
+    shutil.copytree(prepared, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
     o = Offices(root, capsys)
-    o.setup()
-    today = date.today()
-    o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",
-         (today - timedelta(days=30)).isoformat(), "--closes", (today + timedelta(days=30)).isoformat(),
-         "--budget", "10000000", "--quota", "200", "--quota-communities", "100")
-    return o
+    o.homes = {code: root / home for code, home in built["homes"].items()}
+    o.counter = built["counter"]
+    return o, str(built["value"])

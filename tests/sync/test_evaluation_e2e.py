@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import Offices
+from tests.sync.cli_offices import Offices, prepared_chain
 from tests.sync.evaluation_offices import (
     CITY,
     CODES,
@@ -29,11 +29,17 @@ from tests.sync.evaluation_offices import (
 
 
 @pytest.fixture
-def evaluated(chain: Offices, tmp_path: Path) -> tuple[Offices, str]:
-    o = chain
+def evaluated(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+              monkeypatch: pytest.MonkeyPatch) -> tuple[Offices, str]:
+    """The chain with an evaluator certified by the province and an approved project (built once)."""
+    return prepared_chain("evaluated", tmp_path / "chain", capsys, monkeypatch, _evaluated)
+
+
+def _evaluated(o: Offices, work: Path) -> str:
     add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
     o.down(CODES)
-    return o, approved_project(o, tmp_path)
+    work.mkdir()
+    return approved_project(o, work)
 
 
 def test_certification_rules(chain: Offices) -> None:

@@ -19,7 +19,7 @@ from sanlian_desktop.ui.evaluation.page import EvaluationPage
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices, certified_chain
+from tests.sync.cli_offices import Offices, prepared_chain
 from tests.sync.evaluation_offices import (
     CODES,
     COMMUNITY,
@@ -34,14 +34,23 @@ from tests.sync.evaluation_offices import (
 @pytest.fixture
 def offices(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
     """The chain, an evaluator certified by the province and an approved project assigned to it, carried there."""
-    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
-    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
-    o.down(CODES)
-    decl_id = approved_project(o, tmp_path)
-    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")
-    o.carry(PROVINCE, EVAL)
+    o, decl_id = prepared_chain("evaluation-assigned", tmp_path / "chain", capsys, monkeypatch, _assigned)
     o.decl_id = decl_id  # type: ignore[attr-defined]
     return o
+
+
+def _approved(o: Offices, work: Path) -> str:
+    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
+    o.down(CODES)
+    work.mkdir()
+    return approved_project(o, work)
+
+
+def _assigned(o: Offices, work: Path) -> str:
+    decl_id = _approved(o, work)
+    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")
+    o.carry(PROVINCE, EVAL)
+    return decl_id
 
 
 def _ctx(o: Offices, code: str, user: str, settings: QSettings, jobs: JobRunner) -> Iterator[UiContext]:
@@ -140,10 +149,7 @@ def test_the_community_sees_the_evaluation_with_the_declaration(qtbot: QtBot, of
 def test_the_province_assigns_from_the_evaluation_page(qtbot: QtBot, tmp_path: Path, settings: QSettings,
                                                        jobs: JobRunner, capsys: pytest.CaptureFixture[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    o = certified_chain(tmp_path / "chain", capsys, monkeypatch)
-    add_evaluator(o, EVAL, "甘肃省社会工作评估中心")
-    o.down(CODES)
-    decl_id = approved_project(o, tmp_path)
+    o, decl_id = prepared_chain("evaluation-approved", tmp_path / "chain", capsys, monkeypatch, _approved)
     for ctx in _ctx(o, PROVINCE, "rev", settings, jobs):
         page = EvaluationPage(ctx)
         qtbot.addWidget(page)
