@@ -20,6 +20,46 @@ DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "declaration.example.json"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A new store gets its schema by copying a store that every migration made once in this test run,
+    not by running the migrations again (a third of a second each, for hundreds of offices). Stores
+    that exist already migrate as they would; tests/core/test_store.py runs the migrations themselves."""
+    import sqlite3
+
+    from sanlian_desktop.paths import AppPaths
+    from sanlian_desktop.store import Store
+
+    real = Store.migrate
+    template = tmp_path_factory.mktemp("migrated") / "empty.db"
+
+    def migrate(self: Store, before_upgrade: Any = None) -> None:
+        if self.schema_revision() is not None or not self.url.startswith("sqlite:///"):
+            real(self, before_upgrade)
+            return
+        if not template.exists():
+            made = Store(AppPaths(template.parent / "home"))
+            made.paths.ensure()
+            real(made)
+            made.close()
+            source = sqlite3.connect(made.paths.database)
+            target = sqlite3.connect(template)
+            source.backup(target)
+            target.close()
+            source.close()
+        raw = self.engine.raw_connection()
+        try:
+            source = sqlite3.connect(template)
+            source.backup(raw.driver_connection)  # type: ignore[arg-type]
+            source.close()
+        finally:
+            raw.close()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "migrate", migrate)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test ever touches the real per-user data folder."""
