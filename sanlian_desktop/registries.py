@@ -13,7 +13,7 @@ and an Excel import in the right column.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -38,6 +38,10 @@ ORGANISATION_KINDS = ["社区服务类", "公益慈善类", "文体娱乐类", "
 ELECTION_METHODS = {"direct": "直接选举", "indirect": "间接选举"}
 _RECORD_NUMBER = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff()（）〔〕\[\]\-_/第号]{2,40}$")
 _MAX_VOLUNTEERS = 10_000_000
+# Facts that may be unrecorded (None, shown as 未登记), with the label a refusal names them by.
+COMMUNITY_FACTS = {"has_workroom": "社会工作室", "in_federation": "社区社会组织联合会",
+                   "registered_volunteers": "注册志愿者人数", "election": "居委会选举方式"}
+AREA_FACTS = {"has_association": "社会工作协会"}
 
 
 class RegistryError(UserError):
@@ -326,11 +330,32 @@ def list_workers(session: Session, actor: Actor, *, within: str | None = None) -
 # -- facts per community and per pilot area ---------------------------------------------------------
 
 
+def _cleared(clear: Collection[str], known: dict[str, str], given: dict[str, Any]) -> list[str]:
+    """The facts named in ``clear``, checked: known ones, none of them also given a value."""
+    if isinstance(clear, str):
+        clear = (clear,)
+    out = []
+    for key in clear:
+        if key not in known:
+            raise RegistryError(key, f"没有名为 {key} 的情况项，可清除的有：{'、'.join(known)}",
+                                f"no fact named {key}")
+        if given.get(key) is not None:
+            raise RegistryError(key, f"{known[key]}：不能既登记又改回未登记", f"{key}: both set and cleared")
+        out.append(key)
+    return out
+
+
 def set_community_facts(session: Session, actor: Actor, community_code: str, *,
                         has_workroom: bool | None = None, in_federation: bool | None = None,
-                        registered_volunteers: int | None = None, election: str | None = None) -> CommunityFacts:
-    """Record facts about a community; an argument left None keeps what was recorded before."""
+                        registered_volunteers: int | None = None, election: str | None = None,
+                        clear: Collection[str] = ()) -> CommunityFacts:
+    """Record facts about a community; an argument left None keeps what was recorded before, and a fact
+    named in ``clear`` (``has_workroom``, ``in_federation``, ``registered_volunteers``, ``election``) goes
+    back to 未登记. The row stays (its facts None), so that the change travels up in sync packages."""
     _require_editor(actor)
+    given = {"has_workroom": has_workroom, "in_federation": in_federation,
+             "registered_volunteers": registered_volunteers, "election": election}
+    cleared = _cleared(clear, COMMUNITY_FACTS, given)
     community = _community_in_jurisdiction(session, actor, community_code)
     if registered_volunteers is not None and (isinstance(registered_volunteers, bool)
                                               or not 0 <= registered_volunteers <= _MAX_VOLUNTEERS):
@@ -349,11 +374,14 @@ def set_community_facts(session: Session, actor: Actor, community_code: str, *,
         facts = CommunityFacts(community_code=community.code)
         session.add(facts)
     changes: dict[str, Any] = {}
-    for key, value in (("has_workroom", has_workroom), ("in_federation", in_federation),
-                       ("registered_volunteers", registered_volunteers), ("election", election)):
+    for key, value in given.items():
         if value is not None:
             setattr(facts, key, value)
             changes[key] = value
+    for key in cleared:
+        if getattr(facts, key) is not None:
+            setattr(facts, key, None)
+            changes[key] = None
     facts.updated_at = utcnow()
     facts.updated_by = actor.username
     session.flush()
@@ -376,10 +404,12 @@ def is_pilot_area(session: Session, region: Region) -> bool:
 
 
 def set_area_facts(session: Session, actor: Actor, region_code: str, *, has_association: bool | None = None,
-                   pilot: bool | None = None) -> AreaFacts:
+                   pilot: bool | None = None, clear: Collection[str] = ()) -> AreaFacts:
     """Record whether a county-level region in the jurisdiction has a 社会工作协会, and whether it is a
-    pilot area at all (a new area is one unless told otherwise); None keeps what was recorded."""
+    pilot area at all (a new area is one unless told otherwise); None keeps what was recorded, and
+    ``clear=("has_association",)`` sets the association back to 未登记."""
     _require_editor(actor)
+    cleared = _cleared(clear, AREA_FACTS, {"has_association": has_association})
     region = session.get(Region, (region_code or "").strip())
     if region is None:
         raise RegistryNotFound("region_code", f"试点地区：没有代码为 {region_code} 的区划",
@@ -397,6 +427,8 @@ def set_area_facts(session: Session, actor: Actor, region_code: str, *, has_asso
         facts.has_association = changes["has_association"] = bool(has_association)
     if pilot is not None:
         facts.pilot = changes["pilot"] = bool(pilot)
+    if cleared and facts.has_association is not None:
+        facts.has_association = changes["has_association"] = None
     facts.updated_at = utcnow()
     facts.updated_by = actor.username
     session.flush()

@@ -135,6 +135,26 @@ def warnings(ms: list[Meter]) -> list[str]:
     return out
 
 
+def limits_passed(session: Session, decl: Declaration, amount_fen: int) -> list[Meter]:
+    """The limits of the declaration's batch that choosing it for ``amount_fen`` would pass (none for a
+    declaration in no batch): what an approval or a shortlisting would need a reason for."""
+    batch = session.get(Batch, decl.batch_id) if decl.batch_id else None
+    if batch is None:
+        return []
+    return [m for m in meters_if_chosen(session, batch, decl, amount_fen) if m.state == "over"]
+
+
+def passed_text(exceeded: list[Meter]) -> str:
+    """``补助金额将达 160,000.00 元，超过上限 150,000.00 元`` for each limit passed, joined by ``；``."""
+    return "；".join(f"{m.label}将达 {m.shown()}，超过上限 {m.shown(m.limit)}" for m in exceeded)
+
+
+def planned_fen(session: Session, decl: Declaration) -> int | None:
+    """The subsidy planned for a shortlisted declaration; None when it is not on the shortlist."""
+    row = session.get(Shortlisting, decl.id)
+    return None if row is None else row.planned_fen
+
+
 def _check_limits(session: Session, actor: Actor, batch: Batch, decl: Declaration, amount_fen: int,
                   override_reason: str | None, action: str, now: datetime) -> str | None:
     """Refuse (LimitExceeded) when choosing would pass a limit, unless overridden with a reason."""
@@ -144,7 +164,7 @@ def _check_limits(session: Session, actor: Actor, batch: Batch, decl: Declaratio
         return None
     reason = " ".join((override_reason or "").split())
     if not reason:
-        what = "；".join(f"{m.label}将达 {m.shown()}，超过上限 {m.shown(m.limit)}" for m in exceeded)
+        what = passed_text(exceeded)
         raise LimitExceeded(
             f"{what}。如确需超出，请说明理由后再{action}（命令行 --override 理由）",
             "this would exceed " + ", ".join(m.key for m in exceeded) + "; give --override REASON",

@@ -22,6 +22,11 @@ def _yes_no(text: str) -> bool:
     return value
 
 
+# set-community --clear NAME: the service's name of the fact.
+_COMMUNITY_CLEAR = {"workroom": "has_workroom", "federation": "in_federation", "volunteers": "registered_volunteers",
+                    "election": "election"}
+
+
 def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"“{text}”应为非负整数 / not a whole number")
@@ -93,12 +98,16 @@ def register(sub: Any) -> None:
     p.add_argument("--federation", type=_yes_no, help="加入社区社会组织联合会：是/否")
     p.add_argument("--volunteers", type=_count, help="注册志愿者人数")
     p.add_argument("--election", choices=["direct", "indirect"], help="居委会选举方式：直接/间接")
+    p.add_argument("--clear", action="append", choices=list(_COMMUNITY_CLEAR), default=[],
+                   help="把这一项改回“未登记”（可重复）")
     p.set_defaults(handler=cmd_set_community)
 
     p = reg.add_parser("set-area", help="登记县级区划是否为试点地区、是否建立社会工作协会")
     p.add_argument("region")
     p.add_argument("--association", type=_yes_no, help="建立社会工作协会：是/否")
     p.add_argument("--pilot", type=_yes_no, help="是否为试点地区：是/否（未登记的县级区划均按试点地区计）")
+    p.add_argument("--clear", action="append", choices=["association"], default=[],
+                   help="把社会工作协会改回“未登记”")
     p.set_defaults(handler=cmd_set_area)
 
     p = reg.add_parser("template", help="导出台账 Excel 模板（社会组织、社工、社区情况、试点地区各一张表）")
@@ -324,13 +333,15 @@ def cmd_set_community(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop import registries
 
     actor = ctx.actor()
-    if args.workroom is None and args.federation is None and args.volunteers is None and args.election is None:
-        raise UserError("请至少给出一项：--workroom、--federation、--volunteers 或 --election",
-                        "give at least one of --workroom, --federation, --volunteers, --election")
+    if (args.workroom is None and args.federation is None and args.volunteers is None and args.election is None
+            and not args.clear):
+        raise UserError("请至少给出一项：--workroom、--federation、--volunteers、--election 或 --clear",
+                        "give at least one of --workroom, --federation, --volunteers, --election, --clear")
     with ctx.store().session() as s:
         facts = registries.set_community_facts(s, actor, args.community, has_workroom=args.workroom,
                                                in_federation=args.federation,
-                                               registered_volunteers=args.volunteers, election=args.election)
+                                               registered_volunteers=args.volunteers, election=args.election,
+                                               clear=[_COMMUNITY_CLEAR[c] for c in args.clear])
         ctx.emit(_facts_json(facts), f"已登记社区 {facts.community_code} 的情况")
     return 0
 
@@ -339,10 +350,12 @@ def cmd_set_area(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop import registries
 
     actor = ctx.actor()
-    if args.association is None and args.pilot is None:
-        raise UserError("请至少给出一项：--association 或 --pilot", "give --association or --pilot")
+    if args.association is None and args.pilot is None and not args.clear:
+        raise UserError("请至少给出一项：--association、--pilot 或 --clear association",
+                        "give --association, --pilot or --clear association")
     with ctx.store().session() as s:
-        facts = registries.set_area_facts(s, actor, args.region, has_association=args.association, pilot=args.pilot)
+        facts = registries.set_area_facts(s, actor, args.region, has_association=args.association, pilot=args.pilot,
+                                          clear=["has_association"] if args.clear else [])
         ctx.emit(_area_json(facts), f"已登记 {facts.region_code}：{_area_text(facts)}")
     return 0
 

@@ -106,6 +106,49 @@ def test_community_facts_keep_what_is_not_given(county: Office) -> None:
         registries.set_community_facts(s, county.clerk, COMMUNITY, election="appointed")
 
 
+def _facts_audit(office: Office, action: str) -> list[dict[str, object]]:
+    with office.store.read_session() as s:
+        return [e.details for e in s.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                               .order_by(AuditEntry.seq))]
+
+
+def test_community_facts_go_back_to_unrecorded(county: Office) -> None:
+    from sanlian_desktop.models import CommunityFacts
+
+    with county.session() as s:
+        registries.set_community_facts(s, county.clerk, COMMUNITY, has_workroom=True, in_federation=False,
+                                       registered_volunteers=900, election="direct")
+        facts = registries.set_community_facts(s, county.clerk, COMMUNITY, in_federation=True,
+                                               clear=["has_workroom", "registered_volunteers"])
+        assert (facts.has_workroom, facts.in_federation, facts.registered_volunteers, facts.election) == (
+            None, True, None, "direct")
+        # Clearing what is not recorded changes nothing and is not logged as a change.
+        registries.set_community_facts(s, county.clerk, COMMUNITY, clear=("has_workroom", "election"))
+    with county.store.read_session() as s:
+        row = s.get(CommunityFacts, COMMUNITY)  # the row stays, so that the change travels up
+        assert row is not None and (row.has_workroom, row.election) == (None, None)
+    assert _facts_audit(county, "registry.community.set")[1:] == [
+        {"in_federation": True, "has_workroom": None, "registered_volunteers": None}, {"election": None}]
+    with pytest.raises(UserError, match="社会工作室：不能既登记又改回未登记"), county.session() as s:
+        registries.set_community_facts(s, county.clerk, COMMUNITY, has_workroom=True, clear=["has_workroom"])
+    with pytest.raises(UserError, match="没有名为 population 的情况项"), county.session() as s:
+        registries.set_community_facts(s, county.clerk, COMMUNITY, clear=["population"])
+    with pytest.raises(PermissionDenied), county.session() as s:
+        registries.set_community_facts(s, county.reviewer, COMMUNITY, clear=["in_federation"])
+    with county.store.read_session() as s:
+        assert registries.list_community_facts(s, county.clerk)[0].in_federation is True
+
+
+def test_area_association_goes_back_to_unrecorded(county: Office) -> None:
+    with county.session() as s:
+        registries.set_area_facts(s, county.clerk, "620102", has_association=False, pilot=False)
+        facts = registries.set_area_facts(s, county.clerk, "620102", clear=["has_association"])
+        assert (facts.has_association, facts.pilot) == (None, False)
+    assert _facts_audit(county, "registry.area.set")[-1] == {"has_association": None}
+    with pytest.raises(UserError, match="没有名为 pilot 的情况项"), county.session() as s:
+        registries.set_area_facts(s, county.clerk, "620102", clear=["pilot"])
+
+
 def test_area_facts_only_for_county_level(county: Office) -> None:
     with county.session() as s:
         assert registries.set_area_facts(s, county.clerk, "620102", has_association=True).has_association

@@ -218,6 +218,36 @@ def test_pilot_flag_and_area_facts_travel(chain: Offices) -> None:
     assert COUNTY not in city["association"]["missing"]
 
 
+def _facts(o: Offices, code: str) -> dict[str, Any]:
+    return {f["community"]: f for f in o.json(code, "registry", "list", "communities")}[COMMUNITY]
+
+
+def test_facts_set_back_to_unrecorded_travel_up(chain: Offices) -> None:
+    o = chain
+    _register(o)
+    o.ok(COUNTY, "registry", "set-area", COUNTY, "--association", "是", user="clerk")
+    _carry_up(o)
+    assert _facts(o, PROVINCE)["has_workroom"] is True
+    # The street records a 社会工作室 of its own for the community (否): it holds a value of its own now.
+    o.ok(STREET, "registry", "set-community", COMMUNITY, "--workroom", "否", user="clerk")
+    # The community sets the 社会工作室 and the election back to 未登记; the county its association.
+    o.ok(COMMUNITY, "registry", "set-community", COMMUNITY, "--clear", "workroom", "--clear", "election",
+         user="clerk")
+    o.ok(COUNTY, "registry", "set-area", COUNTY, "--clear", "association", user="clerk")
+    assert _facts(o, COMMUNITY) == {"community": COMMUNITY, "has_workroom": None, "in_federation": True,
+                                    "registered_volunteers": 0, "election": None}
+    reports = _carry_up(o)
+    assert all(r["conflicting"] == 0 for r in reports), reports
+    # Below knows best: None replaces the True the province held and the street's own 否 alike.
+    for code in (STREET, COUNTY, CITY, PROVINCE):
+        facts = _facts(o, code)
+        assert (facts["has_workroom"], facts["in_federation"], facts["registered_volunteers"],
+                facts["election"]) == (None, True, 0, None), code
+    assert o.json(PROVINCE, "registry", "list", "areas") == [{"region": COUNTY, "pilot": True, "has_association": None}]
+    by_region = _indicators(o, PROVINCE, COUNTY)
+    assert by_region[COMMUNITY]["workroom"]["met"] is None  # unknown again, not met nor missed
+
+
 def test_registry_records_never_go_down(chain: Offices) -> None:
     o = chain
     _register(o)

@@ -157,6 +157,45 @@ def test_community_facts_and_pilot_flag(qtbot: QtBot, county: Office, clerk_ctx:
         assert [(a.pilot, a.has_association) for a in registries.list_area_facts(s, county.clerk)] == [(False, False)]
 
 
+def test_recorded_facts_can_be_set_back_to_unrecorded(qtbot: QtBot, county: Office, clerk_ctx: UiContext) -> None:
+    _seed(county)
+    with county.session() as s:
+        registries.set_community_facts(s, county.clerk, COMMUNITY, has_workroom=True, in_federation=False,
+                                       registered_volunteers=30, election="indirect")
+        registries.set_area_facts(s, county.clerk, "620102", has_association=True)
+    page = _page(qtbot, clerk_ctx)
+    assert _cells(page, 2)[0][4:] == ("是", "否", "30", "间接选举")
+    page.views[2].selectRow(0)
+    dialog = page.edit()
+    assert isinstance(dialog, CommunityFactsDialog)
+    for box in (dialog.workroom, dialog.federation, dialog.election):
+        assert box.itemText(0) == "未登记" and box.itemData(0) is None
+    dialog.workroom.setCurrentIndex(dialog.workroom.findData(None))
+    dialog.election.setCurrentIndex(dialog.election.findData(None))
+    dialog.volunteers.setText("")
+    dialog.apply()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert _cells(page, 2)[0][4:] == ("未登记", "否", "未登记", "未登记")
+    page.tabs.setCurrentIndex(3)
+    page.views[3].selectRow(0)
+    area = page.edit()
+    assert isinstance(area, AreaDialog)
+    area.association.setCurrentIndex(area.association.findData(None))
+    area.apply()
+    assert _cells(page, 3) == [("620102", "城关区", "是", "未登记")]
+    with county.store.read_session() as s:
+        from sqlalchemy import select
+
+        from sanlian_desktop.models import AuditEntry
+
+        logged = [(e.action, e.details) for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action.in_(["registry.community.set", "registry.area.set"])).order_by(AuditEntry.seq))]
+    assert logged[-2:] == [
+        ("registry.community.set", {"in_federation": False, "has_workroom": None, "registered_volunteers": None,
+                                    "election": None}),
+        ("registry.area.set", {"pilot": True, "has_association": None})]
+
+
 def test_reviewers_only_look(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner) -> None:
     _seed(county)
     page = _page(qtbot, UiContext(county.store, county.reviewer, settings, jobs))

@@ -1,19 +1,35 @@
-"""The filter bar above a declarations table: search box, status, batch, region, focus area, overdue."""
+"""The filter bar above a declarations table: search box, status, batch, region, focus area, overdue.
+
+The filters flow onto a second row when the window is narrow (a 1024 px screen), so the bar never makes
+the window wider than the screen."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSizePolicy, QSpinBox, QWidget
 
 from sanlian_desktop import batches, listing
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.inbox.model import DEFAULT_OVERDUE_DAYS
+from sanlian_desktop.ui.widgets import FlowLayout
 from sanlian_desktop.vocab import FOCUS_AREAS, Status
 
 SEARCH_DELAY_MS = 200
+# Batch and region names can be long; their boxes show this many characters, the list shows them whole.
+NAME_CHARS = 10
+
+
+def _bounded(combo: QComboBox, chars: int) -> None:
+    """The box about ``chars`` characters wide whatever its items; its drop-down list as wide as they are."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+    for i in range(combo.count()):
+        combo.setItemData(i, combo.itemText(i), Qt.ItemDataRole.ToolTipRole)
 
 
 class FilterBar(QWidget):
@@ -27,6 +43,7 @@ class FilterBar(QWidget):
         self.search.setPlaceholderText(self.tr("搜索：项目名称、编号、社区或拼音首字母"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
+        self.search.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.status = QComboBox(self)
         self.status.addItem(self.tr("全部状态"), None)
         for st in Status:
@@ -41,6 +58,11 @@ class FilterBar(QWidget):
             for code, name in listing.filter_regions(s, actor):
                 self.region.addItem(name, code)
         self.region.setVisible(self.region.count() > 1)
+        _bounded(self.batch, NAME_CHARS)
+        _bounded(self.region, NAME_CHARS)
+        for combo in (self.batch, self.region):
+            combo.setToolTip(combo.currentText())
+            combo.currentTextChanged.connect(combo.setToolTip)
         self.focus = QComboBox(self)
         self.focus.addItem(self.tr("全部领域"), None)
         for area in FOCUS_AREAS:
@@ -51,11 +73,15 @@ class FilterBar(QWidget):
         self.days.setRange(1, 365)
         self.days.setValue(DEFAULT_OVERDUE_DAYS)
         self.days.setSuffix(self.tr(" 天"))
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.search, 2)
-        for w in (self.status, self.batch, self.region, self.focus, self.overdue, self.days):
-            row.addWidget(w)
+        overdue = QWidget(self)  # the check box and its days wrap together
+        pair = QHBoxLayout(overdue)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(self.overdue)
+        pair.addWidget(self.days)
+        self.flow = FlowLayout(self)
+        self.flow.setContentsMargins(0, 0, 0, 0)
+        for w in (self.search, self.status, self.batch, self.region, self.focus, overdue):
+            self.flow.addWidget(w)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)

@@ -35,8 +35,11 @@ from sanlian_desktop.ui.inbox.model import (
 )
 from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.widgets import StretchColumn
 from sanlian_desktop.vocab import Role, Status
 
+# The project name takes what the other columns leave, but stays readable in a 1024 px window.
+TITLE_MIN_WIDTH = 240
 COLUMN_WIDTHS = {COL_NUMBER: 140, COL_COMMUNITY: 120, COL_STATUS: 64, COL_STAGE: 196, COL_REQUESTED: 104,
                  COL_GRANTED: 104, COL_WAITING: 76}
 
@@ -66,9 +69,9 @@ class DeclarationListPage(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(26)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         for col, width in COLUMN_WIDTHS.items():
             header.resizeSection(col, width)
+        self.title_column = StretchColumn(self.view, COL_TITLE, TITLE_MIN_WIDTH)
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_WAITING, Qt.SortOrder.AscendingOrder)
         self.count = QLabel(self)

@@ -212,10 +212,9 @@ class WorkerDialog(RecordDialog):
 
 
 def _tristate(parent: QWidget, value: bool | None, yes: str, no: str) -> QComboBox:
-    """是 / 否, and 未登记 only while nothing is recorded (a recorded fact is changed, not erased)."""
+    """未登记 / 是 / 否; choosing 未登记 for a recorded fact sets it back to unrecorded."""
     box = QComboBox(parent)
-    if value is None:
-        box.addItem(parent.tr("未登记"), None)
+    box.addItem(parent.tr("未登记"), None)
     box.addItem(yes, True)
     box.addItem(no, False)
     box.setCurrentIndex(box.findData(value) if value is not None else 0)
@@ -244,11 +243,10 @@ class CommunityFactsDialog(RecordDialog):
             self.federation.setToolTip(self.tr("联合会目标只针对城市社区"))
         volunteers = facts.registered_volunteers if facts else None
         self.volunteers = QLineEdit("" if volunteers is None else str(volunteers), self)
-        self.volunteers.setPlaceholderText(self.tr("人数，未统计可不填"))
+        self.volunteers.setPlaceholderText(self.tr("人数；未统计的留空（未登记）"))
         self.election = QComboBox(self)
         election = facts.election if facts else None
-        if election is None:
-            self.election.addItem(self.tr("未登记"), None)
+        self.election.addItem(self.tr("未登记"), None)
         for key, label in registries.ELECTION_METHODS.items():
             self.election.addItem(label, key)
         self.election.setCurrentIndex(max(0, self.election.findData(election)))
@@ -261,11 +259,14 @@ class CommunityFactsDialog(RecordDialog):
         text = self.volunteers.text().strip()
         if text and not text.isdigit():
             raise registries.RegistryError("registered_volunteers", self.tr("注册志愿者人数：应为非负整数"))
+        values: dict[str, Any] = {"has_workroom": self.workroom.currentData(),
+                                  "registered_volunteers": int(text) if text else None,
+                                  "election": self.election.currentData()}
+        if self.federation.isEnabled():  # a village's is kept as it is: the target is for urban communities
+            values["in_federation"] = self.federation.currentData()
         with self.store.session() as s:
-            registries.set_community_facts(
-                s, self.actor, self.code, has_workroom=self.workroom.currentData(),
-                in_federation=self.federation.currentData() if self.federation.isEnabled() else None,
-                registered_volunteers=int(text) if text else None, election=self.election.currentData())
+            registries.set_community_facts(s, self.actor, self.code, **values,
+                                           clear=[k for k, v in values.items() if v is None])
         return self.code
 
 
@@ -290,6 +291,8 @@ class AreaDialog(RecordDialog):
 
     def work(self) -> Any:
         with self.store.session() as s:
+            association = self.association.currentData()
             registries.set_area_facts(s, self.actor, self.code, pilot=self.pilot.isChecked(),
-                                      has_association=self.association.currentData())
+                                      has_association=association,
+                                      clear=("has_association",) if association is None else ())
         return self.code

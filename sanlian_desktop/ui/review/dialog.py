@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import declarations, workflow
+from sanlian_desktop import declarations, selection, workflow
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import UserError
+from sanlian_desktop.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
@@ -56,7 +58,12 @@ class ReviewDialog(QDialog):
             base, changes = declarations.changes_for_reviewer(s, decl, actor.office_code)
             seen = declarations.last_seen_version(s, decl, actor.office_code)
             self.requested = data["requested"]
+            self.requested_fen = decl.requested_fen
+            planned = selection.planned_fen(s, decl)
             awaiting = decl.status == Status.UNDER_REVIEW and decl.awaiting_office == actor.office_code
+        self.awaiting = awaiting
+        # Approving a shortlisted declaration grants what the 遴选 page planned, as selection.approve does.
+        self.preset_grant = self.requested if planned is None else str(from_fen(planned))
         self.setWindowTitle(self.tr("审核：{0} {1}").format(data["number"], data["title"]))
         heading = QLabel(self.tr("{0}　{1}　（第 {2} 版，申请省级补助 {3} 元）").format(
             data["number"], data["title"], data["version"], data["requested"]), self)
@@ -107,7 +114,7 @@ class ReviewDialog(QDialog):
 
     def _decision_panel(self, version: int) -> QGroupBox:
         box = QGroupBox(self.tr("本单位意见（{0}，针对第 {1} 版）").format(self.actor.office_name, version), self)
-        form = QFormLayout(box)
+        form = self.decision_form = QFormLayout(box)
         radios = QHBoxLayout()
         self.decision_group = QButtonGroup(self)
         self.decision_buttons: dict[Decision, QRadioButton] = {}
@@ -131,12 +138,25 @@ class ReviewDialog(QDialog):
         self.text.setPlaceholderText(self.tr("填写审核意见"))
         form.addRow(self.tr("审核意见"), self.text)
         self.granted = MoneyEdit(box)
-        self.granted.set_value(self.requested)
+        self.granted.set_value(self.preset_grant)
         self.granted_label = QLabel(self.tr("批准补助金额"), box)
         form.addRow(self.granted_label, self.granted)
         self.at_province = self.actor.office_level is Level.PROVINCE
         self.granted.setVisible(self.at_province)
         self.granted_label.setVisible(self.at_province)
+        # At the province, an approval past the batch's quotas or budget needs a reason (audit-logged).
+        self.limits = QLabel(box)
+        self.limits.setWordWrap(True)
+        self.limits.setStyleSheet("color: #a05a00; font-weight: bold;")
+        form.addRow(self.limits)
+        self.reason_label = QLabel(self.tr("超出限额的理由"), box)
+        self.reason = QLineEdit(box)
+        self.reason.setMaxLength(selection.MAX_REASON)
+        self.reason.setPlaceholderText(self.tr("必填：为何超出名额或预算（记入审计日志）"))
+        form.addRow(self.reason_label, self.reason)
+        self.passed: list[selection.Meter] = []
+        self._show_limits([])
+        self.granted.changed.connect(self._update_limits)
         self.message = QLabel(box)
         self.message.setStyleSheet("color: #c5221f;")
         self.submit_button = QPushButton(self.tr("提交审核意见 (Ctrl+Enter)"), box)
@@ -159,6 +179,36 @@ class ReviewDialog(QDialog):
             self.phrases.addItem(p)
         approving = d is Decision.APPROVE
         self.granted.setEnabled(approving)
+        self._update_limits()
+
+    def _grant_fen(self) -> int:
+        """The amount an approval would grant: as typed, else (empty or not an amount) as requested."""
+        text = self.granted.value()
+        try:
+            return to_fen(parse_money(text)) if text else self.requested_fen
+        except MoneyError:
+            return self.requested_fen
+
+    def _update_limits(self) -> None:
+        """Show which quota or budget approving at the province would pass, and ask for the reason."""
+        passed: list[selection.Meter] = []
+        if self.at_province and self.awaiting and self.decision() is Decision.APPROVE:
+            with self.store.read_session() as s:
+                decl = declarations.visible(s, self.actor, self.decl_id)
+                passed = selection.limits_passed(s, decl, self._grant_fen())
+        self._show_limits(passed)
+
+    def _show_limits(self, passed: list[selection.Meter]) -> None:
+        self.passed = passed
+        if passed:
+            self.limits.setText(self.tr("批准后将超出本批次限额：{0}。如确需批准，请填写超出限额的理由。").format(
+                selection.passed_text(passed)))
+        self.decision_form.setRowVisible(self.limits, bool(passed))
+        self.decision_form.setRowVisible(self.reason, bool(passed))
+
+    def override_reason(self) -> str | None:
+        """The typed reason for passing a limit; None when no limit is passed."""
+        return (self.reason.text().strip() or None) if self.passed else None
 
     def _insert_phrase(self, index: int) -> None:
         if index <= 0:
@@ -173,11 +223,18 @@ class ReviewDialog(QDialog):
         if decision is None or not self.submit_button.isEnabled():
             return False
         granted = self.granted.value() if self.at_province and decision is Decision.APPROVE else None
+        if decision is Decision.APPROVE:
+            self._update_limits()
+        reason = self.override_reason() if decision is Decision.APPROVE else None
+        if self.passed and reason is None:
+            self.message.setText(self.tr("请填写超出限额的理由"))
+            self.reason.setFocus()
+            return False
         try:
             with self.store.session() as s:
                 decl = declarations.visible(s, self.actor, self.decl_id)
                 workflow.review(s, self.actor, decl, decision=decision, text=self.text.toPlainText(),
-                                granted=granted)
+                                granted=granted, override_reason=reason)
         except UserError as exc:
             self.message.setText(exc.zh)
             show_error(self, exc)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -43,6 +42,7 @@ from sanlian_desktop.ui.selection.model import (
     SORT_ROLE,
     SelectionTableModel,
 )
+from sanlian_desktop.ui.widgets import StretchColumn
 from sanlian_desktop.vocab import Level, Role
 from sanlian_desktop.workflow import local_today
 
@@ -115,9 +115,10 @@ class SelectionPage(QWidget):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(26)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         for col, width in WIDTHS.items():
             header.resizeSection(col, width)
+        # The project's name fills the room left but stays readable; a narrow window scrolls sideways.
+        self.title_column = StretchColumn(self.view, COL_TITLE, 240)
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_SCORE, Qt.SortOrder.DescendingOrder)
 

@@ -95,9 +95,13 @@ class StatsPage(QWidget):
         self.pdf_button = QPushButton(self.tr("导出 PDF…"), self)
         self.xlsx_button.setToolTip(self.tr("全部数据：目标汇总、分区情况（到社区）、未达标社区、申报进度、补助和月度趋势，每部分一个工作表"))
         self.pdf_button.setToolTip(self.tr("可打印的报告：表格和图表，分区情况列到下两级"))
+        # The office's name and the state on one line, the target and the actions on the next: the two
+        # never make the page wider than a 1024 px screen allows.
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.heading)
+        heading_row.addSpacing(16)
+        heading_row.addWidget(self.state, 1)
         top = QHBoxLayout()
-        top.addWidget(self.heading)
-        top.addSpacing(16)
         top.addWidget(QLabel(self.tr("目标："), self))
         top.addWidget(self.target)
         top.addStretch(1)
@@ -123,8 +127,8 @@ class StatsPage(QWidget):
         self.tabs.addTab(self.grants, self.tr("批准补助"))
 
         layout = QVBoxLayout(self)
+        layout.addLayout(heading_row)
         layout.addLayout(top)
-        layout.addWidget(self.state)
         layout.addLayout(result_row)
         layout.addWidget(self.tabs, 1)
 
