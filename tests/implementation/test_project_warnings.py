@@ -216,3 +216,22 @@ def test_many_projects_take_four_queries_per_chunk(project: Project) -> None:
             assert len(statements) == 8
         finally:
             event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_history_names_who_corrected_what(project: Project) -> None:
+    with project.office.session() as s:
+        first = pay(project, s, amount="20000")
+        second = pay(project, s, amount="15000", tranche=2, paid_on="2017-01-05")
+        fixed = pay(project, s, amount="18000", supersedes=first.id, reason="金额登记有误")
+        old = report(project, s, beneficiaries=80)
+        new = report(project, s, beneficiaries=85, supersedes=old.id, reason="漏计")
+        record = project_record(s, project.decl(s), date(2017, 1, 5), with_history=True)
+        assert "history" not in project_record(s, project.decl(s), date(2017, 1, 5))
+    paid = record["history"]["disbursements"]
+    assert [(d["id"], d["amount"]) for d in paid] == [(first.id, "20000.00"), (fixed.id, "18000.00"),
+                                                      (second.id, "15000.00")]
+    assert paid[0]["superseded_by"]["id"] == fixed.id and paid[0]["superseded_by"]["reason"] == "金额登记有误"
+    assert paid[0]["superseded_by"]["office"] == "620102" and paid[1]["superseded_by"] is None
+    assert [(p["id"], p["superseded_by"] and p["superseded_by"]["reason"]) for p in record["history"]["progress"]] == [
+        (old.id, "漏计"), (new.id, None)]
+    assert [d["id"] for d in record["disbursements"]] == [second.id, fixed.id]
