@@ -425,10 +425,14 @@ def record_disbursement(session: Session, actor: Actor, decl: Declaration, *, pa
 def record_progress(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, *,
                     period_start: date | str, period_end: date | str, activities: str,
                     beneficiaries: int | str, spent: Decimal | str, problems: str = "", final: bool = False,
-                    files: Sequence[Path] = (), supersedes: str | None = None, reason: str | None = None,
+                    files: Sequence[Path] = (), keep_attachments: Sequence[str] = (),
+                    supersedes: str | None = None, reason: str | None = None,
                     now: datetime | None = None, today: date | None = None) -> ProjectProgress:
     """Record a progress report for a period that has ended: activities, people served (in the period),
-    subsidy money spent (in the period), problems, and files (minutes, photos, receipts)."""
+    subsidy money spent (in the period), problems, and files (minutes, photos, receipts).
+
+    A correction carries over the superseded report's files named in ``keep_attachments`` (by SHA-256),
+    before the new ``files``."""
     now, today = _times(now, today)
     _require(session, actor, ProjectProgress, decl)
     old = _superseded(session, ProjectProgress, decl, supersedes, reason)
@@ -450,7 +454,8 @@ def record_progress(session: Session, actor: Actor, decl: Declaration, paths: Ap
     trouble = _text(problems, "存在的问题", limit=MAX_TEXT, required=False)
     people = _count(beneficiaries, "服务受益人数")
     fen = _fen(spent, "本期补助资金支出", positive=False)
-    if len(files) > MAX_REPORT_FILES:
+    kept = _kept_attachments(old, keep_attachments)
+    if len(kept) + len(files) > MAX_REPORT_FILES:
         raise UserError(f"附件：每份报告最多{MAX_REPORT_FILES}个", f"at most {MAX_REPORT_FILES} files")
     for f in files:
         path = Path(f)
@@ -458,9 +463,23 @@ def record_progress(session: Session, actor: Actor, decl: Declaration, paths: Ap
             raise UserError(f"找不到附件文件 {path}", f"attachment file not found: {path}")
         if path.stat().st_size > MAX_ATTACHMENT:
             raise UserError(f"附件 {path.name} 过大（单个不超过200MB）", "attachment larger than 200 MB")
-    stored = [{"sha256": store_file(session, paths, Path(f)).sha256, "name": Path(f).name[:255]} for f in files]
+    stored = kept + [{"sha256": store_file(session, paths, Path(f)).sha256, "name": Path(f).name[:255]}
+                     for f in files]
     row = ProjectProgress(period_start=start, period_end=end, activities=text, beneficiaries=people, spent_fen=fen,
                           problems=trouble, final=bool(final), attachments=stored)
     return _write(session, actor, row, decl, old, reason, now,
                   {"period": [start.isoformat(), end.isoformat()], "beneficiaries": people, "spent_fen": fen,
                    "final": bool(final), "attachments": [a["sha256"] for a in stored]})
+
+
+def _kept_attachments(old: ProjectProgress | None, keep: Sequence[str]) -> list[dict[str, Any]]:
+    """The superseded report's attachments a correction keeps, in the old report's order."""
+    wanted = set(keep)
+    if not wanted:
+        return []
+    if old is None:
+        raise UserError("保留附件：只有更正已有报告时才能保留原报告的附件", "keep_attachments goes with a correction")
+    have = {a["sha256"] for a in old.attachments or []}
+    if wanted - have:
+        raise UserError("保留附件：要保留的附件不在被更正的报告中", "a kept attachment is not on the superseded report")
+    return [dict(a) for a in old.attachments or [] if a["sha256"] in wanted]

@@ -1,7 +1,8 @@
 """Render the 项目实施 page and a project's dialog (each tab) offscreen into docs/screenshots/.
 
-The county office holds two approved projects of 2016: one with a tender, an undertaking, workers, a
-disbursement and a progress report, one with nothing recorded yet (so warnings show).
+The county office holds approved projects of 2016: one with a tender, an undertaking, workers, two
+disbursements (the first corrected) and a progress report (corrected), one with nothing recorded yet, and a
+few more in other states (so every kind of warning shows). The correction dialogs are rendered too.
 Usage: python scripts/screens_implementation.py [OUTPUT_DIR]
 """
 
@@ -44,13 +45,30 @@ def _projects(office: object, work: Path) -> str:
                                 starts_on="2016-10-01", ends_on="2017-09-30", today=today)
         impl.add_worker(s, clerk, decl, name="李娟", certificate_level="社会工作师")
         impl.add_worker(s, clerk, decl, name="王芳", certificate_level="助理社会工作师")
-        impl.record_disbursement(s, clerk, decl, paid_on="2016-10-10", amount="20000", tranche=1, today=today)
+        first = impl.record_disbursement(s, clerk, decl, paid_on="2016-10-10", amount="25000", tranche=1, today=today)
+        impl.record_disbursement(s, clerk, decl, paid_on="2016-10-10", amount="20000", tranche=1, today=today,
+                                 supersedes=first.id, reason="拨付凭证金额为20000元，登记时误填为25000元")
+        impl.record_disbursement(s, clerk, decl, paid_on="2017-01-10", amount="10000", tranche=2, today=today)
         photo = work / "小组活动照片.jpg"
         photo.write_bytes(b"\xff\xd8 photo")
+        report = impl.record_progress(
+            s, clerk, decl, office.store.paths, period_start="2016-10-01",  # type: ignore[attr-defined]
+            period_end="2016-12-31", activities="建立空巢老人档案120份，开展小组活动6次", beneficiaries=25,
+            spent="24000", problems="冬季入户困难，志愿者不足", files=[photo], today=today)
         impl.record_progress(s, clerk, decl, office.store.paths, period_start="2016-10-01",  # type: ignore[attr-defined]
                              period_end="2016-12-31", activities="建立空巢老人档案120份，开展小组活动6次、个案服务12例",
-                             beneficiaries=30, spent="24000", problems="冬季入户困难，志愿者不足", files=[photo],
-                             today=today)
+                             beneficiaries=30, spent="24000", problems="冬季入户困难，志愿者不足",
+                             keep_attachments=[report.attachments[0]["sha256"]], supersedes=report.id,
+                             reason="漏报个案服务12例及其服务对象5人", today=today)
+        # More projects, so the list shows every kind of warning.
+        for title, granted, spent, people in (("社区“书香家园”青少年成长项目", 40_000_00, "5000", 10),
+                                             ("社区“邻里守望”助残服务项目", 20_000_00, "21000", 60)):
+            more = declarations.create(s, clerk, example_declaration(
+                title=title, period_start="2016-10-01", period_end="2017-03-31"), now=datetime(2016, 7, 30, tzinfo=UTC))
+            approve(s, more, granted_fen=granted)
+            impl.record_progress(s, clerk, more, office.store.paths, period_start="2016-10-01",  # type: ignore[attr-defined]
+                                 period_end="2016-12-31", activities="入户走访，开展小组活动", beneficiaries=people,
+                                 spent=spent, today=today)
         return str(decl.id)
 
 
@@ -83,6 +101,11 @@ def main() -> int:
     page.resize(1280, 800)
     page.show()
     app.processEvents()
+    page.grab().save(str(out / "implementation-computing.png"))
+    print(out / "implementation-computing.png")
+    while page.computing:
+        app.processEvents()
+    app.processEvents()
     page.grab().save(str(out / "implementation.png"))
     print(out / "implementation.png")
     dialog = ProjectDialog(ctx, decl_id, today=page.today)
@@ -94,6 +117,17 @@ def main() -> int:
         target = out / f"implementation-{name}.png"
         dialog.grab().save(str(target))
         print(target)
+    for index, tab, name in ((3, dialog.tab_pages[3], "disbursement"), (4, dialog.tab_pages[4], "progress")):
+        dialog.tabs.setCurrentIndex(index)
+        tab.table.selectRow(tab.table.rowCount() - 1)  # type: ignore[attr-defined]
+        fix = tab.correct_selected()  # type: ignore[attr-defined]
+        fix.reason.setPlainText("金额登记有误" if name == "disbursement" else "补充活动内容")
+        for _ in range(5):
+            app.processEvents()
+        target = out / f"implementation-correct-{name}.png"
+        fix.grab().save(str(target))
+        print(target)
+        fix.close()
     dialog.close()
     page.close()
     QApplication.processEvents()

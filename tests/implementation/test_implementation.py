@@ -11,7 +11,13 @@ from sqlalchemy import select
 
 from sanlian_desktop import implementation as impl
 from sanlian_desktop.errors import PermissionDenied, UserError
-from sanlian_desktop.models import AuditEntry, ProjectDisbursement, ProjectTender, ProjectWorker
+from sanlian_desktop.models import (
+    AuditEntry,
+    ProjectDisbursement,
+    ProjectProgress,
+    ProjectTender,
+    ProjectWorker,
+)
 from sanlian_desktop.vocab import Level, Role
 from tests.implementation.conftest import COMMUNITY, Project, actor_at
 
@@ -229,6 +235,25 @@ def test_progress_with_attachments(project: Project, tmp_path: Path) -> None:
         assert (project.office.store.paths.attachments / row.attachments[0]["sha256"][:2]
                 / row.attachments[0]["sha256"]).read_bytes() == b"\xff\xd8photo"
 
+
+
+def test_a_corrected_report_keeps_the_files_it_names(project: Project, tmp_path: Path) -> None:
+    photo, minutes, receipt = (tmp_path / "活动照片.jpg", tmp_path / "会议纪要.pdf", tmp_path / "票据.pdf")
+    for i, f in enumerate((photo, minutes, receipt)):
+        f.write_bytes(b"file %d" % i)
+    with project.office.session() as s:
+        first = report(project, s, files=[photo, minutes])
+        kept = first.attachments[1]["sha256"]
+        refused(lambda: report(project, s, period_start="2017-01-01", period_end="2017-01-31", keep_attachments=[kept]),
+                "只有更正已有报告时")
+        refused(lambda: report(project, s, supersedes=first.id, reason="补充票据", keep_attachments=["0" * 64]),
+                "不在被更正的报告中")
+        refused(lambda: report(project, s, supersedes=first.id, reason="补充票据", keep_attachments=[kept],
+                               files=[receipt] * 20), "最多20个")
+        assert [p.id for p in impl.history(s, ProjectProgress, project.decl_id)] == [first.id]
+        second = report(project, s, supersedes=first.id, reason="补充票据", keep_attachments=[kept], files=[receipt])
+        assert [a["name"] for a in second.attachments] == ["会议纪要.pdf", "票据.pdf"]
+        assert second.attachments[0] == first.attachments[1]
 
 @pytest.mark.parametrize(("kw", "words"), [
     ({"period_end": "2016-09-30"}, "不能早于开始"),

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import event
+
+from sanlian_desktop import declarations
 from sanlian_desktop import implementation as impl
+from sanlian_desktop.models import Declaration, ProjectDisbursement, ProjectUndertaking
 from sanlian_desktop.projectwarnings import (
     add_months,
     jurisdiction_warnings,
+    many_project_facts,
+    many_project_warnings,
+    project_facts,
     project_record,
     project_warnings,
 )
-from tests.implementation.conftest import Project
+from tests.helpers import example_declaration
+from tests.implementation.conftest import COMMUNITY, Project, approve
 from tests.implementation.test_implementation import ORG, pay, report, tender, undertake
 
 # The declaration plans 2016-10-01 … 2017-09-30 and 300 beneficiaries; 45,000 yuan granted on 2016-09-20.
@@ -115,3 +123,115 @@ def test_the_whole_record_and_the_jurisdiction_list(project: Project) -> None:
         assert record["warnings"] == []
         listed = jurisdiction_warnings(s, project.office.clerk, date(2017, 6, 1))
         assert [(d.id, [w.code for w in ws]) for d, ws in listed] == [(project.decl_id, ["report_overdue"])]
+
+
+# -- many projects at once ----------------------------------------------------------------------------
+
+
+def _another(p: Project, s: Any, title: str, **fields: Any) -> Project:
+    fields = {"period_start": "2016-10-01", "period_end": "2017-09-30", **fields}
+    decl = declarations.create(s, p.office.clerk, example_declaration(title=title, **fields),
+                               now=datetime(2016, 7, 30, tzinfo=UTC))
+    approve(s, decl)
+    return Project(p.office, decl.id)
+
+
+def _crafted(project: Project, s: Any) -> list[Project]:
+    """Projects that between them raise every warning, with corrections of every kind the warnings read."""
+    fresh = project  # nothing recorded: the first report falls due, then the period ends
+    behind = _another(project, s, "社区“银龄互助”空巢老人关爱项目")
+    pay(behind, s, amount="30000")
+    paid = pay(behind, s, amount="10000", supersedes=impl.current(s, ProjectDisbursement, behind.decl_id)[0].id,
+               reason="金额登记有误")
+    report(behind, s, spent="15000", beneficiaries=90)  # spent above the 10,000 paid after the correction
+    assert paid.supersedes
+    over = _another(project, s, "社区“阳光童伴”留守儿童关爱项目")
+    pay(over, s, amount="45000")
+    report(over, s, spent="40000", beneficiaries=100)
+    report(over, s, period_start="2017-01-01", period_end="2017-02-28", spent="5000.01", beneficiaries=60)
+    # An undertaking above the grant, corrected to other dates (the latest current one sets the period).
+    moved = _another(project, s, "社区“邻里守望”助残服务项目", period_start="2016-10-01", period_end="2017-06-30")
+    tender(moved, s)
+    first = undertake(moved, s, amount="50000", over_grant_reason="社区自筹5000元", ends_on="2017-09-30")
+    undertake(moved, s, amount="50000", over_grant_reason="社区自筹5000元", starts_on="2016-11-01",
+              ends_on="2017-08-31", supersedes=first.id, reason="协议改签")
+    # Few people served: a report of 200 corrected down to 30 (the warning reads the correction).
+    few = _another(project, s, "社区“书香家园”青少年成长项目")
+    wrong = report(few, s, period_start="2016-10-01", period_end="2017-01-31", beneficiaries=200, spent="0")
+    report(few, s, period_start="2016-10-01", period_end="2017-01-31", beneficiaries=30, spent="0",
+           supersedes=wrong.id, reason="误将人次当人数")
+    # Finished: a final report, so no period or report warnings.
+    done = _another(project, s, "社区“和谐楼院”议事协商项目", period_start="2016-10-01", period_end="2017-01-31")
+    report(done, s, period_start="2016-10-01", period_end="2017-01-31", beneficiaries=300, spent="0", final=True,
+           today=LATE)
+    # Two current undertakings, as when the community and the county each entered one before syncing: the
+    # later one counts.
+    twice = _another(project, s, "社区“健康小屋”慢病管理项目")
+    tender(twice, s)
+    undertake(twice, s, ends_on="2017-12-31")
+    s.add(ProjectUndertaking(id="ffff0000-0000-4000-8000-000000000000", declaration_id=twice.decl_id,
+                             office_code=COMMUNITY, entered_by="community", entered_at=datetime(2017, 3, 2, tzinfo=UTC),
+                             supersedes=None, reason="", org_name=ORG, credit_code="52620102MJ0000123U",
+                             amount_fen=45_000_00, over_grant_reason="", starts_on=date(2016, 10, 1),
+                             ends_on=date(2017, 8, 31)))
+    return [fresh, behind, over, moved, few, done, twice]
+
+
+def test_many_projects_at_once_give_what_one_by_one_gives(project: Project) -> None:
+    with project.office.session() as s:
+        projects = _crafted(project, s)
+    seen: set[str] = set()
+    with project.office.store.read_session() as s:
+        decls = [p.decl(s) for p in projects]
+        for today in (date(2016, 9, 25), date(2017, 2, 1), date(2017, 3, 1), date(2017, 7, 1), date(2017, 9, 1),
+                      LATE):
+            one_by_one = {d.id: project_warnings(s, d, today) for d in decls}
+            assert many_project_warnings(s, decls, today) == one_by_one, today
+            seen |= {w.code for ws in one_by_one.values() for w in ws}
+        # Chunks of two projects split the crafted set across queries; the facts stay the same.
+        assert many_project_facts(s, decls, chunk=2) == {d.id: project_facts(s, d) for d in decls}
+        assert [(d.id, ws) for d, ws in jurisdiction_warnings(s, project.office.clerk, LATE)] == sorted(
+            ((d.id, project_warnings(s, d, LATE)) for d in decls), key=lambda item: s.get(Declaration, item[0]).number)
+    assert seen == {"spent_over_grant", "spent_over_disbursed", "undertaking_over_grant", "period_overrun",
+                    "report_overdue", "beneficiaries_low"}
+
+
+def test_many_projects_take_four_queries_per_chunk(project: Project) -> None:
+    with project.office.session() as s:
+        projects = _crafted(project, s)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = project.office.store.engine
+    with project.office.store.read_session() as s:
+        decls = [p.decl(s) for p in projects]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            many_project_warnings(s, decls, LATE)
+            assert len(statements) == 4
+            statements.clear()
+            many_project_facts(s, decls, chunk=4)
+            assert len(statements) == 8
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_history_names_who_corrected_what(project: Project) -> None:
+    with project.office.session() as s:
+        first = pay(project, s, amount="20000")
+        second = pay(project, s, amount="15000", tranche=2, paid_on="2017-01-05")
+        fixed = pay(project, s, amount="18000", supersedes=first.id, reason="金额登记有误")
+        old = report(project, s, beneficiaries=80)
+        new = report(project, s, beneficiaries=85, supersedes=old.id, reason="漏计")
+        record = project_record(s, project.decl(s), date(2017, 1, 5), with_history=True)
+        assert "history" not in project_record(s, project.decl(s), date(2017, 1, 5))
+    paid = record["history"]["disbursements"]
+    assert [(d["id"], d["amount"]) for d in paid] == [(first.id, "20000.00"), (fixed.id, "18000.00"),
+                                                      (second.id, "15000.00")]
+    assert paid[0]["superseded_by"]["id"] == fixed.id and paid[0]["superseded_by"]["reason"] == "金额登记有误"
+    assert paid[0]["superseded_by"]["office"] == "620102" and paid[1]["superseded_by"] is None
+    assert [(p["id"], p["superseded_by"] and p["superseded_by"]["reason"]) for p in record["history"]["progress"]] == [
+        (old.id, "漏计"), (new.id, None)]
+    assert [d["id"] for d in record["disbursements"]] == [second.id, fixed.id]

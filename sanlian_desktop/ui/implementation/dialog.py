@@ -63,7 +63,7 @@ class ProjectDialog(QDialog):
         """Read the project's record again and show it in the header and every tab."""
         with self.ctx.store.read_session() as s:
             decl = impl.approved_project(s, self.ctx.actor, self.decl_id)
-            record = project_record(s, decl, self.today)
+            record = project_record(s, decl, self.today, with_history=True)
         self.record: dict[str, Any] = record
         self.heading.setText(self.tr("{0}  {1}\n批准补助 {2} 元；实施周期 {3} 至 {4}；预计受益 {5} 人").format(
             record["number"], record["title"], record["granted"], record["period_start"], record["period_end"],

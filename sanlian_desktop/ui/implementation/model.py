@@ -11,11 +11,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from sanlian_desktop.auth import Actor
-from sanlian_desktop.implementation import disbursed_fen
+from sanlian_desktop.implementation import approved_in_jurisdiction
 from sanlian_desktop.listing import region_names
+from sanlian_desktop.models import utcnow
 from sanlian_desktop.money import format_yuan, from_fen
-from sanlian_desktop.projectwarnings import ProjectWarning, jurisdiction_warnings
+from sanlian_desktop.projectwarnings import FACTS_CHUNK, ProjectWarning, facts_warnings, many_project_facts
 from sanlian_desktop.store import Store
+from sanlian_desktop.ui.jobs import IsCancelled, JobCancelled, Progress
+from sanlian_desktop.workflow import local_today
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_GRANTED, COL_DISBURSED, COL_WARNINGS = range(6)
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -46,14 +49,36 @@ def severity_icon(severity: str | None) -> QIcon:
     return style.standardIcon(pixmap)
 
 
-def load_rows(store: Store, actor: Actor, today: date | None = None) -> list[ProjectRow]:
-    """Every approved project in the actor's jurisdiction, worst warning first within each project."""
+def _no_progress(_done: int, _total: int, _text: str = "") -> None:
+    pass
+
+
+def load_rows(store: Store, actor: Actor, today: date | None = None, *, progress: Progress = _no_progress,
+              is_cancelled: IsCancelled = lambda: False) -> list[ProjectRow]:
+    """Every approved project in the actor's jurisdiction, worst warning first within each project.
+
+    Runs on a worker thread (its own session, no widgets): the projects' facts are read
+    :data:`~sanlian_desktop.projectwarnings.FACTS_CHUNK` at a time, reporting progress and stopping with
+    :class:`JobCancelled` between chunks when asked to.
+    """
+    today = today or local_today(utcnow())
     with store.read_session() as s:
-        listed = jurisdiction_warnings(s, actor, today)
-        names = region_names(s, {d.community_code for d, _ in listed})
-        return [ProjectRow(d.id, d.number, d.title, names.get(d.community_code, d.community_code),
-                           d.granted_fen or 0, disbursed_fen(s, d.id),
-                           tuple(sorted(ws, key=lambda w: SEVERITY_ORDER[w.severity]))) for d, ws in listed]
+        decls = approved_in_jurisdiction(s, actor)
+        names = region_names(s, {d.community_code for d in decls})
+        rows: list[ProjectRow] = []
+        progress(0, len(decls), "")
+        for start in range(0, len(decls), FACTS_CHUNK):
+            if is_cancelled():
+                raise JobCancelled
+            part = decls[start:start + FACTS_CHUNK]
+            facts = many_project_facts(s, part)
+            for d in part:
+                f = facts[d.id]
+                warnings = sorted(facts_warnings(f, today), key=lambda w: SEVERITY_ORDER[w.severity])
+                rows.append(ProjectRow(d.id, d.number, d.title, names.get(d.community_code, d.community_code),
+                                       f.granted_fen, f.disbursed_fen, tuple(warnings)))
+            progress(start + len(part), len(decls), "")
+        return rows
 
 
 class ProjectTableModel(QAbstractTableModel):

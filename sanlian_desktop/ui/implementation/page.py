@@ -1,4 +1,9 @@
-"""The 项目实施 page: approved projects in this office's jurisdiction with their warnings."""
+"""The 项目实施 page: approved projects in this office's jurisdiction with their warnings.
+
+The list is computed on the job runner (a province holds thousands of approved projects): the page says
+正在计算… and keeps the last list on screen meanwhile; a newer refresh cancels an older one, whose result
+is never shown.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,13 @@ from sanlian_desktop.ui.implementation.model import (
     COL_NUMBER,
     COL_TITLE,
     COL_WARNINGS,
+    ProjectRow,
     ProjectTableModel,
     load_rows,
 )
+from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.widgets import ERROR_STYLE
 
 
 class ImplementationPage(QWidget):
@@ -42,6 +50,8 @@ class ImplementationPage(QWidget):
         self.ctx = ctx
         # The day warnings are judged on; None for today (a screenshot or test may fix it).
         self.today: date | None = None
+        self.job: JobHandle | None = None
+        self._generation = 0
         self.model = ProjectTableModel(self)
         self.summary = QLabel(self)
         self.only_warned = QCheckBox(self.tr("只看有预警的项目"), self)
@@ -74,21 +84,63 @@ class ImplementationPage(QWidget):
         self.only_warned.toggled.connect(self._only_warned)
         self.open_button.clicked.connect(self.open_current)
         self.table.doubleClicked.connect(self._open_index)
+        self.open_button.setEnabled(False)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the projects and their warnings as of today."""
-        self.model.set_rows(load_rows(self.ctx.store, self.ctx.actor, self.today))
+    def refresh(self) -> JobHandle:
+        """Compute the projects and their warnings as of ``today`` in the background; an older
+        computation still running is cancelled and its result dropped."""
+        if self.job is not None and self.job.is_running:
+            self.job.cancel()
+        self._generation += 1
+        generation = self._generation
+        store, actor, today = self.ctx.store, self.ctx.actor, self.today
+        self.summary.setStyleSheet("")
+        self.summary.setText(self.tr("正在计算…"))
+
+        def run(progress: Progress, is_cancelled: IsCancelled) -> tuple[int, list[ProjectRow]]:
+            return generation, load_rows(store, actor, today, progress=progress, is_cancelled=is_cancelled)
+
+        self.job = self.ctx.jobs.submit(FunctionJob(self.tr("项目预警"), run), parent=self,
+                                        on_success=self._loaded, on_failure=self._failed,
+                                        on_progress=self._progressed)
+        return self.job
+
+    @property
+    def computing(self) -> bool:
+        """Whether a computation of the list is under way."""
+        return self.job is not None and self.job.is_running
+
+    def _progressed(self, done: int, total: int, _text: str) -> None:
+        if total > 0 and self.computing:
+            self.summary.setText(self.tr("正在计算…（{0}/{1} 个项目）").format(done, total))
+
+    def _loaded(self, result: tuple[int, list[ProjectRow]]) -> None:
+        generation, rows = result
+        if generation != self._generation:
+            return  # a newer refresh is on its way
+        self.model.set_rows(rows)
         self._update_summary()
+
+    def _failed(self, failure: JobFailure) -> None:
+        if self.computing:
+            return  # superseded by a newer refresh
+        self.summary.setStyleSheet(ERROR_STYLE)
+        self.summary.setText(self.tr("项目预警没有计算完成：{0}").format(failure.message()))
+        if not failure.is_user_error:
+            show_failure(self, failure)  # the details to copy for support
 
     def _update_summary(self) -> None:
         total, warned = self.model.counts()
+        self.summary.setStyleSheet("")
         self.summary.setText(self.tr("本辖区已批准项目 {0} 个，其中 {1} 个有预警").format(total, warned))
         self.open_button.setEnabled(self.model.rowCount() > 0)
 
     def _only_warned(self, only: bool) -> None:
         self.model.set_only_warned(only)
-        self._update_summary()
+        if not self.computing:
+            self._update_summary()
+        self.open_button.setEnabled(self.model.rowCount() > 0)
 
     def open_current(self) -> QWidget | None:
         rows = self.table.selectionModel().selectedRows()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -43,25 +42,16 @@ from sanlian_desktop.models import (
 from sanlian_desktop.models.implementation import ProjectRecordMixin
 from sanlian_desktop.money import parse_money
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.implementation.corrections import (
+    CorrectionDialog,
+    DisbursementCorrection,
+    ProgressCorrection,
+    local_time,
+)
+from sanlian_desktop.ui.implementation.fields import date_edit, day_of, set_day
 from sanlian_desktop.ui.widgets import InlineError
 from sanlian_desktop.vocab import CERTIFICATE_LEVELS, Role
 from sanlian_desktop.workflow import office_display_name
-
-
-def date_edit(parent: QWidget) -> QDateEdit:
-    edit = QDateEdit(QDate.currentDate(), parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
-
-
-def set_day(edit: QDateEdit, iso: str) -> None:
-    edit.setDate(QDate.fromString(iso, "yyyy-MM-dd"))
-
-
-def day_of(edit: QDateEdit) -> date:
-    value: date = edit.date().toPython()  # type: ignore[assignment]
-    return value
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -71,6 +61,47 @@ def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
             item = QTableWidgetItem(value)
             item.setToolTip(value)
             table.setItem(r, c, item)
+
+
+SUPERSEDED = "已更正"
+CORRECTION = "更正记录"
+SUPERSEDED_COLOR = QColor("#8a8a8a")
+
+
+def record_state(entry: dict[str, Any], names: dict[str, str]) -> tuple[str, str]:
+    """The 状态 cell of a record and the tooltip that explains it: superseded (by whom and why), a
+    correction (of what and why), or neither."""
+    successor = entry.get("superseded_by")
+    if successor:
+        who = " ".join(filter(None, [names.get(successor["office"], successor["office"]), successor["entered_by"]]))
+        return SUPERSEDED, (f"已被记录 {successor['id'][:8]} 更正（{who}，{local_time(successor['entered_at'])}）\n"
+                            f"更正原因：{successor['reason']}")
+    if entry.get("supersedes"):
+        return CORRECTION, f"更正了记录 {entry['supersedes'][:8]}\n更正原因：{entry['reason']}"
+    return "", ""
+
+
+def fill_records(table: QTableWidget, rows: list[list[str]], entries: list[dict[str, Any]],
+                 names: dict[str, str]) -> None:
+    """Records with a last 状态 column: a superseded record is struck through and grey, and every cell of
+    a superseded or correcting record says in its tooltip who corrected what and why."""
+    fill_table(table, [[*values, record_state(entry, names)[0]] for values, entry in zip(rows, entries, strict=True)])
+    for r, entry in enumerate(entries):
+        state, why = record_state(entry, names)
+        if not state:
+            continue
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            if item is None:
+                continue
+            item.setToolTip(f"{item.text()}\n\n{why}" if c < table.columnCount() - 1 and item.text() else why)
+            if state == SUPERSEDED:
+                item.setForeground(QBrush(SUPERSEDED_COLOR))
+                if c == table.columnCount() - 1:
+                    continue  # the 已更正 mark itself stays legible
+                font = item.font()
+                font.setStrikeOut(True)
+                item.setFont(font)
 
 
 def make_table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
@@ -316,16 +347,88 @@ class WorkersTab(RecordTab):
         self.remove_reason.clear()
 
 
-class DisbursementTab(RecordTab):
+class CorrectableTab(RecordTab):
+    """A tab whose records are listed with the corrected ones, and corrected one at a time in a dialog."""
+
+    correction: type[CorrectionDialog] = CorrectionDialog
+    history_key = ""
+    table: QTableWidget  # made by the subclass before add_correction_row
+
+    def add_correction_row(self, button_text: str, hint: str) -> None:
+        """The 更正 button under the table (only where this office enters the records)."""
+        self.entries: list[dict[str, Any]] = []
+        self.correction_dialog: CorrectionDialog | None = None
+        self.correct_button = QPushButton(button_text, self)
+        self.correct_button.setEnabled(False)
+        self.correct_hint = QLabel(hint, self)
+        self.correct_hint.setWordWrap(True)
+        self.correct_hint.setStyleSheet("color: #666;")
+        self.correct_button.clicked.connect(self.correct_selected)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        if self.may_enter:
+            row = QHBoxLayout()
+            row.addWidget(self.correct_hint, 1)
+            row.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignTop)
+            self.layout_.addLayout(row)
+        else:
+            self.correct_hint.hide()
+            self.correct_button.hide()
+
+    def show_entries(self, record: dict[str, Any], rows: Callable[[dict[str, Any], dict[str, str]], list[str]]) -> None:
+        """Every record of the kind, superseded ones struck through (the record's ``history``)."""
+        self.entries = list(record["history"][self.history_key])
+        offices = {e["office"] for e in self.entries} | {e["superseded_by"]["office"] for e in self.entries
+                                                          if e["superseded_by"]}
+        with self.ctx.store.read_session() as s:
+            names = {code: office_display_name(s, code) for code in offices}
+        fill_records(self.table, [rows(e, names) for e in self.entries], self.entries, names)
+        self._selection_changed()
+
+    def selected_entry(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.entries[rows[0].row()] if rows and rows[0].row() < len(self.entries) else None
+
+    def _selection_changed(self) -> None:
+        entry = self.selected_entry()
+        superseded = entry is not None and entry["superseded_by"] is not None
+        self.correct_button.setEnabled(self.may_enter and entry is not None and not superseded)
+        self.correct_button.setToolTip(self.tr("这条记录已被更正，只能更正其最新的记录") if superseded else "")
+
+    def correct_selected(self) -> CorrectionDialog | None:
+        """Open the correction of the selected record (window-modal); its success reloads the project."""
+        entry = self.selected_entry()
+        if entry is None:
+            self.error.show_message(self.tr("请先在上表中选择要更正的记录"))
+            return None
+        if entry["superseded_by"] is not None:
+            self.error.show_message(self.tr("这条记录已被更正，只能更正其最新的记录"))
+            return None
+        self.error.clear_message()
+        dialog = self.correction(self.ctx, self.decl_id, entry, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.corrected.connect(self._corrected)
+        self.correction_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _corrected(self) -> None:
+        self.correction_dialog = None
+        self.saved.emit()
+
+
+class DisbursementTab(CorrectableTab):
     title, model, form_title = "拨付", ProjectDisbursement, "登记拨付"
+    correction, history_key = DisbursementCorrection, "disbursements"
 
     def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ctx, decl_id, parent)
         self.summary = QLabel(self)
         self.layout_.addWidget(self.summary)
         self.table = make_table(self, [self.tr("批次"), self.tr("拨付日期"), self.tr("金额(元)"), self.tr("登记单位"),
-                                       self.tr("记录编号")], 3)
+                                       self.tr("记录编号"), self.tr("状态")], 3)
         self.layout_.addWidget(self.table, 1)
+        self.add_correction_row(self.tr("更正所选拨付…"),
+                                self.tr("登记有误时，选中该条拨付记录后更正；原记录保留，以删除线标为“已更正”。"))
         self.paid_on = date_edit(self.box)
         self.amount = QLineEdit(self.box)
         self.amount.setPlaceholderText(self.tr("元"))
@@ -340,10 +443,8 @@ class DisbursementTab(RecordTab):
         remaining = parse_money(record["granted"]) - parse_money(record["disbursed"])
         self.summary.setText(self.tr("批准补助 {0} 元，已拨付 {1} 元，尚未拨付 {2} 元").format(
             record["granted"], record["disbursed"], remaining))
-        with self.ctx.store.read_session() as s:
-            names = {d["office"]: office_display_name(s, d["office"]) for d in record["disbursements"]}
-        fill_table(self.table, [[str(d["tranche"]), d["paid_on"], d["amount"], names[d["office"]], d["id"][:8]]
-                                for d in record["disbursements"]])
+        self.show_entries(record, lambda d, names: [str(d["tranche"]), d["paid_on"], d["amount"],
+                                                    names[d["office"]], d["id"][:8]])
         self.tranche.setValue(max((d["tranche"] for d in record["disbursements"]), default=0) + 1)
 
     def write(self, s: Session, decl: Declaration) -> None:
@@ -354,16 +455,19 @@ class DisbursementTab(RecordTab):
         self.amount.clear()
 
 
-class ProgressTab(RecordTab):
+class ProgressTab(CorrectableTab):
     title, model, form_title = "进展报告", ProjectProgress, "报送进展报告"
+    correction, history_key = ProgressCorrection, "progress"
 
     def __init__(self, ctx: UiContext, decl_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ctx, decl_id, parent)
         self.summary = QLabel(self)
         self.layout_.addWidget(self.summary)
         self.table = make_table(self, [self.tr("报告期"), self.tr("开展的活动"), self.tr("受益人数"), self.tr("支出(元)"),
-                                       self.tr("存在的问题"), self.tr("附件")], 1)
+                                       self.tr("存在的问题"), self.tr("附件"), self.tr("状态")], 1)
         self.layout_.addWidget(self.table, 1)
+        self.add_correction_row(self.tr("更正所选报告…"),
+                                self.tr("报告有误时，选中该份报告后更正；原报告保留，以删除线标为“已更正”。"))
         self.period_start, self.period_end = date_edit(self.box), date_edit(self.box)
         self.activities = QPlainTextEdit(self.box)
         self.activities.setFixedHeight(60)
@@ -399,10 +503,9 @@ class ProgressTab(RecordTab):
     def show_record(self, record: dict[str, Any]) -> None:
         self.summary.setText(self.tr("累计服务 {0} 人（预计 {1} 人），补助资金支出 {2} 元").format(
             record["beneficiaries_served"], record["expected_beneficiaries"] or "—", record["spent"]))
-        fill_table(self.table, [
-            [f"{p['period_start']} 至 {p['period_end']}" + (self.tr("（结项）") if p["final"] else ""), p["activities"],
-             str(p["beneficiaries"]), p["spent"], p["problems"], "、".join(a["name"] for a in p["attachments"])]
-            for p in record["progress"]])
+        self.show_entries(record, lambda p, _names: [
+            f"{p['period_start']} 至 {p['period_end']}" + (self.tr("（结项）") if p["final"] else ""), p["activities"],
+            str(p["beneficiaries"]), p["spent"], p["problems"], "、".join(a["name"] for a in p["attachments"])])
         last = max((p["period_end"] for p in record["progress"]), default=None)
         if last is not None:
             self.period_start.setDate(QDate.fromString(last, "yyyy-MM-dd").addDays(1))

@@ -1,0 +1,205 @@
+"""Correcting a disbursement (拨付) or a progress report (进展报告) from the desktop.
+
+Both records are immutable: a correction is a new record that names the one it supersedes and says why
+(:mod:`sanlian_desktop.implementation` checks it exactly as for the command line's ``--supersedes`` and
+``--reason``). The dialog opens with the record's values; a refusal is shown in red and nothing changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from sanlian_desktop import implementation as impl
+from sanlian_desktop.errors import UserError
+from sanlian_desktop.models import Declaration
+from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.implementation.fields import date_edit, day_of, set_day
+from sanlian_desktop.ui.qtfix import emit
+from sanlian_desktop.ui.widgets import InlineError
+
+MUTED_STYLE = "color: #666;"
+
+
+def local_time(iso: str) -> str:
+    """A stored UTC time as the local ``YYYY-MM-DD HH:MM``."""
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class CorrectionDialog(QDialog):
+    """The corrected values of one record, a required reason, and 更正 / 取消."""
+
+    corrected = Signal()
+    kind = ""
+
+    def __init__(self, ctx: UiContext, decl_id: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.decl_id = decl_id
+        self.entry = entry
+        self.setWindowTitle(self.tr("更正{0}").format(self.kind))
+        self.note = QLabel(self.tr("更正{0}（记录编号 {1}）：填写更正后的内容和更正原因。原记录保留，标为“已更正”。")
+                           .format(self.describe(entry), entry["id"][:8]), self)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(MUTED_STYLE)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setPlaceholderText(self.tr("必填：为什么更正（如金额登记有误）"))
+        self.reason.setFixedHeight(60)
+        self.error = InlineError(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("更正"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def describe(self, entry: dict[str, Any]) -> str:
+        """The record in a few words, for the dialog's first line."""
+        return self.kind
+
+    def finish_layout(self) -> None:
+        """The reason under the subclass's fields, then the error line and the buttons."""
+        self.form.addRow(self.tr("更正原因"), self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        raise NotImplementedError
+
+    def submit(self) -> bool:
+        """Write the correction; a refusal stays in the dialog (in red) and changes nothing."""
+        try:
+            with self.ctx.store.session() as s:
+                self.write(s, impl.approved_project(s, self.ctx.actor, self.decl_id))
+        except UserError as exc:
+            self.error.show_message(exc.zh)
+            return False
+        self.error.clear_message()
+        emit(self.corrected)
+        self.accept()
+        return True
+
+
+class DisbursementCorrection(CorrectionDialog):
+    """更正拨付: date, amount and tranche as they should have been."""
+
+    kind = "拨付记录"
+
+    def __init__(self, ctx: UiContext, decl_id: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, entry, parent)
+        self.paid_on = date_edit(self)
+        set_day(self.paid_on, entry["paid_on"])
+        self.amount = QLineEdit(entry["amount"], self)
+        self.amount.setPlaceholderText(self.tr("元"))
+        self.tranche = QSpinBox(self)
+        self.tranche.setRange(1, 99)
+        self.tranche.setValue(int(entry["tranche"]))
+        self.form.addRow(self.tr("拨付日期"), self.paid_on)
+        self.form.addRow(self.tr("拨付金额（元）"), self.amount)
+        self.form.addRow(self.tr("批次（第几批）"), self.tranche)
+        self.finish_layout()
+
+    def describe(self, entry: dict[str, Any]) -> str:
+        return self.tr("第{0}批拨付（{1}，{2} 元）").format(entry["tranche"], entry["paid_on"], entry["amount"])
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.record_disbursement(s, self.ctx.actor, decl, paid_on=day_of(self.paid_on), amount=self.amount.text(),
+                                 tranche=self.tranche.value(), supersedes=self.entry["id"],
+                                 reason=self.reason.toPlainText())
+
+
+class ProgressCorrection(CorrectionDialog):
+    """更正进展报告: every field of the report; its files are kept unless unticked, more may be added."""
+
+    kind = "进展报告"
+
+    def __init__(self, ctx: UiContext, decl_id: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(ctx, decl_id, entry, parent)
+        self.period_start, self.period_end = date_edit(self), date_edit(self)
+        set_day(self.period_start, entry["period_start"])
+        set_day(self.period_end, entry["period_end"])
+        self.activities = QPlainTextEdit(entry["activities"], self)
+        self.activities.setFixedHeight(70)
+        self.beneficiaries = QSpinBox(self)
+        self.beneficiaries.setRange(0, 1_000_000)
+        self.beneficiaries.setValue(int(entry["beneficiaries"]))
+        self.spent = QLineEdit(entry["spent"], self)
+        self.spent.setPlaceholderText(self.tr("本期使用的补助资金，元"))
+        self.problems = QLineEdit(entry["problems"], self)
+        self.final = QCheckBox(self.tr("结项报告（项目最后一期）"), self)
+        self.final.setChecked(bool(entry["final"]))
+        period = QHBoxLayout()
+        period.addWidget(self.period_start)
+        period.addWidget(QLabel(self.tr("至"), self))
+        period.addWidget(self.period_end)
+        period.addStretch(1)
+        # The report's files, kept unless unticked; new files go with the correction.
+        self.kept: list[tuple[QCheckBox, str]] = []
+        files = QVBoxLayout()
+        for att in entry["attachments"]:
+            box = QCheckBox(self.tr("保留 {0}").format(att["name"]), self)
+            box.setChecked(True)
+            self.kept.append((box, att["sha256"]))
+            files.addWidget(box)
+        self.files: list[Path] = []
+        self.files_label = QLabel(self.tr("没有新附件"), self)
+        self.files_label.setWordWrap(True)
+        self.add_file_button = QPushButton(self.tr("添加附件…"), self)
+        self.add_file_button.clicked.connect(self.add_file)
+        new_files = QHBoxLayout()
+        new_files.addWidget(self.files_label, 1)
+        new_files.addWidget(self.add_file_button)
+        files.addLayout(new_files)
+        self.form.addRow(self.tr("报告期"), period)
+        self.form.addRow(self.tr("开展的活动"), self.activities)
+        self.form.addRow(self.tr("本期受益人数"), self.beneficiaries)
+        self.form.addRow(self.tr("本期补助资金支出"), self.spent)
+        self.form.addRow(self.tr("存在的问题"), self.problems)
+        self.form.addRow(self.tr("附件"), files)
+        self.form.addRow("", self.final)
+        self.finish_layout()
+
+    def describe(self, entry: dict[str, Any]) -> str:
+        return self.tr("{0} 至 {1} 的{2}").format(entry["period_start"], entry["period_end"],
+                                                self.tr("结项报告") if entry["final"] else self.kind)
+
+    def add_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择附件"))
+        if name:
+            self.files.append(Path(name))
+            self.files_label.setText("、".join(f.name for f in self.files))
+
+    def write(self, s: Session, decl: Declaration) -> None:
+        impl.record_progress(s, self.ctx.actor, decl, self.ctx.paths, period_start=day_of(self.period_start),
+                             period_end=day_of(self.period_end), activities=self.activities.toPlainText(),
+                             beneficiaries=self.beneficiaries.value(), spent=self.spent.text(),
+                             problems=self.problems.text(), final=self.final.isChecked(), files=self.files,
+                             keep_attachments=[sha for box, sha in self.kept if box.isChecked()],
+                             supersedes=self.entry["id"], reason=self.reason.toPlainText())
+
