@@ -101,7 +101,7 @@ def _projects(session: Session, where: list[Any], end: date) -> dict[str, Any]:
     behind schedule as of ``end``."""
     from sanlian_desktop.implementation import current
     from sanlian_desktop.models import ProjectDisbursement
-    from sanlian_desktop.projectwarnings import project_warnings
+    from sanlian_desktop.projectwarnings import many_project_warnings
 
     decls = list(session.scalars(select(Declaration).where(*where, Declaration.status == Status.APPROVED.value)
                                  .order_by(Declaration.number)))
@@ -110,6 +110,7 @@ def _projects(session: Session, where: list[Any], end: date) -> dict[str, Any]:
     by_city: dict[str, list[int]] = {}
     by_area: dict[str, list[int]] = {}
     behind = []
+    warnings = many_project_warnings(session, decls, today=end)
     for d in decls:
         paid = sum(r.amount_fen for r in current(session, ProjectDisbursement, d.id) if r.paid_on <= end)
         if paid:
@@ -117,7 +118,7 @@ def _projects(session: Session, where: list[Any], end: date) -> dict[str, Any]:
                           *(by_area.setdefault(a, [0, 0]) for a in filter(None, d.focus_areas.split("、")))]:
                 tally[0] += 1
                 tally[1] += paid
-        late = [w.text for w in project_warnings(session, d, today=end) if w.code in BEHIND_SCHEDULE]
+        late = [w.text for w in warnings[d.id] if w.code in BEHIND_SCHEDULE]
         if late:
             behind.append({"number": d.number, "title": d.title, "community": names.get(d.community_code, ""),
                            "reason": "；".join(late)})
