@@ -1,5 +1,6 @@
-"""Render the evaluator office's 评估 page, its visit and evaluation dialogs, and the 第三方评估 tab of a
-declaration at the community, offscreen, with offices built through the command line.
+"""Render the evaluator office's 评估 page (with a withdrawn assignment), its visit and evaluation dialogs,
+the province's assign and withdraw dialogs, and the 第三方评估 tab of a declaration at the community,
+offscreen, with offices built through the command line.
 
 Usage: python scripts/screens_evaluation.py [OUTPUT_DIR]
 """
@@ -44,9 +45,11 @@ def _offices(work: Path) -> tuple[object, str]:
         o.down(CODES)
         first = approved_project(o, work)
         second = approved_project(o, work, "东岗西路社区“四点半课堂”留守儿童关爱项目")
-        approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
-        for decl in (first, second):
+        third = approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
+        for decl in (first, second, third):
             o.ok(PROVINCE, "evaluate", "assign", decl, "--to", EVAL, "--note", "中期、结项各评估一次", user="rev")
+        o.carry(PROVINCE, EVAL)
+        o.ok(PROVINCE, "evaluate", "withdraw", third, "--reason", "项目已合并到“银龄守望”项目", user="rev")
         o.carry(PROVINCE, EVAL)
         report = work / "银龄守望项目成效评估报告.pdf"
         report.write_bytes(PDF)
@@ -150,6 +153,12 @@ def main() -> int:
     assign = window.current_page().assign()  # type: ignore[union-attr]
     save(assign, "evaluation-assign.png")
     assign.close()
+    page = window.current_page()
+    page.table.selectRow(1)  # type: ignore[union-attr]
+    withdraw = page.withdraw()  # type: ignore[union-attr]
+    withdraw.reason.setPlainText("指派的评估机构与项目承接机构有合作关系，需回避")
+    save(withdraw, "evaluation-withdraw.png")
+    withdraw.close()
     window.close()
 
     community = context("620102001001", "clerk")
