@@ -208,3 +208,46 @@ def test_an_assignment_never_sent_is_withdrawn_at_home(assigned: tuple[Offices, 
     o.down(CODES)
     assert o.json(COMMUNITY, "evaluate", "show", other, user="rev")["withdrawals"] == []
     assert len(o.json(PROVINCE, "evaluate", "show", other, user="rev")["withdrawals"]) == 2
+
+
+def test_a_withdrawal_from_the_evaluator_is_refused(assigned: tuple[Offices, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the province withdraws: the province's own signed withdrawal sent back by the evaluator is refused,
+    and the package with it."""
+    import dataclasses
+    from typing import Any
+
+    from sqlalchemy import select
+
+    from sanlian_desktop.evaluation_sync import WITHDRAWAL, _withdrawal_record
+    from sanlian_desktop.models import EvaluationWithdrawal
+    from sanlian_desktop.sync import kinds
+
+    o, decl_id = assigned
+    o.ok(PROVINCE, "evaluate", "withdraw", decl_id, "--reason", "指派有误", user="rev")
+    o.carry(PROVINCE, EVAL)
+    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")  # assigned again
+    kind = kinds.get(WITHDRAWAL)
+    assert kind is not None
+
+    def echoed(session: Any, route: Any) -> Any:
+        for w in session.scalars(select(EvaluationWithdrawal)):
+            yield _withdrawal_record(w)
+
+    monkeypatch.setitem(kinds._KINDS, WITHDRAWAL, dataclasses.replace(kind, records=echoed))
+    from sqlalchemy import delete
+
+    from sanlian_desktop.models import SyncItem
+    from sanlian_desktop.store import Store
+
+    store = Store.open(o.homes[EVAL])  # forget that the province holds it, so that it is sent
+    try:
+        with store.session() as s:
+            s.execute(delete(SyncItem).where(SyncItem.kind == WITHDRAWAL))
+    finally:
+        store.close()
+    path = o.files / "echoed-withdrawal.sanlian"
+    o.ok(EVAL, "sync", "export", "--to", PROVINCE, "--out", str(path))
+    rc, _, err = o.run(PROVINCE, "sync", "import", str(path))
+    assert rc == 2 and "评估指派的撤回只能由省民政厅发出" in err, err
+    assert o.json(PROVINCE, "evaluate", "show", decl_id, user="rev")["assignment"]["evaluator"] == EVAL
