@@ -524,7 +524,7 @@ def _group(record: Record) -> str | None:
 
 
 register(RecordKind(WITHDRAWAL, _withdrawal_records, _local_withdrawal, _apply_withdrawal, group=_group,
-                    sign_own=_sign_withdrawals, evaluator=True))
+                    joins_declaration=True, sign_own=_sign_withdrawals, evaluator=True))
 register(RecordKind(ASSIGNMENT, _assignment_records, _local_assignment, _apply_assignment, group=_group,
                     joins_declaration=True, sign_own=_sign_assignments, evaluator=True))
 register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, joins_declaration=True,
