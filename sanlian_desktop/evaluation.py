@@ -14,6 +14,13 @@ projects assigned to it.
 assignment is a statement signed by the province; it travels to the evaluator with read-only copies
 of the project (its versions, opinions and attachments) and down the chain to the project's community.
 
+**Withdrawal.** The province may withdraw an assignment (wrong evaluator, project cancelled) with a
+reason, as long as it holds no effect evaluation of the project from that evaluator (:func:`withdraw`).
+The withdrawal is a statement signed by the province as well, travelling the same ways; every office
+holding the assignment deletes it on receipt and keeps the withdrawal, and the project may be
+assigned again. What the evaluator wrote before it learnt of the withdrawal and sends afterwards is
+kept aside at the province as a conflict (see :mod:`sanlian_desktop.evaluation_sync`).
+
 **Visits and evaluations.** At the evaluator, ``record_visit`` writes a follow-up visit (跟踪回访:
 date, who went, findings) and ``record_evaluation`` an effect evaluation: points for each criterion
 of :data:`CRITERIA`, the total, a grade 优/良/中/差 and the report (a PDF stored as an attachment).
@@ -43,6 +50,7 @@ from sanlian_desktop.models import (
     Declaration,
     EffectEvaluation,
     EvaluationAssignment,
+    EvaluationWithdrawal,
     FollowUpVisit,
     utcnow,
 )
@@ -199,6 +207,49 @@ def assign(session: Session, actor: Actor, decl: Declaration, evaluator_code: st
     return row
 
 
+def withdraw(session: Session, actor: Actor, decl: Declaration, *, reason: str,
+             on: date | None = None) -> EvaluationWithdrawal:
+    """Withdraw the project's assignment (wrong evaluator, project cancelled); ``reason`` is required.
+
+    Refused once this province holds an effect evaluation of the project from that evaluator: the
+    evaluation is done and stays. Visits already received stay too. The assignment row is deleted
+    with the withdrawal, so that the project may be assigned again; the withdrawal, signed at the
+    next export, reaches the evaluator and the offices down the chain as the assignment did (an
+    assignment never exported never left, and neither does its withdrawal).
+    """
+    _require_level(actor, Level.PROVINCE, "只有省民政厅可以撤回评估指派",
+                   "only the province withdraws assignments")
+    actor.require(Role.ADMIN, Role.REVIEWER, action="撤回评估指派")
+    held = session.get(EvaluationAssignment, decl.id)
+    if held is None:
+        raise UserError(f"项目 {decl.number} 没有指派第三方评估机构，无需撤回",
+                        f"{decl.number} is not assigned to an evaluator")
+    reason = _clean(reason, "撤回理由", MAX_TEXT)
+    done = session.scalar(select(EffectEvaluation.id).where(
+        EffectEvaluation.declaration_id == decl.id, EffectEvaluation.evaluator_code == held.evaluator_code).limit(1))
+    if done is not None:
+        raise UserError(f"{held.evaluator_name}（{held.evaluator_code}）已报送项目 {decl.number} 的成效评估，"
+                        "不能再撤回指派", f"{held.evaluator_code} has already sent an evaluation of {decl.number}")
+    now = utcnow()
+    row = EvaluationWithdrawal(
+        id=str(uuid.uuid4()), declaration_id=decl.id, evaluator_code=held.evaluator_code,
+        evaluator_name=held.evaluator_name, assigned_on=held.assigned_on, assigned_at=held.at,
+        withdrawn_on=on or local_today(now), reason=reason, office_code=actor.office_code, by=actor.username,
+        at=now, travels=held.signature is not None)
+    session.add(row)
+    session.delete(held)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="eval.withdraw",
+                 entity="declaration", entity_id=decl.id,
+                 details={"evaluator": row.evaluator_code, "number": decl.number, "reason": reason})
+    return row
+
+
+def withdrawals_of(session: Session, decl_id: str) -> list[EvaluationWithdrawal]:
+    return list(session.scalars(select(EvaluationWithdrawal).where(EvaluationWithdrawal.declaration_id == decl_id)
+                                .order_by(EvaluationWithdrawal.at)))
+
+
 # -- at the evaluator -------------------------------------------------------------------------------
 
 
@@ -207,6 +258,11 @@ def _assigned_here(session: Session, actor: Actor, decl: Declaration) -> Evaluat
                    "visits and evaluations are written by the evaluator office")
     held = session.get(EvaluationAssignment, decl.id)
     if held is None or held.evaluator_code != actor.office_code:
+        ended = [w for w in withdrawals_of(session, decl.id) if w.evaluator_code == actor.office_code]
+        if held is None and ended:
+            w = ended[-1]
+            raise PermissionDenied(f"省民政厅已于 {w.withdrawn_on} 撤回项目 {decl.number} 对本机构的评估指派"
+                                   f"（理由：{w.reason}）", f"the assignment of {decl.number} was withdrawn")
         raise PermissionDenied(f"项目 {decl.number} 没有指派给本机构评估", f"{decl.number} is not assigned to this office")
     return held
 
@@ -319,7 +375,8 @@ def evaluations_of(session: Session, decl_id: str) -> list[EffectEvaluation]:
 
 
 def history(session: Session, decl: Declaration) -> dict[str, Any]:
-    """The assignment, visits and evaluations of a project, as ``evaluate show --json`` gives them."""
+    """The assignment, withdrawn assignments, visits and evaluations of a project, as
+    ``evaluate show --json`` gives them."""
     held = session.get(EvaluationAssignment, decl.id)
     return {
         "id": decl.id, "number": decl.number, "title": decl.title, "status": decl.status,
@@ -329,6 +386,11 @@ def history(session: Session, decl: Declaration) -> dict[str, Any]:
             "assigned_on": held.assigned_on.isoformat(), "note": held.note, "by_office": held.office_code,
             "signed": held.signature is not None,
         },
+        "withdrawals": [{
+            "evaluator": w.evaluator_code, "evaluator_name": w.evaluator_name,
+            "assigned_on": w.assigned_on.isoformat(), "withdrawn_on": w.withdrawn_on.isoformat(),
+            "reason": w.reason, "by_office": w.office_code, "signed": w.signature is not None,
+        } for w in withdrawals_of(session, decl.id)],
         "visits": [{
             "id": v.id, "date": v.visited_on.isoformat(), "who": v.who, "findings": v.findings,
             "evaluator": v.evaluator_code, "evaluator_name": v.evaluator_name, "signed": v.signature is not None,

@@ -17,6 +17,23 @@ come from the parent; a visit or an evaluation must be signed by an evaluator of
 project is assigned here, and reach the province from that evaluator itself, the other offices from
 their parent. A record that fails is refused with the whole package; one that differs from what the
 office holds is kept aside as a conflict. Accepted rows are never changed.
+
+**Withdrawals** (``evaluation_withdrawal``) travel like assignments: signed by the province, to the
+evaluator concerned and down the chain, from the parent only. An office receiving one keeps it and
+deletes the assignment it ends, if it holds that one; an assignment arriving after its withdrawal
+(an older package imported late) is not applied again. The kind is registered before assignments,
+so that a withdrawal and the project's new assignment in one package apply in that order.
+
+A visit or an evaluation that reaches the province from the evaluator after the province withdrew
+that evaluator's assignment is **kept aside as a conflict**, with the withdrawal's date and reason,
+not refused. It is no forgery: the evaluator wrote it, properly signed, before it learnt of the
+withdrawal, and keeps sending it until the province acknowledges it. Refusing it would refuse the
+whole package — the evaluator's records of its other projects with it — and every later package
+too, as that record travels in each until acknowledged; kept aside, the rest applies, the package's
+receipt stops it travelling, and someone at the province sees what arrived (as with the other records
+that may not apply here, such as a progress report sent downward). Offices down the chain accept
+such a record from their parent: the province forwards only what it accepted while the assignment
+stood.
 """
 
 from __future__ import annotations
@@ -38,6 +55,7 @@ from sanlian_desktop.models import (
     DeclarationVersion,
     EffectEvaluation,
     EvaluationAssignment,
+    EvaluationWithdrawal,
     FollowUpVisit,
     Opinion,
     Region,
@@ -49,6 +67,7 @@ from sanlian_desktop.sync.records import Record
 from sanlian_desktop.vocab import Level
 
 ASSIGNMENT, VISIT, EVALUATION = "evaluation_assignment", "followup_visit", "effect_evaluation"
+WITHDRAWAL = "evaluation_withdrawal"
 Signer = Callable[[str, dict[str, Any]], bytes]
 
 
@@ -304,16 +323,24 @@ def _apply_assignment(incoming: Incoming, record: Record) -> None:
         else:
             incoming.conflict(record, "同一项目的评估指派与本单位保存的不同", decl.id)
         return
+    at = _time(body["at"])
+    if any(w.assigned_at == at for w in _withdrawals(incoming.s, decl.id, evaluator)):
+        incoming.report.already += 1  # withdrawn since: a late copy, not to be applied again
+        return
     incoming.s.add(EvaluationAssignment(
         declaration_id=decl.id, evaluator_code=evaluator, evaluator_name=_text(body["evaluator_name"], 100),
         assigned_on=date.fromisoformat(body["assigned_on"]), note=_text(body["note"], 4000),
-        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=_time(body["at"]),
+        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=at,
         signer_code=record.body.get("signer"), signature=_statement(record)))
     incoming.report.applied += 1
 
 
-def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> tuple[Declaration, dict[str, Any]]:
-    """Verify a visit or evaluation: signed by an evaluator to which the project is assigned here."""
+def _evaluator_statement(incoming: Incoming, record: Record, kind: str
+                         ) -> tuple[Declaration, dict[str, Any], str | None]:
+    """Verify a visit or evaluation: signed by an evaluator to which the project is assigned here.
+
+    The third value is the reason to keep it aside: at the province, one from an evaluator whose
+    assignment of the project was withdrawn."""
     decl = _declaration(incoming, record)
     what = "跟踪回访" if kind == VISIT else "成效评估"
     signer = record.body.get("signer")
@@ -323,26 +350,35 @@ def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> tuple
     _declaration(incoming, record, body)
     if body["evaluator_code"] != signer or body["id"] != record.key:
         raise UserError(f"{what}记录的评估机构与签名单位不符", f"{kind} names another evaluator than its signer")
+    late: str | None = None
     held = incoming.s.get(EvaluationAssignment, decl.id)
     if held is None or held.evaluator_code != signer:
-        raise UserError(f"项目 {decl.number} 没有指派给 {signer} 评估，不接受其{what}",
-                        f"{decl.number} is not assigned to {signer}; its {kind} is refused")
+        ended = _withdrawals(incoming.s, decl.id, str(signer))
+        if not ended:
+            raise UserError(f"项目 {decl.number} 没有指派给 {signer} 评估，不接受其{what}",
+                            f"{decl.number} is not assigned to {signer}; its {kind} is refused")
+        w = ended[-1]
+        late = (f"项目 {decl.number} 对 {w.evaluator_name}（{signer}）的评估指派已于 {w.withdrawn_on} 撤回"
+                f"（理由：{w.reason}），撤回后收到的这条{what}不予采用")
     if incoming.from_parent:
-        return decl, body
+        return decl, body, None
     if incoming.sender != signer:
         raise UserError(f"{what}只能由评估机构本身报送或由上级单位转来，{incoming.sender} 无权报送",
                         f"a {kind} comes from its evaluator or from the parent office, not from {incoming.sender}")
-    return decl, body
+    return decl, body, late
 
 
 def _apply_visit(incoming: Incoming, record: Record) -> None:
-    decl, body = _evaluator_statement(incoming, record, VISIT)
+    decl, body, late = _evaluator_statement(incoming, record, VISIT)
     held = incoming.s.get(FollowUpVisit, record.key)
     if held is not None:
         if visit_body(held) == body:
             incoming.report.already += 1
         else:
             incoming.conflict(record, "同一条跟踪回访记录的内容与本单位保存的不同", decl.id)
+        return
+    if late is not None:
+        incoming.conflict(record, late, decl.id)
         return
     incoming.s.add(FollowUpVisit(
         id=record.key, declaration_id=decl.id, evaluator_code=body["evaluator_code"],
@@ -369,7 +405,7 @@ def _check_scores(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _apply_evaluation(incoming: Incoming, record: Record) -> None:
-    decl, body = _evaluator_statement(incoming, record, EVALUATION)
+    decl, body, late = _evaluator_statement(incoming, record, EVALUATION)
     scores = _check_scores(body)
     held = incoming.s.get(EffectEvaluation, record.key)
     if held is not None:
@@ -377,6 +413,9 @@ def _apply_evaluation(incoming: Incoming, record: Record) -> None:
             incoming.report.already += 1
         else:
             incoming.conflict(record, "同一份成效评估的内容与本单位保存的不同", decl.id)
+        return
+    if late is not None:
+        incoming.conflict(record, late, decl.id)
         return
     if incoming.s.get(Attachment, body["report_sha256"]) is None:
         raise ValueError("the evaluation's report did not come with it")
@@ -389,11 +428,103 @@ def _apply_evaluation(incoming: Incoming, record: Record) -> None:
     incoming.report.applied += 1
 
 
+# -- withdrawals --------------------------------------------------------------------------------------
+
+
+def withdrawal_body(w: EvaluationWithdrawal) -> dict[str, Any]:
+    return {"id": w.id, "declaration_id": w.declaration_id, "evaluator_code": w.evaluator_code,
+            "evaluator_name": w.evaluator_name, "assigned_on": w.assigned_on.isoformat(),
+            "assigned_at": w.assigned_at.isoformat(), "withdrawn_on": w.withdrawn_on.isoformat(),
+            "reason": w.reason, "office_code": w.office_code, "by": w.by, "at": w.at.isoformat()}
+
+
+def _withdrawal_record(w: EvaluationWithdrawal) -> Record | None:
+    return _record(WITHDRAWAL, w.id, w.declaration_id, w.signer_code, w.signature)
+
+
+def _withdrawals(session: Session, decl_id: str, evaluator_code: str) -> list[EvaluationWithdrawal]:
+    """The withdrawals of the project's assignments to that evaluator held here, oldest first."""
+    return list(session.scalars(select(EvaluationWithdrawal).where(
+        EvaluationWithdrawal.declaration_id == decl_id, EvaluationWithdrawal.evaluator_code == evaluator_code)
+        .order_by(EvaluationWithdrawal.at)))
+
+
+def _withdrawal_records(session: Session, route: Route) -> Iterator[Record]:
+    signed = EvaluationWithdrawal.signature.is_not(None)
+    if route.self_level is Level.PROVINCE and route.neighbour_level is Level.EVALUATOR:
+        query = select(EvaluationWithdrawal).where(EvaluationWithdrawal.evaluator_code == route.neighbour_code, signed)
+    elif _down_region_route(route) and _any(session, EvaluationWithdrawal):
+        query = _in_child(EvaluationWithdrawal, route).where(signed)
+    else:
+        return
+    for w in session.scalars(query.order_by(EvaluationWithdrawal.id)):
+        if (r := _withdrawal_record(w)) is not None:
+            yield r
+
+
+def _local_withdrawal(session: Session, key: str) -> Record | None:
+    row = session.get(EvaluationWithdrawal, key)
+    return None if row is None else _withdrawal_record(row)
+
+
+def _sign_withdrawals(session: Session, self_code: str, sign: Signer) -> int:
+    count = 0
+    for w in session.scalars(select(EvaluationWithdrawal).where(
+            EvaluationWithdrawal.signature.is_(None), EvaluationWithdrawal.office_code == self_code,
+            EvaluationWithdrawal.travels.is_(True))):
+        w.signature, w.signer_code = sign(WITHDRAWAL, withdrawal_body(w)), self_code
+        count += 1
+    return count
+
+
+def _apply_withdrawal(incoming: Incoming, record: Record) -> None:
+    """Keep the province's withdrawal and delete the assignment it ends. The project's copy need not be
+    held: an evaluator may learn of the withdrawal of an assignment whose package never reached it."""
+    decl_id = record.body["declaration_id"]
+    if not isinstance(decl_id, str):
+        raise ValueError("declaration id")
+    if not incoming.from_parent:
+        raise UserError(f"评估指派的撤回只能由省民政厅发出，{incoming.sender} 无权报送",
+                        f"a withdrawal comes from the province only, not from {incoming.sender}")
+    province = incoming.self_code[:2] + "0000"
+    body = incoming.verify(_statement(record), WITHDRAWAL, {province})
+    if body["declaration_id"] != decl_id or body["id"] != record.key:
+        raise ValueError("withdrawal key")
+    evaluator = _text(body["evaluator_code"], 12)
+    if not is_evaluator_code(evaluator) or evaluator_province(evaluator) != province:
+        raise ValueError("evaluator code")
+    me = incoming.self_code
+    if is_evaluator_code(me) and evaluator != me:
+        raise UserError(f"收到的评估指派撤回是给 {evaluator} 的，不是本机构", f"the withdrawal is for {evaluator}, not {me}")
+    held = incoming.s.get(EvaluationWithdrawal, record.key)
+    if held is not None:
+        if withdrawal_body(held) == body:
+            incoming.report.already += 1
+        else:
+            incoming.conflict(record, "同一项评估指派撤回的内容与本单位保存的不同", decl_id)
+        return
+    row = EvaluationWithdrawal(
+        id=record.key, declaration_id=decl_id, evaluator_code=evaluator, evaluator_name=_text(body["evaluator_name"], 100),
+        assigned_on=date.fromisoformat(body["assigned_on"]), assigned_at=_time(body["assigned_at"]),
+        withdrawn_on=date.fromisoformat(body["withdrawn_on"]), reason=_text(body["reason"], 4000),
+        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=_time(body["at"]), travels=True,
+        signer_code=province, signature=_statement(record))
+    if not row.reason.strip():
+        raise ValueError("a withdrawal without a reason")
+    assignment = incoming.s.get(EvaluationAssignment, decl_id)
+    incoming.s.add(row)
+    if assignment is not None and row.ends(assignment):
+        incoming.s.delete(assignment)
+    incoming.report.applied += 1
+
+
 def _group(record: Record) -> str | None:
     value = record.body.get("declaration_id")
     return value if isinstance(value, str) else None
 
 
+register(RecordKind(WITHDRAWAL, _withdrawal_records, _local_withdrawal, _apply_withdrawal, group=_group,
+                    joins_declaration=True, sign_own=_sign_withdrawals, evaluator=True))
 register(RecordKind(ASSIGNMENT, _assignment_records, _local_assignment, _apply_assignment, group=_group,
                     joins_declaration=True, sign_own=_sign_assignments, evaluator=True))
 register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, joins_declaration=True,

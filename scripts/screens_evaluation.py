@@ -1,5 +1,6 @@
-"""Render the evaluator office's 评估 page, its visit and evaluation dialogs, and the 第三方评估 tab of a
-declaration at the community, offscreen, with offices built through the command line.
+"""Render the first-run wizard's evaluator path, the evaluator office's 评估 page (with a withdrawn assignment), its visit and evaluation dialogs,
+the province's assign and withdraw dialogs, and the 第三方评估 tab of a declaration at the community,
+offscreen, with offices built through the command line.
 
 Usage: python scripts/screens_evaluation.py [OUTPUT_DIR]
 """
@@ -44,9 +45,11 @@ def _offices(work: Path) -> tuple[object, str]:
         o.down(CODES)
         first = approved_project(o, work)
         second = approved_project(o, work, "东岗西路社区“四点半课堂”留守儿童关爱项目")
-        approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
-        for decl in (first, second):
+        third = approved_project(o, work, "东岗西路社区“邻里守望”社区融合项目")
+        for decl in (first, second, third):
             o.ok(PROVINCE, "evaluate", "assign", decl, "--to", EVAL, "--note", "中期、结项各评估一次", user="rev")
+        o.carry(PROVINCE, EVAL)
+        o.ok(PROVINCE, "evaluate", "withdraw", third, "--reason", "项目已合并到“银龄守望”项目", user="rev")
         o.carry(PROVINCE, EVAL)
         report = work / "银龄守望项目成效评估报告.pdf"
         report.write_bytes(PDF)
@@ -113,6 +116,8 @@ def main() -> int:
             actor = auth.sign_in(s, user, PASSWORD)
         return UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
 
+    _wizard_screens(work, settings, jobs, save)
+
     ctx = context("620000E001", "rev")
     window = MainWindow(ctx)
     window.resize(*SIZE)
@@ -150,6 +155,12 @@ def main() -> int:
     assign = window.current_page().assign()  # type: ignore[union-attr]
     save(assign, "evaluation-assign.png")
     assign.close()
+    page = window.current_page()
+    page.table.selectRow(1)  # type: ignore[union-attr]
+    withdraw = page.withdraw()  # type: ignore[union-attr]
+    withdraw.reason.setPlainText("指派的评估机构与项目承接机构有合作关系，需回避")
+    save(withdraw, "evaluation-withdraw.png")
+    withdraw.close()
     window.close()
 
     community = context("620102001001", "clerk")
@@ -159,6 +170,43 @@ def main() -> int:
     save(dialog, "evaluation-community-tab.png")
     dialog.close()
     return 0
+
+
+def _wizard_screens(work: Path, settings: object, jobs: object, save: object) -> None:
+    """The wizard's evaluator path: the level, the code refused, the code accepted, the request, done."""
+    from PySide6.QtWidgets import QWizard
+
+    from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
+    from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
+    from sanlian_desktop.vocab import Level
+
+    wizard = FirstRunWizard(work / "new-evaluator", settings, jobs,  # type: ignore[arg-type]
+                            after_setup=[CertificateRequestPage])
+    wizard.resize(820, 600)
+    wizard.show()
+    wizard.next()
+    wizard.level_page.set_level(Level.EVALUATOR)
+    save(wizard, "firstrun-evaluator-level.png")  # type: ignore[operator]
+    wizard.next()
+    office = wizard.office_page
+    office.code_edit.setText("620100E001")
+    office.office_name.setText("甘肃省社会工作评估中心")
+    office.passwords.set_passwords("screen-pass-1")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    save(wizard, "firstrun-evaluator-office-refused.png")  # type: ignore[operator]
+    office.code_edit.setText("620000E001")
+    save(wizard, "firstrun-evaluator-office.png")  # type: ignore[operator]
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    usb = work / "usb-evaluator"
+    usb.mkdir(exist_ok=True)
+    page = wizard.currentPage()
+    page.destination.set_folder(usb)  # type: ignore[attr-defined]
+    page.write_request()  # type: ignore[attr-defined]
+    save(wizard, "firstrun-evaluator-request.png")  # type: ignore[operator]
+    wizard.next()
+    save(wizard, "firstrun-evaluator-done.png")  # type: ignore[operator]
+    wizard.drop_result()
+    wizard.close()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Commands for third-party evaluation: ``evaluate assign|visit|score|show|list|criteria``."""
+"""Commands for third-party evaluation: ``evaluate assign|withdraw|visit|score|show|list|criteria|evaluators``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def register(sub: Any) -> None:
     p.add_argument("--to", required=True, dest="evaluator", help="评估机构代码，如 620000E001")
     p.add_argument("--note", default="", help="备注")
     p.set_defaults(handler=cmd_assign)
+    p = ev.add_parser("withdraw", help="撤回评估指派（省民政厅；评估机构尚未报送成效评估时）")
+    p.add_argument("id", help="已指派评估的项目的申报编号")
+    p.add_argument("--reason", required=True, help="撤回理由，如 指派有误、项目已终止")
+    p.set_defaults(handler=cmd_withdraw)
     p = ev.add_parser("visit", help="记录一次跟踪回访（评估机构）")
     p.add_argument("id")
     p.add_argument("--date", required=True, type=_date, dest="on", help="回访日期 YYYY-MM-DD")
@@ -59,6 +63,21 @@ def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
         ctx.emit({"id": decl.id, "number": decl.number, "evaluator": row.evaluator_code,
                   "evaluator_name": row.evaluator_name, "assigned_on": row.assigned_on.isoformat()},
                  f"已将项目 {decl.number} 指派给 {row.evaluator_name}（{row.evaluator_code}）评估，随下次同步包送达")
+    return 0
+
+
+def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop import declarations, evaluation
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        decl = declarations.visible(s, actor, args.id)
+        row = evaluation.withdraw(s, actor, decl, reason=args.reason)
+        ctx.emit({"id": decl.id, "number": decl.number, "evaluator": row.evaluator_code,
+                  "evaluator_name": row.evaluator_name, "withdrawn_on": row.withdrawn_on.isoformat(),
+                  "reason": row.reason, "travels": row.travels},
+                 f"已撤回项目 {decl.number} 对 {row.evaluator_name}（{row.evaluator_code}）的评估指派"
+                 + ("，随下次同步包通知评估机构和下级单位" if row.travels else "（该指派尚未发出）"))
     return 0
 
 
@@ -101,6 +120,9 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     a = data["assignment"]
     lines.append("评估机构：未指派" if a is None else
                  f"评估机构：{a['evaluator_name']}（{a['evaluator']}），{a['assigned_on']} 由省民政厅指派")
+    for w in data["withdrawals"]:
+        lines.append(f"已撤回：{w['assigned_on']} 对 {w['evaluator_name']}（{w['evaluator']}）的指派，"
+                     f"{w['withdrawn_on']} 撤回，理由：{w['reason']}")
     for v in data["visits"]:
         lines.append(f"跟踪回访 {v['date']}  {v['who']}：{v['findings']}")
     for e in data["evaluations"]:

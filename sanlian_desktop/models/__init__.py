@@ -15,7 +15,12 @@ from sanlian_desktop.models.entities import (
     Region,
     User,
 )
-from sanlian_desktop.models.evaluation import EffectEvaluation, EvaluationAssignment, FollowUpVisit
+from sanlian_desktop.models.evaluation import (
+    EffectEvaluation,
+    EvaluationAssignment,
+    EvaluationWithdrawal,
+    FollowUpVisit,
+)
 from sanlian_desktop.models.implementation import (
     ProjectDisbursement,
     ProjectProgress,
@@ -52,6 +57,7 @@ __all__ = [
     "DeclarationVersion",
     "EffectEvaluation",
     "EvaluationAssignment",
+    "EvaluationWithdrawal",
     "ExpertScore",
     "FollowUpVisit",
     "Meta",

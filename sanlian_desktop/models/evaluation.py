@@ -1,8 +1,10 @@
 """Third-party evaluation: which evaluator office follows a project, its visits and effect evaluations.
 
-All three are statements signed by the office that wrote them (the province for an assignment, the
-evaluator for a visit or an evaluation) and never change once written; only the first signature is
-added to an unsigned row when it first leaves its office.
+All four are statements signed by the office that wrote them (the province for an assignment and its
+withdrawal, the evaluator for a visit or an evaluation) and never change once written; only the first
+signature is added to an unsigned row when it first leaves its office. The one exception: an
+assignment is deleted together with the withdrawal that ends it (a new assignment of the project may
+follow), never otherwise.
 """
 
 from __future__ import annotations
@@ -10,7 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text, event, inspect
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sanlian_desktop.errors import UserError
@@ -72,8 +86,43 @@ class EffectEvaluation(Base):
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-_IMMUTABLE = (EvaluationAssignment, FollowUpVisit, EffectEvaluation)
-_LABELS = {EvaluationAssignment: "评估指派", FollowUpVisit: "跟踪回访记录", EffectEvaluation: "成效评估"}
+class EvaluationWithdrawal(Base):
+    """The province's withdrawal of an assignment (wrong evaluator, project cancelled), with its reason.
+
+    It names the assignment it ends by evaluator and assignment time, and outlives it: the assignment
+    row is deleted with it, so that the project may be assigned again, while the withdrawal keeps the
+    history and stops a late copy of the old assignment from being applied again. ``declaration_id``
+    is no foreign key: an evaluator may receive the withdrawal of an assignment whose project copy never
+    reached it (the package was lost), and must keep it all the same.
+    """
+
+    __tablename__ = "evaluation_withdrawal"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    declaration_id: Mapped[str] = mapped_column(String(36), index=True)
+    evaluator_code: Mapped[str] = mapped_column(String(12), index=True)
+    evaluator_name: Mapped[str] = mapped_column(String(100))
+    assigned_on: Mapped[date] = mapped_column(Date)  # of the assignment withdrawn
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the assignment's ``at``: which one it ends
+    withdrawn_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    office_code: Mapped[str] = mapped_column(String(12))  # the withdrawing province
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False when the assignment withdrawn had never been signed for export: it never left the province,
+    # so neither does its withdrawal.
+    travels: Mapped[bool] = mapped_column(Boolean, default=True)
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    def ends(self, assignment: EvaluationAssignment) -> bool:
+        """Whether this withdrawal ends that assignment."""
+        return (assignment.declaration_id == self.declaration_id and assignment.evaluator_code == self.evaluator_code
+                and assignment.at == self.assigned_at)
+
+
+_IMMUTABLE = (EvaluationAssignment, FollowUpVisit, EffectEvaluation, EvaluationWithdrawal)
+_LABELS = {EvaluationAssignment: "评估指派", FollowUpVisit: "跟踪回访记录", EffectEvaluation: "成效评估",
+           EvaluationWithdrawal: "评估指派的撤回"}
 
 
 def _first_signature_only(obj: Any) -> bool:
@@ -88,8 +137,21 @@ def _guard_evaluation_rows(session: Session, _context: Any, _instances: Any) -> 
     for obj in list(session.deleted) + list(session.dirty):
         if not isinstance(obj, _IMMUTABLE):
             continue
+        if obj in session.deleted and isinstance(obj, EvaluationAssignment) and _withdrawn(session, obj):
+            continue
         if obj in session.dirty and (not session.is_modified(obj, include_collections=False)
                                      or _first_signature_only(obj)):
             continue
         what = _LABELS[type(obj)]
         raise UserError(f"{what}一经写入不能修改或删除", f"{what} is immutable once written")
+
+
+def _withdrawn(session: Session, assignment: EvaluationAssignment) -> bool:
+    """Whether a withdrawal ending ``assignment`` is written in this flush or held already."""
+    if any(isinstance(w, EvaluationWithdrawal) and w.ends(assignment) for w in session.new):
+        return True
+    with session.no_autoflush:
+        held = session.scalars(select(EvaluationWithdrawal).where(
+            EvaluationWithdrawal.declaration_id == assignment.declaration_id,
+            EvaluationWithdrawal.evaluator_code == assignment.evaluator_code))
+        return any(w.ends(assignment) for w in held)

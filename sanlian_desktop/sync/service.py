@@ -414,7 +414,7 @@ def _collector_spares_the_rest() -> Iterator[None]:
         gc.unfreeze()
 
 
-_WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派",
+_WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派", "evaluation_withdrawal": "评估指派的撤回",
          "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
 
 

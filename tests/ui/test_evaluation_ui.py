@@ -167,3 +167,66 @@ def test_the_province_assigns_from_the_evaluation_page(qtbot: QtBot, tmp_path: P
         again = page.assign()
         assert isinstance(again, AssignDialog) and again.project.count() == 0
         assert "没有尚未指派" in again.error.text()
+
+
+def test_the_province_withdraws_from_the_evaluation_page(qtbot: QtBot, offices: Offices, settings: QSettings,
+                                                         jobs: JobRunner, tmp_path: Path) -> None:
+    o = offices
+    decl_id = o.decl_id  # type: ignore[attr-defined]
+    from sanlian_desktop.ui.evaluation.dialogs import WithdrawDialog
+
+    for ctx in _ctx(o, PROVINCE, "rev", settings, jobs):
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        assert page.table.rowCount() == 1 and page.withdraw_button.isVisible() and page.withdraw_button.isEnabled()
+        page.table.clearSelection()
+        assert not page.withdraw_button.isEnabled() and page.withdraw() is None
+        page.table.selectRow(0)
+        dialog = page.withdraw()
+        assert isinstance(dialog, WithdrawDialog)
+        assert "甘肃省社会工作评估中心（620000E001）" in dialog.assigned.text()
+        assert not dialog.save() and dialog.error.text() == "请填写撤回理由"
+        assert page.table.rowCount() == 1
+        dialog.reason.setPlainText("项目已终止")
+        assert dialog.save()
+        assert page.table.rowCount() == 0 and not page.withdraw_button.isEnabled()
+        with ctx.store.read_session() as s:
+            (w,) = evaluation.withdrawals_of(s, decl_id)
+            assert (w.evaluator_code, w.reason) == (EVAL, "项目已终止")
+        from sanlian_desktop.ui.evaluation.panel import EvaluationPanel
+
+        panel = EvaluationPanel(ctx.store, decl_id)
+        qtbot.addWidget(panel)
+        assert panel.assignment.text().startswith("本项目目前没有指派第三方评估机构。")
+        assert "已撤回" in panel.assignment.text() and "理由：项目已终止" in panel.assignment.text()
+        assert panel.has_anything()
+    o.carry(PROVINCE, EVAL)
+    for ctx in _ctx(o, EVAL, "rev", settings, jobs):
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        assert page.table.rowCount() == 0 and not page.withdraw_button.isVisible()
+        assert "省民政厅已撤回 1 个项目的指派" in page.hint.text() and "项目已终止" in page.hint.text()
+
+
+def test_withdrawing_an_evaluated_project_is_refused_in_the_dialog(qtbot: QtBot, offices: Offices,
+                                                                   settings: QSettings, jobs: JobRunner,
+                                                                   tmp_path: Path) -> None:
+    o = offices
+    decl_id = o.decl_id  # type: ignore[attr-defined]
+    pdf = tmp_path / "评估报告.pdf"
+    pdf.write_bytes(PDF)
+    o.ok(EVAL, "evaluate", "score", decl_id, "--points", "需求回应=18,目标达成=22,服务质量=17,资金使用=18,三社联动=12",
+         "--report", str(pdf), user="rev")
+    o.carry(EVAL, PROVINCE)
+    for ctx in _ctx(o, PROVINCE, "rev", settings, jobs):
+        page = EvaluationPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        dialog = page.withdraw()
+        assert dialog is not None
+        dialog.reason.setPlainText("指派有误")  # type: ignore[attr-defined]
+        assert not dialog.save()  # type: ignore[attr-defined]
+        assert "已报送" in dialog.error.text() and "不能再撤回" in dialog.error.text()  # type: ignore[attr-defined]
+        assert page.table.rowCount() == 1

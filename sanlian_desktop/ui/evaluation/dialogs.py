@@ -271,3 +271,43 @@ class AssignDialog(QDialog):
         self.saved.emit(decl_id)
         self.accept()
         return True
+
+
+class WithdrawDialog(_Base):
+    """At the province: withdraw a project's assignment (wrong evaluator, project cancelled), with a reason."""
+
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(store, actor, decl_id, parent)
+        from sanlian_desktop.models import EvaluationAssignment
+
+        self.setWindowTitle(self.tr("撤回评估指派：{0}").format(self.number))
+        with store.read_session() as s:
+            held = s.get(EvaluationAssignment, decl_id)
+            if held is None:
+                raise UserError(f"项目 {self.number} 没有指派第三方评估机构，无需撤回", "not assigned")
+            who = self.tr("评估机构：{0}（{1}），{2} 指派").format(held.evaluator_name, held.evaluator_code,
+                                                             held.assigned_on.isoformat())
+        self.assigned = QLabel(who, self)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setPlaceholderText(self.tr("如：指派的评估机构有误；项目已终止"))
+        note = QLabel(self.tr("撤回后，评估机构在下次同步后不再看到这个项目的指派，之后报来的跟踪回访和成效评估"
+                              "不予采用（另存为冲突）；已收到的回访记录保留。项目可以重新指派。"
+                              "评估机构已报送成效评估的项目不能撤回。"), self)
+        note.setStyleSheet("color: #555;")
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("撤回理由"), self.reason)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("撤回指派"))
+        col = QVBoxLayout(self)
+        col.addWidget(self.heading)
+        col.addWidget(self.assigned)
+        col.addLayout(form, 1)
+        col.addWidget(note)
+        col.addWidget(self.error)
+        col.addWidget(self.buttons)
+        self.resize(600, 360)
+
+    def _save(self) -> None:
+        with self.store.session() as s:
+            decl = declarations.visible(s, self.actor, self.decl_id)
+            evaluation.withdraw(s, self.actor, decl, reason=self.reason.toPlainText())

@@ -15,10 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from sanlian_desktop import evaluation, listing
 from sanlian_desktop.errors import UserError
-from sanlian_desktop.models import EffectEvaluation, EvaluationAssignment, FollowUpVisit
+from sanlian_desktop.models import (
+    Declaration,
+    EffectEvaluation,
+    EvaluationAssignment,
+    EvaluationWithdrawal,
+    FollowUpVisit,
+)
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.vocab import Level
@@ -64,9 +71,14 @@ class EvaluationPage(QWidget):
         self.assign_button = QPushButton(self.tr("指派评估机构…"), self)
         self.assign_button.clicked.connect(self.assign)
         self.assign_button.setVisible(ctx.actor.office_level is Level.PROVINCE)
+        self.withdraw_button = QPushButton(self.tr("撤回指派…"), self)
+        self.withdraw_button.setToolTip(self.tr("指派有误或项目终止时撤回；评估机构已报送成效评估的不能撤回"))
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.withdraw_button.setVisible(ctx.actor.office_level is Level.PROVINCE)
         bar = QHBoxLayout()
         bar.addWidget(self.hint, 1)
-        for b in (self.assign_button, self.details_button, self.visit_button, self.score_button):
+        for b in (self.assign_button, self.withdraw_button, self.details_button, self.visit_button,
+                  self.score_button):
             bar.addWidget(b)
         column = QVBoxLayout(self)
         column.addWidget(self.heading)
@@ -90,6 +102,7 @@ class EvaluationPage(QWidget):
                 rows.append([d.number, d.title, listing.community_label(s, d.community_code),
                              a.assigned_on.isoformat() if a else "", a.evaluator_name if a else "",
                              str(visits), f"{last.total} 分 {last.grade}" if last else self.tr("未评估")])
+            withdrawn = self._withdrawn(s) if self.at_evaluator else ""
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
@@ -98,8 +111,9 @@ class EvaluationPage(QWidget):
                 self.table.setItem(r, c, item)
         if self.at_evaluator:
             self.heading.setText(self.tr("指派给本机构的项目（{0} 个）").format(len(rows)))
-            self.hint.setText(self.tr("项目由省民政厅指派并随同步包送达，本机构只能查看申报内容；"
-                                      "跟踪回访和成效评估在下次同步时报送省民政厅。"))
+            hint = self.tr("项目由省民政厅指派并随同步包送达，本机构只能查看申报内容；"
+                           "跟踪回访和成效评估在下次同步时报送省民政厅。")
+            self.hint.setText(f"{hint}\n{withdrawn}" if withdrawn else hint)
         else:
             self.heading.setText(self.tr("第三方评估的项目（{0} 个）").format(len(rows)))
             self.hint.setText(self.tr("评估记录由第三方评估机构报送省民政厅后逐级下发，只能查看。"))
@@ -107,13 +121,32 @@ class EvaluationPage(QWidget):
             self.table.selectRow(0)
         self._selection_changed()
 
+    def _withdrawn(self, s: Session) -> str:
+        """At the evaluator: the projects whose assignment to it the province withdrew (and did not give
+        it again), latest first, as ``N 个项目的指派：编号（理由）；…``; empty when there are none."""
+        me = self.ctx.actor.office_code
+        rows = s.execute(select(EvaluationWithdrawal, Declaration.number).outerjoin(
+            Declaration, Declaration.id == EvaluationWithdrawal.declaration_id).where(
+            EvaluationWithdrawal.evaluator_code == me,
+            EvaluationWithdrawal.declaration_id.not_in(select(EvaluationAssignment.declaration_id).where(
+                EvaluationAssignment.evaluator_code == me)))
+            .order_by(EvaluationWithdrawal.at.desc())).all()
+        latest: dict[str, str] = {}
+        for w, number in rows:
+            latest.setdefault(w.declaration_id, self.tr("{0}（{1}）").format(number or w.declaration_id[:8], w.reason))
+        if not latest:
+            return ""
+        shown = list(latest.values())[:3]
+        more = self.tr("等") if len(latest) > 3 else ""
+        return self.tr("省民政厅已撤回 {0} 个项目的指派：{1}{2}").format(len(latest), "；".join(shown), more)
+
     def selected_id(self) -> str | None:
         row = self.table.currentRow()
         return self.ids[row] if 0 <= row < len(self.ids) and self.table.selectedItems() else None
 
     def _selection_changed(self) -> None:
         chosen = self.selected_id() is not None
-        for b in (self.details_button, self.visit_button, self.score_button):
+        for b in (self.details_button, self.visit_button, self.score_button, self.withdraw_button):
             b.setEnabled(chosen)
 
     def _open(self, dialog: QDialog) -> QDialog:
@@ -151,6 +184,11 @@ class EvaluationPage(QWidget):
         from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
 
         return self._open(AssignDialog(self.ctx.store, self.ctx.actor, self))
+
+    def withdraw(self) -> QDialog | None:
+        from sanlian_desktop.ui.evaluation.dialogs import WithdrawDialog
+
+        return self._open_editor(WithdrawDialog)
 
     def _open_editor(self, kind: type) -> QDialog | None:
         decl_id = self.selected_id()

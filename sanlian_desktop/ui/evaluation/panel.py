@@ -89,14 +89,19 @@ class EvaluationPanel(QWidget):
         with self.store.read_session() as s:
             decl = s.get(Declaration, self.decl_id)
             self.data = evaluation.history(s, decl) if decl is not None else {"assignment": None, "visits": [],
-                                                                                 "evaluations": []}
+                                                                                 "evaluations": [], "withdrawals": []}
         a = self.data["assignment"]
+        withdrawals = self.data.get("withdrawals", [])
         if a is None:
-            self.assignment.setText(self.tr("本项目尚未指派第三方评估机构。"))
+            lines = [self.tr("本项目目前没有指派第三方评估机构。") if withdrawals
+                     else self.tr("本项目尚未指派第三方评估机构。")]
         else:
             note = self.tr("；{0}").format(a["note"]) if a["note"] else ""
-            self.assignment.setText(self.tr("评估机构：{0}（{1}），{2} 由省民政厅指派{3}").format(
-                a["evaluator_name"], a["evaluator"], a["assigned_on"], note))
+            lines = [self.tr("评估机构：{0}（{1}），{2} 由省民政厅指派{3}").format(
+                a["evaluator_name"], a["evaluator"], a["assigned_on"], note)]
+        lines += [self.tr("已撤回：{0} 对 {1}（{2}）的指派，{3} 由省民政厅撤回，理由：{4}").format(
+            w["assigned_on"], w["evaluator_name"], w["evaluator"], w["withdrawn_on"], w["reason"]) for w in withdrawals]
+        self.assignment.setText("\n".join(lines))
         self.visits_title.setText(self.tr("跟踪回访（{0} 次）").format(len(self.data["visits"])))
         _fill(self.visits, [[v["date"], v["who"], v["findings"]] for v in self.data["visits"]])
         self.evaluations_title.setText(self.tr("成效评估（{0} 份）").format(len(self.data["evaluations"])))
@@ -111,7 +116,8 @@ class EvaluationPanel(QWidget):
         self.open_report.setEnabled(bool(rows))
 
     def has_anything(self) -> bool:
-        return bool(self.data["assignment"] or self.data["visits"] or self.data["evaluations"])
+        return bool(self.data["assignment"] or self.data["visits"] or self.data["evaluations"]
+                    or self.data.get("withdrawals"))
 
     def open_selected_report(self) -> None:
         row = self.evaluations.currentRow()

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard
 
 from sanlian_desktop import regions
+from sanlian_desktop.models import Region
+from sanlian_desktop.office import office_name_for
 from sanlian_desktop.sync import trust
+from sanlian_desktop.sync.codes import evaluator_province
 from sanlian_desktop.ui.firstrun.steps import WizardStep
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.settings.certjobs import request_file_name, request_job
 from sanlian_desktop.ui.sync.folderpick import FolderChooser, open_folder
 from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.vocab import Level
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
@@ -25,7 +29,6 @@ class CertificateRequestPage(WizardStep):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self.setTitle(self.tr("申请证书"))
-        self.setSubTitle(self.tr("本单位需要直接上级单位签发的证书，才能与上级、下级交换同步包。"))
         self.handle: JobHandle | None = None
         self.written: Path | None = None
         layout = QVBoxLayout(self)
@@ -73,6 +76,13 @@ class CertificateRequestPage(WizardStep):
         actor = self.owner().actor
         parent_name = self.tr("上级单位")
         store = self.owner().store
+        if actor is not None and store is not None and actor.office_level is Level.EVALUATOR:
+            with store.read_session() as s:
+                province = s.get(Region, evaluator_province(actor.office_code))
+                name = office_name_for(province) if province is not None else self.tr("省民政厅")
+            self._evaluator_steps(name)
+            return
+        self.setSubTitle(self.tr("本单位需要直接上级单位签发的证书，才能与上级、下级交换同步包。"))
         if actor is not None and store is not None:
             with store.read_session() as s:
                 chain = regions.ancestors(s, actor.office_code)
@@ -85,6 +95,18 @@ class CertificateRequestPage(WizardStep):
             "3. 在本程序“设置 → 证书 → 安装上级签发的证书…”中选择这个证书文件。\n\n"
             "安装证书之后才能收发同步包。现在也可以跳过这一步，以后在“设置 → 证书 → 生成证书申请…”中生成。"
         ).format(parent_name))
+
+    def _evaluator_steps(self, province: str) -> None:
+        """A third-party evaluator is certified by the province only, and exchanges packages with it only."""
+        self.setSubTitle(self.tr("第三方评估机构需要{0}签发的证书，才能与省民政厅交换同步包。").format(province))
+        self.steps.setText(self.tr(
+            "接下来：\n"
+            "1. 把证书申请文件用 U 盘或电子邮件交给{0}的管理员（评估机构的证书只能由省民政厅签发）；\n"
+            "2. 省民政厅核对机构名称和代码后，在“设置 → 证书 → 为下级单位签发证书…”中签发，"
+            "把得到的证书文件交回本机构；\n"
+            "3. 在本程序“设置 → 证书 → 安装上级签发的证书…”中选择这个证书文件。\n\n"
+            "安装证书之后才能与省民政厅收发同步包。现在也可以跳过这一步，以后在“设置 → 证书 → 生成证书申请…”中生成。"
+        ).format(province))
 
     def write_request(self) -> JobHandle | None:
         """Write the request file in the background (unsealing the new keys takes a moment)."""

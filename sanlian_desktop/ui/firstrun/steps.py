@@ -1,4 +1,8 @@
-"""The wizard's pages: welcome, level, region, office and first admin, done, and the demo."""
+"""The wizard's pages: welcome, level, region, office and first admin, done, and the demo.
+
+A third-party evaluator (第三方评估机构) is chosen on the level page like a level; it has no region, so
+the region page is skipped and the office page asks for the code the province gave it instead.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +67,8 @@ class WelcomePage(WizardStep):
         self.create_choice.setChecked(True)
         layout.addWidget(self.create_choice)
         layout.addWidget(_wrapped(self.tr(
-            "正式使用：选择本单位的级别和行政区划，设置第一位管理员的用户名和密码。"), self))
+            "正式使用：选择本单位的级别和行政区划，设置第一位管理员的用户名和密码。"
+            "第三方评估机构填写省民政厅给定的机构代码。"), self))
         layout.addSpacing(12)
         layout.addWidget(self.demo_choice)
         demo_note = self.tr("先看一看：在单独的文件夹中建立演示单位“城关区民政局”和300份演示申报，"
@@ -85,7 +90,10 @@ LEVEL_NOTES = {
     Level.COUNTY: QT_TRANSLATE_NOOP("LevelPage", "县(市、区)民政局：审核，也可代街道、社区录入纸质申报"),
     Level.STREET: QT_TRANSLATE_NOOP("LevelPage", "街道办事处、乡镇政府：初核"),
     Level.COMMUNITY: QT_TRANSLATE_NOOP("LevelPage", "社区（居委会、村委会）：填写申报"),
+    Level.EVALUATOR: QT_TRANSLATE_NOOP("LevelPage", "受省民政厅委托，对已批准的项目跟踪回访、评估成效"),
 }
+# What the level page offers: the five levels, then the evaluator office (which is no region).
+CHOICES = [*LEVEL_ORDER, Level.EVALUATOR]
 
 
 class LevelPage(WizardStep):
@@ -96,7 +104,10 @@ class LevelPage(WizardStep):
         layout = QVBoxLayout(self)
         self.group = QButtonGroup(self)
         self.buttons: dict[Level, QRadioButton] = {}
-        for i, level in enumerate(LEVEL_ORDER):
+        for i, level in enumerate(CHOICES):
+            if level is Level.EVALUATOR:
+                layout.addSpacing(12)
+                layout.addWidget(_wrapped(self.tr("不属于以上各级的："), self))
             button = QRadioButton(f"{level.label} — {self.tr(str(LEVEL_NOTES[level]))}", self)
             self.group.addButton(button, i)
             self.buttons[level] = button
@@ -105,10 +116,16 @@ class LevelPage(WizardStep):
         layout.addStretch(1)
 
     def level(self) -> Level:
-        return LEVEL_ORDER[max(self.group.checkedId(), 0)]
+        return CHOICES[max(self.group.checkedId(), 0)]
 
     def set_level(self, level: Level) -> None:
         self.buttons[level].setChecked(True)
+
+    def nextId(self) -> int:
+        """An evaluator office has no region to choose: straight to its code, name and admin."""
+        from sanlian_desktop.ui.firstrun.wizard import PageId
+
+        return PageId.OFFICE if self.level() is Level.EVALUATOR else PageId.REGION
 
 
 class RegionPage(WizardStep):
@@ -221,20 +238,29 @@ class RegionPage(WizardStep):
 
 
 class OfficePage(WizardStep):
-    """The office's name and its first admin; pressing 创建本单位 calls ``init_office``."""
+    """The office's name and its first admin (an evaluator's also its code); pressing 创建本单位 calls
+    ``init_office``, which checks everything as ``sanlian init`` does."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTitle(self.tr("单位名称和管理员"))
         self.setSubTitle(self.tr("管理员可以添加其他用户。请牢记管理员密码，忘记后无法找回。"))
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("创建本单位"))
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         self.office_name = QLineEdit(self)
         self.region_label = QLabel(self)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,6}[Ee]?[0-9]{0,3}", self.code_edit))
+        self.code_edit.setPlaceholderText(self.tr("如 620000E001"))
+        self.code_edit.setMaxLength(10)
+        self.code_edit.textEdited.connect(self._upper)
+        self.code_hint = _wrapped(self.tr(
+            "机构代码由省民政厅给定：省级区划代码（甘肃省为 620000）、字母 E 和三位数字，如 620000E001。"), self)
+        self.code_hint.setStyleSheet("color: #555;")
         self.admin_name = QLineEdit("admin", self)
         form.addRow(self.tr("行政区划："), self.region_label)
+        form.addRow(self.tr("机构代码："), self.code_edit)
+        form.addRow("", self.code_hint)
         form.addRow(self.tr("单位名称："), self.office_name)
         form.addRow(self.tr("管理员用户名："), self.admin_name)
         self.passwords = PasswordPair(form, self)
@@ -242,21 +268,58 @@ class OfficePage(WizardStep):
         self.error = InlineError(self)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        for edit in (self.office_name, self.admin_name):
+        for edit in (self.office_name, self.admin_name, self.code_edit):
             edit.textChanged.connect(self.completeChanged)
+        self.code_edit.textChanged.connect(self.error.clear_message)
         self.passwords.changed.connect(self.error.clear_message)
         self.passwords.changed.connect(self.completeChanged)
+        self._suggested = ""
+
+    def _is_evaluator(self) -> bool:
+        return self.owner().level is Level.EVALUATOR
+
+    def _upper(self, text: str) -> None:
+        if text != text.upper():
+            position = self.code_edit.cursorPosition()
+            self.code_edit.setText(text.upper())
+            self.code_edit.setCursorPosition(position)
 
     def initializePage(self) -> None:
         wizard = self.owner()
-        code, name = wizard.region_page.region() or ("", "")
-        self.region_label.setText(f"{name}（{code}）")
-        self.office_name.setText(office_name_for(Region(code=code, name=name, level=wizard.level.value)))
+        evaluator = self._is_evaluator()
+        for field in (self.code_edit, self.code_hint):
+            self.form.setRowVisible(field, evaluator)
+        self.form.setRowVisible(self.region_label, not evaluator)
+        name_label = self.form.labelForField(self.office_name)
+        if isinstance(name_label, QLabel):
+            name_label.setText(self.tr("机构名称：") if evaluator else self.tr("单位名称："))
+        if evaluator:
+            self.setTitle(self.tr("评估机构的名称、代码和管理员"))
+            self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("创建本机构"))
+            suggested = ""
+            self.office_name.setPlaceholderText(self.tr("如 甘肃省社会工作评估中心"))
+            self.code_edit.setFocus()
+        else:
+            self.setTitle(self.tr("单位名称和管理员"))
+            self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("创建本单位"))
+            code, name = wizard.region_page.region() or ("", "")
+            self.region_label.setText(f"{name}（{code}）")
+            suggested = office_name_for(Region(code=code, name=name, level=wizard.level.value))
+            self.office_name.setPlaceholderText("")
+        if not self.office_name.text().strip() or self.office_name.text() == self._suggested:
+            self.office_name.setText(suggested)  # a name typed by hand stays
+        self._suggested = suggested
         self.error.clear_message()
+
+    def office_code(self) -> str:
+        """The evaluator's code as typed, or the chosen region's code."""
+        if self._is_evaluator():
+            return self.code_edit.text().strip()
+        return (self.owner().region_page.region() or ("", ""))[0]
 
     def isComplete(self) -> bool:
         return bool(self.office_name.text().strip() and self.admin_name.text().strip()
-                    and self.passwords.password())
+                    and self.passwords.password() and self.office_code())
 
     def validatePage(self) -> bool:
         mismatch = self.passwords.mismatch()
@@ -264,7 +327,8 @@ class OfficePage(WizardStep):
             self.error.show_message(mismatch)
             return False
         wizard = self.owner()
-        code, name = wizard.region_page.region() or ("", "")
+        code = self.office_code()
+        name = None if self._is_evaluator() else (wizard.region_page.region() or ("", ""))[1]
         admin = self.admin_name.text().strip()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -298,10 +362,16 @@ class DonePage(WizardStep):
     def initializePage(self) -> None:
         actor = self.owner().actor
         if actor is not None:
-            self.summary.setText(self.tr(
+            text = self.tr(
                 "{0}（{1}）已经建立，数据保存在：\n{2}\n\n点击“完成”，以管理员 {3} 的身份进入系统。"
                 "请先在“设置”中为经办人和审核人添加用户。").format(
-                actor.office_name, actor.office_code, self.owner().home, actor.username))
+                actor.office_name, actor.office_code, self.owner().home, actor.username)
+            evaluator = actor.office_level is Level.EVALUATOR
+            self.setTitle(self.tr("本机构已创建") if evaluator else self.tr("本单位已创建"))
+            if evaluator:
+                text += self.tr("\n\n本机构的窗口有“评估”“同步”“设置”三页：省民政厅指派的项目随同步包送达后，"
+                                "在“评估”页中记录跟踪回访和成效评估。")
+            self.summary.setText(text)
 
     def nextId(self) -> int:
         return -1

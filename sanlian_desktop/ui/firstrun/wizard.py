@@ -1,4 +1,5 @@
-"""The first-run wizard: create this office (level, region, name, first admin) or try the demo."""
+"""The first-run wizard: create this office (level, region, name, first admin; a third-party evaluator:
+its code instead of a region) or try the demo."""
 
 from __future__ import annotations
 
