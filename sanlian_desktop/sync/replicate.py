@@ -323,6 +323,8 @@ class Applier:
 
     def _decl(self, decl_id: Any) -> Declaration | _NewDeclaration | None:
         """The declaration ``decl_id`` as this window sees it: held, new in this package, or None."""
+        if not isinstance(decl_id, str):
+            raise TypeError("a declaration id is text")  # a malformed record: the package is refused
         if decl_id not in self._decls:
             self._decls[decl_id] = self.s.get(Declaration, decl_id)
         found = self._decls[decl_id]
@@ -564,7 +566,8 @@ class Applier:
             else:
                 self.report.already += 1
             return
-        if b["community_code"] not in self._jurisdictions and self.s.get(Region, b["community_code"]) is None:
+        if not isinstance(b["community_code"], str) or (
+                b["community_code"] not in self._jurisdictions and self.s.get(Region, b["community_code"]) is None):
             raise _bad("declaration", b["id"])
         j = self._jurisdiction(b["community_code"])
         if (j.street, j.county, j.city) != (b["street_code"], b["county_code"], b["city_code"]):
