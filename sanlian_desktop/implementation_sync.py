@@ -17,7 +17,7 @@ as a conflict, never overwritten. Records of one project travel together in one 
 
 from __future__ import annotations
 
-import base64
+import functools
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -40,8 +40,9 @@ from sanlian_desktop.models import (
     UTCDateTime,
 )
 from sanlian_desktop.models.implementation import ProjectRecordMixin, table_name
-from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds import Incoming, Route
 from sanlian_desktop.sync.records import Record, attachment_record
+from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, verify
 from sanlian_desktop.vocab import Level
 
 _UNSIGNED = ("signer_code", "signature")
@@ -108,8 +109,7 @@ def _check_lists(values: dict[str, Any]) -> None:
 
 
 def _record(kind: str, row: ProjectRecordMixin) -> Record:
-    signature = base64.b64encode(row.signature).decode() if row.signature else None
-    return Record(kind, row.id, {"body": record_body(row), "signer": row.signer_code, "signature": signature})
+    return Record(kind, row.id, {"body": record_body(row), "signer": row.signer_code, "signature": encoded(row.signature)})
 
 
 def _child_column(level: Level) -> Any:
@@ -138,21 +138,11 @@ def _records(model: type[ProjectRecordMixin]) -> Callable[[Session, Route], Iter
     return records
 
 
-def _local(model: type[ProjectRecordMixin]) -> Callable[[Session, str], Record | None]:
-    kind = table_name(model)
-
-    def local(session: Session, key: str) -> Record | None:
-        row = session.get(model, key)
-        return None if row is None else _record(kind, row)
-
-    return local
-
-
-def _apply(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Record], None]:
+def _admit(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Record], Admitted]:
     kind = table_name(model)
     label = KIND_LABELS[model]
 
-    def apply(incoming: Incoming, record: Record) -> None:
+    def admit(incoming: Incoming, record: Record) -> Admitted:
         inner = record.body["body"]
         if not isinstance(inner, dict) or inner.get("id") != record.key:
             raise ValueError(record.key)
@@ -168,38 +158,21 @@ def _apply(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Record], None
         if office not in originators(model, decl):
             raise UserError(f"申报 {decl.number} 的{label}不应由 {office} 登记，本次拒绝导入",
                             f"{kind} {record.key} originated by {office}, which may not")
-        statement = base64.b64decode(str(record.body["signature"]))
-        body = incoming.verify(statement, kind, {office})
+        statement, body = verify(incoming, kind, record.body["signature"], {office})
         if body != inner:
             raise ValueError(record.key)
-        existing = incoming.s.get(model, record.key)
-        if existing is not None:
-            if record_body(existing) == body:
-                incoming.report.already += 1
-            else:
-                incoming.conflict(record, f"同一条{label}的内容与本单位保存的不同", decl.id)
-            return
-        values = {c.key: _value(c, body[c.key]) for c in _columns(model)}
+        return Admitted(body, statement, office, record.key, decl.id)
+
+    return admit
+
+
+def _insert(model: type[ProjectRecordMixin]) -> Callable[[Incoming, Admitted], ProjectRecordMixin]:
+    def insert(incoming: Incoming, admitted: Admitted) -> ProjectRecordMixin:
+        values = {c.key: _value(c, admitted.body[c.key]) for c in _columns(model)}
         _check_lists(values)
-        values.update(signer_code=office, signature=statement)
-        incoming.s.add(model(**values))
-        incoming.s.flush()
-        incoming.report.applied += 1
+        return model(**values)
 
-    return apply
-
-
-def _sign_own(model: type[ProjectRecordMixin]) -> Callable[[Session, str, Callable[[str, dict[str, Any]], bytes]], int]:
-    kind = table_name(model)
-
-    def sign_own(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
-        count = 0
-        for row in session.scalars(select(model).where(model.signature.is_(None), model.office_code == self_code)):
-            row.signature, row.signer_code = sign(kind, record_body(row)), self_code
-            count += 1
-        return count
-
-    return sign_own
+    return insert
 
 
 def _group(record: Record) -> str | None:
@@ -209,6 +182,7 @@ def _group(record: Record) -> str | None:
 
 # What others refer to first: the tender before the undertaking; reports last.
 for _model in (ProjectTender, ProjectUndertaking, ProjectWorker, ProjectDisbursement, ProjectProgress):
-    register(RecordKind(name=table_name(_model), records=_records(_model), local=_local(_model),
-                        apply=_apply(_model), group=_group, joins_declaration=True,
-                        sign_own=_sign_own(_model)))
+    SignedKind[ProjectRecordMixin](
+        kind=table_name(_model), model=_model, body=record_body, record=functools.partial(_record, table_name(_model)),
+        admit=_admit(_model), insert=_insert(_model), differs=f"同一条{KIND_LABELS[_model]}的内容与本单位保存的不同",
+        flush=True).register(_records(_model), group=_group, joins_declaration=True)

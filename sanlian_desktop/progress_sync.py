@@ -9,8 +9,7 @@ kept aside as a conflict.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -21,64 +20,56 @@ from sanlian_desktop.errors import UserError
 from sanlian_desktop.models import ProgressReport, utcnow
 from sanlian_desktop.progress import signed_body
 from sanlian_desktop.sync import codes
-from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds import Incoming, Route
 from sanlian_desktop.sync.records import Record, canonical
+from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, statement
 
 KIND = "progress_report"
 
 
-def _record(report: ProgressReport) -> Record:
-    assert report.signature is not None
-    return Record(KIND, report.id, {"office_code": report.office_code,
-                                    "statement": base64.b64encode(report.signature).decode()})
+def _record(report: ProgressReport) -> Record | None:
+    if report.signature is None:
+        return None
+    return Record(KIND, report.id, {"office_code": report.office_code, "statement": encoded(report.signature)})
 
 
 def _records(session: Session, route: Route) -> Iterator[Record]:
     if route.downward:
         return
-    for report in session.scalars(select(ProgressReport).where(ProgressReport.signature.is_not(None))
-                                  .order_by(ProgressReport.issued_at)):
-        if codes.is_region_code(report.office_code) and codes.within(route.self_code, report.office_code):
-            yield _record(report)
+    reports = session.scalars(select(ProgressReport).where(ProgressReport.signature.is_not(None))
+                              .order_by(ProgressReport.issued_at))
+    yield from REPORTS.signed(r for r in reports
+                              if codes.is_region_code(r.office_code) and codes.within(route.self_code, r.office_code))
 
 
-def _local(session: Session, key: str) -> Record | None:
-    report = session.get(ProgressReport, key)
-    return _record(report) if report is not None and report.signature is not None else None
-
-
-def _apply(incoming: Incoming, record: Record) -> None:
+def _admit(incoming: Incoming, record: Record) -> Admitted | None:
     office = record.body["office_code"]
-    statement = base64.b64decode(record.body["statement"], validate=True)
+    data = statement(record.body["statement"])
     if not isinstance(office, str) or not codes.is_region_code(office):
         raise ValueError("office_code")
     if incoming.from_parent:
         incoming.conflict(record, "进展情况报告只向上级报送，不接收上级发来的报告")
-        return
+        return None
     if not codes.within(incoming.sender, office):
         raise UserError(f"数据包中的进展情况报告出自 {office}，不在发送单位的辖区内，本次拒绝导入",
                         f"progress report of {office} is outside the sender's territory")
-    body = incoming.verify(statement, KIND, {office})
+    body = incoming.verify(data, KIND, {office})
     if body.get("id") != record.key or body.get("office_code") != office:
         raise ValueError("report id")
-    held = incoming.s.get(ProgressReport, record.key)
-    if held is not None:
-        if canonical(signed_body(held)) == canonical(body):
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一编号的进展情况报告内容不同")
-        return
+    return Admitted(body, data, office, record.key)
+
+
+def _insert(incoming: Incoming, admitted: Admitted) -> ProgressReport:
+    body = admitted.body
     figures = body["figures"]
     supersedes = body["supersedes"]
     if not isinstance(figures, dict) or not (supersedes is None or isinstance(supersedes, str)):
         raise TypeError("report body")
-    incoming.s.add(ProgressReport(
-        id=record.key, office_code=office, office_name=str(body["office_name"])[:100],
+    return ProgressReport(
+        id=admitted.key, office_code=body["office_code"], office_name=str(body["office_name"])[:100],
         period_start=date.fromisoformat(body["period_start"]), period_end=date.fromisoformat(body["period_end"]),
         issued_at=_utc(body["issued_at"]), issued_by=str(body["issued_by"])[:64], figures=figures,
-        supersedes=supersedes, signer_code=office, signature=statement, received_from=incoming.sender,
-        received_at=utcnow()))
-    incoming.report.applied += 1
+        supersedes=supersedes, received_from=incoming.sender, received_at=utcnow())
 
 
 def _utc(text: Any) -> datetime:
@@ -88,13 +79,8 @@ def _utc(text: Any) -> datetime:
     return moment
 
 
-def _sign_own(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
-    count = 0
-    for report in session.scalars(select(ProgressReport).where(
-            ProgressReport.signature.is_(None), ProgressReport.office_code == self_code)):
-        report.signature, report.signer_code = sign(KIND, signed_body(report)), self_code
-        count += 1
-    return count
-
-
-register(RecordKind(KIND, _records, _local, _apply, sign_own=_sign_own))
+REPORTS = SignedKind(kind=KIND, model=ProgressReport, body=signed_body, record=_record, admit=_admit,
+                     insert=_insert, differs="同一编号的进展情况报告内容不同",
+                     same=lambda held, body: canonical(held) == canonical(body))
+_apply = REPORTS.apply  # what an import runs for one received report
+REPORTS.register(_records)

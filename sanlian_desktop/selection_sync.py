@@ -8,8 +8,7 @@ province's working papers and stay there: the notice is what the offices below n
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -18,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from sanlian_desktop import regions
 from sanlian_desktop.models import Batch, PublicNotice
-from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds import Incoming, Route
 from sanlian_desktop.sync.records import Record
+from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, verify
 from sanlian_desktop.vocab import Level
 
 KIND = "public_notice"
@@ -35,8 +35,7 @@ def notice_body(n: PublicNotice) -> dict[str, Any]:
 
 
 def notice_record(n: PublicNotice) -> Record:
-    return Record(KIND, n.id, {"body": notice_body(n), "signer": n.signer_code,
-                               "signature": base64.b64encode(n.signature).decode() if n.signature else None})
+    return Record(KIND, n.id, {"body": notice_body(n), "signer": n.signer_code, "signature": encoded(n.signature)})
 
 
 def concerns(n: PublicNotice, level: Level, code: str) -> bool:
@@ -54,28 +53,16 @@ def _records(session: Session, route: Route) -> Iterator[Record]:
             yield notice_record(n)
 
 
-def _local(session: Session, key: str) -> Record | None:
-    n = session.get(PublicNotice, key)
-    return None if n is None else notice_record(n)
-
-
-def _apply(incoming: Incoming, record: Record) -> None:
-    sig = record.body["signature"]
-    if not isinstance(sig, str):
-        raise ValueError("unsigned notice")
-    statement = base64.b64decode(sig)
-    body = incoming.verify(statement, KIND, {regions.PROVINCE_CODE})
+def _admit(incoming: Incoming, record: Record) -> Admitted:
+    statement, body = verify(incoming, KIND, record.body["signature"], {regions.PROVINCE_CODE})
     if body.get("id") != record.key or record.body.get("body") != body:
         raise ValueError("notice does not match its statement")
-    s = incoming.s
-    existing = s.get(PublicNotice, record.key)
-    if existing is not None:
-        if notice_body(existing) == body:
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一份公示的内容与本单位保存的不同")
-        return
-    if s.get(Batch, body["batch_id"]) is None:
+    return Admitted(body, statement, record.body.get("signer"), record.key)
+
+
+def _insert(incoming: Incoming, admitted: Admitted) -> PublicNotice:
+    body = admitted.body
+    if incoming.s.get(Batch, body["batch_id"]) is None:
         raise ValueError("notice of an unknown batch")
     entries = body["entries"]
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -83,22 +70,13 @@ def _apply(incoming: Incoming, record: Record) -> None:
     issued_at = datetime.fromisoformat(body["issued_at"])
     if issued_at.tzinfo is None:
         raise ValueError("naive issue time")
-    s.add(PublicNotice(
+    return PublicNotice(
         id=body["id"], batch_id=body["batch_id"], seq=int(body["seq"]), title=str(body["title"])[:200],
         starts=date.fromisoformat(body["starts"]), ends=date.fromisoformat(body["ends"]), issued_at=issued_at,
         issued_by=str(body["issued_by"]), office_code=str(body["office_code"]), supersedes=body.get("supersedes"),
-        entries=entries, signer_code=record.body.get("signer"), signature=statement))
-    s.flush()
-    incoming.report.applied += 1
+        entries=entries)
 
 
-def _sign_own(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
-    count = 0
-    for n in session.scalars(select(PublicNotice).where(PublicNotice.signature.is_(None),
-                                                        PublicNotice.office_code == self_code)):
-        n.signature, n.signer_code = sign(KIND, notice_body(n)), self_code
-        count += 1
-    return count
-
-
-register(RecordKind(KIND, _records, _local, _apply, group=lambda r: r.key, sign_own=_sign_own))
+NOTICES = SignedKind(kind=KIND, model=PublicNotice, body=notice_body, record=notice_record, admit=_admit,
+                     insert=_insert, differs="同一份公示的内容与本单位保存的不同", flush=True)
+NOTICES.register(_records, group=lambda r: r.key)

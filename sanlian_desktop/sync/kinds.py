@@ -35,7 +35,9 @@ package are all written before the first record of these kinds is applied.
 A statement names its signer's certificate rather than carrying it; the package carries each
 certificate once. A record that carries a statement names the signing office as ``signer`` in its body
 (``{"body": ..., "signer": code, "signature": ...}``), so that the export adds that office's
-certificates to the package and the receiver can verify it.
+certificates to the package and the receiver can verify it. A table whose rows are signed by the office
+that wrote them and kept read-only by every other office builds its kind with
+:class:`sanlian_desktop.sync.signedkinds.SignedKind`, which signs, looks up and applies such rows.
 
 A record that refers to a file carries it as a core ``attachment`` record (``attachment_record``), which
 the receiver stores before any extension record is applied.

@@ -1,0 +1,111 @@
+"""The shared steps of the kinds whose rows are signed by the office that wrote them (sync/signedkinds.py):
+a received row is added once, counted as held when it is the same, kept aside when it differs."""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from sanlian_desktop.sync.records import Record
+from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, statement, verify
+
+
+@dataclass
+class Note:
+    id: str
+    text: str
+    signature: bytes | None = None
+    signer_code: str | None = None
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.rows: dict[str, Note] = {}
+        self.flushed = 0
+
+    def get(self, model: type[Note], key: str) -> Note | None:
+        assert model is Note
+        return self.rows.get(key)
+
+    def add(self, row: Note) -> None:
+        self.rows[row.id] = row
+
+    def flush(self) -> None:
+        self.flushed += 1
+
+
+class _Incoming(SimpleNamespace):
+    def conflict(self, record: Any, reason: str, declaration_id: str | None = None) -> None:
+        self.conflicts.append((record.key, reason, declaration_id))
+
+    def verify(self, data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
+        self.verified.append((data, kind, signers))
+        return {"id": "n1", "text": data.decode()}
+
+
+def _incoming() -> _Incoming:
+    return _Incoming(s=_Session(), conflicts=[], verified=[], report=SimpleNamespace(applied=0, already=0))
+
+
+def _record(n: Note) -> Record | None:
+    return None if n.signature is None else Record("note", n.id, {"signature": encoded(n.signature)})
+
+
+def _admit(incoming: Any, record: Record) -> Admitted | None:
+    if record.body.get("aside"):
+        incoming.conflict(record, "不收")
+        return None
+    data, body = verify(incoming, "note", record.body["signature"], {"620000"})
+    return Admitted(body, data, "620000", record.key, "d1")
+
+
+NOTES = SignedKind(kind="note", model=Note, body=lambda n: {"id": n.id, "text": n.text}, record=_record,
+                   admit=_admit, insert=lambda incoming, a: Note(a.key, a.body["text"]), differs="内容不同",
+                   flush=True)
+
+
+def test_a_new_row_is_added_with_its_statement_and_signer_then_counted_as_held() -> None:
+    incoming = _incoming()
+    record = Record("note", "n1", {"signature": encoded(b"hello")})
+    NOTES.apply(incoming, record)
+    row = incoming.s.rows["n1"]
+    assert (row.text, row.signature, row.signer_code) == ("hello", b"hello", "620000")
+    assert incoming.verified == [(b"hello", "note", {"620000"})]
+    assert incoming.report.applied == 1 and incoming.s.flushed == 1
+    NOTES.apply(incoming, record)
+    assert incoming.report.already == 1 and incoming.report.applied == 1 and incoming.conflicts == []
+    assert NOTES.local(incoming.s, "n1") == record and NOTES.local(incoming.s, "n2") is None
+
+
+def test_a_differing_copy_is_kept_aside_and_the_held_row_stays() -> None:
+    incoming = _incoming()
+    incoming.s.rows["n1"] = Note("n1", "held", b"held", "620000")
+    NOTES.apply(incoming, Record("note", "n1", {"signature": encoded(b"other")}))
+    assert incoming.conflicts == [("n1", "内容不同", "d1")]
+    assert incoming.s.rows["n1"].text == "held" and incoming.report.applied == incoming.report.already == 0
+
+
+def test_a_record_the_kind_dealt_with_itself_is_not_applied() -> None:
+    incoming = _incoming()
+    NOTES.apply(incoming, Record("note", "n1", {"aside": True}))
+    assert incoming.conflicts == [("n1", "不收", None)] and incoming.s.rows == {} and incoming.verified == []
+
+
+def test_only_signed_rows_travel() -> None:
+    rows = [Note("a", "x"), Note("b", "y", b"sig", "620000")]
+    assert [r.key for r in NOTES.signed(rows)] == ["b"]
+    assert encoded(None) is None
+
+
+@pytest.mark.parametrize("value, error", [(None, TypeError), (12, TypeError), (["e30="], TypeError),
+                                          ("e30", binascii.Error), ("e3 0=", binascii.Error),
+                                          ("e30=!", binascii.Error)])
+def test_a_statement_must_be_base64_text(value: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        statement(value)
+    assert issubclass(error, TypeError | ValueError)  # what an import refuses as a malformed record
+    assert statement("e30=") == b"{}"
