@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-SIZE = (1280, 800)
-WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+import screenkit
 
 
 def _offices(work: Path) -> tuple[object, str]:
@@ -68,59 +59,32 @@ def _offices(work: Path) -> tuple[object, str]:
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFontDatabase
-    from PySide6.QtWidgets import QApplication, QWidget
-
     from sanlian_desktop import auth
     from sanlian_desktop.store import Store
-    from sanlian_desktop.ui.app import choose_ui_font, make_application
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
     from tests.helpers import PASSWORD
 
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    app = make_application([])
-    if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
-        QFontDatabase.addApplicationFont(str(WQY))
-    choose_ui_font(app)
-    QApplication.setCursorFlashTime(0)
+    screens = screenkit.start()
+    save = screens.save
     work = Path(tempfile.gettempdir()) / "sanlian-evaluation-shots"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     o, decl_id = _offices(work)
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    jobs = JobRunner(app)
-
-    def settle(seconds: float = 0.4) -> None:
-        end = time.monotonic() + 60
-        while jobs.active and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-
-    def save(widget: QWidget, name: str) -> None:
-        settle()
-        widget.grab().save(str(out / name))
-        print("wrote", out / name)
+    settings = screens.settings(work)
 
     def context(code: str, user: str) -> UiContext:
         store = Store.open(o.homes[code])  # type: ignore[attr-defined]
         with store.session() as s:
             actor = auth.sign_in(s, user, PASSWORD)
-        return UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
+        return UiContext(store=store, actor=actor, settings=settings, jobs=screens.jobs)
 
-    _wizard_screens(work, settings, jobs, save)
+    _wizard_screens(work, settings, screens.jobs, save)
 
     ctx = context("620000E001", "rev")
     window = MainWindow(ctx)
-    window.resize(*SIZE)
+    window.resize(*screenkit.SIZE)
     window.show()
     window.show_page("evaluation")
     save(window, "evaluation-page.png")
@@ -148,7 +112,7 @@ def main() -> int:
 
     province = context("620000", "rev")
     window = MainWindow(province)
-    window.resize(*SIZE)
+    window.resize(*screenkit.SIZE)
     window.show()
     window.show_page("evaluation")
     save(window, "evaluation-province-page.png")

@@ -5,22 +5,14 @@ Usage: python scripts/screens_form_inbox_review.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SIZE = (1280, 800)
+import screenkit
 
 
 def main() -> int:
-    from PySide6.QtCore import QPoint, QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QPoint
     from sqlalchemy import select
 
     from sanlian_desktop import demo
@@ -32,22 +24,14 @@ def main() -> int:
     from sanlian_desktop.vocab import Status
     from tests.helpers import example_declaration, make_office
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([])
-    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    screens = screenkit.start()
     home = Path(tempfile.mkdtemp()) / "county"
     office = make_office(home, "county", "620102", "城关区民政局")
     demo.generate(office.store, office.admin, count=1500, seed=2016)
-    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    settings = screens.settings(home)
 
     def shot(widget: object, name: str) -> None:
-        widget.resize(*SIZE)  # type: ignore[attr-defined]
-        widget.show()  # type: ignore[attr-defined]
-        for _ in range(5):
-            app.processEvents()
-        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
-        print("wrote", out / name)
+        screens.save(widget, name, screenkit.SIZE, seconds=0.1)
 
     # The form: a paper declaration being keyed in, with one live-validation message showing.
     form = DeclarationDialog(office.store, office.clerk)

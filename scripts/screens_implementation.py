@@ -8,18 +8,12 @@ Usage: python scripts/screens_implementation.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import screenkit
 
-WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 ORG = "城关区和煦社会工作服务中心"
 
 
@@ -73,28 +67,19 @@ def _projects(office: object, work: Path) -> str:
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFontDatabase
     from PySide6.QtWidgets import QApplication
 
-    from sanlian_desktop.ui.app import choose_ui_font, make_application
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.implementation.dialog import ProjectDialog
     from sanlian_desktop.ui.implementation.page import ImplementationPage
-    from sanlian_desktop.ui.jobs import JobRunner
     from tests.helpers import make_office
 
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    app = make_application([])
-    if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
-        QFontDatabase.addApplicationFont(str(WQY))
-    print(f"UI font: {choose_ui_font(app)}")
+    screens = screenkit.start()
+    app, out = screens.app, screens.out
     work = Path(tempfile.mkdtemp(prefix="sanlian-impl-shot-"))
     office = make_office(work / "county", "county", "620102", "城关区民政局")
     decl_id = _projects(office, work)
-    ctx = UiContext(office.store, office.clerk, QSettings(str(work / "s.ini"), QSettings.Format.IniFormat),
-                    JobRunner(app))
+    ctx = UiContext(office.store, office.clerk, screens.settings(work), screens.jobs)
     page = ImplementationPage(ctx)
     page.today = date(2017, 4, 20)  # warnings as they stood then
     page.refresh()

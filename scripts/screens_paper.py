@@ -5,17 +5,10 @@ Usage: python scripts/screens_paper.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SIZE = (1280, 800)
+import screenkit
 
 
 def filled_workbook(folder: Path) -> Path:
@@ -46,39 +39,25 @@ def filled_workbook(folder: Path) -> Path:
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
     from sanlian_desktop import declarations, demo, paper, printing
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.paper.page import PaperPage
     from sanlian_desktop.ui.paper.preview import PrintPreview
     from sanlian_desktop.vocab import Status
     from tests.helpers import make_office
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([])
-    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    screens = screenkit.start()
     home = Path(tempfile.mkdtemp()) / "county"
     office = make_office(home, "county", "620102", "城关区民政局")
     demo.generate(office.store, office.admin, count=300, seed=2016)
-    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
-    ctx = UiContext(office.store, office.reviewer, settings, JobRunner())
+    settings = screens.settings(home)
+    ctx = UiContext(office.store, office.reviewer, settings, screens.jobs)
 
     def shot(widget: object, name: str) -> None:
-        widget.resize(*SIZE)  # type: ignore[attr-defined]
-        widget.show()  # type: ignore[attr-defined]
-        deadline = time.monotonic() + 2  # QPdfView renders its pages asynchronously
-        while time.monotonic() < deadline:
-            app.processEvents()
-            time.sleep(0.02)
-        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
-        print("wrote", out / name)
+        screens.save(widget, name, screenkit.SIZE, seconds=2)  # QPdfView renders its pages asynchronously
 
     with office.store.read_session() as s:
         decl = s.scalars(select(Declaration).where(Declaration.current_version >= 2,
@@ -95,10 +74,6 @@ def main() -> int:
     page.verify.verify()
     workbook = filled_workbook(home.parent)
     page.excel.import_from(workbook)
-    deadline = time.monotonic() + 30
-    while ctx.jobs.active and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.02)
     shot(page, "paper.png")
 
     workdir = Path(tempfile.mkdtemp())
@@ -119,11 +94,7 @@ def main() -> int:
         report = progress.as_dict(progress.issue(s, office.reviewer, date.today() - timedelta(days=90),
                                                  date.today()))
     dialog = page.reports.show_reports()
-    dialog.resize(860, 360)
-    dialog.show()
-    app.processEvents()
-    dialog.grab().save(str(out / "progress-reports.png"))
-    print("wrote", out / "progress-reports.png")
+    screens.save(dialog, "progress-reports.png", (860, 360), seconds=0.05)
     dialog.close()
     report_pdf = Path(tempfile.mkdtemp()) / "进展情况.pdf"
     render_progress_report(report, report_pdf)

@@ -6,54 +6,29 @@ Usage: python scripts/screens_registries.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SIZE = (1280, 800)
+import screenkit
 
 
 def main() -> int:
     from openpyxl import load_workbook
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QWidget
 
     from sanlian_desktop import demo, registryexcel
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.registries.page import RegistriesPage
     from tests.helpers import make_office
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([])
-    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    screens = screenkit.start()
     home = Path(tempfile.mkdtemp()) / "county"
     office = make_office(home, "county", "620102", "城关区民政局")
     demo.generate(office.store, office.admin, count=120, seed=2016, communities_wanted=40)
-    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
-    ctx = UiContext(office.store, office.clerk, settings, JobRunner())
+    ctx = UiContext(office.store, office.clerk, screens.settings(home), screens.jobs)
 
-    def settle(seconds: float = 0.3) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline or ctx.jobs.active:
-            app.processEvents()
-            time.sleep(0.02)
-
-    def shot(widget: QWidget, name: str, size: tuple[int, int] | None = SIZE) -> None:
-        if size is not None:
-            widget.resize(*size)
-        widget.show()
-        settle()
-        widget.grab().save(str(out / name))
-        print("wrote", out / name)
+    def shot(widget: QWidget, name: str, size: tuple[int, int] | None = screenkit.SIZE) -> None:
+        screens.save(widget, name, size, seconds=0.3)
 
     page = RegistriesPage(ctx)
     for index, name in enumerate(["registries-orgs.png", "registries-workers.png", "registries-communities.png",
@@ -84,7 +59,7 @@ def main() -> int:
     wb["社会工作者"].append(["620102001001", "王芳", "社会工作师", None, None])
     wb.save(template)
     page.import_from(template)
-    settle(1)
+    screens.settle(1)
     assert page.dialog is not None
     shot(page.dialog, "registries-import-errors.png", (900, 360))
     page.close()

@@ -5,26 +5,17 @@ Usage: python scripts/screens_selection.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SIZE = (1280, 800)
+import screenkit
 
 
 def main() -> int:
     from datetime import date, timedelta
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
     from sanlian_desktop import declarations, demo, scoring, selection
@@ -35,10 +26,8 @@ def main() -> int:
     from sanlian_desktop.vocab import Level, Status
     from tests.helpers import make_office
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([])
-    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    screens = screenkit.start()
+    out = screens.out
     home = Path(tempfile.mkdtemp()) / "province"
     office = make_office(home, "province", "620000", "甘肃省民政厅", with_batch=False)
     demo.generate(office.store, office.admin, count=480, seed=2016)
@@ -65,15 +54,10 @@ def main() -> int:
         today = date.today()
         notice = selection.issue_notice(s, office.reviewer, batch, starts=today, ends=today + timedelta(days=6))
         notice_id = notice.id
-    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    settings = screens.settings(home)
 
-    def shot(widget: object, name: str, size: tuple[int, int] = SIZE) -> None:
-        widget.resize(*size)  # type: ignore[attr-defined]
-        widget.show()  # type: ignore[attr-defined]
-        for _ in range(5):
-            app.processEvents()
-        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
-        print("wrote", out / name)
+    def shot(widget: object, name: str, size: tuple[int, int] = screenkit.SIZE) -> None:
+        screens.save(widget, name, size, seconds=0.1)
 
     page = SelectionPage(UiContext(office.store, office.reviewer, settings, None))
     page.select(pending_id)

@@ -12,65 +12,42 @@ per city.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SIZE = (1280, 800)
+import screenkit
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
-
     from sanlian_desktop import demo
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.stats.page import StatsPage
     from tests.helpers import make_office
 
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([])
-    app.setFont(QFont("WenQuanYi Micro Hei", 10))
+    screens = screenkit.start()
+    out = screens.out
     home = Path(tempfile.mkdtemp()) / "province"
     office = make_office(home, "province", "620000", "甘肃省民政厅", with_regions=False)
     demo.generate(office.store, office.admin, count=6000, seed=2016, communities_wanted=1500)
-    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    settings = screens.settings(home)
     # Open on 统计 directly: the province's 待办 filter bar alone is wider than 1280 pixels.
     settings.setValue("mainwindow/last_page", "stats")
-    jobs = JobRunner()
-    ctx = UiContext(office.store, office.reviewer, settings, jobs)
+    ctx = UiContext(office.store, office.reviewer, settings, screens.jobs)
     window = MainWindow(ctx)
-    window.resize(*SIZE)
+    window.resize(*screenkit.SIZE)
     window.show()
     window.show_page("stats")
     page = window.current_page()
     assert isinstance(page, StatsPage)
 
-    def settle(seconds: float = 0.5) -> None:
-        deadline = time.monotonic() + 60
-        while (jobs.active or page.view is None) and time.monotonic() < deadline:
-            app.processEvents()
-            time.sleep(0.02)
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
+    def settle() -> None:
+        screens.settle(0.5, ready=lambda: page.view is not None)
 
     def shot(name: str) -> None:
-        settle()
-        window.grab().save(str(out / name))
-        print("wrote", out / name)
+        screens.save(window, name, seconds=0.5, ready=lambda: page.view is not None)
 
     settle()
     lanzhou = page.tree_model.index_of("620100")
@@ -103,7 +80,7 @@ def main() -> int:
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(pages / "page")], check=True)
         print("pages in", pages)
     window.close()
-    jobs.wait(10_000)
+    screens.jobs.wait(10_000)
     office.store.close()
     return 0
 

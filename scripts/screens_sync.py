@@ -14,17 +14,10 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-SIZE = (1280, 800)
-WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+import screenkit
 
 
 class _Capture:
@@ -85,28 +78,17 @@ def _fill(o: Any, work: Path) -> None:
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QFontDatabase
-    from PySide6.QtWidgets import QApplication, QWidget
-
     from sanlian_desktop import auth
     from sanlian_desktop.models import SyncConflict
     from sanlian_desktop.store import Store
-    from sanlian_desktop.ui.app import choose_ui_font, make_application
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.settings.page import SettingsPage
     from sanlian_desktop.ui.sync.page import SyncPage
     from tests.helpers import PASSWORD
 
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    app = make_application([])
-    if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
-        QFontDatabase.addApplicationFont(str(WQY))
-    choose_ui_font(app)
-    QApplication.setCursorFlashTime(0)
+    screens = screenkit.start()
+    settle, save = screens.settle, screens.save
     # A fixed folder (emptied first) keeps the paths in the pictures the same run to run.
     work = Path(tempfile.gettempdir()) / "sanlian-sync-shots"
     shutil.rmtree(work, ignore_errors=True)
@@ -122,27 +104,12 @@ def main() -> int:
         actor = auth.sign_in(s, "admin", PASSWORD)
         s.add(SyncConflict(kind="opinion", key="op-1", record={}, declaration_id=None,
                            reason="市州民政部门对第 1 版已有另一条意见", from_office="620100", package_id="e" * 32))
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    jobs = JobRunner(app)
+    settings = screens.settings(work)
+    jobs = screens.jobs
     ctx = UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
 
-    def settle(seconds: float = 0.4) -> None:
-        end = time.monotonic() + 60
-        while jobs.active and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-
-    def save(widget: QWidget, name: str) -> None:
-        settle()
-        widget.grab().save(str(out / name))
-        print("wrote", out / name)
-
     window = MainWindow(ctx)
-    window.resize(*SIZE)
+    window.resize(*screenkit.SIZE)
     window.show()
     window.show_page("sync")
     settle()
