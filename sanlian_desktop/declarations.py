@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import audit, batches, declfields, regions
+from sanlian_desktop import audit, batches, declfields, idprefix, regions
 from sanlian_desktop.attachments import store_file
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.errors import FieldError, NotFound, PermissionDenied, UserError, ValidationFailed
@@ -55,17 +55,10 @@ def get(session: Session, key: str) -> Declaration:
     if decl is not None:
         return decl
     matches = list(session.scalars(select(Declaration).where(Declaration.number == key).limit(2)))
-    if not matches and len(key) >= 8:
-        matches = list(
-            session.scalars(
-                select(Declaration).where(Declaration.id >= key, Declaration.id < key + "\uffff").limit(2)
-            )
-        )
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise UserError(f"“{key}”对应多份申报，请使用完整编号", f"'{key}' is ambiguous; use the full id")
-    raise NotFound(f"没有找到申报“{key}”", f"no declaration '{key}'")
+    if not matches:
+        matches = idprefix.prefix_matches(session, select(Declaration), Declaration.id, key, shortest=8)
+    return idprefix.one(matches, key, "申报", "declaration",
+                        missing=(f"没有找到申报“{key}”", f"no declaration '{key}'"))
 
 
 def current_fields(session: Session, decl: Declaration) -> dict[str, Any]:

@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import audit, declarations
+from sanlian_desktop import audit, declarations, idprefix
 from sanlian_desktop.attachments import MAX_ATTACHMENT, store_file
 from sanlian_desktop.auth import Actor
 from sanlian_desktop.checks import credit_code_problem
-from sanlian_desktop.errors import NotFound, PermissionDenied, UserError
+from sanlian_desktop.errors import PermissionDenied, UserError
 from sanlian_desktop.models import (
     Declaration,
     ProjectDisbursement,
@@ -228,17 +228,14 @@ def _superseded(session: Session, model: type[M], decl: Declaration, key: str | 
         return None
     label = KIND_LABELS[model]
     matches = [r for r in current(session, model, decl.id) if r.id.startswith(key)] if len(key) >= 4 else []
-    if not matches:
-        if any(r.id.startswith(key) for r in history(session, model, decl.id)) and len(key) >= 4:
-            raise UserError(f"{label} {key} 已被更正过，请更正其最新的记录", f"{key} was already superseded")
-        raise NotFound(f"本项目没有编号为 {key} 的{label}", f"no current {table_name(model)} {key}")
-    if len(matches) > 1:
-        raise UserError(f"编号 {key} 对应多条{label}，请写完整编号", f"{key} is ambiguous")
+    if not matches and len(key) >= 4 and any(r.id.startswith(key) for r in history(session, model, decl.id)):
+        raise UserError(f"{label} {key} 已被更正过，请更正其最新的记录", f"{key} was already superseded")
+    old = idprefix.one(matches, key, label, f"current {table_name(model)}", within="本项目")
     if not reason:
         raise UserError("更正原因：更正已有记录时必须说明原因", "a correction needs a reason")
     if len(reason) > MAX_NAME * 5:
         raise UserError("更正原因：不能超过500字", "reason longer than 500 characters")
-    return matches[0]
+    return old
 
 
 def _write(session: Session, actor: Actor, row: M, decl: Declaration, old: M | None, reason: str | None,

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import audit, indicators, regions
+from sanlian_desktop import audit, idprefix, indicators, regions
 from sanlian_desktop.auth import Actor, this_office
 from sanlian_desktop.errors import NotFound, UserError
 from sanlian_desktop.models import Declaration, Opinion, ProgressReport, Region, utcnow
@@ -176,13 +176,7 @@ def reporting_office(session: Session) -> Any:
 
 def get(session: Session, report_id: str) -> ProgressReport:
     """A report held here, by id or by an unambiguous prefix of at least 6 characters."""
-    found = session.get(ProgressReport, report_id)
-    if found is None and len(report_id) >= 6:
-        rows = list(session.scalars(select(ProgressReport).where(ProgressReport.id.startswith(report_id))).all())
-        found = rows[0] if len(rows) == 1 else None
-    if found is None:
-        raise NotFound(f"没有编号为 {report_id} 的进展情况报告", f"no progress report {report_id}")
-    return found
+    return idprefix.by_id(session, ProgressReport, report_id, "进展情况报告", "progress report", shortest=6)
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,20 @@ def test_workers_added_corrected_and_removed(project: Project) -> None:
         assert len(impl.history(s, ProjectWorker, decl.id)) == 4
 
 
+def test_a_worker_named_by_a_prefix_two_records_share(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = iter(["abcd1111-0000-4000-8000-000000000000", "abcd2222-0000-4000-8000-000000000000"])
+    monkeypatch.setattr(impl.uuid, "uuid4", lambda: next(ids))
+    with project.office.session() as s:
+        decl = project.decl(s)
+        clerk = project.office.clerk
+        impl.add_worker(s, clerk, decl, name="李娟", certificate_level="社会工作师")
+        impl.add_worker(s, clerk, decl, name="王芳", certificate_level="助理社会工作师")
+        monkeypatch.undo()
+        refused(lambda: impl.remove_worker(s, clerk, decl, "abcd", reason="调离"), "编号 abcd 对应多个项目社工")
+        refused(lambda: impl.remove_worker(s, clerk, decl, "abc", reason="调离"), "本项目没有编号为 abc 的项目社工")
+        assert impl.remove_worker(s, clerk, decl, "abcd2", reason="调离").name == "王芳"
+
+
 # -- disbursements ------------------------------------------------------------------------------------
 
 
