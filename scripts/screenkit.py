@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.jobs import JobRunner
+    from sanlian_desktop.ui.mainwindow import MainWindow
+    from tests.helpers import Office
 
 SIZE = (1280, 800)
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -59,6 +63,36 @@ class Screens:
         print(f"UI font: {choose_ui_font(self.app)}")
         QApplication.setCursorFlashTime(0)
         self.jobs: JobRunner = JobRunner(self.app)
+
+    def office(self, level: str, code: str, name: str, *, declarations: int = 0, communities: int | None = None,
+               prefix: str | None = None, **options: Any) -> Office:
+        """An office (``tests.helpers.make_office`` with ``options``) in a new temporary folder named after
+        ``prefix``, with ``declarations`` demo declarations (in about ``communities`` communities) added."""
+        from sanlian_desktop import demo
+        from tests.helpers import make_office
+
+        office = make_office(Path(tempfile.mkdtemp(prefix=prefix)) / level, level, code, name, **options)
+        if declarations:
+            demo.generate(office.store, office.admin, count=declarations, seed=2016, communities_wanted=communities)
+        return office
+
+    def main_window(self, ctx: UiContext, page: str) -> MainWindow:
+        """The main window at the screenshot size, shown on ``page``."""
+        from sanlian_desktop.ui.mainwindow import MainWindow
+
+        window = MainWindow(ctx)
+        window.resize(*SIZE)
+        window.show()
+        window.show_page(page)
+        return window
+
+    def finish(self, store: Any, *widgets: Any) -> int:
+        """Close ``widgets``, let background jobs end, close ``store``; 0, for ``main`` to return."""
+        for widget in widgets:
+            widget.close()
+        self.jobs.wait(10_000)
+        store.close()
+        return 0
 
     def settings(self, folder: Path) -> QSettings:
         """Settings of the run, in an INI file in ``folder`` (never the user's own)."""

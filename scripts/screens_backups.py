@@ -6,9 +6,6 @@ shows a problem in red. Usage: python scripts/screens_backups.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import screenkit
 
 
@@ -17,12 +14,11 @@ def main() -> int:
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.settings.backups import BackupsTab
     from sanlian_desktop.ui.settings.page import SettingsPage
-    from tests.helpers import make_office
     from tests.shipping.shiphelpers import add_declaration_with_attachment
 
     screens = screenkit.start()
-    work = Path(tempfile.mkdtemp(prefix="sanlian-backups-shot-"))
-    office = make_office(work / "county", "county", "620102", "城关区民政局")
+    office = screens.office("county", "620102", "城关区民政局", prefix="sanlian-backups-shot-")
+    work = office.home.parent
     _decl, sha = add_declaration_with_attachment(office, work)
     for reason in ("before-upgrade", "daily", "before-import", "manual", "daily"):
         backup.take(office.store, reason=reason)
@@ -35,9 +31,7 @@ def main() -> int:
     page.show()
     tab.check_data()
     screens.save(page, "backups.png", seconds=0.2, ready=lambda: tab.job is None)
-    page.close()
-    office.store.close()
-    return 0
+    return screens.finish(office.store, page)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,6 @@ def main() -> int:
     from sanlian_desktop.store import Store
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
-    from sanlian_desktop.ui.mainwindow import MainWindow
     from tests.helpers import PASSWORD
 
     screens = screenkit.start()
@@ -82,11 +81,7 @@ def main() -> int:
 
     _wizard_screens(work, settings, screens.jobs, save)
 
-    ctx = context("620000E001", "rev")
-    window = MainWindow(ctx)
-    window.resize(*screenkit.SIZE)
-    window.show()
-    window.show_page("evaluation")
+    window = screens.main_window(context("620000E001", "rev"), "evaluation")
     save(window, "evaluation-page.png")
     page = window.current_page()
     visit = page.add_visit()  # type: ignore[union-attr]
@@ -110,11 +105,7 @@ def main() -> int:
     save(window, "evaluation-settings-certificates.png")
     window.close()
 
-    province = context("620000", "rev")
-    window = MainWindow(province)
-    window.resize(*screenkit.SIZE)
-    window.show()
-    window.show_page("evaluation")
+    window = screens.main_window(context("620000", "rev"), "evaluation")
     save(window, "evaluation-province-page.png")
     assign = window.current_page().assign()  # type: ignore[union-attr]
     save(assign, "evaluation-assign.png")

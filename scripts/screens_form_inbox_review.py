@@ -5,9 +5,6 @@ Usage: python scripts/screens_form_inbox_review.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import screenkit
 
 
@@ -15,20 +12,17 @@ def main() -> int:
     from PySide6.QtCore import QPoint
     from sqlalchemy import select
 
-    from sanlian_desktop import demo
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
     from sanlian_desktop.ui.inbox.page import InboxPage
     from sanlian_desktop.ui.review.dialog import ReviewDialog
     from sanlian_desktop.vocab import Status
-    from tests.helpers import example_declaration, make_office
+    from tests.helpers import example_declaration
 
     screens = screenkit.start()
-    home = Path(tempfile.mkdtemp()) / "county"
-    office = make_office(home, "county", "620102", "城关区民政局")
-    demo.generate(office.store, office.admin, count=1500, seed=2016)
-    settings = screens.settings(home)
+    office = screens.office("county", "620102", "城关区民政局", declarations=1500)
+    settings = screens.settings(office.home)
 
     def shot(widget: object, name: str) -> None:
         screens.save(widget, name, screenkit.SIZE, seconds=0.1)
@@ -58,8 +52,7 @@ def main() -> int:
     shot(review, "review-opinions.png")
     review.tabs.setCurrentWidget(review.changes)
     shot(review, "review.png")
-    office.store.close()
-    return 0
+    return screens.finish(office.store)
 
 
 if __name__ == "__main__":

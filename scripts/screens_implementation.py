@@ -8,7 +8,6 @@ Usage: python scripts/screens_implementation.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,12 +71,11 @@ def main() -> int:
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.implementation.dialog import ProjectDialog
     from sanlian_desktop.ui.implementation.page import ImplementationPage
-    from tests.helpers import make_office
 
     screens = screenkit.start()
     app, out = screens.app, screens.out
-    work = Path(tempfile.mkdtemp(prefix="sanlian-impl-shot-"))
-    office = make_office(work / "county", "county", "620102", "城关区民政局")
+    office = screens.office("county", "620102", "城关区民政局", prefix="sanlian-impl-shot-")
+    work = office.home.parent
     decl_id = _projects(office, work)
     ctx = UiContext(office.store, office.clerk, screens.settings(work), screens.jobs)
     page = ImplementationPage(ctx)

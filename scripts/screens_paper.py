@@ -41,19 +41,16 @@ def filled_workbook(folder: Path) -> Path:
 def main() -> int:
     from sqlalchemy import select
 
-    from sanlian_desktop import declarations, demo, paper, printing
+    from sanlian_desktop import declarations, paper, printing
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.paper.page import PaperPage
     from sanlian_desktop.ui.paper.preview import PrintPreview
     from sanlian_desktop.vocab import Status
-    from tests.helpers import make_office
 
     screens = screenkit.start()
-    home = Path(tempfile.mkdtemp()) / "county"
-    office = make_office(home, "county", "620102", "城关区民政局")
-    demo.generate(office.store, office.admin, count=300, seed=2016)
-    settings = screens.settings(home)
+    office = screens.office("county", "620102", "城关区民政局", declarations=300)
+    settings = screens.settings(office.home)
     ctx = UiContext(office.store, office.reviewer, settings, screens.jobs)
 
     def shot(widget: object, name: str) -> None:
@@ -72,7 +69,7 @@ def main() -> int:
     page.numbers.setText("  ".join(numbers))
     page.verify.code.setText(code)
     page.verify.verify()
-    workbook = filled_workbook(home.parent)
+    workbook = filled_workbook(office.home.parent)
     page.excel.import_from(workbook)
     shot(page, "paper.png")
 
@@ -101,10 +98,7 @@ def main() -> int:
     preview = PrintPreview(report_pdf, None, "进展情况报告", [], settings)
     shot(preview, "progress-report-preview.png")
     preview.close()
-    page.close()
-    ctx.jobs.wait(5000)
-    office.store.close()
-    return 0
+    return screens.finish(office.store, page)
 
 
 if __name__ == "__main__":

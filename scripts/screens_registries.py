@@ -6,9 +6,6 @@ Usage: python scripts/screens_registries.py [OUTPUT_DIR]
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import screenkit
 
 
@@ -16,16 +13,13 @@ def main() -> int:
     from openpyxl import load_workbook
     from PySide6.QtWidgets import QWidget
 
-    from sanlian_desktop import demo, registryexcel
+    from sanlian_desktop import registryexcel
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.registries.page import RegistriesPage
-    from tests.helpers import make_office
 
     screens = screenkit.start()
-    home = Path(tempfile.mkdtemp()) / "county"
-    office = make_office(home, "county", "620102", "城关区民政局")
-    demo.generate(office.store, office.admin, count=120, seed=2016, communities_wanted=40)
-    ctx = UiContext(office.store, office.clerk, screens.settings(home), screens.jobs)
+    office = screens.office("county", "620102", "城关区民政局", declarations=120, communities=40)
+    ctx = UiContext(office.store, office.clerk, screens.settings(office.home), screens.jobs)
 
     def shot(widget: QWidget, name: str, size: tuple[int, int] | None = screenkit.SIZE) -> None:
         screens.save(widget, name, size, seconds=0.3)
@@ -46,7 +40,7 @@ def main() -> int:
     shot(dialog, "registries-org-dialog.png", None)
     dialog.close()
 
-    template = home.parent / "台账模板.xlsx"
+    template = office.home.parent / "台账模板.xlsx"
     with office.store.read_session() as s:
         registryexcel.write_registry_template(s, office.clerk, template)
     wb = load_workbook(template)
@@ -62,10 +56,7 @@ def main() -> int:
     screens.settle(1)
     assert page.dialog is not None
     shot(page.dialog, "registries-import-errors.png", (900, 360))
-    page.close()
-    ctx.jobs.wait(5000)
-    office.store.close()
-    return 0
+    return screens.finish(office.store, page)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import random
 import subprocess
-import tempfile
-from pathlib import Path
 
 import screenkit
 
@@ -18,19 +16,16 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from sanlian_desktop import declarations, demo, scoring, selection
+    from sanlian_desktop import declarations, scoring, selection
     from sanlian_desktop.models import Batch, Declaration
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.selection.dialogs import ChooseDialog, ScoreDialog
     from sanlian_desktop.ui.selection.page import SelectionPage
     from sanlian_desktop.vocab import Level, Status
-    from tests.helpers import make_office
 
     screens = screenkit.start()
     out = screens.out
-    home = Path(tempfile.mkdtemp()) / "province"
-    office = make_office(home, "province", "620000", "甘肃省民政厅", with_batch=False)
-    demo.generate(office.store, office.admin, count=480, seed=2016)
+    office = screens.office("province", "620000", "甘肃省民政厅", declarations=480, with_batch=False)
     rng = random.Random(7)
     with office.store.session() as s:
         batch = s.scalars(select(Batch)).one()
@@ -54,7 +49,7 @@ def main() -> int:
         today = date.today()
         notice = selection.issue_notice(s, office.reviewer, batch, starts=today, ends=today + timedelta(days=6))
         notice_id = notice.id
-    settings = screens.settings(home)
+    settings = screens.settings(office.home)
 
     def shot(widget: object, name: str, size: tuple[int, int] = screenkit.SIZE) -> None:
         screens.save(widget, name, size, seconds=0.1)
@@ -81,8 +76,7 @@ def main() -> int:
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(out / "selection-notice")],
                    check=True)
     pdf.unlink()
-    office.store.close()
-    return 0
+    return screens.finish(office.store)
 
 
 if __name__ == "__main__":

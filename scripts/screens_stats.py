@@ -21,25 +21,18 @@ import screenkit
 
 
 def main() -> int:
-    from sanlian_desktop import demo
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.stats.page import StatsPage
-    from tests.helpers import make_office
 
     screens = screenkit.start()
     out = screens.out
-    home = Path(tempfile.mkdtemp()) / "province"
-    office = make_office(home, "province", "620000", "甘肃省民政厅", with_regions=False)
-    demo.generate(office.store, office.admin, count=6000, seed=2016, communities_wanted=1500)
-    settings = screens.settings(home)
+    office = screens.office("province", "620000", "甘肃省民政厅", declarations=6000, communities=1500,
+                            with_regions=False)
+    settings = screens.settings(office.home)
     # Open on 统计 directly: the province's 待办 filter bar alone is wider than 1280 pixels.
     settings.setValue("mainwindow/last_page", "stats")
     ctx = UiContext(office.store, office.reviewer, settings, screens.jobs)
-    window = MainWindow(ctx)
-    window.resize(*screenkit.SIZE)
-    window.show()
-    window.show_page("stats")
+    window = screens.main_window(ctx, "stats")
     page = window.current_page()
     assert isinstance(page, StatsPage)
 
@@ -79,10 +72,7 @@ def main() -> int:
     if len(sys.argv) > 2:
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(pages / "page")], check=True)
         print("pages in", pages)
-    window.close()
-    screens.jobs.wait(10_000)
-    office.store.close()
-    return 0
+    return screens.finish(office.store, window)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,6 @@ def main() -> int:
     from sanlian_desktop.models import SyncConflict
     from sanlian_desktop.store import Store
     from sanlian_desktop.ui.context import UiContext
-    from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.settings.page import SettingsPage
     from sanlian_desktop.ui.sync.page import SyncPage
     from tests.helpers import PASSWORD
@@ -108,10 +107,7 @@ def main() -> int:
     jobs = screens.jobs
     ctx = UiContext(store=store, actor=actor, settings=settings, jobs=jobs)
 
-    window = MainWindow(ctx)
-    window.resize(*screenkit.SIZE)
-    window.show()
-    window.show_page("sync")
+    window = screens.main_window(ctx, "sync")
     settle()
     page = window.current_page()
     assert isinstance(page, SyncPage)
