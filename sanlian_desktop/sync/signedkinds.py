@@ -25,11 +25,13 @@ record fields, who may sign and send, how a verified body becomes a row::
 ``admit`` does the checks in the order the kind needs them, verifies the statement with :func:`verify`
 against the offices entitled to sign it, and returns the :class:`Admitted` body, statement, signer and key;
 it raises as :class:`~sanlian_desktop.sync.kinds.Incoming` describes (``ValueError``/``TypeError``/
-``KeyError`` for a malformed record, ``UserError`` for a refusal a person should read). ``insert`` builds
-the row from the body and may still refuse (a reference the row needs is missing); the new row gets the
-statement and the signer here. The office that writes a row (and signs it) is named by its ``writer``
-column, ``office_code`` unless the kind says otherwise. Which records a neighbour gets (``records``) stays
-with the module: every kind routes differently.
+``KeyError`` for a malformed record, ``UserError`` for a refusal a person should read); a record that is
+valid but may not apply here is kept aside by naming the reason in ``Admitted.aside``. ``insert`` builds
+the row from the body and may still refuse (a reference the row needs is missing), or deal with the record
+itself and return None (count it, keep it aside); the new row gets the statement and the signer here.
+The office that writes a row (and signs it) is named by its ``writer`` column, ``office_code`` unless the
+kind says otherwise. Which records a neighbour gets (``records``) stays with the module: every kind
+routes differently.
 
 The record's body, its key and the signed body are the module's: this module adds no field of its own, so
 it does not change what a package holds.
@@ -63,6 +65,9 @@ class Admitted:
     signer: str | None  # the office the row names as its signer
     key: str  # the row's primary key
     declaration_id: str | None = None  # the project it belongs to, named with a conflict
+    # Set when the record, valid as it is, may not apply here: the conflict's reason, should this office
+    # not hold it already.
+    aside: str | None = None
 
 
 def statement(value: Any) -> bytes:
@@ -93,10 +98,12 @@ class SignedKind(Generic[Row]):
     body: Callable[[Row], dict[str, Any]]
     record: Callable[[Row], Record | None]
     admit: Callable[[Incoming, Record], Admitted | None]
-    insert: Callable[[Incoming, Admitted], Row]
+    insert: Callable[[Incoming, Admitted], Row | None]
     differs: str
     # The column naming the office that wrote a row: that office signs it.
     writer: str = "office_code"
+    # Optional: a further condition on the rows ``sign_own`` signs (model -> SQL condition).
+    sign_only: Callable[[Any], Any] | None = None
     # Whether a held row's body and a received one are the same row.
     same: Callable[[dict[str, Any], dict[str, Any]], bool] = operator.eq
     # Flush each new row at once (a later record of the package may look it up).
@@ -116,9 +123,11 @@ class SignedKind(Generic[Row]):
     def sign_own(self, session: Session, self_code: str, sign: Signer) -> int:
         """Sign the rows this office wrote that are not signed yet; returns how many."""
         model: Any = self.model
+        query = select(model).where(model.signature.is_(None), getattr(model, self.writer) == self_code)
+        if self.sign_only is not None:
+            query = query.where(self.sign_only(model))
         count = 0
-        for row in session.scalars(select(model).where(model.signature.is_(None),
-                                                       getattr(model, self.writer) == self_code)):
+        for row in session.scalars(query):
             row.signature, row.signer_code = sign(self.kind, self.body(row)), self_code
             count += 1
         return count
@@ -135,7 +144,12 @@ class SignedKind(Generic[Row]):
             else:
                 incoming.conflict(record, self.differs, admitted.declaration_id)
             return
+        if admitted.aside is not None:
+            incoming.conflict(record, admitted.aside, admitted.declaration_id)
+            return
         row: Any = self.insert(incoming, admitted)
+        if row is None:
+            return
         row.signature, row.signer_code = admitted.statement, admitted.signer
         incoming.s.add(row)
         if self.flush:

@@ -4,7 +4,9 @@ a received row is added once, counted as held when it is the same, kept aside wh
 from __future__ import annotations
 
 import binascii
+import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 
 from sanlian_desktop.sync.records import Record
 from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, statement, verify
+from tests.helpers import Office
 
 
 @dataclass
@@ -109,3 +112,59 @@ def test_a_statement_must_be_base64_text(value: Any, error: type[Exception]) -> 
         statement(value)
     assert issubclass(error, TypeError | ValueError)  # what an import refuses as a malformed record
     assert statement("e30=") == b"{}"
+
+
+def test_a_valid_record_that_may_not_apply_here_is_kept_aside_unless_held() -> None:
+    aside = SignedKind(kind="note", model=Note, body=lambda n: {"id": n.id, "text": n.text}, record=_record,
+                       admit=lambda incoming, record: Admitted({"id": record.key, "text": "x"}, b"x", "620000",
+                                                               record.key, "d1", aside="指派已撤回"),
+                       insert=lambda incoming, a: Note(a.key, "x"), differs="内容不同")
+    incoming = _incoming()
+    aside.apply(incoming, Record("note", "n1", {}))
+    assert incoming.conflicts == [("n1", "指派已撤回", "d1")] and incoming.s.rows == {}
+    incoming.s.rows["n1"] = Note("n1", "x")
+    aside.apply(incoming, Record("note", "n1", {}))
+    assert incoming.report.already == 1 and len(incoming.conflicts) == 1
+
+
+def test_an_insert_that_dealt_with_the_record_adds_nothing() -> None:
+    def counted(incoming: Any, admitted: Admitted) -> Note | None:
+        incoming.report.already += 1
+        return None
+
+    kind = SignedKind(kind="note", model=Note, body=lambda n: {}, record=_record, admit=_admit, insert=counted,
+                      differs="内容不同", flush=True)
+    incoming = _incoming()
+    kind.apply(incoming, Record("note", "n1", {"signature": encoded(b"late")}))
+    assert incoming.s.rows == {} and incoming.report.already == 1 and incoming.report.applied == 0
+    assert incoming.s.flushed == 0
+
+
+def test_an_office_signs_its_own_unsigned_rows_once(county: Office) -> None:
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import ProgressReport
+    from sanlian_desktop.progress import signed_body
+    from sanlian_desktop.progress_sync import REPORTS
+
+    with county.session() as s:
+        for report_id, office in (("r1", "620102"), ("r2", "620102"), ("r3", "620102001")):
+            s.add(ProgressReport(id=report_id, office_code=office, office_name="某单位", period_start=date(2016, 1, 1),
+                                 period_end=date(2016, 3, 31), issued_by="reviewer", figures={}))
+    signed: list[tuple[str, dict[str, Any]]] = []
+
+    def sign(kind: str, body: dict[str, Any]) -> bytes:
+        signed.append((kind, body))
+        return f"sig-{body['id']}".encode()
+
+    only_r2 = dataclasses.replace(REPORTS, sign_only=lambda model: model.id == "r2")
+    with county.session() as s:
+        assert only_r2.sign_own(s, "620102", sign) == 1
+        assert REPORTS.sign_own(s, "620102", sign) == 1
+        assert REPORTS.sign_own(s, "620102", sign) == 0
+        rows = {r.id: r for r in s.scalars(select(ProgressReport))}
+        assert [(k, b["id"]) for k, b in signed] == [("progress_report", "r2"), ("progress_report", "r1")]
+        assert signed[1][1] == signed_body(rows["r1"])
+        assert (rows["r1"].signature, rows["r1"].signer_code) == (b"sig-r1", "620102")
+        assert rows["r3"].signature is None
+        assert REPORTS.local(s, "r3") is None and REPORTS.local(s, "r1") is not None
