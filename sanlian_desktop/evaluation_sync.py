@@ -39,7 +39,7 @@ stood.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -62,13 +62,13 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.sync import records as core
 from sanlian_desktop.sync.codes import evaluator_province, is_evaluator_code
-from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds import Incoming, Route
 from sanlian_desktop.sync.records import Record
+from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, verify
 from sanlian_desktop.vocab import Level
 
 ASSIGNMENT, VISIT, EVALUATION = "evaluation_assignment", "followup_visit", "effect_evaluation"
 WITHDRAWAL = "evaluation_withdrawal"
-Signer = Callable[[str, dict[str, Any]], bytes]
 
 
 # -- bodies: what the writing office signs -------------------------------------------------------------
@@ -182,9 +182,8 @@ def _assignment_records(session: Session, route: Route) -> Iterator[Record]:
             if (r := _assignment_record(a)) is not None:
                 yield r
     elif _down_region_route(route) and _any(session, EvaluationAssignment):
-        for a in session.scalars(_in_child(EvaluationAssignment, route).order_by(EvaluationAssignment.declaration_id)):
-            if (r := _assignment_record(a)) is not None:
-                yield r
+        yield from ASSIGNMENTS.signed(
+            session.scalars(_in_child(EvaluationAssignment, route).order_by(EvaluationAssignment.declaration_id)))
 
 
 def _rows_for(session: Session, route: Route, model: Any) -> Iterator[Any]:
@@ -195,9 +194,7 @@ def _rows_for(session: Session, route: Route, model: Any) -> Iterator[Any]:
 
 
 def _visit_records(session: Session, route: Route) -> Iterator[Record]:
-    for v in _rows_for(session, route, FollowUpVisit):
-        if (r := _visit_record(v)) is not None:
-            yield r
+    yield from VISITS.signed(_rows_for(session, route, FollowUpVisit))
 
 
 def _evaluation_records(session: Session, route: Route) -> Iterator[Record]:
@@ -222,62 +219,7 @@ def _core_sends_file(session: Session, route: Route, sha256: str) -> bool:
         DeclarationAttachment.sha256 == sha256).limit(1)) is not None
 
 
-# -- this office's current form -----------------------------------------------------------------------
-
-
-def _local_assignment(session: Session, key: str) -> Record | None:
-    row = session.get(EvaluationAssignment, key)
-    return None if row is None else _assignment_record(row)
-
-
-def _local_visit(session: Session, key: str) -> Record | None:
-    row = session.get(FollowUpVisit, key)
-    return None if row is None else _visit_record(row)
-
-
-def _local_evaluation(session: Session, key: str) -> Record | None:
-    row = session.get(EffectEvaluation, key)
-    return None if row is None else _evaluation_record(row)
-
-
-# -- signing this office's own rows ----------------------------------------------------------------
-
-
-def _sign_assignments(session: Session, self_code: str, sign: Signer) -> int:
-    count = 0
-    for a in session.scalars(select(EvaluationAssignment).where(
-            EvaluationAssignment.signature.is_(None), EvaluationAssignment.office_code == self_code)):
-        a.signature, a.signer_code = sign(ASSIGNMENT, assignment_body(a)), self_code
-        count += 1
-    return count
-
-
-def _sign_visits(session: Session, self_code: str, sign: Signer) -> int:
-    count = 0
-    for v in session.scalars(select(FollowUpVisit).where(
-            FollowUpVisit.signature.is_(None), FollowUpVisit.evaluator_code == self_code)):
-        v.signature, v.signer_code = sign(VISIT, visit_body(v)), self_code
-        count += 1
-    return count
-
-
-def _sign_evaluations(session: Session, self_code: str, sign: Signer) -> int:
-    count = 0
-    for e in session.scalars(select(EffectEvaluation).where(
-            EffectEvaluation.signature.is_(None), EffectEvaluation.evaluator_code == self_code)):
-        e.signature, e.signer_code = sign(EVALUATION, evaluation_body(e)), self_code
-        count += 1
-    return count
-
-
 # -- applying what arrives ----------------------------------------------------------------------------
-
-
-def _statement(record: Record) -> bytes:
-    sig = record.body["signature"]
-    if not isinstance(sig, str):
-        raise TypeError("signature")
-    return base64.b64decode(sig, validate=True)
 
 
 def _declaration(incoming: Incoming, record: Record, body: dict[str, Any] | None = None) -> Declaration:
@@ -303,12 +245,12 @@ def _text(value: Any, limit: int) -> str:
     return value
 
 
-def _apply_assignment(incoming: Incoming, record: Record) -> None:
+def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
     decl = _declaration(incoming, record)
     if not incoming.from_parent:
         raise UserError(f"评估指派只能由上级单位转来，{incoming.sender} 无权报送",
                         f"an assignment comes from the parent office only, not from {incoming.sender}")
-    body = incoming.verify(_statement(record), ASSIGNMENT, {decl.city_code[:2] + "0000"})
+    statement, body = verify(incoming, ASSIGNMENT, record.body["signature"], {decl.city_code[:2] + "0000"})
     _declaration(incoming, record, body)
     evaluator = _text(body["evaluator_code"], 12)
     if not is_evaluator_code(evaluator) or evaluator_province(evaluator) != decl.city_code[:2] + "0000":
@@ -316,37 +258,32 @@ def _apply_assignment(incoming: Incoming, record: Record) -> None:
     me = incoming.self_code
     if is_evaluator_code(me) and evaluator != me:
         raise UserError(f"收到的评估指派是给 {evaluator} 的，不是本机构", f"the assignment is for {evaluator}, not {me}")
-    held = incoming.s.get(EvaluationAssignment, decl.id)
-    if held is not None:
-        if assignment_body(held) == body:
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一项目的评估指派与本单位保存的不同", decl.id)
-        return
+    return Admitted(body, statement, record.body.get("signer"), decl.id, decl.id)
+
+
+def _insert_assignment(incoming: Incoming, admitted: Admitted) -> EvaluationAssignment | None:
+    body = admitted.body
     at = _time(body["at"])
-    if any(w.assigned_at == at for w in _withdrawals(incoming.s, decl.id, evaluator)):
+    if any(w.assigned_at == at for w in _withdrawals(incoming.s, admitted.key, body["evaluator_code"])):
         incoming.report.already += 1  # withdrawn since: a late copy, not to be applied again
-        return
-    incoming.s.add(EvaluationAssignment(
-        declaration_id=decl.id, evaluator_code=evaluator, evaluator_name=_text(body["evaluator_name"], 100),
+        return None
+    return EvaluationAssignment(
+        declaration_id=admitted.key, evaluator_code=body["evaluator_code"],
+        evaluator_name=_text(body["evaluator_name"], 100),
         assigned_on=date.fromisoformat(body["assigned_on"]), note=_text(body["note"], 4000),
-        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=at,
-        signer_code=record.body.get("signer"), signature=_statement(record)))
-    incoming.report.applied += 1
+        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=at)
 
 
-def _evaluator_statement(incoming: Incoming, record: Record, kind: str
-                         ) -> tuple[Declaration, dict[str, Any], str | None]:
+def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> Admitted:
     """Verify a visit or evaluation: signed by an evaluator to which the project is assigned here.
 
-    The third value is the reason to keep it aside: at the province, one from an evaluator whose
-    assignment of the project was withdrawn."""
+    At the province, one from an evaluator whose assignment of the project was withdrawn is kept aside."""
     decl = _declaration(incoming, record)
     what = "跟踪回访" if kind == VISIT else "成效评估"
     signer = record.body.get("signer")
     if not is_evaluator_code(signer):
         raise UserError(f"{what}记录的签名单位（{signer}）不是第三方评估机构", f"{kind} not signed by an evaluator")
-    body = incoming.verify(_statement(record), kind, {str(signer)})
+    statement, body = verify(incoming, kind, record.body["signature"], {str(signer)})
     _declaration(incoming, record, body)
     if body["evaluator_code"] != signer or body["id"] != record.key:
         raise UserError(f"{what}记录的评估机构与签名单位不符", f"{kind} names another evaluator than its signer")
@@ -361,31 +298,24 @@ def _evaluator_statement(incoming: Incoming, record: Record, kind: str
         late = (f"项目 {decl.number} 对 {w.evaluator_name}（{signer}）的评估指派已于 {w.withdrawn_on} 撤回"
                 f"（理由：{w.reason}），撤回后收到的这条{what}不予采用")
     if incoming.from_parent:
-        return decl, body, None
+        return Admitted(body, statement, body["evaluator_code"], record.key, decl.id)
     if incoming.sender != signer:
         raise UserError(f"{what}只能由评估机构本身报送或由上级单位转来，{incoming.sender} 无权报送",
                         f"a {kind} comes from its evaluator or from the parent office, not from {incoming.sender}")
-    return decl, body, late
+    return Admitted(body, statement, body["evaluator_code"], record.key, decl.id, aside=late)
 
 
-def _apply_visit(incoming: Incoming, record: Record) -> None:
-    decl, body, late = _evaluator_statement(incoming, record, VISIT)
-    held = incoming.s.get(FollowUpVisit, record.key)
-    if held is not None:
-        if visit_body(held) == body:
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一条跟踪回访记录的内容与本单位保存的不同", decl.id)
-        return
-    if late is not None:
-        incoming.conflict(record, late, decl.id)
-        return
-    incoming.s.add(FollowUpVisit(
-        id=record.key, declaration_id=decl.id, evaluator_code=body["evaluator_code"],
+def _admit_visit(incoming: Incoming, record: Record) -> Admitted:
+    return _evaluator_statement(incoming, record, VISIT)
+
+
+def _insert_visit(incoming: Incoming, admitted: Admitted) -> FollowUpVisit:
+    body = admitted.body
+    return FollowUpVisit(
+        id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
         evaluator_name=_text(body["evaluator_name"], 100), visited_on=date.fromisoformat(body["visited_on"]),
         who=_text(body["who"], 200), findings=_text(body["findings"], 4000), by=_text(body["by"], 64),
-        at=_time(body["at"]), signer_code=body["evaluator_code"], signature=_statement(record)))
-    incoming.report.applied += 1
+        at=_time(body["at"]))
 
 
 def _check_scores(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -404,28 +334,22 @@ def _check_scores(body: dict[str, Any]) -> list[dict[str, Any]]:
     return scores
 
 
-def _apply_evaluation(incoming: Incoming, record: Record) -> None:
-    decl, body, late = _evaluator_statement(incoming, record, EVALUATION)
-    scores = _check_scores(body)
-    held = incoming.s.get(EffectEvaluation, record.key)
-    if held is not None:
-        if evaluation_body(held) == body:
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一份成效评估的内容与本单位保存的不同", decl.id)
-        return
-    if late is not None:
-        incoming.conflict(record, late, decl.id)
-        return
+def _admit_evaluation(incoming: Incoming, record: Record) -> Admitted:
+    admitted = _evaluator_statement(incoming, record, EVALUATION)
+    _check_scores(admitted.body)
+    return admitted
+
+
+def _insert_evaluation(incoming: Incoming, admitted: Admitted) -> EffectEvaluation:
+    body = admitted.body
     if incoming.s.get(Attachment, body["report_sha256"]) is None:
         raise ValueError("the evaluation's report did not come with it")
-    incoming.s.add(EffectEvaluation(
-        id=record.key, declaration_id=decl.id, evaluator_code=body["evaluator_code"],
+    return EffectEvaluation(
+        id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
         evaluator_name=_text(body["evaluator_name"], 100), evaluated_on=date.fromisoformat(body["evaluated_on"]),
-        scores=scores, total=int(body["total"]), grade=body["grade"], grade_reason=_text(body["grade_reason"], 4000),
-        report_sha256=body["report_sha256"], report_name=_text(body["report_name"], 255), by=_text(body["by"], 64),
-        at=_time(body["at"]), signer_code=body["evaluator_code"], signature=_statement(record)))
-    incoming.report.applied += 1
+        scores=body["scores"], total=int(body["total"]), grade=body["grade"],
+        grade_reason=_text(body["grade_reason"], 4000), report_sha256=body["report_sha256"],
+        report_name=_text(body["report_name"], 255), by=_text(body["by"], 64), at=_time(body["at"]))
 
 
 # -- withdrawals --------------------------------------------------------------------------------------
@@ -457,29 +381,10 @@ def _withdrawal_records(session: Session, route: Route) -> Iterator[Record]:
         query = _in_child(EvaluationWithdrawal, route).where(signed)
     else:
         return
-    for w in session.scalars(query.order_by(EvaluationWithdrawal.id)):
-        if (r := _withdrawal_record(w)) is not None:
-            yield r
+    yield from WITHDRAWALS.signed(session.scalars(query.order_by(EvaluationWithdrawal.id)))
 
 
-def _local_withdrawal(session: Session, key: str) -> Record | None:
-    row = session.get(EvaluationWithdrawal, key)
-    return None if row is None else _withdrawal_record(row)
-
-
-def _sign_withdrawals(session: Session, self_code: str, sign: Signer) -> int:
-    count = 0
-    for w in session.scalars(select(EvaluationWithdrawal).where(
-            EvaluationWithdrawal.signature.is_(None), EvaluationWithdrawal.office_code == self_code,
-            EvaluationWithdrawal.travels.is_(True))):
-        w.signature, w.signer_code = sign(WITHDRAWAL, withdrawal_body(w)), self_code
-        count += 1
-    return count
-
-
-def _apply_withdrawal(incoming: Incoming, record: Record) -> None:
-    """Keep the province's withdrawal and delete the assignment it ends. The project's copy need not be
-    held: an evaluator may learn of the withdrawal of an assignment whose package never reached it."""
+def _admit_withdrawal(incoming: Incoming, record: Record) -> Admitted:
     decl_id = record.body["declaration_id"]
     if not isinstance(decl_id, str):
         raise ValueError("declaration id")
@@ -487,7 +392,7 @@ def _apply_withdrawal(incoming: Incoming, record: Record) -> None:
         raise UserError(f"评估指派的撤回只能由省民政厅发出，{incoming.sender} 无权报送",
                         f"a withdrawal comes from the province only, not from {incoming.sender}")
     province = incoming.self_code[:2] + "0000"
-    body = incoming.verify(_statement(record), WITHDRAWAL, {province})
+    statement, body = verify(incoming, WITHDRAWAL, record.body["signature"], {province})
     if body["declaration_id"] != decl_id or body["id"] != record.key:
         raise ValueError("withdrawal key")
     evaluator = _text(body["evaluator_code"], 12)
@@ -496,26 +401,25 @@ def _apply_withdrawal(incoming: Incoming, record: Record) -> None:
     me = incoming.self_code
     if is_evaluator_code(me) and evaluator != me:
         raise UserError(f"收到的评估指派撤回是给 {evaluator} 的，不是本机构", f"the withdrawal is for {evaluator}, not {me}")
-    held = incoming.s.get(EvaluationWithdrawal, record.key)
-    if held is not None:
-        if withdrawal_body(held) == body:
-            incoming.report.already += 1
-        else:
-            incoming.conflict(record, "同一项评估指派撤回的内容与本单位保存的不同", decl_id)
-        return
+    return Admitted(body, statement, province, record.key, decl_id)
+
+
+def _insert_withdrawal(incoming: Incoming, admitted: Admitted) -> EvaluationWithdrawal:
+    """The province's withdrawal, deleting the assignment it ends. The project's copy need not be held: an
+    evaluator may learn of the withdrawal of an assignment whose package never reached it."""
+    body = admitted.body
     row = EvaluationWithdrawal(
-        id=record.key, declaration_id=decl_id, evaluator_code=evaluator, evaluator_name=_text(body["evaluator_name"], 100),
-        assigned_on=date.fromisoformat(body["assigned_on"]), assigned_at=_time(body["assigned_at"]),
-        withdrawn_on=date.fromisoformat(body["withdrawn_on"]), reason=_text(body["reason"], 4000),
-        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=_time(body["at"]), travels=True,
-        signer_code=province, signature=_statement(record))
+        id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
+        evaluator_name=_text(body["evaluator_name"], 100), assigned_on=date.fromisoformat(body["assigned_on"]),
+        assigned_at=_time(body["assigned_at"]), withdrawn_on=date.fromisoformat(body["withdrawn_on"]),
+        reason=_text(body["reason"], 4000), office_code=_text(body["office_code"], 12), by=_text(body["by"], 64),
+        at=_time(body["at"]), travels=True)
     if not row.reason.strip():
         raise ValueError("a withdrawal without a reason")
-    assignment = incoming.s.get(EvaluationAssignment, decl_id)
-    incoming.s.add(row)
+    assignment = incoming.s.get(EvaluationAssignment, admitted.declaration_id)
     if assignment is not None and row.ends(assignment):
         incoming.s.delete(assignment)
-    incoming.report.applied += 1
+    return row
 
 
 def _group(record: Record) -> str | None:
@@ -523,11 +427,18 @@ def _group(record: Record) -> str | None:
     return value if isinstance(value, str) else None
 
 
-register(RecordKind(WITHDRAWAL, _withdrawal_records, _local_withdrawal, _apply_withdrawal, group=_group,
-                    joins_declaration=True, sign_own=_sign_withdrawals, evaluator=True))
-register(RecordKind(ASSIGNMENT, _assignment_records, _local_assignment, _apply_assignment, group=_group,
-                    joins_declaration=True, sign_own=_sign_assignments, evaluator=True))
-register(RecordKind(VISIT, _visit_records, _local_visit, _apply_visit, group=_group, joins_declaration=True,
-                    sign_own=_sign_visits, evaluator=True))
-register(RecordKind(EVALUATION, _evaluation_records, _local_evaluation, _apply_evaluation, group=_group,
-                    joins_declaration=True, sign_own=_sign_evaluations, evaluator=True))
+WITHDRAWALS = SignedKind(kind=WITHDRAWAL, model=EvaluationWithdrawal, body=withdrawal_body, record=_withdrawal_record,
+                         admit=_admit_withdrawal, insert=_insert_withdrawal,
+                         differs="同一项评估指派撤回的内容与本单位保存的不同", sign_only=lambda m: m.travels.is_(True))
+ASSIGNMENTS = SignedKind(kind=ASSIGNMENT, model=EvaluationAssignment, body=assignment_body, record=_assignment_record,
+                         admit=_admit_assignment, insert=_insert_assignment,
+                         differs="同一项目的评估指派与本单位保存的不同")
+VISITS = SignedKind(kind=VISIT, model=FollowUpVisit, body=visit_body, record=_visit_record, admit=_admit_visit,
+                    insert=_insert_visit, differs="同一条跟踪回访记录的内容与本单位保存的不同", writer="evaluator_code")
+EVALUATIONS = SignedKind(kind=EVALUATION, model=EffectEvaluation, body=evaluation_body, record=_evaluation_record,
+                         admit=_admit_evaluation, insert=_insert_evaluation,
+                         differs="同一份成效评估的内容与本单位保存的不同", writer="evaluator_code")
+WITHDRAWALS.register(_withdrawal_records, group=_group, joins_declaration=True, evaluator=True)
+ASSIGNMENTS.register(_assignment_records, group=_group, joins_declaration=True, evaluator=True)
+VISITS.register(_visit_records, group=_group, joins_declaration=True, evaluator=True)
+EVALUATIONS.register(_evaluation_records, group=_group, joins_declaration=True, evaluator=True)
