@@ -28,6 +28,14 @@ TODAY = date.today()
 START = (TODAY - timedelta(days=40)).isoformat()
 
 
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """Today as each test starts, not as the module was loaded: a run may pass midnight."""
+    global TODAY, START  # noqa: PLW0603 - the module-level names the tests read
+    TODAY = date.today()
+    START = (TODAY - timedelta(days=40)).isoformat()
+
+
 @pytest.fixture
 def reviewed(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
     """One declaration approved by the street and returned by the county, another still at the street."""
