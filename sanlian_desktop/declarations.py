@@ -20,6 +20,7 @@ from sanlian_desktop.models import (
     Declaration,
     DeclarationAttachment,
     DeclarationVersion,
+    EvaluationAssignment,
     Opinion,
     utcnow,
 )
@@ -454,8 +455,11 @@ def jurisdiction_filter(actor: Actor) -> Any:
     """A WHERE clause limiting declarations to the actor's office's jurisdiction."""
     code = actor.office_code
     level = actor.office_level
-    if level in (Level.PROVINCE, Level.EVALUATOR):  # an evaluator holds only its assigned projects
+    if level is Level.PROVINCE:
         return True
+    if level is Level.EVALUATOR:  # the projects assigned to it now (a withdrawn one's copy stays, unlisted)
+        return Declaration.id.in_(select(EvaluationAssignment.declaration_id).where(
+            EvaluationAssignment.evaluator_code == code))
     if level is Level.CITY:
         return Declaration.city_code == code
     if level is Level.COUNTY:

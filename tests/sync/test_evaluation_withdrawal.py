@@ -116,10 +116,12 @@ def test_the_withdrawal_travels_and_a_late_evaluation_is_kept_aside(assigned: tu
     assert "已于" in conflict["reason"] and "撤回" in conflict["reason"] and "利害关系" in conflict["reason"]
     assert "不予采用" in conflict["reason"]
 
-    # The withdrawal reaches the evaluator: the project is no longer assigned there.
+    # The withdrawal reaches the evaluator: the project is no longer assigned there, nor listed.
+    assert o.json(EVAL, "decl", "list", user="rev")["total"] == 1
     report = o.carry(PROVINCE, EVAL)
     assert report["applied"] == 1 and report["conflicting"] == 0, report
     assert o.json(EVAL, "evaluate", "list", user="rev") == []
+    assert o.json(EVAL, "decl", "list", user="rev")["total"] == 0
     at_evaluator = o.json(EVAL, "evaluate", "show", decl_id, user="rev")
     assert at_evaluator["assignment"] is None and at_evaluator["withdrawals"][0]["signed"]
     rc, _, err = o.run(EVAL, "evaluate", "visit", decl_id, "--date", day, "--who", "李评估", "--findings", "再访",
