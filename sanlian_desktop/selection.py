@@ -34,9 +34,10 @@ SORTS = ("score", "amount", "region", "area")
 class LimitExceeded(UserError):
     """Choosing this declaration would pass a quota or the budget; ``exceeded`` says which."""
 
-    def __init__(self, zh: str, en: str, exceeded: list[str]) -> None:
+    def __init__(self, zh: str, en: str, exceeded: list[str], what: str = "") -> None:
         super().__init__(zh, en)
         self.exceeded = exceeded
+        self.what = what  # passed_text of the limits passed, without the command-line hint
 
 
 # -- meters -------------------------------------------------------------------------------------------
@@ -144,9 +145,33 @@ def limits_passed(session: Session, decl: Declaration, amount_fen: int) -> list[
     return [m for m in meters_if_chosen(session, batch, decl, amount_fen) if m.state == "over"]
 
 
-def passed_text(exceeded: list[Meter]) -> str:
-    """``补助金额将达 160,000.00 元，超过上限 150,000.00 元`` for each limit passed, joined by ``；``."""
-    return "；".join(f"{m.label}将达 {m.shown()}，超过上限 {m.shown(m.limit)}" for m in exceeded)
+def passed_text(exceeded: list[Meter], *, by: bool = False) -> str:
+    """``补助金额将达 160,000.00 元，超过上限 150,000.00 元`` for each limit passed, joined by ``；``;
+    with ``by`` each also says by how much (``，超出 10,000.00 元``)."""
+    return "；".join(f"{m.label}将达 {m.shown()}，超过上限 {m.shown(m.limit)}"
+                    + (f"，超出 {m.shown(m.used - (m.limit or 0))}" if by else "") for m in exceeded)
+
+
+def limits_passed_together(session: Session, decls: list[Declaration]) -> list[tuple[Batch, list[Meter]]]:
+    """The limits that choosing all of ``decls`` at once would pass, batch by batch (batches passing none
+    are left out; a declaration in no batch takes from none). Each is counted at its requested amount, as
+    an approval without a typed grant does; the chosen ones among them are counted once."""
+    groups: dict[str, list[Declaration]] = {}
+    for d in decls:
+        if d.batch_id:
+            groups.setdefault(d.batch_id, []).append(d)
+    out: list[tuple[Batch, list[Meter]]] = []
+    for batch_id, group in groups.items():
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            continue
+        ids = {d.id for d in group}
+        picks = [p for p in chosen(session, batch) if p.declaration_id not in ids]
+        picks += [Chosen(d.id, d.community_code, d.requested_fen, False) for d in group]
+        passed = [m for m in _meters_of(batch, picks) if m.state == "over"]
+        if passed:
+            out.append((batch, passed))
+    return out
 
 
 def planned_fen(session: Session, decl: Declaration) -> int | None:
@@ -168,7 +193,7 @@ def _check_limits(session: Session, actor: Actor, batch: Batch, decl: Declaratio
         raise LimitExceeded(
             f"{what}。如确需超出，请说明理由后再{action}（命令行 --override 理由）",
             "this would exceed " + ", ".join(m.key for m in exceeded) + "; give --override REASON",
-            [m.key for m in exceeded])
+            [m.key for m in exceeded], what)
     if len(reason) > MAX_REASON:
         raise UserError(f"理由不能超过{MAX_REASON}字", f"the reason is longer than {MAX_REASON} characters")
     audit.record(session, office=actor.office_code, user=actor.username, action="selection.override",

@@ -341,12 +341,15 @@ class BatchOutcome:
 
 
 def review_each(store: Any, actor: Actor, decl_ids: list[str], *, decision: Decision, text: str,
-                now: datetime | None = None) -> list[BatchOutcome]:
+                override_reason: str | None = None, now: datetime | None = None) -> list[BatchOutcome]:
     """Apply one decision and opinion to several declarations, one transaction each.
 
     A refusal (not awaiting this office, wrong status, bad text) leaves that declaration untouched and
-    is reported with its Chinese message; the others go ahead.
+    is reported with its Chinese message; the others go ahead. ``override_reason`` goes with each
+    approval at the province: those that pass a limit of their batch are audit-logged with it.
     """
+    from sanlian_desktop.selection import LimitExceeded
+
     out: list[BatchOutcome] = []
     for decl_id in decl_ids:
         number = decl_id
@@ -356,7 +359,10 @@ def review_each(store: Any, actor: Actor, decl_ids: list[str], *, decision: Deci
                 if decl is None:
                     raise UserError("没有找到这份申报", f"no declaration {decl_id}")
                 number = decl.number
-                review(session, actor, decl, decision=decision, text=text, now=now)
+                review(session, actor, decl, decision=decision, text=text, override_reason=override_reason,
+                       now=now)
+        except LimitExceeded as exc:  # the window's wording, not the command line's
+            out.append(BatchOutcome(decl_id, number, False, f"{exc.what}，未填写超出限额的理由"))
         except UserError as exc:
             out.append(BatchOutcome(decl_id, number, False, exc.zh))
         else:

@@ -1,4 +1,4 @@
-"""The review dialog at the province: an approval past the batch's quotas or budget asks for a reason."""
+"""The review dialogs at the province: an approval past the batch's quotas or budget asks for a reason."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, selection
+from sanlian_desktop import declarations, selection, workflow
 from sanlian_desktop.models import AuditEntry, Declaration
+from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import Office
@@ -128,3 +129,89 @@ def test_a_shortlisted_declaration_is_granted_its_planned_amount(qtbot: Any, pro
     dialog.text.setPlainText("同意立项。")
     assert dialog.submit_review()
     assert _decl(province, a).granted_fen == 45_000_00
+
+
+# -- 批量同意 at the province ------------------------------------------------------------------------
+
+
+def _batch(qtbot: Any, office: Office, ids: list[str]) -> BatchApproveDialog:
+    dialog = BatchApproveDialog(office.store, office.reviewer, ids)
+    qtbot.addWidget(dialog)
+    dialog.text.setPlainText("同意立项。")
+    return dialog
+
+
+def test_batch_approval_past_the_limits_needs_one_reason(qtbot: Any, province: Office, modals: Modals) -> None:
+    a = awaiting(province, "620102001001", requested="60000")
+    b = awaiting(province, "620402001001", requested="60000")
+    c = awaiting(province, "620402001002", requested="40000")
+    d = awaiting(province, "620102001002", requested="10000")
+    dialog = _batch(qtbot, province, [a, b, c, d])
+    assert dialog.reason.isVisibleTo(dialog) and dialog.limits.isVisibleTo(dialog)
+    text = dialog.limits.text()
+    assert "入选项目将达 4 个，超过上限 3 个，超出 1 个" in text
+    assert "入选社区将达 4 个，超过上限 2 个，超出 2 个" in text
+    assert "补助金额将达 170,000.00 元，超过上限 150,000.00 元，超出 20,000.00 元" in text
+
+    # Without a reason nothing is approved and the dialog says why, in the window.
+    assert dialog.run() == []
+    assert dialog.message.text() == "请填写超出限额的理由"
+    assert not dialog.report.isVisibleTo(dialog) and dialog.run_button.isEnabled()
+    assert all(_decl(province, i).status == Status.UNDER_REVIEW for i in (a, b, c, d))
+    assert _overrides(province) == []
+
+    dialog.reason.setText("  革命老区，厅务会同意  ")
+    outcomes = dialog.run()
+    assert [o.ok for o in outcomes] == [True] * 4 and dialog.message.text() == ""
+    assert all(_decl(province, i).status == Status.APPROVED for i in (a, b, c, d))
+    # Each declaration approved past a limit is audited with the reason, as a single override is.
+    entries = {e.entity_id: e.details for e in _overrides(province)}
+    assert set(entries) == {c, d}  # a and b fit: 2 projects, 2 communities, 120,000 yuan
+    assert all(e["reason"] == "革命老区，厅务会同意" and e["action"] == "批准" for e in entries.values())
+    assert entries[c]["exceeded"] == {"communities": [3, 2], "budget": [160_000_00, 150_000_00]}
+    assert entries[d]["exceeded"] == {"projects": [4, 3], "communities": [4, 2], "budget": [170_000_00, 150_000_00]}
+    assert "命令行" not in dialog.report.toPlainText() and "✘" not in dialog.report.toPlainText()
+    assert modals.warnings == []
+
+
+def test_batch_approval_counts_what_is_chosen_already(qtbot: Any, province: Office, modals: Modals) -> None:
+    a = awaiting(province, "620102001001", requested="60000")
+    b = awaiting(province, "620402001001", requested="60000")
+    c = awaiting(province, "620102001001", title="第二个项目", requested="40000")  # a's community
+    with province.session() as s:  # shortlisted a for less: the approval grants as requested, 60,000 yuan
+        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="30000")
+        selection.approve(s, province.reviewer, declarations.get(s, b))
+    dialog = _batch(qtbot, province, [a, c])
+    assert "补助金额将达 160,000.00 元，超过上限 150,000.00 元，超出 10,000.00 元" in dialog.limits.text()
+    assert "入选项目" not in dialog.limits.text() and "入选社区" not in dialog.limits.text()
+
+
+def test_batch_approval_below_the_limits_is_as_before(qtbot: Any, province: Office, modals: Modals) -> None:
+    a = awaiting(province, "620102001001", requested="60000")
+    b = awaiting(province, "620402001001", requested="60000")
+    dialog = _batch(qtbot, province, [a, b])
+    assert not dialog.reason.isVisibleTo(dialog) and not dialog.limits.isVisibleTo(dialog)
+    assert not dialog.reason_label.isVisibleTo(dialog)
+    outcomes = dialog.run()
+    assert [o.ok for o in outcomes] == [True, True] and dialog.report.isVisibleTo(dialog)
+    assert _overrides(province) == [] and not dialog.run_button.isEnabled()
+
+
+def test_batch_limit_refusal_meanwhile_has_no_command_line_hint(qtbot: Any, province: Office,
+                                                                modals: Modals) -> None:
+    a = awaiting(province, "620102001001", requested="60000")
+    b = awaiting(province, "620402001001", requested="60000")
+    dialog = _batch(qtbot, province, [a, b])
+    assert not dialog.reason.isVisibleTo(dialog)
+    # Meanwhile another approval fills the budget: checked again on running, the reason is asked for.
+    with province.session() as s:
+        selection.approve(s, province.reviewer, declarations.get(s, awaiting(province, "620402001002",
+                                                                              requested="40000")))
+    assert dialog.run() == [] and dialog.reason.isVisibleTo(dialog)
+    assert "补助金额将达 160,000.00 元" in dialog.limits.text()
+    # Should it still be refused by the service, the report names the limit, not the command line.
+    outcomes = workflow.review_each(province.store, province.reviewer, [a, b], decision=Decision.APPROVE,
+                                    text="同意")
+    assert [o.ok for o in outcomes] == [True, False]
+    assert outcomes[1].message == ("入选社区将达 3 个，超过上限 2 个；补助金额将达 160,000.00 元，超过上限 150,000.00 元，"
+                                   "未填写超出限额的理由")

@@ -6,8 +6,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTextBrowser,
@@ -15,11 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import workflow
+from sanlian_desktop import selection, workflow
 from sanlian_desktop.auth import Actor
+from sanlian_desktop.models import Batch, Declaration
 from sanlian_desktop.store import Store
 from sanlian_desktop.ui.review.dialog import PHRASES
-from sanlian_desktop.vocab import Decision
+from sanlian_desktop.vocab import Decision, Level, Status
 
 
 class BatchApproveDialog(QDialog):
@@ -42,30 +45,84 @@ class BatchApproveDialog(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setFixedHeight(80)
         self.text.setPlaceholderText(self.tr("审核意见"))
+        # At the province, approving the whole selection past a batch's quotas or budget needs one reason,
+        # audit-logged for each declaration that passes a limit (as in the single review dialog).
+        self.limits = QLabel(self)
+        self.limits.setWordWrap(True)
+        self.limits.setStyleSheet("color: #a05a00; font-weight: bold;")
+        self.reason = QLineEdit(self)
+        self.reason.setMaxLength(selection.MAX_REASON)
+        self.reason.setPlaceholderText(self.tr("必填：为何超出名额或预算（记入审计日志）"))
+        self.reason_form = QFormLayout()
+        self.reason_form.addRow(self.limits)
+        self.reason_label = QLabel(self.tr("超出限额的理由"), self)
+        self.reason_form.addRow(self.reason_label, self.reason)
+        self.message = QLabel(self)
+        self.message.setStyleSheet("color: #c5221f;")
+        self.message.setWordWrap(True)
         self.report = QTextBrowser(self)
         self.report.hide()
+        self.passed: list[tuple[Batch, list[selection.Meter]]] = []
         self.run_button = QPushButton(self.tr("同意"), self)
         self.run_button.clicked.connect(self.run)
         close = QPushButton(self.tr("关闭"), self)
         close.clicked.connect(self.close)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.message, 1)
         buttons.addWidget(self.run_button)
         buttons.addWidget(close)
-        col = QVBoxLayout(self)
-        for w in (intro, self.phrases, self.text, self.report):
+        col = self.column = QVBoxLayout(self)
+        for w in (intro, self.phrases, self.text):
             col.addWidget(w)
+        col.addLayout(self.reason_form)
+        col.addWidget(self.report)
         col.addLayout(buttons)
+        self.update_limits()
 
     def _insert(self, index: int) -> None:
         if index > 0:
             self.text.insertPlainText(self.phrases.itemText(index))
             self.phrases.setCurrentIndex(0)
 
+    def update_limits(self) -> None:
+        """Show which quota or budget approving all the selected at the province would pass, and ask for
+        the reason; only declarations this office can approve now count."""
+        passed: list[tuple[Batch, list[selection.Meter]]] = []
+        if self.actor.office_level is Level.PROVINCE:
+            with self.store.read_session() as s:
+                decls = [d for d in (s.get(Declaration, i) for i in self.decl_ids) if d is not None
+                         and d.status == Status.UNDER_REVIEW and d.awaiting_office == self.actor.office_code
+                         and d.awaiting_level == Level.PROVINCE.value]
+                passed = selection.limits_passed_together(s, decls)
+        self.passed = passed
+        if passed:
+            if len(passed) == 1:
+                what = selection.passed_text(passed[0][1], by=True)
+            else:
+                what = "；".join(self.tr("“{0}”{1}").format(batch.name, selection.passed_text(ms, by=True))
+                                for batch, ms in passed)
+            self.limits.setText(self.tr("全部同意后将超出批次限额：{0}。如确需同意，请填写超出限额的理由，"
+                                        "它将记入每份超出限额的申报的审计日志。").format(what))
+        self.reason_form.setRowVisible(self.limits, bool(passed))
+        self.reason_form.setRowVisible(self.reason, bool(passed))
+
+    def override_reason(self) -> str | None:
+        """The typed reason for passing a limit; None when no limit is passed."""
+        return (self.reason.text().strip() or None) if self.passed else None
+
     def run(self) -> list[workflow.BatchOutcome]:
-        """Approve each selected declaration; refusals are listed with the service's message."""
+        """Approve each selected declaration; refusals are listed with the service's message.
+
+        Past a limit without a reason nothing is approved: the dialog asks for the reason instead."""
+        self.update_limits()
+        reason = self.override_reason()
+        if self.passed and reason is None:
+            self.message.setText(self.tr("请填写超出限额的理由"))
+            self.reason.setFocus()
+            return []
+        self.message.clear()
         self.outcomes = workflow.review_each(self.store, self.actor, self.decl_ids, decision=Decision.APPROVE,
-                                             text=self.text.toPlainText())
+                                             text=self.text.toPlainText(), override_reason=reason)
         done = [o for o in self.outcomes if o.ok]
         refused = [o for o in self.outcomes if not o.ok]
         lines = [f"<p><b>{self.tr('已同意 {0} 份，未能处理 {1} 份').format(len(done), len(refused))}</b></p>"]
@@ -77,5 +134,9 @@ class BatchApproveDialog(QDialog):
         self.report.setHtml("".join(lines))
         self.report.show()
         self.run_button.setEnabled(False)
+        self.reason.setEnabled(False)
+        # Grow to make room for the report rather than squeezing the wrapped limits text above it.
+        self.column.activate()
+        self.resize(self.width(), max(self.height(), self.column.totalHeightForWidth(self.width())))
         self.finished_batch.emit()
         return self.outcomes
