@@ -387,3 +387,25 @@ def test_corrections_follow_who_may_enter_what(qtbot: QtBot, clerk_ctx: UiContex
     read_only = dialog_for(qtbot, reviewer, decl_id)
     for tab in read_only.tab_pages[3:]:
         assert isinstance(tab, DisbursementTab | ProgressTab) and tab.correct_button.isHidden()
+
+
+def test_at_the_default_size_the_tables_keep_room_for_six_rows(qtbot: QtBot, clerk_ctx: UiContext,
+                                                                decl_id: str) -> None:
+    dialog = dialog_for(qtbot, clerk_ctx, decl_id)
+    assert (dialog.width(), dialog.height()) == (900, 640)
+    for index in (3, 4):  # 拨付, 进展报告: the table above the form in a splitter
+        tab = dialog.tab_pages[index]
+        assert isinstance(tab, DisbursementTab | ProgressTab)
+        dialog.tabs.setCurrentIndex(index)
+        qtbot.waitUntil(lambda tab=tab: tab.table.viewport().height() > 0)
+        QApplication.processEvents()
+        assert tab.splitter.indexOf(tab.records) == 0 and tab.box.isVisibleTo(tab)
+        row = tab.table.verticalHeader().defaultSectionSize()
+        assert tab.table.viewport().height() >= 6 * row, tab.title
+        # The form below scrolls when the window is too low for it; the table takes what it grows by.
+        before = tab.table.viewport().height()
+        dialog.resize(900, 800)
+        QApplication.processEvents()
+        assert tab.table.viewport().height() > before
+        dialog.resize(900, 640)
+        QApplication.processEvents()

@@ -8,21 +8,16 @@ Both records are immutable: a correction is a new record that names the one it s
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -33,7 +28,7 @@ from sanlian_desktop import implementation as impl
 from sanlian_desktop.errors import UserError
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.implementation.fields import date_edit, day_of, set_day
+from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError
 
@@ -134,72 +129,27 @@ class DisbursementCorrection(CorrectionDialog):
                                  reason=self.reason.toPlainText())
 
 
-class ProgressCorrection(CorrectionDialog):
+class ProgressCorrection(ProgressFields, CorrectionDialog):
     """更正进展报告: every field of the report; its files are kept unless unticked, more may be added."""
 
     kind = "进展报告"
 
     def __init__(self, ctx: UiContext, decl_id: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(ctx, decl_id, entry, parent)
-        self.period_start, self.period_end = date_edit(self), date_edit(self)
+        self.build_progress_fields(self, self.form, no_files=self.tr("没有新附件"), attachments=entry["attachments"])
         set_day(self.period_start, entry["period_start"])
         set_day(self.period_end, entry["period_end"])
-        self.activities = QPlainTextEdit(entry["activities"], self)
+        self.activities.setPlainText(entry["activities"])
         self.activities.setFixedHeight(70)
-        self.beneficiaries = QSpinBox(self)
-        self.beneficiaries.setRange(0, 1_000_000)
         self.beneficiaries.setValue(int(entry["beneficiaries"]))
-        self.spent = QLineEdit(entry["spent"], self)
-        self.spent.setPlaceholderText(self.tr("本期使用的补助资金，元"))
-        self.problems = QLineEdit(entry["problems"], self)
-        self.final = QCheckBox(self.tr("结项报告（项目最后一期）"), self)
+        self.spent.setText(entry["spent"])
+        self.problems.setText(entry["problems"])
         self.final.setChecked(bool(entry["final"]))
-        period = QHBoxLayout()
-        period.addWidget(self.period_start)
-        period.addWidget(QLabel(self.tr("至"), self))
-        period.addWidget(self.period_end)
-        period.addStretch(1)
-        # The report's files, kept unless unticked; new files go with the correction.
-        self.kept: list[tuple[QCheckBox, str]] = []
-        files = QVBoxLayout()
-        for att in entry["attachments"]:
-            box = QCheckBox(self.tr("保留 {0}").format(att["name"]), self)
-            box.setChecked(True)
-            self.kept.append((box, att["sha256"]))
-            files.addWidget(box)
-        self.files: list[Path] = []
-        self.files_label = QLabel(self.tr("没有新附件"), self)
-        self.files_label.setWordWrap(True)
-        self.add_file_button = QPushButton(self.tr("添加附件…"), self)
-        self.add_file_button.clicked.connect(self.add_file)
-        new_files = QHBoxLayout()
-        new_files.addWidget(self.files_label, 1)
-        new_files.addWidget(self.add_file_button)
-        files.addLayout(new_files)
-        self.form.addRow(self.tr("报告期"), period)
-        self.form.addRow(self.tr("开展的活动"), self.activities)
-        self.form.addRow(self.tr("本期受益人数"), self.beneficiaries)
-        self.form.addRow(self.tr("本期补助资金支出"), self.spent)
-        self.form.addRow(self.tr("存在的问题"), self.problems)
-        self.form.addRow(self.tr("附件"), files)
-        self.form.addRow("", self.final)
         self.finish_layout()
 
     def describe(self, entry: dict[str, Any]) -> str:
         return self.tr("{0} 至 {1} 的{2}").format(entry["period_start"], entry["period_end"],
                                                 self.tr("结项报告") if entry["final"] else self.kind)
 
-    def add_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择附件"))
-        if name:
-            self.files.append(Path(name))
-            self.files_label.setText("、".join(f.name for f in self.files))
-
     def write(self, s: Session, decl: Declaration) -> None:
-        impl.record_progress(s, self.ctx.actor, decl, self.ctx.paths, period_start=day_of(self.period_start),
-                             period_end=day_of(self.period_end), activities=self.activities.toPlainText(),
-                             beneficiaries=self.beneficiaries.value(), spent=self.spent.text(),
-                             problems=self.problems.text(), final=self.final.isChecked(), files=self.files,
-                             keep_attachments=[sha for box, sha in self.kept if box.isChecked()],
-                             supersedes=self.entry["id"], reason=self.reason.toPlainText())
-
+        self.write_progress(s, decl, supersedes=self.entry["id"], reason=self.reason.toPlainText())

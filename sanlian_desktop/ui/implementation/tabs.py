@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,7 +18,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,7 +47,7 @@ from sanlian_desktop.ui.implementation.corrections import (
     ProgressCorrection,
     local_time,
 )
-from sanlian_desktop.ui.implementation.fields import date_edit, day_of, set_day
+from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day
 from sanlian_desktop.ui.widgets import InlineError
 from sanlian_desktop.vocab import CERTIFICATE_LEVELS, Role
 from sanlian_desktop.workflow import office_display_name
@@ -152,11 +151,15 @@ class RecordTab(QWidget):
             buttons.addWidget(self.error, 1)
             buttons.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.form.addRow(buttons)
-            self.layout_.addWidget(self.box)
+            self.place_form()
             self.readonly_note.hide()
         else:
             self.box.hide()
             self.layout_.addWidget(self.readonly_note)
+
+    def place_form(self) -> None:
+        """Put the form box into the tab (below everything else here)."""
+        self.layout_.addWidget(self.box)
 
     def show_record(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -348,14 +351,28 @@ class WorkersTab(RecordTab):
 
 
 class CorrectableTab(RecordTab):
-    """A tab whose records are listed with the corrected ones, and corrected one at a time in a dialog."""
+    """A tab whose records are listed with the corrected ones, and corrected one at a time in a dialog.
+
+    The table (with the 更正 row) and the form share a vertical splitter: the table keeps room for
+    ``MIN_ROWS`` records and takes what the window grows by; a form taller than what is left scrolls.
+    """
 
     correction: type[CorrectionDialog] = CorrectionDialog
     history_key = ""
     table: QTableWidget  # made by the subclass before add_correction_row
+    MIN_ROWS = 6
 
     def add_correction_row(self, button_text: str, hint: str) -> None:
-        """The 更正 button under the table (only where this office enters the records)."""
+        """The 更正 button under the table (only where this office enters the records); call it instead of
+        adding the table to the tab's layout."""
+        self.records = QWidget(self)
+        records = QVBoxLayout(self.records)
+        records.setContentsMargins(0, 0, 0, 0)
+        records.addWidget(self.table, 1)
+        rows = self.table.verticalHeader().defaultSectionSize() * self.MIN_ROWS
+        self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height()
+                                    + self.table.horizontalScrollBar().sizeHint().height()
+                                    + 2 * self.table.frameWidth())
         self.entries: list[dict[str, Any]] = []
         self.correction_dialog: CorrectionDialog | None = None
         self.correct_button = QPushButton(button_text, self)
@@ -369,10 +386,26 @@ class CorrectableTab(RecordTab):
             row = QHBoxLayout()
             row.addWidget(self.correct_hint, 1)
             row.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignTop)
-            self.layout_.addLayout(row)
+            records.addLayout(row)
         else:
             self.correct_hint.hide()
             self.correct_button.hide()
+        self.layout_.addWidget(self.records, 1)
+
+    def place_form(self) -> None:
+        """The records above, the form below, in a splitter (its state is not kept)."""
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.box)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.layout_.replaceWidget(self.records, self.splitter)
+        self.splitter.addWidget(self.records)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.layout_.setStretchFactor(self.splitter, 1)
 
     def show_entries(self, record: dict[str, Any], rows: Callable[[dict[str, Any], dict[str, str]], list[str]]) -> None:
         """Every record of the kind, superseded ones struck through (the record's ``history``)."""
@@ -426,7 +459,6 @@ class DisbursementTab(CorrectableTab):
         self.layout_.addWidget(self.summary)
         self.table = make_table(self, [self.tr("批次"), self.tr("拨付日期"), self.tr("金额(元)"), self.tr("登记单位"),
                                        self.tr("记录编号"), self.tr("状态")], 3)
-        self.layout_.addWidget(self.table, 1)
         self.add_correction_row(self.tr("更正所选拨付…"),
                                 self.tr("登记有误时，选中该条拨付记录后更正；原记录保留，以删除线标为“已更正”。"))
         self.paid_on = date_edit(self.box)
@@ -455,7 +487,7 @@ class DisbursementTab(CorrectableTab):
         self.amount.clear()
 
 
-class ProgressTab(CorrectableTab):
+class ProgressTab(ProgressFields, CorrectableTab):
     title, model, form_title = "进展报告", ProjectProgress, "报送进展报告"
     correction, history_key = ProgressCorrection, "progress"
 
@@ -465,38 +497,9 @@ class ProgressTab(CorrectableTab):
         self.layout_.addWidget(self.summary)
         self.table = make_table(self, [self.tr("报告期"), self.tr("开展的活动"), self.tr("受益人数"), self.tr("支出(元)"),
                                        self.tr("存在的问题"), self.tr("附件"), self.tr("状态")], 1)
-        self.layout_.addWidget(self.table, 1)
         self.add_correction_row(self.tr("更正所选报告…"),
                                 self.tr("报告有误时，选中该份报告后更正；原报告保留，以删除线标为“已更正”。"))
-        self.period_start, self.period_end = date_edit(self.box), date_edit(self.box)
-        self.activities = QPlainTextEdit(self.box)
-        self.activities.setFixedHeight(60)
-        self.beneficiaries = QSpinBox(self.box)
-        self.beneficiaries.setRange(0, 1_000_000)
-        self.spent = QLineEdit(self.box)
-        self.spent.setPlaceholderText(self.tr("本期使用的补助资金，元"))
-        self.problems = QLineEdit(self.box)
-        self.final = QCheckBox(self.tr("结项报告（项目最后一期）"), self.box)
-        self.files: list[Path] = []
-        self.files_label = QLabel(self.tr("无附件"), self.box)
-        self.files_label.setWordWrap(True)
-        self.add_file_button = QPushButton(self.tr("添加附件…"), self.box)
-        self.add_file_button.clicked.connect(self.add_file)
-        period = QHBoxLayout()
-        period.addWidget(self.period_start)
-        period.addWidget(QLabel(self.tr("至"), self.box))
-        period.addWidget(self.period_end)
-        period.addStretch(1)
-        files = QHBoxLayout()
-        files.addWidget(self.files_label, 1)
-        files.addWidget(self.add_file_button)
-        self.form.addRow(self.tr("报告期"), period)
-        self.form.addRow(self.tr("开展的活动"), self.activities)
-        self.form.addRow(self.tr("本期受益人数"), self.beneficiaries)
-        self.form.addRow(self.tr("本期补助资金支出"), self.spent)
-        self.form.addRow(self.tr("存在的问题"), self.problems)
-        self.form.addRow(self.tr("附件"), files)
-        self.form.addRow("", self.final)
+        self.build_progress_fields(self.box, self.form, no_files=self.tr("无附件"))
         self.submit_button.setText(self.tr("报送"))
         self.finish_layout()
 
@@ -510,17 +513,8 @@ class ProgressTab(CorrectableTab):
         if last is not None:
             self.period_start.setDate(QDate.fromString(last, "yyyy-MM-dd").addDays(1))
 
-    def add_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择附件"))
-        if name:
-            self.files.append(Path(name))
-            self.files_label.setText("、".join(f.name for f in self.files))
-
     def write(self, s: Session, decl: Declaration) -> None:
-        impl.record_progress(s, self.ctx.actor, decl, self.ctx.paths, period_start=day_of(self.period_start),
-                             period_end=day_of(self.period_end), activities=self.activities.toPlainText(),
-                             beneficiaries=self.beneficiaries.value(), spent=self.spent.text(),
-                             problems=self.problems.text(), final=self.final.isChecked(), files=self.files)
+        self.write_progress(s, decl)
 
     def clear_form(self) -> None:
         self.activities.clear()
@@ -528,5 +522,4 @@ class ProgressTab(CorrectableTab):
         self.problems.clear()
         self.final.setChecked(False)
         self.beneficiaries.setValue(0)
-        self.files = []
-        self.files_label.setText(self.tr("无附件"))
+        self.clear_files()
