@@ -154,8 +154,8 @@ def passed_text(exceeded: list[Meter], *, by: bool = False) -> str:
 
 def limits_passed_together(session: Session, decls: list[Declaration]) -> list[tuple[Batch, list[Meter]]]:
     """The limits that choosing all of ``decls`` at once would pass, batch by batch (batches passing none
-    are left out; a declaration in no batch takes from none). Each is counted at its requested amount, as
-    an approval without a typed grant does; the chosen ones among them are counted once."""
+    are left out; a declaration in no batch takes from none). Each is counted at what an approval without
+    a typed grant grants (:func:`default_grant_fen`); the chosen ones among them are counted once."""
     groups: dict[str, list[Declaration]] = {}
     for d in decls:
         if d.batch_id:
@@ -167,11 +167,18 @@ def limits_passed_together(session: Session, decls: list[Declaration]) -> list[t
             continue
         ids = {d.id for d in group}
         picks = [p for p in chosen(session, batch) if p.declaration_id not in ids]
-        picks += [Chosen(d.id, d.community_code, d.requested_fen, False) for d in group]
+        picks += [Chosen(d.id, d.community_code, default_grant_fen(session, d), False) for d in group]
         passed = [m for m in _meters_of(batch, picks) if m.state == "over"]
         if passed:
             out.append((batch, passed))
     return out
+
+
+def default_grant_fen(session: Session, decl: Declaration) -> int:
+    """What a province approval without a typed amount grants: the planned subsidy of a shortlisted
+    declaration, otherwise the amount requested."""
+    planned = planned_fen(session, decl)
+    return decl.requested_fen if planned is None else planned
 
 
 def planned_fen(session: Session, decl: Declaration) -> int | None:

@@ -175,8 +175,8 @@ def review(
     """Record this office's decision on a declaration awaiting it and move it along the chain.
 
     Where this office holds consecutive stages (a city without counties reviews as county and city),
-    one decision covers them all. At the province an approval fixes the granted amount (the requested
-    amount unless a smaller one is given), within the batch's quotas and budget unless
+    one decision covers them all. At the province an approval fixes the granted amount (the planned
+    amount of a shortlisted declaration, else the requested one, unless a smaller one is given), within the batch's quotas and budget unless
     ``override_reason`` says why not (see :mod:`sanlian_desktop.selection`).
     """
     now = now or utcnow()
@@ -216,7 +216,9 @@ def review(
                 "the granted amount cannot exceed the requested amount",
             )
     elif final_level is Level.PROVINCE and decision is Decision.APPROVE:
-        granted_fen = decl.requested_fen
+        from sanlian_desktop import selection
+
+        granted_fen = selection.default_grant_fen(session, decl)  # a shortlisted one: its planned subsidy
     if final_level is Level.PROVINCE and decision is Decision.APPROVE and decl.batch_id:
         from sanlian_desktop import selection
 

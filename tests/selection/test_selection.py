@@ -225,3 +225,21 @@ def test_granted_amount_defaults_and_meters_use_decimal_fen(province: Office) ->
         m = selection.meters(s, _batch(s))[2]
     assert m.used == 3_333_333 and m.text == "补助金额：33,333.33 元 / 150,000.00 元"
     assert Decimal(m.used) / 100 == Decimal("33333.33")
+
+
+def test_an_ordinary_or_batch_approval_of_a_shortlisted_declaration_grants_the_planned_amount(
+        province: Office) -> None:
+    """The review dialog, selection.approve, `review` without --granted and 批量同意 all grant the
+    shortlist's planned subsidy; an unlisted declaration gets what it asked for."""
+    a = awaiting(province, "620102001001", title="项目甲", requested="60000")
+    b = awaiting(province, "620402001001", title="项目乙", requested="40000")
+    c = awaiting(province, "620102001001", title="项目丙", requested="30000")
+    with province.session() as s:
+        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="45000")
+        selection.shortlist(s, province.reviewer, declarations.get(s, c), planned="20000")
+        workflow.review(s, province.reviewer, declarations.get(s, a), decision=Decision.APPROVE, text="同意立项。")
+    outcomes = workflow.review_each(province.store, province.reviewer, [b, c], decision=Decision.APPROVE,
+                                    text="同意立项。")
+    assert [o.ok for o in outcomes] == [True, True]
+    with province.session() as s:
+        assert [declarations.get(s, d).granted_fen for d in (a, b, c)] == [45_000_00, 40_000_00, 20_000_00]

@@ -177,9 +177,9 @@ def test_batch_approval_past_the_limits_needs_one_reason(qtbot: Any, province: O
 def test_batch_approval_counts_what_is_chosen_already(qtbot: Any, province: Office, modals: Modals) -> None:
     a = awaiting(province, "620102001001", requested="60000")
     b = awaiting(province, "620402001001", requested="60000")
-    c = awaiting(province, "620102001001", title="第二个项目", requested="40000")  # a's community
-    with province.session() as s:  # shortlisted a for less: the approval grants as requested, 60,000 yuan
-        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="30000")
+    c = awaiting(province, "620102001001", title="第二个项目", requested="50000")  # a's community
+    with province.session() as s:  # shortlisted a for less: the approval grants the planned 50,000 yuan
+        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="50000")
         selection.approve(s, province.reviewer, declarations.get(s, b))
     dialog = _batch(qtbot, province, [a, c])
     assert "补助金额将达 160,000.00 元，超过上限 150,000.00 元，超出 10,000.00 元" in dialog.limits.text()
