@@ -321,6 +321,13 @@ class Applier:
         for chunk in _chunks(opinion_ids):
             self._opinion_ids.update(self.s.scalars(select(Opinion.id).where(Opinion.id.in_(chunk))))
 
+    def _get(self, model: type[Any], key: Any) -> Any:
+        """The row ``key`` of ``model`` held here, or None; a key that is not text makes the record
+        malformed (the package is refused)."""
+        if not isinstance(key, str):
+            raise TypeError(f"{model.__name__}: the key is not text")
+        return self.s.get(model, key)
+
     def _decl(self, decl_id: Any) -> Declaration | _NewDeclaration | None:
         """The declaration ``decl_id`` as this window sees it: held, new in this package, or None."""
         if not isinstance(decl_id, str):
@@ -491,7 +498,7 @@ class Applier:
         values = {"code": b["code"], "name": b["name"], "opens": date.fromisoformat(b["opens"]),
                   "closes": date.fromisoformat(b["closes"]), "budget_fen": b.get("budget_fen"),
                   "quota_projects": b.get("quota_projects"), "quota_communities": b.get("quota_communities")}
-        batch = self.s.get(Batch, b["id"])
+        batch = self._get(Batch, b["id"])
         if batch is None:
             clash = self.s.scalar(select(Batch).where(Batch.code == values["code"]))
             if clash is not None:
@@ -536,7 +543,7 @@ class Applier:
 
     def _has_batch(self, batch_id: str) -> bool:
         if batch_id not in self._batches:
-            self._batches[batch_id] = self.s.get(Batch, batch_id) is not None
+            self._batches[batch_id] = self._get(Batch, batch_id) is not None
         return self._batches[batch_id]
 
     def _stages(self, decl: Declaration | _NewDeclaration) -> dict[Level, workflow.Stage]:
@@ -679,7 +686,7 @@ class Applier:
             "reviewer_name": body.get("reviewer_name", ""), "decision": body["decision"], "text": body["text"],
             "decided_on": date.fromisoformat(body["decided_on"]), "at": at,
             "granted_fen": body.get("granted_fen"), "from_paper": bool(body.get("from_paper")),
-            "scan_sha256": scan if scan and self.s.get(Attachment, scan) is not None else None,
+            "scan_sha256": scan if scan and self._get(Attachment, scan) is not None else None,
             "signer_code": record.statement.signer.code if record.statement else None, "signature": record.raw,
         }
         self._new_opinions.append(row)
@@ -694,7 +701,7 @@ class Applier:
     def _attachment_link(self, record: Record) -> None:
         b = record.body
         decl = self._decl(b["declaration_id"])
-        if decl is None or self.s.get(Attachment, b["sha256"]) is None:
+        if decl is None or self._get(Attachment, b["sha256"]) is None:
             raise _bad("attachment_link", record.key)
         if (decl.id, b["sha256"], b["original_name"]) in self._links:
             self.report.already += 1
