@@ -460,6 +460,33 @@ def _owned(incoming: Incoming, body: dict[str, Any], ident: str) -> tuple[str, s
     return ident, office
 
 
+def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str) -> bool:
+    """Whether an organisation's or worker's record is to be written: not when this store holds it
+    exactly so (counted as already present), nor when the held row was entered by another office or
+    the community is unknown here (kept aside as a conflict)."""
+    if held is not None and all(getattr(held, k) == v for k, v in values.items()):
+        incoming.report.already += 1
+        return False
+    if held is not None and held.office_code != values["office_code"]:
+        incoming.conflict(record, f"本单位保存的{what}“{held.name}”由另一单位登记，与收到的不同")
+        return False
+    if _region(incoming, values["community_code"]) is None:
+        incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
+        return False
+    return True
+
+
+def _write(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialWorker], held: Any, uid: str,
+           values: dict[str, Any]) -> None:
+    """Write ``values`` into the held row, or into a new one."""
+    if held is None:
+        held = model(uid=uid)
+        _add(incoming, held)
+    for k, v in values.items():
+        setattr(held, k, v)
+    incoming.report.applied += 1
+
+
 def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
     s = incoming.s
     body = _keys(record.body, _ORG_FIELDS)
@@ -477,30 +504,18 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
               "created_at": _time(body["created_at"]), "created_by": _text(body["created_by"], 64, empty=True),
               "updated_at": _time(body["updated_at"]), "deleted_at": _time(body["deleted_at"], optional=True)}
     held = _held(incoming, CommunityOrganisation, uid)
-    if held is not None and all(getattr(held, k) == v for k, v in values.items()):
-        incoming.report.already += 1
-        return
-    if held is not None and held.office_code != office:
-        incoming.conflict(record, f"本单位保存的社区社会组织“{held.name}”由另一单位登记，与收到的不同")
-        return
-    if _region(incoming, values["community_code"]) is None:
-        incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
+    if not _to_write(incoming, record, held, values, "社区社会组织"):
         return
     holders = _credit_holders(incoming)
     if credit is not None and values["deleted_at"] is None and holders.get(credit, uid) != uid:
         clash = s.scalar(select(CommunityOrganisation.name).where(CommunityOrganisation.uid == holders[credit]))
         incoming.conflict(record, f"统一社会信用代码 {credit} 在本单位已登记在另一个组织名下（{clash}）")
         return
-    if held is None:
-        held = CommunityOrganisation(uid=uid)
-        _add(incoming, held)
-    if held.credit_code is not None and holders.get(held.credit_code) == uid:
+    if held is not None and held.credit_code is not None and holders.get(held.credit_code) == uid:
         del holders[held.credit_code]
-    for k, v in values.items():
-        setattr(held, k, v)
+    _write(incoming, CommunityOrganisation, held, uid, values)
     if credit is not None and values["deleted_at"] is None:
         holders[credit] = uid
-    incoming.report.applied += 1
 
 
 def _worker(incoming: Incoming, record: Record, ident: str) -> None:
@@ -518,21 +533,8 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
               "created_by": _text(body["created_by"], 64, empty=True), "updated_at": _time(body["updated_at"]),
               "deleted_at": _time(body["deleted_at"], optional=True)}
     held = _held(incoming, SocialWorker, uid)
-    if held is not None and all(getattr(held, k) == v for k, v in values.items()):
-        incoming.report.already += 1
-        return
-    if held is not None and held.office_code != office:
-        incoming.conflict(record, f"本单位保存的社会工作者“{held.name}”由另一单位登记，与收到的不同")
-        return
-    if _region(incoming, values["community_code"]) is None:
-        incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
-        return
-    if held is None:
-        held = SocialWorker(uid=uid)
-        _add(incoming, held)
-    for k, v in values.items():
-        setattr(held, k, v)
-    incoming.report.applied += 1
+    if _to_write(incoming, record, held, values, "社会工作者"):
+        _write(incoming, SocialWorker, held, uid, values)
 
 
 def _area(incoming: Incoming, record: Record, code: str) -> None:
