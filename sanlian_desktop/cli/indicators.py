@@ -272,11 +272,7 @@ def cmd_edit_org(ctx: Context, args: argparse.Namespace) -> int:
         ("has_social_workers", args.social_workers), ("hosts_agency", args.agency)) if value is not None}
     if not changes:
         raise UserError("请至少给出一项要修改的内容", "give at least one field to change")
-    if "record_number" in changes and "credit_code" not in changes:
-        changes["credit_code"] = None
-    elif "credit_code" in changes and "record_number" not in changes:
-        changes["record_number"] = None
-    with ctx.store().session() as s:
+    with ctx.store().session() as s:  # (a credit code given clears a record number, and the reverse)
         org = registries.update_organisation(s, actor, args.ref, **changes)
         ctx.emit(_org_json(org), f"已修改社区社会组织 {org.name}（编号 {org.id}）")
     return 0
