@@ -18,8 +18,9 @@ def run() -> list[Result]:
     build = time.perf_counter() - start
     (home / ".demo-100000").write_text("built\n")
 
-    from sanlian_desktop import auth, declarations
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:

@@ -29,10 +29,11 @@ def run() -> list[Result]:
     home, build = province_store()
     from sqlalchemy import func, select
 
-    from sanlian_desktop import auth, indicators
+    from sanlian_desktop.indicators import service as indicators
+    from sanlian_desktop.kernel.vocab import Level
     from sanlian_desktop.models import CommunityOrganisation, Declaration, Region
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.vocab import Level
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:
@@ -50,7 +51,7 @@ def run() -> list[Result]:
         text = json.dumps(indicators.as_dict(report), ensure_ascii=False, default=str)
         dumps.append(time.perf_counter() - start)
     store.close()
-    from sanlian_desktop import indicatorfiles
+    from sanlian_desktop.indicators import files as indicatorfiles
 
     out = home / "exports"
     out.mkdir(exist_ok=True)

@@ -9,9 +9,11 @@ from bench.common import PASSWORD, Result, demo_store
 
 def run() -> list[Result]:
     home = demo_store("core-100k", 100_000)
-    from sanlian_desktop import auth, declarations, sheets
-    from sanlian_desktop.spreadsheets import write_ledger
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import workbooks as sheets
+    from sanlian_desktop.documents.spreadsheets import write_ledger
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:

@@ -12,8 +12,10 @@ def run() -> list[Result]:
     cli(home, "init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
         user=None)
     cli(home, "demo", "--count", "1000")
-    from sanlian_desktop import auth, declarations, paper
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.declarations import paper
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:

@@ -55,7 +55,7 @@ def _prepare() -> Path:
 
 
 def _child(*args: str) -> dict[str, float]:
-    env = dict(os.environ, SANLIAN_FAST_HASH="1", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "bench.bench_sync", "child", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -66,9 +66,9 @@ def _child(*args: str) -> dict[str, float]:
 def child(action: str, home: str, package: str) -> None:
     """In a child process: export county → city into the folder ``package`` (in parts), or import every
     part found there; print seconds and peak RSS."""
-    from sanlian_desktop.auth import sign_in
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.offices.auth import sign_in
+    from sanlian_desktop.store.engine import Store
+    from sanlian_desktop.sync.exchange import service
     from tests.helpers import PASSWORD
 
     store = Store.open(Path(home))
@@ -101,14 +101,14 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
     """
     from sqlalchemy import insert, select
 
-    from sanlian_desktop.auth import sign_in
     from sanlian_desktop.models import Declaration, Region, utcnow
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.sync import trust
-    from sanlian_desktop.sync.certs import Cert
-    from sanlian_desktop.sync.chain import CertPool
-    from sanlian_desktop.sync.package import open_package
-    from sanlian_desktop.sync.statements import verify_statement
+    from sanlian_desktop.offices import custody as trust
+    from sanlian_desktop.offices.auth import sign_in
+    from sanlian_desktop.store.engine import Store
+    from sanlian_desktop.sync.transport.package import open_package
+    from sanlian_desktop.sync.trust.certs import Cert
+    from sanlian_desktop.sync.trust.chain import CertPool
+    from sanlian_desktop.sync.trust.statements import verify_statement
     from tests.helpers import PASSWORD
 
     source = Store.open(county)
@@ -165,7 +165,6 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
 
 
 def run() -> list[Result]:
-    os.environ.setdefault("SANLIAN_FAST_HASH", "1")
     chain = _prepare()
     work = WORK / f"sync-{COUNT}" / "runs"
     exports, imports, peaks, floors = [], [], [], []

@@ -22,10 +22,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import peak_rss_mb
-from sanlian_desktop.sync.certs import OfficeInfo, certify, make_request, make_root
-from sanlian_desktop.sync.keys import OfficeKeys
-from sanlian_desktop.sync.package import PackageWriter, open_package
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.transport.package import PackageWriter, open_package
+from sanlian_desktop.sync.trust.certs import OfficeInfo, certify, make_request, make_root
+from sanlian_desktop.sync.trust.keys import OfficeKeys
 
 MIB = 1024 * 1024
 

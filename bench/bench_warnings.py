@@ -25,14 +25,14 @@ def _records(home: Path) -> None:
         return
     from sqlalchemy import insert, select
 
+    from sanlian_desktop.kernel.vocab import Status
     from sanlian_desktop.models import (
         Declaration,
         ProjectDisbursement,
         ProjectProgress,
         ProjectUndertaking,
     )
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.vocab import Status
+    from sanlian_desktop.store.engine import Store
 
     rng = random.Random(2016)
     store = Store.open(home)
@@ -83,11 +83,11 @@ def run() -> list[Result]:
     _records(home)
     from sqlalchemy import select
 
-    from sanlian_desktop import auth
+    from sanlian_desktop.implementation.warnings import many_project_warnings, project_warnings
+    from sanlian_desktop.kernel.vocab import Status
     from sanlian_desktop.models import Declaration
-    from sanlian_desktop.projectwarnings import many_project_warnings, project_warnings
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.vocab import Status
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:

@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sanlian_desktop import app
+
+app.compose()  # every benchmark uses the services as the program composes them
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "_work"
 PASSWORD = "bench-password-1"

@@ -20,16 +20,21 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 
-from sanlian_desktop.spreadsheets import (
+from sanlian_desktop.documents.spreadsheets import (
     LedgerRow,
     ReviewMark,
     read_declarations,
     write_ledger,
     write_template,
 )
-from sanlian_desktop.spreadsheets.columns import COLUMNS, MAX_DECLARATIONS, example_declaration, get_path
-from sanlian_desktop.spreadsheets.template import cell_value
-from sanlian_desktop.vocab import REVIEW_LEVELS
+from sanlian_desktop.documents.spreadsheets.columns import (
+    COLUMNS,
+    MAX_DECLARATIONS,
+    example_declaration,
+    get_path,
+)
+from sanlian_desktop.documents.spreadsheets.template import cell_value
+from sanlian_desktop.kernel.vocab import REVIEW_LEVELS
 
 
 def _ledger_rows(count: int) -> Iterator[LedgerRow]:

@@ -23,9 +23,13 @@ def main(home: Path) -> dict[str, float]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from sanlian_desktop import auth, listing
-    from sanlian_desktop.store import Store
+    from sanlian_desktop import app as composition
+    from sanlian_desktop.declarations import listing
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
     from sanlian_desktop.ui.app import make_application
+
+    composition.compose_gui()
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.inbox.model import DeclarationTableModel
     from sanlian_desktop.ui.jobs import JobRunner

@@ -2,6 +2,6 @@
 
 import sys
 
-from sanlian_desktop.cli import main
+from sanlian_desktop.app import cli_main
 
-sys.exit(main())
+sys.exit(cli_main())

@@ -25,6 +25,10 @@ PASSWORD = "smoke-test-password-1"
 def run(keep: bool = False) -> int:
     """Run every step; 0 when all passed."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from sanlian_desktop import app
+
+    app.compose_cli()
+    app.compose_gui()
     work = Path(tempfile.mkdtemp(prefix="sanlian-smoke-"))
     state: dict[str, Any] = {"home": work / "home"}
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
@@ -60,9 +64,10 @@ def run(keep: bool = False) -> int:
 
 
 def _store(state: dict[str, Any]) -> str:
-    from sanlian_desktop import auth, demo
-    from sanlian_desktop.office import init_office
-    from sanlian_desktop.vocab import Level
+    from sanlian_desktop.demo import generate as demo
+    from sanlian_desktop.kernel.vocab import Level
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.offices.office import init_office
 
     store = init_office(state["home"], level=Level.COUNTY, region_code="620102", name="城关区民政局",
                         admin="admin", admin_password=PASSWORD)
@@ -75,8 +80,8 @@ def _store(state: dict[str, Any]) -> str:
 
 
 def _lock(state: dict[str, Any]) -> str:
-    from sanlian_desktop import instance
-    from sanlian_desktop.errors import UserError
+    from sanlian_desktop.kernel.errors import UserError
+    from sanlian_desktop.store import instance
 
     lock = instance.acquire(state["store"].paths)
     state["closers"].append(lock.release)
@@ -142,7 +147,8 @@ def _window(state: dict[str, Any]) -> str:
 
 
 def _pdf(state: dict[str, Any]) -> str:
-    from sanlian_desktop import declarations, paper
+    from sanlian_desktop.declarations import paper
+    from sanlian_desktop.declarations import service as declarations
 
     out = state["home"] / "smoke.pdf"
     with state["store"].read_session() as session:
@@ -207,7 +213,7 @@ def _locale(state: dict[str, Any]) -> str:
 
 
 def _indicators(state: dict[str, Any]) -> str:
-    from sanlian_desktop import indicators
+    from sanlian_desktop.indicators import service as indicators
 
     with state["store"].read_session() as session:
         report = indicators.compute(session, "620102")
@@ -216,7 +222,7 @@ def _indicators(state: dict[str, Any]) -> str:
         raise AssertionError(f"indicators incomplete: {county}")
     met = sum(1 for t in county.targets if t.met)
     said = f"{len(report.regions)} regions, {county.communities} communities, {met}/{len(county.targets)} targets met"
-    indicatorfiles = _own_module("sanlian_desktop.indicatorfiles")
+    indicatorfiles = _own_module("sanlian_desktop.indicators.files")
     if indicatorfiles is None:
         return said
     # The exports: the PDF's charts need reportlab.graphics inside the bundle.
@@ -236,7 +242,7 @@ def _indicators(state: dict[str, Any]) -> str:
 def _excel(state: dict[str, Any]) -> str:
     from openpyxl import Workbook, load_workbook
 
-    sheets = _own_module("sanlian_desktop.sheets")
+    sheets = _own_module("sanlian_desktop.declarations.workbooks")
     if sheets is not None:
         out = state["home"] / "smoke-ledger.xlsx"
         with state["store"].read_session() as session:
@@ -244,8 +250,8 @@ def _excel(state: dict[str, Any]) -> str:
         names = load_workbook(out, read_only=True).sheetnames
         return f"ledger {out.name}: {written} declarations, sheets {names}"
 
-    from sanlian_desktop import declarations
-    from sanlian_desktop.fileio import atomic_write
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.kernel.fileio import atomic_write
 
     out = state["home"] / "smoke.xlsx"
     book = Workbook(write_only=True)
@@ -266,7 +272,7 @@ def _excel(state: dict[str, Any]) -> str:
 
 
 def _backup(state: dict[str, Any]) -> str:
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
 
     path = backup.take(state["store"], reason="manual", out=state["home"] / "smoke-backup.zip")
     info = backup.verify(path)
@@ -274,7 +280,7 @@ def _backup(state: dict[str, Any]) -> str:
 
 
 def _check(state: dict[str, Any]) -> str:
-    from sanlian_desktop import health
+    from sanlian_desktop.store import health
 
     report = health.check(state["store"])
     if not report.ok:

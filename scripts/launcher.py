@@ -21,14 +21,14 @@ def main() -> int:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     argv = sys.argv[1:]
     if Path(sys.argv[0]).stem.lower() in CLI_NAMES or argv[:1] == ["--cli"]:
-        from sanlian_desktop.cli import main as cli_main
+        from sanlian_desktop.app import cli_main
 
         return cli_main(argv[1:] if argv[:1] == ["--cli"] else argv)
     if argv[:1] == ["--smoke"]:
         from sanlian_desktop.smoke import run
 
         return run(keep="--keep" in argv)
-    from sanlian_desktop.ui.app import main as gui_main
+    from sanlian_desktop.app import gui_main
 
     return gui_main(argv)
 

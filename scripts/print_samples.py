@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sanlian_desktop.printing import (  # noqa: E402
+from sanlian_desktop.documents.printing import (  # noqa: E402
     PrintableDeclaration,
     PrintableOpinion,
     render_blank,

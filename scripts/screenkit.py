@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -52,7 +51,10 @@ class Screens:
         from PySide6.QtGui import QFontDatabase
         from PySide6.QtWidgets import QApplication
 
+        from sanlian_desktop import app as composition
         from sanlian_desktop.ui.app import choose_ui_font, make_application
+
+        composition.compose_gui()
         from sanlian_desktop.ui.jobs import JobRunner
 
         self.out = out
@@ -68,7 +70,7 @@ class Screens:
                prefix: str | None = None, **options: Any) -> Office:
         """An office (``tests.helpers.make_office`` with ``options``) in a new temporary folder named after
         ``prefix``, with ``declarations`` demo declarations (in about ``communities`` communities) added."""
-        from sanlian_desktop import demo
+        from sanlian_desktop.demo import generate as demo
         from tests.helpers import make_office
 
         office = make_office(Path(tempfile.mkdtemp(prefix=prefix)) / level, level, code, name, **options)

@@ -10,7 +10,7 @@ import screenkit
 
 
 def main() -> int:
-    from sanlian_desktop import attachments, backup
+    from sanlian_desktop.store import attachments, backup
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.settings.backups import BackupsTab
     from sanlian_desktop.ui.settings.page import SettingsPage

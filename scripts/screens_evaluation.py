@@ -59,8 +59,8 @@ def _offices(work: Path) -> tuple[object, str]:
 
 
 def main() -> int:
-    from sanlian_desktop import auth
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
     from tests.helpers import PASSWORD
@@ -131,9 +131,9 @@ def _wizard_screens(work: Path, settings: object, jobs: object, save: object) ->
     """The wizard's evaluator path: the level, the code refused, the code accepted, the request, done."""
     from PySide6.QtWidgets import QWizard
 
+    from sanlian_desktop.kernel.vocab import Level
     from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
-    from sanlian_desktop.vocab import Level
 
     wizard = FirstRunWizard(work / "new-evaluator", settings, jobs,  # type: ignore[arg-type]
                             after_setup=[CertificateRequestPage])

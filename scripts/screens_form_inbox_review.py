@@ -12,12 +12,12 @@ def main() -> int:
     from PySide6.QtCore import QPoint
     from sqlalchemy import select
 
+    from sanlian_desktop.kernel.vocab import Status
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
     from sanlian_desktop.ui.inbox.page import InboxPage
     from sanlian_desktop.ui.review.dialog import ReviewDialog
-    from sanlian_desktop.vocab import Status
     from tests.helpers import example_declaration
 
     screens = screenkit.start()

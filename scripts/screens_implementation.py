@@ -17,8 +17,8 @@ ORG = "城关区和煦社会工作服务中心"
 
 
 def _projects(office: object, work: Path) -> str:
-    from sanlian_desktop import declarations
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.implementation import service as impl
     from tests.helpers import example_declaration
     from tests.implementation.conftest import approve
 

@@ -15,7 +15,7 @@ def filled_workbook(folder: Path) -> Path:
     """The fill-in template with two good rows and two with mistakes, as a community might send it."""
     import openpyxl
 
-    from sanlian_desktop import sheets
+    from sanlian_desktop.declarations import workbooks as sheets
     from tests.helpers import example_declaration
     from tests.spreadsheets.conftest import example_cells
 
@@ -41,12 +41,14 @@ def filled_workbook(folder: Path) -> Path:
 def main() -> int:
     from sqlalchemy import select
 
-    from sanlian_desktop import declarations, paper, printing
+    from sanlian_desktop.declarations import paper
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.documents import printing
+    from sanlian_desktop.kernel.vocab import Status
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.paper.page import PaperPage
     from sanlian_desktop.ui.paper.preview import PrintPreview
-    from sanlian_desktop.vocab import Status
 
     screens = screenkit.start()
     office = screens.office("county", "620102", "城关区民政局", declarations=300)
@@ -84,8 +86,8 @@ def main() -> int:
     # 进展情况报告: one issued for the last 90 days, listed, and its printed form.
     from datetime import date, timedelta
 
-    from sanlian_desktop import progress
-    from sanlian_desktop.printing.progress import render_progress_report
+    from sanlian_desktop.reports import service as progress
+    from sanlian_desktop.reports.pdf import render_progress_report
 
     with office.store.session() as s:
         report = progress.as_dict(progress.issue(s, office.reviewer, date.today() - timedelta(days=90),

@@ -13,7 +13,7 @@ def main() -> int:
     from openpyxl import load_workbook
     from PySide6.QtWidgets import QWidget
 
-    from sanlian_desktop import registryexcel
+    from sanlian_desktop.registries import workbook as registryexcel
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.registries.page import RegistriesPage
 

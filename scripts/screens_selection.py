@@ -16,12 +16,14 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from sanlian_desktop import declarations, scoring, selection
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.kernel.vocab import Level, Status
     from sanlian_desktop.models import Batch, Declaration
+    from sanlian_desktop.selection import scoring
+    from sanlian_desktop.selection import service as selection
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.selection.dialogs import ChooseDialog, ScoreDialog
     from sanlian_desktop.ui.selection.page import SelectionPage
-    from sanlian_desktop.vocab import Level, Status
 
     screens = screenkit.start()
     out = screens.out

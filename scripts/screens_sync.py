@@ -78,9 +78,9 @@ def _fill(o: Any, work: Path) -> None:
 
 
 def main() -> int:
-    from sanlian_desktop import auth
     from sanlian_desktop.models import SyncConflict
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.store.engine import Store
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.settings.page import SettingsPage
     from sanlian_desktop.ui.sync.page import SyncPage
@@ -139,9 +139,9 @@ def main() -> int:
     save(window, "certificates.png")
     window.close()
 
+    from sanlian_desktop.kernel.vocab import Level
     from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
-    from sanlian_desktop.vocab import Level
 
     wizard = FirstRunWizard(work / "new-office", settings, jobs, after_setup=[CertificateRequestPage])
     wizard.resize(820, 600)

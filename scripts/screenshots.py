@@ -64,16 +64,18 @@ def save(widget: QWidget, name: str) -> Path:
 
 
 def main() -> int:
-    from sanlian_desktop import auth
-    from sanlian_desktop.demooffice import DEMO_PASSWORD
+    from sanlian_desktop import app as composition
+    from sanlian_desktop.demo.office import DEMO_PASSWORD
+    from sanlian_desktop.kernel.vocab import Level
+    from sanlian_desktop.offices import auth
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
     from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.pages import available_pages, shown_to
     from sanlian_desktop.ui.signin.dialog import SignInDialog
-    from sanlian_desktop.vocab import Level
 
+    composition.compose_gui()
     app = make_application([])
     if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
         QFontDatabase.addApplicationFont(str(WQY))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SANLIAN_FAST_HASH", "1")
 
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -14,7 +13,13 @@ from typing import Any
 
 import pytest
 
+from sanlian_desktop import app
+from tests import cheaphash
 from tests.helpers import Office, make_office
+
+cheaphash.install()
+app.compose_cli()
+app.compose_gui()
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "declaration.example.json"
@@ -27,8 +32,8 @@ def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     that exist already migrate as they would; tests/core/test_store.py runs the migrations themselves."""
     import sqlite3
 
-    from sanlian_desktop.paths import AppPaths
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.kernel.paths import AppPaths
+    from sanlian_desktop.store.engine import Store
 
     real = Store.migrate
     template = tmp_path_factory.mktemp("migrated") / "empty.db"

@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop import auth, batches, regions
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.declarations import batches
+from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch
-from sanlian_desktop.office import init_office
-from sanlian_desktop.store import Store
-from sanlian_desktop.vocab import Level, Role
+from sanlian_desktop.offices import auth, regions
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.offices.office import init_office
+from sanlian_desktop.store.engine import Store
 
 PASSWORD = "secret-pass-1"
 EXAMPLE_PATH = Path(__file__).parent / "data" / "declaration.example.json"

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context, new_password
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import LEVEL_ORDER, Decision, Level, Role, Status
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Decision, Level, Role, Status
 
 
 def _date(text: str) -> date:
@@ -22,7 +22,7 @@ def _date(text: str) -> date:
 
 
 def _money(text: str) -> Decimal:
-    from sanlian_desktop.money import MoneyError, parse_money
+    from sanlian_desktop.kernel.money import MoneyError, parse_money
 
     try:
         return parse_money(text)
@@ -151,7 +151,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.office import init_office
+    from sanlian_desktop.offices.office import init_office
 
     password = new_password(f"管理员 {args.admin} ")
     store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
@@ -163,7 +163,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.auth import add_user
+    from sanlian_desktop.offices.auth import add_user
 
     actor = ctx.actor()
     password = new_password(f"用户 {args.name} ")
@@ -175,7 +175,7 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.auth import list_users
+    from sanlian_desktop.offices.auth import list_users
 
     ctx.actor()
     with ctx.store().session() as s:
@@ -187,7 +187,7 @@ def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.auth import set_password
+    from sanlian_desktop.offices.auth import set_password
 
     actor = ctx.actor()
     password = new_password(f"用户 {args.name} ")
@@ -198,7 +198,7 @@ def cmd_user_passwd(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_region_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import regions
+    from sanlian_desktop.offices import regions
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -212,8 +212,8 @@ def cmd_region_add(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_region_list(ctx: Context, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from sanlian_desktop import regions
     from sanlian_desktop.models import Region
+    from sanlian_desktop.offices import regions
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -233,7 +233,7 @@ def cmd_region_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_region_import(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import regions
+    from sanlian_desktop.offices import regions
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -243,7 +243,7 @@ def cmd_region_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_batch_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.batches import add_batch
+    from sanlian_desktop.declarations.batches import add_batch
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -254,8 +254,8 @@ def cmd_batch_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_batch_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.batches import list_batches
-    from sanlian_desktop.money import from_fen
+    from sanlian_desktop.declarations.batches import list_batches
+    from sanlian_desktop.kernel.money import from_fen
 
     ctx.actor()
     with ctx.store().session() as s:
@@ -288,7 +288,7 @@ def _read_json(path: Path) -> Any:
 
 
 def cmd_decl_new(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     raw = _read_json(args.file)
     actor = ctx.actor()
@@ -299,7 +299,7 @@ def cmd_decl_new(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_decl_edit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     raw = _read_json(args.file)
     actor = ctx.actor()
@@ -311,8 +311,8 @@ def cmd_decl_edit(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_decl_submit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
-    from sanlian_desktop.workflow import office_display_name
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations.workflow import office_display_name
 
     actor = ctx.actor()
     paper: dict[Level, declarations.PaperOpinion] = {}
@@ -337,8 +337,8 @@ def _status_label(d: Any) -> str:
 
 
 def cmd_decl_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
-    from sanlian_desktop.declfields import flatten, label
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations.fields import flatten, label
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -356,8 +356,8 @@ def cmd_decl_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _table(ctx: Context, s: Any, query: Any, limit: int) -> None:
-    from sanlian_desktop import declarations
-    from sanlian_desktop.money import from_fen
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.kernel.money import from_fen
 
     total = declarations.count(s, query)
     rows = list(s.scalars(query.limit(limit) if limit else query))
@@ -373,7 +373,7 @@ def _table(ctx: Context, s: Any, query: Any, limit: int) -> None:
 
 
 def cmd_decl_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -383,7 +383,7 @@ def cmd_decl_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -392,7 +392,7 @@ def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_decl_diff(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -404,7 +404,7 @@ def cmd_decl_diff(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_decl_attach(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -415,7 +415,8 @@ def cmd_decl_attach(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, workflow
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import workflow
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -430,7 +431,7 @@ def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import audit
+    from sanlian_desktop.store import audit
 
     ctx.actor()
     with ctx.store().session() as s:
@@ -444,7 +445,7 @@ def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.demo import generate
+    from sanlian_desktop.demo.generate import generate
 
     actor = ctx.actor()
     summary = generate(ctx.store(), actor, count=args.count, seed=args.seed, communities_wanted=args.communities)

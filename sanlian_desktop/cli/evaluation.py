@@ -54,7 +54,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, evaluation
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -67,7 +68,8 @@ def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, evaluation
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -82,7 +84,8 @@ def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_visit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, evaluation
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -94,7 +97,8 @@ def cmd_visit(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_score(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, evaluation
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     store = ctx.store()
@@ -110,7 +114,8 @@ def cmd_score(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, evaluation
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().read_session() as s:
@@ -139,7 +144,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from sanlian_desktop import evaluation
+    from sanlian_desktop.evaluation import service as evaluation
     from sanlian_desktop.models import EffectEvaluation, EvaluationAssignment, FollowUpVisit
 
     actor = ctx.actor()
@@ -160,7 +165,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_criteria(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import evaluation
+    from sanlian_desktop.evaluation import service as evaluation
 
     data = {"criteria": [{"name": c.name, "max": c.max_points, "asks": c.asks} for c in evaluation.CRITERIA],
             "max_total": evaluation.max_total(),
@@ -173,7 +178,7 @@ def cmd_criteria(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_evaluators(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import evaluation
+    from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().read_session() as s:

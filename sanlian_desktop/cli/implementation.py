@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context
-from sanlian_desktop.vocab import CERTIFICATE_LEVELS
+from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS
 
 
 def _day(text: str) -> date:
@@ -96,7 +96,7 @@ def _done(ctx: Context, row: Any, what: str, number: str) -> int:
 
 
 def cmd_tender(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -107,7 +107,7 @@ def cmd_tender(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_undertake(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -120,7 +120,7 @@ def cmd_undertake(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_worker_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -131,7 +131,7 @@ def cmd_worker_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_worker_remove(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -141,7 +141,7 @@ def cmd_worker_remove(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_disburse(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -152,7 +152,7 @@ def cmd_disburse(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
+    from sanlian_desktop.implementation import service as impl
 
     actor = ctx.actor()
     store = ctx.store()
@@ -198,8 +198,8 @@ def _show_text(r: dict[str, Any]) -> list[str]:
 
 
 def cmd_project_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import implementation as impl
-    from sanlian_desktop.projectwarnings import project_record
+    from sanlian_desktop.implementation import service as impl
+    from sanlian_desktop.implementation.warnings import project_record
 
     actor = ctx.actor()
     with ctx.store().read_session() as s:
@@ -210,7 +210,7 @@ def cmd_project_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_project_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.projectwarnings import jurisdiction_warnings
+    from sanlian_desktop.implementation.warnings import jurisdiction_warnings
 
     actor = ctx.actor()
     with ctx.store().read_session() as s:

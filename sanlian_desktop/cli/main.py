@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
 
@@ -45,7 +45,7 @@ class Context:
 
     def store(self) -> Any:
         """The opened (and migrated) store of this home."""
-        from sanlian_desktop.store import Store
+        from sanlian_desktop.store.engine import Store
 
         if self._store is None:
             self._store = Store.open(self.home)
@@ -55,7 +55,7 @@ class Context:
         """Sign in with ``--user`` and the password from SANLIAN_PASSWORD or a prompt."""
         if self._actor is not None:
             return self._actor
-        from sanlian_desktop.auth import sign_in
+        from sanlian_desktop.offices.auth import sign_in
 
         if not self.username:
             raise UserError("请用 --user 指定用户名（或设置 SANLIAN_USER）", "give --user NAME (or set SANLIAN_USER)")
@@ -111,29 +111,26 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     core.register(sub)
-    for module in _extension_modules():
-        module.register(sub)
+    if not _COMMAND_GROUPS:  # the grammar would silently lack every feature's commands
+        raise RuntimeError("no command groups registered: call sanlian_desktop.app.compose_cli() first")
+    for register in _COMMAND_GROUPS:
+        register(sub)
     return parser
 
 
-def _extension_modules() -> list[Any]:
-    """Command groups of other features (sync, printing, …) that exist in this build."""
-    import importlib
+# The command groups of the features (sync, paper, selection …), added by the composition root in order.
+_COMMAND_GROUPS: list[Callable[[Any], None]] = []
 
-    found = []
-    for name in ("sync", "paper", "shipping", "followup", "indicators", "reports", "implementation", "selection",
-                 "evaluation"):
-        try:
-            found.append(importlib.import_module(f"sanlian_desktop.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sanlian_desktop.cli.{name}":
-                raise
-    return found
+
+def add_command_group(register: Callable[[Any], None]) -> None:
+    """Add a feature's ``register(subparsers)`` to the grammar (once; see :mod:`sanlian_desktop.app`)."""
+    if register not in _COMMAND_GROUPS:
+        _COMMAND_GROUPS.append(register)
 
 
 def _log_internal_error(home: Path | None) -> Path | None:
     try:
-        from sanlian_desktop.paths import AppPaths, default_home
+        from sanlian_desktop.kernel.paths import AppPaths, default_home
 
         logs = AppPaths(home or default_home()).logs
         logs.mkdir(parents=True, exist_ok=True)
@@ -152,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-        from sanlian_desktop.paths import default_home
+        from sanlian_desktop.kernel.paths import default_home
 
         home = args.home or default_home()
         ctx = Context(home=home, username=args.user or os.environ.get("SANLIAN_USER"), as_json=args.json)

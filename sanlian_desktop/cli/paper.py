@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import Status
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Status
 
 
 def register(sub: Any) -> None:
@@ -34,7 +34,7 @@ def _check_out(path: Path) -> None:
 
 
 def cmd_print(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import paper
+    from sanlian_desktop.declarations import paper
 
     _check_out(args.out)
     if args.blank:
@@ -56,7 +56,7 @@ def cmd_print(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_verify_print(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import paper
+    from sanlian_desktop.declarations import paper
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -98,7 +98,7 @@ def _check_xlsx(path: Path) -> None:
 
 
 def cmd_ledger(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import sheets
+    from sanlian_desktop.declarations import workbooks as sheets
 
     _check_xlsx(args.out)
     actor = ctx.actor()
@@ -109,7 +109,7 @@ def cmd_ledger(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_template(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import sheets
+    from sanlian_desktop.declarations import workbooks as sheets
 
     _check_xlsx(args.out)
     sheets.write_template(args.out)
@@ -118,7 +118,7 @@ def cmd_template(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_import_excel(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import sheets
+    from sanlian_desktop.declarations import workbooks as sheets
 
     actor = ctx.actor()
     with ctx.store().session() as s:

@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
 
 
 def _lines(report: dict[str, Any]) -> list[str]:
-    from sanlian_desktop.progress_text import sections
+    from sanlian_desktop.reports.text import sections
 
     lines = [f"{report['office_name']} 进展情况报告 {report['period_start']} 至 {report['period_end']}"
              f"（编号 {report['id']}）"]
@@ -55,7 +55,7 @@ def _lines(report: dict[str, Any]) -> list[str]:
 
 def _check_outputs(*paths: Path | None) -> None:
     """Refuse an output path that cannot be written before anything is issued."""
-    from sanlian_desktop.errors import UserError
+    from sanlian_desktop.kernel.errors import UserError
 
     for path in paths:
         if path is None:
@@ -67,8 +67,8 @@ def _check_outputs(*paths: Path | None) -> None:
 
 
 def _write(report: dict[str, Any], pdf: Path | None, xlsx: Path | None) -> list[str]:
-    from sanlian_desktop.printing.progress import render_progress_report
-    from sanlian_desktop.spreadsheets.progress import write_progress_report
+    from sanlian_desktop.reports.pdf import render_progress_report
+    from sanlian_desktop.reports.workbook import write_progress_report
 
     written = []
     if pdf is not None:
@@ -82,7 +82,7 @@ def _write(report: dict[str, Any], pdf: Path | None, xlsx: Path | None) -> list[
 
 
 def cmd_preview(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import progress
+    from sanlian_desktop.reports import service as progress
 
     ctx.actor()
     with ctx.store().read_session() as s:
@@ -95,7 +95,7 @@ def cmd_preview(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_issue(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import progress
+    from sanlian_desktop.reports import service as progress
 
     _check_outputs(args.pdf, args.xlsx)
     actor = ctx.actor()
@@ -107,7 +107,7 @@ def cmd_issue(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import progress
+    from sanlian_desktop.reports import service as progress
 
     ctx.actor()
     with ctx.store().read_session() as s:
@@ -120,7 +120,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import progress
+    from sanlian_desktop.reports import service as progress
 
     ctx.actor()
     with ctx.store().read_session() as s:
@@ -130,8 +130,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import progress
-    from sanlian_desktop.errors import UserError
+    from sanlian_desktop.kernel.errors import UserError
+    from sanlian_desktop.reports import service as progress
 
     if args.pdf is None and args.xlsx is None:
         raise UserError("请用 --pdf 或 --xlsx 指定导出文件", "give --pdf or --xlsx")

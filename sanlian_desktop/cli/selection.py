@@ -9,7 +9,7 @@ from typing import Any
 
 from sanlian_desktop.cli.core import _date
 from sanlian_desktop.cli.main import Context
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 
 
 def register(sub: Any) -> None:
@@ -79,7 +79,7 @@ def register(sub: Any) -> None:
 
 
 def _batch(s: Any, key: str | None) -> Any:
-    from sanlian_desktop import batches
+    from sanlian_desktop.declarations import batches
 
     if key:
         return batches.find_batch(s, key)
@@ -90,7 +90,7 @@ def _batch(s: Any, key: str | None) -> Any:
 
 
 def _meters_json(ms: list[Any]) -> list[dict[str, Any]]:
-    from sanlian_desktop.money import from_fen
+    from sanlian_desktop.kernel.money import from_fen
 
     def shown(key: str, v: int | None) -> Any:
         return None if v is None else (str(from_fen(v)) if key == "budget" else v)
@@ -100,9 +100,9 @@ def _meters_json(ms: list[Any]) -> list[dict[str, Any]]:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import selection
-    from sanlian_desktop.money import format_yuan, from_fen
-    from sanlian_desktop.scoring import require_province
+    from sanlian_desktop.kernel.money import format_yuan, from_fen
+    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection.scoring import require_province
 
     actor = ctx.actor()
     require_province(actor)
@@ -124,7 +124,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
-    from sanlian_desktop import selection
+    from sanlian_desktop.selection import service as selection
 
     ms = selection.meters(s, selection.batch_of(s, decl))
     warns = selection.warnings(ms)
@@ -133,7 +133,8 @@ def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
 
 
 def cmd_shortlist(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, selection
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -144,7 +145,8 @@ def cmd_shortlist(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unshortlist(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, selection
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -155,8 +157,9 @@ def cmd_unshortlist(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, selection
-    from sanlian_desktop.money import format_yuan, from_fen
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.kernel.money import format_yuan, from_fen
+    from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -167,7 +170,7 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _export(ctx: Context, s: Any, notice: Any, pdf: Path | None, xlsx: Path | None) -> list[str]:
-    from sanlian_desktop import selection
+    from sanlian_desktop.selection import service as selection
 
     warning = selection.export_notice(s, notice, pdf=pdf, xlsx=xlsx)
     lines = [f"已导出 {p}" for p in (pdf, xlsx) if p is not None]
@@ -177,7 +180,7 @@ def _export(ctx: Context, s: Any, notice: Any, pdf: Path | None, xlsx: Path | No
 
 
 def cmd_notice(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import selection
+    from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -195,9 +198,9 @@ def cmd_notice(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_notices(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import selection
+    from sanlian_desktop.declarations.workflow import local_today
     from sanlian_desktop.models import utcnow
-    from sanlian_desktop.workflow import local_today
+    from sanlian_desktop.selection import service as selection
 
     ctx.actor()
     with ctx.store().read_session() as s:
@@ -216,7 +219,7 @@ def cmd_notices(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import selection
+    from sanlian_desktop.selection import service as selection
 
     ctx.actor()
     if args.pdf is None and args.xlsx is None:
@@ -233,7 +236,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_criteria(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import scoring
+    from sanlian_desktop.selection import scoring
 
     actor = ctx.actor()
     scoring.require_province(actor, "查看评分表")
@@ -251,7 +254,8 @@ def cmd_criteria(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, scoring
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.selection import scoring
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -264,7 +268,8 @@ def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _summary_json(s: Any, decl: Any) -> dict[str, Any]:
-    from sanlian_desktop import scoring, selection
+    from sanlian_desktop.selection import scoring
+    from sanlian_desktop.selection import service as selection
 
     batch = selection.batch_of(s, decl)
     items = scoring.criteria(s, batch)
@@ -300,7 +305,8 @@ def _summary_lines(d: dict[str, Any]) -> list[str]:
 
 
 def cmd_score_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import declarations, scoring
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.selection import scoring
 
     actor = ctx.actor()
     scoring.require_province(actor, "查看专家评分")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context, prompt_password
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 
 
 def register(sub: Any) -> None:
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
 
     ctx.actor()
     out: Path | None = args.out
@@ -42,8 +42,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import backup, instance
-    from sanlian_desktop.paths import AppPaths
+    from sanlian_desktop.kernel.paths import AppPaths
+    from sanlian_desktop.store import backup, instance
 
     info = backup.verify(args.file)
     actor = _admin(ctx, info)
@@ -65,7 +65,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop import health
+    from sanlian_desktop.store import health
 
     report = health.check(ctx.store())
     ctx.emit(report.as_dict(), report.lines())
@@ -76,9 +76,9 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
 
 def _admin(ctx: Context, info: Any) -> Any:
     """Sign in against this store; if it cannot be opened, against the backup (to restore a wreck)."""
-    from sanlian_desktop import backup
-    from sanlian_desktop.paths import AppPaths
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.kernel.paths import AppPaths
+    from sanlian_desktop.store import backup
+    from sanlian_desktop.store.engine import Store
 
     try:
         ctx.store()
@@ -97,7 +97,7 @@ def _admin(ctx: Context, info: Any) -> Any:
 def _sign_in(ctx: Context, store: Any) -> Any:
     import os
 
-    from sanlian_desktop.auth import sign_in
+    from sanlian_desktop.offices.auth import sign_in
 
     if not ctx.username:
         raise UserError("请用 --user 指定管理员用户名", "give --user NAME of an administrator")

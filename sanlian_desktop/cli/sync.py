@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.cli.main import Context
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 
 
 def register(sub: Any) -> None:
@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_request(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import trust
+    from sanlian_desktop.offices import custody as trust
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -60,7 +60,7 @@ def cmd_request(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_certify(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import trust
+    from sanlian_desktop.offices import custody as trust
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -72,7 +72,7 @@ def cmd_certify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_install(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import trust
+    from sanlian_desktop.offices import custody as trust
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -83,7 +83,7 @@ def cmd_install(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import trust
+    from sanlian_desktop.offices import custody as trust
 
     actor = ctx.actor()
     with ctx.store().session() as s:
@@ -93,8 +93,9 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.auth import this_office
-    from sanlian_desktop.sync import service, trust
+    from sanlian_desktop.offices import custody as trust
+    from sanlian_desktop.offices.auth import this_office
+    from sanlian_desktop.sync.exchange import service
 
     ctx.actor()
     with ctx.store().session() as s:
@@ -111,7 +112,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     actor = ctx.actor()
     store = ctx.store()
@@ -146,7 +147,7 @@ def _result_lines(result: Any, verb: str) -> list[str]:
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     actor = ctx.actor()
     result = service.import_package(ctx.store(), actor, args.file, preview=True)
@@ -155,7 +156,7 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     actor = ctx.actor()
     result = service.import_package(ctx.store(), actor, args.file)
@@ -164,7 +165,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     ctx.actor()
     rows = service.status(ctx.store())
@@ -179,7 +180,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     ctx.actor()
     with ctx.store().session() as s:
@@ -191,7 +192,7 @@ def cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync import service
+    from sanlian_desktop.sync.exchange import service
 
     actor = ctx.actor()
     with ctx.store().session() as s:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models.entities import AuditEntry, DeclarationVersion, Opinion
 
 

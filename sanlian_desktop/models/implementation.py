@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
 
 

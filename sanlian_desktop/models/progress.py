@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, LargeBinary, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
 
 

@@ -1,4 +1,10 @@
-"""Trust and the ``.sanlian`` package file: region codes, algorithm suites, office keys, certificates,
-chain validation, the encrypted signed package and receipts. No database and no Qt here; the store
-wires these to its records.
+"""Offline synchronisation between neighbour offices, in layers of its own:
+
+- ``sync.trust`` — suites, keys, certificates, chains and signed statements (no database);
+- ``sync.transport`` — the ``.sanlian`` file: format, writer, reader, spool and receipts;
+- ``sync.kinds`` — how a record kind travels, and the registry features add theirs to;
+- ``sync.replication`` — applying received records, what each neighbour holds;
+- ``sync.exchange`` — export, import, status.
+
+Each subpackage's docstring says what it may import (``tests/architecture/test_layers.py`` checks).
 """

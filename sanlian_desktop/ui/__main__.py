@@ -2,6 +2,6 @@
 
 import sys
 
-from sanlian_desktop.ui.app import main
+from sanlian_desktop.app import gui_main
 
-sys.exit(main())
+sys.exit(gui_main())

@@ -13,12 +13,13 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Q
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from sanlian_desktop import APP_NAME, __version__, backup, instance
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.instance import InstanceLock
-from sanlian_desktop.paths import AppPaths, default_home
-from sanlian_desktop.store import Store
+from sanlian_desktop import APP_NAME, __version__
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths, default_home
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store import backup, instance
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.store.instance import InstanceLock
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.jobs import JobRunner

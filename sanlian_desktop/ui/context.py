@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.store import Store
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.jobs import JobRunner
 
 

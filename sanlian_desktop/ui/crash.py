@@ -85,7 +85,7 @@ def install_excepthook() -> None:
         log.error("uncaught exception\n%s", details)
         if showing or QCoreApplication.instance() is None:
             return
-        from sanlian_desktop.errors import UserError
+        from sanlian_desktop.kernel.errors import UserError
         from sanlian_desktop.ui.dialogs import show_error, warn
 
         showing = True

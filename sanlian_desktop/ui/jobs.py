@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.qtfix import emit
 
 log = logging.getLogger("sanlian.jobs")

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import APP_NAME, __version__, regions
-from sanlian_desktop.auth import Actor
+from sanlian_desktop import APP_NAME, __version__
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
 from sanlian_desktop.ui.pages import PageEntry, available_pages, focus_page_search, refresh_page, shown_to
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
         """Read what waits to be sent and what is not acknowledged yet, off the GUI thread."""
         if self.ctx.jobs is None or self._sync_job is not None:
             return
-        from sanlian_desktop.sync import service
+        from sanlian_desktop.sync.exchange import service
         from sanlian_desktop.ui.sync.model import totals
 
         store = self.ctx.store

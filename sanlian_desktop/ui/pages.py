@@ -9,36 +9,20 @@ The contract every page follows:
 - optionally a class attribute ``levels`` — the office levels the page is for (the 遴选 page only at
   the province); a page without it is shown at every office.
 
-Pages are listed here by module path and imported only when the main window is built, so a page
-whose module does not exist yet (a feature not merged) is simply left out.
+Pages are added in navigation order by the composition root (:func:`sanlian_desktop.app.compose_gui`),
+which imports each page module explicitly.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.vocab import Level
-
-# key → "module:Class", in navigation order.
-PAGE_REGISTRY: list[tuple[str, str]] = [
-    ("inbox", "sanlian_desktop.ui.inbox.page:InboxPage"),
-    ("selection", "sanlian_desktop.ui.selection.page:SelectionPage"),
-    ("declarations", "sanlian_desktop.ui.inbox.page:DeclarationsPage"),
-    ("implementation", "sanlian_desktop.ui.implementation.page:ImplementationPage"),
-    ("sync", "sanlian_desktop.ui.sync.page:SyncPage"),
-    ("paper", "sanlian_desktop.ui.paper.page:PaperPage"),
-    ("evaluation", "sanlian_desktop.ui.evaluation.page:EvaluationPage"),
-    ("stats", "sanlian_desktop.ui.stats.page:StatsPage"),
-    ("registries", "sanlian_desktop.ui.registries.page:RegistriesPage"),
-    ("settings", "sanlian_desktop.ui.settings.page:SettingsPage"),
-]
-
 
 # An evaluator office (Level.EVALUATOR) reviews and enters nothing: it gets only these pages.
 EVALUATOR_PAGES = ("evaluation", "sync", "settings")
@@ -64,34 +48,21 @@ class PageEntry:
         return self.factory.title
 
 
-def load_page(target: str) -> PageFactory | None:
-    """The page class at ``"module:Class"``, or None when its module is not part of this build.
-
-    Only a missing page module (or its feature package) counts as absent; any other import error is
-    a bug in the page and is raised.
-    """
-    module_name, _, class_name = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        feature_or_page = missing == module_name or module_name.startswith(missing + ".")
-        if feature_or_page and missing.startswith("sanlian_desktop.ui."):
-            return None
-        raise
-    return cast(PageFactory, getattr(module, class_name))
+# key → page class, in navigation order (filled by :func:`sanlian_desktop.app.compose_gui`).
+PAGES: list[PageEntry] = []
 
 
-def available_pages(registry: list[tuple[str, str]] | None = None, level: Level | None = None) -> list[PageEntry]:
-    """The registry's pages whose modules exist, in order; for an evaluator office only :data:`EVALUATOR_PAGES`."""
-    entries = []
-    for key, target in PAGE_REGISTRY if registry is None else registry:
-        if level is Level.EVALUATOR and key not in EVALUATOR_PAGES:
-            continue
-        factory = load_page(target)
-        if factory is not None:
-            entries.append(PageEntry(key, factory))
-    return entries
+def add_page(key: str, factory: PageFactory) -> None:
+    """Add a page to the navigation, after those added before it (a key only once)."""
+    if all(entry.key != key for entry in PAGES):
+        PAGES.append(PageEntry(key, factory))
+
+
+def available_pages(level: Level | None = None) -> list[PageEntry]:
+    """The pages in navigation order; for an evaluator office only :data:`EVALUATOR_PAGES`."""
+    if not PAGES:
+        raise RuntimeError("no pages registered: call sanlian_desktop.app.compose_gui() first")
+    return [entry for entry in PAGES if level is not Level.EVALUATOR or entry.key in EVALUATOR_PAGES]
 
 
 def shown_to(entry: PageEntry, actor: Actor) -> bool:

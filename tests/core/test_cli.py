@@ -61,7 +61,7 @@ def write_decl(tmp_path: Path, **overrides: Any) -> Path:
 
 
 def add_batch(cli: Cli) -> None:
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(cli.home)
     with store.session() as s:
@@ -88,7 +88,7 @@ def test_init_unknown_community_follows_its_code(tmp_path: Path, capsys: pytest.
     codes = {r["code"]: r for r in regions}
     assert codes["620102001001"]["parent"] == "620102001"
     from sanlian_desktop.models import Region
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(tmp_path / "c")
     with store.session() as s:

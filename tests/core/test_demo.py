@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, declfields, regions
-from sanlian_desktop.demo import generate
+from sanlian_desktop.declarations import fields as declfields
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.demo.generate import generate
 from sanlian_desktop.models import Declaration, DeclarationVersion
+from sanlian_desktop.offices import regions
 from tests.helpers import make_office
 
 

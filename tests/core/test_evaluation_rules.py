@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sanlian_desktop import evaluation
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.evaluation import service as evaluation
+from sanlian_desktop.kernel.errors import UserError
 
 
 def test_default_criteria_sum_to_one_hundred() -> None:

@@ -1,4 +1,4 @@
-"""Records named by a typed id or a prefix of it (sanlian_desktop/idprefix.py): declarations, progress
+"""Records named by a typed id or a prefix of it (sanlian_desktop/kernel/idprefix.py): declarations, progress
 reports and the implementation records a correction replaces say the same for several matches and none."""
 
 from __future__ import annotations
@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 
-from sanlian_desktop import declarations, idprefix, progress
-from sanlian_desktop.errors import NotFound, UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel import idprefix
+from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.models import ProgressReport
+from sanlian_desktop.reports import service as progress
 from tests.helpers import Office, example_declaration
 
 IDS = ("abcdef01" + "0" * 24, "abcdef02" + "0" * 24, "abc99900" + "0" * 24)

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sanlian_desktop.checks import credit_code_check_char, credit_code_problem, phone_problem
-from sanlian_desktop.money import MoneyError, capital_numerals, from_fen, parse_money, to_fen
+from sanlian_desktop.kernel.checks import credit_code_check_char, credit_code_problem, phone_problem
+from sanlian_desktop.kernel.money import MoneyError, capital_numerals, from_fen, parse_money, to_fen
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import random
 
 from pypinyin import Style, lazy_pinyin
 
-from sanlian_desktop import regions
-from sanlian_desktop.demo import PLACE, THEMES
+from sanlian_desktop.demo.generate import PLACE, THEMES
+from sanlian_desktop.offices import regions
 
 
 def _whole(name: str) -> str:

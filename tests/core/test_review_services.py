@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sanlian_desktop import declarations, workflow
-from sanlian_desktop.vocab import Decision, Level
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.vocab import Decision, Level
 from tests.helpers import Office, example_declaration
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from sanlian_desktop import audit, declarations
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import AuditEntry, Declaration
-from sanlian_desktop.store import HEAD_REVISION, Store
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import HEAD_REVISION, Store
 from tests.helpers import Office, example_declaration
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -100,7 +101,7 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     from alembic.migration import MigrationContext
 
     from sanlian_desktop.models import Base
-    from sanlian_desktop.store import alembic_config, make_engine
+    from sanlian_desktop.store.engine import alembic_config, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     command.upgrade(alembic_config(engine), "head")

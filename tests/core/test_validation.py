@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop import declfields
+from sanlian_desktop.declarations import fields as declfields
 from tests.helpers import example_declaration
 
 

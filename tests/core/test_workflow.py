@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, regions, workflow
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.declarations import PaperOpinion
-from sanlian_desktop.errors import PermissionDenied, UserError, ValidationFailed
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError, ValidationFailed
+from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from sanlian_desktop.models import Opinion
-from sanlian_desktop.vocab import Decision, Level, Role, Status
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor
 from tests.helpers import Office, example_declaration, receive_open_batch
 
 

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from sanlian_desktop import declarations, workflow
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import Decision, Level, Role, Status
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from tests.core.test_workflow import OFFICES, actor
 from tests.helpers import example_declaration, make_office
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop import declarations, workflow
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.vocab import Decision, Level, Role
 from sanlian_desktop.models import Declaration, DeclarationVersion
-from sanlian_desktop.vocab import Decision, Level, Role
+from sanlian_desktop.offices.auth import Actor
 from tests.helpers import Office, example_declaration, make_office
 
 APPROVED_AT = datetime(2016, 9, 20, 2, 0, tzinfo=UTC)

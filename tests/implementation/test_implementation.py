@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.errors import PermissionDenied, UserError
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
+from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import (
     AuditEntry,
     ProjectDisbursement,
@@ -18,7 +19,6 @@ from sanlian_desktop.models import (
     ProjectTender,
     ProjectWorker,
 )
-from sanlian_desktop.vocab import Level, Role
 from tests.implementation.conftest import COMMUNITY, Project, actor_at
 
 TODAY = date(2017, 3, 1)

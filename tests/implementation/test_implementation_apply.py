@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import ProjectProgress, ProjectTender
-from sanlian_desktop.sync import kinds
-from sanlian_desktop.sync.records import Record
+from sanlian_desktop.sync.kinds import registry as kinds
+from sanlian_desktop.sync.kinds.records import Record
 from tests.implementation.conftest import Project
 from tests.implementation.test_implementation import TODAY, report, tender
 

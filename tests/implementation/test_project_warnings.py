@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from sanlian_desktop import declarations
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.models import Declaration, ProjectDisbursement, ProjectUndertaking
-from sanlian_desktop.projectwarnings import (
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.implementation.warnings import (
     add_months,
     jurisdiction_warnings,
     many_project_facts,
@@ -19,6 +18,7 @@ from sanlian_desktop.projectwarnings import (
     project_record,
     project_warnings,
 )
+from sanlian_desktop.models import Declaration, ProjectDisbursement, ProjectUndertaking
 from tests.helpers import example_declaration
 from tests.implementation.conftest import COMMUNITY, Project, approve
 from tests.implementation.test_implementation import ORG, pay, report, tender, undertake

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import insert
 
-from sanlian_desktop import regions, registries
 from sanlian_desktop.models import Declaration, Opinion
+from sanlian_desktop.offices import regions
+from sanlian_desktop.registries import service as registries
 from tests.helpers import Office
 
 URBAN_MEETS, URBAN_MISSES = "620102001001", "620102001002"  # 8640 residents each (make_office)

@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sanlian_desktop import indicatorfiles, indicators
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.indicators import TARGET_LABELS, IndicatorReport
-from sanlian_desktop.indicatorviews import (
+from sanlian_desktop.indicators import files as indicatorfiles
+from sanlian_desktop.indicators import service as indicators
+from sanlian_desktop.indicators.service import TARGET_LABELS, IndicatorReport
+from sanlian_desktop.indicators.views import (
     ReportView,
     cell_text,
     funnel_bars,
@@ -22,7 +22,8 @@ from sanlian_desktop.indicatorviews import (
     trend_series,
     value_text,
 )
-from sanlian_desktop.spreadsheets.indicators import SHEETS
+from sanlian_desktop.indicators.workbook import SHEETS
+from sanlian_desktop.kernel.errors import UserError
 from tests.helpers import Office
 from tests.indicators.crafted import (
     EMPTY_STREET,
@@ -167,7 +168,7 @@ def test_excel_has_a_sheet_per_section_with_the_figures(report: IndicatorReport,
 
 
 def test_excel_rows_stop_at_the_level_asked(report: IndicatorReport, tmp_path: Path) -> None:
-    from sanlian_desktop.vocab import Level
+    from sanlian_desktop.kernel.vocab import Level
 
     out = indicatorfiles.write_xlsx(report, tmp_path / "到街道.xlsx", down_to=Level.STREET)
     codes = [r[0] for r in openpyxl.load_workbook(out)["分区情况"].iter_rows(min_row=4, values_only=True)]
@@ -193,7 +194,7 @@ def test_a_failed_write_leaves_the_old_file(report: IndicatorReport, tmp_path: P
     tmp_path.mkdir()
     out = tmp_path / "统计.xlsx"
     out.write_bytes(b"old")
-    from sanlian_desktop.spreadsheets import fastxlsx
+    from sanlian_desktop.documents.spreadsheets import fastxlsx
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")

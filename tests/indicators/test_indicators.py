@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert
 
-from sanlian_desktop import indicators, regions, registries
-from sanlian_desktop.indicators import IndicatorReport, Target
+from sanlian_desktop.indicators import service as indicators
+from sanlian_desktop.indicators.service import IndicatorReport, Target
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Declaration, Opinion
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.offices import regions
+from sanlian_desktop.registries import service as registries
 from tests.helpers import Office
 from tests.indicators.crafted import (
     EMPTY_STREET,

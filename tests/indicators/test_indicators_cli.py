@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop.checks import credit_code_check_char
 from sanlian_desktop.cli import main
+from sanlian_desktop.kernel.checks import credit_code_check_char
 from tests.helpers import PASSWORD
 
 BODY = "52620102MJ0000001"

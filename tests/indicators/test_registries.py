@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import audit, regions, registries
-from sanlian_desktop.checks import credit_code_check_char
-from sanlian_desktop.errors import PermissionDenied, UserError
+from sanlian_desktop.kernel.checks import credit_code_check_char
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.models import AuditEntry
+from sanlian_desktop.offices import regions
+from sanlian_desktop.registries import service as registries
+from sanlian_desktop.store import audit
 from tests.helpers import Office
 
 COMMUNITY = "620102001001"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from sanlian_desktop.checks import credit_code_check_char
+from sanlian_desktop.kernel.checks import credit_code_check_char
 from tests.helpers import PASSWORD
 from tests.indicators.test_indicators_cli import Cli
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanlian_desktop.indicators import _Community, _community_row, _region_row
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.indicators.service import _Community, _community_row, _region_row
+from sanlian_desktop.kernel.vocab import Level
 
 maybe_bool = st.sampled_from([True, False, None])
 communities = st.lists(

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from sanlian_desktop import declarations, paper, workflow
-from sanlian_desktop.declarations import PaperOpinion
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.vocab import Decision, Level
+from sanlian_desktop.declarations import paper, workflow
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Decision, Level
 from tests.helpers import Office, example_declaration
 
 
@@ -66,7 +67,7 @@ def test_print_then_verify_then_revise(county: Office, tmp_path: Path) -> None:
 
 
 def test_print_of_an_edited_draft_is_not_called_forged(county: Office, tmp_path: Path) -> None:
-    from sanlian_desktop.printing import qr_payload
+    from sanlian_desktop.documents.printing import qr_payload
 
     with county.session() as s:
         d = declarations.create(s, county.clerk, example_declaration())
@@ -84,7 +85,7 @@ def test_print_by_status_and_blank(county: Office, tmp_path: Path) -> None:
     with county.session() as s:
         paper.print_declarations(s, county.clerk, tmp_path / "returned.pdf", status=None, keys=())
         with pytest.raises(UserError, match="没有符合条件"):
-            from sanlian_desktop.vocab import Status
+            from sanlian_desktop.kernel.vocab import Status
 
             paper.print_declarations(s, county.clerk, tmp_path / "none.pdf", status=Status.APPROVED)
     assert not (tmp_path / "none.pdf").exists()

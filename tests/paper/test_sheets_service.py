@@ -9,9 +9,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sanlian_desktop import declarations, sheets
-from sanlian_desktop.demo import generate
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workbooks as sheets
+from sanlian_desktop.demo.generate import generate
+from sanlian_desktop.kernel.errors import UserError
 from tests.helpers import Office, example_declaration
 from tests.spreadsheets.conftest import example_cells
 

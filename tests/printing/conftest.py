@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sanlian_desktop.printing import clear_font_cache
+from sanlian_desktop.documents.printing import clear_font_cache
 
 
 @pytest.fixture(autouse=True)

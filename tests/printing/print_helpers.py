@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop.printing import PrintableDeclaration, PrintableOpinion
+from sanlian_desktop.documents.printing import PrintableDeclaration, PrintableOpinion
 
 EXAMPLE = Path(__file__).with_name("declaration.example.json")
 HASH = "ab12cd34ef56ab78" + "9" * 48

@@ -9,9 +9,9 @@ from print_helpers import make_declaration
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
-from sanlian_desktop.printing import find_cjk_font, render_declarations
-from sanlian_desktop.printing._boxes import SEAL_ROOM, SealBox
-from sanlian_desktop.printing._layout import SEAL_BOX_HEIGHT, make_styles
+from sanlian_desktop.documents.printing import find_cjk_font, render_declarations
+from sanlian_desktop.documents.printing._boxes import SEAL_ROOM, SealBox
+from sanlian_desktop.documents.printing.layout import SEAL_BOX_HEIGHT, make_styles
 
 
 def test_seal_room_under_any_opinion() -> None:

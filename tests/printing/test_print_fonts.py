@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from print_helpers import WQY, make_declaration, needs_wqy, page_texts
 
-from sanlian_desktop.printing import fonts, render_declarations
-from sanlian_desktop.printing.fonts import FALLBACK_FONT, find_cjk_font
+from sanlian_desktop.documents.printing import fonts, render_declarations
+from sanlian_desktop.documents.printing.fonts import FALLBACK_FONT, find_cjk_font
 
 
 @needs_wqy

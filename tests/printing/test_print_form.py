@@ -18,8 +18,8 @@ from print_helpers import (
     page_texts,
 )
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.printing import PrintableOpinion, parse_qr_payload, render_declarations
+from sanlian_desktop.documents.printing import PrintableOpinion, parse_qr_payload, render_declarations
+from sanlian_desktop.kernel.errors import UserError
 
 TITLE = "甘肃省“三社联动”试点项目申报表"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.printing import parse_qr_payload, qr_payload
+from sanlian_desktop.documents.printing import parse_qr_payload, qr_payload
+from sanlian_desktop.kernel.errors import UserError
 
 HASH = "AB12cd34ef56ab78" + "0" * 48
 

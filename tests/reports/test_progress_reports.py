@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import ProgressReport
-from sanlian_desktop.progress import check_period
-from sanlian_desktop.progress_sync import _apply
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync.records import Record
+from sanlian_desktop.reports.records import _apply
+from sanlian_desktop.reports.service import check_period
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.kinds.records import Record
 from tests.helpers import example_declaration
 from tests.sync.cli_offices import CHAIN, Offices
 from tests.sync.conftest import certified_chain

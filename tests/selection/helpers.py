@@ -6,10 +6,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop import declarations, regions, workflow
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.vocab import Decision, Level, Role
 from sanlian_desktop.models import Batch
-from sanlian_desktop.vocab import Decision, Level, Role
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor
 from tests.helpers import Office, example_declaration, make_office
 
 PROVINCE = "620000"

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from reportlab.platypus import Paragraph
 
-from sanlian_desktop.printing.fonts import find_cjk_font
-from sanlian_desktop.printing.notice import COLUMNS, PrintableNotice, _styles, _table, render_notice
-from sanlian_desktop.spreadsheets.notice import write_notice_xlsx
+from sanlian_desktop.documents.printing.fonts import find_cjk_font
+from sanlian_desktop.documents.printing.notice import COLUMNS, PrintableNotice, _styles, _table, render_notice
+from sanlian_desktop.documents.spreadsheets.notice import write_notice_xlsx
 
 LONG = "东岗西路社区“银龄守望”空巢老人关爱服务暨困境儿童心理疏导与社区融合发展综合试点项目（第二期）"
 

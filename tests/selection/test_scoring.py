@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import audit, declarations, scoring
-from sanlian_desktop.errors import PermissionDenied, UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.models import AuditEntry, Batch
-from sanlian_desktop.scoring import Criterion, ScorerTotal, ScoreSummary
+from sanlian_desktop.selection import scoring
+from sanlian_desktop.selection.scoring import Criterion, ScorerTotal, ScoreSummary
+from sanlian_desktop.store import audit
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
 
@@ -159,7 +161,7 @@ def test_only_province_reviewers_and_admins_score(province: Office, tmp_path: Pa
         decl = declarations.get(s, decl_id)
         with pytest.raises(PermissionDenied, match="经办人不能"):
             scoring.add_score(s, province.clerk, decl, scorer="张教授", points=scoring.parse_points(FULL))
-        from sanlian_desktop.vocab import Level, Role
+        from sanlian_desktop.kernel.vocab import Level, Role
         from tests.selection.helpers import actor
 
         with pytest.raises(PermissionDenied, match="省民政厅"):
@@ -168,8 +170,8 @@ def test_only_province_reviewers_and_admins_score(province: Office, tmp_path: Pa
 
 
 def test_only_declarations_awaiting_the_province_are_scored(province: Office) -> None:
-    from sanlian_desktop import workflow
-    from sanlian_desktop.vocab import Decision, Level, Role
+    from sanlian_desktop.declarations import workflow
+    from sanlian_desktop.kernel.vocab import Decision, Level, Role
     from tests.selection.helpers import actor
 
     with province.session() as s:

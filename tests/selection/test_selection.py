@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import audit, declarations, scoring, selection, workflow
-from sanlian_desktop.errors import PermissionDenied, UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
+from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
-from sanlian_desktop.selection import LimitExceeded
-from sanlian_desktop.vocab import Decision, Status
+from sanlian_desktop.selection import scoring
+from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection.service import LimitExceeded
+from sanlian_desktop.store import audit
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from sanlian_desktop import declarations
+from sanlian_desktop.declarations import service as declarations
 from sanlian_desktop.models import Attachment, Declaration
 from tests.helpers import Office, example_declaration
 

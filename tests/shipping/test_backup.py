@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop import attachments, backup, health
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.store import HEAD_REVISION, Store
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.store import attachments, backup, health
+from sanlian_desktop.store.engine import HEAD_REVISION, Store
 from tests.helpers import Office
 from tests.shipping.shiphelpers import SCAN, add_declaration_with_attachment, counts, fingerprint
 
@@ -248,7 +248,7 @@ def test_restoring_an_older_backup_migrates_on_next_open(tmp_path: Path) -> None
 
 
 def test_restore_refuses_another_office_and_non_administrators(county: Office, tmp_path: Path) -> None:
-    from sanlian_desktop.errors import PermissionDenied
+    from sanlian_desktop.kernel.errors import PermissionDenied
     from tests.helpers import make_office
 
     other = make_office(tmp_path / "other", "county", "620103", "七里河区民政局", with_regions=False)

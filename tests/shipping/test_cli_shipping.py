@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop import attachments
 from sanlian_desktop.cli import main
+from sanlian_desktop.store import attachments
 from tests.helpers import PASSWORD, Office
 from tests.shipping.shiphelpers import add_declaration_with_attachment, fingerprint
 
@@ -66,7 +66,7 @@ def test_refusals(run, county: Office, tmp_path: Path) -> None:  # type: ignore[
 
 
 def test_restore_is_refused_while_the_program_runs(run, county: Office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from sanlian_desktop import instance
+    from sanlian_desktop.store import instance
 
     run("backup", "--out", str(tmp_path / "b.zip"))
     with instance.acquire(county.store.paths):
@@ -74,7 +74,7 @@ def test_restore_is_refused_while_the_program_runs(run, county: Office, tmp_path
 
 
 def test_backup_of_another_office_is_refused(run, county: Office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
     from tests.helpers import make_office
 
     other = make_office(tmp_path / "other", "county", "620103", "七里河区民政局", with_regions=False)

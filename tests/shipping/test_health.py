@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sanlian_desktop import attachments, health
-from sanlian_desktop.store import Store
+from sanlian_desktop.store import attachments, health
+from sanlian_desktop.store.engine import Store
 from tests.helpers import Office
 from tests.shipping.shiphelpers import add_declaration_with_attachment
 

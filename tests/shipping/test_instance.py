@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop import instance
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.paths import AppPaths
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.store import instance
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDER = """
 import sys, time
 from pathlib import Path
-from sanlian_desktop import instance
-from sanlian_desktop.paths import AppPaths
+from sanlian_desktop.store import instance
+from sanlian_desktop.kernel.paths import AppPaths
 lock = instance.acquire(AppPaths(Path(sys.argv[1])))
 print("held", flush=True)
 time.sleep(60)

@@ -11,17 +11,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from sanlian_desktop import audit
 from sanlian_desktop.models import AuditEntry
-from sanlian_desktop.store import Store
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import Store
 from tests.helpers import Office
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import sys
 from pathlib import Path
-from sanlian_desktop import audit
-from sanlian_desktop.store import Store
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import Store
 store = Store.open(Path(sys.argv[1]))
 n = 0
 while True:

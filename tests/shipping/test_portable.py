@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop import backup
-from sanlian_desktop.paths import AppPaths, default_home
+from sanlian_desktop.kernel.paths import AppPaths, default_home
+from sanlian_desktop.store import backup
 from tests.helpers import make_office
 
 

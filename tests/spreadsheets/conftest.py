@@ -10,10 +10,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sanlian_desktop.errors import FieldError
-from sanlian_desktop.spreadsheets import write_template
-from sanlian_desktop.spreadsheets.columns import COLUMNS, example_declaration, get_path
-from sanlian_desktop.spreadsheets.template import cell_value
+from sanlian_desktop.documents.spreadsheets import write_template
+from sanlian_desktop.documents.spreadsheets.columns import COLUMNS, example_declaration, get_path
+from sanlian_desktop.documents.spreadsheets.template import cell_value
+from sanlian_desktop.kernel.errors import FieldError
 
 Fill = Callable[..., Path]
 Validator = Callable[[dict[str, Any]], list[FieldError]]

@@ -8,9 +8,9 @@ from typing import Any
 
 import openpyxl
 
-from sanlian_desktop.errors import FieldError
-from sanlian_desktop.spreadsheets import read_declarations
-from sanlian_desktop.spreadsheets.columns import COLUMNS
+from sanlian_desktop.documents.spreadsheets import read_declarations
+from sanlian_desktop.documents.spreadsheets.columns import COLUMNS
+from sanlian_desktop.kernel.errors import FieldError
 
 Fill = Callable[..., Path]
 Validator = Callable[[dict[str, Any]], list[FieldError]]

@@ -15,9 +15,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.spreadsheets import _guard, read_declarations
-from sanlian_desktop.spreadsheets.columns import COLUMNS, MARKER_NAME
+from sanlian_desktop.documents.spreadsheets import _guard, read_declarations
+from sanlian_desktop.documents.spreadsheets.columns import COLUMNS, MARKER_NAME
+from sanlian_desktop.kernel.errors import UserError
 
 Fill = Callable[..., Path]
 

@@ -13,8 +13,8 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strats
 
-from sanlian_desktop.errors import FieldError
-from sanlian_desktop.spreadsheets import read_declarations, write_template
+from sanlian_desktop.documents.spreadsheets import read_declarations, write_template
+from sanlian_desktop.kernel.errors import FieldError
 
 Fill = Callable[..., Path]
 Validator = Callable[[dict[str, Any]], list[FieldError]]

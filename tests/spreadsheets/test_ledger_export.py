@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sanlian_desktop.spreadsheets import LedgerRow, ReviewMark, write_ledger
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.documents.spreadsheets import LedgerRow, ReviewMark, write_ledger
+from sanlian_desktop.kernel.vocab import Level
 
 GENERATED = datetime(2026, 11, 25, 9, 30)
 

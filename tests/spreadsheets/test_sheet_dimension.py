@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sanlian_desktop.spreadsheets import _dimension, read_declarations
+from sanlian_desktop.documents.spreadsheets import _dimension, read_declarations
 
 Fill = Callable[..., Path]
 

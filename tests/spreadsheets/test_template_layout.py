@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from sanlian_desktop.spreadsheets.columns import COLUMNS, MARKER_NAME, TEMPLATE_VERSION
+from sanlian_desktop.documents.spreadsheets.columns import COLUMNS, MARKER_NAME, TEMPLATE_VERSION
 
 
 def test_sheets_marker_and_headers(template: Path) -> None:

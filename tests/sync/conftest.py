@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop.sync.certs import Cert
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.trust.certs import Cert
 from tests.sync.cli_offices import Offices, certified_chain
 from tests.sync.service_offices import build_template
 from tests.sync.synchelpers import NAMES, Office, certify_child, make_province

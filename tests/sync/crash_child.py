@@ -10,13 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-from sanlian_desktop.auth import sign_in
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service
+from sanlian_desktop import app
+from sanlian_desktop.offices.auth import sign_in
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from tests.helpers import PASSWORD
 
 
 def main(home: str, package: str) -> None:
+    app.compose()
     store = Store.open(Path(home))
     with store.session() as s:
         actor = sign_in(s, "admin", PASSWORD)

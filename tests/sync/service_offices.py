@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from sanlian_desktop import auth, batches
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.declarations import batches
+from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import (
     AuditEntry,
     Batch,
@@ -30,10 +30,12 @@ from sanlian_desktop.models import (
     SyncItem,
     SyncPackage,
 )
-from sanlian_desktop.office import init_office
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service, trust
-from sanlian_desktop.vocab import Level, Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.offices.office import init_office
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import CHAIN
 
@@ -136,7 +138,8 @@ def fill_county(office: ServiceOffice, count: int, *, seed: int = 2016) -> None:
 
     from sqlalchemy import delete, insert, update
 
-    from sanlian_desktop import demo, workflow
+    from sanlian_desktop.declarations import workflow
+    from sanlian_desktop.demo import generate as demo
 
     demo.generate(office.store, office.admin, count=count, seed=seed)
     with office.store.session() as s:

@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sanlian_desktop.sync import canonical as cj
-from sanlian_desktop.sync.certs import Cert, OfficeInfo, certify, make_request, make_root
-from sanlian_desktop.sync.keys import OfficeKeys
-from sanlian_desktop.sync.package import PackageWriter
-from sanlian_desktop.sync.packfmt import body_length_for, encode_header
-from sanlian_desktop.sync.suite import DEFAULT_SUITE, ChunkSealer
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.transport.package import PackageWriter
+from sanlian_desktop.sync.transport.packfmt import body_length_for, encode_header
+from sanlian_desktop.sync.trust.certs import Cert, OfficeInfo, certify, make_request, make_root
+from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, ChunkSealer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NAMES = {

@@ -147,8 +147,8 @@ def test_evaluation_travels_to_the_province_and_down_to_the_community(evaluated:
     text = o.ok(COMMUNITY, "evaluate", "show", decl_id, user="clerk")
     assert "甘肃省社会工作评估中心" in text and "良" in text and "活动按计划开展" in text
     # The report file itself reached the community.
-    from sanlian_desktop.attachments import verify_blob
-    from sanlian_desktop.paths import AppPaths
+    from sanlian_desktop.kernel.paths import AppPaths
+    from sanlian_desktop.store.attachments import verify_blob
 
     assert verify_blob(AppPaths(o.homes[COMMUNITY]), ev["report"]["sha256"])
 
@@ -170,7 +170,7 @@ def _forge(o: Offices, code: str, decl_id: str, evaluator_code: str, *, sign_as_
     from datetime import UTC, datetime
 
     from sanlian_desktop.models import Declaration, FollowUpVisit
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[code])
     try:
@@ -189,7 +189,7 @@ def _copy_declaration(o: Offices, s: Any, decl_id: str) -> None:
     from sqlalchemy import select
 
     from sanlian_desktop.models import Declaration, Region
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     src = Store.open(o.homes[PROVINCE])
     try:
@@ -233,8 +233,8 @@ def test_forged_visits_are_refused(evaluated: tuple[Offices, str], forgery: str,
     elif forgery == "core_record":
         o.carry(PROVINCE, EVAL)
         from sanlian_desktop.models import Declaration
-        from sanlian_desktop.sync import kinds
-        from sanlian_desktop.sync.records import declaration_record
+        from sanlian_desktop.sync.kinds import registry as kinds
+        from sanlian_desktop.sync.kinds.records import declaration_record
 
         visit = kinds.get("followup_visit")
         assert visit is not None
@@ -257,12 +257,12 @@ def test_forged_visits_are_refused(evaluated: tuple[Offices, str], forgery: str,
 
 def _sign_rows_as(o: Offices, code: str) -> None:
     """Sign every unsigned visit in the store with this office's keys, whatever evaluator it names."""
-    from sanlian_desktop.auth import sign_in
-    from sanlian_desktop.evaluation_sync import VISIT, visit_body
+    from sanlian_desktop.evaluation.records import VISIT, visit_body
     from sanlian_desktop.models import FollowUpVisit
-    from sanlian_desktop.store import Store
-    from sanlian_desktop.sync import trust
-    from sanlian_desktop.sync.statements import sign_statement
+    from sanlian_desktop.offices import custody as trust
+    from sanlian_desktop.offices.auth import sign_in
+    from sanlian_desktop.store.engine import Store
+    from sanlian_desktop.sync.trust.statements import sign_statement
     from tests.helpers import PASSWORD
 
     store = Store.open(o.homes[code])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from tests.sync.cli_offices import Offices
 from tests.sync.evaluation_offices import (
     CITY,
@@ -74,7 +74,7 @@ def test_who_may_withdraw_and_when(assigned: tuple[Offices, str], tmp_path: Path
 def test_an_assignment_is_deleted_only_with_its_withdrawal(assigned: tuple[Offices, str]) -> None:
     o, decl_id = assigned
     from sanlian_desktop.models import EvaluationAssignment
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[PROVINCE])
     try:
@@ -163,7 +163,7 @@ def _audited(o: Offices, decl_id: str) -> list[dict[str, str]]:
     from sqlalchemy import select
 
     from sanlian_desktop.models import AuditEntry
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[PROVINCE])
     try:
@@ -221,9 +221,9 @@ def test_a_withdrawal_from_the_evaluator_is_refused(assigned: tuple[Offices, str
 
     from sqlalchemy import select
 
-    from sanlian_desktop.evaluation_sync import WITHDRAWAL, _withdrawal_record
+    from sanlian_desktop.evaluation.records import WITHDRAWAL, _withdrawal_record
     from sanlian_desktop.models import EvaluationWithdrawal
-    from sanlian_desktop.sync import kinds
+    from sanlian_desktop.sync.kinds import registry as kinds
 
     o, decl_id = assigned
     o.ok(PROVINCE, "evaluate", "withdraw", decl_id, "--reason", "指派有误", user="rev")
@@ -240,7 +240,7 @@ def test_a_withdrawal_from_the_evaluator_is_refused(assigned: tuple[Offices, str
     from sqlalchemy import delete
 
     from sanlian_desktop.models import SyncItem
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[EVAL])  # forget that the province holds it, so that it is sent
     try:

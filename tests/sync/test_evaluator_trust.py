@@ -7,9 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from sanlian_desktop.sync.certs import Cert, JurisdictionError, LevelError, OfficeInfo, certify, make_request
-from sanlian_desktop.sync.chain import CertPool, CertRevokedError, revocation_map, revoke, validate_chain
-from sanlian_desktop.sync.codes import (
+from sanlian_desktop.kernel.codes import (
     default_parent_of,
     is_direct_child,
     is_evaluator_code,
@@ -17,9 +15,24 @@ from sanlian_desktop.sync.codes import (
     level_of,
     within,
 )
-from sanlian_desktop.sync.keys import OfficeKeys
-from sanlian_desktop.sync.statements import sign_statement, verify_statement
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.trust.certs import (
+    Cert,
+    JurisdictionError,
+    LevelError,
+    OfficeInfo,
+    certify,
+    make_request,
+)
+from sanlian_desktop.sync.trust.chain import (
+    CertPool,
+    CertRevokedError,
+    revocation_map,
+    revoke,
+    validate_chain,
+)
+from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.statements import sign_statement, verify_statement
 from tests.sync.synchelpers import T0, Office, certify_child, forge_child
 
 AT = T0 + timedelta(days=10)

@@ -98,8 +98,8 @@ def test_from_selection_to_evaluation_seen_at_the_province(chain: Offices, tmp_p
     assert figures["by_status"] == {"approved": 1}
     assert figures["behind_schedule"] == []  # on time today
     # A year and more from now, with no final report, the same project is behind schedule.
-    from sanlian_desktop.progress import _projects
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.reports.service import _projects
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[PROVINCE])
     try:

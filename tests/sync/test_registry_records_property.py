@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from sanlian_desktop import registrysync
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import CommunityOrganisation
-from sanlian_desktop.sync.records import Record
+from sanlian_desktop.registries import records as registrysync
+from sanlian_desktop.sync.kinds.records import Record
 from tests.helpers import Office
 
 UID = "0b9c3d7e-2f1a-4c55-9a0e-1d2b3c4d5e6f"

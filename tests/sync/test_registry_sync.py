@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop.checks import credit_code_check_char
+from sanlian_desktop.kernel.checks import credit_code_check_char
 from sanlian_desktop.models import CommunityOrganisation, SyncConflict
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import kinds
-from sanlian_desktop.sync.records import Record
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.kinds import registry as kinds
+from sanlian_desktop.sync.kinds.records import Record
 from tests.sync.cli_offices import Offices
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = "620000", "620100", "620102", "620102001", "620102001001"
@@ -283,8 +283,8 @@ def test_many_records_are_looked_up_as_one_at_a_time(chain: Offices) -> None:
     """The import asks for every received registry record at once; the answer is the one-by-one lookup's."""
     from sqlalchemy import select
 
-    from sanlian_desktop import registrysync
     from sanlian_desktop.models import Region, SocialWorker
+    from sanlian_desktop.registries import records as registrysync
 
     o = chain
     _register(o)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from sanlian_desktop.sync.records import Record
-from sanlian_desktop.sync.signedkinds import Admitted, SignedKind, encoded, statement, verify
+from sanlian_desktop.sync.kinds.records import Record
+from sanlian_desktop.sync.kinds.signed import Admitted, SignedKind, encoded, statement, verify
 from tests.helpers import Office
 
 
@@ -144,8 +144,8 @@ def test_an_office_signs_its_own_unsigned_rows_once(county: Office) -> None:
     from sqlalchemy import select
 
     from sanlian_desktop.models import ProgressReport
-    from sanlian_desktop.progress import signed_body
-    from sanlian_desktop.progress_sync import REPORTS
+    from sanlian_desktop.reports.records import REPORTS
+    from sanlian_desktop.reports.service import signed_body
 
     with county.session() as s:
         for report_id, office in (("r1", "620102"), ("r2", "620102"), ("r3", "620102001")):

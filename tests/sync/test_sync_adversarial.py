@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from sanlian_desktop.auth import sign_in
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import AuditEntry, Batch, SyncPackage
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service
+from sanlian_desktop.offices.auth import sign_in
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import Offices
 
@@ -123,13 +123,14 @@ def test_expired_sender(chain: Offices, monkeypatch: pytest.MonkeyPatch) -> None
     o.ok("620102", "office", "install", str(o.files / "short.cert"))
     # Two days on, the county's only valid-looking certificate has expired: the writer refuses to
     # sign with it, and a package forged past that check is refused by the reader.
-    from sanlian_desktop.sync import canonical, package
+    from sanlian_desktop.kernel import canonical
+    from sanlian_desktop.sync.transport import package
 
     real_now = canonical.utc_now
     monkeypatch.setattr(canonical, "utc_now", lambda: real_now() + timedelta(days=2))
-    monkeypatch.setattr("sanlian_desktop.sync.service.utcnow", lambda: real_now() + timedelta(days=2))
-    monkeypatch.setattr("sanlian_desktop.sync.trust.own_certificate",
-                        lambda s: next(c for c in __import__("sanlian_desktop.sync.trust", fromlist=["x"])._certs(
+    monkeypatch.setattr("sanlian_desktop.sync.exchange.service.utcnow", lambda: real_now() + timedelta(days=2))
+    monkeypatch.setattr("sanlian_desktop.offices.custody.own_certificate",
+                        lambda s: next(c for c in __import__("sanlian_desktop.offices.custody", fromlist=["x"])._certs(
                             s, is_own=True) if (c.not_after - c.not_before).days <= 1))
     rc, _, err = o.run("620102", "sync", "export", "--to", "620100", "--out", str(o.files / "expired.sanlian"))
     assert rc == 2 and "有效期" in err

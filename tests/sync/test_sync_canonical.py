@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync import canonical as cj
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.errors import UserError
 
 _values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner,

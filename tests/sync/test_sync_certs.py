@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.certs import (
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.trust.certs import (
     BadSignatureError,
     Cert,
     CertExpiredError,
@@ -23,7 +24,7 @@ from sanlian_desktop.sync.certs import (
     parse_request,
     renew,
 )
-from sanlian_desktop.sync.chain import (
+from sanlian_desktop.sync.trust.chain import (
     Revocation,
     check_signature,
     revocation_map,
@@ -31,8 +32,7 @@ from sanlian_desktop.sync.chain import (
     validate_chain,
     verify_revocation,
 )
-from sanlian_desktop.sync.keys import OfficeKeys
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.sync.trust.keys import OfficeKeys
 from tests.sync.synchelpers import NAMES, T0, Office, certify_child, forge_child, make_province
 
 AT = T0 + timedelta(days=30)

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from sanlian_desktop.sync.codes import default_parent_of, is_direct_child, level_of, segments, within
-from sanlian_desktop.vocab import Level as L  # noqa: N817 - short in tables
+from sanlian_desktop.kernel.codes import default_parent_of, is_direct_child, level_of, segments, within
+from sanlian_desktop.kernel.vocab import Level as L  # noqa: N817 - short in tables
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from tests.sync.service_offices import fill_county, fingerprint, open_chain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def _state(home: Path) -> dict[str, Any]:
 
 
 def _child(home: Path, package: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, SANLIAN_FAST_HASH="1", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "tests.sync.crash_child", str(home), str(package)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "go"

@@ -74,7 +74,7 @@ def _debug_items(home: Path, neighbour: str) -> list[tuple[str, str, bool]]:
     from sqlalchemy import select
 
     from sanlian_desktop.models import SyncItem
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:

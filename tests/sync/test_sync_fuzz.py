@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync import canonical as cj
-from sanlian_desktop.sync.certs import Cert
-from sanlian_desktop.sync.package import open_package, peek_header
-from sanlian_desktop.sync.packfmt import MAGIC, PREFIX, describe_header
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.transport.package import open_package, peek_header
+from sanlian_desktop.sync.transport.packfmt import MAGIC, PREFIX, describe_header
+from sanlian_desktop.sync.trust.certs import Cert
 from tests.sync.synchelpers import T0, Office, seal_raw, write_package
 
 NOW = T0 + timedelta(days=12)

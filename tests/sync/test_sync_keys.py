@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
 
 FAST = Argon2Params(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 

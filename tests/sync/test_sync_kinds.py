@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.auth import this_office
-from sanlian_desktop.sync import kinds
-from sanlian_desktop.sync.kinds import Incoming, RecordKind, Route
-from sanlian_desktop.sync.records import Record, record_kinds
-from sanlian_desktop.sync.replicate import fit_package
+from sanlian_desktop.offices.auth import this_office
+from sanlian_desktop.sync.kinds import registry as kinds
+from sanlian_desktop.sync.kinds.records import Record, record_kinds
+from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route
+from sanlian_desktop.sync.replication.apply import fit_package
 from tests.sync.cli_offices import Offices
 
 COMMUNITY, STREET = "620102001001", "620102001"
@@ -56,7 +56,6 @@ def memo_kind() -> Iterator[None]:
     """The toy kind alone: the program's own extension kinds (registries…) are set aside meanwhile, so
     that the counts below are the memos'."""
     MEMOS.clear()
-    kinds.load()
     others = dict(kinds._KINDS)
     kinds._KINDS.clear()
     kinds.register(MEMO)
@@ -115,7 +114,7 @@ def _packages_in(o: Offices, code: str) -> int:
     from sqlalchemy import func, select
 
     from sanlian_desktop.models import SyncPackage
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[code])
     try:
@@ -127,7 +126,7 @@ def _packages_in(o: Offices, code: str) -> int:
 
 
 def test_groups_of_a_registered_kind_stay_in_one_package(memo_kind: None, chain: Offices) -> None:
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     records = [Record("memo", f"{g}{i}", {"key": f"{g}{i}", "text": "x"}) for g in "abc" for i in range(4)]
     store = Store.open(chain.homes[COMMUNITY])
@@ -140,7 +139,7 @@ def test_groups_of_a_registered_kind_stay_in_one_package(memo_kind: None, chain:
 
 
 def _applier_is_incoming(_: Any) -> None:  # mypy checks that Applier satisfies the Incoming protocol
-    from sanlian_desktop.sync.replicate import Applier
+    from sanlian_desktop.sync.replication.apply import Applier
 
     applier: Incoming = Applier.__new__(Applier)
     del applier
@@ -149,7 +148,7 @@ def _applier_is_incoming(_: Any) -> None:  # mypy checks that Applier satisfies 
 def test_records_that_join_a_declaration_share_its_package(memo_kind: None, chain: Offices) -> None:
     """A project's records go in the package that carries its declaration, wherever they stand in the
     list: no part holds them without the declaration, so the parts may be imported in any order."""
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     project = RecordKind("project_memo", _records, _local, _apply, group=lambda r: r.body["declaration_id"],
                          joins_declaration=True)

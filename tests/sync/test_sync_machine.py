@@ -30,11 +30,12 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, workflow
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration, Opinion, SyncConflict
-from sanlian_desktop.sync import service
-from sanlian_desktop.vocab import Decision, Status
+from sanlian_desktop.sync.exchange import service
 from tests.helpers import example_declaration
 from tests.sync.service_offices import (
     CODES,

@@ -11,9 +11,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync import package as package_module
-from sanlian_desktop.sync.certs import (
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.transport import package as package_module
+from sanlian_desktop.sync.transport.package import PackageWriter, VerifiedPackage, open_package, peek_header
+from sanlian_desktop.sync.transport.packfmt import DEFAULT_LIMITS, FORMAT_VERSION, Limits, describe_header
+from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
+from sanlian_desktop.sync.trust.certs import (
     Cert,
     CertExpiredError,
     CertRevokedError,
@@ -21,11 +25,7 @@ from sanlian_desktop.sync.certs import (
     Revoked,
     UnknownRootError,
 )
-from sanlian_desktop.sync.chain import revocation_map, revoke
-from sanlian_desktop.sync.package import PackageWriter, VerifiedPackage, open_package, peek_header
-from sanlian_desktop.sync.packfmt import DEFAULT_LIMITS, FORMAT_VERSION, Limits, describe_header
-from sanlian_desktop.sync.receipts import make_receipt, verify_receipt
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.sync.trust.chain import revocation_map, revoke
 from tests.sync.synchelpers import T0, Office, certify_child, forge_child, make_province, write_package
 
 NOW = T0 + timedelta(days=12)
@@ -305,7 +305,7 @@ _scalars = (st.none() | st.booleans() | st.integers(min_value=-2, max_value=2**6
 def test_the_quick_entry_check_agrees_with_the_full_one(rec: object) -> None:
     """A manifest entry passes the quick check exactly when the full check (which says what is wrong)
     finds nothing wrong."""
-    from sanlian_desktop.sync.packfmt import _check_entry, _plain_entry
+    from sanlian_desktop.sync.transport.packfmt import _check_entry, _plain_entry
 
     try:
         _check_entry(rec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sanlian_desktop.sync import service
+from sanlian_desktop.sync.exchange import service
 from tests.sync.service_offices import open_chain
 
 

@@ -67,7 +67,7 @@ def test_notice_reaches_the_community_and_scores_stay_at_the_province(chain: Off
 def _count(o: Offices, code: str, table: str) -> int:
     from sqlalchemy import text
 
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     store = Store.open(o.homes[code])
     try:
@@ -78,9 +78,9 @@ def _count(o: Offices, code: str, table: str) -> int:
 
 
 def test_a_notice_altered_on_the_way_is_refused(chain: Offices, tmp_path: Path) -> None:
-    from sanlian_desktop import selection_sync
     from sanlian_desktop.models import PublicNotice
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.selection import records as selection_sync
+    from sanlian_desktop.store.engine import Store
 
     o = chain
     o.down(CODES)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sanlian_desktop.models import Declaration, Opinion, SyncItem
-from sanlian_desktop.sync import service
+from sanlian_desktop.sync.exchange import service
 from tests.sync.service_offices import ServiceOffice, fill_county, open_chain
 
 

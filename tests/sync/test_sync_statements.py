@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync import canonical as cj
-from sanlian_desktop.sync.certs import (
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.sync.trust.certs import (
     BadSignatureError,
     Cert,
     CertExpiredError,
@@ -17,9 +18,13 @@ from sanlian_desktop.sync.certs import (
     Revoked,
     renew,
 )
-from sanlian_desktop.sync.chain import CertPool, UnknownCertError, revocation_map, revoke
-from sanlian_desktop.sync.statements import LEGACY_DOMAIN, LEGACY_FORMAT, sign_statement, verify_statement
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.sync.trust.chain import CertPool, UnknownCertError, revocation_map, revoke
+from sanlian_desktop.sync.trust.statements import (
+    LEGACY_DOMAIN,
+    LEGACY_FORMAT,
+    sign_statement,
+    verify_statement,
+)
 from tests.sync.synchelpers import T0, Office, certify_child
 
 OPINION = {"declaration": "D-0001", "version": 3, "decision": "approve", "text": "同意上报。"}

@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanlian_desktop.auth import sign_in, this_office
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service, trust
-from sanlian_desktop.sync.package import PackageWriter
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices.auth import sign_in, this_office
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.transport.package import PackageWriter
 from tests.helpers import PASSWORD
 from tests.sync.service_offices import ServiceOffice, fill_county, fingerprint, open_chain
 

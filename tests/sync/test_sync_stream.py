@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.attachments import store_file
-from sanlian_desktop.auth import sign_in, this_office
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import (
     CertificateRecord,
     Declaration,
@@ -26,11 +24,15 @@ from sanlian_desktop.models import (
     Opinion,
     SyncItem,
 )
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import replicate, service, trust
-from sanlian_desktop.sync.package import PackageWriter, open_package
-from sanlian_desktop.sync.records import local_hashes
-from sanlian_desktop.sync.statements import STATEMENT_FORMAT
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices.auth import sign_in, this_office
+from sanlian_desktop.store.attachments import store_file
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.kinds.records import local_hashes
+from sanlian_desktop.sync.replication import apply as replicate
+from sanlian_desktop.sync.transport.package import PackageWriter, open_package
+from sanlian_desktop.sync.trust.statements import STATEMENT_FORMAT
 from tests.helpers import PASSWORD
 from tests.sync.service_offices import ServiceOffice, fill_county, fingerprint, open_chain
 
@@ -230,7 +232,7 @@ def test_the_backup_before_an_import_is_kept_only_for_an_import(offices: dict[st
                                                                 tmp_path: Path) -> None:
     """The backup is taken while the package is read and checked; a refused package, or one imported
     before, leaves none behind."""
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 2)
@@ -262,7 +264,7 @@ def test_the_backup_holds_the_store_as_it_was_even_when_it_finishes_after_the_im
     import threading
     import zipfile
 
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 3)
@@ -301,7 +303,7 @@ def test_the_backup_holds_the_store_as_it_was_even_when_it_finishes_after_the_im
 
 def test_an_import_whose_backup_fails_changes_nothing(offices: dict[str, ServiceOffice], tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from sanlian_desktop import backup
+    from sanlian_desktop.store import backup
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 2)

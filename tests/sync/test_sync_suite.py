@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.suite import DEFAULT_SUITE, ChunkSealer, get_suite, open_chunk
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, ChunkSealer, get_suite, open_chunk
 
 S = DEFAULT_SUITE
 

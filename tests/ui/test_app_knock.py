@@ -35,9 +35,9 @@ def test_knock_with_a_package_opens_its_preview() -> None:
 
 
 def test_second_start_with_a_package_forwards_it(monkeypatch: Any, tmp_path: Path) -> None:
-    from sanlian_desktop import instance
-    from sanlian_desktop.errors import UserError
-    from sanlian_desktop.paths import AppPaths
+    from sanlian_desktop.kernel.errors import UserError
+    from sanlian_desktop.kernel.paths import AppPaths
+    from sanlian_desktop.store import instance
 
     sent: list[list[str]] = []
     warned: list[str] = []

@@ -12,9 +12,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import attachments, auth, backup, instance
-from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.store import Store
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store import attachments, backup, instance
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui import app as app_module
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.crash import FaultLog
@@ -22,7 +24,6 @@ from sanlian_desktop.ui.mainwindow import MainWindow
 from sanlian_desktop.ui.settings import backups as backups_module
 from sanlian_desktop.ui.settings.backups import BackupListModel, BackupsTab
 from sanlian_desktop.ui.settings.page import SettingsPage
-from sanlian_desktop.vocab import Role
 from tests.helpers import PASSWORD, Office
 from tests.shipping.shiphelpers import add_declaration_with_attachment
 from tests.ui.conftest import Modals

@@ -11,14 +11,14 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop.sync import trust
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.settings.certificates import CertificatesTab, RevokeDialog
 from sanlian_desktop.ui.settings.page import SettingsPage
-from sanlian_desktop.vocab import Level
 from tests.helpers import Office, make_office
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close

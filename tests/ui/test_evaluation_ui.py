@@ -10,9 +10,10 @@ import pytest
 from PySide6.QtCore import QDate, QSettings
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import auth, evaluation
+from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.models import Declaration
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.evaluation.dialogs import ScoreDialog, VisitDialog
 from sanlian_desktop.ui.evaluation.page import EvaluationPage

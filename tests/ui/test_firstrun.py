@@ -8,14 +8,14 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import auth
-from sanlian_desktop.demooffice import DEMO_OFFICE_NAME, demo_home
-from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.store import Store
+from sanlian_desktop.demo.office import DEMO_OFFICE_NAME, demo_home
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
-from sanlian_desktop.vocab import Level, Role
 
 PASSWORD = "county-pass-1"
 
@@ -165,7 +165,7 @@ def test_demo_choice_builds_the_demo_and_signs_in_the_reviewer(qtbot: QtBot, tmp
     assert "demo1234" in wizard.demo_page.accounts.text()
     assert not AppPaths(home).database.exists()  # the office's own store is untouched
     assert AppPaths(demo_home(home)).database.exists()
-    from sanlian_desktop import declarations
+    from sanlian_desktop.declarations import service as declarations
 
     assert wizard.store is not None
     with wizard.store.read_session() as session:

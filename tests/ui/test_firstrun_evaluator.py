@@ -11,15 +11,15 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import auth
-from sanlian_desktop.paths import AppPaths
-from sanlian_desktop.sync import trust
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
-from sanlian_desktop.vocab import Level, Role
 from tests.helpers import Office, make_office
 
 PASSWORD = "eval-pass-1"
@@ -129,7 +129,7 @@ def test_the_wizard_sets_up_an_evaluator_office(qtbot: QtBot, tmp_path: Path, se
     assert window.page_keys() == ["sync", "evaluation", "settings"]
     window.close()
     store.close()
-    from sanlian_desktop.store import Store
+    from sanlian_desktop.store.engine import Store
 
     again = Store.open(home)
     with again.session() as s:

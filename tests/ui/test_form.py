@@ -9,11 +9,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
-from sanlian_desktop import declarations
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.form.form import DeclarationForm
-from sanlian_desktop.vocab import Status
 from tests.helpers import Office
 from tests.ui.uifixtures import Modals, is_deleted, modals_fixture  # noqa: F401
 
@@ -78,7 +78,7 @@ def test_funding_row_errors_point_at_the_row(qtbot: Any, county: Office, modals:
 
 
 def test_round_trip_keeps_the_content(qtbot: Any, county: Office, modals: Modals, example: dict[str, Any]) -> None:
-    from sanlian_desktop import declfields
+    from sanlian_desktop.declarations import fields as declfields
 
     form = DeclarationForm(county.store, county.clerk)
     qtbot.addWidget(form)

@@ -13,11 +13,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import declarations
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import ProjectDisbursement, ProjectProgress, ProjectTender
+from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation import model as model_module
 from sanlian_desktop.ui.implementation import page as page_module
@@ -27,7 +28,6 @@ from sanlian_desktop.ui.implementation.model import COL_WARNINGS, load_rows
 from sanlian_desktop.ui.implementation.page import ImplementationPage
 from sanlian_desktop.ui.implementation.tabs import DisbursementTab, ProgressTab, TenderTab, WorkersTab
 from sanlian_desktop.ui.pages import available_pages
-from sanlian_desktop.vocab import Level, Role
 from tests.helpers import Office, example_declaration
 from tests.implementation.conftest import COMMUNITY, approve
 from tests.ui.conftest import Modals

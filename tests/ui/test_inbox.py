@@ -7,7 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from sanlian_desktop import declarations, demo, listing, workflow
+from sanlian_desktop.declarations import listing, workflow
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.demo import generate as demo
+from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.inbox.model import (
@@ -21,7 +24,6 @@ from sanlian_desktop.ui.inbox.model import (
 )
 from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
 from sanlian_desktop.ui.review.dialog import ReviewDialog
-from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import Office, example_declaration
 from tests.ui.uifixtures import Modals, modals_fixture, settle, submitted, ui_context  # noqa: F401
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobCancelled, JobFailure, JobRunner, Progress
 from tests.ui.conftest import Modals
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from sanlian_desktop import app
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.mainwindow import LAST_PAGE_KEY, MainWindow
-from sanlian_desktop.ui.pages import PageEntry, available_pages, load_page, shown_to
+from sanlian_desktop.ui.pages import PageEntry, available_pages, shown_to
 from tests.helpers import Office
 
 
@@ -64,11 +65,14 @@ def test_navigation_comes_from_the_registry_skipping_missing_modules(qtbot: QtBo
     assert "设置" in titles
 
 
-def test_missing_page_module_is_skipped_but_a_broken_one_raises(tmp_path: object) -> None:
-    assert load_page("sanlian_desktop.ui.nosuchfeature.page:Page") is None
-    assert load_page("sanlian_desktop.ui.settings.nosuchpage:Page") is None
-    with pytest.raises(ModuleNotFoundError):
-        load_page("nosuchtoplevel.page:Page")
+def test_the_composition_root_lists_every_page_once_in_navigation_order() -> None:
+    keys = [e.key for e in available_pages()]
+    assert keys == ["inbox", "selection", "declarations", "implementation", "sync", "paper", "evaluation",
+                    "stats", "registries", "settings"]
+    assert all(e.title for e in available_pages())
+    app.compose_gui()  # again: nothing is added twice
+    assert [e.key for e in available_pages()] == keys
+    assert [e.key for e in available_pages(level=Level.EVALUATOR)] == ["sync", "evaluation", "settings"]
 
 
 def test_pages_are_built_once_and_refreshed_on_return(qtbot: QtBot, admin_ctx: UiContext) -> None:

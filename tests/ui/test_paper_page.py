@@ -13,8 +13,12 @@ from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, demo, printing, sheets
-from sanlian_desktop.declfields import diff
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workbooks as sheets
+from sanlian_desktop.declarations.fields import diff
+from sanlian_desktop.demo import generate as demo
+from sanlian_desktop.documents import printing
+from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.inbox.page import DeclarationsPage
@@ -22,7 +26,6 @@ from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.paper.page import PaperPage, split_numbers
 from sanlian_desktop.ui.paper.preview import PrintPreview, page_image
 from sanlian_desktop.ui.paper.verify import BAD_STYLE, GOOD_STYLE, OLDER_STYLE
-from sanlian_desktop.vocab import Status
 from tests.helpers import Office, example_declaration
 from tests.spreadsheets.conftest import example_cells
 from tests.ui.conftest import Modals

@@ -10,11 +10,12 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import regions, registries
-from sanlian_desktop.checks import credit_code_check_char
+from sanlian_desktop.kernel.checks import credit_code_check_char
+from sanlian_desktop.offices import regions
+from sanlian_desktop.registries import service as registries
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobHandle, JobRunner
-from sanlian_desktop.ui.pages import PAGE_REGISTRY, available_pages
+from sanlian_desktop.ui.pages import PAGES, available_pages
 from sanlian_desktop.ui.registries.dialogs import (
     AreaDialog,
     CommunityFactsDialog,
@@ -61,7 +62,7 @@ def _cells(page: RegistriesPage, tab: int) -> list[tuple[str, ...]]:
 
 
 def test_page_is_registered_after_stats() -> None:
-    keys = [k for k, _ in PAGE_REGISTRY]
+    keys = [e.key for e in PAGES]
     assert keys.index("registries") == keys.index("stats") + 1
     assert "台账" in [p.title for p in available_pages()]
 

@@ -10,13 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, demo
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.demo import generate as demo
+from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
 from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
-from sanlian_desktop.vocab import Decision, Level, Status
 from tests.helpers import Office, example_declaration, make_office
 from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, settle, submitted, ui_context  # noqa: F401
 
@@ -31,7 +32,7 @@ def _status(office: Office, decl_id: str) -> Declaration:
 def test_diff_after_return_and_revise(qtbot: Any, county: Office, modals: Modals) -> None:
     decl_id = submitted(county, example_declaration())
     with county.session() as s:
-        from sanlian_desktop import workflow
+        from sanlian_desktop.declarations import workflow
 
         workflow.review(s, county.reviewer, declarations.get(s, decl_id), decision=Decision.RETURN, text="请补充")
         decl = declarations.get(s, decl_id)

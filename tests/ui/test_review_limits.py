@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, selection, workflow
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Declaration
+from sanlian_desktop.selection import service as selection
 from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
-from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
 from tests.ui.uifixtures import Modals, modals_fixture  # noqa: F401

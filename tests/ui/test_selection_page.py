@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import select
 
-from sanlian_desktop import declarations, selection
+from sanlian_desktop.declarations import service as declarations
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
+from sanlian_desktop.selection import service as selection
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.pages import PageEntry, available_pages, shown_to
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
@@ -69,7 +70,7 @@ def test_table_sorts_and_meters_turn_amber_then_red(qtbot: Any, province: Office
     b = awaiting(province, "620402001001", title="项目乙", requested="40000")
     c = awaiting(province, "620102001002", title="项目丙", requested="20000")
     with province.session() as s:
-        from sanlian_desktop import scoring
+        from sanlian_desktop.selection import scoring
 
         scoring.add_score(s, province.reviewer, declarations.get(s, c), scorer="张教授", points=POINTS)
     page = SelectionPage(ctx)

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import auth
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices import auth
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.settings.page import PRINT_FONT_KEY, SettingsPage
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
-from sanlian_desktop.vocab import Role
 from tests.helpers import PASSWORD, Office
 from tests.ui.conftest import Modals
 

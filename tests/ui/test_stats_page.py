@@ -13,10 +13,10 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import indicators
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.indicators import TARGET_LABELS
-from sanlian_desktop.indicatorviews import MET_COLOURS, Bar, ReportView, funnel_bars, trend_series
+from sanlian_desktop.indicators import service as indicators
+from sanlian_desktop.indicators.service import TARGET_LABELS
+from sanlian_desktop.indicators.views import MET_COLOURS, Bar, ReportView, funnel_bars, trend_series
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.pages import available_pages

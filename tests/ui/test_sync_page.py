@@ -13,17 +13,18 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from sanlian_desktop import auth, backup
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Batch, SyncConflict, SyncPackage
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync.service import Neighbour, NeighbourStatus
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store import backup
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange.service import Neighbour, NeighbourStatus
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under
 from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
 from sanlian_desktop.ui.sync.model import StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
-from sanlian_desktop.vocab import Level
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import Offices, certified_chain
 from tests.ui.conftest import Modals

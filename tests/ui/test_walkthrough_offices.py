@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from sanlian_desktop import auth
+from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.ui.sync.page import SyncPage
-from sanlian_desktop.vocab import Decision, Status
 from tests.helpers import PASSWORD, example_declaration
 from tests.sync.cli_offices import CHAIN, Offices, certified_chain
 from tests.ui.uifixtures import Modals, modals_fixture, settle  # noqa: F401

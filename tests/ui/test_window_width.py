@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop import demo
+from sanlian_desktop.demo import generate as demo
 from sanlian_desktop.ui.app import choose_ui_font
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.inbox.model import COL_TITLE

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 from tests.helpers import Office
 
@@ -72,8 +72,8 @@ def submitted(office: Office, raw: dict[str, Any]) -> str:
     """A declaration keyed in at the county (代录) and submitted with the street's paper opinion."""
     from datetime import date
 
-    from sanlian_desktop import declarations
-    from sanlian_desktop.vocab import Level
+    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.kernel.vocab import Level
 
     with office.session() as s:
         decl = declarations.create(s, office.clerk, raw)

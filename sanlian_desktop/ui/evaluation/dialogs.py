@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import declarations, evaluation
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.store import Store
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.evaluation import service as evaluation
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 
 
 def _date_edit(parent: QWidget) -> QDateEdit:
@@ -216,8 +217,8 @@ class AssignDialog(QDialog):
         super().__init__(parent)
         from sqlalchemy import select
 
+        from sanlian_desktop.kernel.vocab import Status
         from sanlian_desktop.models import Declaration, EvaluationAssignment
-        from sanlian_desktop.vocab import Status
 
         self.store, self.actor = store, actor
         self.setWindowTitle(self.tr("指派第三方评估机构"))

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import evaluation, listing
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import listing
+from sanlian_desktop.evaluation import service as evaluation
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Declaration,
     EffectEvaluation,
@@ -28,7 +30,6 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.messages import show_error
-from sanlian_desktop.vocab import Level
 
 HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
 

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import evaluation
-from sanlian_desktop.attachments import blob_path
+from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.models import Declaration
-from sanlian_desktop.store import Store
+from sanlian_desktop.store.attachments import blob_path
+from sanlian_desktop.store.engine import Store
 
 
 def _table(parent: QWidget, headers: list[str]) -> QTableWidget:

@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard
 
-from sanlian_desktop import regions
+from sanlian_desktop.kernel.codes import evaluator_province
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Region
-from sanlian_desktop.office import office_name_for
-from sanlian_desktop.sync import trust
-from sanlian_desktop.sync.codes import evaluator_province
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.office import office_name_for
 from sanlian_desktop.ui.firstrun.steps import WizardStep
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.settings.certjobs import request_file_name, request_job
 from sanlian_desktop.ui.sync.folderpick import FolderChooser, open_folder
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Level
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard

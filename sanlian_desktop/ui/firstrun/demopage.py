@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from sanlian_desktop.demooffice import DEMO_PASSWORD, DEMO_USERS, open_or_create_demo, sign_in_demo
+from sanlian_desktop.demo.office import DEMO_PASSWORD, DEMO_USERS, open_or_create_demo, sign_in_demo
 from sanlian_desktop.ui.firstrun.steps import WizardStep
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress
 from sanlian_desktop.ui.qtfix import emit

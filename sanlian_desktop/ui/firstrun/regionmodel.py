@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from sanlian_desktop import regions
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.offices import regions
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from sanlian_desktop import auth
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level
 from sanlian_desktop.models import Region
-from sanlian_desktop.office import init_office, office_name_for
+from sanlian_desktop.offices import auth
+from sanlian_desktop.offices.office import init_office, office_name_for
 from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
-from sanlian_desktop.vocab import LEVEL_ORDER, Level
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard

@@ -11,13 +11,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from sanlian_desktop import APP_NAME
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.demooffice import demo_exists
-from sanlian_desktop.store import Store
+from sanlian_desktop.demo.office import demo_exists
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.firstrun.demopage import DemoPage
 from sanlian_desktop.ui.firstrun.steps import DonePage, LevelPage, OfficePage, RegionPage, WelcomePage
 from sanlian_desktop.ui.jobs import JobRunner
-from sanlian_desktop.vocab import Level
 
 
 class PageId(IntEnum):

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
-from sanlian_desktop.attachments import KINDS, blob_path
-from sanlian_desktop.store import Store
+from sanlian_desktop.store.attachments import KINDS, blob_path
+from sanlian_desktop.store.engine import Store
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 PathRole = Qt.ItemDataRole.UserRole + 1

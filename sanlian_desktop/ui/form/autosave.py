@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.fileio import atomic_write_bytes
+from sanlian_desktop.kernel.fileio import atomic_write_bytes
 
 
 class Autosave:

@@ -8,16 +8,16 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from sanlian_desktop import declarations
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError, ValidationFailed
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.errors import UserError, ValidationFailed
+from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import DeclarationVersion
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
 from sanlian_desktop.ui.messages import confirm, show_error
-from sanlian_desktop.vocab import Status
 
 AUTOSAVE_MS = 3000
 

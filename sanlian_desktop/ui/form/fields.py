@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.money import MoneyError, capital_numerals, parse_money
+from sanlian_desktop.kernel.money import MoneyError, capital_numerals, parse_money
 
 EMPTY_DATE = QDate(2000, 1, 1)
 

@@ -24,19 +24,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import batches, declfields, listing
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import FieldError
-from sanlian_desktop.store import Store
-from sanlian_desktop.ui.form.attachments import AttachmentPanel
-from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
-from sanlian_desktop.vocab import (
+from sanlian_desktop.declarations import batches, listing
+from sanlian_desktop.declarations import fields as declfields
+from sanlian_desktop.kernel.errors import FieldError
+from sanlian_desktop.kernel.vocab import (
     CERTIFICATE_LEVELS,
     FOCUS_AREAS,
     FUNDING_SOURCES,
     SERVICE_METHODS,
     TARGET_GROUPS,
 )
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.form.attachments import AttachmentPanel
+from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
 
 VALIDATE_DELAY_MS = 300
 STYLE = """

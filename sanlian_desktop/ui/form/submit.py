@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import PaperOpinion
-from sanlian_desktop.vocab import OPINION_BOX_LABELS, Level
+from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.kernel.vocab import OPINION_BOX_LABELS, Level
 
 
 class PaperOpinionBox(QGroupBox):

@@ -1,7 +1,7 @@
 """Correcting a disbursement (拨付) or a progress report (进展报告) from the desktop.
 
 Both records are immutable: a correction is a new record that names the one it supersedes and says why
-(:mod:`sanlian_desktop.implementation` checks it exactly as for the command line's ``--supersedes`` and
+(:mod:`sanlian_desktop.implementation.service` checks it exactly as for the command line's ``--supersedes`` and
 ``--reason``). The dialog opens with the record's values; a refusal is shown in red and nothing changes.
 """
 
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day

@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.projectwarnings import project_record
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.implementation.warnings import project_record
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation.model import severity_icon
 from sanlian_desktop.ui.implementation.tabs import (

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import implementation as impl
+from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
 

@@ -10,15 +10,20 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.implementation import approved_in_jurisdiction
-from sanlian_desktop.listing import region_names
+from sanlian_desktop.declarations.listing import region_names
+from sanlian_desktop.declarations.workflow import local_today
+from sanlian_desktop.implementation.service import approved_in_jurisdiction
+from sanlian_desktop.implementation.warnings import (
+    FACTS_CHUNK,
+    ProjectWarning,
+    facts_warnings,
+    many_project_facts,
+)
+from sanlian_desktop.kernel.money import format_yuan, from_fen
 from sanlian_desktop.models import utcnow
-from sanlian_desktop.money import format_yuan, from_fen
-from sanlian_desktop.projectwarnings import FACTS_CHUNK, ProjectWarning, facts_warnings, many_project_facts
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.jobs import IsCancelled, JobCancelled, Progress
-from sanlian_desktop.workflow import local_today
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_GRANTED, COL_DISBURSED, COL_WARNINGS = range(6)
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -58,7 +63,7 @@ def load_rows(store: Store, actor: Actor, today: date | None = None, *, progress
     """Every approved project in the actor's jurisdiction, worst warning first within each project.
 
     Runs on a worker thread (its own session, no widgets): the projects' facts are read
-    :data:`~sanlian_desktop.projectwarnings.FACTS_CHUNK` at a time, reporting progress and stopping with
+    :data:`~sanlian_desktop.implementation.warnings.FACTS_CHUNK` at a time, reporting progress and stopping with
     :class:`JobCancelled` between chunks when asked to.
     """
     today = today or local_today(utcnow())

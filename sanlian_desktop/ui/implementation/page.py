@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation.model import (
     COL_COMMUNITY,

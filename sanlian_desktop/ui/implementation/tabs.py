@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import implementation as impl
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations.workflow import office_display_name
+from sanlian_desktop.implementation import service as impl
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.money import parse_money
+from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS, Role
 from sanlian_desktop.models import (
     Declaration,
     ProjectDisbursement,
@@ -39,7 +42,6 @@ from sanlian_desktop.models import (
     ProjectWorker,
 )
 from sanlian_desktop.models.implementation import ProjectRecordMixin
-from sanlian_desktop.money import parse_money
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation.corrections import (
     CorrectionDialog,
@@ -49,8 +51,6 @@ from sanlian_desktop.ui.implementation.corrections import (
 )
 from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import CERTIFICATE_LEVELS, Role
-from sanlian_desktop.workflow import office_display_name
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:

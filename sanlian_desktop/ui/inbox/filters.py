@@ -10,12 +10,12 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSizePolicy, QSpinBox, QWidget
 
-from sanlian_desktop import batches, listing
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.store import Store
+from sanlian_desktop.declarations import batches, listing
+from sanlian_desktop.kernel.vocab import FOCUS_AREAS, Status
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.inbox.model import DEFAULT_OVERDUE_DAYS
 from sanlian_desktop.ui.widgets import FlowLayout
-from sanlian_desktop.vocab import FOCUS_AREAS, Status
 
 SEARCH_DELAY_MS = 200
 # Batch and region names can be long; their boxes show this many characters, the list shows them whole.

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from sanlian_desktop import listing
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.store import Store
+from sanlian_desktop.declarations import listing
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 
 
 class IdsSignals(QObject):

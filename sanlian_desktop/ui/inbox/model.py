@@ -17,12 +17,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from sqlalchemy import Select
 
-from sanlian_desktop import listing
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.money import format_yuan, from_fen
-from sanlian_desktop.store import Store
+from sanlian_desktop.declarations import listing
+from sanlian_desktop.kernel.money import format_yuan, from_fen
+from sanlian_desktop.kernel.vocab import REVIEW_STAGE_LABELS, Level, Status
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.inbox.loader import IdsJob, IdsSignals
-from sanlian_desktop.vocab import REVIEW_STAGE_LABELS, Level, Status
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_STATUS, COL_STAGE, COL_REQUESTED, COL_GRANTED, COL_WAITING = range(8)
 COLUMN_COUNT = 8

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import declarations, listing
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import listing
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Role, Status
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.inbox.filters import FilterBar
 from sanlian_desktop.ui.inbox.model import (
@@ -36,7 +38,6 @@ from sanlian_desktop.ui.inbox.model import (
 from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.widgets import StretchColumn
-from sanlian_desktop.vocab import Role, Status
 
 # The project name takes what the other columns leave, but stays readable in a 1024 px window.
 TITLE_MIN_WIDTH = 240

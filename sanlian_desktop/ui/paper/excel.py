@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Select
 
-from sanlian_desktop import sheets
+from sanlian_desktop.declarations import workbooks as sheets
+from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import progress_dialog
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 from sanlian_desktop.ui.paper.folders import EXCEL, choose_open, choose_save
 from sanlian_desktop.ui.paper.verify import BAD_STYLE, GOOD_STYLE
-from sanlian_desktop.vocab import Status
 
 
 def _tr(text: str) -> str:

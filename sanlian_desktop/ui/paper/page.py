@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.paper.excel import ExcelSection
@@ -29,7 +30,6 @@ from sanlian_desktop.ui.paper.printjob import PrintRequest, start_print
 from sanlian_desktop.ui.paper.reports import ReportsBox
 from sanlian_desktop.ui.paper.verify import VerifyBox
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Status
 
 # Numbers typed or pasted from Excel: separated by spaces, new lines, commas or 顿号.
 _SEPARATORS = re.compile(r"[\s,，、;；]+")

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.fileio import atomic_write
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import atomic_write
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.paper.folders import PDF, choose_save
 

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import progress
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.printing.progress import render_progress_report
-from sanlian_desktop.spreadsheets.progress import write_progress_report
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.reports import service as progress
+from sanlian_desktop.reports.pdf import render_progress_report
+from sanlian_desktop.reports.workbook import write_progress_report
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import progress_dialog
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobHandle, Progress
@@ -35,7 +36,6 @@ from sanlian_desktop.ui.paper.folders import EXCEL, choose_save, print_font
 from sanlian_desktop.ui.paper.preview import PrintPreview
 from sanlian_desktop.ui.paper.printjob import start_pdf_preview
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Level, Role
 
 
 def _tr(text: str) -> str:
@@ -63,7 +63,7 @@ def _preview(ctx: UiContext, parent: QWidget, report_id: str) -> JobHandle:
         report = progress.as_dict(progress.get(s, report_id))
 
     def make(out: Path, _progress: Progress, _cancelled: IsCancelled) -> list[str]:
-        from sanlian_desktop.printing.fonts import find_cjk_font
+        from sanlian_desktop.documents.printing.fonts import find_cjk_font
 
         return render_progress_report(report, out, font=find_cjk_font(print_font(ctx.settings)))
 

@@ -6,8 +6,8 @@ from html import escape
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from sanlian_desktop import paper
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import paper
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.context import UiContext
 
 GOOD_STYLE = "color: #1e7b34; font-weight: bold;"

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import registries
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS
 from sanlian_desktop.models import AreaFacts, CommunityFacts, Region
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.registries import service as registries
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import CERTIFICATE_LEVELS
 
 
 def _field_message(exc: UserError) -> str:

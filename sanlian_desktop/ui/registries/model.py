@@ -9,10 +9,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop import regions, registries
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Region
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.registries import service as registries
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 COMMUNITY_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import registries, registryexcel
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.registries import service as registries
+from sanlian_desktop.registries import workbook as registryexcel
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, progress_dialog
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
@@ -37,7 +39,6 @@ from sanlian_desktop.ui.registries.dialogs import (
     WorkerDialog,
 )
 from sanlian_desktop.ui.registries.model import TABLES, RegistryTableModel, communities_in, load_rows
-from sanlian_desktop.vocab import Role
 
 
 def _tr(text: str) -> str:
@@ -288,7 +289,7 @@ class RegistriesPage(QWidget):
         what = self.tr("社区社会组织") if table == "orgs" else self.tr("社会工作者")
         if not confirm(self, self.tr("删除{0}“{1}”？删除会随同步包报送上级单位。").format(what, row.cells[1])):
             return False
-        from sanlian_desktop.errors import UserError
+        from sanlian_desktop.kernel.errors import UserError
         from sanlian_desktop.ui.messages import show_error
 
         try:

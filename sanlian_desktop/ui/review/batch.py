@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import selection, workflow
-from sanlian_desktop.auth import Actor
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.selection import service as selection
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.review.dialog import PHRASES
-from sanlian_desktop.vocab import Decision, Level, Status
 
 
 class BatchApproveDialog(QDialog):

@@ -22,16 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import declarations, selection, workflow
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.money import MoneyError, from_fen, parse_money, to_fen
-from sanlian_desktop.store import Store
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
+from sanlian_desktop.kernel.vocab import Decision, Level, Status
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.selection import service as selection
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
-from sanlian_desktop.vocab import Decision, Level, Status
 
 PHRASES = {
     Decision.APPROVE: ["同意上报。", "同意。经审核，申报程序完整，材料齐全。", "同意。预算编制合理，配套资金已落实。",

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declfields import FieldChange
-from sanlian_desktop.vocab import Decision, Level
+from sanlian_desktop.declarations.fields import FieldChange
+from sanlian_desktop.kernel.vocab import Decision, Level
 
 DECISION_COLORS = {"approve": "#1e7e34", "reject": "#b3261e", "return": "#a05a00"}
 

@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import declarations, scoring, selection
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.money import MoneyError, format_yuan, from_fen, parse_money, to_fen
 from sanlian_desktop.models import Batch, PublicNotice, Shortlisting
-from sanlian_desktop.money import MoneyError, format_yuan, from_fen, parse_money, to_fen
-from sanlian_desktop.store import Store
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.selection import scoring
+from sanlian_desktop.selection import service as selection
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError

@@ -18,9 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import batches, declarations, selection
-from sanlian_desktop.errors import UserError
+from sanlian_desktop.declarations import batches
+from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations.workflow import local_today
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch, utcnow
+from sanlian_desktop.selection import service as selection
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.messages import confirm, show_error
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
@@ -43,8 +47,6 @@ from sanlian_desktop.ui.selection.model import (
     SelectionTableModel,
 )
 from sanlian_desktop.ui.widgets import StretchColumn
-from sanlian_desktop.vocab import Level, Role
-from sanlian_desktop.workflow import local_today
 
 WIDTHS = {COL_NUMBER: 150, COL_CITY: 70, COL_COUNTY: 80, COL_COMMUNITY: 100, COL_AREA: 130, COL_REQUESTED: 100,
           COL_SCORE: 76, COL_SCORERS: 64, COL_SPREAD: 50, COL_STATE: 56, COL_AMOUNT: 100}

@@ -1,7 +1,7 @@
 """设置 → 备份与恢复: the automatic backups, a backup to a chosen file, restore, and the data check.
 
 Every rule (who may restore, what a sound backup is, what the check looks at) belongs to the services
-:mod:`sanlian_desktop.backup` and :mod:`sanlian_desktop.health`; this tab asks them, off the GUI thread,
+:mod:`sanlian_desktop.store.backup` and :mod:`sanlian_desktop.store.health`; this tab asks them, off the GUI thread,
 and shows their Chinese sentences.
 """
 
@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import APP_NAME, backup, health
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.paths import AppPaths
+from sanlian_desktop import APP_NAME
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.store import backup, health
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, show_error
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync import trust
-from sanlian_desktop.sync.certs import Cert
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
 from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
@@ -48,7 +49,6 @@ from sanlian_desktop.ui.settings.certjobs import (
 )
 from sanlian_desktop.ui.sync.drives import destinations, remember_folder
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Level, Role
 
 
 def _day(cert: Cert) -> str:

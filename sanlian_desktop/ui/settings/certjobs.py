@@ -9,10 +9,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service, trust
-from sanlian_desktop.sync.certs import Cert
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 
 REQUEST_SUFFIX = ".req"

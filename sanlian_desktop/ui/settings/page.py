@@ -20,14 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import auth, regions
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.offices import auth, regions
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.certificates import CertificatesTab
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Level, Role
 
 PRINT_FONT_KEY = "print/font_path"
 FONT_SUFFIXES = (".ttf", ".ttc")

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import auth
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.store import Store
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
-from sanlian_desktop.vocab import Role
 
 
 class _ServiceDialog(QDialog):

@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from sanlian_desktop import auth
-from sanlian_desktop.store import Store
-from sanlian_desktop.vocab import Role
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.store.engine import Store
 
 USERNAME_ROLE = Qt.ItemDataRole.UserRole + 1
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import APP_NAME, auth
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.store import Store
+from sanlian_desktop import APP_NAME
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices import auth
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.widgets import InlineError
-from sanlian_desktop.vocab import Role
 
 LAST_USER_KEY = "signin/last_user"
 

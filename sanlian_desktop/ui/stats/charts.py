@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from sanlian_desktop.indicatorviews import Bar
+from sanlian_desktop.indicators.views import Bar
 
 BAR_COLOURS = {True: QColor("#4c9a4c"), False: QColor("#d0553f"), None: QColor("#9e9e9e")}
 SERIES_COLOURS = [QColor("#4a78b5"), QColor("#4c9a4c"), QColor("#d0553f")]

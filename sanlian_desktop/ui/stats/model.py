@@ -15,8 +15,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from sanlian_desktop.indicators import SHORT_LABELS, TARGET_LABELS
-from sanlian_desktop.indicatorviews import (
+from sanlian_desktop.indicators.service import SHORT_LABELS, TARGET_LABELS
+from sanlian_desktop.indicators.views import (
     MET_COLOURS,
     TARGET_KEYS,
     MissingRow,
@@ -25,7 +25,7 @@ from sanlian_desktop.indicatorviews import (
     describe,
     target_of,
 )
-from sanlian_desktop.vocab import Level
+from sanlian_desktop.kernel.vocab import Level
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

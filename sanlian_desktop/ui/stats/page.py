@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop import indicatorfiles, indicators
-from sanlian_desktop.indicators import TARGET_LABELS
-from sanlian_desktop.indicatorviews import (
+from sanlian_desktop.indicators import files as indicatorfiles
+from sanlian_desktop.indicators import service as indicators
+from sanlian_desktop.indicators.service import TARGET_LABELS
+from sanlian_desktop.indicators.views import (
     LEGEND,
     MET_LABELS,
     TARGET_KEYS,
@@ -41,6 +42,7 @@ from sanlian_desktop.indicatorviews import (
     threshold_text,
     value_text,
 )
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import progress_dialog
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
@@ -56,7 +58,6 @@ from sanlian_desktop.ui.stats.model import (
     target_key,
 )
 from sanlian_desktop.ui.stats.pipeline import GrantsPanel, PipelinePanel
-from sanlian_desktop.vocab import Level
 
 MUTED_STYLE = "color: #666;"
 GOOD_STYLE = "color: #1e5b1e;"

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.indicatorviews import (
+from sanlian_desktop.indicators.views import (
     ReportView,
     funnel_bars,
     rate_text,
@@ -23,7 +23,7 @@ from sanlian_desktop.indicatorviews import (
     trend_series,
     waiting_rows,
 )
-from sanlian_desktop.money import from_fen
+from sanlian_desktop.kernel.money import from_fen
 from sanlian_desktop.ui.stats.charts import FunnelChart, TrendChart
 from sanlian_desktop.ui.stats.model import RowsModel
 

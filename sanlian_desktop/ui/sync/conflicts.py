@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from sanlian_desktop.auth import Actor
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
 from sanlian_desktop.ui.widgets import InlineError
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.service import ExportResult, Neighbour
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.exchange.service import ExportResult, Neighbour
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.sync.package import peek_header
-from sanlian_desktop.sync.service import ImportResult
+from sanlian_desktop.kernel.vocab import STATUS_LABELS, Status
+from sanlian_desktop.sync.exchange.service import ImportResult
+from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.sync.problem import ProblemBox, package_details
 from sanlian_desktop.ui.sync.tasks import import_job, preview_job
-from sanlian_desktop.vocab import STATUS_LABELS, Status
 
 
 def status_label(value: str) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from sanlian_desktop.sync.service import NeighbourStatus
+from sanlian_desktop.sync.exchange.service import NeighbourStatus
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from sanlian_desktop.errors import UserError
-from sanlian_desktop.sync.package import peek_header
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.ui.jobs import JobFailure
 from sanlian_desktop.ui.widgets import ERROR_STYLE
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from sanlian_desktop.auth import Actor
 from sanlian_desktop.models import Declaration, Office
-from sanlian_desktop.store import Store
-from sanlian_desktop.sync import service
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange import service
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 from sanlian_desktop.ui.sync.model import ConflictRow
 

@@ -1,0 +1,552 @@
+"""Declarations: creating and editing drafts, submitting, looking them up, listing and comparing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.declarations import batches
+from sanlian_desktop.declarations import fields as declfields
+from sanlian_desktop.declarations.workflow import (
+    Stage,
+    add_opinion,
+    clean_opinion_text,
+    jurisdiction_of,
+    local_today,
+    stages_for,
+)
+from sanlian_desktop.kernel import idprefix
+from sanlian_desktop.kernel.errors import FieldError, NotFound, PermissionDenied, UserError, ValidationFailed
+from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
+from sanlian_desktop.models import (
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    EvaluationAssignment,
+    Opinion,
+    utcnow,
+)
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.attachments import store_file
+
+
+@dataclass(frozen=True)
+class PaperOpinion:
+    """A lower level's opinion on paper, keyed in by the office entering a paper declaration (代录)."""
+
+    text: str
+    decided_on: Any  # date
+    scan: Path | None = None
+
+
+# -- looking up -------------------------------------------------------------------------------------
+
+
+def get(session: Session, key: str) -> Declaration:
+    """A declaration by UUID, readable number or a unique UUID prefix (at least 8 characters)."""
+    key = key.strip()
+    decl = session.get(Declaration, key)
+    if decl is not None:
+        return decl
+    matches = list(session.scalars(select(Declaration).where(Declaration.number == key).limit(2)))
+    if not matches:
+        matches = idprefix.prefix_matches(session, select(Declaration), Declaration.id, key, shortest=8)
+    return idprefix.one(matches, key, "申报", "declaration",
+                        missing=(f"没有找到申报“{key}”", f"no declaration '{key}'"))
+
+
+def current_fields(session: Session, decl: Declaration) -> dict[str, Any]:
+    """The form content of the declaration's current version."""
+    return version_row(session, decl, decl.current_version).fields
+
+
+def version_row(session: Session, decl: Declaration, version: int) -> DeclarationVersion:
+    """One stored version of the declaration."""
+    row = session.get(DeclarationVersion, (decl.id, version))
+    if row is None:
+        raise NotFound(
+            f"申报 {decl.number} 没有第 {version} 版（共 {decl.current_version} 版）",
+            f"declaration {decl.number} has no version {version}",
+        )
+    return row
+
+
+def in_jurisdiction(actor: Actor, decl: Declaration) -> bool:
+    """Whether the declaration lies in the actor's office's jurisdiction.
+
+    An evaluator office holds read-only copies of the projects assigned to it, and only those.
+    """
+    column = {
+        Level.EVALUATOR: None,
+        Level.PROVINCE: None,
+        Level.CITY: decl.city_code,
+        Level.COUNTY: decl.county_code,
+        Level.STREET: decl.street_code,
+        Level.COMMUNITY: decl.community_code,
+    }[actor.office_level]
+    return column is None or column == actor.office_code
+
+
+def visible(session: Session, actor: Actor, key: str) -> Declaration:
+    """A declaration the actor's office may see."""
+    decl = get(session, key)
+    if not in_jurisdiction(actor, decl):
+        raise NotFound(f"没有找到申报“{key}”", f"no declaration '{key}' in this office's jurisdiction")
+    return decl
+
+
+# -- creating and editing ---------------------------------------------------------------------------
+
+
+def _validated(raw: Any, *, for_submit: bool) -> dict[str, Any]:
+    result = declfields.normalise(raw, for_submit=for_submit)
+    if result.errors:
+        raise ValidationFailed(result.errors)
+    return result.fields
+
+
+def validate(raw: Any, *, for_submit: bool = True) -> list[FieldError]:
+    """Every rule the content breaks (what the form and the Excel intake show)."""
+    return declfields.normalise(raw, for_submit=for_submit).errors
+
+
+def _acts_as_county(session: Session, actor: Actor) -> bool:
+    return actor.office_level is Level.CITY and not regions.has_counties(session, actor.office_code)
+
+
+def _check_community(session: Session, actor: Actor, code: str) -> None:
+    community = session.get(regions.Region, code)
+    if community is None or community.level != Level.COMMUNITY:
+        raise ValidationFailed(
+            [FieldError("community", "申报社区", f"社区代码 {code} 尚未登记（请先用 region add 添加）")]
+        )
+    if not regions.is_within(session, code, actor.office_code):
+        raise ValidationFailed([FieldError("community", "申报社区", f"{community.name}（{code}）不在本单位辖区内")])
+
+
+def _resolve_batch(session: Session, key: str | None) -> Batch | None:
+    if not key:
+        return None
+    try:
+        return batches.find_batch(session, key)
+    except NotFound as exc:
+        raise ValidationFailed([FieldError("batch", "申报批次", exc.zh)]) from None
+
+
+def _check_duplicate(session: Session, decl_id: str | None, community: str, batch: Batch | None, title: str) -> None:
+    if batch is None:
+        return
+    clash = session.scalar(
+        select(Declaration.number).where(
+            Declaration.community_code == community,
+            Declaration.batch_id == batch.id,
+            Declaration.title == title,
+            Declaration.id != (decl_id or ""),
+        )
+    )
+    if clash is not None:
+        raise ValidationFailed(
+            [FieldError("title", "项目名称", f"本社区在“{batch.name}”中已有同名项目（{clash}）")]
+        )
+
+
+def _allocate_number(session: Session, prefix: str) -> str:
+    last = session.scalar(
+        select(func.max(Declaration.number)).where(
+            Declaration.number >= prefix + "-", Declaration.number < prefix + "."
+        )
+    )
+    seq = 1
+    if last:
+        tail = last.rsplit("-", 1)[-1]
+        seq = int(tail) + 1 if tail.isdigit() else 1
+    return f"{prefix}-{seq:04d}"
+
+
+def _copy_columns(decl: Declaration, fields: dict[str, Any], batch: Batch | None) -> None:
+    if decl.title != fields["title"]:
+        decl.title = fields["title"]
+        decl.title_pinyin = regions.pinyin_initials(fields["title"])
+    decl.batch_id = batch.id if batch else None
+    decl.focus_areas = "、".join(fields.get("focus_areas") or [])
+    decl.budget_fen = to_fen(parse_money(fields["budget_total"])) if fields.get("budget_total") else 0
+    decl.requested_fen = to_fen(parse_money(fields["subsidy_requested"])) if fields.get("subsidy_requested") else 0
+
+
+def can_create(session: Session, actor: Actor) -> bool:
+    """Whether the actor may enter new declarations (a clerk of a community, street or county office)."""
+    if actor.role is not Role.CLERK or actor.office_level is Level.EVALUATOR:
+        return False
+    return actor.office_level not in (Level.PROVINCE, Level.CITY) or _acts_as_county(session, actor)
+
+
+def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = None) -> Declaration:
+    """Create a draft declaration from form content; numbers it and records who entered it.
+
+    An office above the community (street, county) enters it on the community's behalf (代录): the
+    declaration is flagged as entered from paper.
+    """
+    now = now or utcnow()
+    actor.require(Role.CLERK, action="新建申报")
+    if actor.office_level is Level.EVALUATOR:
+        raise PermissionDenied("第三方评估机构不录入申报，只查看指派给本机构的项目",
+                               "an evaluator office enters no declarations")
+    if actor.office_level in (Level.PROVINCE, Level.CITY) and not _acts_as_county(session, actor):
+        raise PermissionDenied(
+            "申报由社区填报，或由街道(乡镇)、县级民政部门代录；本单位不录入申报",
+            "declarations are entered by communities, streets or county offices",
+        )
+    fields = _validated(raw, for_submit=False)
+    _check_community(session, actor, fields["community"])
+    batch = _resolve_batch(session, fields.get("batch"))
+    _check_duplicate(session, None, fields["community"], batch, fields["title"])
+    j = jurisdiction_of(session, fields["community"])
+    prefix = f"{batch.code if batch else local_today(now).year}-{j.county}"
+    decl = Declaration(
+        id=str(uuid.uuid4()), number=_allocate_number(session, prefix), community_code=fields["community"],
+        title="",
+        street_code=j.street, county_code=j.county, city_code=j.city, status=Status.DRAFT.value,
+        current_version=1, entered_by_office=actor.office_code,
+        from_paper=actor.office_level is not Level.COMMUNITY, created_at=now, created_by=actor.username,
+        updated_at=now,
+    )
+    _copy_columns(decl, fields, batch)
+    session.add(decl)
+    session.add(DeclarationVersion(
+        declaration_id=decl.id, version=1, fields=fields, content_hash=declfields.content_hash(fields),
+        created_at=now, created_by=actor.username, updated_at=now,
+    ))
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="decl.create",
+                 entity="declaration", entity_id=decl.id,
+                 details={"number": decl.number, "title": decl.title, "from_paper": decl.from_paper}, at=now)
+    return decl
+
+
+def _require_owner(actor: Actor, decl: Declaration, action: str) -> None:
+    if decl.status not in (Status.DRAFT, Status.RETURNED):
+        raise UserError(
+            f"申报 {decl.number} 当前为“{Status(decl.status).label}”，不能{action}",
+            f"declaration {decl.number} is {decl.status}; it cannot be changed now",
+        )
+    if decl.entered_by_office != actor.office_code:
+        raise PermissionDenied(
+            f"申报 {decl.number} 由其他单位录入，本单位不能{action}",
+            f"declaration {decl.number} belongs to office {decl.entered_by_office}",
+        )
+
+
+def edit(session: Session, actor: Actor, decl: Declaration, raw: Any, *, now: datetime | None = None) -> Declaration:
+    """Replace the draft's content. A returned declaration gets a new version on its first edit."""
+    now = now or utcnow()
+    actor.require(Role.CLERK, action="编辑申报")
+    _require_owner(actor, decl, "修改")
+    fields = _validated(raw, for_submit=False)
+    if fields["community"] != decl.community_code:
+        raise ValidationFailed([FieldError("community", "申报社区", "申报社区不能更改（如需更换请新建申报）")])
+    batch = _resolve_batch(session, fields.get("batch"))
+    _check_duplicate(session, decl.id, decl.community_code, batch, fields["title"])
+    current = version_row(session, decl, decl.current_version)
+    changes = declfields.diff(current.fields, fields)
+    if not changes:
+        return decl
+    if current.frozen:
+        decl.current_version += 1
+        session.add(DeclarationVersion(
+            declaration_id=decl.id, version=decl.current_version, fields=fields,
+            content_hash=declfields.content_hash(fields), created_at=now, created_by=actor.username,
+            updated_at=now,
+        ))
+    else:
+        current.fields = fields
+        current.content_hash = declfields.content_hash(fields)
+        current.updated_at = now
+    _copy_columns(decl, fields, batch)
+    decl.updated_at = now
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="decl.edit",
+                 entity="declaration", entity_id=decl.id,
+                 details={"version": decl.current_version, "changed": [c.field for c in changes]}, at=now)
+    return decl
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    decl: Declaration,
+    paths: AppPaths,
+    *,
+    now: datetime | None = None,
+    override_reason: str | None = None,
+    paper_opinions: dict[Level, PaperOpinion] | None = None,
+) -> Declaration:
+    """Send the declaration up the chain.
+
+    Needs complete content, an open batch (an admin may override a closed window with a written
+    reason), pre-declaration steps dated on or before today, and, for a declaration entered above the
+    community, the paper opinions of the levels below this office.
+    """
+    now = now or utcnow()
+    today = local_today(now)
+    override_reason = (override_reason or "").strip() or None
+    if override_reason is None:
+        actor.require(Role.CLERK, action="提交申报")
+    else:
+        actor.require(Role.ADMIN, action="在申报期外提交申报")
+    _require_owner(actor, decl, "提交")
+    if decl.status == Status.RETURNED and version_row(session, decl, decl.current_version).frozen:
+        # The levels judge versions: what was returned comes back as a new, revised version.
+        raise UserError(
+            f"申报 {decl.number} 已被退回，请按审核意见修改后再提交（内容与退回的第 {decl.current_version} 版相同）",
+            f"declaration {decl.number} was returned; revise it before resubmitting",
+        )
+    fields = current_fields(session, decl)
+    errors = declfields.normalise(fields, for_submit=True).errors + declfields.check_before(fields, today)
+    if errors:
+        raise ValidationFailed(errors)
+    batch = _resolve_batch(session, fields.get("batch"))
+    if batch is None:
+        raise ValidationFailed([FieldError("batch", "申报批次", "提交前请选择申报批次")])
+    _check_duplicate(session, decl.id, decl.community_code, batch, fields["title"])
+    if not batches.is_open(batch, today) and override_reason is None:
+        raise UserError(
+            f"“{batch.name}”的申报时间为 {batch.opens} 至 {batch.closes}，今天不能提交（管理员可填写理由后补交）",
+            f"batch '{batch.code}' accepts submissions {batch.opens} to {batch.closes} only",
+        )
+    stages = stages_for(decl)
+    below = paper_stages(actor, decl)
+    first = len(below)
+    paper_opinions = paper_opinions or {}
+    for stage in below:
+        if stage.level not in paper_opinions:
+            raise UserError(
+                f"代录申报需要填写{stage.level.label}的纸质意见（内容和日期）",
+                f"a paper declaration needs the {stage.level.value} office's paper opinion",
+            )
+    version = version_row(session, decl, decl.current_version)
+    version.frozen = True
+    version.submitted_at = now
+    for stage in below:
+        paper = paper_opinions[stage.level]
+        scan_sha = store_file(session, paths, paper.scan).sha256 if paper.scan else None
+        if paper.decided_on > today:
+            raise UserError("纸质意见的日期不能晚于今天", "the paper opinion is dated in the future")
+        add_opinion(
+            session, decl, level=stage.level, office_code=stage.office_code, reviewer=actor.username,
+            reviewer_name=f"{actor.display_name}（纸质意见代录）", decision=Decision.APPROVE,
+            text=clean_opinion_text(paper.text), decided_on=paper.decided_on, at=now, from_paper=True,
+            scan_sha256=scan_sha,
+        )
+        if scan_sha:
+            session.add(DeclarationAttachment(declaration_id=decl.id, sha256=scan_sha,
+                                              original_name=Path(paper.scan or "").name, kind="scan",
+                                              added_by=actor.username))
+    stage = stages[first]
+    decl.status = Status.UNDER_REVIEW.value
+    decl.awaiting_level, decl.awaiting_office = stage.level.value, stage.office_code
+    decl.awaiting_since = now
+    decl.submitted_at = now
+    decl.updated_at = now
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="decl.submit",
+                 entity="declaration", entity_id=decl.id,
+                 details={"number": decl.number, "version": decl.current_version, "override": override_reason,
+                          "paper_levels": [s.level.value for s in below]}, at=now)
+    return decl
+
+
+def paper_stages(actor: Actor, decl: Declaration) -> list[Stage]:
+    """The review stages below the actor's office, whose paper opinions a 代录 submission needs."""
+    stages = stages_for(decl)
+    own = [i for i, s in enumerate(stages) if s.office_code == actor.office_code]
+    return list(stages[: own[0] if own else 0])
+
+
+def can_edit(actor: Actor, decl: Declaration) -> bool:
+    """Whether the actor may change (and submit) the declaration now: its office's clerk, draft or returned."""
+    return (actor.role is Role.CLERK and decl.entered_by_office == actor.office_code
+            and decl.status in (Status.DRAFT, Status.RETURNED))
+
+
+def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, source: Path, *,
+           kind: str = "other") -> DeclarationAttachment:
+    """Attach a file (minutes, photo, scan) to a draft or returned declaration."""
+    actor.require(Role.CLERK, action="编辑申报")
+    _require_owner(actor, decl, "添加附件")
+    att = store_file(session, paths, source)
+    link = DeclarationAttachment(declaration_id=decl.id, sha256=att.sha256, original_name=Path(source).name,
+                                 kind=kind, added_by=actor.username)
+    session.add(link)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="decl.attach",
+                 entity="declaration", entity_id=decl.id, details={"sha256": att.sha256, "name": link.original_name})
+    return link
+
+
+# -- reading out ------------------------------------------------------------------------------------
+
+
+def as_dict(session: Session, decl: Declaration) -> dict[str, Any]:
+    """The declaration as ``decl show --json`` gives it."""
+    batch = session.get(Batch, decl.batch_id) if decl.batch_id else None
+    return {
+        "id": decl.id,
+        "number": decl.number,
+        "version": decl.current_version,
+        "status": decl.status,
+        "awaiting_level": decl.awaiting_level,
+        "awaiting_office": decl.awaiting_office,
+        "community": decl.community_code,
+        "region": regions.region_path(session, decl.community_code),
+        "batch": batch.code if batch else None,
+        "title": decl.title,
+        "from_paper": decl.from_paper,
+        "entered_by_office": decl.entered_by_office,
+        "requested": str(from_fen(decl.requested_fen)),
+        "granted": str(from_fen(decl.granted_fen)) if decl.granted_fen is not None else None,
+        "fields": current_fields(session, decl),
+        "opinions": [
+            {
+                "level": o.level,
+                "office": o.office_name,
+                "office_code": o.office_code,
+                "reviewer": o.reviewer_name or o.reviewer,
+                "decision": o.decision,
+                "opinion": o.text,
+                "version": o.version,
+                "at": o.at.isoformat(),
+                "date": o.decided_on.isoformat(),
+                "from_paper": o.from_paper,
+                "granted": str(from_fen(o.granted_fen)) if o.granted_fen is not None else None,
+            }
+            for o in decl.opinions
+        ],
+        "attachments": [
+            {"name": a.original_name, "kind": a.kind, "sha256": a.sha256}
+            for a in session.scalars(select(DeclarationAttachment).where(
+                DeclarationAttachment.declaration_id == decl.id).order_by(DeclarationAttachment.id))
+        ],
+        "created_at": decl.created_at.isoformat(),
+        "updated_at": decl.updated_at.isoformat(),
+    }
+
+
+def diff_versions(session: Session, decl: Declaration, from_version: int | None = None,
+                  to_version: int | None = None) -> list[declfields.FieldChange]:
+    """Field-by-field changes between two versions (default: the previous and the current one)."""
+    to_version = to_version or decl.current_version
+    from_version = from_version or max(1, to_version - 1)
+    old = version_row(session, decl, from_version).fields
+    new = version_row(session, decl, to_version).fields
+    return declfields.diff(old, new)
+
+
+# -- lists ------------------------------------------------------------------------------------------
+
+
+def jurisdiction_filter(actor: Actor) -> Any:
+    """A WHERE clause limiting declarations to the actor's office's jurisdiction."""
+    code = actor.office_code
+    level = actor.office_level
+    if level is Level.PROVINCE:
+        return True
+    if level is Level.EVALUATOR:  # the projects assigned to it now (a withdrawn one's copy stays, unlisted)
+        return Declaration.id.in_(select(EvaluationAssignment.declaration_id).where(
+            EvaluationAssignment.evaluator_code == code))
+    if level is Level.CITY:
+        return Declaration.city_code == code
+    if level is Level.COUNTY:
+        return Declaration.county_code == code
+    if level is Level.STREET:
+        return Declaration.street_code == code
+    return Declaration.community_code == code
+
+
+def list_query(actor: Actor, *, status: Status | None = None) -> Select[Any]:
+    """Declarations in the actor's jurisdiction, most recently changed first."""
+    query = select(Declaration).where(jurisdiction_filter(actor))
+    if status is not None:
+        query = query.where(Declaration.status == status.value)
+    return query.order_by(Declaration.updated_at.desc(), Declaration.id)
+
+
+def inbox_query(actor: Actor) -> Select[Any]:
+    """What awaits this office: declarations to review, and returned ones this office must revise."""
+    return (
+        select(Declaration)
+        .where(and_(Declaration.awaiting_office == actor.office_code,
+                    Declaration.status.in_([Status.UNDER_REVIEW.value, Status.RETURNED.value])))
+        .order_by(Declaration.awaiting_since, Declaration.id)
+    )
+
+
+def count(session: Session, query: Select[Any]) -> int:
+    """How many rows a list query matches."""
+    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def own_opinion_ids(actor: Actor, decision: Decision) -> Select[Any]:
+    """Ids of declarations on which this office itself wrote ``decision`` (paper opinions it keyed in
+    speak for the street, not for this office, and are left out)."""
+    return select(Opinion.declaration_id).where(
+        Opinion.office_code == actor.office_code, Opinion.decision == decision.value, Opinion.from_paper.is_(False))
+
+
+def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
+    latest = (
+        select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
+        .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,
+               Opinion.from_paper.is_(False))
+        .group_by(Opinion.declaration_id)
+        .subquery()
+    )
+    return (
+        select(Declaration)
+        .join(latest, latest.c.declaration_id == Declaration.id)
+        .order_by(latest.c.at.desc(), Declaration.id)
+    )
+
+
+def returned_by_office_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has sent back for revision (at any time), latest return first."""
+    return _by_own_opinion(actor, Decision.RETURN)
+
+
+def passed_on_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has approved and passed up the chain, latest first."""
+    return _by_own_opinion(actor, Decision.APPROVE)
+
+
+def last_seen_version(session: Session, decl: Declaration, office_code: str) -> int | None:
+    """The version on which ``office_code`` last wrote an opinion (its own, not one keyed from paper)."""
+    return session.scalar(
+        select(Opinion.version)
+        .where(Opinion.declaration_id == decl.id, Opinion.office_code == office_code,
+               Opinion.from_paper.is_(False))
+        .order_by(Opinion.seq.desc())
+        .limit(1)
+    )
+
+
+def changes_for_reviewer(session: Session, decl: Declaration, office_code: str) -> tuple[int, list[declfields.FieldChange]]:
+    """What changed since the version this office last saw (else since the previous version).
+
+    Returns the version compared against and the field-by-field changes; no changes for a
+    declaration with a single version that this office has not seen.
+    """
+    seen = last_seen_version(session, decl, office_code)
+    base = seen if seen is not None and seen < decl.current_version else decl.current_version - 1
+    if base < 1:
+        return decl.current_version, []
+    return base, diff_versions(session, decl, base, decl.current_version)

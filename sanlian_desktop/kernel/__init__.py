@@ -1,0 +1,9 @@
+"""The kernel: what every other part of the program stands on, and that knows nothing of them.
+
+Owns errors that carry a Chinese message (``errors``), the pilot's fixed vocabularies (``vocab``), exact
+money (``money``), identifier checks (``checks``), safe file writing (``fileio``), where data lives
+(``paths``), lookups by id prefix (``idprefix``), the one canonical encoder for whatever is hashed or
+signed (``canonical``) and region codes as segments (``codes``).
+
+May import: the standard library and third-party libraries only (and ``sanlian_desktop.__version__``).
+"""

@@ -1,0 +1,381 @@
+"""This office's keys and certificates in the store: creation, sealing, requests, certifying, revoking.
+
+The province makes its root certificate at ``init``. Every other office makes its key pairs at
+``init``, writes a certificate request that is carried to its parent office, and installs the
+certificate bundle the parent hands back (the new certificate, the parent's chain and the root).
+The private keys are sealed under a key-encryption key that is wrapped under each user's password,
+so only a signed-in user of this office can use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.codes import evaluator_province, is_evaluator_code
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
+from sanlian_desktop.kernel.fileio import atomic_write_bytes
+from sanlian_desktop.kernel.vocab import Level, Role
+from sanlian_desktop.models import (
+    CertificateRecord,
+    Office,
+    OfficeKeyRing,
+    RevocationRecord,
+    UserKeyWrap,
+    utcnow,
+)
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor, this_office
+from sanlian_desktop.store import audit
+from sanlian_desktop.sync.trust.certs import Cert, OfficeInfo, certify, make_request, make_root, parse_request
+from sanlian_desktop.sync.trust.chain import (
+    CertPool,
+    Revocation,
+    revocation_map,
+    revoke,
+    validate_chain,
+    verify_revocation,
+)
+from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
+
+BUNDLE_FORMAT = "sanlian-cert-bundle-1"
+MAX_FILE = 1024 * 1024
+
+
+# The key-encryption key's argon2 cost for new wrappings; only the test suite lowers it (tests/cheaphash.py).
+KEK_COST = Argon2Params()
+
+
+def _argon2() -> Argon2Params:
+    return KEK_COST
+
+
+def parent_of(session: Session) -> Any:
+    """The store's region tree as a ``parent_of`` hook for chain checks."""
+
+    def lookup(code: str) -> str | None:
+        if is_evaluator_code(code):
+            return evaluator_province(code)
+        region = session.get(regions.Region, code)
+        return region.parent_code if region is not None else regions.derive_parent_code(session, code)
+
+    return lookup
+
+
+# -- keys -------------------------------------------------------------------------------------------
+
+
+def create_keys(session: Session, office: Office, admin: str, password: str) -> OfficeKeys:
+    """Make the office's key pairs, seal them, wrap the sealing key for the first admin.
+
+    The province also makes its root certificate.
+    """
+    keys = OfficeKeys.generate()
+    kek = new_kek()
+    session.add(OfficeKeyRing(region_code=office.region_code, suite=keys.suite.name, sealed=keys.seal(kek)))
+    session.add(UserKeyWrap(username=admin, wrapped=wrap_for_user(kek, password, _argon2())))
+    if office.level == Level.PROVINCE:
+        root = make_root(OfficeInfo(office.region_code, Level.PROVINCE, office.name), keys)
+        _store_cert(session, root, is_root=True, is_own=True)
+    session.flush()
+    return keys
+
+
+def _kek(session: Session, actor: Actor) -> bytes:
+    wrap = session.get(UserKeyWrap, actor.username)
+    if wrap is None:
+        raise PermissionDenied(
+            f"用户 {actor.username} 还没有使用本单位密钥的权限，请管理员重设该用户的密码",
+            f"user {actor.username} has no access to the office keys; an admin must reset the password",
+        )
+    if not actor.password:
+        raise UserError("需要重新登录后才能使用本单位密钥", "sign in again to use the office keys")
+    return unwrap(wrap.wrapped, actor.password)
+
+
+def office_keys(session: Session, actor: Actor) -> OfficeKeys:
+    """This office's keys, unsealed for a signed-in user."""
+    ring = session.get(OfficeKeyRing, actor.office_code)
+    if ring is None:
+        raise UserError("本单位还没有密钥（数据由旧版本程序创建），请联系管理员", "this office has no keys")
+    return OfficeKeys.unseal(ring.sealed, _kek(session, actor))
+
+
+def grant_key_access(session: Session, admin: Actor, username: str, password: str) -> None:
+    """Wrap the office's sealing key under a user's (new) password; an admin who can unseal does this."""
+    kek = _kek(session, admin)
+    wrap = session.get(UserKeyWrap, username)
+    blob = wrap_for_user(kek, password, _argon2())
+    if wrap is None:
+        session.add(UserKeyWrap(username=username, wrapped=blob))
+    else:
+        wrap.wrapped = blob
+        wrap.updated_at = utcnow()
+    session.flush()
+
+
+# -- certificates -----------------------------------------------------------------------------------
+
+
+def _store_cert(session: Session, cert: Cert, *, is_root: bool = False, is_own: bool = False) -> CertificateRecord:
+    row = session.get(CertificateRecord, cert.serial)
+    if row is None:
+        row = CertificateRecord(
+            serial=cert.serial, region_code=cert.code, level=cert.level.value, issuer_code=cert.issuer_code,
+            not_before=cert.not_before, not_after=cert.not_after, encoded=cert.encode(), is_root=is_root,
+            is_own=is_own,
+        )
+        session.add(row)
+    else:
+        row.is_root = row.is_root or is_root
+        row.is_own = row.is_own or is_own
+    session.flush()
+    return row
+
+
+def _certs(session: Session, **where: Any) -> list[Cert]:
+    query = select(CertificateRecord).filter_by(**where).order_by(CertificateRecord.not_after.desc())
+    return [Cert.decode(r.encoded) for r in session.scalars(query)]
+
+
+def pinned_roots(session: Session) -> list[Cert]:
+    """The root certificates this office trusts."""
+    return _certs(session, is_root=True)
+
+
+def own_certificate(session: Session) -> Cert | None:
+    """This office's newest certificate, if it has one."""
+    office = this_office(session)
+    own = _certs(session, is_own=True, region_code=office.region_code)
+    return own[0] if own else None
+
+
+def cert_for(session: Session, code: str, at: datetime | None = None) -> Cert | None:
+    """The newest known certificate of the office at ``code`` (valid at ``at`` when given)."""
+    for cert in _certs(session, region_code=code):
+        if at is None or cert.not_before <= at <= cert.not_after:
+            return cert
+    return None
+
+
+def own_chain(session: Session) -> list[Cert]:
+    """This office's chain, leaf first, ending at the root."""
+    own = own_certificate(session)
+    if own is None:
+        raise UserError(
+            "本单位还没有安装上级单位签发的证书，暂不能收发同步包（请先完成“证书申请”并安装证书）",
+            "this office has no certificate yet; request one from the parent office and install it",
+        )
+    chain = [own]
+    while not chain[-1].is_self_signed:
+        issuer_code = chain[-1].issuer_code
+        issuer = cert_for(session, issuer_code)
+        if issuer is None:
+            raise UserError(f"缺少上级单位（{issuer_code}）的证书", f"missing the certificate of {issuer_code}")
+        chain.append(issuer)
+        if len(chain) > 6:
+            raise UserError("证书链过长", "certificate chain too long")
+    return chain
+
+
+def revoked_map(session: Session) -> dict[str, datetime]:
+    """Revoked certificate serials with the time each revocation takes effect."""
+    return revocation_map([Revocation.decode(r.encoded) for r in session.scalars(select(RevocationRecord))])
+
+
+def request_certificate(session: Session, actor: Actor, out: Path) -> Path:
+    """Write this office's certificate request, to be carried to the parent office."""
+    actor.require(Role.ADMIN, action="申请证书")
+    office = this_office(session)
+    if office.level == Level.PROVINCE:
+        raise UserError("省民政厅使用自己的根证书，不需要申请", "the province holds the root; it needs no request")
+    keys = office_keys(session, actor)
+    data = make_request(OfficeInfo(office.region_code, Level(office.level), office.name), keys)
+    atomic_write_bytes(Path(out), data)
+    audit.record(session, office=office.region_code, user=actor.username, action="cert.request",
+                 entity="office", entity_id=office.region_code)
+    return Path(out)
+
+
+def _read_small(path: Path, what: str) -> bytes:
+    try:
+        if path.stat().st_size > MAX_FILE:
+            raise UserError(f"{what}文件过大，不是有效的{what}", f"{path.name} is too large")
+        return path.read_bytes()
+    except OSError:
+        raise UserError(f"无法读取{what}文件 {path}", f"cannot read {path}") from None
+
+
+def read_request(request_file: Path) -> OfficeInfo:
+    """The office a certificate request file is from (signature checked), to show before certifying it."""
+    return parse_request(_read_small(Path(request_file), "证书申请")).office
+
+
+@dataclass
+class Certified:
+    """What ``office certify`` produced."""
+
+    office: OfficeInfo
+    cert: Cert
+    out: Path
+
+
+def certify_child(session: Session, actor: Actor, request_file: Path, out: Path, valid_days: int = 1095) -> Certified:
+    """Certify a child office from its request file and write the bundle it installs."""
+    actor.require(Role.ADMIN, action="签发证书")
+    if actor.office_level is Level.EVALUATOR:
+        raise UserError("第三方评估机构不能为其他单位签发证书", "an evaluator office certifies no one")
+    if not 1 <= valid_days <= 3650:
+        raise UserError("证书有效天数应在 1 至 3650 之间", "validity must be 1 to 3650 days")
+    keys = office_keys(session, actor)
+    chain = own_chain(session)
+    request = _read_small(Path(request_file), "证书申请")
+    parse_request(request)  # a damaged or forged request is refused before anything else
+    cert = certify(request, chain[0], keys, valid_days=valid_days, parent_of=parent_of(session))
+    _store_cert(session, cert)
+    region = session.get(regions.Region, cert.code)
+    if region is None and cert.level in (Level.STREET, Level.COMMUNITY):
+        regions.add_region(session, code=cert.code, name=cert.office.name, within=actor.office_code,
+                           create_missing_street=True)
+    if session.get(Office, cert.code) is None:
+        session.add(Office(region_code=cert.code, level=cert.level.value, name=cert.office.name))
+    bundle = {"format": BUNDLE_FORMAT, "cert": cert.to_dict(), "chain": [c.to_dict() for c in chain]}
+    atomic_write_bytes(Path(out), cj.dumps(bundle))
+    audit.record(session, office=actor.office_code, user=actor.username, action="cert.issue", entity="office",
+                 entity_id=cert.code, details={"serial": cert.serial, "name": cert.office.name})
+    return Certified(cert.office, cert, Path(out))
+
+
+def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Cert:
+    """Install the certificate bundle the parent office issued: own certificate, parent chain, root."""
+    actor.require(Role.ADMIN, action="安装证书")
+    raw = _read_small(Path(bundle_file), "证书")
+    obj = cj.loads(raw, "证书文件", "certificate bundle")
+    if obj.get("format") != BUNDLE_FORMAT or not isinstance(obj.get("chain"), list) or not obj["chain"]:
+        raise UserError("这不是本系统的证书文件", "not a certificate bundle of this program")
+    cert = Cert.from_dict(obj["cert"])
+    chain = [Cert.from_dict(c) for c in obj["chain"][:6]]
+    office = this_office(session)
+    if cert.code != office.region_code:
+        raise UserError(
+            f"这份证书是签发给 {cert.office.label()} 的，不是本单位", f"the certificate is for {cert.code}, not this office"
+        )
+    keys = office_keys(session, actor)
+    if not cert.matches_keys(keys):
+        raise UserError("证书与本单位的密钥不匹配（可能是为另一次申请签发的）", "the certificate does not match this office's keys")
+    root = chain[-1]
+    if not root.is_self_signed:
+        raise UserError("证书文件缺少根证书", "the bundle lacks the root certificate")
+    known_roots = pinned_roots(session)
+    if known_roots and all(r.serial != root.serial for r in known_roots):
+        raise UserError("证书文件的根证书与本单位已信任的根证书不同", "the bundle's root differs from the pinned root")
+    validate_chain([cert, *chain], root, utcnow(), revoked_map(session), parent_of(session))
+    for c in chain[:-1]:
+        _store_cert(session, c)
+        if session.get(Office, c.code) is None:
+            session.add(Office(region_code=c.code, level=c.level.value, name=c.office.name))
+    _store_cert(session, root, is_root=True)
+    _store_cert(session, cert, is_own=True)
+    audit.record(session, office=office.region_code, user=actor.username, action="cert.install", entity="office",
+                 entity_id=office.region_code, details={"serial": cert.serial, "issuer": chain[0].code})
+    return cert
+
+
+def revoke_child(session: Session, actor: Actor, child_code: str, reason: str) -> Revocation:
+    """Revoke a child office's certificate; the revocation travels in the next packages."""
+    actor.require(Role.ADMIN, action="吊销证书")
+    cert = cert_for(session, child_code)
+    if cert is None or cert.issuer_code != actor.office_code:
+        raise UserError(f"本单位没有为 {child_code} 签发过证书", f"this office issued no certificate to {child_code}")
+    keys = office_keys(session, actor)
+    record = revoke(cert, own_chain(session)[0], keys, reason=reason)
+    store_revocation(session, record)
+    audit.record(session, office=actor.office_code, user=actor.username, action="cert.revoke", entity="office",
+                 entity_id=child_code, details={"serial": cert.serial, "reason": reason})
+    return record
+
+
+def store_revocation(session: Session, record: Revocation) -> bool:
+    """Keep a revocation after checking its issuer's signature; False when already known."""
+    if session.get(RevocationRecord, record.serial) is not None:
+        return False
+    issuer = cert_for(session, record.issuer_code)
+    if issuer is None:
+        raise UserError(f"无法核实吊销记录：缺少签发单位 {record.issuer_code} 的证书", "unknown revocation issuer")
+    verify_revocation(record, issuer)
+    session.add(RevocationRecord(serial=record.serial, issuer_code=record.issuer_code,
+                                 revoked_at=record.effective, encoded=record.encode()))
+    session.flush()
+    return True
+
+
+def describe(session: Session) -> dict[str, Any]:
+    """Certificate facts for the settings screen and ``office show``."""
+    own = own_certificate(session)
+    return {
+        "certificate": None if own is None else {
+            "serial": own.serial, "not_before": own.not_before.isoformat(), "not_after": own.not_after.isoformat(),
+            "issuer": own.issuer_code,
+        },
+        "roots": [r.serial for r in pinned_roots(session)],
+        "known": sorted({r.region_code for r in session.scalars(select(CertificateRecord))}),
+        "revoked": sorted(revoked_map(session)),
+    }
+
+
+
+
+# -- certificates that travel with statements -------------------------------------------------------
+
+
+def cert_by_serial(session: Session) -> Callable[[str], Cert | None]:
+    """A lookup of the store's certificates by serial (for a :class:`CertPool`)."""
+
+    def lookup(serial: str) -> Cert | None:
+        row = session.get(CertificateRecord, serial)
+        return Cert.decode(row.encoded) if row is not None else None
+
+    return lookup
+
+
+def statement_pool(session: Session, parent_of_hook: Any | None = None) -> CertPool:
+    """The pinned roots, revocations and every certificate the store holds, for verifying statements."""
+    roots = pinned_roots(session)
+    return CertPool(roots, revoked_map(session), parent_of_hook or parent_of(session), lookup=cert_by_serial(session))
+
+
+def certificates_for(session: Session, codes: set[str]) -> list[Cert]:
+    """Every certificate the store holds for the offices ``codes``, with the chains above them: what a
+    package must carry so that statements signed by those offices verify at the recipient."""
+    found: dict[str, Cert] = {}
+    rows = list(session.scalars(select(CertificateRecord).where(CertificateRecord.region_code.in_(sorted(codes)))))
+    todo = [Cert.decode(r.encoded) for r in rows]
+    lookup = cert_by_serial(session)
+    while todo:
+        cert = todo.pop()
+        if cert.serial in found:
+            continue
+        found[cert.serial] = cert
+        if not cert.is_self_signed and cert.issuer_serial not in found:
+            issuer = lookup(cert.issuer_serial)
+            if issuer is not None:
+                todo.append(issuer)
+    return sorted(found.values(), key=lambda c: (len(c.code), c.code, c.not_before, c.serial))
+
+
+def store_certificates(session: Session, certs: list[Cert]) -> int:
+    """Keep certificates received with statements (their chains checked by the caller); returns how
+    many were new. The office can then pass those statements on, with these certificates, upward."""
+    added = 0
+    for cert in certs:
+        if not cert.is_self_signed and session.get(CertificateRecord, cert.serial) is None:
+            _store_cert(session, cert)
+            added += 1
+    return added

@@ -1,0 +1,4 @@
+"""Applying received records to the store, and the ledger of what each neighbour holds.
+
+May import: everything below it — kernel … reports.
+"""

@@ -1,0 +1,974 @@
+"""Applying records received from a neighbour office to the store, and what each neighbour holds.
+
+Everything is applied in the caller's transaction. A record that disagrees with what this office
+already holds is never dropped or overwritten: it is kept aside in the conflicts list.
+
+Records arrive as a stream and are applied a window at a time (:data:`APPLY_WINDOW` records): the
+rows a window refers to are looked up with a few queries, new declarations with their versions and
+opinions are written with one bulk insert per table, and the state of every declaration the window
+touched is derived from its versions and opinions at the window's end. Memory stays bounded by the
+window, whatever the package's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Any, NoReturn
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.declarations import fields as declfields
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import atomic_write
+from sanlian_desktop.kernel.money import parse_money, to_fen
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.kernel.vocab import Decision, Level
+from sanlian_desktop.models import (
+    Attachment,
+    Batch,
+    Declaration,
+    DeclarationAttachment,
+    DeclarationVersion,
+    Opinion,
+    Region,
+    SyncConflict,
+    SyncItem,
+    utcnow,
+)
+from sanlian_desktop.offices import regions
+from sanlian_desktop.sync.kinds import registry as extensions
+from sanlian_desktop.sync.kinds.records import (
+    DECLARATION_IDENTITY,
+    KINDS,
+    STATEMENT_KINDS,
+    Record,
+    declaration_record_of,
+    local_hashes,
+    local_record,
+    opinion_body,
+    region_record,
+    version_body,
+)
+from sanlian_desktop.sync.trust.statements import Statement
+
+# verify(statement_bytes, kind, expected_signer_codes) -> the signed body, or raises UserError
+Verifier = Callable[[bytes, str, set[str]], dict[str, Any]]
+# Records applied together: one round of lookups and one bulk insert per table each.
+APPLY_WINDOW = 2000
+_RANK = {kind: n for n, kind in enumerate(KINDS)}
+
+
+class BadRecord(UserError):
+    """A record whose shape is wrong: the package is refused whole."""
+
+
+# What a record of the wrong shape or type raises on its way into the store (a value of the wrong
+# type reaches SQLite, a key of the wrong type reaches session.get, a reference points nowhere).
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, StatementError, InvalidRequestError)
+
+
+def _refuse(exc: Exception, what: str, key: str) -> NoReturn:
+    """Refuse the package for a malformed record; a failing disk or a locked store stays what it is."""
+    if isinstance(exc, OperationalError):
+        raise exc
+    raise _bad(what, key) from None
+
+
+def _bad(what: str, key: str) -> BadRecord:
+    return BadRecord(f"数据包中的记录不完整或格式错误（{what} {key}）", f"malformed record {what} {key}")
+
+
+@dataclass
+class ApplyReport:
+    """What an import did (or, in a preview, would do)."""
+
+    applied: int = 0
+    already: int = 0
+    conflicts: int = 0
+    touched: set[str] = field(default_factory=set)
+    new_declarations: int = 0
+    state_changes: list[tuple[str, str, str]] = field(default_factory=list)  # number, before, after
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"applied": self.applied, "already_present": self.already, "conflicting": self.conflicts,
+                "new_declarations": self.new_declarations,
+                "state_changes": [{"number": n, "from": a, "to": b} for n, a, b in self.state_changes]}
+
+
+def _time(value: Any, key: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _bad("time", key) from None
+    if moment.tzinfo is None:
+        raise _bad("time", key)
+    return moment
+
+
+@dataclass(slots=True)
+class _Decided:
+    """What deriving a declaration's state reads of an opinion."""
+
+    version: int
+    level: str
+    seq: int
+    at: datetime
+    decision: str
+    granted_fen: int | None
+
+
+class _NewDeclaration:
+    """A declaration first received in the current window, written with its final state at the window's end."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+        self.id: str = row["id"]
+        self.number: str = row["number"]
+        self.street_code: str = row["street_code"]
+        self.county_code: str = row["county_code"]
+        self.city_code: str = row["city_code"]
+        self.entered_by_office: str = row["entered_by_office"]
+        self.status = "new"
+        self.versions: dict[int, tuple[datetime, dict[str, Any]]] = {}
+        self.opinions: list[_Decided] = []
+
+
+class Applier:
+    """Applies one package's records, window by window, inside the caller's transaction."""
+
+    def __init__(self, session: Session, paths: AppPaths, *, self_code: str, sender_code: str,
+                 sender_is_parent: bool, package_id: str, verify: Verifier, preview: bool = False,
+                 check: Callable[[Record], Statement] | None = None,
+                 acknowledge: Callable[[list[tuple[str, str, str]]], None] | None = None,
+                 first_change: Callable[[], None] | None = None) -> None:
+        self.s = session
+        self.paths = paths
+        self.self_code = self_code
+        self.sender = sender_code
+        self.from_parent = sender_is_parent
+        self.package_id = package_id
+        self.verify = verify
+        self.preview = preview
+        # Verifies a version's or an opinion's statement (signer chain at its signed time, signature).
+        self.check = check
+        # Called after each window with (kind, key, hash) of the records this store now holds exactly
+        # as they were sent: echoing them back would be pointless.
+        self.acknowledge = acknowledge
+        # Called once, after the first window is looked up and verified and before anything is written.
+        self._first_change = first_change
+        self.report = ApplyReport()
+        self._before: dict[str, str] = {}  # declaration → status before this package ("new")
+        self._after: dict[str, tuple[str, str]] = {}  # declaration → (number, status) after it
+        self._jurisdictions: dict[str, workflow.Jurisdiction] = {}
+        self._chains: dict[tuple[str, str, str], dict[Level, workflow.Stage]] = {}
+        self._batches: dict[str, bool] = {}
+        # Regions the package names and those above them, held so that lookups need no query; new
+        # ones are written together (see _region).
+        self._regions: dict[str, Region | None] = {}
+        self._book = regions.RegionBook(session, known=self._regions, deferred=True)
+        self._regions_pending = False
+        self._reset_window()
+
+    def _reset_window(self) -> None:
+        self._decls: dict[str, Declaration | _NewDeclaration | None] = {}
+        self._versions: dict[tuple[str, int], tuple[str, bool]] = {}  # held: content hash, frozen
+        self._opinion_ids: set[str] = set()  # of the window's opinions, those the store holds
+        self._decided: dict[str, list[tuple[int, str, int]]] = {}  # declaration → (version, level, seq)
+        self._links: set[tuple[str, str, str]] = set()  # (declaration, sha256, name) held or added
+        self._new_versions: list[dict[str, Any]] = []
+        self._new_opinions: list[dict[str, Any]] = []
+        self._new_links: list[dict[str, Any]] = []
+        self._touched: set[str] = set()
+        self._stored: dict[tuple[str, str], str] = {}  # (kind, key) → hash of the statement the store holds
+        self._known: dict[tuple[str, str], str] = {}  # (kind, key) → this store's hash, known without a query
+
+    def conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
+        """Keep a record that disagrees with this store aside, for a person to decide."""
+        self._conflict(record, reason, declaration_id)
+
+    def _conflict(self, record: Record, reason: str, declaration_id: str | None = None) -> None:
+        kept = record.body if record.raw is None else {
+            "body": record.body, "statement": record.raw.decode("utf-8", "replace")}
+        self.s.add(SyncConflict(declaration_id=declaration_id, kind=record.kind, key=record.key, record=kept,
+                                reason=reason, from_office=self.sender, package_id=self.package_id))
+        self.report.conflicts += 1
+
+    # -- the stream ---------------------------------------------------------------------------------
+
+    def apply(self, records: Iterable[Record]) -> ApplyReport:
+        """Apply ``records`` (a stream, in the sender's order) a window at a time; return the report."""
+        window: list[Record] = []
+        for record in records:
+            if window and record.kind not in _RANK and window[-1].kind in _RANK:
+                # The kinds other modules registered may refer to any core record: those are
+                # written (at a window's end) before the first of them is applied.
+                self._apply_window(window)
+                window = []
+            window.append(record)
+            if len(window) >= APPLY_WINDOW:
+                self._apply_window(window)
+                window = []
+        if window:
+            self._apply_window(window)
+        self._before_writing()
+        self.report.state_changes = [
+            (number, self._before[decl_id], status) for decl_id, (number, status) in sorted(self._after.items())
+            if self._before.get(decl_id) != status]
+        return self.report
+
+    def _apply_window(self, window: list[Record]) -> None:
+        # What others refer to first; the stream keeps each declaration's records together.
+        window.sort(key=lambda r: _RANK.get(r.kind, len(_RANK)))
+        self._reset_window()
+        try:
+            self._preload_regions(window)
+            self._preload_held(window)
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
+        for record in window:
+            if not self._identical(record) and record.kind in STATEMENT_KINDS:
+                self._verified(record)
+        try:
+            self._preload(window)
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
+        self._before_writing()
+        for record in window:
+            handler = self._handler(record)
+            try:
+                if self._regions_pending and record.kind != "region":
+                    self.s.flush()
+                    self._regions_pending = False
+                handler(record)
+            except _MALFORMED as exc:
+                _refuse(exc, record.kind, record.key)
+        try:
+            self._write_window()
+        except _MALFORMED as exc:
+            _refuse(exc, "records", self.package_id)
+        if self.acknowledge is not None:
+            self.acknowledge(self._echo(window))
+        self._reset_window()
+
+    # -- looking up what a window refers to ---------------------------------------------------------
+
+    def _preload_regions(self, records: list[Record]) -> None:
+        codes = {r.key for r in records if r.kind == "region"}
+        above = {c for code in codes for c in (code[:9], code[:6], code[:4] + "00", code[:2] + "0000")}
+        wanted = sorted((codes | above) - set(self._regions))
+        for chunk in _chunks(wanted):
+            found = {r.code: r for r in self.s.scalars(select(Region).where(Region.code.in_(chunk)))}
+            self._regions.update((code, found.get(code)) for code in chunk)
+
+    def _preload_held(self, records: list[Record]) -> None:
+        """This store's form of the window's regions, declarations, versions and opinions, as hashes:
+        a record the store holds in exactly the form sent needs no more work than saying so."""
+        for r in records:
+            if r.kind == "region" and (region := self._regions.get(r.key)) is not None:
+                self._stored["region", r.key] = region_record(region).hash
+        declarations = [r.key for r in records if r.kind == "declaration"]
+        if declarations:
+            self._stored.update((("declaration", k), h) for k, h in local_hashes(
+                self.s, "declaration", declarations).items())
+        self._stored.update(held_statements(self.s, [(r.kind, r.key) for r in records if r.kind in STATEMENT_KINDS]))
+
+    def _identical(self, record: Record) -> bool:
+        """Whether the store holds this very record already (a statement: the very bytes, verified
+        when they were stored)."""
+        held = self._stored.get((record.kind, record.key))
+        if held is not None and (record.raw is not None or record.kind not in STATEMENT_KINDS) \
+                and held == record.hash:
+            self._known[record.kind, record.key] = held
+            return True
+        return False
+
+    def _verified(self, record: Record) -> None:
+        """Verify the record's statement; its body is then what the statement says."""
+        if record.raw is None or self.check is None:
+            raise _bad(record.kind, record.key)
+        if record.statement is None:
+            record.statement = self.check(record)
+        record.body = record.statement.body
+
+    def _preload(self, records: list[Record]) -> None:
+        records = [r for r in records if (r.kind, r.key) not in self._known]
+        decl_ids = {g for r in records if isinstance(g := _group_of(r), str)}
+        opinion_ids = sorted({r.key for r in records if r.kind == "opinion"})
+        held_decls: set[str] = set()
+        for chunk in _chunks(sorted(decl_ids)):
+            for decl in self.s.scalars(select(Declaration).where(Declaration.id.in_(chunk))):
+                self._decls[decl.id] = decl
+                held_decls.add(decl.id)
+        self._decls.update((d, None) for d in decl_ids - held_decls)
+        held = sorted(held_decls)
+        for chunk in _chunks(held):
+            self._versions.update(((d, v), (h, f)) for d, v, h, f in self.s.execute(select(
+                DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.content_hash,
+                DeclarationVersion.frozen).where(DeclarationVersion.declaration_id.in_(chunk))))
+            for d, v, lv, q in self.s.execute(select(Opinion.declaration_id, Opinion.version, Opinion.level,
+                                                     Opinion.seq).where(Opinion.declaration_id.in_(chunk))):
+                self._decided.setdefault(d, []).append((v, lv, q))
+            if any(r.kind == "attachment_link" for r in records):
+                self._links.update((d, sha, name) for d, sha, name in self.s.execute(select(
+                    DeclarationAttachment.declaration_id, DeclarationAttachment.sha256,
+                    DeclarationAttachment.original_name).where(DeclarationAttachment.declaration_id.in_(chunk))))
+        for chunk in _chunks(opinion_ids):
+            self._opinion_ids.update(self.s.scalars(select(Opinion.id).where(Opinion.id.in_(chunk))))
+
+    def _get(self, model: type[Any], key: Any) -> Any:
+        """The row ``key`` of ``model`` held here, or None; a key that is not text makes the record
+        malformed (the package is refused)."""
+        if not isinstance(key, str):
+            raise TypeError(f"{model.__name__}: the key is not text")
+        return self.s.get(model, key)
+
+    def _decl(self, decl_id: Any) -> Declaration | _NewDeclaration | None:
+        """The declaration ``decl_id`` as this window sees it: held, new in this package, or None."""
+        if not isinstance(decl_id, str):
+            raise TypeError("a declaration id is text")  # a malformed record: the package is refused
+        if decl_id not in self._decls:
+            self._decls[decl_id] = self.s.get(Declaration, decl_id)
+        found = self._decls[decl_id]
+        if found is not None and found.id not in self._before:
+            self._before[found.id] = found.status
+        return found
+
+    def _touch(self, decl: Declaration | _NewDeclaration) -> None:
+        self.report.touched.add(decl.id)
+        self._touched.add(decl.id)
+
+    # -- writing a window ---------------------------------------------------------------------------
+
+    def _write_window(self) -> None:
+        self.s.flush()
+        self._regions_pending = False
+        conn = self.s.connection()
+        now = utcnow()
+        new = [d for d in self._decls.values() if isinstance(d, _NewDeclaration)]
+        for decl in new:
+            submitted = [(v, at) for v, (at, _) in decl.versions.items()]
+            state = workflow.derive_state(decl, submitted, decl.opinions)
+            latest = max(decl.versions, default=None)
+            row = decl.row
+            row.update(status=state.status.value, awaiting_level=state.awaiting_level,
+                       awaiting_office=state.awaiting_office, awaiting_since=state.awaiting_since,
+                       granted_fen=state.granted_fen, decided_at=state.decided_at, submitted_at=state.submitted_at,
+                       current_version=latest or 1, title="", title_pinyin="", focus_areas="", budget_fen=0,
+                       requested_fen=0, updated_at=now)
+            if latest is not None:
+                row.update(_current_columns(decl.versions[latest][1], None))
+            self._after[decl.id] = (decl.number, row["status"])
+        if new:
+            conn.execute(insert(Declaration), [d.row for d in new])
+            for decl in new:
+                stored = _as_read_back(decl.row)
+                if stored is not None:
+                    self._known["declaration", decl.id] = stored.hash
+        for rows, model in ((self._new_versions, DeclarationVersion), (self._new_opinions, Opinion),
+                            (self._new_links, DeclarationAttachment)):
+            if rows:
+                conn.execute(insert(model), rows)
+        held = sorted(d for d in self._touched if isinstance(self._decls.get(d), Declaration))
+        if held:
+            self._derive_held(held, now)
+        self.s.flush()
+
+    def _derive_held(self, decl_ids: list[str], now: datetime) -> None:
+        """Set the state of declarations this store already held from all their versions and opinions."""
+        for chunk in _chunks(decl_ids):
+            submitted: dict[str, list[tuple[int, datetime]]] = {}
+            latest: dict[str, int] = {}
+            for d, v, at, frozen in self.s.execute(select(
+                    DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.submitted_at,
+                    DeclarationVersion.frozen).where(DeclarationVersion.declaration_id.in_(chunk))):
+                latest[d] = max(latest.get(d, v), v)
+                if frozen and at is not None:
+                    submitted.setdefault(d, []).append((v, at))
+            opinions: dict[str, list[_Decided]] = {}
+            for row in self.s.execute(select(
+                    Opinion.declaration_id, Opinion.version, Opinion.level, Opinion.seq, Opinion.at,
+                    Opinion.decision, Opinion.granted_fen).where(Opinion.declaration_id.in_(chunk))):
+                opinions.setdefault(row[0], []).append(_Decided(*row[1:]))
+            currents: dict[str, Declaration] = {}
+            for decl_id in chunk:
+                decl = self._decls[decl_id]
+                assert isinstance(decl, Declaration)
+                state = workflow.derive_state(decl, submitted.get(decl_id, []), opinions.get(decl_id, []))
+                decl.status = state.status.value
+                decl.awaiting_level, decl.awaiting_office = state.awaiting_level, state.awaiting_office
+                decl.awaiting_since = state.awaiting_since
+                decl.granted_fen = state.granted_fen
+                decl.decided_at = state.decided_at
+                decl.submitted_at = state.submitted_at
+                decl.current_version = latest.get(decl_id) or decl.current_version
+                currents[decl_id] = decl
+                self._after[decl_id] = (decl.number, decl.status)
+            for d, number, fields in self.s.execute(select(
+                    DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.fields).where(
+                    DeclarationVersion.declaration_id.in_(list(currents)))):
+                decl = currents[d]
+                if number != decl.current_version:
+                    continue
+                for name, value in _current_columns(fields, decl.title).items():
+                    setattr(decl, name, value)
+                decl.updated_at = now
+
+    def _echo(self, window: list[Record]) -> list[tuple[str, str, str]]:
+        """(kind, key, hash) of the window's records this store now holds exactly as they were sent."""
+        same: list[tuple[str, str, str]] = []
+        by_kind: dict[str, list[Record]] = {}
+        for r in window:
+            by_kind.setdefault(r.kind, []).append(r)
+        for kind, records in by_kind.items():
+            asked = [r.key for r in records if (kind, r.key) not in self._known]
+            mine = self._local_hashes(kind, asked) if asked else {}
+            for r in records:
+                if self._known.get((kind, r.key), mine.get(r.key)) == r.hash:
+                    same.append((kind, r.key, r.hash))
+        return same
+
+    def _local_hashes(self, kind: str, keys: list[str]) -> dict[str, str]:
+        if kind in _RANK:
+            return local_hashes(self.s, kind, keys)
+        extra = extensions.get(kind)
+        if extra is not None and extra.local_many is not None:
+            return {key: r.hash for key, r in extra.local_many(self.s, keys).items()}
+        found = {}
+        for key in keys:  # a kind another module registered: its own lookup, one record at a time
+            mine = local_record(self.s, kind, key)
+            if mine is not None:
+                found[key] = mine.hash
+        return found
+
+    def _before_writing(self) -> None:
+        hook, self._first_change = self._first_change, None
+        if hook is not None:
+            hook()
+
+    def _handler(self, record: Record) -> Callable[[Record], None]:
+        if record.kind in KINDS:
+            core: Callable[[Record], None] = getattr(self, f"_{record.kind}")
+            return core
+        extra = extensions.get(record.kind)
+        if extra is None:
+            raise _bad(record.kind, record.key)
+        return lambda r: extra.apply(self, r)
+
+    # -- one handler per kind -----------------------------------------------------------------------
+
+    def _region(self, record: Record) -> None:
+        if (record.kind, record.key) in self._known:  # held exactly as sent
+            self.report.already += 1
+            return
+        b = record.body
+        if not isinstance(b.get("code"), str) or b["code"] != record.key:
+            raise _bad("region", record.key)
+        with self.s.no_autoflush:  # the regions this window adds are pending: the book finds them
+            region = self._book.get(b["code"])
+            if region is not None:
+                # The office closest to a street or community knows it best: its data win upward.
+                values = {"name": str(b["name"])[:100], "rural": b.get("rural"), "population": b.get("population"),
+                          "households": b.get("households")}
+                from_below = not self.from_parent and self._book.is_within(region.code, self.sender)
+                if from_below and any(getattr(region, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(region, k, v)
+                    region.pinyin = regions.pinyin_initials(region.name)
+                    self.report.applied += 1
+                else:
+                    self.report.already += 1
+                return
+            regions.add_region(self.s, code=b["code"], name=b["name"], within=regions.PROVINCE_CODE,
+                               rural=b.get("rural"), population=b.get("population"), households=b.get("households"),
+                               create_missing_street=True, book=self._book)
+        self._regions_pending = True
+        self.report.applied += 1
+
+    def _batch(self, record: Record) -> None:
+        b = record.body
+        if not self.from_parent:
+            self._conflict(record, "申报批次只能来自上级单位")
+            return
+        values = {"code": b["code"], "name": b["name"], "opens": date.fromisoformat(b["opens"]),
+                  "closes": date.fromisoformat(b["closes"]), "budget_fen": b.get("budget_fen"),
+                  "quota_projects": b.get("quota_projects"), "quota_communities": b.get("quota_communities")}
+        batch = self._get(Batch, b["id"])
+        if batch is None:
+            clash = self.s.scalar(select(Batch).where(Batch.code == values["code"]))
+            if clash is not None:
+                self._conflict(record, f"本单位已有代码为 {values['code']} 的另一个申报批次")
+                return
+            self.s.add(Batch(id=b["id"], created_by=f"office:{self.sender}", **values))
+            self.s.flush()
+            self._batches[b["id"]] = True
+            self.report.applied += 1
+            return
+        if all(getattr(batch, k) == v for k, v in values.items()):
+            self.report.already += 1
+            return
+        for k, v in values.items():
+            setattr(batch, k, v)
+        self.report.applied += 1
+
+    def _attachment(self, record: Record) -> None:
+        sha = record.key
+        if self.s.get(Attachment, sha) is not None:
+            self.report.already += 1
+            return
+        if record.blob is None:
+            raise _bad("attachment", sha)
+        if self.preview:
+            self.s.add(Attachment(sha256=sha, size=int(record.body.get("size", 0))))
+            self.s.flush()
+            self.report.applied += 1
+            return
+        digest = hashlib.sha256()
+        target = self.paths.attachments / sha[:2] / sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with record.blob() as src, atomic_write(target) as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                dst.write(chunk)
+            if digest.hexdigest() != sha:
+                raise UserError("附件内容与其摘要不符", "attachment content does not match its hash")
+        self.s.add(Attachment(sha256=sha, size=target.stat().st_size))
+        self.s.flush()
+        self.report.applied += 1
+
+    def _has_batch(self, batch_id: str) -> bool:
+        if batch_id not in self._batches:
+            self._batches[batch_id] = self._get(Batch, batch_id) is not None
+        return self._batches[batch_id]
+
+    def _stages(self, decl: Declaration | _NewDeclaration) -> dict[Level, workflow.Stage]:
+        """The declaration's review chain by level (the same few chains for a whole package)."""
+        place = (decl.street_code, decl.county_code, decl.city_code)
+        found = self._chains.get(place)
+        if found is None:
+            found = self._chains[place] = {s.level: s for s in workflow.stages_for(decl)}
+        return found
+
+    def _jurisdiction(self, community_code: str) -> workflow.Jurisdiction:
+        found = self._jurisdictions.get(community_code)
+        if found is None:
+            found = self._jurisdictions[community_code] = workflow.jurisdiction_of(self.s, community_code)
+        return found
+
+    def _declaration(self, record: Record) -> None:
+        if (record.kind, record.key) in self._known:  # held exactly as sent
+            self.report.already += 1
+            return
+        b = record.body
+        decl = self._decl(b["id"])
+        identity = ("number", "community_code", "street_code", "county_code", "city_code", "entered_by_office")
+        if decl is not None:
+            if any(getattr(decl, k) != b[k] for k in identity):
+                self._conflict(record, "同一申报的编号或所属社区与本单位记录不同", b["id"])
+            else:
+                self.report.already += 1
+            return
+        if not isinstance(b["community_code"], str) or (
+                b["community_code"] not in self._jurisdictions and self.s.get(Region, b["community_code"]) is None):
+            raise _bad("declaration", b["id"])
+        j = self._jurisdiction(b["community_code"])
+        if (j.street, j.county, j.city) != (b["street_code"], b["county_code"], b["city_code"]):
+            self._conflict(record, "申报的所属街道或县区与本单位的区划数据不符", b["id"])
+            return
+        if b.get("batch_id") and not self._has_batch(b["batch_id"]):
+            raise UserError(f"申报 {b['number']} 所属的申报批次本单位尚未收到", "the declaration's batch is unknown here")
+        new = _NewDeclaration({
+            "id": b["id"], "number": b["number"], "community_code": b["community_code"],
+            "street_code": b["street_code"], "county_code": b["county_code"], "city_code": b["city_code"],
+            "batch_id": b.get("batch_id"), "entered_by_office": b["entered_by_office"],
+            "from_paper": bool(b["from_paper"]), "created_at": _time(b["created_at"], b["id"]),
+            "created_by": str(b.get("created_by", "")),
+        })
+        if not isinstance(new.id, str):
+            raise _bad("declaration", record.key)
+        self._decls[new.id] = new
+        self._before.setdefault(new.id, "new")
+        self.report.applied += 1
+        self.report.new_declarations += 1
+        self._touch(new)
+
+    def _signed_by(self, record: Record, kind: str, signers: set[str]) -> dict[str, Any]:
+        """The body of the record's verified statement, refused unless one of ``signers`` signed it."""
+        statement = record.statement
+        if not isinstance(statement, Statement) or statement.kind != kind:
+            raise _bad(kind, record.key)
+        if statement.signer.code not in signers:
+            raise UserError(
+                f"记录的签名单位（{statement.signer.office.label()}）无权签署此{'审核意见' if kind == 'opinion' else '申报'}",
+                f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
+            )
+        return statement.body
+
+    def _version(self, record: Record) -> None:
+        if (record.kind, record.key) in self._known:  # this very statement is held already
+            self.report.already += 1
+            return
+        decl_id, version = record.key.rsplit(":", 1)
+        decl = self._decl(decl_id)
+        if decl is None:
+            raise _bad("version", record.key)
+        body = self._signed_by(record, "version", {decl.entered_by_office})
+        number = int(version)
+        if body["declaration_id"] != decl_id or int(body["version"]) != number:
+            raise _bad("version", record.key)
+        fields = body["fields"]
+        checked = declfields.normalise(fields, for_submit=True)
+        if checked.errors or declfields.content_hash(fields) != body["content_hash"]:
+            self._conflict(record, "收到的申报内容不完整或与其摘要不符", decl_id)
+            return
+        existing = self._versions.get((decl_id, number))
+        if existing is not None:
+            content_hash, frozen = existing
+            if content_hash == body["content_hash"] and frozen:
+                self.report.already += 1
+            else:
+                self._conflict(record, f"第 {version} 版的内容与本单位保存的不同", decl_id)
+            return
+        submitted_at = _time(body["submitted_at"], record.key)
+        self._new_versions.append({
+            "declaration_id": decl_id, "version": number, "fields": fields, "content_hash": body["content_hash"],
+            "frozen": True, "created_by": str(body.get("created_by", "")), "submitted_at": submitted_at,
+            "signer_code": decl.entered_by_office, "signature": record.raw,
+        })
+        self._versions[decl_id, number] = (body["content_hash"], True)
+        self._known[record.kind, record.key] = record.hash  # stored as it came
+        if isinstance(decl, _NewDeclaration):
+            decl.versions[number] = (submitted_at, fields)
+        self.report.applied += 1
+        self._touch(decl)
+
+    def _opinion(self, record: Record) -> None:
+        if (record.kind, record.key) in self._known:  # this very statement is held already
+            self.report.already += 1
+            return
+        claimed = record.body
+        decl = self._decl(claimed.get("declaration_id", ""))
+        if decl is None:
+            raise _bad("opinion", record.key)
+        expected = {decl.entered_by_office} if claimed.get("from_paper") else {claimed.get("office_code", "")}
+        body = self._signed_by(record, "opinion", expected)
+        if body.get("id") != record.key:
+            raise _bad("opinion", record.key)
+        if record.key in self._opinion_ids:
+            existing = self.s.get(Opinion, record.key)
+            if existing is not None and opinion_body(existing) == body:
+                self.report.already += 1
+            else:
+                self._conflict(record, "同一条审核意见的内容与本单位保存的不同", decl.id)
+            return
+        level = Level(body["level"])
+        stage = self._stages(decl).get(level)
+        if stage is None or stage.office_code != body["office_code"]:
+            self._conflict(record, "审核意见的单位与该申报的审核环节不符", decl.id)
+            return
+        decided = self._decided.setdefault(decl.id, [])
+        version = int(body["version"])
+        if any(v == version and lv == level.value for v, lv, _ in decided):
+            self._conflict(record, f"{level.label}对第 {body['version']} 版已有另一条意见", decl.id)
+            return
+        Decision(body["decision"])
+        seq = max((q for _, _, q in decided), default=0) + 1
+        scan = body.get("scan_sha256")
+        at = _time(body["at"], record.key)
+        row = {
+            "id": body["id"], "declaration_id": decl.id, "seq": seq, "version": version, "level": level.value,
+            "office_code": body["office_code"], "office_name": body["office_name"], "reviewer": body["reviewer"],
+            "reviewer_name": body.get("reviewer_name", ""), "decision": body["decision"], "text": body["text"],
+            "decided_on": date.fromisoformat(body["decided_on"]), "at": at,
+            "granted_fen": body.get("granted_fen"), "from_paper": bool(body.get("from_paper")),
+            "scan_sha256": scan if scan and self._get(Attachment, scan) is not None else None,
+            "signer_code": record.statement.signer.code if record.statement else None, "signature": record.raw,
+        }
+        self._new_opinions.append(row)
+        self._opinion_ids.add(record.key)
+        self._known[record.kind, record.key] = record.hash  # stored as it came
+        decided.append((version, level.value, seq))
+        if isinstance(decl, _NewDeclaration):
+            decl.opinions.append(_Decided(version, level.value, seq, at, row["decision"], row["granted_fen"]))
+        self.report.applied += 1
+        self._touch(decl)
+
+    def _attachment_link(self, record: Record) -> None:
+        b = record.body
+        decl = self._decl(b["declaration_id"])
+        if decl is None or self._get(Attachment, b["sha256"]) is None:
+            raise _bad("attachment_link", record.key)
+        if (decl.id, b["sha256"], b["original_name"]) in self._links:
+            self.report.already += 1
+            return
+        self._new_links.append({"declaration_id": decl.id, "sha256": b["sha256"],
+                                "original_name": str(b["original_name"])[:255], "kind": str(b.get("kind", "other")),
+                                "added_by": str(b.get("added_by", ""))})
+        self._links.add((decl.id, b["sha256"], b["original_name"]))
+        self.report.applied += 1
+
+
+def held_statements(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(kind, key) → SHA-256 of the statement this store holds, for versions and opinions among ``keys``."""
+    found: dict[tuple[str, str], str] = {}
+    # By declaration (the primary key's first column): SQLite scans the table for pairs of values.
+    versions = {key for kind, key in keys if kind == "version"}
+    for chunk in _chunks(sorted({key.rpartition(":")[0] for key in versions})):
+        for d, v, signature in session.execute(select(
+                DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.signature).where(
+                DeclarationVersion.declaration_id.in_(chunk), DeclarationVersion.frozen.is_(True),
+                DeclarationVersion.signature.is_not(None))):
+            if f"{d}:{v}" in versions:
+                found["version", f"{d}:{v}"] = hashlib.sha256(signature or b"").hexdigest()
+    opinions = [key for kind, key in keys if kind == "opinion"]
+    for chunk in _chunks(opinions):
+        for o, signature in session.execute(select(Opinion.id, Opinion.signature).where(
+                Opinion.id.in_(chunk), Opinion.signature.is_not(None))):
+            found["opinion", o] = hashlib.sha256(signature or b"").hexdigest()
+    return found
+
+
+def _chunks(keys: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
+
+
+def _as_read_back(row: dict[str, Any]) -> Record | None:
+    """The declaration record this store reads back for a row it has just written, where every value
+    comes back exactly as written: text as text, the flag as a flag, the time as the same moment in
+    UTC. Otherwise None, and the store is asked."""
+    text = ("id", "number", "community_code", "street_code", "county_code", "city_code", "entered_by_office",
+            "created_by")
+    if not all(type(row[k]) is str for k in text) or not (row["batch_id"] is None or type(row["batch_id"]) is str):
+        return None
+    if type(row["from_paper"]) is not bool or not isinstance(row["created_at"], datetime):
+        return None
+    return declaration_record_of(SimpleNamespace(**{**{k: row[k] for k in DECLARATION_IDENTITY},
+                                                   "created_at": row["created_at"].astimezone(UTC)}))
+
+
+def _current_columns(fields: dict[str, Any], title: str | None) -> dict[str, Any]:
+    """The list columns a declaration copies from its current version (a received declaration has no
+    local edits); the title's pinyin only when the title changed."""
+    columns: dict[str, Any] = {}
+    if title != fields["title"]:
+        columns["title"] = fields["title"]
+        columns["title_pinyin"] = regions.pinyin_initials(fields["title"])
+    columns["focus_areas"] = "、".join(fields.get("focus_areas") or [])
+    columns["budget_fen"] = to_fen(parse_money(fields["budget_total"]))
+    columns["requested_fen"] = to_fen(parse_money(fields["subsidy_requested"]))
+    return columns
+
+
+# -- what each neighbour holds ----------------------------------------------------------------------
+
+
+def unacknowledged(session: Session, neighbour: str, records: Iterable[Record]) -> list[Record]:
+    """The records whose current form the neighbour has not acknowledged."""
+    acked = dict(_item_hashes(session, neighbour, SyncItem.acked_hash))
+    return [r for r in records if acked.get((r.kind, r.key)) != r.hash]
+
+
+def _item_hashes(session: Session, neighbour: str, column: Any) -> Iterable[tuple[tuple[str, str], str | None]]:
+    """(kind, key) → the hash in ``column`` for every record the neighbour was sent or acknowledged."""
+    for kind, key, digest in session.execute(select(SyncItem.kind, SyncItem.key, column).where(
+            SyncItem.neighbour_code == neighbour)):
+        yield (kind, key), digest
+
+
+_ITEMS = SyncItem.metadata.tables["sync_item"]
+_OPINIONS = Opinion.metadata.tables["opinion"]
+_VERSIONS = DeclarationVersion.metadata.tables["declaration_version"]
+
+
+def _upsert(columns: tuple[str, ...], when: str | None = None) -> Any:
+    """Insert items, or set ``columns`` of those the neighbour has already (only where ``when`` differs)."""
+    stmt = sqlite_insert(_ITEMS)
+    return stmt.on_conflict_do_update(
+        index_elements=[_ITEMS.c.neighbour_code, _ITEMS.c.kind, _ITEMS.c.key],
+        set_={c: stmt.excluded[c] for c in columns},
+        where=None if when is None else _ITEMS.c[when].is_distinct_from(stmt.excluded[when]))
+
+
+_SENT = _upsert(("sent_hash", "sent_package", "sent_at"))
+_ACKED = _upsert(("acked_hash", "acked_at"), when="acked_hash")
+
+
+def _upsert_rows(session: Session, stmt: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Run an upsert of sync items for many rows straight through the driver; returns the rows it
+    inserted or changed. Values arrive bound already (see :func:`_bound`): there are tens of
+    thousands of items, and SQLAlchemy's per-row parameter handling would cost more than SQLite's."""
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    if tuple(compiled.positiontup or ()) != columns:
+        raise RuntimeError("unexpected parameter order")
+    count = 0
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 2000:
+            count += conn.exec_driver_sql(str(compiled), batch).rowcount
+            batch = []
+    if batch:
+        count += conn.exec_driver_sql(str(compiled), batch).rowcount
+    return count
+
+
+def _bound(session: Session, column: str, value: Any) -> Any:
+    """``value`` as SQLAlchemy binds it for the sync item ``column`` (a time becomes UTC text)."""
+    dialect = session.connection().dialect
+    processor = _ITEMS.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor is not None else value
+
+
+def mark_sent(session: Session, neighbour: str, records: Iterable[Record], package_id: str, at: datetime) -> None:
+    """Remember what went into a package to the neighbour."""
+    session.flush()
+    latest = {(r.kind, r.key): r.hash for r in records}
+    when = _bound(session, "sent_at", at)
+    _upsert_rows(session, _SENT, ("neighbour_code", "kind", "key", "sent_hash", "sent_package", "sent_at"),
+                 ((neighbour, kind, key, digest, package_id, when) for (kind, key), digest in latest.items()))
+
+
+def mark_acknowledged(session: Session, neighbour: str, entries: Iterable[tuple[str, str, str]], at: datetime) -> int:
+    """Record the neighbour's receipt: (kind, key, hash) it holds now. Returns how many were new."""
+    session.flush()
+    latest: dict[tuple[str, str], str] = {}
+    for kind, key, digest in entries:
+        latest[kind, key] = digest
+    when = _bound(session, "acked_at", at)
+    return _upsert_rows(session, _ACKED, ("neighbour_code", "kind", "key", "acked_hash", "acked_at"),
+                        ((neighbour, kind, key, digest, when) for (kind, key), digest in latest.items()))
+
+
+_SIGN_OPINION = update(_OPINIONS).where(
+    _OPINIONS.c.id == bindparam("b_id"), _OPINIONS.c.signature.is_(None),
+).values(signature=bindparam("b_signature"), signer_code=bindparam("b_signer"))
+_SIGN_VERSION = update(_VERSIONS).where(
+    _VERSIONS.c.declaration_id == bindparam("b_id"), _VERSIONS.c.version == bindparam("b_version"),
+    _VERSIONS.c.signature.is_(None),
+).values(signature=bindparam("b_signature"), signer_code=bindparam("b_signer"))
+
+
+def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
+    """Sign this office's opinions and submitted versions that have not left it yet.
+
+    A first signature is the one change an opinion or a submitted version ever takes (see
+    models/guards.py); it is written with one bulk update per few hundred rows, and only where the
+    row is still unsigned."""
+    session.flush()
+    conn = session.connection()
+    count = 0
+    unsigned = session.execute(select(Opinion.id, Opinion.office_code, Opinion.from_paper, Declaration.entered_by_office)
+                               .outerjoin(Declaration, Declaration.id == Opinion.declaration_id)
+                               .where(Opinion.signature.is_(None)).order_by(Opinion.id)).all()
+    mine = [o for o, office, paper, entered_by in unsigned
+            if (entered_by if (paper and entered_by is not None) else office) == self_code]
+    for chunk in _chunks(mine):
+        signed: list[dict[str, Any]] = [
+            {"b_id": o.id, "b_signature": sign("opinion", opinion_body(o)), "b_signer": self_code}
+            for o in session.scalars(select(Opinion).where(Opinion.id.in_(chunk)).order_by(Opinion.id))]
+        conn.execute(_SIGN_OPINION, signed)
+        count += len(signed)
+    keys = session.execute(select(DeclarationVersion.declaration_id, DeclarationVersion.version).join(
+        Declaration, Declaration.id == DeclarationVersion.declaration_id).where(
+        DeclarationVersion.signature.is_(None), DeclarationVersion.frozen.is_(True),
+        Declaration.entered_by_office == self_code).order_by(DeclarationVersion.declaration_id,
+                                                            DeclarationVersion.version)).all()
+    for part in _chunks(list(keys)):
+        wanted = {(d, n) for d, n in part}
+        rows = [{"b_id": v.declaration_id, "b_version": v.version, "b_signature": sign("version", version_body(v)),
+                 "b_signer": self_code} for v in session.scalars(select(DeclarationVersion).where(
+                     DeclarationVersion.declaration_id.in_(sorted({d for d, _ in part})),
+                     DeclarationVersion.signature.is_(None), DeclarationVersion.frozen.is_(True)))
+                if (v.declaration_id, v.version) in wanted]
+        conn.execute(_SIGN_VERSION, rows)
+        count += len(rows)
+    if count:
+        session.expire_all()  # rows already loaded in this session now hold stale signatures
+    for kind in extensions.extra_kinds():
+        if kind.sign_own is not None:
+            count += kind.sign_own(session, self_code, sign)
+    session.flush()
+    return count
+
+
+def _package_group(record: Record) -> str | None:
+    """What keeps records together in one package: their declaration, or an extension kind's group."""
+    if record.kind in KINDS:
+        return _group_of(record)
+    extra = extensions.get(record.kind)
+    if extra is None or extra.group is None:
+        return None
+    group = extra.group(record)
+    if group is None:
+        return None
+    return group if extra.joins_declaration else f"{record.kind}:{group}"
+
+
+def _group_of(record: Record) -> str | None:
+    """The declaration a record travels with (None for regions, batches and revocations)."""
+    if record.kind == "declaration":
+        return record.key
+    if record.kind == "version":
+        return record.key.rsplit(":", 1)[0]
+    if record.kind == "opinion":
+        decl_id = record.body.get("declaration_id")
+        return decl_id if isinstance(decl_id, str) else record.key
+    if record.kind == "attachment_link":
+        return str(record.body.get("declaration_id"))
+    return None
+
+
+def fit_package(session: Session, neighbour: str, records: list[Record], *, max_entries: int,
+                max_manifest: int) -> list[Record]:
+    """The records that go into one package within the package limits, whole declarations at a time.
+
+    Regions, batches and revocations always go (they are few, and what follows refers to them). A
+    declaration goes with its attachments, versions, opinions and links, and with the records of
+    kinds that join it (a project's, ``RecordKind.joins_declaration``), never split across packages.
+    When everything pending fits, everything goes. Otherwise the package carries what was not sent
+    in its current form yet, and only once everything was sent what was sent but not acknowledged:
+    exporting again before a receipt arrives carries the next part rather than the same one, the parts
+    of one backlog do not overlap, and the export after the last part sends again whatever the
+    neighbour has not acknowledged (a part lost on the way).
+    """
+    def cost(r: Record) -> int:
+        return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
+
+    heads: list[Record] = []
+    grouped: dict[str, list[Record]] = {}  # in the order groups first appear
+    waiting: list[Record] = []  # attachments precede the record they belong to
+    for r in records:
+        group = _package_group(r)
+        if r.kind == "attachment":
+            waiting.append(r)
+        elif group is None:
+            heads.append(r)
+        else:
+            grouped.setdefault(group, []).extend([*waiting, r])
+            waiting = []
+    groups = list(grouped.values())
+    if waiting:
+        groups.append(waiting)
+    if len(records) <= max_entries and sum(map(cost, records)) <= max_manifest:
+        return records
+    sent = dict(_item_hashes(session, neighbour, SyncItem.sent_hash))
+    unsent = [g for g in groups if any(sent.get((r.kind, r.key)) != r.hash for r in g)]
+    resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
+    chosen = list(heads)
+    entries, size = len(heads), sum(map(cost, heads))
+    for part in unsent or resent:
+        more, grown = len(part), sum(map(cost, part))
+        if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
+            break
+        chosen.extend(part)
+        entries, size = entries + more, size + grown
+    return chosen
