@@ -18,7 +18,7 @@ def run() -> list[Result]:
     build = time.perf_counter() - start
     (home / ".demo-100000").write_text("built\n")
 
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
     from sanlian_desktop.offices import auth
     from sanlian_desktop.store.engine import Store
 
@@ -29,12 +29,12 @@ def run() -> list[Result]:
     def answer(query_of: object) -> None:
         with store.read_session() as s:
             query = query_of(actor)  # type: ignore[operator]
-            declarations.count(s, query)
+            listing.count(s, query)
             rows = list(s.scalars(query.limit(200)))
             _ = [f"{d.number}\t{d.status}\t{d.title}" for d in rows]
 
-    list_answer = median_time(lambda: answer(declarations.list_query), runs=7)
-    inbox_answer = median_time(lambda: answer(declarations.inbox_query), runs=7)
+    list_answer = median_time(lambda: answer(listing.list_query), runs=7)
+    inbox_answer = median_time(lambda: answer(listing.inbox_query), runs=7)
     store.close()
     # Whole commands in a fresh process, next to a floor measured in the same run: a command that
     # starts Python, imports the program, opens the store and signs in, but reads no declarations.

@@ -12,15 +12,14 @@ def run() -> list[Result]:
     cli(home, "init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
         user=None)
     cli(home, "demo", "--count", "1000")
-    from sanlian_desktop.declarations import paper
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing, paper
     from sanlian_desktop.offices import auth
     from sanlian_desktop.store.engine import Store
 
     store = Store.open(home)
     with store.session() as s:
         actor = auth.sign_in(s, "admin", PASSWORD)
-        ids = [d.id for d in s.scalars(declarations.list_query(actor))]
+        ids = [d.id for d in s.scalars(listing.list_query(actor))]
     times = []
     pages = 0
     for attempt in range(3):

@@ -147,12 +147,11 @@ def _window(state: dict[str, Any]) -> str:
 
 
 def _pdf(state: dict[str, Any]) -> str:
-    from sanlian_desktop.declarations import paper
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing, paper
 
     out = state["home"] / "smoke.pdf"
     with state["store"].read_session() as session:
-        first = session.scalars(declarations.list_query(state["actor"])).first()
+        first = session.scalars(listing.list_query(state["actor"])).first()
         if first is None:
             raise AssertionError("demo data made no declaration")
         warnings = paper.print_declarations(session, state["actor"], out, keys=[first.id])
@@ -250,7 +249,7 @@ def _excel(state: dict[str, Any]) -> str:
         names = load_workbook(out, read_only=True).sheetnames
         return f"ledger {out.name}: {written} declarations, sheets {names}"
 
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
     from sanlian_desktop.kernel.fileio import atomic_write
 
     out = state["home"] / "smoke.xlsx"
@@ -258,7 +257,7 @@ def _excel(state: dict[str, Any]) -> str:
     sheet = book.create_sheet("申报")
     sheet.append(["编号", "项目名称", "状态"])
     with state["store"].read_session() as session:
-        rows = list(session.scalars(declarations.list_query(state["actor"])))
+        rows = list(session.scalars(listing.list_query(state["actor"])))
         for decl in rows:
             sheet.append([decl.number, decl.title, decl.status])
     with atomic_write(out) as fh:

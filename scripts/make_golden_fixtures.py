@@ -174,8 +174,7 @@ def example_declaration(**overrides: Any) -> dict[str, Any]:
 
 def build_chain(work: Path) -> dict[str, Any]:
     """The five offices, two declarations up to the county, and the county's package to the city."""
-    from sanlian_desktop.declarations import batches, workflow
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import batches, drafts, lookup, workflow
     from sanlian_desktop.kernel.vocab import Decision, Level, Role
     from sanlian_desktop.offices import auth
     from sanlian_desktop.offices import custody as trust
@@ -226,25 +225,25 @@ def build_chain(work: Path) -> dict[str, Any]:
                               "utf-8")
         with community.session() as s:
             clerk = auth.sign_in(s, "clerk", PASSWORD)
-            first = declarations.create(s, clerk, example_declaration())
-            declarations.attach(s, clerk, first, community.paths, attachment, kind="minutes")
-            second = declarations.create(s, clerk, example_declaration(
+            first = drafts.create(s, clerk, example_declaration())
+            drafts.attach(s, clerk, first, community.paths, attachment, kind="minutes")
+            second = drafts.create(s, clerk, example_declaration(
                 title="东岗西路社区“邻里守望·四点半课堂”青少年服务项目（含😀与\u3000全角空格）"))
             ids = [first.id, second.id]
             for decl in (first, second):
-                declarations.submit(s, clerk, decl, community.paths)
+                drafts.submit(s, clerk, decl, community.paths)
         carry("620102001001", "620102001", "community-to-street.sanlian")
         with stores["620102001"].session() as s:
             rev = auth.sign_in(s, "rev", PASSWORD)
             for decl_id in ids:
-                workflow.review(s, rev, declarations.get(s, decl_id), decision=Decision.APPROVE,
+                workflow.review(s, rev, lookup.get(s, decl_id), decision=Decision.APPROVE,
                                 text="经审核，项目符合申报条件，同意上报。")
         carry("620102001", "620102", "street-to-county.sanlian")
         with stores["620102"].session() as s:
             rev = auth.sign_in(s, "rev", PASSWORD)
-            workflow.review(s, rev, declarations.get(s, ids[0]), decision=Decision.APPROVE,
+            workflow.review(s, rev, lookup.get(s, ids[0]), decision=Decision.APPROVE,
                             text="同意上报市局。\n资金来源清楚，\"银龄守望\"可行。")
-            workflow.review(s, rev, declarations.get(s, ids[1]), decision=Decision.RETURN,
+            workflow.review(s, rev, lookup.get(s, ids[1]), decision=Decision.RETURN,
                             text="请补充资金来源说明\u3000（附件）")
         package = work / "packages" / PACKAGE_NAME
         package.parent.mkdir()

@@ -17,7 +17,7 @@ ORG = "城关区和煦社会工作服务中心"
 
 
 def _projects(office: object, work: Path) -> str:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts
     from sanlian_desktop.implementation import service as impl
     from tests.helpers import example_declaration
     from tests.implementation.conftest import approve
@@ -25,10 +25,10 @@ def _projects(office: object, work: Path) -> str:
     today = date(2017, 4, 1)
     with office.session() as s:  # type: ignore[attr-defined]
         clerk = office.clerk  # type: ignore[attr-defined]
-        decl = declarations.create(s, clerk, example_declaration(period_start="2016-10-01", period_end="2017-09-30"),
+        decl = drafts.create(s, clerk, example_declaration(period_start="2016-10-01", period_end="2017-09-30"),
                                    now=datetime(2016, 7, 30, tzinfo=UTC))
         approve(s, decl)
-        other = declarations.create(s, clerk, example_declaration(
+        other = drafts.create(s, clerk, example_declaration(
             title="东岗西路社区“阳光童伴”留守儿童关爱项目", period_start="2016-10-01", period_end="2017-06-30",
             target_groups=["农村“三留守”人员"]), now=datetime(2016, 7, 30, tzinfo=UTC))
         approve(s, other, granted_fen=30_000_00)
@@ -56,7 +56,7 @@ def _projects(office: object, work: Path) -> str:
         # More projects, so the list shows every kind of warning.
         for title, granted, spent, people in (("社区“书香家园”青少年成长项目", 40_000_00, "5000", 10),
                                              ("社区“邻里守望”助残服务项目", 20_000_00, "21000", 60)):
-            more = declarations.create(s, clerk, example_declaration(
+            more = drafts.create(s, clerk, example_declaration(
                 title=title, period_start="2016-10-01", period_end="2017-03-31"), now=datetime(2016, 7, 30, tzinfo=UTC))
             approve(s, more, granted_fen=granted)
             impl.record_progress(s, clerk, more, office.store.paths, period_start="2016-10-01",  # type: ignore[attr-defined]

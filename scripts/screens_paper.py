@@ -41,8 +41,7 @@ def filled_workbook(folder: Path) -> Path:
 def main() -> int:
     from sqlalchemy import select
 
-    from sanlian_desktop.declarations import paper
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup, paper
     from sanlian_desktop.documents import printing
     from sanlian_desktop.kernel.vocab import Status
     from sanlian_desktop.models import Declaration
@@ -62,7 +61,7 @@ def main() -> int:
         decl = s.scalars(select(Declaration).where(Declaration.current_version >= 2,
                                                    Declaration.status == Status.APPROVED.value).limit(1)).first()
         assert decl is not None
-        first = declarations.version_row(s, decl, 1)
+        first = lookup.version_row(s, decl, 1)
         code = printing.qr_payload(decl.number, 1, first.content_hash)
         numbers = list(s.scalars(select(Declaration.number).where(
             Declaration.status == Status.APPROVED.value).order_by(Declaration.number).limit(3)))

@@ -16,7 +16,7 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.kernel.vocab import Level, Status
     from sanlian_desktop.models import Batch, Declaration
     from sanlian_desktop.selection import scoring
@@ -45,7 +45,7 @@ def main() -> int:
                 scoring.add_score(s, office.reviewer, d, scorer=expert, points=points)
         ranked = selection.rows(s, batch, sort="score")
         for r in [r for r in ranked if r.state == "pending"][:6]:
-            selection.shortlist(s, office.reviewer, declarations.get(s, r.id))
+            selection.shortlist(s, office.reviewer, lookup.get(s, r.id))
         scored_id = ranked[0].id
         pending_id = next(r.id for r in selection.rows(s, batch, sort="score") if r.state == "pending")
         today = date.today()

@@ -288,42 +288,42 @@ def _read_json(path: Path) -> Any:
 
 
 def cmd_decl_new(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts
 
     raw = _read_json(args.file)
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.create(s, actor, raw)
+        d = drafts.create(s, actor, raw)
         ctx.emit({"id": d.id, "number": d.number}, d.id)
     return 0
 
 
 def cmd_decl_edit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts, lookup
 
     raw = _read_json(args.file)
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.edit(s, actor, declarations.visible(s, actor, args.id), raw)
+        d = drafts.edit(s, actor, lookup.visible(s, actor, args.id), raw)
         ctx.emit({"id": d.id, "number": d.number, "version": d.current_version},
                  f"已保存 {d.number}（第 {d.current_version} 版）")
     return 0
 
 
 def cmd_decl_submit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts, lookup
     from sanlian_desktop.declarations.workflow import office_display_name
 
     actor = ctx.actor()
-    paper: dict[Level, declarations.PaperOpinion] = {}
+    paper: dict[Level, drafts.PaperOpinion] = {}
     if args.paper_opinion or args.paper_date or args.paper_scan:
         if not (args.paper_opinion and args.paper_date):
             raise UserError("代录纸质意见需同时填写 --paper-opinion 和 --paper-date",
                             "--paper-opinion and --paper-date go together")
-        paper[Level.STREET] = declarations.PaperOpinion(args.paper_opinion, args.paper_date, args.paper_scan)
+        paper[Level.STREET] = drafts.PaperOpinion(args.paper_opinion, args.paper_date, args.paper_scan)
     with ctx.store().session() as s:
-        d = declarations.visible(s, actor, args.id)
-        declarations.submit(s, actor, d, ctx.store().paths, override_reason=args.override_reason,
+        d = lookup.visible(s, actor, args.id)
+        drafts.submit(s, actor, d, ctx.store().paths, override_reason=args.override_reason,
                             paper_opinions=paper)
         where = office_display_name(s, d.awaiting_office or "")
         ctx.emit({"id": d.id, "number": d.number, "status": d.status, "awaiting_level": d.awaiting_level,
@@ -337,13 +337,13 @@ def _status_label(d: Any) -> str:
 
 
 def cmd_decl_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.declarations.fields import flatten, label
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.visible(s, actor, args.id)
-        data = declarations.as_dict(s, d)
+        d = lookup.visible(s, actor, args.id)
+        data = lookup.as_dict(s, d)
         lines = [f"{d.number}  {d.title}", f"状态：{_status_label(d)}    第 {d.current_version} 版    编号 {d.id}"]
         if d.granted_fen is not None:
             lines.append(f"批准补助：{data['granted']} 元")
@@ -356,10 +356,10 @@ def cmd_decl_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _table(ctx: Context, s: Any, query: Any, limit: int) -> None:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
     from sanlian_desktop.kernel.money import from_fen
 
-    total = declarations.count(s, query)
+    total = listing.count(s, query)
     rows = list(s.scalars(query.limit(limit) if limit else query))
     ctx.emit(
         {"total": total, "items": [
@@ -373,54 +373,53 @@ def _table(ctx: Context, s: Any, query: Any, limit: int) -> None:
 
 
 def cmd_decl_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        query = declarations.list_query(actor, status=Status(args.status) if args.status else None)
+        query = listing.list_query(actor, status=Status(args.status) if args.status else None)
         _table(ctx, s, query, args.limit)
     return 0
 
 
 def cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        _table(ctx, s, declarations.inbox_query(actor), args.limit)
+        _table(ctx, s, listing.inbox_query(actor), args.limit)
     return 0
 
 
 def cmd_decl_diff(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.visible(s, actor, args.id)
-        changes = declarations.diff_versions(s, d, args.from_version, args.to_version)
+        d = lookup.visible(s, actor, args.id)
+        changes = lookup.diff_versions(s, d, args.from_version, args.to_version)
         ctx.emit([{"field": c.field, "label": c.label, "before": c.before, "after": c.after} for c in changes],
                  [f"{c.label}：\n  - {c.before}\n  + {c.after}" for c in changes] or ["两个版本内容相同"])
     return 0
 
 
 def cmd_decl_attach(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts, lookup
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.visible(s, actor, args.id)
-        link = declarations.attach(s, actor, d, ctx.store().paths, args.file, kind=args.kind)
+        d = lookup.visible(s, actor, args.id)
+        link = drafts.attach(s, actor, d, ctx.store().paths, args.file, kind=args.kind)
         ctx.emit({"sha256": link.sha256, "name": link.original_name}, f"已添加附件 {link.original_name}")
     return 0
 
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
-    from sanlian_desktop.declarations import workflow
+    from sanlian_desktop.declarations import lookup, workflow
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        d = declarations.visible(s, actor, args.id)
+        d = lookup.visible(s, actor, args.id)
         workflow.review(s, actor, d, decision=Decision(args.decision), text=args.opinion, granted=args.granted)
         if d.status == Status.UNDER_REVIEW:
             text = f"已{Decision(args.decision).label}，转{workflow.office_display_name(s, d.awaiting_office or '')}"

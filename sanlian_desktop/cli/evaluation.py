@@ -54,12 +54,12 @@ def register(sub: Any) -> None:
 
 
 def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.id)
+        decl = lookup.visible(s, actor, args.id)
         row = evaluation.assign(s, actor, decl, args.evaluator, note=args.note)
         ctx.emit({"id": decl.id, "number": decl.number, "evaluator": row.evaluator_code,
                   "evaluator_name": row.evaluator_name, "assigned_on": row.assigned_on.isoformat()},
@@ -68,12 +68,12 @@ def cmd_assign(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.id)
+        decl = lookup.visible(s, actor, args.id)
         row = evaluation.withdraw(s, actor, decl, reason=args.reason)
         ctx.emit({"id": decl.id, "number": decl.number, "evaluator": row.evaluator_code,
                   "evaluator_name": row.evaluator_name, "withdrawn_on": row.withdrawn_on.isoformat(),
@@ -84,12 +84,12 @@ def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_visit(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.id)
+        decl = lookup.visible(s, actor, args.id)
         row = evaluation.record_visit(s, actor, decl, visited_on=args.on, who=args.who, findings=args.findings)
         ctx.emit({"id": row.id, "declaration": decl.id, "date": row.visited_on.isoformat()},
                  f"已记录项目 {decl.number} 的跟踪回访（{row.visited_on}）")
@@ -97,14 +97,14 @@ def cmd_visit(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_score(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     store = ctx.store()
     points = evaluation.parse_points(args.points)
     with store.session() as s:
-        decl = declarations.visible(s, actor, args.id)
+        decl = lookup.visible(s, actor, args.id)
         row = evaluation.record_evaluation(s, actor, store.paths, decl, points=points, report=args.report,
                                            grade=args.grade, grade_reason=args.grade_reason, evaluated_on=args.on)
         ctx.emit({"id": row.id, "declaration": decl.id, "total": row.total, "max_total": evaluation.max_total(),
@@ -114,12 +114,12 @@ def cmd_score(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.evaluation import service as evaluation
 
     actor = ctx.actor()
     with ctx.store().read_session() as s:
-        decl = declarations.visible(s, actor, args.id)
+        decl = lookup.visible(s, actor, args.id)
         data = evaluation.history(s, decl)
     lines = [f"{data['number']}  {data['title']}"]
     a = data["assignment"]

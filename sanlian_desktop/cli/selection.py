@@ -133,37 +133,37 @@ def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
 
 
 def cmd_shortlist(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.decl)
+        decl = lookup.visible(s, actor, args.decl)
         selection.shortlist(s, actor, decl, planned=args.amount, note=args.note, override_reason=args.override)
         _after(ctx, s, decl, f"已将申报 {decl.number} 列入入围名单")
     return 0
 
 
 def cmd_unshortlist(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.decl)
+        decl = lookup.visible(s, actor, args.decl)
         selection.unshortlist(s, actor, decl)
         _after(ctx, s, decl, f"已将申报 {decl.number} 移出入围名单")
     return 0
 
 
 def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.kernel.money import format_yuan, from_fen
     from sanlian_desktop.selection import service as selection
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.decl)
+        decl = lookup.visible(s, actor, args.decl)
         selection.approve(s, actor, decl, granted=args.granted, text=args.opinion, override_reason=args.override)
         _after(ctx, s, decl, f"已批准申报 {decl.number}，补助 {format_yuan(from_fen(decl.granted_fen or 0))} 元")
     return 0
@@ -254,12 +254,12 @@ def cmd_criteria(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.selection import scoring
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        decl = declarations.visible(s, actor, args.decl)
+        decl = lookup.visible(s, actor, args.decl)
         scoring.add_score(s, actor, decl, scorer=args.scorer, points=dict(scoring.parse_points(args.points)),
                           replace=args.replace)
         summary = _summary_json(s, decl)
@@ -305,13 +305,13 @@ def _summary_lines(d: dict[str, Any]) -> list[str]:
 
 
 def cmd_score_show(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import lookup
     from sanlian_desktop.selection import scoring
 
     actor = ctx.actor()
     scoring.require_province(actor, "查看专家评分")
     with ctx.store().read_session() as s:
-        decl = declarations.visible(s, actor, args.decl)
+        decl = lookup.visible(s, actor, args.decl)
         summary = _summary_json(s, decl)
     ctx.emit(summary, _summary_lines(summary))
     return 0

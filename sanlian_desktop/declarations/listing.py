@@ -1,4 +1,6 @@
-"""Lists of declarations for the desktop tables: which ids a filter selects, in which order.
+"""Lists of declarations: the queries for an office's jurisdiction, its inbox and what it returned or
+passed on (``list_query``, ``inbox_query`` …), and for the desktop tables which ids a filter selects,
+in which order.
 
 Tables hold only the ordered ids (one query) and fetch the rows they show in pages
 (:func:`rows_for`), so that a list of 100,000 declarations opens at once.
@@ -10,12 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
-from sanlian_desktop.models import Batch, Declaration, Region
+from sanlian_desktop.models import Batch, Declaration, EvaluationAssignment, Opinion, Region
 from sanlian_desktop.offices.auth import Actor
 
 # Scopes a list can show.
@@ -64,11 +65,11 @@ class Row:
 def _scope_clause(actor: Actor, scope: str) -> Any:
     """The WHERE clause of a scope (the same rows as the matching ``declarations`` query)."""
     if scope == SCOPE_INBOX:
-        return declarations.inbox_query(actor).whereclause
+        return inbox_query(actor).whereclause
     if scope in (SCOPE_RETURNED, SCOPE_PASSED):
         decision = Decision.RETURN if scope == SCOPE_RETURNED else Decision.APPROVE
-        return Declaration.id.in_(declarations.own_opinion_ids(actor, decision))
-    return declarations.jurisdiction_filter(actor)
+        return Declaration.id.in_(own_opinion_ids(actor, decision))
+    return jurisdiction_filter(actor)
 
 
 def _search_clause(text: str) -> Any:
@@ -98,7 +99,7 @@ def ids_query(actor: Actor, flt: ListFilter, sort: str = "waiting", descending: 
               now: datetime | None = None) -> Select[Any]:
     """The ordered ids of the declarations ``flt`` selects in the actor's jurisdiction."""
     now = now or datetime.now(UTC)
-    query = select(Declaration.id).where(declarations.jurisdiction_filter(actor), _scope_clause(actor, flt.scope))
+    query = select(Declaration.id).where(jurisdiction_filter(actor), _scope_clause(actor, flt.scope))
     if flt.status:
         query = query.where(Declaration.status == flt.status)
     if flt.batch_id:
@@ -217,3 +218,79 @@ def community_label(session: Session, code: str) -> str:
         return code
     street = session.get(Region, community.parent_code) if community.parent_code else None
     return f"{community.name}（{street.name}）" if street else community.name
+
+
+# -- lists ------------------------------------------------------------------------------------------
+
+
+def jurisdiction_filter(actor: Actor) -> Any:
+    """A WHERE clause limiting declarations to the actor's office's jurisdiction."""
+    code = actor.office_code
+    level = actor.office_level
+    if level is Level.PROVINCE:
+        return True
+    if level is Level.EVALUATOR:  # the projects assigned to it now (a withdrawn one's copy stays, unlisted)
+        return Declaration.id.in_(select(EvaluationAssignment.declaration_id).where(
+            EvaluationAssignment.evaluator_code == code))
+    if level is Level.CITY:
+        return Declaration.city_code == code
+    if level is Level.COUNTY:
+        return Declaration.county_code == code
+    if level is Level.STREET:
+        return Declaration.street_code == code
+    return Declaration.community_code == code
+
+
+def list_query(actor: Actor, *, status: Status | None = None) -> Select[Any]:
+    """Declarations in the actor's jurisdiction, most recently changed first."""
+    query = select(Declaration).where(jurisdiction_filter(actor))
+    if status is not None:
+        query = query.where(Declaration.status == status.value)
+    return query.order_by(Declaration.updated_at.desc(), Declaration.id)
+
+
+def inbox_query(actor: Actor) -> Select[Any]:
+    """What awaits this office: declarations to review, and returned ones this office must revise."""
+    return (
+        select(Declaration)
+        .where(and_(Declaration.awaiting_office == actor.office_code,
+                    Declaration.status.in_([Status.UNDER_REVIEW.value, Status.RETURNED.value])))
+        .order_by(Declaration.awaiting_since, Declaration.id)
+    )
+
+
+def count(session: Session, query: Select[Any]) -> int:
+    """How many rows a list query matches."""
+    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def own_opinion_ids(actor: Actor, decision: Decision) -> Select[Any]:
+    """Ids of declarations on which this office itself wrote ``decision`` (paper opinions it keyed in
+    speak for the street, not for this office, and are left out)."""
+    return select(Opinion.declaration_id).where(
+        Opinion.office_code == actor.office_code, Opinion.decision == decision.value, Opinion.from_paper.is_(False))
+
+
+def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
+    latest = (
+        select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
+        .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,
+               Opinion.from_paper.is_(False))
+        .group_by(Opinion.declaration_id)
+        .subquery()
+    )
+    return (
+        select(Declaration)
+        .join(latest, latest.c.declaration_id == Declaration.id)
+        .order_by(latest.c.at.desc(), Declaration.id)
+    )
+
+
+def returned_by_office_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has sent back for revision (at any time), latest return first."""
+    return _by_own_opinion(actor, Decision.RETURN)
+
+
+def passed_on_query(actor: Actor) -> Select[Any]:
+    """Declarations this office has approved and passed up the chain, latest first."""
+    return _by_own_opinion(actor, Decision.APPROVE)

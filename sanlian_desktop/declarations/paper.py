@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import listing, lookup
 from sanlian_desktop.declarations.fields import FieldChange, diff
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.money import from_fen
@@ -24,7 +24,7 @@ def printable(session: Session, decl: Declaration, version: int | None = None) -
     """The declaration as the printed form shows it: a version's content and the opinions on record."""
     from sanlian_desktop.documents.printing import PrintableDeclaration, PrintableOpinion
 
-    row = declarations.version_row(session, decl, version or decl.current_version)
+    row = lookup.version_row(session, decl, version or decl.current_version)
     path = regions.region_path(session, decl.community_code)
     return PrintableDeclaration(
         number=decl.number,
@@ -63,9 +63,9 @@ def print_declarations(
     from sanlian_desktop.documents.printing import find_cjk_font, render_declarations
 
     if keys:
-        chosen = [declarations.visible(session, actor, key) for key in keys]
+        chosen = [lookup.visible(session, actor, key) for key in keys]
     else:
-        query = declarations.list_query(actor, status=status)
+        query = listing.list_query(actor, status=status)
         chosen = list(session.scalars(query.limit(MAX_BATCH_PRINT + 1)))
     if not chosen:
         raise UserError("没有符合条件的申报可打印", "nothing to print")
@@ -114,18 +114,18 @@ def verify_print(session: Session, actor: Actor, code: str) -> PrintCheck:
 
     number, version, hash_prefix = parse_qr_payload(code.strip())
     try:
-        decl = declarations.visible(session, actor, number)
+        decl = lookup.visible(session, actor, number)
     except NotFound:
         raise NotFound(f"没有找到编号为 {number} 的申报", f"no declaration numbered {number}") from None
     try:
-        printed = declarations.version_row(session, decl, version)
+        printed = lookup.version_row(session, decl, version)
     except NotFound:
         return PrintCheck(number, version, decl.current_version, matches_record=False, is_current=False)
     matches = printed.content_hash.startswith(hash_prefix.lower())
     if not matches and not printed.frozen:
         return PrintCheck(number, version, decl.current_version, matches_record=False, is_current=False,
                           draft_edited=True)
-    current = declarations.version_row(session, decl, decl.current_version)
+    current = lookup.version_row(session, decl, decl.current_version)
     changes = diff(printed.fields, current.fields) if matches and version != decl.current_version else []
     return PrintCheck(number, version, decl.current_version, matches_record=matches,
                       is_current=matches and version == decl.current_version, changes=changes)

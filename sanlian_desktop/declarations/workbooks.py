@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, listing
 from sanlian_desktop.kernel.errors import FieldError, UserError
 from sanlian_desktop.kernel.money import from_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
@@ -77,7 +77,7 @@ def export_ledger(session: Session, actor: Actor, out: Path, *, status: Status |
     """Write the ledger of this office's jurisdiction (or of ``query``, e.g. the inbox view)."""
     from sanlian_desktop.documents.spreadsheets import write_ledger
 
-    query = query if query is not None else declarations.list_query(actor, status=status)
+    query = query if query is not None else listing.list_query(actor, status=status)
     return write_ledger(ledger_rows(session, query), Path(out), title=f"{actor.office_name}“三社联动”试点项目台账",
                         generated_at=datetime.now(UTC))
 
@@ -122,7 +122,7 @@ def import_excel(session: Session, actor: Actor, path: Path, *, accept_valid: bo
     codes_inside: dict[str, bool] = {}
 
     def validate(data: dict[str, Any]) -> list[FieldError]:
-        errors = declarations.validate(data, for_submit=False)
+        errors = drafts.validate(data, for_submit=False)
         code = data.get("community")
         if isinstance(code, str) and len(code) == 12 and not any(e.field == "community" for e in errors):
             if code not in codes_inside:
@@ -151,7 +151,7 @@ def import_excel(session: Session, actor: Actor, path: Path, *, accept_valid: bo
     with session.begin_nested():
         for row in result.valid:
             try:
-                decl = declarations.create(session, actor, row.data)
+                decl = drafts.create(session, actor, row.data)
             except UserError as exc:
                 raise UserError(f"第{row.row}行：{exc.zh}", f"row {row.row}: {exc.en}") from None
             intake.created.append(decl.number)

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import listing
 from sanlian_desktop.declarations.workflow import local_today
 from sanlian_desktop.kernel.codes import is_evaluator_code
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
@@ -362,7 +362,7 @@ def assigned_query(actor: Actor) -> Any:
     if actor.office_level is Level.EVALUATOR:
         query = query.where(EvaluationAssignment.evaluator_code == actor.office_code)
     else:
-        query = query.where(declarations.jurisdiction_filter(actor))
+        query = query.where(listing.jurisdiction_filter(actor))
     return query.order_by(EvaluationAssignment.assigned_on.desc(), Declaration.number)
 
 

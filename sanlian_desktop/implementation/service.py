@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import listing, lookup
 from sanlian_desktop.declarations.workflow import local_today, office_display_name
 from sanlian_desktop.kernel import idprefix
 from sanlian_desktop.kernel.checks import credit_code_problem
@@ -74,7 +74,7 @@ KIND_LABELS: dict[type, str] = {
 
 def approved_project(session: Session, actor: Actor, key: str) -> Declaration:
     """An approved declaration in the actor's jurisdiction (a project under implementation)."""
-    decl = declarations.visible(session, actor, key)
+    decl = lookup.visible(session, actor, key)
     if decl.status != Status.APPROVED or decl.granted_fen is None:
         raise UserError(
             f"申报 {decl.number} 当前为“{Status(decl.status).label}”，尚未批准立项，不能登记实施情况",
@@ -85,7 +85,7 @@ def approved_project(session: Session, actor: Actor, key: str) -> Declaration:
 
 def approved_in_jurisdiction(session: Session, actor: Actor) -> list[Declaration]:
     """Approved projects in the actor's office's jurisdiction, by number."""
-    query = select(Declaration).where(declarations.jurisdiction_filter(actor),
+    query = select(Declaration).where(listing.jurisdiction_filter(actor),
                                       Declaration.status == Status.APPROVED.value).order_by(Declaration.number)
     return list(session.scalars(query))
 
@@ -119,7 +119,7 @@ def project_period(session: Session, decl: Declaration) -> tuple[date, date]:
     undertaking = current_one(session, ProjectUndertaking, decl.id)
     if undertaking is not None:
         return undertaking.starts_on, undertaking.ends_on
-    fields = declarations.current_fields(session, decl)
+    fields = lookup.current_fields(session, decl)
     return date.fromisoformat(fields["period_start"]), date.fromisoformat(fields["period_end"])
 
 

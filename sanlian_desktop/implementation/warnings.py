@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import lookup
 from sanlian_desktop.declarations.workflow import local_today
 from sanlian_desktop.implementation.service import (
     active_workers,
@@ -79,7 +79,7 @@ def add_months(day: date, months: int) -> date:
 
 def expected_beneficiaries(session: Session, decl: Declaration) -> int | None:
     """The declaration's expected number of beneficiaries (效果预估), if it gave one."""
-    return _expected(declarations.current_fields(session, decl).get("expected_effect"))
+    return _expected(lookup.current_fields(session, decl).get("expected_effect"))
 
 
 def _expected(effect: Any) -> int | None:
@@ -143,7 +143,7 @@ def _undertaking(u: Any) -> UndertakingFacts:
 def project_facts(session: Session, decl: Declaration) -> ProjectFacts:
     """One project's facts, read with the per-project look-ups of :mod:`sanlian_desktop.implementation.service`."""
     undertaking = current_one(session, ProjectUndertaking, decl.id)
-    fields = declarations.current_fields(session, decl)
+    fields = lookup.current_fields(session, decl)
     return ProjectFacts(
         decl_id=decl.id, granted_fen=decl.granted_fen or 0, disbursed_fen=disbursed_fen(session, decl.id),
         reports=tuple(_report(p) for p in current(session, ProjectProgress, decl.id)),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from sanlian_desktop.declarations import fields as declfields
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import listing
 from sanlian_desktop.demo.generate import generate
 from sanlian_desktop.models import Declaration, DeclarationVersion
 from sanlian_desktop.offices import regions
@@ -29,7 +29,7 @@ def test_demo_at_every_level(tmp_path: Path, level: str, code: str, name: str) -
         rows = list(s.scalars(select(Declaration)))
         assert len(rows) == 240
         assert all(d.community_code in inside for d in rows)
-        assert declarations.count(s, declarations.list_query(office.reviewer)) == 240
+        assert listing.count(s, listing.list_query(office.reviewer)) == 240
         for v in s.scalars(select(DeclarationVersion)):
             result = declfields.normalise(v.fields, for_submit=True)
             assert result.errors == []

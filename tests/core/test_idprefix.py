@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.kernel import idprefix
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.models import ProgressReport
@@ -53,14 +53,14 @@ def test_a_short_a_wrong_or_an_unknown_prefix_names_no_report(county: Office, ty
 
 def test_a_declaration_by_id_number_or_eight_characters(county: Office) -> None:
     with county.session() as s:
-        decl = declarations.create(s, county.clerk, example_declaration())
-        assert declarations.get(s, decl.id) is decl
-        assert declarations.get(s, decl.number) is decl
-        assert declarations.get(s, decl.id[:8]) is decl
-        assert declarations.get(s, f"  {decl.id[:8]} ") is decl
+        decl = drafts.create(s, county.clerk, example_declaration())
+        assert lookup.get(s, decl.id) is decl
+        assert lookup.get(s, decl.number) is decl
+        assert lookup.get(s, decl.id[:8]) is decl
+        assert lookup.get(s, f"  {decl.id[:8]} ") is decl
         for typed in (decl.id[:7], "ffffffff"):
             with pytest.raises(NotFound, match=f"没有找到申报“{typed}”"):
-                declarations.get(s, typed)
+                lookup.get(s, typed)
 
 
 def test_one_of_the_matches() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import AuditEntry, Declaration
 from sanlian_desktop.store import audit
@@ -43,7 +43,7 @@ def test_first_released_store_opens_and_migrates(tmp_path: Path) -> None:
     with store.session() as s:
         decl = s.scalars(select(Declaration)).first()
         assert decl is not None and decl.title
-        assert declarations.as_dict(s, decl)["opinions"]
+        assert lookup.as_dict(s, decl)["opinions"]
         assert audit.verify(s).ok
     store.close()
 
@@ -62,7 +62,7 @@ def test_newer_store_is_refused_untouched(tmp_path: Path) -> None:
 
 def test_failed_unit_of_work_changes_nothing(county: Office) -> None:
     with pytest.raises(RuntimeError), county.session() as s:
-        declarations.create(s, county.clerk, example_declaration())
+        drafts.create(s, county.clerk, example_declaration())
         raise RuntimeError("power cut")
     with county.session() as s:
         assert s.scalars(select(Declaration)).first() is None

@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
-from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.declarations import drafts, listing, lookup, workflow
+from sanlian_desktop.declarations.drafts import PaperOpinion
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError, ValidationFailed
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from sanlian_desktop.models import Opinion
@@ -44,21 +43,21 @@ def reviewer(level: Level) -> Actor:
 
 def new_submitted(county: Office, **overrides: object) -> str:
     with county.session() as s:
-        d = declarations.create(s, clerk(Level.COMMUNITY), example_declaration(**overrides))
-        declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+        d = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(**overrides))
+        drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
         return d.id
 
 
 def review(county: Office, decl_id: str, level: Level, decision: Decision, text: str = "同意",
            granted: str | None = None) -> None:
     with county.session() as s:
-        d = declarations.get(s, decl_id)
+        d = lookup.get(s, decl_id)
         workflow.review(s, reviewer(level), d, decision=decision, text=text, granted=granted)
 
 
 def status(county: Office, decl_id: str) -> tuple[str, str | None, str | None]:
     with county.session() as s:
-        d = declarations.get(s, decl_id)
+        d = lookup.get(s, decl_id)
         return d.status, d.awaiting_level, d.awaiting_office
 
 
@@ -71,12 +70,12 @@ def test_whole_chain_with_return_and_resubmit(county: Office) -> None:
     assert status(county, decl_id) == ("returned", "community", COMMUNITY)
 
     with county.session() as s:
-        d = declarations.get(s, decl_id)
+        d = lookup.get(s, decl_id)
         data = example_declaration(title="东岗西路社区空巢老人关爱服务项目（修订）")
-        declarations.edit(s, clerk(Level.COMMUNITY), d, data)
+        drafts.edit(s, clerk(Level.COMMUNITY), d, data)
         assert d.current_version == 2
-        declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
-        changes = declarations.diff_versions(s, d)
+        drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+        changes = lookup.diff_versions(s, d)
         assert [c.field for c in changes] == ["title"]
     for level in (Level.STREET, Level.COUNTY, Level.CITY):
         review(county, decl_id, level, Decision.APPROVE)
@@ -85,7 +84,7 @@ def test_whole_chain_with_return_and_resubmit(county: Office) -> None:
     assert status(county, decl_id) == ("approved", None, None)
 
     with county.session() as s:
-        shown = declarations.as_dict(s, declarations.get(s, decl_id))
+        shown = lookup.as_dict(s, lookup.get(s, decl_id))
     assert shown["granted"] == "45000.00"
     assert [(o["level"], o["decision"], o["version"]) for o in shown["opinions"]] == [
         ("street", "approve", 1), ("county", "return", 1),
@@ -103,7 +102,7 @@ def test_granted_defaults_to_requested_and_is_bounded(county: Office) -> None:
         review(county, decl_id, Level.PROVINCE, Decision.APPROVE, granted="0")
     review(county, decl_id, Level.PROVINCE, Decision.APPROVE)
     with county.session() as s:
-        assert declarations.get(s, decl_id).granted_fen == 5_000_000
+        assert lookup.get(s, decl_id).granted_fen == 5_000_000
 
 
 def test_granted_only_at_province(county: Office) -> None:
@@ -131,28 +130,28 @@ def test_only_the_current_level_may_act(county: Office, level: Level) -> None:
 def test_clerk_cannot_review_and_reviewer_cannot_edit(county: Office) -> None:
     decl_id = new_submitted(county)
     with county.session() as s, pytest.raises(PermissionDenied, match="经办人不能审核"):
-        workflow.review(s, clerk(Level.STREET), declarations.get(s, decl_id), decision=Decision.APPROVE, text="x")
+        workflow.review(s, clerk(Level.STREET), lookup.get(s, decl_id), decision=Decision.APPROVE, text="x")
     with county.session() as s, pytest.raises(PermissionDenied, match="审核人不能"):
-        declarations.create(s, reviewer(Level.COMMUNITY), example_declaration(title="另一个项目"))
+        drafts.create(s, reviewer(Level.COMMUNITY), example_declaration(title="另一个项目"))
 
 
 def test_admin_cannot_review_or_edit(county: Office) -> None:
     admin = actor(COMMUNITY, Level.COMMUNITY, Role.ADMIN)
     with county.session() as s, pytest.raises(PermissionDenied):
-        declarations.create(s, admin, example_declaration())
+        drafts.create(s, admin, example_declaration())
 
 
 def test_submitted_declaration_is_frozen(county: Office) -> None:
     decl_id = new_submitted(county)
     with county.session() as s, pytest.raises(UserError, match="不能修改"):
-        declarations.edit(s, clerk(Level.COMMUNITY), declarations.get(s, decl_id), example_declaration(title="改"))
+        drafts.edit(s, clerk(Level.COMMUNITY), lookup.get(s, decl_id), example_declaration(title="改"))
 
 
 def test_another_office_cannot_edit_a_draft(county: Office) -> None:
     with county.session() as s:
-        d = declarations.create(s, clerk(Level.COMMUNITY), example_declaration())
+        d = drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
         with pytest.raises(PermissionDenied, match="其他单位录入"):
-            declarations.edit(s, clerk(Level.STREET), d, example_declaration(title="x"))
+            drafts.edit(s, clerk(Level.STREET), d, example_declaration(title="x"))
 
 
 def test_opinion_text_required(county: Office) -> None:
@@ -163,12 +162,12 @@ def test_opinion_text_required(county: Office) -> None:
 
 def test_duplicate_title_in_batch_refused(county: Office) -> None:
     with county.session() as s:
-        declarations.create(s, clerk(Level.COMMUNITY), example_declaration())
+        drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
     with county.session() as s, pytest.raises(ValidationFailed, match="同名项目"):
-        declarations.create(s, clerk(Level.COMMUNITY), example_declaration())
+        drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
     # Another community may use the same title.
     with county.session() as s:
-        declarations.create(s, clerk(Level.STREET), example_declaration(community="620102001002"))
+        drafts.create(s, clerk(Level.STREET), example_declaration(community="620102001002"))
 
 
 def test_community_outside_jurisdiction_refused(county: Office) -> None:
@@ -176,44 +175,44 @@ def test_community_outside_jurisdiction_refused(county: Office) -> None:
         regions.add_region(s, code="620103001", name="七里河街道", within="620000")
         regions.add_region(s, code="620103001001", name="七里河社区", within="620000", rural=False)
     with county.session() as s, pytest.raises(ValidationFailed, match="不在本单位辖区内"):
-        declarations.create(s, clerk(Level.COUNTY), example_declaration(community="620103001001"))
+        drafts.create(s, clerk(Level.COUNTY), example_declaration(community="620103001001"))
     with county.session() as s, pytest.raises(ValidationFailed, match="尚未登记"):
-        declarations.create(s, clerk(Level.COUNTY), example_declaration(community="620102009009"))
+        drafts.create(s, clerk(Level.COUNTY), example_declaration(community="620102009009"))
 
 
 def test_submission_needs_open_batch(county: Office) -> None:
     with county.session() as s:
         receive_open_batch(s, "2015", opens=date(2015, 7, 1), closes=date(2015, 9, 30))
-        d = declarations.create(s, clerk(Level.COMMUNITY), example_declaration(batch="2015"))
+        d = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(batch="2015"))
         decl_id = d.id
     with county.session() as s, pytest.raises(UserError, match="今天不能提交"):
-        declarations.submit(s, clerk(Level.COMMUNITY), declarations.get(s, decl_id), county.store.paths)
+        drafts.submit(s, clerk(Level.COMMUNITY), lookup.get(s, decl_id), county.store.paths)
     admin = actor(COMMUNITY, Level.COMMUNITY, Role.ADMIN)
     with county.session() as s, pytest.raises(PermissionDenied):
-        declarations.submit(s, clerk(Level.COMMUNITY), declarations.get(s, decl_id), county.store.paths,
+        drafts.submit(s, clerk(Level.COMMUNITY), lookup.get(s, decl_id), county.store.paths,
                             override_reason="补报")
     with county.session() as s:
-        declarations.submit(s, admin, declarations.get(s, decl_id), county.store.paths,
+        drafts.submit(s, admin, lookup.get(s, decl_id), county.store.paths,
                             override_reason="因系统故障延误，经省厅同意补报")
-        assert declarations.get(s, decl_id).status == Status.UNDER_REVIEW
+        assert lookup.get(s, decl_id).status == Status.UNDER_REVIEW
 
 
 def test_draft_without_batch_cannot_be_submitted(county: Office) -> None:
     data = example_declaration()
     del data["batch"]
     with county.session() as s:
-        d = declarations.create(s, clerk(Level.COMMUNITY), data)
+        d = drafts.create(s, clerk(Level.COMMUNITY), data)
         with pytest.raises(ValidationFailed, match="申报批次"):
-            declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+            drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
 
 
 def test_pre_steps_after_today_refused_at_submit(county: Office) -> None:
     data = example_declaration()
     data["pre_steps"]["notice_end"] = (date.today() + timedelta(days=3)).isoformat()
     with county.session() as s:
-        d = declarations.create(s, clerk(Level.COMMUNITY), data)
+        d = drafts.create(s, clerk(Level.COMMUNITY), data)
         with pytest.raises(ValidationFailed, match="晚于提交日期"):
-            declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+            drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
 
 
 def test_county_keys_in_paper_declaration(county: Office, tmp_path: object) -> None:
@@ -222,16 +221,16 @@ def test_county_keys_in_paper_declaration(county: Office, tmp_path: object) -> N
     scan = Path(str(tmp_path)) / "street-opinion.jpg"
     scan.write_bytes(b"\xff\xd8fake jpeg")
     with county.session() as s:
-        d = declarations.create(s, county.clerk, example_declaration())
+        d = drafts.create(s, county.clerk, example_declaration())
         assert d.from_paper
         with pytest.raises(UserError, match="纸质意见"):
-            declarations.submit(s, county.clerk, d, county.store.paths)
+            drafts.submit(s, county.clerk, d, county.store.paths)
     with county.session() as s:
-        d = declarations.get(s, d.id)
-        declarations.submit(s, county.clerk, d, county.store.paths, paper_opinions={
+        d = lookup.get(s, d.id)
+        drafts.submit(s, county.clerk, d, county.store.paths, paper_opinions={
             Level.STREET: PaperOpinion("同意上报（见纸质意见）", date.today() - timedelta(days=1), scan)})
         assert (d.awaiting_level, d.awaiting_office) == ("county", "620102")
-        shown = declarations.as_dict(s, d)
+        shown = lookup.as_dict(s, d)
     street = shown["opinions"][0]
     assert street["level"] == "street" and street["from_paper"] and street["office_code"] == "620102001"
     assert shown["attachments"][0]["name"] == "street-opinion.jpg"
@@ -243,9 +242,9 @@ def test_city_without_counties_reviews_once_for_both_levels(county: Office) -> N
     with county.session() as s:
         regions.add_region(s, code="620201001", name="雄关街道", within="620000")
         regions.add_region(s, code="620201001001", name="胜利社区", within="620000", rural=False)
-        d = declarations.create(s, actor("620201001001", Level.COMMUNITY, Role.CLERK),
+        d = drafts.create(s, actor("620201001001", Level.COMMUNITY, Role.CLERK),
                                 example_declaration(community="620201001001"))
-        declarations.submit(s, actor("620201001001", Level.COMMUNITY, Role.CLERK), d, county.store.paths)
+        drafts.submit(s, actor("620201001001", Level.COMMUNITY, Role.CLERK), d, county.store.paths)
         assert (d.county_code, d.city_code, d.number.split("-")[1]) == ("620200", "620200", "620200")
         workflow.review(s, actor("620201001", Level.STREET, Role.REVIEWER), d, decision=Decision.APPROVE, text="同意")
         assert (d.awaiting_level, d.awaiting_office) == ("county", "620200")
@@ -274,39 +273,39 @@ def test_lists_follow_jurisdiction(county: Office) -> None:
     decl_id = new_submitted(county)
     with county.session() as s:
         for level in OFFICES:
-            q = declarations.list_query(clerk(level))
-            assert declarations.count(s, q) == 1, level
+            q = listing.list_query(clerk(level))
+            assert listing.count(s, q) == 1, level
         other = actor("620103", Level.COUNTY, Role.CLERK)
-        assert declarations.count(s, declarations.list_query(other)) == 0
-        assert declarations.count(s, declarations.inbox_query(reviewer(Level.STREET))) == 1
-        assert declarations.count(s, declarations.inbox_query(reviewer(Level.COUNTY))) == 0
+        assert listing.count(s, listing.list_query(other)) == 0
+        assert listing.count(s, listing.inbox_query(reviewer(Level.STREET))) == 1
+        assert listing.count(s, listing.inbox_query(reviewer(Level.COUNTY))) == 0
         with pytest.raises(UserError):
-            declarations.visible(s, other, decl_id)
+            lookup.visible(s, other, decl_id)
 
 
 def test_numbers_are_sequential_per_batch_and_county(county: Office) -> None:
     with county.session() as s:
-        a = declarations.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目甲"))
-        b = declarations.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目乙"))
+        a = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目甲"))
+        b = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目乙"))
         assert (a.number, b.number) == ("2016-620102-0001", "2016-620102-0002")
-        assert declarations.get(s, a.id[:8]).id == a.id
-        assert declarations.get(s, "2016-620102-0002").id == b.id
+        assert lookup.get(s, a.id[:8]).id == a.id
+        assert lookup.get(s, "2016-620102-0002").id == b.id
 
 
 def test_requested_amount_copied_exactly(county: Office) -> None:
     with county.session() as s:
-        d = declarations.create(s, clerk(Level.COMMUNITY), example_declaration())
+        d = drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
         assert d.requested_fen == 5_000_000 and d.budget_fen == 8_000_000
-        assert declarations.as_dict(s, d)["requested"] == str(Decimal("50000.00"))
+        assert lookup.as_dict(s, d)["requested"] == str(Decimal("50000.00"))
 
 
 def test_returned_declaration_must_be_revised_before_resubmitting(county: Office) -> None:
     decl_id = new_submitted(county)
     review(county, decl_id, Level.STREET, Decision.RETURN, "请补充")
     with county.session() as s, pytest.raises(UserError, match="请按审核意见修改后再提交"):
-        declarations.submit(s, clerk(Level.COMMUNITY), declarations.get(s, decl_id), county.store.paths)
+        drafts.submit(s, clerk(Level.COMMUNITY), lookup.get(s, decl_id), county.store.paths)
     with county.session() as s:
-        d = declarations.get(s, decl_id)
-        declarations.edit(s, clerk(Level.COMMUNITY), d, example_declaration(title="修改后的项目"))
-        declarations.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
+        d = lookup.get(s, decl_id)
+        drafts.edit(s, clerk(Level.COMMUNITY), d, example_declaration(title="修改后的项目"))
+        drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
         assert (d.status, d.current_version) == ("under_review", 2)

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from tests.core.test_workflow import OFFICES, actor
@@ -52,7 +51,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         who = actor(OFFICES[level], level, role)
         created: list[str] = []
         ok = self._act(lambda s: created.append(
-            declarations.create(s, who, example_declaration(title=f"项目{self.titles}")).id))
+            drafts.create(s, who, example_declaration(title=f"项目{self.titles}")).id))
         allowed = role is Role.CLERK and level in (Level.COMMUNITY, Level.STREET, Level.COUNTY)
         assert ok == allowed
         if ok:
@@ -65,11 +64,11 @@ class WorkflowMachine(RuleBasedStateMachine):
             return
         decl_id = data.draw(st.sampled_from(self.ids))
         with self.office.session() as s:
-            owner = declarations.get(s, decl_id).entered_by_office
+            owner = lookup.get(s, decl_id).entered_by_office
         level = next(lv for lv, code in OFFICES.items() if code == owner)
         who = actor(owner, level, role)
-        paper = {Level.STREET: declarations.PaperOpinion("同意", __import__("datetime").date.today())}
-        ok = self._act(lambda s: declarations.submit(s, who, declarations.get(s, decl_id), self.office.store.paths,
+        paper = {Level.STREET: drafts.PaperOpinion("同意", __import__("datetime").date.today())}
+        ok = self._act(lambda s: drafts.submit(s, who, lookup.get(s, decl_id), self.office.store.paths,
                                                      paper_opinions=paper))
         status, _, version = self.model[decl_id]
         allowed = role is Role.CLERK and (status == "draft" or (status == "returned" and decl_id in self.revised))
@@ -84,7 +83,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             return
         decl_id = data.draw(st.sampled_from(self.ids))
         who = actor(OFFICES[level], level, role)
-        ok = self._act(lambda s: workflow.review(s, who, declarations.get(s, decl_id), decision=decision, text="意见"))
+        ok = self._act(lambda s: workflow.review(s, who, lookup.get(s, decl_id), decision=decision, text="意见"))
         status, awaiting, version = self.model[decl_id]
         allowed = role is Role.REVIEWER and status == "under_review" and awaiting is level
         assert ok == allowed, (status, awaiting, level, role)
@@ -106,18 +105,18 @@ class WorkflowMachine(RuleBasedStateMachine):
             return
         decl_id = data.draw(st.sampled_from(self.ids))
         with self.office.session() as s:
-            owner = declarations.get(s, decl_id).entered_by_office
+            owner = lookup.get(s, decl_id).entered_by_office
         level = next(lv for lv, code in OFFICES.items() if code == owner)
         who = actor(owner, level, Role.CLERK)
         self.titles += 1
-        ok = self._act(lambda s: declarations.edit(s, who, declarations.get(s, decl_id),
+        ok = self._act(lambda s: drafts.edit(s, who, lookup.get(s, decl_id),
                                                    example_declaration(title=f"修订{self.titles}")))
         status, awaiting, version = self.model[decl_id]
         assert ok == (status in ("draft", "returned"))
         if ok and status == "returned":
             # The first edit after a return opens a new version; later edits change it in place.
             with self.office.session() as s:
-                version = declarations.get(s, decl_id).current_version
+                version = lookup.get(s, decl_id).current_version
             self.model[decl_id] = (status, awaiting, version)
             self.revised.add(decl_id)
 
@@ -125,7 +124,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def store_matches_model(self) -> None:
         with self.office.session() as s:
             for decl_id, (status, awaiting, version) in self.model.items():
-                d = declarations.get(s, decl_id)
+                d = lookup.get(s, decl_id)
                 assert d.status == status
                 assert d.current_version == version
                 if status == "under_review":

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, workflow
 from sanlian_desktop.kernel.vocab import Decision, Level, Role
 from sanlian_desktop.models import Declaration, DeclarationVersion
 from sanlian_desktop.offices.auth import Actor
@@ -47,7 +46,7 @@ def approve(s: object, decl: Declaration, granted_fen: int = GRANTED_FEN) -> Non
 def project(tmp_path: Path) -> Iterator[Project]:
     office = make_office(tmp_path / "county", "county", "620102", "城关区民政局")
     with office.session() as s:
-        decl = declarations.create(s, office.clerk, example_declaration(
+        decl = drafts.create(s, office.clerk, example_declaration(
             period_start="2016-10-01", period_end="2017-09-30"), now=datetime(2016, 7, 30, tzinfo=UTC))
         approve(s, decl)
         decl_id = decl.id

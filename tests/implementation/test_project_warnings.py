@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts
 from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.implementation.warnings import (
     add_months,
@@ -130,7 +130,7 @@ def test_the_whole_record_and_the_jurisdiction_list(project: Project) -> None:
 
 def _another(p: Project, s: Any, title: str, **fields: Any) -> Project:
     fields = {"period_start": "2016-10-01", "period_end": "2017-09-30", **fields}
-    decl = declarations.create(s, p.office.clerk, example_declaration(title=title, **fields),
+    decl = drafts.create(s, p.office.clerk, example_declaration(title=title, **fields),
                                now=datetime(2016, 7, 30, tzinfo=UTC))
     approve(s, decl)
     return Project(p.office, decl.id)

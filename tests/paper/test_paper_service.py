@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from sanlian_desktop.declarations import paper, workflow
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.declarations import drafts, lookup, paper, workflow
+from sanlian_desktop.declarations.drafts import PaperOpinion
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Decision, Level
 from tests.helpers import Office, example_declaration
@@ -19,8 +18,8 @@ from tests.helpers import Office, example_declaration
 
 def _submitted_and_returned(county: Office) -> str:
     with county.session() as s:
-        d = declarations.create(s, county.clerk, example_declaration())
-        declarations.submit(s, county.clerk, d, county.store.paths,
+        d = drafts.create(s, county.clerk, example_declaration())
+        drafts.submit(s, county.clerk, d, county.store.paths,
                             paper_opinions={Level.STREET: PaperOpinion("同意上报", date.today())})
         workflow.review(s, county.reviewer, d, decision=Decision.RETURN, text="请补充资金来源")
         return d.id
@@ -52,8 +51,8 @@ def test_print_then_verify_then_revise(county: Office, tmp_path: Path) -> None:
     with county.session() as s:
         check = paper.verify_print(s, county.clerk, code)
         assert check.matches_record and check.is_current
-        d = declarations.get(s, decl_id)
-        declarations.edit(s, county.clerk, d, example_declaration(title="修订后的标题"))
+        d = lookup.get(s, decl_id)
+        drafts.edit(s, county.clerk, d, example_declaration(title="修订后的标题"))
     with county.session() as s:
         check = paper.verify_print(s, county.clerk, code)
     assert check.matches_record and not check.is_current
@@ -70,10 +69,10 @@ def test_print_of_an_edited_draft_is_not_called_forged(county: Office, tmp_path:
     from sanlian_desktop.documents.printing import qr_payload
 
     with county.session() as s:
-        d = declarations.create(s, county.clerk, example_declaration())
-        v = declarations.version_row(s, d, 1)
+        d = drafts.create(s, county.clerk, example_declaration())
+        v = lookup.version_row(s, d, 1)
         code = qr_payload(d.number, 1, v.content_hash)
-        declarations.edit(s, county.clerk, d, example_declaration(title="草稿改过了"))
+        drafts.edit(s, county.clerk, d, example_declaration(title="草稿改过了"))
     with county.session() as s:
         check = paper.verify_print(s, county.clerk, code)
     assert check.draft_edited and not check.matches_record

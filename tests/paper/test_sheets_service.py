@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import listing, lookup
 from sanlian_desktop.declarations import workbooks as sheets
 from sanlian_desktop.demo.generate import generate
 from sanlian_desktop.kernel.errors import UserError
@@ -33,7 +33,7 @@ def test_ledger_from_store(county: Office, tmp_path: Path) -> None:
     out = tmp_path / "台账.xlsx"
     with county.session() as s:
         count = sheets.export_ledger(s, county.clerk, out)
-        expected = sum(d.requested_fen for d in s.scalars(declarations.list_query(county.clerk)))
+        expected = sum(d.requested_fen for d in s.scalars(listing.list_query(county.clerk)))
     assert count == 60
     ws = openpyxl.load_workbook(out, read_only=True)["台账"]
     rows = list(ws.iter_rows(values_only=True))
@@ -56,12 +56,12 @@ def test_template_round_trip_into_drafts(county: Office, tmp_path: Path) -> None
     assert refused.value.intake.invalid_rows == [4] and refused.value.intake.errors_file == copy
     assert refused.value.intake.messages
     with county.session() as s:
-        assert declarations.count(s, declarations.list_query(county.clerk)) == 0
+        assert listing.count(s, listing.list_query(county.clerk)) == 0
     with county.session() as s:
         intake = sheets.import_excel(s, county.clerk, filled, accept_valid=True)
     assert len(intake.created) == 1 and intake.invalid_rows == [4]
     with county.session() as s:
-        d = declarations.get(s, intake.created[0])
+        d = lookup.get(s, intake.created[0])
         assert d.title == "模板导入的项目甲" and d.from_paper
 
 

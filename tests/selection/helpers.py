@@ -6,8 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, workflow
 from sanlian_desktop.kernel.vocab import Decision, Level, Role
 from sanlian_desktop.models import Batch
 from sanlian_desktop.offices import regions
@@ -58,8 +57,8 @@ def awaiting(office: Office, community: str = "620102001001", *, title: str | No
         fields["focus_areas"] = focus
     with office.session() as s:
         clerk = actor(community, Level.COMMUNITY, Role.CLERK)
-        d = declarations.create(s, clerk, example_declaration(**fields))
-        declarations.submit(s, clerk, d, office.store.paths)
+        d = drafts.create(s, clerk, example_declaration(**fields))
+        drafts.submit(s, clerk, d, office.store.paths)
         for code, level in ((street, Level.STREET), (county, Level.COUNTY), (city, Level.CITY)):
             workflow.review(s, actor(code, level, Role.REVIEWER), d, decision=Decision.APPROVE, text="同意上报")
         return d.id

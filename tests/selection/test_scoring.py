@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.models import AuditEntry, Batch
 from sanlian_desktop.selection import scoring
@@ -71,7 +71,7 @@ def test_default_sheet_weights_sum_to_100_and_total_is_the_sum_of_points(provinc
         sheet = scoring.criteria(s, batch)
         assert [c.name for c in sheet] == ["需求分析", "项目设计", "社工参与", "预算合理性", "预期成效"]
         assert sum(c.weight for c in sheet) == 100
-        decl = declarations.get(s, decl_id)
+        decl = lookup.get(s, decl_id)
         scoring.add_score(s, province.reviewer, decl, scorer="张教授", points=scoring.parse_points(FULL))
         scoring.add_score(s, province.reviewer, decl, scorer="李研究员", points=scoring.parse_points(
             "需求分析=20,项目设计=25,社工参与=19.5,预算合理性=14,预期成效=18"))  # 96.5
@@ -84,7 +84,7 @@ def test_default_sheet_weights_sum_to_100_and_total_is_the_sum_of_points(provinc
 def test_score_records_who_when_and_points_and_refuses_bad_marks(province: Office) -> None:
     decl_id = awaiting(province)
     with province.session() as s:
-        decl = declarations.get(s, decl_id)
+        decl = lookup.get(s, decl_id)
         score = scoring.add_score(s, province.reviewer, decl, scorer=" 张  教授 ", points=scoring.parse_points(FULL))
         assert (score.scorer, score.entered_by) == ("张 教授", "reviewer")
         assert score.points["需求分析"] == "18" and score.scored_at is not None
@@ -98,10 +98,10 @@ def test_score_records_who_when_and_points_and_refuses_bad_marks(province: Offic
     ]
     for text, message in bad:
         with province.session() as s, pytest.raises(UserError, match=message):
-            scoring.add_score(s, province.reviewer, declarations.get(s, decl_id), scorer="王专家",
+            scoring.add_score(s, province.reviewer, lookup.get(s, decl_id), scorer="王专家",
                               points=scoring.parse_points(text))
     with province.session() as s:
-        decl = declarations.get(s, decl_id)
+        decl = lookup.get(s, decl_id)
         with pytest.raises(UserError, match="已为申报"):
             scoring.add_score(s, province.reviewer, decl, scorer="张 教授", points=scoring.parse_points(FULL))
         with pytest.raises(UserError, match="专家姓名"):
@@ -112,7 +112,7 @@ def test_score_records_who_when_and_points_and_refuses_bad_marks(province: Offic
 def test_a_correction_replaces_the_marks_and_the_audit_keeps_the_old(province: Office) -> None:
     decl_id = awaiting(province)
     with province.session() as s:
-        decl = declarations.get(s, decl_id)
+        decl = lookup.get(s, decl_id)
         scoring.add_score(s, province.reviewer, decl, scorer="张教授", points=scoring.parse_points(FULL))
         scoring.add_score(s, province.reviewer, decl, scorer="张教授", replace=True, points=scoring.parse_points(
             FULL.replace("需求分析=18", "需求分析=10")))
@@ -137,7 +137,7 @@ def test_sheet_is_editable_until_the_first_score_then_fixed(province: Office) ->
             scoring.parse_criteria("甲=50.5,乙=49.5")
         scoring.set_criteria(s, province.admin, batch, scoring.parse_criteria("需求=60/10,设计=40"))
         assert scoring.criteria(s, batch) == [Criterion("需求", 60, 10), Criterion("设计", 40, 40)]
-        scoring.add_score(s, province.reviewer, declarations.get(s, decl_id), scorer="张教授",
+        scoring.add_score(s, province.reviewer, lookup.get(s, decl_id), scorer="张教授",
                           points={"需求": "7", "设计": "30"})
         summary = scoring.batch_summaries(s, batch)[decl_id]
         assert summary.average == Decimal("72.00")
@@ -149,7 +149,7 @@ def test_first_score_fixes_the_default_sheet(province: Office) -> None:
     decl_id = awaiting(province)
     with province.session() as s:
         batch = s.scalars(select(Batch)).one()
-        scoring.add_score(s, province.reviewer, declarations.get(s, decl_id), scorer="张教授",
+        scoring.add_score(s, province.reviewer, lookup.get(s, decl_id), scorer="张教授",
                           points=scoring.parse_points(FULL))
         assert scoring.sheet_locked(s, batch)
         assert len(scoring.criteria(s, batch)) == 5
@@ -158,7 +158,7 @@ def test_first_score_fixes_the_default_sheet(province: Office) -> None:
 def test_only_province_reviewers_and_admins_score(province: Office, tmp_path: Path) -> None:
     decl_id = awaiting(province)
     with province.session() as s:
-        decl = declarations.get(s, decl_id)
+        decl = lookup.get(s, decl_id)
         with pytest.raises(PermissionDenied, match="经办人不能"):
             scoring.add_score(s, province.clerk, decl, scorer="张教授", points=scoring.parse_points(FULL))
         from sanlian_desktop.kernel.vocab import Level, Role
@@ -178,8 +178,8 @@ def test_only_declarations_awaiting_the_province_are_scored(province: Office) ->
         clerk = actor("620102001001", Level.COMMUNITY, Role.CLERK)
         from tests.helpers import example_declaration
 
-        d = declarations.create(s, clerk, example_declaration())
-        declarations.submit(s, clerk, d, province.store.paths)
+        d = drafts.create(s, clerk, example_declaration())
+        drafts.submit(s, clerk, d, province.store.paths)
         with pytest.raises(UserError, match="不在省民政厅待遴选"):
             scoring.add_score(s, province.reviewer, d, scorer="张教授", points=scoring.parse_points(FULL))
         workflow.review(s, actor("620102001", Level.STREET, Role.REVIEWER), d, decision=Decision.REJECT, text="否")

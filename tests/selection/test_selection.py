@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
@@ -48,20 +47,20 @@ def test_meters_count_approved_and_shortlisted_and_warn_before_the_limit(provinc
     assert _meters(province) == {"projects": (0, 3, "ok"), "communities": (0, 2, "ok"),
                                  "budget": (0, 150_000_00, "ok")}
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="55000")
-        selection.approve(s, province.reviewer, declarations.get(s, b))
+        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="55000")
+        selection.approve(s, province.reviewer, lookup.get(s, b))
     # One community twice: two projects, one community; 55,000 planned + 40,000 granted.
     assert _meters(province) == {"projects": (2, 3, "ok"), "communities": (1, 2, "ok"),
                                  "budget": (95_000_00, 150_000_00, "ok")}
     with province.session() as s:
-        decl = declarations.get(s, b)
+        decl = lookup.get(s, b)
         assert (decl.status, decl.granted_fen) == (Status.APPROVED, 40_000_00)
         # Approving the shortlisted one grants the planned amount; it is counted once.
-        selection.approve(s, province.reviewer, declarations.get(s, a))
-        assert declarations.get(s, a).granted_fen == 55_000_00
+        selection.approve(s, province.reviewer, lookup.get(s, a))
+        assert lookup.get(s, a).granted_fen == 55_000_00
     assert _meters(province)["projects"] == (2, 3, "ok")
     with province.session() as s:
-        ms = selection.meters_if_chosen(s, _batch(s), declarations.get(s, a), 55_000_00)
+        ms = selection.meters_if_chosen(s, _batch(s), lookup.get(s, a), 55_000_00)
         assert ms[0].used == 2  # already chosen: not counted twice
 
 
@@ -82,25 +81,25 @@ def test_past_a_limit_is_refused_unless_overridden_with_a_reason(province: Offic
     b = awaiting(province, "620102001002", title="项目乙", requested="60000")
     c = awaiting(province, "620402001001", title="项目丙", requested="40000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a))
-        selection.shortlist(s, province.reviewer, declarations.get(s, b))
+        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        selection.shortlist(s, province.reviewer, lookup.get(s, b))
     # A third community passes the community quota (2); 160,000 the budget (150,000).
     with province.session() as s, pytest.raises(LimitExceeded) as caught:
-        selection.shortlist(s, province.reviewer, declarations.get(s, c))
+        selection.shortlist(s, province.reviewer, lookup.get(s, c))
     assert set(caught.value.exceeded) == {"communities", "budget"}
     assert "入选社区将达 3 个，超过上限 2 个" in caught.value.zh and "--override" in caught.value.zh
     assert _meters(province)["projects"][0] == 2  # nothing changed
     # The province's ordinary review is held to the same limits.
     with province.session() as s, pytest.raises(LimitExceeded):
-        workflow.review(s, province.reviewer, declarations.get(s, c), decision=Decision.APPROVE, text="同意")
+        workflow.review(s, province.reviewer, lookup.get(s, c), decision=Decision.APPROVE, text="同意")
     with province.session() as s, pytest.raises(LimitExceeded):
-        selection.shortlist(s, province.reviewer, declarations.get(s, c), override_reason="   ")
+        selection.shortlist(s, province.reviewer, lookup.get(s, c), override_reason="   ")
     # A smaller amount still passes the community quota.
     with province.session() as s, pytest.raises(LimitExceeded) as caught:
-        selection.shortlist(s, province.reviewer, declarations.get(s, c), planned="30000")
+        selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000")
     assert caught.value.exceeded == ["communities"]
     with province.session() as s:
-        row = selection.shortlist(s, province.reviewer, declarations.get(s, c), planned="30000",
+        row = selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000",
                                   override_reason="该社区为革命老区，经厅务会研究同意")
         assert row.override_reason == "该社区为革命老区，经厅务会研究同意"
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "selection.override")).one()
@@ -114,11 +113,11 @@ def test_review_at_the_province_passes_the_override_through(province: Office) ->
     ids = [awaiting(province, "620102001001", title=f"项目{i}", requested="10000") for i in range(4)]
     with province.session() as s:
         for d in ids[:3]:
-            workflow.review(s, province.reviewer, declarations.get(s, d), decision=Decision.APPROVE, text="同意")
+            workflow.review(s, province.reviewer, lookup.get(s, d), decision=Decision.APPROVE, text="同意")
     with province.session() as s, pytest.raises(LimitExceeded, match="入选项目将达 4 个"):
-        workflow.review(s, province.reviewer, declarations.get(s, ids[3]), decision=Decision.APPROVE, text="同意")
+        workflow.review(s, province.reviewer, lookup.get(s, ids[3]), decision=Decision.APPROVE, text="同意")
     with province.session() as s:
-        workflow.review(s, province.reviewer, declarations.get(s, ids[3]), decision=Decision.APPROVE, text="同意",
+        workflow.review(s, province.reviewer, lookup.get(s, ids[3]), decision=Decision.APPROVE, text="同意",
                         override_reason="追加名额")
         # Rejecting or returning is never limited.
     assert _meters(province)["projects"] == (4, 3, "over")
@@ -127,7 +126,7 @@ def test_review_at_the_province_passes_the_override_through(province: Office) ->
 def test_shortlist_rules(province: Office) -> None:
     a = awaiting(province, requested="50000")
     with province.session() as s:
-        decl = declarations.get(s, a)
+        decl = lookup.get(s, a)
         with pytest.raises(UserError, match="不能超过申请金额"):
             selection.shortlist(s, province.reviewer, decl, planned="50000.01")
         with pytest.raises(UserError, match="应大于0"):
@@ -140,10 +139,10 @@ def test_shortlist_rules(province: Office) -> None:
         selection.shortlist(s, province.reviewer, decl, planned="40000")  # a new planned amount
     assert _meters(province)["budget"][0] == 40_000_00
     with province.session() as s:
-        selection.unshortlist(s, province.reviewer, declarations.get(s, a))
+        selection.unshortlist(s, province.reviewer, lookup.get(s, a))
     assert _meters(province)["projects"][0] == 0
     with province.session() as s:
-        decl = declarations.get(s, a)
+        decl = lookup.get(s, a)
         workflow.review(s, province.reviewer, decl, decision=Decision.REJECT, text="不予支持")
         with pytest.raises(UserError, match="不在省民政厅待遴选"):
             selection.shortlist(s, province.reviewer, decl)
@@ -152,8 +151,8 @@ def test_shortlist_rules(province: Office) -> None:
 def test_a_shortlisted_declaration_returned_leaves_the_meters(province: Office) -> None:
     a = awaiting(province)
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a))
-        workflow.review(s, province.reviewer, declarations.get(s, a), decision=Decision.RETURN, text="请补充")
+        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        workflow.review(s, province.reviewer, lookup.get(s, a), decision=Decision.RETURN, text="请补充")
     assert _meters(province)["projects"][0] == 0
 
 
@@ -162,8 +161,8 @@ def test_rows_sort_by_score_amount_region_and_area(province: Office) -> None:
     b = awaiting(province, "620102001001", title="兰州项目", requested="45000", focus=["扶老救孤"])
     c = awaiting(province, "620102001002", title="未评分项目", requested="20000", focus=["助残助学"])
     with province.session() as s:
-        scoring.add_score(s, province.reviewer, declarations.get(s, a), scorer="张", points=scoring.parse_points(FULL))
-        scoring.add_score(s, province.reviewer, declarations.get(s, b), scorer="张", points=scoring.parse_points(
+        scoring.add_score(s, province.reviewer, lookup.get(s, a), scorer="张", points=scoring.parse_points(FULL))
+        scoring.add_score(s, province.reviewer, lookup.get(s, b), scorer="张", points=scoring.parse_points(
             FULL.replace("=18", "=10")))
         batch = _batch(s)
         by = {k: [r.id for r in selection.rows(s, batch, sort=k)] for k in selection.SORTS}
@@ -186,8 +185,8 @@ def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> N
     with province.session() as s:
         with pytest.raises(UserError, match="还没有入围或批准"):
             selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 16))
-        selection.approve(s, province.reviewer, declarations.get(s, a), granted="45000")
-        selection.shortlist(s, province.reviewer, declarations.get(s, b))
+        selection.approve(s, province.reviewer, lookup.get(s, a), granted="45000")
+        selection.shortlist(s, province.reviewer, lookup.get(s, b))
         with pytest.raises(UserError, match="不早于"):
             selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 9))
         first = selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10),
@@ -207,7 +206,7 @@ def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> N
             s.flush()
         s.rollback()
     with province.session() as s:
-        selection.unshortlist(s, province.reviewer, declarations.get(s, b))
+        selection.unshortlist(s, province.reviewer, lookup.get(s, b))
         second = selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 12),
                                         ends=date(2016, 10, 18))
         assert second.supersedes == first_id and second.seq == 2 and len(second.entries) == 1
@@ -225,7 +224,7 @@ def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> N
 def test_granted_amount_defaults_and_meters_use_decimal_fen(province: Office) -> None:
     a = awaiting(province, requested="33333.33")
     with province.session() as s:
-        selection.approve(s, province.reviewer, declarations.get(s, a))
+        selection.approve(s, province.reviewer, lookup.get(s, a))
         m = selection.meters(s, _batch(s))[2]
     assert m.used == 3_333_333 and m.text == "补助金额：33,333.33 元 / 150,000.00 元"
     assert Decimal(m.used) / 100 == Decimal("33333.33")
@@ -239,11 +238,11 @@ def test_an_ordinary_or_batch_approval_of_a_shortlisted_declaration_grants_the_p
     b = awaiting(province, "620402001001", title="项目乙", requested="40000")
     c = awaiting(province, "620102001001", title="项目丙", requested="30000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a), planned="45000")
-        selection.shortlist(s, province.reviewer, declarations.get(s, c), planned="20000")
-        workflow.review(s, province.reviewer, declarations.get(s, a), decision=Decision.APPROVE, text="同意立项。")
+        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="45000")
+        selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="20000")
+        workflow.review(s, province.reviewer, lookup.get(s, a), decision=Decision.APPROVE, text="同意立项。")
     outcomes = workflow.review_each(province.store, province.reviewer, [b, c], decision=Decision.APPROVE,
                                     text="同意立项。")
     assert [o.ok for o in outcomes] == [True, True]
     with province.session() as s:
-        assert [declarations.get(s, d).granted_fen for d in (a, b, c)] == [45_000_00, 40_000_00, 20_000_00]
+        assert [lookup.get(s, d).granted_fen for d in (a, b, c)] == [45_000_00, 40_000_00, 20_000_00]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts
 from sanlian_desktop.models import Attachment, Declaration
 from tests.helpers import Office, example_declaration
 
@@ -19,8 +19,8 @@ def add_declaration_with_attachment(office: Office, tmp: Path) -> tuple[str, str
     source = tmp / "会议记录.pdf"
     source.write_bytes(SCAN)
     with office.session() as s:
-        decl = declarations.create(s, office.clerk, example_declaration())
-        link = declarations.attach(s, office.clerk, decl, office.store.paths, source, kind="minutes")
+        decl = drafts.create(s, office.clerk, example_declaration())
+        link = drafts.attach(s, office.clerk, decl, office.store.paths, source, kind="minutes")
         return decl.id, link.sha256
 
 

@@ -30,8 +30,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration, Opinion, SyncConflict
@@ -115,8 +114,8 @@ class Courier(RuleBasedStateMachine):
         office = self.offices[COMMUNITY]
         self.created += 1
         with office.store.session() as s:
-            decl = declarations.create(s, office.clerk, example_declaration(title=f"试点项目第{self.created}号"))
-            declarations.submit(s, office.clerk, decl, office.store.paths)
+            decl = drafts.create(s, office.clerk, example_declaration(title=f"试点项目第{self.created}号"))
+            drafts.submit(s, office.clerk, decl, office.store.paths)
 
     @rule(office=st.sampled_from(CODES[:-1]), decisions=st.lists(st.sampled_from(
         [Decision.APPROVE, Decision.APPROVE, Decision.RETURN, Decision.REJECT]), min_size=1, max_size=3),
@@ -153,11 +152,11 @@ class Courier(RuleBasedStateMachine):
             with office.store.session() as s:
                 decl = s.get(Declaration, decl_id)
                 assert decl is not None
-                fields = declarations.current_fields(s, decl)
+                fields = lookup.current_fields(s, decl)
                 self.count += 1
                 fields["title"] = f"{fields['title']}（修订{self.count}）"
-                declarations.edit(s, office.clerk, decl, fields)
-                declarations.submit(s, office.clerk, decl, office.store.paths)
+                drafts.edit(s, office.clerk, decl, fields)
+                drafts.submit(s, office.clerk, decl, office.store.paths)
 
     @rule(edge=st.sampled_from(EDGES))
     def export(self, edge: tuple[str, str]) -> None:

@@ -165,11 +165,11 @@ def test_demo_choice_builds_the_demo_and_signs_in_the_reviewer(qtbot: QtBot, tmp
     assert "demo1234" in wizard.demo_page.accounts.text()
     assert not AppPaths(home).database.exists()  # the office's own store is untouched
     assert AppPaths(demo_home(home)).database.exists()
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import listing
 
     assert wizard.store is not None
     with wizard.store.read_session() as session:
-        assert declarations.count(session, declarations.list_query(wizard.actor)) == 300
+        assert listing.count(session, listing.list_query(wizard.actor)) == 300
     # Back to the welcome page lets go of the demo store.
     _next(qtbot, wizard, QWizard.WizardButton.BackButton)
     assert wizard.store is None and wizard.actor is None

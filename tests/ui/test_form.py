@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
@@ -26,7 +26,7 @@ def _dialog(qtbot: Any, office: Office, actor: Any = None, decl_id: str | None =
 
 def _saved(office: Office, example: dict[str, Any]) -> str:
     with office.session() as s:
-        return declarations.create(s, office.clerk, example).id
+        return drafts.create(s, office.clerk, example).id
 
 
 def test_validation_marks_the_field_and_says_why(qtbot: Any, county: Office, modals: Modals) -> None:
@@ -104,7 +104,7 @@ def test_save_creates_then_edits(qtbot: Any, county: Office, modals: Modals, exa
         decl = s.get(Declaration, decl_id)
         assert decl is not None
         assert decl.title.endswith("（修订）")
-        assert declarations.current_fields(s, decl)["title"] == decl.title
+        assert lookup.current_fields(s, decl)["title"] == decl.title
 
 
 def test_save_refused_shows_the_problems(qtbot: Any, county: Office, modals: Modals, example: dict[str, Any]) -> None:
@@ -166,7 +166,7 @@ def test_submit_with_paper_street_opinion(qtbot: Any, county: Office, modals: Mo
     assert dialog.submit()
     assert dialog.form.is_read_only()
     with county.store.read_session() as s:
-        decl = declarations.get(s, dialog.decl_id or "")
+        decl = lookup.get(s, dialog.decl_id or "")
         assert decl.status == Status.UNDER_REVIEW
         assert decl.awaiting_office == "620102"
         assert [o.from_paper for o in decl.opinions] == [True]
@@ -251,7 +251,7 @@ def test_closing_with_unsaved_changes_asks(qtbot: Any, county: Office, modals: M
     modals.close_answer = QMessageBox.StandardButton.Save
     assert dialog.close()
     with county.store.read_session() as s:
-        assert declarations.get(s, decl_id).title == "改过的名称"
+        assert lookup.get(s, decl_id).title == "改过的名称"
     assert not (county.home / "autosave" / f"{decl_id}.json").exists()
 
 
@@ -273,6 +273,6 @@ def test_dropped_files_wait_for_the_first_save(qtbot: Any, county: Office, modal
     assert "待保存" in dialog.form.attachments.list.item(0).text()
     assert dialog.save()
     with county.store.read_session() as s:
-        items = declarations.as_dict(s, declarations.get(s, dialog.decl_id or ""))["attachments"]
+        items = lookup.as_dict(s, lookup.get(s, dialog.decl_id or ""))["attachments"]
     assert [a["name"] for a in items] == ["居民代表会议记录.pdf"]
     assert "待保存" not in dialog.form.attachments.list.item(0).text()

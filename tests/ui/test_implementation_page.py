@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts
 from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
@@ -38,7 +38,7 @@ ORG = "城关区和煦社会工作服务中心"
 @pytest.fixture
 def decl_id(county: Office) -> str:
     with county.session() as s:
-        decl = declarations.create(s, county.clerk, example_declaration(period_start="2016-10-01",
+        decl = drafts.create(s, county.clerk, example_declaration(period_start="2016-10-01",
                                                                         period_end="2017-09-30"),
                                    now=datetime(2016, 7, 30, tzinfo=UTC))
         approve(s, decl)

@@ -7,8 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from sanlian_desktop.declarations import listing, workflow
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, listing, lookup, workflow
 from sanlian_desktop.demo import generate as demo
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration
@@ -111,11 +110,11 @@ def test_returned_and_passed_on_queries(county: Office) -> None:
     first = submitted(county, example_declaration())
     second = submitted(county, example_declaration(title="东岗西路社区助餐服务项目"))
     with county.session() as s:
-        workflow.review(s, county.reviewer, declarations.get(s, first), decision=Decision.RETURN, text="请补充")
-        workflow.review(s, county.reviewer, declarations.get(s, second), decision=Decision.APPROVE, text="同意")
+        workflow.review(s, county.reviewer, lookup.get(s, first), decision=Decision.RETURN, text="请补充")
+        workflow.review(s, county.reviewer, lookup.get(s, second), decision=Decision.APPROVE, text="同意")
     with county.store.read_session() as s:
-        returned = list(s.scalars(declarations.returned_by_office_query(county.reviewer)))
-        passed = list(s.scalars(declarations.passed_on_query(county.reviewer)))
+        returned = list(s.scalars(listing.returned_by_office_query(county.reviewer)))
+        passed = list(s.scalars(listing.passed_on_query(county.reviewer)))
         assert [d.id for d in returned] == [first]
         assert [d.id for d in passed] == [second]
         ids = listing.ordered_ids(s, county.reviewer, listing.ListFilter(scope=listing.SCOPE_PASSED))
@@ -124,7 +123,7 @@ def test_returned_and_passed_on_queries(county: Office) -> None:
 
 def test_overdue_clause_counts_closed_batches(county: Office) -> None:
     with county.session() as s:
-        decl = declarations.create(s, county.clerk, example_declaration())
+        decl = drafts.create(s, county.clerk, example_declaration())
         decl_id = decl.id
     later = datetime.now(UTC) + timedelta(days=60)  # the batch closed meanwhile
     with county.store.read_session() as s:
@@ -172,7 +171,7 @@ def test_declarations_page_new_button_and_search(qtbot: Any, county: Office, mod
 
 def test_double_click_opens_the_form(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
     with county.session() as s:
-        decl_id = declarations.create(s, county.clerk, example_declaration()).id
+        decl_id = drafts.create(s, county.clerk, example_declaration()).id
     page = DeclarationsPage(ui_context(county, county.clerk, tmp_path))
     qtbot.addWidget(page)
     page.resize(1000, 600)

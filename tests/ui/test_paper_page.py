@@ -13,7 +13,7 @@ from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, listing, lookup
 from sanlian_desktop.declarations import workbooks as sheets
 from sanlian_desktop.declarations.fields import diff
 from sanlian_desktop.demo import generate as demo
@@ -37,7 +37,7 @@ JOB_TIMEOUT = 60_000
 def _draft(county: Office, **overrides: Any) -> tuple[str, str]:
     """A draft keyed in at the county: (number, id)."""
     with county.session() as s:
-        decl = declarations.create(s, county.clerk, example_declaration(**overrides))
+        decl = drafts.create(s, county.clerk, example_declaration(**overrides))
         return decl.number, decl.id
 
 
@@ -156,10 +156,10 @@ def test_verify_field(qtbot: QtBot, county: Office, clerk_ctx: UiContext) -> Non
     with county.session() as s:
         decl = s.scalars(select(Declaration).where(Declaration.current_version >= 2).limit(1)).one()
         number, current = decl.number, decl.current_version
-        first_hash = declarations.version_row(s, decl, 1).content_hash
-        current_hash = declarations.version_row(s, decl, current).content_hash
-        expected_changes = len(diff(declarations.version_row(s, decl, 1).fields,
-                                    declarations.version_row(s, decl, current).fields))
+        first_hash = lookup.version_row(s, decl, 1).content_hash
+        current_hash = lookup.version_row(s, decl, current).content_hash
+        expected_changes = len(diff(lookup.version_row(s, decl, 1).fields,
+                                    lookup.version_row(s, decl, current).fields))
     page = PaperPage(clerk_ctx)
     qtbot.addWidget(page)
     box = page.verify
@@ -261,7 +261,7 @@ def test_excel_import_with_an_error_row(qtbot: QtBot, county: Office, clerk_ctx:
     assert (tmp_path / "已填写-错误标注.xlsx").exists()
     assert not modals.boxes  # shown on the page, not in a box
     with county.session() as s:
-        assert declarations.count(s, declarations.list_query(county.clerk)) == 0
+        assert listing.count(s, listing.list_query(county.clerk)) == 0
 
     assert excel.accept_valid_button.isVisibleTo(page)
     with qtbot.waitSignal(excel.imported, timeout=JOB_TIMEOUT) as created:
@@ -271,7 +271,7 @@ def test_excel_import_with_an_error_row(qtbot: QtBot, county: Office, clerk_ctx:
     assert "已导入 1 份申报草稿" in excel.summary.text() and numbers[0] in excel.summary.text()
     assert not excel.accept_valid_button.isVisibleTo(page)
     with county.session() as s:
-        decl = declarations.get(s, numbers[0])
+        decl = lookup.get(s, numbers[0])
         assert decl.status == Status.DRAFT.value and decl.title == "模板导入的项目甲"
 
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.demo import generate as demo
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Declaration
@@ -34,13 +34,13 @@ def test_diff_after_return_and_revise(qtbot: Any, county: Office, modals: Modals
     with county.session() as s:
         from sanlian_desktop.declarations import workflow
 
-        workflow.review(s, county.reviewer, declarations.get(s, decl_id), decision=Decision.RETURN, text="请补充")
-        decl = declarations.get(s, decl_id)
-        fields = declarations.current_fields(s, decl)
+        workflow.review(s, county.reviewer, lookup.get(s, decl_id), decision=Decision.RETURN, text="请补充")
+        decl = lookup.get(s, decl_id)
+        fields = lookup.current_fields(s, decl)
         fields["title"] = "东岗西路社区“银龄守望”空巢老人关爱服务项目（修订）"
-        declarations.edit(s, county.clerk, decl, fields)
-        paper = {Level.STREET: declarations.PaperOpinion("同意上报。", date.today())}
-        declarations.submit(s, county.clerk, decl, county.store.paths, paper_opinions=paper)
+        drafts.edit(s, county.clerk, decl, fields)
+        paper = {Level.STREET: drafts.PaperOpinion("同意上报。", date.today())}
+        drafts.submit(s, county.clerk, decl, county.store.paths, paper_opinions=paper)
     dialog = ReviewDialog(county.store, county.reviewer, decl_id)
     qtbot.addWidget(dialog)
     assert dialog.changes.rowCount() == 1
@@ -111,7 +111,7 @@ def test_province_grants_an_amount(qtbot: Any, tmp_path: Path, modals: Modals) -
 def test_batch_approval_reports_each(qtbot: Any, county: Office, modals: Modals, tmp_path: Path) -> None:
     ids = [submitted(county, example_declaration(title=f"东岗西路社区第{i}个服务项目")) for i in range(3)]
     with county.session() as s:
-        draft = declarations.create(s, county.clerk, example_declaration(title="尚未提交的项目")).id
+        draft = drafts.create(s, county.clerk, example_declaration(title="尚未提交的项目")).id
     page = InboxPage(ui_context(county, county.reviewer, tmp_path))
     qtbot.addWidget(page)
     page.view.selectAll()

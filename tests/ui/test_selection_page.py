@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import lookup
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
 from sanlian_desktop.selection import service as selection
 from sanlian_desktop.ui.context import UiContext
@@ -72,7 +72,7 @@ def test_table_sorts_and_meters_turn_amber_then_red(qtbot: Any, province: Office
     with province.session() as s:
         from sanlian_desktop.selection import scoring
 
-        scoring.add_score(s, province.reviewer, declarations.get(s, c), scorer="张教授", points=POINTS)
+        scoring.add_score(s, province.reviewer, lookup.get(s, c), scorer="张教授", points=POINTS)
     page = SelectionPage(ctx)
     qtbot.addWidget(page)
     assert _ids(page)[0] == c  # scored first, by average (descending)
@@ -84,8 +84,8 @@ def test_table_sorts_and_meters_turn_amber_then_red(qtbot: Any, province: Office
     assert page.bars[0].bar.format() == "0 个 / 3 个（0%）"
 
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a))
-        selection.approve(s, province.reviewer, declarations.get(s, b))
+        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        selection.approve(s, province.reviewer, lookup.get(s, b))
     page.refresh()
     # 2 of 3 projects (ok), 2 of 2 communities (red: at the limit), 100,000 of 150,000 yuan.
     assert [bar.state for bar in page.bars] == ["ok", "full", "ok"]
@@ -126,8 +126,8 @@ def test_shortlist_past_a_limit_needs_a_reason(qtbot: Any, province: Office, ctx
     b = awaiting(province, "620402001001", title="项目乙", requested="60000")
     c = awaiting(province, "620402001002", title="项目丙", requested="40000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a))
-        selection.shortlist(s, province.reviewer, declarations.get(s, b))
+        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        selection.shortlist(s, province.reviewer, lookup.get(s, b))
     page = SelectionPage(ctx)
     qtbot.addWidget(page)
     page.select(c)
@@ -164,7 +164,7 @@ def test_approve_and_issue_the_notice(qtbot: Any, province: Office, ctx: UiConte
     assert dialog.message.text() == "" or not dialog.message.isVisibleTo(dialog)
     assert dialog.submit()
     with province.session() as s:
-        assert declarations.get(s, a).granted_fen == 45_000_00
+        assert lookup.get(s, a).granted_fen == 45_000_00
     assert page.model.rows[0].state == "approved" and not page.approve_button.isEnabled()
     assert page.notice_button.isEnabled()
     page.issue_notice()
@@ -185,7 +185,7 @@ def test_export_the_notice_in_force(qtbot: Any, province: Office, ctx: UiContext
                                     modals: Any) -> None:
     a = awaiting(province)
     with province.session() as s:
-        selection.approve(s, province.reviewer, declarations.get(s, a))
+        selection.approve(s, province.reviewer, lookup.get(s, a))
         from datetime import date
 
         selection.issue_notice(s, province.reviewer, s.scalars(select(Batch)).one(), starts=date(2016, 10, 10),
@@ -224,7 +224,7 @@ def test_selection_dialogs_are_freed_on_close(qtbot: Any, province: Office, ctx:
     assert isinstance(page.dialog, ChooseDialog)
     check_freed_on_close(qtbot, page.dialog, page.dialog.reject)
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, declarations.get(s, a))
+        selection.shortlist(s, province.reviewer, lookup.get(s, a))
     page.refresh()
     page.issue_notice()
     assert isinstance(page.dialog, NoticeDialog)

@@ -72,13 +72,13 @@ def submitted(office: Office, raw: dict[str, Any]) -> str:
     """A declaration keyed in at the county (代录) and submitted with the street's paper opinion."""
     from datetime import date
 
-    from sanlian_desktop.declarations import service as declarations
+    from sanlian_desktop.declarations import drafts
     from sanlian_desktop.kernel.vocab import Level
 
     with office.session() as s:
-        decl = declarations.create(s, office.clerk, raw)
-        paper = {Level.STREET: declarations.PaperOpinion("同意上报。", date.today())}
-        declarations.submit(s, office.clerk, decl, office.store.paths, paper_opinions=paper)
+        decl = drafts.create(s, office.clerk, raw)
+        paper = {Level.STREET: drafts.PaperOpinion("同意上报。", date.today())}
+        drafts.submit(s, office.clerk, decl, office.store.paths, paper_opinions=paper)
         return decl.id
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import lookup
 from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
@@ -57,7 +57,7 @@ class _Base(QDialog):
         super().__init__(parent)
         self.store, self.actor, self.decl_id = store, actor, decl_id
         with store.read_session() as s:
-            decl = declarations.visible(s, actor, decl_id)
+            decl = lookup.visible(s, actor, decl_id)
             self.number, self.project = decl.number, decl.title
         self.heading = QLabel(self.tr("{0}　{1}").format(self.number, self.project), self)
         self.heading.setStyleSheet("font-weight: bold;")
@@ -108,7 +108,7 @@ class VisitDialog(_Base):
 
     def _save(self) -> None:
         with self.store.session() as s:
-            decl = declarations.visible(s, self.actor, self.decl_id)
+            decl = lookup.visible(s, self.actor, self.decl_id)
             evaluation.record_visit(s, self.actor, decl, visited_on=_day(self.visited_on),
                                     who=self.who.text(), findings=self.findings.toPlainText())
 
@@ -201,7 +201,7 @@ class ScoreDialog(_Base):
             raise UserError("请选择评估报告（PDF）", "choose the report")
         points = {name: box.value() for name, box in self.points.items()}
         with self.store.session() as s:
-            decl = declarations.visible(s, self.actor, self.decl_id)
+            decl = lookup.visible(s, self.actor, self.decl_id)
             evaluation.record_evaluation(s, self.actor, self.store.paths, decl, points=points,
                                          report=Path(self.report.text()), grade=self.grade.currentData(),
                                          grade_reason=self.reason.text(),
@@ -264,7 +264,7 @@ class AssignDialog(QDialog):
             return False
         try:
             with self.store.session() as s:
-                decl = declarations.visible(s, self.actor, decl_id)
+                decl = lookup.visible(s, self.actor, decl_id)
                 evaluation.assign(s, self.actor, decl, code, note=self.note.text())
         except UserError as exc:
             self.error.setText(exc.zh)
@@ -310,5 +310,5 @@ class WithdrawDialog(_Base):
 
     def _save(self) -> None:
         with self.store.session() as s:
-            decl = declarations.visible(s, self.actor, self.decl_id)
+            decl = lookup.visible(s, self.actor, self.decl_id)
             evaluation.withdraw(s, self.actor, decl, reason=self.reason.toPlainText())

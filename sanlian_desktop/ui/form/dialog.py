@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.kernel.errors import UserError, ValidationFailed
 from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import DeclarationVersion
@@ -96,10 +96,10 @@ class DeclarationDialog(QDialog):
             self.form.attachments.load([])
         else:
             with self.store.read_session() as s:
-                decl = declarations.get(s, self.decl_id)
-                data = declarations.as_dict(s, decl)
+                decl = lookup.get(s, self.decl_id)
+                data = lookup.as_dict(s, decl)
                 stored_at = s.get(DeclarationVersion, (decl.id, decl.current_version)).updated_at  # type: ignore[union-attr]
-                editable = editable and declarations.can_edit(self.actor, decl)
+                editable = editable and drafts.can_edit(self.actor, decl)
             self.setWindowTitle(f"{data['number']} {data['title']}")
             self.heading.setText(self.tr("{0}　{1}　（{2}，第 {3} 版）").format(
                 data["number"], data["title"], Status(data["status"]).label, data["version"]))
@@ -155,10 +155,10 @@ class DeclarationDialog(QDialog):
             return
         try:
             with self.store.session() as s:
-                decl = declarations.get(s, self.decl_id)
+                decl = lookup.get(s, self.decl_id)
                 for f in files:
-                    declarations.attach(s, self.actor, decl, self.store.paths, f)
-                items = declarations.as_dict(s, decl)["attachments"]
+                    drafts.attach(s, self.actor, decl, self.store.paths, f)
+                items = lookup.as_dict(s, decl)["attachments"]
         except UserError as exc:
             show_error(self, exc)
             return
@@ -174,13 +174,13 @@ class DeclarationDialog(QDialog):
         try:
             with self.store.session() as s:
                 if self.decl_id is None:
-                    decl = declarations.create(s, self.actor, raw)
+                    decl = drafts.create(s, self.actor, raw)
                 else:
-                    decl = declarations.edit(s, self.actor, declarations.get(s, self.decl_id), raw)
+                    decl = drafts.edit(s, self.actor, lookup.get(s, self.decl_id), raw)
                 for f in self.pending:
-                    declarations.attach(s, self.actor, decl, self.store.paths, f)
+                    drafts.attach(s, self.actor, decl, self.store.paths, f)
                 decl_id, number, version = decl.id, decl.number, decl.current_version
-                items = declarations.as_dict(s, decl)["attachments"]
+                items = lookup.as_dict(s, decl)["attachments"]
         except ValidationFailed as exc:
             self.form.show_errors(exc.errors)
             self.form.show_summary(exc.errors)
@@ -214,8 +214,8 @@ class DeclarationDialog(QDialog):
             self.form.show_summary(errors)
             return False
         with self.store.read_session() as s:
-            decl = declarations.get(s, self.decl_id)
-            levels = [st.level for st in declarations.paper_stages(self.actor, decl)]
+            decl = lookup.get(s, self.decl_id)
+            levels = [st.level for st in drafts.paper_stages(self.actor, decl)]
             number, title = decl.number, decl.title
         dialog = SubmitDialog(number, title, levels, self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
@@ -225,8 +225,8 @@ class DeclarationDialog(QDialog):
             return False
         try:
             with self.store.session() as s:
-                decl = declarations.get(s, self.decl_id)
-                declarations.submit(s, self.actor, decl, self.store.paths, paper_opinions=paper)
+                decl = lookup.get(s, self.decl_id)
+                drafts.submit(s, self.actor, decl, self.store.paths, paper_opinions=paper)
         except ValidationFailed as exc:
             self.form.show_errors(exc.errors)
             self.form.show_summary(exc.errors)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations.service import PaperOpinion
+from sanlian_desktop.declarations.drafts import PaperOpinion
 from sanlian_desktop.kernel.vocab import OPINION_BOX_LABELS, Level
 
 

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import listing
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import drafts, listing, lookup
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role, Status
 from sanlian_desktop.ui.context import UiContext
@@ -185,7 +184,7 @@ class DeclarationListPage(QWidget):
         try:
             if decl_id is not None:
                 with self.ctx.store.read_session() as s:
-                    decl = declarations.visible(s, actor, decl_id)
+                    decl = lookup.visible(s, actor, decl_id)
                     to_review = (decl.status == Status.UNDER_REVIEW and decl.awaiting_office == actor.office_code
                                  and actor.role is Role.REVIEWER)
             else:
@@ -220,7 +219,7 @@ class DeclarationsPage(DeclarationListPage):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         with ctx.store.read_session() as s:
-            may_create = declarations.can_create(s, ctx.actor)
+            may_create = drafts.can_create(s, ctx.actor)
         self.new_button = QPushButton(self.tr("新建申报"), self)
         self.new_button.setVisible(may_create)
         self.new_button.clicked.connect(lambda: self.open_declaration(None))

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import service as declarations
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
@@ -55,10 +54,10 @@ class ReviewDialog(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
         self.store, self.actor, self.decl_id = store, actor, decl_id
         with store.read_session() as s:
-            decl = declarations.visible(s, actor, decl_id)
-            data = declarations.as_dict(s, decl)
-            base, changes = declarations.changes_for_reviewer(s, decl, actor.office_code)
-            seen = declarations.last_seen_version(s, decl, actor.office_code)
+            decl = lookup.visible(s, actor, decl_id)
+            data = lookup.as_dict(s, decl)
+            base, changes = lookup.changes_for_reviewer(s, decl, actor.office_code)
+            seen = lookup.last_seen_version(s, decl, actor.office_code)
             self.requested = data["requested"]
             self.requested_fen = decl.requested_fen
             planned = selection.planned_fen(s, decl)
@@ -196,7 +195,7 @@ class ReviewDialog(QDialog):
         passed: list[selection.Meter] = []
         if self.at_province and self.awaiting and self.decision() is Decision.APPROVE:
             with self.store.read_session() as s:
-                decl = declarations.visible(s, self.actor, self.decl_id)
+                decl = lookup.visible(s, self.actor, self.decl_id)
                 passed = selection.limits_passed(s, decl, self._grant_fen())
         self._show_limits(passed)
 
@@ -234,7 +233,7 @@ class ReviewDialog(QDialog):
             return False
         try:
             with self.store.session() as s:
-                decl = declarations.visible(s, self.actor, self.decl_id)
+                decl = lookup.visible(s, self.actor, self.decl_id)
                 workflow.review(s, self.actor, decl, decision=decision, text=self.text.toPlainText(),
                                 granted=granted, override_reason=reason)
         except UserError as exc:

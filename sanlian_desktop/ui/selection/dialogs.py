@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import lookup
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import MoneyError, format_yuan, from_fen, parse_money, to_fen
 from sanlian_desktop.models import Batch, PublicNotice, Shortlisting
@@ -55,7 +55,7 @@ class ScoreDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store, self.actor, self.decl_id = store, actor, decl_id
         with store.read_session() as s:
-            decl = declarations.visible(s, actor, decl_id)
+            decl = lookup.visible(s, actor, decl_id)
             self.criteria = scoring.criteria(s, selection.batch_of(s, decl))
             title = f"{decl.number}　{decl.title}"
         self.setWindowTitle(self.tr("专家评分：{0}").format(title))
@@ -108,7 +108,7 @@ class ScoreDialog(QDialog):
     def reload(self) -> None:
         """Re-read the declaration's scores and their summary."""
         with self.store.read_session() as s:
-            decl = declarations.visible(s, self.actor, self.decl_id)
+            decl = lookup.visible(s, self.actor, self.decl_id)
             rows = scoring.scores_for(s, decl)
         summary = scoring.summarise(self.criteria, rows)
         self.table.setRowCount(len(rows))
@@ -140,7 +140,7 @@ class ScoreDialog(QDialog):
         given: dict[str, object] = {n: e.text() for n, e in self.points.items() if e.text().strip()}
         try:
             with self.store.session() as s:
-                decl = declarations.visible(s, self.actor, self.decl_id)
+                decl = lookup.visible(s, self.actor, self.decl_id)
                 scoring.add_score(s, self.actor, decl, scorer=self.scorer.text(), points=given,
                                   replace=self.replace.isChecked())
         except UserError as exc:
@@ -168,7 +168,7 @@ class ChooseDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store, self.actor, self.decl_id, self.approving = store, actor, decl_id, approve
         with store.read_session() as s:
-            decl = declarations.visible(s, actor, decl_id)
+            decl = lookup.visible(s, actor, decl_id)
             listed = s.get(Shortlisting, decl.id)
             preset = listed.planned_fen if listed is not None else decl.requested_fen
             self.requested_fen = decl.requested_fen
@@ -225,7 +225,7 @@ class ChooseDialog(QDialog):
 
     def _preview(self) -> None:
         with self.store.read_session() as s:
-            decl = declarations.visible(s, self.actor, self.decl_id)
+            decl = lookup.visible(s, self.actor, self.decl_id)
             after = selection.meters_if_chosen(s, selection.batch_of(s, decl), decl, self._amount_fen())
         for bar, meter in zip(self.bars, after, strict=True):
             bar.set_meter(meter)
@@ -245,7 +245,7 @@ class ChooseDialog(QDialog):
         reason = self.reason.text() if self.reason.isVisible() else None
         try:
             with self.store.session() as s:
-                decl = declarations.visible(s, self.actor, self.decl_id)
+                decl = lookup.visible(s, self.actor, self.decl_id)
                 if self.approving:
                     selection.approve(s, self.actor, decl, granted=self.amount.value(),
                                       text=self.opinion.toPlainText(), override_reason=reason)

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import batches
-from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.declarations import batches, lookup
 from sanlian_desktop.declarations.workflow import local_today
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
@@ -288,7 +287,7 @@ class SelectionPage(QWidget):
             return
         try:
             with self.ctx.store.session() as s:
-                selection.unshortlist(s, self.ctx.actor, declarations.visible(s, self.ctx.actor, row.id))
+                selection.unshortlist(s, self.ctx.actor, lookup.visible(s, self.ctx.actor, row.id))
         except UserError as exc:
             show_error(self, exc)
         self.refresh()

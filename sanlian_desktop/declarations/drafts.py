@@ -1,4 +1,5 @@
-"""Declarations: creating and editing drafts, submitting, looking them up, listing and comparing."""
+"""A declaration while its office holds it: validating, creating and editing drafts, attaching files,
+and submitting it up the review chain (with the paper opinions of a 代录 declaration)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import batches
 from sanlian_desktop.declarations import fields as declfields
+from sanlian_desktop.declarations.lookup import current_fields, version_row
 from sanlian_desktop.declarations.workflow import (
     Stage,
     add_opinion,
@@ -21,9 +23,8 @@ from sanlian_desktop.declarations.workflow import (
     local_today,
     stages_for,
 )
-from sanlian_desktop.kernel import idprefix
 from sanlian_desktop.kernel.errors import FieldError, NotFound, PermissionDenied, UserError, ValidationFailed
-from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
+from sanlian_desktop.kernel.money import parse_money, to_fen
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from sanlian_desktop.models import (
@@ -31,8 +32,6 @@ from sanlian_desktop.models import (
     Declaration,
     DeclarationAttachment,
     DeclarationVersion,
-    EvaluationAssignment,
-    Opinion,
     utcnow,
 )
 from sanlian_desktop.offices import regions
@@ -48,62 +47,6 @@ class PaperOpinion:
     text: str
     decided_on: Any  # date
     scan: Path | None = None
-
-
-# -- looking up -------------------------------------------------------------------------------------
-
-
-def get(session: Session, key: str) -> Declaration:
-    """A declaration by UUID, readable number or a unique UUID prefix (at least 8 characters)."""
-    key = key.strip()
-    decl = session.get(Declaration, key)
-    if decl is not None:
-        return decl
-    matches = list(session.scalars(select(Declaration).where(Declaration.number == key).limit(2)))
-    if not matches:
-        matches = idprefix.prefix_matches(session, select(Declaration), Declaration.id, key, shortest=8)
-    return idprefix.one(matches, key, "申报", "declaration",
-                        missing=(f"没有找到申报“{key}”", f"no declaration '{key}'"))
-
-
-def current_fields(session: Session, decl: Declaration) -> dict[str, Any]:
-    """The form content of the declaration's current version."""
-    return version_row(session, decl, decl.current_version).fields
-
-
-def version_row(session: Session, decl: Declaration, version: int) -> DeclarationVersion:
-    """One stored version of the declaration."""
-    row = session.get(DeclarationVersion, (decl.id, version))
-    if row is None:
-        raise NotFound(
-            f"申报 {decl.number} 没有第 {version} 版（共 {decl.current_version} 版）",
-            f"declaration {decl.number} has no version {version}",
-        )
-    return row
-
-
-def in_jurisdiction(actor: Actor, decl: Declaration) -> bool:
-    """Whether the declaration lies in the actor's office's jurisdiction.
-
-    An evaluator office holds read-only copies of the projects assigned to it, and only those.
-    """
-    column = {
-        Level.EVALUATOR: None,
-        Level.PROVINCE: None,
-        Level.CITY: decl.city_code,
-        Level.COUNTY: decl.county_code,
-        Level.STREET: decl.street_code,
-        Level.COMMUNITY: decl.community_code,
-    }[actor.office_level]
-    return column is None or column == actor.office_code
-
-
-def visible(session: Session, actor: Actor, key: str) -> Declaration:
-    """A declaration the actor's office may see."""
-    decl = get(session, key)
-    if not in_jurisdiction(actor, decl):
-        raise NotFound(f"没有找到申报“{key}”", f"no declaration '{key}' in this office's jurisdiction")
-    return decl
 
 
 # -- creating and editing ---------------------------------------------------------------------------
@@ -394,159 +337,3 @@ def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, s
     return link
 
 
-# -- reading out ------------------------------------------------------------------------------------
-
-
-def as_dict(session: Session, decl: Declaration) -> dict[str, Any]:
-    """The declaration as ``decl show --json`` gives it."""
-    batch = session.get(Batch, decl.batch_id) if decl.batch_id else None
-    return {
-        "id": decl.id,
-        "number": decl.number,
-        "version": decl.current_version,
-        "status": decl.status,
-        "awaiting_level": decl.awaiting_level,
-        "awaiting_office": decl.awaiting_office,
-        "community": decl.community_code,
-        "region": regions.region_path(session, decl.community_code),
-        "batch": batch.code if batch else None,
-        "title": decl.title,
-        "from_paper": decl.from_paper,
-        "entered_by_office": decl.entered_by_office,
-        "requested": str(from_fen(decl.requested_fen)),
-        "granted": str(from_fen(decl.granted_fen)) if decl.granted_fen is not None else None,
-        "fields": current_fields(session, decl),
-        "opinions": [
-            {
-                "level": o.level,
-                "office": o.office_name,
-                "office_code": o.office_code,
-                "reviewer": o.reviewer_name or o.reviewer,
-                "decision": o.decision,
-                "opinion": o.text,
-                "version": o.version,
-                "at": o.at.isoformat(),
-                "date": o.decided_on.isoformat(),
-                "from_paper": o.from_paper,
-                "granted": str(from_fen(o.granted_fen)) if o.granted_fen is not None else None,
-            }
-            for o in decl.opinions
-        ],
-        "attachments": [
-            {"name": a.original_name, "kind": a.kind, "sha256": a.sha256}
-            for a in session.scalars(select(DeclarationAttachment).where(
-                DeclarationAttachment.declaration_id == decl.id).order_by(DeclarationAttachment.id))
-        ],
-        "created_at": decl.created_at.isoformat(),
-        "updated_at": decl.updated_at.isoformat(),
-    }
-
-
-def diff_versions(session: Session, decl: Declaration, from_version: int | None = None,
-                  to_version: int | None = None) -> list[declfields.FieldChange]:
-    """Field-by-field changes between two versions (default: the previous and the current one)."""
-    to_version = to_version or decl.current_version
-    from_version = from_version or max(1, to_version - 1)
-    old = version_row(session, decl, from_version).fields
-    new = version_row(session, decl, to_version).fields
-    return declfields.diff(old, new)
-
-
-# -- lists ------------------------------------------------------------------------------------------
-
-
-def jurisdiction_filter(actor: Actor) -> Any:
-    """A WHERE clause limiting declarations to the actor's office's jurisdiction."""
-    code = actor.office_code
-    level = actor.office_level
-    if level is Level.PROVINCE:
-        return True
-    if level is Level.EVALUATOR:  # the projects assigned to it now (a withdrawn one's copy stays, unlisted)
-        return Declaration.id.in_(select(EvaluationAssignment.declaration_id).where(
-            EvaluationAssignment.evaluator_code == code))
-    if level is Level.CITY:
-        return Declaration.city_code == code
-    if level is Level.COUNTY:
-        return Declaration.county_code == code
-    if level is Level.STREET:
-        return Declaration.street_code == code
-    return Declaration.community_code == code
-
-
-def list_query(actor: Actor, *, status: Status | None = None) -> Select[Any]:
-    """Declarations in the actor's jurisdiction, most recently changed first."""
-    query = select(Declaration).where(jurisdiction_filter(actor))
-    if status is not None:
-        query = query.where(Declaration.status == status.value)
-    return query.order_by(Declaration.updated_at.desc(), Declaration.id)
-
-
-def inbox_query(actor: Actor) -> Select[Any]:
-    """What awaits this office: declarations to review, and returned ones this office must revise."""
-    return (
-        select(Declaration)
-        .where(and_(Declaration.awaiting_office == actor.office_code,
-                    Declaration.status.in_([Status.UNDER_REVIEW.value, Status.RETURNED.value])))
-        .order_by(Declaration.awaiting_since, Declaration.id)
-    )
-
-
-def count(session: Session, query: Select[Any]) -> int:
-    """How many rows a list query matches."""
-    return int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
-
-
-def own_opinion_ids(actor: Actor, decision: Decision) -> Select[Any]:
-    """Ids of declarations on which this office itself wrote ``decision`` (paper opinions it keyed in
-    speak for the street, not for this office, and are left out)."""
-    return select(Opinion.declaration_id).where(
-        Opinion.office_code == actor.office_code, Opinion.decision == decision.value, Opinion.from_paper.is_(False))
-
-
-def _by_own_opinion(actor: Actor, decision: Decision) -> Select[Any]:
-    latest = (
-        select(Opinion.declaration_id, func.max(Opinion.at).label("at"))
-        .where(Opinion.office_code == actor.office_code, Opinion.decision == decision.value,
-               Opinion.from_paper.is_(False))
-        .group_by(Opinion.declaration_id)
-        .subquery()
-    )
-    return (
-        select(Declaration)
-        .join(latest, latest.c.declaration_id == Declaration.id)
-        .order_by(latest.c.at.desc(), Declaration.id)
-    )
-
-
-def returned_by_office_query(actor: Actor) -> Select[Any]:
-    """Declarations this office has sent back for revision (at any time), latest return first."""
-    return _by_own_opinion(actor, Decision.RETURN)
-
-
-def passed_on_query(actor: Actor) -> Select[Any]:
-    """Declarations this office has approved and passed up the chain, latest first."""
-    return _by_own_opinion(actor, Decision.APPROVE)
-
-
-def last_seen_version(session: Session, decl: Declaration, office_code: str) -> int | None:
-    """The version on which ``office_code`` last wrote an opinion (its own, not one keyed from paper)."""
-    return session.scalar(
-        select(Opinion.version)
-        .where(Opinion.declaration_id == decl.id, Opinion.office_code == office_code,
-               Opinion.from_paper.is_(False))
-        .order_by(Opinion.seq.desc())
-        .limit(1)
-    )
-
-
-def changes_for_reviewer(session: Session, decl: Declaration, office_code: str) -> tuple[int, list[declfields.FieldChange]]:
-    """What changed since the version this office last saw (else since the previous version).
-
-    Returns the version compared against and the field-by-field changes; no changes for a
-    declaration with a single version that this office has not seen.
-    """
-    seen = last_seen_version(session, decl, office_code)
-    base = seen if seen is not None and seen < decl.current_version else decl.current_version - 1
-    if base < 1:
-        return decl.current_version, []
-    return base, diff_versions(session, decl, base, decl.current_version)
