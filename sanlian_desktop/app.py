@@ -48,6 +48,9 @@ def compose_cli() -> None:
     """:func:`compose`, and the command groups of ``sanlian`` in the order ``--help`` lists them."""
     compose()
     from sanlian_desktop.cli import (
+        administration,
+        declarations,
+        demo,
         evaluation,
         implementation,
         indicators,
@@ -60,8 +63,10 @@ def compose_cli() -> None:
     )
     from sanlian_desktop.cli.main import add_command_group
 
-    for group in (sync, paper, shipping, indicators, registries, reports, implementation, selection, evaluation):
-        add_command_group(group.register)
+    for register in (administration.register, declarations.register, administration.register_audit, demo.register,
+                     sync.register, paper.register, shipping.register, indicators.register, registries.register,
+                     reports.register, implementation.register, selection.register, evaluation.register):
+        add_command_group(register)
 
 
 def compose_gui() -> None:

@@ -11,6 +11,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -100,17 +102,46 @@ def new_password(label: str) -> str:
     return value if value is not None else prompt_password(f"{label}的新密码 / new password: ", confirm=True)
 
 
+def date_arg(text: str) -> date:
+    """An argument that is a date written 2016-07-01."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期（应写成 2016-07-01）/ not a date") from None
+
+
+def money_arg(text: str) -> Decimal:
+    """An argument that is an amount of money."""
+    from sanlian_desktop.kernel.money import MoneyError, parse_money
+
+    try:
+        return parse_money(text)
+    except MoneyError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} / not an amount") from None
+
+
+def positive_arg(text: str) -> int:
+    """An argument that is a positive whole number."""
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"“{text}”应为正整数 / not a positive whole number")
+    return int(text)
+
+
+def count_arg(text: str) -> int:
+    """An argument that is a whole number, zero or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"“{text}”应为非负整数 / not a whole number")
+    return int(text)
+
+
 def build_parser() -> Parser:
     """The full command-line grammar."""
-    from sanlian_desktop.cli import core
-
     parser = Parser(prog="sanlian", description="甘肃省“三社联动”试点项目申报系统 命令行")
     parser.add_argument("--home", type=Path, help="数据目录（默认为用户数据目录，或环境变量 SANLIAN_HOME）")
     parser.add_argument("--user", help="用户名（或环境变量 SANLIAN_USER）；密码取自 SANLIAN_PASSWORD 或提示输入")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    core.register(sub)
     if not _COMMAND_GROUPS:  # the grammar would silently lack every feature's commands
         raise RuntimeError("no command groups registered: call sanlian_desktop.app.compose_cli() first")
     for register in _COMMAND_GROUPS:
@@ -118,7 +149,7 @@ def build_parser() -> Parser:
     return parser
 
 
-# The command groups of the features (sync, paper, selection …), added by the composition root in order.
+# The command groups (office, declarations, …, sync, paper, selection …), added by the composition root in order.
 _COMMAND_GROUPS: list[Callable[[Any], None]] = []
 
 

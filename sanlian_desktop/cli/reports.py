@@ -6,21 +6,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.cli.core import _date
-from sanlian_desktop.cli.main import Context
+from sanlian_desktop.cli.main import Context, date_arg
 
 
 def register(sub: Any) -> None:
     rep = sub.add_parser("report", help="进展情况报告：出具、查看、导出（随数据包报送上级）").add_subparsers(
         dest="sub", required=True)
     p = rep.add_parser("preview", help="计算本单位辖区的进展情况（不出具）")
-    p.add_argument("--from", dest="start", required=True, type=_date, help="报告期开始日期，如 2016-07-01")
-    p.add_argument("--to", dest="end", required=True, type=_date, help="报告期结束日期")
+    p.add_argument("--from", dest="start", required=True, type=date_arg, help="报告期开始日期，如 2016-07-01")
+    p.add_argument("--to", dest="end", required=True, type=date_arg, help="报告期结束日期")
     p.set_defaults(handler=cmd_preview)
 
     p = rep.add_parser("issue", help="出具本单位的进展情况报告（下次导出时签名并报送上级）")
-    p.add_argument("--from", dest="start", required=True, type=_date, help="报告期开始日期")
-    p.add_argument("--to", dest="end", required=True, type=_date, help="报告期结束日期")
+    p.add_argument("--from", dest="start", required=True, type=date_arg, help="报告期开始日期")
+    p.add_argument("--to", dest="end", required=True, type=date_arg, help="报告期结束日期")
     p.add_argument("--supersedes", help="更正：被本报告取代的本单位报告编号")
     p.add_argument("--pdf", type=Path, help="同时导出为 PDF")
     p.add_argument("--xlsx", type=Path, help="同时导出为 Excel")

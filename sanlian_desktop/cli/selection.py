@@ -7,8 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.cli.core import _date
-from sanlian_desktop.cli.main import Context
+from sanlian_desktop.cli.main import Context, date_arg
 from sanlian_desktop.kernel.errors import UserError
 
 
@@ -42,8 +41,8 @@ def register(sub: Any) -> None:
 
     p = sel.add_parser("notice", help="发布入选项目公示（替代此前的公示）并导出 PDF、Excel")
     p.add_argument("--batch", help="批次代码（默认为最新批次）")
-    p.add_argument("--from", dest="starts", type=_date, required=True, help="公示开始日期")
-    p.add_argument("--to", dest="ends", type=_date, required=True, help="公示截止日期")
+    p.add_argument("--from", dest="starts", type=date_arg, required=True, help="公示开始日期")
+    p.add_argument("--to", dest="ends", type=date_arg, required=True, help="公示截止日期")
     p.add_argument("--title", help="公示标题（默认为“批次名称入选项目公示”）")
     p.add_argument("--pdf", type=Path)
     p.add_argument("--xlsx", type=Path)

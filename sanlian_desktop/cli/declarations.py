@@ -1,94 +1,28 @@
-"""Commands over the core: office, users, regions, batches, declarations, review, audit, demo."""
+"""Commands over declarations: ``batch``, ``decl``, ``inbox`` and ``review``."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.cli.main import Context, new_password
+from sanlian_desktop.cli.main import Context, count_arg, date_arg, money_arg, positive_arg
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Decision, Level, Role, Status
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}”不是日期（应写成 2016-07-01）/ not a date") from None
-
-
-def _money(text: str) -> Decimal:
-    from sanlian_desktop.kernel.money import MoneyError, parse_money
-
-    try:
-        return parse_money(text)
-    except MoneyError as exc:
-        raise argparse.ArgumentTypeError(f"{exc} / not an amount") from None
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"“{text}”应为正整数 / not a positive whole number")
-    return int(text)
-
-
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"“{text}”应为非负整数 / not a whole number")
-    return int(text)
+from sanlian_desktop.kernel.vocab import Decision, Level, Status
 
 
 def register(sub: Any) -> None:
-    """Add the core commands to the parser."""
-    p = sub.add_parser("init", help="初始化本单位")
-    p.add_argument("--level", required=True, choices=[lv.value for lv in Level])
-    p.add_argument("--region", "--code", dest="region", required=True,
-                   help="本单位的区划代码（第三方评估机构：省级代码+E+三位数字，如 620000E001）")
-    p.add_argument("--name", required=True, help="单位名称，如 城关区民政局")
-    p.add_argument("--region-name", help="区划名称（内置数据中没有的街道或社区）")
-    p.add_argument("--admin", required=True, help="第一位管理员的用户名（密码取自 SANLIAN_NEW_PASSWORD 或提示）")
-    p.set_defaults(handler=cmd_init)
-
-    user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
-    p = user.add_parser("add", help="添加用户")
-    p.add_argument("name")
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--display-name", default="")
-    p.set_defaults(handler=cmd_user_add)
-    user.add_parser("list", help="列出用户").set_defaults(handler=cmd_user_list)
-    p = user.add_parser("passwd", help="重设密码（新密码取自 SANLIAN_NEW_PASSWORD 或提示）")
-    p.add_argument("name")
-    p.set_defaults(handler=cmd_user_passwd)
-
-    region = sub.add_parser("region", help="行政区划").add_subparsers(dest="sub", required=True)
-    p = region.add_parser("add", help="添加街道(乡镇)或社区")
-    p.add_argument("--code", required=True)
-    p.add_argument("--name", required=True)
-    p.add_argument("--rural", action="store_true", help="农村社区")
-    p.add_argument("--population", type=_count)
-    p.add_argument("--households", type=_count)
-    p.set_defaults(handler=cmd_region_add)
-    p = region.add_parser("list", help="列出本单位辖区的区划")
-    p.add_argument("--level", choices=[lv.value for lv in LEVEL_ORDER])
-    p.add_argument("--search", help="按名称、代码或拼音首字母查找")
-    p.set_defaults(handler=cmd_region_list)
-    p = region.add_parser("import", help="从 CSV 或 Excel 导入街道和社区")
-    p.add_argument("file", type=Path)
-    p.set_defaults(handler=cmd_region_import)
-
+    """Add ``batch``, ``decl``, ``inbox`` and ``review`` to the parser."""
     batch = sub.add_parser("batch", help="申报批次").add_subparsers(dest="sub", required=True)
     p = batch.add_parser("add", help="设立申报批次（省民政厅）")
     p.add_argument("--name", required=True)
     p.add_argument("--code", help="批次代码（默认为开始年份）")
-    p.add_argument("--opens", required=True, type=_date)
-    p.add_argument("--closes", required=True, type=_date)
-    p.add_argument("--budget", type=_money)
-    p.add_argument("--quota", type=_positive, help="项目名额")
-    p.add_argument("--quota-communities", type=_positive, help="社区名额")
+    p.add_argument("--opens", required=True, type=date_arg)
+    p.add_argument("--closes", required=True, type=date_arg)
+    p.add_argument("--budget", type=money_arg)
+    p.add_argument("--quota", type=positive_arg, help="项目名额")
+    p.add_argument("--quota-communities", type=positive_arg, help="社区名额")
     p.set_defaults(handler=cmd_batch_add)
     batch.add_parser("list", help="列出批次").set_defaults(handler=cmd_batch_list)
 
@@ -105,7 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("id")
     p.add_argument("--override-reason", help="管理员在申报期外提交时填写的理由")
     p.add_argument("--paper-opinion", help="代录时：街道(乡镇)纸质意见的内容")
-    p.add_argument("--paper-date", type=_date, help="代录时：纸质意见的日期")
+    p.add_argument("--paper-date", type=date_arg, help="代录时：纸质意见的日期")
     p.add_argument("--paper-scan", type=Path, help="代录时：纸质意见的扫描件")
     p.set_defaults(handler=cmd_decl_submit)
     p = decl.add_parser("show", help="查看申报")
@@ -113,12 +47,12 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_decl_show)
     p = decl.add_parser("list", help="列出辖区内的申报")
     p.add_argument("--status", choices=[s.value for s in Status])
-    p.add_argument("--limit", type=_count, default=200, help="最多显示条数（0 为全部）")
+    p.add_argument("--limit", type=count_arg, default=200, help="最多显示条数（0 为全部）")
     p.set_defaults(handler=cmd_decl_list)
     p = decl.add_parser("diff", help="比较两个版本")
     p.add_argument("id")
-    p.add_argument("--from", dest="from_version", type=_positive)
-    p.add_argument("--to", dest="to_version", type=_positive)
+    p.add_argument("--from", dest="from_version", type=positive_arg)
+    p.add_argument("--to", dest="to_version", type=positive_arg)
     p.set_defaults(handler=cmd_decl_diff)
     p = decl.add_parser("attach", help="添加附件")
     p.add_argument("id")
@@ -127,119 +61,18 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_decl_attach)
 
     p = sub.add_parser("inbox", help="待本单位处理的申报")
-    p.add_argument("--limit", type=_count, default=200)
+    p.add_argument("--limit", type=count_arg, default=200)
     p.set_defaults(handler=cmd_inbox)
 
     p = sub.add_parser("review", help="审核申报")
     p.add_argument("id")
     p.add_argument("--decision", required=True, choices=[d.value for d in Decision])
     p.add_argument("--opinion", required=True)
-    p.add_argument("--granted", type=_money, help="省民政厅批准的补助金额")
+    p.add_argument("--granted", type=money_arg, help="省民政厅批准的补助金额")
     p.set_defaults(handler=cmd_review)
-
-    audit = sub.add_parser("audit", help="审计日志").add_subparsers(dest="sub", required=True)
-    audit.add_parser("verify", help="校验审计日志是否被改动").set_defaults(handler=cmd_audit_verify)
-
-    p = sub.add_parser("demo", help="在辖区内生成演示数据")
-    p.add_argument("--count", type=_positive, default=200)
-    p.add_argument("--seed", type=int, default=2016)
-    p.add_argument("--communities", type=_positive, help="辖区内社区数（默认为申报数的六分之一，最多17000）")
-    p.set_defaults(handler=cmd_demo)
 
 
 # -- handlers ---------------------------------------------------------------------------------------
-
-
-def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices.office import init_office
-
-    password = new_password(f"管理员 {args.admin} ")
-    store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
-                        admin=args.admin, admin_password=password, region_name=args.region_name)
-    store.close()
-    ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name},
-             f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}")
-    return 0
-
-
-def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices.auth import add_user
-
-    actor = ctx.actor()
-    password = new_password(f"用户 {args.name} ")
-    with ctx.store().session() as s:
-        user = add_user(s, actor, username=args.name, role=Role(args.role), password=password,
-                        display_name=args.display_name)
-        ctx.emit({"username": user.username, "role": user.role}, f"已添加用户 {user.username}（{Role(user.role).label}）")
-    return 0
-
-
-def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices.auth import list_users
-
-    ctx.actor()
-    with ctx.store().session() as s:
-        users = list_users(s)
-        ctx.emit([{"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active}
-                  for u in users],
-                 [f"{u.username}\t{u.display_name}\t{Role(u.role).label}" for u in users])
-    return 0
-
-
-def cmd_user_passwd(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices.auth import set_password
-
-    actor = ctx.actor()
-    password = new_password(f"用户 {args.name} ")
-    with ctx.store().session() as s:
-        set_password(s, actor, username=args.name, password=password)
-    ctx.emit({"username": args.name}, f"已重设 {args.name} 的密码")
-    return 0
-
-
-def cmd_region_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices import regions
-
-    actor = ctx.actor()
-    with ctx.store().session() as s:
-        r = regions.add_region_by(s, actor, code=args.code, name=args.name, rural=args.rural,
-                                  population=args.population, households=args.households)
-        ctx.emit({"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_code},
-                 f"已添加 {Level(r.level).label} {r.name}（{r.code}）")
-    return 0
-
-
-def cmd_region_list(ctx: Context, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from sanlian_desktop.models import Region
-    from sanlian_desktop.offices import regions
-
-    actor = ctx.actor()
-    with ctx.store().session() as s:
-        codes = regions.subtree_codes(s, actor.office_code)
-        rows = [r for r in s.scalars(select(Region).order_by(Region.code)) if r.code in codes]
-        if args.level:
-            rows = [r for r in rows if r.level == args.level]
-        if args.search:
-            q = args.search.strip().lower()
-            rows = [r for r in rows if q in r.name or r.code.startswith(q) or r.pinyin.startswith(q)]
-        ctx.emit(
-            [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_code, "rural": r.rural,
-              "population": r.population} for r in rows],
-            [f"{r.code}\t{r.name}\t{Level(r.level).label}" + ("\t农村" if r.rural else "") for r in rows],
-        )
-    return 0
-
-
-def cmd_region_import(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.offices import regions
-
-    actor = ctx.actor()
-    with ctx.store().session() as s:
-        added = regions.import_regions_by(s, actor, args.file)
-        ctx.emit({"imported": len(added)}, f"已导入 {len(added)} 个区划")
-    return 0
 
 
 def cmd_batch_add(ctx: Context, args: argparse.Namespace) -> int:
@@ -426,29 +259,4 @@ def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
         else:
             text = f"已{Decision(args.decision).label}，申报状态：{_status_label(d)}"
         ctx.emit({"id": d.id, "number": d.number, "status": d.status, "awaiting_level": d.awaiting_level}, text)
-    return 0
-
-
-def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.store import audit
-
-    ctx.actor()
-    with ctx.store().session() as s:
-        report = audit.verify(s)
-    ctx.emit({"ok": report.ok, "entries": report.entries, "problems": report.problems},
-             [f"审计日志完好，共 {report.entries} 条记录"] if report.ok else
-             ["审计日志被改动："] + [f"  {p}" for p in report.problems])
-    if not report.ok:
-        raise UserError(f"审计日志校验失败（{len(report.problems)} 处问题）", "the audit log was tampered with")
-    return 0
-
-
-def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.demo.generate import generate
-
-    actor = ctx.actor()
-    summary = generate(ctx.store(), actor, count=args.count, seed=args.seed, communities_wanted=args.communities)
-    ctx.emit(summary, f"已生成演示数据：{summary['declarations']} 份申报，"
-                      f"{summary['communities']} 个社区，{summary['opinions']} 条审核意见，"
-                      f"{summary['organisations']} 个社区社会组织，{summary['social_workers']} 名社会工作者")
     return 0
