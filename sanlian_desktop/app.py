@@ -23,7 +23,7 @@ from sanlian_desktop.implementation import records as implementation_records
 from sanlian_desktop.registries import records as registry_records
 from sanlian_desktop.reports import records as report_records
 from sanlian_desktop.selection import records as notice_records
-from sanlian_desktop.selection.service import BatchLimits
+from sanlian_desktop.selection.limits import BatchLimits
 from sanlian_desktop.sync.kinds import registry as kinds
 
 _composed: list[bool] = []  # [True] once composed

@@ -19,8 +19,7 @@ def main() -> int:
     from sanlian_desktop.declarations import lookup
     from sanlian_desktop.kernel.vocab import Level, Status
     from sanlian_desktop.models import Batch, Declaration
-    from sanlian_desktop.selection import scoring
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import notices, scoring, shortlist
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.selection.dialogs import ChooseDialog, ScoreDialog
     from sanlian_desktop.ui.selection.page import SelectionPage
@@ -43,13 +42,13 @@ def main() -> int:
                 points = {c.name: str(rng.randint(c.max_points * 5 // 10, c.max_points))
                           for c in scoring.criteria(s, batch)}
                 scoring.add_score(s, office.reviewer, d, scorer=expert, points=points)
-        ranked = selection.rows(s, batch, sort="score")
+        ranked = shortlist.rows(s, batch, sort="score")
         for r in [r for r in ranked if r.state == "pending"][:6]:
-            selection.shortlist(s, office.reviewer, lookup.get(s, r.id))
+            shortlist.shortlist(s, office.reviewer, lookup.get(s, r.id))
         scored_id = ranked[0].id
-        pending_id = next(r.id for r in selection.rows(s, batch, sort="score") if r.state == "pending")
+        pending_id = next(r.id for r in shortlist.rows(s, batch, sort="score") if r.state == "pending")
         today = date.today()
-        notice = selection.issue_notice(s, office.reviewer, batch, starts=today, ends=today + timedelta(days=6))
+        notice = notices.issue_notice(s, office.reviewer, batch, starts=today, ends=today + timedelta(days=6))
         notice_id = notice.id
     settings = screens.settings(office.home)
 
@@ -74,7 +73,7 @@ def main() -> int:
 
         found = s.get(PublicNotice, notice_id)
         assert found is not None
-        selection.export_notice(s, found, pdf=pdf)
+        notices.export_notice(s, found, pdf=pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(out / "selection-notice")],
                    check=True)
     pdf.unlink()

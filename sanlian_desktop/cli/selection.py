@@ -100,16 +100,16 @@ def _meters_json(ms: list[Any]) -> list[dict[str, Any]]:
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.kernel.money import format_yuan, from_fen
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import limits, shortlist
     from sanlian_desktop.selection.scoring import require_province
 
     actor = ctx.actor()
     require_province(actor)
     with ctx.store().read_session() as s:
         batch = _batch(s, args.batch)
-        rows = selection.rows(s, batch, sort=args.sort)
-        ms = selection.meters(s, batch)
-    warns = selection.warnings(ms)
+        rows = shortlist.rows(s, batch, sort=args.sort)
+        ms = limits.meters(s, batch)
+    warns = limits.warnings(ms)
     lines = [f"{batch.name}：待遴选与已批准 {len(rows)} 份"] + [m.text for m in ms] + [f"注意：{w}" for w in warns]
     lines.append("")
     for r in rows:
@@ -123,34 +123,34 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import limits, shortlist
 
-    ms = selection.meters(s, selection.batch_of(s, decl))
-    warns = selection.warnings(ms)
+    ms = limits.meters(s, shortlist.batch_of(s, decl))
+    warns = limits.warnings(ms)
     ctx.emit({"number": decl.number, "status": decl.status, "meters": _meters_json(ms), "warnings": warns},
              [done] + [m.text for m in ms] + [f"注意：{w}" for w in warns])
 
 
 def cmd_shortlist(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.declarations import lookup
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import shortlist
 
     actor = ctx.actor()
     with ctx.store().session() as s:
         decl = lookup.visible(s, actor, args.decl)
-        selection.shortlist(s, actor, decl, planned=args.amount, note=args.note, override_reason=args.override)
+        shortlist.shortlist(s, actor, decl, planned=args.amount, note=args.note, override_reason=args.override)
         _after(ctx, s, decl, f"已将申报 {decl.number} 列入入围名单")
     return 0
 
 
 def cmd_unshortlist(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.declarations import lookup
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import shortlist
 
     actor = ctx.actor()
     with ctx.store().session() as s:
         decl = lookup.visible(s, actor, args.decl)
-        selection.unshortlist(s, actor, decl)
+        shortlist.unshortlist(s, actor, decl)
         _after(ctx, s, decl, f"已将申报 {decl.number} 移出入围名单")
     return 0
 
@@ -158,20 +158,20 @@ def cmd_unshortlist(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.declarations import lookup
     from sanlian_desktop.kernel.money import format_yuan, from_fen
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import shortlist
 
     actor = ctx.actor()
     with ctx.store().session() as s:
         decl = lookup.visible(s, actor, args.decl)
-        selection.approve(s, actor, decl, granted=args.granted, text=args.opinion, override_reason=args.override)
+        shortlist.approve(s, actor, decl, granted=args.granted, text=args.opinion, override_reason=args.override)
         _after(ctx, s, decl, f"已批准申报 {decl.number}，补助 {format_yuan(from_fen(decl.granted_fen or 0))} 元")
     return 0
 
 
 def _export(ctx: Context, s: Any, notice: Any, pdf: Path | None, xlsx: Path | None) -> list[str]:
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import notices
 
-    warning = selection.export_notice(s, notice, pdf=pdf, xlsx=xlsx)
+    warning = notices.export_notice(s, notice, pdf=pdf, xlsx=xlsx)
     lines = [f"已导出 {p}" for p in (pdf, xlsx) if p is not None]
     if warning:
         lines.append(f"提示：{warning}")
@@ -179,18 +179,18 @@ def _export(ctx: Context, s: Any, notice: Any, pdf: Path | None, xlsx: Path | No
 
 
 def cmd_notice(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import notices
 
     actor = ctx.actor()
     with ctx.store().session() as s:
         batch = _batch(s, args.batch)
-        notice = selection.issue_notice(s, actor, batch, starts=args.starts, ends=args.ends, title=args.title)
+        notice = notices.issue_notice(s, actor, batch, starts=args.starts, ends=args.ends, title=args.title)
         s.flush()
-        data = selection.notice_dict(notice)
+        data = notices.notice_dict(notice)
     # The notice is issued (committed) before files are written: a file that cannot be written can be
     # exported again with ``select export``.
     with ctx.store().read_session() as s:
-        lines = _export(ctx, s, selection.get_notice(s, _batch(s, args.batch), data["seq"]), args.pdf, args.xlsx)
+        lines = _export(ctx, s, notices.get_notice(s, _batch(s, args.batch), data["seq"]), args.pdf, args.xlsx)
     ctx.emit(data, [f"已发布公示第 {data['seq']} 号：{data['title']}，{data['projects']} 个项目，补助合计 "
                     f"{data['total']} 元，公示期 {data['starts']} 至 {data['ends']}", *lines])
     return 0
@@ -199,18 +199,18 @@ def cmd_notice(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_notices(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.declarations.workflow import local_today
     from sanlian_desktop.models import utcnow
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import notices
 
     ctx.actor()
     with ctx.store().read_session() as s:
         batch = _batch(s, args.batch)
-        found = selection.notices(s, batch)
-        current = selection.current_notice(s, batch)
-        data = [{**selection.notice_dict(n), "current": current is not None and n.id == current.id} for n in found]
+        found = notices.notices(s, batch)
+        current = notices.current_notice(s, batch)
+        data = [{**notices.notice_dict(n), "current": current is not None and n.id == current.id} for n in found]
         today = local_today(utcnow())
         lines = [f"第 {n.seq} 号\t{n.title}\t{n.starts} 至 {n.ends}\t{len(n.entries)} 个项目\t"
                  + ("现行" if current is not None and n.id == current.id else "已被替代")
-                 + f"\t{selection.in_force_label(n, today)}" for n in found]
+                 + f"\t{notices.in_force_label(n, today)}" for n in found]
     for d in data:
         d.pop("entries")
     ctx.emit(data, lines or [f"“{batch.name}”还没有发布公示"])
@@ -218,13 +218,13 @@ def cmd_notices(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import notices
 
     ctx.actor()
     if args.pdf is None and args.xlsx is None:
         raise UserError("请用 --pdf 或 --xlsx 指定导出的文件", "give --pdf or --xlsx")
     with ctx.store().read_session() as s:
-        notice = selection.get_notice(s, _batch(s, args.batch), args.seq)
+        notice = notices.get_notice(s, _batch(s, args.batch), args.seq)
         lines = _export(ctx, s, notice, args.pdf, args.xlsx)
         data = {"seq": notice.seq, "id": notice.id, "files": [str(p) for p in (args.pdf, args.xlsx) if p]}
     ctx.emit(data, lines)
@@ -267,10 +267,9 @@ def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _summary_json(s: Any, decl: Any) -> dict[str, Any]:
-    from sanlian_desktop.selection import scoring
-    from sanlian_desktop.selection import service as selection
+    from sanlian_desktop.selection import scoring, shortlist
 
-    batch = selection.batch_of(s, decl)
+    batch = shortlist.batch_of(s, decl)
     items = scoring.criteria(s, batch)
     rows = scoring.scores_for(s, decl)
     summary = scoring.summarise(items, rows)

@@ -36,7 +36,7 @@ class LimitExceeded(UserError):
 class ApprovalPolicy(Protocol):
     """What the province's approval must respect beyond the chain itself: the batch's limits.
 
-    Selection provides it (:class:`sanlian_desktop.selection.service.BatchLimits`); the composition root
+    Selection provides it (:class:`sanlian_desktop.selection.limits.BatchLimits`); the composition root
     (:mod:`sanlian_desktop.app`) installs it, so the review chain never imports the layer above it.
     """
 
@@ -206,7 +206,7 @@ def review(
     Where this office holds consecutive stages (a city without counties reviews as county and city),
     one decision covers them all. At the province an approval fixes the granted amount (the planned
     amount of a shortlisted declaration, else the requested one, unless a smaller one is given), within the batch's quotas and budget unless
-    ``override_reason`` says why not (see :mod:`sanlian_desktop.selection.service`).
+    ``override_reason`` says why not (see :mod:`sanlian_desktop.selection.limits`).
     """
     now = now or utcnow()
     actor.require(Role.REVIEWER, action="审核申报")

@@ -1,7 +1,8 @@
-"""Selection at the province: the shortlist, meters against a batch's quotas and budget, expert
-scoring (``scoring``), public notices (公示) and how notices travel (``records``).
+"""Selection at the province: the batch's limits, its meters and the approval guard (``limits``), the
+shortlist, approval and the selection view (``shortlist``), expert scoring (``scoring``), public
+notices (公示, ``notices``) and how notices travel (``records``).
 
-Provides the review chain's approval policy (:class:`service.BatchLimits`).
+Provides the review chain's approval policy (:class:`limits.BatchLimits`).
 
 May import: everything below it — kernel … declarations.
 """

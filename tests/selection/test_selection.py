@@ -14,9 +14,8 @@ from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
-from sanlian_desktop.selection import scoring
-from sanlian_desktop.selection import service as selection
-from sanlian_desktop.selection.service import LimitExceeded
+from sanlian_desktop.selection import limits, notices, scoring, shortlist
+from sanlian_desktop.selection.limits import LimitExceeded
 from sanlian_desktop.store import audit
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
@@ -37,7 +36,7 @@ def _batch(s: object) -> Batch:
 
 def _meters(office: Office) -> dict[str, tuple[int, int | None, str]]:
     with office.session() as s:
-        return {m.key: (m.used, m.limit, m.state) for m in selection.meters(s, _batch(s))}
+        return {m.key: (m.used, m.limit, m.state) for m in limits.meters(s, _batch(s))}
 
 
 def test_meters_count_approved_and_shortlisted_and_warn_before_the_limit(province: Office) -> None:
@@ -47,8 +46,8 @@ def test_meters_count_approved_and_shortlisted_and_warn_before_the_limit(provinc
     assert _meters(province) == {"projects": (0, 3, "ok"), "communities": (0, 2, "ok"),
                                  "budget": (0, 150_000_00, "ok")}
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="55000")
-        selection.approve(s, province.reviewer, lookup.get(s, b))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a), planned="55000")
+        shortlist.approve(s, province.reviewer, lookup.get(s, b))
     # One community twice: two projects, one community; 55,000 planned + 40,000 granted.
     assert _meters(province) == {"projects": (2, 3, "ok"), "communities": (1, 2, "ok"),
                                  "budget": (95_000_00, 150_000_00, "ok")}
@@ -56,24 +55,24 @@ def test_meters_count_approved_and_shortlisted_and_warn_before_the_limit(provinc
         decl = lookup.get(s, b)
         assert (decl.status, decl.granted_fen) == (Status.APPROVED, 40_000_00)
         # Approving the shortlisted one grants the planned amount; it is counted once.
-        selection.approve(s, province.reviewer, lookup.get(s, a))
+        shortlist.approve(s, province.reviewer, lookup.get(s, a))
         assert lookup.get(s, a).granted_fen == 55_000_00
     assert _meters(province)["projects"] == (2, 3, "ok")
     with province.session() as s:
-        ms = selection.meters_if_chosen(s, _batch(s), lookup.get(s, a), 55_000_00)
+        ms = limits.meters_if_chosen(s, _batch(s), lookup.get(s, a), 55_000_00)
         assert ms[0].used == 2  # already chosen: not counted twice
 
 
 def test_states_near_full_over() -> None:
-    m = selection.Meter("projects", "入选项目", 179, 200)
+    m = limits.Meter("projects", "入选项目", 179, 200)
     assert m.state == "ok"
-    assert selection.Meter("projects", "入选项目", 180, 200).state == "near"
-    assert selection.Meter("projects", "入选项目", 200, 200).state == "full"
-    assert selection.Meter("projects", "入选项目", 201, 200).state == "over"
-    assert selection.Meter("projects", "入选项目", 9, None).state == "ok"
-    assert selection.warnings([selection.Meter("budget", "补助金额", 95_000_00, 100_000_00)]) == [
+    assert limits.Meter("projects", "入选项目", 180, 200).state == "near"
+    assert limits.Meter("projects", "入选项目", 200, 200).state == "full"
+    assert limits.Meter("projects", "入选项目", 201, 200).state == "over"
+    assert limits.Meter("projects", "入选项目", 9, None).state == "ok"
+    assert limits.warnings([limits.Meter("budget", "补助金额", 95_000_00, 100_000_00)]) == [
         "补助金额接近上限：还剩 5,000.00 元"]
-    assert selection.warnings([selection.Meter("projects", "入选项目", 3, 3)]) == ["入选项目已达上限 3 个"]
+    assert limits.warnings([limits.Meter("projects", "入选项目", 3, 3)]) == ["入选项目已达上限 3 个"]
 
 
 def test_past_a_limit_is_refused_unless_overridden_with_a_reason(province: Office) -> None:
@@ -81,11 +80,11 @@ def test_past_a_limit_is_refused_unless_overridden_with_a_reason(province: Offic
     b = awaiting(province, "620102001002", title="项目乙", requested="60000")
     c = awaiting(province, "620402001001", title="项目丙", requested="40000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a))
-        selection.shortlist(s, province.reviewer, lookup.get(s, b))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, b))
     # A third community passes the community quota (2); 160,000 the budget (150,000).
     with province.session() as s, pytest.raises(LimitExceeded) as caught:
-        selection.shortlist(s, province.reviewer, lookup.get(s, c))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, c))
     assert set(caught.value.exceeded) == {"communities", "budget"}
     assert "入选社区将达 3 个，超过上限 2 个" in caught.value.zh and "--override" in caught.value.zh
     assert _meters(province)["projects"][0] == 2  # nothing changed
@@ -93,13 +92,13 @@ def test_past_a_limit_is_refused_unless_overridden_with_a_reason(province: Offic
     with province.session() as s, pytest.raises(LimitExceeded):
         workflow.review(s, province.reviewer, lookup.get(s, c), decision=Decision.APPROVE, text="同意")
     with province.session() as s, pytest.raises(LimitExceeded):
-        selection.shortlist(s, province.reviewer, lookup.get(s, c), override_reason="   ")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, c), override_reason="   ")
     # A smaller amount still passes the community quota.
     with province.session() as s, pytest.raises(LimitExceeded) as caught:
-        selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000")
     assert caught.value.exceeded == ["communities"]
     with province.session() as s:
-        row = selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000",
+        row = shortlist.shortlist(s, province.reviewer, lookup.get(s, c), planned="30000",
                                   override_reason="该社区为革命老区，经厅务会研究同意")
         assert row.override_reason == "该社区为革命老区，经厅务会研究同意"
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "selection.override")).one()
@@ -128,30 +127,30 @@ def test_shortlist_rules(province: Office) -> None:
     with province.session() as s:
         decl = lookup.get(s, a)
         with pytest.raises(UserError, match="不能超过申请金额"):
-            selection.shortlist(s, province.reviewer, decl, planned="50000.01")
+            shortlist.shortlist(s, province.reviewer, decl, planned="50000.01")
         with pytest.raises(UserError, match="应大于0"):
-            selection.shortlist(s, province.reviewer, decl, planned="0")
+            shortlist.shortlist(s, province.reviewer, decl, planned="0")
         with pytest.raises(PermissionDenied):
-            selection.shortlist(s, province.clerk, decl)
+            shortlist.shortlist(s, province.clerk, decl)
         with pytest.raises(UserError, match="不在入围名单"):
-            selection.unshortlist(s, province.reviewer, decl)
-        selection.shortlist(s, province.reviewer, decl, planned="45000")
-        selection.shortlist(s, province.reviewer, decl, planned="40000")  # a new planned amount
+            shortlist.unshortlist(s, province.reviewer, decl)
+        shortlist.shortlist(s, province.reviewer, decl, planned="45000")
+        shortlist.shortlist(s, province.reviewer, decl, planned="40000")  # a new planned amount
     assert _meters(province)["budget"][0] == 40_000_00
     with province.session() as s:
-        selection.unshortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.unshortlist(s, province.reviewer, lookup.get(s, a))
     assert _meters(province)["projects"][0] == 0
     with province.session() as s:
         decl = lookup.get(s, a)
         workflow.review(s, province.reviewer, decl, decision=Decision.REJECT, text="不予支持")
         with pytest.raises(UserError, match="不在省民政厅待遴选"):
-            selection.shortlist(s, province.reviewer, decl)
+            shortlist.shortlist(s, province.reviewer, decl)
 
 
 def test_a_shortlisted_declaration_returned_leaves_the_meters(province: Office) -> None:
     a = awaiting(province)
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a))
         workflow.review(s, province.reviewer, lookup.get(s, a), decision=Decision.RETURN, text="请补充")
     assert _meters(province)["projects"][0] == 0
 
@@ -165,8 +164,8 @@ def test_rows_sort_by_score_amount_region_and_area(province: Office) -> None:
         scoring.add_score(s, province.reviewer, lookup.get(s, b), scorer="张", points=scoring.parse_points(
             FULL.replace("=18", "=10")))
         batch = _batch(s)
-        by = {k: [r.id for r in selection.rows(s, batch, sort=k)] for k in selection.SORTS}
-        shown = {r.id: r for r in selection.rows(s, batch)}
+        by = {k: [r.id for r in shortlist.rows(s, batch, sort=k)] for k in shortlist.SORTS}
+        shown = {r.id: r for r in shortlist.rows(s, batch)}
     assert by["score"] == [a, b, c]
     assert by["amount"] == [b, a, c]
     assert by["region"] == [b, c, a]  # 620100 before 620400
@@ -175,7 +174,7 @@ def test_rows_sort_by_score_amount_region_and_area(province: Office) -> None:
     assert (row.community, row.county, row.city, row.state) == ("兴平路社区", "白银区", "白银市", "pending")
     assert row.as_dict()["average"] == "85.00" and row.as_dict()["requested"] == "30000.00"
     with province.session() as s, pytest.raises(UserError, match="排序方式"):
-        selection.rows(s, _batch(s), sort="title")
+        shortlist.rows(s, _batch(s), sort="title")
 
 
 def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> None:
@@ -184,12 +183,12 @@ def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> N
     awaiting(province, "620402001002", title="未入选", requested="40000")
     with province.session() as s:
         with pytest.raises(UserError, match="还没有入围或批准"):
-            selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 16))
-        selection.approve(s, province.reviewer, lookup.get(s, a), granted="45000")
-        selection.shortlist(s, province.reviewer, lookup.get(s, b))
+            notices.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 16))
+        shortlist.approve(s, province.reviewer, lookup.get(s, a), granted="45000")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, b))
         with pytest.raises(UserError, match="不早于"):
-            selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 9))
-        first = selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10),
+            notices.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10), ends=date(2016, 10, 9))
+        first = notices.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 10),
                                        ends=date(2016, 10, 16))
         assert [(e["title"], e["state"], e["amount_fen"]) for e in first.entries] == [
             ("项目甲", "approved", 45_000_00), ("项目乙", "shortlisted", 40_000_00)]
@@ -206,40 +205,40 @@ def test_notice_lists_the_chosen_is_frozen_and_superseded(province: Office) -> N
             s.flush()
         s.rollback()
     with province.session() as s:
-        selection.unshortlist(s, province.reviewer, lookup.get(s, b))
-        second = selection.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 12),
+        shortlist.unshortlist(s, province.reviewer, lookup.get(s, b))
+        second = notices.issue_notice(s, province.reviewer, _batch(s), starts=date(2016, 10, 12),
                                         ends=date(2016, 10, 18))
         assert second.supersedes == first_id and second.seq == 2 and len(second.entries) == 1
-        assert selection.current_notice(s, _batch(s)).id == second.id  # type: ignore[union-attr]
-        assert selection.get_notice(s, _batch(s), 1).id == first_id
+        assert notices.current_notice(s, _batch(s)).id == second.id  # type: ignore[union-attr]
+        assert notices.get_notice(s, _batch(s), 1).id == first_id
         assert len(s.get(PublicNotice, first_id).entries) == 2  # the old notice is as issued
-        shown = selection.notice_dict(second)
+        shown = notices.notice_dict(second)
         assert shown["total"] == "45000.00" and shown["entries"][0]["amount"] == "45000.00"
-        assert selection.in_force_label(second, date(2016, 10, 15)) == "公示中"
-        assert selection.in_force_label(second, date(2016, 10, 19)) == "公示期已满"
-        assert selection.in_force_label(second, date(2016, 10, 1)) == "尚未开始"
+        assert notices.in_force_label(second, date(2016, 10, 15)) == "公示中"
+        assert notices.in_force_label(second, date(2016, 10, 19)) == "公示期已满"
+        assert notices.in_force_label(second, date(2016, 10, 1)) == "尚未开始"
         assert audit.verify(s).ok
 
 
 def test_granted_amount_defaults_and_meters_use_decimal_fen(province: Office) -> None:
     a = awaiting(province, requested="33333.33")
     with province.session() as s:
-        selection.approve(s, province.reviewer, lookup.get(s, a))
-        m = selection.meters(s, _batch(s))[2]
+        shortlist.approve(s, province.reviewer, lookup.get(s, a))
+        m = limits.meters(s, _batch(s))[2]
     assert m.used == 3_333_333 and m.text == "补助金额：33,333.33 元 / 150,000.00 元"
     assert Decimal(m.used) / 100 == Decimal("33333.33")
 
 
 def test_an_ordinary_or_batch_approval_of_a_shortlisted_declaration_grants_the_planned_amount(
         province: Office) -> None:
-    """The review dialog, selection.approve, `review` without --granted and 批量同意 all grant the
+    """The review dialog, shortlist.approve, `review` without --granted and 批量同意 all grant the
     shortlist's planned subsidy; an unlisted declaration gets what it asked for."""
     a = awaiting(province, "620102001001", title="项目甲", requested="60000")
     b = awaiting(province, "620402001001", title="项目乙", requested="40000")
     c = awaiting(province, "620102001001", title="项目丙", requested="30000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="45000")
-        selection.shortlist(s, province.reviewer, lookup.get(s, c), planned="20000")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a), planned="45000")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, c), planned="20000")
         workflow.review(s, province.reviewer, lookup.get(s, a), decision=Decision.APPROVE, text="同意立项。")
     outcomes = workflow.review_each(province.store, province.reviewer, [b, c], decision=Decision.APPROVE,
                                     text="同意立项。")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Declaration
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import shortlist
 from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office
@@ -52,7 +52,7 @@ def test_approval_past_the_limits_needs_a_reason(qtbot: Any, province: Office, m
     c = awaiting(province, "620402001002", requested="40000")
     with province.session() as s:
         for decl_id in (a, b):
-            selection.approve(s, province.reviewer, lookup.get(s, decl_id))
+            shortlist.approve(s, province.reviewer, lookup.get(s, decl_id))
     dialog = _dialog(qtbot, province, c)
     assert dialog.reason.isVisibleTo(dialog) and dialog.reason_label.isVisibleTo(dialog)
     assert dialog.reason_label.text() == "超出限额的理由"
@@ -104,13 +104,13 @@ def test_the_grant_typed_decides_whether_a_limit_is_passed(qtbot: Any, province:
     a = awaiting(province, "620102001001", requested="60000")
     b = awaiting(province, "620102001002", requested="60000")
     with province.session() as s:
-        selection.approve(s, province.reviewer, lookup.get(s, a))
+        shortlist.approve(s, province.reviewer, lookup.get(s, a))
     dialog = _dialog(qtbot, province, b)
     assert not dialog.reason.isVisibleTo(dialog)  # 120,000 of 150,000 yuan
     dialog.granted.set_value("59999.99")
     assert not dialog.reason.isVisibleTo(dialog)
     with province.session() as s:  # meanwhile the 遴选 page shortlists another for 40,000 yuan
-        selection.shortlist(s, province.reviewer, lookup.get(s, awaiting(province, "620402001001",
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, awaiting(province, "620402001001",
                                                                                  requested="40000")))
     dialog.text.setPlainText("同意立项。")
     # The limits are checked again on submitting: now the budget would be passed.
@@ -124,7 +124,7 @@ def test_a_shortlisted_declaration_is_granted_its_planned_amount(qtbot: Any, pro
                                                                  modals: Modals) -> None:
     a = awaiting(province, "620102001001", requested="60000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="45000")
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a), planned="45000")
     dialog = _dialog(qtbot, province, a)
     assert dialog.granted.value() == "45000.00"
     dialog.text.setPlainText("同意立项。")
@@ -180,8 +180,8 @@ def test_batch_approval_counts_what_is_chosen_already(qtbot: Any, province: Offi
     b = awaiting(province, "620402001001", requested="60000")
     c = awaiting(province, "620102001001", title="第二个项目", requested="50000")  # a's community
     with province.session() as s:  # shortlisted a for less: the approval grants the planned 50,000 yuan
-        selection.shortlist(s, province.reviewer, lookup.get(s, a), planned="50000")
-        selection.approve(s, province.reviewer, lookup.get(s, b))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a), planned="50000")
+        shortlist.approve(s, province.reviewer, lookup.get(s, b))
     dialog = _batch(qtbot, province, [a, c])
     assert "补助金额将达 160,000.00 元，超过上限 150,000.00 元，超出 10,000.00 元" in dialog.limits.text()
     assert "入选项目" not in dialog.limits.text() and "入选社区" not in dialog.limits.text()
@@ -206,7 +206,7 @@ def test_batch_limit_refusal_meanwhile_has_no_command_line_hint(qtbot: Any, prov
     assert not dialog.reason.isVisibleTo(dialog)
     # Meanwhile another approval fills the budget: checked again on running, the reason is asked for.
     with province.session() as s:
-        selection.approve(s, province.reviewer, lookup.get(s, awaiting(province, "620402001002",
+        shortlist.approve(s, province.reviewer, lookup.get(s, awaiting(province, "620402001002",
                                                                               requested="40000")))
     assert dialog.run() == [] and dialog.reason.isVisibleTo(dialog)
     assert "补助金额将达 160,000.00 元" in dialog.limits.text()

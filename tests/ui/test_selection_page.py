@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from sanlian_desktop.declarations import lookup
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.pages import PageEntry, available_pages, shown_to
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
@@ -84,8 +84,8 @@ def test_table_sorts_and_meters_turn_amber_then_red(qtbot: Any, province: Office
     assert page.bars[0].bar.format() == "0 个 / 3 个（0%）"
 
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a))
-        selection.approve(s, province.reviewer, lookup.get(s, b))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.approve(s, province.reviewer, lookup.get(s, b))
     page.refresh()
     # 2 of 3 projects (ok), 2 of 2 communities (red: at the limit), 100,000 of 150,000 yuan.
     assert [bar.state for bar in page.bars] == ["ok", "full", "ok"]
@@ -126,8 +126,8 @@ def test_shortlist_past_a_limit_needs_a_reason(qtbot: Any, province: Office, ctx
     b = awaiting(province, "620402001001", title="项目乙", requested="60000")
     c = awaiting(province, "620402001002", title="项目丙", requested="40000")
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a))
-        selection.shortlist(s, province.reviewer, lookup.get(s, b))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, b))
     page = SelectionPage(ctx)
     qtbot.addWidget(page)
     page.select(c)
@@ -177,7 +177,7 @@ def test_approve_and_issue_the_notice(qtbot: Any, province: Office, ctx: UiConte
     assert page.notice_label.text().startswith("现行公示：第 1 号") and page.export_button.isEnabled()
     with province.session() as s:
         batch = s.scalars(select(Batch)).one()
-        assert [n.seq for n in selection.notices(s, batch)] == [1]
+        assert [n.seq for n in notices.notices(s, batch)] == [1]
         assert len(s.scalars(select(PublicNotice)).one().entries) == 1
 
 
@@ -185,10 +185,10 @@ def test_export_the_notice_in_force(qtbot: Any, province: Office, ctx: UiContext
                                     modals: Any) -> None:
     a = awaiting(province)
     with province.session() as s:
-        selection.approve(s, province.reviewer, lookup.get(s, a))
+        shortlist.approve(s, province.reviewer, lookup.get(s, a))
         from datetime import date
 
-        selection.issue_notice(s, province.reviewer, s.scalars(select(Batch)).one(), starts=date(2016, 10, 10),
+        notices.issue_notice(s, province.reviewer, s.scalars(select(Batch)).one(), starts=date(2016, 10, 10),
                                ends=date(2016, 10, 16))
     page = SelectionPage(ctx)
     qtbot.addWidget(page)
@@ -224,7 +224,7 @@ def test_selection_dialogs_are_freed_on_close(qtbot: Any, province: Office, ctx:
     assert isinstance(page.dialog, ChooseDialog)
     check_freed_on_close(qtbot, page.dialog, page.dialog.reject)
     with province.session() as s:
-        selection.shortlist(s, province.reviewer, lookup.get(s, a))
+        shortlist.shortlist(s, province.reviewer, lookup.get(s, a))
     page.refresh()
     page.issue_notice()
     assert isinstance(page.dialog, NoticeDialog)

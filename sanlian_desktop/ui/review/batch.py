@@ -21,7 +21,7 @@ from sanlian_desktop.declarations import workflow
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.review.dialog import PHRASES
 
@@ -52,7 +52,7 @@ class BatchApproveDialog(QDialog):
         self.limits.setWordWrap(True)
         self.limits.setStyleSheet("color: #a05a00; font-weight: bold;")
         self.reason = QLineEdit(self)
-        self.reason.setMaxLength(selection.MAX_REASON)
+        self.reason.setMaxLength(limits.MAX_REASON)
         self.reason.setPlaceholderText(self.tr("必填：为何超出名额或预算（记入审计日志）"))
         self.reason_form = QFormLayout()
         self.reason_form.addRow(self.limits)
@@ -63,7 +63,7 @@ class BatchApproveDialog(QDialog):
         self.message.setWordWrap(True)
         self.report = QTextBrowser(self)
         self.report.hide()
-        self.passed: list[tuple[Batch, list[selection.Meter]]] = []
+        self.passed: list[tuple[Batch, list[limits.Meter]]] = []
         self.run_button = QPushButton(self.tr("同意"), self)
         self.run_button.clicked.connect(self.run)
         close = QPushButton(self.tr("关闭"), self)
@@ -88,19 +88,19 @@ class BatchApproveDialog(QDialog):
     def update_limits(self) -> None:
         """Show which quota or budget approving all the selected at the province would pass, and ask for
         the reason; only declarations this office can approve now count."""
-        passed: list[tuple[Batch, list[selection.Meter]]] = []
+        passed: list[tuple[Batch, list[limits.Meter]]] = []
         if self.actor.office_level is Level.PROVINCE:
             with self.store.read_session() as s:
                 decls = [d for d in (s.get(Declaration, i) for i in self.decl_ids) if d is not None
                          and d.status == Status.UNDER_REVIEW and d.awaiting_office == self.actor.office_code
                          and d.awaiting_level == Level.PROVINCE.value]
-                passed = selection.limits_passed_together(s, decls)
+                passed = limits.limits_passed_together(s, decls)
         self.passed = passed
         if passed:
             if len(passed) == 1:
-                what = selection.passed_text(passed[0][1], by=True)
+                what = limits.passed_text(passed[0][1], by=True)
             else:
-                what = "；".join(self.tr("“{0}”{1}").format(batch.name, selection.passed_text(ms, by=True))
+                what = "；".join(self.tr("“{0}”{1}").format(batch.name, limits.passed_text(ms, by=True))
                                 for batch, ms in passed)
             self.limits.setText(self.tr("全部同意后将超出批次限额：{0}。如确需同意，请填写超出限额的理由，"
                                         "它将记入每份超出限额的申报的审计日志。").format(what))

@@ -27,7 +27,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
@@ -60,10 +60,10 @@ class ReviewDialog(QDialog):
             seen = lookup.last_seen_version(s, decl, actor.office_code)
             self.requested = data["requested"]
             self.requested_fen = decl.requested_fen
-            planned = selection.planned_fen(s, decl)
+            planned = limits.planned_fen(s, decl)
             awaiting = decl.status == Status.UNDER_REVIEW and decl.awaiting_office == actor.office_code
         self.awaiting = awaiting
-        # Approving a shortlisted declaration grants what the 遴选 page planned, as selection.approve does.
+        # Approving a shortlisted declaration grants what the 遴选 page planned, as shortlist.approve does.
         self.preset_grant = self.requested if planned is None else str(from_fen(planned))
         self.setWindowTitle(self.tr("审核：{0} {1}").format(data["number"], data["title"]))
         heading = QLabel(self.tr("{0}　{1}　（第 {2} 版，申请省级补助 {3} 元）").format(
@@ -152,10 +152,10 @@ class ReviewDialog(QDialog):
         form.addRow(self.limits)
         self.reason_label = QLabel(self.tr("超出限额的理由"), box)
         self.reason = QLineEdit(box)
-        self.reason.setMaxLength(selection.MAX_REASON)
+        self.reason.setMaxLength(limits.MAX_REASON)
         self.reason.setPlaceholderText(self.tr("必填：为何超出名额或预算（记入审计日志）"))
         form.addRow(self.reason_label, self.reason)
-        self.passed: list[selection.Meter] = []
+        self.passed: list[limits.Meter] = []
         self._show_limits([])
         self.granted.changed.connect(self._update_limits)
         self.message = QLabel(box)
@@ -192,18 +192,18 @@ class ReviewDialog(QDialog):
 
     def _update_limits(self) -> None:
         """Show which quota or budget approving at the province would pass, and ask for the reason."""
-        passed: list[selection.Meter] = []
+        passed: list[limits.Meter] = []
         if self.at_province and self.awaiting and self.decision() is Decision.APPROVE:
             with self.store.read_session() as s:
                 decl = lookup.visible(s, self.actor, self.decl_id)
-                passed = selection.limits_passed(s, decl, self._grant_fen())
+                passed = limits.limits_passed(s, decl, self._grant_fen())
         self._show_limits(passed)
 
-    def _show_limits(self, passed: list[selection.Meter]) -> None:
+    def _show_limits(self, passed: list[limits.Meter]) -> None:
         self.passed = passed
         if passed:
             self.limits.setText(self.tr("批准后将超出本批次限额：{0}。如确需批准，请填写超出限额的理由。").format(
-                selection.passed_text(passed)))
+                limits.passed_text(passed)))
         self.decision_form.setRowVisible(self.limits, bool(passed))
         self.decision_form.setRowVisible(self.reason, bool(passed))
 

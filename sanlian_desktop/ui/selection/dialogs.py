@@ -30,8 +30,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import MoneyError, format_yuan, from_fen, parse_money, to_fen
 from sanlian_desktop.models import Batch, PublicNotice, Shortlisting
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.selection import scoring
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.selection.meters import MeterBar
@@ -56,7 +55,7 @@ class ScoreDialog(QDialog):
         self.store, self.actor, self.decl_id = store, actor, decl_id
         with store.read_session() as s:
             decl = lookup.visible(s, actor, decl_id)
-            self.criteria = scoring.criteria(s, selection.batch_of(s, decl))
+            self.criteria = scoring.criteria(s, shortlist.batch_of(s, decl))
             title = f"{decl.number}　{decl.title}"
         self.setWindowTitle(self.tr("专家评分：{0}").format(title))
         self.table = QTableWidget(0, len(self.criteria) + 4, self)
@@ -226,7 +225,7 @@ class ChooseDialog(QDialog):
     def _preview(self) -> None:
         with self.store.read_session() as s:
             decl = lookup.visible(s, self.actor, self.decl_id)
-            after = selection.meters_if_chosen(s, selection.batch_of(s, decl), decl, self._amount_fen())
+            after = limits.meters_if_chosen(s, shortlist.batch_of(s, decl), decl, self._amount_fen())
         for bar, meter in zip(self.bars, after, strict=True):
             bar.set_meter(meter)
         over = [m for m in after if m.state == "over"]
@@ -236,7 +235,7 @@ class ChooseDialog(QDialog):
             self.message.show_message(self.tr("补助金额不能超过申请金额 {0} 元").format(
                 format_yuan(from_fen(self.requested_fen))))
         elif over:
-            self.message.show_message("；".join(selection.warnings(over)) + self.tr("。如确需超出，请填写理由。"))
+            self.message.show_message("；".join(limits.warnings(over)) + self.tr("。如确需超出，请填写理由。"))
         else:
             self.message.clear_message()
 
@@ -247,10 +246,10 @@ class ChooseDialog(QDialog):
             with self.store.session() as s:
                 decl = lookup.visible(s, self.actor, self.decl_id)
                 if self.approving:
-                    selection.approve(s, self.actor, decl, granted=self.amount.value(),
+                    shortlist.approve(s, self.actor, decl, granted=self.amount.value(),
                                       text=self.opinion.toPlainText(), override_reason=reason)
                 else:
-                    selection.shortlist(s, self.actor, decl, planned=self.amount.value(), override_reason=reason)
+                    shortlist.shortlist(s, self.actor, decl, planned=self.amount.value(), override_reason=reason)
         except UserError as exc:
             self.message.show_message(exc.zh)
             return False
@@ -272,8 +271,8 @@ class NoticeDialog(QDialog):
         with store.read_session() as s:
             batch = s.get(Batch, batch_id)
             assert batch is not None
-            picked = selection.chosen(s, batch)
-            last = selection.current_notice(s, batch)
+            picked = limits.chosen(s, batch)
+            last = notices.current_notice(s, batch)
             default_title = f"{batch.name}入选项目公示"
         self.setWindowTitle(self.tr("发布公示"))
         form = QFormLayout()
@@ -334,7 +333,7 @@ class NoticeDialog(QDialog):
                 with self.store.session() as s:
                     batch = s.get(Batch, self.batch_id)
                     assert batch is not None
-                    notice = selection.issue_notice(s, self.actor, batch, starts=starts,  # type: ignore[arg-type]
+                    notice = notices.issue_notice(s, self.actor, batch, starts=starts,  # type: ignore[arg-type]
                                                     ends=ends, title=self.title.text())  # type: ignore[arg-type]
                     self.notice_id = notice.id
             except UserError as exc:
@@ -346,7 +345,7 @@ class NoticeDialog(QDialog):
                 with self.store.read_session() as s:
                     issued = s.get(PublicNotice, self.notice_id)
                     assert issued is not None
-                    selection.export_notice(s, issued, pdf=pdf, xlsx=xlsx)
+                    notices.export_notice(s, issued, pdf=pdf, xlsx=xlsx)
             except UserError as exc:
                 self.message.show_message(self.tr("公示已发布，但文件未能写入：{0}").format(exc.zh))
                 return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from sanlian_desktop.selection.service import Meter
+from sanlian_desktop.selection.limits import Meter
 
 # Light shades, so that the black numbers on the bar stay readable.
 COLOURS = {"ok": "#8bc34a", "near": "#ffb300", "full": "#ef5350", "over": "#ef5350"}

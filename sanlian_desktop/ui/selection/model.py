@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor
 
 from sanlian_desktop.kernel.money import format_yuan, from_fen
-from sanlian_desktop.selection.service import Row
+from sanlian_desktop.selection.shortlist import Row
 
 COLUMNS = ("申报编号", "项目名称", "市(州)", "县(市、区)", "社区", "重点领域", "申请金额（元）", "专家平均分",
            "评分人数", "极差", "状态", "补助金额（元）")

@@ -23,7 +23,7 @@ from sanlian_desktop.declarations.workflow import local_today
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch, utcnow
-from sanlian_desktop.selection import service as selection
+from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.messages import confirm, show_error
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
@@ -188,16 +188,16 @@ class SelectionPage(QWidget):
         with self.ctx.store.read_session() as s:
             batch = s.get(Batch, batch_id)
             assert batch is not None
-            rows = selection.rows(s, batch)
-            ms = selection.meters(s, batch)
-            notice = selection.current_notice(s, batch)
+            rows = shortlist.rows(s, batch)
+            ms = limits.meters(s, batch)
+            notice = notices.current_notice(s, batch)
             notice_text = "" if notice is None else self.tr("现行公示：第 {0} 号，{1} 至 {2}（{3}）").format(
                 notice.seq, notice.starts.isoformat(), notice.ends.isoformat(),
-                selection.in_force_label(notice, local_today(utcnow())))
+                notices.in_force_label(notice, local_today(utcnow())))
         self.model.set_rows(rows)
         for bar, meter in zip(self.bars, ms, strict=True):
             bar.set_meter(meter)
-        warns = selection.warnings(ms)
+        warns = limits.warnings(ms)
         self.warning.setText("　".join(f"⚠ {w}" for w in warns))
         self.warning.setVisible(bool(warns))
         self.notice_label.setText(notice_text)
@@ -219,7 +219,7 @@ class SelectionPage(QWidget):
         rows = self.view.selectionModel().selectedRows()
         return str(rows[0].data(ID_ROLE)) if rows else None
 
-    def current_row(self) -> selection.Row | None:
+    def current_row(self) -> shortlist.Row | None:
         rows = self.view.selectionModel().selectedRows()
         if not rows:
             return None
@@ -287,7 +287,7 @@ class SelectionPage(QWidget):
             return
         try:
             with self.ctx.store.session() as s:
-                selection.unshortlist(s, self.ctx.actor, lookup.visible(s, self.ctx.actor, row.id))
+                shortlist.unshortlist(s, self.ctx.actor, lookup.visible(s, self.ctx.actor, row.id))
         except UserError as exc:
             show_error(self, exc)
         self.refresh()
@@ -314,10 +314,10 @@ class SelectionPage(QWidget):
             with self.ctx.store.read_session() as s:
                 batch = s.get(Batch, batch_id)
                 assert batch is not None
-                notice = selection.get_notice(s, batch)
+                notice = notices.get_notice(s, batch)
                 if target.suffix.lower() == ".xlsx":
-                    selection.export_notice(s, notice, xlsx=target)
+                    notices.export_notice(s, notice, xlsx=target)
                 else:
-                    selection.export_notice(s, notice, pdf=target.with_suffix(".pdf"))
+                    notices.export_notice(s, notice, pdf=target.with_suffix(".pdf"))
         except UserError as exc:
             show_error(self, exc)
