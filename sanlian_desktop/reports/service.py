@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations.workflow import local_today
-from sanlian_desktop.indicators import service as indicators
+from sanlian_desktop.indicators import pipeline
 from sanlian_desktop.kernel import idprefix
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.vocab import REVIEW_LEVELS, Level, Role, Status
@@ -66,7 +66,7 @@ def compute(session: Session, region_code: str, start: date, end: date, *, now: 
     if region is None:
         raise NotFound(f"没有代码为 {region_code} 的行政区划", f"no region with code {region_code}")
     now = now or utcnow()
-    pipe = indicators.pipeline_figures(session, region_code, now=now)
+    pipe = pipeline.pipeline_figures(session, region_code, now=now)
     column = _region_column(Level(region.level))
     where = [] if column is None else [column == region_code]
     lo, hi = _utc_bounds(start, end)
