@@ -193,7 +193,7 @@ class DeclarationListPage(QWidget):
             if to_review:
                 from sanlian_desktop.ui.review.dialog import ReviewDialog
 
-                dialog = ReviewDialog(self.ctx.store, actor, decl_id or "", self)
+                dialog = ReviewDialog(self.ctx.store, actor, decl_id or "", self, jobs=self.ctx.jobs)
                 dialog.reviewed.connect(self._changed)
             else:
                 from sanlian_desktop.ui.form.dialog import DeclarationDialog
@@ -261,7 +261,7 @@ class InboxPage(DeclarationListPage):
         if not ids:
             self.count.setText(self.tr("请先选中要批量同意的申报（可按住 Ctrl 或 Shift 多选）"))
             return None
-        dialog = BatchApproveDialog(self.ctx.store, self.ctx.actor, ids, self)
+        dialog = BatchApproveDialog(self.ctx.store, self.ctx.actor, ids, self, jobs=self.ctx.jobs)
         dialog.finished_batch.connect(self._changed)
         dialog.show()
         return dialog

@@ -258,7 +258,7 @@ class SelectionPage(QWidget):
             return
         from sanlian_desktop.ui.review.dialog import ReviewDialog
 
-        dialog = ReviewDialog(self.ctx.store, self.ctx.actor, decl_id, self)
+        dialog = ReviewDialog(self.ctx.store, self.ctx.actor, decl_id, self, jobs=self.ctx.jobs)
         dialog.reviewed.connect(lambda _d: self.refresh())
         self._show(dialog)
 
