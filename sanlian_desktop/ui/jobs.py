@@ -341,11 +341,11 @@ class JobRunner(QObject):
 
 def show_failure(parent: QWidget | None, failure: JobFailure) -> None:
     """Show a job's failure: a warning with the sentence, or the error dialog with details."""
-    from sanlian_desktop.ui.dialogs import show_error, warn
+    from sanlian_desktop.ui.dialogs import show_details, warn
 
     if parent is not None and not shiboken6.isValid(parent):
         parent = None  # the page that started the job has gone; show the message on its own
     if failure.is_user_error:
         warn(parent, failure.message())
     else:
-        show_error(parent, failure.message(), failure.details)
+        show_details(parent, failure.message(), failure.details)

@@ -32,7 +32,7 @@ from sanlian_desktop.models import (
     Region,
 )
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.dialogs import show_error
 
 HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
 

@@ -23,6 +23,7 @@ from sanlian_desktop.declarations import service as declarations
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role, Status
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.dialogs import show_error
 from sanlian_desktop.ui.inbox.filters import FilterBar
 from sanlian_desktop.ui.inbox.model import (
     COL_COMMUNITY,
@@ -36,7 +37,6 @@ from sanlian_desktop.ui.inbox.model import (
     DeclarationTableModel,
 )
 from sanlian_desktop.ui.jobs import JobHandle
-from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.widgets import StretchColumn
 
 # The project name takes what the other columns leave, but stays readable in a 1024 px window.

@@ -26,7 +26,7 @@ from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import service as selection
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.messages import confirm, show_error
+from sanlian_desktop.ui.dialogs import confirm, show_error
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (
@@ -284,7 +284,7 @@ class SelectionPage(QWidget):
 
     def unshortlist_current(self) -> None:
         row = self.current_row()
-        if row is None or not confirm(self, self.tr("移出入围"), self.tr("将 {0} 移出入围名单？").format(row.number)):
+        if row is None or not confirm(self, self.tr("将 {0} 移出入围名单？").format(row.number), self.tr("移出入围")):
             return
         try:
             with self.ctx.store.session() as s:
