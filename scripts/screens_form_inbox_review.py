@@ -17,6 +17,7 @@ def main() -> int:
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
     from sanlian_desktop.ui.inbox.page import InboxPage
+    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.review.dialog import ReviewDialog
     from tests.helpers import example_declaration
 
@@ -47,7 +48,7 @@ def main() -> int:
         decl_id = s.scalar(select(Declaration.id).where(
             Declaration.awaiting_office == "620102", Declaration.status == Status.UNDER_REVIEW.value,
             Declaration.current_version == 2).limit(1))
-    review = ReviewDialog(office.store, office.reviewer, decl_id or "")
+    review = ReviewDialog(office.store, office.reviewer, decl_id or "", jobs=JobRunner())
     review.tabs.setCurrentIndex(1)
     shot(review, "review-opinions.png")
     review.tabs.setCurrentWidget(review.changes)

@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop program; the exit code is 0 unless it could not start."""
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.crash import FaultLog, crash_message, install_excepthook, setup_logging
-    from sanlian_desktop.ui.dialogs import show_error, warn
+    from sanlian_desktop.ui.dialogs import show_details, warn
     from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.mainwindow import MainWindow
     from sanlian_desktop.ui.signin.dialog import sign_in
@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = QSettings()
     jobs = JobRunner(app)
     if previous:
-        show_error(None, QCoreApplication.translate(
+        show_details(None, QCoreApplication.translate(
             "app", "上次运行时程序意外退出。下面是当时记录的信息（也保存在 {0}）。").format(logs), previous)
     store: Store | None = None
     lock: InstanceLock | None = None
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         details = traceback.format_exc()
         log.error("could not start\n%s", details)
-        show_error(None, crash_message() + QCoreApplication.translate("app", "（日志：{0}）").format(log_file),
+        show_details(None, crash_message() + QCoreApplication.translate("app", "（日志：{0}）").format(log_file),
                    details)
         return 1
     finally:

@@ -86,14 +86,14 @@ def install_excepthook() -> None:
         if showing or QCoreApplication.instance() is None:
             return
         from sanlian_desktop.kernel.errors import UserError
-        from sanlian_desktop.ui.dialogs import show_error, warn
+        from sanlian_desktop.ui.dialogs import show_details, warn
 
         showing = True
         try:
             if isinstance(exc, UserError):
                 warn(None, exc.zh)
             else:
-                show_error(None, crash_message(), details)
+                show_details(None, crash_message(), details)
         finally:
             showing = False
 

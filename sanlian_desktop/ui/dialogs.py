@@ -1,4 +1,8 @@
-"""The few kinds of message the program shows, in one place (tests replace them)."""
+"""The few kinds of message the program shows, in one place (tests replace them).
+
+A service's refusal is shown with :func:`show_error` as its Chinese sentence; an unexpected error with
+:func:`show_details`; a question with :func:`confirm` (``parent, text, title``).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop import APP_NAME
+from sanlian_desktop.kernel.errors import UserError
 
 
 def _tr(text: str) -> str:
@@ -85,8 +90,13 @@ class ErrorDialog(QDialog):
         self.adjustSize()
 
 
-def show_error(parent: QWidget | None, message: str, details: str) -> None:
-    """Show an unexpected error (modal)."""
+def show_error(parent: QWidget | None, exc: UserError, title: str = "") -> None:
+    """A service's refusal: a warning box with the error's Chinese sentence (``.zh``), never a traceback."""
+    warn(parent, exc.zh, title or _tr("无法完成"))
+
+
+def show_details(parent: QWidget | None, message: str, details: str) -> None:
+    """Show an unexpected error (modal): the sentence, with the technical details folded away to copy."""
     ErrorDialog(message, details, parent).exec()
 
 

@@ -21,6 +21,22 @@ callback raises. Without ``on_failure`` the runner shows the failure itself: a `
 Chinese sentence, anything else as a generic sentence with details to copy.
 
 Jobs run one at a time by default, so writes to the store from the GUI never compete for its lock.
+
+Every write a screen makes goes through :meth:`JobRunner.write` (the shape of anki's ``CollectionOp``)::
+
+    def submit(self) -> None:
+        text = self.text.toPlainText()          # read the widgets here, on the GUI thread
+
+        def write() -> None:                    # runs on the worker: its own session, no widgets
+            with store.session() as s:
+                workflow.review(s, actor, ..., text=text)
+
+        self.ctx.jobs.write(self, self.tr("提交审核意见"), write, on_success=self._reviewed,
+                            on_failure=lambda f: self.message.setText(f.message()), busy=[self.submit_button])
+
+While it runs the window stays live, the ``busy`` widgets are disabled, and a second write from the
+same ``parent`` is refused (``write`` returns None), so a second click never starts a second write.
+The callbacks are dropped when ``parent`` has been destroyed meanwhile.
 Every signal is emitted through ``ui.qtfix.emit`` (PySide6 6.12 leaks a reference to ``True`` per
 Python ``emit()``; a long session would abort).
 """
@@ -31,10 +47,11 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -46,6 +63,7 @@ log = logging.getLogger("sanlian.jobs")
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, text)``; ``total`` 0 means "unknown", ``text`` may be empty."""
 IsCancelled = Callable[[], bool]
+T = TypeVar("T")
 
 # At most this often (seconds) does a progress report cross to the GUI thread.
 PROGRESS_INTERVAL = 0.05
@@ -205,6 +223,7 @@ class JobRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._active: set[JobHandle] = set()
+        self._writing: dict[int, JobHandle] = {}
 
     def submit(
         self,
@@ -239,6 +258,68 @@ class JobRunner(QObject):
         self._pool.start(handle._worker())
         return handle
 
+    def write(
+        self,
+        parent: QWidget,
+        title: str,
+        fn: Callable[[], T],
+        *,
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[JobFailure], None] | None = None,
+        busy: Iterable[QWidget] = (),
+    ) -> JobHandle | None:
+        """Run the write ``fn()`` on the worker; ``on_success(result)`` / ``on_failure`` on the GUI thread.
+
+        ``fn`` opens its own session and touches no widget. Refused (None) while a write started from
+        the same ``parent`` is still running. Without ``on_failure`` a ``UserError`` is shown as its
+        Chinese sentence over ``parent`` (anything else in the error dialog, never a traceback alone).
+        A long write that reports progress (an import, a restore) is a :class:`Job` given to
+        :meth:`submit` with :func:`ui.dialogs.progress_dialog`, on this same runner.
+        """
+        key = id(parent)
+        if key in self._writing:
+            return None
+        widgets = [w for w in busy if w.isEnabled()]
+        for widget in widgets:
+            widget.setEnabled(False)
+
+        def alive() -> bool:
+            return shiboken6.isValid(parent)
+
+        started: list[JobHandle] = []
+
+        def release() -> None:  # before the callbacks, so they may disable a widget for good
+            if started and self._writing.get(key) is started[0]:
+                del self._writing[key]
+            for widget in widgets:
+                if shiboken6.isValid(widget):
+                    widget.setEnabled(True)
+            widgets.clear()
+
+        def succeeded(result: Any) -> None:
+            release()
+            if on_success is not None and alive():
+                on_success(result)
+
+        def failed(failure: JobFailure) -> None:
+            release()
+            if not alive():
+                show_failure(None, failure)
+            elif on_failure is not None:
+                on_failure(failure)
+            else:
+                show_failure(parent, failure)
+
+        job = FunctionJob(title, lambda _report, _cancelled: fn())
+        handle = self.submit(job, parent=parent, on_success=succeeded, on_failure=failed, on_finished=release)
+        self._writing[key] = handle
+        started.append(handle)
+        return handle
+
+    def writing(self, parent: QWidget) -> bool:
+        """Whether a write started from ``parent`` is still running."""
+        return id(parent) in self._writing
+
     def _forget(self, handle: JobHandle) -> None:
         self._active.discard(handle)
         handle.deleteLater()
@@ -260,13 +341,11 @@ class JobRunner(QObject):
 
 def show_failure(parent: QWidget | None, failure: JobFailure) -> None:
     """Show a job's failure: a warning with the sentence, or the error dialog with details."""
-    import shiboken6
-
-    from sanlian_desktop.ui.dialogs import show_error, warn
+    from sanlian_desktop.ui.dialogs import show_details, warn
 
     if parent is not None and not shiboken6.isValid(parent):
         parent = None  # the page that started the job has gone; show the message on its own
     if failure.is_user_error:
         warn(parent, failure.message())
     else:
-        show_error(parent, failure.message(), failure.details)
+        show_details(parent, failure.message(), failure.details)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, Signal
+from datetime import date
+
+from PySide6.QtCore import QDate, QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDateEdit,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -16,6 +19,31 @@ from PySide6.QtWidgets import (
 )
 
 ERROR_STYLE = "color: #b3261e;"
+
+
+def date_edit(parent: QWidget, day: date | None = None, *, latest: date | None = None) -> QDateEdit:
+    """A day picker (calendar popup, ``yyyy-MM-dd``) showing ``day`` (today when None), never past ``latest``."""
+    edit = QDateEdit(parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    if latest is not None:
+        edit.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+    set_day(edit, day or date.today())
+    return edit
+
+
+def set_day(edit: QDateEdit, day: date | str) -> None:
+    """Show ``day`` (a date or its ISO text)."""
+    if isinstance(day, str):
+        edit.setDate(QDate.fromString(day, "yyyy-MM-dd"))
+    else:
+        edit.setDate(QDate(day.year, day.month, day.day))
+
+
+def day_of(edit: QDateEdit) -> date:
+    """The day shown."""
+    qdate = edit.date()
+    return date(qdate.year(), qdate.month(), qdate.day())
 
 
 class InlineError(QLabel):

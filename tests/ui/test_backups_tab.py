@@ -35,7 +35,7 @@ Shown = list[tuple[str, str]]
 def shown_errors(monkeypatch: pytest.MonkeyPatch) -> Shown:
     """The (message, details) of every error dialog the tab opens."""
     record: Shown = []
-    monkeypatch.setattr(backups_module, "show_error", lambda _parent, message, details: record.append((message, details)))
+    monkeypatch.setattr(backups_module, "show_details", lambda _parent, message, details: record.append((message, details)))
     return record
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.jobs import JobRunner
 from tests.helpers import Office
 
 
@@ -57,9 +58,14 @@ def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
     yield state
 
 
-def ui_context(office: Office, actor: Actor, tmp_path: Any) -> UiContext:
+def ui_context(office: Office, actor: Actor, tmp_path: Any, jobs: JobRunner | None = None) -> UiContext:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    return UiContext(store=office.store, actor=actor, settings=settings, jobs=None)
+    return UiContext(store=office.store, actor=actor, settings=settings, jobs=jobs or JobRunner())
+
+
+def writes_done(qtbot: Any, jobs: JobRunner, timeout: int = 10_000) -> None:
+    """Wait until every write (and job) started on ``jobs`` has finished and its callbacks have run."""
+    qtbot.waitUntil(lambda: jobs.active == 0, timeout=timeout)
 
 
 def is_deleted(widget: Any) -> bool:

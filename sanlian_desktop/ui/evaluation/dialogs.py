@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,19 +27,7 @@ from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-
-
-def _date_edit(parent: QWidget) -> QDateEdit:
-    edit = QDateEdit(QDate.currentDate(), parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMaximumDate(QDate.currentDate())
-    return edit
-
-
-def _day(edit: QDateEdit) -> date:
-    qdate = edit.date()
-    return date(qdate.year(), qdate.month(), qdate.day())
+from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
 def _error_label(parent: QWidget) -> QLabel:
@@ -90,7 +77,7 @@ class VisitDialog(_Base):
     def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
         super().__init__(store, actor, decl_id, parent)
         self.setWindowTitle(self.tr("跟踪回访：{0}").format(self.number))
-        self.visited_on = _date_edit(self)
+        self.visited_on = date_edit(self, latest=date.today())
         self.who = QLineEdit(self)
         self.who.setPlaceholderText(self.tr("参加回访的人员，如 李评估、王督导"))
         self.findings = QPlainTextEdit(self)
@@ -109,7 +96,7 @@ class VisitDialog(_Base):
     def _save(self) -> None:
         with self.store.session() as s:
             decl = lookup.visible(s, self.actor, self.decl_id)
-            evaluation.record_visit(s, self.actor, decl, visited_on=_day(self.visited_on),
+            evaluation.record_visit(s, self.actor, decl, visited_on=day_of(self.visited_on),
                                     who=self.who.text(), findings=self.findings.toPlainText())
 
 
@@ -153,7 +140,7 @@ class ScoreDialog(_Base):
         row.addWidget(self.report, 1)
         row.addWidget(pick)
         form.addRow(self.tr("评估报告"), row)
-        self.evaluated_on = _date_edit(self)
+        self.evaluated_on = date_edit(self, latest=date.today())
         form.addRow(self.tr("评估日期"), self.evaluated_on)
         rules = "，".join(f"{g} ≥{p}%" for g, p in evaluation.GRADES[:-1])
         legend = QLabel(self.tr("等级标准（占满分的比例）：{0}，其余为差。").format(rules), self)
@@ -205,7 +192,7 @@ class ScoreDialog(_Base):
             evaluation.record_evaluation(s, self.actor, self.store.paths, decl, points=points,
                                          report=Path(self.report.text()), grade=self.grade.currentData(),
                                          grade_reason=self.reason.text(),
-                                         evaluated_on=_day(self.evaluated_on))
+                                         evaluated_on=day_of(self.evaluated_on))
 
 
 class AssignDialog(QDialog):

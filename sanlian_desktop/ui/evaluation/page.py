@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -14,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import listing
@@ -27,9 +29,10 @@ from sanlian_desktop.models import (
     EvaluationAssignment,
     EvaluationWithdrawal,
     FollowUpVisit,
+    Region,
 )
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.dialogs import show_error
 
 HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
 
@@ -94,14 +97,10 @@ class EvaluationPage(QWidget):
         rows: list[list[str]] = []
         self.ids = []
         with self.ctx.store.read_session() as s:
-            for d in s.scalars(evaluation.assigned_query(actor)):
-                a = s.get(EvaluationAssignment, d.id)
-                visits = s.scalar(select(func.count()).where(FollowUpVisit.declaration_id == d.id)) or 0
-                last = s.scalars(select(EffectEvaluation).where(EffectEvaluation.declaration_id == d.id).order_by(
-                    EffectEvaluation.evaluated_on.desc(), EffectEvaluation.at.desc())).first()
+            for d, a, community, visits, last in _assigned_rows(s, evaluation.assigned_query(actor)):
                 self.ids.append(d.id)
-                rows.append([d.number, d.title, listing.community_label(s, d.community_code),
-                             a.assigned_on.isoformat() if a else "", a.evaluator_name if a else "",
+                rows.append([d.number, d.title, community,
+                             a.assigned_on.isoformat(), a.evaluator_name,
                              str(visits), f"{last.total} 分 {last.grade}" if last else self.tr("未评估")])
             withdrawn = self._withdrawn(s) if self.at_evaluator else ""
         self.table.setRowCount(len(rows))
@@ -201,3 +200,25 @@ class EvaluationPage(QWidget):
             show_error(self, exc)
             return None
         return self._open(dialog)
+
+
+def _assigned_rows(s: Session, assigned: Select[Any]) -> list[
+        tuple[Declaration, EvaluationAssignment, str, int, EffectEvaluation | None]]:
+    """Each assigned project with its assignment, its community's label, its number of visits and its
+    latest evaluation, in a constant few queries however many rows there are (the regions are loaded
+    first and held, so ``listing.community_label`` finds them in the session without a query)."""
+    visits = (select(func.count()).where(FollowUpVisit.declaration_id == Declaration.id)
+              .correlate(Declaration).scalar_subquery())
+    rows = s.execute(assigned.add_columns(EvaluationAssignment, visits)).all()
+    ids = assigned.with_only_columns(Declaration.id).order_by(None)
+    latest: dict[str, EffectEvaluation] = {}
+    for e in s.scalars(select(EffectEvaluation).where(EffectEvaluation.declaration_id.in_(ids))
+                       .order_by(EffectEvaluation.evaluated_on.desc(), EffectEvaluation.at.desc())):
+        latest.setdefault(e.declaration_id, e)
+    communities = list(s.scalars(select(Region).where(
+        Region.code.in_(assigned.with_only_columns(Declaration.community_code).order_by(None)))))
+    parents = {c.parent_code for c in communities if c.parent_code}
+    streets = list(s.scalars(select(Region).where(Region.code.in_(parents)))) if parents else []
+    labels = {code: listing.community_label(s, code) for code in {d.community_code for d, _a, _n in rows}}
+    del communities, streets  # held until the labels are made
+    return [(d, a, labels[d.community_code], int(n or 0), latest.get(d.id)) for d, a, n in rows]

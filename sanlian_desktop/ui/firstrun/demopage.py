@@ -82,9 +82,9 @@ class DemoPage(WizardStep):
         self.status.setText("")
         self.error.show_message(failure.message())
         if not failure.is_user_error:
-            from sanlian_desktop.ui.dialogs import show_error
+            from sanlian_desktop.ui.dialogs import show_details
 
-            show_error(self, failure.message(), failure.details)
+            show_details(self, failure.message(), failure.details)
 
     def cleanupPage(self) -> None:
         """Going back: let go of the demo store so that the office can be created instead."""

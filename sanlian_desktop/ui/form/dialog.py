@@ -14,10 +14,10 @@ from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import DeclarationVersion
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.dialogs import confirm, show_error
 from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
-from sanlian_desktop.ui.messages import confirm, show_error
 
 AUTOSAVE_MS = 3000
 
@@ -115,8 +115,8 @@ class DeclarationDialog(QDialog):
         if found is None:
             return
         when = str(found.get("saved_at", ""))[:19].replace("T", " ")
-        if confirm(self, self.tr("恢复未保存的内容"),
-                   self.tr("发现 {0}（UTC）自动保存的未保存内容，是否恢复？").format(when)):
+        if confirm(self, self.tr("发现 {0}（UTC）自动保存的未保存内容，是否恢复？").format(when),
+                   self.tr("恢复未保存的内容")):
             self.form.load(found["raw"])
             self.pending = [Path(p) for p in found.get("pending", []) if Path(p).is_file()]
             self.form.attachments.load(getattr(self, "_attachments", []), self.pending)

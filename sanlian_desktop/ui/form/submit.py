@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.declarations.drafts import PaperOpinion
 from sanlian_desktop.kernel.vocab import OPINION_BOX_LABELS, Level
+from sanlian_desktop.ui.widgets import date_edit
 
 
 class PaperOpinionBox(QGroupBox):
@@ -35,10 +35,7 @@ class PaperOpinionBox(QGroupBox):
         self.text = QPlainTextEdit(self)
         self.text.setFixedHeight(70)
         self.text.setPlaceholderText(self.tr("照录纸质申报表上的意见，如：同意上报。"))
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setMaximumDate(QDate.currentDate())
+        self.date = date_edit(self, latest=date.today())
         scan_row = QHBoxLayout()
         self.scan = QLineEdit(self)
         self.scan.setPlaceholderText(self.tr("可选：盖章页扫描件"))

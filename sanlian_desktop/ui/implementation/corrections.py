@@ -28,9 +28,9 @@ from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day
+from sanlian_desktop.ui.implementation.fields import ProgressFields
 from sanlian_desktop.ui.qtfix import emit
-from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.ui.widgets import InlineError, date_edit, day_of, set_day
 
 MUTED_STYLE = "color: #666;"
 

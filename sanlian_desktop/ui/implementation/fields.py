@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,22 +24,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
-
-
-def date_edit(parent: QWidget) -> QDateEdit:
-    edit = QDateEdit(QDate.currentDate(), parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
-
-
-def set_day(edit: QDateEdit, iso: str) -> None:
-    edit.setDate(QDate.fromString(iso, "yyyy-MM-dd"))
-
-
-def day_of(edit: QDateEdit) -> date:
-    value: date = edit.date().toPython()  # type: ignore[assignment]
-    return value
+from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
 class ProgressFields:

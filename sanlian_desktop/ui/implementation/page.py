@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.dialogs import show_error
 from sanlian_desktop.ui.implementation.model import (
     COL_COMMUNITY,
     COL_DISBURSED,
@@ -36,7 +37,6 @@ from sanlian_desktop.ui.implementation.model import (
     load_rows,
 )
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
-from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.widgets import ERROR_STYLE
 
 

@@ -49,8 +49,8 @@ from sanlian_desktop.ui.implementation.corrections import (
     ProgressCorrection,
     local_time,
 )
-from sanlian_desktop.ui.implementation.fields import ProgressFields, date_edit, day_of, set_day
-from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.ui.implementation.fields import ProgressFields
+from sanlian_desktop.ui.widgets import InlineError, date_edit, day_of, set_day
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:

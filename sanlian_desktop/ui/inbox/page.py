@@ -22,6 +22,7 @@ from sanlian_desktop.declarations import drafts, listing, lookup
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role, Status
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.dialogs import show_error
 from sanlian_desktop.ui.inbox.filters import FilterBar
 from sanlian_desktop.ui.inbox.model import (
     COL_COMMUNITY,
@@ -35,7 +36,6 @@ from sanlian_desktop.ui.inbox.model import (
     DeclarationTableModel,
 )
 from sanlian_desktop.ui.jobs import JobHandle
-from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.widgets import StretchColumn
 
 # The project name takes what the other columns leave, but stays readable in a 1024 px window.
@@ -192,7 +192,7 @@ class DeclarationListPage(QWidget):
             if to_review:
                 from sanlian_desktop.ui.review.dialog import ReviewDialog
 
-                dialog = ReviewDialog(self.ctx.store, actor, decl_id or "", self)
+                dialog = ReviewDialog(self.ctx.store, actor, decl_id or "", self, jobs=self.ctx.jobs)
                 dialog.reviewed.connect(self._changed)
             else:
                 from sanlian_desktop.ui.form.dialog import DeclarationDialog
@@ -260,7 +260,7 @@ class InboxPage(DeclarationListPage):
         if not ids:
             self.count.setText(self.tr("请先选中要批量同意的申报（可按住 Ctrl 或 Shift 多选）"))
             return None
-        dialog = BatchApproveDialog(self.ctx.store, self.ctx.actor, ids, self)
+        dialog = BatchApproveDialog(self.ctx.store, self.ctx.actor, ids, self, jobs=self.ctx.jobs)
         dialog.finished_batch.connect(self._changed)
         dialog.show()
         return dialog

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import atomic_write
-from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.dialogs import show_error
 from sanlian_desktop.ui.paper.folders import PDF, choose_save
 
 # A4 at 600 dpi is ≈ 140 MB as an image; higher printer resolutions add nothing a sealed form needs.

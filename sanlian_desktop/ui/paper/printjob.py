@@ -15,9 +15,8 @@ from sanlian_desktop.declarations import paper
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.dialogs import progress_dialog
+from sanlian_desktop.ui.dialogs import progress_dialog, show_error
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobCancelled, JobHandle, Progress
-from sanlian_desktop.ui.messages import show_error
 from sanlian_desktop.ui.paper.folders import print_font
 from sanlian_desktop.ui.paper.preview import PrintPreview
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,7 +35,7 @@ from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobHandle, Progres
 from sanlian_desktop.ui.paper.folders import EXCEL, choose_save, print_font
 from sanlian_desktop.ui.paper.preview import PrintPreview
 from sanlian_desktop.ui.paper.printjob import start_pdf_preview
-from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.ui.widgets import InlineError, date_edit
 
 
 def _tr(text: str) -> str:
@@ -79,14 +79,9 @@ class ReportsBox(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.preview: PrintPreview | None = None
-        today = QDate.currentDate()
-        start = quarter_start(date.today())
-        self.start = QDateEdit(QDate(start.year, start.month, start.day), self)
-        self.end = QDateEdit(today, self)
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setMaximumDate(today)
+        today = date.today()
+        self.start = date_edit(self, quarter_start(today), latest=today)
+        self.end = date_edit(self, today, latest=today)
         self.error = InlineError(self)
         self.issue_button = QPushButton(self.tr("出具报告…"), self)
         self.issue_button.setToolTip(self.tr("计算本单位辖区本期的进展情况，保存并预览；下次向上级导出数据包时签名报送"))

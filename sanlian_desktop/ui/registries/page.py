@@ -290,7 +290,7 @@ class RegistriesPage(QWidget):
         if not confirm(self, self.tr("删除{0}“{1}”？删除会随同步包报送上级单位。").format(what, row.cells[1])):
             return False
         from sanlian_desktop.kernel.errors import UserError
-        from sanlian_desktop.ui.messages import show_error
+        from sanlian_desktop.ui.dialogs import show_error
 
         try:
             with self.ctx.store.session() as s:

@@ -23,6 +23,7 @@ from sanlian_desktop.models import Batch, Declaration
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.dialog import PHRASES
 
 
@@ -31,10 +32,11 @@ class BatchApproveDialog(QDialog):
 
     finished_batch = Signal()
 
-    def __init__(self, store: Store, actor: Actor, decl_ids: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, decl_ids: list[str], parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.store, self.actor, self.decl_ids = store, actor, list(decl_ids)
+        self.store, self.actor, self.decl_ids, self.jobs = store, actor, list(decl_ids), jobs
         self.outcomes: list[workflow.BatchOutcome] = []
         self.setWindowTitle(self.tr("批量同意"))
         self.setMinimumWidth(560)
@@ -111,8 +113,9 @@ class BatchApproveDialog(QDialog):
         """The typed reason for passing a limit; None when no limit is passed."""
         return (self.reason.text().strip() or None) if self.passed else None
 
-    def run(self) -> list[workflow.BatchOutcome]:
-        """Approve each selected declaration; refusals are listed with the service's message.
+    def run(self) -> bool:
+        """Approve each selected declaration on the job runner; refusals are listed with the service's
+        message when it is done (``finished_batch``). True when the approvals were started.
 
         Past a limit without a reason nothing is approved: the dialog asks for the reason instead."""
         self.update_limits()
@@ -120,10 +123,19 @@ class BatchApproveDialog(QDialog):
         if self.passed and reason is None:
             self.message.setText(self.tr("请填写超出限额的理由"))
             self.reason.setFocus()
-            return []
+            return False
         self.message.clear()
-        self.outcomes = workflow.review_each(self.store, self.actor, self.decl_ids, decision=Decision.APPROVE,
-                                             text=self.text.toPlainText(), override_reason=reason)
+        store, actor, ids, text = self.store, self.actor, list(self.decl_ids), self.text.toPlainText()
+
+        def write() -> list[workflow.BatchOutcome]:
+            return workflow.review_each(store, actor, ids, decision=Decision.APPROVE, text=text,
+                                        override_reason=reason)
+
+        return self.jobs.write(self, self.tr("批量同意"), write, on_success=self._done,
+                               busy=[self.run_button]) is not None
+
+    def _done(self, outcomes: list[workflow.BatchOutcome]) -> None:
+        self.outcomes = outcomes
         done = [o for o in self.outcomes if o.ok]
         refused = [o for o in self.outcomes if not o.ok]
         lines = [f"<p><b>{self.tr('已同意 {0} 份，未能处理 {1} 份').format(len(done), len(refused))}</b></p>"]
@@ -140,4 +152,3 @@ class BatchApproveDialog(QDialog):
         self.column.activate()
         self.resize(self.width(), max(self.height(), self.column.totalHeightForWidth(self.width())))
         self.finished_batch.emit()
-        return self.outcomes

@@ -22,16 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import lookup, workflow
-from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.declarations import lookup
+from sanlian_desktop.declarations import workflow
 from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits
+from sanlian_desktop.selection import shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
-from sanlian_desktop.ui.messages import show_error
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
 
 PHRASES = {
@@ -48,11 +49,12 @@ class ReviewDialog(QDialog):
 
     reviewed = Signal(str)
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.store, self.actor, self.decl_id = store, actor, decl_id
+        self.store, self.actor, self.decl_id, self.jobs = store, actor, decl_id, jobs
         with store.read_session() as s:
             decl = lookup.visible(s, actor, decl_id)
             data = lookup.as_dict(s, decl)
@@ -219,7 +221,8 @@ class ReviewDialog(QDialog):
         self.text.setFocus()
 
     def submit_review(self) -> bool:
-        """Record the decision with ``workflow.review``; the service's refusal is shown as its sentence."""
+        """Record the decision with ``workflow.review`` on the job runner; the service's refusal is shown as
+        its sentence. True when the write was started (``reviewed`` follows when it is done)."""
         decision = self.decision()
         if decision is None or not self.submit_button.isEnabled():
             return False
@@ -231,16 +234,22 @@ class ReviewDialog(QDialog):
             self.message.setText(self.tr("请填写超出限额的理由"))
             self.reason.setFocus()
             return False
-        try:
-            with self.store.session() as s:
-                decl = lookup.visible(s, self.actor, self.decl_id)
-                workflow.review(s, self.actor, decl, decision=decision, text=self.text.toPlainText(),
-                                granted=granted, override_reason=reason)
-        except UserError as exc:
-            self.message.setText(exc.zh)
-            show_error(self, exc)
-            return False
+        store, actor, decl_id, text = self.store, self.actor, self.decl_id, self.text.toPlainText()
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                workflow.review(s, actor, decl, decision=decision, text=text, granted=granted,
+                                override_reason=reason)
+
+        return self.jobs.write(self, self.tr("提交审核意见"), write, on_success=self._reviewed,
+                               on_failure=self._refused, busy=[self.submit_button]) is not None
+
+    def _reviewed(self, _result: object) -> None:
         self.submit_button.setEnabled(False)
         self.reviewed.emit(self.decl_id)
         self.accept()
-        return True
+
+    def _refused(self, failure: JobFailure) -> None:
+        self.message.setText(failure.message())
+        show_failure(self, failure)

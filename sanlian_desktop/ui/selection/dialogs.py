@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -34,7 +33,7 @@ from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.selection.meters import MeterBar
-from sanlian_desktop.ui.widgets import InlineError
+from sanlian_desktop.ui.widgets import InlineError, date_edit
 
 
 def _heading(text: str, parent: QWidget) -> QLabel:
@@ -280,11 +279,7 @@ class NoticeDialog(QDialog):
         self.title = QLineEdit(default_title, self)
         form.addRow(self.tr("标题"), self.title)
         today = date.today()
-        self.starts, self.ends = QDateEdit(self), QDateEdit(self)
-        for date_edit, day in ((self.starts, today), (self.ends, today + timedelta(days=6))):
-            date_edit.setCalendarPopup(True)
-            date_edit.setDisplayFormat("yyyy-MM-dd")
-            date_edit.setDate(QDate(day.year, day.month, day.day))
+        self.starts, self.ends = date_edit(self, today), date_edit(self, today + timedelta(days=6))
         period = QHBoxLayout()
         period.addWidget(self.starts)
         period.addWidget(QLabel(self.tr("至"), self))

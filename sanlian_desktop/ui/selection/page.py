@@ -25,7 +25,7 @@ from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.messages import confirm, show_error
+from sanlian_desktop.ui.dialogs import confirm, show_error
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (
@@ -257,7 +257,7 @@ class SelectionPage(QWidget):
             return
         from sanlian_desktop.ui.review.dialog import ReviewDialog
 
-        dialog = ReviewDialog(self.ctx.store, self.ctx.actor, decl_id, self)
+        dialog = ReviewDialog(self.ctx.store, self.ctx.actor, decl_id, self, jobs=self.ctx.jobs)
         dialog.reviewed.connect(lambda _d: self.refresh())
         self._show(dialog)
 
@@ -283,7 +283,7 @@ class SelectionPage(QWidget):
 
     def unshortlist_current(self) -> None:
         row = self.current_row()
-        if row is None or not confirm(self, self.tr("移出入围"), self.tr("将 {0} 移出入围名单？").format(row.number)):
+        if row is None or not confirm(self, self.tr("将 {0} 移出入围名单？").format(row.number), self.tr("移出入围")):
             return
         try:
             with self.ctx.store.session() as s:

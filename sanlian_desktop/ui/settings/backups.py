@@ -35,7 +35,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.store import backup, health
 from sanlian_desktop.ui.context import UiContext
-from sanlian_desktop.ui.dialogs import confirm, inform, show_error
+from sanlian_desktop.ui.dialogs import confirm, inform, show_details
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 
 LAST_FOLDER_KEY = "backups/last_folder"
@@ -256,7 +256,7 @@ class BackupsTab(QWidget):
         try:
             backup.require_restorer(self.ctx.actor)
         except UserError as exc:
-            show_error(self, exc.zh, exc.en)
+            show_details(self, exc.zh, exc.en)
             return None
         start = self.selected_backup() or self.ctx.paths.backups
         if not start.exists():
@@ -362,7 +362,7 @@ class BackupsTab(QWidget):
             self._close_progress()
             self._set_idle()
             if isinstance(failure.error, UserError):
-                show_error(self, failure.error.zh, "\n".join(filter(None, [failure.error.en, context])))
+                show_details(self, failure.error.zh, "\n".join(filter(None, [failure.error.en, context])))
             else:
                 show_failure(self, failure)
 
