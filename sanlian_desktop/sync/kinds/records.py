@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Attachment,
@@ -42,18 +41,8 @@ def record_kinds() -> tuple[str, ...]:
 
 
 def canonical(obj: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain).encode()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        import base64
-
-        return base64.b64encode(value).decode()
-    raise TypeError(type(value).__name__)
+    """A record body's canonical bytes (:data:`kernel.canonical.RECORD`: dates as ISO text, bytes as base64)."""
+    return cj.encode(obj, cj.RECORD)
 
 
 @dataclass
