@@ -7,11 +7,17 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context, new_password
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Decision, Level, Role, Status
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
+
+    from sanlian_desktop.models import Declaration
 
 
 def _date(text: str) -> date:
@@ -332,7 +338,7 @@ def cmd_decl_submit(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _status_label(d: Any) -> str:
+def _status_label(d: Declaration) -> str:
     return Status(d.status).label
 
 
@@ -355,7 +361,7 @@ def cmd_decl_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(ctx: Context, s: Any, query: Any, limit: int) -> None:
+def _table(ctx: Context, s: Session, query: Select[Any], limit: int) -> None:
     from sanlian_desktop.declarations import service as declarations
     from sanlian_desktop.kernel.money import from_fen
 

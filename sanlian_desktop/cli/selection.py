@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.core import _date
 from sanlian_desktop.cli.main import Context
 from sanlian_desktop.kernel.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sanlian_desktop.models import Batch, Declaration
 
 
 def register(sub: Any) -> None:
@@ -78,7 +83,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_score_show)
 
 
-def _batch(s: Any, key: str | None) -> Any:
+def _batch(s: Session, key: str | None) -> Batch:
     from sanlian_desktop.declarations import batches
 
     if key:
@@ -123,7 +128,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
+def _after(ctx: Context, s: Session, decl: Declaration, done: str) -> None:
     from sanlian_desktop.selection import service as selection
 
     ms = selection.meters(s, selection.batch_of(s, decl))
@@ -267,7 +272,7 @@ def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_json(s: Any, decl: Any) -> dict[str, Any]:
+def _summary_json(s: Session, decl: Declaration) -> dict[str, Any]:
     from sanlian_desktop.selection import scoring
     from sanlian_desktop.selection import service as selection
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import service as declarations
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration, Region
 from sanlian_desktop.offices.auth import Actor
@@ -161,8 +162,7 @@ def region_names(session: Session, codes: set[str]) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     items = sorted(codes)
-    for start in range(0, len(items), 500):
-        chunk = items[start:start + 500]
+    for chunk in chunks(items):
         out.update((code, name) for code, name in session.execute(
             select(Region.code, Region.name).where(Region.code.in_(chunk))))
     return out

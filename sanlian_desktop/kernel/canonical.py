@@ -191,6 +191,25 @@ def parse_time(text: object, what_zh: str, what_en: str) -> datetime:
         malformed(what_zh, what_en, "bad time")
 
 
+def body_time(value: object) -> datetime:
+    """A timezone-aware time from a record body's ISO text; ``ValueError`` for a naive or malformed one
+    (an import refuses such a record as malformed)."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("bad time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment
+
+
+def body_text(value: object, limit: int, *, blank: bool = True) -> str:
+    """A text value of a record body, at most ``limit`` characters (and not blank unless ``blank``);
+    ``ValueError`` otherwise."""
+    if not isinstance(value, str) or len(value) > limit or (not blank and not value.strip()):
+        raise ValueError("bad text")
+    return value
+
+
 def utc_now() -> datetime:
     """The current time in UTC, truncated to the second (what records store)."""
     return datetime.now(UTC).replace(microsecond=0)

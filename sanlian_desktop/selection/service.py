@@ -18,11 +18,12 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations.listing import region_names
 from sanlian_desktop.declarations.workflow import LimitExceeded
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
-from sanlian_desktop.models import Batch, Declaration, PublicNotice, Region, Shortlisting, utcnow
+from sanlian_desktop.models import Batch, Declaration, PublicNotice, Shortlisting, utcnow
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import scoring
 from sanlian_desktop.selection.scoring import ScoreSummary, require_province
@@ -360,7 +361,7 @@ def rows(session: Session, batch: Batch, *, sort: str = "score") -> list[Row]:
         select(Shortlisting).where(Shortlisting.batch_id == batch.id))}
     summaries = scoring.batch_summaries(session, batch)
     codes = {c for d in decls for c in (d.community_code, d.county_code, d.city_code)}
-    names = _names(session, codes)
+    names = region_names(session, codes)
     out = []
     for d in decls:
         if d.status == Status.APPROVED:
@@ -376,15 +377,6 @@ def rows(session: Session, batch: Batch, *, sort: str = "score") -> list[Row]:
     return sort_rows(out, sort)
 
 
-def _names(session: Session, codes: set[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    ordered = sorted(codes)
-    for i in range(0, len(ordered), 500):
-        out.update((c, n) for c, n in session.execute(
-            select(Region.code, Region.name).where(Region.code.in_(ordered[i:i + 500]))))
-    return out
-
-
 # -- public notice (公示) ------------------------------------------------------------------------------
 
 MAX_NOTICE_DAYS = 366
@@ -393,7 +385,7 @@ MAX_NOTICE_DAYS = 366
 def notice_entries(session: Session, batch: Batch) -> list[dict[str, Any]]:
     """The chosen projects as a notice lists them, by region."""
     picked = [r for r in rows(session, batch, sort="region") if r.state != "pending"]
-    names = _names(session, {r.street_code for r in picked})
+    names = region_names(session, {r.street_code for r in picked})
     return [{
         "declaration_id": r.id, "number": r.number, "title": r.title, "community_code": r.community_code,
         "community": r.community, "street_code": r.street_code, "street": names.get(r.street_code, r.street_code),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Attachment,
@@ -196,13 +197,6 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
     yield from session.scalars(query.order_by(Declaration.id)).yield_per(500)
 
 
-CHUNK = 500
-
-
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
@@ -228,7 +222,7 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
                              .order_by(shared.c.id)).all()
     codes = list(dict.fromkeys(code for _, street, community in places for code in (street, community)))
     known: dict[str, Region] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         known.update((r.code, r) for r in session.scalars(select(Region).where(Region.code.in_(chunk))))
     for code in codes:
         region = known.get(code)
@@ -237,7 +231,7 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
     del known, codes
     ids = [decl_id for decl_id, _, _ in places]
     del places
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         decls = list(session.scalars(select(Declaration).where(Declaration.id.in_(chunk)).order_by(Declaration.id)))
         versions = _by_declaration(session.scalars(select(DeclarationVersion).where(
             DeclarationVersion.declaration_id.in_(chunk), DeclarationVersion.frozen.is_(True))
@@ -322,7 +316,7 @@ def local_hashes(session: Session, kind: str, keys: list[str]) -> dict[str, str]
 
     The same answer as :func:`local_record` for each key, in a few queries."""
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         if kind == "region":
             found.update((r.code, region_record(r).hash) for r in session.scalars(
                 select(Region).where(Region.code.in_(chunk))))
