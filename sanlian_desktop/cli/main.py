@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from sanlian_desktop.kernel.errors import UserError
+
+if TYPE_CHECKING:  # imported where first used: a command that needs no store starts faster
+    from sanlian_desktop.offices.auth import Actor
+    from sanlian_desktop.store.engine import Store
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
 
@@ -41,11 +45,11 @@ class Context:
     home: Path
     username: str | None
     as_json: bool
-    out: Any = None
-    _store: Any = None
-    _actor: Any = None
+    out: TextIO | None = None
+    _store: Store | None = None
+    _actor: Actor | None = None
 
-    def store(self) -> Any:
+    def store(self) -> Store:
         """The opened (and migrated) store of this home."""
         from sanlian_desktop.store.engine import Store
 
@@ -53,7 +57,7 @@ class Context:
             self._store = Store.open(self.home)
         return self._store
 
-    def actor(self) -> Any:
+    def actor(self) -> Actor:
         """Sign in with ``--user`` and the password from SANLIAN_PASSWORD or a prompt."""
         if self._actor is not None:
             return self._actor
@@ -65,8 +69,9 @@ class Context:
         if password is None:
             password = prompt_password(f"用户 {self.username} 的密码 / password: ")
         with self.store().session() as session:
-            self._actor = sign_in(session, self.username, password)
-        return self._actor
+            actor = sign_in(session, self.username, password)
+        self._actor = actor
+        return actor
 
     def emit(self, data: Any, text: str | Sequence[str]) -> None:
         """Print ``data`` as JSON with --json, else the human-readable ``text``."""

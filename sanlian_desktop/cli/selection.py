@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context, date_arg
 from sanlian_desktop.kernel.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sanlian_desktop.models import Batch, Declaration
 
 
 def register(sub: Any) -> None:
@@ -77,7 +82,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_score_show)
 
 
-def _batch(s: Any, key: str | None) -> Any:
+def _batch(s: Session, key: str | None) -> Batch:
     from sanlian_desktop.declarations import batches
 
     if key:
@@ -122,7 +127,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _after(ctx: Context, s: Any, decl: Any, done: str) -> None:
+def _after(ctx: Context, s: Session, decl: Declaration, done: str) -> None:
     from sanlian_desktop.selection import limits, shortlist
 
     ms = limits.meters(s, shortlist.batch_of(s, decl))
@@ -266,7 +271,7 @@ def cmd_score_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_json(s: Any, decl: Any) -> dict[str, Any]:
+def _summary_json(s: Session, decl: Declaration) -> dict[str, Any]:
     from sanlian_desktop.selection import scoring, shortlist
 
     batch = shortlist.batch_of(s, decl)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context, prompt_password
 from sanlian_desktop.kernel.errors import UserError
+
+if TYPE_CHECKING:
+    from sanlian_desktop.offices.auth import Actor
+    from sanlian_desktop.store.backup import BackupInfo
+    from sanlian_desktop.store.engine import Store
 
 
 def register(sub: Any) -> None:
@@ -74,7 +79,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin(ctx: Context, info: Any) -> Any:
+def _admin(ctx: Context, info: BackupInfo) -> Actor:
     """Sign in against this store; if it cannot be opened, against the backup (to restore a wreck)."""
     from sanlian_desktop.kernel.paths import AppPaths
     from sanlian_desktop.store import backup
@@ -94,7 +99,7 @@ def _admin(ctx: Context, info: Any) -> Any:
     return ctx.actor()
 
 
-def _sign_in(ctx: Context, store: Any) -> Any:
+def _sign_in(ctx: Context, store: Store) -> Actor:
     import os
 
     from sanlian_desktop.offices.auth import sign_in

@@ -7,14 +7,13 @@ strings, vocabulary terms in the notice's spelling) and reports every broken rul
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.checks import credit_code_problem, phone_problem
 from sanlian_desktop.kernel.errors import FieldError
 from sanlian_desktop.kernel.money import MoneyError, parse_money
@@ -375,13 +374,13 @@ def check_before(fields: dict[str, Any], day: date) -> list[FieldError]:
 
 
 def canonical_json(fields: dict[str, Any]) -> str:
-    """Deterministic JSON text of the fields (sorted keys, no spaces)."""
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Deterministic JSON text of the fields (:data:`kernel.canonical.FIELDS`: sorted keys, no spaces)."""
+    return cj.text(fields, cj.FIELDS)
 
 
 def content_hash(fields: dict[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of the fields."""
-    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+    return cj.sha256_hex(fields, cj.FIELDS)
 
 
 # -- comparison -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration, EvaluationAssignment, Opinion, Region
 from sanlian_desktop.offices.auth import Actor
@@ -162,8 +163,7 @@ def region_names(session: Session, codes: set[str]) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     items = sorted(codes)
-    for start in range(0, len(items), 500):
-        chunk = items[start:start + 500]
+    for chunk in chunks(items):
         out.update((code, name) for code, name in session.execute(
             select(Region.code, Region.name).where(Region.code.in_(chunk))))
     return out

@@ -40,12 +40,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel.canonical import body_text, body_time
 from sanlian_desktop.kernel.codes import evaluator_province, is_evaluator_code
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
@@ -232,19 +233,6 @@ def _declaration(incoming: Incoming, record: Record, body: dict[str, Any] | None
     return decl
 
 
-def _time(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError("naive time")
-    return moment
-
-
-def _text(value: Any, limit: int) -> str:
-    if not isinstance(value, str) or len(value) > limit:
-        raise ValueError("text")
-    return value
-
-
 def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
     decl = _declaration(incoming, record)
     if not incoming.from_parent:
@@ -252,7 +240,7 @@ def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
                         f"an assignment comes from the parent office only, not from {incoming.sender}")
     statement, body = verify(incoming, ASSIGNMENT, record.body["signature"], {decl.city_code[:2] + "0000"})
     _declaration(incoming, record, body)
-    evaluator = _text(body["evaluator_code"], 12)
+    evaluator = body_text(body["evaluator_code"], 12)
     if not is_evaluator_code(evaluator) or evaluator_province(evaluator) != decl.city_code[:2] + "0000":
         raise ValueError("evaluator code")
     me = incoming.self_code
@@ -263,15 +251,15 @@ def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
 
 def _insert_assignment(incoming: Incoming, admitted: Admitted) -> EvaluationAssignment | None:
     body = admitted.body
-    at = _time(body["at"])
+    at = body_time(body["at"])
     if any(w.assigned_at == at for w in _withdrawals(incoming.s, admitted.key, body["evaluator_code"])):
         incoming.report.already += 1  # withdrawn since: a late copy, not to be applied again
         return None
     return EvaluationAssignment(
         declaration_id=admitted.key, evaluator_code=body["evaluator_code"],
-        evaluator_name=_text(body["evaluator_name"], 100),
-        assigned_on=date.fromisoformat(body["assigned_on"]), note=_text(body["note"], 4000),
-        office_code=_text(body["office_code"], 12), by=_text(body["by"], 64), at=at)
+        evaluator_name=body_text(body["evaluator_name"], 100),
+        assigned_on=date.fromisoformat(body["assigned_on"]), note=body_text(body["note"], 4000),
+        office_code=body_text(body["office_code"], 12), by=body_text(body["by"], 64), at=at)
 
 
 def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> Admitted:
@@ -313,9 +301,9 @@ def _insert_visit(incoming: Incoming, admitted: Admitted) -> FollowUpVisit:
     body = admitted.body
     return FollowUpVisit(
         id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
-        evaluator_name=_text(body["evaluator_name"], 100), visited_on=date.fromisoformat(body["visited_on"]),
-        who=_text(body["who"], 200), findings=_text(body["findings"], 4000), by=_text(body["by"], 64),
-        at=_time(body["at"]))
+        evaluator_name=body_text(body["evaluator_name"], 100), visited_on=date.fromisoformat(body["visited_on"]),
+        who=body_text(body["who"], 200), findings=body_text(body["findings"], 4000), by=body_text(body["by"], 64),
+        at=body_time(body["at"]))
 
 
 def _check_scores(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -346,10 +334,10 @@ def _insert_evaluation(incoming: Incoming, admitted: Admitted) -> EffectEvaluati
         raise ValueError("the evaluation's report did not come with it")
     return EffectEvaluation(
         id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
-        evaluator_name=_text(body["evaluator_name"], 100), evaluated_on=date.fromisoformat(body["evaluated_on"]),
+        evaluator_name=body_text(body["evaluator_name"], 100), evaluated_on=date.fromisoformat(body["evaluated_on"]),
         scores=body["scores"], total=int(body["total"]), grade=body["grade"],
-        grade_reason=_text(body["grade_reason"], 4000), report_sha256=body["report_sha256"],
-        report_name=_text(body["report_name"], 255), by=_text(body["by"], 64), at=_time(body["at"]))
+        grade_reason=body_text(body["grade_reason"], 4000), report_sha256=body["report_sha256"],
+        report_name=body_text(body["report_name"], 255), by=body_text(body["by"], 64), at=body_time(body["at"]))
 
 
 # -- withdrawals --------------------------------------------------------------------------------------
@@ -395,7 +383,7 @@ def _admit_withdrawal(incoming: Incoming, record: Record) -> Admitted:
     statement, body = verify(incoming, WITHDRAWAL, record.body["signature"], {province})
     if body["declaration_id"] != decl_id or body["id"] != record.key:
         raise ValueError("withdrawal key")
-    evaluator = _text(body["evaluator_code"], 12)
+    evaluator = body_text(body["evaluator_code"], 12)
     if not is_evaluator_code(evaluator) or evaluator_province(evaluator) != province:
         raise ValueError("evaluator code")
     me = incoming.self_code
@@ -410,10 +398,10 @@ def _insert_withdrawal(incoming: Incoming, admitted: Admitted) -> EvaluationWith
     body = admitted.body
     row = EvaluationWithdrawal(
         id=admitted.key, declaration_id=admitted.declaration_id, evaluator_code=body["evaluator_code"],
-        evaluator_name=_text(body["evaluator_name"], 100), assigned_on=date.fromisoformat(body["assigned_on"]),
-        assigned_at=_time(body["assigned_at"]), withdrawn_on=date.fromisoformat(body["withdrawn_on"]),
-        reason=_text(body["reason"], 4000), office_code=_text(body["office_code"], 12), by=_text(body["by"], 64),
-        at=_time(body["at"]), travels=True)
+        evaluator_name=body_text(body["evaluator_name"], 100), assigned_on=date.fromisoformat(body["assigned_on"]),
+        assigned_at=body_time(body["assigned_at"]), withdrawn_on=date.fromisoformat(body["withdrawn_on"]),
+        reason=body_text(body["reason"], 4000), office_code=body_text(body["office_code"], 12), by=body_text(body["by"], 64),
+        at=body_time(body["at"]), travels=True)
     if not row.reason.strip():
         raise ValueError("a withdrawal without a reason")
     assignment = incoming.s.get(EvaluationAssignment, admitted.declaration_id)

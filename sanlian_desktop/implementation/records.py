@@ -28,6 +28,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.implementation.service import KIND_LABELS, originators
+from sanlian_desktop.kernel.canonical import body_time
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
@@ -72,10 +73,7 @@ def _value(column: Any, value: Any) -> Any:
     if isinstance(kind, UTCDateTime | Date) and not isinstance(value, str):
         raise TypeError(column.key)
     if isinstance(kind, UTCDateTime):
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError(column.key)
-        return moment
+        return body_time(value)
     if isinstance(kind, Date):
         return date.fromisoformat(value)
     if isinstance(kind, Boolean):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.declarations import listing, lookup
 from sanlian_desktop.declarations.workflow import local_today, office_display_name
 from sanlian_desktop.kernel import idprefix
-from sanlian_desktop.kernel.checks import credit_code_problem
+from sanlian_desktop.kernel.checks import credit_code_problem, entered_text
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.paths import AppPaths
@@ -161,15 +161,6 @@ def _require(session: Session, actor: Actor, model: type[ProjectRecordMixin], de
 # -- checking input ---------------------------------------------------------------------------------
 
 
-def _text(value: Any, label: str, *, limit: int, required: bool = True) -> str:
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if required and not text:
-        raise UserError(f"{label}：请填写", f"{label}: required")
-    if len(text) > limit:
-        raise UserError(f"{label}：不能超过{limit}字", f"{label}: longer than {limit} characters")
-    return text
-
-
 def _day(value: date | str | None, label: str) -> date:
     if isinstance(value, date):
         return value
@@ -282,7 +273,7 @@ def record_tender(session: Session, actor: Actor, decl: Declaration, *, tendered
     _not_before_approval(decl, day, "招标日期")
     names: list[str] = []
     for i, raw in enumerate(bidders):
-        name = _text(raw, f"第{i + 1}个投标单位", limit=MAX_NAME)
+        name = entered_text(raw, f"第{i + 1}个投标单位", limit=MAX_NAME)
         if name in names:
             raise UserError(f"投标单位“{name}”重复列出", f"bidder {name!r} listed twice")
         names.append(name)
@@ -290,7 +281,7 @@ def record_tender(session: Session, actor: Actor, decl: Declaration, *, tendered
         raise UserError("投标单位：请至少填写一个", "at least one bidder is required")
     if len(names) > MAX_BIDDERS:
         raise UserError(f"投标单位：最多{MAX_BIDDERS}个", f"at most {MAX_BIDDERS} bidders")
-    won = _text(winner, "中标单位", limit=MAX_NAME)
+    won = entered_text(winner, "中标单位", limit=MAX_NAME)
     if won not in names:
         raise UserError(f"中标单位“{won}”不在投标单位之中", f"the winner {won!r} is not among the bidders")
     row = ProjectTender(tendered_on=day, bidders=names, winner=won)
@@ -319,10 +310,10 @@ def record_undertaking(session: Session, actor: Actor, decl: Declaration, *, org
     tender = current_one(session, ProjectTender, decl.id)
     if tender is None:
         raise UserError("请先登记社区招标，再登记承接协议", "record the tender before the undertaking")
-    name = _text(org_name, "承接组织名称", limit=MAX_NAME)
+    name = entered_text(org_name, "承接组织名称", limit=MAX_NAME)
     if name != tender.winner:
         raise UserError(f"承接组织应为招标的中标单位“{tender.winner}”", "the undertaker must be the tender's winner")
-    code = _text(credit_code, "统一社会信用代码", limit=18 + 10).upper()
+    code = entered_text(credit_code, "统一社会信用代码", limit=18 + 10).upper()
     problem = credit_code_problem(code)
     if problem:
         raise UserError(f"统一社会信用代码：{problem}", f"credit code invalid ({code})")
@@ -334,7 +325,7 @@ def record_undertaking(session: Session, actor: Actor, decl: Declaration, *, org
                         "the amount exceeds the granted subsidy; give a reason to override")
     if fen <= granted and why:
         raise UserError("超出理由：承接金额未超过批准补助，无需填写", "an override reason is only for an amount above the grant")
-    _text(why, "超出理由", limit=MAX_NAME * 5, required=False)
+    entered_text(why, "超出理由", limit=MAX_NAME * 5, required=False)
     start, end = _day(starts_on, "承接开始日期"), _day(ends_on, "承接结束日期")
     if end < start:
         raise UserError(f"承接结束日期（{end.isoformat()}）不能早于开始日期（{start.isoformat()}）", "end before start")
@@ -358,7 +349,7 @@ def add_worker(session: Session, actor: Actor, decl: Declaration, *, name: str, 
     now, _ = _times(now, None)
     _require(session, actor, ProjectWorker, decl)
     old = _superseded(session, ProjectWorker, decl, supersedes, reason)
-    who = _text(name, "社工姓名", limit=64)
+    who = entered_text(name, "社工姓名", limit=64)
     level = (certificate_level or "").strip()
     if level not in CERTIFICATE_LEVELS:
         raise UserError(f"证书等级：应为{'、'.join(CERTIFICATE_LEVELS)}之一", f"certificate level: one of {CERTIFICATE_LEVELS}")
@@ -449,8 +440,8 @@ def record_progress(session: Session, actor: Actor, decl: Declaration, paths: Ap
         raise UserError("本项目已有结项报告；如需更正，请指定要更正的记录", "the project has a final report already")
     if any(p.final and p.period_end < start for p in others):
         raise UserError("结项报告之后不能再报送进展报告", "no report after the final one")
-    text = _text(activities, "开展的活动", limit=MAX_TEXT)
-    trouble = _text(problems, "存在的问题", limit=MAX_TEXT, required=False)
+    text = entered_text(activities, "开展的活动", limit=MAX_TEXT)
+    trouble = entered_text(problems, "存在的问题", limit=MAX_TEXT, required=False)
     people = _count(beneficiaries, "服务受益人数")
     fen = _fen(spent, "本期补助资金支出", positive=False)
     kept = _kept_attachments(old, keep_attachments)

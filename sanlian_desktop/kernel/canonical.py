@@ -1,17 +1,33 @@
-"""Deterministic encoding of signed records: sorted-key compact UTF-8 JSON, base64 bytes, UTC times.
+"""The one canonical encoder for whatever is hashed or signed, and strict parsing of signed records.
+
+Canonical JSON here is always sorted keys, no spaces, no ASCII escaping of non-ASCII text, UTF-8. Four
+families of stored hashes were made by four copies of that rule which differ only in what they do with
+values plain JSON cannot say; each difference is kept as an explicit :class:`Variant`, because changing
+one would change hashes already stored, signed or chained:
+
+- :data:`SIGNED` (:func:`dumps`) — certificates, requests, revocations, manifests, receipts, statements:
+  plain JSON only; NaN/Infinity raise ``ValueError``, a date, bytes or Decimal ``TypeError``.
+- :data:`RECORD` — sync record bodies (``Record.hash``): dates and times as ``isoformat()``, bytes as
+  base64, Decimal refused; NaN/Infinity written as ``NaN``/``Infinity``.
+- :data:`FIELDS` — a declaration version's ``content_hash``: plain JSON only, NaN/Infinity written.
+- :data:`AUDIT` — the audit chain: any other value as its ``str()`` (``2026-01-01 08:00:00``, ``b'\\x00'``,
+  ``45000.00``), NaN/Infinity written.
 
 Every signed object (certificate, request, revocation, manifest, receipt) is a JSON object whose
-signature covers ``domain || canonical_json(object without its signature)``. Parsing is strict: no
-duplicate keys, no floats, no NaN, exact key sets — so one object has exactly one encoding.
+signature covers ``domain || dumps(object without its signature)``. Parsing is strict: no duplicate
+keys, no floats, no NaN, exact key sets — so one object has exactly one encoding.
+``tests/golden/test_golden_vectors.py`` pins every variant to the bytes the four old encoders made.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from sanlian_desktop.kernel.errors import UserError
@@ -24,11 +40,64 @@ class MalformedError(UserError):
     """A record read from a file or column does not have the expected shape."""
 
 
-def dumps(obj: Mapping[str, Any]) -> bytes:
-    """The canonical bytes of a JSON-compatible mapping (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
+def _record_value(value: object) -> str:
+    """How a sync record body writes the non-JSON values it may hold."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What one family of hashed bytes does with values plain JSON cannot say (see the module's table).
+
+    ``allow_nan`` writes ``NaN``/``Infinity`` as :mod:`json` does; ``default`` turns any other value
+    into JSON (``None``: refuse it with ``TypeError``). Fixed for good: a change alters stored hashes."""
+
+    name: str
+    allow_nan: bool
+    default: Callable[[Any], Any] | None
+
+
+SIGNED = Variant("signed", allow_nan=False, default=None)
+"""Signed records: nothing but plain JSON (no NaN, dates, bytes or Decimal)."""
+RECORD = Variant("record", allow_nan=True, default=_record_value)
+"""Sync record bodies: dates and times as ISO text, bytes as base64; NaN written as ``NaN``."""
+FIELDS = Variant("fields", allow_nan=True, default=None)
+"""A declaration's fields: plain JSON, NaN written as ``NaN`` (validation keeps it out in practice)."""
+AUDIT = Variant("audit", allow_nan=True, default=str)
+"""Audit entries: anything else as its ``str()`` (a datetime with a space, bytes as ``b'...'``)."""
+
+
+def text(obj: object, variant: Variant = SIGNED) -> str:
+    """The canonical JSON text of ``obj`` (sorted keys, no spaces, non-ASCII kept) under ``variant``."""
+    return json.dumps(
+        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=variant.allow_nan,
+        default=variant.default,
     )
+
+
+def encode(obj: object, variant: Variant = SIGNED) -> bytes:
+    """:func:`text` as UTF-8 bytes (a lone surrogate raises ``UnicodeEncodeError``)."""
+    return text(obj, variant).encode("utf-8")
+
+
+def sha256_hex(obj: object, variant: Variant = SIGNED) -> str:
+    """SHA-256 (hex) of :func:`encode`."""
+    return hashlib.sha256(encode(obj, variant)).hexdigest()
+
+
+def dumps(obj: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a signed record (:data:`SIGNED`: plain JSON only)."""
+    return encode(obj, SIGNED)
+
+
+def to_plain(obj: object, variant: Variant = AUDIT) -> Any:
+    """``obj`` as the plain JSON value ``variant`` would write (keys in their own order, not sorted):
+    what a JSON column then stores and reads back unchanged, so a later hash of it is the same."""
+    return json.loads(json.dumps(obj, ensure_ascii=False, allow_nan=variant.allow_nan, default=variant.default))
 
 
 def malformed(what_zh: str, what_en: str, detail: str) -> NoReturn:
@@ -120,6 +189,25 @@ def parse_time(text: object, what_zh: str, what_en: str) -> datetime:
         return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         malformed(what_zh, what_en, "bad time")
+
+
+def body_time(value: object) -> datetime:
+    """A timezone-aware time from a record body's ISO text; ``ValueError`` for a naive or malformed one
+    (an import refuses such a record as malformed)."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("bad time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment
+
+
+def body_text(value: object, limit: int, *, blank: bool = True) -> str:
+    """A text value of a record body, at most ``limit`` characters (and not blank unless ``blank``);
+    ``ValueError`` otherwise."""
+    if not isinstance(value, str) or len(value) > limit or (not blank and not value.strip()):
+        raise ValueError("bad text")
+    return value
 
 
 def utc_now() -> datetime:

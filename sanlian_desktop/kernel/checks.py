@@ -1,8 +1,12 @@
-"""Checks of identifiers used on the form: 统一社会信用代码 (GB 32100-2015) and telephone numbers."""
+"""Checks of what people enter: identifiers used on the form (统一社会信用代码, GB 32100-2015, and telephone
+numbers) and bounded free text."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from sanlian_desktop.kernel.errors import UserError
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -42,3 +46,17 @@ def phone_problem(phone: str) -> str | None:
     if _MOBILE.match(compact) or _FIXED.match(compact):
         return None
     return "应为11位手机号或带区号的固定电话（如 0931-8812345）"
+
+
+def entered_text(value: object, label: str, *, limit: int, required: bool = True, name_en: str | None = None,
+                 error: Callable[[str, str], Exception] = UserError) -> str:
+    """Text a person entered, trimmed (``None`` is empty): refused through ``error(zh, en)`` when it is
+    empty but ``required`` or longer than ``limit`` characters. ``label`` names the field to the user,
+    ``name_en`` in the English message (default: ``label``)."""
+    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+    name = name_en or label
+    if required and not text:
+        raise error(f"{label}：请填写", f"{name}: required")
+    if len(text) > limit:
+        raise error(f"{label}：不能超过{limit}字", f"{name}: longer than {limit} characters")
+    return text

@@ -1,14 +1,18 @@
-"""Writing files safely: to ``name.tmp``, flushed and synced, then renamed over the target."""
+"""Writing files safely (to ``name.tmp``, flushed and synced, then renamed over the target) and hashing
+them a piece at a time."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sanlian_desktop.kernel.errors import UserError
+
+READ_PIECE = 1 << 20  # what a streaming read or copy takes at a time
 
 
 @contextlib.contextmanager
@@ -55,3 +59,20 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``target`` atomically."""
     with atomic_write(target) as fh:
         fh.write(data)
+
+
+def sha256_stream(source: IO[bytes], sink: Callable[[bytes], object] | None = None) -> str:
+    """SHA-256 (hex) of what ``source`` reads until its end, a piece at a time; each piece also goes to
+    ``sink`` (a file's ``write``, say) when one is given, so a copy is hashed as it is made."""
+    digest = hashlib.sha256()
+    for piece in iter(lambda: source.read(READ_PIECE), b""):
+        digest.update(piece)
+        if sink is not None:
+            sink(piece)
+    return digest.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's content, read a piece at a time."""
+    with Path(path).open("rb") as fh:
+        return sha256_stream(fh)

@@ -16,19 +16,22 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from sanlian_desktop.kernel.errors import NotFound, UserError
 
 T = TypeVar("T")
 
 
-def starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+Column = ColumnElement[str] | QueryableAttribute[str]
+
+
+def starts_with(column: Column, prefix: str) -> ColumnElement[bool]:
     """``column`` starts with ``prefix``, as a range that the column's index serves."""
     return (column >= prefix) & (column < prefix + "\uffff")
 
 
-def prefix_matches(session: Session, query: Select[Any], column: Any, key: str, *, shortest: int) -> list[Any]:
+def prefix_matches(session: Session, query: Select[tuple[T]], column: Column, key: str, *, shortest: int) -> list[T]:
     """At most two rows of ``query`` whose ``column`` starts with ``key`` (none if ``key`` is too short):
     enough to tell one from several."""
     if len(key) < shortest:
@@ -54,5 +57,6 @@ def by_id(session: Session, model: type[T], key: str, what: str, what_en: str, *
     found = session.get(model, key)
     if found is not None:
         return found
-    mapped: Any = model
-    return one(prefix_matches(session, select(model), mapped.id, key, shortest=shortest), key, what, what_en)
+    mapped: Any = model  # any mapped class with an ``id`` column
+    matches: list[T] = prefix_matches(session, select(mapped), mapped.id, key, shortest=shortest)
+    return one(matches, key, what, what_en)

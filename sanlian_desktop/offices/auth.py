@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Office, User
 from sanlian_desktop.store import audit
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher  # imported when first needed: argon2 is slow to load
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}$")
 MIN_PASSWORD = 8
@@ -52,7 +56,7 @@ def action_en(action: str) -> str:
 HASH_COST: tuple[int, int, int] | None = None
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 
     if HASH_COST is not None:
@@ -63,7 +67,7 @@ def _hasher():  # type: ignore[no-untyped-def]
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
-    return str(_hasher().hash(password))
+    return _hasher().hash(password)
 
 
 def check_password_strength(password: str) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel import canonical as cj
-from sanlian_desktop.kernel.codes import evaluator_province, is_evaluator_code
+from sanlian_desktop.kernel.codes import ParentOf, evaluator_province, is_evaluator_code
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.fileio import atomic_write_bytes
 from sanlian_desktop.kernel.vocab import Level, Role
@@ -57,7 +57,7 @@ def _argon2() -> Argon2Params:
     return KEK_COST
 
 
-def parent_of(session: Session) -> Any:
+def parent_of(session: Session) -> ParentOf:
     """The store's region tree as a ``parent_of`` hook for chain checks."""
 
     def lookup(code: str) -> str | None:
@@ -345,7 +345,7 @@ def cert_by_serial(session: Session) -> Callable[[str], Cert | None]:
     return lookup
 
 
-def statement_pool(session: Session, parent_of_hook: Any | None = None) -> CertPool:
+def statement_pool(session: Session, parent_of_hook: ParentOf | None = None) -> CertPool:
     """The pinned roots, revocations and every certificate the store holds, for verifying statements."""
     roots = pinned_roots(session)
     return CertPool(roots, revoked_map(session), parent_of_hook or parent_of(session), lookup=cert_by_serial(session))

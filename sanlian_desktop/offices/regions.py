@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Region
+
+if TYPE_CHECKING:
+    from sanlian_desktop.offices.auth import Actor
 
 PROVINCE_CODE = "620000"
 # Units the notice addresses like cities that GB/T 2260 does not list. They get codes in the
@@ -468,7 +471,7 @@ def _order_parents_first(rows: Iterable[list[str]], code_idx: int) -> list[tuple
 # -- as a signed-in user ----------------------------------------------------------------------------
 
 
-def add_region_by(session: Session, actor: Any, *, code: str, name: str, rural: bool | None = None,
+def add_region_by(session: Session, actor: Actor, *, code: str, name: str, rural: bool | None = None,
                   population: int | None = None, households: int | None = None) -> Region:
     """Add a street or community inside the actor's jurisdiction (admins and clerks), audited."""
     from sanlian_desktop.kernel.vocab import Role

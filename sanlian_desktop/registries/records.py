@@ -37,7 +37,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel.canonical import body_text, body_time
 from sanlian_desktop.kernel.checks import credit_code_problem
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS, Level
 from sanlian_desktop.models import AreaFacts, CommunityFacts, CommunityOrganisation, Region, SocialWorker
 from sanlian_desktop.offices import regions
@@ -168,16 +170,14 @@ def local_many(session: Session, keys: list[str]) -> dict[str, Record]:
         prefix, _, ident = key.partition(":")
         by_prefix[prefix].append(ident)
     orgs, workers = by_prefix.pop("org", []), by_prefix.pop("worker", [])
-    for start in range(0, len(orgs), 500):
-        for o in session.scalars(select(CommunityOrganisation).where(
-                CommunityOrganisation.uid.in_(orgs[start:start + 500]))):
+    for part in chunks(orgs):
+        for o in session.scalars(select(CommunityOrganisation).where(CommunityOrganisation.uid.in_(part))):
             found[f"org:{o.uid}"] = org_record(o)
-    for start in range(0, len(workers), 500):
-        for w in session.scalars(select(SocialWorker).where(SocialWorker.uid.in_(workers[start:start + 500]))):
+    for part in chunks(workers):
+        for w in session.scalars(select(SocialWorker).where(SocialWorker.uid.in_(part))):
             found[f"worker:{w.uid}"] = worker_record(w)
     codes = by_prefix.pop("community", [])
-    for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
+    for chunk in chunks(codes):
         held = {r.code: r for r in session.scalars(select(Region).where(
             Region.code.in_(sorted({*chunk, *(c[:9] for c in chunk)}))))}
         facts = {f.community_code: f for f in session.scalars(select(CommunityFacts).where(
@@ -212,14 +212,8 @@ def _keys(body: Any, expected: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def _text(value: Any, max_len: int, *, empty: bool = False) -> str:
-    if not isinstance(value, str) or len(value) > max_len or (not empty and not value.strip()):
-        raise ValueError("registry record: bad text")
-    return value
-
-
 def _optional_text(value: Any, max_len: int) -> str | None:
-    return None if value is None else _text(value, max_len)
+    return None if value is None else body_text(value, max_len, blank=False)
 
 
 def _flag(value: Any, *, optional: bool = False) -> bool | None:
@@ -238,13 +232,8 @@ def _count(value: Any, upper: int) -> int | None:
     return value
 
 
-def _time(value: Any, *, optional: bool = False) -> datetime | None:
-    if value is None and optional:
-        return None
-    moment = datetime.fromisoformat(_text(value, 40))
-    if moment.tzinfo is None:
-        raise ValueError("registry record: time without zone")
-    return moment
+def _optional_time(value: Any) -> datetime | None:
+    return None if value is None else body_time(value)
 
 
 def _code(value: Any, *lengths: int) -> str:
@@ -388,7 +377,7 @@ def _community(incoming: Incoming, record: Record, code: str) -> None:
     street = _keys(body["street"], ("code", "name"))
     if _code(c["code"], 12) != code or _code(street["code"], 9) != code[:9]:
         raise ValueError("registry record: community code is not its key")
-    name, street_name = _text(c["name"], 100), _text(street["name"], 100)
+    name, street_name = body_text(c["name"], 100, blank=False), body_text(street["name"], 100, blank=False)
     rural = _flag(c["rural"], optional=True)
     population, households = _count(c["population"], 10**9), _count(c["households"], 10**9)
     values: dict[str, Any] = {"name": name, "rural": rural, "population": population, "households": households}
@@ -432,7 +421,7 @@ def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
     values = {"has_workroom": _flag(f["has_workroom"], optional=True),
               "in_federation": _flag(f["in_federation"], optional=True),
               "registered_volunteers": _count(f["registered_volunteers"], _MAX_VOLUNTEERS), "election": election,
-              "updated_at": _time(f["updated_at"]), "updated_by": _text(f["updated_by"], 64, empty=True)}
+              "updated_at": body_time(f["updated_at"]), "updated_by": body_text(f["updated_by"], 64)}
     seen = _seen(incoming)
     if seen.facts is None:
         seen.facts = set(incoming.s.scalars(select(CommunityFacts.community_code)))
@@ -451,7 +440,7 @@ def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
 def _owned(incoming: Incoming, body: dict[str, Any], ident: str) -> tuple[str, str]:
     """The record's uid (its key) and owner, both checked; the community must lie in the sender's
     jurisdiction, and so must the owner: records only travel up from where they were entered."""
-    if _text(body["uid"], 36) != ident:
+    if body_text(body["uid"], 36, blank=False) != ident:
         raise ValueError("registry record: uid is not its key")
     _uid(ident)
     office = _code(body["office"], 6, 9, 12)
@@ -498,11 +487,11 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
         raise ValueError("registry record: bad credit code or record number")
     if body["kind"] not in ORGANISATION_KINDS:
         raise ValueError("registry record: bad organisation kind")
-    values = {"office_code": office, "name": _text(body["name"], 100), "credit_code": credit,
+    values = {"office_code": office, "name": body_text(body["name"], 100, blank=False), "credit_code": credit,
               "record_number": number, "kind": body["kind"], "community_code": body["community_code"],
               "has_social_workers": _flag(body["has_social_workers"]), "hosts_agency": _flag(body["hosts_agency"]),
-              "created_at": _time(body["created_at"]), "created_by": _text(body["created_by"], 64, empty=True),
-              "updated_at": _time(body["updated_at"]), "deleted_at": _time(body["deleted_at"], optional=True)}
+              "created_at": body_time(body["created_at"]), "created_by": body_text(body["created_by"], 64),
+              "updated_at": body_time(body["updated_at"]), "deleted_at": _optional_time(body["deleted_at"])}
     held = _held(incoming, CommunityOrganisation, uid)
     if not _to_write(incoming, record, held, values, "社区社会组织"):
         return
@@ -524,14 +513,14 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
     level = body["certificate_level"]
     if level is not None and level not in CERTIFICATE_LEVELS:
         raise ValueError("registry record: bad certificate level")
-    number = _text(body["certificate_number"], 40, empty=True)
+    number = body_text(body["certificate_number"], 40)
     if level is not None and not number.strip():
         raise ValueError("registry record: a certified worker without certificate number")
-    values = {"office_code": office, "name": _text(body["name"], 64), "certificate_level": level,
-              "certificate_number": number, "employer": _text(body["employer"], 100, empty=True),
-              "community_code": body["community_code"], "created_at": _time(body["created_at"]),
-              "created_by": _text(body["created_by"], 64, empty=True), "updated_at": _time(body["updated_at"]),
-              "deleted_at": _time(body["deleted_at"], optional=True)}
+    values = {"office_code": office, "name": body_text(body["name"], 64, blank=False), "certificate_level": level,
+              "certificate_number": number, "employer": body_text(body["employer"], 100),
+              "community_code": body["community_code"], "created_at": body_time(body["created_at"]),
+              "created_by": body_text(body["created_by"], 64), "updated_at": body_time(body["updated_at"]),
+              "deleted_at": _optional_time(body["deleted_at"])}
     held = _held(incoming, SocialWorker, uid)
     if _to_write(incoming, record, held, values, "社会工作者"):
         _write(incoming, SocialWorker, held, uid, values)
@@ -543,7 +532,7 @@ def _area(incoming: Incoming, record: Record, code: str) -> None:
     if _code(body["code"], 6) != code:
         raise ValueError("registry record: area code is not its key")
     values = {"has_association": _flag(body["has_association"], optional=True), "pilot": _flag(body["pilot"]),
-              "updated_at": _time(body["updated_at"]), "updated_by": _text(body["updated_by"], 64, empty=True)}
+              "updated_at": body_time(body["updated_at"]), "updated_by": body_text(body["updated_by"], 64)}
     region = _region(incoming, code)
     if region is None or not is_pilot_area(s, region):
         raise ValueError(f"registry record: {code} is not a county-level region here")

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.kernel.checks import credit_code_problem
+from sanlian_desktop.kernel.checks import credit_code_problem, entered_text
 from sanlian_desktop.kernel.errors import NotFound, PermissionDenied, UserError
 from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS, Level, Role
 from sanlian_desktop.models import (
@@ -98,12 +98,8 @@ def can_edit(session: Session, actor: Actor, community_code: str) -> bool:
 
 
 def _text(value: str | None, label: str, field: str, *, max_len: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise RegistryError(field, f"{label}：请填写", f"{field}: required")
-    if len(value) > max_len:
-        raise RegistryError(field, f"{label}：过长（最多{max_len}字）", f"{field}: longer than {max_len} characters")
-    return value
+    return entered_text(value, label, limit=max_len, required=required, name_en=field,
+                        error=lambda zh, en: RegistryError(field, zh, en))
 
 
 def _identifier(session: Session, credit_code: str | None, record_number: str | None,

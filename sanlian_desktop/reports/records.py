@@ -10,13 +10,13 @@ kept aside as a conflict.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel import codes
+from sanlian_desktop.kernel.canonical import body_time
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import ProgressReport, utcnow
 from sanlian_desktop.reports.service import signed_body
@@ -68,15 +68,8 @@ def _insert(incoming: Incoming, admitted: Admitted) -> ProgressReport:
     return ProgressReport(
         id=admitted.key, office_code=body["office_code"], office_name=str(body["office_name"])[:100],
         period_start=date.fromisoformat(body["period_start"]), period_end=date.fromisoformat(body["period_end"]),
-        issued_at=_utc(body["issued_at"]), issued_by=str(body["issued_by"])[:64], figures=figures,
+        issued_at=body_time(body["issued_at"]), issued_by=str(body["issued_by"])[:64], figures=figures,
         supersedes=supersedes, received_from=incoming.sender, received_at=utcnow())
-
-
-def _utc(text: Any) -> datetime:
-    moment = datetime.fromisoformat(str(text))
-    if moment.tzinfo is None:
-        raise ValueError("naive time")
-    return moment
 
 
 REPORTS = SignedKind(kind=KIND, model=ProgressReport, body=signed_body, record=_record, admit=_admit,

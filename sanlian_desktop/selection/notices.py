@@ -16,7 +16,8 @@ from sanlian_desktop.kernel.money import from_fen
 from sanlian_desktop.models import Batch, PublicNotice, utcnow
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection.scoring import require_province
-from sanlian_desktop.selection.shortlist import region_names, rows
+from sanlian_desktop.declarations.listing import region_names
+from sanlian_desktop.selection.shortlist import rows
 from sanlian_desktop.store import audit
 
 # -- public notice (公示) ------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ province's working papers and stay there: the notice is what the offices below n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel.canonical import body_time
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Batch, PublicNotice
 from sanlian_desktop.offices import regions
@@ -67,9 +68,7 @@ def _insert(incoming: Incoming, admitted: Admitted) -> PublicNotice:
     entries = body["entries"]
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise TypeError("notice entries")
-    issued_at = datetime.fromisoformat(body["issued_at"])
-    if issued_at.tzinfo is None:
-        raise ValueError("naive issue time")
+    issued_at = body_time(body["issued_at"])
     return PublicNotice(
         id=body["id"], batch_id=body["batch_id"], seq=int(body["seq"]), title=str(body["title"])[:200],
         starts=date.fromisoformat(body["starts"]), ends=date.fromisoformat(body["ends"]), issued_at=issued_at,

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations.listing import region_names
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
@@ -187,13 +188,3 @@ def rows(session: Session, batch: Batch, *, sort: str = "score") -> list[Row]:
                        d.requested_fen, state, amount, summaries.get(d.id, ScoreSummary(())),
                        d.street_code, d.county_code, d.city_code))
     return sort_rows(out, sort)
-
-
-def region_names(session: Session, codes: set[str]) -> dict[str, str]:
-    """The names of the regions with these codes (asked in chunks of 500)."""
-    out: dict[str, str] = {}
-    ordered = sorted(codes)
-    for i in range(0, len(ordered), 500):
-        out.update((c, n) for c, n in session.execute(
-            select(Region.code, Region.name).where(Region.code.in_(ordered[i:i + 500]))))
-    return out

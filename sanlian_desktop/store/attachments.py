@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import shutil
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.kernel.fileio import atomic_write
+from sanlian_desktop.kernel.fileio import READ_PIECE, atomic_write, sha256_file
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.models import Attachment
 
@@ -34,16 +33,12 @@ def store_file(session: Session, paths: AppPaths, source: Path) -> Attachment:
         raise UserError(f"{source} 不是文件", f"{source} is not a file")
     if size > MAX_ATTACHMENT:
         raise UserError("附件过大（单个不超过200MB）", "attachment larger than 200 MB")
-    digest = hashlib.sha256()
-    with source.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = sha256_file(source)
     target = blob_path(paths, sha)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         with source.open("rb") as src, atomic_write(target) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+            shutil.copyfileobj(src, dst, READ_PIECE)
     existing = session.get(Attachment, sha)
     if existing is not None:
         return existing
@@ -59,8 +54,4 @@ def verify_blob(paths: AppPaths, sha256: str) -> bool:
     target = blob_path(paths, sha256)
     if not target.exists():
         return False
-    digest = hashlib.sha256()
-    with target.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest() == sha256
+    return sha256_file(target) == sha256

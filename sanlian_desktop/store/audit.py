@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.models import AuditEntry, Meta, utcnow
 
 GENESIS = "0" * 64
@@ -19,10 +19,8 @@ HEAD_KEY = "audit_head"
 
 def _entry_hash(prev_hash: str, seq: int, at: datetime, office: str, user: str, action: str,
                 entity: str, entity_id: str, details: dict[str, Any]) -> str:
-    body = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), office, user, action, entity, entity_id, details],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
-    )
+    body = cj.text([seq, at.isoformat(timespec="microseconds"), office, user, action, entity, entity_id, details],
+                   cj.AUDIT)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
@@ -39,7 +37,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry, chained to the one before it, in the caller's transaction."""
     at = at or utcnow()
-    details = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
+    details = cj.to_plain(details or {}, cj.AUDIT)
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = _entry_hash(prev, seq, at, office, user, action, entity, entity_id, details)

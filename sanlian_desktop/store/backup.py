@@ -15,7 +15,6 @@ Automatic backups (``out`` not given) go to ``AppPaths.backups`` as
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from sanlian_desktop import __version__
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
-from sanlian_desktop.kernel.fileio import atomic_write
+from sanlian_desktop.kernel.fileio import READ_PIECE, atomic_write, sha256_file, sha256_stream
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Role
 
@@ -120,6 +119,8 @@ def take(store: Store, *, reason: str, out: Path | None = None, prune_old: bool 
 
 
 def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> None:
+    from sanlian_desktop.store.attachments import blob_path  # brings SQLAlchemy: not at import time
+
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as work:
         copy = Path(work) / DATABASE
         _copy_database(paths.database, copy)
@@ -127,7 +128,7 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Non
         members: list[dict[str, Any]] = [{"name": DATABASE, **_hash_file(copy)}]
         missing: list[str] = []
         for sha in shas:
-            blob = paths.attachments / sha[:2] / sha
+            blob = blob_path(paths, sha)
             if blob.is_file():
                 members.append({"name": f"attachments/{sha[:2]}/{sha}", "sha256": sha,
                                 "size": blob.stat().st_size})
@@ -228,6 +229,8 @@ def _describe_copy(copy: Path) -> tuple[str, str, str, list[str]]:
 
 
 def _write_zip(fh: IO[bytes], manifest: dict[str, Any], copy: Path, paths: AppPaths) -> None:
+    from sanlian_desktop.store.attachments import blob_path  # brings SQLAlchemy: not at import time
+
     # The fastest deflate level: an automatic backup is taken before every package import, and level 1
     # packs a store about as small (a fifth larger) in half the time of the default. The store is
     # copied in pieces of 1 MiB (zipfile's own pieces are 8 KiB), which spares an import going on at
@@ -235,19 +238,15 @@ def _write_zip(fh: IO[bytes], manifest: dict[str, Any], copy: Path, paths: AppPa
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as zf:
         zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1), zipfile.ZIP_DEFLATED)
         with copy.open("rb") as src, zf.open(DATABASE, "w", force_zip64=True) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+            shutil.copyfileobj(src, dst, READ_PIECE)
         for member in manifest["members"][1:]:
             sha = member["sha256"]
             # Photos and scans are already compressed; storing them is as small and much faster.
-            zf.write(paths.attachments / sha[:2] / sha, member["name"], zipfile.ZIP_STORED)
+            zf.write(blob_path(paths, sha), member["name"], zipfile.ZIP_STORED)
 
 
 def _hash_file(path: Path) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+    return {"sha256": sha256_file(path), "size": path.stat().st_size}
 
 
 def _sync_folder(folder: Path) -> None:
@@ -390,7 +389,6 @@ def _check_members(path: Path, zf: zipfile.ZipFile, manifest: dict[str, Any]) ->
 def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: int, target: Path | None) -> None:
     if zf.getinfo(name).file_size != size:
         raise _damaged(path, f"{_label(name)}大小与清单不符", f"{name}: size differs")
-    digest = hashlib.sha256()
     out: IO[bytes] | None = None
     try:
         if target is not None:
@@ -398,15 +396,17 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
             out = target.open("wb")
     except OSError as exc:
         raise _unwritable(target, exc) from None
+
+    def write(piece: bytes) -> None:
+        assert out is not None
+        try:
+            out.write(piece)
+        except OSError as exc:
+            raise _unwritable(target, exc) from None
+
     try:
         with zf.open(name) as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-                if out is not None:
-                    try:
-                        out.write(chunk)
-                    except OSError as exc:
-                        raise _unwritable(target, exc) from None
+            digest = sha256_stream(fh, write if out is not None else None)
         if out is not None:
             out.flush()
             os.fsync(out.fileno())
@@ -415,7 +415,7 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
     finally:
         if out is not None:
             out.close()
-    if digest.hexdigest() != sha:
+    if digest != sha:
         raise _damaged(path, f"{_label(name)}校验值与清单不符", f"{name}: SHA-256 differs")
 
 

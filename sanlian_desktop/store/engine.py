@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,13 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.paths import AppPaths
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 # The newest migration this version of the program knows. A store stamped with a revision not in
 # KNOWN_REVISIONS was made by a newer program and is refused untouched.
 HEAD_REVISION = "0009"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # Larger pages make the store a third smaller and inserts faster; only a new file takes it.
@@ -101,7 +105,7 @@ class Store:
         """True when the store is older than this program (or empty)."""
         return self.schema_revision() != HEAD_REVISION
 
-    def migrate(self, before_upgrade: Any = None) -> None:
+    def migrate(self, before_upgrade: Callable[[Store], object] | None = None) -> None:
         """Bring the schema to this program's head; refuse a store made by a newer program.
 
         ``before_upgrade`` is called (with this store) before an existing store is changed, so that a
@@ -148,7 +152,7 @@ def peek_revision(database: Path) -> str | None:
         conn.close()
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration pointing at the packaged migrations and at ``engine``."""
     from alembic.config import Config
 

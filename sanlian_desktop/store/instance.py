@@ -31,10 +31,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.paths import AppPaths
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
 
 
 class InstanceLock:
@@ -117,7 +120,7 @@ def server_name(paths: AppPaths) -> str:
     return f"sanlian-{digest}"
 
 
-def listen(paths: AppPaths, on_message: Callable[[list[str]], None]) -> Any:
+def listen(paths: AppPaths, on_message: Callable[[list[str]], None]) -> QLocalServer | None:
     """A QLocalServer that calls ``on_message(arguments)`` when a second start knocks; None if it cannot.
 
     Call only while holding the lock. The GUI keeps the returned object alive.

@@ -12,9 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import drafts
-
-from sanlian_desktop.declarations import lookup
+from sanlian_desktop.declarations import drafts, lookup
 from sanlian_desktop.demo import generate as demo
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Declaration

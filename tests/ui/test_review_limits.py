@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import lookup
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import AuditEntry, Declaration
 from sanlian_desktop.selection import shortlist

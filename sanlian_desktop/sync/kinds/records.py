@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Attachment,
@@ -42,18 +42,8 @@ def record_kinds() -> tuple[str, ...]:
 
 
 def canonical(obj: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain).encode()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        import base64
-
-        return base64.b64encode(value).decode()
-    raise TypeError(type(value).__name__)
+    """A record body's canonical bytes (:data:`kernel.canonical.RECORD`: dates as ISO text, bytes as base64)."""
+    return cj.encode(obj, cj.RECORD)
 
 
 @dataclass
@@ -207,13 +197,6 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
     yield from session.scalars(query.order_by(Declaration.id)).yield_per(500)
 
 
-CHUNK = 500
-
-
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
@@ -239,7 +222,7 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
                              .order_by(shared.c.id)).all()
     codes = list(dict.fromkeys(code for _, street, community in places for code in (street, community)))
     known: dict[str, Region] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         known.update((r.code, r) for r in session.scalars(select(Region).where(Region.code.in_(chunk))))
     for code in codes:
         region = known.get(code)
@@ -248,7 +231,7 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
     del known, codes
     ids = [decl_id for decl_id, _, _ in places]
     del places
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         decls = list(session.scalars(select(Declaration).where(Declaration.id.in_(chunk)).order_by(Declaration.id)))
         versions = _by_declaration(session.scalars(select(DeclarationVersion).where(
             DeclarationVersion.declaration_id.in_(chunk), DeclarationVersion.frozen.is_(True))
@@ -333,7 +316,7 @@ def local_hashes(session: Session, kind: str, keys: list[str]) -> dict[str, str]
 
     The same answer as :func:`local_record` for each key, in a few queries."""
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         if kind == "region":
             found.update((r.code, region_record(r).hash) for r in session.scalars(
                 select(Region).where(Region.code.in_(chunk))))

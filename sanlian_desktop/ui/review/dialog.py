@@ -22,13 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import lookup
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import lookup, workflow
 from sanlian_desktop.kernel.money import MoneyError, from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits
-from sanlian_desktop.selection import shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
