@@ -52,6 +52,7 @@ class BackupAhead:
         backups.prune(self._store.paths)
 
     def discard(self) -> None:
+        """Wait for the backup and remove it: the import did not commit, so the older backups stand."""
         if self._thread is None:
             return
         self._thread.join()

@@ -30,6 +30,7 @@ from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import extra_kinds
 from sanlian_desktop.sync.replication.apply import Applier, ApplyReport, Verifier
 from sanlian_desktop.sync.replication.ledger import mark_acknowledged
+from sanlian_desktop.sync.transport.packfmt import EntryInfo
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
 from sanlian_desktop.sync.trust.certs import Cert
@@ -119,7 +120,7 @@ _WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment"
          "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
 
 
-def _refuse_from_evaluator(entries: list[Any]) -> None:
+def _refuse_from_evaluator(entries: list[EntryInfo]) -> None:
     """An evaluator office sends its own visits and evaluations (with their files and the
     certificates they need) and nothing else."""
     allowed = {"attachment", "certificate", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}

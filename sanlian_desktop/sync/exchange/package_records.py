@@ -6,16 +6,18 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.kinds.records import KINDS, STATEMENT_KINDS, Record, record_kinds
 from sanlian_desktop.sync.kinds.registry import extra_kinds
+from sanlian_desktop.sync.transport.packfmt import EntryInfo
 from sanlian_desktop.sync.transport.reader import VerifiedPackage
 from sanlian_desktop.sync.trust.suite import get_suite
 
 
 def b64(record: Record) -> bytes:
+    """The bytes a JSON record carries base64-encoded under ``data`` (a revocation); malformed ones refused."""
     data = record.body.get("data")
     if not isinstance(data, str):
         raise UserError(f"数据包中的记录格式错误（{record.kind} {record.key}）", "malformed record")
@@ -25,8 +27,8 @@ def b64(record: Record) -> bytes:
         raise UserError(f"数据包中的记录格式错误（{record.kind} {record.key}）", "malformed record") from None
 
 
-def _entry_opener(pkg: VerifiedPackage, entry: Any) -> Callable[[], Any]:
-    def open_entry() -> Any:
+def _entry_opener(pkg: VerifiedPackage, entry: EntryInfo) -> Callable[[], BinaryIO]:
+    def open_entry() -> BinaryIO:
         return pkg.open_entry(entry)
 
     return open_entry
@@ -39,6 +41,7 @@ _HEADS = ("region", "batch")
 
 
 def check_kinds(pkg: VerifiedPackage) -> None:
+    """Refuse a package holding a kind this program does not know (one from a newer version)."""
     known = {*record_kinds(), *_AROUND}
     for entry in pkg.entries:
         if entry.kind not in known:
@@ -46,7 +49,8 @@ def check_kinds(pkg: VerifiedPackage) -> None:
                             f"unknown record kind {entry.kind!r}")
 
 
-def read_json(pkg: VerifiedPackage, entry: Any) -> dict[str, Any]:
+def read_json(pkg: VerifiedPackage, entry: EntryInfo) -> dict[str, Any]:
+    """An entry's JSON object; one that does not read as one is refused."""
     try:
         body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
     except (ValueError, UnicodeDecodeError):
@@ -57,7 +61,7 @@ def read_json(pkg: VerifiedPackage, entry: Any) -> dict[str, Any]:
     return body
 
 
-def _record(pkg: VerifiedPackage, entry: Any, sha256: bool) -> Record:
+def _record(pkg: VerifiedPackage, entry: EntryInfo, sha256: bool) -> Record:
     """One entry as a record. A version or an opinion is its signed statement, verified when it is
     applied (unless the store holds that very statement already). Where the package's suite hashes
     entries with SHA-256, the manifest's digest is the record's hash as it travelled."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
@@ -62,6 +62,7 @@ Verifier = Callable[[bytes, str, set[str]], dict[str, Any]]
 # Records applied together: one round of lookups and one bulk insert per table each.
 APPLY_WINDOW = 2000
 _RANK = {kind: n for n, kind in enumerate(KINDS)}
+_Row = TypeVar("_Row")
 
 
 class BadRecord(UserError):
@@ -101,7 +102,7 @@ class ApplyReport:
                 "state_changes": [{"number": n, "from": a, "to": b} for n, a, b in self.state_changes]}
 
 
-def _time(value: Any, key: str) -> datetime:
+def _time(value: object, key: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
@@ -321,14 +322,14 @@ class Applier:
         for chunk in chunks(opinion_ids):
             self._opinion_ids.update(self.s.scalars(select(Opinion.id).where(Opinion.id.in_(chunk))))
 
-    def _get(self, model: type[Any], key: Any) -> Any:
+    def _get(self, model: type[_Row], key: object) -> _Row | None:
         """The row ``key`` of ``model`` held here, or None; a key that is not text makes the record
         malformed (the package is refused)."""
         if not isinstance(key, str):
             raise TypeError(f"{model.__name__}: the key is not text")
         return self.s.get(model, key)
 
-    def _decl(self, decl_id: Any) -> Declaration | _NewDeclaration | None:
+    def _decl(self, decl_id: object) -> Declaration | _NewDeclaration | None:
         """The declaration ``decl_id`` as this window sees it: held, new in this package, or None."""
         if not isinstance(decl_id, str):
             raise TypeError("a declaration id is text")  # a malformed record: the package is refused

@@ -3,13 +3,15 @@ chunks a single query can take."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterator
+from typing import TypeVar
 
 from sanlian_desktop.sync.kinds.records import Record
 
+_Key = TypeVar("_Key")
 
-def chunks(keys: list[Any], size: int = 500) -> Iterable[list[Any]]:
+
+def chunks(keys: list[_Key], size: int = 500) -> Iterator[list[_Key]]:
     """``keys`` in lists of at most ``size``, each small enough for one ``IN (…)`` query."""
     for i in range(0, len(keys), size):
         yield keys[i:i + size]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sanlian_desktop.models import SyncItem
 from sanlian_desktop.sync.kinds.records import Record
@@ -24,7 +24,8 @@ def unacknowledged(session: Session, neighbour: str, records: Iterable[Record]) 
     return [r for r in records if acked.get((r.kind, r.key)) != r.hash]
 
 
-def item_hashes(session: Session, neighbour: str, column: Any) -> Iterable[tuple[tuple[str, str], str | None]]:
+def item_hashes(session: Session, neighbour: str,
+                column: InstrumentedAttribute[str | None]) -> Iterable[tuple[tuple[str, str], str | None]]:
     """(kind, key) → the hash in ``column`` for every record the neighbour was sent or acknowledged."""
     for kind, key, digest in session.execute(select(SyncItem.kind, SyncItem.key, column).where(
             SyncItem.neighbour_code == neighbour)):
@@ -34,7 +35,7 @@ def item_hashes(session: Session, neighbour: str, column: Any) -> Iterable[tuple
 _ITEMS = SyncItem.metadata.tables["sync_item"]
 
 
-def _upsert(columns: tuple[str, ...], when: str | None = None) -> Any:
+def _upsert(columns: tuple[str, ...], when: str | None = None) -> Insert:
     """Insert items, or set ``columns`` of those the neighbour has already (only where ``when`` differs)."""
     stmt = sqlite_insert(_ITEMS)
     return stmt.on_conflict_do_update(
@@ -47,7 +48,7 @@ _SENT = _upsert(("sent_hash", "sent_package", "sent_at"))
 _ACKED = _upsert(("acked_hash", "acked_at"), when="acked_hash")
 
 
-def _upsert_rows(session: Session, stmt: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+def _upsert_rows(session: Session, stmt: Insert, columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> int:
     """Run an upsert of sync items for many rows straight through the driver; returns the rows it
     inserted or changed. Values arrive bound already (see :func:`_bound`): there are tens of
     thousands of items, and SQLAlchemy's per-row parameter handling would cost more than SQLite's."""
@@ -56,7 +57,7 @@ def _upsert_rows(session: Session, stmt: Any, columns: tuple[str, ...], rows: It
     if tuple(compiled.positiontup or ()) != columns:
         raise RuntimeError("unexpected parameter order")
     count = 0
-    batch: list[tuple[Any, ...]] = []
+    batch: list[tuple[object, ...]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= 2000:
@@ -67,7 +68,7 @@ def _upsert_rows(session: Session, stmt: Any, columns: tuple[str, ...], rows: It
     return count
 
 
-def _bound(session: Session, column: str, value: Any) -> Any:
+def _bound(session: Session, column: str, value: object) -> object:
     """``value`` as SQLAlchemy binds it for the sync item ``column`` (a time becomes UTC text)."""
     dialect = session.connection().dialect
     processor = _ITEMS.c[column].type.dialect_impl(dialect).bind_processor(dialect)
