@@ -68,7 +68,8 @@ def child(action: str, home: str, package: str) -> None:
     part found there; print seconds and peak RSS."""
     from sanlian_desktop.offices.auth import sign_in
     from sanlian_desktop.store.engine import Store
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.export import export_package
+    from sanlian_desktop.sync.exchange.importing import import_package
     from tests.helpers import PASSWORD
 
     store = Store.open(Path(home))
@@ -80,10 +81,10 @@ def child(action: str, home: str, package: str) -> None:
         # A package holds up to 20,000 entries: the export goes in parts, one after another.
         sent = 0
         while sent < COUNT:
-            part = service.export_package(store, actor, CITY, folder / f"part-{len(list(folder.iterdir())):02d}.sanlian")
+            part = export_package(store, actor, CITY, folder / f"part-{len(list(folder.iterdir())):02d}.sanlian")
             sent += part.by_kind.get("declaration", 0)
     else:
-        new = sum(service.import_package(store, actor, part).report.new_declarations
+        new = sum(import_package(store, actor, part).report.new_declarations
                   for part in sorted(folder.glob("part-*.sanlian")))
         assert new == COUNT, new
     seconds = time.perf_counter() - start

@@ -179,7 +179,8 @@ def build_chain(work: Path) -> dict[str, Any]:
     from sanlian_desktop.offices import auth
     from sanlian_desktop.offices import custody as trust
     from sanlian_desktop.offices.office import init_office
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.export import export_package
+    from sanlian_desktop.sync.exchange.importing import import_package
 
     homes = work / "homes"
     usb = work / "usb"
@@ -213,8 +214,8 @@ def build_chain(work: Path) -> dict[str, Any]:
 
         def carry(sender: str, receiver: str, name: str) -> None:
             package = usb / name
-            service.export_package(stores[sender], admins[sender], receiver, package)
-            service.import_package(stores[receiver], admins[receiver], package, backup=False)
+            export_package(stores[sender], admins[sender], receiver, package)
+            import_package(stores[receiver], admins[receiver], package, backup=False)
 
         for n, (parent, child) in enumerate(itertools.pairwise(CODES)):
             carry(parent, child, f"batch-{n}.sanlian")
@@ -247,7 +248,7 @@ def build_chain(work: Path) -> dict[str, Any]:
                             text="请补充资金来源说明\u3000（附件）")
         package = work / "packages" / PACKAGE_NAME
         package.parent.mkdir()
-        exported = service.export_package(stores["620102"], admins["620102"], "620100", package)
+        exported = export_package(stores["620102"], admins["620102"], "620100", package)
         return {"declarations": ids, "exported": exported}
     finally:
         for store in stores.values():
@@ -302,14 +303,14 @@ def import_facts(package: Path, city_home: Path) -> dict[str, Any]:
     from sanlian_desktop.offices import auth
     from sanlian_desktop.store import audit, health
     from sanlian_desktop.store.engine import Store
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.importing import import_package
 
     store = Store.open(city_home)
     try:
         with store.session() as s:
             admin = auth.sign_in(s, "admin", PASSWORD)
-        preview = service.import_package(store, admin, package, preview=True)
-        result = service.import_package(store, admin, package, backup=False)
+        preview = import_package(store, admin, package, preview=True)
+        result = import_package(store, admin, package, backup=False)
         snapshot = store_snapshot(store)
         with store.read_session() as s:
             assert audit.verify(s).ok

@@ -95,13 +95,13 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.offices import custody as trust
     from sanlian_desktop.offices.auth import this_office
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.neighbours import neighbours
 
     ctx.actor()
     with ctx.store().session() as s:
         office = this_office(s)
         facts = trust.describe(s)
-        near = service.neighbours(s)
+        near = neighbours(s)
     data = {"code": office.region_code, "name": office.name, "level": office.level, **facts,
             "neighbours": [{"code": n.code, "name": n.name, "is_parent": n.is_parent} for n in near]}
     cert = facts["certificate"]
@@ -112,18 +112,19 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.export import export_all, export_package
+    from sanlian_desktop.sync.exchange.files import EXTENSION
 
     actor = ctx.actor()
     store = ctx.store()
     if args.to:
-        if args.out.suffix != service.EXTENSION:
-            raise UserError(f"同步包文件名应以 {service.EXTENSION} 结尾", f"the file should end in {service.EXTENSION}")
+        if args.out.suffix != EXTENSION:
+            raise UserError(f"同步包文件名应以 {EXTENSION} 结尾", f"the file should end in {EXTENSION}")
         if not args.out.parent.is_dir():
             raise UserError(f"文件夹 {args.out.parent} 不存在", f"folder {args.out.parent} does not exist")
-        results = [service.export_package(store, actor, args.to.strip(), args.out)]
+        results = [export_package(store, actor, args.to.strip(), args.out)]
     else:
-        results = service.export_all(store, actor, args.out)
+        results = export_all(store, actor, args.out)
     data = [{"to": r.neighbour.code, "file": str(r.path) if r.path else None, "package_id": r.package_id,
              "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind} for r in results]
     lines = [f"已导出给 {r.neighbour.name}（{r.neighbour.code}）：{r.path}，{r.records} 条记录、{r.receipts} 份回执"
@@ -147,28 +148,28 @@ def _result_lines(result: Any, verb: str) -> list[str]:
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.importing import import_package
 
     actor = ctx.actor()
-    result = service.import_package(ctx.store(), actor, args.file, preview=True)
+    result = import_package(ctx.store(), actor, args.file, preview=True)
     ctx.emit(result.as_dict(), ["数据包完好，签名有效。", *_result_lines(result, "导入后将应用")])
     return 0
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.importing import import_package
 
     actor = ctx.actor()
-    result = service.import_package(ctx.store(), actor, args.file)
+    result = import_package(ctx.store(), actor, args.file)
     ctx.emit(result.as_dict(), _result_lines(result, "已导入"))
     return 0
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.status import status
 
     ctx.actor()
-    rows = service.status(ctx.store())
+    rows = status(ctx.store())
     lines = []
     for st in rows:
         n = st.neighbour
@@ -180,11 +181,11 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.conflicts import conflicts
 
     ctx.actor()
     with ctx.store().session() as s:
-        rows = service.conflicts(s)
+        rows = conflicts(s)
         ctx.emit([{"id": c.id, "kind": c.kind, "key": c.key, "declaration_id": c.declaration_id, "reason": c.reason,
                    "from": c.from_office, "at": c.at.isoformat()} for c in rows],
                  [f"#{c.id} {c.kind} {c.key[:24]}：{c.reason}（来自 {c.from_office}）" for c in rows] or ["没有待处理的冲突"])
@@ -192,10 +193,10 @@ def cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.sync.exchange import service
+    from sanlian_desktop.sync.exchange.conflicts import resolve_conflict
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        service.resolve_conflict(s, actor, args.id, args.note)
+        resolve_conflict(s, actor, args.id, args.note)
     ctx.emit({"id": args.id, "resolution": "keep_local"}, f"冲突 #{args.id} 已处理（保留本单位记录）")
     return 0

@@ -16,7 +16,7 @@ arrive before the community itself.
 Ownership: an organisation or worker belongs to the office that entered it (``office_code``); facts
 and region data belong to the office closest to the community. An upward copy that differs from what
 the receiver holds wins when its owner lies inside the sender's jurisdiction — below knows best, as for
-regions (``replicate.Applier._region``). Anything else that disagrees — a record this office owns
+regions (``sync.replication.apply.Applier._region``). Anything else that disagrees — a record this office owns
 itself, a 统一社会信用代码 already used by another organisation — is kept aside as a conflict.
 
 Every body is checked (exact keys, types, lengths, codes, the community inside the sender's

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations.listing import region_names
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.money import from_fen
 from sanlian_desktop.models import Batch, PublicNotice, utcnow
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection.scoring import require_province
-from sanlian_desktop.declarations.listing import region_names
 from sanlian_desktop.selection.shortlist import rows
 from sanlian_desktop.store import audit
 

@@ -17,7 +17,7 @@ from sanlian_desktop.declarations.listing import region_names
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
-from sanlian_desktop.models import Batch, Declaration, Region, Shortlisting, utcnow
+from sanlian_desktop.models import Batch, Declaration, Shortlisting, utcnow
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import scoring
 from sanlian_desktop.selection.limits import MAX_REASON, awaiting_province, check_limits

@@ -192,12 +192,12 @@ class MainWindow(QMainWindow):
         """Read what waits to be sent and what is not acknowledged yet, off the GUI thread."""
         if self.ctx.jobs is None or self._sync_job is not None:
             return
-        from sanlian_desktop.sync.exchange import service
+        from sanlian_desktop.sync.exchange.status import status
         from sanlian_desktop.ui.sync.model import totals
 
         store = self.ctx.store
         self._sync_job = self.ctx.jobs.submit(
-            FunctionJob(self.tr("读取同步状态"), lambda _p, _c: totals(service.status(store))), parent=self,
+            FunctionJob(self.tr("读取同步状态"), lambda _p, _c: totals(status(store))), parent=self,
             on_success=self.show_sync_totals, on_failure=self._sync_job_failed, on_finished=self._sync_job_done)
 
     def _sync_job_failed(self, _failure: object) -> None:

@@ -20,7 +20,7 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store import audit, health
 from sanlian_desktop.store.engine import HEAD_REVISION, Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.kinds import records
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.trust.certs import Cert
@@ -167,10 +167,10 @@ def test_package_verifies_and_imports_into_the_receiver(tmp_path: Path) -> None:
     expected = EXPECTED["import"]
     before = EXPECTED["stores"][CITY]["snapshot"]
     with opened(tmp_path, CITY) as (city, admin):
-        preview = service.import_package(city, admin, PACKAGE, preview=True)  # what ``sync verify`` does
+        preview = import_package(city, admin, PACKAGE, preview=True)  # what ``sync verify`` does
         assert preview.as_dict() == expected["preview"]
         assert store_snapshot(city) == before  # a preview changes nothing
-        result = service.import_package(city, admin, PACKAGE, backup=False)
+        result = import_package(city, admin, PACKAGE, backup=False)
         assert result.as_dict() == expected["result"]
         after = store_snapshot(city)
         # The import's own audit entry carries the time it ran: only the entries before it are fixed.
@@ -182,5 +182,5 @@ def test_package_verifies_and_imports_into_the_receiver(tmp_path: Path) -> None:
         with city.read_session() as s:
             assert audit.verify(s).ok
         assert health.check(city).ok
-        again = service.import_package(city, admin, PACKAGE, backup=False)
+        again = import_package(city, admin, PACKAGE, backup=False)
         assert again.already_imported

@@ -13,7 +13,7 @@ from pathlib import Path
 from sanlian_desktop import app
 from sanlian_desktop.offices.auth import sign_in
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
 
 
@@ -24,7 +24,7 @@ def main(home: str, package: str) -> None:
         actor = sign_in(s, "admin", PASSWORD)
     print("go", flush=True)
     start = time.perf_counter()
-    service.import_package(store, actor, Path(package))
+    import_package(store, actor, Path(package))
     print(f"{time.perf_counter() - start:.3f}", flush=True)
     store.close()
 

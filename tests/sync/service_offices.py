@@ -35,7 +35,8 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.offices.office import init_office
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.export import export_package
+from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import CHAIN
 
@@ -76,8 +77,8 @@ def build_template(root: Path) -> Path:
         # The batch travels down, so the community can declare.
         for n, (parent, child) in enumerate(itertools.pairwise(CODES)):
             package = root / f"batch-{n}.sanlian"
-            service.export_package(stores[parent], admins[parent], child, package)
-            service.import_package(stores[child], admins[child], package)
+            export_package(stores[parent], admins[parent], child, package)
+            import_package(stores[child], admins[child], package)
     finally:
         for store in stores.values():
             store.close()

@@ -13,7 +13,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import AuditEntry, Batch, SyncPackage
 from sanlian_desktop.offices.auth import sign_in
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
 from tests.sync.cli_offices import Offices
 
@@ -51,15 +51,15 @@ def test_every_flip_and_truncation_refused(chain: Offices) -> None:
         for i in range(len(data)):
             bad.write_bytes(data[:i] + bytes([data[i] ^ 0x41]) + data[i + 1:])
             with pytest.raises(UserError) as exc:
-                service.import_package(store, actor, bad)
+                import_package(store, actor, bad)
             messages.add(exc.value.zh)
         for n in range(len(data)):
             bad.write_bytes(data[:n])
             with pytest.raises(UserError):
-                service.import_package(store, actor, bad)
+                import_package(store, actor, bad)
         bad.write_bytes(data + b"\0")
         with pytest.raises(UserError, match="多出"):
-            service.import_package(store, actor, bad)
+            import_package(store, actor, bad)
     finally:
         store.close()
     assert _fingerprint(home) == before
@@ -128,7 +128,8 @@ def test_expired_sender(chain: Offices, monkeypatch: pytest.MonkeyPatch) -> None
 
     real_now = canonical.utc_now
     monkeypatch.setattr(canonical, "utc_now", lambda: real_now() + timedelta(days=2))
-    monkeypatch.setattr("sanlian_desktop.sync.exchange.service.utcnow", lambda: real_now() + timedelta(days=2))
+    monkeypatch.setattr("sanlian_desktop.sync.exchange.export.utcnow", lambda: real_now() + timedelta(days=2))
+    monkeypatch.setattr("sanlian_desktop.sync.exchange.importing.utcnow", lambda: real_now() + timedelta(days=2))
     monkeypatch.setattr("sanlian_desktop.offices.custody.own_certificate",
                         lambda s: next(c for c in __import__("sanlian_desktop.offices.custody", fromlist=["x"])._certs(
                             s, is_own=True) if (c.not_after - c.not_before).days <= 1))

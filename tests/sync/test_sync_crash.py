@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.export import export_package
 from tests.sync.service_offices import fill_county, fingerprint, open_chain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_import_killed_anywhere_is_all_or_nothing(template: Path, tmp_path: Path
     county = offices["620102"]
     fill_county(county, 200)
     package = tmp_path / "big.sanlian"
-    service.export_package(county.store, county.admin, "620100", package)
+    export_package(county.store, county.admin, "620100", package)
     for office in offices.values():
         office.store.close()
     pristine = tmp_path / "chain" / "620100"

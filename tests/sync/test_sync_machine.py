@@ -34,7 +34,8 @@ from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Decision, Status
 from sanlian_desktop.models import Declaration, Opinion, SyncConflict
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.export import export_package
+from sanlian_desktop.sync.exchange.importing import ImportResult, import_package
 from tests.helpers import example_declaration
 from tests.sync.service_offices import (
     CODES,
@@ -85,14 +86,14 @@ class Courier(RuleBasedStateMachine):
 
     def _export(self, sender: str, recipient: str, *, allow_empty: bool = True) -> Parcel | None:
         office = self.offices[sender]
-        result = service.export_package(office.store, office.admin, recipient, self._file(sender, recipient),
+        result = export_package(office.store, office.admin, recipient, self._file(sender, recipient),
                                         allow_empty=allow_empty)
         return None if result.path is None else Parcel(sender, recipient, result.path)
 
-    def _import(self, parcel: Parcel) -> service.ImportResult:
+    def _import(self, parcel: Parcel) -> ImportResult:
         office = self.offices[parcel.recipient]
         # Hundreds of imports: the before-import backup is tested on its own (test_sync_stream.py).
-        return service.import_package(office.store, office.admin, parcel.path, backup=False)
+        return import_package(office.store, office.admin, parcel.path, backup=False)
 
     def _awaiting(self, code: str, *statuses: Status) -> list[str]:
         with self.offices[code].store.read_session() as s:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.export import export_package
+from sanlian_desktop.sync.exchange.importing import import_package
+from sanlian_desktop.sync.exchange.status import status
 from tests.sync.service_offices import open_chain
 
 
@@ -16,16 +18,16 @@ def test_receipts_alone_are_not_answered(template: Path, tmp_path: Path) -> None
         for n in range(6):
             sender, recipient = (city, county) if n % 2 == 0 else (county, city)
             out = tmp_path / f"{n}.sanlian"
-            result = service.export_package(sender.store, sender.admin, recipient.code, out, allow_empty=False)
+            result = export_package(sender.store, sender.admin, recipient.code, out, allow_empty=False)
             if result.path is None:
                 sent.append(0)
                 continue
             sent.append(result.records + result.receipts)
-            service.import_package(recipient.store, recipient.admin, out)
+            import_package(recipient.store, recipient.admin, out)
         # The batch goes down and its receipt comes up; a package of receipts alone asks for nothing back.
         assert sent[-2:] == [0, 0], sent
         for office, other in ((city, county), (county, city)):
-            row = next(r for r in service.status(office.store) if r.neighbour.code == other.code)
+            row = next(r for r in status(office.store) if r.neighbour.code == other.code)
             assert (row.waiting, row.sent_unacknowledged, row.receipts_waiting) == (0, 0, 0)
     finally:
         for office in offices.values():

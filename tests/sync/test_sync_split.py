@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sanlian_desktop.models import Declaration, Opinion, SyncItem
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange import export as sync_export
+from sanlian_desktop.sync.exchange.export import ExportResult, export_package
+from sanlian_desktop.sync.exchange.importing import import_package
 from tests.sync.service_offices import ServiceOffice, fill_county, open_chain
 
 
@@ -24,17 +26,17 @@ def test_a_large_export_is_carried_in_parts(template: Path, tmp_path: Path,
     try:
         fill_county(county, 6)
         # 14 entries for records and the receipt, and three for the certificates the statements need.
-        monkeypatch.setattr(service, "PACKAGE_ENTRIES", 17)
+        monkeypatch.setattr(sync_export, "PACKAGE_ENTRIES", 17)
         parts = []
         for n in range(3):  # exported one after another, before any receipt comes back
-            result = service.export_package(county.store, county.admin, city.code, tmp_path / f"{n}.sanlian")
+            result = export_package(county.store, county.admin, city.code, tmp_path / f"{n}.sanlian")
             assert result.records <= 14
             parts.append(result)
         # Each part carries declarations the earlier parts did not; together they carry all six.
         assert sum(p.by_kind.get("declaration", 0) for p in parts) == 6
         for part in reversed(parts):  # and they may arrive in any order
             assert part.path is not None
-            service.import_package(city.store, city.admin, part.path)
+            import_package(city.store, city.admin, part.path)
         assert _count(city, Declaration) == 6
         assert _count(city, Opinion) == 12
         with city.store.read_session() as s:
@@ -50,10 +52,10 @@ def test_the_parts_do_not_overlap_and_a_lost_part_goes_again_with_the_next_expor
     county, city = offices["620102"], offices["620100"]
     try:
         fill_county(county, 6)
-        monkeypatch.setattr(service, "PACKAGE_ENTRIES", 17)
+        monkeypatch.setattr(sync_export, "PACKAGE_ENTRIES", 17)
 
-        def export(name: str) -> service.ExportResult:
-            result = service.export_package(county.store, county.admin, city.code, tmp_path / name)
+        def export(name: str) -> ExportResult:
+            result = export_package(county.store, county.admin, city.code, tmp_path / name)
             assert result.path is not None
             return result
 
@@ -70,13 +72,13 @@ def test_the_parts_do_not_overlap_and_a_lost_part_goes_again_with_the_next_expor
         # The first part is lost on the way; the city imports the others.
         for part in parts[1:]:
             assert part.path is not None
-            service.import_package(city.store, city.admin, part.path)
+            import_package(city.store, city.admin, part.path)
         assert _count(city, Declaration) == 6 - parts[0].by_kind["declaration"]
         # Everything was sent once and nothing is acknowledged yet: the next export carries the
         # unacknowledged again, the lost part's declarations first.
         again = export("again.sanlian")
         assert again.path is not None
-        assert service.import_package(city.store, city.admin, again.path).report.new_declarations == \
+        assert import_package(city.store, city.admin, again.path).report.new_declarations == \
             parts[0].by_kind["declaration"]
         assert _count(city, Declaration) == 6
         assert _count(city, Opinion) == 12

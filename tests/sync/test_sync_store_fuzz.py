@@ -1,6 +1,6 @@
 """Fuzzing the import into a store: damaged packages, and well-signed packages with hostile records.
 
-Whatever arrives, ``service.import_package`` raises nothing but ``UserError``, and a refused package
+Whatever arrives, ``import_package`` raises nothing but ``UserError``, and a refused package
 changes nothing in the store.
 """
 
@@ -21,7 +21,9 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import sign_in, this_office
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.export import export_package, pending_records
+from sanlian_desktop.sync.exchange.importing import import_package
+from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.transport.package import PackageWriter
 from tests.helpers import PASSWORD
 from tests.sync.service_offices import ServiceOffice, fill_county, fingerprint, open_chain
@@ -52,12 +54,12 @@ def setting(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     county = offices["620102"]
     fill_county(county, 3)
     valid = root / "valid.sanlian"
-    service.export_package(county.store, county.admin, "620100", valid)
+    export_package(county.store, county.admin, "620100", valid)
     # The export signed the county's records; nothing is acknowledged yet, so all are still pending.
     with county.store.session() as s:
         me = this_office(s)
-        n = service.neighbour(s, "620100")
-        records = [(r.kind, r.key, r.version, r.data) for r in service.pending_records(s, county.store, me, n)]
+        n = neighbour(s, "620100")
+        records = [(r.kind, r.key, r.version, r.data) for r in pending_records(s, county.store, me, n)]
     for code, office in offices.items():
         if code != "620102":
             office.store.close()
@@ -79,7 +81,7 @@ def _import_refused_or_clean(setting: Setting, data: bytes, *, must_refuse: bool
             path.write_bytes(data)
             before = fingerprint(store)
             try:
-                service.import_package(store, actor, path)
+                import_package(store, actor, path)
             except UserError:
                 assert fingerprint(store) == before
             else:

@@ -28,9 +28,12 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import sign_in, this_office
 from sanlian_desktop.store.attachments import store_file
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange import export as sync_export
+from sanlian_desktop.sync.exchange.export import export_package, pending_records
+from sanlian_desktop.sync.exchange.importing import import_package
+from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.kinds.records import local_hashes
-from sanlian_desktop.sync.replication import apply as replicate
+from sanlian_desktop.sync.replication import apply
 from sanlian_desktop.sync.transport.package import PackageWriter, open_package
 from sanlian_desktop.sync.trust.statements import STATEMENT_FORMAT
 from tests.helpers import PASSWORD
@@ -110,12 +113,12 @@ def test_a_shared_attachment_travels_once(offices: dict[str, ServiceOffice], tmp
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 4)
     sha = _share_one_file(county, tmp_path)
-    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    result = export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
     assert result.path is not None
     entries = _entries(city, result.path)
     assert entries.count(("attachment", sha)) == 1
     assert [k for k, _ in entries].count("attachment_link") == 2
-    imported = service.import_package(city.store, city.admin, result.path)
+    imported = import_package(city.store, city.admin, result.path)
     assert imported.report.conflicts == 0
     with city.store.read_session() as s:
         names = sorted(s.scalars(select(DeclarationAttachment.original_name).where(DeclarationAttachment.sha256 == sha)))
@@ -129,14 +132,14 @@ def test_split_packages_each_carry_the_shared_attachment(offices: dict[str, Serv
     fill_county(county, 2)
     sha = _share_one_file(county, tmp_path)
     # Room for the heads (two regions), the receipt, the certificates and one declaration at a time.
-    monkeypatch.setattr(service, "PACKAGE_ENTRIES", 2 + 1 + 3 + 6 + 1)
-    parts = [service.export_package(county.store, county.admin, CITY, tmp_path / f"{n}.sanlian") for n in range(2)]
+    monkeypatch.setattr(sync_export, "PACKAGE_ENTRIES", 2 + 1 + 3 + 6 + 1)
+    parts = [export_package(county.store, county.admin, CITY, tmp_path / f"{n}.sanlian") for n in range(2)]
     for part in parts:
         assert part.path is not None and part.by_kind.get("declaration") == 1
         assert _entries(city, part.path).count(("attachment", sha)) == 1
     for part in reversed(parts):  # in either order, each part stands on its own
         assert part.path is not None
-        assert service.import_package(city.store, city.admin, part.path).report.conflicts == 0
+        assert import_package(city.store, city.admin, part.path).report.conflicts == 0
     with city.store.read_session() as s:
         assert len(list(s.scalars(select(DeclarationAttachment.id).where(DeclarationAttachment.sha256 == sha)))) == 2
 
@@ -146,7 +149,7 @@ def test_small_windows_apply_exactly_what_one_window_does(offices: dict[str, Ser
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 9)
     _share_one_file(county, tmp_path)
-    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    result = export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
     assert result.path is not None
     city.store.close()
     states = []
@@ -157,8 +160,8 @@ def test_small_windows_apply_exactly_what_one_window_does(offices: dict[str, Ser
         try:
             with store.session() as s:
                 admin = sign_in(s, "admin", PASSWORD)
-            monkeypatch.setattr(replicate, "APPLY_WINDOW", window)
-            imported = service.import_package(store, admin, result.path, backup=False)
+            monkeypatch.setattr(apply, "APPLY_WINDOW", window)
+            imported = import_package(store, admin, result.path, backup=False)
             assert imported.report.new_declarations == 9
             assert imported.report.conflicts == 0
             _echoed_as_read_back(store)
@@ -181,17 +184,17 @@ def test_statements_are_verified_upward_with_the_certificates_carried(offices: d
     fill_county(county, 3)
     with county.store.read_session() as s:
         county_serials = set(s.scalars(select(CertificateRecord.serial).where(CertificateRecord.region_code == COUNTY)))
-    up = service.export_package(county.store, county.admin, CITY, tmp_path / "1.sanlian")
+    up = export_package(county.store, county.admin, CITY, tmp_path / "1.sanlian")
     assert up.path is not None
     assert {i for k, i in _entries(city, up.path) if k == "certificate"} >= county_serials
-    service.import_package(city.store, city.admin, up.path)
+    import_package(city.store, city.admin, up.path)
     with province.store.read_session() as s:
         assert not set(s.scalars(select(CertificateRecord.serial).where(CertificateRecord.region_code == COUNTY)))
     # The city passes the county's statements on, with the county's certificate.
-    onward = service.export_package(city.store, city.admin, PROVINCE, tmp_path / "2.sanlian")
+    onward = export_package(city.store, city.admin, PROVINCE, tmp_path / "2.sanlian")
     assert onward.path is not None
     assert {i for k, i in _entries(province, onward.path) if k == "certificate"} >= county_serials
-    imported = service.import_package(province.store, province.admin, onward.path)
+    imported = import_package(province.store, province.admin, onward.path)
     assert imported.report.new_declarations == 3 and imported.report.conflicts == 0
     with province.store.read_session() as s:
         assert s.scalar(select(Opinion.signer_code).limit(1)) == COUNTY
@@ -207,14 +210,14 @@ def test_a_statement_whose_certificate_is_missing_is_refused(offices: dict[str, 
     """A package that leaves out a signer's certificate is refused before anything changes, and says why."""
     county, city, province = offices[COUNTY], offices[CITY], offices[PROVINCE]
     fill_county(county, 2)
-    up = service.export_package(county.store, county.admin, CITY, tmp_path / "1.sanlian")
+    up = export_package(county.store, county.admin, CITY, tmp_path / "1.sanlian")
     assert up.path is not None
-    service.import_package(city.store, city.admin, up.path)
+    import_package(city.store, city.admin, up.path)
     with city.store.session() as s:
         keys = trust.office_keys(s, city.admin)
         chain = trust.own_chain(s)
-        me, n = this_office(s), service.neighbour(s, PROVINCE)
-        records = service.pending_records(s, city.store, me, n)
+        me, n = this_office(s), neighbour(s, PROVINCE)
+        records = pending_records(s, city.store, me, n)
         recipient = trust.cert_for(s, PROVINCE)
     assert recipient is not None
     forged = tmp_path / "no-certificates.sanlian"
@@ -223,7 +226,7 @@ def test_a_statement_whose_certificate_is_missing_is_refused(offices: dict[str, 
             writer.add_entry(r.kind, r.key, r.version, r.data)
     before = fingerprint(province.store)
     with pytest.raises(UserError, match="证书") as refused:
-        service.import_package(province.store, province.admin, forged)
+        import_package(province.store, province.admin, forged)
     assert "缺少" in refused.value.zh
     assert fingerprint(province.store) == before
 
@@ -236,7 +239,7 @@ def test_the_backup_before_an_import_is_kept_only_for_an_import(offices: dict[st
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 2)
-    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    result = export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
     assert result.path is not None
 
     def taken() -> int:
@@ -248,11 +251,11 @@ def test_the_backup_before_an_import_is_kept_only_for_an_import(offices: dict[st
     data[len(data) // 2] ^= 0x40
     damaged.write_bytes(bytes(data))
     with pytest.raises(UserError):
-        service.import_package(city.store, city.admin, damaged)
+        import_package(city.store, city.admin, damaged)
     assert taken() == before
-    service.import_package(city.store, city.admin, result.path)
+    import_package(city.store, city.admin, result.path)
     assert taken() == before + 1
-    assert service.import_package(city.store, city.admin, result.path).already_imported
+    assert import_package(city.store, city.admin, result.path).already_imported
     assert taken() == before + 1
 
 
@@ -268,12 +271,12 @@ def test_the_backup_holds_the_store_as_it_was_even_when_it_finishes_after_the_im
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 3)
-    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    result = export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
     assert result.path is not None
     written = threading.Event()
-    real_write, real_take = replicate.Applier._write_window, backup.take
+    real_write, real_take = apply.Applier._write_window, backup.take
 
-    def write_window(self: replicate.Applier) -> None:
+    def write_window(self: apply.Applier) -> None:
         real_write(self)
         written.set()
 
@@ -285,9 +288,9 @@ def test_the_backup_holds_the_store_as_it_was_even_when_it_finishes_after_the_im
         return [path for path, _, reason in backup.automatic_backups(city.store.paths) if reason == "before-import"]
 
     earlier = before_import()
-    monkeypatch.setattr(replicate.Applier, "_write_window", write_window)
+    monkeypatch.setattr(apply.Applier, "_write_window", write_window)
     monkeypatch.setattr(backup, "take", late_take)
-    service.import_package(city.store, city.admin, result.path)
+    import_package(city.store, city.admin, result.path)
     with city.store.read_session() as s:
         assert len(s.scalars(select(Declaration.id)).all()) == 3
     taken = [path for path in before_import() if path not in earlier]
@@ -307,7 +310,7 @@ def test_an_import_whose_backup_fails_changes_nothing(offices: dict[str, Service
 
     county, city = offices[COUNTY], offices[CITY]
     fill_county(county, 2)
-    result = service.export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
+    result = export_package(county.store, county.admin, CITY, tmp_path / "up.sanlian")
     assert result.path is not None
     before = fingerprint(city.store)
 
@@ -316,5 +319,5 @@ def test_an_import_whose_backup_fails_changes_nothing(offices: dict[str, Service
 
     monkeypatch.setattr(backup, "take", full_disk)
     with pytest.raises(UserError, match="备份"):
-        service.import_package(city.store, city.admin, result.path)
+        import_package(city.store, city.admin, result.path)
     assert fingerprint(city.store) == before

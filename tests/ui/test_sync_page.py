@@ -18,7 +18,8 @@ from sanlian_desktop.models import Batch, SyncConflict, SyncPackage
 from sanlian_desktop.offices import auth
 from sanlian_desktop.store import backup
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange.service import Neighbour, NeighbourStatus
+from sanlian_desktop.sync.exchange.neighbours import Neighbour
+from sanlian_desktop.sync.exchange.status import NeighbourStatus
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under

@@ -1,9 +1,9 @@
 """Record kinds that other parts of the program add to the packages.
 
 The core kinds — regions, batches, declarations with their versions, opinions and attachments — are
-built into ``records.py`` and ``replicate.Applier``. Anything else that must travel between offices (the
-registries behind the indicators, the follow-up after approval) registers a :class:`RecordKind` from its
-own module, so that sync itself does not grow with every new table::
+built into ``records.py`` and ``sync.replication.apply.Applier``. Anything else that must travel
+between offices (the registries behind the indicators, the follow-up after approval) registers a
+:class:`RecordKind` from its own module, so that sync itself does not grow with every new table::
 
     from sanlian_desktop.sync.kinds.registry import RecordKind, register
 
@@ -29,8 +29,8 @@ who sent the package, the report to count into, a way to keep a disagreeing reco
 and ``verify`` for records that carry a statement signed by the office that wrote them. It raises
 ``KeyError``/``TypeError``/``ValueError`` for a malformed body (the package is then refused whole) and
 ``UserError`` for anything a person should read. It must not commit. Records are applied a window at a
-time (``replicate.APPLY_WINDOW``), so its own lookups are one query per record; the core records of the
-package are all written before the first record of these kinds is applied.
+time (``sync.replication.apply.APPLY_WINDOW``), so its own lookups are one query per record; the core
+records of the package are all written before the first record of these kinds is applied.
 
 A statement names its signer's certificate rather than carrying it; the package carries each
 certificate once. A record that carries a statement names the signing office as ``signer`` in its body

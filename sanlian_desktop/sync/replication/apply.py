@@ -1,4 +1,4 @@
-"""Applying records received from a neighbour office to the store, and what each neighbour holds.
+"""Applying records received from a neighbour office to the store (the :class:`Applier`).
 
 Everything is applied in the caller's transaction. A record that disagrees with what this office
 already holds is never dropped or overwritten: it is kept aside in the conflicts list.
@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
@@ -40,7 +39,6 @@ from sanlian_desktop.models import (
     Opinion,
     Region,
     SyncConflict,
-    SyncItem,
     utcnow,
 )
 from sanlian_desktop.offices import regions
@@ -55,8 +53,8 @@ from sanlian_desktop.sync.kinds.records import (
     local_record,
     opinion_body,
     region_record,
-    version_body,
 )
+from sanlian_desktop.sync.replication.grouping import chunks, group_of
 from sanlian_desktop.sync.trust.statements import Statement
 
 # verify(statement_bytes, kind, expected_signer_codes) -> the signed body, or raises UserError
@@ -64,6 +62,7 @@ Verifier = Callable[[bytes, str, set[str]], dict[str, Any]]
 # Records applied together: one round of lookups and one bulk insert per table each.
 APPLY_WINDOW = 2000
 _RANK = {kind: n for n, kind in enumerate(KINDS)}
+_Row = TypeVar("_Row")
 
 
 class BadRecord(UserError):
@@ -103,7 +102,7 @@ class ApplyReport:
                 "state_changes": [{"number": n, "from": a, "to": b} for n, a, b in self.state_changes]}
 
 
-def _time(value: Any, key: str) -> datetime:
+def _time(value: object, key: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
@@ -264,7 +263,7 @@ class Applier:
         codes = {r.key for r in records if r.kind == "region"}
         above = {c for code in codes for c in (code[:9], code[:6], code[:4] + "00", code[:2] + "0000")}
         wanted = sorted((codes | above) - set(self._regions))
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             found = {r.code: r for r in self.s.scalars(select(Region).where(Region.code.in_(chunk)))}
             self._regions.update((code, found.get(code)) for code in chunk)
 
@@ -300,16 +299,16 @@ class Applier:
 
     def _preload(self, records: list[Record]) -> None:
         records = [r for r in records if (r.kind, r.key) not in self._known]
-        decl_ids = {g for r in records if isinstance(g := _group_of(r), str)}
+        decl_ids = {g for r in records if isinstance(g := group_of(r), str)}
         opinion_ids = sorted({r.key for r in records if r.kind == "opinion"})
         held_decls: set[str] = set()
-        for chunk in _chunks(sorted(decl_ids)):
+        for chunk in chunks(sorted(decl_ids)):
             for decl in self.s.scalars(select(Declaration).where(Declaration.id.in_(chunk))):
                 self._decls[decl.id] = decl
                 held_decls.add(decl.id)
         self._decls.update((d, None) for d in decl_ids - held_decls)
         held = sorted(held_decls)
-        for chunk in _chunks(held):
+        for chunk in chunks(held):
             self._versions.update(((d, v), (h, f)) for d, v, h, f in self.s.execute(select(
                 DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.content_hash,
                 DeclarationVersion.frozen).where(DeclarationVersion.declaration_id.in_(chunk))))
@@ -320,17 +319,17 @@ class Applier:
                 self._links.update((d, sha, name) for d, sha, name in self.s.execute(select(
                     DeclarationAttachment.declaration_id, DeclarationAttachment.sha256,
                     DeclarationAttachment.original_name).where(DeclarationAttachment.declaration_id.in_(chunk))))
-        for chunk in _chunks(opinion_ids):
+        for chunk in chunks(opinion_ids):
             self._opinion_ids.update(self.s.scalars(select(Opinion.id).where(Opinion.id.in_(chunk))))
 
-    def _get(self, model: type[Any], key: Any) -> Any:
+    def _get(self, model: type[_Row], key: object) -> _Row | None:
         """The row ``key`` of ``model`` held here, or None; a key that is not text makes the record
         malformed (the package is refused)."""
         if not isinstance(key, str):
             raise TypeError(f"{model.__name__}: the key is not text")
         return self.s.get(model, key)
 
-    def _decl(self, decl_id: Any) -> Declaration | _NewDeclaration | None:
+    def _decl(self, decl_id: object) -> Declaration | _NewDeclaration | None:
         """The declaration ``decl_id`` as this window sees it: held, new in this package, or None."""
         if not isinstance(decl_id, str):
             raise TypeError("a declaration id is text")  # a malformed record: the package is refused
@@ -383,7 +382,7 @@ class Applier:
 
     def _derive_held(self, decl_ids: list[str], now: datetime) -> None:
         """Set the state of declarations this store already held from all their versions and opinions."""
-        for chunk in _chunks(decl_ids):
+        for chunk in chunks(decl_ids):
             submitted: dict[str, list[tuple[int, datetime]]] = {}
             latest: dict[str, int] = {}
             for d, v, at, frozen in self.s.execute(select(
@@ -720,7 +719,7 @@ def held_statements(session: Session, keys: list[tuple[str, str]]) -> dict[tuple
     found: dict[tuple[str, str], str] = {}
     # By declaration (the primary key's first column): SQLite scans the table for pairs of values.
     versions = {key for kind, key in keys if kind == "version"}
-    for chunk in _chunks(sorted({key.rpartition(":")[0] for key in versions})):
+    for chunk in chunks(sorted({key.rpartition(":")[0] for key in versions})):
         for d, v, signature in session.execute(select(
                 DeclarationVersion.declaration_id, DeclarationVersion.version, DeclarationVersion.signature).where(
                 DeclarationVersion.declaration_id.in_(chunk), DeclarationVersion.frozen.is_(True),
@@ -728,16 +727,11 @@ def held_statements(session: Session, keys: list[tuple[str, str]]) -> dict[tuple
             if f"{d}:{v}" in versions:
                 found["version", f"{d}:{v}"] = hashlib.sha256(signature or b"").hexdigest()
     opinions = [key for kind, key in keys if kind == "opinion"]
-    for chunk in _chunks(opinions):
+    for chunk in chunks(opinions):
         for o, signature in session.execute(select(Opinion.id, Opinion.signature).where(
                 Opinion.id.in_(chunk), Opinion.signature.is_not(None))):
             found["opinion", o] = hashlib.sha256(signature or b"").hexdigest()
     return found
-
-
-def _chunks(keys: list[Any], size: int = 500) -> Iterable[list[Any]]:
-    for i in range(0, len(keys), size):
-        yield keys[i:i + size]
 
 
 def _as_read_back(row: dict[str, Any]) -> Record | None:
@@ -765,210 +759,3 @@ def _current_columns(fields: dict[str, Any], title: str | None) -> dict[str, Any
     columns["budget_fen"] = to_fen(parse_money(fields["budget_total"]))
     columns["requested_fen"] = to_fen(parse_money(fields["subsidy_requested"]))
     return columns
-
-
-# -- what each neighbour holds ----------------------------------------------------------------------
-
-
-def unacknowledged(session: Session, neighbour: str, records: Iterable[Record]) -> list[Record]:
-    """The records whose current form the neighbour has not acknowledged."""
-    acked = dict(_item_hashes(session, neighbour, SyncItem.acked_hash))
-    return [r for r in records if acked.get((r.kind, r.key)) != r.hash]
-
-
-def _item_hashes(session: Session, neighbour: str, column: Any) -> Iterable[tuple[tuple[str, str], str | None]]:
-    """(kind, key) → the hash in ``column`` for every record the neighbour was sent or acknowledged."""
-    for kind, key, digest in session.execute(select(SyncItem.kind, SyncItem.key, column).where(
-            SyncItem.neighbour_code == neighbour)):
-        yield (kind, key), digest
-
-
-_ITEMS = SyncItem.metadata.tables["sync_item"]
-_OPINIONS = Opinion.metadata.tables["opinion"]
-_VERSIONS = DeclarationVersion.metadata.tables["declaration_version"]
-
-
-def _upsert(columns: tuple[str, ...], when: str | None = None) -> Any:
-    """Insert items, or set ``columns`` of those the neighbour has already (only where ``when`` differs)."""
-    stmt = sqlite_insert(_ITEMS)
-    return stmt.on_conflict_do_update(
-        index_elements=[_ITEMS.c.neighbour_code, _ITEMS.c.kind, _ITEMS.c.key],
-        set_={c: stmt.excluded[c] for c in columns},
-        where=None if when is None else _ITEMS.c[when].is_distinct_from(stmt.excluded[when]))
-
-
-_SENT = _upsert(("sent_hash", "sent_package", "sent_at"))
-_ACKED = _upsert(("acked_hash", "acked_at"), when="acked_hash")
-
-
-def _upsert_rows(session: Session, stmt: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
-    """Run an upsert of sync items for many rows straight through the driver; returns the rows it
-    inserted or changed. Values arrive bound already (see :func:`_bound`): there are tens of
-    thousands of items, and SQLAlchemy's per-row parameter handling would cost more than SQLite's."""
-    conn = session.connection()
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
-    if tuple(compiled.positiontup or ()) != columns:
-        raise RuntimeError("unexpected parameter order")
-    count = 0
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 2000:
-            count += conn.exec_driver_sql(str(compiled), batch).rowcount
-            batch = []
-    if batch:
-        count += conn.exec_driver_sql(str(compiled), batch).rowcount
-    return count
-
-
-def _bound(session: Session, column: str, value: Any) -> Any:
-    """``value`` as SQLAlchemy binds it for the sync item ``column`` (a time becomes UTC text)."""
-    dialect = session.connection().dialect
-    processor = _ITEMS.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-    return processor(value) if processor is not None else value
-
-
-def mark_sent(session: Session, neighbour: str, records: Iterable[Record], package_id: str, at: datetime) -> None:
-    """Remember what went into a package to the neighbour."""
-    session.flush()
-    latest = {(r.kind, r.key): r.hash for r in records}
-    when = _bound(session, "sent_at", at)
-    _upsert_rows(session, _SENT, ("neighbour_code", "kind", "key", "sent_hash", "sent_package", "sent_at"),
-                 ((neighbour, kind, key, digest, package_id, when) for (kind, key), digest in latest.items()))
-
-
-def mark_acknowledged(session: Session, neighbour: str, entries: Iterable[tuple[str, str, str]], at: datetime) -> int:
-    """Record the neighbour's receipt: (kind, key, hash) it holds now. Returns how many were new."""
-    session.flush()
-    latest: dict[tuple[str, str], str] = {}
-    for kind, key, digest in entries:
-        latest[kind, key] = digest
-    when = _bound(session, "acked_at", at)
-    return _upsert_rows(session, _ACKED, ("neighbour_code", "kind", "key", "acked_hash", "acked_at"),
-                        ((neighbour, kind, key, digest, when) for (kind, key), digest in latest.items()))
-
-
-_SIGN_OPINION = update(_OPINIONS).where(
-    _OPINIONS.c.id == bindparam("b_id"), _OPINIONS.c.signature.is_(None),
-).values(signature=bindparam("b_signature"), signer_code=bindparam("b_signer"))
-_SIGN_VERSION = update(_VERSIONS).where(
-    _VERSIONS.c.declaration_id == bindparam("b_id"), _VERSIONS.c.version == bindparam("b_version"),
-    _VERSIONS.c.signature.is_(None),
-).values(signature=bindparam("b_signature"), signer_code=bindparam("b_signer"))
-
-
-def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
-    """Sign this office's opinions and submitted versions that have not left it yet.
-
-    A first signature is the one change an opinion or a submitted version ever takes (see
-    models/guards.py); it is written with one bulk update per few hundred rows, and only where the
-    row is still unsigned."""
-    session.flush()
-    conn = session.connection()
-    count = 0
-    unsigned = session.execute(select(Opinion.id, Opinion.office_code, Opinion.from_paper, Declaration.entered_by_office)
-                               .outerjoin(Declaration, Declaration.id == Opinion.declaration_id)
-                               .where(Opinion.signature.is_(None)).order_by(Opinion.id)).all()
-    mine = [o for o, office, paper, entered_by in unsigned
-            if (entered_by if (paper and entered_by is not None) else office) == self_code]
-    for chunk in _chunks(mine):
-        signed: list[dict[str, Any]] = [
-            {"b_id": o.id, "b_signature": sign("opinion", opinion_body(o)), "b_signer": self_code}
-            for o in session.scalars(select(Opinion).where(Opinion.id.in_(chunk)).order_by(Opinion.id))]
-        conn.execute(_SIGN_OPINION, signed)
-        count += len(signed)
-    keys = session.execute(select(DeclarationVersion.declaration_id, DeclarationVersion.version).join(
-        Declaration, Declaration.id == DeclarationVersion.declaration_id).where(
-        DeclarationVersion.signature.is_(None), DeclarationVersion.frozen.is_(True),
-        Declaration.entered_by_office == self_code).order_by(DeclarationVersion.declaration_id,
-                                                            DeclarationVersion.version)).all()
-    for part in _chunks(list(keys)):
-        wanted = {(d, n) for d, n in part}
-        rows = [{"b_id": v.declaration_id, "b_version": v.version, "b_signature": sign("version", version_body(v)),
-                 "b_signer": self_code} for v in session.scalars(select(DeclarationVersion).where(
-                     DeclarationVersion.declaration_id.in_(sorted({d for d, _ in part})),
-                     DeclarationVersion.signature.is_(None), DeclarationVersion.frozen.is_(True)))
-                if (v.declaration_id, v.version) in wanted]
-        conn.execute(_SIGN_VERSION, rows)
-        count += len(rows)
-    if count:
-        session.expire_all()  # rows already loaded in this session now hold stale signatures
-    for kind in extensions.extra_kinds():
-        if kind.sign_own is not None:
-            count += kind.sign_own(session, self_code, sign)
-    session.flush()
-    return count
-
-
-def _package_group(record: Record) -> str | None:
-    """What keeps records together in one package: their declaration, or an extension kind's group."""
-    if record.kind in KINDS:
-        return _group_of(record)
-    extra = extensions.get(record.kind)
-    if extra is None or extra.group is None:
-        return None
-    group = extra.group(record)
-    if group is None:
-        return None
-    return group if extra.joins_declaration else f"{record.kind}:{group}"
-
-
-def _group_of(record: Record) -> str | None:
-    """The declaration a record travels with (None for regions, batches and revocations)."""
-    if record.kind == "declaration":
-        return record.key
-    if record.kind == "version":
-        return record.key.rsplit(":", 1)[0]
-    if record.kind == "opinion":
-        decl_id = record.body.get("declaration_id")
-        return decl_id if isinstance(decl_id, str) else record.key
-    if record.kind == "attachment_link":
-        return str(record.body.get("declaration_id"))
-    return None
-
-
-def fit_package(session: Session, neighbour: str, records: list[Record], *, max_entries: int,
-                max_manifest: int) -> list[Record]:
-    """The records that go into one package within the package limits, whole declarations at a time.
-
-    Regions, batches and revocations always go (they are few, and what follows refers to them). A
-    declaration goes with its attachments, versions, opinions and links, and with the records of
-    kinds that join it (a project's, ``RecordKind.joins_declaration``), never split across packages.
-    When everything pending fits, everything goes. Otherwise the package carries what was not sent
-    in its current form yet, and only once everything was sent what was sent but not acknowledged:
-    exporting again before a receipt arrives carries the next part rather than the same one, the parts
-    of one backlog do not overlap, and the export after the last part sends again whatever the
-    neighbour has not acknowledged (a part lost on the way).
-    """
-    def cost(r: Record) -> int:
-        return 160 + len(r.kind) + len(r.key)  # a manifest entry, generously
-
-    heads: list[Record] = []
-    grouped: dict[str, list[Record]] = {}  # in the order groups first appear
-    waiting: list[Record] = []  # attachments precede the record they belong to
-    for r in records:
-        group = _package_group(r)
-        if r.kind == "attachment":
-            waiting.append(r)
-        elif group is None:
-            heads.append(r)
-        else:
-            grouped.setdefault(group, []).extend([*waiting, r])
-            waiting = []
-    groups = list(grouped.values())
-    if waiting:
-        groups.append(waiting)
-    if len(records) <= max_entries and sum(map(cost, records)) <= max_manifest:
-        return records
-    sent = dict(_item_hashes(session, neighbour, SyncItem.sent_hash))
-    unsent = [g for g in groups if any(sent.get((r.kind, r.key)) != r.hash for r in g)]
-    resent = [g for g in groups if all(sent.get((r.kind, r.key)) == r.hash for r in g)]
-    chosen = list(heads)
-    entries, size = len(heads), sum(map(cost, heads))
-    for part in unsent or resent:
-        more, grown = len(part), sum(map(cost, part))
-        if len(chosen) > len(heads) and (entries + more > max_entries or size + grown > max_manifest):
-            break
-        chosen.extend(part)
-        entries, size = entries + more, size + grown
-    return chosen

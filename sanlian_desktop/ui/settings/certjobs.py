@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.neighbours import neighbours
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 
@@ -87,7 +87,7 @@ def load_facts(store: Store) -> CertificateFacts:
             issuer_name = issuer.office.name if issuer is not None else own.issuer_code
         revoked = trust.revoked_map(s)
         children = []
-        for n in service.neighbours(s):
+        for n in neighbours(s):
             if n.is_parent:
                 continue
             cert = trust.cert_for(s, n.code)

@@ -1,4 +1,4 @@
-"""处理冲突: close a conflict with a note, keeping this office's record (service.resolve_conflict)."""
+"""处理冲突: close a conflict with a note, keeping this office's record (sync.exchange.conflicts.resolve_conflict)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.conflicts import resolve_conflict
 from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
 from sanlian_desktop.ui.widgets import InlineError
 
@@ -54,7 +54,7 @@ class ResolveDialog(QDialog):
         """Close the conflict through the service; False (and the reason shown) when it refuses."""
         try:
             with self.store.session() as s:
-                service.resolve_conflict(s, self.actor, self.conflict.id, self.note.toPlainText())
+                resolve_conflict(s, self.actor, self.conflict.id, self.note.toPlainText())
         except UserError as exc:
             self.error.show_message(exc.zh)
             return False

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.sync.exchange.service import ExportResult, Neighbour
+from sanlian_desktop.sync.exchange.export import ExportResult
+from sanlian_desktop.sync.exchange.neighbours import Neighbour
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit

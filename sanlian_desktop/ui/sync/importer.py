@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop.kernel.vocab import STATUS_LABELS, Status
-from sanlian_desktop.sync.exchange.service import ImportResult
+from sanlian_desktop.sync.exchange.importing import ImportResult
 from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle

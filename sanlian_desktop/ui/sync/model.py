@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from sanlian_desktop.sync.exchange.service import NeighbourStatus
+from sanlian_desktop.sync.exchange.status import NeighbourStatus
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -79,7 +79,7 @@ def totals(rows: list[NeighbourStatus]) -> SyncTotals:
 
 
 class StatusTableModel(QAbstractTableModel):
-    """One row per neighbour office, the parent first, as :func:`service.status` reports them."""
+    """One row per neighbour office, the parent first, as :func:`sync.exchange.status.status` reports them."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

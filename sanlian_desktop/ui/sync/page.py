@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.sync.exchange.service import EXTENSION
+from sanlian_desktop.sync.exchange.files import EXTENSION
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit

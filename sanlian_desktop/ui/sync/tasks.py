@@ -11,7 +11,11 @@ from PySide6.QtCore import QCoreApplication
 from sanlian_desktop.models import Declaration, Office
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange import service
+from sanlian_desktop.sync.exchange.conflicts import conflicts
+from sanlian_desktop.sync.exchange.export import ExportResult, export_all, export_package
+from sanlian_desktop.sync.exchange.files import package_file_name
+from sanlian_desktop.sync.exchange.importing import ImportResult, import_package
+from sanlian_desktop.sync.exchange.status import NeighbourStatus, status
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 from sanlian_desktop.ui.sync.model import ConflictRow
 
@@ -24,7 +28,7 @@ def _tr(text: str) -> str:
 class SyncState:
     """What the page shows: the channel to each neighbour and the open conflicts."""
 
-    status: list[service.NeighbourStatus]
+    status: list[NeighbourStatus]
     conflicts: list[ConflictRow]
 
 
@@ -32,7 +36,7 @@ def load_conflicts(store: Store) -> list[ConflictRow]:
     """Open conflicts with the declaration's number and the sending office's name."""
     with store.read_session() as s:
         rows = []
-        for c in service.conflicts(s):
+        for c in conflicts(s):
             decl = s.get(Declaration, c.declaration_id) if c.declaration_id else None
             office = s.get(Office, c.from_office)
             rows.append(ConflictRow(c.id, c.kind, decl.number if decl is not None else "", c.reason,
@@ -42,7 +46,7 @@ def load_conflicts(store: Store) -> list[ConflictRow]:
 
 def load_state(store: Store) -> SyncState:
     """Status and conflicts, read off the GUI thread."""
-    return SyncState(service.status(store), load_conflicts(store))
+    return SyncState(status(store), load_conflicts(store))
 
 
 def status_job(store: Store) -> FunctionJob:
@@ -56,13 +60,13 @@ def _service_progress(progress: Progress, text: str) -> Callable[[int, int], Non
 def export_job(store: Store, actor: Actor, to: str | None, folder: Path) -> FunctionJob:
     """One package to ``to`` (every neighbour with something waiting when None) into ``folder``."""
 
-    def run(progress: Progress, _cancelled: IsCancelled) -> list[service.ExportResult]:
+    def run(progress: Progress, _cancelled: IsCancelled) -> list[ExportResult]:
         report = _service_progress(progress, _tr("正在写入并读回核对…"))
         if to is None:
-            return service.export_all(store, actor, folder, progress=report)
+            return export_all(store, actor, folder, progress=report)
         with store.read_session() as s:
-            name = service.package_file_name(s, to)
-        return [service.export_package(store, actor, to, folder / name, progress=report)]
+            name = package_file_name(s, to)
+        return [export_package(store, actor, to, folder / name, progress=report)]
 
     return FunctionJob(_tr("导出同步包"), run)
 
@@ -70,8 +74,8 @@ def export_job(store: Store, actor: Actor, to: str | None, folder: Path) -> Func
 def preview_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
     """Verify the package and work out what it would change, changing nothing."""
 
-    def run(_progress: Progress, _cancelled: IsCancelled) -> service.ImportResult:
-        return service.import_package(store, actor, path, preview=True)
+    def run(_progress: Progress, _cancelled: IsCancelled) -> ImportResult:
+        return import_package(store, actor, path, preview=True)
 
     return FunctionJob(_tr("检查同步包"), run)
 
@@ -79,7 +83,7 @@ def preview_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
 def import_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
     """Apply the package in one transaction."""
 
-    def run(_progress: Progress, _cancelled: IsCancelled) -> service.ImportResult:
-        return service.import_package(store, actor, path)
+    def run(_progress: Progress, _cancelled: IsCancelled) -> ImportResult:
+        return import_package(store, actor, path)
 
     return FunctionJob(_tr("导入同步包"), run)

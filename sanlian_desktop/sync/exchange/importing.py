@@ -1,0 +1,258 @@
+"""Import: verifying a package completely, then applying all of it in one transaction (or, as a
+preview, none of it), with the receipts, certificates and revocations it carries."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import gc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncPackage, utcnow
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.auth import Actor, this_office
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
+from sanlian_desktop.sync.exchange.files import hash_file
+from sanlian_desktop.sync.exchange.neighbours import neighbour
+from sanlian_desktop.sync.exchange.package_records import b64, check_kinds, read_json, records_of
+from sanlian_desktop.sync.kinds.records import Record
+from sanlian_desktop.sync.kinds.registry import extra_kinds
+from sanlian_desktop.sync.replication.apply import Applier, ApplyReport, Verifier
+from sanlian_desktop.sync.replication.ledger import mark_acknowledged
+from sanlian_desktop.sync.transport.packfmt import EntryInfo
+from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
+from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
+from sanlian_desktop.sync.trust.certs import Cert
+from sanlian_desktop.sync.trust.chain import CertPool, Revocation
+from sanlian_desktop.sync.trust.statements import Statement, verify_statement
+
+
+@dataclass
+class ImportResult:
+    """What ``sync import`` (or its preview) found and did."""
+
+    package_id: str
+    sender_code: str
+    sender_name: str
+    channel_seq: int
+    already_imported: bool = False
+    report: ApplyReport = field(default_factory=ApplyReport)
+    receipts: int = 0
+    acknowledged: int = 0
+    revocations: int = 0
+    missing_seqs: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package_id": self.package_id, "sender": self.sender_code, "sender_name": self.sender_name,
+                "channel_seq": self.channel_seq, "already_imported": self.already_imported,
+                **self.report.as_dict(), "receipts": self.receipts, "acknowledged": self.acknowledged,
+                "revocations": self.revocations, "missing_packages": self.missing_seqs}
+
+
+class _Preview(Exception):
+    """Raised inside the import transaction to roll a preview back."""
+
+
+def _statement_check(pool: CertPool) -> Callable[[Record], Statement]:
+    def check(record: Record) -> Statement:
+        return verify_statement(record.raw or b"", pool, kind=record.kind)
+
+    return check
+
+
+def _statement_checker(pool: CertPool) -> Verifier:
+    def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
+        statement = verify_statement(data, pool, kind=kind)
+        if statement.signer.code not in signers:
+            raise UserError(
+                f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
+                f"{kind} signed by {statement.signer.code}, expected {sorted(signers)}",
+            )
+        return statement.body
+
+    return verify
+
+
+def _package_certificates(s: Session, pkg: VerifiedPackage, pool: CertPool) -> list[Cert]:
+    """The certificates the package carries, each checked up to the pinned root, and those of the
+    sender's chain; one that differs from a stored certificate of the same serial is refused."""
+    certs = list(pkg.chain)
+    for entry in pkg.manifest.entries:
+        if entry.kind == "certificate":
+            cert = Cert.decode(pkg.read_entry(entry, 64 * 1024))
+            if cert.serial != entry.id:
+                raise UserError(f"数据包中的证书编号与清单不符（{entry.id}）", "certificate serial does not match its entry")
+            certs.append(cert)
+    for cert in certs:
+        pool.get(cert.serial)  # the store's certificate of that serial, if any, to compare with
+        pool.add(cert)
+    for cert in certs:
+        pool.check(cert.serial)
+    return certs
+
+
+@contextlib.contextmanager
+def _collector_spares_the_rest() -> Iterator[None]:
+    """While a package is imported, the garbage collector leaves alone what was alive before.
+
+    An import makes and drops hundreds of thousands of small objects, and every full collection
+    would walk the whole program as well (its modules, the pinyin dictionary). What the import
+    makes is collected as usual; the rest is handed back to the collector afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+_WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派", "evaluation_withdrawal": "评估指派的撤回",
+         "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
+
+
+def _refuse_from_evaluator(entries: list[EntryInfo]) -> None:
+    """An evaluator office sends its own visits and evaluations (with their files and the
+    certificates they need) and nothing else."""
+    allowed = {"attachment", "certificate", "revocation", "receipt", *(k.name for k in extra_kinds() if k.evaluator)}
+    stray = sorted({e.kind for e in entries} - allowed)
+    if stray:
+        raise UserError(f"第三方评估机构的数据包中有其无权报送的记录（{'、'.join(stray)}），本次拒绝导入",
+                        f"an evaluator's package holds records it may not send: {', '.join(stray)}")
+
+
+def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = False,
+                   backup: bool = True) -> ImportResult:
+    """Verify a package completely, then apply all of it in one transaction (or, as a preview, none).
+
+    Importing the same package again changes nothing and says so; the same package id with other
+    content is refused. Before the import commits, the store as it was before is backed
+    up (``backup=False`` only for tests and benchmarks that import thousands of times).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"找不到文件 {path}", f"no such file: {path}")
+    try:
+        with _collector_spares_the_rest(), store.session() as s:
+            result = _import(s, store, actor, path, preview=preview, backup=backup)
+            if preview:
+                raise _Preview
+    except _Preview:
+        pass
+    return result
+
+
+def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
+            backup: bool) -> ImportResult:
+    ahead = BackupAhead(store) if backup and not preview else None
+    try:
+        return _import_with(s, store, actor, path, preview=preview, ahead=ahead)
+    finally:
+        if ahead is not None and not ahead.kept:
+            ahead.discard()
+
+
+def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
+                 ahead: BackupAhead | None) -> ImportResult:
+    me = this_office(s)
+    keys = trust.office_keys(s, actor)
+    roots = trust.pinned_roots(s)
+    if not roots:
+        raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
+    revoked = trust.revoked_map(s)
+    # Every statement's chain asks for the same few offices' parents: ask the store once each.
+    parent_of = functools.cache(trust.parent_of(s))
+    pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
+    try:
+        sender = pkg.sender
+        result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq)
+        file_hash = hash_file(path)
+        earlier = s.get(SyncPackage, pkg.package_id)
+        if earlier is not None:
+            if earlier.file_hash != file_hash or earlier.direction != "in":
+                raise UserError(
+                    f"编号相同但内容不同的数据包（{pkg.package_id[:12]}…）已导入过，本次拒绝导入，请与{sender.office.name}核实",
+                    f"a different package with the same id {pkg.package_id} was imported before",
+                )
+            result.already_imported = True
+            return result
+        n = neighbour(s, sender.code)
+        check_kinds(pkg)
+        if n.level is Level.EVALUATOR:
+            _refuse_from_evaluator(pkg.entries)
+        pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
+        certificates = _package_certificates(s, pkg, pool)
+        entries = pkg.manifest.entries
+        now = utcnow()
+        receipts = []
+        for entry in entries:
+            if entry.kind != "receipt":
+                continue
+            receipt = verify_receipt(pkg.read_entry(entry), roots, revoked, parent_of=parent_of)
+            if receipt.recipient_code != sender.code or receipt.sender_code != me.region_code:
+                raise UserError("数据包中的回执不是发给本单位的", "a receipt in the package is not for this office")
+            receipts.append(receipt)
+
+        def first_change() -> None:
+            """Called once the first window of records is verified, before it changes the store: the
+            certificates, revocations and receipts go first."""
+            trust.store_certificates(s, certificates)
+            for entry in entries:
+                if entry.kind == "revocation":
+                    record = Record(entry.kind, entry.id, read_json(pkg, entry))
+                    if trust.store_revocation(s, Revocation.decode(b64(record))):
+                        result.revocations += 1
+            for receipt in receipts:
+                result.receipts += 1
+                result.acknowledged += mark_acknowledged(
+                    s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"], now)
+
+        # What this office now holds exactly as the sender sent it counts as acknowledged in the other
+        # direction too: echoing it back would be pointless. Where this office's form differs, it is
+        # sent back, and the sender decides by the same rules.
+        def acknowledge(same: list[tuple[str, str, str]]) -> None:
+            mark_acknowledged(s, sender.code, same, now)
+
+        if ahead is not None:
+            ahead.start()  # the package is whole, new and from a neighbour: back up while it is applied
+        applier = Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
+                                    sender_is_parent=n.is_parent, package_id=pkg.package_id,
+                                    verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,
+                                    acknowledge=acknowledge, first_change=first_change)
+        if any(e.kind in ("region", "version") for e in entries):
+            regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
+            gc.freeze()  # and spare it too
+        result.report = applier.apply(records_of(pkg))
+        channel = s.get(SyncChannel, sender.code)
+        if channel is None:
+            channel = SyncChannel(neighbour_code=sender.code, next_out_seq=1, received_seqs=[])
+            s.add(channel)
+        seqs = sorted(set(channel.received_seqs or []) | {pkg.channel_seq})
+        channel.received_seqs = seqs
+        result.missing_seqs = [q for q in range(1, seqs[-1]) if q not in seqs]
+        if not preview:
+            if ahead is not None:
+                ahead.keep()  # the backup of the store as it was must exist before the import commits
+            # A package of receipts alone acknowledges nothing back: answering it with a receipt
+            # would have two offices send each other receipts for ever.
+            if any(e.kind not in ("receipt", "certificate") for e in entries):
+                receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
+                s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
+                                     acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
+            s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
+                              channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(entries),
+                              summary=result.as_dict(), by_user=actor.username, file_name=path.name))
+            audit.record(s, office=me.region_code, user=actor.username, action="sync.import", entity="package",
+                         entity_id=pkg.package_id, details={"from": sender.code, **result.report.as_dict()})
+        return result
+    finally:
+        pkg.close()
