@@ -4,6 +4,7 @@ fitted into the package limits, and remembered as sent."""
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Office, PendingReceipt, RevocationRecord, SyncChannel, SyncPackage, utcnow
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
+from sanlian_desktop.store.attachments import blob_path
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.sync.exchange.files import hash_file, package_file_name
+from sanlian_desktop.sync.exchange.files import package_file_name
 from sanlian_desktop.sync.exchange.neighbours import Neighbour, neighbour, neighbours
 from sanlian_desktop.sync.kinds.records import Record, records_for
 from sanlian_desktop.sync.replication.fitting import fit_package
@@ -63,7 +66,7 @@ def pending_records(session: Session, store: Store, me: Office, n: Neighbour) ->
     """Everything the neighbour has not acknowledged in its current form (an attachment once per
     declaration that uses it: a package carries it once, see :func:`once`)."""
     records = list(records_for(session, me.region_code, Level(me.level), n.code, n.level,
-                               lambda sha: store.paths.attachments / sha[:2] / sha))
+                               functools.partial(blob_path, store.paths)))
     for row in session.scalars(select(RevocationRecord).order_by(RevocationRecord.serial)):
         records.append(_json_record("revocation", row.serial, row.encoded))
     return unacknowledged(session, n.code, records)
@@ -151,7 +154,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         for rec in receipts:
             rec.sent_in_package = package_id
         s.add(SyncPackage(package_id=package_id, direction="out", neighbour_code=n.code,
-                          channel_seq=channel.next_out_seq, file_hash=hash_file(out), entries=total,
+                          channel_seq=channel.next_out_seq, file_hash=sha256_file(out), entries=total,
                           summary=result.by_kind, by_user=actor.username, file_name=out.name))
         channel.next_out_seq += 1
         audit.record(s, office=me.region_code, user=actor.username, action="sync.export", entity="package",

@@ -1,10 +1,6 @@
-"""Package files on disk: their extension, the name of the next one to a neighbour, and the
-SHA-256 of a file that the package's row records."""
+"""Package files on disk: their extension and the name of the next one to a neighbour."""
 
 from __future__ import annotations
-
-import hashlib
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,12 +16,3 @@ def package_file_name(session: Session, to: str) -> str:
     channel = session.get(SyncChannel, to)
     seq = channel.next_out_seq if channel else 1
     return f"{me}-至-{to}-{seq:04d}{EXTENSION}"
-
-
-def hash_file(path: Path) -> str:
-    """The SHA-256 of a package file, as its row in the packages list records it."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncPackage, utcnow
 from sanlian_desktop.offices import custody as trust
@@ -23,7 +24,6 @@ from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
-from sanlian_desktop.sync.exchange.files import hash_file
 from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.exchange.package_records import b64, check_kinds, read_json, records_of
 from sanlian_desktop.sync.kinds.records import Record
@@ -175,7 +175,7 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
     try:
         sender = pkg.sender
         result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq)
-        file_hash = hash_file(path)
+        file_hash = sha256_file(path)
         earlier = s.get(SyncPackage, pkg.package_id)
         if earlier is not None:
             if earlier.file_hash != file_hash or earlier.direction != "in":

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import fields as declfields
 from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import atomic_write
 from sanlian_desktop.kernel.money import parse_money, to_fen
@@ -54,7 +55,7 @@ from sanlian_desktop.sync.kinds.records import (
     opinion_body,
     region_record,
 )
-from sanlian_desktop.sync.replication.grouping import chunks, group_of
+from sanlian_desktop.sync.replication.grouping import group_of
 from sanlian_desktop.sync.trust.statements import Statement
 
 # verify(statement_bytes, kind, expected_signer_codes) -> the signed body, or raises UserError

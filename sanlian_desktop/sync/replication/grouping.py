@@ -1,20 +1,8 @@
-"""How records and keys are grouped: the declaration a record travels with, and key lists cut into
-chunks a single query can take."""
+"""How records are grouped: the declaration a record travels with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TypeVar
-
 from sanlian_desktop.sync.kinds.records import Record
-
-_Key = TypeVar("_Key")
-
-
-def chunks(keys: list[_Key], size: int = 500) -> Iterator[list[_Key]]:
-    """``keys`` in lists of at most ``size``, each small enough for one ``IN (…)`` query."""
-    for i in range(0, len(keys), size):
-        yield keys[i:i + size]
 
 
 def group_of(record: Record) -> str | None:

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion
 from sanlian_desktop.sync.kinds import registry as extensions
 from sanlian_desktop.sync.kinds.records import opinion_body, version_body
-from sanlian_desktop.sync.replication.grouping import chunks
 
 _OPINIONS = Opinion.metadata.tables["opinion"]
 _VERSIONS = DeclarationVersion.metadata.tables["declaration_version"]
