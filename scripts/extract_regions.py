@@ -4,8 +4,8 @@
 (``code,name,cityCode,provinceCode``), ``dist/streets.csv`` (``code,name,areaCode,provinceCode,cityCode``)
 and ``dist/villages.csv`` (``code,name,streetCode,provinceCode,cityCode,areaCode``). This keeps the rows of
 one province (Gansu, ``62``) and writes ``sanlian_desktop/data/gansu-regions-official.csv.gz``: comment
-lines (``#``) naming the source, then ``code,name,parent,pinyin`` — the counties the shipped
-``gansu-regions.csv`` lacks (兰州新区's statistical code 620171), every street and every committee, with
+lines (``#``) naming the source, then ``code,name,parent,pinyin`` — the rows of the shipped
+``gansu-regions.csv`` (for their pinyin initials), the counties it lacks (兰州新区's statistical code 620171), every street and every committee, with
 the pinyin initials the search uses computed once here. The rules the program's tree follows:
 
 - 嘉峪关市 has no counties: NBS lists a statistical placeholder 620201 between the city and its streets;
@@ -62,6 +62,7 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 def extract(tarball: Path, out: Path = OUT, *, base: Path = BASE, province: str = PROVINCE) -> dict[str, int]:
     """Write the province's rows of ``tarball`` to ``out``; the counts of counties, streets and committees."""
+    from sanlian_desktop.offices.regiondata import SPECIAL_UNIT_CODES
     from sanlian_desktop.offices.regions import pinyin_initials
 
     with tarfile.open(tarball, "r:gz") as tar:
@@ -69,8 +70,12 @@ def extract(tarball: Path, out: Path = OUT, *, base: Path = BASE, province: str 
         areas = _rows(_member(tar, "dist/areas.csv"))
         streets = _rows(_member(tar, "dist/streets.csv"))
         villages = _rows(_member(tar, "dist/villages.csv"))
-    shipped = {row["code"] for row in _rows(base.read_text("utf-8")) if row["code"]}
-    rows: list[tuple[str, str, str]] = []
+    base_rows = _rows(base.read_text("utf-8"))
+    shipped = {row["code"] for row in base_rows if row["code"]}
+    # The shipped province, cities, counties and special units come first, for their pinyin initials
+    # (the program need not load pypinyin to search them); gansu-regions.csv stays their authority.
+    rows: list[tuple[str, str, str]] = [
+        (row["code"] or SPECIAL_UNIT_CODES[row["name"]], row["name"], row["parent"]) for row in base_rows]
     counts = {"county": 0, "street": 0, "community": 0}
     for area in areas:
         code = area["code"]
@@ -89,7 +94,7 @@ def extract(tarball: Path, out: Path = OUT, *, base: Path = BASE, province: str 
             continue
         rows.append((village["code"], village["name"], village["streetCode"]))
         counts["community"] += 1
-    for code, name, parent in rows:
+    for code, name, parent in rows[len(base_rows):]:
         if not (code.isdigit() and len(code) in (6, 9, 12) and name and parent.isdigit()):
             raise SystemExit(f"无法识别的行 / unexpected row: {code},{name},{parent}")
     rows.sort(key=lambda r: (len(r[0]), r[0]))
