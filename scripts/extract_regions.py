@@ -109,11 +109,11 @@ def extract(tarball: Path, out: Path = OUT, *, base: Path = BASE, province: str 
     data = gzip.compress(text.getvalue().encode("utf-8"), compresslevel=9, mtime=0)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "wb") as handle:
+    with tmp.open("wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, out)
+    tmp.replace(out)
     return counts
 
 
