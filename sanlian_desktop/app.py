@@ -21,6 +21,7 @@ from sanlian_desktop.declarations import workflow
 from sanlian_desktop.evaluation import records as evaluation_records
 from sanlian_desktop.implementation import records as implementation_records
 from sanlian_desktop.registries import records as registry_records
+from sanlian_desktop.registries import regionrecords as region_update_records
 from sanlian_desktop.reports import records as report_records
 from sanlian_desktop.selection import records as notice_records
 from sanlian_desktop.selection.limits import BatchLimits
@@ -37,6 +38,7 @@ def compose() -> None:
     report_records.register_kinds()
     implementation_records.register_kinds()
     notice_records.register_kinds()
+    region_update_records.register_kinds()
     evaluation_records.register_kinds()
     registry_records.register_kinds()
     kinds.mark_composed()

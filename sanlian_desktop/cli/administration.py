@@ -49,6 +49,11 @@ def register(sub: Any) -> None:
     p = region.add_parser("import", help="从 CSV 或 Excel 导入街道和社区")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=cmd_region_import)
+    p = region.add_parser("update", help="发布区划变更（省民政厅）：文件表头 操作,代码,名称（新增/更名/撤销）")
+    p.add_argument("--file", type=Path, required=True)
+    p.add_argument("--title", default="区划变更")
+    p.set_defaults(handler=cmd_region_update)
+    region.add_parser("updates", help="列出收到和发布的区划变更").set_defaults(handler=cmd_region_updates)
 
 
 def register_audit(sub: Any) -> None:
@@ -151,6 +156,33 @@ def cmd_region_import(ctx: Context, args: argparse.Namespace) -> int:
         ctx.emit({"imported": len(added)}, f"已导入 {len(added)} 个区划")
     return 0
 
+
+
+def cmd_region_update(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.offices import regions
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        update = regions.issue_region_update(s, actor, regions.read_region_changes(args.file), title=args.title)
+        ctx.emit({"id": update.id, "title": update.title, "changes": update.changes},
+                 [f"已发布区划变更“{update.title}”（{len(update.changes)} 项），随下次导出的数据包下发："]
+                 + [f"  {regions.change_text(c)}" for c in update.changes])
+    return 0
+
+
+def cmd_region_updates(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.offices import regions
+
+    ctx.actor()
+    with ctx.store().session() as s:
+        updates = regions.region_updates(s)
+        lines: list[str] = []
+        for u in updates:
+            lines.append(f"{u.issued_at.astimezone():%Y-%m-%d} {u.title}（本单位生效 {len(u.applied)} 项）")
+            lines += [f"  {regions.change_text(c)}" for c in u.changes]
+        ctx.emit([{"id": u.id, "title": u.title, "issued_at": u.issued_at.isoformat(), "changes": u.changes,
+                   "applied": u.applied} for u in updates], lines or ["没有区划变更"])
+    return 0
 
 def cmd_audit_verify(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.store import audit

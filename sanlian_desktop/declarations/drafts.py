@@ -69,13 +69,18 @@ def _acts_as_county(session: Session, actor: Actor) -> bool:
 
 
 def _check_community(session: Session, actor: Actor, code: str) -> None:
+    # An official community the store has not used yet is copied in now (the declaration refers to it).
     community = session.get(regions.Region, code)
+    if community is None and regions.official_tree().within(code, actor.office_code):
+        community = regions.ensure_region(session, code)
     if community is None or community.level != Level.COMMUNITY:
         raise ValidationFailed(
             [FieldError("community", "申报社区", f"社区代码 {code} 尚未登记（请先用 region add 添加）")]
         )
     if not regions.is_within(session, code, actor.office_code):
         raise ValidationFailed([FieldError("community", "申报社区", f"{community.name}（{code}）不在本单位辖区内")])
+    if community.retired:
+        raise ValidationFailed([FieldError("community", "申报社区", f"{community.name}（{code}）已撤销，不能再申报")])
 
 
 def _resolve_batch(session: Session, key: str | None) -> Batch | None:

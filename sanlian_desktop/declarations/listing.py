@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration, EvaluationAssignment, Opinion, Region
+from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
 
 # Scopes a list can show.
@@ -191,13 +192,23 @@ def filter_regions(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 
 def communities_in(session: Session, actor: Actor) -> list[tuple[str, str, str]]:
-    """Communities in the jurisdiction as (code, name, street name), by code."""
+    """Communities in the jurisdiction as (code, name, street name), by code.
+
+    A county (or a county-less city), a street and a community see their real communities: the store's,
+    and the official ones it lacks (a local name wins; names in their short form, 畅家巷社区). Above a
+    county the list holds the store's own: a city or the province enters declarations rarely, and the
+    official tree there runs to thousands.
+    """
+    level = actor.office_level
+    if level in (Level.COUNTY, Level.STREET, Level.COMMUNITY) or (
+            level is Level.CITY and not regions.has_counties(session, actor.office_code)):
+        return [(c.code, c.short, c.street) for c in regions.communities_within(session, actor.office_code)]
     prefix = code_prefix(actor)
     street = Region.__table__.alias("street")
     rows = session.execute(
         select(Region.code, Region.name, street.c.name)
         .join(street, street.c.code == Region.parent_code)
-        .where(Region.level == Level.COMMUNITY.value, Region.code.like(f"{prefix}%"))
+        .where(Region.level == Level.COMMUNITY.value, Region.code.like(f"{prefix}%"), Region.retired.is_(False))
         .order_by(Region.code)
     ).all()
     return [(c, n, s) for c, n, s in rows]

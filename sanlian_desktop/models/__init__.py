@@ -13,6 +13,7 @@ from sanlian_desktop.models.entities import (
     Office,
     Opinion,
     Region,
+    RegionUpdate,
     User,
 )
 from sanlian_desktop.models.evaluation import (
@@ -73,6 +74,7 @@ __all__ = [
     "ProjectWorker",
     "PublicNotice",
     "Region",
+    "RegionUpdate",
     "RevocationRecord",
     "ScoringCriterion",
     "Shortlisting",

@@ -45,6 +45,31 @@ class Region(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     pinyin: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Retired by a region update (merged away, abolished): kept for the declarations made with it, never
+    # offered for new ones.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class RegionUpdate(Base):
+    """Changes to the region tree the province published (renames, additions, retirements).
+
+    Signed by the province when it first leaves it and passed down unchanged; each office applies the
+    changes inside its jurisdiction when it receives the update (``applied``: what changed here).
+    """
+
+    __tablename__ = "region_update"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    # [{"op": "add"|"rename"|"retire", "code": ..., "name": ..., "old_name": ...}], by code.
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    applied: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    received_from: Mapped[str | None] = mapped_column(String(12))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Office(Base):

@@ -1,4 +1,10 @@
-"""The administrative tree: shipped Gansu data, streets and communities added by users, jurisdiction."""
+"""The administrative tree: shipped Gansu data, streets and communities added by users, jurisdiction.
+
+The store holds the regions it uses; the official tree (:mod:`sanlian_desktop.offices.regiondata`) fills
+the gaps: :func:`ensure_region` copies an official region (and the ancestors it needs) into the store the
+first time it is used, and :func:`communities_within` lists the store's communities with the official
+ones it lacks (a local name for a code wins; a retired region is not offered).
+"""
 
 from __future__ import annotations
 
@@ -16,14 +22,12 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.kernel.errors import NotFound, UserError
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Region
+from sanlian_desktop.offices.regiondata import SPECIAL_UNIT_CODES, community_rural, official_tree, short_name
 
 if TYPE_CHECKING:
     from sanlian_desktop.offices.auth import Actor
 
 PROVINCE_CODE = "620000"
-# Units the notice addresses like cities that GB/T 2260 does not list. They get codes in the
-# otherwise unused 6291–6293 range so that their streets and communities fit the same code scheme.
-SPECIAL_UNIT_CODES = {"兰州新区": "629100", "甘肃矿区": "629200", "东风场区": "629300"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,62 @@ def seed_regions(session: Session) -> None:
         if info.code not in have:
             session.add(_region_from_info(info))
     session.flush()
+
+
+def ensure_region(session: Session, code: str) -> Region | None:
+    """The store's region ``code``, or the official one copied into the store (ancestors first); None
+    when neither knows it."""
+    region = session.get(Region, code)
+    if region is not None:
+        return region
+    official = official_tree().get(code)
+    if official is None:
+        return None
+    if official.parent_code is not None and ensure_region(session, official.parent_code) is None:
+        return None
+    region = Region(code=official.code, name=official.name, level=official.level.value,
+                    parent_code=official.parent_code, special=official.special, rural=official.rural,
+                    pinyin=official.pinyin)
+    session.add(region)
+    session.flush()
+    return region
+
+
+@dataclass(frozen=True)
+class CommunityChoice:
+    """A community to pick: its code, names and street, from the store or the official tree."""
+
+    code: str
+    name: str  # the name as this office knows it (official, unless the store holds another)
+    short: str  # where space is tight
+    street: str  # the street's name
+    official: bool  # only in the official tree so far
+
+
+def communities_within(session: Session, root_code: str) -> list[CommunityChoice]:
+    """Every community under ``root_code``, by code: the store's (its names win) and the official ones it
+    lacks; retired ones left out."""
+    inside = subtree_codes(session, root_code)
+    held = {r.code: r for r in session.scalars(select(Region)) if r.code in inside}
+    tree = official_tree()
+    names: dict[str, str] = {}
+    retired: set[str] = set()
+    for code, region in held.items():
+        names[code] = region.name
+        if region.retired:
+            retired.add(code)
+    out: dict[str, CommunityChoice] = {}
+    for code, region in held.items():
+        if region.level == Level.COMMUNITY and code not in retired:
+            parent = region.parent_code or ""
+            street = names.get(parent) or (o.name if (o := tree.get(parent)) else "")
+            out[code] = CommunityChoice(code, region.name, short_name(region.name), street, False)
+    for official in tree.subtree(root_code):
+        if official.level is Level.COMMUNITY and official.code not in held and official.parent_code not in retired:
+            parent = official.parent_code or ""
+            street = names.get(parent) or (o.name if (o := tree.get(parent)) else "")
+            out[official.code] = CommunityChoice(official.code, official.name, official.short, street, True)
+    return [out[code] for code in sorted(out)]
 
 
 def _region_from_info(info: RegionInfo) -> Region:
@@ -306,6 +366,8 @@ def add_region(
     parent_code = book.parent_code(code)
     assert parent_code is not None
     parent = book.get(parent_code)
+    if parent is None and not book.deferred:
+        parent = ensure_region(session, parent_code)  # an official street or county, copied in when used
     if parent is None and level is Level.COMMUNITY and create_missing_street:
         add_region(session, code=parent_code, name=f"街道 {parent_code}", within=within, book=book)
         parent = book.get(parent_code)
@@ -496,3 +558,170 @@ def import_regions_by(session: Session, actor: Any, path: Path) -> list[Region]:
     audit.record(session, office=actor.office_code, user=actor.username, action="region.import", entity="region",
                  entity_id=Path(path).name, details={"count": len(added)})
     return added
+
+
+# -- region updates from the province ---------------------------------------------------------------
+
+CHANGE_OPS = {"add": "新增", "rename": "更名", "retire": "撤销"}
+_OP_WORDS = {"add": "add", "新增": "add", "rename": "rename", "更名": "rename", "retire": "retire", "撤销": "retire",
+             "撤并": "retire"}
+_CHANGE_HEADERS = {"op": {"op", "操作", "变更", "变更类型"}, "code": _HEADER_ALIASES["code"],
+                   "name": _HEADER_ALIASES["name"] | {"新名称"}}
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """``更名 620102001001 甲社区 → 乙社区``: one change as a person reads it."""
+    op, code, name = change.get("op"), change.get("code"), change.get("name") or ""
+    if op == "rename":
+        return f"更名 {code} {change.get('old_name') or ''} → {name}"
+    return f"{CHANGE_OPS.get(str(op), str(op))} {code} {name}".rstrip()
+
+
+def read_region_changes(path: Path) -> list[dict[str, str]]:
+    """The changes a CSV or Excel file lists: header ``操作,代码,名称`` (新增/更名/撤销)."""
+    rows = _read_table(Path(path))
+    if not rows:
+        raise UserError(f"文件 {Path(path).name} 没有内容", "the file is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    columns = {key: next((i for i, h in enumerate(header) if h in aliases), -1)
+               for key, aliases in _CHANGE_HEADERS.items()}
+    if columns["op"] < 0 or columns["code"] < 0:
+        raise UserError("文件第一行须为表头，至少包含“操作”和“代码”两列（名称：新增和更名时填写）",
+                        "the header needs 'op' and 'code' columns (and 'name' for add and rename)")
+    changes = []
+    for line, row in enumerate(rows[1:], start=2):
+        def cell(key: str, row: list[str] = row) -> str:
+            idx = columns[key]
+            return row[idx].strip() if 0 <= idx < len(row) else ""
+
+        op = _OP_WORDS.get(cell("op").lower())
+        if op is None:
+            raise UserError(f"第{line}行：操作“{cell('op')}”应为 新增、更名 或 撤销",
+                            f"line {line}: op must be add, rename or retire")
+        changes.append({"op": op, "code": cell("code"), "name": cell("name")})
+    return changes
+
+
+def check_region_changes(session: Session, changes: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+    """The province's changes checked against what it knows (store, then official data), with the old
+    name of each rename; UserError naming the first wrong one."""
+    checked: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, change in enumerate(changes, start=1):
+        op, code, name = change["op"], change["code"].strip(), (change.get("name") or "").strip()
+        where = f"第{n}项变更（{code}）："
+        if code in seen:
+            raise UserError(f"{where}同一代码出现多次", f"change {n}: code {code} appears twice")
+        seen.add(code)
+        current = session.get(Region, code)
+        known_name = current.name if current is not None else (o.name if (o := official_tree().get(code)) else None)
+        if op == "add":
+            if code_shape_level(code) not in (Level.STREET, Level.COMMUNITY):
+                raise UserError(f"{where}新增的区划应为9位街道(乡镇)或12位社区代码",
+                                f"change {n}: only streets and communities can be added")
+            if known_name is not None:
+                raise UserError(f"{where}代码已存在（{known_name}），请用“更名”",
+                                f"change {n}: {code} exists ({known_name}); rename it")
+            parent = RegionBook(session).parent_code(code)
+            if parent is None or (parent not in seen and session.get(Region, parent) is None
+                                  and official_tree().get(parent) is None):
+                raise UserError(f"{where}上级区划 {parent} 不存在", f"change {n}: parent {parent} unknown")
+        elif op in ("rename", "retire"):
+            if known_name is None:
+                raise UserError(f"{where}没有这个区划", f"change {n}: no region {code}")
+            if code_shape_level(code) in (Level.PROVINCE, None):
+                raise UserError(f"{where}不能变更省级区划", f"change {n}: not the province")
+        else:
+            raise UserError(f"{where}操作应为 新增、更名 或 撤销", f"change {n}: unknown op {op}")
+        if op in ("add", "rename") and not name:
+            raise UserError(f"{where}请填写名称", f"change {n}: the name is missing")
+        if len(name) > 100:
+            raise UserError(f"{where}名称过长（最多100字）", f"change {n}: name too long")
+        entry: dict[str, Any] = {"op": op, "code": code, "name": name if op != "retire" else (known_name or "")}
+        if op == "rename":
+            entry["old_name"] = known_name
+        checked.append(entry)
+    if not checked:
+        raise UserError("没有要发布的区划变更", "no changes")
+    return sorted(checked, key=lambda c: (len(c["code"]), c["code"]))
+
+
+def apply_region_changes(session: Session, changes: Sequence[dict[str, Any]], self_code: str) -> list[dict[str, Any]]:
+    """Apply the changes that concern the office ``self_code`` (inside its territory, or its own region and
+    those above it); the changes that made a difference here.
+
+    A rename and a retirement copy an official region into the store first (the store then holds the
+    changed region); an addition this store already holds keeps the store's row. Codes never change, so
+    declarations keep pointing at the region they were made for.
+    """
+    from sanlian_desktop.kernel import codes
+
+    applied: list[dict[str, Any]] = []
+    if codes.is_evaluator_code(self_code):  # no territory, no tree of its own
+        return applied
+    for change in changes:
+        op, code, name = change["op"], str(change["code"]), str(change.get("name") or "")
+        if not codes.is_region_code(code):
+            raise ValueError("region code")
+        if not (codes.within(self_code, code) or codes.within(code, self_code)):
+            continue
+        if op == "add":
+            if session.get(Region, code) is not None or official_tree().get(code) is not None:
+                continue
+            parent_code = RegionBook(session).parent_code(code)
+            if parent_code is None or ensure_region(session, parent_code) is None:
+                continue
+            level = code_shape_level(code)
+            assert level is not None
+            session.add(_region_from_info(RegionInfo(code=code, name=name, level=level, parent_code=parent_code,
+                                                     rural=community_rural(code, name) if level is Level.COMMUNITY
+                                                     else None)))
+            session.flush()
+        elif op == "rename":
+            region = ensure_region(session, code)
+            if region is None or region.name == name:
+                continue
+            region.name, region.pinyin = name, pinyin_initials(name)
+        elif op == "retire":
+            region = ensure_region(session, code)
+            if region is None or region.retired:
+                continue
+            region.retired = True
+        else:
+            raise ValueError("region change op")
+        applied.append(dict(change))
+    session.flush()
+    return applied
+
+
+def issue_region_update(session: Session, actor: Any, changes: Sequence[dict[str, str]], *, title: str) -> Any:
+    """The province publishes a region update: checked, applied to its own store, audit-logged; it travels
+    down with the next packages (signed when it first leaves)."""
+    import uuid
+
+    from sanlian_desktop.kernel.vocab import Role
+    from sanlian_desktop.models import RegionUpdate, utcnow
+    from sanlian_desktop.store import audit
+
+    actor.require(Role.ADMIN, action="发布区划变更")
+    if actor.office_level is not Level.PROVINCE:
+        raise UserError("区划变更由省民政厅发布", "only the province publishes region updates")
+    title = title.strip() or "区划变更"
+    checked = check_region_changes(session, changes)
+    update = RegionUpdate(id=str(uuid.uuid4()), office_code=actor.office_code, title=title[:200],
+                          issued_at=utcnow().replace(microsecond=0), issued_by=actor.username, changes=checked,
+                          applied=[])
+    update.applied = apply_region_changes(session, checked, actor.office_code)
+    session.add(update)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="region.update.issue",
+                 entity="region_update", entity_id=update.id,
+                 details={"title": update.title, "changes": [change_text(c) for c in checked]})
+    return update
+
+
+def region_updates(session: Session) -> list[Any]:
+    """The region updates this office holds, newest first."""
+    from sanlian_desktop.models import RegionUpdate
+
+    return list(session.scalars(select(RegionUpdate).order_by(RegionUpdate.issued_at.desc(), RegionUpdate.id)))
