@@ -548,6 +548,94 @@ def add_region_by(session: Session, actor: Actor, *, code: str, name: str, rural
     return region
 
 
+def rename_region_by(session: Session, actor: Actor, *, code: str, name: str) -> Region:
+    """Rename a street or community inside the actor's jurisdiction (admins and clerks), audited.
+
+    The checks of :func:`add_region_by` apply (a street's or community's code, a name of at most 100
+    characters, inside the jurisdiction); an official region is copied into the store first, and the
+    store's name then wins over the official one. Codes never change: declarations keep theirs.
+    """
+    from sanlian_desktop.kernel.vocab import Role
+    from sanlian_desktop.store import audit
+
+    actor.require(Role.ADMIN, Role.CLERK, action="管理区划")
+    code, name = code.strip(), name.strip()
+    if code_shape_level(code) not in (Level.STREET, Level.COMMUNITY):
+        raise UserError(f"区划代码“{code}”无效：只能为街道(乡镇)（9位）或社区（12位）更名",
+                        f"invalid code '{code}': only streets (9 digits) and communities (12) are renamed")
+    if not name:
+        raise UserError("请填写区划名称", "the region needs a name")
+    if len(name) > 100:
+        raise UserError("区划名称过长（最多100字）", "region name too long")
+    known = session.get(Region, code) is not None or official_tree().get(code) is not None
+    if not known:
+        raise NotFound(f"没有代码为 {code} 的行政区划", f"no region with code {code}")
+    region = ensure_region(session, code)
+    if region is None or not is_within(session, code, actor.office_code):
+        raise UserError(f"区划 {code} 不在本单位辖区内", f"region {code} is outside this office's jurisdiction")
+    if region.retired:
+        raise UserError(f"{region.name}（{code}）已撤销，不能更名", f"region {code} is retired")
+    old_name = region.name
+    if old_name == name:
+        raise UserError(f"新名称与现名称相同（{name}）", "the new name is the current one")
+    region.name, region.pinyin = name, pinyin_initials(name)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="region.rename", entity="region",
+                 entity_id=code, details={"old_name": old_name, "name": name})
+    return region
+
+
+@dataclass(frozen=True)
+class RegionMatch:
+    """A street or community found in a jurisdiction: its code, name (the store's wins), level and path."""
+
+    code: str
+    name: str
+    level: Level
+    path: str  # 兰州市 / 城关区 / 东岗街道: the places above it, below the province
+
+
+def find_within(session: Session, root_code: str, query: str, *, limit: int = 100) -> list[RegionMatch]:
+    """Streets and communities under ``root_code`` whose name holds ``query``, or whose code or pinyin
+    initials start with it: the store's (its names win) and the official ones it lacks; retired ones
+    left out. Prefix matches first, then by code."""
+    text = query.strip().lower()
+    if not text:
+        return []
+    tree = official_tree()
+    held = {r.code: r for r in session.scalars(select(Region).where(Region.code.like(f"{root_code[:6]}%")))}
+    inside = subtree_codes(session, root_code)
+    names = {code: r.name for code, r in held.items()}
+
+    def fits(code: str, name: str, pinyin: str) -> bool:
+        return text in name.lower() or code.startswith(text) or pinyin.startswith(text)
+
+    found: dict[str, RegionMatch] = {}
+
+    def path_of(code: str, parent: str | None) -> str:
+        chain = [r.code for r in tree.path(parent)] if parent and tree.get(parent) else []
+        if not chain and parent:
+            chain = [r.code for r in ancestors(session, parent)]
+        return " / ".join(names.get(c) or (o.name if (o := tree.get(c)) else c) for c in chain
+                          if len(c) > 2 and not c.endswith("0000"))
+
+    for code, region in held.items():
+        if (code in inside and region.level in (Level.STREET, Level.COMMUNITY) and not region.retired
+                and fits(code, region.name, region.pinyin or "")):
+            found[code] = RegionMatch(code, region.name, Level(region.level), path_of(code, region.parent_code))
+    for official in tree.search(text, within=root_code, limit=100_000):
+        if (official.level in (Level.STREET, Level.COMMUNITY) and official.code not in held
+                and not (official.parent_code in held and held[official.parent_code].retired)):
+            found[official.code] = RegionMatch(official.code, official.name, official.level,
+                                               path_of(official.code, official.parent_code))
+
+    def rank(match: RegionMatch) -> tuple[int, str]:
+        prefix = match.name.lower().startswith(text) or match.code.startswith(text)
+        return (0 if prefix else 1, match.code)
+
+    return sorted(found.values(), key=rank)[:limit]
+
+
 def import_regions_by(session: Session, actor: Any, path: Path) -> list[Region]:
     """Import streets and communities from a file into the actor's jurisdiction, audited."""
     from sanlian_desktop.kernel.vocab import Role

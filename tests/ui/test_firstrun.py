@@ -14,6 +14,7 @@ from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import auth
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
+from sanlian_desktop.ui.firstrun.regionpage import ENTRY, SEARCH
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
 
@@ -95,12 +96,14 @@ def test_service_refusal_shows_inline_and_creates_nothing(qtbot: QtBot, tmp_path
     assert not AppPaths(home).database.exists()
 
 
-def test_street_office_is_entered_by_code_and_name(qtbot: QtBot, tmp_path: Path, settings: QSettings,
-                                                   jobs: JobRunner) -> None:
+def test_a_street_the_data_lacks_is_entered_by_code_and_name(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                             jobs: JobRunner) -> None:
     wizard = _wizard(qtbot, tmp_path / "street", settings, jobs)
     _to_region_page(qtbot, wizard, Level.STREET)
     page = wizard.region_page
-    assert page.stack.currentIndex() == 1
+    assert page.stack.currentIndex() == SEARCH
+    qtbot.mouseClick(page.by_hand_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentIndex() == ENTRY
     qtbot.keyClicks(page.code_edit, "620102001")
     page.name_edit.setText("东岗街道")
     _next(qtbot, wizard)

@@ -1,16 +1,28 @@
-"""The shipped region tree for choosing this office's region, and its search filter."""
+"""Choosing this office's region: the shipped tree of cities and counties with its search filter, and the
+answer of a search over the official streets and communities (~19,000 names)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.offices import regions
+from sanlian_desktop.offices.regiondata import OfficialRegion, official_tree
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
 PINYIN_ROLE = Qt.ItemDataRole.UserRole + 3
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 4
+# At most this many matches are listed; a longer query narrows them.
+SEARCH_LIMIT = 200
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -81,3 +93,60 @@ class RegionFilterProxy(QSortFilterProxyModel):
         if self._level is not None and index.isValid() and index.data(LEVEL_ROLE) != self._level.value:
             flags &= ~Qt.ItemFlag.ItemIsSelectable
         return flags
+
+
+class RegionSearchModel(QAbstractTableModel):
+    """The answer to one search of the official tree: a flat list of streets or communities with their
+    official name, the path above them (市 / 县 / 街道) and their code."""
+
+    NAME, PATH, CODE = range(3)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[OfficialRegion] = []
+        self._paths: dict[str, str] = {}
+        self._headers = [self.tr("名称"), self.tr("所在地"), self.tr("区划代码")]
+
+    def set_rows(self, rows: list[OfficialRegion], paths: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.rows, self._paths = rows, paths
+        self.endResetModel()
+
+    def region_at(self, row: int) -> OfficialRegion | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        region = self.rows[index.row()]
+        path = self._paths.get(region.code, "")
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (region.name, path, region.code)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{region.name}（{region.short}）\n{path}\n{region.code}"
+        if role == CODE_ROLE:
+            return region.code
+        if role == SHORT_ROLE:
+            return region.short
+        return None
+
+
+def search_official(query: str, level: Level) -> tuple[list[OfficialRegion], dict[str, str]]:
+    """The streets or communities of ``level`` that ``query`` finds (name, code or pinyin initials), at most
+    :data:`SEARCH_LIMIT`, with the path above each (``兰州市 / 城关区 / 酒泉路街道``)."""
+    tree = official_tree()
+    found = tree.search(query, level=level, limit=SEARCH_LIMIT)
+    paths = {r.code: " / ".join(p.name for p in tree.path(r.code)[1:-1]) for r in found}
+    return found, paths

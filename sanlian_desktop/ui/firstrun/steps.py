@@ -1,4 +1,5 @@
-"""The wizard's pages: welcome, level, region, office and first admin, done, and the demo.
+"""The wizard's pages: welcome, level, office and first admin, done (the region page is in ``regionpage``,
+the demo in ``demopage``).
 
 A third-party evaluator (第三方评估机构) is chosen on the level page like a level; it has no region, so
 the region page is skipped and the office page asks for the code the province gave it instead.
@@ -8,18 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QItemSelection, QModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QGuiApplication, QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QRadioButton,
-    QStackedWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -31,8 +28,6 @@ from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level
 from sanlian_desktop.models import Region
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.office import init_office, office_name_for
-from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy, build_region_model
-from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
 
 if TYPE_CHECKING:
@@ -126,115 +121,6 @@ class LevelPage(WizardStep):
         from sanlian_desktop.ui.firstrun.wizard import PageId
 
         return PageId.OFFICE if self.level() is Level.EVALUATOR else PageId.REGION
-
-
-class RegionPage(WizardStep):
-    """A searchable tree for shipped levels; a code and a name for streets and communities."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle(self.tr("本单位的行政区划"))
-        layout = QVBoxLayout(self)
-        self.stack = QStackedWidget(self)
-        layout.addWidget(self.stack)
-
-        tree_box = QWidget(self.stack)
-        tree_layout = QVBoxLayout(tree_box)
-        tree_layout.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit(tree_box)
-        self.search.setPlaceholderText(self.tr("输入名称、区划代码或拼音首字母查找，如 cgq 查找城关区"))
-        self.search.setClearButtonEnabled(True)
-        self.model = build_region_model()
-        self.model.setParent(self)
-        self.proxy = RegionFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.tree = QTreeView(tree_box)
-        self.tree.setModel(self.proxy)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().resizeSection(1, 120)
-        tree_layout.addWidget(self.search)
-        tree_layout.addWidget(self.tree)
-        self.stack.addWidget(tree_box)
-
-        entry_box = QWidget(self.stack)
-        form = QFormLayout(entry_box)
-        self.code_edit = QLineEdit(entry_box)
-        self.code_edit.setValidator(QRegularExpressionValidator(r"\d{0,12}", self.code_edit))
-        self.name_edit = QLineEdit(entry_box)
-        self.entry_hint = _wrapped("", entry_box)
-        form.addRow(self.tr("统计用区划代码："), self.code_edit)
-        form.addRow(self.tr("名称："), self.name_edit)
-        form.addRow(self.entry_hint)
-        self.stack.addWidget(entry_box)
-
-        self.search.textChanged.connect(self._search)
-        self.tree.selectionModel().selectionChanged.connect(self._selected)
-        self.code_edit.textChanged.connect(self.completeChanged)
-        self.name_edit.textChanged.connect(self.completeChanged)
-
-    def _entered_by_hand(self) -> bool:
-        return self.owner().level in (Level.STREET, Level.COMMUNITY)
-
-    def initializePage(self) -> None:
-        level = self.owner().level
-        if self._entered_by_hand():
-            self.setSubTitle(self.tr("街道(乡镇)和社区不在内置数据中，请填写本单位的统计用区划代码和名称。"))
-            digits = 9 if level is Level.STREET else 12
-            example = "620102001" if level is Level.STREET else "620102001001"
-            self.entry_hint.setText(self.tr("{0}的代码为{1}位数字，例如 {2}。前6位是所在县(市、区)的代码。")
-                                    .format(level.label, digits, example))
-            self.stack.setCurrentIndex(1)
-            self.code_edit.setMaxLength(digits)
-            self.code_edit.setFocus()
-        else:
-            self.setSubTitle(self.tr("请在下面选择本单位所在的{0}。").format(level.label))
-            self.stack.setCurrentIndex(0)
-            self.tree.clearSelection()
-            self.proxy.set_level(level)
-            self.tree.expandAll()
-            self.search.setFocus()
-            if level is Level.PROVINCE:
-                self.tree.setCurrentIndex(self.proxy.index(0, 0))
-        emit(self.completeChanged)
-
-    def _search(self, text: str) -> None:
-        self.proxy.set_query(text)
-        self.tree.expandAll()
-        first = self._first_selectable()
-        if first is not None and text.strip():
-            self.tree.setCurrentIndex(first)
-
-    def _first_selectable(self) -> QModelIndex | None:
-        stack = [self.proxy.index(r, 0) for r in range(self.proxy.rowCount())]
-        while stack:
-            index = stack.pop(0)
-            if self.proxy.flags(index) & Qt.ItemFlag.ItemIsSelectable:
-                return index
-            stack[0:0] = [self.proxy.index(r, 0, index) for r in range(self.proxy.rowCount(index))]
-        return None
-
-    def _selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        emit(self.completeChanged)
-
-    def selected_region(self) -> tuple[str, str] | None:
-        """(code, name) of the chosen shipped region."""
-        rows = self.tree.selectionModel().selectedRows(0)
-        if not rows:
-            return None
-        return str(rows[0].data(CODE_ROLE)), str(rows[0].data(Qt.ItemDataRole.DisplayRole))
-
-    def region(self) -> tuple[str, str] | None:
-        """(code, name) as chosen or typed, None while incomplete."""
-        if self._entered_by_hand():
-            code, name = self.code_edit.text().strip(), self.name_edit.text().strip()
-            return (code, name) if code and name else None
-        return self.selected_region()
-
-    def isComplete(self) -> bool:
-        return self.region() is not None
 
 
 class OfficePage(WizardStep):

@@ -16,7 +16,8 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.firstrun.demopage import DemoPage
-from sanlian_desktop.ui.firstrun.steps import DonePage, LevelPage, OfficePage, RegionPage, WelcomePage
+from sanlian_desktop.ui.firstrun.regionpage import RegionPage
+from sanlian_desktop.ui.firstrun.steps import DonePage, LevelPage, OfficePage, WelcomePage
 from sanlian_desktop.ui.jobs import JobRunner
 
 
