@@ -25,6 +25,7 @@ from sanlian_desktop.offices import auth, regions
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.certificates import CertificatesTab
+from sanlian_desktop.ui.settings.regiondialogs import AddRegionDialog, RenameRegionDialog
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from sanlian_desktop.ui.widgets import InlineError
@@ -158,7 +159,25 @@ class SettingsPage(QWidget):
         self.office_code_label = QLabel(self.tr("区划代码："), tab)
         form.addRow(self.office_code_label, self.office_code)
         form.addRow(self.tr("数据目录："), self.data_folder)
+        if self.is_admin and self.ctx.actor.office_level.is_region:
+            row = QHBoxLayout()
+            self.add_region_button = QPushButton(self.tr("添加街道或社区…"), tab)
+            self.rename_region_button = QPushButton(self.tr("街道、社区更名…"), tab)
+            self.add_region_button.clicked.connect(lambda: self.open_region_dialog(AddRegionDialog))
+            self.rename_region_button.clicked.connect(lambda: self.open_region_dialog(RenameRegionDialog))
+            row.addWidget(self.add_region_button)
+            row.addWidget(self.rename_region_button)
+            row.addStretch(1)
+            form.addRow(self.tr("辖区区划："), row)
+            self.region_status = QLabel(tab)
+            form.addRow("", self.region_status)
         return tab
+
+    def open_region_dialog(self, kind: type[AddRegionDialog] | type[RenameRegionDialog]) -> None:
+        """Add or rename a street or community the official data lacks or names otherwise (admins)."""
+        dialog = kind(self.ctx.store, self.ctx.actor, self.ctx.jobs, self)
+        dialog.accepted.connect(lambda: self.region_status.setText(dialog.done_text))
+        self.dialog = open_dialog(dialog, self.refresh)
 
     # -- print font -------------------------------------------------------------------------------
 
