@@ -181,7 +181,7 @@ def test_a_store_of_the_first_schema_keeps_its_regions(tmp_path: Path) -> None:
     shutil.copy(DATA / "store-0001.sqlite", home / "sanlian.db")
     old = Store.open(home, migrate=False)
     with old.read_session() as s:
-        before = dict(s.execute(text("SELECT code, name FROM region")).tuples())
+        before = {str(row[0]): str(row[1]) for row in s.execute(text("SELECT code, name FROM region"))}
     old.close()
     store = Store(old.paths)
     store.migrate()
