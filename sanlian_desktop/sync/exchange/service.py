@@ -7,7 +7,6 @@ import contextlib
 import functools
 import gc
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,11 +33,12 @@ from sanlian_desktop.models import (
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, staging
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.kinds.records import KINDS, STATEMENT_KINDS, Record, record_kinds, records_for
 from sanlian_desktop.sync.kinds.registry import extra_kinds
 from sanlian_desktop.sync.replication import apply as replicate
+from sanlian_desktop.sync.replication import limits
 from sanlian_desktop.sync.transport.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
@@ -320,14 +320,8 @@ def _check_kinds(pkg: VerifiedPackage) -> None:
 
 
 def _read_json(pkg: VerifiedPackage, entry: Any) -> dict[str, Any]:
-    try:
-        body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
-    except (ValueError, UnicodeDecodeError):
-        raise UserError(f"数据包中的记录无法读取（{entry.kind} {entry.id}）",
-                        f"unreadable record {entry.kind} {entry.id}") from None
-    if not isinstance(body, dict):
-        raise UserError(f"数据包中的记录格式错误（{entry.kind} {entry.id}）", "malformed record")
-    return body
+    # issue 20: bounded depth, strings and names, checked as the record is read (sync/replication/limits.py)
+    return limits.parse_record(pkg.read_entry(entry, 8 * 1024 * 1024), entry.kind, entry.id)
 
 
 def _record(pkg: VerifiedPackage, entry: Any, sha256: bool) -> Record:
@@ -441,13 +435,19 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}", f"no such file: {path}")
-    try:
-        with _collector_spares_the_rest(), store.session() as s:
-            result = _import(s, store, actor, path, preview=preview, backup=backup)
-            if preview:
-                raise _Preview
-    except _Preview:
-        pass
+    # -- issue 20, all or nothing: received files wait in a staging folder until the import commits, and
+    # leaving the block moves them into place or deletes them by what was committed (store/staging.py);
+    # an import that stopped between its commit and that move is settled here first.
+    staging.recover(store.paths, store.read_session)
+    with staging.Staging(store.paths, store.read_session) as stage:
+        try:
+            with _collector_spares_the_rest(), store.session() as s:
+                result = _import(s, store, actor, path, preview=preview, backup=backup, stage=stage)
+                if preview:
+                    raise _Preview
+        except _Preview:
+            pass
+    # -- end issue 20
     return result
 
 
@@ -503,17 +503,17 @@ class _BackupAhead:
 
 
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
-            backup: bool) -> ImportResult:
+            backup: bool, stage: staging.Staging) -> ImportResult:
     ahead = _BackupAhead(store) if backup and not preview else None
     try:
-        return _import_with(s, store, actor, path, preview=preview, ahead=ahead)
+        return _import_with(s, store, actor, path, preview=preview, ahead=ahead, stage=stage)
     finally:
         if ahead is not None and not ahead.kept:
             ahead.discard()
 
 
 def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
-                 ahead: _BackupAhead | None) -> ImportResult:
+                 ahead: _BackupAhead | None, stage: staging.Staging) -> ImportResult:
     me = this_office(s)
     keys = trust.office_keys(s, actor)
     roots = trust.pinned_roots(s)
@@ -538,6 +538,9 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             return result
         n = neighbour(s, sender.code)
         _check_kinds(pkg)
+        # issue 20: sizes, counts, attachment ids and digests, from the manifest, before anything is read
+        limits.check_entries(pkg.manifest.entries, home=store.paths.home,
+                             digest_is_sha256=getattr(get_suite(pkg.manifest.suite).hasher(), "name", None) == "sha256")
         if n.level is Level.EVALUATOR:
             _refuse_from_evaluator(pkg.entries)
         pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
@@ -577,8 +580,10 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             ahead.start()  # the package is whole, new and from a neighbour: back up while it is applied
         applier = replicate.Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id,
-                                    verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,
-                                    acknowledge=acknowledge, first_change=first_change)
+                                    verify=limits.checked_verifier(_statement_checker(pool)),  # issue 20
+                                    check=limits.checked_statements(_statement_check(pool)),  # issue 20
+                                    preview=preview, acknowledge=acknowledge, first_change=first_change,
+                                    stage=None if preview else stage)  # issue 20
         if any(e.kind in ("region", "version") for e in entries):
             regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
             gc.freeze()  # and spare it too
