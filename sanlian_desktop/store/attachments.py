@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,29 @@ MAX_ATTACHMENT = 200 * 1024 * 1024
 KINDS = {"minutes": "会议记录", "photo": "照片", "scan": "扫描件", "other": "其他"}
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256(value: object) -> bool:
+    """Whether ``value`` is a SHA-256 digest in lowercase hex: the only form an attachment id takes."""
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+def ensure_inside(folder: Path, path: Path) -> Path:
+    """``path``, once it is certain to lie inside ``folder`` (both resolved); anything else is refused."""
+    base = Path(folder).resolve()
+    resolved = Path(path).resolve()
+    if resolved != base and base not in resolved.parents:
+        raise UserError(f"拒绝写入本单位数据文件夹以外的位置：{path}", f"refusing a path outside {base}: {path}")
+    return path
+
+
 def blob_path(paths: AppPaths, sha256: str) -> Path:
-    """Where the content with this hash lives."""
-    return paths.attachments / sha256[:2] / sha256
+    """Where the content with this hash lives; an id that is not a SHA-256 in hex is never a path."""
+    if not is_sha256(sha256):
+        shown = sha256[:80] if isinstance(sha256, str) else type(sha256).__name__
+        raise UserError(f"附件编号“{shown!r}”不是 SHA-256 摘要", f"attachment id {shown!r} is not a SHA-256")
+    return ensure_inside(paths.attachments, paths.attachments / sha256[:2] / sha256)
 
 
 def store_file(session: Session, paths: AppPaths, source: Path) -> Attachment:

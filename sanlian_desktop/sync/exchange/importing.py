@@ -21,13 +21,14 @@ from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncPackage, utc
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, staging
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
 from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.exchange.package_records import b64, check_kinds, read_json, records_of
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import extra_kinds
+from sanlian_desktop.sync.replication import limits
 from sanlian_desktop.sync.replication.apply import Applier, ApplyReport, Verifier
 from sanlian_desktop.sync.replication.ledger import mark_acknowledged
 from sanlian_desktop.sync.transport.packfmt import EntryInfo
@@ -36,6 +37,7 @@ from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.chain import CertPool, Revocation
 from sanlian_desktop.sync.trust.statements import Statement, verify_statement
+from sanlian_desktop.sync.trust.suite import get_suite
 
 
 @dataclass
@@ -141,28 +143,33 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}", f"no such file: {path}")
-    try:
-        with _collector_spares_the_rest(), store.session() as s:
-            result = _import(s, store, actor, path, preview=preview, backup=backup)
-            if preview:
-                raise _Preview
-    except _Preview:
-        pass
+    # All or nothing, files included: received files wait in a staging folder until the import commits,
+    # and leaving the block moves them into place or deletes them by what was committed
+    # (store/staging.py); an import that stopped between its commit and that move is settled here first.
+    staging.recover(store.paths, store.read_session)
+    with staging.Staging(store.paths, store.read_session) as stage:
+        try:
+            with _collector_spares_the_rest(), store.session() as s:
+                result = _import(s, store, actor, path, preview=preview, backup=backup, stage=stage)
+                if preview:
+                    raise _Preview
+        except _Preview:
+            pass
     return result
 
 
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
-            backup: bool) -> ImportResult:
+            backup: bool, stage: staging.Staging) -> ImportResult:
     ahead = BackupAhead(store) if backup and not preview else None
     try:
-        return _import_with(s, store, actor, path, preview=preview, ahead=ahead)
+        return _import_with(s, store, actor, path, preview=preview, ahead=ahead, stage=stage)
     finally:
         if ahead is not None and not ahead.kept:
             ahead.discard()
 
 
 def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
-                 ahead: BackupAhead | None) -> ImportResult:
+                 ahead: BackupAhead | None, stage: staging.Staging) -> ImportResult:
     me = this_office(s)
     keys = trust.office_keys(s, actor)
     roots = trust.pinned_roots(s)
@@ -187,6 +194,9 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             return result
         n = neighbour(s, sender.code)
         check_kinds(pkg)
+        # Sizes, counts, attachment ids and digests, from the manifest, before anything is read.
+        limits.check_entries(pkg.manifest.entries, home=store.paths.home,
+                             digest_is_sha256=getattr(get_suite(pkg.manifest.suite).hasher(), "name", None) == "sha256")
         if n.level is Level.EVALUATOR:
             _refuse_from_evaluator(pkg.entries)
         pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
@@ -226,8 +236,10 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             ahead.start()  # the package is whole, new and from a neighbour: back up while it is applied
         applier = Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
                                     sender_is_parent=n.is_parent, package_id=pkg.package_id,
-                                    verify=_statement_checker(pool), check=_statement_check(pool), preview=preview,
-                                    acknowledge=acknowledge, first_change=first_change)
+                                    verify=limits.checked_verifier(_statement_checker(pool)),
+                                    check=limits.checked_statements(_statement_check(pool)),
+                                    preview=preview, acknowledge=acknowledge, first_change=first_change,
+                                    stage=None if preview else stage)
         if any(e.kind in ("region", "version") for e in entries):
             regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
             gc.freeze()  # and spare it too

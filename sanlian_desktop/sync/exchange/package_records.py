@@ -4,13 +4,13 @@ window of them is in memory)."""
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.kinds.records import KINDS, STATEMENT_KINDS, Record, record_kinds
 from sanlian_desktop.sync.kinds.registry import extra_kinds
+from sanlian_desktop.sync.replication import limits
 from sanlian_desktop.sync.transport.packfmt import EntryInfo
 from sanlian_desktop.sync.transport.reader import VerifiedPackage
 from sanlian_desktop.sync.trust.suite import get_suite
@@ -50,15 +50,9 @@ def check_kinds(pkg: VerifiedPackage) -> None:
 
 
 def read_json(pkg: VerifiedPackage, entry: EntryInfo) -> dict[str, Any]:
-    """An entry's JSON object; one that does not read as one is refused."""
-    try:
-        body = json.loads(pkg.read_entry(entry, 8 * 1024 * 1024))
-    except (ValueError, UnicodeDecodeError):
-        raise UserError(f"数据包中的记录无法读取（{entry.kind} {entry.id}）",
-                        f"unreadable record {entry.kind} {entry.id}") from None
-    if not isinstance(body, dict):
-        raise UserError(f"数据包中的记录格式错误（{entry.kind} {entry.id}）", "malformed record")
-    return body
+    """An entry's JSON object, its depth, strings and names bounded (sync/replication/limits.py); one that
+    does not read as one is refused."""
+    return limits.parse_record(pkg.read_entry(entry, 8 * 1024 * 1024), entry.kind, entry.id)
 
 
 def _record(pkg: VerifiedPackage, entry: EntryInfo, sha256: bool) -> Record:

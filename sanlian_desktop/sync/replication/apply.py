@@ -27,7 +27,6 @@ from sanlian_desktop.declarations import fields as declfields
 from sanlian_desktop.declarations import workflow
 from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.kernel.fileio import atomic_write
 from sanlian_desktop.kernel.money import parse_money, to_fen
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Decision, Level
@@ -43,6 +42,7 @@ from sanlian_desktop.models import (
     utcnow,
 )
 from sanlian_desktop.offices import regions
+from sanlian_desktop.store.staging import Staging, copy_hashed
 from sanlian_desktop.sync.kinds import registry as extensions
 from sanlian_desktop.sync.kinds.records import (
     DECLARATION_IDENTITY,
@@ -148,8 +148,10 @@ class Applier:
                  sender_is_parent: bool, package_id: str, verify: Verifier, preview: bool = False,
                  check: Callable[[Record], Statement] | None = None,
                  acknowledge: Callable[[list[tuple[str, str, str]]], None] | None = None,
-                 first_change: Callable[[], None] | None = None) -> None:
+                 first_change: Callable[[], None] | None = None, stage: Staging | None = None) -> None:
         self.s = session
+        # Where received files wait until the import commits (store/staging.py); None in a preview.
+        self.stage = stage
         self.paths = paths
         self.self_code = self_code
         self.sender = sender_code
@@ -525,21 +527,15 @@ class Applier:
             return
         if record.blob is None:
             raise _bad("attachment", sha)
-        if self.preview:
-            self.s.add(Attachment(sha256=sha, size=int(record.body.get("size", 0))))
-            self.s.flush()
-            self.report.applied += 1
-            return
-        digest = hashlib.sha256()
-        target = self.paths.attachments / sha[:2] / sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with record.blob() as src, atomic_write(target) as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                digest.update(chunk)
-                dst.write(chunk)
-            if digest.hexdigest() != sha:
-                raise UserError("附件内容与其摘要不符", "attachment content does not match its hash")
-        self.s.add(Attachment(sha256=sha, size=target.stat().st_size))
+        # -- issue 20, all or nothing: the file is checked against its id (a SHA-256, never a path) and
+        # staged; it is moved into place only once the import commits, deleted otherwise. A preview
+        # checks the content the same way and writes nothing.
+        if self.stage is None and not self.preview:
+            raise RuntimeError("an import that writes needs a staging folder")
+        with record.blob() as src:
+            size = copy_hashed(src, sha) if self.stage is None else self.stage.put(sha, src)
+        # -- end issue 20
+        self.s.add(Attachment(sha256=sha, size=size))
         self.s.flush()
         self.report.applied += 1
 
