@@ -36,6 +36,7 @@ from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import KINDS, STATEMENT_KINDS, Record, record_kinds, records_for
 from sanlian_desktop.sync.kinds.registry import extra_kinds
 from sanlian_desktop.sync.replication import apply as replicate
@@ -544,6 +545,11 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         certificates = _package_certificates(s, pkg, pool)
         entries = pkg.manifest.entries
         now = utcnow()
+        # Authority (issue 20): who may revoke and certify whom, before anything is stored.
+        authority.check_trust_entries(
+            s, certificates, [Revocation.decode(_b64(Record(e.kind, e.id, _read_json(pkg, e))))
+                              for e in entries if e.kind == "revocation"],
+            lookup=pool.get, roots=roots, revoked=revoked, now=now, parent_of=parent_of)
         receipts = []
         for entry in entries:
             if entry.kind != "receipt":
