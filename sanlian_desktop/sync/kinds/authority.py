@@ -61,8 +61,9 @@ class Rule:
 
 
 _RULE_LIST = [
-    Rule("region", "区划", "区划记录随数据包向上只能来自其所在辖区的下级单位，向下只能是本单位辖区内的区划",
-         "a region travels up only from an office whose territory holds it, down only into the receiver's"),
+    Rule("region", "区划", "区划记录向上只能是发送单位辖区内或其所属上级的区划，向下只能是接收单位辖区内或其所属上级的区划",
+         "a region travels up only inside (or on the path above) the sender's territory, down only inside "
+         "(or on the path above) the receiver's"),
     Rule("batch", "申报批次", "申报批次只能由省民政厅设立，经上级单位逐级下发；下级单位不能报送或修改申报批次",
          "a batch is made by the province and comes down from the parent office only"),
     Rule("declaration", "申报", "申报只能属于发送单位辖区内的社区（向下则属于接收单位辖区），"
@@ -167,7 +168,8 @@ class Authority:
     # -- unsigned records, judged by the package signer ----------------------------------------------------
 
     def region(self, key: str, code: Any) -> None:
-        if not self._inside(self._reach(), code):
+        reach = self._reach()  # inside it, or above it on its own path (a community names its street)
+        if not (self._inside(reach, code) or (isinstance(code, str) and self._inside(code, reach))):
             raise refused("region", key, detail=f"{code} 不在 {self._reach()} 辖区内",
                           detail_en=f"{code} lies outside {self._reach()}")
 
