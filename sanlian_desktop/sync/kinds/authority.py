@@ -73,10 +73,10 @@ _RULE_LIST = [
     Rule("version", "申报版本", "申报版本只能由该申报的录入单位签署；上级正在审核或已审结的申报不能从下级换新版本",
          "a version is signed by the declaration's entering office; a declaration under review above the "
          "sender, or decided, takes no new version from below"),
-    Rule("opinion", "审核意见", "审核意见只能由该申报审核链上该级单位本身签署；纸质意见只能由审核链上更高一级、"
-         "录入该申报的单位代录；省级意见（批准和核定金额）只能由省民政厅签署",
-         "an opinion is signed by that level's office on the declaration's chain; a paper opinion only by the "
-         "entering office above that level on the chain; the province's decision and grant only by the province"),
+    Rule("opinion", "审核意见", "审核意见只能由该申报审核链上该级单位本身签署；纸质意见只能由审核链上在该级之上、"
+         "录入该申报的单位代录；省级意见（批准、不予批准和核定金额）只能由省民政厅签署",
+         "a typed opinion is signed by that level's office on the declaration's chain; a paper opinion only by "
+         "the entering office above that level on the chain; the province's decision and grant only by the province"),
     Rule("grant", "核定金额", "核定补助金额只能出现在省民政厅的审批意见中",
          "a granted amount appears only in the province's own decision"),
     Rule("attachment_link", "附件关联", "附件只能由申报录入单位所在辖区的单位关联到该申报（向下则属于接收单位辖区）",
@@ -85,9 +85,9 @@ _RULE_LIST = [
     Rule("revocation", "吊销记录", "证书只能由其签发单位（直接上级）吊销；不能吊销根证书或上级单位的证书",
          "a certificate is revoked only by its issuer, the direct parent; never the root or an office above"),
     Rule("certificate", "证书", "证书只能由直接上级单位为其辖区内低一级的单位签发；每个下级单位只能有一张有效证书，"
-         "换用新密钥须经下级单位的新申请并吊销旧证书",
+         "换用新密钥须经下级单位的新申请并吊销旧证书；签发单位证书过期或被吊销后签发的证书无效",
          "a certificate is issued by the direct parent to an office one level below inside its territory; one "
-         "current certificate per office, replaced only through the office's own new request (old one revoked)"),
+         "current certificate per office, replaced only through the office's own new request (old one revoked); a certificate issued while its issuer's had expired or was revoked is refused"),
     Rule("registry", "登记记录", "社区登记记录只能由登记单位本身修改，且只能由其辖区所在的下级单位向上报送",
          "a registry record is changed only by the office that owns it, and travels up from inside the "
          "sender's territory"),
@@ -232,11 +232,13 @@ class Authority:
         if body.get("granted_fen") is not None and level is not Level.PROVINCE:
             raise refused("opinion", key, "grant", detail=f"{level.label}意见带有核定金额",
                           detail_en=f"a {level.value} opinion carries a granted amount")
-        if signer.code == own:
-            return  # that level's office itself
-        above = [stages[lv] for lv in _REVIEW[_REVIEW.index(level) + 1:]]
-        if body.get("from_paper") is True and signer.code in above and signer.code == decl.entered_by_office:
-            return  # transcribed from paper by the entering office above that level, on the chain
+        if body.get("from_paper") is not True:
+            if signer.code == own:
+                return  # typed by that level's office itself
+        else:
+            above = [stages[lv] for lv in _REVIEW[_REVIEW.index(level) + 1:]]
+            if signer.code in above and signer.code != own and signer.code == decl.entered_by_office:
+                return  # transcribed from paper by the entering office, above that level on the chain
         raise refused("opinion", key, "grant" if level is Level.PROVINCE else "opinion",
                       detail=f"由 {signer.code} 签署", detail_en=f"signed by {signer.code}")
 
@@ -288,11 +290,12 @@ def check_revocation(revocation: Revocation, issuer: Cert | None, revoked_cert: 
 
 
 def check_certificates(session: Session, certs: Iterable[Cert], revocations: Iterable[Revocation],
-                       revoked: Mapping[str, datetime], now: datetime) -> None:
+                       revoked: Mapping[str, datetime], now: datetime, lookup: Any = None) -> None:
     """One current certificate per office: a certificate the package carries is refused when this store
     or the package holds another current, unrevoked certificate of the same office with other keys (a
     new key pair replaces the old only through the office's own request, the old certificate revoked —
     which :func:`sanlian_desktop.offices.custody.certify_child` does). One query for the whole package."""
+    certs = list(certs)
     incoming = [c for c in certs if not c.is_self_signed]
     if not incoming:
         return
@@ -303,8 +306,16 @@ def check_certificates(session: Session, certs: Iterable[Cert], revocations: Ite
         for row in session.scalars(select(CertificateRecord).where(CertificateRecord.region_code.in_(codes[i:i + 500]))):
             cert = Cert.decode(row.encoded)
             held.setdefault(cert.code, {})[cert.serial] = cert
+    carried = {c.serial: c for c in certs}
     for cert in incoming:
         held.setdefault(cert.code, {})[cert.serial] = cert
+        issuer = carried.get(cert.issuer_serial) or (lookup(cert.issuer_serial) if lookup else None)
+        since = revoked.get(cert.issuer_serial)
+        if issuer is not None and (not issuer.not_before <= cert.not_before <= issuer.not_after
+                                   or (since is not None and since <= cert.not_before)):
+            raise refused("certificate", cert.serial[:12] + "…",
+                          detail=f"签发时 {issuer.code} 的证书已过期或已被吊销",
+                          detail_en=f"issued while the certificate of {issuer.code} was expired or revoked")
     for code, by_serial in held.items():
         current = [c for c in by_serial.values()
                    if c.serial not in gone and c.not_before <= now <= c.not_after and not c.is_self_signed]
@@ -322,4 +333,4 @@ def check_trust_entries(session: Session, certs: list[Cert], revocations: list[R
     ``lookup(serial)`` finds a certificate in the package or the store (a :class:`CertPool`'s ``get``)."""
     for revocation in revocations:
         check_revocation(revocation, lookup(revocation.issuer_serial), lookup(revocation.serial), roots, parent_of)
-    check_certificates(session, certs, revocations, revoked, now)
+    check_certificates(session, certs, revocations, revoked, now, lookup)
