@@ -623,12 +623,12 @@ class Applier:
         decl = self._decl(decl_id)
         if decl is None:
             raise _bad("version", record.key)
-        body = self._signed_by(record, "version", {decl.entered_by_office})
         # Authority (issue 20): the original signer, and no new version from below while under review above.
-        assert record.statement is not None
-        self.authority.version(record.key, decl, record.statement.signer)
+        if isinstance(record.statement, Statement):
+            self.authority.version(record.key, decl, record.statement.signer)
         if isinstance(decl, Declaration) and (decl_id, int(version)) not in self._versions:
             self.authority.new_version(record.key, decl)
+        body = self._signed_by(record, "version", {decl.entered_by_office})
         number = int(version)
         if body["declaration_id"] != decl_id or int(body["version"]) != number:
             raise _bad("version", record.key)
@@ -666,10 +666,10 @@ class Applier:
         decl = self._decl(claimed.get("declaration_id", ""))
         if decl is None:
             raise _bad("opinion", record.key)
+        if isinstance(record.statement, Statement):  # authority (issue 20)
+            self.authority.opinion(record.key, decl, record.statement.body, record.statement.signer)
         expected = {decl.entered_by_office} if claimed.get("from_paper") else {claimed.get("office_code", "")}
         body = self._signed_by(record, "opinion", expected)
-        assert record.statement is not None
-        self.authority.opinion(record.key, decl, body, record.statement.signer)  # authority (issue 20)
         if body.get("id") != record.key:
             raise _bad("opinion", record.key)
         if record.key in self._opinion_ids:
