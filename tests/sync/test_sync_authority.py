@@ -238,3 +238,11 @@ def test_declarations_stay_in_the_senders_subtree(world: World, tmp_path: Path) 
     with county.store.read_session() as s:
         assert s.scalars(select(Declaration.community_code).where(
             Declaration.community_code.like("620103%"))).first() is None
+
+
+def test_the_user_manual_states_the_same_table() -> None:
+    manual = (Path(__file__).resolve().parents[2] / "docs" / "用户手册.md").read_text("utf-8")
+    chapter = manual[manual.index("### 3.1 谁有权签署什么"):manual.index("## 4. 申报")]
+    rows = [line for line in chapter.splitlines() if line.startswith("| ") and "---" not in line]
+    for rule in RULES.values():
+        assert any(rule.label in row.split("|")[1] for row in rows), rule.label

@@ -88,7 +88,7 @@ _RULE_LIST = [
          "换用新密钥须经下级单位的新申请并吊销旧证书；签发单位证书过期或被吊销后签发的证书无效",
          "a certificate is issued by the direct parent to an office one level below inside its territory; one "
          "current certificate per office, replaced only through the office's own new request (old one revoked); a certificate issued while its issuer's had expired or was revoked is refused"),
-    Rule("registry", "登记记录", "社区登记记录只能由登记单位本身修改，且只能由其辖区所在的下级单位向上报送",
+    Rule("registry", "台账记录", "社区登记记录只能由登记单位本身修改，且只能由其辖区所在的下级单位向上报送",
          "a registry record is changed only by the office that owns it, and travels up from inside the "
          "sender's territory"),
     Rule("progress_report", "进度报表", "进度报表只能由编报单位签署，并由其辖区所在的下级单位向上报送",
