@@ -40,7 +40,14 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sanlian_desktop.kernel.codes import ParentOf, is_direct_child, is_office_code, level_of, within
+from sanlian_desktop.kernel.codes import (
+    ParentOf,
+    is_direct_child,
+    is_evaluator_code,
+    is_office_code,
+    level_of,
+    within,
+)
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level
 from sanlian_desktop.models import CertificateRecord
@@ -61,9 +68,10 @@ class Rule:
 
 
 _RULE_LIST = [
-    Rule("region", "区划", "区划记录向上只能是发送单位辖区内或其所属上级的区划，向下只能是接收单位辖区内或其所属上级的区划",
+    Rule("region", "区划", "区划记录向上只能是发送单位辖区内或其所属上级的区划，向下只能是接收单位辖区内或其所属上级的区划"
+         "（第三方评估机构没有辖区，按省民政厅的辖区）",
          "a region travels up only inside (or on the path above) the sender's territory, down only inside "
-         "(or on the path above) the receiver's"),
+         "(or on the path above) the receiver's (an evaluator office's: the province's)"),
     Rule("batch", "申报批次", "申报批次只能由省民政厅设立，经上级单位逐级下发；下级单位不能报送或修改申报批次",
          "a batch is made by the province and comes down from the parent office only"),
     Rule("declaration", "申报", "申报只能属于发送单位辖区内的社区（向下则属于接收单位辖区），"
@@ -148,6 +156,7 @@ class Authority:
         self.from_parent = from_parent
         self._within: dict[tuple[str, str], bool] = {}
         self._sender_rank = _rank(sender_code)
+        self._evaluator = is_evaluator_code(self_code)
 
     # -- codes ----------------------------------------------------------------------------------------
 
@@ -162,8 +171,9 @@ class Authority:
         return found
 
     def _reach(self) -> str:
-        """Whose territory a record from this sender must lie in: the sender's (upward) or ours (downward)."""
-        return self.self_code if self.from_parent else self.sender
+        """Whose territory a record from this sender must lie in: the sender's (upward) or ours (downward).
+        An evaluator office has no territory: what the province sends it lies in the province's."""
+        return self.self_code if self.from_parent and not self._evaluator else self.sender
 
     # -- unsigned records, judged by the package signer ----------------------------------------------------
 
@@ -193,7 +203,7 @@ class Authority:
                           detail_en=f"entering office {entered} lies outside the sender {self.sender}")
 
     def link(self, key: str, decl: Placed) -> None:
-        inside = self._inside(self.self_code, _community(decl)) if self.from_parent else self._inside(
+        inside = self._inside(self._reach(), _community(decl)) if self.from_parent else self._inside(
             self.sender, decl.entered_by_office)
         if not inside:
             raise refused("attachment_link", key, detail=f"申报 {decl.id} 不属于 {self._reach()} 辖区",
