@@ -239,6 +239,14 @@ def certify_child(session: Session, actor: Actor, request_file: Path, out: Path,
     request = _read_small(Path(request_file), "证书申请")
     parse_request(request)  # a damaged or forged request is refused before anything else
     cert = certify(request, chain[0], keys, valid_days=valid_days, parent_of=parent_of(session))
+    # One current certificate per child (issue 20): the child's own new request with new keys replaces the
+    # certificate it holds, which is revoked here, so that every office sees only one of them current.
+    now = utcnow()
+    revoked = revoked_map(session)
+    for old in _certs(session, region_code=cert.code):
+        if old.serial not in revoked and old.not_after >= now and old.sign_key != cert.sign_key \
+                and old.issuer_code == actor.office_code:
+            store_revocation(session, revoke(old, chain[0], keys, reason="由该单位新申请的证书替换"))
     _store_cert(session, cert)
     region = session.get(regions.Region, cert.code)
     if region is None and cert.level in (Level.STREET, Level.COMMUNITY):

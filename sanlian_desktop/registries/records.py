@@ -50,6 +50,7 @@ from sanlian_desktop.registries.service import (
     ORGANISATION_KINDS,
     is_pilot_area,
 )
+from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route, register
 
@@ -457,8 +458,9 @@ def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, A
         incoming.report.already += 1
         return False
     if held is not None and held.office_code != values["office_code"]:
-        incoming.conflict(record, f"本单位保存的{what}“{held.name}”由另一单位登记，与收到的不同")
-        return False
+        # Authority (issue 20): a registry record is changed only by the office that owns it.
+        raise authority.refused("registry", record.key, detail=f"本单位保存的{what}“{held.name}”由另一单位登记",
+                                detail_en=f"the held row is owned by {held.office_code}")
     if _region(incoming, values["community_code"]) is None:
         incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
         return False

@@ -171,21 +171,20 @@ def test_forged_or_malformed_records_refuse_the_package(chain: Offices, record: 
     assert o.json(COUNTY, "registry", "list", "orgs") == []  # nothing of the package was applied
 
 
-def test_a_record_owned_by_the_receiver_is_kept_aside_as_a_conflict(chain: Offices) -> None:
+def test_a_record_owned_by_the_receiver_refuses_the_package(chain: Offices) -> None:
     o = chain
     _register(o)
     _carry_up(o)  # the county knows the community now
     mine = o.json(COUNTY, "registry", "add-org", "--community", COMMUNITY, "--name", "县里登记的组织",
                   "--kind", "其他", "--record-number", "城关备001", user="clerk")
-    # The street claims the county's organisation as its own: kept aside, the county's stays.
+    # The street claims the county's organisation as its own: the package is refused (issue 20: a registry
+    # record is changed only by its owner), the county's stays, nothing is kept aside.
     forged = Record("registry", f"org:{mine['uid']}", _org_body(mine["uid"], COMMUNITY, STREET, name="改名"))
     rc, err = _forge(o, STREET, COUNTY, forged)
-    assert rc == 0, err
+    assert rc == 2 and "另一单位登记" in err and "越权" in err, err
     names = sorted(x["name"] for x in o.json(COUNTY, "registry", "list", "orgs"))
     assert names == ["东岗夕阳红服务队", "县里登记的组织"]
-    conflicts = _conflicts(o, COUNTY)
-    assert [(c.kind, c.key) for c in conflicts] == [("registry", f"org:{mine['uid']}")]
-    assert "另一单位登记" in conflicts[0].reason
+    assert _conflicts(o, COUNTY) == []
 
 
 def test_a_credit_code_registered_twice_is_a_conflict_above(chain: Offices) -> None:

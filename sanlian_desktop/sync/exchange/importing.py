@@ -26,6 +26,7 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
 from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.exchange.package_records import b64, check_kinds, read_json, records_of
+from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import extra_kinds
 from sanlian_desktop.sync.replication import limits
@@ -203,6 +204,11 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         certificates = _package_certificates(s, pkg, pool)
         entries = pkg.manifest.entries
         now = utcnow()
+        # Authority (issue 20): who may revoke and certify whom, before anything is stored.
+        authority.check_trust_entries(
+            s, certificates, [Revocation.decode(b64(Record(e.kind, e.id, read_json(pkg, e))))
+                              for e in entries if e.kind == "revocation"],
+            lookup=pool.get, roots=roots, revoked=revoked, now=now, parent_of=parent_of)
         receipts = []
         for entry in entries:
             if entry.kind != "receipt":

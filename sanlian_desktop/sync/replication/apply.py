@@ -44,6 +44,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.offices import regions
 from sanlian_desktop.store.staging import Staging, copy_hashed
 from sanlian_desktop.sync.kinds import registry as extensions
+from sanlian_desktop.sync.kinds.authority import Authority
 from sanlian_desktop.sync.kinds.records import (
     DECLARATION_IDENTITY,
     KINDS,
@@ -132,6 +133,7 @@ class _NewDeclaration:
         self.row = row
         self.id: str = row["id"]
         self.number: str = row["number"]
+        self.community_code: str = row["community_code"]
         self.street_code: str = row["street_code"]
         self.county_code: str = row["county_code"]
         self.city_code: str = row["city_code"]
@@ -177,6 +179,8 @@ class Applier:
         self._regions: dict[str, Region | None] = {}
         self._book = regions.RegionBook(session, known=self._regions, deferred=True)
         self._regions_pending = False
+        # Who may sign what (issue 20): every record's authority, checked as it is applied.
+        self.authority = Authority(self_code, sender_code, sender_is_parent)
         self._reset_window()
 
     def _reset_window(self) -> None:
@@ -473,6 +477,7 @@ class Applier:
         b = record.body
         if not isinstance(b.get("code"), str) or b["code"] != record.key:
             raise _bad("region", record.key)
+        self.authority.region(record.key, b["code"])  # authority (issue 20)
         with self.s.no_autoflush:  # the regions this window adds are pending: the book finds them
             region = self._book.get(b["code"])
             if region is not None:
@@ -496,9 +501,7 @@ class Applier:
 
     def _batch(self, record: Record) -> None:
         b = record.body
-        if not self.from_parent:
-            self._conflict(record, "申报批次只能来自上级单位")
-            return
+        self.authority.batch(record.key)  # authority (issue 20): from the parent only, else refused
         values = {"code": b["code"], "name": b["name"], "opens": date.fromisoformat(b["opens"]),
                   "closes": date.fromisoformat(b["closes"]), "budget_fen": b.get("budget_fen"),
                   "quota_projects": b.get("quota_projects"), "quota_communities": b.get("quota_communities")}
@@ -559,6 +562,7 @@ class Applier:
         return found
 
     def _declaration(self, record: Record) -> None:
+        self.authority.declaration(record.key, record.body)  # authority (issue 20)
         if (record.kind, record.key) in self._known:  # held exactly as sent
             self.report.already += 1
             return
@@ -615,6 +619,11 @@ class Applier:
         decl = self._decl(decl_id)
         if decl is None:
             raise _bad("version", record.key)
+        # Authority (issue 20): the original signer, and no new version from below while under review above.
+        if isinstance(record.statement, Statement):
+            self.authority.version(record.key, decl, record.statement.signer)
+        if isinstance(decl, Declaration) and (decl_id, int(version)) not in self._versions:
+            self.authority.new_version(record.key, decl)
         body = self._signed_by(record, "version", {decl.entered_by_office})
         number = int(version)
         if body["declaration_id"] != decl_id or int(body["version"]) != number:
@@ -653,6 +662,8 @@ class Applier:
         decl = self._decl(claimed.get("declaration_id", ""))
         if decl is None:
             raise _bad("opinion", record.key)
+        if isinstance(record.statement, Statement):  # authority (issue 20)
+            self.authority.opinion(record.key, decl, record.statement.body, record.statement.signer)
         expected = {decl.entered_by_office} if claimed.get("from_paper") else {claimed.get("office_code", "")}
         body = self._signed_by(record, "opinion", expected)
         if body.get("id") != record.key:
@@ -701,6 +712,7 @@ class Applier:
         decl = self._decl(b["declaration_id"])
         if decl is None or self._get(Attachment, b["sha256"]) is None:
             raise _bad("attachment_link", record.key)
+        self.authority.link(record.key, decl)  # authority (issue 20)
         if (decl.id, b["sha256"], b["original_name"]) in self._links:
             self.report.already += 1
             return

@@ -1,0 +1,219 @@
+"""What a malicious insider can make: packages written with the program's own writer and a real key.
+
+A :class:`Signer` is an office's keys and chain: a real office of the copied service chain (its keys
+unsealed by its admin) or one minted here with a real parent's key (a sibling street, an office of
+another county, a second certificate for a real office that is revoked or expired). Records are built
+from the program's own record functions and statements signed with :func:`sign_statement`, so each
+signature is valid: only the signer's authority is wrong.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sanlian_desktop.declarations import drafts
+from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel import canonical as cj
+from sanlian_desktop.kernel.vocab import Decision, Level
+from sanlian_desktop.models import Declaration, DeclarationVersion, Region, utcnow
+from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.exchange.export import export_package
+from sanlian_desktop.sync.exchange.importing import ImportResult, import_package
+from sanlian_desktop.sync.kinds.records import Record, declaration_record, region_record, version_body
+from sanlian_desktop.sync.transport.package import PackageWriter
+from sanlian_desktop.sync.trust.certs import REVOCATION_DOMAIN, Cert, OfficeInfo, certify, make_request
+from sanlian_desktop.sync.trust.chain import Revocation
+from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.statements import sign_statement
+from tests.helpers import example_declaration
+from tests.sync.service_offices import CODES, ServiceOffice, open_chain
+
+PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES
+_seq = itertools.count(1000)
+
+
+@dataclass
+class Signer:
+    """An office's keys and chain (leaf first)."""
+
+    keys: OfficeKeys
+    chain: list[Cert]
+
+    @property
+    def cert(self) -> Cert:
+        return self.chain[0]
+
+    @property
+    def code(self) -> str:
+        return self.cert.code
+
+    def sign(self, kind: str, body: dict[str, Any], at: datetime | None = None) -> bytes:
+        return sign_statement(kind, body, self.keys, self.chain, at)
+
+
+def real(office: ServiceOffice) -> Signer:
+    """The real office's keys, unsealed by its admin, and its chain."""
+    with office.store.read_session() as s:
+        return Signer(trust.office_keys(s, office.admin), trust.own_chain(s))
+
+
+def mint(parent: Signer, code: str, level: Level) -> Signer:
+    """A certificate the parent issues through the program's own :func:`certify`, from the moment the
+    parent's own certificate took effect."""
+    keys = OfficeKeys.generate()
+    at = parent.cert.not_before + timedelta(seconds=1)
+    cert = certify(make_request(OfficeInfo(code, level, f"单位{code}"), keys, now=at), parent.cert, parent.keys,
+                   now=at)
+    return Signer(keys, [cert, *parent.chain])
+
+
+def forge_cert(issuer: Signer, code: str, level: Level, *, not_before: datetime | None = None,
+               not_after: datetime | None = None) -> Signer:
+    """A certificate the issuer signs with its real key without :func:`certify`'s checks."""
+    keys = OfficeKeys.generate()
+    start = not_before or utcnow()
+    cert = Cert(uuid.uuid4().hex, keys.suite.name, OfficeInfo(code, level, "越权单位"), keys.sign_public,
+                keys.enc_public, start, not_after or start + timedelta(days=300), issuer.code, issuer.cert.serial)
+    cert = replace(cert, signature=issuer.keys.sign(cert.signed_message()))
+    return Signer(keys, [cert, *issuer.chain])
+
+
+def forge_revocation(issuer: Signer, cert: Cert, *, at: datetime | None = None) -> Revocation:
+    """A revocation of ``cert`` signed with the issuer's real key, without :func:`revoke`'s check."""
+    at = at or utcnow() - timedelta(minutes=1)
+    record = Revocation(cert.serial, cert.code, "越权吊销", at, at, issuer.code, issuer.cert.serial)
+    return replace(record, signature=issuer.keys.sign(REVOCATION_DOMAIN + cj.dumps(record.body())))
+
+
+def revocation_entry(revocation: Revocation) -> tuple[str, str, int, bytes]:
+    import base64
+
+    body = {"data": base64.b64encode(revocation.encode()).decode()}
+    return ("revocation", revocation.serial, 0, cj.dumps(body))
+
+
+def write(path: Path, sender: Signer, recipient: Cert, entries: list[tuple[str, str, int, bytes]],
+          certs: list[Cert] = ()) -> Path:  # type: ignore[assignment]
+    """A package with the program's own writer, signed by ``sender`` and encrypted to ``recipient``."""
+    seen: set[str] = set()
+    with PackageWriter(path, sender.keys, sender.chain, recipient, next(_seq)) as writer:
+        for cert in certs:
+            if cert.serial not in seen and not cert.is_self_signed:
+                seen.add(cert.serial)
+                writer.add_entry("certificate", cert.serial, 0, cert.encode())
+        for kind, key, version, data in entries:
+            writer.add_entry(kind, key, version, data)
+    return path
+
+
+def entry(record: Record) -> tuple[str, str, int, bytes]:
+    return (record.kind, record.key, record.version, record.data)
+
+
+# -- the declarations an insider writes --------------------------------------------------------------
+
+
+@dataclass
+class Templates:
+    """A real declaration's identity and submitted version, and the regions it lies in, to copy."""
+
+    declaration: dict[str, Any]
+    version: dict[str, Any]
+    regions: list[Record]
+
+
+def templates(office: ServiceOffice) -> Templates:
+    """From an office that holds the base declaration (``build_base``)."""
+    with office.store.read_session() as s:
+        decl = s.scalars(select(Declaration)).first()
+        assert decl is not None
+        v = s.get(DeclarationVersion, (decl.id, 1))
+        assert v is not None
+        found = [region_record(r) for r in s.scalars(select(Region).where(Region.code.in_(
+            [decl.street_code, decl.community_code])).order_by(Region.code))]
+        return Templates(dict(declaration_record(decl).body), version_body(v), found)
+
+
+def new_declaration(t: Templates, *, entered_by: str = COMMUNITY, community: str = COMMUNITY,
+                    street: str = STREET, county: str = COUNTY, city: str = CITY) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fresh declaration's identity and version-1 body, copied from the templates."""
+    decl_id = str(uuid.uuid4())
+    body = {**t.declaration, "id": decl_id, "number": f"2016-{county}-{uuid.uuid4().int % 10**6:06d}",
+            "community_code": community, "street_code": street, "county_code": county, "city_code": city,
+            "entered_by_office": entered_by, "from_paper": entered_by != community}
+    version = {**t.version, "declaration_id": decl_id}
+    return body, version
+
+
+def declaration_entries(decl: dict[str, Any], version: dict[str, Any], version_signer: Signer) -> list[Any]:
+    return [("declaration", decl["id"], 0, cj.dumps(decl)),
+            ("version", f"{decl['id']}:1", 1, version_signer.sign("version", version))]
+
+
+def opinion(decl: dict[str, Any], level: Level, office: str, signer: Signer, *, paper: bool = False,
+            decision: Decision = Decision.APPROVE, granted_fen: int | None = None) -> tuple[str, str, int, bytes]:
+    now = utcnow()
+    body = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "version": 1, "level": level.value,
+            "office_code": office, "office_name": f"单位{office}", "reviewer": "rev", "reviewer_name": "李审核",
+            "decision": decision.value, "text": "同意。", "decided_on": date.today().isoformat(),
+            "at": now.isoformat(), "granted_fen": granted_fen, "from_paper": paper, "scan_sha256": None}
+    return ("opinion", body["id"], 0, signer.sign("opinion", body))
+
+
+# -- the base chain: one declaration submitted by the community, approved by the street ---------------
+
+
+def build_base(template: Path, root: Path) -> Path:
+    """The service chain with one declaration submitted by the community, approved by the street and
+    carried up to the county and the city (awaiting the county); every store closed, to copy."""
+    offices = open_chain(template, root)
+    try:
+        community, street = offices[COMMUNITY], offices[STREET]
+        with community.store.session() as s:
+            decl = drafts.create(s, community.clerk, example_declaration(title="试点项目甲"))
+            drafts.submit(s, community.clerk, decl, community.store.paths)
+        carry(offices, COMMUNITY, STREET, root / "b1.sanlian")
+        with street.store.session() as s:
+            held = s.scalars(select(Declaration)).one()
+            workflow.review(s, street.rev, held, decision=Decision.APPROVE, text="同意上报。")
+        carry(offices, STREET, COUNTY, root / "b2.sanlian")
+        carry(offices, COUNTY, CITY, root / "b3.sanlian")
+    finally:
+        for office in offices.values():
+            office.store.close()
+    return root
+
+
+def carry(offices: dict[str, ServiceOffice], sender: str, recipient: str, path: Path) -> ImportResult:
+    """A real export and import between neighbours."""
+    export_package(offices[sender].store, offices[sender].admin, recipient, path)
+    return import_package(offices[recipient].store, offices[recipient].admin, path, backup=False)
+
+
+def copy_base(base: Path, where: Path) -> dict[str, ServiceOffice]:
+    """A fresh copy of the base chain, opened and signed in."""
+    from tests.sync import service_offices
+
+    return service_offices.open_chain(base, where)
+
+
+def recipient_cert(store: Store) -> Cert:
+    with store.read_session() as s:
+        own = trust.own_certificate(s)
+        assert own is not None
+        return own
+
+
+def cleanup(offices: dict[str, ServiceOffice], where: Path) -> None:
+    for office in offices.values():
+        office.store.close()
+    shutil.rmtree(where, ignore_errors=True)
