@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import drafts
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, workflow
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.vocab import Decision, Level
 from sanlian_desktop.models import Declaration, DeclarationVersion, Region, utcnow

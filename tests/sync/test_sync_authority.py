@@ -7,6 +7,7 @@ Packages are written as an insider would: with the program's own writer and real
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,6 +72,9 @@ def world(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worl
         start = real[parent].cert.not_before + timedelta(seconds=1)
         expired[code] = insider.forge_cert(real[parent], code, levels[code], not_before=start,
                                            not_after=start + timedelta(seconds=1))
+    # Statements are signed "now", to the second: let the expired certificates' second pass for good.
+    last_expiry = max(signer.cert.not_after for signer in expired.values())
+    time.sleep(max(0.0, (last_expiry - utcnow()).total_seconds() + 2))
     positions: dict[str, dict[str, Signer | None]] = {
         COMMUNITY: {"rightful": real[COMMUNITY], "child": None, "parent": real[STREET], "sibling": sibling_community,
                     "other county": other_community, "root": real[PROVINCE], "revoked": revoked[COMMUNITY],

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import fields as declfields
 from sanlian_desktop.declarations import drafts
+from sanlian_desktop.declarations import fields as declfields
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
