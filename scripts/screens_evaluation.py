@@ -119,7 +119,7 @@ def main() -> int:
     window.close()
 
     community = context("620102001001", "clerk")
-    dialog = DeclarationDialog(community.store, community.actor, decl_id)
+    dialog = DeclarationDialog(community.store, community.actor, decl_id, jobs=community.jobs)
     dialog.show()
     dialog.tabs.setCurrentIndex(1)
     save(dialog, "evaluation-community-tab.png")

@@ -29,7 +29,7 @@ def main() -> int:
         screens.save(widget, name, screenkit.SIZE, seconds=0.1)
 
     # The form: a paper declaration being keyed in, with one live-validation message showing.
-    form = DeclarationDialog(office.store, office.clerk)
+    form = DeclarationDialog(office.store, office.clerk, jobs=JobRunner())
     raw = example_declaration()
     raw["undertaker"]["phone"] = "0931-88"
     raw["budget_total"] = "85000"  # the sources add up to 80,000: the form says so

@@ -132,7 +132,7 @@ def test_the_community_sees_the_evaluation_with_the_declaration(qtbot: QtBot, of
     for ctx in _ctx(o, COMMUNITY, "clerk", settings, jobs):
         from sanlian_desktop.ui.form.dialog import DeclarationDialog
 
-        dialog = DeclarationDialog(ctx.store, ctx.actor, decl_id)
+        dialog = DeclarationDialog(ctx.store, ctx.actor, decl_id, jobs=ctx.jobs)
         qtbot.addWidget(dialog)
         panel = dialog.evaluation_panel
         assert dialog.tabs.count() == 2 and dialog.tabs.tabText(1) == "第三方评估（2）"
