@@ -22,6 +22,7 @@ from sanlian_desktop.ui.settings.page import SettingsPage
 from tests.helpers import Office, make_office
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
+from tests.ui.uifixtures import writes_done
 
 
 @pytest.fixture
@@ -103,6 +104,7 @@ def test_request_certify_install_and_revoke_through_the_tab(qtbot: QtBot, provin
     assert dialog.error.text() == "请写明吊销原因"
     dialog.reason.setText("电脑丢失")
     check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
+    writes_done(qtbot, jobs)
     assert province_tab.child_table.item(0, 3).text() == "已吊销"
     assert not province_tab.revoke_button.isEnabled()
 
