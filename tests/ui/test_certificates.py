@@ -136,13 +136,15 @@ def _wizard(qtbot: QtBot, home: Path, settings: QSettings, jobs: JobRunner) -> F
 
 
 def _create(qtbot: QtBot, wizard: FirstRunWizard, level: Level, search: str) -> None:
+    jobs = wizard.jobs
     wizard.next()
     wizard.level_page.set_level(level)
     wizard.next()
     wizard.region_page.search.setText(search)
     wizard.next()
     wizard.office_page.passwords.set_passwords("office-pass-1")
-    wizard.next()
+    wizard.next()  # creates the office on the wizard's job runner, then moves on
+    writes_done(qtbot, jobs)
 
 
 def test_wizard_writes_the_certificate_request_after_creating_a_county(
