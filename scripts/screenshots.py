@@ -124,10 +124,11 @@ def main() -> int:
     wizard.close()
 
     # -- sign-in -----------------------------------------------------------------------------------
-    signin = SignInDialog(store, settings, username="reviewer")
+    signin = SignInDialog(store, settings, jobs=jobs, username="reviewer")
     signin.show()
     signin.password_edit.setText("wrong-password")
     signin.try_sign_in()
+    wait_for(lambda: jobs.active == 0)  # the password is checked on the job runner
     save(signin, "07-signin-wrong-password")
     signin.close()
 
