@@ -209,9 +209,11 @@ def test_export_the_notice_in_force(qtbot: Any, province: Office, ctx: UiContext
     qtbot.addWidget(page)
     modals.save_file = str(tmp_path / "现行公示.xlsx")
     page.export_notice()
+    writes_done(qtbot, ctx.jobs)
     assert (tmp_path / "现行公示.xlsx").exists()
     modals.save_file = str(tmp_path / "现行公示.pdf")
     page.export_notice()
+    writes_done(qtbot, ctx.jobs)
     assert (tmp_path / "现行公示.pdf").exists()
     assert modals.boxes == []
 

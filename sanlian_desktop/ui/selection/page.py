@@ -310,7 +310,7 @@ class SelectionPage(QWidget):
         self._show(dialog)
 
     def export_notice(self) -> None:
-        """Write the notice in force as PDF or Excel (by the file name's suffix)."""
+        """Write the notice in force as PDF or Excel (by the file name's suffix), on the job runner."""
         batch_id = self.current_batch_id()
         if batch_id is None:
             return
@@ -318,9 +318,10 @@ class SelectionPage(QWidget):
                                               self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"))
         if not name:
             return
-        target = Path(name)
-        try:
-            with self.ctx.store.read_session() as s:
+        target, store = Path(name), self.ctx.store
+
+        def write() -> None:  # on the job runner: a USB stick can be slow
+            with store.read_session() as s:
                 batch = s.get(Batch, batch_id)
                 assert batch is not None
                 notice = notices.get_notice(s, batch)
@@ -328,5 +329,5 @@ class SelectionPage(QWidget):
                     notices.export_notice(s, notice, xlsx=target)
                 else:
                     notices.export_notice(s, notice, pdf=target.with_suffix(".pdf"))
-        except UserError as exc:
-            show_error(self, exc)
+
+        self.ctx.jobs.write(self, self.tr("导出公示"), write, busy=[self.export_button])
