@@ -26,7 +26,7 @@ from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under
 from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
 from sanlian_desktop.ui.sync.model import StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, Office
 from tests.sync.cli_offices import Offices, certified_chain
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
@@ -406,3 +406,31 @@ def test_a_slow_resolution_runs_off_the_gui_thread(qtbot: QtBot, ctx: UiContext,
     assert blocked.ran_off_the_gui_thread()
     _settle(qtbot, page)
     assert page.conflict_model.rowCount() == 0
+
+
+def test_conflict_rows_are_read_in_a_few_queries(county: Office) -> None:
+    """Each conflict shows its declaration's number and the sender's name, read in one query each, not one
+    query per conflict."""
+    from sqlalchemy import event
+
+    from sanlian_desktop.declarations import drafts
+    from sanlian_desktop.ui.sync.tasks import load_conflicts
+    from tests.helpers import example_declaration
+
+    with county.session() as s:
+        decl = drafts.create(s, county.clerk, example_declaration())
+        number = decl.number
+        for i in range(20):
+            s.add(SyncConflict(kind="declaration", key=f"k{i}", record={}, reason="版本冲突",
+                               declaration_id=decl.id if i % 2 else None,
+                               from_office="620102" if i % 3 else "999999", package_id="p" * 32))
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(county.store.engine, "before_cursor_execute", listener)
+    try:
+        rows = load_conflicts(county.store)
+    finally:
+        event.remove(county.store.engine, "before_cursor_execute", listener)
+    assert len(rows) == 20 and len(statements) <= 3
+    assert {r.declaration for r in rows} == {number, ""}
+    assert {r.from_office for r in rows} == {"城关区民政局", "999999"}
