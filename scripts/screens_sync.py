@@ -153,6 +153,7 @@ def main() -> int:
     wizard.next()
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     wizard.next()
+    settle()  # the office is created on the job runner; the wizard moves on when it is done
     cert_page = wizard.currentPage()
     assert isinstance(cert_page, CertificateRequestPage)
     cert_page.destination.set_folder(work)
