@@ -43,11 +43,11 @@ def load_conflicts(store: Store) -> list[ConflictRow]:
         numbers: dict[str, str] = {}
         for part in chunks(decl_ids):
             query = select(Declaration.id, Declaration.number).where(Declaration.id.in_(part))
-            numbers.update((i, number) for i, number in s.execute(query).tuples())
+            numbers.update((i, number) for i, number in s.execute(query))
         names: dict[str, str] = {}
         for part in chunks(codes):
             query = select(Office.region_code, Office.name).where(Office.region_code.in_(part))
-            names.update((code, name) for code, name in s.execute(query).tuples())
+            names.update((code, name) for code, name in s.execute(query))
         return [ConflictRow(c.id, c.kind, numbers.get(c.declaration_id or "", ""), c.reason,
                             names.get(c.from_office, c.from_office), c.at) for c in found]
 
