@@ -58,9 +58,11 @@ def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
     yield state
 
 
-def ui_context(office: Office, actor: Actor, tmp_path: Any, jobs: JobRunner | None = None) -> UiContext:
+def ui_context(office: Office, actor: Actor, tmp_path: Any, jobs: JobRunner) -> UiContext:
+    """A context on ``jobs`` (the ``jobs`` fixture: a runner owned by a page or dialog alone can be deleted
+    under a running job)."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    return UiContext(store=office.store, actor=actor, settings=settings, jobs=jobs or JobRunner())
+    return UiContext(store=office.store, actor=actor, settings=settings, jobs=jobs)
 
 
 def writes_done(qtbot: Any, jobs: JobRunner, timeout: int = 10_000) -> None:
