@@ -273,6 +273,8 @@ def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
     stays_live(qtbot, blocked, page)
     assert jobs.writing(dialog) and not dialog.buttons.isEnabled()
     assert not dialog.apply()  # a second OK starts no second write
+    dialog.reject()  # Esc waits for the write, whose outcome is shown in the dialog
+    assert dialog.isVisible()
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         blocked.release.set()
     writes_done(qtbot, jobs)

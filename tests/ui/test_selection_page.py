@@ -265,6 +265,8 @@ def test_a_slow_choice_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     assert ctx.jobs.writing(dialog) and not ok.isEnabled() and not dialog.buttons.isEnabled()
     assert not dialog.submit()  # a second OK starts no second write
+    dialog.reject()  # Esc waits for the write
+    assert dialog.isVisible()
     with qtbot.waitSignal(dialog.chosen, timeout=5000):
         blocked.release.set()
     writes_done(qtbot, ctx.jobs)

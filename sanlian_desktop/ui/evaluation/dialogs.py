@@ -72,6 +72,12 @@ class _Base(QDialog):
         return self.jobs.write(self, self.windowTitle(), write, on_success=self._saved, on_failure=self._refused,
                                busy=[self.buttons]) is not None
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def _writer(self) -> Callable[[], None]:
         """The write, with the fields read now (on the GUI thread); raises UserError for a missing field."""
         raise NotImplementedError
@@ -277,6 +283,12 @@ class AssignDialog(QDialog):
         column.addStretch(1)
         column.addWidget(self.buttons)
         self.resize(640, 240)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
 
     def save(self) -> bool:
         """Assign on the job runner; True when the write was started (``saved`` follows when it is done)."""

@@ -71,6 +71,12 @@ class CorrectionDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.ctx.jobs.writing(self):
+            return
+        super().done(result)
+
     def describe(self, entry: dict[str, Any]) -> str:
         """The record in a few words, for the dialog's first line."""
         return self.kind

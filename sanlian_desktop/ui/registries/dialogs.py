@@ -59,6 +59,12 @@ class RecordDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def add_field(self, field: str, label: str, widget: QWidget, *also: str) -> None:
         """A row with ``widget`` and, under it, the place for refusals of ``field`` (and ``also``)."""
         box = QWidget(self)

@@ -113,6 +113,12 @@ class ScoreDialog(QDialog):
         self.resize(900, 560)
         self.reload()
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def reload(self) -> None:
         """Re-read the declaration's scores and their summary."""
         with self.store.read_session() as s:
@@ -230,6 +236,12 @@ class ChooseDialog(QDialog):
         self.resize(960, 360)
         self._preview()
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def _amount_fen(self) -> int:
         text = self.amount.value()
         try:
@@ -333,6 +345,12 @@ class NoticeDialog(QDialog):
         col.addWidget(self.message)
         col.addWidget(self.buttons)
         self.resize(640, 300)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存公示"), f"{self.title.text()}.{suffix}",

@@ -282,6 +282,12 @@ class RevokeDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def revoke(self) -> bool:
         """Revoke on the job runner; True when the write was started. The dialog closes when it is done."""
         code = self.child.currentData()

@@ -49,6 +49,12 @@ class _ServiceDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def check(self) -> str:
         """A sentence when the form cannot be sent yet (e.g. passwords differ)."""
         return ""

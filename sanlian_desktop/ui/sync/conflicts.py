@@ -52,6 +52,12 @@ class ResolveDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def resolve(self) -> bool:
         """Close the conflict through the service on the job runner; True when the write was started.
         A refusal is shown in the dialog, which stays open."""
