@@ -67,6 +67,9 @@ def main() -> int:
     from tests.helpers import PASSWORD
 
     screens = screenkit.start()
+    from sanlian_desktop import app as composition
+
+    composition.compose_cli()  # the offices are made through the command line, as in tests/sync
     save = screens.save
     work = Path(tempfile.gettempdir()) / "sanlian-evaluation-shots"
     shutil.rmtree(work, ignore_errors=True)

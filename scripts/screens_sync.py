@@ -87,6 +87,9 @@ def main() -> int:
     from tests.helpers import PASSWORD
 
     screens = screenkit.start()
+    from sanlian_desktop import app as composition
+
+    composition.compose_cli()  # the offices are made through the command line, as in tests/sync
     settle, save = screens.settle, screens.save
     # A fixed folder (emptied first) keeps the paths in the pictures the same run to run.
     work = Path(tempfile.gettempdir()) / "sanlian-sync-shots"
