@@ -105,6 +105,7 @@ def main() -> int:
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     save(wizard, "04-firstrun-office")
     wizard.next()
+    wait_for(lambda: not wizard.office_page.creating())  # created on the job runner, then the wizard moves on
     assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
     save(wizard, "05-firstrun-done")
     wizard.drop_result()
