@@ -305,7 +305,13 @@ def test_dropped_files_wait_for_the_first_save(qtbot: Any, jobs: JobRunner, coun
 
 def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
         qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, example: dict[str, Any],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    photo = tmp_path / "入户走访.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("#3a7"))
+    image.save(str(photo))
     decl_id = _saved(county, example)
     blocked = Blocked(monkeypatch, drafts, "edit")
     dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
@@ -314,11 +320,17 @@ def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
     stays_live(qtbot, blocked, dialog)
     assert jobs.writing(dialog) and not dialog.save_button.isEnabled() and not dialog.submit_button.isEnabled()
     assert not dialog.save()  # a second Ctrl+S starts no second write
+    dialog.add_files([photo])  # dropped meanwhile: kept for the next save, not lost
+    assert dialog.pending == [photo]
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         blocked.release.set()
     writes_done(qtbot, jobs)
     assert blocked.ran_off_the_gui_thread()
     assert dialog.save_button.isEnabled() and dialog.status.text() == "已保存"
+    assert dialog.pending == [photo] and dialog._dirty  # the file dropped during the save still waits
+    assert dialog.save()
+    writes_done(qtbot, jobs)
+    assert dialog.pending == [] and dialog.form.attachments.list.count() == 1
     with county.store.read_session() as s:
         assert lookup.get(s, decl_id).title == "慢盘上保存的名称"
 
@@ -326,4 +338,4 @@ def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
     dialog.add_files([Path(__file__)])
     writes_done(qtbot, jobs)
     assert modals.warnings == ["附件太大，不能超过 20 MB"]
-    assert dialog.form.attachments.list.count() == 0 and dialog.save_button.isEnabled()
+    assert dialog.form.attachments.list.count() == 1 and dialog.save_button.isEnabled()

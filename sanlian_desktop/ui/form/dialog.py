@@ -153,11 +153,12 @@ class DeclarationDialog(QDialog):
             self.autosave.write(self.form.raw(), self.pending)
 
     def add_files(self, files: list[Path]) -> None:
-        """Attach files now (a saved declaration, on the job runner) or after the first save (a new one)."""
-        if self.decl_id is None:
+        """Attach files now (a saved declaration, on the job runner) or with the next save (a new declaration,
+        or while a save is running)."""
+        if self.decl_id is None or self.jobs.writing(self):
             self.pending.extend(files)
             self._dirty = True
-            self.form.attachments.load([], self.pending)
+            self.form.attachments.load(getattr(self, "_attachments", []), self.pending)
             return
         store, actor, decl_id, files = self.store, self.actor, self.decl_id, list(files)
 
@@ -173,9 +174,8 @@ class DeclarationDialog(QDialog):
             self.form.attachments.load(items, self.pending)
             self.status.setText(self.tr("已添加 {0} 个附件").format(len(files)))
 
-        if self.jobs.write(self, self.tr("添加附件"), write, on_success=attached,
-                           busy=[self.save_button, self.submit_button]) is None:
-            self.status.setText(self.tr("正在保存，请稍候再添加附件"))
+        self.jobs.write(self, self.tr("添加附件"), write, on_success=attached,
+                        busy=[self.save_button, self.submit_button])
 
     def save(self, then: Callable[[], None] | None = None) -> bool:
         """Create or update the declaration on the job runner; True when the write was started.
