@@ -107,6 +107,10 @@ def test_save_creates_then_edits(qtbot: Any, jobs: JobRunner, county: Office, mo
     writes_done(qtbot, jobs)
     decl_id = dialog.decl_id
     assert decl_id is not None
+    dialog.form.title_edit.setText("东岗西路社区“银龄守望”关爱服务项目")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the button saves as well
+    writes_done(qtbot, jobs)
+    assert dialog.status.text() == "已保存" and not dialog._dirty
     dialog.form.title_edit.setText("东岗西路社区“银龄守望”关爱服务项目（修订）")
     with qtbot.waitActive(dialog):
         dialog.show()

@@ -177,10 +177,14 @@ class DeclarationDialog(QDialog):
         self.jobs.write(self, self.tr("添加附件"), write, on_success=attached,
                         busy=[self.save_button, self.submit_button])
 
-    def save(self, then: Callable[[], None] | None = None) -> bool:
+    def save(self) -> bool:
         """Create or update the declaration on the job runner; True when the write was started.
 
-        ``saved`` (and then ``then()``) follow on success; a refusal shows its problems instead."""
+        ``saved`` follows on success; a refusal shows its problems instead."""
+        return self._save_then(None)
+
+    def _save_then(self, then: Callable[[], None] | None) -> bool:
+        """:meth:`save`, and ``then()`` after ``saved`` when it succeeded."""
         if self.form.is_read_only():
             return False
         raw = self.form.raw()
@@ -238,7 +242,7 @@ class DeclarationDialog(QDialog):
         """Save, check completeness, confirm (with paper opinions for a 代录) and submit, on the job runner.
 
         True when the save was started; ``submitted`` follows when it is all done."""
-        return self.save(then=self._confirm_submit)
+        return self._save_then(self._confirm_submit)
 
     def _confirm_submit(self) -> None:
         if self.decl_id is None:
@@ -289,7 +293,7 @@ class DeclarationDialog(QDialog):
                 return
             if answer == QMessageBox.StandardButton.Save:
                 event.ignore()
-                self.save(then=self._close_when_saved)
+                self._save_then(self._close_when_saved)
                 return
             self.autosave.discard()
         super().closeEvent(event)
