@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def main() -> int:
     from tests.helpers import PASSWORD
 
     screens = screenkit.start()
+    from sanlian_desktop import app as composition
+
+    composition.compose_cli()  # the offices are made through the command line, as in tests/sync
     save = screens.save
     work = Path(tempfile.gettempdir()) / "sanlian-evaluation-shots"
     shutil.rmtree(work, ignore_errors=True)
@@ -119,7 +123,7 @@ def main() -> int:
     window.close()
 
     community = context("620102001001", "clerk")
-    dialog = DeclarationDialog(community.store, community.actor, decl_id)
+    dialog = DeclarationDialog(community.store, community.actor, decl_id, jobs=community.jobs)
     dialog.show()
     dialog.tabs.setCurrentIndex(1)
     save(dialog, "evaluation-community-tab.png")
@@ -129,7 +133,7 @@ def main() -> int:
 
 def _wizard_screens(work: Path, settings: object, jobs: object, save: object) -> None:
     """The wizard's evaluator path: the level, the code refused, the code accepted, the request, done."""
-    from PySide6.QtWidgets import QWizard
+    from PySide6.QtWidgets import QApplication, QWizard
 
     from sanlian_desktop.kernel.vocab import Level
     from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
@@ -152,6 +156,9 @@ def _wizard_screens(work: Path, settings: object, jobs: object, save: object) ->
     office.code_edit.setText("620000E001")
     save(wizard, "firstrun-evaluator-office.png")  # type: ignore[operator]
     wizard.button(QWizard.WizardButton.CommitButton).click()
+    while wizard.office_page.creating():  # created on the job runner; the wizard moves on when it is done
+        QApplication.processEvents()
+        time.sleep(0.02)
     usb = work / "usb-evaluator"
     usb.mkdir(exist_ok=True)
     page = wizard.currentPage()

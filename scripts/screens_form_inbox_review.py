@@ -17,7 +17,6 @@ def main() -> int:
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
     from sanlian_desktop.ui.inbox.page import InboxPage
-    from sanlian_desktop.ui.jobs import JobRunner
     from sanlian_desktop.ui.review.dialog import ReviewDialog
     from tests.helpers import example_declaration
 
@@ -29,7 +28,7 @@ def main() -> int:
         screens.save(widget, name, screenkit.SIZE, seconds=0.1)
 
     # The form: a paper declaration being keyed in, with one live-validation message showing.
-    form = DeclarationDialog(office.store, office.clerk)
+    form = DeclarationDialog(office.store, office.clerk, jobs=screens.jobs)
     raw = example_declaration()
     raw["undertaker"]["phone"] = "0931-88"
     raw["budget_total"] = "85000"  # the sources add up to 80,000: the form says so
@@ -41,14 +40,14 @@ def main() -> int:
     form.form.scroll_area.verticalScrollBar().setValue(funding.mapTo(body, QPoint(0, 0)).y() - 330)
     shot(form, "form.png")
 
-    inbox = InboxPage(UiContext(office.store, office.reviewer, settings, None))
+    inbox = InboxPage(UiContext(office.store, office.reviewer, settings, screens.jobs))
     shot(inbox, "inbox.png")
 
     with office.store.read_session() as s:
         decl_id = s.scalar(select(Declaration.id).where(
             Declaration.awaiting_office == "620102", Declaration.status == Status.UNDER_REVIEW.value,
             Declaration.current_version == 2).limit(1))
-    review = ReviewDialog(office.store, office.reviewer, decl_id or "", jobs=JobRunner())
+    review = ReviewDialog(office.store, office.reviewer, decl_id or "", jobs=screens.jobs)
     review.tabs.setCurrentIndex(1)
     shot(review, "review-opinions.png")
     review.tabs.setCurrentWidget(review.changes)

@@ -55,18 +55,18 @@ def main() -> int:
     def shot(widget: object, name: str, size: tuple[int, int] = screenkit.SIZE) -> None:
         screens.save(widget, name, size, seconds=0.1)
 
-    page = SelectionPage(UiContext(office.store, office.reviewer, settings, None))
+    page = SelectionPage(UiContext(office.store, office.reviewer, settings, screens.jobs))
     page.select(pending_id)
     shot(page, "selection.png")
-    shot(ScoreDialog(office.store, office.reviewer, scored_id), "selection-score.png", (900, 560))
-    choose = ChooseDialog(office.store, office.reviewer, pending_id, approve=True)
+    shot(ScoreDialog(office.store, office.reviewer, scored_id, jobs=screens.jobs), "selection-score.png", (900, 560))
+    choose = ChooseDialog(office.store, office.reviewer, pending_id, approve=True, jobs=screens.jobs)
     choose.amount.set_value("25000")
     shot(choose, "selection-approve.png", (960, 360))
     from sanlian_desktop.ui.selection.dialogs import NoticeDialog
 
     with office.store.read_session() as s:
         batch_id = s.scalars(select(Batch.id)).one()
-    shot(NoticeDialog(office.store, office.reviewer, batch_id), "selection-notice-dialog.png", (640, 300))
+    shot(NoticeDialog(office.store, office.reviewer, batch_id, jobs=screens.jobs), "selection-notice-dialog.png", (640, 300))
     pdf = out / "selection-notice.pdf"
     with office.store.read_session() as s:
         from sanlian_desktop.models import PublicNotice

@@ -87,6 +87,9 @@ def main() -> int:
     from tests.helpers import PASSWORD
 
     screens = screenkit.start()
+    from sanlian_desktop import app as composition
+
+    composition.compose_cli()  # the offices are made through the command line, as in tests/sync
     settle, save = screens.settle, screens.save
     # A fixed folder (emptied first) keeps the paths in the pictures the same run to run.
     work = Path(tempfile.gettempdir()) / "sanlian-sync-shots"
@@ -153,6 +156,7 @@ def main() -> int:
     wizard.next()
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     wizard.next()
+    settle()  # the office is created on the job runner; the wizard moves on when it is done
     cert_page = wizard.currentPage()
     assert isinstance(cert_page, CertificateRequestPage)
     cert_page.destination.set_folder(work)

@@ -105,6 +105,7 @@ def main() -> int:
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     save(wizard, "04-firstrun-office")
     wizard.next()
+    wait_for(lambda: not wizard.office_page.creating())  # created on the job runner, then the wizard moves on
     assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
     save(wizard, "05-firstrun-done")
     wizard.drop_result()
@@ -124,10 +125,11 @@ def main() -> int:
     wizard.close()
 
     # -- sign-in -----------------------------------------------------------------------------------
-    signin = SignInDialog(store, settings, username="reviewer")
+    signin = SignInDialog(store, settings, jobs=jobs, username="reviewer")
     signin.show()
     signin.password_edit.setText("wrong-password")
     signin.try_sign_in()
+    wait_for(lambda: jobs.active == 0)  # the password is checked on the job runner
     save(signin, "07-signin-wrong-password")
     signin.close()
 

@@ -92,7 +92,7 @@ def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWid
 
     if AppPaths(home).database.exists():
         store = Store.open(home)
-        actor = sign_in(store, settings, parent)
+        actor = sign_in(store, settings, parent, jobs=jobs)
         if actor is None:
             store.close()
             return None
@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         store, actor = started
         window = MainWindow(UiContext(store=store, actor=actor, settings=settings, jobs=jobs),
-                            sign_in_again=lambda w: sign_in(w.ctx.store, settings, w))
+                            sign_in_again=lambda w: sign_in(w.ctx.store, settings, w, jobs=w.ctx.jobs))
         _knock = instance.listen(AppPaths(home), lambda arguments: on_knock(window, arguments))  # kept until exit
         window.show()
         if args.package is not None:

@@ -22,6 +22,7 @@ from sanlian_desktop.ui.settings.page import SettingsPage
 from tests.helpers import Office, make_office
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
+from tests.ui.uifixtures import writes_done
 
 
 @pytest.fixture
@@ -103,6 +104,7 @@ def test_request_certify_install_and_revoke_through_the_tab(qtbot: QtBot, provin
     assert dialog.error.text() == "请写明吊销原因"
     dialog.reason.setText("电脑丢失")
     check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
+    writes_done(qtbot, jobs)
     assert province_tab.child_table.item(0, 3).text() == "已吊销"
     assert not province_tab.revoke_button.isEnabled()
 
@@ -134,13 +136,15 @@ def _wizard(qtbot: QtBot, home: Path, settings: QSettings, jobs: JobRunner) -> F
 
 
 def _create(qtbot: QtBot, wizard: FirstRunWizard, level: Level, search: str) -> None:
+    jobs = wizard.jobs
     wizard.next()
     wizard.level_page.set_level(level)
     wizard.next()
     wizard.region_page.search.setText(search)
     wizard.next()
     wizard.office_page.passwords.set_passwords("office-pass-1")
-    wizard.next()
+    wizard.next()  # creates the office on the wizard's job runner, then moves on
+    writes_done(qtbot, jobs)
 
 
 def test_wizard_writes_the_certificate_request_after_creating_a_county(

@@ -30,6 +30,7 @@ from tests.sync.evaluation_offices import (
     add_evaluator,
     approved_project,
 )
+from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_the_evaluator_window_has_only_its_pages(qtbot: QtBot, evaluator_ctx: Ui
 
 
 def test_visit_and_evaluation_dialogs_record_and_refuse(qtbot: QtBot, evaluator_ctx: UiContext, offices: Offices,
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path, jobs: JobRunner) -> None:
     page = EvaluationPage(evaluator_ctx)
     qtbot.addWidget(page)
     page.show()
@@ -88,12 +89,16 @@ def test_visit_and_evaluation_dialogs_record_and_refuse(qtbot: QtBot, evaluator_
 
     visit = page.add_visit()
     assert isinstance(visit, VisitDialog)
-    assert not visit.save()  # nothing filled in: the service's sentence, nothing saved
-    assert "回访人员" in visit.error.text()
+    assert visit.save()  # nothing filled in: the service's sentence (from the worker), nothing saved
+    writes_done(qtbot, jobs)
+    assert "回访人员" in visit.error.text() and visit.isVisible()
+    assert page.table.item(0, 5).text() == "0"
     visit.visited_on.setDate(QDate.currentDate().addDays(-2))
     visit.who.setText("李评估")
     visit.findings.setPlainText("活动按计划开展")
     assert visit.save()
+    writes_done(qtbot, jobs)
+    assert not visit.isVisible()
     assert page.table.item(0, 5).text() == "1"
 
     score = page.add_evaluation()
@@ -108,9 +113,12 @@ def test_visit_and_evaluation_dialogs_record_and_refuse(qtbot: QtBot, evaluator_
     score.report.setText(str(pdf))
     score.grade.setCurrentIndex(score.grade.findData("优"))
     assert score.reason.isEnabled()
-    assert not score.save() and "理由" in score.error.text()
+    assert score.save()
+    writes_done(qtbot, jobs)
+    assert "理由" in score.error.text() and score.isVisible()
     score.reason.setText("服务对象反馈特别好")
     assert score.save()
+    writes_done(qtbot, jobs)
     assert page.table.item(0, 6).text() == "87 分 优"
     with evaluator_ctx.store.read_session() as s:
         (ev,) = evaluation.evaluations_of(s, offices.decl_id)  # type: ignore[attr-defined]
@@ -132,7 +140,7 @@ def test_the_community_sees_the_evaluation_with_the_declaration(qtbot: QtBot, of
     for ctx in _ctx(o, COMMUNITY, "clerk", settings, jobs):
         from sanlian_desktop.ui.form.dialog import DeclarationDialog
 
-        dialog = DeclarationDialog(ctx.store, ctx.actor, decl_id)
+        dialog = DeclarationDialog(ctx.store, ctx.actor, decl_id, jobs=ctx.jobs)
         qtbot.addWidget(dialog)
         panel = dialog.evaluation_panel
         assert dialog.tabs.count() == 2 and dialog.tabs.tabText(1) == "第三方评估（2）"
@@ -164,6 +172,7 @@ def test_the_province_assigns_from_the_evaluation_page(qtbot: QtBot, tmp_path: P
         assert dialog.evaluator.currentData() == EVAL
         dialog.note.setText("中期、结项各一次")
         assert dialog.save()
+        writes_done(qtbot, jobs)
         assert page.table.rowCount() == 1 and page.table.item(0, 4).text() == "甘肃省社会工作评估中心"
         again = page.assign()
         assert isinstance(again, AssignDialog) and again.project.count() == 0
@@ -187,10 +196,13 @@ def test_the_province_withdraws_from_the_evaluation_page(qtbot: QtBot, offices: 
         dialog = page.withdraw()
         assert isinstance(dialog, WithdrawDialog)
         assert "甘肃省社会工作评估中心（620000E001）" in dialog.assigned.text()
-        assert not dialog.save() and dialog.error.text() == "请填写撤回理由"
+        assert dialog.save()
+        writes_done(qtbot, jobs)
+        assert dialog.error.text() == "请填写撤回理由"
         assert page.table.rowCount() == 1
         dialog.reason.setPlainText("项目已终止")
         assert dialog.save()
+        writes_done(qtbot, jobs)
         assert page.table.rowCount() == 0 and not page.withdraw_button.isEnabled()
         with ctx.store.read_session() as s:
             (w,) = evaluation.withdrawals_of(s, decl_id)
@@ -228,6 +240,28 @@ def test_withdrawing_an_evaluated_project_is_refused_in_the_dialog(qtbot: QtBot,
         dialog = page.withdraw()
         assert dialog is not None
         dialog.reason.setPlainText("指派有误")  # type: ignore[attr-defined]
-        assert not dialog.save()  # type: ignore[attr-defined]
+        assert dialog.save()  # type: ignore[attr-defined]
+        writes_done(qtbot, jobs)
         assert "已报送" in dialog.error.text() and "不能再撤回" in dialog.error.text()  # type: ignore[attr-defined]
         assert page.table.rowCount() == 1
+
+
+def test_a_slow_visit_runs_off_the_gui_thread(qtbot: QtBot, evaluator_ctx: UiContext, jobs: JobRunner,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = Blocked(monkeypatch, evaluation, "record_visit")
+    page = EvaluationPage(evaluator_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    visit = page.add_visit()
+    assert isinstance(visit, VisitDialog)
+    visit.who.setText("李评估")
+    visit.findings.setPlainText("活动按计划开展")
+    assert visit.save()
+    stays_live(qtbot, blocked, visit)
+    assert jobs.writing(visit) and not visit.buttons.isEnabled() and visit.isVisible()
+    assert not visit.save()  # a second click starts no second write
+    with qtbot.waitSignal(visit.saved, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, jobs)
+    assert blocked.ran_off_the_gui_thread() and not visit.isVisible()
+    assert page.table.item(0, 5).text() == "1"

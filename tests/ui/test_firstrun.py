@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
@@ -17,6 +18,7 @@ from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy
 from sanlian_desktop.ui.firstrun.regionpage import ENTRY, SEARCH
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
+from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 PASSWORD = "county-pass-1"
 
@@ -34,6 +36,7 @@ def _next(qtbot: QtBot, wizard: FirstRunWizard, which: QWizard.WizardButton = QW
     button = wizard.button(which)
     assert button.isEnabled(), f"{which} is disabled on page {wizard.currentId()}"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, wizard.jobs)  # creating the office runs on the wizard's job runner
 
 
 def _to_region_page(qtbot: QtBot, wizard: FirstRunWizard, level: Level) -> None:
@@ -176,3 +179,27 @@ def test_demo_choice_builds_the_demo_and_signs_in_the_reviewer(qtbot: QtBot, tmp
     # Back to the welcome page lets go of the demo store.
     _next(qtbot, wizard, QWizard.WizardButton.BackButton)
     assert wizard.store is None and wizard.actor is None
+
+
+def test_creating_the_office_runs_off_the_gui_thread(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                     jobs: JobRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.ui.firstrun import steps
+
+    blocked = Blocked(monkeypatch, steps, "init_office")
+    wizard = _wizard(qtbot, tmp_path / "office", settings, jobs)
+    _to_region_page(qtbot, wizard, Level.COUNTY)
+    wizard.region_page.search.setText("cgq")
+    _next(qtbot, wizard)
+    wizard.office_page.passwords.set_passwords(PASSWORD)
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    qtbot.mouseClick(commit, Qt.MouseButton.LeftButton)
+    stays_live(qtbot, blocked, wizard)
+    assert wizard.office_page.creating() and not commit.isEnabled() and not wizard.office_page.isEnabled()
+    wizard.reject()  # cancelling waits for the office being created
+    assert wizard.isVisible() and wizard.currentId() == PageId.OFFICE
+    blocked.release.set()
+    writes_done(qtbot, jobs)
+    assert blocked.ran_off_the_gui_thread()
+    assert wizard.currentId() == PageId.DONE and wizard.actor is not None and wizard.actor.username == "admin"
+    assert wizard.store is not None
+    wizard.store.close()

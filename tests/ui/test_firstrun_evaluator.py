@@ -21,6 +21,7 @@ from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from tests.helpers import Office, make_office
+from tests.ui.uifixtures import writes_done
 
 PASSWORD = "eval-pass-1"
 NAME = "甘肃省社会工作评估中心"
@@ -45,6 +46,7 @@ def _click(qtbot: QtBot, wizard: FirstRunWizard, which: QWizard.WizardButton) ->
     button = wizard.button(which)
     assert button.isEnabled(), f"{which} is disabled on page {wizard.currentId()}"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, wizard.jobs)  # creating the office runs on the wizard's job runner
 
 
 def _to_office_page(qtbot: QtBot, wizard: FirstRunWizard) -> None:

@@ -46,7 +46,7 @@ def test_add_user_dialog_is_freed_after_cancel(qtbot: QtBot, admin_ctx: UiContex
     check_freed_on_close(qtbot, dialog, dialog.reject)
 
 
-def test_sign_in_dialog_is_freed(qtbot: QtBot, county: Office, settings: QSettings,
+def test_sign_in_dialog_is_freed(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from sanlian_desktop.ui.signin import dialog as module
 
@@ -58,7 +58,7 @@ def test_sign_in_dialog_is_freed(qtbot: QtBot, county: Office, settings: QSettin
             made.append(self)
 
     monkeypatch.setattr(module, "SignInDialog", Recorded)
-    assert module.sign_in(county.store, settings) is None  # exec() is patched to cancel
+    assert module.sign_in(county.store, settings, jobs=jobs) is None  # exec() is patched to cancel
     check_freed_on_close(qtbot, made[0], lambda: None)
 
 

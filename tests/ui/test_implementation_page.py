@@ -27,10 +27,12 @@ from sanlian_desktop.ui.implementation.dialog import ProjectDialog
 from sanlian_desktop.ui.implementation.model import COL_WARNINGS, load_rows
 from sanlian_desktop.ui.implementation.page import ImplementationPage
 from sanlian_desktop.ui.implementation.tabs import DisbursementTab, ProgressTab, TenderTab, WorkersTab
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.pages import available_pages
 from tests.helpers import Office, example_declaration
 from tests.implementation.conftest import COMMUNITY, approve
 from tests.ui.conftest import Modals
+from tests.ui.uifixtures import Blocked, is_deleted, stays_live, writes_done
 
 ORG = "城关区和煦社会工作服务中心"
 
@@ -52,8 +54,16 @@ def dialog_for(qtbot: QtBot, ctx: UiContext, decl_id: str) -> ProjectDialog:
     return dialog
 
 
-def click(qtbot: QtBot, button: object) -> None:
+def click(qtbot: QtBot, button: object, jobs: JobRunner) -> None:
+    """Click, and wait for the write it started (if any) to finish."""
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+    writes_done(qtbot, jobs)
+
+
+def closed(qtbot: QtBot, dialog: object) -> None:
+    """The correction dialog was accepted: it closed and deleted itself."""
+    QApplication.sendPostedEvents(None, 0)
+    qtbot.waitUntil(lambda: is_deleted(dialog), timeout=2000)
 
 
 def test_the_page_follows_declarations_in_the_navigation() -> None:
@@ -95,21 +105,21 @@ def test_the_tender_form_refuses_then_records(qtbot: QtBot, clerk_ctx: UiContext
     tab.tendered_on.setDate(QDate(2016, 9, 25))
     tab.bidders.setPlainText(f"{ORG}\n兰州益民社会工作服务中心")
     tab.winner.setText("别的机构")
-    click(qtbot, tab.submit_button)
+    click(qtbot, tab.submit_button, clerk_ctx.jobs)
     assert "不在投标单位之中" in tab.error.text() and tab.error.isVisible()
     with county.session() as s:
         assert impl.history(s, ProjectTender, decl_id) == []
     tab.winner.setText(ORG)
-    click(qtbot, tab.submit_button)
+    click(qtbot, tab.submit_button, clerk_ctx.jobs)
     assert not tab.error.isVisible()
     assert "中标单位：" + ORG in tab.summary.text()
     assert tab.box.title() == "更正招标记录" and tab.reason.isVisible() and tab.submit_button.text() == "更正"
     # A correction without a reason is refused; with one it supersedes the first record.
     tab.winner.setText("兰州益民社会工作服务中心")
-    click(qtbot, tab.submit_button)
+    click(qtbot, tab.submit_button, clerk_ctx.jobs)
     assert "必须说明原因" in tab.error.text()
     tab.reason.setText("评标结果登记有误")
-    click(qtbot, tab.submit_button)
+    click(qtbot, tab.submit_button, clerk_ctx.jobs)
     with county.session() as s:
         assert [t.winner for t in impl.current(s, ProjectTender, decl_id)] == ["兰州益民社会工作服务中心"]
         assert len(impl.history(s, ProjectTender, decl_id)) == 2
@@ -121,13 +131,13 @@ def test_workers_are_added_and_taken_off(qtbot: QtBot, clerk_ctx: UiContext, dec
     assert isinstance(tab, WorkersTab)
     tab.name.setText("李娟")
     tab.certificate.setCurrentText("社会工作师")
-    click(qtbot, tab.submit_button)
+    click(qtbot, tab.submit_button, clerk_ctx.jobs)
     assert tab.table.rowCount() == 1 and tab.table.item(0, 1).text() == "社会工作师"
-    click(qtbot, tab.remove_button)
+    click(qtbot, tab.remove_button, clerk_ctx.jobs)
     assert "请先在上表中选择" in tab.error.text()
     tab.table.selectRow(0)
     tab.remove_reason.setText("调离")
-    click(qtbot, tab.remove_button)
+    click(qtbot, tab.remove_button, clerk_ctx.jobs)
     assert tab.table.rowCount() == 0
 
 
@@ -138,10 +148,10 @@ def test_disbursement_and_progress_with_a_file(qtbot: QtBot, clerk_ctx: UiContex
     assert isinstance(pay, DisbursementTab)
     pay.paid_on.setDate(QDate(2016, 10, 10))
     pay.amount.setText("50000")
-    click(qtbot, pay.submit_button)
+    click(qtbot, pay.submit_button, clerk_ctx.jobs)
     assert "超过批准补助" in pay.error.text()
     pay.amount.setText("20000")
-    click(qtbot, pay.submit_button)
+    click(qtbot, pay.submit_button, clerk_ctx.jobs)
     assert pay.table.item(0, 3).text() == "城关区民政局" and pay.tranche.value() == 2
     assert "尚未拨付 25000.00 元" in pay.summary.text()
 
@@ -150,14 +160,14 @@ def test_disbursement_and_progress_with_a_file(qtbot: QtBot, clerk_ctx: UiContex
     photo = tmp_path / "活动照片.jpg"
     photo.write_bytes(b"\xff\xd8 photo")
     modals.open_file = str(photo)
-    click(qtbot, report.add_file_button)
+    click(qtbot, report.add_file_button, clerk_ctx.jobs)
     assert report.files_label.text() == "活动照片.jpg"
     report.period_start.setDate(QDate(2016, 10, 1))
     report.period_end.setDate(QDate(2016, 12, 31))
     report.activities.setPlainText("建档120户")
     report.beneficiaries.setValue(100)
     report.spent.setText("9000")
-    click(qtbot, report.submit_button)
+    click(qtbot, report.submit_button, clerk_ctx.jobs)
     assert report.error.text() == "" and report.table.rowCount() == 1
     assert report.table.item(0, 5).text() == "活动照片.jpg" and report.files_label.text() == "无附件"
     with county.session() as s:
@@ -282,27 +292,28 @@ def test_a_disbursement_is_corrected_with_a_reason(qtbot: QtBot, clerk_ctx: UiCo
     assert tab.correct_selected() is None and "请先在上表中选择" in tab.error.text()
     tab.table.selectRow(0)
     assert tab.correct_button.isEnabled()
-    click(qtbot, tab.correct_button)
+    click(qtbot, tab.correct_button, clerk_ctx.jobs)
     fix = tab.correction_dialog
     assert isinstance(fix, DisbursementCorrection) and fix.isVisible()
     assert fix.amount.text() == "20000.00" and fix.tranche.value() == 1 and fix.paid_on.date() == QDate(2016, 10, 10)
     # Refused: no reason; a total above the grant; a tranche already recorded. Nothing changes.
     fix.amount.setText("18000")
-    click(qtbot, fix.ok_button)
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
     assert fix.error.text() == "更正原因：更正已有记录时必须说明原因" and fix.isVisible()
     fix.reason.setPlainText("金额登记有误")
     fix.amount.setText("30000.01")
-    click(qtbot, fix.ok_button)
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
     assert fix.error.text() == "拨付合计 45000.01 元将超过批准补助 45000.00 元"
     fix.amount.setText("18000")
     fix.tranche.setValue(2)
-    click(qtbot, fix.ok_button)
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
     assert "第2批拨付已登记" in fix.error.text()
     assert _history(county, ProjectDisbursement, decl_id) == before
     assert tab.table.rowCount() == 2
     fix.tranche.setValue(1)
-    click(qtbot, fix.ok_button)
-    assert not fix.isVisible() and tab.correction_dialog is None
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
+    assert tab.correction_dialog is None
+    closed(qtbot, fix)
     after = _history(county, ProjectDisbursement, decl_id)
     assert len(after) == 3 and after[2][1] == before[0][0]
     # The superseded tranche stays, struck through and marked; its tooltip names the correction and why.
@@ -333,16 +344,16 @@ def test_a_progress_report_is_corrected_keeping_the_files_still_wanted(
     receipt = tmp_path / "票据.pdf"
     receipt.write_bytes(b"%PDF receipt")
     modals.open_file = str(receipt)
-    click(qtbot, fix.add_file_button)
+    click(qtbot, fix.add_file_button, clerk_ctx.jobs)
     fix.beneficiaries.setValue(95)
     fix.period_end.setDate(QDate(2099, 1, 1))
     fix.reason.setPlainText("漏计入户走访的15人")
-    click(qtbot, fix.ok_button)
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
     assert "不能晚于今天" in fix.error.text()
     assert len(_history(county, ProjectProgress, decl_id)) == 1
     fix.period_end.setDate(QDate(2016, 12, 31))
-    click(qtbot, fix.ok_button)
-    assert not fix.isVisible()
+    click(qtbot, fix.ok_button, clerk_ctx.jobs)
+    closed(qtbot, fix)
     with county.session() as s:
         [now] = impl.current(s, ProjectProgress, decl_id)
         assert now.beneficiaries == 95 and now.reason == "漏计入户走访的15人"
@@ -367,8 +378,9 @@ def test_corrections_follow_who_may_enter_what(qtbot: QtBot, clerk_ctx: UiContex
     fix = DisbursementCorrection(ctx, decl_id, pay.entries[0], dialog)
     qtbot.addWidget(fix)
     fix.reason.setPlainText("金额登记有误")
-    assert not fix.submit()
-    assert fix.error.text() == "拨付记录由城关区民政局登记，本单位不能登记"
+    assert fix.submit()  # started; the service refuses it on the worker
+    writes_done(qtbot, ctx.jobs)
+    assert fix.error.text() == "拨付记录由城关区民政局登记，本单位不能登记" and fix.ok_button.isEnabled()
     assert _history(county, ProjectDisbursement, decl_id) == before
     # The community enters its reports (the county entered this one on its behalf): it may correct them.
     assert not report.correct_button.isHidden()
@@ -377,8 +389,9 @@ def test_corrections_follow_who_may_enter_what(qtbot: QtBot, clerk_ctx: UiContex
     assert progress_fix is not None
     progress_fix.reason.setPlainText("补充活动内容")
     progress_fix.activities.setPlainText("建档120户，开展小组活动6次")
-    click(qtbot, progress_fix.ok_button)
-    assert progress_fix.error.text() == ""
+    click(qtbot, progress_fix.ok_button, clerk_ctx.jobs)
+    assert report.correction_dialog is None  # accepted without a refusal
+    closed(qtbot, progress_fix)
     with county.session() as s:
         [row] = impl.current(s, ProjectProgress, decl_id)
         assert row.office_code == COMMUNITY and row.activities == "建档120户，开展小组活动6次"
@@ -409,3 +422,21 @@ def test_at_the_default_size_the_tables_keep_room_for_six_rows(qtbot: QtBot, cle
         assert tab.table.viewport().height() > before
         dialog.resize(900, 640)
         QApplication.processEvents()
+
+
+def test_a_slow_record_runs_off_the_gui_thread(qtbot: QtBot, clerk_ctx: UiContext, decl_id: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = Blocked(monkeypatch, impl, "add_worker")
+    dialog = dialog_for(qtbot, clerk_ctx, decl_id)
+    tab = dialog.tab_pages[2]
+    assert isinstance(tab, WorkersTab)
+    tab.name.setText("李娟")
+    assert tab.submit()
+    stays_live(qtbot, blocked, tab)
+    assert clerk_ctx.jobs.writing(tab) and not tab.submit_button.isEnabled() and not tab.remove_button.isEnabled()
+    assert not tab.submit()  # a second click starts no second write
+    with qtbot.waitSignal(tab.saved, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, clerk_ctx.jobs)
+    assert blocked.ran_off_the_gui_thread()
+    assert tab.table.rowCount() == 1 and tab.name.text() == "" and tab.submit_button.isEnabled()

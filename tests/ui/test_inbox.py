@@ -22,6 +22,7 @@ from sanlian_desktop.ui.inbox.model import (
     IdRole,
 )
 from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office, example_declaration
 from tests.ui.uifixtures import Modals, modals_fixture, settle, submitted, ui_context  # noqa: F401
@@ -131,9 +132,9 @@ def test_overdue_clause_counts_closed_batches(county: Office) -> None:
     assert ids == [decl_id]
 
 
-def test_inbox_tabs_and_opening(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
+def test_inbox_tabs_and_opening(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, tmp_path: Any) -> None:
     decl_id = submitted(county, example_declaration())
-    page = InboxPage(ui_context(county, county.reviewer, tmp_path))
+    page = InboxPage(ui_context(county, county.reviewer, tmp_path, jobs))
     qtbot.addWidget(page)
     assert page.model.rowCount() == 1
     dialog = page.open_declaration(decl_id)
@@ -142,7 +143,7 @@ def test_inbox_tabs_and_opening(qtbot: Any, county: Office, modals: Modals, tmp_
     page.tabs.setCurrentIndex(2)
     settle(qtbot, page)
     assert page.model.rowCount() == 0
-    clerk_page = InboxPage(ui_context(county, county.clerk, tmp_path))
+    clerk_page = InboxPage(ui_context(county, county.clerk, tmp_path, jobs))
     qtbot.addWidget(clerk_page)
     assert clerk_page.batch_button.isHidden()
     opened = clerk_page.open_declaration(decl_id)
@@ -150,9 +151,9 @@ def test_inbox_tabs_and_opening(qtbot: Any, county: Office, modals: Modals, tmp_
     opened.close()
 
 
-def test_declarations_page_new_button_and_search(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
+def test_declarations_page_new_button_and_search(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, tmp_path: Any) -> None:
     _demo(county, 60)
-    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path))
+    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path, jobs))
     qtbot.addWidget(page)
     assert page.model.rowCount() == 60
     assert not page.new_button.isHidden()
@@ -161,7 +162,7 @@ def test_declarations_page_new_button_and_search(qtbot: Any, county: Office, mod
     settle(qtbot, page)
     assert page.count.text() == f"共 {page.model.rowCount()} 份"
     page.focus_search()
-    reviewer_page = DeclarationsPage(ui_context(county, county.reviewer, tmp_path))
+    reviewer_page = DeclarationsPage(ui_context(county, county.reviewer, tmp_path, jobs))
     qtbot.addWidget(reviewer_page)
     assert reviewer_page.new_button.isHidden()
     dialog = page.open_declaration(None)
@@ -169,10 +170,10 @@ def test_declarations_page_new_button_and_search(qtbot: Any, county: Office, mod
     dialog.close()
 
 
-def test_double_click_opens_the_form(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
+def test_double_click_opens_the_form(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, tmp_path: Any) -> None:
     with county.session() as s:
         decl_id = drafts.create(s, county.clerk, example_declaration()).id
-    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path))
+    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path, jobs))
     qtbot.addWidget(page)
     page.resize(1000, 600)
     with qtbot.waitExposed(page):
@@ -189,9 +190,9 @@ def test_double_click_opens_the_form(qtbot: Any, county: Office, modals: Modals,
     opened[0].close()
 
 
-def test_filters_query_off_the_gui_thread(qtbot: Any, county: Office, modals: Modals, tmp_path: Any) -> None:
+def test_filters_query_off_the_gui_thread(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, tmp_path: Any) -> None:
     _demo(county, 80)
-    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path))
+    page = DeclarationsPage(ui_context(county, county.clerk, tmp_path, jobs))
     qtbot.addWidget(page)
     assert page.model.background and page.model.rowCount() == 80
     with qtbot.waitSignal(page.model.loaded, timeout=5000):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -26,6 +27,7 @@ from sanlian_desktop.ui.registries.page import ImportProblemsDialog, RegistriesP
 from tests.helpers import Office
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
+from tests.ui.uifixtures import Blocked, refusing, stays_live, writes_done
 
 COMMUNITY, EAST, OTHER = "620102001001", "620102001002", "620102001009"
 BODY = "52620102MJ0000001"
@@ -87,18 +89,21 @@ def test_add_with_refusal_beside_the_field_then_saved(qtbot: QtBot, county: Offi
     assert isinstance(dialog, OrganisationDialog)
     dialog.credit_code.setText("123")
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     # The first refusal (the empty name) shows under the name; nothing saved, the dialog stays.
     assert dialog.field_errors["name"].isVisibleTo(dialog) and dialog.field_errors["name"].text() == "请填写"
     dialog.name.setText("东岗老年协会")
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert not dialog.field_errors["name"].isVisibleTo(dialog)
     assert "应为18位" in dialog.field_errors["credit_code"].text()
     assert _cells(page, 0) == []
     dialog.credit_code.setText("")
     dialog.record_number.setText("城关备003")
     dialog.social_workers.setChecked(True)
-    dialog.apply()
-    assert dialog.result() == dialog.DialogCode.Accepted
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):  # accepted, then the dialog deletes itself
+        dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 0) == [("东岗西路社区", "东岗老年协会", "社区服务类", "城关备003", "是", "否")]
 
 
@@ -110,6 +115,7 @@ def test_edit_and_delete(qtbot: QtBot, county: Office, clerk_ctx: UiContext, mod
     assert isinstance(dialog, OrganisationDialog) and dialog.name.text() == "雁园书画社"
     dialog.name.setText("雁园书画协会")
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert [c[1] for c in _cells(page, 0)] == ["东岗夕阳红服务队", "雁园书画协会"]
     page.tabs.setCurrentIndex(1)
     page.views[1].selectRow(0)
@@ -117,14 +123,18 @@ def test_edit_and_delete(qtbot: QtBot, county: Office, clerk_ctx: UiContext, mod
     assert isinstance(worker, WorkerDialog)
     worker.level.setCurrentIndex(worker.level.findData("社会工作师"))
     worker.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert "须填写证书编号" in worker.field_errors["certificate_number"].text()
     worker.number.setText("S2016")
     worker.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 1)[0][2:4] == ("社会工作师", "S2016")
     modals.answer = QMessageBox.StandardButton.No
     assert page.delete() is False and len(_cells(page, 1)) == 1
     modals.answer = QMessageBox.StandardButton.Yes
-    assert page.delete() is True and _cells(page, 1) == []
+    assert page.delete() is True
+    writes_done(qtbot, clerk_ctx.jobs)
+    assert _cells(page, 1) == []
     assert "随同步包报送上级" in modals.texts()[-1]
 
 
@@ -137,14 +147,17 @@ def test_community_facts_and_pilot_flag(qtbot: QtBot, county: Office, clerk_ctx:
     assert isinstance(dialog, CommunityFactsDialog)
     dialog.volunteers.setText("500")
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert "超过了社区居民总数" in dialog.field_errors["registered_volunteers"].text()
     dialog.volunteers.setText("十个")
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert dialog.field_errors["registered_volunteers"].text() == "应为非负整数"
     dialog.volunteers.setText("20")
     dialog.workroom.setCurrentIndex(dialog.workroom.findData(True))
     dialog.election.setCurrentIndex(dialog.election.findData("direct"))
     dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 2)[2][4:] == ("是", "未登记", "20", "直接选举")
     page.tabs.setCurrentIndex(3)
     page.views[3].selectRow(0)
@@ -153,6 +166,7 @@ def test_community_facts_and_pilot_flag(qtbot: QtBot, county: Office, clerk_ctx:
     area.pilot.setChecked(False)
     area.association.setCurrentIndex(area.association.findData(False))
     area.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 3) == [("620102", "城关区", "否", "否")]
     with county.store.read_session() as s:
         assert [(a.pilot, a.has_association) for a in registries.list_area_facts(s, county.clerk)] == [(False, False)]
@@ -174,8 +188,9 @@ def test_recorded_facts_can_be_set_back_to_unrecorded(qtbot: QtBot, county: Offi
     dialog.workroom.setCurrentIndex(dialog.workroom.findData(None))
     dialog.election.setCurrentIndex(dialog.election.findData(None))
     dialog.volunteers.setText("")
-    dialog.apply()
-    assert dialog.result() == dialog.DialogCode.Accepted
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):  # accepted, then the dialog deletes itself
+        dialog.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 2)[0][4:] == ("未登记", "否", "未登记", "未登记")
     page.tabs.setCurrentIndex(3)
     page.views[3].selectRow(0)
@@ -183,6 +198,7 @@ def test_recorded_facts_can_be_set_back_to_unrecorded(qtbot: QtBot, county: Offi
     assert isinstance(area, AreaDialog)
     area.association.setCurrentIndex(area.association.findData(None))
     area.apply()
+    writes_done(qtbot, clerk_ctx.jobs)
     assert _cells(page, 3) == [("620102", "城关区", "是", "未登记")]
     with county.store.read_session() as s:
         from sqlalchemy import select
@@ -241,3 +257,34 @@ def test_dialogs_are_freed_on_close(qtbot: QtBot, county: Office, clerk_ctx: UiC
     dialog = page.add()
     assert isinstance(dialog, OrganisationDialog)
     check_freed_on_close(qtbot, dialog, dialog.reject)
+
+
+def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
+        qtbot: QtBot, county: Office, clerk_ctx: UiContext, modals: Modals, monkeypatch: pytest.MonkeyPatch) -> None:
+    _seed(county)
+    jobs = clerk_ctx.jobs
+    blocked = Blocked(monkeypatch, registries, "update_organisation")
+    page = _page(qtbot, clerk_ctx)
+    page.views[0].selectRow(1)
+    dialog = page.edit()
+    assert isinstance(dialog, OrganisationDialog)
+    dialog.name.setText("雁园书画协会")
+    assert dialog.apply()
+    stays_live(qtbot, blocked, page)
+    assert jobs.writing(dialog) and not dialog.buttons.isEnabled()
+    assert not dialog.apply()  # a second OK starts no second write
+    dialog.reject()  # Esc waits for the write, whose outcome is shown in the dialog
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, jobs)
+    assert blocked.ran_off_the_gui_thread()
+    assert [c[1] for c in _cells(page, 0)] == ["东岗夕阳红服务队", "雁园书画协会"]
+
+    refusing(monkeypatch, registries, "delete_organisation", "该组织已被申报引用，不能删除")
+    page.views[0].selectRow(0)
+    modals.answer = QMessageBox.StandardButton.Yes
+    assert page.delete()
+    writes_done(qtbot, jobs)
+    assert modals.texts()[-1] == "该组织已被申报引用，不能删除"
+    assert len(_cells(page, 0)) == 2 and page.delete_button.isEnabled()

@@ -14,12 +14,14 @@ from sanlian_desktop.declarations import lookup
 from sanlian_desktop.models import AuditEntry, Batch, PublicNotice
 from sanlian_desktop.selection import notices, shortlist
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.pages import PageEntry, available_pages, shown_to
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.model import COL_REQUESTED, COL_SCORE
 from sanlian_desktop.ui.selection.page import SelectionPage
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
+from tests.ui.uifixtures import Blocked, refusing, stays_live, writes_done
 
 POINTS = {"需求分析": "18", "项目设计": "22", "社工参与": "17", "预算合理性": "12", "预期成效": "16"}
 
@@ -32,8 +34,8 @@ def province(tmp_path: Path) -> Iterator[Office]:
 
 
 @pytest.fixture
-def ctx(province: Office, settings: QSettings) -> UiContext:
-    return UiContext(store=province.store, actor=province.reviewer, settings=settings, jobs=None)
+def ctx(province: Office, settings: QSettings, jobs: JobRunner) -> UiContext:
+    return UiContext(store=province.store, actor=province.reviewer, settings=settings, jobs=jobs)
 
 
 def _ids(page: SelectionPage) -> list[str]:
@@ -110,12 +112,14 @@ def test_scoring_dialog_records_and_refuses(qtbot: Any, province: Office, ctx: U
         dialog.points[name].setText(value)
     assert dialog.total.text() == "85.00"
     assert dialog.save()
+    writes_done(qtbot, ctx.jobs)
     assert dialog.table.rowCount() == 1 and "平均分 85.00" in dialog.summary.text()
     dialog.scorer.setText("李研究员")
     for name, value in POINTS.items():
         dialog.points[name].setText(value)
     dialog.points["需求分析"].setText("25")
-    assert not dialog.save()
+    assert dialog.save()  # started; the service refuses it on the worker
+    writes_done(qtbot, ctx.jobs)
     assert "0至20" in dialog.message.text() and dialog.table.rowCount() == 1
     assert page.proxy.index(0, COL_SCORE).data() == "85.00"  # the page refreshed after the first score
     dialog.close()
@@ -138,10 +142,13 @@ def test_shortlist_past_a_limit_needs_a_reason(qtbot: Any, province: Office, ctx
     assert dialog.reason.isVisibleTo(dialog) and "入选社区已超出上限" in dialog.message.text()
     dialog.amount.set_value("30000")
     assert [bar.state for bar in dialog.bars] == ["full", "over", "full"]
-    assert not dialog.submit()
-    assert "请说明理由" in dialog.message.text()
-    dialog.reason.setText("革命老区，厅务会同意")
     assert dialog.submit()
+    writes_done(qtbot, ctx.jobs)
+    assert "请说明理由" in dialog.message.text() and dialog.isVisible()
+    dialog.reason.setText("革命老区，厅务会同意")
+    with qtbot.waitSignal(dialog.chosen, timeout=10_000):
+        assert dialog.submit()
+    writes_done(qtbot, ctx.jobs)
     with province.session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "selection.override")).one()
         assert entry.details["reason"] == "革命老区，厅务会同意"
@@ -159,10 +166,16 @@ def test_approve_and_issue_the_notice(qtbot: Any, province: Office, ctx: UiConte
     assert isinstance(dialog, ChooseDialog)
     dialog.amount.set_value("50000.01")
     assert "不能超过申请金额 50,000.00 元" in dialog.message.text()
-    assert not dialog.submit()
+    assert dialog.submit()
+    writes_done(qtbot, ctx.jobs)
+    assert dialog.isVisible()
+    with province.session() as s:
+        assert lookup.get(s, a).granted_fen is None
     dialog.amount.set_value("45000")
     assert dialog.message.text() == "" or not dialog.message.isVisibleTo(dialog)
-    assert dialog.submit()
+    with qtbot.waitSignal(dialog.chosen, timeout=10_000):
+        assert dialog.submit()
+    writes_done(qtbot, ctx.jobs)
     with province.session() as s:
         assert lookup.get(s, a).granted_fen == 45_000_00
     assert page.model.rows[0].state == "approved" and not page.approve_button.isEnabled()
@@ -172,7 +185,9 @@ def test_approve_and_issue_the_notice(qtbot: Any, province: Office, ctx: UiConte
     assert isinstance(notice, NoticeDialog)
     notice.pdf.setText(str(tmp_path / "公示.pdf"))
     notice.xlsx.setText(str(tmp_path / "公示.xlsx"))
-    assert notice.issue()
+    with qtbot.waitSignal(notice.issued, timeout=10_000):
+        assert notice.issue()
+    writes_done(qtbot, ctx.jobs)
     assert (tmp_path / "公示.pdf").read_bytes()[:5] == b"%PDF-" and (tmp_path / "公示.xlsx").exists()
     assert page.notice_label.text().startswith("现行公示：第 1 号") and page.export_button.isEnabled()
     with province.session() as s:
@@ -194,9 +209,11 @@ def test_export_the_notice_in_force(qtbot: Any, province: Office, ctx: UiContext
     qtbot.addWidget(page)
     modals.save_file = str(tmp_path / "现行公示.xlsx")
     page.export_notice()
+    writes_done(qtbot, ctx.jobs)
     assert (tmp_path / "现行公示.xlsx").exists()
     modals.save_file = str(tmp_path / "现行公示.pdf")
     page.export_notice()
+    writes_done(qtbot, ctx.jobs)
     assert (tmp_path / "现行公示.pdf").exists()
     assert modals.boxes == []
 
@@ -229,3 +246,36 @@ def test_selection_dialogs_are_freed_on_close(qtbot: Any, province: Office, ctx:
     page.issue_notice()
     assert isinstance(page.dialog, NoticeDialog)
     check_freed_on_close(qtbot, page.dialog, page.dialog.reject)
+
+
+def test_a_slow_choice_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
+        qtbot: Any, province: Office, ctx: UiContext, modals: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    a = awaiting(province)
+    blocked = Blocked(monkeypatch, shortlist, "shortlist")
+    page = SelectionPage(ctx)
+    qtbot.addWidget(page)
+    page.select(a)
+    page.choose_current(approve=False)
+    dialog = page.dialog
+    assert isinstance(dialog, ChooseDialog)
+    assert dialog.submit()
+    stays_live(qtbot, blocked, page)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert ctx.jobs.writing(dialog) and not ok.isEnabled() and not dialog.buttons.isEnabled()
+    assert not dialog.submit()  # a second OK starts no second write
+    dialog.reject()  # Esc waits for the write
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.chosen, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, ctx.jobs)
+    assert blocked.ran_off_the_gui_thread()
+    assert page.model.rows[0].state == "shortlisted" and page.unshortlist_button.isEnabled()
+
+    refusing(monkeypatch, shortlist, "unshortlist", "该项目已批准立项，不能移出入围名单")
+    modals.answer = QMessageBox.StandardButton.Yes
+    page.unshortlist_current()
+    writes_done(qtbot, ctx.jobs)
+    assert modals.texts()[-1] == "该项目已批准立项，不能移出入围名单"
+    assert page.model.rows[0].state == "shortlisted"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -16,6 +17,7 @@ from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialo
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from tests.helpers import PASSWORD, Office
 from tests.ui.conftest import Modals
+from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -28,7 +30,10 @@ def _page(qtbot: QtBot, ctx: UiContext) -> SettingsPage:
 
 
 def _ok(qtbot: QtBot, dialog: AddUserDialog | PasswordDialog) -> None:
+    """Press OK and wait for the write it started on the job runner."""
+    jobs = dialog.jobs
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    writes_done(qtbot, jobs)
 
 
 def test_admin_adds_a_reviewer(qtbot: QtBot, admin_ctx: UiContext, county: Office) -> None:
@@ -73,7 +78,7 @@ def test_clerk_sees_own_account_only_and_the_service_refuses_adding(qtbot: QtBot
     assert page.users_model is None
     assert not hasattr(page, "add_button")
     # Even a forged dialog is refused by the service, not by the widget.
-    dialog = AddUserDialog(county.store, county.clerk)
+    dialog = AddUserDialog(county.store, county.clerk, jobs=clerk_ctx.jobs)
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.username, "sneaky")
     dialog.passwords.set_passwords(PASSWORD)
@@ -95,8 +100,8 @@ def test_clerk_changes_own_password_with_the_current_one(qtbot: QtBot, clerk_ctx
     assert dialog.error.text() == "当前密码不正确"
     dialog.current.clear()
     qtbot.keyClicks(dialog.current, PASSWORD)
-    _ok(qtbot, dialog)
-    assert not dialog.isVisible()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):  # then the dialog deletes itself
+        _ok(qtbot, dialog)
     with county.store.session() as session:
         assert auth.sign_in(session, "clerk", "brand-new-pass").username == "clerk"
 
@@ -152,3 +157,23 @@ def test_user_table_model(qtmodeltester: object, county: Office) -> None:
     assert model.index(1, UserTableModel.COL_NAME).data() == "王经办"
     assert model.index(1, UserTableModel.COL_ROLE).data() == "经办人"
     qtmodeltester.check(model)  # type: ignore[attr-defined]
+
+
+def test_a_slow_password_hash_runs_off_the_gui_thread(qtbot: QtBot, admin_ctx: UiContext, county: Office,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = Blocked(monkeypatch, auth, "add_user")
+    page = _page(qtbot, admin_ctx)
+    page.add_user()
+    dialog = page.dialog
+    assert isinstance(dialog, AddUserDialog)
+    qtbot.keyClicks(dialog.username, "zhaosh")
+    dialog.passwords.set_passwords(PASSWORD)
+    assert dialog.apply()
+    stays_live(qtbot, blocked, page)
+    assert admin_ctx.jobs.writing(dialog) and not dialog.buttons.isEnabled()
+    assert not dialog.apply()  # a second OK starts no second write
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, admin_ctx.jobs)
+    assert blocked.ran_off_the_gui_thread() and dialog.added == "zhaosh"
+    assert page.users_model is not None and page.users_model.rowCount() == 4

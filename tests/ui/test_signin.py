@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.signin.dialog import LAST_USER_KEY, SignInDialog
 from tests.helpers import PASSWORD, Office
+from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 
-def _dialog(qtbot: QtBot, county: Office, settings: QSettings) -> SignInDialog:
-    dialog = SignInDialog(county.store, settings)
+def _dialog(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner) -> SignInDialog:
+    dialog = SignInDialog(county.store, settings, jobs=jobs)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
 def _ok(qtbot: QtBot, dialog: SignInDialog) -> None:
+    """Press 登录 and wait for the password check on the job runner."""
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    writes_done(qtbot, dialog.jobs)
 
 
-def test_right_password_signs_in_and_is_remembered(qtbot: QtBot, county: Office, settings: QSettings) -> None:
-    dialog = _dialog(qtbot, county, settings)
+def test_right_password_signs_in_and_is_remembered(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner) -> None:
+    dialog = _dialog(qtbot, county, settings, jobs)
     assert [dialog.user_combo.itemData(i) for i in range(dialog.user_combo.count())] == \
         ["admin", "clerk", "reviewer"]
     dialog.user_combo.setCurrentIndex(dialog.user_combo.findData("reviewer"))
@@ -32,12 +37,12 @@ def test_right_password_signs_in_and_is_remembered(qtbot: QtBot, county: Office,
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.actor is not None and dialog.actor.username == "reviewer"
     assert settings.value(LAST_USER_KEY) == "reviewer"
-    again = _dialog(qtbot, county, settings)
+    again = _dialog(qtbot, county, settings, jobs)
     assert again.username() == "reviewer"
 
 
-def test_wrong_password_says_so_inline(qtbot: QtBot, county: Office, settings: QSettings) -> None:
-    dialog = _dialog(qtbot, county, settings)
+def test_wrong_password_says_so_inline(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner) -> None:
+    dialog = _dialog(qtbot, county, settings, jobs)
     dialog.user_combo.setCurrentIndex(dialog.user_combo.findData("clerk"))
     qtbot.keyClicks(dialog.password_edit, "not-the-password")
     _ok(qtbot, dialog)
@@ -48,3 +53,24 @@ def test_wrong_password_says_so_inline(qtbot: QtBot, county: Office, settings: Q
     assert settings.value(LAST_USER_KEY) is None
     qtbot.keyClicks(dialog.password_edit, "x")
     assert not dialog.error.isVisible()
+
+
+def test_the_password_is_checked_off_the_gui_thread(qtbot: QtBot, county: Office, settings: QSettings,
+                                                    jobs: JobRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.offices import auth
+
+    blocked = Blocked(monkeypatch, auth, "sign_in")
+    dialog = _dialog(qtbot, county, settings, jobs)
+    dialog.user_combo.setCurrentIndex(dialog.user_combo.findData("clerk"))
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    assert dialog.try_sign_in()
+    stays_live(qtbot, blocked, dialog)
+    assert jobs.writing(dialog) and not dialog.buttons.isEnabled() and not dialog.password_edit.isEnabled()
+    assert not dialog.try_sign_in()  # Enter pressed again starts no second check
+    dialog.reject()  # Esc waits for the check
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, jobs)
+    assert blocked.ran_off_the_gui_thread()
+    assert dialog.actor is not None and dialog.actor.username == "clerk"

@@ -26,10 +26,11 @@ from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under
 from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
 from sanlian_desktop.ui.sync.model import StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, Office
 from tests.sync.cli_offices import Offices, certified_chain
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
+from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 COUNTY, CITY = "620102", "620100"
 
@@ -278,9 +279,11 @@ def test_conflicts_are_listed_and_resolved_with_a_note(qtbot: QtBot, ctx: UiCont
     assert dialog is not None
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-    assert dialog.error.text() == "请写明处理意见"
+    writes_done(qtbot, ctx.jobs)  # the service refuses it on the worker
+    assert dialog.error.text() == "请写明处理意见" and dialog.isVisible() and ok.isEnabled()
     dialog.note.setPlainText("已电话核实，批次以省厅下发为准")
     check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
+    writes_done(qtbot, ctx.jobs)
     _settle(qtbot, page)
     assert page.conflict_model.rowCount() == 0
     with county_store.read_session() as s:
@@ -379,3 +382,55 @@ def test_usb_sticks_come_first_then_the_last_folder(monkeypatch: pytest.MonkeyPa
     assert [d.path for d in drives.destinations(settings)] == [stick.path, last, Path.home()]
     drives.remember_folder(settings, tmp_path / "gone")  # a folder that no longer exists is not offered
     assert [d.path for d in drives.destinations(settings)] == [stick.path, Path.home()]
+
+
+def test_a_slow_resolution_runs_off_the_gui_thread(qtbot: QtBot, ctx: UiContext, county_store: Store,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.ui.sync import conflicts
+
+    with county_store.session() as s:
+        s.add(SyncConflict(kind="batch", key="2016", record={}, reason="申报批次只能来自上级单位",
+                           from_office="620102001", package_id="p" * 32))
+    blocked = Blocked(monkeypatch, conflicts, "resolve_conflict")
+    page = _page(qtbot, ctx)
+    dialog = page.resolve_conflict()
+    assert dialog is not None
+    dialog.note.setPlainText("已电话核实")
+    assert dialog.resolve()
+    stays_live(qtbot, blocked, page)
+    assert ctx.jobs.writing(dialog) and not dialog.buttons.isEnabled() and not dialog.resolved
+    assert not dialog.resolve()  # a second OK starts no second write
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        blocked.release.set()
+    writes_done(qtbot, ctx.jobs)
+    assert blocked.ran_off_the_gui_thread()
+    _settle(qtbot, page)
+    assert page.conflict_model.rowCount() == 0
+
+
+def test_conflict_rows_are_read_in_a_few_queries(county: Office) -> None:
+    """Each conflict shows its declaration's number and the sender's name, read in one query each, not one
+    query per conflict."""
+    from sqlalchemy import event
+
+    from sanlian_desktop.declarations import drafts
+    from sanlian_desktop.ui.sync.tasks import load_conflicts
+    from tests.helpers import example_declaration
+
+    with county.session() as s:
+        decl = drafts.create(s, county.clerk, example_declaration())
+        number = decl.number
+        for i in range(20):
+            s.add(SyncConflict(kind="declaration", key=f"k{i}", record={}, reason="版本冲突",
+                               declaration_id=decl.id if i % 2 else None,
+                               from_office="620102" if i % 3 else "999999", package_id="p" * 32))
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(county.store.engine, "before_cursor_execute", listener)
+    try:
+        rows = load_conflicts(county.store)
+    finally:
+        event.remove(county.store.engine, "before_cursor_execute", listener)
+    assert len(rows) == 20 and len(statements) <= 3
+    assert {r.declaration for r in rows} == {number, ""}
+    assert {r.from_office for r in rows} == {"城关区民政局", "999999"}

@@ -25,7 +25,7 @@ from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.ui.sync.page import SyncPage
 from tests.helpers import PASSWORD, example_declaration
 from tests.sync.cli_offices import CHAIN, Offices, certified_chain
-from tests.ui.uifixtures import Modals, modals_fixture, settle  # noqa: F401
+from tests.ui.uifixtures import Modals, modals_fixture, settle, writes_done  # noqa: F401
 
 COMMUNITY, STREET = "620102001001", "620102001"
 
@@ -80,9 +80,8 @@ def carry(qtbot: Any, sender: Desk, recipient: Desk, to: str, usb: Path) -> None
     qtbot.waitUntil(lambda: other.ctx.jobs.active == 0 and page.ctx.jobs.active == 0, timeout=20_000)
 
 
-def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, modals: Modals,
+def test_declaration_between_two_offices_by_gui(qtbot: Any, jobs: JobRunner, offices: Offices, modals: Modals,
                                                 tmp_path: Path) -> None:
-    jobs = JobRunner()
     community = Desk(offices.homes[COMMUNITY], tmp_path, jobs)
     street = Desk(offices.homes[STREET], tmp_path, jobs)
     usb = tmp_path / "usb"
@@ -98,6 +97,7 @@ def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, mo
         form_dialog.form.load(raw)
         qtbot.keyClicks(form_dialog.form.widgets["undertaker.phone"], "0931-8812345")
         qtbot.mouseClick(form_dialog.submit_button, Qt.MouseButton.LeftButton)
+        writes_done(qtbot, jobs)  # saved, confirmed and submitted on the job runner
         decl_id = form_dialog.decl_id
         assert decl_id is not None and community.status(decl_id).status == Status.UNDER_REVIEW
         form_dialog.close()
@@ -114,6 +114,7 @@ def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, mo
         qtbot.mouseClick(review.decision_buttons[Decision.RETURN], Qt.MouseButton.LeftButton)
         review.text.setPlainText("请补充资金来源说明")
         qtbot.mouseClick(review.submit_button, Qt.MouseButton.LeftButton)
+        writes_done(qtbot, jobs)
         assert street.status(decl_id).status == Status.RETURNED
 
         carry(qtbot, street, community, COMMUNITY, usb)
@@ -132,6 +133,7 @@ def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, mo
         funding.rows[3].source.setCurrentText("爱心捐赠/慈善基金")  # type: ignore[attr-defined]
         qtbot.keyClicks(funding.rows[3].amount.edit, "5000")  # type: ignore[attr-defined]
         qtbot.mouseClick(revise.submit_button, Qt.MouseButton.LeftButton)
+        writes_done(qtbot, jobs)
         assert community.status(decl_id).current_version == 2
         revise.close()
 
@@ -147,6 +149,8 @@ def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, mo
         qtbot.mouseClick(review.decision_buttons[Decision.APPROVE], Qt.MouseButton.LeftButton)
         review.text.setPlainText("同意上报")
         qtbot.mouseClick(review.submit_button, Qt.MouseButton.LeftButton)
+        writes_done(qtbot, jobs)
+        assert street.status(decl_id).awaiting_level == "county"
 
         carry(qtbot, street, community, COMMUNITY, usb)
         final = community.status(decl_id)
@@ -154,6 +158,6 @@ def test_declaration_between_two_offices_by_gui(qtbot: Any, offices: Offices, mo
         assert len(list(usb.glob("*.sanlian"))) == 4
     finally:
         jobs.cancel_all()
-        jobs.wait(10_000)
+        jobs.wait(10_000)  # before the stores close (the fixture deletes the runner itself)
         community.store.close()
         street.store.close()

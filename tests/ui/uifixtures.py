@@ -58,9 +58,11 @@ def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
     yield state
 
 
-def ui_context(office: Office, actor: Actor, tmp_path: Any, jobs: JobRunner | None = None) -> UiContext:
+def ui_context(office: Office, actor: Actor, tmp_path: Any, jobs: JobRunner) -> UiContext:
+    """A context on ``jobs`` (the ``jobs`` fixture: a runner owned by a page or dialog alone can be deleted
+    under a running job)."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    return UiContext(store=office.store, actor=actor, settings=settings, jobs=jobs or JobRunner())
+    return UiContext(store=office.store, actor=actor, settings=settings, jobs=jobs)
 
 
 def writes_done(qtbot: Any, jobs: JobRunner, timeout: int = 10_000) -> None:
@@ -91,3 +93,50 @@ def submitted(office: Office, raw: dict[str, Any]) -> str:
 def settle(qtbot: Any, page: Any) -> None:
     """Wait for the page's list query running off the GUI thread."""
     qtbot.waitUntil(lambda: not page.model.loading, timeout=5000)
+
+
+class Blocked:
+    """A service function patched to wait on the worker until released; records the threads it ran on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
+        import threading
+
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.threads: list[str] = []
+        real = getattr(owner, name)
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            self.threads.append(threading.current_thread().name)
+            self.entered.set()
+            assert self.release.wait(10)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, slow)
+
+    def ran_off_the_gui_thread(self) -> bool:
+        import threading
+
+        return len(self.threads) == 1 and self.threads[0] != threading.current_thread().name
+
+
+def stays_live(qtbot: Any, blocked: Blocked, parent: Any) -> None:
+    """While ``blocked`` waits on the worker, the GUI thread keeps running its timers."""
+    from PySide6.QtCore import QTimer
+
+    assert blocked.entered.wait(5)
+    ticks: list[int] = []
+    timer = QTimer(parent)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=3000)
+    timer.stop()
+
+
+def refusing(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, zh: str) -> None:
+    """``owner.name`` raises a UserError with ``zh`` (on the worker, where the write runs)."""
+    from sanlian_desktop.kernel.errors import UserError
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise UserError(zh, "refused")
+
+    monkeypatch.setattr(owner, name, refuse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
@@ -40,9 +42,9 @@ def _error_label(parent: QWidget) -> QLabel:
 class _Base(QDialog):
     saved = Signal(str)
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None) -> None:
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None, *, jobs: JobRunner) -> None:
         super().__init__(parent)
-        self.store, self.actor, self.decl_id = store, actor, decl_id
+        self.store, self.actor, self.decl_id, self.jobs = store, actor, decl_id, jobs
         with store.read_session() as s:
             decl = lookup.visible(s, actor, decl_id)
             self.number, self.project = decl.number, decl.title
@@ -58,24 +60,50 @@ class _Base(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def save(self) -> bool:
+        """Read the fields and run the write on the job runner; True when it was started.
+
+        ``saved`` follows and the dialog closes when it is done; a refusal shows its sentence in the dialog."""
         try:
-            self._save()
+            write = self._writer()
         except UserError as exc:
             self.error.setText(exc.zh)
             return False
+        self.error.clear()
+        return self.jobs.write(self, self.windowTitle(), write, on_success=self._saved, on_failure=self._refused,
+                               busy=[self.buttons]) is not None
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
+    def _writer(self) -> Callable[[], None]:
+        """The write, with the fields read now (on the GUI thread); raises UserError for a missing field."""
+        raise NotImplementedError
+
+    def _saved(self, _result: object) -> None:
         self.saved.emit(self.decl_id)
         self.accept()
-        return True
 
-    def _save(self) -> None:
-        raise NotImplementedError
+    def _refused(self, failure: JobFailure) -> None:
+        _refused(self, self.error, failure)
+
+
+def _refused(dialog: QDialog, error: QLabel, failure: JobFailure) -> None:
+    """A refusal in the dialog's own error line; anything unexpected in the error dialog."""
+    if failure.is_user_error:
+        error.setText(failure.message())
+    else:
+        show_failure(dialog, failure)
 
 
 class VisitDialog(_Base):
     """跟踪回访: the date, who went, what they found."""
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, decl_id, parent)
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, decl_id, parent, jobs=jobs)
         self.setWindowTitle(self.tr("跟踪回访：{0}").format(self.number))
         self.visited_on = date_edit(self, latest=date.today())
         self.who = QLineEdit(self)
@@ -93,18 +121,24 @@ class VisitDialog(_Base):
         col.addWidget(self.buttons)
         self.resize(560, 400)
 
-    def _save(self) -> None:
-        with self.store.session() as s:
-            decl = lookup.visible(s, self.actor, self.decl_id)
-            evaluation.record_visit(s, self.actor, decl, visited_on=day_of(self.visited_on),
-                                    who=self.who.text(), findings=self.findings.toPlainText())
+    def _writer(self) -> Callable[[], None]:
+        store, actor, decl_id = self.store, self.actor, self.decl_id
+        visited_on, who, findings = day_of(self.visited_on), self.who.text(), self.findings.toPlainText()
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                evaluation.record_visit(s, actor, decl, visited_on=visited_on, who=who, findings=findings)
+
+        return write
 
 
 class ScoreDialog(_Base):
     """成效评估: points per criterion (the total and its grade shown as they change), grade, report PDF."""
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, decl_id, parent)
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, decl_id, parent, jobs=jobs)
         self.setWindowTitle(self.tr("成效评估：{0}").format(self.number))
         form = QFormLayout()
         self.points: dict[str, QSpinBox] = {}
@@ -183,16 +217,21 @@ class ScoreDialog(_Base):
         if path:
             self.report.setText(path)
 
-    def _save(self) -> None:
+    def _writer(self) -> Callable[[], None]:
         if not self.report.text():
             raise UserError("请选择评估报告（PDF）", "choose the report")
+        store, actor, decl_id = self.store, self.actor, self.decl_id
         points = {name: box.value() for name, box in self.points.items()}
-        with self.store.session() as s:
-            decl = lookup.visible(s, self.actor, self.decl_id)
-            evaluation.record_evaluation(s, self.actor, self.store.paths, decl, points=points,
-                                         report=Path(self.report.text()), grade=self.grade.currentData(),
-                                         grade_reason=self.reason.text(),
-                                         evaluated_on=day_of(self.evaluated_on))
+        report, grade, reason = Path(self.report.text()), self.grade.currentData(), self.reason.text()
+        evaluated_on = day_of(self.evaluated_on)
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                evaluation.record_evaluation(s, actor, store.paths, decl, points=points, report=report,
+                                             grade=grade, grade_reason=reason, evaluated_on=evaluated_on)
+
+        return write
 
 
 class AssignDialog(QDialog):
@@ -200,14 +239,14 @@ class AssignDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None, *, jobs: JobRunner) -> None:
         super().__init__(parent)
         from sqlalchemy import select
 
         from sanlian_desktop.kernel.vocab import Status
         from sanlian_desktop.models import Declaration, EvaluationAssignment
 
-        self.store, self.actor = store, actor
+        self.store, self.actor, self.jobs = store, actor, jobs
         self.setWindowTitle(self.tr("指派第三方评估机构"))
         self.project = QComboBox(self)
         self.evaluator = QComboBox(self)
@@ -245,27 +284,40 @@ class AssignDialog(QDialog):
         column.addWidget(self.buttons)
         self.resize(640, 240)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def save(self) -> bool:
+        """Assign on the job runner; True when the write was started (``saved`` follows when it is done)."""
         decl_id, code = self.project.currentData(), self.evaluator.currentData()
         if decl_id is None or code is None:
             return False
-        try:
-            with self.store.session() as s:
-                decl = lookup.visible(s, self.actor, decl_id)
-                evaluation.assign(s, self.actor, decl, code, note=self.note.text())
-        except UserError as exc:
-            self.error.setText(exc.zh)
-            return False
-        self.saved.emit(decl_id)
-        self.accept()
-        return True
+        store, actor, note = self.store, self.actor, self.note.text()
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                evaluation.assign(s, actor, decl, code, note=note)
+
+        def assigned(_result: object) -> None:
+            self.saved.emit(decl_id)
+            self.accept()
+
+        self.error.clear()
+        return self.jobs.write(self, self.tr("指派第三方评估机构"), write, on_success=assigned,
+                               on_failure=lambda failure: _refused(self, self.error, failure),
+                               busy=[self.buttons]) is not None
 
 
 class WithdrawDialog(_Base):
     """At the province: withdraw a project's assignment (wrong evaluator, project cancelled), with a reason."""
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, decl_id, parent)
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, decl_id, parent, jobs=jobs)
         from sanlian_desktop.models import EvaluationAssignment
 
         self.setWindowTitle(self.tr("撤回评估指派：{0}").format(self.number))
@@ -295,7 +347,11 @@ class WithdrawDialog(_Base):
         col.addWidget(self.buttons)
         self.resize(600, 360)
 
-    def _save(self) -> None:
-        with self.store.session() as s:
-            decl = lookup.visible(s, self.actor, self.decl_id)
-            evaluation.withdraw(s, self.actor, decl, reason=self.reason.toPlainText())
+    def _writer(self) -> Callable[[], None]:
+        store, actor, decl_id, reason = self.store, self.actor, self.decl_id, self.reason.toPlainText()
+
+        def write() -> None:
+            with store.session() as s:
+                evaluation.withdraw(s, actor, lookup.visible(s, actor, decl_id), reason=reason)
+
+        return write

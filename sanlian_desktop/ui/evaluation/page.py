@@ -183,7 +183,7 @@ class EvaluationPage(QWidget):
     def assign(self) -> QDialog:
         from sanlian_desktop.ui.evaluation.dialogs import AssignDialog
 
-        return self._open(AssignDialog(self.ctx.store, self.ctx.actor, self))
+        return self._open(AssignDialog(self.ctx.store, self.ctx.actor, self, jobs=self.ctx.jobs))
 
     def withdraw(self) -> QDialog | None:
         from sanlian_desktop.ui.evaluation.dialogs import WithdrawDialog
@@ -195,7 +195,7 @@ class EvaluationPage(QWidget):
         if decl_id is None:
             return None
         try:
-            dialog = kind(self.ctx.store, self.ctx.actor, decl_id, self)
+            dialog = kind(self.ctx.store, self.ctx.actor, decl_id, self, jobs=self.ctx.jobs)
         except UserError as exc:
             show_error(self, exc)
             return None

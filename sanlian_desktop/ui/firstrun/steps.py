@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtGui import QGuiApplication, QRegularExpressionValidator
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -23,14 +23,16 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level
 from sanlian_desktop.models import Region
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.office import init_office, office_name_for
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
 
 if TYPE_CHECKING:
+    from sanlian_desktop.offices.auth import Actor
+    from sanlian_desktop.store.engine import Store
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
 
 
@@ -160,6 +162,7 @@ class OfficePage(WizardStep):
         self.passwords.changed.connect(self.error.clear_message)
         self.passwords.changed.connect(self.completeChanged)
         self._suggested = ""
+        self._created = False  # the office exists: validatePage lets the wizard move on
 
     def _is_evaluator(self) -> bool:
         return self.owner().level is Level.EVALUATOR
@@ -208,27 +211,52 @@ class OfficePage(WizardStep):
                     and self.passwords.password() and self.office_code())
 
     def validatePage(self) -> bool:
+        """Create the office on the wizard's job runner (the store, the admin's password hash, the first
+        sign-in); the wizard moves on by itself when that is done. False until then."""
+        if self._created:
+            return True
         mismatch = self.passwords.mismatch()
         if mismatch:
             self.error.show_message(mismatch)
             return False
         wizard = self.owner()
-        code = self.office_code()
+        home, level, code, office_name = wizard.home, wizard.level, self.office_code(), self.office_name.text()
         name = None if self._is_evaluator() else (wizard.region_page.region() or ("", ""))[1]
-        admin = self.admin_name.text().strip()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            store = init_office(wizard.home, level=wizard.level, region_code=code, name=self.office_name.text(),
-                                admin=admin, admin_password=self.passwords.password(), region_name=name)
-            with store.session() as session:
-                actor = auth.sign_in(session, admin, self.passwords.password())
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        admin, password = self.admin_name.text().strip(), self.passwords.password()
+
+        def create() -> tuple[Store, Actor]:
+            store = init_office(home, level=level, region_code=code, name=office_name, admin=admin,
+                                admin_password=password, region_name=name)
+            try:
+                with store.session() as session:
+                    return store, auth.sign_in(session, admin, password)
+            except BaseException:
+                store.close()
+                raise
+
+        self.error.clear_message()
+        busy = [self, *(wizard.button(b) for b in (QWizard.WizardButton.CommitButton,
+                                                   QWizard.WizardButton.BackButton))]
+        wizard.jobs.write(self, self.tr("创建本单位"), create, on_success=self._office_created,
+                          on_failure=self._refused, busy=busy)
+        return False
+
+    def _office_created(self, result: tuple[Store, Actor]) -> None:
+        store, actor = result
+        wizard = self.owner()
         wizard.set_result(store, actor, demo=False)
-        return True
+        self._created = True
+        wizard.next()
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
+
+    def creating(self) -> bool:
+        """Whether the office is being created right now (the wizard is not to be cancelled meanwhile)."""
+        return self.owner().jobs.writing(self)
 
     def nextId(self) -> int:
         from sanlian_desktop.ui.firstrun.wizard import PageId

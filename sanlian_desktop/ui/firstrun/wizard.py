@@ -98,7 +98,10 @@ class FirstRunWizard(QWizard):
         self.store, self.actor, self.is_demo = None, None, False
 
     def reject(self) -> None:
-        """Cancelling closes what was opened; an office already created stays on disk for next time."""
+        """Cancelling closes what was opened; an office already created stays on disk for next time.
+        Not while the office is being created (a moment): what the worker opens must not be left open."""
+        if self.office_page.creating():
+            return
         self.demo_page.stop()
         self.drop_result()
         super().reject()

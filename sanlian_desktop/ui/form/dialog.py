@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from sanlian_desktop.declarations import drafts, lookup
-from sanlian_desktop.kernel.errors import UserError, ValidationFailed
+from sanlian_desktop.kernel.errors import ValidationFailed
 from sanlian_desktop.kernel.vocab import Status
 from sanlian_desktop.models import DeclarationVersion
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.ui.dialogs import confirm, show_error
+from sanlian_desktop.ui.dialogs import confirm
 from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 
 AUTOSAVE_MS = 3000
 
@@ -29,14 +33,15 @@ class DeclarationDialog(QDialog):
     submitted = Signal(str)
 
     def __init__(self, store: Store, actor: Actor, decl_id: str | None = None, *, read_only: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.store, self.actor, self.decl_id = store, actor, decl_id
+        self.store, self.actor, self.decl_id, self.jobs = store, actor, decl_id, jobs
         self.pending: list[Path] = []
         self.autosave = Autosave(store.paths.home, decl_id)
         self._dirty = False
+        self._edits = 0  # changes typed so far; a save clears the dirty flag only if none came meanwhile
         self.form = DeclarationForm(store, actor, self, new=decl_id is None)
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -137,6 +142,7 @@ class DeclarationDialog(QDialog):
 
     def _edited(self) -> None:
         self._dirty = True
+        self._edits += 1
         if not self._autosave_timer.isActive():
             self._autosave_timer.start()
 
@@ -147,72 +153,104 @@ class DeclarationDialog(QDialog):
             self.autosave.write(self.form.raw(), self.pending)
 
     def add_files(self, files: list[Path]) -> None:
-        """Attach files now (a saved declaration) or after the first save (a new one)."""
-        if self.decl_id is None:
+        """Attach files now (a saved declaration, on the job runner) or with the next save (a new declaration,
+        or while a save is running)."""
+        if self.decl_id is None or self.jobs.writing(self):
             self.pending.extend(files)
             self._dirty = True
-            self.form.attachments.load([], self.pending)
+            self.form.attachments.load(getattr(self, "_attachments", []), self.pending)
             return
-        try:
-            with self.store.session() as s:
-                decl = lookup.get(s, self.decl_id)
+        store, actor, decl_id, files = self.store, self.actor, self.decl_id, list(files)
+
+        def write() -> list[dict[str, Any]]:
+            with store.session() as s:
+                decl = lookup.get(s, decl_id)
                 for f in files:
-                    drafts.attach(s, self.actor, decl, self.store.paths, f)
-                items = lookup.as_dict(s, decl)["attachments"]
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self._attachments = items
-        self.form.attachments.load(items, self.pending)
-        self.status.setText(self.tr("已添加 {0} 个附件").format(len(files)))
+                    drafts.attach(s, actor, decl, store.paths, f)
+                return list(lookup.as_dict(s, decl)["attachments"])
+
+        def attached(items: list[dict[str, Any]]) -> None:
+            self._attachments = items
+            self.form.attachments.load(items, self.pending)
+            self.status.setText(self.tr("已添加 {0} 个附件").format(len(files)))
+
+        self.jobs.write(self, self.tr("添加附件"), write, on_success=attached,
+                        busy=[self.save_button, self.submit_button])
 
     def save(self) -> bool:
-        """Create or update the declaration; False (with the problems shown) when refused."""
+        """Create or update the declaration on the job runner; True when the write was started.
+
+        ``saved`` follows on success; a refusal shows its problems instead."""
+        return self._save_then(None)
+
+    def _save_then(self, then: Callable[[], None] | None) -> bool:
+        """:meth:`save`, and ``then()`` after ``saved`` when it succeeded."""
         if self.form.is_read_only():
             return False
         raw = self.form.raw()
-        try:
-            with self.store.session() as s:
-                if self.decl_id is None:
-                    decl = drafts.create(s, self.actor, raw)
+        store, actor, decl_id, pending = self.store, self.actor, self.decl_id, list(self.pending)
+        edits = self._edits
+
+        def write() -> _Saved:
+            with store.session() as s:
+                if decl_id is None:
+                    decl = drafts.create(s, actor, raw)
                 else:
-                    decl = drafts.edit(s, self.actor, lookup.get(s, self.decl_id), raw)
-                for f in self.pending:
-                    drafts.attach(s, self.actor, decl, self.store.paths, f)
-                decl_id, number, version = decl.id, decl.number, decl.current_version
-                items = lookup.as_dict(s, decl)["attachments"]
-        except ValidationFailed as exc:
-            self.form.show_errors(exc.errors)
-            self.form.show_summary(exc.errors)
-            self.status.setText(exc.zh)
-            return False
-        except UserError as exc:
-            show_error(self, exc)
-            return False
+                    decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw)
+                for f in pending:
+                    drafts.attach(s, actor, decl, store.paths, f)
+                return _Saved(decl.id, decl.number, decl.current_version,
+                              list(lookup.as_dict(s, decl)["attachments"]))
+
+        def saved(result: _Saved) -> None:
+            self._saved(result, raw, pending, edits)
+            if then is not None:
+                then()
+
+        return self.jobs.write(self, self.tr("保存申报"), write, on_success=saved, on_failure=self._refused,
+                               busy=[self.save_button, self.submit_button]) is not None
+
+    def _saved(self, result: _Saved, raw: dict[str, Any], pending: list[Path], edits: int) -> None:
         if self.decl_id is None:
-            self.autosave.rename(decl_id)
-        self.decl_id = decl_id
-        self.pending = []
-        self._attachments = items
-        self.form.attachments.load(items)
-        self.autosave.discard()
-        self._autosave_timer.stop()
-        self._dirty = False
+            self.autosave.rename(result.decl_id)
+        self.decl_id = result.decl_id
+        self.pending = [f for f in self.pending if f not in pending]
+        self._attachments = result.attachments
+        self.form.attachments.load(result.attachments, self.pending)
+        if edits == self._edits and not self.pending:  # nothing typed while the write ran
+            self.autosave.discard()
+            self._autosave_timer.stop()
+            self._dirty = False
         self.form.show_summary([])
         self.form.validate_now()
-        self.heading.setText(self.tr("{0}　{1}　（第 {2} 版）").format(number, raw.get("title") or "", version))
+        self.heading.setText(self.tr("{0}　{1}　（第 {2} 版）").format(
+            result.number, raw.get("title") or "", result.version))
         self.status.setText(self.tr("已保存"))
-        self.saved.emit(decl_id)
-        return True
+        self.saved.emit(result.decl_id)
+
+    def _refused(self, failure: JobFailure) -> None:
+        """A save or submit the service refused: the form's problems, or the sentence."""
+        error = failure.error
+        if isinstance(error, ValidationFailed):
+            self.form.show_errors(error.errors)
+            self.form.show_summary(error.errors)
+            self.status.setText(error.zh)
+        else:
+            show_failure(self, failure)
 
     def submit(self) -> bool:
-        """Save, check completeness, confirm (with paper opinions for a 代录) and submit."""
-        if not self.save() or self.decl_id is None:
-            return False
+        """Save, check completeness, confirm (with paper opinions for a 代录) and submit, on the job runner.
+
+        True when the save was started; ``submitted`` follows when it is all done."""
+        return self._save_then(self._confirm_submit)
+
+    def _confirm_submit(self) -> None:
+        if self.decl_id is None:
+            return
         errors = self.form.validate_now(for_submit=True)
         if errors:
             self.form.show_summary(errors)
-            return False
+            return
         with self.store.read_session() as s:
             decl = lookup.get(s, self.decl_id)
             levels = [st.level for st in drafts.paper_stages(self.actor, decl)]
@@ -222,36 +260,54 @@ class DeclarationDialog(QDialog):
         paper = dialog.paper_opinions()
         dialog.deleteLater()
         if not accepted:
-            return False
-        try:
-            with self.store.session() as s:
-                decl = lookup.get(s, self.decl_id)
-                drafts.submit(s, self.actor, decl, self.store.paths, paper_opinions=paper)
-        except ValidationFailed as exc:
-            self.form.show_errors(exc.errors)
-            self.form.show_summary(exc.errors)
-            return False
-        except UserError as exc:
-            show_error(self, exc)
-            return False
+            return
+        store, actor, decl_id = self.store, self.actor, self.decl_id
+
+        def write() -> None:
+            with store.session() as s:
+                drafts.submit(s, actor, lookup.get(s, decl_id), store.paths, paper_opinions=paper)
+
+        self.jobs.write(self, self.tr("提交申报"), write, on_success=lambda _r: self._submitted(decl_id),
+                        on_failure=self._refused, busy=[self.save_button, self.submit_button])
+
+    def _submitted(self, decl_id: str) -> None:
         self.autosave.discard()
         self.set_read_only(True)
         self.status.setText(self.tr("已提交，等待审核"))
-        self.submitted.emit(self.decl_id)
-        return True
+        self.submitted.emit(decl_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Unsaved changes: save them, discard them, or stay."""
+        """Unsaved changes: save them (the window closes when the save is done), discard them, or stay."""
+        if self.jobs.writing(self):
+            event.ignore()  # a save is on its way; closing now would drop its outcome
+            self.status.setText(self.tr("正在保存，请稍候再关闭"))
+            return
         if self._dirty and not self.form.is_read_only():
             self.write_autosave()  # whatever happens next, the typing is on disk
             answer = QMessageBox.question(
                 self, self.tr("未保存的修改"), self.tr("申报表有未保存的修改，关闭前是否保存？"),
                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                 | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if answer == QMessageBox.StandardButton.Cancel or (
-                    answer == QMessageBox.StandardButton.Save and not self.save()):
+            if answer == QMessageBox.StandardButton.Cancel:
                 event.ignore()
                 return
-            if answer == QMessageBox.StandardButton.Discard:
-                self.autosave.discard()
+            if answer == QMessageBox.StandardButton.Save:
+                event.ignore()
+                self._save_then(self._close_when_saved)
+                return
+            self.autosave.discard()
         super().closeEvent(event)
+
+    def _close_when_saved(self) -> None:
+        if not self._dirty:
+            self.close()
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What a save hands back to the GUI thread."""
+
+    decl_id: str
+    number: str
+    version: int
+    attachments: list[dict[str, Any]]

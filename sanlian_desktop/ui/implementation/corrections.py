@@ -7,6 +7,7 @@ Both records are immutable: a correction is a new record that names the one it s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +26,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.implementation import service as impl
-from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.implementation.fields import ProgressFields
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.widgets import InlineError, date_edit, day_of, set_day
 
@@ -70,6 +71,12 @@ class CorrectionDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.ctx.jobs.writing(self):
+            return
+        super().done(result)
+
     def describe(self, entry: dict[str, Any]) -> str:
         """The record in a few words, for the dialog's first line."""
         return self.kind
@@ -84,21 +91,32 @@ class CorrectionDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
 
-    def write(self, s: Session, decl: Declaration) -> None:
+    def writer(self) -> Callable[[Session, Declaration], object]:
+        """The correction's write, its fields read now (on the GUI thread)."""
         raise NotImplementedError
 
     def submit(self) -> bool:
-        """Write the correction; a refusal stays in the dialog (in red) and changes nothing."""
-        try:
-            with self.ctx.store.session() as s:
-                self.write(s, impl.approved_project(s, self.ctx.actor, self.decl_id))
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return False
+        """Write the correction on the job runner; True when the write was started. A refusal stays in the
+        dialog (in red) and changes nothing."""
+        action, store, actor, decl_id = self.writer(), self.ctx.store, self.ctx.actor, self.decl_id
+
+        def write() -> None:
+            with store.session() as s:
+                action(s, impl.approved_project(s, actor, decl_id))
+
+        return self.ctx.jobs.write(self, self.windowTitle(), write, on_success=self._corrected,
+                                   on_failure=self._refused, busy=[self.buttons]) is not None
+
+    def _corrected(self, _result: object) -> None:
         self.error.clear_message()
         emit(self.corrected)
         self.accept()
-        return True
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
 
 
 class DisbursementCorrection(CorrectionDialog):
@@ -123,10 +141,12 @@ class DisbursementCorrection(CorrectionDialog):
     def describe(self, entry: dict[str, Any]) -> str:
         return self.tr("第{0}批拨付（{1}，{2} 元）").format(entry["tranche"], entry["paid_on"], entry["amount"])
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        impl.record_disbursement(s, self.ctx.actor, decl, paid_on=day_of(self.paid_on), amount=self.amount.text(),
-                                 tranche=self.tranche.value(), supersedes=self.entry["id"],
-                                 reason=self.reason.toPlainText())
+    def writer(self) -> Callable[[Session, Declaration], object]:
+        actor = self.ctx.actor
+        paid_on, amount, tranche = day_of(self.paid_on), self.amount.text(), self.tranche.value()
+        supersedes, reason = self.entry["id"], self.reason.toPlainText()
+        return lambda s, decl: impl.record_disbursement(s, actor, decl, paid_on=paid_on, amount=amount,
+                                                        tranche=tranche, supersedes=supersedes, reason=reason)
 
 
 class ProgressCorrection(ProgressFields, CorrectionDialog):
@@ -151,5 +171,5 @@ class ProgressCorrection(ProgressFields, CorrectionDialog):
         return self.tr("{0} 至 {1} 的{2}").format(entry["period_start"], entry["period_end"],
                                                 self.tr("结项报告") if entry["final"] else self.kind)
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        self.write_progress(s, decl, supersedes=self.entry["id"], reason=self.reason.toPlainText())
+    def writer(self) -> Callable[[Session, Declaration], object]:
+        return self.progress_writer(supersedes=self.entry["id"], reason=self.reason.toPlainText())

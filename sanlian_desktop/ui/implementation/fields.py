@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +90,14 @@ class ProgressFields:
         self.files = []
         self.files_label.setText(self._no_files)
 
-    def write_progress(self, s: Session, decl: Declaration, **correction: Any) -> None:
-        """Record the report as the fields hold it (``correction``: ``supersedes`` and ``reason``)."""
-        impl.record_progress(s, self.ctx.actor, decl, self.ctx.paths, period_start=day_of(self.period_start),
-                             period_end=day_of(self.period_end), activities=self.activities.toPlainText(),
-                             beneficiaries=self.beneficiaries.value(), spent=self.spent.text(),
-                             problems=self.problems.text(), final=self.final.isChecked(), files=self.files,
-                             keep_attachments=[sha for box, sha in self.kept if box.isChecked()], **correction)
+    def progress_writer(self, **correction: Any) -> Callable[[Session, Declaration], object]:
+        """The write of the report as the fields hold it now (``correction``: ``supersedes`` and ``reason``);
+        the fields are read here, on the GUI thread, and the returned function runs on the worker."""
+        actor, paths = self.ctx.actor, self.ctx.paths
+        values: dict[str, Any] = dict(
+            period_start=day_of(self.period_start), period_end=day_of(self.period_end),
+            activities=self.activities.toPlainText(), beneficiaries=self.beneficiaries.value(),
+            spent=self.spent.text(), problems=self.problems.text(), final=self.final.isChecked(),
+            files=list(self.files), keep_attachments=[sha for box, sha in self.kept if box.isChecked()],
+            **correction)
+        return lambda s, decl: impl.record_progress(s, actor, decl, paths, **values)

@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations.workflow import office_display_name
 from sanlian_desktop.implementation import service as impl
-from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.money import parse_money
 from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS, Role
 from sanlian_desktop.models import (
@@ -50,7 +49,11 @@ from sanlian_desktop.ui.implementation.corrections import (
     local_time,
 )
 from sanlian_desktop.ui.implementation.fields import ProgressFields
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.widgets import InlineError, date_edit, day_of, set_day
+
+Writer = Callable[[Session, Declaration], object]
+"""A record's write: the form's values already read; it runs on the worker in its own session."""
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -164,24 +167,38 @@ class RecordTab(QWidget):
     def show_record(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def write(self, s: Session, decl: Declaration) -> None:
+    def writer(self) -> Writer:
+        """The write of what the form holds, its fields read now (on the GUI thread)."""
         raise NotImplementedError
 
     def submit(self) -> bool:
-        """Record what the form holds; a refusal is shown in red under the form and nothing changes."""
-        return self._run(self.write)
+        """Record what the form holds, on the job runner; True when the write was started. A refusal is shown
+        in red under the form and nothing changes."""
+        return self._run(self.writer())
 
-    def _run(self, action: Callable[[Session, Declaration], object]) -> bool:
-        try:
-            with self.ctx.store.session() as s:
-                action(s, impl.approved_project(s, self.ctx.actor, self.decl_id))
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return False
+    def _busy(self) -> list[QWidget]:
+        return [self.submit_button]
+
+    def _run(self, action: Writer) -> bool:
+        store, actor, decl_id = self.ctx.store, self.ctx.actor, self.decl_id
+
+        def write() -> None:
+            with store.session() as s:
+                action(s, impl.approved_project(s, actor, decl_id))
+
+        return self.ctx.jobs.write(self, self.tr("登记{0}").format(self.title), write, on_success=self._written,
+                                   on_failure=self._refused, busy=self._busy()) is not None
+
+    def _written(self, _result: object) -> None:
         self.error.clear_message()
         self.clear_form()
         self.saved.emit()
-        return True
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
 
     def clear_form(self) -> None:
         """Empty the fields after a record was written (subclasses that keep nothing)."""
@@ -225,10 +242,13 @@ class TenderTab(RecordTab):
         self.submit_button.setText(self.tr("更正") if t else self.tr("登记"))
         self.form.setRowVisible(self.reason, t is not None)
 
-    def write(self, s: Session, decl: Declaration) -> None:
+    def writer(self) -> Writer:
+        actor = self.ctx.actor
         bidders = [line.strip() for line in self.bidders.toPlainText().splitlines() if line.strip()]
-        impl.record_tender(s, self.ctx.actor, decl, tendered_on=day_of(self.tendered_on), bidders=bidders,
-                           winner=self.winner.text(), supersedes=self.current, reason=self.reason.text())
+        tendered_on, winner, supersedes, reason = day_of(self.tendered_on), self.winner.text(), self.current, \
+            self.reason.text()
+        return lambda s, decl: impl.record_tender(s, actor, decl, tendered_on=tendered_on, bidders=bidders,
+                                                  winner=winner, supersedes=supersedes, reason=reason)
 
     def clear_form(self) -> None:
         self.reason.clear()
@@ -291,11 +311,15 @@ class UndertakingTab(RecordTab):
         self.submit_button.setText(self.tr("更正") if u else self.tr("登记"))
         self.form.setRowVisible(self.reason, u is not None)
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        impl.record_undertaking(s, self.ctx.actor, decl, org_name=self.org.text(), credit_code=self.credit_code.text(),
-                                amount=self.amount.text(), starts_on=day_of(self.starts_on),
-                                ends_on=day_of(self.ends_on), over_grant_reason=self.over_reason.text(),
-                                supersedes=self.current, reason=self.reason.text())
+    def writer(self) -> Writer:
+        actor = self.ctx.actor
+        org_name, credit_code, amount = self.org.text(), self.credit_code.text(), self.amount.text()
+        starts_on, ends_on, over_reason = day_of(self.starts_on), day_of(self.ends_on), self.over_reason.text()
+        supersedes, reason = self.current, self.reason.text()
+        return lambda s, decl: impl.record_undertaking(s, actor, decl, org_name=org_name, credit_code=credit_code,
+                                                       amount=amount, starts_on=starts_on, ends_on=ends_on,
+                                                       over_grant_reason=over_reason, supersedes=supersedes,
+                                                       reason=reason)
 
     def clear_form(self) -> None:
         self.reason.clear()
@@ -333,17 +357,20 @@ class WorkersTab(RecordTab):
         self.ids = [w["id"] for w in record["workers"]]
         fill_table(self.table, [[w["name"], w["certificate_level"], w["id"][:8]] for w in record["workers"]])
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        impl.add_worker(s, self.ctx.actor, decl, name=self.name.text(), certificate_level=self.certificate.currentText())
+    def writer(self) -> Writer:
+        actor, name, level = self.ctx.actor, self.name.text(), self.certificate.currentText()
+        return lambda s, decl: impl.add_worker(s, actor, decl, name=name, certificate_level=level)
+
+    def _busy(self) -> list[QWidget]:
+        return [self.submit_button, self.remove_button]
 
     def remove_selected(self) -> bool:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             self.error.show_message(self.tr("请先在上表中选择要撤下的社工"))
             return False
-        worker_id = self.ids[rows[0].row()]
-        return self._run(lambda s, decl: impl.remove_worker(s, self.ctx.actor, decl, worker_id,
-                                                            reason=self.remove_reason.text()))
+        actor, worker_id, reason = self.ctx.actor, self.ids[rows[0].row()], self.remove_reason.text()
+        return self._run(lambda s, decl: impl.remove_worker(s, actor, decl, worker_id, reason=reason))
 
     def clear_form(self) -> None:
         self.name.clear()
@@ -479,9 +506,10 @@ class DisbursementTab(CorrectableTab):
                                                     names[d["office"]], d["id"][:8]])
         self.tranche.setValue(max((d["tranche"] for d in record["disbursements"]), default=0) + 1)
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        impl.record_disbursement(s, self.ctx.actor, decl, paid_on=day_of(self.paid_on), amount=self.amount.text(),
-                                 tranche=self.tranche.value())
+    def writer(self) -> Writer:
+        actor, paid_on, amount, tranche = self.ctx.actor, day_of(self.paid_on), self.amount.text(), self.tranche.value()
+        return lambda s, decl: impl.record_disbursement(s, actor, decl, paid_on=paid_on, amount=amount,
+                                                        tranche=tranche)
 
     def clear_form(self) -> None:
         self.amount.clear()
@@ -513,8 +541,8 @@ class ProgressTab(ProgressFields, CorrectableTab):
         if last is not None:
             self.period_start.setDate(QDate.fromString(last, "yyyy-MM-dd").addDays(1))
 
-    def write(self, s: Session, decl: Declaration) -> None:
-        self.write_progress(s, decl)
+    def writer(self) -> Writer:
+        return self.progress_writer()
 
     def clear_form(self) -> None:
         self.activities.clear()

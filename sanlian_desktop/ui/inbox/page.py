@@ -197,7 +197,7 @@ class DeclarationListPage(QWidget):
             else:
                 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 
-                dialog = DeclarationDialog(self.ctx.store, actor, decl_id, parent=self)
+                dialog = DeclarationDialog(self.ctx.store, actor, decl_id, parent=self, jobs=self.ctx.jobs)
                 dialog.saved.connect(self._changed)
                 dialog.submitted.connect(self._changed)
         except UserError as exc:

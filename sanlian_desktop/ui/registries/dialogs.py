@@ -3,10 +3,10 @@ dialog open with the sentence beside the field it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from sanlian_desktop.models import AreaFacts, CommunityFacts, Region
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.registries import service as registries
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import InlineError
 
 
@@ -38,12 +39,13 @@ def _field_message(exc: UserError) -> str:
 class RecordDialog(QDialog):
     """A form of labelled fields, each with a red line for its own refusal, and one for the rest."""
 
-    def __init__(self, store: Store, actor: Actor, parent: QWidget | None) -> None:
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None, *, jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(480)
         self.store = store
         self.actor = actor
+        self.jobs = jobs
         self.saved: Any = None
         self.form = QFormLayout()
         self.field_errors: dict[str, InlineError] = {}
@@ -56,6 +58,12 @@ class RecordDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
 
     def add_field(self, field: str, label: str, widget: QWidget, *also: str) -> None:
         """A row with ``widget`` and, under it, the place for refusals of ``field`` (and ``also``)."""
@@ -83,21 +91,31 @@ class RecordDialog(QDialog):
         else:
             target.show_message(_field_message(exc))
 
-    def work(self) -> Any:
-        """Run the service in one unit of work; return what was saved."""
+    def writer(self) -> Callable[[], Any]:
+        """The service call in one unit of work, with the fields read now (on the GUI thread); it returns
+        what was saved. Raises UserError for a field that cannot be read."""
         raise NotImplementedError
 
-    def apply(self) -> None:
+    def apply(self) -> bool:
+        """Save on the job runner; True when the write was started. The dialog closes when it is done."""
         self.clear_errors()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.saved = self.work()
+            write = self.writer()
         except UserError as exc:
             self.show_refusal(exc)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+            return False
+        return self.jobs.write(self, self.windowTitle(), write, on_success=self._saved, on_failure=self._refused,
+                               busy=[self.buttons]) is not None
+
+    def _saved(self, saved: Any) -> None:
+        self.saved = saved
         self.accept()
+
+    def _refused(self, failure: JobFailure) -> None:
+        if isinstance(failure.error, UserError):
+            self.show_refusal(failure.error)
+        else:
+            show_failure(self, failure)
 
 
 def community_box(parent: QWidget, communities: list[tuple[str, str]], current: str | None) -> QComboBox:
@@ -128,8 +146,9 @@ class OrganisationDialog(RecordDialog):
     """登记或修改社区社会组织."""
 
     def __init__(self, store: Store, actor: Actor, communities: list[tuple[str, str]], *,
-                 org_id: int | None = None, community: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+                 org_id: int | None = None, community: str | None = None, parent: QWidget | None = None,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.org_id = org_id
         self.setWindowTitle(self.tr("修改社区社会组织") if org_id else self.tr("登记社区社会组织"))
         current: dict[str, Any] = {}
@@ -160,23 +179,29 @@ class OrganisationDialog(RecordDialog):
         self.add_field("has_social_workers", "", self.social_workers, "hosts_agency")
         self.form.addRow("", self.agency)
 
-    def work(self) -> Any:
+    def writer(self) -> Callable[[], Any]:
         values: dict[str, Any] = {"name": self.name.text(), "kind": self.kind.currentText(),
                   "community_code": chosen_community(self.community),
                   "credit_code": self.credit_code.text() or None, "record_number": self.record_number.text() or None,
                   "has_social_workers": self.social_workers.isChecked(), "hosts_agency": self.agency.isChecked()}
-        with self.store.session() as s:
-            if self.org_id is None:
-                return registries.add_organisation(s, self.actor, **values).id
-            return registries.update_organisation(s, self.actor, self.org_id, **values).id
+        store, actor, org_id = self.store, self.actor, self.org_id
+
+        def write() -> int:
+            with store.session() as s:
+                if org_id is None:
+                    return registries.add_organisation(s, actor, **values).id
+                return registries.update_organisation(s, actor, org_id, **values).id
+
+        return write
 
 
 class WorkerDialog(RecordDialog):
     """登记或修改社会工作者."""
 
     def __init__(self, store: Store, actor: Actor, communities: list[tuple[str, str]], *,
-                 worker_id: int | None = None, community: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+                 worker_id: int | None = None, community: str | None = None, parent: QWidget | None = None,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.worker_id = worker_id
         self.setWindowTitle(self.tr("修改社会工作者") if worker_id else self.tr("登记社会工作者"))
         current: dict[str, Any] = {}
@@ -201,14 +226,19 @@ class WorkerDialog(RecordDialog):
         self.add_field("certificate_number", self.tr("证书编号："), self.number)
         self.add_field("employer", self.tr("工作单位："), self.employer)
 
-    def work(self) -> Any:
+    def writer(self) -> Callable[[], Any]:
         values: dict[str, Any] = {"name": self.name.text(), "community_code": chosen_community(self.community),
                   "certificate_level": self.level.currentData(), "certificate_number": self.number.text(),
                   "employer": self.employer.text()}
-        with self.store.session() as s:
-            if self.worker_id is None:
-                return registries.add_worker(s, self.actor, **values).id
-            return registries.update_worker(s, self.actor, self.worker_id, **values).id
+        store, actor, worker_id = self.store, self.actor, self.worker_id
+
+        def write() -> int:
+            with store.session() as s:
+                if worker_id is None:
+                    return registries.add_worker(s, actor, **values).id
+                return registries.update_worker(s, actor, worker_id, **values).id
+
+        return write
 
 
 def _tristate(parent: QWidget, value: bool | None, yes: str, no: str) -> QComboBox:
@@ -224,8 +254,9 @@ def _tristate(parent: QWidget, value: bool | None, yes: str, no: str) -> QComboB
 class CommunityFactsDialog(RecordDialog):
     """社区情况: 社会工作室, 联合会, registered volunteers, election method."""
 
-    def __init__(self, store: Store, actor: Actor, community_code: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+    def __init__(self, store: Store, actor: Actor, community_code: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.code = community_code
         with store.read_session() as s:
             region = s.get(Region, community_code)
@@ -255,7 +286,7 @@ class CommunityFactsDialog(RecordDialog):
         self.add_field("registered_volunteers", self.tr("注册志愿者人数："), self.volunteers)
         self.add_field("election", self.tr("居委会选举方式："), self.election)
 
-    def work(self) -> Any:
+    def writer(self) -> Callable[[], Any]:
         text = self.volunteers.text().strip()
         if text and not text.isdigit():
             raise registries.RegistryError("registered_volunteers", self.tr("注册志愿者人数：应为非负整数"))
@@ -264,17 +295,23 @@ class CommunityFactsDialog(RecordDialog):
                                   "election": self.election.currentData()}
         if self.federation.isEnabled():  # a village's is kept as it is: the target is for urban communities
             values["in_federation"] = self.federation.currentData()
-        with self.store.session() as s:
-            registries.set_community_facts(s, self.actor, self.code, **values,
-                                           clear=[k for k, v in values.items() if v is None])
-        return self.code
+        store, actor, code = self.store, self.actor, self.code
+
+        def write() -> str:
+            with store.session() as s:
+                registries.set_community_facts(s, actor, code, **values,
+                                               clear=[k for k, v in values.items() if v is None])
+            return code
+
+        return write
 
 
 class AreaDialog(RecordDialog):
     """试点地区: whether the county-level region is a pilot area and has a 社会工作协会."""
 
-    def __init__(self, store: Store, actor: Actor, region_code: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+    def __init__(self, store: Store, actor: Actor, region_code: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.code = region_code
         with store.read_session() as s:
             region = s.get(Region, region_code)
@@ -289,10 +326,14 @@ class AreaDialog(RecordDialog):
         self.add_field("pilot", self.tr("试点："), self.pilot, "region_code")
         self.add_field("has_association", self.tr("社会工作协会："), self.association)
 
-    def work(self) -> Any:
-        with self.store.session() as s:
-            association = self.association.currentData()
-            registries.set_area_facts(s, self.actor, self.code, pilot=self.pilot.isChecked(),
-                                      has_association=association,
-                                      clear=("has_association",) if association is None else ())
-        return self.code
+    def writer(self) -> Callable[[], Any]:
+        store, actor, code = self.store, self.actor, self.code
+        pilot, association = self.pilot.isChecked(), self.association.currentData()
+
+        def write() -> str:
+            with store.session() as s:
+                registries.set_area_facts(s, actor, code, pilot=pilot, has_association=association,
+                                          clear=("has_association",) if association is None else ())
+            return code
+
+        return write

@@ -258,9 +258,9 @@ class RegistriesPage(QWidget):
         """The add dialog of the current registry (organisations and workers)."""
         args = (self.ctx.store, self.ctx.actor, self._communities)
         if self.current_table() == "orgs":
-            return self._open(OrganisationDialog(*args, community=self.community_filter(), parent=self))
+            return self._open(OrganisationDialog(*args, community=self.community_filter(), parent=self, jobs=self.ctx.jobs))
         if self.current_table() == "workers":
-            return self._open(WorkerDialog(*args, community=self.community_filter(), parent=self))
+            return self._open(WorkerDialog(*args, community=self.community_filter(), parent=self, jobs=self.ctx.jobs))
         return None
 
     def edit(self) -> RecordDialog | None:
@@ -271,15 +271,15 @@ class RegistriesPage(QWidget):
         table = self.current_table()
         args = (self.ctx.store, self.ctx.actor)
         if table == "orgs":
-            return self._open(OrganisationDialog(*args, self._communities, org_id=key, parent=self))
+            return self._open(OrganisationDialog(*args, self._communities, org_id=key, parent=self, jobs=self.ctx.jobs))
         if table == "workers":
-            return self._open(WorkerDialog(*args, self._communities, worker_id=key, parent=self))
+            return self._open(WorkerDialog(*args, self._communities, worker_id=key, parent=self, jobs=self.ctx.jobs))
         if table == "communities":
-            return self._open(CommunityFactsDialog(*args, key, parent=self))
-        return self._open(AreaDialog(*args, key, parent=self))
+            return self._open(CommunityFactsDialog(*args, key, parent=self, jobs=self.ctx.jobs))
+        return self._open(AreaDialog(*args, key, parent=self, jobs=self.ctx.jobs))
 
     def delete(self) -> bool:
-        """Delete the selected organisation or worker after asking."""
+        """Delete the selected organisation or worker after asking, on the job runner; True when started."""
         key = self.selected_key()
         table = self.current_table()
         if key is None or table not in ("orgs", "workers"):
@@ -289,20 +289,17 @@ class RegistriesPage(QWidget):
         what = self.tr("社区社会组织") if table == "orgs" else self.tr("社会工作者")
         if not confirm(self, self.tr("删除{0}“{1}”？删除会随同步包报送上级单位。").format(what, row.cells[1])):
             return False
-        from sanlian_desktop.kernel.errors import UserError
-        from sanlian_desktop.ui.dialogs import show_error
+        store, actor = self.ctx.store, self.ctx.actor
 
-        try:
-            with self.ctx.store.session() as s:
+        def write() -> None:
+            with store.session() as s:
                 if table == "orgs":
-                    registries.delete_organisation(s, self.ctx.actor, key)
+                    registries.delete_organisation(s, actor, key)
                 else:
-                    registries.delete_worker(s, self.ctx.actor, key)
-        except UserError as exc:
-            show_error(self, exc)
-            return False
-        self.reload()
-        return True
+                    registries.delete_worker(s, actor, key)
+
+        return self.ctx.jobs.write(self, self.tr("删除{0}").format(what), write, on_success=lambda _r: self.reload(),
+                                   busy=[self.delete_button, self.edit_button]) is not None
 
     # -- Excel -----------------------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 
 from sanlian_desktop.declarations import workflow
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.models import Batch, Declaration
 from sanlian_desktop.offices.auth import Actor
@@ -93,9 +95,13 @@ class BatchApproveDialog(QDialog):
         passed: list[tuple[Batch, list[limits.Meter]]] = []
         if self.actor.office_level is Level.PROVINCE:
             with self.store.read_session() as s:
-                decls = [d for d in (s.get(Declaration, i) for i in self.decl_ids) if d is not None
-                         and d.status == Status.UNDER_REVIEW and d.awaiting_office == self.actor.office_code
-                         and d.awaiting_level == Level.PROVINCE.value]
+                found: dict[str, Declaration] = {}
+                for part in chunks(self.decl_ids):  # one query per few hundred, not one per declaration
+                    found.update((d.id, d) for d in s.scalars(select(Declaration).where(
+                        Declaration.id.in_(part), Declaration.status == Status.UNDER_REVIEW.value,
+                        Declaration.awaiting_office == self.actor.office_code,
+                        Declaration.awaiting_level == Level.PROVINCE.value)))
+                decls = [found[i] for i in self.decl_ids if i in found]
                 passed = limits.limits_passed_together(s, decls)
         self.passed = passed
         if passed:

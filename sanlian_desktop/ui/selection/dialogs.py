@@ -32,8 +32,17 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError, date_edit
+
+
+def _refused(dialog: QDialog, message: InlineError, failure: JobFailure, prefix: str = "") -> None:
+    """A refusal raised on the worker under the form; anything unexpected in the error dialog."""
+    if failure.is_user_error:
+        message.show_message(prefix + failure.message())
+    else:
+        show_failure(dialog, failure)
 
 
 def _heading(text: str, parent: QWidget) -> QLabel:
@@ -48,10 +57,11 @@ class ScoreDialog(QDialog):
 
     scored = Signal(str)
 
-    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.store, self.actor, self.decl_id = store, actor, decl_id
+        self.store, self.actor, self.decl_id, self.jobs = store, actor, decl_id, jobs
         with store.read_session() as s:
             decl = lookup.visible(s, actor, decl_id)
             self.criteria = scoring.criteria(s, shortlist.batch_of(s, decl))
@@ -103,6 +113,12 @@ class ScoreDialog(QDialog):
         self.resize(900, 560)
         self.reload()
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def reload(self) -> None:
         """Re-read the declaration's scores and their summary."""
         with self.store.read_session() as s:
@@ -134,16 +150,22 @@ class ScoreDialog(QDialog):
             self.total.setText("")
 
     def save(self) -> bool:
-        """Record the typed score; the service's refusal shows under the form."""
+        """Record the typed score on the job runner; True when the write was started. The service's refusal
+        shows under the form."""
         given: dict[str, object] = {n: e.text() for n, e in self.points.items() if e.text().strip()}
-        try:
-            with self.store.session() as s:
-                decl = lookup.visible(s, self.actor, self.decl_id)
-                scoring.add_score(s, self.actor, decl, scorer=self.scorer.text(), points=given,
-                                  replace=self.replace.isChecked())
-        except UserError as exc:
-            self.message.show_message(exc.zh)
-            return False
+        store, actor, decl_id = self.store, self.actor, self.decl_id
+        scorer, replace = self.scorer.text(), self.replace.isChecked()
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                scoring.add_score(s, actor, decl, scorer=scorer, points=given, replace=replace)
+
+        return self.jobs.write(self, self.tr("保存评分"), write, on_success=self._saved,
+                               on_failure=lambda f: _refused(self, self.message, f),
+                               busy=[self.save_button]) is not None
+
+    def _saved(self, _result: object) -> None:
         self.message.clear_message()
         self.scorer.clear()
         for edit in self.points.values():
@@ -151,7 +173,6 @@ class ScoreDialog(QDialog):
         self.replace.setChecked(False)
         self.reload()
         self.scored.emit(self.decl_id)
-        return True
 
 
 class ChooseDialog(QDialog):
@@ -161,10 +182,11 @@ class ChooseDialog(QDialog):
     chosen = Signal(str)
 
     def __init__(self, store: Store, actor: Actor, decl_id: str, *, approve: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store, self.actor, self.decl_id, self.approving = store, actor, decl_id, approve
+        self.jobs = jobs
         with store.read_session() as s:
             decl = lookup.visible(s, actor, decl_id)
             listed = s.get(Shortlisting, decl.id)
@@ -214,6 +236,12 @@ class ChooseDialog(QDialog):
         self.resize(960, 360)
         self._preview()
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def _amount_fen(self) -> int:
         text = self.amount.value()
         try:
@@ -239,22 +267,27 @@ class ChooseDialog(QDialog):
             self.message.clear_message()
 
     def submit(self) -> bool:
-        """Shortlist or approve through the selection service; a refusal stays in the dialog."""
+        """Shortlist or approve through the selection service, on the job runner; True when the write was
+        started. A refusal stays in the dialog."""
         reason = self.reason.text() if self.reason.isVisible() else None
-        try:
-            with self.store.session() as s:
-                decl = lookup.visible(s, self.actor, self.decl_id)
-                if self.approving:
-                    shortlist.approve(s, self.actor, decl, granted=self.amount.value(),
-                                      text=self.opinion.toPlainText(), override_reason=reason)
+        store, actor, decl_id, approving = self.store, self.actor, self.decl_id, self.approving
+        amount, opinion = self.amount.value(), self.opinion.toPlainText()
+
+        def write() -> None:
+            with store.session() as s:
+                decl = lookup.visible(s, actor, decl_id)
+                if approving:
+                    shortlist.approve(s, actor, decl, granted=amount, text=opinion, override_reason=reason)
                 else:
-                    shortlist.shortlist(s, self.actor, decl, planned=self.amount.value(), override_reason=reason)
-        except UserError as exc:
-            self.message.show_message(exc.zh)
-            return False
+                    shortlist.shortlist(s, actor, decl, planned=amount, override_reason=reason)
+
+        return self.jobs.write(self, self.windowTitle(), write, on_success=self._chosen,
+                               on_failure=lambda f: _refused(self, self.message, f),
+                               busy=[self.buttons]) is not None
+
+    def _chosen(self, _result: object) -> None:
         self.chosen.emit(self.decl_id)
         self.accept()
-        return True
 
 
 class NoticeDialog(QDialog):
@@ -262,10 +295,11 @@ class NoticeDialog(QDialog):
 
     issued = Signal(str)
 
-    def __init__(self, store: Store, actor: Actor, batch_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, batch_id: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.store, self.actor, self.batch_id = store, actor, batch_id
+        self.store, self.actor, self.batch_id, self.jobs = store, actor, batch_id, jobs
         self.notice_id: str | None = None
         with store.read_session() as s:
             batch = s.get(Batch, batch_id)
@@ -300,16 +334,23 @@ class NoticeDialog(QDialog):
             row.addWidget(browse)
             form.addRow(label, row)
         self.message = InlineError(self)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("发布"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.issue)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("发布"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.issue)
+        self.buttons.rejected.connect(self.reject)
         col = QVBoxLayout(self)
         col.addLayout(form)
         col.addWidget(self.message)
-        col.addWidget(buttons)
+        col.addWidget(self.buttons)
         self.resize(640, 300)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
@@ -318,31 +359,42 @@ class NoticeDialog(QDialog):
             edit.setText(name)
 
     def issue(self) -> bool:
-        """Issue the notice, then write the files; a file that cannot be written can be tried again
-        without issuing a second notice."""
+        """Issue the notice, then write the files, on the job runner; True when the write was started.
+        A file that cannot be written can be tried again without issuing a second notice."""
         starts, ends = self.starts.date().toPython(), self.ends.date().toPython()
         pdf = Path(self.pdf.text().strip()) if self.pdf.text().strip() else None
         xlsx = Path(self.xlsx.text().strip()) if self.xlsx.text().strip() else None
-        if self.notice_id is None:
-            try:
-                with self.store.session() as s:
-                    batch = s.get(Batch, self.batch_id)
+        store, actor, batch_id, title, known = self.store, self.actor, self.batch_id, self.title.text(), self.notice_id
+
+        def write() -> tuple[str, str | None]:
+            """The notice's id, and why its files could not be written (None when they were)."""
+            notice_id = known
+            if notice_id is None:
+                with store.session() as s:
+                    batch = s.get(Batch, batch_id)
                     assert batch is not None
-                    notice = notices.issue_notice(s, self.actor, batch, starts=starts,  # type: ignore[arg-type]
-                                                    ends=ends, title=self.title.text())  # type: ignore[arg-type]
-                    self.notice_id = notice.id
-            except UserError as exc:
-                self.message.show_message(exc.zh)
-                return False
-            self.issued.emit(self.notice_id)
-        if pdf is not None or xlsx is not None:
-            try:
-                with self.store.read_session() as s:
-                    issued = s.get(PublicNotice, self.notice_id)
-                    assert issued is not None
-                    notices.export_notice(s, issued, pdf=pdf, xlsx=xlsx)
-            except UserError as exc:
-                self.message.show_message(self.tr("公示已发布，但文件未能写入：{0}").format(exc.zh))
-                return False
+                    notice_id = notices.issue_notice(s, actor, batch, starts=starts,  # type: ignore[arg-type]
+                                                     ends=ends, title=title).id  # type: ignore[arg-type]
+            if pdf is not None or xlsx is not None:
+                try:
+                    with store.read_session() as s:
+                        issued = s.get(PublicNotice, notice_id)
+                        assert issued is not None
+                        notices.export_notice(s, issued, pdf=pdf, xlsx=xlsx)
+                except UserError as exc:
+                    return notice_id, exc.zh
+            return notice_id, None
+
+        return self.jobs.write(self, self.tr("发布公示"), write, on_success=self._issued,
+                               on_failure=lambda f: _refused(self, self.message, f),
+                               busy=[self.buttons]) is not None
+
+    def _issued(self, result: tuple[str, str | None]) -> None:
+        notice_id, unwritten = result
+        if self.notice_id is None:
+            self.notice_id = notice_id
+            self.issued.emit(notice_id)
+        if unwritten is not None:
+            self.message.show_message(self.tr("公示已发布，但文件未能写入：{0}").format(unwritten))
+            return
         self.accept()
-        return True

@@ -26,6 +26,7 @@ from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (
@@ -266,7 +267,7 @@ class SelectionPage(QWidget):
         if decl_id is None:
             return
         try:
-            dialog = ScoreDialog(self.ctx.store, self.ctx.actor, decl_id, self)
+            dialog = ScoreDialog(self.ctx.store, self.ctx.actor, decl_id, self, jobs=self.ctx.jobs)
         except UserError as exc:
             show_error(self, exc)
             return
@@ -277,7 +278,8 @@ class SelectionPage(QWidget):
         decl_id = self.current_id()
         if decl_id is None:
             return
-        dialog = ChooseDialog(self.ctx.store, self.ctx.actor, decl_id, approve=approve, parent=self)
+        dialog = ChooseDialog(self.ctx.store, self.ctx.actor, decl_id, approve=approve, parent=self,
+                              jobs=self.ctx.jobs)
         dialog.chosen.connect(lambda _d: self.refresh())
         self._show(dialog)
 
@@ -285,23 +287,30 @@ class SelectionPage(QWidget):
         row = self.current_row()
         if row is None or not confirm(self, self.tr("将 {0} 移出入围名单？").format(row.number), self.tr("移出入围")):
             return
-        try:
-            with self.ctx.store.session() as s:
-                shortlist.unshortlist(s, self.ctx.actor, lookup.visible(s, self.ctx.actor, row.id))
-        except UserError as exc:
-            show_error(self, exc)
+        store, actor, decl_id = self.ctx.store, self.ctx.actor, row.id
+
+        def write() -> None:
+            with store.session() as s:
+                shortlist.unshortlist(s, actor, lookup.visible(s, actor, decl_id))
+
+        # Refreshed either way: a refusal may mean someone else changed the list meanwhile.
+        self.ctx.jobs.write(self, self.tr("移出入围"), write, on_success=lambda _r: self.refresh(),
+                            on_failure=self._unshortlist_refused, busy=[self.unshortlist_button])
+
+    def _unshortlist_refused(self, failure: JobFailure) -> None:
+        show_failure(self, failure)
         self.refresh()
 
     def issue_notice(self) -> None:
         batch_id = self.current_batch_id()
         if batch_id is None:
             return
-        dialog = NoticeDialog(self.ctx.store, self.ctx.actor, batch_id, self)
+        dialog = NoticeDialog(self.ctx.store, self.ctx.actor, batch_id, self, jobs=self.ctx.jobs)
         dialog.issued.connect(lambda _n: self.refresh())
         self._show(dialog)
 
     def export_notice(self) -> None:
-        """Write the notice in force as PDF or Excel (by the file name's suffix)."""
+        """Write the notice in force as PDF or Excel (by the file name's suffix), on the job runner."""
         batch_id = self.current_batch_id()
         if batch_id is None:
             return
@@ -309,9 +318,10 @@ class SelectionPage(QWidget):
                                               self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"))
         if not name:
             return
-        target = Path(name)
-        try:
-            with self.ctx.store.read_session() as s:
+        target, store = Path(name), self.ctx.store
+
+        def write() -> None:  # on the job runner: a USB stick can be slow
+            with store.read_session() as s:
                 batch = s.get(Batch, batch_id)
                 assert batch is not None
                 notice = notices.get_notice(s, batch)
@@ -319,5 +329,5 @@ class SelectionPage(QWidget):
                     notices.export_notice(s, notice, xlsx=target)
                 else:
                     notices.export_notice(s, notice, pdf=target.with_suffix(".pdf"))
-        except UserError as exc:
-            show_error(self, exc)
+
+        self.ctx.jobs.write(self, self.tr("导出公示"), write, busy=[self.export_button])

@@ -34,7 +34,7 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
-from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
+from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, show_failure
 from sanlian_desktop.ui.settings.certjobs import (
     CERT_SUFFIX,
     REQUEST_SUFFIX,
@@ -258,6 +258,7 @@ class RevokeDialog(QDialog):
         self.setMinimumWidth(480)
         self.store = ctx.store
         self.actor = ctx.actor
+        self.jobs = ctx.jobs
         layout = QVBoxLayout(self)
         explain = QLabel(self.tr("吊销后，该单位用这份证书签名的新数据包一律拒收；吊销记录随同步包发给各相邻单位。"
                                  "该单位需重新申请证书。"), self)
@@ -281,7 +282,14 @@ class RevokeDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def revoke(self) -> bool:
+        """Revoke on the job runner; True when the write was started. The dialog closes when it is done."""
         code = self.child.currentData()
         reason = self.reason.text().strip()
         if not code:
@@ -290,14 +298,18 @@ class RevokeDialog(QDialog):
         if not reason:
             self.error.show_message(self.tr("请写明吊销原因"))
             return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            with self.store.session() as s:
-                trust.revoke_child(s, self.actor, str(code), reason)
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.accept()
-        return True
+        store, actor = self.store, self.actor
+
+        def write() -> None:
+            with store.session() as s:
+                trust.revoke_child(s, actor, str(code), reason)
+
+        self.error.clear_message()
+        return self.jobs.write(self, self.tr("吊销下级单位证书"), write, on_success=lambda _r: self.accept(),
+                               on_failure=self._refused, busy=[self.buttons]) is not None
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)

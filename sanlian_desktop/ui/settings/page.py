@@ -118,7 +118,7 @@ class SettingsPage(QWidget):
 
     def add_user(self) -> None:
         """Open the add-user dialog (admins only; the service checks again)."""
-        dialog = AddUserDialog(self.ctx.store, self.ctx.actor, self)
+        dialog = AddUserDialog(self.ctx.store, self.ctx.actor, self, jobs=self.ctx.jobs)
         self.dialog = open_dialog(dialog, self.refresh)
 
     def selected_username(self) -> str | None:
@@ -134,10 +134,12 @@ class SettingsPage(QWidget):
 
             inform(self, self.tr("请先在列表中选择一位用户。"))
             return
-        self.dialog = open_dialog(PasswordDialog(self.ctx.store, self.ctx.actor, username, self), self.refresh)
+        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, username, self, jobs=self.ctx.jobs)
+        self.dialog = open_dialog(dialog, self.refresh)
 
     def change_own_password(self) -> None:
-        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, self.ctx.actor.username, self)
+        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, self.ctx.actor.username, self,
+                                jobs=self.ctx.jobs)
         self.dialog = open_dialog(dialog, lambda: None)
 
     # -- this office ------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,18 +21,21 @@ from sanlian_desktop.kernel.vocab import Role
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
 
 
 class _ServiceDialog(QDialog):
-    """A form whose OK runs one unit of work; a UserError keeps the dialog open with its sentence."""
+    """A form whose OK runs one unit of work on the job runner; a UserError keeps the dialog open with its
+    sentence. (Hashing a password takes a noticeable fraction of a second: it never runs on the GUI thread.)"""
 
-    def __init__(self, store: Store, actor: Actor, parent: QWidget | None) -> None:
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None, *, jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(440)
         self.store = store
         self.actor = actor
+        self.jobs = jobs
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
@@ -47,34 +49,49 @@ class _ServiceDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def check(self) -> str:
         """A sentence when the form cannot be sent yet (e.g. passwords differ)."""
         return ""
 
-    def work(self, actor: Actor) -> None:
+    def writer(self) -> Callable[[], object]:
+        """The unit of work, with the fields read now (on the GUI thread); it runs on the worker."""
         raise NotImplementedError
 
-    def apply(self) -> None:
+    def done_writing(self, result: object) -> None:
+        """On the GUI thread after the work succeeded, before the dialog closes."""
+
+    def apply(self) -> bool:
+        """Run the work on the job runner; True when it was started. The dialog closes when it succeeded."""
         problem = self.check()
         if problem:
             self.error.show_message(problem)
-            return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.work(self.actor)
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+            return False
+        self.error.clear_message()
+        return self.jobs.write(self, self.windowTitle(), self.writer(), on_success=self._written,
+                               on_failure=self._refused, busy=[self.buttons]) is not None
+
+    def _written(self, result: object) -> None:
+        self.done_writing(result)
         self.accept()
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
 
 
 class AddUserDialog(_ServiceDialog):
     """A new user of this office with a role and a first password."""
 
-    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None, *, jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.setWindowTitle(self.tr("添加用户"))
         self.username = QLineEdit(self)
         self.username.setPlaceholderText(self.tr("登录时使用，如 wangjb"))
@@ -95,18 +112,28 @@ class AddUserDialog(_ServiceDialog):
     def check(self) -> str:
         return self.passwords.mismatch()
 
-    def work(self, actor: Actor) -> None:
-        with self.store.session() as session:
-            user = auth.add_user(session, actor, username=self.username.text(), role=Role(self.role.currentData()),
-                                 password=self.passwords.password(), display_name=self.display_name.text())
-            self.added = user.username
+    def writer(self) -> Callable[[], object]:
+        store, actor = self.store, self.actor
+        username, role, display_name = self.username.text(), Role(self.role.currentData()), self.display_name.text()
+        password = self.passwords.password()
+
+        def write() -> str:
+            with store.session() as session:
+                return auth.add_user(session, actor, username=username, role=role, password=password,
+                                     display_name=display_name).username
+
+        return write
+
+    def done_writing(self, result: object) -> None:
+        self.added = str(result)
 
 
 class PasswordDialog(_ServiceDialog):
     """A new password for ``username``; for one's own account the current password is asked first."""
 
-    def __init__(self, store: Store, actor: Actor, username: str, parent: QWidget | None = None) -> None:
-        super().__init__(store, actor, parent)
+    def __init__(self, store: Store, actor: Actor, username: str, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
+        super().__init__(store, actor, parent, jobs=jobs)
         self.username = username
         self.own = username == actor.username
         self.setWindowTitle(self.tr("修改密码") if self.own else self.tr("重设密码"))
@@ -120,14 +147,20 @@ class PasswordDialog(_ServiceDialog):
     def check(self) -> str:
         return self.passwords.mismatch()
 
-    def work(self, actor: Actor) -> None:
-        with self.store.session() as session:
-            if self.own:
-                try:
-                    auth.sign_in(session, actor.username, self.current.text())
-                except UserError:
-                    raise UserError(self.tr("当前密码不正确"), "the current password is wrong") from None
-            auth.set_password(session, actor, username=self.username, password=self.passwords.password())
+    def writer(self) -> Callable[[], object]:
+        store, actor, username, own = self.store, self.actor, self.username, self.own
+        current, password, wrong = self.current.text(), self.passwords.password(), self.tr("当前密码不正确")
+
+        def write() -> None:
+            with store.session() as session:
+                if own:
+                    try:
+                        auth.sign_in(session, actor.username, current)
+                    except UserError:
+                        raise UserError(wrong, "the current password is wrong") from None
+                auth.set_password(session, actor, username=username, password=password)
+
+        return write
 
 
 def open_dialog(dialog: QDialog, on_accepted: Callable[[], None]) -> QDialog:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,24 +15,28 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop import APP_NAME
-from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import InlineError
 
 LAST_USER_KEY = "signin/last_user"
 
 
 class SignInDialog(QDialog):
-    """Accepts with ``actor`` set once the password is right."""
+    """Accepts with ``actor`` set once the password is right.
 
-    def __init__(self, store: Store, settings: QSettings, parent: QWidget | None = None, *,
+    The password is checked on the application's job runner: hashing it takes a noticeable fraction of a
+    second, and the window stays live meanwhile (the fields and buttons wait, cancelling waits for it)."""
+
+    def __init__(self, store: Store, settings: QSettings, parent: QWidget | None = None, *, jobs: JobRunner,
                  note: str = "", username: str | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.settings = settings
+        self.jobs = jobs
         self.actor: Actor | None = None
         self.setWindowTitle(self.tr("登录 — {0}").format(APP_NAME))
         self.setMinimumWidth(420)
@@ -87,26 +90,43 @@ class SignInDialog(QDialog):
     def username(self) -> str:
         return str(self.user_combo.currentData() or "")
 
-    def try_sign_in(self) -> None:
-        """Check the password with the service; accept, or say why not inline."""
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            with self.store.session() as session:
-                self.actor = auth.sign_in(session, self.username(), self.password_edit.text())
-        except UserError as exc:
-            self.password_edit.clear()
-            self.error.show_message(exc.zh)
-            self.password_edit.setFocus()
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.settings.setValue(LAST_USER_KEY, self.actor.username)
+    def try_sign_in(self) -> bool:
+        """Check the password with the service on the job runner; True when the check was started. It accepts,
+        or says why not inline."""
+        store, username, password = self.store, self.username(), self.password_edit.text()
+
+        def check() -> Actor:
+            with store.session() as session:
+                return auth.sign_in(session, username, password)
+
+        return self.jobs.write(self, self.tr("登录"), check, on_success=self._signed_in, on_failure=self._refused,
+                               busy=[self.buttons, self.user_combo, self.password_edit]) is not None
+
+    def _signed_in(self, actor: Actor) -> None:
+        self.actor = actor
+        self.settings.setValue(LAST_USER_KEY, actor.username)
         self.accept()
 
+    def _refused(self, failure: JobFailure) -> None:
+        if not failure.is_user_error:
+            show_failure(self, failure)
+            return
+        self.password_edit.clear()
+        self.error.show_message(failure.message())
+        self.password_edit.setFocus()
 
-def sign_in(store: Store, settings: QSettings, parent: QWidget | None = None, **kwargs: str) -> Actor | None:
-    """Ask who is signing in; None when the user cancels."""
-    dialog = SignInDialog(store, settings, parent, **kwargs)
+    def reject(self) -> None:
+        """Cancel (or Esc, or closing the window); not while the password is being checked, which takes a moment
+        and uses the store the caller closes after a cancel."""
+        if self.jobs.writing(self):
+            return
+        super().reject()
+
+
+def sign_in(store: Store, settings: QSettings, parent: QWidget | None = None, *, jobs: JobRunner,
+            **kwargs: str) -> Actor | None:
+    """Ask who is signing in (the password checked on ``jobs``); None when the user cancels."""
+    dialog = SignInDialog(store, settings, parent, jobs=jobs, **kwargs)
     try:
         return dialog.actor if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.conflicts import resolve_conflict
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
 from sanlian_desktop.ui.widgets import InlineError
 
@@ -16,13 +16,15 @@ from sanlian_desktop.ui.widgets import InlineError
 class ResolveDialog(QDialog):
     """The conflict, what 处理 means, and a note; the service's refusal stays in the dialog."""
 
-    def __init__(self, store: Store, actor: Actor, conflict: ConflictRow, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, actor: Actor, conflict: ConflictRow, parent: QWidget | None = None, *,
+                 jobs: JobRunner) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("处理同步冲突 #{0}").format(conflict.id))
         self.setMinimumWidth(520)
         self.store = store
         self.actor = actor
+        self.jobs = jobs
         self.conflict = conflict
         self.resolved = False
         layout = QVBoxLayout(self)
@@ -50,14 +52,31 @@ class ResolveDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
     def resolve(self) -> bool:
-        """Close the conflict through the service; False (and the reason shown) when it refuses."""
-        try:
-            with self.store.session() as s:
-                resolve_conflict(s, self.actor, self.conflict.id, self.note.toPlainText())
-        except UserError as exc:
-            self.error.show_message(exc.zh)
-            return False
+        """Close the conflict through the service on the job runner; True when the write was started.
+        A refusal is shown in the dialog, which stays open."""
+        store, actor, conflict_id, note = self.store, self.actor, self.conflict.id, self.note.toPlainText()
+
+        def write() -> None:
+            with store.session() as s:
+                resolve_conflict(s, actor, conflict_id, note)
+
+        self.error.clear_message()
+        return self.jobs.write(self, self.windowTitle(), write, on_success=self._resolved, on_failure=self._refused,
+                               busy=[self.buttons]) is not None
+
+    def _resolved(self, _result: object) -> None:
         self.resolved = True
         self.accept()
-        return True
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)

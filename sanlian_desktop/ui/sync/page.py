@@ -246,7 +246,8 @@ class SyncPage(QWidget):
         if row is None or not 0 <= row < self.conflict_model.rowCount():
             self.conflicts_label.setText(self.tr("请先在列表中选择一条冲突。"))
             return None
-        dialog = ResolveDialog(self.ctx.store, self.ctx.actor, self.conflict_model.row_at(row), self)
+        dialog = ResolveDialog(self.ctx.store, self.ctx.actor, self.conflict_model.row_at(row), self,
+                              jobs=self.ctx.jobs)
         dialog.accepted.connect(self.refresh)
         self.dialog = dialog
         dialog.open()

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
+from sqlalchemy import select
 
+from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.models import Declaration, Office
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
@@ -35,13 +37,19 @@ class SyncState:
 def load_conflicts(store: Store) -> list[ConflictRow]:
     """Open conflicts with the declaration's number and the sending office's name."""
     with store.read_session() as s:
-        rows = []
-        for c in conflicts(s):
-            decl = s.get(Declaration, c.declaration_id) if c.declaration_id else None
-            office = s.get(Office, c.from_office)
-            rows.append(ConflictRow(c.id, c.kind, decl.number if decl is not None else "", c.reason,
-                                    office.name if office is not None else c.from_office, c.at))
-        return rows
+        found = list(conflicts(s))
+        decl_ids = sorted({c.declaration_id for c in found if c.declaration_id})
+        codes = sorted({c.from_office for c in found})
+        numbers: dict[str, str] = {}
+        for part in chunks(decl_ids):
+            query = select(Declaration.id, Declaration.number).where(Declaration.id.in_(part))
+            numbers.update((i, number) for i, number in s.execute(query))
+        names: dict[str, str] = {}
+        for part in chunks(codes):
+            query = select(Office.region_code, Office.name).where(Office.region_code.in_(part))
+            names.update((code, name) for code, name in s.execute(query))
+        return [ConflictRow(c.id, c.kind, numbers.get(c.declaration_id or "", ""), c.reason,
+                            names.get(c.from_office, c.from_office), c.at) for c in found]
 
 
 def load_state(store: Store) -> SyncState:
