@@ -57,9 +57,11 @@ def init_office(
         with store.session() as session:
             regions.seed_regions(session)
             region = session.get(Region, region_code)
-            if region is None and level in (Level.STREET, Level.COMMUNITY) and not region_name:
-                # An official street or community, in whole; a name given for the region wins over the data.
+            if region is None and level in (Level.STREET, Level.COMMUNITY):
+                # An official street or community, in whole; a name given for the region wins over the data's.
                 region = regions.ensure_region(session, region_code)
+                if region is not None and region_name and region_name != region.name:
+                    region.name, region.pinyin = region_name, regions.pinyin_initials(region_name)
             if level is Level.EVALUATOR:
                 if session.get(Region, region_code[:6]) is None:
                     raise UserError(f"没有代码为 {region_code[:6]} 的省份", f"unknown province {region_code[:6]}")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -72,6 +71,7 @@ def test_a_community_office_picks_its_community_with_the_keyboard(qtbot: QtBot, 
     assert office.office_name.text() == "畅家巷社区居委会"
     office.passwords.set_passwords(PASSWORD)
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE or bool(office.error.text()), timeout=20_000)
     assert wizard.currentId() == PageId.DONE, office.error.text()
     assert wizard.store is not None
     wizard.store.close()
@@ -106,14 +106,14 @@ def test_a_street_office_finds_its_street_by_name(qtbot: QtBot, tmp_path: Path, 
     assert page.results_model.rowCount() == SEARCH_LIMIT and str(SEARCH_LIMIT) in page.results_note.text()
 
 
-def test_the_search_answers_within_50_ms(qapp: object) -> None:
-    """Over the whole tree (~19,000 names), by name, pinyin initials and code, the level filter included."""
+def test_the_search_covers_the_whole_tree_by_name_initials_and_code(qapp: object) -> None:
+    """Over the whole tree (~19,000 names), by name, pinyin initials and code, the level filter included.
+    (How fast it answers is measured in bench/bench_regions.py, never in a timed test.)"""
     from sanlian_desktop.ui.firstrun.regionmodel import search_official
 
     assert len(official_tree().regions) > 19_000
-    for query in ("村", "社区", "z", "cjx", "6201", "畅家巷"):
-        for level in (Level.STREET, Level.COMMUNITY):
-            start = time.perf_counter()
-            search_official(query, level)
-            elapsed = time.perf_counter() - start
-            assert elapsed < 0.05 * 4, (query, level, elapsed)  # a loaded, shared machine: 4× the goal
+    for query, level, expected in (("畅家巷", Level.COMMUNITY, CHANGJIAXIANG), ("cjx", Level.COMMUNITY, CHANGJIAXIANG),
+                                   (CHANGJIAXIANG, Level.COMMUNITY, CHANGJIAXIANG), ("酒泉路", Level.STREET, "620102001")):
+        found, paths = search_official(query, level)
+        assert expected in [r.code for r in found], (query, level)
+        assert all(r.level is level for r in found) and set(paths) == {r.code for r in found}

@@ -11,15 +11,16 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Declaration, Region
 from sanlian_desktop.offices.regiondata import official_tree
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
+from sanlian_desktop.ui.jobs import JobRunner
 from tests.helpers import Office
-from tests.ui.uifixtures import Modals, modals_fixture  # noqa: F401
+from tests.ui.uifixtures import Modals, modals_fixture, writes_done  # noqa: F401
 
 LONGXILU = "620102002001"  # 陇西路社区居委会, 张掖路街道: official, not in the test store
 
 
 def test_the_community_box_lists_the_countys_real_communities(qtbot: Any, county: Office, modals: Modals,
-                                                              example: dict[str, Any]) -> None:
-    dialog = DeclarationDialog(county.store, county.clerk, None)
+                                                              jobs: JobRunner, example: dict[str, Any]) -> None:
+    dialog = DeclarationDialog(county.store, county.clerk, None, jobs=jobs)
     qtbot.addWidget(dialog)
     box = dialog.form.community
     listed = {box.itemData(i): box.itemText(i) for i in range(1, box.count())}
@@ -32,8 +33,9 @@ def test_the_community_box_lists_the_countys_real_communities(qtbot: Any, county
     dialog.form.load({**example, "community": None})
     box.setCurrentIndex(box.findData(LONGXILU))
     assert box.currentText() == "陇西路社区（张掖路街道）"
-    assert dialog.save()
-    qtbot.waitUntil(lambda: dialog.decl_id is not None, timeout=10_000)
+    dialog.save()
+    writes_done(qtbot, jobs)
+    assert dialog.decl_id is not None
     with county.store.read_session() as s:
         decl = s.get(Declaration, dialog.decl_id)
         assert decl is not None and decl.community_code == LONGXILU
