@@ -15,11 +15,14 @@ the receiver's local bookkeeping (see :data:`BOOKKEEPING`).
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from sanlian_desktop.declarations import drafts, lookup, workflow
+from sanlian_desktop.declarations import batches, drafts, lookup, workflow
+from sanlian_desktop.implementation import service as implementation
 from sanlian_desktop.kernel.vocab import Decision
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.registries import service as registry
+from sanlian_desktop.selection import notices
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
@@ -49,7 +54,8 @@ BOOKKEEPING = {
     "community_organisation": {"id"}, "social_worker": {"id"},  # local row numbers (rows carry a uid)
     "declaration": {"updated_at"},  # when this store last wrote the row
     "declaration_version": {"created_at", "updated_at"},  # when this store wrote a received version
-    "region": {"created_at"}, "certificate": {"received_at"},  # when this store first heard of them
+    "region": {"created_at"}, "certificate": {"received_at"}, "batch": {"created_at"},  # when first stored here
+    "attachment": {"created_at"},
     "sync_conflict": {"id", "package_id", "at"},  # which package brought a conflict, and when
 }
 
@@ -137,7 +143,7 @@ class _Scenario:
             decl = drafts.create(s, office.clerk, example_declaration(title=title))
             drafts.submit(s, office.clerk, decl, office.store.paths)
 
-    def review(self, code: str, decision: Decision) -> None:
+    def review(self, code: str, decision: Decision, granted: str | None = None) -> None:
         """The office decides everything awaiting it."""
         me = self.o[code]
         with me.store.session() as s:
@@ -145,7 +151,50 @@ class _Scenario:
                                                                Declaration.status == "under_review")))
             for decl in waiting:
                 self.count += 1
-                workflow.review(s, me.rev, decl, decision=decision, text=f"{code} 意见 {self.count}")
+                workflow.review(s, me.rev, decl, decision=decision, text=f"{code} 意见 {self.count}",
+                                granted=granted)
+
+    def decide(self, step: int) -> Path:
+        """The province's work, ending with a package to the city: its approval, a new batch and a
+        public notice of the chosen projects (step 1); a second notice superseding the first (step 2)."""
+        me = self.o[PROVINCE]
+        with me.store.session() as s:
+            if step == 1:
+                self.review(PROVINCE, Decision.APPROVE, "30000")
+                today = date.today()
+                batches.add_batch(s, me.admin, name="2017年试点项目申报", code="2017", opens=today,
+                                  closes=today + timedelta(days=30), budget=Decimal("5000000"))
+            batch = batches.find_batch(s, "2016")
+            notices.issue_notice(s, me.admin, batch, starts=date.today(), ends=date.today() + timedelta(days=7 * step),
+                                 title=f"第{step}次公示")
+        return self.export(PROVINCE, CITY)
+
+    def implement(self, step: int) -> Path:
+        """The community's records of its approved project, ending with a package to the street: a tender
+        and a worker (step 1); the tender corrected and a progress report with a file (step 2); the
+        worker taken off and another put on (step 3)."""
+        me = self.o[COMMUNITY]
+        today = date.today()
+        with me.store.session() as s:
+            decl = s.scalar(select(Declaration).where(Declaration.status == "approved"))
+            assert decl is not None
+            if step == 1:
+                self.uids["tender"] = implementation.record_tender(
+                    s, me.clerk, decl, tendered_on=today, bidders=["甲社工机构", "乙社工机构"], winner="甲社工机构").id
+                self.uids["on"] = implementation.add_worker(s, me.clerk, decl, name="王芳",
+                                                            certificate_level="社会工作师").id
+            elif step == 2:
+                implementation.record_tender(s, me.clerk, decl, tendered_on=today, bidders=["甲社工机构", "乙社工机构"],
+                                             winner="乙社工机构", supersedes=self.uids["tender"], reason="中标单位填错")
+                photo = self.root / "activity.txt"
+                photo.write_text("活动签到表", "utf-8")
+                implementation.record_progress(s, me.clerk, decl, me.store.paths, period_start=today,
+                                               period_end=today, activities="开展助老活动三次", beneficiaries=40,
+                                               spent="1200.50", files=[photo])
+            else:
+                implementation.remove_worker(s, me.clerk, decl, self.uids["on"], reason="调离本社区")
+                implementation.add_worker(s, me.clerk, decl, name="赵磊", certificate_level="助理社会工作师")
+        return self.export(COMMUNITY, STREET)
 
     def revise(self) -> None:
         office = self.o[COMMUNITY]
@@ -241,7 +290,19 @@ def series(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             if n in (1, 3):  # the city decides twice: approves the first project, returns the second
                 work.review(CITY, Decision.APPROVE if n == 1 else Decision.RETURN)
                 down.append(work.export(CITY, COUNTY))
-        made = {"up": Series(CITY, city_before, up, {}), "down": Series(COUNTY, county_before, down, {})}
+        work.carry(CITY, PROVINCE)
+        city_then = _snapshot(city, root / "city-then")
+        decided = []
+        for step in (1, 2):
+            decided.append(work.decide(step))
+            import_package(city.store, city.admin, decided[-1], backup=False)
+        for sender, recipient in itertools.pairwise(CODES[1:]):  # the approval reaches the community
+            work.carry(sender, recipient)
+        street_before = _snapshot(offices[STREET], root / "street-before")
+        implemented = [work.implement(step) for step in (1, 2, 3)]
+        made = {"up": Series(CITY, city_before, up, {}), "down": Series(COUNTY, county_before, down, {}),
+                "decisions": Series(CITY, city_then, decided, {}),
+                "implementation": Series(STREET, street_before, implemented, {})}
         for one in made.values():
             one.in_order = _import(one.base, one.receiver, one.packages)
         yield made
@@ -258,6 +319,12 @@ def test_the_series_carry_every_registry_change_and_the_declarations(series: dic
     assert len(up["declaration"]) == 2 and len(up["declaration_version"]) == 3 and len(up["opinion"]) >= 5
     assert len(up["community_facts"]) == 1 and len(up["area_facts"]) == 1
     assert len(series["up"].packages) == 4 and len(series["down"].packages) == 2
+    decided = series["decisions"].in_order
+    assert len(decided["public_notice"]) == 2 and len(decided["batch"]) == 2
+    assert any(row["granted_fen"] == 3000000 for row in decided["opinion"])
+    done = series["implementation"].in_order
+    assert len(done["project_tender"]) == 2 and len(done["project_worker"]) == 3
+    assert len(done["project_progress"]) == 1 and len(done["attachment"]) >= 1
     down = series["down"].in_order
     assert {row["id"] for row in down["opinion"]} > {row["id"] for row in up["opinion"]}
     # Delivered newest first, the receiver ends as delivered in order.
@@ -277,7 +344,7 @@ def deliveries(draw: st.DrawFn, count: int) -> list[int]:
     return order
 
 
-@pytest.mark.parametrize("name", ["up", "down"])
+@pytest.mark.parametrize("name", ["up", "down", "decisions", "implementation"])
 @settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_delivery_order_ends_with_the_in_order_store(series: dict[str, Series], name: str,
