@@ -2,13 +2,17 @@
 back and delivered after the later ones — the receiver ends with the very store that delivery in order
 gives, table by table (issue 14, section 1).
 
-Two series of packages are made once per module through the services, on a copy of the five-office
+Four series of packages are made once per module through the services, on a copy of the five-office
 chain: upward, county → city, with the street's registries passed on (organisations and workers added,
 edited and deleted; a community's facts changed), the county's own organisation and area facts, and
 declarations with their versions and the street's and county's opinions; downward, city → county, with
-the city's decisions. Each example copies the receiver's store as it was before the series, imports
-the packages in the drawn order and compares every table with the in-order result, leaving out only
-the receiver's local bookkeeping (see :data:`BOOKKEEPING`).
+the city's decisions; province → city, with the province's approval, a new batch, a public notice and
+the one superseding it, and a certificate revocation; community → street, with a project's
+implementation records (a tender and its correction, workers put on and taken off, a progress report
+with a file). Each example copies the receiver's store as it was before the series, imports the
+packages in the drawn order and compares every table with the in-order result, leaving out only the
+receiver's local bookkeeping (see :data:`BOOKKEEPING`). Evaluation records (province ↔ evaluator) are
+not in a series yet.
 
 ``make test`` runs a bounded number of examples; ``pytest --hypothesis-profile=nightly`` runs many more.
 """
@@ -33,8 +37,10 @@ from sqlalchemy import select
 
 from sanlian_desktop.declarations import batches, drafts, lookup, workflow
 from sanlian_desktop.implementation import service as implementation
-from sanlian_desktop.kernel.vocab import Decision
+from sanlian_desktop.kernel.vocab import Decision, Level
 from sanlian_desktop.models import Declaration
+from sanlian_desktop.offices import auth, custody
+from sanlian_desktop.offices.office import init_office
 from sanlian_desktop.registries import service as registry
 from sanlian_desktop.selection import notices
 from sanlian_desktop.store.engine import Store
@@ -45,6 +51,7 @@ from tests.sync.service_offices import CODES, ServiceOffice, open_chain
 from tests.sync.synchelpers import examples
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES
+OTHER_CITY = "620500"
 
 # The receiver's own bookkeeping, which differs with the order of imports by design: which packages it
 # took and when, what it acknowledged, its audit log; the local row numbers; the time of the import.
@@ -103,8 +110,6 @@ def _import(home: Path, code: str, packages: list[Path]) -> dict[str, list[dict[
         shutil.copytree(home, work / code)
         store = Store.open(work / code)
         try:
-            from sanlian_desktop.offices import auth
-
             with store.session() as s:
                 admin = auth.sign_in(s, "admin", PASSWORD)
             for path in packages:
@@ -155,10 +160,15 @@ class _Scenario:
                                 granted=granted)
 
     def decide(self, step: int) -> Path:
-        """The province's work, ending with a package to the city: its approval, a new batch and a
-        public notice of the chosen projects (step 1); a second notice superseding the first (step 2)."""
+        """The province's work, ending with a package to the city: its approval, a new batch, a public
+        notice of the chosen projects and a certificate for another city (step 1); a second notice
+        superseding the first, and that certificate revoked (step 2)."""
         me = self.o[PROVINCE]
+        if step == 1:
+            self.certify_other_city()
         with me.store.session() as s:
+            if step == 2:
+                custody.revoke_child(s, me.admin, OTHER_CITY, "证书所在电脑遗失")
             if step == 1:
                 self.review(PROVINCE, Decision.APPROVE, "30000")
                 today = date.today()
@@ -168,6 +178,19 @@ class _Scenario:
             notices.issue_notice(s, me.admin, batch, starts=date.today(), ends=date.today() + timedelta(days=7 * step),
                                  title=f"第{step}次公示")
         return self.export(PROVINCE, CITY)
+
+    def certify_other_city(self) -> None:
+        other = init_office(self.root / OTHER_CITY, level=Level.CITY, region_code=OTHER_CITY, name="天水市民政局",
+                            admin="admin", admin_password=PASSWORD)
+        request, bundle = self.root / "other.req", self.root / "other.cert"
+        try:
+            with other.session() as s:
+                custody.request_certificate(s, auth.sign_in(s, "admin", PASSWORD), request)
+        finally:
+            other.close()
+        me = self.o[PROVINCE]
+        with me.store.session() as s:
+            custody.certify_child(s, me.admin, request, bundle)
 
     def implement(self, step: int) -> Path:
         """The community's records of its approved project, ending with a package to the street: a tender
@@ -322,6 +345,7 @@ def test_the_series_carry_every_registry_change_and_the_declarations(series: dic
     decided = series["decisions"].in_order
     assert len(decided["public_notice"]) == 2 and len(decided["batch"]) == 2
     assert any(row["granted_fen"] == 3000000 for row in decided["opinion"])
+    assert len(decided["revocation"]) == 1
     done = series["implementation"].in_order
     assert len(done["project_tender"]) == 2 and len(done["project_worker"]) == 3
     assert len(done["project_progress"]) == 1 and len(done["attachment"]) >= 1
