@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sanlian_desktop import app
 from tests import cheaphash
 from tests.helpers import Office, make_office
 
 cheaphash.install()
+# ``pytest --hypothesis-profile=nightly``: many more examples, no deadline (costly property tests scale
+# with it through tests.sync.synchelpers.examples).
+settings.register_profile("nightly", max_examples=1000, deadline=None)
 app.compose_cli()
 app.compose_gui()
 

@@ -3,7 +3,14 @@ kept per community and per pilot area (county level).
 
 Organisations and workers travel up in sync packages under a stable ``uid``; ``office_code`` is the
 office that entered the record and owns it; a deleted one keeps its row with ``deleted_at`` set, so that
-the deletion travels too (a tombstone)."""
+the deletion travels too (a tombstone).
+
+Every row that travels carries ``version``, a counter its owning office raises with each change of its
+own (organisations and workers: ``office_code``; facts: ``owner_code``, the office that last recorded
+them, the closest to the region winning). A receiving office applies a copy only when it is newer by
+that counter, never by arrival: an older copy delivered late, or a stale edit after a deletion, changes
+nothing. Version 0 (with no owner on facts) marks a row kept before versions existed; its record travels
+as it did then."""
 
 from __future__ import annotations
 
@@ -41,6 +48,8 @@ class CommunityOrganisation(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owning office's counter of its changes (0: kept before versions existed).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
 class SocialWorker(Base):
@@ -59,6 +68,8 @@ class SocialWorker(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owning office's counter of its changes (0: kept before versions existed).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
 class CommunityFacts(Base):
@@ -73,6 +84,10 @@ class CommunityFacts(Base):
     election: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+    # The office whose counter ``version`` is: the one that last recorded these facts itself, or the one
+    # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
+    owner_code: Mapped[str | None] = mapped_column(String(12))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AreaFacts(Base):
@@ -85,3 +100,7 @@ class AreaFacts(Base):
     pilot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+    # The office whose counter ``version`` is: the one that last recorded these facts itself, or the one
+    # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
+    owner_code: Mapped[str | None] = mapped_column(String(12))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

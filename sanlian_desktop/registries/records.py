@@ -19,6 +19,15 @@ the receiver holds wins when its owner lies inside the sender's jurisdiction —
 regions (``sync.replication.apply.Applier._region``). Anything else that disagrees — a record this office owns
 itself, a 统一社会信用代码 already used by another organisation — is kept aside as a conflict.
 
+Versions, not arrival: organisations, workers and facts carry their owner's version (``version``, and
+on facts ``owner``, see :mod:`sanlian_desktop.models.registries`). A copy is applied only when it is newer
+than what this office holds: a higher version from the same owner, or — for facts — a copy recorded by an
+office closer to the region. An older copy delivered late, a duplicate, or a stale edit after a deletion
+(a tombstone is just the newest version) changes nothing and is counted as already present. A row kept
+before versions existed travels without the fields, exactly as it did then, and such records still
+follow arrival among themselves (an office that has not upgraded yet can send nothing better); a
+versioned copy is never replaced by one without a version.
+
 Every body is checked (exact keys, types, lengths, codes, the community inside the sender's
 jurisdiction); a malformed or forged one raises ``ValueError``/``KeyError`` and the whole package is
 refused.
@@ -61,10 +70,23 @@ _ORG_FIELDS = ("uid", "office", "name", "credit_code", "record_number", "kind", 
 _WORKER_FIELDS = ("uid", "office", "name", "certificate_level", "certificate_number", "employer",
                   "community_code", "created_at", "created_by", "updated_at", "deleted_at")
 _FACT_FIELDS = ("has_workroom", "in_federation", "registered_volunteers", "election", "updated_at", "updated_by")
+_AREA_FIELDS = ("code", "has_association", "pilot", "updated_at", "updated_by")
+_VERSION = ("version",)  # added to an organisation's or worker's body once its owner has changed it
+_OWNED_VERSION = ("owner", "version")  # added to facts once an office has recorded them with a version
 
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _version(version: int | None) -> dict[str, Any]:
+    """The version fields of an organisation's or worker's body: none for a row kept before versions."""
+    return {"version": version} if version else {}
+
+
+def _owned_version(owner: str | None, version: int | None) -> dict[str, Any]:
+    """The version fields of facts: none for facts kept before versions."""
+    return {"owner": owner, "version": version} if owner is not None and version else {}
 
 
 # -- rows into records ----------------------------------------------------------------------------------
@@ -76,7 +98,7 @@ def org_record(o: CommunityOrganisation) -> Record:
         "record_number": o.record_number, "kind": o.kind, "community_code": o.community_code,
         "has_social_workers": o.has_social_workers, "hosts_agency": o.hosts_agency,
         "created_at": _iso(o.created_at), "created_by": o.created_by, "updated_at": _iso(o.updated_at),
-        "deleted_at": _iso(o.deleted_at),
+        "deleted_at": _iso(o.deleted_at), **_version(o.version),
     })
 
 
@@ -85,7 +107,7 @@ def worker_record(w: SocialWorker) -> Record:
         "uid": w.uid, "office": w.office_code, "name": w.name, "certificate_level": w.certificate_level,
         "certificate_number": w.certificate_number, "employer": w.employer, "community_code": w.community_code,
         "created_at": _iso(w.created_at), "created_by": w.created_by, "updated_at": _iso(w.updated_at),
-        "deleted_at": _iso(w.deleted_at),
+        "deleted_at": _iso(w.deleted_at), **_version(w.version),
     })
 
 
@@ -94,7 +116,7 @@ def _facts_body(f: CommunityFacts | None) -> dict[str, Any] | None:
         return None
     return {"has_workroom": f.has_workroom, "in_federation": f.in_federation,
             "registered_volunteers": f.registered_volunteers, "election": f.election,
-            "updated_at": _iso(f.updated_at), "updated_by": f.updated_by}
+            "updated_at": _iso(f.updated_at), "updated_by": f.updated_by, **_owned_version(f.owner_code, f.version)}
 
 
 def community_record(community: Region, street: Region | None, facts: CommunityFacts | None) -> Record:
@@ -110,7 +132,7 @@ def community_record(community: Region, street: Region | None, facts: CommunityF
 def area_record(a: AreaFacts) -> Record:
     return Record(KIND, f"area:{a.region_code}", {
         "code": a.region_code, "has_association": a.has_association, "pilot": a.pilot,
-        "updated_at": _iso(a.updated_at), "updated_by": a.updated_by,
+        "updated_at": _iso(a.updated_at), "updated_by": a.updated_by, **_owned_version(a.owner_code, a.version),
     })
 
 
@@ -207,10 +229,55 @@ def group(record: Record) -> str | None:
 # -- checking what arrives ------------------------------------------------------------------------------
 
 
-def _keys(body: Any, expected: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(body, dict) or set(body) != set(expected):
+def _keys(body: Any, expected: tuple[str, ...], versioned: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``body`` if it has exactly the ``expected`` fields, or those and the ``versioned`` ones."""
+    if not isinstance(body, dict) or set(body) not in (set(expected), set(expected) | set(versioned)):
         raise ValueError("registry record: unexpected fields")
     return body
+
+
+def _received_version(body: dict[str, Any]) -> int:
+    """The version a body carries (1 or more), 0 for a body made before versions."""
+    if "version" not in body:
+        return 0
+    version = body["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**62:
+        raise ValueError("registry record: bad version")
+    return version
+
+
+def _rank(owner: str | None) -> int:
+    """How close to the region an owner of facts is (-1: facts kept before versions)."""
+    if owner is None:
+        return -1
+    level = regions.code_shape_level(owner)
+    if level is None:
+        raise ValueError("registry record: bad owner")
+    return level.rank
+
+
+def _received_owner(incoming: Incoming, body: dict[str, Any]) -> tuple[str | None, int]:
+    """The owner and version of received facts ((None, 0) for a body made before versions); the owner
+    lies in the sender's jurisdiction, since records only travel up from where they were recorded."""
+    version = _received_version(body)
+    if version == 0:
+        return None, 0
+    owner = _code(body["owner"], 6, 9, 12)
+    _rank(owner)
+    _require_inside(incoming, owner)
+    return owner, version
+
+
+def newer(held: tuple[int, int] | None, received: tuple[int, int]) -> bool | None:
+    """Whether a received copy versioned ``received`` replaces the held one versioned ``held`` (each
+    ``(rank, version)``; rank 0 where there is one owner): True when nothing is held or the copy is
+    newer, False when it is older or as new, None when neither has a version (then arrival decides, as
+    it did before versions, if the two differ)."""
+    if held is None:
+        return True
+    if held == received and received[1] == 0:
+        return None
+    return received > held
 
 
 def _optional_text(value: Any, max_len: int) -> str | None:
@@ -415,14 +482,16 @@ def _community(incoming: Incoming, record: Record, code: str) -> None:
 
 
 def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
-    f = _keys(raw, _FACT_FIELDS)
+    f = _keys(raw, _FACT_FIELDS, _OWNED_VERSION)
+    owner, version = _received_owner(incoming, f)
     election = f["election"]
     if election is not None and election not in ELECTION_METHODS:
         raise ValueError("registry record: bad election method")
     values = {"has_workroom": _flag(f["has_workroom"], optional=True),
               "in_federation": _flag(f["in_federation"], optional=True),
               "registered_volunteers": _count(f["registered_volunteers"], _MAX_VOLUNTEERS), "election": election,
-              "updated_at": body_time(f["updated_at"]), "updated_by": body_text(f["updated_by"], 64)}
+              "updated_at": body_time(f["updated_at"]), "updated_by": body_text(f["updated_by"], 64),
+              "owner_code": owner, "version": version}
     seen = _seen(incoming)
     if seen.facts is None:
         seen.facts = set(incoming.s.scalars(select(CommunityFacts.community_code)))
@@ -431,8 +500,9 @@ def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
         facts = CommunityFacts(community_code=code)
         incoming.s.add(facts)
         seen.facts.add(code)
-    elif all(getattr(facts, k) == v for k, v in values.items()):
-        return False
+    elif all(getattr(facts, k) == v for k, v in values.items()) or newer(
+            (_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False:
+        return False  # held exactly so, or held in a newer version
     for k, v in values.items():
         setattr(facts, k, v)
     return True
@@ -453,7 +523,8 @@ def _owned(incoming: Incoming, body: dict[str, Any], ident: str) -> tuple[str, s
 def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str) -> bool:
     """Whether an organisation's or worker's record is to be written: not when this store holds it
     exactly so (counted as already present), nor when the held row was entered by another office or
-    the community is unknown here (kept aside as a conflict)."""
+    the community is unknown here (kept aside as a conflict), nor when this store holds a version as new
+    or newer (an older copy arriving late changes nothing; counted as already present)."""
     if held is not None and all(getattr(held, k) == v for k, v in values.items()):
         incoming.report.already += 1
         return False
@@ -461,6 +532,9 @@ def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, A
         # Authority (issue 20): a registry record is changed only by the office that owns it.
         raise authority.refused("registry", record.key, detail=f"本单位保存的{what}“{held.name}”由另一单位登记",
                                 detail_en=f"the held row is owned by {held.office_code}")
+    if held is not None and newer((0, held.version or 0), (0, values["version"])) is False:
+        incoming.report.already += 1
+        return False
     if _region(incoming, values["community_code"]) is None:
         incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
         return False
@@ -480,7 +554,7 @@ def _write(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialW
 
 def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
     s = incoming.s
-    body = _keys(record.body, _ORG_FIELDS)
+    body = _keys(record.body, _ORG_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     credit = _optional_text(body["credit_code"], 18)
     number = _optional_text(body["record_number"], 40)
@@ -493,7 +567,8 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
               "record_number": number, "kind": body["kind"], "community_code": body["community_code"],
               "has_social_workers": _flag(body["has_social_workers"]), "hosts_agency": _flag(body["hosts_agency"]),
               "created_at": body_time(body["created_at"]), "created_by": body_text(body["created_by"], 64),
-              "updated_at": body_time(body["updated_at"]), "deleted_at": _optional_time(body["deleted_at"])}
+              "updated_at": body_time(body["updated_at"]), "deleted_at": _optional_time(body["deleted_at"]),
+              "version": _received_version(body)}
     held = _held(incoming, CommunityOrganisation, uid)
     if not _to_write(incoming, record, held, values, "社区社会组织"):
         return
@@ -510,7 +585,7 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
 
 
 def _worker(incoming: Incoming, record: Record, ident: str) -> None:
-    body = _keys(record.body, _WORKER_FIELDS)
+    body = _keys(record.body, _WORKER_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     level = body["certificate_level"]
     if level is not None and level not in CERTIFICATE_LEVELS:
@@ -522,7 +597,7 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
               "certificate_number": number, "employer": body_text(body["employer"], 100),
               "community_code": body["community_code"], "created_at": body_time(body["created_at"]),
               "created_by": body_text(body["created_by"], 64), "updated_at": body_time(body["updated_at"]),
-              "deleted_at": _optional_time(body["deleted_at"])}
+              "deleted_at": _optional_time(body["deleted_at"]), "version": _received_version(body)}
     held = _held(incoming, SocialWorker, uid)
     if _to_write(incoming, record, held, values, "社会工作者"):
         _write(incoming, SocialWorker, held, uid, values)
@@ -530,18 +605,21 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
 
 def _area(incoming: Incoming, record: Record, code: str) -> None:
     s = incoming.s
-    body = _keys(record.body, ("code", "has_association", "pilot", "updated_at", "updated_by"))
+    body = _keys(record.body, _AREA_FIELDS, _OWNED_VERSION)
     if _code(body["code"], 6) != code:
         raise ValueError("registry record: area code is not its key")
-    values = {"has_association": _flag(body["has_association"], optional=True), "pilot": _flag(body["pilot"]),
+    values: dict[str, Any] = {"has_association": _flag(body["has_association"], optional=True), "pilot": _flag(body["pilot"]),
               "updated_at": body_time(body["updated_at"]), "updated_by": body_text(body["updated_by"], 64)}
     region = _region(incoming, code)
     if region is None or not is_pilot_area(s, region):
         raise ValueError(f"registry record: {code} is not a county-level region here")
     _require_inside(incoming, code)
+    owner, version = _received_owner(incoming, body)
+    values.update(owner_code=owner, version=version)
     facts = s.get(AreaFacts, code)
-    if facts is not None and all(getattr(facts, k) == v for k, v in values.items()):
-        incoming.report.already += 1
+    if facts is not None and (all(getattr(facts, k) == v for k, v in values.items()) or newer(
+            (_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False):
+        incoming.report.already += 1  # held exactly so, or held in a newer version
         return
     if facts is None:
         facts = AreaFacts(region_code=code)

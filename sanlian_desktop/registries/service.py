@@ -169,7 +169,7 @@ def add_organisation(session: Session, actor: Actor, *, name: str, community_cod
     org = CommunityOrganisation(
         name=_text(name, "组织名称", "name", max_len=100), kind=_kind(kind), community_code=community.code,
         has_social_workers=bool(has_social_workers), hosts_agency=bool(hosts_agency), created_by=actor.username,
-        office_code=actor.office_code, uid=new_uid(),
+        office_code=actor.office_code, uid=new_uid(), version=1,
     )
     org.credit_code, org.record_number = _identifier(session, credit_code, record_number)
     session.add(org)
@@ -206,6 +206,7 @@ def update_organisation(session: Session, actor: Actor, org_id: int | str, **cha
         if flag in changes:
             setattr(org, flag, bool(changes[flag]))
     org.updated_at = utcnow()
+    _changed(org, actor)
     session.flush()
     _audit(session, actor, "registry.org.update", "community_organisation", org.uid, dict(changes))
     return org
@@ -245,9 +246,26 @@ def _delete(session: Session, actor: Actor, row: _Row, action: str, entity: str)
     _require_editor(actor)
     _community_in_jurisdiction(session, actor, row.community_code)
     row.deleted_at = row.updated_at = utcnow()
+    _changed(row, actor)
     session.flush()
     _audit(session, actor, action, entity, row.uid, {"name": row.name, "community": row.community_code})
     return row
+
+
+def _changed(row: CommunityOrganisation | SocialWorker, actor: Actor) -> None:
+    """The owning office's change raises the row's version, so that every office above applies it over
+    any older copy, whatever order the packages arrive in. An office above that edits a copy it keeps
+    leaves the version alone: the owner's next change replaces that edit, an older copy never does."""
+    if row.office_code == actor.office_code:
+        row.version = (row.version or 0) + 1
+
+
+def _facts_changed(facts: CommunityFacts | AreaFacts, actor: Actor) -> None:
+    """Facts this office recorded itself (or that nobody recorded with a version yet) get its counter
+    raised; facts whose copy came from an office closer to the region keep that office's version."""
+    if facts.owner_code in (None, actor.office_code):
+        facts.owner_code = actor.office_code
+        facts.version = (facts.version or 0) + 1
 
 
 def _listing(session: Session, actor: Actor, model: type[_Row], within: str | None) -> list[_Row]:
@@ -271,7 +289,7 @@ def add_worker(session: Session, actor: Actor, *, name: str, community_code: str
                           certificate_number=number, employer=_text(employer, "工作单位", "employer", max_len=100,
                                                                     required=False),
                           community_code=community.code, created_by=actor.username, office_code=actor.office_code,
-                          uid=new_uid())
+                          uid=new_uid(), version=1)
     session.add(worker)
     session.flush()
     _audit(session, actor, "registry.worker.add", "social_worker", worker.uid,
@@ -304,6 +322,7 @@ def update_worker(session: Session, actor: Actor, worker_id: int | str, **change
     if "employer" in changes:
         worker.employer = _text(changes["employer"], "工作单位", "employer", max_len=100, required=False)
     worker.updated_at = utcnow()
+    _changed(worker, actor)
     session.flush()
     _audit(session, actor, "registry.worker.update", "social_worker", worker.uid, dict(changes))
     return worker
@@ -381,6 +400,7 @@ def set_community_facts(session: Session, actor: Actor, community_code: str, *,
             changes[key] = None
     facts.updated_at = utcnow()
     facts.updated_by = actor.username
+    _facts_changed(facts, actor)
     session.flush()
     _audit(session, actor, "registry.community.set", "community_facts", community.code, changes)
     return facts
@@ -428,6 +448,7 @@ def set_area_facts(session: Session, actor: Actor, region_code: str, *, has_asso
         facts.has_association = changes["has_association"] = None
     facts.updated_at = utcnow()
     facts.updated_by = actor.username
+    _facts_changed(facts, actor)
     session.flush()
     _audit(session, actor, "registry.area.set", "area_facts", region.code, changes)
     return facts

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hypothesis import settings
+
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.sync.transport.package import PackageWriter
@@ -124,3 +126,11 @@ def forge_child(issuer: Office, code: str, level: Level) -> Office:
     )
     cert = replace(cert, signature=issuer.keys.sign(cert.signed_message()))
     return Office(keys, cert, [cert, *issuer.chain])
+
+
+def examples(bounded: int) -> int:
+    """How many examples a costly property test runs: ``bounded`` under the default profile (``make
+    test``), a tenth of the profile's count when a larger one is loaded (``pytest
+    --hypothesis-profile=nightly``, registered in tests/conftest.py)."""
+    wanted = settings.default.max_examples
+    return bounded if wanted <= 100 else max(bounded, wanted // 10)

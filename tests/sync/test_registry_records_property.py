@@ -56,7 +56,8 @@ class _Incoming:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(changes=st.dictionaries(st.sampled_from(sorted(GOOD)), json_values, min_size=1, max_size=3),
+@given(changes=st.dictionaries(st.sampled_from(sorted([*GOOD, "version"])), json_values | st.integers(1, 9),
+                              min_size=1, max_size=3),
        dropped=st.sets(st.sampled_from(sorted(GOOD)), max_size=1))
 def test_any_organisation_body_applies_or_refuses(county: Office, changes: dict[str, Any], dropped: set[str]) -> None:
     body = {k: v for k, v in {**GOOD, **changes}.items() if k not in dropped}
