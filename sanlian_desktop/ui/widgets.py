@@ -20,11 +20,12 @@ from PySide6.QtCore import (
     QTime,
     Signal,
 )
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QValidator, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QValidator, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QAbstractSpinBox,
+    QCalendarWidget,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -68,9 +69,10 @@ class DateEdit(QDateEdit):
     """A day picker that also takes the day typed in any of the spellings of :func:`parse_day`.
 
     Shown as ``yyyy-MM-dd``; the calendar opens at the day shown, or at today while the field is empty.
-    An ``optional`` one may be left empty (shown as “未填”): it holds :data:`EMPTY_DATE` meanwhile.
-    QDateEdit's own typing works section by section and ignores digits over its special-value text, so the
-    text keys go straight to the line edit and the whole text is parsed.
+    An ``optional`` one may be left empty (its placeholder says “未填”): it holds :data:`EMPTY_DATE` meanwhile.
+    QDateEdit's own typing works section by section and ignores digits over a special-value text, so the
+    text keys go straight to the line edit and the whole text is parsed. (No special-value text either:
+    leaving it rewrites the text being typed, “2027/1/1” before its “5”.)
     """
 
     def __init__(self, parent: QWidget | None = None, *, optional: bool = False) -> None:
@@ -80,12 +82,9 @@ class DateEdit(QDateEdit):
         self.setDisplayFormat("yyyy-MM-dd")
         if optional:
             self.setMinimumDate(EMPTY_DATE)
-            self.setSpecialValueText(self.tr("未填"))
             self.setDate(EMPTY_DATE)
-        self.lineEdit().setPlaceholderText(self.tr("如 2027-01-01"))
-        calendar = self.calendarWidget()
-        calendar.installEventFilter(self)
-        self._calendar = calendar
+            self.lineEdit().setText("")  # QDateEdit starts at EMPTY_DATE already: setDate wrote nothing
+        self.lineEdit().setPlaceholderText(self.tr("未填（如 2027-01-01）") if optional else self.tr("如 2027-01-01"))
 
     # -- the day ---------------------------------------------------------------------------------------
 
@@ -119,7 +118,7 @@ class DateEdit(QDateEdit):
 
     def _state(self, text: str) -> QValidator.State:
         stripped = text.strip()
-        if self.optional and stripped in ("", self.specialValueText()):
+        if self.optional and not stripped:
             return QValidator.State.Acceptable
         day = parse_day(stripped)
         if day is not None and self._in_range(day):
@@ -147,7 +146,7 @@ class DateEdit(QDateEdit):
 
     def textFromDateTime(self, value: QDateTime | datetime) -> str:
         q = value.date() if isinstance(value, QDateTime) else QDate(value.year, value.month, value.day)
-        return q.toString("yyyy-MM-dd")
+        return "" if self.optional and q == EMPTY_DATE else q.toString("yyyy-MM-dd")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
@@ -155,12 +154,15 @@ class DateEdit(QDateEdit):
         typing = (bool(text) and text.isprintable() and not chord) or event.key() in _EDITING_KEYS \
             or event.matches(QKeySequence.StandardKey.SelectAll)
         if typing and not self.isReadOnly():
-            line = self.lineEdit()
-            if self.optional and line.text() == self.specialValueText():
-                line.selectAll()  # typing over “未填” replaces it
-            line.event(event)
+            self.lineEdit().event(event)
             return
         super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        super().mousePressEvent(event)  # may open the calendar
+        calendar = self.calendarWidget() if self.calendarPopup() else None
+        if calendar is not None and calendar.isVisible():
+            self._calendar_shown(calendar)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -179,16 +181,15 @@ class DateEdit(QDateEdit):
     def normalise_text(self) -> None:
         """Show the day held in ``yyyy-MM-dd`` once the typing is done (a spelling that is a day)."""
         if self.typed_is_day():
-            shown = self.specialValueText() if self.is_empty() else self.textFromDateTime(self.dateTime())
+            shown = self.textFromDateTime(self.dateTime())
             if self.lineEdit().text() != shown:
                 self.lineEdit().setText(shown)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._calendar and event.type() == QEvent.Type.Show and self.is_empty():
-            today = QDate.currentDate()
-            today = min(max(today, self.minimumDate()), self.maximumDate())
-            self._calendar.setCurrentPage(today.year(), today.month())
-        return super().eventFilter(watched, event)
+    def _calendar_shown(self, calendar: QCalendarWidget) -> None:
+        """An empty field's calendar opens at this month, not at the placeholder January 2000."""
+        if self.is_empty():
+            today = min(max(QDate.currentDate(), self.minimumDate()), self.maximumDate())
+            calendar.setCurrentPage(today.year(), today.month())
 
 
 def date_edit(parent: QWidget, day: date | None = None, *, latest: date | None = None,

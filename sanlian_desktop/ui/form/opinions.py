@@ -55,7 +55,7 @@ class OpinionsHeader(QFrame):
         decision = Decision(o["decision"])
         color = DECISION_COLORS.get(decision.value, "#333")
         if o.get("from_paper"):
-            when = self.tr("{0}（纸质意见代录）").format(o["date"])
+            when = self.tr("签署于 {0}").format(o["date"])  # the reviewer's name says 纸质意见代录
         else:
             when = local_time(o["at"]) if o.get("at") else o["date"]
         who = "　".join(escape(str(x)) for x in (o.get("office"), o.get("reviewer")) if x)
