@@ -158,6 +158,15 @@ class DateEdit(QDateEdit):
             return
         super().keyPressEvent(event)
 
+    def stepBy(self, steps: int) -> None:
+        """Up/Down, the arrows and the (focused) wheel: from today when empty, else from the day shown."""
+        if self.is_empty() and not self.isReadOnly():
+            today = min(max(QDate.currentDate(), self.minimumDate()), self.maximumDate())
+            self.setDate(today)
+            return
+        self.normalise_text()  # QDateTimeEdit steps the section under the cursor of a yyyy-MM-dd text
+        super().stepBy(steps)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         super().mousePressEvent(event)  # may open the calendar
         calendar = self.calendarWidget() if self.calendarPopup() else None

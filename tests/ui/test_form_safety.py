@@ -403,3 +403,11 @@ def test_status_line_says_unsaved_after_an_edit_following_a_save(qtbot: Any, cou
     assert dialog.status.text() == "已保存"
     qtbot.keyClicks(dialog.form.title_edit, "!")
     assert dialog.status.text() == "未保存的修改"
+
+
+def test_up_arrow_on_an_empty_date_starts_from_today(qtbot: Any, county: Office, modals: Modals) -> None:
+    form = DeclarationForm(county.store, county.clerk)
+    qtbot.addWidget(form)
+    field = form.widgets["pre_steps.council_date"]
+    qtbot.keyClick(field, Qt.Key.Key_Up)
+    assert field.value() == date.today().isoformat()  # type: ignore[attr-defined]
