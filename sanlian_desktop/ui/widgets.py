@@ -84,7 +84,8 @@ class DateEdit(QDateEdit):
             self.setMinimumDate(EMPTY_DATE)
             self.setDate(EMPTY_DATE)
             self.lineEdit().setText("")  # QDateEdit starts at EMPTY_DATE already: setDate wrote nothing
-        self.lineEdit().setPlaceholderText(self.tr("未填（如 2027-01-01）") if optional else self.tr("如 2027-01-01"))
+        hint = self.tr("未填（如 2027-01-01）") if optional else self.tr("如 2027-01-01")
+        self.lineEdit().setPlaceholderText(hint)
 
     # -- the day ---------------------------------------------------------------------------------------
 

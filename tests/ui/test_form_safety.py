@@ -3,6 +3,7 @@ opinion is in view, dates can be typed, the problem banner follows the typing, t
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Iterator
@@ -28,15 +29,19 @@ from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.form.fields import DateField
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
+from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.widgets import date_edit
 from tests.helpers import Office
-from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, submitted  # noqa: F401
+from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, submitted, writes_done  # noqa: F401
 
 SPELLINGS = ["2027-01-01", "20270101", "2027/1/1", "2027.1.1"]
 
 
-def _dialog(qtbot: Any, office: Office, actor: Any = None, decl_id: str | None = None, **kwargs: Any
-            ) -> DeclarationDialog:
+def _dialog(qtbot: Any, jobs: JobRunner, office: Office, actor: Any = None, decl_id: str | None = None,
+            **kwargs: Any) -> DeclarationDialog:
+    # The form's writes are moving onto the job runner: give it one when it takes one.
+    if "jobs" in inspect.signature(DeclarationDialog).parameters:
+        kwargs["jobs"] = jobs
     dialog = DeclarationDialog(office.store, actor or office.clerk, decl_id, **kwargs)
     qtbot.addWidget(dialog)
     return dialog
@@ -61,10 +66,10 @@ def _wheel(widget: QWidget, steps: int = -1) -> None:
 # -- 1. every way of closing a dirty form asks ---------------------------------------------------------
 
 
-def test_esc_on_a_dirty_form_asks_and_keeps_the_text(qtbot: Any, county: Office, modals: Modals,
+def test_esc_on_a_dirty_form_asks_and_keeps_the_text(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
                                                      example: dict[str, Any]) -> None:
     decl_id = _saved(county, example)
-    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
     with qtbot.waitExposed(dialog):
         dialog.show()
     dialog.form.title_edit.setFocus()
@@ -91,23 +96,24 @@ def test_esc_on_a_dirty_form_asks_and_keeps_the_text(qtbot: Any, county: Office,
     qtbot.waitUntil(lambda: is_deleted(dialog), timeout=2000)
 
 
-def test_esc_answered_save_saves_then_closes(qtbot: Any, county: Office, modals: Modals,
+def test_esc_answered_save_saves_then_closes(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
                                              example: dict[str, Any]) -> None:
     decl_id = _saved(county, example)
-    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
     with qtbot.waitExposed(dialog):
         dialog.show()
     dialog.form.title_edit.setText("按 Esc 时保存的名称")
     modals.close_answer = QMessageBox.StandardButton.Save
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    assert not dialog.isVisible()
+    writes_done(qtbot, jobs)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     with county.store.read_session() as s:
         assert lookup.get(s, decl_id).title == "按 Esc 时保存的名称"
 
 
-def test_esc_on_a_clean_form_closes_without_asking(qtbot: Any, county: Office, modals: Modals,
+def test_esc_on_a_clean_form_closes_without_asking(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
                                                    example: dict[str, Any]) -> None:
-    dialog = _dialog(qtbot, county, decl_id=_saved(county, example))
+    dialog = _dialog(qtbot, jobs, county, decl_id=_saved(county, example))
     with qtbot.waitExposed(dialog):
         dialog.show()
     asked = len(modals.questions)
@@ -115,12 +121,12 @@ def test_esc_on_a_clean_form_closes_without_asking(qtbot: Any, county: Office, m
     assert not dialog.isVisible() and len(modals.questions) == asked
 
 
-def test_the_windows_close_button_asks_too(qtbot: Any, county: Office, modals: Modals,
+def test_the_windows_close_button_asks_too(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
                                            example: dict[str, Any]) -> None:
     """The title bar's × and Alt+F4 send a close event, as close() does."""
     from PySide6.QtGui import QCloseEvent
 
-    dialog = _dialog(qtbot, county, decl_id=_saved(county, example))
+    dialog = _dialog(qtbot, jobs, county, decl_id=_saved(county, example))
     with qtbot.waitExposed(dialog):
         dialog.show()
     dialog.form.title_edit.setText("未保存")
@@ -141,7 +147,8 @@ def shanghai(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def test_restore_offers_yes_first_and_says_local_time(qtbot: Any, county: Office, modals: Modals, shanghai: None,
+def test_restore_offers_yes_first_and_says_local_time(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
+                                                      shanghai: None,
                                                       example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
                                                       ) -> None:
     decl_id = _saved(county, example)
@@ -158,7 +165,7 @@ def test_restore_offers_yes_first_and_says_local_time(qtbot: Any, county: Office
         return default  # the person presses Enter
 
     monkeypatch.setattr(QMessageBox, "question", question)
-    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
     (text, default), = asked
     assert default == QMessageBox.StandardButton.Yes
     local = (saved_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
@@ -235,14 +242,14 @@ def _returned(county: Office, example: dict[str, Any]) -> str:
     return decl_id
 
 
-def test_a_returned_declaration_shows_why_above_the_fields(qtbot: Any, county: Office, modals: Modals,
+def test_a_returned_declaration_shows_why_above_the_fields(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals,
                                                            example: dict[str, Any]) -> None:
     decl_id = _returned(county, example)
     with county.store.read_session() as s:
         decl = lookup.get(s, decl_id)
         county_opinion = next(o for o in decl.opinions if o.decision == Decision.RETURN.value)
         at, office, reviewer = county_opinion.at, county_opinion.office_name, county_opinion.reviewer_name
-    dialog = _dialog(qtbot, county, decl_id=decl_id)
+    dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
     assert not dialog.form.is_read_only()  # the clerk edits the returned declaration ...
     header = dialog.form.opinions
     assert not header.isHidden()
@@ -254,12 +261,12 @@ def test_a_returned_declaration_shows_why_above_the_fields(qtbot: Any, county: O
     assert Level.STREET.label in text and "同意上报" in text  # the street's paper opinion: one line per level
     assert not dialog.form.scroll_area.isAncestorOf(header)  # stays visible while the fields scroll
 
-    view = _dialog(qtbot, county, county.reviewer, decl_id, read_only=True)
+    view = _dialog(qtbot, jobs, county, county.reviewer, decl_id, read_only=True)
     assert view.form.is_read_only() and "资金来源说明不清" in view.form.opinions.text()
 
 
-def test_a_new_declaration_has_no_opinions(qtbot: Any, county: Office, modals: Modals) -> None:
-    dialog = _dialog(qtbot, county)
+def test_a_new_declaration_has_no_opinions(qtbot: Any, jobs: JobRunner, county: Office, modals: Modals) -> None:
+    dialog = _dialog(qtbot, jobs, county)
     assert dialog.form.opinions.isHidden() and dialog.form.opinions.text() == ""
 
 
@@ -349,15 +356,17 @@ def test_paper_opinion_date_starts_empty_and_is_required(qtbot: Any) -> None:
 # -- 6. the banner follows the typing and leads to the field; the status line ---------------------------
 
 
-def test_banner_follows_the_fixes_and_a_click_leads_to_the_field(qtbot: Any, county: Office, modals: Modals,
+def test_banner_follows_the_fixes_and_a_click_leads_to_the_field(qtbot: Any, jobs: JobRunner, county: Office,
+                                                                 modals: Modals,
                                                                  example: dict[str, Any]) -> None:
     example["undertaker"]["phone"] = None
     example["undertaker"]["lead_worker"] = None
-    dialog = _dialog(qtbot, county)
+    dialog = _dialog(qtbot, jobs, county)
     dialog.form.load(example)
     with qtbot.waitExposed(dialog):
         dialog.show()
-    assert not dialog.submit()
+    dialog.submit()
+    writes_done(qtbot, jobs)
     banner = dialog.form.summary
     assert {line.path for line in banner.lines} == {"undertaker.phone", "undertaker.lead_worker"}
     assert "联系电话" in banner.text()
@@ -377,13 +386,15 @@ def test_banner_follows_the_fixes_and_a_click_leads_to_the_field(qtbot: Any, cou
     qtbot.waitUntil(banner.isHidden, timeout=2000)
 
 
-def test_a_problem_only_the_service_sees_stays_until_its_field_is_edited(qtbot: Any, county: Office,
+def test_a_problem_only_the_service_sees_stays_until_its_field_is_edited(qtbot: Any, jobs: JobRunner, county: Office,
                                                                          modals: Modals,
                                                                          example: dict[str, Any]) -> None:
     _saved(county, example)
-    dialog = _dialog(qtbot, county)
+    dialog = _dialog(qtbot, jobs, county)
     dialog.form.load(example)
-    assert not dialog.save()  # the same title again in the same batch
+    dialog.save()  # the same title again in the same batch: refused
+    writes_done(qtbot, jobs)
+    assert dialog.decl_id is None
     banner = dialog.form.summary
     assert "同名项目" in banner.text()
     qtbot.keyClicks(dialog.form.widgets["undertaker.lead_worker"], "A")
@@ -395,11 +406,13 @@ def test_a_problem_only_the_service_sees_stays_until_its_field_is_edited(qtbot: 
     assert banner.isHidden()
 
 
-def test_status_line_says_unsaved_after_an_edit_following_a_save(qtbot: Any, county: Office, modals: Modals,
+def test_status_line_says_unsaved_after_an_edit_following_a_save(qtbot: Any, jobs: JobRunner, county: Office,
+                                                                 modals: Modals,
                                                                  example: dict[str, Any]) -> None:
-    dialog = _dialog(qtbot, county)
+    dialog = _dialog(qtbot, jobs, county)
     dialog.form.load(example)
-    assert dialog.save()
+    dialog.save()
+    writes_done(qtbot, jobs)
     assert dialog.status.text() == "已保存"
     qtbot.keyClicks(dialog.form.title_edit, "!")
     assert dialog.status.text() == "未保存的修改"

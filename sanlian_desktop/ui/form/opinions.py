@@ -122,7 +122,8 @@ class ProblemBanner(QFrame):
             line.setParent(None)
             line.deleteLater()
         self.lines = []
-        self.heading.setText(self.tr("请先修改以下 {0} 处问题（点击一项转到该处）：").format(len(errors)))
+        heading = self.tr("请先修改以下 {0} 处问题（点击一项转到该处）：")
+        self.heading.setText(heading.format(len(errors)))
         for n, e in enumerate(errors[:SUMMARY_LINES]):
             line = ProblemLine(e, self)
             line.activated.connect(self.field_chosen)
