@@ -20,6 +20,7 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store import backup, instance
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.store.instance import InstanceLock
+from sanlian_desktop.ui.widgets import install_wheel_guard
 
 if TYPE_CHECKING:
     from sanlian_desktop.ui.jobs import JobRunner
@@ -71,7 +72,8 @@ def choose_ui_font(app: QApplication) -> str | None:
 
 
 def make_application(argv: Sequence[str]) -> QApplication:
-    """The QApplication with names for QSettings, high-DPI policy, translations and a CJK font."""
+    """The QApplication with names for QSettings, high-DPI policy, translations, a CJK font and the wheel guard
+    (a scrolled-over combo, spin or date box keeps its value)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
@@ -82,6 +84,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication([sys.argv[0] if sys.argv else APPLICATION, *argv])
     install_translations(app)
     choose_ui_font(app)
+    install_wheel_guard(app)
     return app
 
 

@@ -40,11 +40,12 @@ def inform(parent: QWidget | None, text: str) -> None:
     QMessageBox.information(parent, APP_NAME, text)
 
 
-def confirm(parent: QWidget | None, text: str, title: str = APP_NAME) -> bool:
-    """Ask yes or no; True for yes."""
+def confirm(parent: QWidget | None, text: str, title: str = APP_NAME, *, default_yes: bool = False) -> bool:
+    """Ask yes or no; True for yes. 否 is the default button unless ``default_yes`` (a safe offer, such as
+    restoring autosaved typing)."""
+    default = QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No
     answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, default)
     return answer == QMessageBox.StandardButton.Yes
 
 

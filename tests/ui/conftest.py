@@ -62,6 +62,14 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
     return record
 
 
+@pytest.fixture(autouse=True)
+def _wheel_guard(qapp: Any) -> None:
+    """As ``make_application`` does: the wheel changes a box only while it has the focus."""
+    from sanlian_desktop.ui.widgets import install_wheel_guard
+
+    install_wheel_guard(qapp)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ class Modals:
         self.answer_yes = True
         self.close_answer = QMessageBox.StandardButton.Discard
         self.paper_text = "同意上报。"
+        self.paper_day = date.today()  # the 签署日期 typed from the paper form (the box starts empty)
 
 
 @pytest.fixture(name="modals")
@@ -46,6 +48,7 @@ def modals_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Modals]:
     def submit_exec(self: SubmitDialog) -> int:
         for box in self.boxes:
             box.text.setPlainText(state.paper_text)
+            box.date.set_day(state.paper_day)
         self._accept()
         return int(self.result())
 

@@ -22,6 +22,7 @@ from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.widgets import local_time
 
 AUTOSAVE_MS = 3000
 
@@ -109,6 +110,7 @@ class DeclarationDialog(QDialog):
             self.heading.setText(self.tr("{0}　{1}　（{2}，第 {3} 版）").format(
                 data["number"], data["title"], Status(data["status"]).label, data["version"]))
             self.form.load(data["fields"])
+            self.form.show_opinions(data["opinions"])
             self._attachments = data["attachments"]
             self.form.attachments.load(data["attachments"])
         self.set_read_only(not editable)
@@ -119,9 +121,8 @@ class DeclarationDialog(QDialog):
         found = self.autosave.newer_than(stored_at)  # type: ignore[arg-type]
         if found is None:
             return
-        when = str(found.get("saved_at", ""))[:19].replace("T", " ")
-        if confirm(self, self.tr("发现 {0}（UTC）自动保存的未保存内容，是否恢复？").format(when),
-                   self.tr("恢复未保存的内容")):
+        if confirm(self, self.tr("发现 {0} 自动保存的未保存内容，是否恢复？").format(_autosaved_at(found)),
+                   self.tr("恢复未保存的内容"), default_yes=True):
             self.form.load(found["raw"])
             self.pending = [Path(p) for p in found.get("pending", []) if Path(p).is_file()]
             self.form.attachments.load(getattr(self, "_attachments", []), self.pending)
@@ -143,6 +144,7 @@ class DeclarationDialog(QDialog):
     def _edited(self) -> None:
         self._dirty = True
         self._edits += 1
+        self.status.setText(self.tr("未保存的修改"))
         if not self._autosave_timer.isActive():
             self._autosave_timer.start()
 
@@ -225,7 +227,7 @@ class DeclarationDialog(QDialog):
         self.form.validate_now()
         self.heading.setText(self.tr("{0}　{1}　（第 {2} 版）").format(
             result.number, raw.get("title") or "", result.version))
-        self.status.setText(self.tr("已保存"))
+        self.status.setText(self.tr("未保存的修改") if self._dirty else self.tr("已保存"))
         self.saved.emit(result.decl_id)
 
     def _refused(self, failure: JobFailure) -> None:
@@ -296,11 +298,27 @@ class DeclarationDialog(QDialog):
                 self._save_then(self._close_when_saved)
                 return
             self.autosave.discard()
+            self._dirty = False  # answered: QDialog.closeEvent's reject() must not ask again
         super().closeEvent(event)
+
+    def reject(self) -> None:
+        """Esc: a form with unsaved changes asks first, as every other way of closing it does."""
+        if self._dirty and not self.form.is_read_only():
+            self.close()  # closeEvent asks; once answered, QDialog.closeEvent comes back here, clean
+            return
+        super().reject()
 
     def _close_when_saved(self) -> None:
         if not self._dirty:
             self.close()
+
+
+def _autosaved_at(found: dict[str, object]) -> str:
+    """When an autosave was written, in this computer's local time."""
+    try:
+        return local_time(str(found.get("saved_at", "")), seconds=True)
+    except ValueError:
+        return str(found.get("saved_at", ""))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop.kernel.money import MoneyError, capital_numerals, parse_money
-
-EMPTY_DATE = QDate(2000, 1, 1)
+from sanlian_desktop.ui.widgets import DateEdit
 
 
 def text_box(height: int = 72) -> QPlainTextEdit:
@@ -80,29 +79,30 @@ class MoneyEdit(QWidget):
         self.edit.setReadOnly(read_only)
 
 
-class DateField(QDateEdit):
-    """A date that may be left empty (shown as “未填”)."""
+class DateField(DateEdit):
+    """A date that may be left empty (shown as “未填”), typed in any spelling :func:`parse_day` knows.
+
+    Text that is not a day yet is handed to the form's checks as typed, so the clerk is told what is wrong
+    instead of seeing it silently undone.
+    """
 
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(EMPTY_DATE)
-        self.setSpecialValueText(self.tr("未填"))
-        self.setDate(EMPTY_DATE)
+        super().__init__(parent, optional=True)
         self.setMinimumWidth(130)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.dateChanged.connect(lambda _d: self.changed.emit())
+        self.lineEdit().textChanged.connect(lambda _t: self.changed.emit())
 
     def value(self) -> str | None:
-        d = self.date()
-        return None if d == EMPTY_DATE else d.toString("yyyy-MM-dd")
+        if not self.typed_is_day():
+            return self.typed_text() or None
+        day = self.day()
+        return None if day is None else day.isoformat()
 
     def set_value(self, value: str | None) -> None:
-        d = QDate.fromString(value or "", "yyyy-MM-dd")
-        self.setDate(d if d.isValid() else EMPTY_DATE)
+        self.set_day(value)
+        self.normalise_text()
 
     def set_read_only(self, read_only: bool) -> None:
         self.setReadOnly(read_only)

@@ -1,4 +1,9 @@
-"""The 申报表 as a widget: every field grouped as on paper, live validation, read-only mode."""
+"""The 申报表 as a widget: every field grouped as on paper, live validation, read-only mode.
+
+Above the fields (outside their scroll area, so they stay in view): the latest opinion of each level,
+and the banner of problems from the last save or submit, kept up to date as the clerk types; a click on
+one of its lines leads to the field.
+"""
 
 from __future__ import annotations
 
@@ -38,13 +43,17 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.attachments import AttachmentPanel
 from sanlian_desktop.ui.form.fields import CheckGroup, DateField, FundingList, MoneyEdit, count_edit, text_box
+from sanlian_desktop.ui.form.opinions import OpinionsHeader, ProblemBanner
 
 VALIDATE_DELAY_MS = 300
 STYLE = """
 QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] { background: #f4f4f4; }
 *[invalid="true"] { border: 1px solid #d93025; background: #fff4f3; }
 QLabel#fieldError { color: #c5221f; }
-QLabel#summary { color: #c5221f; background: #fdecea; border: 1px solid #f3b8b2; padding: 6px; }
+QFrame#summary { background: #fdecea; border: 1px solid #f3b8b2; }
+QFrame#summary QLabel { color: #c5221f; border: none; }
+QFrame#summary QLabel:hover { text-decoration: underline; }
+QFrame#summary QLabel#summaryHeading:hover { text-decoration: none; }
 """
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
 
@@ -71,15 +80,21 @@ class DeclarationForm(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(VALIDATE_DELAY_MS)
-        self._timer.timeout.connect(self.validate_now)
+        self._timer.timeout.connect(self._live_check)
+        # The banner's problems are checked again as the clerk types: as for submitting when it listed a
+        # completeness problem; a problem only the service finds (a duplicate title) stays until its
+        # field is edited.
+        self._strict = False
+        self._sticky: list[FieldError] = []
+        self._touched: set[str] = set()
         self.setStyleSheet(STYLE)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel(self)
-        self.summary.setObjectName("summary")
-        self.summary.setWordWrap(True)
-        self.summary.hide()
+        self.opinions = OpinionsHeader(self)
+        outer.addWidget(self.opinions)
+        self.summary = ProblemBanner(self)
+        self.summary.field_chosen.connect(self.focus_field)
         outer.addWidget(self.summary)
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
@@ -115,16 +130,19 @@ class DeclarationForm(QWidget):
         form.addRow(label or declfields.label(path), holder)
         self.widgets[path] = widget
         self.error_labels[path] = err
-        self._watch(widget)
+        self._watch(widget, path)
         return widget
 
-    def _watch(self, widget: QWidget) -> None:
+    def _watch(self, widget: QWidget, path: str) -> None:
+        def changed(*_args: object) -> None:
+            self._changed_at(path)
+
         if isinstance(widget, (QLineEdit, QPlainTextEdit)):
-            widget.textChanged.connect(self._changed)
+            widget.textChanged.connect(changed)
         elif isinstance(widget, QComboBox):
-            widget.currentIndexChanged.connect(self._changed)
+            widget.currentIndexChanged.connect(changed)
         elif hasattr(widget, "changed"):
-            widget.changed.connect(self._changed)
+            widget.changed.connect(changed)
 
     def _build(self) -> None:
         tr = self.tr
@@ -164,7 +182,7 @@ class DeclarationForm(QWidget):
         for button in (self.urban, self.rural):
             self.urban_group.addButton(button)
             row.addWidget(button)
-            button.toggled.connect(self._changed)
+            button.toggled.connect(lambda _on: self._changed_at("community_profile.urban"))
         row.addStretch(1)
         self._field(f, "community_profile.urban", urban_row, tr("社区类型"))
         for key in declfields.PROFILE_COUNTS:
@@ -330,6 +348,24 @@ class DeclarationForm(QWidget):
         self._timer.start()
         self.edited.emit()
 
+    def _changed_at(self, path: str) -> None:
+        if not (self._loading or self._read_only):
+            self._touched.add(path)
+        self._changed()
+
+    def _live_check(self) -> list[FieldError]:
+        """The check run a moment after typing: the marks, and the banner while it is shown."""
+        self._timer.stop()
+        self._sticky = [e for e in self._sticky if self._label_key(e.field) not in self._touched]
+        self._touched.clear()
+        live = declfields.normalise(self.raw(), for_submit=self._strict).errors
+        errors = live + [e for e in self._sticky if e not in live]
+        self.show_errors(errors)
+        if not self.summary.isHidden():
+            self._set_banner(errors)
+        self.validated.emit(errors)
+        return errors
+
     def validate_now(self, *, for_submit: bool = False) -> list[FieldError]:
         """Check the content with the service's rules and mark the offending fields."""
         self._timer.stop()
@@ -386,13 +422,40 @@ class DeclarationForm(QWidget):
             label.setVisible(bool(text))
 
     def show_summary(self, errors: list[FieldError]) -> None:
-        """The list of problems at the top (shown before submitting)."""
+        """The list of problems at the top (after a refused save or submit); it follows the typing from then
+        on and disappears when everything in it is fixed."""
+        self._touched.clear()
         if not errors:
-            self.summary.hide()
+            self._strict, self._sticky = False, []
+            self.summary.set_errors([])
             return
-        lines = [self.tr("请先修改以下 {0} 处问题：").format(len(errors))] + [f"· {e.line()}" for e in errors[:12]]
-        if len(errors) > 12:
-            lines.append(self.tr("……另有 {0} 处").format(len(errors) - 12))
-        self.summary.setText("\n".join(lines))
-        self.summary.show()
+        raw = self.raw()
+        loose = declfields.normalise(raw, for_submit=False).errors
+        self._strict = any(e not in loose for e in errors)
+        live = declfields.normalise(raw, for_submit=True).errors if self._strict else loose
+        self._sticky = [e for e in errors if e not in live]
+        self._set_banner(errors)
         self.scroll_area.verticalScrollBar().setValue(0)
+
+    def _set_banner(self, errors: list[FieldError]) -> None:
+        self.summary.set_errors(errors)
+        if not errors:
+            self._strict, self._sticky = False, []
+
+    def focus_field(self, path: str) -> None:
+        """Scroll to the input a FieldError's path points at and put the cursor there."""
+        target = self.widget_for(path)
+        if isinstance(target, CheckGroup):
+            target = next(iter(target.boxes.values()), None)
+        elif isinstance(target, FundingList):
+            target = target.rows[0].amount.edit if target.rows else target.add_button
+        elif target is not None and target is self.widgets.get("community_profile.urban"):
+            target = self.urban
+        if target is None:
+            return
+        self.scroll_area.ensureWidgetVisible(target)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_opinions(self, opinions: list[dict[str, Any]]) -> None:
+        """The latest opinion of each level above the fields (``lookup.as_dict``'s ``opinions``)."""
+        self.opinions.set_opinions(opinions)

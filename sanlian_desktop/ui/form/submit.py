@@ -35,7 +35,8 @@ class PaperOpinionBox(QGroupBox):
         self.text = QPlainTextEdit(self)
         self.text.setFixedHeight(70)
         self.text.setPlaceholderText(self.tr("照录纸质申报表上的意见，如：同意上报。"))
-        self.date = date_edit(self, latest=date.today())
+        # Empty until typed: the day signed on paper, never silently today.
+        self.date = date_edit(self, latest=date.today(), optional=True)
         scan_row = QHBoxLayout()
         self.scan = QLineEdit(self)
         self.scan.setPlaceholderText(self.tr("可选：盖章页扫描件"))
@@ -55,8 +56,19 @@ class PaperOpinionBox(QGroupBox):
 
     def opinion(self) -> PaperOpinion:
         scan = self.scan.text().strip()
-        return PaperOpinion(text=self.text.toPlainText().strip(), decided_on=self.date.date().toPython(),
+        return PaperOpinion(text=self.text.toPlainText().strip(), decided_on=self.date.day(),
                             scan=Path(scan) if scan else None)
+
+    def missing(self) -> str:
+        """What is still to fill in, as a sentence; empty when the opinion is complete."""
+        label = self.title()
+        if not self.text.toPlainText().strip():
+            return self.tr("请填写{0}的内容").format(label)
+        if not self.date.typed_is_day():
+            return self.tr("{0}的签署日期“{1}”不是有效日期（不能晚于今天）").format(label, self.date.typed_text())
+        if self.date.day() is None:
+            return self.tr("请填写{0}的签署日期").format(label)
+        return ""
 
 
 class SubmitDialog(QDialog):
@@ -89,9 +101,9 @@ class SubmitDialog(QDialog):
         col.addWidget(buttons)
 
     def _accept(self) -> None:
-        missing = [b for b in self.boxes if not b.text.toPlainText().strip()]
+        missing = [m for m in (b.missing() for b in self.boxes) if m]
         if missing:
-            self.error.setText(self.tr("请填写{0}的内容").format(missing[0].title()))
+            self.error.setText(missing[0])
             self.error.show()
             return
         self.accept()
