@@ -330,8 +330,9 @@ def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
         blocked.release.set()
     writes_done(qtbot, jobs)
     assert blocked.ran_off_the_gui_thread()
-    assert dialog.save_button.isEnabled() and dialog.status.text() == "已保存"
-    assert dialog.pending == [photo] and dialog._dirty  # the file dropped during the save still waits
+    # The file dropped during the save still waits, so the form says so rather than 已保存.
+    assert dialog.save_button.isEnabled() and dialog.status.text() == "未保存的修改"
+    assert dialog.pending == [photo] and dialog._dirty
     assert dialog.save()
     writes_done(qtbot, jobs)
     assert dialog.pending == [] and dialog.form.attachments.list.count() == 1
