@@ -62,6 +62,16 @@ def modals(monkeypatch: pytest.MonkeyPatch) -> Modals:
     return record
 
 
+@pytest.fixture(autouse=True)
+def default_settings(tmp_path: Path) -> Iterator[None]:
+    """``QSettings()`` (windows' remembered geometry where no settings are passed in) in the test's folder."""
+    before = QSettings.defaultFormat()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "default-settings"))
+    yield
+    QSettings.setDefaultFormat(before)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,6 +27,7 @@ from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
@@ -91,7 +92,7 @@ class VisitDialog(_Base):
         col.addLayout(form, 1)
         col.addWidget(self.error)
         col.addWidget(self.buttons)
-        self.resize(560, 400)
+        place_window(self, "evaluation_visit", QSize(560, 400))
 
     def _save(self) -> None:
         with self.store.session() as s:
@@ -153,7 +154,7 @@ class ScoreDialog(_Base):
         col.addWidget(self.error)
         col.addWidget(self.buttons)
         self._update_total()
-        self.resize(720, 560)
+        place_window(self, "evaluation_score", QSize(720, 560))
 
     def total_points(self) -> int:
         return sum(box.value() for box in self.points.values())
@@ -243,7 +244,7 @@ class AssignDialog(QDialog):
         column.addWidget(self.error)
         column.addStretch(1)
         column.addWidget(self.buttons)
-        self.resize(640, 240)
+        place_window(self, "evaluation_assign", QSize(640, 240))
 
     def save(self) -> bool:
         decl_id, code = self.project.currentData(), self.evaluator.currentData()
@@ -293,7 +294,7 @@ class WithdrawDialog(_Base):
         col.addWidget(note)
         col.addWidget(self.error)
         col.addWidget(self.buttons)
-        self.resize(600, 360)
+        place_window(self, "evaluation_withdraw", QSize(600, 360))
 
     def _save(self) -> None:
         with self.store.session() as s:

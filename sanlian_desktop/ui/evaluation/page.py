@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,6 +34,7 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import show_error
+from sanlian_desktop.ui.geometry import place_window
 
 HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
 
@@ -167,7 +169,7 @@ class EvaluationPage(QWidget):
         dialog.setWindowTitle(self.tr("第三方评估记录"))
         layout = QVBoxLayout(dialog)
         layout.addWidget(EvaluationPanel(self.ctx.store, decl_id, dialog))
-        dialog.resize(900, 600)
+        place_window(dialog, "evaluation_panel", QSize(900, 600), self.ctx.settings)
         return self._open(dialog)
 
     def add_visit(self) -> QDialog | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
@@ -18,6 +18,7 @@ from sanlian_desktop.ui.dialogs import confirm, show_error
 from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
+from sanlian_desktop.ui.geometry import place_window
 
 AUTOSAVE_MS = 3000
 
@@ -63,7 +64,7 @@ class DeclarationDialog(QDialog):
         self._autosave_timer.timeout.connect(self.write_autosave)
         self.form.edited.connect(self._edited)
         self.form.attachments.files_added.connect(self.add_files)
-        self.resize(980, 760)
+        place_window(self, "declaration", QSize(980, 760))
         self._load(read_only)
         self._add_evaluation(col)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,6 +30,7 @@ from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
 
@@ -111,7 +112,7 @@ class ReviewDialog(QDialog):
         col.addWidget(splitter, 1)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.submit_review)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.submit_review)
-        self.resize(1100, 800)
+        place_window(self, "review", QSize(1100, 800))
 
     def _decision_panel(self, version: int) -> QGroupBox:
         box = QGroupBox(self.tr("本单位意见（{0}，针对第 {1} 版）").format(self.actor.office_name, version), self)

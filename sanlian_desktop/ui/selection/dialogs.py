@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,6 +32,7 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.form.fields import MoneyEdit
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError, date_edit
 
@@ -100,7 +101,7 @@ class ScoreDialog(QDialog):
         col.addWidget(self.summary)
         col.addLayout(entry)
         col.addLayout(buttons)
-        self.resize(900, 560)
+        place_window(self, "selection_score", QSize(900, 560))
         self.reload()
 
     def reload(self) -> None:
@@ -211,7 +212,7 @@ class ChooseDialog(QDialog):
         col.addWidget(self.message)
         col.addStretch(1)
         col.addWidget(self.buttons)
-        self.resize(960, 360)
+        place_window(self, "selection_choose", QSize(960, 360))
         self._preview()
 
     def _amount_fen(self) -> int:
@@ -309,7 +310,7 @@ class NoticeDialog(QDialog):
         col.addLayout(form)
         col.addWidget(self.message)
         col.addWidget(buttons)
-        self.resize(640, 300)
+        place_window(self, "selection_notice", QSize(640, 300))
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
