@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
@@ -180,9 +180,9 @@ class ScoreDialog(_Base):
         self.reason.setEnabled(chosen is not None and chosen != by_rule)
 
     def pick_report(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择评估报告"), "", self.tr("PDF 文件 (*.pdf)"))
-        if path:
-            self.report.setText(path)
+        path = open_file(self, None, self.tr("选择评估报告"), self.tr("PDF 文件 (*.pdf)"), kind="pdf")
+        if path is not None:
+            self.report.setText(str(path))
 
     def _save(self) -> None:
         if not self.report.text():

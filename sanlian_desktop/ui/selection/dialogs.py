@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +30,7 @@ from sanlian_desktop.models import Batch, PublicNotice, Shortlisting
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.selection.meters import MeterBar
@@ -313,10 +313,10 @@ class NoticeDialog(QDialog):
         place_window(self, "selection_notice", QSize(640, 300))
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
-                                              f"{suffix.upper()} (*.{suffix})")
-        if name:
-            edit.setText(name)
+        path = save_file(self, None, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
+                         f"{suffix.upper()} (*.{suffix})", kind="notices", suffix=f".{suffix}")
+        if path is not None:
+            edit.setText(str(path))
 
     def issue(self) -> bool:
         """Issue the notice, then write the files; a file that cannot be written can be tried again

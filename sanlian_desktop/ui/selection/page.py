@@ -3,13 +3,10 @@ area, amount and expert score; the three meters; scoring, shortlisting, approval
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,6 +23,7 @@ from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
+from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (
@@ -305,11 +303,11 @@ class SelectionPage(QWidget):
         batch_id = self.current_batch_id()
         if batch_id is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("导出公示"), self.tr("入选项目公示.pdf"),
-                                              self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"))
-        if not name:
+        chosen = save_file(self, self.ctx.settings, self.tr("导出公示"), self.tr("入选项目公示.pdf"),
+                           self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"), kind="notices")
+        if chosen is None:
             return
-        target = Path(name)
+        target = chosen
         try:
             with self.ctx.store.read_session() as s:
                 batch = s.get(Batch, batch_id)
