@@ -28,6 +28,7 @@ from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.dialogs import status_message
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.geometry import place_window
@@ -67,6 +68,7 @@ class ReviewDialog(QDialog):
         # Approving a shortlisted declaration grants what the 遴选 page planned, as shortlist.approve does.
         self.preset_grant = self.requested if planned is None else str(from_fen(planned))
         self.setWindowTitle(self.tr("审核：{0} {1}").format(data["number"], data["title"]))
+        self.label = f"{data['number']} {data['title']}"
         heading = QLabel(self.tr("{0}　{1}　（第 {2} 版，申请省级补助 {3} 元）").format(
             data["number"], data["title"], data["version"], data["requested"]), self)
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -246,6 +248,9 @@ class ReviewDialog(QDialog):
 
     def _reviewed(self, _result: object) -> None:
         self.submit_button.setEnabled(False)
+        decision = self.decision()
+        self.confirmation = self.tr("已提交：{0}（{1}）").format(self.label, decision.label if decision else "")
+        status_message(self.parentWidget(), self.confirmation)
         self.reviewed.emit(self.decl_id)
         self.accept()
 
