@@ -39,7 +39,8 @@ class EmptyHint(QLabel):
     @property
     def view(self) -> QAbstractItemView:
         """The view (the viewport's parent; not kept as a Python reference, so no cycle holds it)."""
-        view = self.parentWidget().parentWidget()
+        viewport = self.parentWidget()
+        view = viewport.parentWidget() if viewport is not None else None
         assert isinstance(view, QAbstractItemView)
         return view
 

@@ -93,3 +93,34 @@ def test_submitting_a_review_says_so_in_the_status_bar(qtbot: QtBot, county: Off
     assert example_declaration()["title"] in message
     qtbot.waitUntil(lambda: jobs.active == 0, timeout=10_000)
     window.close()
+
+
+def test_every_empty_list_of_a_new_office_says_what_to_do(qtbot: QtBot, tmp_path: Path, jobs: JobRunner) -> None:
+    from sanlian_desktop.ui.empty import EmptyHint
+
+    for level, code, name in (("county", "620102", "城关区民政局"), ("province", "620000", "甘肃省民政厅")):
+        office = make_office(tmp_path / level, level, code, name)
+        try:
+            settings = QSettings(str(tmp_path / f"{level}.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(UiContext(office.store, office.admin, settings, jobs))
+            qtbot.addWidget(window)
+            window.show()
+            hinted = set()
+            for key in window.page_keys():
+                window.show_page(key)
+                qtbot.waitUntil(lambda: jobs.active == 0, timeout=30_000)
+                QApplication.processEvents()
+                page = window.current_page()
+                assert page is not None
+                for hint in page.findChildren(EmptyHint):
+                    if hint.view.isVisibleTo(window) and hint.is_empty():
+                        assert hint.isVisibleTo(window), (level, key)
+                        assert "“" in hint.text() or "登记" in hint.text(), (level, key, hint.text())
+                        hinted.add(key)
+            expected = {"inbox", "declarations", "implementation", "sync"}
+            if level == "province":
+                expected |= {"selection", "evaluation"}
+            assert expected <= hinted, (level, hinted)
+            window.close()
+        finally:
+            office.store.close()

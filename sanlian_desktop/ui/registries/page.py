@@ -28,6 +28,7 @@ from sanlian_desktop.registries import service as registries
 from sanlian_desktop.registries import workbook as registryexcel
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, progress_dialog
+from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 from sanlian_desktop.ui.paper.excel import open_folder
@@ -124,6 +125,8 @@ class RegistriesPage(QWidget):
             model = RegistryTableModel(table, self)
             view = QTableView(self)
             view.setModel(model)
+            EmptyHint(view, self.tr("还没有登记。点击下方的“新增…”逐条登记，或“下载 Excel 模板…”填好后点击“导入 Excel…”。")
+                      if self.editor else self.tr("还没有登记。台账由经办人或管理员登记。"))
             view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

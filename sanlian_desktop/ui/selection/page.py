@@ -23,6 +23,7 @@ from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
+from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
@@ -118,6 +119,9 @@ class SelectionPage(QWidget):
             header.resizeSection(col, width)
         # The project's name fills the room left but stays readable; a narrow window scrolls sideways.
         self.title_column = StretchColumn(self.view, COL_TITLE, 240)
+        self.empty = EmptyHint(self.view, self.tr(
+            "这个批次还没有进入遴选的申报：各市（州）审核通过、上报省民政厅的申报会出现在这里。"
+            "它们随数据包到达：请在“同步”页导入收到的数据包。没有批次时，先用命令行“sanlian batch add”设立。"))
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_SCORE, Qt.SortOrder.DescendingOrder)
 

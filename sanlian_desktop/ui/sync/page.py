@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.sync.exchange.files import EXTENSION
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit
@@ -98,6 +99,9 @@ class SyncPage(QWidget):
         self.status_model = StatusTableModel(self)
         self.status_view = _table(self)
         self.status_view.setModel(self.status_model)
+        self.empty = EmptyHint(self.status_view, self.tr(
+            "还没有可以收发数据包的单位。先在“设置 → 证书”中生成证书申请，交上级签发后安装；"
+            "上级发来的数据包可以随时点击“打开同步包…”导入。"))
         _widths(self.status_view, STATUS_WIDTHS, stretch=COL_OFFICE)
         self.status_view.doubleClicked.connect(self._export_to_row)
 
