@@ -116,7 +116,8 @@ class MainWindow(QMainWindow):
 
     def _show_actor(self) -> None:
         actor = self.ctx.actor
-        self.setWindowTitle(self.tr("{0} — {1}").format(APP_NAME, actor.office_name))
+        # Qt adds the program's name (applicationDisplayName) itself: "城关区民政局 — 三社联动申报系统".
+        self.setWindowTitle(actor.office_name)
         self.office_label.setText(self.tr("单位：{0}").format(actor.office_name))
         code_label = self.tr("区划代码") if actor.office_level.is_region else self.tr("机构代码")
         self.office_label.setToolTip(self.tr("{0}，{1} {2}").format(actor.office_level.label, code_label,
@@ -213,8 +214,9 @@ class MainWindow(QMainWindow):
         if not isinstance(totals, SyncTotals) or not totals.neighbours:
             self.sync_label.hide()
             return
-        self.sync_label.setText(self.tr("待发送 {0} 个数据包 · 未确认 {1} 条").format(
-            totals.packages_waiting, totals.unacknowledged))
+        # Records, as the 同步 page's 待发送 column counts them, and the packages they make.
+        self.sync_label.setText(self.tr("待发送 {0} 条记录（{1} 个数据包）· 未确认 {2} 条").format(
+            totals.items_waiting, totals.packages_waiting, totals.unacknowledged))
         self.sync_label.setToolTip(self.tr("有 {0} 条记录等待发送，{1} 条已发送但对方尚未回执（详见“同步”页）").format(
             totals.items_waiting, totals.unacknowledged))
         self.sync_label.show()
