@@ -76,6 +76,12 @@ def main() -> int:
     from sanlian_desktop.ui.signin.dialog import SignInDialog
 
     composition.compose_gui()
+    from PySide6.QtCore import QRect
+
+    from sanlian_desktop.ui import geometry
+
+    # Windows size themselves to the screen; the offscreen one is 800×600, the office one 1366×705.
+    geometry.available_geometry = lambda _widget=None: QRect(0, 0, 1366, 705)  # type: ignore[assignment]
     app = make_application([])
     if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
         QFontDatabase.addApplicationFont(str(WQY))

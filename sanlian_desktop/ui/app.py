@@ -55,6 +55,12 @@ def install_translations(app: QCoreApplication) -> list[QTranslator]:
             break
     if not loaded:
         log.warning("no Qt Chinese translation in %s", folder)
+        return loaded
+    from sanlian_desktop.ui.files import QtCorrections
+
+    corrections = QtCorrections(app)
+    app.installTranslator(corrections)  # asked before Qt's catalogue
+    loaded.append(corrections)
     return loaded
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
@@ -38,6 +39,15 @@ def warn(parent: QWidget | None, text: str, title: str = APP_NAME) -> None:
 def inform(parent: QWidget | None, text: str) -> None:
     """Something done, worth telling."""
     QMessageBox.information(parent, APP_NAME, text)
+
+
+def status_message(widget: QWidget | None, text: str, ms: int = 15_000) -> bool:
+    """Say in the main window's status bar that something was done (``已提交：…``); False without one."""
+    window = widget.window() if widget is not None else None
+    if not isinstance(window, QMainWindow):
+        return False
+    window.statusBar().showMessage(text, ms)
+    return True
 
 
 def confirm(parent: QWidget | None, text: str, title: str = APP_NAME, *, default_yes: bool = False) -> bool:

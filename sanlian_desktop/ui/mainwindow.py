@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -22,14 +22,14 @@ from sanlian_desktop import APP_NAME, __version__
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.geometry import place_window, was_maximized
 from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
 from sanlian_desktop.ui.pages import PageEntry, available_pages, focus_page_search, refresh_page, shown_to
 
-GEOMETRY_KEY = "mainwindow/geometry"
+GEOMETRY_KEY = "main"
 STATE_KEY = "mainwindow/state"
 SPLITTER_KEY = "mainwindow/splitter"
 LAST_PAGE_KEY = "mainwindow/last_page"
-MANUAL = Path(__file__).resolve().parents[2] / "docs" / "用户手册.md"
 
 SignInAgain = Callable[["MainWindow"], Actor | None]
 
@@ -102,19 +102,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        if MANUAL.exists():
-            manual_action = QAction(self.tr("用户手册(&M)"), self)
-            manual_action.setShortcut(QKeySequence.StandardKey.HelpContents)
-            manual_action.triggered.connect(
-                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(MANUAL))))
-            help_menu.addAction(manual_action)
+        self.manual_action = QAction(self.tr("用户手册(&M)"), self)
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
+        f1 = QKeySequence(Qt.Key.Key_F1)
+        self.manual_action.setShortcuts(keys if f1 in keys else [f1, *keys])
+        self.manual_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.manual_action.triggered.connect(self._open_manual)
+        help_menu.addAction(self.manual_action)
+        self.addAction(self.manual_action)
         about_action = QAction(self.tr("关于(&A)"), self)
         about_action.triggered.connect(self.about)
         help_menu.addAction(about_action)
 
     def _show_actor(self) -> None:
         actor = self.ctx.actor
-        self.setWindowTitle(self.tr("{0} — {1}").format(APP_NAME, actor.office_name))
+        # Qt adds the program's name (applicationDisplayName) itself: "城关区民政局 — 三社联动申报系统".
+        self.setWindowTitle(actor.office_name)
         self.office_label.setText(self.tr("单位：{0}").format(actor.office_name))
         code_label = self.tr("区划代码") if actor.office_level.is_region else self.tr("机构代码")
         self.office_label.setToolTip(self.tr("{0}，{1} {2}").format(actor.office_level.label, code_label,
@@ -125,11 +128,9 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         settings = self.ctx.settings
-        geometry = settings.value(GEOMETRY_KEY)
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        place_window(self, GEOMETRY_KEY, QSize(1280, 800), settings, centre=True)
+        if was_maximized(GEOMETRY_KEY, settings):
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         state = settings.value(STATE_KEY)
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -213,8 +214,9 @@ class MainWindow(QMainWindow):
         if not isinstance(totals, SyncTotals) or not totals.neighbours:
             self.sync_label.hide()
             return
-        self.sync_label.setText(self.tr("待发送 {0} 个数据包 · 未确认 {1} 条").format(
-            totals.packages_waiting, totals.unacknowledged))
+        # Records, as the 同步 page's 待发送 column counts them, and the packages they make.
+        self.sync_label.setText(self.tr("待发送 {0} 条记录（{1} 个数据包）· 未确认 {2} 条").format(
+            totals.items_waiting, totals.packages_waiting, totals.unacknowledged))
         self.sync_label.setToolTip(self.tr("有 {0} 条记录等待发送，{1} 条已发送但对方尚未回执（详见“同步”页）").format(
             totals.items_waiting, totals.unacknowledged))
         self.sync_label.show()
@@ -257,6 +259,15 @@ class MainWindow(QMainWindow):
         self._show_actor()
         self._show_row(current)
 
+    def _open_manual(self) -> None:
+        self.show_manual()
+
+    def show_manual(self, chapter: str = "") -> QWidget:
+        """F1: the user manual in its viewer, at ``chapter`` when given."""
+        from sanlian_desktop.ui.help.manual import show_manual
+
+        return show_manual(self, self.ctx.settings, chapter)
+
     def about(self) -> None:
         with self.ctx.store.read_session() as session:
             path = regions.region_path_text(session, self.ctx.actor.office_code) or self.ctx.actor.office_name
@@ -267,7 +278,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = self.ctx.settings
-        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
         super().closeEvent(event)

@@ -70,6 +70,27 @@ def _wheel_guard(qapp: Any) -> None:
     install_wheel_guard(qapp)
 
 
+@pytest.fixture(autouse=True)
+def default_settings(tmp_path: Path) -> Iterator[None]:
+    """``QSettings()`` (windows' remembered geometry where no settings are passed in) in the test's folder."""
+    before = QSettings.defaultFormat()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "default-settings"))
+    yield
+    QSettings.setDefaultFormat(before)
+
+
+@pytest.fixture(autouse=True)
+def office_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows are sized for a 1366×768 office screen with a taskbar (1366×705 left), not for the
+    offscreen platform's 800×600; tests of other screens replace this again."""
+    from PySide6.QtCore import QRect
+
+    from sanlian_desktop.ui import geometry
+
+    monkeypatch.setattr(geometry, "available_geometry", lambda _widget=None: QRect(0, 0, 1366, 705))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

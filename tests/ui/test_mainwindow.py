@@ -49,7 +49,7 @@ def _window(qtbot: QtBot, ctx: UiContext, pages: list[PageEntry] | None = None, 
 
 def test_title_and_status_bar_name_office_and_user(qtbot: QtBot, admin_ctx: UiContext) -> None:
     window = _window(qtbot, admin_ctx)
-    assert window.windowTitle() == "三社联动申报系统 — 城关区民政局"
+    assert window.windowTitle() == "城关区民政局"  # Qt adds the program's name once
     assert window.office_label.text() == "单位：城关区民政局"
     assert window.user_label.text() == "用户：admin"
     assert window.role_label.text() == "角色：管理员"

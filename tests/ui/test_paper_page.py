@@ -85,7 +85,7 @@ def test_preview_save_as_and_print(qtbot: QtBot, county: Office, clerk_ctx: UiCo
     modals.save_file = str(tmp_path / "另存")
     assert preview.save_as() == tmp_path / "另存.pdf"
     assert (tmp_path / "另存.pdf").read_bytes().startswith(b"%PDF")
-    assert clerk_ctx.settings.value("paper/last_folder_pdf") == str(tmp_path)
+    assert clerk_ctx.settings.value("files/last_folder_pdf") == str(tmp_path)
 
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -225,7 +225,7 @@ def test_template_export_remembers_the_folder(qtbot: QtBot, clerk_ctx: UiContext
     _wait(qtbot, page.excel.export_template())
     assert (tmp_path / "模板.xlsx").exists()
     assert "已生成填报模板" in page.excel.summary.text()
-    assert clerk_ctx.settings.value("paper/last_folder_excel") == str(tmp_path)
+    assert clerk_ctx.settings.value("files/last_folder_excel") == str(tmp_path)
     modals.save_file = ""
     assert page.excel.export_template() is None
 

@@ -24,7 +24,7 @@ from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.sync.drives import LAST_FOLDER_KEY, mounted_under
 from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
-from sanlian_desktop.ui.sync.model import StatusTableModel, totals
+from sanlian_desktop.ui.sync.model import COL_WAITING, StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
 from tests.helpers import PASSWORD, Office
 from tests.sync.cli_offices import Offices, certified_chain
@@ -324,7 +324,7 @@ def test_main_window_shows_what_waits_and_opens_a_package_given_at_start(qtbot: 
     window.show()
     qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
     assert window.sync_label.isVisible()
-    assert window.sync_label.text() == "待发送 0 个数据包 · 未确认 0 条"
+    assert window.sync_label.text() == "待发送 0 条记录（0 个数据包）· 未确认 0 条"
     dialog = window.open_package(package)
     assert isinstance(dialog, ImportDialog)
     assert isinstance(window.current_page(), SyncPage)
@@ -332,7 +332,15 @@ def test_main_window_shows_what_waits_and_opens_a_package_given_at_start(qtbot: 
     dialog.confirm_import()
     qtbot.waitUntil(lambda: dialog.import_result is not None and ctx.jobs.active == 0, timeout=20_000)
     # A receipt now waits for the city, and the batch for the street.
-    qtbot.waitUntil(lambda: window.sync_label.text() == "待发送 2 个数据包 · 未确认 0 条", timeout=20_000)
+    qtbot.waitUntil(lambda: "（2 个数据包）· 未确认 0 条" in window.sync_label.text(), timeout=20_000)
+    # The same count of records as the 同步 page's 待发送 column.
+    page = window.current_page()
+    assert isinstance(page, SyncPage)
+    page.refresh()
+    qtbot.waitUntil(lambda: ctx.jobs.active == 0, timeout=20_000)
+    model = page.status_model
+    waiting = sum(int(model.index(r, COL_WAITING).data() or 0) for r in range(model.rowCount()))
+    assert window.sync_label.text().startswith(f"待发送 {waiting} 条记录")
     dialog.close()
     window.close()
 

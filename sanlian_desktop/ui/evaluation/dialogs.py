@@ -6,12 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,8 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.files import open_file
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
@@ -119,7 +120,7 @@ class VisitDialog(_Base):
         col.addLayout(form, 1)
         col.addWidget(self.error)
         col.addWidget(self.buttons)
-        self.resize(560, 400)
+        place_window(self, "evaluation_visit", QSize(560, 400))
 
     def _writer(self) -> Callable[[], None]:
         store, actor, decl_id = self.store, self.actor, self.decl_id
@@ -187,7 +188,7 @@ class ScoreDialog(_Base):
         col.addWidget(self.error)
         col.addWidget(self.buttons)
         self._update_total()
-        self.resize(720, 560)
+        place_window(self, "evaluation_score", QSize(720, 560))
 
     def total_points(self) -> int:
         return sum(box.value() for box in self.points.values())
@@ -213,9 +214,9 @@ class ScoreDialog(_Base):
         self.reason.setEnabled(chosen is not None and chosen != by_rule)
 
     def pick_report(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择评估报告"), "", self.tr("PDF 文件 (*.pdf)"))
-        if path:
-            self.report.setText(path)
+        path = open_file(self, None, self.tr("选择评估报告"), self.tr("PDF 文件 (*.pdf)"), kind="pdf")
+        if path is not None:
+            self.report.setText(str(path))
 
     def _writer(self) -> Callable[[], None]:
         if not self.report.text():
@@ -282,7 +283,7 @@ class AssignDialog(QDialog):
         column.addWidget(self.error)
         column.addStretch(1)
         column.addWidget(self.buttons)
-        self.resize(640, 240)
+        place_window(self, "evaluation_assign", QSize(640, 240))
 
     def done(self, result: int) -> None:
         """Closing waits while the write runs (a moment), so its outcome is still shown here."""
@@ -345,7 +346,7 @@ class WithdrawDialog(_Base):
         col.addWidget(note)
         col.addWidget(self.error)
         col.addWidget(self.buttons)
-        self.resize(600, 360)
+        place_window(self, "evaluation_withdraw", QSize(600, 360))
 
     def _writer(self) -> Callable[[], None]:
         store, actor, decl_id, reason = self.store, self.actor, self.decl_id, self.reason.toPlainText()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,6 +34,8 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import show_error
+from sanlian_desktop.ui.empty import EmptyHint
+from sanlian_desktop.ui.geometry import place_window
 
 HEADERS = ["编号", "项目名称", "社区", "指派日期", "评估机构", "回访", "最近评估"]
 
@@ -54,6 +57,14 @@ class EvaluationPage(QWidget):
         self.hint.setWordWrap(True)
         self.table = QTableWidget(0, len(HEADERS), self)
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        if self.at_evaluator:
+            empty = self.tr("还没有指派给本机构的项目。省民政厅的指派随数据包到达：请在“同步”页导入收到的数据包。")
+        elif ctx.actor.office_level is Level.PROVINCE:
+            empty = self.tr("还没有第三方评估。选中已批准实施的项目后点击“指派评估机构…”；"
+                            "评估机构先要在“设置 → 证书”中取得本厅签发的证书。")
+        else:
+            empty = self.tr("本辖区还没有第三方评估。评估由省民政厅指派，回访和评估结果随数据包下发：请在“同步”页导入。")
+        self.empty = EmptyHint(self.table, empty)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -167,7 +178,7 @@ class EvaluationPage(QWidget):
         dialog.setWindowTitle(self.tr("第三方评估记录"))
         layout = QVBoxLayout(dialog)
         layout.addWidget(EvaluationPanel(self.ctx.store, decl_id, dialog))
-        dialog.resize(900, 600)
+        place_window(dialog, "evaluation_panel", QSize(900, 600), self.ctx.settings)
         return self._open(dialog)
 
     def add_visit(self) -> QDialog | None:

@@ -7,10 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
 from sanlian_desktop.store.attachments import KINDS, blob_path
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.files import open_files
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -73,10 +74,10 @@ class AttachmentPanel(QWidget):
         self.preview.setText(self.tr("无预览"))
 
     def _choose(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择附件"), "",
-                                                self.tr("所有文件 (*);;图片 (*.png *.jpg *.jpeg);;PDF (*.pdf)"))
+        files = open_files(self, None, self.tr("选择附件"),
+                           self.tr("所有文件 (*);;图片 (*.png *.jpg *.jpeg);;PDF (*.pdf)"), kind="attachments")
         if files:
-            self.files_added.emit([Path(f) for f in files])
+            self.files_added.emit(files)
 
     def set_read_only(self, read_only: bool) -> None:
         self.add_button.setVisible(not read_only)

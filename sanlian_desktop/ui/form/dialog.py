@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
@@ -23,6 +23,7 @@ from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import local_time
+from sanlian_desktop.ui.geometry import place_window
 
 AUTOSAVE_MS = 3000
 
@@ -69,7 +70,7 @@ class DeclarationDialog(QDialog):
         self._autosave_timer.timeout.connect(self.write_autosave)
         self.form.edited.connect(self._edited)
         self.form.attachments.files_added.connect(self.add_files)
-        self.resize(980, 760)
+        place_window(self, "declaration", QSize(980, 760))
         self._load(read_only)
         self._add_evaluation(col)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.declarations.drafts import PaperOpinion
 from sanlian_desktop.kernel.vocab import OPINION_BOX_LABELS, Level
+from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.widgets import date_edit
 
 
@@ -49,10 +49,10 @@ class PaperOpinionBox(QGroupBox):
         form.addRow(self.tr("扫描件"), scan_row)
 
     def _choose(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择扫描件"), "",
-                                              self.tr("图片或PDF (*.png *.jpg *.jpeg *.pdf);;所有文件 (*)"))
-        if name:
-            self.scan.setText(name)
+        path = open_file(self, None, self.tr("选择扫描件"),
+                         self.tr("图片或PDF (*.png *.jpg *.jpeg *.pdf);;所有文件 (*)"), kind="attachments")
+        if path is not None:
+            self.scan.setText(str(path))
 
     def opinion(self) -> PaperOpinion:
         scan = self.scan.text().strip()

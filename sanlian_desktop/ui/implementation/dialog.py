@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.implementation.warnings import project_record
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.implementation.model import severity_icon
 from sanlian_desktop.ui.implementation.tabs import (
     DisbursementTab,
@@ -56,7 +57,7 @@ class ProjectDialog(QDialog):
         layout.addWidget(self.warning_box)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
-        self.resize(900, 640)
+        place_window(self, "project", QSize(900, 640), ctx.settings)
         self.reload()
 
     def reload(self) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.implementation import service as impl
 from sanlian_desktop.models import Declaration
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
@@ -81,9 +81,9 @@ class ProgressFields:
         form.addRow(parent.tr("附件"), files)
 
     def add_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self._files_parent, self._files_parent.tr("选择附件"))
-        if name:
-            self.files.append(Path(name))
+        path = open_file(self._files_parent, None, self._files_parent.tr("选择附件"), kind="attachments")
+        if path is not None:
+            self.files.append(path)
             self.files_label.setText("、".join(f.name for f in self.files))
 
     def clear_files(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import show_error
+from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.implementation.model import (
     COL_COMMUNITY,
     COL_DISBURSED,
@@ -58,6 +59,8 @@ class ImplementationPage(QWidget):
         self.open_button = QPushButton(self.tr("查看实施情况…"), self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
+        self.empty = EmptyHint(self.table, self.tr(
+            "还没有批准实施的项目。省民政厅批准立项的申报会出现在这里：批准结果随数据包下发，请在“同步”页导入。"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

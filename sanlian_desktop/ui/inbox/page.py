@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.declarations import drafts, listing, lookup
+from sanlian_desktop.declarations import batches, drafts, listing, lookup
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.kernel.vocab import Role, Status
+from sanlian_desktop.kernel.vocab import Level, Role, Status
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import show_error
+from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.inbox.filters import FilterBar
 from sanlian_desktop.ui.inbox.model import (
     COL_COMMUNITY,
@@ -72,6 +73,7 @@ class DeclarationListPage(QWidget):
         for col, width in COLUMN_WIDTHS.items():
             header.resizeSection(col, width)
         self.title_column = StretchColumn(self.view, COL_TITLE, TITLE_MIN_WIDTH)
+        self.empty = EmptyHint(self.view, self.empty_text)
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_WAITING, Qt.SortOrder.AscendingOrder)
         self.count = QLabel(self)
@@ -129,6 +131,35 @@ class DeclarationListPage(QWidget):
             self.count.setText(self.tr("正在查询…"))
             return
         self.count.setText(self.tr("共 {0} 份").format(self.model.rowCount()))
+        self.empty.update_hint()
+
+    # -- what an empty list says ----------------------------------------------------------------------
+
+    def _has_batch(self) -> bool:
+        with self.ctx.store.read_session() as s:
+            return bool(batches.list_batches(s))
+
+    def _no_batch_text(self) -> str:
+        if self.ctx.actor.office_level is Level.PROVINCE:
+            return self.tr("还没有申报批次。申报批次由省民政厅设立（技术人员用命令行“sanlian batch add”），"
+                           "设立后随数据包下发各级。")
+        return self.tr("还没有申报批次。申报批次由省民政厅设立，随上级的数据包下发：请在“同步”页导入上级发来的数据包。")
+
+    def empty_text(self) -> str:
+        """What to do first when the list is empty: loosen the filters, get a batch, or who enters one."""
+        flt = self.filters.current()
+        if flt.search or flt.status or flt.batch_id or flt.region_code or flt.focus_area or flt.overdue_days:
+            return self.tr("没有符合筛选条件的申报。请清除搜索框或把筛选条件改回“全部”。")
+        if not self._has_batch():
+            return self._no_batch_text()
+        return self.scope_empty_text(flt.scope)
+
+    def scope_empty_text(self, scope: str) -> str:
+        actor = self.ctx.actor
+        if actor.role is Role.CLERK:
+            return self.tr("还没有申报。点击右下方的“新建申报”录入第一份（社区没有电脑时，可在本单位代录纸质申报）。")
+        return self.tr("还没有申报。新申报由经办人录入：请经办人登录（文件 → 切换用户），在“申报”页点击“新建申报”；"
+                       "没有经办人账号时，管理员可在“设置 → 用户”中添加。下级单位上报的申报随数据包到达：请在“同步”页导入。")
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -246,6 +277,15 @@ class InboxPage(DeclarationListPage):
         self.batch_button.setVisible(ctx.actor.role is Role.REVIEWER)
         self.batch_button.clicked.connect(self.approve_selected)
         self.action_row.insertWidget(1, self.batch_button)
+
+    def scope_empty_text(self, scope: str) -> str:
+        if scope == listing.SCOPE_RETURNED:
+            return self.tr("本单位没有退回过申报。")
+        if scope == listing.SCOPE_PASSED:
+            return self.tr("本单位还没有审核通过并转报上级的申报。")
+        if self.ctx.actor.role is Role.CLERK:
+            return self.tr("没有需要您处理的申报：退回修改的申报会出现在这里。新申报请在“申报”页点击“新建申报”。")
+        return self.tr("没有等待本单位审核的申报。下级单位上报的申报随数据包到达：请在“同步”页导入收到的数据包。")
 
     def _scope_changed(self, index: int) -> None:
         self.filters.set_scope(self.SCOPES[index])

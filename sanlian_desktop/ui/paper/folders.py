@@ -5,26 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
+
+from sanlian_desktop.ui import files
 
 PDF, EXCEL = "pdf", "excel"
 PRINT_FONT_KEY = "print/font_path"  # written by the 设置 page's 打印字体 tab
 
 
-def _key(kind: str) -> str:
-    return f"paper/last_folder_{kind}"
-
-
 def last_folder(settings: QSettings, kind: str) -> Path:
-    """The folder last used for ``kind`` files, or the home folder."""
-    value = str(settings.value(_key(kind), "") or "")
-    folder = Path(value) if value else Path.home()
-    return folder if folder.is_dir() else Path.home()
-
-
-def remember_folder(settings: QSettings, kind: str, chosen: Path) -> None:
-    """Remember the folder of a file the user chose."""
-    settings.setValue(_key(kind), str(chosen.parent))
+    """The folder last used for ``kind`` files, or Documents."""
+    return files.last_folder(settings, kind)
 
 
 def print_font(settings: QSettings) -> str | None:
@@ -44,21 +35,9 @@ def _suffix(kind: str) -> str:
 
 def choose_save(parent: QWidget | None, settings: QSettings, kind: str, title: str, name: str) -> Path | None:
     """Ask where to save a ``kind`` file suggested as ``name``; None when cancelled."""
-    start = str(last_folder(settings, kind) / name)
-    path, _ = QFileDialog.getSaveFileName(parent, title, start, _filter(kind))
-    if not path:
-        return None
-    chosen = Path(path)
-    if chosen.suffix.lower() != _suffix(kind):
-        chosen = chosen.with_name(chosen.name + _suffix(kind))
-    remember_folder(settings, kind, chosen)
-    return chosen
+    return files.save_file(parent, settings, title, name, _filter(kind), kind=kind, suffix=_suffix(kind))
 
 
 def choose_open(parent: QWidget | None, settings: QSettings, kind: str, title: str) -> Path | None:
     """Ask for an existing ``kind`` file; None when cancelled."""
-    path, _ = QFileDialog.getOpenFileName(parent, title, str(last_folder(settings, kind)), _filter(kind))
-    if not path:
-        return None
-    remember_folder(settings, kind, Path(path))
-    return Path(path)
+    return files.open_file(parent, settings, title, _filter(kind), kind=kind)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import atomic_write
 from sanlian_desktop.ui.dialogs import show_error
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.paper.folders import PDF, choose_save
 
 # A4 at 600 dpi is ≈ 140 MB as an image; higher printer resolutions add nothing a sealed form needs.
@@ -67,7 +68,7 @@ class PrintPreview(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("打印预览 — {0}").format(title))
-        self.resize(980, 760)
+        place_window(self, "print_preview", QSize(980, 760), settings)
         self.pdf = pdf
         self.workdir = workdir
         self.settings = settings

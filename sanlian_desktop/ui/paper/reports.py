@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +31,7 @@ from sanlian_desktop.reports.pdf import render_progress_report
 from sanlian_desktop.reports.workbook import write_progress_report
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import progress_dialog
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobHandle, Progress
 from sanlian_desktop.ui.paper.folders import EXCEL, choose_save, print_font
 from sanlian_desktop.ui.paper.preview import PrintPreview
@@ -141,7 +142,7 @@ class ReportsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("进展情况报告"))
-        self.resize(860, 460)
+        place_window(self, "progress_reports", QSize(860, 460), ctx.settings)
         self.table = QTableWidget(0, len(self.COLUMNS), self)
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

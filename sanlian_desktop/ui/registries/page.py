@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +28,8 @@ from sanlian_desktop.registries import service as registries
 from sanlian_desktop.registries import workbook as registryexcel
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, progress_dialog
+from sanlian_desktop.ui.empty import EmptyHint
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 from sanlian_desktop.ui.paper.excel import open_folder
 from sanlian_desktop.ui.paper.folders import EXCEL, choose_open, choose_save
@@ -53,7 +55,7 @@ class ImportProblemsDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("台账导入：有错误，未导入"))
-        self.resize(820, 420)
+        place_window(self, "registry_problems", QSize(820, 420))
         summary = QLabel(self.tr("以下 {0} 处有误，整个文件未导入任何内容。请在 Excel 中改正后重新导入。").format(
             len(problems)), self)
         summary.setWordWrap(True)
@@ -123,6 +125,8 @@ class RegistriesPage(QWidget):
             model = RegistryTableModel(table, self)
             view = QTableView(self)
             view.setModel(model)
+            EmptyHint(view, self.tr("还没有登记。点击下方的“新增…”逐条登记，或“下载 Excel 模板…”填好后点击“导入 Excel…”。")
+                      if self.editor else self.tr("还没有登记。台账由经办人或管理员登记。"))
             view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -28,8 +28,10 @@ from sanlian_desktop.kernel.vocab import Decision, Level, Status
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.dialogs import status_message
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.form.form import DeclarationForm
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.review.widgets import ChangesTable, OpinionTimeline
 
@@ -66,6 +68,7 @@ class ReviewDialog(QDialog):
         # Approving a shortlisted declaration grants what the 遴选 page planned, as shortlist.approve does.
         self.preset_grant = self.requested if planned is None else str(from_fen(planned))
         self.setWindowTitle(self.tr("审核：{0} {1}").format(data["number"], data["title"]))
+        self.label = f"{data['number']} {data['title']}"
         heading = QLabel(self.tr("{0}　{1}　（第 {2} 版，申请省级补助 {3} 元）").format(
             data["number"], data["title"], data["version"], data["requested"]), self)
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -111,7 +114,7 @@ class ReviewDialog(QDialog):
         col.addWidget(splitter, 1)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.submit_review)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.submit_review)
-        self.resize(1100, 800)
+        place_window(self, "review", QSize(1100, 800))
 
     def _decision_panel(self, version: int) -> QGroupBox:
         box = QGroupBox(self.tr("本单位意见（{0}，针对第 {1} 版）").format(self.actor.office_name, version), self)
@@ -245,6 +248,9 @@ class ReviewDialog(QDialog):
 
     def _reviewed(self, _result: object) -> None:
         self.submit_button.setEnabled(False)
+        decision = self.decision()
+        self.confirmation = self.tr("已提交：{0}（{1}）").format(self.label, decision.label if decision else "")
+        status_message(self.parentWidget(), self.confirmation)
         self.reviewed.emit(self.decl_id)
         self.accept()
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,8 +30,10 @@ from sanlian_desktop.models import Batch, PublicNotice, Shortlisting
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError, date_edit
 
@@ -110,7 +111,7 @@ class ScoreDialog(QDialog):
         col.addWidget(self.summary)
         col.addLayout(entry)
         col.addLayout(buttons)
-        self.resize(900, 560)
+        place_window(self, "selection_score", QSize(900, 560))
         self.reload()
 
     def done(self, result: int) -> None:
@@ -233,7 +234,7 @@ class ChooseDialog(QDialog):
         col.addWidget(self.message)
         col.addStretch(1)
         col.addWidget(self.buttons)
-        self.resize(960, 360)
+        place_window(self, "selection_choose", QSize(960, 360))
         self._preview()
 
     def done(self, result: int) -> None:
@@ -344,7 +345,7 @@ class NoticeDialog(QDialog):
         col.addLayout(form)
         col.addWidget(self.message)
         col.addWidget(self.buttons)
-        self.resize(640, 300)
+        place_window(self, "selection_notice", QSize(640, 300))
 
     def done(self, result: int) -> None:
         """Closing waits while the write runs (a moment), so its outcome is still shown here."""
@@ -353,10 +354,10 @@ class NoticeDialog(QDialog):
         super().done(result)
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
-                                              f"{suffix.upper()} (*.{suffix})")
-        if name:
-            edit.setText(name)
+        path = save_file(self, None, self.tr("保存公示"), f"{self.title.text()}.{suffix}",
+                         f"{suffix.upper()} (*.{suffix})", kind="notices", suffix=f".{suffix}")
+        if path is not None:
+            edit.setText(str(path))
 
     def issue(self) -> bool:
         """Issue the notice, then write the files, on the job runner; True when the write was started.

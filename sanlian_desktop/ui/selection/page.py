@@ -3,13 +3,10 @@ area, amount and expert score; the three meters; scoring, shortlisting, approval
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -27,6 +24,8 @@ from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
 from sanlian_desktop.ui.jobs import JobFailure, show_failure
+from sanlian_desktop.ui.empty import EmptyHint
+from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (
@@ -121,6 +120,9 @@ class SelectionPage(QWidget):
             header.resizeSection(col, width)
         # The project's name fills the room left but stays readable; a narrow window scrolls sideways.
         self.title_column = StretchColumn(self.view, COL_TITLE, 240)
+        self.empty = EmptyHint(self.view, self.tr(
+            "这个批次还没有进入遴选的申报：各市（州）审核通过、上报省民政厅的申报会出现在这里。"
+            "它们随数据包到达：请在“同步”页导入收到的数据包。没有批次时，先用命令行“sanlian batch add”设立。"))
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_SCORE, Qt.SortOrder.DescendingOrder)
 
@@ -314,11 +316,11 @@ class SelectionPage(QWidget):
         batch_id = self.current_batch_id()
         if batch_id is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("导出公示"), self.tr("入选项目公示.pdf"),
-                                              self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"))
-        if not name:
+        chosen = save_file(self, self.ctx.settings, self.tr("导出公示"), self.tr("入选项目公示.pdf"),
+                           self.tr("PDF 文件 (*.pdf);;Excel 文件 (*.xlsx)"), kind="notices")
+        if chosen is None:
             return
-        target, store = Path(name), self.ctx.store
+        target, store = chosen, self.ctx.store
 
         def write() -> None:  # on the job runner: a USB stick can be slow
             with store.read_session() as s:

@@ -17,7 +17,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -36,9 +35,11 @@ from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.store import backup, health
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, show_details
+from sanlian_desktop.ui.files import KEY, open_file, save_file
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, JobFailure, JobHandle, Progress, show_failure
 
-LAST_FOLDER_KEY = "backups/last_folder"
+BACKUP_KIND = "backups"
+LAST_FOLDER_KEY = KEY.format(BACKUP_KIND)
 ERROR_COLOR = "#b3261e"
 GOOD_COLOR = "#1b5e20"
 Index = QModelIndex | QPersistentModelIndex
@@ -226,20 +227,10 @@ class BackupsTab(QWidget):
         return self._submit(self.tr("备份"), work, self._backed_up, self.tr("备份文件：{0}").format(target))
 
     def _choose_target(self) -> Path | None:
-        folder = Path(str(self.ctx.settings.value(LAST_FOLDER_KEY, "") or Path.home()))
-        if not folder.is_dir():
-            folder = Path.home()
         stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M")
         name = self.tr("{0}-备份-{1}.zip").format(self.ctx.actor.office_name, stamp)
-        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存备份"), str(folder / name),
-                                                self.tr("备份文件 (*.zip)"))
-        if not chosen:
-            return None
-        target = Path(chosen)
-        if target.suffix.lower() != ".zip":
-            target = target.with_name(target.name + ".zip")
-        self.ctx.settings.setValue(LAST_FOLDER_KEY, str(target.parent))
-        return target
+        return save_file(self, self.ctx.settings, self.tr("保存备份"), name, self.tr("备份文件 (*.zip)"),
+                         kind=BACKUP_KIND, suffix=".zip")
 
     def _backed_up(self, result: tuple[Path, backup.BackupInfo]) -> None:
         path, info = result
@@ -261,11 +252,11 @@ class BackupsTab(QWidget):
         start = self.selected_backup() or self.ctx.paths.backups
         if not start.exists():
             start = self.ctx.paths.home
-        chosen, _ = QFileDialog.getOpenFileName(self, self.tr("选择要恢复的备份文件"), str(start),
-                                                self.tr("备份文件 (*.zip);;所有文件 (*)"))
-        if not chosen:
+        chosen = open_file(self, self.ctx.settings, self.tr("选择要恢复的备份文件"),
+                           self.tr("备份文件 (*.zip);;所有文件 (*)"), kind="restore", start=start)
+        if chosen is None:
             return None
-        path = Path(chosen)
+        path = chosen
         self._set_busy(self.tr("正在检查备份文件 {0}…").format(path.name))
         return self._submit(self.tr("检查备份文件"), lambda _p, _c: backup.verify(path),
                             self._confirm_restore, self.tr("备份文件：{0}").format(path))

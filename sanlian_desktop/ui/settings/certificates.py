@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -35,6 +34,8 @@ from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
 from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, show_failure
+from sanlian_desktop.ui.files import open_file, save_file
+from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
 from sanlian_desktop.ui.settings.certjobs import (
     CERT_SUFFIX,
     REQUEST_SUFFIX,
@@ -47,7 +48,7 @@ from sanlian_desktop.ui.settings.certjobs import (
     request_file_name,
     request_job,
 )
-from sanlian_desktop.ui.sync.drives import destinations, remember_folder
+from sanlian_desktop.ui.sync.drives import SYNC_KIND, destinations
 from sanlian_desktop.ui.widgets import InlineError
 
 
@@ -183,11 +184,10 @@ class CertificatesTab(QWidget):
         """生成证书申请…: save the request file where the admin chooses (a USB stick first)."""
         actor = self.ctx.actor
         start = self._start_folder() / request_file_name(actor.office_name, actor.office_code)
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书申请"), str(start),
-                                              self.tr("证书申请文件 (*{0})").format(REQUEST_SUFFIX))
-        if not path:
+        path = save_file(self, self.ctx.settings, self.tr("保存证书申请"), start.name,
+                         self.tr("证书申请文件 (*{0})").format(REQUEST_SUFFIX), kind=SYNC_KIND, folder=start.parent)
+        if path is None:
             return None
-        remember_folder(self.ctx.settings, Path(path).parent)
 
         def done(out: Path) -> None:
             inform(self, self.tr("已生成证书申请文件：\n{0}\n\n请用 U 盘或电子邮件把它交给直接上级单位的管理员。"
@@ -198,9 +198,10 @@ class CertificatesTab(QWidget):
 
     def install(self) -> JobHandle | None:
         """安装上级签发的证书…"""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择上级单位签发的证书文件"), str(self._start_folder()),
-                                              self.tr("证书文件 (*{0});;所有文件 (*)").format(CERT_SUFFIX))
-        if not path:
+        path = open_file(self, self.ctx.settings, self.tr("选择上级单位签发的证书文件"),
+                         self.tr("证书文件 (*{0});;所有文件 (*)").format(CERT_SUFFIX), kind=SYNC_KIND,
+                         start=self._start_folder())
+        if path is None:
             return None
 
         def done(cert: Cert) -> None:
@@ -213,9 +214,10 @@ class CertificatesTab(QWidget):
 
     def certify(self) -> JobHandle | None:
         """为下级单位签发证书…: a request file, a check of who asks, then where to save the certificate."""
-        request, _ = QFileDialog.getOpenFileName(self, self.tr("选择下级单位的证书申请文件"), str(self._start_folder()),
-                                                 self.tr("证书申请文件 (*{0});;所有文件 (*)").format(REQUEST_SUFFIX))
-        if not request:
+        request = open_file(self, self.ctx.settings, self.tr("选择下级单位的证书申请文件"),
+                            self.tr("证书申请文件 (*{0});;所有文件 (*)").format(REQUEST_SUFFIX), kind=SYNC_KIND,
+                            start=self._start_folder())
+        if request is None:
             return None
         try:
             office = trust.read_request(Path(request))
@@ -226,9 +228,9 @@ class CertificatesTab(QWidget):
                        .format(office.label())):
             return None
         start = Path(request).parent / cert_file_name(office.name, office.code)
-        out, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书文件"), str(start),
-                                             self.tr("证书文件 (*{0})").format(CERT_SUFFIX))
-        if not out:
+        out = save_file(self, self.ctx.settings, self.tr("保存证书文件"), start.name,
+                        self.tr("证书文件 (*{0})").format(CERT_SUFFIX), kind=SYNC_KIND, folder=start.parent)
+        if out is None:
             return None
 
         def done(certified: trust.Certified) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import auth, regions
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.certificates import CertificatesTab
 from sanlian_desktop.ui.settings.regiondialogs import AddRegionDialog, RenameRegionDialog
@@ -212,11 +212,11 @@ class SettingsPage(QWidget):
         return tab
 
     def choose_font(self) -> None:
-        start = self.font_path.text() or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择打印字体"), start,
-                                              self.tr("TrueType 字体 (*.ttf *.ttc)"))
-        if path:
-            self.set_font_path(Path(path))
+        start = Path(self.font_path.text()).parent if self.font_path.text() else None
+        path = open_file(self, self.ctx.settings, self.tr("选择打印字体"), self.tr("TrueType 字体 (*.ttf *.ttc)"),
+                         kind="fonts", start=start)
+        if path is not None:
+            self.set_font_path(path)
 
     def set_font_path(self, path: Path | None) -> bool:
         """Store ``path`` as the print font (None for the default); refuse one that cannot be embedded."""

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings
 
-LAST_FOLDER_KEY = "sync/last_folder"
+from sanlian_desktop.ui import files
+from sanlian_desktop.ui.files import KEY
+
+SYNC_KIND = "sync"
+LAST_FOLDER_KEY = KEY.format(SYNC_KIND)  # shared with ui.files: every sync file dialog starts here
 DRIVE_REMOVABLE = 2  # GetDriveTypeW
 
 
@@ -108,6 +112,5 @@ def remember_folder(settings: QSettings, folder: Path) -> None:
 
 
 def last_folder(settings: QSettings) -> Path:
-    """The last folder used, or the home folder."""
-    last = str(settings.value(LAST_FOLDER_KEY, "") or "")
-    return Path(last) if last and Path(last).is_dir() else Path.home()
+    """The last folder used, or Documents."""
+    return files.last_folder(settings, SYNC_KIND)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
 
+from sanlian_desktop.ui.files import choose_folder
 from sanlian_desktop.ui.qtfix import emit
-from sanlian_desktop.ui.sync.drives import destinations, last_folder, remember_folder
+from sanlian_desktop.ui.sync.drives import SYNC_KIND, destinations, last_folder, remember_folder
 
 
 class FolderChooser(QWidget):
@@ -58,10 +59,10 @@ class FolderChooser(QWidget):
         self.combo.setCurrentIndex(index)
 
     def choose_other(self) -> None:
-        start = str(self.folder() or last_folder(self.settings))
-        chosen = QFileDialog.getExistingDirectory(self, self.tr("选择保存位置"), start)
-        if chosen:
-            self.set_folder(Path(chosen))
+        chosen = choose_folder(self, self.settings, self.tr("选择保存位置"), kind=SYNC_KIND,
+                               start=self.folder() or last_folder(self.settings))
+        if chosen is not None:
+            self.set_folder(chosen)
 
     def remember(self) -> None:
         """Offer the current folder first next time."""

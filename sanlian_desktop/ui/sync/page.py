@@ -8,7 +8,6 @@ from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -20,10 +19,12 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.sync.exchange.files import EXTENSION
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.empty import EmptyHint
+from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.jobs import JobFailure, JobHandle
 from sanlian_desktop.ui.qtfix import emit
 from sanlian_desktop.ui.sync.conflicts import ResolveDialog
-from sanlian_desktop.ui.sync.drives import last_folder, remember_folder
+from sanlian_desktop.ui.sync.drives import SYNC_KIND
 from sanlian_desktop.ui.sync.export import ExportDialog
 from sanlian_desktop.ui.sync.importer import ImportDialog
 from sanlian_desktop.ui.sync.model import (
@@ -98,6 +99,9 @@ class SyncPage(QWidget):
         self.status_model = StatusTableModel(self)
         self.status_view = _table(self)
         self.status_view.setModel(self.status_model)
+        self.empty = EmptyHint(self.status_view, self.tr(
+            "还没有可以收发数据包的单位。先在“设置 → 证书”中生成证书申请，交上级签发后安装；"
+            "上级发来的数据包可以随时点击“打开同步包…”导入。"))
         _widths(self.status_view, STATUS_WIDTHS, stretch=COL_OFFICE)
         self.status_view.doubleClicked.connect(self._export_to_row)
 
@@ -198,12 +202,11 @@ class SyncPage(QWidget):
     # -- import -----------------------------------------------------------------------------------
 
     def choose_package(self) -> ImportDialog | None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("打开同步包"), str(last_folder(self.ctx.settings)),
-                                              self.tr("同步包 (*{0});;所有文件 (*)").format(EXTENSION))
-        if not path:
+        path = open_file(self, self.ctx.settings, self.tr("打开同步包"),
+                         self.tr("同步包 (*{0});;所有文件 (*)").format(EXTENSION), kind=SYNC_KIND)
+        if path is None:
             return None
-        remember_folder(self.ctx.settings, Path(path).parent)
-        return self.open_package(Path(path))
+        return self.open_package(path)
 
     def open_package(self, path: Path) -> ImportDialog:
         """Check ``path`` and show what importing it would change; import on 确认导入.
