@@ -48,11 +48,11 @@ def test_demo_is_exported_and_imported_whole(template: Path, tmp_path: Path, ind
             before, _counts(me.store), strict=True))
         # Every demo declaration's state is the same above (derived there from the signed opinions).
         with me.store.read_session() as s:
-            mine = {i: st for i, st in s.execute(select(Declaration.id, Declaration.status).where(
-                Declaration.submitted_at.is_not(None)))}
+            mine = dict(tuple(r) for r in s.execute(select(Declaration.id, Declaration.status).where(
+                Declaration.submitted_at.is_not(None))))
         with above.store.read_session() as s:
-            theirs = {i: st for i, st in s.execute(select(Declaration.id, Declaration.status).where(
-                Declaration.id.in_(list(mine))))}
+            theirs = dict(tuple(r) for r in s.execute(select(Declaration.id, Declaration.status).where(
+                Declaration.id.in_(list(mine)))))
         assert theirs == mine
     finally:
         for office in offices.values():
