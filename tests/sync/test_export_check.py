@@ -111,3 +111,24 @@ def test_a_clean_package_still_goes(chain: dict[str, ServiceOffice], tmp_path: P
     generate(street.store, street.admin, count=40, seed=5)
     sent = export_package(street.store, street.admin, COUNTY, tmp_path / "up.sanlian")
     assert import_package(county.store, county.admin, tmp_path / "up.sanlian").report.applied == sent.records
+
+
+def test_an_unsigned_record_received_is_not_called_damage(chain: dict[str, ServiceOffice], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """(issue 14 §3c) A package from an older program that exported an unsigned opinion: the package is
+    whole, so the refusal names the record and says the sender wrote it so — never "damaged"."""
+    from sanlian_desktop.sync.exchange import export
+
+    street, county = chain[STREET], chain[COUNTY]
+    generate(street.store, street.admin, count=20, seed=5)
+    opinion_id = _add_opinion(street, _submitted(street), level="county", office_code=COUNTY, paper=False)
+    monkeypatch.setattr(export, "check_outgoing", lambda *args: None)  # what the old export did
+    export_package(street.store, street.admin, COUNTY, tmp_path / "old.sanlian")
+    before = fingerprint(county.store)
+    with pytest.raises(UserError) as refused:
+        import_package(county.store, county.admin, tmp_path / "old.sanlian")
+    error = refused.value
+    assert "损坏" not in error.zh and "damaged" not in error.en
+    assert f"审核意见记录 {opinion_id} 不是有效的签名记录" in error.zh and "数据包本身完好" in error.zh
+    assert f"opinion {opinion_id}" in error.en and "intact" in error.en
+    assert fingerprint(county.store) == before
