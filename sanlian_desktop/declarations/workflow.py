@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.kernel.money import from_fen, parse_money, to_fen
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
-from sanlian_desktop.models import Declaration, Opinion, utcnow
+from sanlian_desktop.models import AuditEntry, Declaration, Opinion, utcnow
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.offices.office import office_display_name
@@ -365,6 +365,8 @@ class BatchOutcome:
     number: str
     ok: bool
     message: str
+    # Approved past a limit of its batch: the reason recorded with it (the report marks it).
+    over_limit: str | None = None
 
 
 def review_each(store: Any, actor: Actor, decl_ids: list[str], *, decision: Decision, text: str,
@@ -384,12 +386,22 @@ def review_each(store: Any, actor: Actor, decl_ids: list[str], *, decision: Deci
                 if decl is None:
                     raise UserError("没有找到这份申报", f"no declaration {decl_id}")
                 number = decl.number
+                overrides = _overrides(session, decl_id)
                 review(session, actor, decl, decision=decision, text=text, override_reason=override_reason,
                        now=now)
+                passed = _overrides(session, decl_id)[len(overrides):]
+                over_limit = str(passed[-1].get("reason", "")) if passed else None
         except LimitExceeded as exc:  # the window's wording, not the command line's
             out.append(BatchOutcome(decl_id, number, False, f"{exc.what}，未填写超出限额的理由"))
         except UserError as exc:
             out.append(BatchOutcome(decl_id, number, False, exc.zh))
         else:
-            out.append(BatchOutcome(decl_id, number, True, decision.label))
+            out.append(BatchOutcome(decl_id, number, True, decision.label, over_limit))
     return out
+
+
+def _overrides(session: Session, decl_id: str) -> list[dict[str, Any]]:
+    """The details of the declaration's approvals past a limit (audited as ``selection.override``), oldest first."""
+    session.flush()
+    return [dict(d or {}) for d in session.scalars(select(AuditEntry.details).where(
+        AuditEntry.action == "selection.override", AuditEntry.entity_id == decl_id).order_by(AuditEntry.seq))]

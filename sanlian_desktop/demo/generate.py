@@ -71,9 +71,13 @@ def _credit_code(rng: random.Random, county: str) -> str:
 
 
 def _ensure_batch(session: Session, actor: Actor, today: date) -> Batch:
-    """An open batch of this year (demo data stand in for what the province would send)."""
+    """The batch open today that this office holds (the one the province sent down, so the demo declarations
+    travel up with it), else this year's; made here only when there is none (it then stands in for what the
+    province would send, and the declarations in it stay at this office: see sync export)."""
     code = f"{today.year}"
-    batch = session.scalar(select(Batch).where(Batch.code == code))
+    batch = session.scalar(select(Batch).where(Batch.opens <= today, Batch.closes >= today)
+                           .order_by(Batch.opens.desc(), Batch.code))
+    batch = batch or session.scalar(select(Batch).where(Batch.code == code))
     if batch is None:
         batch = Batch(id=str(uuid.uuid4()), code=code, name=f"{today.year}年“三社联动”试点项目申报",
                       opens=today - timedelta(days=130), closes=today + timedelta(days=30),
@@ -338,8 +342,15 @@ def _flush(session: Session, decls: list[dict[str, Any]], versions: list[dict[st
 
 def _walk(rng: random.Random, decl_id: str, j: Jurisdiction, fields: dict[str, Any], created: datetime,
           names: dict[str, str], actor: Actor) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Move one declaration through the chain to a random end state, writing opinions on the way."""
+    """Move one declaration through the chain to a random end state, writing opinions on the way.
+
+    Only the opinions this office may sign are written (sync/kinds/authority.py, rule "opinion"): its own
+    level's, typed, and those of the levels below it, transcribed from paper (this office entered the
+    declaration). A declaration never goes past this office: it waits at the office above or ends here, so
+    the demo data travel to the office above like real ones (signed at export, accepted there).
+    """
     stages = review_stages(j)
+    mine = [s for s in stages if s.level.rank >= actor.office_level.rank]  # this office's level and below
     roll = rng.random()
     content_hash = declfields.content_hash(fields)
     versions = [{"version": 1, "fields": fields, "content_hash": content_hash, "frozen": roll >= 0.08,
@@ -351,14 +362,17 @@ def _walk(rng: random.Random, decl_id: str, j: Jurisdiction, fields: dict[str, A
     opinions: list[dict[str, Any]] = []
     t = created + timedelta(days=1)
     version = 1
-    # A few declarations were returned once and resubmitted as version 2.
-    if rng.random() < 0.15:
-        k = rng.randint(0, 2)
-        for s in stages[: k + 1]:
+
+    def opinion(s: Any, decision: str, at: datetime, granted: int | None = None) -> None:
+        opinions.append(_opinion(rng, decl_id, len(opinions) + 1, version, s.level, s.office_code, names,
+                                 decision, at, granted, paper=s.office_code != actor.office_code))
+
+    # A few declarations were returned once (by this office or one below it) and resubmitted as version 2.
+    if mine and rng.random() < 0.15:
+        k = rng.randint(0, len(mine) - 1)
+        for s in mine[: k + 1]:
             t += timedelta(days=rng.randint(1, 6))
-            decision = "approve" if s is not stages[k] else "return"
-            opinions.append(_opinion(rng, decl_id, len(opinions) + 1, version, s.level, s.office_code, names,
-                                     decision, t))
+            opinion(s, "approve" if s is not mine[k] else "return", t)
         if rng.random() < 0.3:
             return ({"status": Status.RETURNED.value, "awaiting_level": Level.COMMUNITY.value,
                      "awaiting_office": actor.office_code if actor.office_level is not Level.COMMUNITY
@@ -370,7 +384,12 @@ def _walk(rng: random.Random, decl_id: str, j: Jurisdiction, fields: dict[str, A
                          "frozen": True, "submitted_at": t + timedelta(days=3)})
         t += timedelta(days=3)
     end = rng.choices(["review", "approved", "rejected"], [0.55, 0.33, 0.12])[0]
-    stop = rng.randint(0, 3) if end == "review" else 4 if end == "approved" else rng.randint(0, 3)
+    if end == "approved" and len(mine) < len(stages):
+        end = "review"  # only the province decides; this office's part ends with passing it up
+    if end == "rejected" and not mine:
+        end = "review"
+    stop = (rng.randint(0, len(mine)) if end == "review" else len(stages) if end == "approved"
+            else rng.randint(0, len(mine) - 1))
     for idx, s in enumerate(stages):
         if idx == stop and end == "review":
             return ({"status": Status.UNDER_REVIEW.value, "awaiting_level": s.level.value,
@@ -379,8 +398,7 @@ def _walk(rng: random.Random, decl_id: str, j: Jurisdiction, fields: dict[str, A
                     opinions, versions)
         t += timedelta(days=rng.randint(1, 8))
         if idx == stop and end == "rejected":
-            opinions.append(_opinion(rng, decl_id, len(opinions) + 1, version, s.level, s.office_code, names,
-                                     "reject", t))
+            opinion(s, "reject", t)
             return ({"status": Status.REJECTED.value, "awaiting_level": None, "awaiting_office": None,
                      "current_version": version, "updated_at": t, "submitted_at": created, "awaiting_since": None,
                      "decided_at": t, "granted_fen": None}, opinions, versions)
@@ -389,18 +407,18 @@ def _walk(rng: random.Random, decl_id: str, j: Jurisdiction, fields: dict[str, A
             requested = to_fen(Decimal(fields["subsidy_requested"]))
             granted = requested if rng.random() < 0.7 else requested * rng.choice([6, 7, 8]) // 10 // 100000 * 100000
             granted = granted or requested
-        opinions.append(_opinion(rng, decl_id, len(opinions) + 1, version, s.level, s.office_code, names,
-                                 "approve", t, granted))
+        opinion(s, "approve", t, granted)
     return ({"status": Status.APPROVED.value, "awaiting_level": None, "awaiting_office": None,
              "current_version": version, "updated_at": t, "submitted_at": created, "awaiting_since": None,
              "decided_at": t, "granted_fen": opinions[-1]["granted_fen"]}, opinions, versions)
 
 
 def _opinion(rng: random.Random, decl_id: str, seq: int, version: int, level: Level, office: str,
-             names: dict[str, str], decision: str, at: datetime, granted: int | None = None) -> dict[str, Any]:
+             names: dict[str, str], decision: str, at: datetime, granted: int | None = None, *,
+             paper: bool = False) -> dict[str, Any]:
     text = rng.choice({"approve": APPROVE, "return": RETURN, "reject": REJECT}[decision])
     reviewer = _name(rng)
     return {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "declaration_id": decl_id, "seq": seq,
             "version": version, "level": level.value, "office_code": office, "office_name": names.get(office, office),
             "reviewer": reviewer, "reviewer_name": reviewer, "decision": decision, "text": text,
-            "decided_on": at.date(), "at": at, "granted_fen": granted, "from_paper": False, "scan_sha256": None}
+            "decided_on": at.date(), "at": at, "granted_fen": granted, "from_paper": paper, "scan_sha256": None}

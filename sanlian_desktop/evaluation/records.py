@@ -285,6 +285,15 @@ def _evaluator_statement(incoming: Incoming, record: Record, kind: str) -> Admit
         w = ended[-1]
         late = (f"项目 {decl.number} 对 {w.evaluator_name}（{signer}）的评估指派已于 {w.withdrawn_on} 撤回"
                 f"（理由：{w.reason}），撤回后收到的这条{what}不予采用")
+    else:
+        # Assigned to that evaluator again: what it wrote before this assignment was made belongs to the
+        # one withdrawn, and is not taken under the new one (issue 14 §4).
+        written = body_time(body["at"])
+        ended = [w for w in _withdrawals(incoming.s, decl.id, str(signer)) if w.assigned_at <= written < held.at]
+        if ended:
+            w = ended[-1]
+            late = (f"这条{what}写于 {written.date()}，属于项目 {decl.number} 已于 {w.withdrawn_on} 撤回的评估指派"
+                    f"（理由：{w.reason}），不属于 {held.assigned_on} 重新作出的指派，不予采用")
     if incoming.from_parent:
         return Admitted(body, statement, body["evaluator_code"], record.key, decl.id)
     if incoming.sender != signer:

@@ -39,6 +39,10 @@ MAX_DEPTH = 32  # our records nest 5 deep; a statement body a few more
 class MalformedError(UserError):
     """A record read from a file or column does not have the expected shape."""
 
+    def __init__(self, zh: str, en: str = "", *, what_zh: str = "", what_en: str = "", detail: str = "") -> None:
+        super().__init__(zh, en)
+        self.what_zh, self.what_en, self.detail = what_zh, what_en, detail
+
 
 def _record_value(value: object) -> str:
     """How a sync record body writes the non-JSON values it may hold."""
@@ -101,9 +105,25 @@ def to_plain(obj: object, variant: Variant = AUDIT) -> Any:
 
 
 def malformed(what_zh: str, what_en: str, detail: str) -> NoReturn:
-    """Raise the standard refusal for a record whose shape is wrong."""
+    """Raise the standard refusal for a record whose shape is wrong (read from a file that may be damaged;
+    where the bytes passed an integrity check first, the reader re-raises it as :func:`intact`)."""
     raise MalformedError(
-        f"{what_zh}的内容格式不正确（{detail}），文件可能已损坏。", f"malformed {what_en}: {detail}"
+        f"{what_zh}的内容格式不正确（{detail}），文件可能已损坏。", f"malformed {what_en}: {detail}",
+        what_zh=what_zh, what_en=what_en, detail=detail,
+    )
+
+
+def intact(exc: MalformedError) -> MalformedError:
+    """``exc`` for bytes that passed an integrity check before they were parsed (what a package's
+    encryption authenticates): the file is whole, so the record was written that way — by a faulty
+    program or on purpose — and saying "damaged" would send people to copy the file again for nothing."""
+    if not exc.what_zh:
+        return exc
+    return MalformedError(
+        f"{exc.what_zh}的内容格式不正确（{exc.detail}）。文件本身完好（已通过完整性校验），"
+        "是发送单位的程序写入了不合格式的内容，或内容被有意改写；请与发送单位联系，重新拷贝无济于事。",
+        f"malformed {exc.what_en}: {exc.detail} (the file is intact: it was written so)",
+        what_zh=exc.what_zh, what_en=exc.what_en, detail=exc.detail,
     )
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sanlian_desktop.declarations import fields as declfields
 from sanlian_desktop.declarations import listing
 from sanlian_desktop.demo.generate import generate
-from sanlian_desktop.models import Declaration, DeclarationVersion
+from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion
 from sanlian_desktop.offices import regions
 from tests.helpers import make_office
 
@@ -37,6 +38,13 @@ def test_demo_at_every_level(tmp_path: Path, level: str, code: str, name: str) -
             assert declfields.content_hash(v.fields) == v.content_hash
         titles = {(d.community_code, d.title) for d in rows}
         assert len(titles) == len(rows)
-        if level != "community":
-            assert {d.status for d in rows} == {"draft", "under_review", "returned", "approved", "rejected"}
+        # Only the province decides; below it a declaration ends at the demo office or waits above it, and
+        # a community reviews nothing (sync/kinds/authority.py: who may sign which opinion).
+        expected = {"province": {"draft", "under_review", "returned", "approved", "rejected"},
+                    "community": {"draft", "under_review"}}.get(level, {"draft", "under_review", "returned", "rejected"})
+        assert {d.status for d in rows} == expected
+        # The demo office signs every opinion: its own typed, those of the levels below it from paper.
+        for o in s.scalars(select(Opinion)):
+            assert Level(o.level).rank >= Level(level).rank
+            assert o.from_paper == (o.office_code != code)
     office.store.close()

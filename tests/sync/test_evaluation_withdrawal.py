@@ -253,3 +253,28 @@ def test_a_withdrawal_from_the_evaluator_is_refused(assigned: tuple[Offices, str
     rc, _, err = o.run(PROVINCE, "sync", "import", str(path))
     assert rc == 2 and "评估指派的撤回只能由省民政厅发出" in err, err
     assert o.json(PROVINCE, "evaluate", "show", decl_id, user="rev")["assignment"]["evaluator"] == EVAL
+
+
+def test_a_visit_of_the_withdrawn_assignment_is_not_taken_under_a_new_one_to_the_same_evaluator(
+        assigned: tuple[Offices, str]) -> None:
+    """(issue 14 §4) A visit written before the withdrawal reaches the province after it assigned the project
+    to the same evaluator again: it belongs to the withdrawn assignment and is kept aside, not accepted."""
+    o, decl_id = assigned
+    day = (date.today() - timedelta(days=2)).isoformat()
+    o.ok(EVAL, "evaluate", "visit", decl_id, "--date", day, "--who", "李评估", "--findings", "按计划开展", user="rev")
+    o.ok(PROVINCE, "evaluate", "withdraw", decl_id, "--reason", "指派批次有误", user="rev")
+    o.ok(PROVINCE, "evaluate", "assign", decl_id, "--to", EVAL, user="rev")  # the same evaluator again
+    report = o.carry(EVAL, PROVINCE)
+    assert report["conflicting"] == 1 and report["applied"] == 0, report
+    shown = o.json(PROVINCE, "evaluate", "show", decl_id, user="rev")
+    assert shown["assignment"]["evaluator"] == EVAL and shown["visits"] == []
+    (conflict,) = o.json(PROVINCE, "sync", "conflicts")
+    assert conflict["kind"] == "followup_visit" and conflict["from"] == EVAL
+    assert "撤回" in conflict["reason"] and "指派批次有误" in conflict["reason"] and "不予采用" in conflict["reason"]
+    # Under the new assignment, a new visit is taken.
+    o.carry(PROVINCE, EVAL)
+    o.ok(EVAL, "evaluate", "visit", decl_id, "--date", date.today().isoformat(), "--who", "李评估",
+         "--findings", "重新指派后回访", user="rev")
+    report = o.carry(EVAL, PROVINCE)
+    assert report["applied"] == 1 and report["conflicting"] == 0, report
+    assert [v["findings"] for v in o.json(PROVINCE, "evaluate", "show", decl_id, user="rev")["visits"]] == ["重新指派后回访"]

@@ -178,6 +178,13 @@ def test_batch_approval_past_the_limits_needs_one_reason(qtbot: Any, jobs: JobRu
     assert entries[c]["exceeded"] == {"communities": [3, 2], "budget": [160_000_00, 150_000_00]}
     assert entries[d]["exceeded"] == {"projects": [4, 3], "communities": [4, 2], "budget": [170_000_00, 150_000_00]}
     assert "命令行" not in dialog.report.toPlainText() and "✘" not in dialog.report.toPlainText()
+    # The report marks those that went past a limit, with the reason (issue 14 §4).
+    assert {o.decl_id: o.over_limit for o in outcomes} == {a: None, b: None, c: "革命老区，厅务会同意",
+                                                           d: "革命老区，厅务会同意"}
+    shown = {line.split()[1]: line for line in dialog.report.toPlainText().splitlines() if line.startswith("✔")}
+    numbers = {i: _decl(province, i).number for i in (a, b, c, d)}
+    assert "超出限额（理由：革命老区，厅务会同意）" in shown[numbers[c]] and "超出限额" in shown[numbers[d]]
+    assert "超出限额" not in shown[numbers[a]] and "超出限额" not in shown[numbers[b]]
     assert modals.warnings == []
 
 

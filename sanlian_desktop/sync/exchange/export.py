@@ -24,6 +24,7 @@ from sanlian_desktop.store.attachments import blob_path
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.files import package_file_name
 from sanlian_desktop.sync.exchange.neighbours import Neighbour, neighbour, neighbours
+from sanlian_desktop.sync.exchange.outgoing import check_outgoing
 from sanlian_desktop.sync.kinds.records import Record, records_for
 from sanlian_desktop.sync.replication.fitting import fit_package
 from sanlian_desktop.sync.replication.ledger import mark_sent, unacknowledged
@@ -131,6 +132,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         result = ExportResult(n, None, None, len(records), len(receipts))
         if not records and not receipts and not allow_empty:
             return result
+        # The receiver's rules, before anything is written: never a package it can only refuse.
+        check_outgoing(s, me.region_code, n, records, certificates, chain)
         channel = s.get(SyncChannel, n.code) or SyncChannel(neighbour_code=n.code, next_out_seq=1, received_seqs=[])
         s.add(channel)
         total = len(records) + len(receipts)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
@@ -67,16 +68,35 @@ class _Preview(Exception):
     """Raised inside the import transaction to roll a preview back."""
 
 
+def _not_a_statement(kind: str, key: str, exc: cj.MalformedError) -> UserError:
+    """A record that should carry a signed statement and does not: the package is whole (its bytes
+    passed the integrity check), so the sender exported it so — say that, not "damaged"."""
+    what = _WHAT.get(kind, "记录")
+    return UserError(
+        f"数据包中的{what}记录 {key} 不是有效的签名记录（{exc.detail or exc.zh}）：数据包本身完好，"
+        f"是发送单位导出了没有签名或格式不对的{what}（它无权签署、也没有收到签名原件的记录）。"
+        "本次拒绝导入整个数据包；请发送单位升级程序后重新导出",
+        f"{kind} {key} is not a valid signed statement ({exc.detail or exc.en}); the package is intact: the "
+        "sender exported an unsigned or malformed record; the whole package is refused",
+    )
+
+
 def _statement_check(pool: CertPool) -> Callable[[Record], Statement]:
     def check(record: Record) -> Statement:
-        return verify_statement(record.raw or b"", pool, kind=record.kind)
+        try:
+            return verify_statement(record.raw or b"", pool, kind=record.kind)
+        except cj.MalformedError as exc:
+            raise _not_a_statement(record.kind, record.key, exc) from None
 
     return check
 
 
 def _statement_checker(pool: CertPool) -> Verifier:
     def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
-        statement = verify_statement(data, pool, kind=kind)
+        try:
+            statement = verify_statement(data, pool, kind=kind)
+        except cj.MalformedError as exc:
+            raise _not_a_statement(kind, "", exc) from None
         if statement.signer.code not in signers:
             raise UserError(
                 f"记录的签名单位（{statement.signer.office.label()}）无权签署此{_WHAT.get(kind, '记录')}",
@@ -272,5 +292,8 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             audit.record(s, office=me.region_code, user=actor.username, action="sync.import", entity="package",
                          entity_id=pkg.package_id, details={"from": sender.code, **result.report.as_dict()})
         return result
+    except cj.MalformedError as exc:
+        # Everything read from here on passed the package's integrity check: not damaged, written so.
+        raise cj.intact(exc) from None
     finally:
         pkg.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.codes import ParentOf, is_direct_child, level_of
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.transport.packfmt import (
@@ -256,7 +257,11 @@ def open_package(
             (mlen,) = _LEN.unpack(body.read_exact(_LEN.size))
             if mlen > limits.max_manifest or mlen > body.plain_length - _LEN.size:
                 raise UserError("数据包清单过大或长度不符，拒绝导入。", "manifest length out of bounds")
-            manifest = parse_manifest(body.read_exact(mlen), limits)
+            manifest_bytes = body.read_exact(mlen)  # authenticated: a malformed manifest was written so
+            try:
+                manifest = parse_manifest(manifest_bytes, limits)
+            except cj.MalformedError as exc:
+                raise cj.intact(exc) from None
             check_manifest_matches_header(manifest, header)
             if sum(e.length for e in manifest.entries) != body.plain_length - _LEN.size - mlen:
                 raise UserError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -146,7 +148,10 @@ class BatchApproveDialog(QDialog):
         refused = [o for o in self.outcomes if not o.ok]
         lines = [f"<p><b>{self.tr('已同意 {0} 份，未能处理 {1} 份').format(len(done), len(refused))}</b></p>"]
         if done:
-            lines.append("<p>" + "<br/>".join(f"✔ {o.number}" for o in done) + "</p>")
+            over = self.tr("超出限额（理由：{0}）")
+            lines.append("<p>" + "<br/>".join(
+                f"✔ {o.number}" + (f"　<b>{html.escape(over.format(o.over_limit))}</b>" if o.over_limit else "")
+                for o in done) + "</p>")
         if refused:
             lines.append("<p style='color:#b3261e'>"
                          + "<br/>".join(f"✘ {o.number}：{o.message}" for o in refused) + "</p>")
