@@ -417,3 +417,32 @@ def test_gmssl_error_traces_do_not_reach_stderr(capfd: pytest.CaptureFixture[str
         G.decapsulate(b"\x04" + bytes(ENVELOPE_SIZE - 1), G.generate_encryption_key())
     _, err = capfd.readouterr()
     assert "gmssl" not in err.lower() and ".c:" not in err
+
+
+@pytest.mark.slow
+def test_every_flip_truncation_and_append_of_a_gm_package_is_refused(
+    tmp_path: Path, gm_offices: dict[str, Office]
+) -> None:
+    """The chunk sealing guarantees under SM4-GCM: any changed, missing or extra byte is refused."""
+    city = gm_offices["620100"]
+    path = tmp_path / "p.sanlian"
+    write_package(path, gm_offices["620102"], city, [("declaration", f"d{i}", 1, b"{}" * 40) for i in range(3)],
+                  chunk_size=256)
+    data = path.read_bytes()
+    bad = tmp_path / "bad.sanlian"
+
+    def refused(content: bytes) -> str:
+        bad.write_bytes(content)
+        with pytest.raises(UserError) as err:
+            open_package(bad, city.keys, gm_offices["620000"].cert, set(), T0 + timedelta(days=11),
+                         require_adjacent=False)
+        return err.value.zh
+
+    messages = {refused(data[:i] + bytes([data[i] ^ 0x41]) + data[i + 1 :]) for i in range(len(data))}
+    messages |= {refused(data[:n]) for n in range(len(data))}
+    assert "多出" in refused(data + b"\0")
+    assert all("Traceback" not in m and m for m in messages)
+    assert any("数字信封" in m for m in messages) and any("数据块" in m for m in messages)
+    with open_package(path, city.keys, gm_offices["620000"].cert, set(), T0 + timedelta(days=11),
+                      require_adjacent=False) as pkg:
+        assert len(pkg.entries) == 3
