@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--name", required=True, help="单位名称，如 城关区民政局")
     p.add_argument("--region-name", help="区划名称（内置数据中没有的街道或社区）")
     p.add_argument("--admin", required=True, help="第一位管理员的用户名（密码取自 SANLIAN_NEW_PASSWORD 或提示）")
+    p.add_argument("--suite", default="sl1",
+                   help="密钥和证书的算法套件：sl1（默认，Ed25519/X25519/ChaCha20-Poly1305）或 gm（国密 SM2/SM3/SM4）；"
+                        "由省民政厅生成根证书时选定，全省各级单位须与之相同")
     p.set_defaults(handler=cmd_init)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
@@ -70,10 +73,15 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
 
     password = new_password(f"管理员 {args.admin} ")
     store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
-                        admin=args.admin, admin_password=password, region_name=args.region_name)
+                        admin=args.admin, admin_password=password, region_name=args.region_name,
+                        suite=args.suite.strip().lower())
     store.close()
-    ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name},
-             f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}")
+    from sanlian_desktop.sync.trust.suite import suite_by_short
+
+    suite = suite_by_short(args.suite.strip().lower())
+    ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name,
+              "suite": suite.name},
+             f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}，算法套件：{suite.label}")
     return 0
 
 

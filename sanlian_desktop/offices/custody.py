@@ -34,7 +34,15 @@ from sanlian_desktop.models import (
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
-from sanlian_desktop.sync.trust.certs import Cert, OfficeInfo, certify, make_request, make_root, parse_request
+from sanlian_desktop.sync.trust.certs import (
+    Cert,
+    OfficeInfo,
+    certify,
+    make_request,
+    make_root,
+    mixed_suites,
+    parse_request,
+)
 from sanlian_desktop.sync.trust.chain import (
     CertPool,
     Revocation,
@@ -44,6 +52,7 @@ from sanlian_desktop.sync.trust.chain import (
     verify_revocation,
 )
 from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, suite_label
 
 BUNDLE_FORMAT = "sanlian-cert-bundle-1"
 MAX_FILE = 1024 * 1024
@@ -72,12 +81,15 @@ def parent_of(session: Session) -> ParentOf:
 # -- keys -------------------------------------------------------------------------------------------
 
 
-def create_keys(session: Session, office: Office, admin: str, password: str) -> OfficeKeys:
-    """Make the office's key pairs, seal them, wrap the sealing key for the first admin.
+def create_keys(
+    session: Session, office: Office, admin: str, password: str, suite: Suite = DEFAULT_SUITE
+) -> OfficeKeys:
+    """Make the office's key pairs in ``suite``, seal them, wrap the sealing key for the first admin.
 
-    The province also makes its root certificate.
+    The province also makes its root certificate, which fixes the suite of its whole chain: every
+    office below it makes its keys in the same suite (its parent refuses a request in another).
     """
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(suite)
     kek = new_kek()
     session.add(OfficeKeyRing(region_code=office.region_code, suite=keys.suite.name, sealed=keys.seal(kek)))
     session.add(UserKeyWrap(username=admin, wrapped=wrap_for_user(kek, password, _argon2())))
@@ -276,6 +288,8 @@ def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Ce
             f"这份证书是签发给 {cert.office.label()} 的，不是本单位", f"the certificate is for {cert.code}, not this office"
         )
     keys = office_keys(session, actor)
+    if cert.suite != keys.suite.name:
+        raise mixed_suites("这份证书", cert.suite, keys.suite.name, "the certificate")
     if not cert.matches_keys(keys):
         raise UserError("证书与本单位的密钥不匹配（可能是为另一次申请签发的）", "the certificate does not match this office's keys")
     root = chain[-1]
@@ -333,6 +347,8 @@ def describe(session: Session) -> dict[str, Any]:
             "issuer": own.issuer_code,
         },
         "roots": [r.serial for r in pinned_roots(session)],
+        "suite": None if own is None else own.suite,
+        "suite_label": None if own is None else suite_label(own.suite),
         "known": sorted({r.region_code for r in session.scalars(select(CertificateRecord))}),
         "revoked": sorted(revoked_map(session)),
     }

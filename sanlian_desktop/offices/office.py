@@ -14,6 +14,7 @@ from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import add_user, check_password_strength
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, suite_by_short
 
 
 def init_office(
@@ -25,8 +26,13 @@ def init_office(
     admin: str,
     admin_password: str,
     region_name: str | None = None,
+    suite: str = DEFAULT_SUITE.short,
 ) -> Store:
     """Create the store in ``home`` for the office of ``region_code`` at ``level`` with its first admin.
+
+    ``suite`` (``sl1`` or ``gm`` for 国密) is the algorithm suite of the office's keys; the province's
+    choice, made with its root, holds for its whole chain, so every office below it is set up with the
+    same one.
 
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
     the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
@@ -36,6 +42,7 @@ def init_office(
     if not name:
         raise UserError("请填写单位名称", "the office needs a name")
     check_password_strength(admin_password)
+    chosen = suite_by_short(suite)
     db = Path(home) / "sanlian.db"
     if db.exists():
         raise UserError(f"{home} 中已有本单位的数据，不能重复初始化", f"{home} already holds a store")
@@ -85,11 +92,12 @@ def init_office(
             session.add(Office(region_code=region_code, level=level.value, name=name, is_self=True))
             session.flush()
             audit.record(session, office=region_code, user=admin, action="office.init", entity="office",
-                         entity_id=region_code, details={"level": level.value, "name": name})
+                         entity_id=region_code, details={"level": level.value, "name": name, "suite": chosen.name})
             add_user(session, None, username=admin, role=Role.ADMIN, password=admin_password)
             from sanlian_desktop.offices import custody as trust
 
-            trust.create_keys(session, session.get(Office, region_code), admin, admin_password)  # type: ignore[arg-type]
+            trust.create_keys(session, session.get(Office, region_code), admin, admin_password,  # type: ignore[arg-type]
+                              chosen)
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):

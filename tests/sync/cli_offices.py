@@ -29,8 +29,9 @@ CHAIN = [
 class Offices:
     """The chain of offices; ``run`` calls the CLI in-process and returns (code, stdout, stderr)."""
 
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str], suite: str = "sl1") -> None:
         self.root = root
+        self.suite = suite  # what ``init --suite`` is given at every office
         self.capsys = capsys
         self.homes = {code: root / level for level, code, _ in CHAIN}
         self.files = root / "usb"
@@ -56,7 +57,7 @@ class Offices:
             region_name = ["--region-name", "东岗街道"] if level == "street" else (
                 ["--region-name", "东岗西路社区"] if level == "community" else [])
             self.ok(code, "init", "--level", level, "--region", code, "--name", name, "--admin", "admin",
-                    *region_name, user=None)
+                    "--suite", self.suite, *region_name, user=None)
             self.ok(code, "user", "add", "clerk", "--role", "clerk")
             self.ok(code, "user", "add", "rev", "--role", "reviewer")
         for (_, parent, _), (_, child, _) in itertools.pairwise(CHAIN):
@@ -77,15 +78,19 @@ class Offices:
             self.carry(sender, recipient)
 
 
-def certified_chain(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Offices:
-    """Five certified offices with an open 2016 batch at the province (not yet carried down).
+def certified_chain(
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, suite: str = "sl1"
+) -> Offices:
+    """Five certified offices with an open 2016 batch at the province (not yet carried down), every key
+    and certificate in ``suite`` (``sl1`` or ``gm``).
 
-    Built through the CLI once per test process and copied for each test: the offices' homes hold
-    nothing that names where they lie."""
+    Built through the CLI once per test process and suite and copied for each test: the offices'
+    homes hold nothing that names where they lie."""
     monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
     monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
-    shutil.copytree(_built_chain(capsys), root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
-    return Offices(root, capsys)
+    built = _built_chain(capsys, suite)
+    shutil.copytree(built, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
+    return Offices(root, capsys, suite)
 
 
 @functools.cache
@@ -95,13 +100,13 @@ def _chain_folder() -> Path:
     return folder
 
 
-def _built_chain(capsys: pytest.CaptureFixture[str]) -> Path:
+def _built_chain(capsys: pytest.CaptureFixture[str], suite: str = "sl1") -> Path:
     from datetime import date, timedelta
 
-    built = _chain_folder() / "chain"
+    built = _chain_folder() / ("chain" if suite == "sl1" else f"chain-{suite}")
     if not (built / ".built").exists():
         shutil.rmtree(built, ignore_errors=True)
-        o = Offices(built, capsys)
+        o = Offices(built, capsys, suite)
         o.setup()
         today = date.today()
         o.ok("620000", "batch", "add", "--name", "2016年试点项目申报", "--code", "2016", "--opens",

@@ -42,6 +42,15 @@ def chain(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     return certified_chain(tmp_path, capsys, monkeypatch)
 
 
+@pytest.fixture(params=["sl1", "gm"])
+def suite_chain(
+    request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Offices:
+    """:func:`chain` under each algorithm suite the province can choose (``sl1``, ``gm`` for 国密)."""
+    return certified_chain(tmp_path, capsys, monkeypatch, request.param)
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five certified offices built through the services, the batch already at the community; copy

@@ -14,7 +14,7 @@ from sanlian_desktop.sync.transport.package import PackageWriter
 from sanlian_desktop.sync.transport.packfmt import body_length_for, encode_header
 from sanlian_desktop.sync.trust.certs import Cert, OfficeInfo, certify, make_request, make_root
 from sanlian_desktop.sync.trust.keys import OfficeKeys
-from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, ChunkSealer
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, ChunkSealer, Suite
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NAMES = {
@@ -42,16 +42,16 @@ class Office:
 def certify_child(
     parent: Office, code: str, level: Level, name: str, *, at: datetime = T0, days: int = 3 * 365
 ) -> Office:
-    """A new office certified by ``parent``."""
-    keys = OfficeKeys.generate()
+    """A new office certified by ``parent`` (its keys in the parent's suite)."""
+    keys = OfficeKeys.generate(parent.keys.suite)
     request = make_request(OfficeInfo(code, level, name), keys, now=at)
     cert = certify(request, parent.cert, parent.keys, valid_days=days, now=at)
     return Office(keys, cert, [cert, *parent.chain])
 
 
-def make_province(name: str = NAMES["620000"]) -> Office:
-    """A province office with a self-signed root."""
-    keys = OfficeKeys.generate()
+def make_province(name: str = NAMES["620000"], suite: Suite = DEFAULT_SUITE) -> Office:
+    """A province office with a self-signed root in ``suite``."""
+    keys = OfficeKeys.generate(suite)
     root = make_root(OfficeInfo("620000", Level.PROVINCE, name), keys, now=T0)
     return Office(keys, root, [root])
 
@@ -87,7 +87,7 @@ def seal_raw(
 ) -> None:
     """A package whose decrypted body is ``plaintext`` exactly — what a hostile sender could make, since
     anyone can encrypt to a recipient's public key (only the manifest signature says who sent it)."""
-    suite = DEFAULT_SUITE
+    suite = recipient.keys.suite
     enc, shared = suite.encapsulate(recipient.cert.enc_key)
     header = encode_header(
         {
@@ -112,7 +112,7 @@ def seal_raw(
 
 def forge_child(issuer: Office, code: str, level: Level) -> Office:
     """A certificate an issuer should never have signed, made without :func:`certify`'s checks."""
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(issuer.keys.suite)
     cert = Cert(
         "f" * 32,
         keys.suite.name,

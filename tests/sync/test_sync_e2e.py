@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sanlian_desktop.sync.transport.package import peek_header
+from sanlian_desktop.sync.trust.gm import GM_SUITE
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
 from tests.helpers import example_declaration
 from tests.sync.cli_offices import CHAIN, Offices
 
@@ -12,8 +15,12 @@ CODES = [code for _, code, _ in CHAIN]
 UP = list(reversed(CODES))
 
 
-def test_declaration_travels_up_and_the_decision_down(chain: Offices, tmp_path: Path) -> None:
-    o = chain
+def test_declaration_travels_up_and_the_decision_down(suite_chain: Offices, tmp_path: Path) -> None:
+    """The five-office journey under each suite the province can choose (SL1 and 国密)."""
+    o = suite_chain
+    suite = {"sl1": DEFAULT_SUITE, "gm": GM_SUITE}[o.suite]
+    for code in CODES:  # the certificates came down the chain in the province's suite
+        assert o.json(code, "office", "show")["suite"] == suite.name, code
     o.down(CODES)  # the province's batch reaches the community
     assert [b["code"] for b in o.json("620102001001", "batch", "list")] == ["2016"]
 
@@ -68,6 +75,10 @@ def test_declaration_travels_up_and_the_decision_down(chain: Offices, tmp_path: 
             assert row["waiting"] == 0 and row["sent_unacknowledged"] == 0, (code, row, _debug_items(o.homes[code], row["office"]))
     for code in CODES:
         assert "审计日志完好" in o.ok(code, "audit", "verify")
+    # Every package that travelled was made in the province's suite (the 国密 ones: an SM2 envelope).
+    packages = sorted(o.files.glob("*.sanlian"))
+    assert packages and {peek_header(p).suite for p in packages} == {suite.name}
+    assert {len(peek_header(p).enc) for p in packages} == {113 if o.suite == "gm" else 32}
 
 
 def _debug_items(home: Path, neighbour: str) -> list[tuple[str, str, bool]]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
-from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncPackage, utcnow
+from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncItem, SyncPackage, utcnow
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
@@ -35,7 +36,7 @@ from sanlian_desktop.sync.replication.apply import Applier, ApplyReport, Verifie
 from sanlian_desktop.sync.replication.ledger import mark_acknowledged
 from sanlian_desktop.sync.transport.packfmt import EntryInfo
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
-from sanlian_desktop.sync.transport.receipts import make_receipt, verify_receipt
+from sanlian_desktop.sync.transport.receipts import Receipt, make_receipt, verify_receipt
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.chain import CertPool, Revocation
 from sanlian_desktop.sync.trust.statements import Statement, verify_statement
@@ -141,6 +142,19 @@ def _collector_spares_the_rest() -> Iterator[None]:
 
 _WHAT = {"opinion": "审核意见", "version": "申报", "evaluation_assignment": "评估指派", "evaluation_withdrawal": "评估指派的撤回",
          "followup_visit": "跟踪回访", "effect_evaluation": "成效评估"}
+
+
+def _receipt_hashes(s: Session, neighbour_code: str, receipt: Receipt) -> list[tuple[str, str, str]]:
+    """(kind, key, record hash) a receipt acknowledges. Where the package's suite hashes entries with
+    SHA-256, the receipt's digests are the records' hashes; under another (国密: SM3) they name what this
+    office sent in that package, whose record hashes the ledger kept with the package's id."""
+    named = [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"]
+    if getattr(get_suite(receipt.signer.suite).hasher(), "name", None) == "sha256":
+        return named
+    wanted = {(k, i) for k, i, _ in named}
+    rows = s.execute(select(SyncItem.kind, SyncItem.key, SyncItem.sent_hash).where(
+        SyncItem.neighbour_code == neighbour_code, SyncItem.sent_package == receipt.package_id))
+    return [(k, i, h) for k, i, h in rows if (k, i) in wanted and h is not None]
 
 
 def _refuse_from_evaluator(entries: list[EntryInfo]) -> None:
@@ -249,8 +263,7 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
                         result.revocations += 1
             for receipt in receipts:
                 result.receipts += 1
-                result.acknowledged += mark_acknowledged(
-                    s, sender.code, [(k, i, d.hex()) for k, i, _, d in receipt.entries if k != "certificate"], now)
+                result.acknowledged += mark_acknowledged(s, sender.code, _receipt_hashes(s, sender.code, receipt), now)
 
         # What this office now holds exactly as the sender sent it counts as acknowledged in the other
         # direction too: echoing it back would be pointless. Where this office's form differs, it is

@@ -40,7 +40,7 @@ from sanlian_desktop.sync.transport.packfmt import (
 )
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.transport.spool import SealedSpool
-from sanlian_desktop.sync.trust.certs import Cert, CertExpiredError, show_date
+from sanlian_desktop.sync.trust.certs import Cert, CertExpiredError, mixed_suites, show_date
 from sanlian_desktop.sync.trust.chain import validate_chain
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.suite import ChunkSealer, Suite
@@ -120,7 +120,10 @@ class PackageWriter:
         self.created = created or cj.utc_now()
         _check_sender_chain(sender_chain, sender_keys, self.created)
         if recipient_cert.suite != sender_keys.suite.name:
-            raise UserError("接收单位证书的算法套件与本单位不同，无法加密。", "recipient uses another suite")
+            raise mixed_suites(
+                f"接收单位{recipient_cert.office.label()}的证书", recipient_cert.suite, sender_keys.suite.name,
+                "the recipient's certificate",
+            )
         if not limits.min_chunk <= chunk_size <= limits.max_chunk or channel_seq < 0:
             raise ValueError("chunk_size or channel_seq out of range")
         self._keys = sender_keys

@@ -10,8 +10,10 @@ Layout::
     header  canonical JSON            readable without any key (see PackageHeader)
     body    ceil(P / C) sealed chunks each C + 16 bytes, the last one shorter
 
-The body key is HKDF(X25519(ephemeral, recipient), info = enc || recipient key || SHA-256(magic..header)),
-so every header byte is authenticated by the first chunk. Chunk ``i`` uses nonce ``i`` (11 bytes) ||
+The body key is HKDF(X25519(ephemeral, recipient), info = enc || recipient key || SHA-256(magic..header))
+under SL1, and HKDF-SM3(SM4 key from the SM2 envelope ``enc``, info = enc || recipient key ||
+SM3(magic..header)) under 国密 (see :mod:`~sanlian_desktop.sync.trust.gm`), so every header byte is
+authenticated by the first chunk. Chunk ``i`` uses nonce ``i`` (11 bytes) ||
 final flag (1 byte). The header states the body's exact length, so a short or long file is refused
 (truncated / appended) before any decryption, and the final flag catches the rest.
 

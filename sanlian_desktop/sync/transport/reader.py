@@ -25,7 +25,7 @@ from sanlian_desktop.sync.transport.packfmt import (
     read_header,
 )
 from sanlian_desktop.sync.transport.spool import SealedSpool
-from sanlian_desktop.sync.trust.certs import Cert, Revoked, show_date
+from sanlian_desktop.sync.trust.certs import Cert, Revoked, mixed_suites, show_date
 from sanlian_desktop.sync.trust.chain import check_signature, validate_chain
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.suite import get_suite
@@ -146,6 +146,11 @@ def _recipient_keys(
             f"this package is for {header.recipient_code}, not for {recipient_code}",
         )
     candidates = [keys] if isinstance(keys, OfficeKeys) else list(keys)
+    if candidates and all(header.suite != c.suite.name for c in candidates):
+        raise mixed_suites(
+            f"此数据包（{header.sender_name}制作）", header.suite, candidates[0].suite.name,
+            "this package",
+        )
     for candidate in candidates:
         if header.suite == candidate.suite.name and header.recipient_key == candidate.suite.key_id(
             candidate.enc_public
@@ -180,6 +185,8 @@ def _check_sender(
             f"{leaf.office.label()}不符，拒绝导入。",
             "the declared sender does not match the sender's certificate",
         )
+    if leaf.suite != header.suite:
+        raise mixed_suites(f"数据包发送单位{leaf.office.label()}的证书", leaf.suite, header.suite, "the sender's certificate")
     sender = validate_chain(manifest.chain, pinned_root, manifest.created, revoked, parent_of)
     check_signature(sender, manifest.signed_message(), manifest.signature)
     if require_adjacent and not _adjacent(sender, header.recipient_code, parent_of):

@@ -29,7 +29,7 @@ from sanlian_desktop.kernel.codes import (
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.sync.trust.keys import OfficeKeys
-from sanlian_desktop.sync.trust.suite import get_suite, random_bytes
+from sanlian_desktop.sync.trust.suite import get_suite, random_bytes, suite_label
 
 CERT_FORMAT = "sanlian-cert-1"
 REQUEST_FORMAT = "sanlian-cert-request-1"
@@ -67,6 +67,19 @@ class CertExpiredError(TrustError):
 
 class CertRevokedError(TrustError):
     """A certificate was revoked at the time that matters."""
+
+
+class SuiteMismatchError(TrustError):
+    """Two things that must use one algorithm suite (a chain, a package and its recipient) do not."""
+
+
+def mixed_suites(what: str, found: str, expected: str, en: str) -> SuiteMismatchError:
+    """The refusal of something of another suite: ``what`` uses ``found`` where ``expected`` is required."""
+    return SuiteMismatchError(
+        f"{what}使用的是“{suite_label(found)}”，而这里要求“{suite_label(expected)}”：一条证书链上的证书、"
+        "签名和数据包只能使用同一种算法套件（由省民政厅生成根证书时选定），不予采信。",
+        f"{en} uses suite {found[:80]!r}, not {expected[:80]!r}",
+    )
 
 
 class JurisdictionError(TrustError):
@@ -180,8 +193,8 @@ class Cert:
             cj.malformed(_CZ, _CE, "issuer code")
         suite = get_suite(obj["suite"])
         sign_key, enc_key = cj.unb64(obj["sign_key"], _CZ, _CE), cj.unb64(obj["enc_key"], _CZ, _CE)
-        if len(sign_key) != suite.sign_public_size or len(enc_key) != suite.enc_public_size:
-            cj.malformed(_CZ, _CE, "public key length")
+        if not suite.valid_public(sign_key, signing=True) or not suite.valid_public(enc_key, signing=False):
+            cj.malformed(_CZ, _CE, "public key")
         return cls(
             serial=cj.get_str(obj, "serial", _CZ, _CE, 64),
             suite=suite.name,
@@ -251,7 +264,9 @@ def parse_request(data: bytes) -> CertRequest:
         cj.malformed(_RZ, _RE, "unknown format")
     suite = get_suite(obj["suite"])
     body = {k: v for k, v in obj.items() if k != "signature"}
-    sign_key = cj.unb64(obj["sign_key"], _RZ, _RE)
+    sign_key, enc_key = cj.unb64(obj["sign_key"], _RZ, _RE), cj.unb64(obj["enc_key"], _RZ, _RE)
+    if not suite.valid_public(sign_key, signing=True) or not suite.valid_public(enc_key, signing=False):
+        cj.malformed(_RZ, _RE, "public key")
     if not suite.verify(sign_key, REQUEST_DOMAIN + cj.dumps(body), cj.unb64(obj["signature"], _RZ, _RE)):
         raise BadSignatureError(
             "证书申请的签名无效，申请文件已损坏或被篡改。", "the certificate request's signature is invalid"
@@ -260,7 +275,7 @@ def parse_request(data: bytes) -> CertRequest:
         office=_check_office(obj["code"], obj["level"], obj["name"], _RZ, _RE),
         suite=suite.name,
         sign_key=sign_key,
-        enc_key=cj.unb64(obj["enc_key"], _RZ, _RE),
+        enc_key=enc_key,
         created=cj.parse_time(obj["created"], _RZ, _RE),
     )
 
@@ -353,9 +368,11 @@ def certify(
     req = parse_request(request)
     _check_issuer(issuer_cert, issuer_keys, at)
     if req.suite != issuer_cert.suite:
-        raise TrustError(
-            f"证书申请使用的算法套件（{req.suite}）与本单位不同，无法签发。",
-            "the request uses a different suite",
+        raise SuiteMismatchError(
+            f"{req.office.label()}的证书申请使用“{suite_label(req.suite)}”，本单位的证书链使用"
+            f"“{suite_label(issuer_cert.suite)}”：一条证书链只能使用一种算法套件，无法签发。请申请单位用"
+            f"“{suite_label(issuer_cert.suite)}”生成密钥（初始化时选择相同的 --suite）后重新申请。",
+            f"the request uses suite {req.suite!r}, the issuer's chain {issuer_cert.suite!r}",
         )
     _check_placement(issuer_cert.office, req.office, parent_of)
     end = min(at + timedelta(days=valid_days), issuer_cert.not_after)

@@ -29,6 +29,7 @@ from sanlian_desktop.sync.trust.certs import (
     Revoked,
     TrustError,
     UnknownRootError,
+    mixed_suites,
     show_date,
 )
 from sanlian_desktop.sync.trust.keys import OfficeKeys
@@ -180,7 +181,12 @@ def _issuer_signed(suite: str, issuer_key: bytes, message: bytes, signature: byt
 
 
 def _check_signed_by(cert: Cert, issuer: Cert) -> None:
-    if cert.suite != issuer.suite or not _issuer_signed(cert.suite, issuer.sign_key, cert.signed_message(),
+    if cert.suite != issuer.suite:
+        raise mixed_suites(
+            f"证书链混用了算法套件：{cert.office.label()}的证书", cert.suite, issuer.suite,
+            f"the certificate of {cert.code} under issuer {issuer.code}",
+        )
+    if not _issuer_signed(cert.suite, issuer.sign_key, cert.signed_message(),
                                                         cert.signature):
         raise BadSignatureError(
             f"{cert.office.label()}的证书签名无效，证书已损坏或被伪造。",
@@ -220,6 +226,10 @@ def chain_links(
         raise BadSignatureError("证书链为空或过长，无法验证。", "empty or overlong certificate chain")
     if certs[-1].is_self_signed:
         top = certs.pop()
+        if roots and all(root.suite != top.suite for root in roots):
+            raise mixed_suites(
+                f"证书链的根证书（{top.office.label()}）", top.suite, roots[0].suite, "the chain's root"
+            )
         if not any(top.encode() == root.encode() for root in roots):
             raise UnknownRootError(
                 f"证书链的根证书（{top.office.label()}）不是本系统信任的省级根证书，来源不明。",
@@ -228,6 +238,10 @@ def chain_links(
         issuer = top
     else:
         found = [root for root in roots if root.serial == certs[-1].issuer_serial]
+        if not found and roots and all(root.suite != certs[-1].suite for root in roots):
+            raise mixed_suites(
+                f"{certs[-1].office.label()}的证书", certs[-1].suite, roots[0].suite, f"the certificate of {certs[-1].code}"
+            )
         if not found:
             raise UnknownRootError(
                 f"{certs[-1].office.label()}的证书不是由本系统信任的省级根证书签发的，来源不明。",
@@ -328,13 +342,14 @@ class CertPool:
         return cert
 
     def fingerprint(self, serial: str) -> str | None:
-        """SHA-256 (hex) of the certificate's canonical bytes: what a statement names its signer by."""
+        """The hash (hex) of the certificate's canonical bytes under its own suite (SHA-256, or SM3 for
+        国密): what a statement names its signer by."""
         found = self._fingerprints.get(serial)
         if found is None:
             encoded = self._encoded.get(serial)
             if encoded is None:
                 return None
-            found = self._fingerprints[serial] = fingerprint(encoded)
+            found = self._fingerprints[serial] = fingerprint(encoded, self._by_serial[serial].suite)
         return found
 
     def chain(self, serial: str) -> list[Cert]:
@@ -387,8 +402,6 @@ class CertPool:
         return links[-1]
 
 
-def fingerprint(encoded: bytes) -> str:
-    """SHA-256 (hex) of a certificate's canonical bytes."""
-    import hashlib
-
-    return hashlib.sha256(encoded).hexdigest()
+def fingerprint(encoded: bytes, suite: str) -> str:
+    """The hash (hex) of a certificate's canonical bytes under the suite it names (SHA-256 for SL1)."""
+    return get_suite(suite).hash(encoded).hex()

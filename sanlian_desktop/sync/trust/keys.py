@@ -2,8 +2,9 @@
 
 Storage (all JSON bytes, fit for a DB column):
 
-* the office's keys: ``OfficeKeys.seal(kek)`` — both private keys AEAD-encrypted under the KEK, the
-  public keys in clear beside them (bound as associated data);
+* the office's keys: ``OfficeKeys.seal(kek)`` — both private keys AEAD-encrypted under the KEK with
+  the keys' own suite (SM4-GCM under a key derived from the KEK for 国密), the public keys in clear
+  beside them (bound as associated data);
 * one wrap of the KEK per user: ``wrap_for_user(kek, password)`` — the KEK AEAD-encrypted under a key
   derived from the password with argon2id (random salt, parameters stored in the blob).
 
@@ -87,7 +88,7 @@ class OfficeKeys:
         }
         nonce = random_bytes(self.suite.nonce_size)
         secret = cj.dumps({"sign": cj.b64(self.sign_private), "enc": cj.b64(self.enc_private)})
-        sealed = self.suite.seal(kek, nonce, secret, cj.dumps(public))
+        sealed = self.suite.seal(self.suite.sealing_key(kek), nonce, secret, cj.dumps(public))
         return cj.dumps({**public, "nonce": cj.b64(nonce), "sealed": cj.b64(sealed)})
 
     @classmethod
@@ -101,7 +102,10 @@ class OfficeKeys:
         suite = get_suite(obj["suite"])
         public = {k: obj[k] for k in ("format", "suite", "sign_key", "enc_key")}
         secret = suite.open(
-            kek, cj.unb64(obj["nonce"], _Z, _E), cj.unb64(obj["sealed"], _Z, _E), cj.dumps(public)
+            suite.sealing_key(kek),
+            cj.unb64(obj["nonce"], _Z, _E),
+            cj.unb64(obj["sealed"], _Z, _E),
+            cj.dumps(public),
         )
         if secret is None:
             raise UserError(
@@ -110,8 +114,8 @@ class OfficeKeys:
             )
         inner = cj.loads(secret, _Z, _E)
         keys = cls(cj.unb64(inner.get("sign"), _Z, _E), cj.unb64(inner.get("enc"), _Z, _E), suite)
-        if len(keys.sign_private) != 32 or len(keys.enc_private) != 32:
-            cj.malformed(_Z, _E, "private key length")
+        if not suite.check_private(keys.sign_private, keys.enc_private):
+            cj.malformed(_Z, _E, "private keys")
         if cj.b64(keys.sign_public) != obj["sign_key"] or cj.b64(keys.enc_public) != obj["enc_key"]:
             cj.malformed(_Z, _E, "public keys do not match")
         return keys

@@ -1,8 +1,8 @@
 """Signed statements: a record (an opinion, a submitted version) signed by an office, verifiable on its own.
 
 A statement is canonical JSON ``{"statement": {...}, "signature": b64}``; the inner object names its
-kind, the signing office, its certificate (serial and SHA-256 fingerprint), the signed time and the
-record itself. The signer's certificate is not repeated in every statement: a package carries each
+kind, the signing office, its certificate (serial and fingerprint — the hash of the certificate's
+suite: SHA-256, or SM3 for 国密), the signed time and the record itself. The signer's certificate is not repeated in every statement: a package carries each
 certificate its statements need once (``certificate`` entries, see :mod:`service`), and the verifier
 looks it up in a :class:`~sanlian_desktop.sync.trust.chain.CertPool`, which checks each chain once. A
 statement is verified at its signed time (see :mod:`chain`), so an opinion signed under a certificate
@@ -65,7 +65,7 @@ def sign_statement(
         "kind": kind,
         "signer_code": chain[0].code,
         "signer_serial": chain[0].serial,
-        "signer_cert": fingerprint(chain[0].encode()),
+        "signer_cert": fingerprint(chain[0].encode(), chain[0].suite),
         "signed_at": cj.fmt_time(at or cj.utc_now()),
         "body": dict(body),
     }

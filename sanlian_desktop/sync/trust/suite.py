@@ -1,11 +1,14 @@
 """Named algorithm suites: signatures, encryption to a recipient, AEAD and hashing behind one interface.
 
-Every certificate and package records its suite's name, so a 国密 suite (SM2/SM3/SM4) can be added
-later as another :class:`Suite` without changing any file format.
+Every certificate and package records its suite's name. Two suites are registered: :class:`Sl1Suite`
+(Ed25519, X25519, ChaCha20-Poly1305, SHA-256; the default) and :class:`GmSuite` (国密: SM2 signatures,
+the package key in an SM2 digital envelope, SM4-GCM, SM3). A province chooses one when it creates its
+root; every certificate below it, and every package between its offices, uses the same one.
 
-Encryption to a recipient is an ephemeral-static key agreement (HPKE-like, base mode): the sender makes
-a fresh key pair, agrees a secret with the recipient's static public key and derives a symmetric key
-with HKDF over the secret, both public keys and a caller-supplied context (the package header). The
+Encryption to a recipient is a key encapsulation: SL1 agrees a secret with an ephemeral X25519 key pair
+(HPKE-like, base mode); 国密 sends a fresh SM4 key in an SM2 envelope. Either way the symmetric key is
+derived with HKDF over the secret, both public values and a caller-supplied context (the package
+header), so every header byte is authenticated by the first chunk. The
 body is then sealed in chunks by :class:`ChunkSealer`, whose nonces bind the chunk index and a
 final-chunk flag so reordering, dropping and truncating chunks are all detected.
 """
@@ -38,11 +41,14 @@ class Suite(ABC):
     """One coherent set of algorithms, identified by :attr:`name` in every file that uses it."""
 
     name: str
+    short: str  # what ``init --suite`` takes
+    label: str  # what a user reads
     key_size: int  # symmetric key length
     nonce_size: int
     tag_size: int
     sign_public_size: int
     enc_public_size: int
+    private_size: int  # both private keys, as this suite stores them
 
     @abstractmethod
     def generate_signing_key(self) -> bytes:
@@ -104,15 +110,37 @@ class Suite(ABC):
         """A short hex fingerprint of a public key (first 16 bytes of its hash)."""
         return self.hash(public)[:16].hex()
 
+    def valid_public(self, public: bytes, *, signing: bool) -> bool:
+        """Whether ``public`` has the shape of one of this suite's public keys (a point on the curve)."""
+        return len(public) == (self.sign_public_size if signing else self.enc_public_size)
+
+    def check_private(self, sign_private: bytes, enc_private: bytes) -> bool:
+        """Whether two private keys are well formed (each consistent with its public key)."""
+        return len(sign_private) == len(enc_private) == self.private_size
+
+    def sealing_key(self, kek: bytes) -> bytes:
+        """The AEAD key this suite seals an office's keys with under a 32-byte key-encryption key."""
+        if len(kek) == self.key_size:
+            return kek
+        info = b"sanlian-kek\x00" + self.name.encode()
+        return HKDF(algorithm=self.hkdf_hash(), length=self.key_size, salt=None, info=info).derive(kek)
+
+    def hkdf_hash(self) -> hashes.HashAlgorithm:
+        """The hash HKDF runs on in this suite."""
+        return hashes.SHA256()
+
 
 class Sl1Suite(Suite):
     """Ed25519 signatures; X25519 + HKDF-SHA256 key agreement; ChaCha20-Poly1305 AEAD; SHA-256."""
 
     name = "SL1-ED25519-X25519-HKDF-SHA256-CHACHA20POLY1305"
+    short = "sl1"
+    label = "国际通用算法（Ed25519/X25519/ChaCha20-Poly1305/SHA-256）"
     key_size = 32
     nonce_size = 12
     sign_public_size = 32
     enc_public_size = 32
+    private_size = 32
     tag_size = 16
 
     def generate_signing_key(self) -> bytes:
@@ -174,6 +202,32 @@ class Sl1Suite(Suite):
 
 DEFAULT_SUITE = Sl1Suite()
 _SUITES: dict[str, Suite] = {DEFAULT_SUITE.name: DEFAULT_SUITE}
+
+
+def register_suite(suite: Suite) -> Suite:
+    """Make ``suite`` known under its name (done once, below, for each suite this program ships)."""
+    _SUITES[suite.name] = suite
+    return suite
+
+
+def suite_by_short(short: str) -> Suite:
+    """The suite ``init --suite`` names (``sl1``, ``gm``); a :class:`UserError` listing them otherwise."""
+    for suite in _SUITES.values():
+        if suite.short == short:
+            return suite
+    known = "、".join(f"{s.short}（{s.label}）" for s in _SUITES.values())
+    raise UserError(f"没有名为“{short[:40]}”的算法套件，可选：{known}。", f"unknown suite {short[:40]!r}")
+
+
+def suite_choices() -> list[str]:
+    """The short names of every registered suite, for the command line."""
+    return [s.short for s in _SUITES.values()]
+
+
+def suite_label(name: str) -> str:
+    """What a user reads for a suite's name (the name itself for one this program does not know)."""
+    suite = _SUITES.get(name)
+    return suite.label if suite is not None else name[:80]
 
 
 def get_suite(name: object) -> Suite:
