@@ -36,7 +36,7 @@ REGISTRY_TABLES = ("community_facts", "community_organisation", "social_worker",
 
 def _prepare() -> Path:
     """Five certified offices with COUNT declarations at the county, built once under bench/_work."""
-    from tests.sync.service_offices import build_template, fill_county, open_chain
+    from tests.sync.helpers_service import build_template, fill_county, open_chain
 
     base = WORK / f"sync-{COUNT}"
     marker = base / ".built"

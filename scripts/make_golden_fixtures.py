@@ -9,7 +9,7 @@ prove the new code agrees with itself; the point of the files is that the old co
 
 What it writes:
 
-* ``vectors.json`` — for each input (tagged JSON, see ``tests/golden/goldenlib.py: decode``) the output
+* ``vectors.json`` — for each input (tagged JSON, see ``tests/golden/helpers.py: decode``) the output
   of each encoder: ``sync/records.py: canonical`` (+ ``Record.hash``), ``sync/canonical.py: dumps``,
   ``declfields.py: canonical_json`` / ``content_hash``, ``audit.py: _entry_hash`` (+ the bytes it hashed).
 * ``homes/<code>/`` — four of the five offices of a chain (province → city → county → street →
@@ -50,7 +50,7 @@ from tests import cheaphash  # noqa: E402
 
 cheaphash.install()  # cheap argon2: the tests sign in quickly
 
-from tests.golden.goldenlib import (  # noqa: E402
+from tests.golden.helpers import (  # noqa: E402
     AUDIT_CONTEXT,
     ENCODERS,
     decode,
@@ -146,7 +146,7 @@ def make_vectors(example: dict[str, Any]) -> dict[str, Any]:
         audit_vectors.append({"name": name, "context": context, "details": AUDIT_DETAILS,
                               "output": run_encoder("audit._entry_hash", AUDIT_DETAILS, context)})
     return {"about": "Outputs of the four canonical-JSON encoders before the layout refactor; inputs are tagged "
-                     "JSON (tests/golden/goldenlib.py: decode). bytes_hex is the encoder's output as UTF-8; "
+                     "JSON (tests/golden/helpers.py: decode). bytes_hex is the encoder's output as UTF-8; "
                      "'error' names the exception it raised.",
             "encoders": list(ENCODERS), "audit_context": AUDIT_CONTEXT, "vectors": vectors,
             "audit_vectors": audit_vectors}

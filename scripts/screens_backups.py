@@ -14,7 +14,7 @@ def main() -> int:
     from sanlian_desktop.ui.context import UiContext
     from sanlian_desktop.ui.settings.backups import BackupsTab
     from sanlian_desktop.ui.settings.page import SettingsPage
-    from tests.shipping.shiphelpers import add_declaration_with_attachment
+    from tests.shipping.helpers import add_declaration_with_attachment
 
     screens = screenkit.start()
     office = screens.office("county", "620102", "城关区民政局", prefix="sanlian-backups-shot-")

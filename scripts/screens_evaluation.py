@@ -21,8 +21,8 @@ def _offices(work: Path) -> tuple[object, str]:
     from screens_sync import _Capture  # type: ignore[import-not-found]
 
     from tests.helpers import PASSWORD
-    from tests.sync.cli_offices import Offices
-    from tests.sync.evaluation_offices import CODES, EVAL, PDF, PROVINCE, add_evaluator, approved_project
+    from tests.sync.helpers_cli import Offices
+    from tests.sync.helpers_evaluation import CODES, EVAL, PDF, PROVINCE, add_evaluator, approved_project
 
     os.environ["SANLIAN_PASSWORD"] = PASSWORD
     os.environ["SANLIAN_NEW_PASSWORD"] = PASSWORD

@@ -16,8 +16,8 @@ def filled_workbook(folder: Path) -> Path:
     import openpyxl
 
     from sanlian_desktop.declarations import workbooks as sheets
+    from tests.documents.spreadsheets.conftest import example_cells
     from tests.helpers import example_declaration
-    from tests.spreadsheets.conftest import example_cells
 
     template = folder / "模板.xlsx"
     sheets.write_template(template)

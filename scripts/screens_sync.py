@@ -40,7 +40,7 @@ class _Capture:
 
 def _chain(work: Path) -> Any:
     from tests.helpers import PASSWORD
-    from tests.sync.cli_offices import Offices
+    from tests.sync.helpers_cli import Offices
 
     os.environ["SANLIAN_PASSWORD"] = PASSWORD
     os.environ["SANLIAN_NEW_PASSWORD"] = PASSWORD

@@ -20,7 +20,7 @@ from tests.helpers import Office, make_office
 
 cheaphash.install()
 # ``pytest --hypothesis-profile=nightly``: many more examples, no deadline (costly property tests scale
-# with it through tests.sync.synchelpers.examples).
+# with it through tests.sync.helpers.examples).
 settings.register_profile("nightly", max_examples=1000, deadline=None)
 app.compose_cli()
 app.compose_gui()
@@ -33,7 +33,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "declaration.
 def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A new store gets its schema by copying a store that every migration made once in this test run,
     not by running the migrations again (a third of a second each, for hundreds of offices). Stores
-    that exist already migrate as they would; tests/core/test_store.py runs the migrations themselves."""
+    that exist already migrate as they would; tests/store/test_store.py runs the migrations themselves."""
     import sqlite3
 
     from sanlian_desktop.kernel.paths import AppPaths

@@ -26,7 +26,7 @@ from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement
-from tests.golden.goldenlib import GOLDEN, sha256_file, store_snapshot
+from tests.golden.helpers import GOLDEN, sha256_file, store_snapshot
 
 EXPECTED: dict[str, Any] = json.loads((GOLDEN / "expected.json").read_text("utf-8"))
 MANIFEST: dict[str, Any] = json.loads((GOLDEN / "manifest.json").read_text("utf-8"))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.models import AuditEntry
 from sanlian_desktop.store import audit
-from tests.golden.goldenlib import AUDIT_CONTEXT, ENCODERS, GOLDEN, decode, run_encoder
+from tests.golden.helpers import AUDIT_CONTEXT, ENCODERS, GOLDEN, decode, run_encoder
 from tests.helpers import Office
 
 VECTORS: dict[str, Any] = json.loads((GOLDEN / "vectors.json").read_text("utf-8"))

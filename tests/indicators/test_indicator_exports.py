@@ -25,7 +25,7 @@ from sanlian_desktop.indicators.views import (
 from sanlian_desktop.indicators.workbook import SHEETS
 from sanlian_desktop.kernel.errors import UserError
 from tests.helpers import Office
-from tests.indicators.crafted import (
+from tests.indicators.helpers_crafted import (
     EMPTY_STREET,
     URBAN_MEETS,
     URBAN_MISSES,

@@ -15,7 +15,7 @@ from sanlian_desktop.models import Declaration, Opinion
 from sanlian_desktop.offices import regions
 from sanlian_desktop.registries import service as registries
 from tests.helpers import Office
-from tests.indicators.crafted import (
+from tests.indicators.helpers_crafted import (
     EMPTY_STREET,
     URBAN_MEETS,
     URBAN_MISSES,

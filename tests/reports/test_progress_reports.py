@@ -19,8 +19,8 @@ from sanlian_desktop.reports.service import check_period
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.kinds.records import Record
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import CHAIN, Offices
 from tests.sync.conftest import certified_chain
+from tests.sync.helpers_cli import CHAIN, Offices
 
 CODES = [code for _, code, _ in CHAIN]
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES

@@ -10,7 +10,7 @@ import pytest
 from sanlian_desktop.cli import main
 from sanlian_desktop.store import attachments
 from tests.helpers import PASSWORD, Office
-from tests.shipping.shiphelpers import add_declaration_with_attachment, fingerprint
+from tests.shipping.helpers import add_declaration_with_attachment, fingerprint
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.sync.trust.certs import Cert
-from tests.sync.cli_offices import Offices, certified_chain
-from tests.sync.service_offices import build_template
-from tests.sync.synchelpers import NAMES, Office, certify_child, make_province
+from tests.sync.helpers import NAMES, Office, certify_child, make_province
+from tests.sync.helpers_cli import Offices, certified_chain
+from tests.sync.helpers_service import build_template
 
 
 @pytest.fixture(scope="session")
@@ -54,5 +54,5 @@ def suite_chain(
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five certified offices built through the services, the batch already at the community; copy
-    it with :func:`tests.sync.service_offices.open_chain`."""
+    it with :func:`tests.sync.helpers_service.open_chain`."""
     return build_template(tmp_path_factory.mktemp("chain-template"))

@@ -47,8 +47,8 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD, example_declaration
-from tests.sync.service_offices import CODES, ServiceOffice, open_chain
-from tests.sync.synchelpers import examples
+from tests.sync.helpers import examples
+from tests.sync.helpers_service import CODES, ServiceOffice, open_chain
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES
 OTHER_CITY = "620500"

@@ -14,7 +14,7 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
-from tests.sync.service_offices import CODES, open_chain
+from tests.sync.helpers_service import CODES, open_chain
 
 
 def _counts(store: object, codes: set[str] | None = None) -> tuple[int, int, int]:

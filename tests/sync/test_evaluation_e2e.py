@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import Offices, prepared_chain
-from tests.sync.evaluation_offices import (
+from tests.sync.helpers_cli import Offices, prepared_chain
+from tests.sync.helpers_evaluation import (
     CITY,
     CODES,
     COMMUNITY,

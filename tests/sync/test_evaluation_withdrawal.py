@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sanlian_desktop.kernel.errors import UserError
-from tests.sync.cli_offices import Offices
-from tests.sync.evaluation_offices import (
+from tests.sync.helpers_cli import Offices
+from tests.sync.helpers_evaluation import (
     CITY,
     CODES,
     COMMUNITY,

@@ -33,7 +33,7 @@ from sanlian_desktop.sync.trust.chain import (
 )
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement, verify_statement
-from tests.sync.synchelpers import T0, Office, certify_child, forge_child
+from tests.sync.helpers import T0, Office, certify_child, forge_child
 
 AT = T0 + timedelta(days=10)
 

@@ -17,7 +17,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.models import Batch, Declaration, Opinion
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
-from tests.sync.service_offices import CODES, ServiceOffice, fingerprint, open_chain
+from tests.sync.helpers_service import CODES, ServiceOffice, fingerprint, open_chain
 
 STREET, COUNTY = CODES[3], CODES[2]
 

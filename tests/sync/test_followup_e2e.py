@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import Offices
-from tests.sync.evaluation_offices import CODES, COMMUNITY, EVAL, PDF, POINTS, PROVINCE, UP, add_evaluator
+from tests.sync.helpers_cli import Offices
+from tests.sync.helpers_evaluation import CODES, COMMUNITY, EVAL, PDF, POINTS, PROVINCE, UP, add_evaluator
 
 COUNTY = "620102"
 ORG = "兰州市城关区乐龄社会工作服务中心"

@@ -15,7 +15,7 @@ from sanlian_desktop.models import AuditEntry, Region, RegionUpdate, SyncConflic
 from sanlian_desktop.offices import regions
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
-from tests.sync.service_offices import CODES, PROVINCE, ServiceOffice, open_chain
+from tests.sync.helpers_service import CODES, PROVINCE, ServiceOffice, open_chain
 
 COUNTY = "620102"
 

@@ -18,7 +18,7 @@ from sanlian_desktop.registries import service as registry
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.kinds.records import Record
 from tests.helpers import Office
-from tests.sync.cli_offices import Offices
+from tests.sync.helpers_cli import Offices
 
 COUNTY, STREET, COMMUNITY = "620102", "620102001", "620102001001"
 

@@ -13,7 +13,7 @@ from sanlian_desktop.models import CommunityOrganisation, SyncConflict
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.kinds import registry as kinds
 from sanlian_desktop.sync.kinds.records import Record
-from tests.sync.cli_offices import Offices
+from tests.sync.helpers_cli import Offices
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = "620000", "620100", "620102", "620102001", "620102001001"
 UP = [COMMUNITY, STREET, COUNTY, CITY, PROVINCE]

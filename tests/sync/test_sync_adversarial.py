@@ -15,7 +15,7 @@ from sanlian_desktop.offices.auth import sign_in
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices
+from tests.sync.helpers_cli import Offices
 
 
 def _fingerprint(home: Path) -> tuple[int, int, int]:

@@ -2,7 +2,7 @@
 :data:`sanlian_desktop.sync.kinds.authority.RULES` says — at the first receiver, and at the next office
 up when a fooled (or malicious) receiver passes the same records on with their original signatures.
 
-Packages are written as an insider would: with the program's own writer and real keys (tests/sync/insider.py).
+Packages are written as an insider would: with the program's own writer and real keys (tests/sync/helpers_insider.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.kinds.authority import RULES
 from sanlian_desktop.sync.trust.chain import revoke
-from tests.sync import insider
-from tests.sync.insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
-from tests.sync.service_offices import ServiceOffice, fingerprint
+from tests.sync import helpers_insider as insider
+from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
+from tests.sync.helpers_service import ServiceOffice, fingerprint
 
 POSITIONS = ["rightful", "child", "parent", "sibling", "other county", "root", "revoked", "expired"]
 

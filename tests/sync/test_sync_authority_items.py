@@ -1,6 +1,6 @@
 """Issue 20, item by item: what a certified street made with its own real key, and the county accepted.
 
-Each package is written as the insider wrote it (tests/sync/insider.py); each is now refused whole,
+Each package is written as the insider wrote it (tests/sync/helpers_insider.py); each is now refused whole,
 with a message naming the record and the rule, and the county's store is left as it was.
 """
 
@@ -25,9 +25,9 @@ from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.kinds.records import batch_record, link_key
 from sanlian_desktop.sync.trust.certs import OfficeInfo, make_request
 from sanlian_desktop.sync.trust.keys import OfficeKeys
-from tests.sync import insider
-from tests.sync.insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
-from tests.sync.service_offices import ServiceOffice, fingerprint
+from tests.sync import helpers_insider as insider
+from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
+from tests.sync.helpers_service import ServiceOffice, fingerprint
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,9 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion
 from sanlian_desktop.sync.exchange.importing import import_package
-from tests.sync import insider
-from tests.sync.insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
-from tests.sync.service_offices import ServiceOffice
+from tests.sync import helpers_insider as insider
+from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
+from tests.sync.helpers_service import ServiceOffice
 
 OTHER_CODES = [PROVINCE, CITY, COUNTY, "620103", "620102002", "620103001", "620102001002", "620103001001"]
 

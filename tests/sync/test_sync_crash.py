@@ -15,7 +15,7 @@ from typing import Any
 
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
-from tests.sync.service_offices import fill_county, fingerprint, open_chain
+from tests.sync.helpers_service import fill_county, fingerprint, open_chain
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 14

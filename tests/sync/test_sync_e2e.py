@@ -9,7 +9,7 @@ from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.sync.trust.gm import GM_SUITE
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import CHAIN, Offices
+from tests.sync.helpers_cli import CHAIN, Offices
 
 CODES = [code for _, code, _ in CHAIN]
 UP = list(reversed(CODES))

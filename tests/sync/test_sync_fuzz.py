@@ -18,7 +18,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.transport.package import open_package, peek_header
 from sanlian_desktop.sync.transport.packfmt import MAGIC, PREFIX, describe_header
 from sanlian_desktop.sync.trust.certs import Cert
-from tests.sync.synchelpers import T0, Office, seal_raw, write_package
+from tests.sync.helpers import T0, Office, seal_raw, write_package
 
 NOW = T0 + timedelta(days=12)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,7 @@ from sanlian_desktop.models import AuditEntry, CertificateRecord, SyncPackage
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.trust.gm import GM_SUITE
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices, certified_chain
+from tests.sync.helpers_cli import Offices, certified_chain
 
 
 def _counts(home: Path) -> tuple[int, int, int]:

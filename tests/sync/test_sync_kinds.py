@@ -14,7 +14,7 @@ from sanlian_desktop.sync.kinds import registry as kinds
 from sanlian_desktop.sync.kinds.records import Record, record_kinds
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route
 from sanlian_desktop.sync.replication.fitting import fit_package
-from tests.sync.cli_offices import Offices
+from tests.sync.helpers_cli import Offices
 
 COMMUNITY, STREET = "620102001001", "620102001"
 

@@ -39,7 +39,7 @@ from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement
 from tests.helpers import PASSWORD, example_declaration
-from tests.sync.service_offices import fingerprint, open_chain
+from tests.sync.helpers_service import fingerprint, open_chain
 
 STREET, COUNTY = "620102001", "620102"
 Entry = tuple[str, str, int, bytes]

@@ -37,7 +37,7 @@ from sanlian_desktop.models import Declaration, Opinion, SyncConflict
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import ImportResult, import_package
 from tests.helpers import example_declaration
-from tests.sync.service_offices import (
+from tests.sync.helpers_service import (
     CODES,
     COMMUNITY,
     PROVINCE,

@@ -7,7 +7,7 @@ from pathlib import Path
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.exchange.status import status
-from tests.sync.service_offices import open_chain
+from tests.sync.helpers_service import open_chain
 
 
 def test_receipts_alone_are_not_answered(template: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from tests.helpers import example_declaration
-from tests.sync.cli_offices import CHAIN, Offices
+from tests.sync.helpers_cli import CHAIN, Offices
 
 CODES = [code for _, code, _ in CHAIN]
 UP = list(reversed(CODES))

@@ -11,7 +11,7 @@ from sanlian_desktop.models import Declaration, Opinion, SyncItem
 from sanlian_desktop.sync.exchange import export as sync_export
 from sanlian_desktop.sync.exchange.export import ExportResult, export_package
 from sanlian_desktop.sync.exchange.importing import import_package
-from tests.sync.service_offices import ServiceOffice, fill_county, open_chain
+from tests.sync.helpers_service import ServiceOffice, fill_county, open_chain
 
 
 def _count(office: ServiceOffice, model: type) -> int:

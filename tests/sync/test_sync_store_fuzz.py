@@ -26,7 +26,7 @@ from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.transport.package import PackageWriter
 from tests.helpers import PASSWORD
-from tests.sync.service_offices import ServiceOffice, fill_county, fingerprint, open_chain
+from tests.sync.helpers_service import ServiceOffice, fill_county, fingerprint, open_chain
 
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 JSON = st.recursive(

@@ -37,7 +37,7 @@ from sanlian_desktop.sync.replication import apply
 from sanlian_desktop.sync.transport.package import PackageWriter, open_package
 from sanlian_desktop.sync.trust.statements import STATEMENT_FORMAT
 from tests.helpers import PASSWORD
-from tests.sync.service_offices import ServiceOffice, fill_county, fingerprint, open_chain
+from tests.sync.helpers_service import ServiceOffice, fill_county, fingerprint, open_chain
 
 COUNTY, CITY, PROVINCE = "620102", "620100", "620000"
 

@@ -25,7 +25,7 @@ from sanlian_desktop.ui.settings import backups as backups_module
 from sanlian_desktop.ui.settings.backups import BackupListModel, BackupsTab
 from sanlian_desktop.ui.settings.page import SettingsPage
 from tests.helpers import PASSWORD, Office
-from tests.shipping.shiphelpers import add_declaration_with_attachment
+from tests.shipping.helpers import add_declaration_with_attachment
 from tests.ui.conftest import Modals
 
 Shown = list[tuple[str, str]]

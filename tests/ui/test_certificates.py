@@ -21,8 +21,8 @@ from sanlian_desktop.ui.settings.certificates import CertificatesTab, RevokeDial
 from sanlian_desktop.ui.settings.page import SettingsPage
 from tests.helpers import Office, make_office
 from tests.ui.conftest import Modals
+from tests.ui.helpers import writes_done
 from tests.ui.test_freed import check_freed_on_close
-from tests.ui.uifixtures import writes_done
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office, example_declaration, make_office
-from tests.ui.uifixtures import submitted
+from tests.ui.helpers import submitted
 
 
 def _hint(page: DeclarationsPage) -> str:

@@ -20,8 +20,8 @@ from sanlian_desktop.ui.evaluation.page import EvaluationPage
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import Offices, prepared_chain
-from tests.sync.evaluation_offices import (
+from tests.sync.helpers_cli import Offices, prepared_chain
+from tests.sync.helpers_evaluation import (
     CODES,
     COMMUNITY,
     EVAL,
@@ -30,7 +30,7 @@ from tests.sync.evaluation_offices import (
     add_evaluator,
     approved_project,
 )
-from tests.ui.uifixtures import Blocked, stays_live, writes_done
+from tests.ui.helpers import Blocked, stays_live, writes_done
 
 
 @pytest.fixture

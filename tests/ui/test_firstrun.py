@@ -18,7 +18,7 @@ from sanlian_desktop.ui.firstrun.regionmodel import CODE_ROLE, RegionFilterProxy
 from sanlian_desktop.ui.firstrun.regionpage import ENTRY, SEARCH
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
-from tests.ui.uifixtures import Blocked, stays_live, writes_done
+from tests.ui.helpers import Blocked, stays_live, writes_done
 
 PASSWORD = "county-pass-1"
 

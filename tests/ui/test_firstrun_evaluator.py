@@ -21,7 +21,7 @@ from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from tests.helpers import Office, make_office
-from tests.ui.uifixtures import writes_done
+from tests.ui.helpers import writes_done
 
 PASSWORD = "eval-pass-1"
 NAME = "甘肃省社会工作评估中心"

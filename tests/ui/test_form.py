@@ -17,7 +17,7 @@ from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.jobs import JobRunner
 from tests.helpers import Office
-from tests.ui.uifixtures import (  # noqa: F401
+from tests.ui.helpers import (  # noqa: F401
     Blocked,
     Modals,
     is_deleted,

@@ -13,7 +13,7 @@ from sanlian_desktop.offices.regiondata import official_tree
 from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.jobs import JobRunner
 from tests.helpers import Office
-from tests.ui.uifixtures import Modals, modals_fixture, writes_done  # noqa: F401
+from tests.ui.helpers import Modals, modals_fixture, writes_done  # noqa: F401
 
 LONGXILU = "620102002001"  # 陇西路社区居委会, 张掖路街道: official, not in the test store
 

@@ -32,7 +32,7 @@ from sanlian_desktop.ui.form.submit import SubmitDialog
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.widgets import date_edit
 from tests.helpers import Office
-from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, submitted, writes_done  # noqa: F401
+from tests.ui.helpers import Modals, is_deleted, modals_fixture, submitted, writes_done  # noqa: F401
 
 SPELLINGS = ["2027-01-01", "20270101", "2027/1/1", "2027.1.1"]
 

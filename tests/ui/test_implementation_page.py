@@ -32,7 +32,7 @@ from sanlian_desktop.ui.pages import available_pages
 from tests.helpers import Office, example_declaration
 from tests.implementation.conftest import COMMUNITY, approve
 from tests.ui.conftest import Modals
-from tests.ui.uifixtures import Blocked, is_deleted, stays_live, writes_done
+from tests.ui.helpers import Blocked, is_deleted, stays_live, writes_done
 
 ORG = "城关区和煦社会工作服务中心"
 

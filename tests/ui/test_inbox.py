@@ -25,7 +25,7 @@ from sanlian_desktop.ui.inbox.page import DeclarationsPage, InboxPage
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office, example_declaration
-from tests.ui.uifixtures import Modals, modals_fixture, settle, submitted, ui_context  # noqa: F401
+from tests.ui.helpers import Modals, modals_fixture, settle, submitted, ui_context  # noqa: F401
 
 
 def _demo(county: Office, count: int = 240) -> None:

@@ -26,8 +26,8 @@ from sanlian_desktop.ui.jobs import JobHandle
 from sanlian_desktop.ui.paper.page import PaperPage, split_numbers
 from sanlian_desktop.ui.paper.preview import PrintPreview, page_image
 from sanlian_desktop.ui.paper.verify import BAD_STYLE, GOOD_STYLE, OLDER_STYLE
+from tests.documents.spreadsheets.conftest import example_cells
 from tests.helpers import Office, example_declaration
-from tests.spreadsheets.conftest import example_cells
 from tests.ui.conftest import Modals
 from tests.ui.test_freed import check_freed_on_close
 

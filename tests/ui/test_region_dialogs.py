@@ -15,7 +15,7 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.settings.page import SettingsPage
 from sanlian_desktop.ui.settings.regiondialogs import AddRegionDialog, RenameRegionDialog
 from tests.helpers import Office
-from tests.ui.uifixtures import is_deleted, writes_done
+from tests.ui.helpers import is_deleted, writes_done
 
 
 def _page(qtbot: QtBot, ctx: UiContext) -> SettingsPage:

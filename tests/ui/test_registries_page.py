@@ -26,8 +26,8 @@ from sanlian_desktop.ui.registries.dialogs import (
 from sanlian_desktop.ui.registries.page import ImportProblemsDialog, RegistriesPage
 from tests.helpers import Office
 from tests.ui.conftest import Modals
+from tests.ui.helpers import Blocked, refusing, stays_live, writes_done
 from tests.ui.test_freed import check_freed_on_close
-from tests.ui.uifixtures import Blocked, refusing, stays_live, writes_done
 
 COMMUNITY, EAST, OTHER = "620102001001", "620102001002", "620102001009"
 BODY = "52620102MJ0000001"

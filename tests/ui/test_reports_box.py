@@ -15,7 +15,7 @@ from sanlian_desktop.ui.paper.page import PaperPage
 from sanlian_desktop.ui.paper.preview import PrintPreview
 from sanlian_desktop.ui.paper.reports import ReportsDialog, quarter_start
 from tests.helpers import Office, example_declaration
-from tests.ui.uifixtures import submitted
+from tests.ui.helpers import submitted
 
 TIMEOUT = 60_000
 

@@ -22,7 +22,7 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office, example_declaration, make_office
-from tests.ui.uifixtures import Modals, is_deleted, modals_fixture, settle, submitted, ui_context, writes_done  # noqa: F401
+from tests.ui.helpers import Modals, is_deleted, modals_fixture, settle, submitted, ui_context, writes_done  # noqa: F401
 
 
 def _status(office: Office, decl_id: str) -> Declaration:

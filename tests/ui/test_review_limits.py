@@ -18,7 +18,7 @@ from sanlian_desktop.ui.review.batch import BatchApproveDialog
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
-from tests.ui.uifixtures import Modals, modals_fixture, writes_done  # noqa: F401
+from tests.ui.helpers import Modals, modals_fixture, writes_done  # noqa: F401
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sanlian_desktop.ui.selection.model import COL_REQUESTED, COL_SCORE
 from sanlian_desktop.ui.selection.page import SelectionPage
 from tests.helpers import Office
 from tests.selection.helpers import awaiting, province_office
-from tests.ui.uifixtures import Blocked, refusing, stays_live, writes_done
+from tests.ui.helpers import Blocked, refusing, stays_live, writes_done
 
 POINTS = {"需求分析": "18", "项目设计": "22", "社工参与": "17", "预算合理性": "12", "预期成效": "16"}
 

@@ -17,7 +17,7 @@ from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialo
 from sanlian_desktop.ui.settings.usermodel import UserTableModel
 from tests.helpers import PASSWORD, Office
 from tests.ui.conftest import Modals
-from tests.ui.uifixtures import Blocked, stays_live, writes_done
+from tests.ui.helpers import Blocked, stays_live, writes_done
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 

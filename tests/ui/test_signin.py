@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.signin.dialog import LAST_USER_KEY, SignInDialog
 from tests.helpers import PASSWORD, Office
-from tests.ui.uifixtures import Blocked, stays_live, writes_done
+from tests.ui.helpers import Blocked, stays_live, writes_done
 
 
 def _dialog(qtbot: QtBot, county: Office, settings: QSettings, jobs: JobRunner) -> SignInDialog:

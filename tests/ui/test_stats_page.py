@@ -31,7 +31,7 @@ from sanlian_desktop.ui.stats.model import (
 )
 from sanlian_desktop.ui.stats.page import StatsPage
 from tests.helpers import Office
-from tests.indicators.crafted import (
+from tests.indicators.helpers_crafted import (
     URBAN_MEETS,
     URBAN_MISSES,
     VILLAGE_EMPTY,

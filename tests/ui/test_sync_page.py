@@ -27,10 +27,10 @@ from sanlian_desktop.ui.sync.importer import ImportDialog, status_label
 from sanlian_desktop.ui.sync.model import COL_WAITING, StatusTableModel, totals
 from sanlian_desktop.ui.sync.page import SyncPage
 from tests.helpers import PASSWORD, Office
-from tests.sync.cli_offices import Offices, certified_chain
+from tests.sync.helpers_cli import Offices, certified_chain
 from tests.ui.conftest import Modals
+from tests.ui.helpers import Blocked, stays_live, writes_done
 from tests.ui.test_freed import check_freed_on_close
-from tests.ui.uifixtures import Blocked, stays_live, writes_done
 
 COUNTY, CITY = "620102", "620100"
 

@@ -24,8 +24,8 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from sanlian_desktop.ui.sync.page import SyncPage
 from tests.helpers import PASSWORD, example_declaration
-from tests.sync.cli_offices import CHAIN, Offices, certified_chain
-from tests.ui.uifixtures import Modals, modals_fixture, settle, writes_done  # noqa: F401
+from tests.sync.helpers_cli import CHAIN, Offices, certified_chain
+from tests.ui.helpers import Modals, modals_fixture, settle, writes_done  # noqa: F401
 
 COMMUNITY, STREET = "620102001001", "620102001"
 

@@ -21,7 +21,7 @@ from sanlian_desktop.ui.jobs import JobRunner
 from sanlian_desktop.ui.mainwindow import MainWindow
 from sanlian_desktop.ui.review.dialog import ReviewDialog
 from tests.helpers import Office, example_declaration
-from tests.ui.uifixtures import submitted
+from tests.ui.helpers import submitted
 
 SCREENS = [QRect(0, 0, 1366, 705), QRect(0, 0, 1024, 728)]
 

@@ -346,7 +346,7 @@ def parse_manifest(raw: bytes, limits: Limits) -> Manifest:
     for rec in entries_raw:
         if not _plain_entry(rec):
             _check_entry(rec)  # refuses it, saying what is wrong
-            cj.malformed(_MZ, _ME, "entry")  # (the two agree: tests/sync/test_sync_package.py)
+            cj.malformed(_MZ, _ME, "entry")  # (the two agree: tests/sync/transport/test_package.py)
         length, digest_hex = rec["length"], rec["digest"]
         name = (rec["kind"], rec["id"], rec["version"])
         if name in seen:

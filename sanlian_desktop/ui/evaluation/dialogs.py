@@ -27,9 +27,9 @@ from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.geometry import place_window
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 

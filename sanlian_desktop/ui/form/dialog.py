@@ -21,9 +21,9 @@ from sanlian_desktop.ui.dialogs import confirm
 from sanlian_desktop.ui.form.autosave import Autosave
 from sanlian_desktop.ui.form.form import DeclarationForm
 from sanlian_desktop.ui.form.submit import SubmitDialog
+from sanlian_desktop.ui.geometry import place_window
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.widgets import local_time
-from sanlian_desktop.ui.geometry import place_window
 
 AUTOSAVE_MS = 3000
 

@@ -32,8 +32,8 @@ from sanlian_desktop.selection import limits, notices, scoring, shortlist
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.form.fields import MoneyEdit
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.geometry import place_window
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError, date_edit
 

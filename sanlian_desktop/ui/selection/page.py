@@ -23,9 +23,9 @@ from sanlian_desktop.models import Batch, utcnow
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
-from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.empty import EmptyHint
 from sanlian_desktop.ui.files import save_file
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.selection.dialogs import ChooseDialog, NoticeDialog, ScoreDialog
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.selection.model import (

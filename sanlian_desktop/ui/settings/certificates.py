@@ -33,9 +33,8 @@ from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
-from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, show_failure
 from sanlian_desktop.ui.files import open_file, save_file
-from sanlian_desktop.ui.jobs import FunctionJob, JobHandle
+from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, show_failure
 from sanlian_desktop.ui.settings.certjobs import (
     CERT_SUFFIX,
     REQUEST_SUFFIX,

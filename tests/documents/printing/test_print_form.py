@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from print_helpers import (
+
+from sanlian_desktop.documents.printing import PrintableOpinion, parse_qr_payload, render_declarations
+from sanlian_desktop.kernel.errors import UserError
+from tests.documents.printing.helpers import (
     decode_qr_codes,
     example_fields,
     make_declaration,
@@ -17,9 +20,6 @@ from print_helpers import (
     needs_wqy,
     page_texts,
 )
-
-from sanlian_desktop.documents.printing import PrintableOpinion, parse_qr_payload, render_declarations
-from sanlian_desktop.kernel.errors import UserError
 
 TITLE = "甘肃省“三社联动”试点项目申报表"
 

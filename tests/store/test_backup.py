@@ -16,7 +16,7 @@ from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.store import attachments, backup, health
 from sanlian_desktop.store.engine import HEAD_REVISION, Store
 from tests.helpers import Office
-from tests.shipping.shiphelpers import SCAN, add_declaration_with_attachment, counts, fingerprint
+from tests.shipping.helpers import SCAN, add_declaration_with_attachment, counts, fingerprint
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -25,7 +25,7 @@ from sanlian_desktop.sync.trust.statements import (
     sign_statement,
     verify_statement,
 )
-from tests.sync.synchelpers import T0, Office, certify_child
+from tests.sync.helpers import T0, Office, certify_child
 
 OPINION = {"declaration": "D-0001", "version": 3, "decision": "approve", "text": "同意上报。"}
 

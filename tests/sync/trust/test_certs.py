@@ -33,7 +33,7 @@ from sanlian_desktop.sync.trust.chain import (
     verify_revocation,
 )
 from sanlian_desktop.sync.trust.keys import OfficeKeys
-from tests.sync.synchelpers import NAMES, T0, Office, certify_child, forge_child, make_province
+from tests.sync.helpers import NAMES, T0, Office, certify_child, forge_child, make_province
 
 AT = T0 + timedelta(days=30)
 

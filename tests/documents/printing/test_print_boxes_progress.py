@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import make_declaration
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from sanlian_desktop.documents.printing import find_cjk_font, render_declarations
 from sanlian_desktop.documents.printing._boxes import SEAL_ROOM, SealBox
 from sanlian_desktop.documents.printing.layout import SEAL_BOX_HEIGHT, make_styles
+from tests.documents.printing.helpers import make_declaration
 
 
 def test_seal_room_under_any_opinion() -> None:

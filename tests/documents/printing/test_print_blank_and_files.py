@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from print_helpers import decode_qr_codes, make_declaration, needs_poppler, page_texts
 
 from sanlian_desktop.documents.printing import form, render_blank, render_declarations
 from sanlian_desktop.kernel.errors import UserError
+from tests.documents.printing.helpers import decode_qr_codes, make_declaration, needs_poppler, page_texts
 
 TITLE = "甘肃省“三社联动”试点项目申报表"
 

@@ -38,7 +38,7 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
-from tests.sync.cli_offices import CHAIN
+from tests.sync.helpers_cli import CHAIN
 
 CODES = [code for _, code, _ in CHAIN]
 COMMUNITY, PROVINCE = CODES[-1], CODES[0]

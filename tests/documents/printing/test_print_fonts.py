@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from print_helpers import WQY, make_declaration, needs_wqy, page_texts
 
 from sanlian_desktop.documents.printing import fonts, render_declarations
 from sanlian_desktop.documents.printing.fonts import FALLBACK_FONT, find_cjk_font
+from tests.documents.printing.helpers import WQY, make_declaration, needs_wqy, page_texts
 
 
 @needs_wqy

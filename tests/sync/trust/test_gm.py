@@ -49,7 +49,7 @@ from sanlian_desktop.sync.trust.gm import (
 from sanlian_desktop.sync.trust.keys import OfficeKeys, new_kek
 from sanlian_desktop.sync.trust.statements import sign_statement, verify_statement
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
-from tests.sync.synchelpers import NAMES, T0, Office, certify_child, make_province, write_package
+from tests.sync.helpers import NAMES, T0, Office, certify_child, make_province, write_package
 
 G = GM_SUITE
 OPENSSL = shutil.which("openssl")

@@ -34,7 +34,7 @@ from sanlian_desktop.sync.trust.chain import Revocation
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement
 from tests.helpers import example_declaration
-from tests.sync.service_offices import CODES, ServiceOffice, open_chain
+from tests.sync.helpers_service import CODES, ServiceOffice, open_chain
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES
 _seq = itertools.count(1000)
@@ -200,7 +200,7 @@ def carry(offices: dict[str, ServiceOffice], sender: str, recipient: str, path: 
 
 def copy_base(base: Path, where: Path) -> dict[str, ServiceOffice]:
     """A fresh copy of the base chain, opened and signed in."""
-    from tests.sync import service_offices
+    from tests.sync import helpers_service as service_offices
 
     return service_offices.open_chain(base, where)
 

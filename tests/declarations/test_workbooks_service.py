@@ -13,8 +13,8 @@ from sanlian_desktop.declarations import listing, lookup
 from sanlian_desktop.declarations import workbooks as sheets
 from sanlian_desktop.demo.generate import generate
 from sanlian_desktop.kernel.errors import UserError
+from tests.documents.spreadsheets.conftest import example_cells
 from tests.helpers import Office, example_declaration
-from tests.spreadsheets.conftest import example_cells
 
 
 def _fill(template: Path, rows: dict[int, dict[str, Any]], out: Path) -> Path:

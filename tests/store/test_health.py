@@ -8,7 +8,7 @@ from pathlib import Path
 from sanlian_desktop.store import attachments, health
 from sanlian_desktop.store.engine import Store
 from tests.helpers import Office
-from tests.shipping.shiphelpers import add_declaration_with_attachment
+from tests.shipping.helpers import add_declaration_with_attachment
 
 
 def test_a_healthy_store_passes(county: Office, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from sanlian_desktop.sync.trust.certs import (
     UnknownRootError,
 )
 from sanlian_desktop.sync.trust.chain import revocation_map, revoke
-from tests.sync.synchelpers import T0, Office, certify_child, forge_child, make_province, write_package
+from tests.sync.helpers import T0, Office, certify_child, forge_child, make_province, write_package
 
 NOW = T0 + timedelta(days=12)
 ENTRIES = [

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
-from tests.core.test_workflow import OFFICES, actor
+from tests.declarations.test_workflow import OFFICES, actor
 from tests.helpers import example_declaration, make_office
 
 CHAIN = [Level.STREET, Level.COUNTY, Level.CITY, Level.PROVINCE]
