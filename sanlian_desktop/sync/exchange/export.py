@@ -109,6 +109,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
     if out.is_dir():
         raise UserError(f"{out} 是一个文件夹；请给出文件名，或不用 --to 导出到文件夹", f"{out} is a folder")
     with store.session() as s:
+        trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
         sign_own_records(s, actor.office_code, _signer(keys, chain))

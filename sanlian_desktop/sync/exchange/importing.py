@@ -172,16 +172,21 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
 def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
                  ahead: BackupAhead | None, stage: staging.Staging) -> ImportResult:
     me = this_office(s)
-    keys = trust.office_keys(s, actor)
+    all_keys = trust.all_office_keys(s, actor)
+    keys = all_keys[0]
     roots = trust.pinned_roots(s)
     if not roots:
         raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
     revoked = trust.revoked_map(s)
     # Every statement's chain asks for the same few offices' parents: ask the store once each.
     parent_of = functools.cache(trust.parent_of(s))
-    pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
+    # Any of this office's keys, the current first: a package made before a change of keys still opens.
+    pkg = open_package(path, all_keys, roots, revoked, utcnow(), recipient_code=me.region_code,
+                       parent_of=parent_of)
     try:
         sender = pkg.sender
+        # A certificate this office revoked: only its packages up to the number the revocation states (issue 14).
+        trust.check_package_after_revocation(s, sender, pkg.channel_seq, pkg.package_id)
         result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq)
         file_hash = sha256_file(path)
         earlier = s.get(SyncPackage, pkg.package_id)
