@@ -170,7 +170,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     actor = ctx.actor()
     result = import_package(ctx.store(), actor, args.file)
-    ctx.emit(result.as_dict(), _result_lines(result, "已导入"))
+    # The certificate the sender used: a child's newest shows here once it has installed it.
+    ctx.emit({**result.as_dict(), "sender_serial": result.sender_serial}, _result_lines(result, "已导入"))
     return 0
 
 

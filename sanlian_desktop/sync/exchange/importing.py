@@ -59,7 +59,6 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"package_id": self.package_id, "sender": self.sender_code, "sender_name": self.sender_name,
-                "sender_serial": self.sender_serial,
                 "channel_seq": self.channel_seq, "already_imported": self.already_imported,
                 **self.report.as_dict(), "receipts": self.receipts, "acknowledged": self.acknowledged,
                 "revocations": self.revocations, "missing_packages": self.missing_seqs}
