@@ -13,8 +13,9 @@ from sanlian_desktop.kernel.errors import UserError
 def register(sub: Any) -> None:
     """Add ``office …`` and ``sync …``."""
     office = sub.add_parser("office", help="本单位与证书").add_subparsers(dest="sub", required=True)
-    p = office.add_parser("request", help="生成证书申请文件，交上级单位签发")
+    p = office.add_parser("request", help="生成证书申请文件，交上级单位签发（证书被吊销后自动使用新密钥）")
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--new-keys", action="store_true", help="为本单位生成新的密钥（密钥可能泄露时）")
     p.set_defaults(handler=cmd_request)
     p = office.add_parser("certify", help="为下级单位签发证书")
     p.add_argument("request", type=Path)
@@ -24,9 +25,11 @@ def register(sub: Any) -> None:
     p = office.add_parser("install", help="安装上级单位签发的证书")
     p.add_argument("cert", type=Path)
     p.set_defaults(handler=cmd_install)
-    p = office.add_parser("revoke", help="吊销下级单位的证书")
-    p.add_argument("code")
+    p = office.add_parser("revoke", help="吊销下级单位的证书（按证书编号，或按单位代码吊销其现行证书）")
+    p.add_argument("code", help="证书编号，或下级单位的区划代码")
     p.add_argument("--reason", required=True)
+    p.add_argument("--last-package", type=int, default=None,
+                   help="该证书仍予接受的最后一个数据包编号（默认：本单位已收到的最大编号）")
     p.set_defaults(handler=cmd_revoke)
     office.add_parser("show", help="本单位与证书信息").set_defaults(handler=cmd_show)
 
@@ -54,8 +57,10 @@ def cmd_request(ctx: Context, args: argparse.Namespace) -> int:
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        trust.request_certificate(s, actor, args.out)
-    ctx.emit({"out": str(args.out)}, f"已生成证书申请 {args.out}，请交上级民政部门签发")
+        trust.request_certificate(s, actor, args.out, new_keys=args.new_keys)
+        rekeyed = trust.own_certificate(s) is not None and not trust.own_keys_certified(s, actor)
+    ctx.emit({"out": str(args.out), "new_keys": rekeyed},
+             f"已生成证书申请 {args.out}{'（使用新生成的密钥）' if rekeyed else ''}，请交上级民政部门签发")
     return 0
 
 
@@ -87,8 +92,10 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
 
     actor = ctx.actor()
     with ctx.store().session() as s:
-        record = trust.revoke_child(s, actor, args.code.strip(), args.reason)
-    ctx.emit({"serial": record.serial, "code": record.code}, f"已吊销 {record.code} 的证书；吊销记录将随同步包下发")
+        record = trust.revoke_child(s, actor, args.code.strip(), args.reason, last_seq=args.last_package)
+    ctx.emit({"serial": record.serial, "code": record.code, "last_package": record.last_seq},
+             f"已吊销 {record.code} 的证书（编号 {record.serial[:12]}…）；该证书第 {record.last_seq} 号以后的数据包"
+             "一律拒收；吊销记录将随同步包上报和下发")
     return 0
 
 
@@ -105,8 +112,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     data = {"code": office.region_code, "name": office.name, "level": office.level, **facts,
             "neighbours": [{"code": n.code, "name": n.name, "is_parent": n.is_parent} for n in near]}
     cert = facts["certificate"]
+    state = "尚未安装" if not cert else (f"编号 {cert['serial']}，有效期至 {cert['not_after'][:10]}"
+                                      + ("（已被吊销，请重新申请证书）" if cert["revoked"] else ""))
     ctx.emit(data, [f"{office.name}（{office.region_code}）",
-                    f"证书：{'有效期至 ' + cert['not_after'][:10] if cert else '尚未安装'}",
+                    f"证书：{state}",
                     *[f"{'上级' if n.is_parent else '下级'}：{n.name}（{n.code}）" for n in near]])
     return 0
 
@@ -161,7 +170,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     actor = ctx.actor()
     result = import_package(ctx.store(), actor, args.file)
-    ctx.emit(result.as_dict(), _result_lines(result, "已导入"))
+    # The certificate the sender used: a child's newest shows here once it has installed it.
+    ctx.emit({**result.as_dict(), "sender_serial": result.sender_serial}, _result_lines(result, "已导入"))
     return 0
 
 

@@ -9,7 +9,7 @@ so only a signed-in user of this office can use them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,8 @@ from sanlian_desktop.models import (
     Office,
     OfficeKeyRing,
     RevocationRecord,
+    SyncChannel,
+    SyncPackage,
     UserKeyWrap,
     utcnow,
 )
@@ -42,6 +44,7 @@ from sanlian_desktop.sync.trust.certs import (
     make_root,
     mixed_suites,
     parse_request,
+    show_date,
 )
 from sanlian_desktop.sync.trust.chain import (
     CertPool,
@@ -55,6 +58,9 @@ from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, u
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, suite_label
 
 BUNDLE_FORMAT = "sanlian-cert-bundle-1"
+# The office's sealed keys with those it used before a change of keys (kept only to open packages
+# still encrypted to them); a ring holding a single sealed key set (the first format) is read as it is.
+KEYRING_FORMAT = "sanlian-keyring-1"
 MAX_FILE = 1024 * 1024
 
 
@@ -112,12 +118,47 @@ def _kek(session: Session, actor: Actor) -> bytes:
     return unwrap(wrap.wrapped, actor.password)
 
 
-def office_keys(session: Session, actor: Actor) -> OfficeKeys:
-    """This office's keys, unsealed for a signed-in user."""
-    ring = session.get(OfficeKeyRing, actor.office_code)
+def _ring(session: Session, office_code: str) -> tuple[OfficeKeyRing, bytes, list[bytes]]:
+    """The office's key ring row, its current sealed keys and the sealed keys it used before."""
+    ring = session.get(OfficeKeyRing, office_code)
     if ring is None:
         raise UserError("本单位还没有密钥（数据由旧版本程序创建），请联系管理员", "this office has no keys")
-    return OfficeKeys.unseal(ring.sealed, _kek(session, actor))
+    obj = cj.loads(ring.sealed, "本单位密钥", "office keys")
+    if isinstance(obj, dict) and obj.get("format") == KEYRING_FORMAT:
+        cj.check_keys(obj, {"format", "current", "retired"}, "本单位密钥", "office keys")
+        if not isinstance(obj["retired"], list):
+            cj.malformed("本单位密钥", "office keys", "retired keys")
+        return ring, cj.unb64(obj["current"], "本单位密钥", "office keys"), [
+            cj.unb64(r, "本单位密钥", "office keys") for r in obj["retired"]]
+    return ring, ring.sealed, []
+
+
+def office_keys(session: Session, actor: Actor) -> OfficeKeys:
+    """This office's keys, unsealed for a signed-in user."""
+    _, current, _ = _ring(session, actor.office_code)
+    return OfficeKeys.unseal(current, _kek(session, actor))
+
+
+def all_office_keys(session: Session, actor: Actor) -> list[OfficeKeys]:
+    """This office's current keys first, then those it used before a change of keys: a package made
+    before the sender knew of the change is still opened."""
+    _, current, retired = _ring(session, actor.office_code)
+    kek = _kek(session, actor)
+    return [OfficeKeys.unseal(current, kek), *(OfficeKeys.unseal(r, kek) for r in retired)]
+
+
+def _new_keys(session: Session, actor: Actor) -> OfficeKeys:
+    """Replace this office's keys by new ones; the old ones are kept, sealed, only to open packages
+    already encrypted to them. Certificates of the old keys can no longer be used to sign."""
+    ring, current, retired = _ring(session, actor.office_code)
+    kek = _kek(session, actor)
+    OfficeKeys.unseal(current, kek)  # the signed-in user can open the ring before it is changed
+    keys = OfficeKeys.generate()
+    ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(keys.seal(kek)),
+                            "retired": [cj.b64(current), *(cj.b64(r) for r in retired)]})
+    ring.suite = keys.suite.name
+    session.flush()
+    return keys
 
 
 def grant_key_access(session: Session, admin: Actor, username: str, password: str) -> None:
@@ -153,8 +194,16 @@ def _store_cert(session: Session, cert: Cert, *, is_root: bool = False, is_own: 
 
 
 def _certs(session: Session, **where: Any) -> list[Cert]:
-    query = select(CertificateRecord).filter_by(**where).order_by(CertificateRecord.not_after.desc())
-    return [Cert.decode(r.encoded) for r in session.scalars(query)]
+    """Certificates newest first: by issue time, then serial (a renewal's end is capped at its issuer's, so
+    two certificates of one office often end at the same moment; the one issued last wins)."""
+    query = select(CertificateRecord).filter_by(**where)
+    certs = (Cert.decode(r.encoded) for r in session.scalars(query))
+    return sorted(certs, key=lambda c: (c.not_before, c.serial), reverse=True)
+
+
+def _current_first(certs: list[Cert], revoked: Mapping[str, datetime] | Set[str]) -> list[Cert]:
+    """``certs`` (newest first) with the unrevoked ones ahead of the revoked ones."""
+    return [c for c in certs if c.serial not in revoked] + [c for c in certs if c.serial in revoked]
 
 
 def pinned_roots(session: Session) -> list[Cert]:
@@ -163,18 +212,28 @@ def pinned_roots(session: Session) -> list[Cert]:
 
 
 def own_certificate(session: Session) -> Cert | None:
-    """This office's newest certificate, if it has one."""
+    """This office's newest unrevoked certificate (issue time, then serial), if it has one; when every one
+    is revoked, the newest of them (so that what refuses to use it can say so)."""
     office = this_office(session)
-    own = _certs(session, is_own=True, region_code=office.region_code)
+    own = _current_first(_certs(session, is_own=True, region_code=office.region_code), revoked_map(session))
     return own[0] if own else None
 
 
 def cert_for(session: Session, code: str, at: datetime | None = None) -> Cert | None:
-    """The newest known certificate of the office at ``code`` (valid at ``at`` when given)."""
-    for cert in _certs(session, region_code=code):
+    """The newest known unrevoked certificate of the office at ``code`` (valid at ``at`` when given), by
+    issue time then serial; a revoked one only when it has no other (its revocation must still reach it)."""
+    for cert in _current_first(_certs(session, region_code=code), revoked_map(session)):
         if at is None or cert.not_before <= at <= cert.not_after:
             return cert
     return None
+
+
+def cert_by(session: Session, serial: str, code: str | None = None) -> Cert | None:
+    """The stored certificate ``serial`` (of the office ``code`` when given)."""
+    row = session.get(CertificateRecord, serial)
+    if row is None or (code is not None and row.region_code != code):
+        return None
+    return Cert.decode(row.encoded)
 
 
 def own_chain(session: Session) -> list[Cert]:
@@ -188,7 +247,7 @@ def own_chain(session: Session) -> list[Cert]:
     chain = [own]
     while not chain[-1].is_self_signed:
         issuer_code = chain[-1].issuer_code
-        issuer = cert_for(session, issuer_code)
+        issuer = cert_by(session, chain[-1].issuer_serial, issuer_code) or cert_for(session, issuer_code)
         if issuer is None:
             raise UserError(f"缺少上级单位（{issuer_code}）的证书", f"missing the certificate of {issuer_code}")
         chain.append(issuer)
@@ -197,22 +256,102 @@ def own_chain(session: Session) -> list[Cert]:
     return chain
 
 
+def revocations(session: Session) -> list[Revocation]:
+    """Every revocation the store holds."""
+    return [Revocation.decode(r.encoded) for r in session.scalars(select(RevocationRecord))]
+
+
 def revoked_map(session: Session) -> dict[str, datetime]:
     """Revoked certificate serials with the time each revocation takes effect."""
-    return revocation_map([Revocation.decode(r.encoded) for r in session.scalars(select(RevocationRecord))])
+    return revocation_map(revocations(session))
 
 
-def request_certificate(session: Session, actor: Actor, out: Path) -> Path:
-    """Write this office's certificate request, to be carried to the parent office."""
+def revocation_of(session: Session, serial: str) -> Revocation | None:
+    """The revocation of the certificate ``serial``, if the store holds one."""
+    row = session.get(RevocationRecord, serial)
+    return Revocation.decode(row.encoded) if row is not None else None
+
+
+def _office_label(session: Session, code: str) -> str:
+    office = session.get(Office, code)
+    return f"{office.name}（{code}）" if office is not None else code
+
+
+def check_own_certificate_usable(session: Session) -> Cert:
+    """This office's certificate, refused with what happened and what to do when it has been revoked
+    (the office imported the notice of its own revocation): nothing is signed or sent under it."""
+    own = own_certificate(session)
+    record = revocation_of(session, own.serial) if own is not None else None
+    if own is None or record is None:
+        return own_chain(session)[0]
+    issuer = _office_label(session, record.issuer_code)
+    raise UserError(
+        f"本单位的证书（编号 {own.serial[:12]}…）已于 {show_date(record.issued)} 被{issuer}吊销"
+        f"（原因：{record.reason}），不能再用它签名或导出数据包。请管理员重新生成证书申请"
+        f"（“设置 → 证书”中的“生成证书申请”，或命令 office request；程序会为本单位生成新的密钥），"
+        f"交{issuer}签发后安装新证书，再导出；在此期间录入的数据届时会一并报送。",
+        f"this office's certificate {own.serial[:12]}… was revoked by {record.issuer_code} on "
+        f"{cj.fmt_time(record.issued)} ({record.reason}); nothing is exported under it. Write a new certificate "
+        f"request (office request; it makes new keys), have {record.issuer_code} certify it, install the new "
+        "certificate and export again: what was entered meanwhile goes with it",
+    )
+
+
+def check_package_after_revocation(session: Session, sender: Cert, channel_seq: int, package_id: str) -> None:
+    """Refuse a package of a certificate this office revoked when it comes after the last package the
+    revocation still accepts (by the sender's own sequence number, never by the time the package claims),
+    or repeats a number already received under another package: nothing of it is applied."""
+    record = revocation_of(session, sender.serial)
+    if record is None or record.last_seq is None or record.issuer_code != this_office(session).region_code:
+        return  # no revocation, a first-format one (judged by its date), or not on the channel to this office
+    seen = session.scalar(select(SyncPackage.package_id).where(
+        SyncPackage.direction == "in", SyncPackage.neighbour_code == sender.code,
+        SyncPackage.channel_seq == channel_seq, SyncPackage.package_id != package_id).limit(1))
+    if channel_seq <= record.last_seq and seen is None:
+        return
+    why_zh = (f"吊销时认定其最后一个仍可接受的数据包是第 {record.last_seq} 号，此数据包是第 {channel_seq} 号"
+              if channel_seq > record.last_seq else f"本单位已收到过其另一个第 {channel_seq} 号数据包")
+    why_en = (f"the revocation accepts its packages up to no. {record.last_seq}; this is no. {channel_seq}"
+              if channel_seq > record.last_seq else f"another package no. {channel_seq} was received before")
+    raise UserError(
+        f"{sender.office.label()}的证书（编号 {sender.serial[:12]}…）已于 {show_date(record.issued)} 被本单位吊销"
+        f"（原因：{record.reason}）；{why_zh}，是吊销之后制作的（包上标注的制作时间由发送电脑的时钟决定，不予采信）。"
+        f"本次拒绝导入，本单位的数据没有任何改变。该单位须重新申请证书，用新证书重新导出。",
+        f"the certificate {sender.serial[:12]}… of {sender.code} was revoked by this office; {why_en}, so it was "
+        "made after the revocation (the time it claims is the sender's clock); refused, nothing changed",
+    )
+
+
+def _keys_revoked(session: Session, keys: OfficeKeys) -> bool:
+    """Whether a certificate of these keys has been revoked: the keys may be in other hands."""
+    revoked = revoked_map(session)
+    return any(c.matches_keys(keys) for c in _certs(session, is_own=True) if c.serial in revoked)
+
+
+def own_keys_certified(session: Session, actor: Actor) -> bool:
+    """Whether this office's current keys have a certificate installed here."""
+    keys = office_keys(session, actor)
+    return any(c.matches_keys(keys) for c in _certs(session, is_own=True))
+
+
+def request_certificate(session: Session, actor: Actor, out: Path, *, new_keys: bool = False) -> Path:
+    """Write this office's certificate request, to be carried to the parent office.
+
+    After a revocation of this office's certificate (or with ``new_keys``) the request is for new keys:
+    the revoked keys may be in a thief's hands and are never certified again. The old keys are kept only
+    to open packages already encrypted to them. A renewal before expiry keeps the keys."""
     actor.require(Role.ADMIN, action="申请证书")
     office = this_office(session)
     if office.level == Level.PROVINCE:
         raise UserError("省民政厅使用自己的根证书，不需要申请", "the province holds the root; it needs no request")
     keys = office_keys(session, actor)
+    rekeyed = new_keys or _keys_revoked(session, keys)
+    if rekeyed:
+        keys = _new_keys(session, actor)
     data = make_request(OfficeInfo(office.region_code, Level(office.level), office.name), keys)
     atomic_write_bytes(Path(out), data)
     audit.record(session, office=office.region_code, user=actor.username, action="cert.request",
-                 entity="office", entity_id=office.region_code)
+                 entity="office", entity_id=office.region_code, details={"new_keys": rekeyed})
     return Path(out)
 
 
@@ -310,17 +449,44 @@ def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Ce
     return cert
 
 
-def revoke_child(session: Session, actor: Actor, child_code: str, reason: str) -> Revocation:
-    """Revoke a child office's certificate; the revocation travels in the next packages."""
+def revoke_child(session: Session, actor: Actor, child: str, reason: str, *,
+                 last_seq: int | None = None) -> Revocation:
+    """Revoke a child office's certificate, named by its serial or by the office's code (then its current
+    certificate); the revocation travels in the next packages.
+
+    The revocation states the last package of that certificate this office still accepts, by the child's
+    own sequence number on its channel to this office (default: the last one received); every later
+    package of the certificate is refused here, whatever time it claims. Other unrevoked certificates of
+    the same keys that this office issued the child (an earlier renewal) are revoked with it."""
     actor.require(Role.ADMIN, action="吊销证书")
-    cert = cert_for(session, child_code)
-    if cert is None or cert.issuer_code != actor.office_code:
-        raise UserError(f"本单位没有为 {child_code} 签发过证书", f"this office issued no certificate to {child_code}")
+    child = child.strip()
+    cert = cert_by(session, child)
+    if cert is None:
+        cert = cert_for(session, child)
+    revoked = revoked_map(session)
+    if cert is None or cert.issuer_code != actor.office_code or cert.is_self_signed:
+        raise UserError(f"本单位没有为 {child} 签发过证书", f"this office issued no certificate to {child}")
+    if cert.serial in revoked:
+        raise UserError(f"{cert.office.label()}的证书（编号 {cert.serial[:12]}…）已经吊销过了",
+                        f"certificate {cert.serial} of {cert.code} is already revoked")
+    channel = session.get(SyncChannel, cert.code)
+    received = max(channel.received_seqs or [0]) if channel is not None else 0
+    if last_seq is None:
+        last_seq = received
+    elif not 0 <= last_seq <= received:
+        raise UserError(f"最后接受的数据包编号应在 0 至 {received} 之间（本单位收到的{cert.office.name}数据包最大编号为 {received}）",
+                        f"the last accepted package must be 0 to {received}")
     keys = office_keys(session, actor)
-    record = revoke(cert, own_chain(session)[0], keys, reason=reason)
+    own = own_chain(session)[0]
+    record = revoke(cert, own, keys, reason=reason, last_seq=last_seq)
     store_revocation(session, record)
+    also = [c for c in _certs(session, region_code=cert.code) if c.serial != cert.serial and c.serial not in revoked
+            and c.sign_key == cert.sign_key and c.issuer_serial == own.serial and not c.is_self_signed]
+    for other in also:
+        store_revocation(session, revoke(other, own, keys, reason=reason, last_seq=last_seq))
     audit.record(session, office=actor.office_code, user=actor.username, action="cert.revoke", entity="office",
-                 entity_id=child_code, details={"serial": cert.serial, "reason": reason})
+                 entity_id=cert.code, details={"serial": cert.serial, "reason": reason, "last_seq": last_seq,
+                                               "also": [c.serial for c in also]})
     return record
 
 
@@ -328,7 +494,7 @@ def store_revocation(session: Session, record: Revocation) -> bool:
     """Keep a revocation after checking its issuer's signature; False when already known."""
     if session.get(RevocationRecord, record.serial) is not None:
         return False
-    issuer = cert_for(session, record.issuer_code)
+    issuer = cert_by(session, record.issuer_serial, record.issuer_code) or cert_for(session, record.issuer_code)
     if issuer is None:
         raise UserError(f"无法核实吊销记录：缺少签发单位 {record.issuer_code} 的证书", "unknown revocation issuer")
     verify_revocation(record, issuer)
@@ -341,10 +507,11 @@ def store_revocation(session: Session, record: Revocation) -> bool:
 def describe(session: Session) -> dict[str, Any]:
     """Certificate facts for the settings screen and ``office show``."""
     own = own_certificate(session)
+    revoked = revoked_map(session)
     return {
         "certificate": None if own is None else {
             "serial": own.serial, "not_before": own.not_before.isoformat(), "not_after": own.not_after.isoformat(),
-            "issuer": own.issuer_code,
+            "issuer": own.issuer_code, "revoked": own.serial in revoked,
         },
         "roots": [r.serial for r in pinned_roots(session)],
         "suite": None if own is None else own.suite,

@@ -109,10 +109,13 @@ def test_sibling_is_not_a_neighbour(chain: Offices, tmp_path: Path) -> None:
 def test_revoked_sender(chain: Offices) -> None:
     o = chain
     o.ok("620102", "office", "revoke", "620102001", "--reason", "电脑丢失")
-    o.carry("620102", "620102001")  # the revocation travels (the street learns of it too)
+    # Made after the revocation, before the street learns of it: refused at the county.
     path = _package(o, "620102001", "620102", "after-revocation.sanlian")
     rc, _, err = o.run("620102", "sync", "import", str(path))
     assert rc == 2 and "吊销" in err
+    o.carry("620102", "620102001")  # the revocation travels (the street learns of it too) ...
+    rc, _, err = o.run("620102001", "sync", "export", "--to", "620102", "--out", str(o.files / "again.sanlian"))
+    assert rc == 2 and "吊销" in err  # ... and from then on the street exports nothing under it (issue 14)
 
 
 def test_expired_sender(chain: Offices, monkeypatch: pytest.MonkeyPatch) -> None:

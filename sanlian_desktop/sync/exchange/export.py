@@ -30,6 +30,7 @@ from sanlian_desktop.sync.replication.fitting import fit_package
 from sanlian_desktop.sync.replication.ledger import mark_sent, unacknowledged
 from sanlian_desktop.sync.replication.signing import sign_own_records
 from sanlian_desktop.sync.transport.package import DEFAULT_LIMITS, PackageWriter
+from sanlian_desktop.sync.transport.receipts import resign_receipt
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement
@@ -110,6 +111,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
     if out.is_dir():
         raise UserError(f"{out} 是一个文件夹；请给出文件名，或不用 --to 导出到文件夹", f"{out} is a folder")
     with store.session() as s:
+        trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
         sign_own_records(s, actor.office_code, _signer(keys, chain))
@@ -150,7 +152,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
                 if progress and i % 200 == 0:
                     progress(i, total)
             for rec in receipts:
-                writer.add_entry("receipt", rec.package_id, 0, base64.b64decode(rec.acknowledged["data"]))
+                data = resign_receipt(base64.b64decode(rec.acknowledged["data"]), keys, chain)  # issue 14
+                writer.add_entry("receipt", rec.package_id, 0, data)
             package_id = writer.package_id
         now = utcnow()
         mark_sent(s, n.code, records, package_id, now)

@@ -57,6 +57,7 @@ class ImportResult:
     acknowledged: int = 0
     revocations: int = 0
     missing_seqs: list[int] = field(default_factory=list)
+    sender_serial: str = ""  # the certificate the sender signed the package under (its newest, once installed)
 
     def as_dict(self) -> dict[str, Any]:
         return {"package_id": self.package_id, "sender": self.sender_code, "sender_name": self.sender_name,
@@ -206,17 +207,23 @@ def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool
 def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
                  ahead: BackupAhead | None, stage: staging.Staging) -> ImportResult:
     me = this_office(s)
-    keys = trust.office_keys(s, actor)
+    all_keys = trust.all_office_keys(s, actor)
+    keys = all_keys[0]
     roots = trust.pinned_roots(s)
     if not roots:
         raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
     revoked = trust.revoked_map(s)
     # Every statement's chain asks for the same few offices' parents: ask the store once each.
     parent_of = functools.cache(trust.parent_of(s))
-    pkg = open_package(path, keys, roots, revoked, utcnow(), recipient_code=me.region_code, parent_of=parent_of)
+    # Any of this office's keys, the current first: a package made before a change of keys still opens.
+    pkg = open_package(path, all_keys, roots, revoked, utcnow(), recipient_code=me.region_code,
+                       parent_of=parent_of)
     try:
         sender = pkg.sender
-        result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq)
+        # A certificate this office revoked: only its packages up to the number the revocation states (issue 14).
+        trust.check_package_after_revocation(s, sender, pkg.channel_seq, pkg.package_id)
+        result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq,
+                              sender_serial=sender.serial)
         file_hash = sha256_file(path)
         earlier = s.get(SyncPackage, pkg.package_id)
         if earlier is not None:
@@ -296,7 +303,11 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
             # A package of receipts alone acknowledges nothing back: answering it with a receipt
             # would have two offices send each other receipts for ever.
             if any(e.kind not in ("receipt", "certificate") for e in entries):
-                receipt_bytes = make_receipt(pkg, keys, trust.own_chain(s))
+                # Signed with the keys of this office's certificate, which may be older than its newest keys
+                # (a new request not yet certified); export signs it again under a newer one (issue 14).
+                own = trust.own_chain(s)
+                signing = next((k for k in all_keys if own[0].matches_keys(k)), keys)
+                receipt_bytes = make_receipt(pkg, signing, own)
                 s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
                                      acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
             s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,

@@ -82,6 +82,26 @@ def make_receipt(
     return cj.dumps({"receipt": body, "signature": cj.b64(signature)})
 
 
+def resign_receipt(data: bytes, keys: OfficeKeys, chain: Sequence[Cert], now: datetime | None = None) -> bytes:
+    """A receipt made by this office (``data``) signed again under its current certificate (``chain[0]``)
+    when it was signed under another: one made while the office's certificate was revoked, or before it
+    installed its newest, is sent only under the newest. The same receipt comes back when nothing changed."""
+    outer = cj.loads(data, _Z, _E)
+    cj.check_keys(outer, {"receipt", "signature"}, _Z, _E)
+    body = outer["receipt"]
+    if not isinstance(body, dict) or not isinstance(body.get("chain"), list) or not body["chain"]:
+        cj.malformed(_Z, _E, "receipt")
+    leaf = body["chain"][0]
+    if isinstance(leaf, dict) and leaf.get("serial") == chain[0].serial:
+        return data
+    if not chain[0].matches_keys(keys):
+        raise UserError("本单位密钥与本单位证书不匹配，无法签发回执。", "keys do not match the certificate")
+    if body.get("recipient_code") != chain[0].code:
+        raise UserError("只有数据包的接收单位才能签发回执。", "only the package's recipient can sign its receipt")
+    fresh = {**body, "received": cj.fmt_time(now or cj.utc_now()), "chain": [c.to_dict() for c in chain]}
+    return cj.dumps({"receipt": fresh, "signature": cj.b64(keys.sign(RECEIPT_DOMAIN + cj.dumps(fresh)))})
+
+
 def _parse_entries(raw: object) -> list[tuple[str, str, int, bytes]]:
     if not isinstance(raw, list):
         cj.malformed(_Z, _E, "entries")

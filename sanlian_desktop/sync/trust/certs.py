@@ -34,6 +34,9 @@ from sanlian_desktop.sync.trust.suite import get_suite, random_bytes, suite_labe
 CERT_FORMAT = "sanlian-cert-1"
 REQUEST_FORMAT = "sanlian-cert-request-1"
 REVOCATION_FORMAT = "sanlian-revocation-1"
+# The second format adds ``last_seq``: the revoking office's statement of the last package of the revoked
+# certificate it still accepts, by the sender's own sequence number (never by the sender's clock).
+REVOCATION_FORMAT_2 = "sanlian-revocation-2"
 CERT_DOMAIN = b"sanlian-cert-v1\x00"
 REQUEST_DOMAIN = b"sanlian-cert-request-v1\x00"
 REVOCATION_DOMAIN = b"sanlian-revocation-v1\x00"

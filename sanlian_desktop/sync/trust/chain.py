@@ -20,6 +20,7 @@ from sanlian_desktop.sync.trust.certs import (
     MAX_CHAIN,
     REVOCATION_DOMAIN,
     REVOCATION_FORMAT,
+    REVOCATION_FORMAT_2,
     BadSignatureError,
     Cert,
     CertExpiredError,
@@ -47,11 +48,19 @@ _REVOCATION_FIELDS = {
     "issuer_serial",
     "signature",
 }
+MAX_SEQ = 2**53  # a package sequence number, as JSON carries it exactly
 
 
 @dataclass(frozen=True)
 class Revocation:
-    """A parent's signed statement that a child's certificate is revoked from ``effective`` on."""
+    """A parent's signed statement that a child's certificate is revoked from ``effective`` on.
+
+    ``effective`` is the revoking office's clock; the revoked office's own clock is never trusted. A
+    revocation of the second format also states ``last_seq``: the last package of that certificate the
+    revoking office still accepts, by the sender's sequence number on the channel to it; every later
+    package of the certificate is refused there, whatever time it claims. First-format records (no
+    ``last_seq``) keep their meaning: the certificate counts as revoked from ``effective`` on.
+    """
 
     serial: str
     code: str
@@ -61,11 +70,12 @@ class Revocation:
     issuer_code: str
     issuer_serial: str
     signature: bytes = b""
+    last_seq: int | None = None
 
     def body(self) -> dict[str, Any]:
         """Everything the signature covers."""
-        return {
-            "format": REVOCATION_FORMAT,
+        body: dict[str, Any] = {
+            "format": REVOCATION_FORMAT if self.last_seq is None else REVOCATION_FORMAT_2,
             "serial": self.serial,
             "code": self.code,
             "reason": self.reason,
@@ -74,6 +84,9 @@ class Revocation:
             "issuer_code": self.issuer_code,
             "issuer_serial": self.issuer_serial,
         }
+        if self.last_seq is not None:
+            body["last_seq"] = self.last_seq
+        return body
 
     def encode(self) -> bytes:
         """Canonical JSON bytes."""
@@ -83,9 +96,13 @@ class Revocation:
     def decode(cls, data: bytes) -> Revocation:
         """Parse canonical JSON bytes (shape only; check with :func:`verify_revocation`)."""
         obj = cj.loads(data, _VZ, _VE)
-        cj.check_keys(obj, _REVOCATION_FIELDS, _VZ, _VE)
-        if obj["format"] != REVOCATION_FORMAT:
+        second = isinstance(obj, dict) and obj.get("format") == REVOCATION_FORMAT_2
+        cj.check_keys(obj, _REVOCATION_FIELDS | {"last_seq"} if second else _REVOCATION_FIELDS, _VZ, _VE)
+        if obj["format"] not in (REVOCATION_FORMAT, REVOCATION_FORMAT_2):
             cj.malformed(_VZ, _VE, "unknown format")
+        last_seq = obj.get("last_seq")
+        if second and (not isinstance(last_seq, int) or isinstance(last_seq, bool) or not 0 <= last_seq <= MAX_SEQ):
+            cj.malformed(_VZ, _VE, "last package number")
         return cls(
             serial=cj.get_str(obj, "serial", _VZ, _VE, 64),
             code=cj.get_str(obj, "code", _VZ, _VE, 12),
@@ -95,6 +112,7 @@ class Revocation:
             issuer_code=cj.get_str(obj, "issuer_code", _VZ, _VE, 12),
             issuer_serial=cj.get_str(obj, "issuer_serial", _VZ, _VE, 64),
             signature=cj.unb64(obj["signature"], _VZ, _VE),
+            last_seq=last_seq if second else None,
         )
 
 
@@ -106,16 +124,23 @@ def revoke(
     *,
     effective: datetime | None = None,
     now: datetime | None = None,
+    last_seq: int | None = None,
 ) -> Revocation:
-    """The parent's revocation of ``cert`` (which it issued), effective from ``effective`` (default now)."""
+    """The parent's revocation of ``cert`` (which it issued), effective from ``effective`` (default now).
+
+    ``last_seq`` (the second format) is the last package of ``cert`` the parent still accepts, by the
+    child's sequence number on its channel to the parent; None writes the first format."""
     at = now or cj.utc_now()
     if cert.issuer_serial != issuer_cert.serial or not issuer_cert.matches_keys(issuer_keys):
         raise BadSignatureError(
             f"只有签发该证书的单位才能吊销它：{cert.office.label()}的证书不是本单位签发的。",
             "only the issuer of a certificate can revoke it",
         )
+    if last_seq is not None and not 0 <= last_seq <= MAX_SEQ:
+        raise TrustError("最后接受的数据包编号无效。", "invalid last package number")
     record = Revocation(
-        cert.serial, cert.code, reason, effective or at, at, issuer_cert.code, issuer_cert.serial
+        cert.serial, cert.code, reason, effective or at, at, issuer_cert.code, issuer_cert.serial,
+        last_seq=last_seq,
     )
     body = REVOCATION_DOMAIN + cj.dumps(record.body())
     return replace(record, signature=issuer_keys.sign(body))
