@@ -48,6 +48,11 @@ bundle: $(STAMP) system-deps
 bundle-compat: build-deps
 	bash scripts/bundle_compat.sh
 
+# The Windows bundle and installer, built on this Linux machine under Wine (docs/windows-build.md);
+# prints the installer's path. `bash scripts/test_windows_installer.sh` installs and smoke-tests it.
+windows: build-deps
+	bash scripts/build_windows.sh
+
 # Run `make bundle` or `make bundle-compat` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops.
 deb:
 	bash scripts/make_deb.sh

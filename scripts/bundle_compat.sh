@@ -14,6 +14,7 @@ ROOT="$(pwd)"
 CACHE="${SANLIAN_BUILD_CACHE:-$HOME/.cache/sanlian-build}"
 REQS="packaging/linux/compat-requirements.txt"
 NAME="三社联动申报系统"
+DIST="${SANLIAN_DIST:-dist}"  # bench/bench_bundle.py builds elsewhere
 log() { echo "bundle_compat: $*" >&2; }
 START=$(date +%s)
 
@@ -51,11 +52,11 @@ fi
 # This checkout's package, never one installed elsewhere (build.spec refuses foreign modules anyway).
 log "pyinstaller"
 mkdir -p build
-rm -rf "dist/$NAME"
-PYTHONPATH="$ROOT" "$VENV/bin/pyinstaller" --noconfirm --clean --workpath build/compat --distpath dist build.spec \
+rm -rf "${DIST:?}/$NAME"
+PYTHONPATH="$ROOT" "$VENV/bin/pyinstaller" --noconfirm --clean --workpath build/compat --distpath "$DIST" build.spec \
   >build/bundle-compat.log 2>&1 || { tail -40 build/bundle-compat.log >&2; exit 1; }
 
 
 log "checking glibc"
-"$VENV/bin/python" scripts/check_glibc.py "dist/$NAME"
-log "dist/$NAME: $(du -sh "dist/$NAME" | cut -f1), $(( $(date +%s) - START )) s"
+"$VENV/bin/python" scripts/check_glibc.py "$DIST/$NAME"
+log "$DIST/$NAME: $(du -sh "$DIST/$NAME" | cut -f1), $(( $(date +%s) - START )) s"
