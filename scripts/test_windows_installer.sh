@@ -105,18 +105,28 @@ find "$SMOKE_DIR" -name '*.pdf' | grep -q . || fail "--smoke left no PDF under t
 log "smoke passed; its store, PDF and workbook were written under $DOCS_WIN"
 
 # --- a .sanlian package opened through the association -------------------------------------------------------
-log "opening $DOCS_WIN\\数据包.sanlian through the association"
+# Wine 8's ShellExecute (`start`, Explorer) ignores HKCU\Software\Classes, where a per-user install registers
+# the type (`assoc .sanlian` answers nothing). So the test does what Explorer does on Windows: it takes the
+# registered open command, puts the file in for %1 and runs it; the program must start on that file.
+log "opening $DOCS_WIN\\数据包.sanlian with the registered open command"
 : >"$DOCS/数据包.sanlian"  # the program starts on it (and then reports it unreadable)
-QT_QPA_PLATFORM=offscreen SANLIAN_HOME="$DOCS_WIN\\关联测试" wrun start /unix "$DOCS/数据包.sanlian" >/dev/null 2>&1 &
+OPEN_CMD="$(reg_key 'HKCU\Software\Classes\Sanlian.Package\shell\open\command' | sed -n 's/^.*REG_SZ *//p' | head -1)"
+OPEN_EXE="$(sed -n 's/^"\([^"]*\)" "%1"$/\1/p' <<<"$OPEN_CMD")"
+[ -n "$OPEN_EXE" ] || fail "cannot read the open command: $OPEN_CMD"
+QT_QPA_PLATFORM=offscreen SANLIAN_HOME="$DOCS_WIN\\关联测试" wrun "$OPEN_EXE" "$DOCS_WIN\\数据包.sanlian" \
+  >"$WT/open.out" 2>&1 &
+OPEN_PID=$!
 opened=""
 for _ in $(seq 1 60); do
   sleep 2
-  if wrun tasklist 2>/dev/null | tr -d '\r' | grep -qF "$NAME.exe"; then opened=1; break; fi
+  if ps -eo args | grep -F "$NAME.exe" | grep -qF '数据包.sanlian'; then opened=1; break; fi
 done
-[ -n "$opened" ] || fail "double-clicking a .sanlian file did not start $NAME.exe"
-log "the association started $NAME.exe"
-wrun taskkill /f /im "$NAME.exe" >/dev/null 2>&1 || true
-sleep 2
+[ -n "$opened" ] || fail "the registered open command did not start $NAME.exe on the package"
+sleep 5
+ps -eo args | grep -F "$NAME.exe" | grep -qF '数据包.sanlian' || fail "$NAME.exe stopped at once on the package"
+log "the open command started $NAME.exe on 数据包.sanlian"
+wineserver -k >/dev/null 2>&1 || true
+wait "$OPEN_PID" 2>/dev/null || true
 
 # --- uninstall: program gone, data kept ----------------------------------------------------------------------
 DATA="$USERDIR/AppData/Local/sanlian"
