@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the release builds need on a fresh Debian 12 machine (on top of scripts/system-deps.sh):
+#   both:                python3-venv, python3-pip (the ziglang venv, pip download for other platforms);
 #   compat Linux bundle: dpkg-dev (apt-get source), patchelf, binutils (objdump), make, gcc, patch, tcl
 #                        (SQLite makes its amalgamation with tclsh), xz-utils,
 #                        and a deb-src line so `apt-get source python3.11` finds Debian's source package;
@@ -7,7 +8,7 @@
 #                        so Wine's console uses the GBK code page).
 # Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
-PKGS="dpkg-dev patchelf binutils make gcc patch tcl xz-utils unzip wine64 wine nsis locales xvfb xauth"
+PKGS="python3-venv python3-pip dpkg-dev patchelf binutils make gcc patch tcl xz-utils unzip wine64 wine nsis locales xvfb xauth"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
