@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_FONTDIR ?=
 
-.PHONY: run test lint typecheck pytest bench screenshots bundle deb clean system-deps
+.PHONY: run test lint typecheck pytest bench screenshots bundle bundle-compat deb windows clean system-deps build-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+# Debian packages the release builds need (deb-src line, patchelf, wine64, nsis, a zh_CN locale).
+build-deps: system-deps
+	@bash scripts/build-deps.sh
 
 run: $(STAMP) system-deps
 	$(PY) -m sanlian_desktop.ui
@@ -39,7 +43,17 @@ screenshots: $(STAMP) system-deps
 bundle: $(STAMP) system-deps
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
 
-# Run `make bundle` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops.
+# The shipped Linux bundle: runs on glibc >= 2.28 (统信 UOS 20, 麒麟 V10). Its own CPython (zig cc, glibc 2.28)
+# and wheels live in ${SANLIAN_BUILD_CACHE:-~/.cache/sanlian-build}; the first run takes ~10 minutes.
+bundle-compat: build-deps
+	bash scripts/bundle_compat.sh
+
+# The Windows bundle and installer, built on this Linux machine under Wine (docs/windows-build.md);
+# prints the installer's path. `bash scripts/test_windows_installer.sh` installs and smoke-tests it.
+windows: build-deps
+	bash scripts/build_windows.sh
+
+# Run `make bundle` or `make bundle-compat` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops.
 deb:
 	bash scripts/make_deb.sh
 

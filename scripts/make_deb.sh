@@ -24,11 +24,36 @@ install -m 0755 packaging/linux/postinst "$STAGE/DEBIAN/postinst"
 install -m 0755 packaging/linux/postrm "$STAGE/DEBIAN/postrm"
 SIZE_KB="$(du -sk "$STAGE" | cut -f1)"
 # The newest glibc symbol any bundled binary asks for: the bundle runs only where libc6 is at least that
-# (a Debian 12 build needs 2.36; 统信 UOS 20 / 麒麟 V10 need a glibc 2.28 build: README, "Release builds").
+# (a `make bundle` on Debian 12 needs 2.34+; `make bundle-compat`, the shipped one, needs at most 2.28).
 GLIBC="2.28"
 if command -v objdump >/dev/null 2>&1; then
   GLIBC="$(find "$STAGE/opt/sanlian" -type f \( -name '*.so*' -o -perm -u+x \) -print0 \
     | xargs -0 objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)"
+fi
+# The libraries the bundle takes from the desktop (build.spec's SYSTEM_ONLY), with the oldest versions
+# the targets have: 统信 UOS 20 (Debian 10 based: gcc 8, glib 2.58, fontconfig 2.13.1, freetype 2.9.1,
+# xkbcommon 0.8.2, libxcb 1.13) and 麒麟 V10 (Ubuntu 20.04 based). Debian 10 names libgcc "libgcc1".
+DEPENDS="libc6 (>= $GLIBC), libstdc++6 (>= 8), libgcc-s1 | libgcc1, zlib1g (>= 1:1.2.11), libzstd1 (>= 1.3.8),
+ libexpat1 (>= 2.2.6), libfontconfig1 (>= 2.13), libfreetype6 (>= 2.9.1), libpng16-16 (>= 1.6.36),
+ libglib2.0-0 (>= 2.58), libdbus-1-3, libgssapi-krb5-2, libx11-6 (>= 2:1.6.7), libx11-xcb1 (>= 2:1.6.7),
+ libxcb1 (>= 1.13), libxcb-cursor0, libxcb-glx0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0,
+ libxcb-render-util0, libxcb-render0, libxcb-shape0, libxcb-shm0, libxcb-sync1, libxcb-util1, libxcb-xfixes0,
+ libxcb-xkb1, libxkbcommon0 (>= 0.8.2), libxkbcommon-x11-0 (>= 0.8.2), libgl1 | libgl1-mesa-glx, libegl1 | libegl1-mesa"
+RECOMMENDS="fonts-wqy-microhei | fonts-noto-cjk, libcups2"
+DEPENDS="$(echo "$DEPENDS" | tr -d '\n' | tr -s ' ')"
+# Every library the bundle loads from the system (a DT_NEEDED no bundled file provides) must come from a
+# package named above; on this (Debian) build machine dpkg knows which package that is.
+if command -v objdump >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
+  bundled="$(find "$STAGE/opt/sanlian" -name '*.so*' -printf '%f\n' | sort -u)"
+  unnamed=""
+  for lib in $(find "$STAGE/opt/sanlian" -type f \( -name '*.so*' -o -perm -u+x \) -print0 \
+      | xargs -0 objdump -p 2>/dev/null | awk '/^ *NEEDED/{print $2}' | sort -u); do
+    grep -qxF "$lib" <<<"$bundled" && continue
+    pkg="$(dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1)"
+    [ -z "$pkg" ] && continue
+    case " $(echo "$DEPENDS, $RECOMMENDS" | tr -d ',|()<>=') " in *" $pkg "*) ;; *) unnamed="$unnamed $lib($pkg)";; esac
+  done
+  [ -z "$unnamed" ] || { echo "make_deb: the bundle needs system libraries the .deb does not name:$unnamed" >&2; exit 1; }
 fi
 cat > "$STAGE/DEBIAN/control" <<CONTROL
 Package: sanlian-desktop
@@ -37,8 +62,8 @@ Section: misc
 Priority: optional
 Architecture: $ARCH
 Installed-Size: $SIZE_KB
-Depends: libc6 (>= $GLIBC), libfontconfig1, libx11-6, libxcb1, libdbus-1-3
-Recommends: fonts-wqy-microhei | fonts-noto-cjk, libcups2
+Depends: $DEPENDS
+Recommends: $RECOMMENDS
 Maintainer: 甘肃省民政厅 三社联动申报系统 <noreply@localhost>
 Description: 三社联动试点项目申报系统 (offline desktop program)
  Declaring and reviewing Gansu's "three-party linkage" pilot projects

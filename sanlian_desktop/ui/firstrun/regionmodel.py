@@ -64,13 +64,19 @@ class RegionFilterProxy(QSortFilterProxyModel):
         """Search for ``text``: part of a name, the start of a code or of the pinyin initials."""
         self.beginFilterChange()
         self._query = text.strip().lower()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if hasattr(self, "endFilterChange"):  # Qt 6.10+
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # Qt 6.9 (the glibc 2.28 Linux bundle)
+            self.invalidateRowsFilter()
 
     def set_level(self, level: Level | None) -> None:
         """Offer regions of ``level`` (and show those above it as the path)."""
         self.beginFilterChange()
         self._level = level
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if hasattr(self, "endFilterChange"):  # Qt 6.10+
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # Qt 6.9 (the glibc 2.28 Linux bundle)
+            self.invalidateRowsFilter()
 
     def _fits_level(self, level_value: str) -> bool:
         return self._level is None or Level(level_value).rank <= self._level.rank

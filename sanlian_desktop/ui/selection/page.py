@@ -63,7 +63,10 @@ class StateFilter(QSortFilterProxyModel):
     def set_state(self, state: str | None) -> None:
         self.beginFilterChange()
         self.state = state
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if hasattr(self, "endFilterChange"):  # Qt 6.10+
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # Qt 6.9 (the glibc 2.28 Linux bundle)
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # type: ignore[override]
         model = self.sourceModel()
