@@ -246,6 +246,9 @@ def test_forged_visits_are_refused(evaluated: tuple[Offices, str], forgery: str,
             yield from visit.records(session, route)
 
         monkeypatch.setitem(kinds._KINDS, "followup_visit", dataclasses.replace(visit, records=with_declaration))
+        # An insider's altered program skips the export's own check (sync/exchange/outgoing.py, which
+        # refuses this package); the province must refuse it all the same.
+        monkeypatch.setattr("sanlian_desktop.sync.exchange.export.check_outgoing", lambda *args, **kwargs: None)
     else:
         _forge(o, sender, decl_id, sender)
     path = o.files / f"forged-{forgery}.sanlian"

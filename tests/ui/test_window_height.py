@@ -76,8 +76,9 @@ def test_the_review_dialog_shows_its_submit_button(qtbot: QtBot, county: Office,
     assert dialog.text.isVisibleTo(dialog)
 
 
-def test_the_form_shows_save_submit_and_close(qtbot: QtBot, county: Office, screen: QRect) -> None:
-    dialog = DeclarationDialog(county.store, county.clerk)
+def test_the_form_shows_save_submit_and_close(qtbot: QtBot, county: Office, jobs: JobRunner,
+                                              screen: QRect) -> None:
+    dialog = DeclarationDialog(county.store, county.clerk, jobs=jobs)
     qtbot.addWidget(dialog)
     close = next(b for b in dialog.findChildren(QAbstractButton) if b.text() == "关闭")
     assert_fits(dialog, screen, dialog.save_button, dialog.submit_button, close)

@@ -34,7 +34,7 @@ from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import STATEMENT_KINDS, Record
 from sanlian_desktop.sync.replication import limits
 from sanlian_desktop.sync.trust.certs import Cert
-from sanlian_desktop.sync.trust.chain import CertPool
+from sanlian_desktop.sync.trust.chain import CertPool, CertRevokedError
 from sanlian_desktop.sync.trust.statements import verify_statement
 
 _LABELS = {"version": "申报版本", "opinion": "审核意见", "declaration": "申报", "region": "区划", "batch": "申报批次",
@@ -118,7 +118,13 @@ def _statement(r: Record, n: Neighbour, decls: dict[str, Declaration], pool: Cer
                        f"没有签名：{how}，应由 {signer} 签署，本单位无权签署，也没有收到它签署的原件（{rule.zh}）",
                        f"unsigned: only {signer} may sign it and this office never received its signed form "
                        f"({rule.en})")
-    statement = verify_statement(r.raw, pool, kind=r.kind)
+    try:
+        statement = verify_statement(r.raw, pool, kind=r.kind)
+    except CertRevokedError:
+        # Signed under a certificate revoked since: whether the receiver still accepts it (it may hold it
+        # already, or take it as signed before the revocation) is the receiver's to decide by its own
+        # revocation records, which the sender cannot know whole.
+        return
     limits.check_statement_body(r.kind, r.key, statement.body)
     if decl is None:
         return  # the declaration travels in an earlier package; the receiver holds it
