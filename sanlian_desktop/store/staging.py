@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
-from sanlian_desktop.kernel.fileio import atomic_write
+from sanlian_desktop.kernel.fileio import atomic_write, sync_directory
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.models import Attachment
 from sanlian_desktop.store.attachments import blob_path, ensure_inside, is_sha256
@@ -171,18 +170,7 @@ def _move_into_place(paths: AppPaths, staged: Path) -> None:
         staged.unlink()
         return
     staged.replace(target)
-    _sync_directory(target.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    sync_directory(target.parent)
 
 
 def _remove_folder(folder: Path) -> None:

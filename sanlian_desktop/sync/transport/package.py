@@ -24,6 +24,7 @@ from typing import Protocol, Self
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import sync_directory
 from sanlian_desktop.sync.transport.packfmt import (
     DEFAULT_CHUNK,
     DEFAULT_LIMITS,
@@ -243,7 +244,7 @@ class PackageWriter:
             raise
         finally:
             self._finish()
-        _sync_directory(self.path.parent)
+        sync_directory(self.path.parent)
         return header
 
     def _write(self, tmp: Path, header_raw: bytes, key: bytes, manifest: bytes, plain_length: int) -> None:
@@ -319,13 +320,3 @@ def _readback_failed() -> UserError:
         "写入后读回校验失败：目标磁盘（U盘）可能有故障，数据包未保存，请换一个U盘或目录重试。",
         "read-back verification failed: the target medium may be faulty; the package was not saved",
     )
-
-
-def _sync_directory(directory: Path) -> None:
-    """fsync the directory so the rename itself is durable (POSIX only)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
