@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -176,6 +177,9 @@ def test_a_revoked_office_refuses_to_export_then_comes_back_with_new_keys(
     o = chain
     decl_id = _declared(o, tmp_path)
     old = _own(o, STREET)
+    # Statements and revocations are timed to the second: what the street signed before the revocation
+    # must lie in an earlier second, or it counts as signed under a revoked certificate.
+    time.sleep(1.1)
     revoked = o.json(COUNTY, "office", "revoke", STREET, "--reason", "密钥U盘遗失")
     assert revoked["serial"] == old["serial"]
     o.carry(COUNTY, STREET)  # the notice of its own revocation reaches the street
