@@ -106,7 +106,8 @@ def test_esc_answered_save_saves_then_closes(qtbot: Any, jobs: JobRunner, county
     modals.close_answer = QMessageBox.StandardButton.Save
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     writes_done(qtbot, jobs)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    # The dialog deletes itself on close: once closed it may already be gone when the wait looks at it.
+    qtbot.waitUntil(lambda: is_deleted(dialog) or not dialog.isVisible(), timeout=5000)
     with county.store.read_session() as s:
         assert lookup.get(s, decl_id).title == "按 Esc 时保存的名称"
 
