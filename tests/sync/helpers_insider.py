@@ -216,3 +216,112 @@ def cleanup(offices: dict[str, ServiceOffice], where: Path) -> None:
     for office in offices.values():
         office.store.close()
     shutil.rmtree(where, ignore_errors=True)
+
+
+# -- the records of the other kinds an insider writes (issue 20's matrix) ------------------------------
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def signed_entry(kind: str, key: str, body: dict[str, Any], signer: Signer, **fields: Any) -> tuple[str, str, int, bytes]:
+    """A record of a :class:`~sanlian_desktop.sync.kinds.signed.SignedKind` shaped ``{"body", "signer",
+    "signature"}`` (notices, region updates, implementation records), signed by ``signer``."""
+    data = {"body": body, "signer": signer.code, "signature": _b64(signer.sign(kind, body)), **fields}
+    return (kind, key, 0, cj.dumps(data))
+
+
+def progress_report(signer: Signer, office: str) -> tuple[str, str, int, bytes]:
+    """A progress report of ``office`` signed by ``signer``."""
+    body = {"id": str(uuid.uuid4()), "office_code": office, "office_name": f"单位{office}",
+            "period_start": "2016-01-01", "period_end": "2016-03-31", "issued_at": utcnow().isoformat(),
+            "issued_by": "clerk", "figures": {"projects": 1}, "supersedes": None}
+    data = {"office_code": office, "statement": _b64(signer.sign("progress_report", body))}
+    return ("progress_report", body["id"], 0, cj.dumps(data))
+
+
+def public_notice(signer: Signer, batch_id: str, community: str = COMMUNITY) -> tuple[str, str, int, bytes]:
+    """A selection notice naming one project of ``community``, signed by ``signer``."""
+    body = {"id": str(uuid.uuid4()), "batch_id": batch_id, "seq": next(_seq), "title": "入选公示",
+            "starts": "2016-05-01", "ends": "2016-05-08", "issued_at": utcnow().isoformat(), "issued_by": "admin",
+            "office_code": signer.code, "supersedes": None,
+            "entries": [{"community_code": community, "street_code": community[:9], "county_code": community[:6],
+                         "city_code": community[:4] + "00", "title": "试点项目"}]}
+    return signed_entry("public_notice", body["id"], body, signer)
+
+
+def region_update(signer: Signer, code: str) -> tuple[str, str, int, bytes]:
+    """A region update adding the community ``code``, signed by ``signer``."""
+    body = {"id": str(uuid.uuid4()), "office_code": signer.code, "title": "区划变更",
+            "issued_at": utcnow().isoformat(), "issued_by": "admin",
+            "changes": [{"op": "add", "code": code, "name": f"新社区{code[-3:]}"}]}
+    return signed_entry("region_update", body["id"], body, signer)
+
+
+def implementation(kind: str, decl: dict[str, Any], office: str, signer: Signer) -> tuple[str, str, int, bytes]:
+    """A tender (``project_tender``) or a disbursement (``project_disbursement``) of ``office`` for the
+    declaration, signed by ``signer``."""
+    body: dict[str, Any] = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "office_code": office,
+                            "entered_by": "clerk", "entered_at": utcnow().isoformat(), "supersedes": None,
+                            "reason": ""}
+    if kind == "project_tender":
+        body.update(tendered_on="2016-06-01", bidders=["甲公司", "乙公司"], winner="甲公司")
+    else:
+        body.update(paid_on="2016-06-01", amount_fen=100_000, tranche=1)
+    return signed_entry(kind, body["id"], body, signer)
+
+
+def assignment(decl: dict[str, Any], signer: Signer, evaluator: str = "620000E001") -> tuple[str, str, int, bytes]:
+    """The province's assignment of the project to an evaluator office, signed by ``signer``."""
+    body = {"declaration_id": decl["id"], "evaluator_code": evaluator, "evaluator_name": "评估机构",
+            "assigned_on": "2016-07-01", "note": "", "office_code": signer.code, "by": "admin",
+            "at": utcnow().isoformat()}
+    data = {"declaration_id": decl["id"], "signer": signer.code, "signature": _b64(signer.sign(
+        "evaluation_assignment", body))}
+    return ("evaluation_assignment", decl["id"], 0, cj.dumps(data))
+
+
+def organisation(office: str, community: str = COMMUNITY) -> tuple[str, str, int, bytes]:
+    """A community organisation entered by ``office`` (a registry record: it travels unsigned)."""
+    uid = str(uuid.uuid4())
+    now = utcnow().isoformat()
+    body = {"uid": uid, "office": office, "name": f"组织{uid[:6]}", "credit_code": None,
+            "record_number": f"甘民登{next(_seq)}号", "kind": "社区服务类", "community_code": community,
+            "has_social_workers": False, "hosts_agency": False, "created_at": now, "created_by": "clerk",
+            "updated_at": now, "deleted_at": None, "version": 1}
+    return ("registry", f"org:{uid}", 0, cj.dumps(body))
+
+
+def region(template: Record, code: str, name: str) -> tuple[str, str, int, bytes]:
+    """A region record of ``code`` named ``name``, shaped like ``template``."""
+    digits = len(code.rstrip("0")) if len(code) == 6 else len(code)
+    level = {2: Level.PROVINCE, 4: Level.CITY, 6: Level.COUNTY, 9: Level.STREET, 12: Level.COMMUNITY}[digits]
+    parent = {2: None, 4: code[:2] + "0000", 6: code[:4] + "00", 9: code[:6], 12: code[:9]}[digits]
+    body = {**template.body, "code": code, "name": name, "level": level.value, "parent_code": parent}
+    return ("region", code, 0, cj.dumps(body))
+
+
+def batch(batch_id: str | None = None) -> tuple[str, str, int, bytes]:
+    """A declaration batch (it travels unsigned)."""
+    batch_id = batch_id or str(uuid.uuid4())
+    n = next(_seq)
+    body = {"id": batch_id, "code": f"2099-{n}", "name": f"批次{n}", "opens": "2099-01-01", "closes": "2099-12-31",
+            "budget_fen": None, "quota_projects": None, "quota_communities": None}
+    return ("batch", batch_id, 0, cj.dumps(body))
+
+
+def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str]) -> tuple[str, str, int, bytes]:
+    """A receipt signed by ``signer`` for a package ``package_sender`` sent it, acknowledging one record
+    ``(kind, key, sha256 hex)``: written as :func:`~sanlian_desktop.sync.transport.receipts.make_receipt`
+    writes one, without its check that the signer received the package."""
+    from sanlian_desktop.sync.transport.receipts import RECEIPT_DOMAIN, RECEIPT_FORMAT
+
+    kind, key, digest = acknowledged
+    body = {"format": RECEIPT_FORMAT, "package_id": uuid.uuid4().hex, "sender_code": package_sender,
+            "recipient_code": signer.code, "channel_seq": 1, "received": cj.fmt_time(cj.utc_now()),
+            "entries": [[kind, key, 0, digest]], "chain": [c.to_dict() for c in signer.chain]}
+    data = cj.dumps({"receipt": body, "signature": cj.b64(signer.keys.sign(RECEIPT_DOMAIN + cj.dumps(body)))})
+    return ("receipt", body["package_id"], 0, data)

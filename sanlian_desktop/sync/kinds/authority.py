@@ -102,6 +102,7 @@ _RULE_LIST = [
     Rule("progress_report", "进度报表", "进度报表只能由编报单位签署，并由其辖区所在的下级单位向上报送",
          "a progress report is signed by the office that made it and travels up from inside the sender's territory"),
     Rule("public_notice", "公示", "入选公示只能由省民政厅签署", "a selection notice is signed by the province"),
+    Rule("region_update", "区划变更", "区划变更只能由省民政厅签署", "a region update is signed by the province"),
     Rule("implementation", "项目实施记录", "项目实施记录（合同、拨付、验收、跟踪等）只能由该项目审核链上的规定单位签署，"
          "拨付记录可由上级单位转来，其余只能从项目所在辖区向上报送",
          "a project's implementation record is signed by the office its kind names on the project's chain; "
