@@ -274,11 +274,12 @@ def implementation(kind: str, decl: dict[str, Any], office: str, signer: Signer)
     return signed_entry(kind, body["id"], body, signer)
 
 
-def assignment(decl: dict[str, Any], signer: Signer, evaluator: str = "620000E001") -> tuple[str, str, int, bytes]:
-    """The province's assignment of the project to an evaluator office, signed by ``signer``."""
+def assignment(decl: dict[str, Any], signer: Signer, evaluator: str = "620000E001",
+               at: str | None = None) -> tuple[str, str, int, bytes]:
+    """The province's assignment of the project to an evaluator office (made ``at``), signed by ``signer``."""
     body = {"declaration_id": decl["id"], "evaluator_code": evaluator, "evaluator_name": "评估机构",
             "assigned_on": "2016-07-01", "note": "", "office_code": signer.code, "by": "admin",
-            "at": utcnow().isoformat()}
+            "at": at or utcnow().isoformat()}
     data = {"declaration_id": decl["id"], "signer": signer.code, "signature": _b64(signer.sign(
         "evaluation_assignment", body))}
     return ("evaluation_assignment", decl["id"], 0, cj.dumps(data))
@@ -325,3 +326,34 @@ def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, s
             "entries": [[kind, key, 0, digest]], "chain": [c.to_dict() for c in signer.chain]}
     data = cj.dumps({"receipt": body, "signature": cj.b64(signer.keys.sign(RECEIPT_DOMAIN + cj.dumps(body)))})
     return ("receipt", body["package_id"], 0, data)
+
+
+def withdrawal(decl: dict[str, Any], signer: Signer, assigned_at: str,
+               evaluator: str = "620000E001") -> tuple[str, str, int, bytes]:
+    """The withdrawal of the project's :func:`assignment` made ``assigned_at``, signed by ``signer``."""
+    body = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "evaluator_code": evaluator,
+            "evaluator_name": "评估机构", "assigned_on": "2016-07-01",
+            "assigned_at": assigned_at, "withdrawn_on": "2016-08-01", "reason": "机构不再承担评估",
+            "office_code": signer.code, "by": "admin", "at": utcnow().isoformat()}
+    data = {"declaration_id": decl["id"], "signer": signer.code, "signature": _b64(signer.sign(
+        "evaluation_withdrawal", body))}
+    return ("evaluation_withdrawal", body["id"], 0, cj.dumps(data))
+
+
+def visit(decl: dict[str, Any], signer: Signer) -> tuple[str, str, int, bytes]:
+    """A follow-up visit of the project by the evaluator office ``signer`` (naming itself as the evaluator)."""
+    body = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "evaluator_code": signer.code,
+            "evaluator_name": "评估机构", "visited_on": "2016-09-01", "who": "社区书记", "findings": "进展正常。",
+            "by": "evaluator", "at": utcnow().isoformat()}
+    data = {"declaration_id": decl["id"], "signer": signer.code, "signature": _b64(signer.sign("followup_visit", body))}
+    return ("followup_visit", body["id"], 0, cj.dumps(data))
+
+
+def worker(office: str, community: str = COMMUNITY) -> tuple[str, str, int, bytes]:
+    """A social worker entered by ``office`` (a registry record: it travels unsigned)."""
+    uid = str(uuid.uuid4())
+    now = utcnow().isoformat()
+    body = {"uid": uid, "office": office, "name": f"社工{uid[:4]}", "certificate_level": None,
+            "certificate_number": "", "employer": "社工站", "community_code": community, "created_at": now,
+            "created_by": "clerk", "updated_at": now, "deleted_at": None, "version": 1}
+    return ("registry", f"worker:{uid}", 0, cj.dumps(body))

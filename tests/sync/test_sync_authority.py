@@ -29,6 +29,8 @@ from sanlian_desktop.models import (
     Declaration,
     DeclarationAttachment,
     EvaluationAssignment,
+    EvaluationWithdrawal,
+    FollowUpVisit,
     Opinion,
     ProgressReport,
     ProjectDisbursement,
@@ -37,6 +39,7 @@ from sanlian_desktop.models import (
     Region,
     RegionUpdate,
     RevocationRecord,
+    SocialWorker,
     SyncItem,
     utcnow,
 )
@@ -49,6 +52,7 @@ from tests.sync import helpers_insider as insider
 from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
 from tests.sync.helpers_service import ServiceOffice, fingerprint
 
+EVALUATOR = "620000E001"
 POSITIONS = ["rightful", "child", "parent", "sibling", "other county", "root", "revoked", "expired"]
 
 
@@ -76,8 +80,10 @@ def world(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worl
     other_county = insider.mint(real[CITY], "620103", Level.COUNTY)
     other_street = insider.mint(other_county, "620103001", Level.STREET)
     other_community = insider.mint(other_street, "620103001001", Level.COMMUNITY)
-    parents = {COMMUNITY: STREET, STREET: COUNTY, COUNTY: CITY}
-    levels = {COMMUNITY: Level.COMMUNITY, STREET: Level.STREET, COUNTY: Level.COUNTY}
+    evaluator = insider.mint(real[PROVINCE], EVALUATOR, Level.EVALUATOR)  # the project's assigned evaluator
+    other_evaluator = insider.mint(real[PROVINCE], "620000E002", Level.EVALUATOR)
+    parents = {COMMUNITY: STREET, STREET: COUNTY, COUNTY: CITY, EVALUATOR: PROVINCE}
+    levels = {COMMUNITY: Level.COMMUNITY, STREET: Level.STREET, COUNTY: Level.COUNTY, EVALUATOR: Level.EVALUATOR}
     revoked: dict[str, Signer] = {}
     expired: dict[str, Signer] = {}
     for code, parent in parents.items():
@@ -85,7 +91,7 @@ def world(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worl
         revoked[code] = insider.mint(real[parent], code, levels[code])
         record = revoke(revoked[code].cert, real[parent].cert, real[parent].keys, reason="密钥遗失",
                         effective=utcnow() - timedelta(seconds=1))
-        for receiver in (COUNTY, CITY, PROVINCE):
+        for receiver in offices:  # the revocation has come down to every office by now
             with offices[receiver].store.session() as s:
                 trust.store_certificates(s, real[parent].chain)
                 trust.store_revocation(s, record)
@@ -108,6 +114,11 @@ def world(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worl
                  "expired": expired[COUNTY]},
         PROVINCE: {"rightful": real[PROVINCE], "child": real[CITY], "parent": None, "sibling": None,
                    "other county": other_county, "root": None, "revoked": None, "expired": None},
+        # An evaluator office has no child; its parent is the province (also the root); its sibling is
+        # another evaluator office, and "other county" a region office.
+        EVALUATOR: {"rightful": evaluator, "child": None, "parent": real[PROVINCE], "sibling": other_evaluator,
+                    "other county": other_county, "root": real[PROVINCE], "revoked": revoked[EVALUATOR],
+                    "expired": expired[EVALUATOR]},
     }
     chains = [c for signer in (*real.values(), sibling_community, sibling_street, other_street, other_community)
               for c in signer.chain]
@@ -265,6 +276,13 @@ def _registry(w: World, p: Signer, tag: str) -> Built:
         CommunityOrganisation.uid == uid)) is not None
 
 
+def _worker(w: World, p: Signer, tag: str) -> Built:
+    """A social worker of the community entered (owned) by ``p``."""
+    record = insider.worker(p.code)
+    uid = record[1].split(":", 1)[1]
+    return [record], [], lambda s: s.scalar(select(SocialWorker.id).where(SocialWorker.uid == uid)) is not None
+
+
 def _report(w: World, p: Signer, tag: str) -> Built:
     """``p``'s own progress report, signed by ``p``."""
     record = insider.progress_report(p, p.code)
@@ -284,10 +302,10 @@ def _region_update(w: World, p: Signer, tag: str) -> Built:
     return [record], p.chain, lambda s: s.get(RegionUpdate, record[1]) is not None
 
 
-def _implementation(kind: str) -> Build:
+def _implementation(kind: str, entered_by: str = COMMUNITY) -> Build:
     def build(w: World, p: Signer, tag: str) -> Built:
-        """A fresh project (entered by its community) with a record of ``kind`` written and signed by ``p``."""
-        decl, entries = _declared(w)
+        """A fresh project (entered by ``entered_by``) with a record of ``kind`` written and signed by ``p``."""
+        decl, entries = _declared(w, entered_by=entered_by)
         record = insider.implementation(kind, decl, p.code, p)
         model = ProjectTender if kind == "project_tender" else ProjectDisbursement
         return [*entries, record], p.chain, lambda s: s.get(model, record[1]) is not None
@@ -300,6 +318,23 @@ def _assignment(w: World, p: Signer, tag: str) -> Built:
     decl, entries = _declared(w)
     record = insider.assignment(decl, p)
     return [*entries, record], p.chain, lambda s: s.get(EvaluationAssignment, decl["id"]) is not None
+
+
+def _withdrawal(w: World, p: Signer, tag: str) -> Built:
+    """A fresh project assigned by the province to the evaluator, and the assignment's withdrawal signed by ``p``."""
+    decl, entries = _declared(w)
+    at = utcnow().isoformat()
+    assigned = insider.assignment(decl, w.real[PROVINCE], at=at)
+    record = insider.withdrawal(decl, p, at)
+    return [*entries, assigned, record], p.chain, lambda s: s.get(EvaluationWithdrawal, record[1]) is not None
+
+
+def _visit(w: World, p: Signer, tag: str) -> Built:
+    """A fresh project assigned by the province to the evaluator, and a follow-up visit signed by ``p``."""
+    decl, entries = _declared(w)
+    record = insider.visit(decl, p)
+    return ([*entries, insider.assignment(decl, w.real[PROVINCE]), record], p.chain,
+            lambda s: s.get(FollowUpVisit, record[1]) is not None)
 
 
 def _receipt(w: World, p: Signer, tag: str) -> Built:
@@ -351,6 +386,8 @@ CELLS = {
     # the county's own and its other street's too; never another county's or the province's.
     "registry (organisation)": Cell("registry", STREET, COUNTY, _registry, takes("rightful", "child"),
                                     then=takes("rightful", "child", "parent", "sibling"), unsigned=UNSIGNED),
+    "registry (social worker)": Cell("registry", STREET, COUNTY, _worker, takes("rightful", "child"),
+                                     then=takes("rightful", "child", "parent", "sibling"), unsigned=UNSIGNED),
     # progress report: signed by the office that made it, travelling up from inside the sender's
     # territory (so, as for the registry, the county's and its other street's reach the city through it).
     "progress report": Cell("progress_report", STREET, COUNTY, _report, takes("rightful", "child"),
@@ -362,10 +399,19 @@ CELLS = {
     # implementation: a tender is written and signed by the project's community (which entered it) only;
     # a disbursement by the paying county only, and it comes down.
     "implementation (tender)": Cell("implementation", COMMUNITY, COUNTY, _implementation("project_tender")),
+    # ... and of a project the street entered from paper, by the community or the street (which entered it).
+    "implementation (tender, paper project)": Cell("implementation", COMMUNITY, COUNTY,
+                                                   _implementation("project_tender", STREET), takes("rightful", "parent")),
     "implementation (disbursement)": Cell("implementation", COUNTY, STREET, _implementation("project_disbursement"),
                                           down=True),
-    # evaluation: an assignment is signed by the province only and comes down.
+    # ... and the county's disbursement travels up too, to the city and the province.
+    "implementation (disbursement, up)": Cell("implementation", COUNTY, CITY, _implementation("project_disbursement")),
+    # evaluation: an assignment and its withdrawal are signed by the province only and come down; a
+    # visit only by the evaluator office the project is assigned to (not another evaluator, nor the
+    # province), passed down the chain by the parent.
     "evaluation (assignment)": Cell("evaluation", PROVINCE, COUNTY, _assignment, down=True),
+    "evaluation (withdrawal)": Cell("evaluation", PROVINCE, COUNTY, _withdrawal, down=True),
+    "evaluation (visit)": Cell("evaluation", EVALUATOR, COUNTY, _visit, down=True),
     # receipt: signed by the package's sender (the street, to the county) for a package the county sent
     # it; the county forwarding it to the city forwards a receipt that is not for the city: refused.
     "receipt": Cell("receipt", STREET, COUNTY, _receipt, then=takes()),
