@@ -262,16 +262,39 @@ def region_update(signer: Signer, code: str) -> tuple[str, str, int, bytes]:
 
 
 def implementation(kind: str, decl: dict[str, Any], office: str, signer: Signer) -> tuple[str, str, int, bytes]:
-    """A tender (``project_tender``) or a disbursement (``project_disbursement``) of ``office`` for the
-    declaration, signed by ``signer``."""
+    """An implementation record of ``kind`` (``project_tender``, ``project_disbursement``, ...) written by
+    ``office`` for the declaration, signed by ``signer``."""
     body: dict[str, Any] = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "office_code": office,
                             "entered_by": "clerk", "entered_at": utcnow().isoformat(), "supersedes": None,
                             "reason": ""}
-    if kind == "project_tender":
-        body.update(tendered_on="2016-06-01", bidders=["甲公司", "乙公司"], winner="甲公司")
-    else:
-        body.update(paid_on="2016-06-01", amount_fen=100_000, tranche=1)
+    body.update(_IMPLEMENTATION[kind])
     return signed_entry(kind, body["id"], body, signer)
+
+
+_IMPLEMENTATION: dict[str, dict[str, Any]] = {
+    "project_tender": {"tendered_on": "2016-06-01", "bidders": ["甲公司", "乙公司"], "winner": "甲公司"},
+    "project_undertaking": {"org_name": "甲公司", "credit_code": "91620102MA74XXXX1X", "amount_fen": 100_000,
+                            "over_grant_reason": "", "starts_on": "2016-06-01", "ends_on": "2016-12-31"},
+    "project_worker": {"name": "张社工", "certificate_level": "社会工作师", "active": True},
+    "project_disbursement": {"paid_on": "2016-06-01", "amount_fen": 100_000, "tranche": 1},
+    "project_progress": {"period_start": "2016-06-01", "period_end": "2016-06-30", "activities": "入户走访",
+                         "beneficiaries": 30, "spent_fen": 50_000, "problems": "", "final": False, "attachments": []},
+}
+
+
+def evaluation(decl: dict[str, Any], signer: Signer, report: bytes) -> tuple[str, str, int, bytes]:
+    """An effect evaluation of the project by the evaluator office ``signer``, its report file ``report``
+    (to be carried as an ``attachment`` entry)."""
+    import hashlib
+
+    body = {"id": str(uuid.uuid4()), "declaration_id": decl["id"], "evaluator_code": signer.code,
+            "evaluator_name": "评估机构", "evaluated_on": "2016-10-01",
+            "scores": [{"name": "目标达成", "max": 50, "points": 40}, {"name": "群众满意", "max": 50, "points": 45}],
+            "total": 85, "grade": "良", "grade_reason": "", "report_sha256": hashlib.sha256(report).hexdigest(),
+            "report_name": "评估报告.pdf", "by": "evaluator", "at": utcnow().isoformat()}
+    data = {"declaration_id": decl["id"], "signer": signer.code,
+            "signature": _b64(signer.sign("effect_evaluation", body))}
+    return ("effect_evaluation", body["id"], 0, cj.dumps(data))
 
 
 def assignment(decl: dict[str, Any], signer: Signer, evaluator: str = "620000E001",

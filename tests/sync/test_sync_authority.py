@@ -28,13 +28,17 @@ from sanlian_desktop.models import (
     CommunityOrganisation,
     Declaration,
     DeclarationAttachment,
+    EffectEvaluation,
     EvaluationAssignment,
     EvaluationWithdrawal,
     FollowUpVisit,
     Opinion,
     ProgressReport,
     ProjectDisbursement,
+    ProjectProgress,
     ProjectTender,
+    ProjectUndertaking,
+    ProjectWorker,
     PublicNotice,
     Region,
     RegionUpdate,
@@ -46,7 +50,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.kinds.authority import RULES
-from sanlian_desktop.sync.kinds.records import link_key
+from sanlian_desktop.sync.kinds.records import link_key, record_kinds
 from sanlian_desktop.sync.trust.chain import revoke
 from tests.sync import helpers_insider as insider
 from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
@@ -227,6 +231,11 @@ def _certificate(w: World, p: Signer, tag: str) -> Built:
     return [], minted.chain, lambda s: s.get(CertificateRecord, minted.cert.serial) is not None
 
 
+def _evaluator_certificate(w: World, p: Signer, tag: str) -> Built:
+    minted = insider.forge_cert(p, f"620000E1{POSITIONS.index(tag)}0", Level.EVALUATOR)
+    return [], minted.chain, lambda s: s.get(CertificateRecord, minted.cert.serial) is not None
+
+
 def _declaration(w: World, p: Signer, tag: str) -> Built:
     """A declaration of the community entered by ``p`` (its version signed by ``p``, as the entering office's)."""
     decl, version = insider.new_declaration(w.t, entered_by=p.code)
@@ -302,12 +311,16 @@ def _region_update(w: World, p: Signer, tag: str) -> Built:
     return [record], p.chain, lambda s: s.get(RegionUpdate, record[1]) is not None
 
 
+_PROJECT_MODELS = {m.__tablename__: m for m in (ProjectTender, ProjectUndertaking, ProjectWorker,
+                                                  ProjectDisbursement, ProjectProgress)}
+
+
 def _implementation(kind: str, entered_by: str = COMMUNITY) -> Build:
     def build(w: World, p: Signer, tag: str) -> Built:
         """A fresh project (entered by ``entered_by``) with a record of ``kind`` written and signed by ``p``."""
         decl, entries = _declared(w, entered_by=entered_by)
         record = insider.implementation(kind, decl, p.code, p)
-        model = ProjectTender if kind == "project_tender" else ProjectDisbursement
+        model: Any = _PROJECT_MODELS[kind]
         return [*entries, record], p.chain, lambda s: s.get(model, record[1]) is not None
 
     return build
@@ -327,6 +340,17 @@ def _withdrawal(w: World, p: Signer, tag: str) -> Built:
     assigned = insider.assignment(decl, w.real[PROVINCE], at=at)
     record = insider.withdrawal(decl, p, at)
     return [*entries, assigned, record], p.chain, lambda s: s.get(EvaluationWithdrawal, record[1]) is not None
+
+
+def _evaluation(w: World, p: Signer, tag: str) -> Built:
+    """A fresh project assigned by the province to the evaluator, and an effect evaluation signed by ``p``
+    with its report."""
+    decl, entries = _declared(w)
+    report = f"评估报告 {uuid.uuid4()}".encode()
+    record = insider.evaluation(decl, p, report)
+    return ([*entries, insider.assignment(decl, w.real[PROVINCE]),
+             ("attachment", hashlib.sha256(report).hexdigest(), 0, report), record], p.chain,
+            lambda s: s.get(EffectEvaluation, record[1]) is not None)
 
 
 def _visit(w: World, p: Signer, tag: str) -> Built:
@@ -361,6 +385,8 @@ CELLS = {
     "revocation": Cell("revocation", STREET, COUNTY, _revocation),
     # certificate: only by the direct parent (the street, for a community of its own).
     "certificate": Cell("certificate", STREET, COUNTY, _certificate),
+    # ... and an evaluator office's only by the province.
+    "certificate (evaluator office)": Cell("certificate", PROVINCE, COUNTY, _evaluator_certificate),
     # declaration: entered by the community itself or a street/county office on its chain — the street
     # (its parent) may enter it from paper; a sibling community, another county's or the province may not.
     "declaration": Cell("declaration", COMMUNITY, COUNTY, _declaration, takes("rightful", "parent")),
@@ -396,9 +422,13 @@ CELLS = {
     "public notice": Cell("public_notice", PROVINCE, COUNTY, _notice, down=True),
     # region update: signed by the province only; it comes down.
     "region update": Cell("region_update", PROVINCE, COUNTY, _region_update, down=True),
-    # implementation: a tender is written and signed by the project's community (which entered it) only;
+    # implementation: a tender, undertaking, worker or progress record is written and signed by the
+    # project's community (which entered it) only;
     # a disbursement by the paying county only, and it comes down.
     "implementation (tender)": Cell("implementation", COMMUNITY, COUNTY, _implementation("project_tender")),
+    "implementation (undertaking)": Cell("implementation", COMMUNITY, COUNTY, _implementation("project_undertaking")),
+    "implementation (worker)": Cell("implementation", COMMUNITY, COUNTY, _implementation("project_worker")),
+    "implementation (progress)": Cell("implementation", COMMUNITY, COUNTY, _implementation("project_progress")),
     # ... and of a project the street entered from paper, by the community or the street (which entered it).
     "implementation (tender, paper project)": Cell("implementation", COMMUNITY, COUNTY,
                                                    _implementation("project_tender", STREET), takes("rightful", "parent")),
@@ -412,6 +442,7 @@ CELLS = {
     "evaluation (assignment)": Cell("evaluation", PROVINCE, COUNTY, _assignment, down=True),
     "evaluation (withdrawal)": Cell("evaluation", PROVINCE, COUNTY, _withdrawal, down=True),
     "evaluation (visit)": Cell("evaluation", EVALUATOR, COUNTY, _visit, down=True),
+    "evaluation (effect evaluation)": Cell("evaluation", EVALUATOR, COUNTY, _evaluation, down=True),
     # receipt: signed by the package's sender (the street, to the county) for a package the county sent
     # it; the county forwarding it to the city forwards a receipt that is not for the city: refused.
     "receipt": Cell("receipt", STREET, COUNTY, _receipt, then=takes()),
@@ -481,6 +512,38 @@ def test_every_rule_has_a_cell() -> None:
     """The matrix stays complete: a kind added to RULES fails here until a cell drives it."""
     missing = sorted(set(RULES) - {c.kind for c in CELLS.values()})
     assert not missing, f"kinds of RULES without a cell in the authority matrix: {missing}"
+
+
+# Every kind a package may carry, and the rule that says who may sign (or send) it.
+RULE_OF = {
+    "region": "region", "batch": "batch", "declaration": "declaration", "version": "version", "opinion": "opinion",
+    "attachment_link": "attachment_link", "certificate": "certificate", "revocation": "revocation",
+    "receipt": "receipt", "registry": "registry", "progress_report": "progress_report",
+    "public_notice": "public_notice", "region_update": "region_update",
+    "project_tender": "implementation", "project_undertaking": "implementation", "project_worker": "implementation",
+    "project_disbursement": "implementation", "project_progress": "implementation",
+    "evaluation_assignment": "evaluation", "evaluation_withdrawal": "evaluation", "followup_visit": "evaluation",
+    "effect_evaluation": "evaluation",
+}
+NO_RULE = {"attachment": "a file named by its SHA-256: it counts only through a record (a link, a report) "
+                         "that names it, whose own rule applies"}
+
+
+def test_every_kind_that_travels_has_a_rule_and_a_cell(world: World) -> None:
+    """A kind a package may carry (the core kinds, the registered ones, certificates, revocations and
+    receipts) fails here until RULES says who may sign it and a cell of the matrix carries it."""
+    travelling = {*record_kinds(), "certificate", "revocation", "receipt"}
+    assert travelling == set(RULE_OF) | set(NO_RULE), "a kind that travels is missing from RULE_OF (or gone)"
+    assert set(RULE_OF.values()) <= set(RULES)
+    carried: set[str] = set()
+    for cell in CELLS.values():
+        signer = _signer(world, cell, "rightful")
+        assert signer is not None
+        entries, _, _ = cell.build(world, signer, "rightful")
+        carried |= {kind for kind, *_ in entries}
+        carried |= {"certificate"} if cell.kind == "certificate" else set()
+    missing = sorted(travelling - carried)
+    assert not missing, f"kinds no cell of the authority matrix carries: {missing}"
 
 
 def test_declarations_stay_in_the_senders_subtree(world: World, tmp_path: Path) -> None:
