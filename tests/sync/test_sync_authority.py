@@ -397,6 +397,12 @@ CELLS = {
     # sibling street's now lie inside the sender's territory, and apply.
     "region": Cell("region", STREET, COUNTY, _region, takes("rightful", "child", kept=("parent", "root")),
                    then=takes("rightful", "child", "parent", "sibling", kept=("root",)), unsigned=UNSIGNED),
+    # ... and downward only inside the receiver's territory or on the path above it, where the receiver
+    # keeps its own data (the office closest to a region knows it best): from the county to the street
+    # and on to the community, the street's, the community's, the county's and the province's regions pass
+    # unchanged; a sibling street's and another county's are refused.
+    "region (from the parent)": Cell("region", STREET, STREET, _region, takes(kept=("rightful", "child", "parent", "root")),
+                                     down=True, unsigned=UNSIGNED),
     # batch: made by the province and sent down by the parent; a batch names no maker, so only the
     # direction is judged: from the parent it applies, from below it is refused.
     "batch (from the parent)": Cell("batch", PROVINCE, COUNTY, _batch, down=True, only=frozenset({"rightful"}),
