@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.trust.custody import PKCS11, KeyLocation
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Sl1Suite, Suite, get_suite, random_bytes
 
+T = TypeVar("T")
 TOKEN_FORMAT = "sanlian-token-keys-1"
 PIN_ENV = "SANLIAN_TOKEN_PIN"
 MODULE_ENV = "SANLIAN_PKCS11_MODULE"
@@ -93,6 +94,9 @@ _LOCK = threading.RLock()
 # One logged-in session per token (PKCS#11 logs a whole application in, so a second login fails):
 # (module, token label) -> (PIN, session).
 _SESSIONS: dict[tuple[str, str], tuple[str, Any]] = {}
+# Private-key objects found in a cached session, by (session id, key id, label): a key is looked up once
+# per session, and a session gone stale then fails cleanly in the operation, not inside a search.
+_HANDLES: dict[tuple[int, bytes, str], Any] = {}
 
 
 def _translate(exc: Exception, label: str) -> UserError:
@@ -163,6 +167,8 @@ def _find_token(module: str, label: str) -> Any:
 def _drop(key: tuple[str, str]) -> None:
     held = _SESSIONS.pop(key, None)
     if held is not None:
+        for handle in [h for h in _HANDLES if h[0] == id(held[1])]:
+            del _HANDLES[handle]
         with suppress(Exception):  # a session of a removed token may fail to close; it is gone anyway
             held[1].close()
 
@@ -217,7 +223,34 @@ def token_session(module: str, label: str, pin: str, *, rw: bool = False) -> Ite
             yield _SESSIONS[key][1]
         except p11.exceptions.PKCS11Error as exc:
             _drop(key)  # a removed token or a closed session: open afresh next time
+            if isinstance(exc, _stale_errors()):
+                raise _StaleSession(_translate(exc, label)) from None
             raise _translate(exc, label) from None
+
+
+class _StaleSession(UserError):
+    """A cached session no longer works (the token was pulled out, perhaps put back): worth one retry."""
+
+    def __init__(self, error: UserError) -> None:
+        super().__init__(error.zh, error.en)
+
+
+def _stale_errors() -> tuple[type[Exception], ...]:
+    ex = _pkcs11().exceptions
+    return (ex.SessionHandleInvalid, ex.SessionClosed, ex.DeviceRemoved, ex.TokenNotPresent, ex.UserNotLoggedIn,
+            ex.DeviceError)
+
+
+def _use(module: str, label: str, pin: str, work: Callable[[Any], T]) -> T:
+    """``work`` on a logged-in session of the token; a cached session gone stale is replaced once (a token
+    pulled out and put back), so the user sees "token absent" only when it truly is."""
+    with _LOCK:
+        try:
+            with token_session(module, label, pin) as session:
+                return work(session)
+        except _StaleSession:
+            with token_session(module, label, pin) as session:
+                return work(session)
 
 
 # -- keys in a token ----------------------------------------------------------------------------------
@@ -259,18 +292,25 @@ class TokenKeys:
 
     def _private(self, session: Any, label: str) -> Any:
         p11 = _pkcs11()
-        return session.get_key(object_class=p11.ObjectClass.PRIVATE_KEY, id=self.key_id, label=label)
+        handle = (id(session), self.key_id, label)
+        if handle not in _HANDLES:
+            _HANDLES[handle] = session.get_key(object_class=p11.ObjectClass.PRIVATE_KEY, id=self.key_id, label=label)
+        return _HANDLES[handle]
 
     def sign(self, message: bytes) -> bytes:
         p11 = _pkcs11()
-        with token_session(self.module, self.token, self._pin) as session:
+
+        def work(session: Any) -> bytes:
             return bytes(self._private(session, _SIGN_LABEL).sign(message, mechanism=p11.Mechanism.EDDSA))
+
+        return _use(self.module, self.token, self._pin, work)
 
     def decapsulate(self, encapsulated: bytes) -> bytes:
         p11 = _pkcs11()
         if len(encapsulated) != self._suite.enc_public_size:
             raise UserError("文件的加密信息无效，无法解密，文件可能已损坏或被篡改。", "invalid encapsulated key")
-        with token_session(self.module, self.token, self._pin) as session:
+
+        def work(session: Any) -> bytes:
             private = self._private(session, _ENC_LABEL)
             try:
                 secret = private.derive_key(
@@ -279,14 +319,18 @@ class TokenKeys:
                     template={p11.Attribute.TOKEN: False, p11.Attribute.SENSITIVE: False,
                               p11.Attribute.EXTRACTABLE: True},
                 )
-            except p11.exceptions.PKCS11Error:  # a low-order point or a value the token refuses
+            except p11.exceptions.PKCS11Error as exc:  # a low-order point or a value the token refuses
+                if isinstance(exc, _stale_errors()):
+                    raise
                 raise UserError(
                     "文件的加密信息无效，无法解密，文件可能已损坏或被篡改。", "invalid encapsulated key"
                 ) from None
             try:
-                shared = bytes(secret[p11.Attribute.VALUE])
+                return bytes(secret[p11.Attribute.VALUE])
             finally:
                 secret.destroy()
+
+        shared = _use(self.module, self.token, self._pin, work)
         if shared == bytes(len(shared)):  # X25519 with a low-order point (software refuses it too)
             raise UserError("文件的加密信息无效，无法解密，文件可能已损坏或被篡改。", "invalid encapsulated key")
         return shared

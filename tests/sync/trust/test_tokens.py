@@ -161,3 +161,13 @@ def test_moving_the_same_keys_twice_is_refused(token: SoftToken) -> None:
     token.vault().move_in(keys)
     with pytest.raises(UserError, match="已有本单位的这把密钥"):
         token.vault().move_in(keys)
+
+
+def test_a_session_gone_stale_is_opened_afresh(token: SoftToken) -> None:
+    """A token pulled out and put back invalidates the cached session; the next use logs in again."""
+    keys = token.vault().generate(DEFAULT_SUITE)
+    keys.sign(b"x")
+    held = tokens._SESSIONS[(token.module, token.label)][1]
+    held.close()  # what the module does to sessions of a removed token
+    assert DEFAULT_SUITE.verify(keys.sign_public, b"y", keys.sign(b"y"))
+    assert tokens._SESSIONS[(token.module, token.label)][1] is not held
