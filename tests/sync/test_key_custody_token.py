@@ -204,3 +204,26 @@ def test_cli_moves_the_key_into_the_token_and_office_show_says_where_it_lives(
     assert "本单位密钥保存在硬件令牌“sanlian-test”" in out
     rc, _, err = run("r", *init, "--suite", "gm", "--token", token.label, "--module", token.module)
     assert rc == 2 and "SM2" in err and not (tmp_path / "r" / "sanlian.db").exists()
+
+
+def test_new_keys_of_a_gm_office_are_gm_keys(tmp_path: Path) -> None:
+    """A change of keys keeps the office's suite (it once fell back to the default suite, which the 国密
+    parent then refused)."""
+    from sanlian_desktop.kernel.vocab import Level
+    from sanlian_desktop.offices import auth
+    from sanlian_desktop.offices.office import init_office
+    from sanlian_desktop.sync.trust.gm import GM_SUITE
+    from tests.helpers import PASSWORD
+
+    store = init_office(tmp_path / "c", level=Level.COUNTY, region_code=COUNTY, name="城关区民政局",
+                        admin="admin", admin_password=PASSWORD, suite="gm")
+    try:
+        with store.session() as s:
+            admin = auth.sign_in(s, "admin", PASSWORD)
+            old = trust.office_keys(s, admin)
+            trust.request_certificate(s, admin, tmp_path / "c.req", new_keys=True)
+            new = trust.office_keys(s, admin)
+        assert old.suite is new.suite is GM_SUITE and new.sign_public != old.sign_public
+        assert trust.read_request(tmp_path / "c.req").code == COUNTY
+    finally:
+        store.close()
