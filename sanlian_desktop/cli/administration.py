@@ -24,6 +24,9 @@ def register(sub: Any) -> None:
     p.add_argument("--suite", default="sl1",
                    help="密钥和证书的算法套件：sl1（默认，Ed25519/X25519/ChaCha20-Poly1305）或 gm（国密 SM2/SM3/SM4）；"
                         "由省民政厅生成根证书时选定，全省各级单位须与之相同")
+    p.add_argument("--token", help="在此硬件令牌（PKCS#11，按标签）中生成本单位密钥，密钥不离开令牌；"
+                                   "PIN 码取自 SANLIAN_TOKEN_PIN 或提示。不填则保存在本机密钥库（口令保护）")
+    p.add_argument("--module", help="令牌驱动（PKCS#11 模块）的路径，默认 SANLIAN_PKCS11_MODULE 或 SoftHSM2")
     p.set_defaults(handler=cmd_init)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
@@ -70,18 +73,31 @@ def register_audit(sub: Any) -> None:
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.offices.office import init_office
-
-    password = new_password(f"管理员 {args.admin} ")
-    store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
-                        admin=args.admin, admin_password=password, region_name=args.region_name,
-                        suite=args.suite.strip().lower())
-    store.close()
+    from sanlian_desktop.sync.trust.custody import SOFTWARE_LOCATION
     from sanlian_desktop.sync.trust.suite import suite_by_short
 
     suite = suite_by_short(args.suite.strip().lower())
+    vault = None
+    if args.token:
+        from sanlian_desktop.cli.main import token_pin
+        from sanlian_desktop.sync.trust import tokens
+
+        module = args.module or tokens.default_module()
+        if module is None:
+            raise UserError("没有找到硬件令牌驱动（PKCS#11 模块），请安装令牌驱动，或用 --module 指明其位置。",
+                            "no PKCS#11 module found; name one with --module or SANLIAN_PKCS11_MODULE")
+        tokens.check_suite(suite)
+        vault = tokens.TokenVault(module, args.token.strip(), token_pin(args.token.strip()))
+        vault.check()
+    password = new_password(f"管理员 {args.admin} ")
+    store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
+                        admin=args.admin, admin_password=password, region_name=args.region_name,
+                        suite=args.suite.strip().lower(), vault=vault)
+    store.close()
+    where = (vault.location if vault is not None else SOFTWARE_LOCATION).label
     ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name,
-              "suite": suite.name},
-             f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}，算法套件：{suite.label}")
+              "suite": suite.name, "key_location": where},
+             f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}，算法套件：{suite.label}，本单位密钥保存在{where}")
     return 0
 
 

@@ -107,6 +107,19 @@ def new_password(label: str) -> str:
     return value if value is not None else prompt_password(f"{label}的新密码 / new password: ", confirm=True)
 
 
+def token_pin(label: str) -> str:
+    """A PKCS#11 token's user PIN from SANLIAN_TOKEN_PIN or a prompt (never from the command line)."""
+    value = os.environ.get("SANLIAN_TOKEN_PIN")
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserError(
+            f"需要硬件令牌“{label}”的 PIN 码：请在终端中运行，或设置 SANLIAN_TOKEN_PIN",
+            "a token PIN is needed: run in a terminal or set SANLIAN_TOKEN_PIN",
+        )
+    return getpass.getpass(f"硬件令牌“{label}”的 PIN 码 / token PIN: ")
+
+
 def date_arg(text: str) -> date:
     """An argument that is a date written 2016-07-01."""
     try:

@@ -32,6 +32,11 @@ def register(sub: Any) -> None:
                    help="该证书仍予接受的最后一个数据包编号（默认：本单位已收到的最大编号）")
     p.set_defaults(handler=cmd_revoke)
     office.add_parser("show", help="本单位与证书信息").set_defaults(handler=cmd_show)
+    p = office.add_parser("key-to-token",
+                          help="把本单位密钥移入硬件令牌（PKCS#11；PIN 码取自 SANLIAN_TOKEN_PIN 或提示）")
+    p.add_argument("--token", required=True, help="硬件令牌的标签")
+    p.add_argument("--module", help="令牌驱动（PKCS#11 模块）的路径，默认 SANLIAN_PKCS11_MODULE 或 SoftHSM2")
+    p.set_defaults(handler=cmd_key_to_token)
 
     sync = sub.add_parser("sync", help="同步包（U 盘或电子邮件传递）").add_subparsers(dest="sub", required=True)
     p = sync.add_parser("export", help="导出同步包")
@@ -114,9 +119,24 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     cert = facts["certificate"]
     state = "尚未安装" if not cert else (f"编号 {cert['serial']}，有效期至 {cert['not_after'][:10]}"
                                       + ("（已被吊销，请重新申请证书）" if cert["revoked"] else ""))
+    where = facts["key_location"]["label"] if facts["key_location"] else "尚未生成"
     ctx.emit(data, [f"{office.name}（{office.region_code}）",
                     f"证书：{state}",
+                    f"本单位密钥：{where}",
                     *[f"{'上级' if n.is_parent else '下级'}：{n.name}（{n.code}）" for n in near]])
+    return 0
+
+
+def cmd_key_to_token(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.cli.main import token_pin
+    from sanlian_desktop.offices import custody as trust
+
+    actor = ctx.actor()
+    pin = token_pin(args.token)
+    with ctx.store().session() as s:
+        where = trust.move_keys_to_token(s, actor, token=args.token, pin=pin, module=args.module)
+    ctx.emit({"kind": where.kind, "label": where.label, "token": where.token},
+             f"本单位密钥已移入{where.label}，本机密钥库中不再保存其副本；证书不变。请妥善保管令牌。")
     return 0
 
 

@@ -4,7 +4,9 @@ The province makes its root certificate at ``init``. Every other office makes it
 ``init``, writes a certificate request that is carried to its parent office, and installs the
 certificate bundle the parent hands back (the new certificate, the parent's chain and the root).
 The private keys are sealed under a key-encryption key that is wrapped under each user's password,
-so only a signed-in user of this office can use them.
+so only a signed-in user of this office can use them — or, once an admin moved them there, they live in
+a PKCS#11 token and the key ring holds only a reference to them (with the token's PIN sealed under the
+same key-encryption key). Either way callers get a :class:`~sanlian_desktop.sync.trust.custody.KeyCustody`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sanlian_desktop.models import (
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
+from sanlian_desktop.sync.trust import tokens
 from sanlian_desktop.sync.trust.certs import (
     Cert,
     OfficeInfo,
@@ -54,7 +57,15 @@ from sanlian_desktop.sync.trust.chain import (
     validate_chain,
     verify_revocation,
 )
-from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
+from sanlian_desktop.sync.trust.custody import PKCS11, SOFTWARE_LOCATION, KeyCustody, KeyLocation, KeyVault
+from sanlian_desktop.sync.trust.keys import (
+    Argon2Params,
+    OfficeKeys,
+    SoftwareVault,
+    new_kek,
+    unwrap,
+    wrap_for_user,
+)
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, suite_label
 
 BUNDLE_FORMAT = "sanlian-cert-bundle-1"
@@ -88,16 +99,18 @@ def parent_of(session: Session) -> ParentOf:
 
 
 def create_keys(
-    session: Session, office: Office, admin: str, password: str, suite: Suite = DEFAULT_SUITE
-) -> OfficeKeys:
-    """Make the office's key pairs in ``suite``, seal them, wrap the sealing key for the first admin.
+    session: Session, office: Office, admin: str, password: str, suite: Suite = DEFAULT_SUITE,
+    vault: KeyVault | None = None,
+) -> KeyCustody:
+    """Make the office's key pairs in ``suite`` (in ``vault``: the software store unless a token is
+    given), seal them or their token reference, wrap the sealing key for the first admin.
 
     The province also makes its root certificate, which fixes the suite of its whole chain: every
     office below it makes its keys in the same suite (its parent refuses a request in another).
     """
-    keys = OfficeKeys.generate(suite)
+    keys = (vault or SoftwareVault()).generate(suite)
     kek = new_kek()
-    session.add(OfficeKeyRing(region_code=office.region_code, suite=keys.suite.name, sealed=keys.seal(kek)))
+    session.add(OfficeKeyRing(region_code=office.region_code, suite=keys.suite.name, sealed=_stored(keys, kek)))
     session.add(UserKeyWrap(username=admin, wrapped=wrap_for_user(kek, password, _argon2())))
     if office.level == Level.PROVINCE:
         root = make_root(OfficeInfo(office.region_code, Level.PROVINCE, office.name), keys)
@@ -133,32 +146,101 @@ def _ring(session: Session, office_code: str) -> tuple[OfficeKeyRing, bytes, lis
     return ring, ring.sealed, []
 
 
-def office_keys(session: Session, actor: Actor) -> OfficeKeys:
-    """This office's keys, unsealed for a signed-in user."""
+def _open(blob: bytes, kek: bytes) -> KeyCustody:
+    """The keys of one key-ring entry: sealed software keys, or a reference to keys in a token."""
+    if tokens.is_reference(blob):
+        return tokens.open_reference(blob, kek)
+    return OfficeKeys.unseal(blob, kek)
+
+
+def _stored(keys: KeyCustody, kek: bytes) -> bytes:
+    """What the key ring keeps of ``keys``: the sealed keys, or the token reference."""
+    if isinstance(keys, tokens.TokenKeys):
+        return keys.reference(kek)
+    if isinstance(keys, OfficeKeys):
+        return keys.seal(kek)
+    raise TypeError(f"no key-ring form for {type(keys).__name__}")
+
+
+def _vault_of(keys: KeyCustody) -> KeyVault:
+    """Where new keys replacing ``keys`` are made: the same token, or the software store."""
+    if isinstance(keys, tokens.TokenKeys):
+        return keys.vault()
+    return SoftwareVault()
+
+
+def office_keys(session: Session, actor: Actor) -> KeyCustody:
+    """This office's keys, unsealed (or found in their token) for a signed-in user."""
     _, current, _ = _ring(session, actor.office_code)
-    return OfficeKeys.unseal(current, _kek(session, actor))
+    return _open(current, _kek(session, actor))
 
 
-def all_office_keys(session: Session, actor: Actor) -> list[OfficeKeys]:
+def all_office_keys(session: Session, actor: Actor) -> list[KeyCustody]:
     """This office's current keys first, then those it used before a change of keys: a package made
     before the sender knew of the change is still opened."""
     _, current, retired = _ring(session, actor.office_code)
     kek = _kek(session, actor)
-    return [OfficeKeys.unseal(current, kek), *(OfficeKeys.unseal(r, kek) for r in retired)]
+    return [_open(current, kek), *(_open(r, kek) for r in retired)]
 
 
-def _new_keys(session: Session, actor: Actor) -> OfficeKeys:
-    """Replace this office's keys by new ones; the old ones are kept, sealed, only to open packages
-    already encrypted to them. Certificates of the old keys can no longer be used to sign."""
+def _new_keys(session: Session, actor: Actor) -> KeyCustody:
+    """Replace this office's keys by new ones in the same place (software store or token) and suite; the
+    old ones are kept only to open packages already encrypted to them. Certificates of the old keys can
+    no longer be used to sign."""
     ring, current, retired = _ring(session, actor.office_code)
     kek = _kek(session, actor)
-    OfficeKeys.unseal(current, kek)  # the signed-in user can open the ring before it is changed
-    keys = OfficeKeys.generate()
-    ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(keys.seal(kek)),
+    old = _open(current, kek)  # the signed-in user can open the ring before it is changed
+    keys = _vault_of(old).generate(old.suite)
+    ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(_stored(keys, kek)),
                             "retired": [cj.b64(current), *(cj.b64(r) for r in retired)]})
     ring.suite = keys.suite.name
     session.flush()
     return keys
+
+
+def key_location(session: Session, office_code: str | None = None) -> KeyLocation | None:
+    """Where this office's current private keys live (no password needed); None before it has keys."""
+    code = office_code or this_office(session).region_code
+    if session.get(OfficeKeyRing, code) is None:
+        return None
+    _, current, _ = _ring(session, code)
+    if tokens.is_reference(current):
+        label = tokens.reference_token(current)
+        return KeyLocation(PKCS11, f"硬件令牌“{label}”", label)
+    return SOFTWARE_LOCATION
+
+
+def move_keys_to_token(session: Session, actor: Actor, *, token: str, pin: str, module: str | None = None) -> KeyLocation:
+    """Move this office's current keys from the software store into the PKCS#11 token ``token``: they are
+    imported (sensitive, not extractable), proven to sign and open envelopes there, and the sealed software
+    copy is replaced by a reference to the token. The certificate stays valid (same keys). Keys kept from
+    before a change of keys stay sealed in the software store (they only open old packages).
+
+    A token that is absent, locked or refuses the PIN, or keys of a suite no token supports, are refused
+    with a Chinese message and nothing changed."""
+    actor.require(Role.ADMIN, action="把本单位密钥移入硬件令牌")
+    token = token.strip()
+    if not token or len(token) > 32:
+        raise UserError("请填写硬件令牌的标签（1 至 32 个字符）。", "a token label of 1 to 32 characters is needed")
+    if not pin:
+        raise UserError("请输入硬件令牌的 PIN 码。", "the token PIN is needed")
+    ring, current, retired = _ring(session, actor.office_code)
+    if tokens.is_reference(current):
+        raise UserError(f"本单位密钥已保存在硬件令牌“{tokens.reference_token(current)}”中，无需再移。",
+                        "the office keys are already in a token")
+    kek = _kek(session, actor)
+    keys = OfficeKeys.unseal(current, kek)
+    module = module or tokens.default_module()
+    if module is None:
+        raise UserError("没有找到硬件令牌驱动（PKCS#11 模块），请安装令牌驱动，或用 --module 指明其位置。",
+                        "no PKCS#11 module found; name one with --module or SANLIAN_PKCS11_MODULE")
+    moved = tokens.TokenVault(module, token, pin).move_in(keys)
+    ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(moved.reference(kek)),
+                            "retired": [cj.b64(r) for r in retired]})
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="keys.to_token", entity="office",
+                 entity_id=actor.office_code, details={"token": token, "module": module})
+    return moved.location
 
 
 def grant_key_access(session: Session, admin: Actor, username: str, password: str) -> None:
@@ -322,7 +404,7 @@ def check_package_after_revocation(session: Session, sender: Cert, channel_seq: 
     )
 
 
-def _keys_revoked(session: Session, keys: OfficeKeys) -> bool:
+def _keys_revoked(session: Session, keys: KeyCustody) -> bool:
     """Whether a certificate of these keys has been revoked: the keys may be in other hands."""
     revoked = revoked_map(session)
     return any(c.matches_keys(keys) for c in _certs(session, is_own=True) if c.serial in revoked)
@@ -518,7 +600,14 @@ def describe(session: Session) -> dict[str, Any]:
         "suite_label": None if own is None else suite_label(own.suite),
         "known": sorted({r.region_code for r in session.scalars(select(CertificateRecord))}),
         "revoked": sorted(revoked_map(session)),
+        "key_location": _location_facts(key_location(session)),
     }
+
+
+def _location_facts(location: KeyLocation | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"kind": location.kind, "label": location.label, "token": location.token}
 
 
 

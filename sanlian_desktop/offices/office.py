@@ -14,6 +14,7 @@ from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import add_user, check_password_strength
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.sync.trust.custody import KeyVault
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, suite_by_short
 
 
@@ -27,12 +28,14 @@ def init_office(
     admin_password: str,
     region_name: str | None = None,
     suite: str = DEFAULT_SUITE.short,
+    vault: KeyVault | None = None,
 ) -> Store:
     """Create the store in ``home`` for the office of ``region_code`` at ``level`` with its first admin.
 
     ``suite`` (``sl1`` or ``gm`` for 国密) is the algorithm suite of the office's keys; the province's
     choice, made with its root, holds for its whole chain, so every office below it is set up with the
-    same one.
+    same one. ``vault`` is where the office's keys are made: the software key store by default, or a
+    PKCS#11 token (:class:`~sanlian_desktop.sync.trust.tokens.TokenVault`) they never leave.
 
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
     the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
@@ -97,7 +100,7 @@ def init_office(
             from sanlian_desktop.offices import custody as trust
 
             trust.create_keys(session, session.get(Office, region_code), admin, admin_password,  # type: ignore[arg-type]
-                              chosen)
+                              chosen, vault)
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):

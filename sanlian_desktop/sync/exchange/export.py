@@ -32,7 +32,7 @@ from sanlian_desktop.sync.replication.signing import sign_own_records
 from sanlian_desktop.sync.transport.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.transport.receipts import resign_receipt
 from sanlian_desktop.sync.trust.certs import Cert
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.statements import sign_statement
 
 # What one package may hold, with room to spare under the limits every reader enforces.
@@ -53,7 +53,7 @@ class ExportResult:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def _signer(keys: OfficeKeys, chain: list[Cert]) -> Callable[[str, dict[str, Any]], bytes]:
+def _signer(keys: KeyCustody, chain: list[Cert]) -> Callable[[str, dict[str, Any]], bytes]:
     def sign(kind: str, body: dict[str, Any]) -> bytes:
         return sign_statement(kind, body, keys, chain)
 

@@ -43,7 +43,7 @@ from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.transport.spool import SealedSpool
 from sanlian_desktop.sync.trust.certs import Cert, CertExpiredError, mixed_suites, show_date
 from sanlian_desktop.sync.trust.chain import validate_chain
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.suite import ChunkSealer, Suite
 
 __all__ = [
@@ -80,7 +80,7 @@ def peek_header(path: Path) -> PackageHeader:
         raise _io_error(path, exc) from exc
 
 
-def _check_sender_chain(chain: Sequence[Cert], keys: OfficeKeys, at: datetime) -> None:
+def _check_sender_chain(chain: Sequence[Cert], keys: KeyCustody, at: datetime) -> None:
     """The writer refuses keys that are not its certificate's, and a certificate not valid now."""
     if not chain or not chain[0].matches_keys(keys):
         raise UserError(
@@ -106,7 +106,7 @@ class PackageWriter:
     def __init__(
         self,
         path: Path,
-        sender_keys: OfficeKeys,
+        sender_keys: KeyCustody,
         sender_chain: Sequence[Cert],
         recipient_cert: Cert,
         channel_seq: int,

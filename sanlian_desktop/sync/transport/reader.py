@@ -27,7 +27,7 @@ from sanlian_desktop.sync.transport.packfmt import (
 from sanlian_desktop.sync.transport.spool import SealedSpool
 from sanlian_desktop.sync.trust.certs import Cert, Revoked, mixed_suites, show_date
 from sanlian_desktop.sync.trust.chain import check_signature, validate_chain
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.suite import get_suite
 
 READ_PIECE = 1024 * 1024
@@ -136,8 +136,8 @@ def _check_length(header: PackageHeader, actual: int) -> None:
 
 
 def _recipient_keys(
-    header: PackageHeader, keys: OfficeKeys | Sequence[OfficeKeys], recipient_code: str | None
-) -> OfficeKeys:
+    header: PackageHeader, keys: KeyCustody | Sequence[KeyCustody], recipient_code: str | None
+) -> KeyCustody:
     """The office's key pair the package was encrypted to (current or kept from before a re-key)."""
     if recipient_code is not None and header.recipient_code != recipient_code:
         raise UserError(
@@ -145,7 +145,7 @@ def _recipient_keys(
             f"（{recipient_code}）的，不能导入。",
             f"this package is for {header.recipient_code}, not for {recipient_code}",
         )
-    candidates = [keys] if isinstance(keys, OfficeKeys) else list(keys)
+    candidates: list[KeyCustody] = list(keys) if isinstance(keys, Sequence) else [keys]
     if candidates and all(header.suite != c.suite.name for c in candidates):
         raise mixed_suites(
             f"此数据包（{header.sender_name}制作）", header.suite, candidates[0].suite.name,
@@ -228,7 +228,7 @@ def _spool_entries(body: BodyReader, manifest: Manifest, spool: SealedSpool) -> 
 
 def open_package(
     path: Path,
-    recipient_keys: OfficeKeys | Sequence[OfficeKeys],
+    recipient_keys: KeyCustody | Sequence[KeyCustody],
     pinned_root: Cert | list[Cert],
     revoked: Revoked,
     now: datetime,
@@ -256,7 +256,7 @@ def open_package(
             header = read_header(fh, limits)
             keys = _recipient_keys(header, recipient_keys, recipient_code)
             _check_length(header, path.stat().st_size)
-            shared = keys.suite.decapsulate(header.enc, keys.enc_private)
+            shared = keys.decapsulate(header.enc)
             key = keys.suite.derive_key(shared, header.enc, keys.enc_public, header.raw)
             body = BodyReader(fh, header, key)
             if body.plain_length > limits.max_manifest + _LEN.size + limits.max_total:

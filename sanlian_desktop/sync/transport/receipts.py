@@ -19,7 +19,7 @@ from sanlian_desktop.sync.transport.packfmt import EntryInfo, check_entry_name
 from sanlian_desktop.sync.transport.reader import VerifiedPackage
 from sanlian_desktop.sync.trust.certs import Cert, Revoked
 from sanlian_desktop.sync.trust.chain import check_signature, validate_chain
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 
 RECEIPT_FORMAT = "sanlian-receipt-1"
 RECEIPT_DOMAIN = b"sanlian-receipt-v1\x00"
@@ -55,7 +55,7 @@ class Receipt:
 
 def make_receipt(
     package: VerifiedPackage,
-    keys: OfficeKeys,
+    keys: KeyCustody,
     chain: Sequence[Cert],
     now: datetime | None = None,
     entries: Sequence[EntryInfo] | None = None,
@@ -82,7 +82,7 @@ def make_receipt(
     return cj.dumps({"receipt": body, "signature": cj.b64(signature)})
 
 
-def resign_receipt(data: bytes, keys: OfficeKeys, chain: Sequence[Cert], now: datetime | None = None) -> bytes:
+def resign_receipt(data: bytes, keys: KeyCustody, chain: Sequence[Cert], now: datetime | None = None) -> bytes:
     """A receipt made by this office (``data``) signed again under its current certificate (``chain[0]``)
     when it was signed under another: one made while the office's certificate was revoked, or before it
     installed its newest, is sent only under the newest. The same receipt comes back when nothing changed."""

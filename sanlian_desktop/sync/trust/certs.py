@@ -28,7 +28,7 @@ from sanlian_desktop.kernel.codes import (
 )
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.suite import get_suite, random_bytes, suite_label
 
 CERT_FORMAT = "sanlian-cert-1"
@@ -216,7 +216,7 @@ class Cert:
         """Parse canonical JSON bytes."""
         return cls.from_dict(cj.loads(data, _CZ, _CE))
 
-    def matches_keys(self, keys: OfficeKeys) -> bool:
+    def matches_keys(self, keys: KeyCustody) -> bool:
         """Whether ``keys`` are this certificate's key pairs."""
         return keys.suite.name == self.suite and (keys.sign_public, keys.enc_public) == (
             self.sign_key,
@@ -241,7 +241,7 @@ class CertRequest:
     created: datetime
 
 
-def make_request(office: OfficeInfo, keys: OfficeKeys, now: datetime | None = None) -> bytes:
+def make_request(office: OfficeInfo, keys: KeyCustody, now: datetime | None = None) -> bytes:
     """Request bytes for the parent office to certify (carried up on a USB stick or in a package)."""
     _check_office(office.code, office.level.value, office.name, _RZ, _RE)
     body = {
@@ -283,7 +283,7 @@ def parse_request(data: bytes) -> CertRequest:
     )
 
 
-def _sign_cert(cert: Cert, keys: OfficeKeys) -> Cert:
+def _sign_cert(cert: Cert, keys: KeyCustody) -> Cert:
     return replace(cert, signature=keys.sign(cert.signed_message()))
 
 
@@ -292,7 +292,7 @@ def _new_serial() -> str:
 
 
 def make_root(
-    office: OfficeInfo, keys: OfficeKeys, valid_days: int = ROOT_VALID_DAYS, now: datetime | None = None
+    office: OfficeInfo, keys: KeyCustody, valid_days: int = ROOT_VALID_DAYS, now: datetime | None = None
 ) -> Cert:
     """The province's self-signed root certificate."""
     if office.level is not Level.PROVINCE or level_of(office.code) is not Level.PROVINCE:
@@ -315,7 +315,7 @@ def make_root(
     return _sign_cert(cert, keys)
 
 
-def _check_issuer(issuer_cert: Cert, issuer_keys: OfficeKeys, at: datetime) -> None:
+def _check_issuer(issuer_cert: Cert, issuer_keys: KeyCustody, at: datetime) -> None:
     if not issuer_cert.matches_keys(issuer_keys):
         raise BadSignatureError(
             "本单位的密钥与本单位证书不匹配，无法签发。", "the issuer's keys do not match its certificate"
@@ -357,7 +357,7 @@ def _check_placement(issuer: OfficeInfo, subject: OfficeInfo, parent_of: ParentO
 def certify(
     request: bytes,
     issuer_cert: Cert,
-    issuer_keys: OfficeKeys,
+    issuer_keys: KeyCustody,
     *,
     valid_days: int = OFFICE_VALID_DAYS,
     now: datetime | None = None,
@@ -396,7 +396,7 @@ def certify(
 def renew(
     cert: Cert,
     issuer_cert: Cert,
-    issuer_keys: OfficeKeys,
+    issuer_keys: KeyCustody,
     *,
     valid_days: int = OFFICE_VALID_DAYS,
     now: datetime | None = None,

@@ -33,7 +33,7 @@ from sanlian_desktop.sync.trust.certs import (
     mixed_suites,
     show_date,
 )
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.suite import get_suite
 
 _VZ, _VE = "吊销记录", "revocation record"
@@ -119,7 +119,7 @@ class Revocation:
 def revoke(
     cert: Cert,
     issuer_cert: Cert,
-    issuer_keys: OfficeKeys,
+    issuer_keys: KeyCustody,
     reason: str,
     *,
     effective: datetime | None = None,

@@ -22,6 +22,7 @@ from argon2.low_level import Type, hash_secret_raw
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.sync.trust.custody import SOFTWARE_LOCATION, KeyLocation
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, get_suite, random_bytes
 
 SEALED_FORMAT = "sanlian-sealed-keys-1"
@@ -50,9 +51,21 @@ class Argon2Params:
 DEFAULT_ARGON2 = Argon2Params()
 
 
+class SoftwareVault:
+    """The software key store as a :class:`~.custody.KeyVault`: keys made in memory, then sealed."""
+
+    @property
+    def location(self) -> KeyLocation:
+        return SOFTWARE_LOCATION
+
+    def generate(self, suite: Suite) -> OfficeKeys:
+        return OfficeKeys.generate(suite)
+
+
 @dataclass(frozen=True)
 class OfficeKeys:
-    """An office's private signing key and private encryption key, with the suite they belong to."""
+    """An office's private signing key and private encryption key, with the suite they belong to: the
+    software key store's :class:`~.custody.KeyCustody` (sealed under the KEK when stored)."""
 
     sign_private: bytes = field(repr=False)
     enc_private: bytes = field(repr=False)
@@ -73,9 +86,18 @@ class OfficeKeys:
         """The public encryption key (goes into the certificate)."""
         return self.suite.encryption_public(self.enc_private)
 
+    @property
+    def location(self) -> KeyLocation:
+        """The software key store."""
+        return SOFTWARE_LOCATION
+
     def sign(self, message: bytes) -> bytes:
         """Sign ``message`` with the office's signing key."""
         return self.suite.sign(self.sign_private, message)
+
+    def decapsulate(self, encapsulated: bytes) -> bytes:
+        """The shared secret of a package's encapsulated key, with the office's encryption key."""
+        return self.suite.decapsulate(encapsulated, self.enc_private)
 
     def seal(self, kek: bytes) -> bytes:
         """The keys encrypted under ``kek``, as JSON bytes for storage."""

@@ -28,7 +28,7 @@ from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.chain import CertPool, check_signature, fingerprint, validate_chain
-from sanlian_desktop.sync.trust.keys import OfficeKeys
+from sanlian_desktop.sync.trust.custody import KeyCustody
 
 STATEMENT_FORMAT = "sanlian-statement-2"
 STATEMENT_DOMAIN = b"sanlian-statement-v2\x00"
@@ -52,7 +52,7 @@ class Statement:
 def sign_statement(
     kind: str,
     body: Mapping[str, Any],
-    keys: OfficeKeys,
+    keys: KeyCustody,
     chain: Sequence[Cert],
     at: datetime | None = None,
 ) -> bytes:

@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.sync.trust import tokens
 from sanlian_desktop.sync.trust.certs import Cert
+from sanlian_desktop.sync.trust.custody import SOFTWARE
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
 from sanlian_desktop.ui.files import open_file, save_file
@@ -74,10 +76,18 @@ class CertificatesTab(QWidget):
         self.issuer = QLabel(own_box)
         self.serial = QLabel(own_box)
         self.serial.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_place = QLabel(own_box)
+        self.token_button = QPushButton(self.tr("移入硬件令牌…"), own_box)
+        self.token_button.clicked.connect(self.move_to_token)
+        place_row = QHBoxLayout()
+        place_row.addWidget(self.key_place)
+        place_row.addWidget(self.token_button)
+        place_row.addStretch(1)
         form.addRow(self.tr("状态："), self.state)
         form.addRow(self.tr("有效期："), self.valid)
         form.addRow(self.tr("签发单位："), self.issuer)
         form.addRow(self.tr("证书编号："), self.serial)
+        form.addRow(self.tr("密钥保存位置："), place_row)
         own_buttons = QHBoxLayout()
         self.request_button = QPushButton(self.tr("生成证书申请…"), own_box)
         self.install_button = QPushButton(self.tr("安装上级签发的证书…"), own_box)
@@ -145,6 +155,9 @@ class CertificatesTab(QWidget):
                                                            _day(own)))
             self.issuer.setText(self.tr("本单位") if root else f"{self.facts.issuer_name}（{own.issuer_code}）")
             self.serial.setText(own.serial)
+        where = self.facts.key_location
+        self.key_place.setText(where.label if where is not None else self.tr("尚未生成"))
+        self.token_button.setVisible(self.is_admin and where is not None and where.kind == SOFTWARE)
         root_holder = own is not None and own.is_self_signed
         self.how.setVisible(not root_holder)
         for button in (self.request_button, self.install_button):
@@ -240,6 +253,14 @@ class CertificatesTab(QWidget):
 
         return self._run(certify_job(self.ctx.store, self.ctx.actor, Path(request), Path(out)), done)
 
+    def move_to_token(self) -> QDialog:
+        """移入硬件令牌…: the token's label and PIN; the keys move into it."""
+        dialog = TokenDialog(self.ctx, self)
+        dialog.accepted.connect(self.refresh)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
     def revoke(self) -> QDialog:
         """吊销下级证书…: choose the child and give the reason."""
         dialog = RevokeDialog(self.ctx, [c for c in self.facts.children if not c.revoked], self)
@@ -247,6 +268,77 @@ class CertificatesTab(QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+
+class TokenDialog(QDialog):
+    """A PKCS#11 token's label and PIN (and, if need be, its module); OK moves the office keys into it
+    through ``trust.move_keys_to_token``. A refusal (token absent, wrong PIN, locked) is shown here and
+    changes nothing."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(self.tr("把本单位密钥移入硬件令牌"))
+        self.setMinimumWidth(520)
+        self.store = ctx.store
+        self.actor = ctx.actor
+        self.jobs = ctx.jobs
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr(
+            "本单位的签名密钥和加密密钥将导入硬件令牌（PKCS#11），此后只在令牌内使用，不能再导出；本机密钥库中不再保存其副本，"
+            "证书不变。此后收发同步包、签发证书时须插入该令牌。令牌丢失或损坏只能重新生成密钥并申请证书，请妥善保管。"), self)
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.token = QLineEdit(self)
+        self.token.setPlaceholderText(self.tr("令牌的标签，如 城关区民政局"))
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.module = QLineEdit(self)
+        self.module.setPlaceholderText(tokens.default_module() or self.tr("令牌驱动（PKCS#11 模块）的路径"))
+        form.addRow(self.tr("令牌标签："), self.token)
+        form.addRow(self.tr("PIN 码："), self.pin)
+        form.addRow(self.tr("令牌驱动："), self.module)
+        layout.addLayout(form)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("移入令牌"))
+        self.buttons.accepted.connect(self.move_keys)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs, so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
+    def move_keys(self) -> bool:
+        """Move the keys on the job runner; True when the write was started."""
+        token, pin, module = self.token.text().strip(), self.pin.text(), self.module.text().strip() or None
+        if not token:
+            self.error.show_message(self.tr("请填写硬件令牌的标签"))
+            return False
+        if not pin:
+            self.error.show_message(self.tr("请输入硬件令牌的 PIN 码"))
+            return False
+        store, actor = self.store, self.actor
+
+        def write() -> None:
+            with store.session() as s:
+                trust.move_keys_to_token(s, actor, token=token, pin=pin, module=module)
+
+        self.error.clear_message()
+        return self.jobs.write(self, self.tr("把本单位密钥移入硬件令牌"), write, on_success=lambda _r: self.accept(),
+                               on_failure=self._refused, busy=[self.buttons]) is not None
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
 
 
 class RevokeDialog(QDialog):

@@ -18,6 +18,7 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.neighbours import neighbours
 from sanlian_desktop.sync.trust.certs import Cert
+from sanlian_desktop.sync.trust.custody import KeyLocation
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 
 REQUEST_SUFFIX = ".req"
@@ -79,6 +80,7 @@ class CertificateFacts:
     own: Cert | None
     issuer_name: str
     children: list[ChildCertificate]
+    key_location: KeyLocation | None = None  # where the office's private keys live (None: not made yet)
 
 
 def load_facts(store: Store) -> CertificateFacts:
@@ -97,7 +99,7 @@ def load_facts(store: Store) -> CertificateFacts:
             cert = newest.get(n.code)
             children.append(ChildCertificate(n.code, n.name, cert.not_after if cert else None,
                                              cert is not None and cert.serial in revoked))
-        return CertificateFacts(own, issuer_name, children)
+        return CertificateFacts(own, issuer_name, children, trust.key_location(s))
 
 
 def _newest_certificates(s: Session, codes: list[str]) -> dict[str, Cert]:
