@@ -109,7 +109,8 @@ def _admin(ctx: Context, path: Path) -> tuple[Actor, BackupInfo]:
             finally:
                 copy.close()
     if not backup.is_encrypted(path):
-        backup.verify(path)  # a foreign or damaged file is refused before anyone is asked for a password
+        info = backup.verify(path)  # a foreign or damaged file is refused before anyone is asked for a password
+        return ctx.actor(), info
     actor = ctx.actor()
     backup.require_restorer(actor)
     return actor, backup.verify(path, by=actor, home=ctx.home)

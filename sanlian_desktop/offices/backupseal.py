@@ -20,7 +20,7 @@ without anyone signed in are encrypted too.
 
 Opening needs the office's private key, which only the office's key-encryption key unseals. The
 header carries the office's sealed keys and the wraps of that key under each *administrator's*
-password (the same argon2id wraps as in the store), so an administrator opens a backup on a new
+password (named by a salted hash of the user name) (the same argon2id wraps as in the store), so an administrator opens a backup on a new
 computer, with no store at all; an administrator of the current store (whose password may have
 changed since) opens it with the store's own keys. Nobody else can: other users' wraps never leave
 the store. The database copy the zip is made from stays beside the store, never beside the backup.
@@ -43,7 +43,14 @@ from sanlian_desktop.kernel.vocab import Role
 from sanlian_desktop.offices.custody import KEYRING_FORMAT
 from sanlian_desktop.store import backup
 from sanlian_desktop.sync.trust.keys import OfficeKeys, unwrap
-from sanlian_desktop.sync.trust.suite import ChunkSealer, Suite, get_suite, open_chunk, suite_label
+from sanlian_desktop.sync.trust.suite import (
+    ChunkSealer,
+    Suite,
+    get_suite,
+    open_chunk,
+    random_bytes,
+    suite_label,
+)
 
 MAGIC = b"SANLIANB"
 VERSION = 1
@@ -52,7 +59,7 @@ PREFIX = struct.Struct(">8sHI")
 CHUNK = 1024 * 1024
 MAX_HEADER = 1024 * 1024
 _HEADER_KEYS = {"format", "suite", "office_code", "office_name", "recipient_key", "enc", "keyring", "admins",
-                "chunk_size"}
+                "salt", "chunk_size"}
 _Z, _E = "备份文件头", "backup header"
 
 
@@ -66,7 +73,8 @@ class _Header:
     recipient_key: str
     enc: bytes
     keyring: bytes  # the office's sealed keys, as in the store
-    admins: dict[str, bytes]  # username -> wrap of the key-encryption key under that admin's password
+    admins: dict[str, bytes]  # admin_tag(username) -> wrap of the key-encryption key under that admin's password
+    salt: bytes
     chunk_size: int
     raw: bytes  # magic to the end of the JSON: bound into the body key
     offset: int
@@ -196,10 +204,12 @@ class BackupSeal:
             return None
         suite, public = _public(keys.sealed[0])
         enc, shared = suite.encapsulate(public)
+        salt = random_bytes(16)
         fields = {
             "format": FORMAT, "suite": suite.name, "office_code": keys.office_code, "office_name": keys.office_name,
             "recipient_key": suite.key_id(public), "enc": cj.b64(enc), "keyring": cj.b64(keys.sealed[0]),
-            "admins": {u: cj.b64(w) for u, w in sorted(keys.wraps.items()) if u in keys.admins},
+            "admins": {admin_tag(suite, salt, u): cj.b64(w) for u, w in sorted(keys.wraps.items()) if u in keys.admins},
+            "salt": cj.b64(salt),
             "chunk_size": self.chunk,
         }
         body = cj.dumps(fields)
@@ -255,11 +265,18 @@ def _read_header(path: Path) -> _Header:
         suite_name = cj.get_str(obj, "suite", _Z, _E, 100)
         fields = (cj.get_str(obj, "office_code", _Z, _E, 12), cj.get_str(obj, "office_name", _Z, _E, 100),
                   cj.get_str(obj, "recipient_key", _Z, _E, 64), cj.unb64(obj["enc"], _Z, _E),
-                  cj.unb64(obj["keyring"], _Z, _E), {str(u): cj.unb64(w, _Z, _E) for u, w in admins.items()})
+                  cj.unb64(obj["keyring"], _Z, _E), {str(u): cj.unb64(w, _Z, _E) for u, w in admins.items()},
+                  cj.unb64(obj["salt"], _Z, _E))
     except UserError:
         raise backup.damaged(path, "文件头无效", "bad header") from None
     suite = get_suite(suite_name)  # a suite this program does not know: says so (upgrade)
     return _Header(suite, *fields, chunk_size=chunk, raw=prefix + raw, offset=len(prefix) + len(raw))
+
+
+def admin_tag(suite: Suite, salt: bytes, username: str) -> str:
+    """What the header names an administrator's wrap by: a salted hash, so a user name (often a person's
+    name in pinyin) is not readable on the USB stick."""
+    return suite.hash(b"sanlian-backup-admin\x00" + salt + username.encode("utf-8"))[:16].hex()
 
 
 def _keys_opening(header: _Header, sealed_sets: list[bytes], kek: bytes) -> OfficeKeys | None:
@@ -285,7 +302,7 @@ def _body_key(path: Path, header: _Header, by: backup.Actor | None, home: Path |
             f"the backup uses the suite {header.suite.name}, this office {current.suite}; refused, nothing changed")
     tried_password = False
     keys: OfficeKeys | None = None
-    wrap = header.admins.get(by.username)
+    wrap = header.admins.get(admin_tag(header.suite, header.salt, by.username))
     if wrap is not None:
         tried_password = True
         with contextlib.suppress(UserError):

@@ -36,7 +36,8 @@ def test_a_backup_is_sealed_and_opens_for_an_admin_only(suite: str, tmp_path: Pa
     for secret in (PHONE.encode(), "王经办".encode(), SCAN[:40], decl_id.encode(), b"sqlite", b"clerk"):
         assert secret not in data
     header = backupseal._read_header(path)
-    assert set(header.admins) == {"admin"} and header.suite.short == suite
+    assert set(header.admins) == {backupseal.admin_tag(header.suite, header.salt, "admin")}  # no clerk, reviewer
+    assert header.suite.short == suite and b'"admin"' not in data
     assert checked.encrypted and "已加密" in checked.summary()
 
     info = backup.verify(path, by=county.admin)
@@ -115,7 +116,8 @@ def test_admins_added_or_passwords_changed_later_open_through_the_store(tmp_path
                       display_name="张主任")
         boss = auth.sign_in(s, "boss", "boss-pass-123")
     # The backup carries no wrap for the new admin: the current store's keys open it for them.
-    assert "boss" not in backupseal._read_header(path).admins
+    header = backupseal._read_header(path)
+    assert backupseal.admin_tag(header.suite, header.salt, "boss") not in header.admins
     with pytest.raises(UserError, match="不是城关区民政局（620102）的管理员"):
         backup.verify(path, by=boss)
     assert backup.verify(path, by=boss, home=county.home).encrypted
@@ -215,3 +217,17 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
         backup.take(county.store, reason="manual", out=tmp_path / "b.zip")
     assert not list(tmp_path.glob("b.zip*"))
     assert not list(county.home.glob(".backup-*"))
+
+
+def test_a_store_without_keys_is_backed_up_in_clear_with_a_note(tmp_path: Path) -> None:
+    """The first released schema had no office keys: its before-upgrade backup has nothing to seal to."""
+    import shutil
+
+    home = tmp_path / "old"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "store-0001.sqlite", home / "sanlian.db")
+    Store.open(home).close()
+    taken = backup.automatic_backups(AppPaths(home))
+    assert [reason for _p, _at, reason in taken] == ["before-upgrade"]
+    info = backup.verify(taken[0][0])
+    assert not info.encrypted and "未加密" in info.summary()
