@@ -231,3 +231,29 @@ def test_a_store_without_keys_is_backed_up_in_clear_with_a_note(tmp_path: Path) 
     assert [reason for _p, _at, reason in taken] == ["before-upgrade"]
     info = backup.verify(taken[0][0])
     assert not info.encrypted and "未加密" in info.summary()
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 128, 200, 640])
+@SUITES
+def test_sealed_stream_round_trip_at_every_chunk_boundary(suite: str, size: int, tmp_path: Path) -> None:
+    import io
+    import os
+
+    from sanlian_desktop.sync.trust.suite import get_suite, suite_by_short
+
+    s = suite_by_short(suite)
+    key = os.urandom(s.key_size)
+    sealing = backupseal._Sealing(b"HEADER", get_suite(s.name), key, 64)
+    plain = os.urandom(size)
+    out = tmp_path / "s.bin"
+    with out.open("wb") as fh, sealing.writer(fh) as w:
+        for at in range(0, size, 7):  # in pieces that straddle the chunks
+            w.write(plain[at: at + 7])
+    assert out.stat().st_size == 6 + size + max(1, -(-size // 64)) * s.tag_size
+    with sealing.reader(out) as r:
+        assert r.read() == plain
+        for at in (size // 2, 0, max(0, size - 1)):  # random access, as zipfile reads
+            r.seek(at)
+            assert r.read(70) == plain[at: at + 70]
+        r.seek(0, io.SEEK_END)
+        assert r.tell() == size
