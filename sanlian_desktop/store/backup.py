@@ -570,7 +570,8 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
     """Replace the store in ``home`` with the backup at ``path``.
 
     ``by`` is the signed-in user, who must be an administrator (of the current store, or of the
-    backup when the current store cannot be opened). A backup of another office is refused unless
+    backup when the current store cannot be opened); an encrypted backup opens only with their
+    credentials (see :class:`Protection`). A backup of another office is refused unless
     ``allow_other_office``.
 
     The backup is verified and unpacked into a folder beside the store first; then the current store
