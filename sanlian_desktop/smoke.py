@@ -273,8 +273,7 @@ def _excel(state: dict[str, Any]) -> str:
 def _backup(state: dict[str, Any]) -> str:
     from sanlian_desktop.store import backup
 
-    path = backup.take(state["store"], reason="manual", out=state["home"] / "smoke-backup.zip")
-    info = backup.verify(path)
+    path, info = backup.take_checked(state["store"], reason="manual", out=state["home"] / "smoke-backup.zip")
     return f"{path.name} {path.stat().st_size} bytes, schema {info.schema_revision}"
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context, prompt_password
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Role
 
 if TYPE_CHECKING:
     from sanlian_desktop.offices.auth import Actor
@@ -38,8 +40,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
             raise UserError("备份文件名应以 .zip 结尾", "the backup file name should end in .zip")
         if out.exists():
             raise UserError(f"{out} 已存在，请换一个文件名", f"{out} already exists")
-    path = backup.take(ctx.store(), reason="manual", out=out)
-    info = backup.verify(path)
+    path, info = backup.take_checked(ctx.store(), reason="manual", out=out)
     ctx.emit({"path": str(path), "schema_revision": info.schema_revision, "attachments": info.attachments,
               "missing_attachments": info.missing_attachments, "size": path.stat().st_size},
              [f"已备份到 {path}（{_megabytes(path.stat().st_size)}）", info.summary()])
@@ -50,8 +51,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.kernel.paths import AppPaths
     from sanlian_desktop.store import backup, instance
 
-    info = backup.verify(args.file)
-    actor = _admin(ctx, info)
+    actor, info = _admin(ctx, args.file)
     backup.require_restorer(actor)
     ctx.close()
     ctx._store = None
@@ -79,8 +79,19 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin(ctx: Context, info: BackupInfo) -> Actor:
-    """Sign in against this store; if it cannot be opened, against the backup (to restore a wreck)."""
+@dataclass(frozen=True)
+class _Credentials:
+    """A name and password to open an encrypted backup before anyone is signed in: the backup opens
+    only for its own administrators, whom the caller then signs in against the backup's copy."""
+
+    username: str
+    password: str = field(repr=False)
+    role: Role = Role.ADMIN
+
+
+def _admin(ctx: Context, path: Path) -> tuple[Actor, BackupInfo]:
+    """Sign in against this store; if it cannot be opened, against the backup (to restore a wreck).
+    Returns the administrator and the checked backup (opened with their credentials when encrypted)."""
     from sanlian_desktop.kernel.paths import AppPaths
     from sanlian_desktop.store import backup
     from sanlian_desktop.store.engine import Store
@@ -89,28 +100,38 @@ def _admin(ctx: Context, info: BackupInfo) -> Actor:
         ctx.store()
     except Exception:
         # A missing or damaged store: restoring is what is needed, so an admin of the backup may do it.
+        password = _password(ctx)
         with tempfile.TemporaryDirectory(prefix="sanlian-restore-") as work:
-            backup.extract_database(info.path, Path(work))
+            info = backup.extract_database(path, Path(work), by=_Credentials(ctx.username or "", password))
             copy = Store(AppPaths(Path(work)))
             try:
-                return _sign_in(ctx, copy)
+                return _sign_in(ctx, copy, password), info
             finally:
                 copy.close()
-    return ctx.actor()
+    if not backup.is_encrypted(path):
+        info = backup.verify(path)  # a foreign or damaged file is refused before anyone is asked for a password
+        return ctx.actor(), info
+    actor = ctx.actor()
+    backup.require_restorer(actor)
+    return actor, backup.verify(path, by=actor, home=ctx.home)
 
 
-def _sign_in(ctx: Context, store: Store) -> Actor:
+def _password(ctx: Context) -> str:
     import os
-
-    from sanlian_desktop.offices.auth import sign_in
 
     if not ctx.username:
         raise UserError("请用 --user 指定管理员用户名", "give --user NAME of an administrator")
     password = os.environ.get("SANLIAN_PASSWORD")
     if password is None:
         password = prompt_password(f"用户 {ctx.username} 的密码 / password: ")
+    return password
+
+
+def _sign_in(ctx: Context, store: Store, password: str) -> Actor:
+    from sanlian_desktop.offices.auth import sign_in
+
     with store.session() as session:
-        return sign_in(session, ctx.username, password)
+        return sign_in(session, ctx.username or "", password)
 
 
 def _megabytes(size: int) -> str:

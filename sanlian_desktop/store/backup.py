@@ -10,6 +10,13 @@ Automatic backups (``out`` not given) go to ``AppPaths.backups`` as
 ``sanlian-<UTC time>-<reason>.zip`` and only the newest ``KEEP_AUTOMATIC`` are kept. Callers:
 ``Store.open`` (before-upgrade), sync import (before-import), the GUI on exit (``take_daily``),
 ``restore`` (before-restore) and the ``backup`` command.
+
+Encryption (issue 17, "at rest") belongs to a layer above the store, which registers a
+:class:`Protection` (the composition root does, with :mod:`sanlian_desktop.offices.backupseal`). With
+one registered, a backup of an office that has keys is the same zip sealed chunk by chunk under the
+office's suite; it opens only with an administrator's credentials. Without one, or for a store
+without keys, and for backups made by older programs, the zip stands in clear (``BackupInfo.encrypted``
+is False and the summary says so).
 """
 
 from __future__ import annotations
@@ -40,10 +47,63 @@ if TYPE_CHECKING:
 
 
 class Actor(Protocol):
-    """Who restores: only the role matters here (an :class:`sanlian_desktop.offices.auth.Actor`)."""
+    """Who restores or opens a backup (an :class:`sanlian_desktop.offices.auth.Actor`): the role decides
+    who may restore; the name and password open an encrypted backup."""
 
     @property
     def role(self) -> Role: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def password(self) -> str: ...
+
+
+class Sealing(Protocol):
+    """One backup being encrypted, made by :meth:`Protection.sealer` from the database copy."""
+
+    def writer(self, fh: IO[bytes]) -> contextlib.AbstractContextManager[IO[bytes]]:
+        """A stream whose bytes land in ``fh`` encrypted; leaving the block writes the end of the file."""
+        ...
+
+    def reader(self, path: Path) -> contextlib.AbstractContextManager[IO[bytes]]:
+        """The file just written, opened with the key it was sealed with (to check it), seekable."""
+        ...
+
+
+class Protection(Protocol):
+    """Encrypts and opens backups; provided by a layer above the store (registered by the composition root)."""
+
+    def sealer(self, database_copy: Path) -> Sealing | None:
+        """How to encrypt a backup of this database copy; None for an office without keys (written in clear)."""
+        ...
+
+    def is_sealed(self, path: Path) -> bool:
+        """Whether ``path`` starts like an encrypted backup."""
+        ...
+
+    def opened(self, path: Path, by: Actor | None, home: Path | None) -> contextlib.AbstractContextManager[IO[bytes]]:
+        """The plaintext zip of the encrypted backup ``path``, seekable, every chunk already authenticated.
+
+        ``by`` must be an administrator of the backup's office (by the credentials the backup carries, or
+        by those of the store in ``home``); a :class:`UserError` otherwise, or when the file is damaged."""
+        ...
+
+
+_protection: list[Protection] = []
+
+
+def set_protection(protection: Protection | None) -> None:
+    """Register how backups are encrypted (the composition root); None writes them in clear (tests only)."""
+    _protection.clear()
+    if protection is not None:
+        _protection.append(protection)
+
+
+def protection() -> Protection | None:
+    """The registered :class:`Protection`, if any."""
+    return _protection[0] if _protection else None
 
 
 FORMAT = "sanlian-backup"
@@ -72,13 +132,20 @@ class BackupInfo:
     database_size: int
     attachments: int
     missing_attachments: list[str] = field(default_factory=list)
+    encrypted: bool = False
 
     def summary(self) -> str:
         """One Chinese line for the user: office, local time, reason and contents."""
         when = self.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         missing = f"，另有 {len(self.missing_attachments)} 个附件在备份时已缺失" if self.missing_attachments else ""
         return (f"{self.office_name}（{self.office_code}）{when} 的备份（{REASON_LABELS.get(self.reason, self.reason)}），"
-                f"数据版本 {self.schema_revision}，附件 {self.attachments} 个{missing}")
+                f"数据版本 {self.schema_revision}，附件 {self.attachments} 个{missing}；{self.protection_note()}")
+
+    def protection_note(self) -> str:
+        """Whether the backup is encrypted; an old clear one is named as such."""
+        if self.encrypted:
+            return "已加密，只有本单位管理员能打开"
+        return "注意：这份备份未加密（由旧版本程序制作，或当时本单位还没有密钥），请妥善保管存放它的U盘"
 
 
 REASON_LABELS = {
@@ -91,6 +158,19 @@ REASON_LABELS = {
 
 
 def take(store: Store, *, reason: str, out: Path | None = None, prune_old: bool = True) -> Path:
+    return _take(store, reason=reason, out=out, prune_old=prune_old)[0]
+
+
+def take_checked(store: Store, *, reason: str, out: Path | None = None) -> tuple[Path, BackupInfo]:
+    """:func:`take`, then the new file checked completely (with the key it was sealed with: no sign-in needed)."""
+    path, sealing = _take(store, reason=reason, out=out, prune_old=True)
+    if sealing is None:
+        return path, verify(path)
+    with tempfile.TemporaryDirectory(prefix="sanlian-verify-") as work, sealing.reader(path) as plain:
+        return path, _unpack_zip(path, plain, Path(work), extract_attachments=False, encrypted=True)
+
+
+def _take(store: Store, *, reason: str, out: Path | None, prune_old: bool) -> tuple[Path, Sealing | None]:
     """Write one backup of ``store`` and return its path.
 
     Without ``out`` it is an automatic backup in the store's backups folder, named with the UTC time
@@ -108,20 +188,22 @@ def take(store: Store, *, reason: str, out: Path | None = None, prune_old: bool 
     if not target.parent.is_dir():
         raise UserError(f"备份的目标文件夹 {target.parent} 不存在", f"folder {target.parent} does not exist")
     try:
-        _take_into(paths, target, now, reason)
+        sealing = _take_into(paths, target, now, reason)
     except OSError as exc:
         raise UserError(f"无法写入备份文件 {target}：{exc.strerror or exc}（磁盘空间不足或没有写入权限？）",
                         f"cannot write the backup {target}: {exc}") from None
     _sync_folder(target.parent)
     if automatic and prune_old:
         prune(paths)
-    return target
+    return target, sealing
 
 
-def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> None:
+def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Sealing | None:
     from sanlian_desktop.store.attachments import blob_path  # brings SQLAlchemy: not at import time
 
-    with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as work:
+    # The copy of the database is made beside the store, never beside the target (a USB stick would
+    # keep the clear copy's sectors after it is deleted).
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=paths.home) as work:
         copy = Path(work) / DATABASE
         _copy_database(paths.database, copy)
         revision, office_code, office_name, shas = _describe_copy(copy)
@@ -140,8 +222,15 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Non
             "schema_revision": revision, "office": {"code": office_code, "name": office_name},
             "members": members, "missing_attachments": missing,
         }
+        guard = protection()
+        sealing = guard.sealer(copy) if guard is not None else None
         with atomic_write(target) as fh:
-            _write_zip(fh, manifest, copy, paths)
+            if sealing is None:
+                _write_zip(fh, manifest, copy, paths)
+            else:
+                with sealing.writer(fh) as sealed:
+                    _write_zip(sealed, manifest, copy, paths)
+        return sealing
 
 
 def take_daily(store: Store) -> Path | None:
@@ -263,38 +352,55 @@ def _sync_folder(folder: Path) -> None:
 # -- checking a backup -------------------------------------------------------------------------------
 
 
-def _damaged(path: Path, why: str, en: str) -> UserError:
+def damaged(path: Path, why: str, en: str) -> UserError:
     return UserError(f"备份文件 {path.name} 已损坏或不完整（{why}），不能用于恢复",
                      f"the backup {path.name} is damaged or incomplete ({en})")
 
 
-def _foreign(path: Path) -> UserError:
+def foreign(path: Path) -> UserError:
     return UserError(f"{path.name} 不是本程序的备份文件", f"{path.name} is not a backup of this program")
 
 
-def verify(path: Path) -> BackupInfo:
+def verify(path: Path, *, by: Actor | None = None, home: Path | None = None) -> BackupInfo:
     """Check a backup completely without changing anything: manifest, every hash, the database.
 
     Refuses (``UserError``) a missing, truncated, corrupt or foreign file, and a backup made by a
-    newer program.
+    newer program. An encrypted backup opens only for ``by``, an administrator of its office (of the
+    backup itself, or of the store in ``home``).
     """
     with tempfile.TemporaryDirectory(prefix="sanlian-verify-") as work:
-        return _unpack(Path(path), Path(work), extract_attachments=False)
+        return _unpack(Path(path), Path(work), extract_attachments=False, by=by, home=home)
 
 
-def extract_database(path: Path, folder: Path) -> BackupInfo:
+def is_encrypted(path: Path) -> bool:
+    """Whether ``path`` is an encrypted backup (by its first bytes; nothing is checked)."""
+    guard = protection()
+    return guard is not None and Path(path).is_file() and guard.is_sealed(Path(path))
+
+
+def extract_database(path: Path, folder: Path, *, by: Actor | None = None) -> BackupInfo:
     """Verify ``path`` and leave its database as ``folder/sanlian.db`` (to sign in against it)."""
-    return _unpack(Path(path), Path(folder), extract_attachments=False)
+    return _unpack(Path(path), Path(folder), extract_attachments=False, by=by, home=None)
 
 
-def _unpack(path: Path, work: Path, *, extract_attachments: bool) -> BackupInfo:
+def _unpack(path: Path, work: Path, *, extract_attachments: bool, by: Actor | None, home: Path | None) -> BackupInfo:
     """Verify ``path``; the database (and with ``extract_attachments`` the attachments) land in ``work``."""
-    from sanlian_desktop.store.engine import KNOWN_REVISIONS
-
     if not path.is_file():
         raise UserError(f"找不到备份文件 {path}", f"backup file not found: {path}")
+    guard = protection()
+    if guard is not None and guard.is_sealed(path):
+        with guard.opened(path, by, home) as plain:
+            return _unpack_zip(path, plain, work, extract_attachments=extract_attachments, encrypted=True)
+    return _unpack_zip(path, None, work, extract_attachments=extract_attachments, encrypted=False)
+
+
+def _unpack_zip(path: Path, plain: IO[bytes] | None, work: Path, *, extract_attachments: bool,
+                encrypted: bool) -> BackupInfo:
+    """Verify the zip at ``path`` (or its decrypted bytes ``plain``); see :func:`_unpack`."""
+    from sanlian_desktop.store.engine import KNOWN_REVISIONS
+
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(plain if plain is not None else path) as zf:
             manifest = _read_manifest(path, zf)
             members = _check_members(path, zf, manifest)
             for name, (sha, size) in members.items():
@@ -306,29 +412,30 @@ def _unpack(path: Path, work: Path, *, extract_attachments: bool) -> BackupInfo:
                     target = None
                 _check_member(path, zf, name, sha, size, target)
     except zipfile.BadZipFile:
-        if not _starts_like_zip(path):
-            raise _foreign(path) from None
-        raise _damaged(path, "不是完整的压缩文件", "not a complete zip file") from None
+        if plain is None and not _starts_like_zip(path):
+            raise foreign(path) from None
+        raise damaged(path, "不是完整的压缩文件", "not a complete zip file") from None
     except (OSError, EOFError, zipfile.LargeZipFile) as exc:
-        raise _damaged(path, f"读取失败：{exc}", str(exc)) from None
+        raise damaged(path, f"读取失败：{exc}", str(exc)) from None
     revision = str(manifest.get("schema_revision", ""))
     if revision not in KNOWN_REVISIONS:
         raise UserError(f"备份 {path.name} 由更新版本的程序创建（数据版本 {revision}），请升级本程序后再恢复",
                         f"the backup was made by a newer version (schema {revision}); upgrade the program")
     db_revision = _check_database(path, work / DATABASE)
     if db_revision != revision:
-        raise _damaged(path, "数据版本与清单不符", "schema revision differs from the manifest")
+        raise damaged(path, "数据版本与清单不符", "schema revision differs from the manifest")
     office = manifest.get("office") or {}
     try:
         created = datetime.fromisoformat(str(manifest.get("created_at")))
     except ValueError:
-        raise _damaged(path, "清单中的时间无效", "bad time in the manifest") from None
+        raise damaged(path, "清单中的时间无效", "bad time in the manifest") from None
     return BackupInfo(
         path=path, created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
         reason=str(manifest.get("reason", "")), schema_revision=revision,
         office_code=str(office.get("code", "")), office_name=str(office.get("name", "")),
         app_version=str(manifest.get("app_version", "")), database_size=members[DATABASE][1],
         attachments=len(members) - 1, missing_attachments=[str(s) for s in manifest.get("missing_attachments", [])],
+        encrypted=encrypted,
     )
 
 
@@ -344,15 +451,15 @@ def _read_manifest(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
     try:
         info = zf.getinfo(MANIFEST)
     except KeyError:
-        raise _foreign(path) from None
+        raise foreign(path) from None
     if info.file_size > _MAX_MANIFEST:
-        raise _foreign(path)
+        raise foreign(path)
     try:
         manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _foreign(path) from None
+        raise foreign(path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _foreign(path)
+        raise foreign(path)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise UserError(f"备份 {path.name} 的格式由更新版本的程序创建，请升级本程序后再恢复",
                         "the backup format is newer than this program; upgrade the program")
@@ -364,31 +471,31 @@ def _check_members(path: Path, zf: zipfile.ZipFile, manifest: dict[str, Any]) ->
     listed: dict[str, tuple[str, int]] = {}
     raw = manifest.get("members")
     if not isinstance(raw, list):
-        raise _damaged(path, "清单不完整", "manifest lacks members")
+        raise damaged(path, "清单不完整", "manifest lacks members")
     for item in raw:
         if not isinstance(item, dict):
-            raise _damaged(path, "清单格式有误", "bad manifest entry")
+            raise damaged(path, "清单格式有误", "bad manifest entry")
         name, sha, size = item.get("name"), item.get("sha256"), item.get("size")
         if not isinstance(name, str) or not isinstance(sha, str) or not isinstance(size, int) or size < 0:
-            raise _damaged(path, "清单格式有误", "bad manifest entry")
+            raise damaged(path, "清单格式有误", "bad manifest entry")
         match = _ATTACHMENT_NAME.match(name)
         if name != DATABASE and not (match and match.group(2) == sha and match.group(1) == sha[:2]):
-            raise _damaged(path, f"清单中有不认识的文件 {name[:80]}", "unexpected member name")
+            raise damaged(path, f"清单中有不认识的文件 {name[:80]}", "unexpected member name")
         listed[name] = (sha, size)
     if DATABASE not in listed:
-        raise _damaged(path, "缺少数据文件", "no database in the backup")
+        raise damaged(path, "缺少数据文件", "no database in the backup")
     present = set(zf.namelist()) - {MANIFEST}
     if present - set(listed):
-        raise _damaged(path, "含有清单以外的文件", "members not in the manifest")
+        raise damaged(path, "含有清单以外的文件", "members not in the manifest")
     absent = set(listed) - present
     if absent:
-        raise _damaged(path, f"缺少 {len(absent)} 个文件", f"{len(absent)} members missing")
+        raise damaged(path, f"缺少 {len(absent)} 个文件", f"{len(absent)} members missing")
     return listed
 
 
 def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: int, target: Path | None) -> None:
     if zf.getinfo(name).file_size != size:
-        raise _damaged(path, f"{_label(name)}大小与清单不符", f"{name}: size differs")
+        raise damaged(path, f"{_label(name)}大小与清单不符", f"{name}: size differs")
     out: IO[bytes] | None = None
     try:
         if target is not None:
@@ -411,12 +518,12 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
             out.flush()
             os.fsync(out.fileno())
     except zipfile.BadZipFile:
-        raise _damaged(path, f"{_label(name)}无法解压", f"{name}: bad data") from None
+        raise damaged(path, f"{_label(name)}无法解压", f"{name}: bad data") from None
     finally:
         if out is not None:
             out.close()
     if digest != sha:
-        raise _damaged(path, f"{_label(name)}校验值与清单不符", f"{name}: SHA-256 differs")
+        raise damaged(path, f"{_label(name)}校验值与清单不符", f"{name}: SHA-256 differs")
 
 
 def _unwritable(target: Path | None, exc: OSError) -> UserError:
@@ -435,14 +542,14 @@ def _check_database(path: Path, db: Path) -> str:
     try:
         result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
-            raise _damaged(path, "数据文件未通过完整性检查", f"integrity_check: {result[0]}")
+            raise damaged(path, "数据文件未通过完整性检查", f"integrity_check: {result[0]}")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"alembic_version", "office", "attachment"} <= tables:
-            raise _foreign(path)
+            raise foreign(path)
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return "" if row is None else str(row[0])
     except sqlite3.DatabaseError as exc:
-        raise _damaged(path, "数据文件无法读取", str(exc)) from None
+        raise damaged(path, "数据文件无法读取", str(exc)) from None
     finally:
         conn.close()
 
@@ -463,7 +570,8 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
     """Replace the store in ``home`` with the backup at ``path``.
 
     ``by`` is the signed-in user, who must be an administrator (of the current store, or of the
-    backup when the current store cannot be opened). A backup of another office is refused unless
+    backup when the current store cannot be opened); an encrypted backup opens only with their
+    credentials (see :class:`Protection`). A backup of another office is refused unless
     ``allow_other_office``.
 
     The backup is verified and unpacked into a folder beside the store first; then the current store
@@ -479,18 +587,18 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
     paths = AppPaths(Path(home))
     try:
         paths.ensure()
-        return _restore(paths, Path(path), allow_other_office)
+        return _restore(paths, Path(path), allow_other_office, by)
     except OSError as exc:
         raise UserError(f"恢复失败：无法读写数据目录 {paths.home}（{exc.strerror or exc}）；现有数据未改动",
                         f"restore failed: cannot use {paths.home} ({exc}); nothing was changed") from None
 
 
-def _restore(paths: AppPaths, path: Path, allow_other_office: bool) -> RestoreResult:
+def _restore(paths: AppPaths, path: Path, allow_other_office: bool, by: Actor | None) -> RestoreResult:
     from sanlian_desktop.store.engine import Store
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with _staging(paths.home, ".restore-") as staging:
-        info = _unpack(Path(path), staging, extract_attachments=True)
+        info = _unpack(Path(path), staging, extract_attachments=True, by=by, home=paths.home)
         current = current_office(paths)
         if current and info.office_code and current != info.office_code and not allow_other_office:
             raise UserError(f"这份备份属于 {info.office_name}（{info.office_code}），不是本单位的数据，不能恢复",

@@ -36,7 +36,7 @@ def test_backup_then_restore(run, county: Office, tmp_path: Path) -> None:  # ty
     add_declaration_with_attachment(county, tmp_path)
     code, out, err = run("backup", "--out", str(tmp_path / "b.zip"))
     assert code == 0, err
-    assert "已备份到" in out and "附件 1 个" in out
+    assert "已备份到" in out and "附件 1 个" in out and "已加密" in out
     county.store.close()
     code, out, err = run("restore", str(tmp_path / "b.zip"))
     assert code == 0, err
@@ -91,6 +91,13 @@ def test_restore_when_the_store_is_destroyed_signs_in_against_the_backup(  # typ
         path.unlink()
     (county.home / "sanlian.db").write_bytes(b"garbage" * 5000)
     _refused(run("check", user=None), "不是本程序的数据文件")
+    before = fingerprint(county.home)
+    # The backup is encrypted: only an administrator's own password opens it, even with no store to ask.
+    _refused(run("restore", str(tmp_path / "b.zip"), user="clerk"), "不是城关区民政局（620102）的管理员")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANLIAN_PASSWORD", "not-the-password")
+        _refused(run("restore", str(tmp_path / "b.zip")), "密码不正确")
+    assert fingerprint(county.home) == before
     code, out, err = run("restore", str(tmp_path / "b.zip"))
     assert code == 0, err
     assert "原有数据无法备份" in out

@@ -1,4 +1,9 @@
-"""Backups: round trip, refusals that leave the store untouched, rotation, daily, before an upgrade."""
+"""Backups: round trip, refusals that leave the store untouched, rotation, daily, before an upgrade.
+
+These tests look inside the zip, so they run with encryption switched off: the clear format is what
+older programs wrote (and what a store without keys still gets), and it must still verify and restore.
+Encrypted backups: tests/offices/test_backupseal.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +25,14 @@ from tests.helpers import Office
 from tests.shipping.helpers import SCAN, add_declaration_with_attachment, counts, fingerprint
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(autouse=True)
+def _clear_format() -> Iterator[None]:
+    saved = backup.protection()
+    backup.set_protection(None)
+    yield
+    backup.set_protection(saved)
 
 
 def test_backup_holds_manifest_database_and_attachments(county: Office, tmp_path: Path) -> None:
@@ -34,6 +48,7 @@ def test_backup_holds_manifest_database_and_attachments(county: Office, tmp_path
     assert {m["name"] for m in manifest["members"]} == {"sanlian.db", f"attachments/{sha[:2]}/{sha}"}
     assert not (tmp_path / "b.zip.tmp").exists()
     assert "城关区民政局" in info.summary()
+    assert not info.encrypted and "未加密" in info.summary()  # an old backup says so; it still restores
 
 
 def test_restore_after_damage_brings_data_and_attachments_back(county: Office, tmp_path: Path) -> None:

@@ -72,11 +72,13 @@ def test_back_up_now_writes_a_backup_that_verifies(qtbot: QtBot, clerk_ctx: UiCo
     assert not tab.backup_button.isEnabled()
     _settle(qtbot, tab)
     target = tmp_path / "U盘" / "城关区-备份.zip"
-    info = backup.verify(target)
-    assert info.office_code == "620102" and info.reason == "manual" and info.attachments == 1
+    assert not target.read_bytes().startswith(b"PK")  # sealed, though a clerk made it
+    info = backup.verify(target, by=county.admin)
+    assert info.office_code == "620102" and info.reason == "manual" and info.attachments == 1 and info.encrypted
     assert tab.backup_button.isEnabled()
     assert modals.boxes[0][0] == "information"
     assert str(target) in modals.boxes[0][1] and "单位：城关区民政局（620102）" in modals.boxes[0][1]
+    assert "已加密，只有本单位管理员能打开" in modals.boxes[0][1]
     assert clerk_ctx.settings.value(backups_module.LAST_FOLDER_KEY) == str(tmp_path / "U盘")
 
 
@@ -205,6 +207,37 @@ def test_a_foreign_file_is_refused_before_any_question(qtbot: QtBot, admin_ctx: 
     _settle(qtbot, tab)
     assert shown_errors[0][0] == "照片.zip 不是本程序的备份文件"
     assert modals.boxes == [] and tab.restore_button.isEnabled()
+
+
+def test_a_damaged_encrypted_backup_is_refused_before_any_question(qtbot: QtBot, admin_ctx: UiContext,
+                                                                  county: Office, modals: Modals,
+                                                                  shown_errors: Shown, tmp_path: Path) -> None:
+    saved = backup.take(county.store, reason="manual", out=tmp_path / "备份.zip")
+    cut = tmp_path / "半个备份.zip"
+    cut.write_bytes(saved.read_bytes()[:-100])
+    tab = _tab(qtbot, admin_ctx)
+    modals.open_file = str(cut)
+    tab.restore_from_file()
+    _settle(qtbot, tab)
+    assert "半个备份.zip 已损坏或不完整" in shown_errors[0][0] and "Traceback" not in shown_errors[0][1]
+    assert modals.boxes == [] and tab.restore_button.isEnabled()
+    assert backup.automatic_backups(county.store.paths) == []
+
+
+def test_an_old_clear_backup_is_offered_with_a_note(qtbot: QtBot, admin_ctx: UiContext, county: Office,
+                                                    modals: Modals, tmp_path: Path) -> None:
+    guard = backup.protection()
+    backup.set_protection(None)  # what an older program wrote
+    try:
+        saved = backup.take(county.store, reason="manual", out=tmp_path / "旧备份.zip")
+    finally:
+        backup.set_protection(guard)
+    tab = _tab(qtbot, admin_ctx)
+    modals.open_file = str(saved)
+    tab.restore_from_file()  # declined at the question: nothing changes
+    qtbot.waitUntil(lambda: len(modals.boxes) == 1, timeout=20_000)
+    _settle(qtbot, tab)
+    assert modals.boxes[0][0] == "question" and "这份备份未加密" in modals.boxes[0][1]
 
 
 def test_check_shows_the_report_with_problems_in_red(qtbot: QtBot, clerk_ctx: UiContext, county: Office,

@@ -220,8 +220,7 @@ class BackupsTab(QWidget):
         store = self.ctx.store
 
         def work(_progress: Progress, _cancelled: IsCancelled) -> tuple[Path, backup.BackupInfo]:
-            path = backup.take(store, reason="manual", out=target)
-            return path, backup.verify(path)
+            return backup.take_checked(store, reason="manual", out=target)
 
         self._set_busy(self.tr("正在备份到 {0}…").format(target))
         return self._submit(self.tr("备份"), work, self._backed_up, self.tr("备份文件：{0}").format(target))
@@ -256,9 +255,10 @@ class BackupsTab(QWidget):
                            self.tr("备份文件 (*.zip);;所有文件 (*)"), kind="restore", start=start)
         if chosen is None:
             return None
-        path = chosen
+        path, actor, home = chosen, self.ctx.actor, self.ctx.paths.home
         self._set_busy(self.tr("正在检查备份文件 {0}…").format(path.name))
-        return self._submit(self.tr("检查备份文件"), lambda _p, _c: backup.verify(path),
+        # An encrypted backup opens with the signed-in administrator's credentials.
+        return self._submit(self.tr("检查备份文件"), lambda _p, _c: backup.verify(path, by=actor, home=home),
                             self._confirm_restore, self.tr("备份文件：{0}").format(path))
 
     def _describe(self, info: backup.BackupInfo) -> str:
@@ -272,6 +272,7 @@ class BackupsTab(QWidget):
         if info.missing_attachments:
             lines.append(self.tr("注意：备份时已有 {0} 个附件缺失，这些附件无法恢复。").format(
                 len(info.missing_attachments)))
+        lines.append(info.protection_note())
         return "\n".join(lines)
 
     def _confirm_restore(self, info: backup.BackupInfo) -> None:
