@@ -97,6 +97,7 @@ class AddUserDialog(_ServiceDialog):
         self.username.setPlaceholderText(self.tr("登录时使用，如 wangjb"))
         self.display_name = QLineEdit(self)
         self.display_name.setPlaceholderText(self.tr("如 王经办"))
+        self.display_name.setMaxLength(auth.MAX_DISPLAY_NAME)
         self.role = QComboBox(self)
         for role in (Role.CLERK, Role.REVIEWER, Role.ADMIN):
             self.role.addItem(role.label, role.value)
