@@ -76,7 +76,7 @@ class ImportDialog(QDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
         self.changes = QTableWidget(0, len(CHANGE_COLUMNS), self)
-        self.changes.setHorizontalHeaderLabels([self.tr(c) for c in CHANGE_COLUMNS])
+        self.changes.setHorizontalHeaderLabels([self.tr(str(c)) for c in CHANGE_COLUMNS])
         self.changes.verticalHeader().hide()
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.changes.horizontalHeader()
