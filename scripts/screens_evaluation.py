@@ -150,6 +150,7 @@ def _wizard_screens(work: Path, settings: object, jobs: object, save: object) ->
     office = wizard.office_page
     office.code_edit.setText("620100E001")
     office.office_name.setText("甘肃省社会工作评估中心")
+    office.name_edit.setText("陈评估")
     office.passwords.set_passwords("screen-pass-1")
     wizard.button(QWizard.WizardButton.CommitButton).click()
     save(wizard, "firstrun-evaluator-office-refused.png")  # type: ignore[operator]

@@ -154,6 +154,7 @@ def main() -> int:
     wizard.next()
     wizard.region_page.search.setText("cgq")
     wizard.next()
+    wizard.office_page.name_edit.setText("王建国")
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     wizard.next()
     settle()  # the office is created on the job runner; the wizard moves on when it is done

@@ -108,6 +108,7 @@ def main() -> int:
     wizard.region_page.search.setText("cgq")
     save(wizard, "03-firstrun-region-search")
     wizard.next()
+    wizard.office_page.name_edit.setText("王建国")
     wizard.office_page.passwords.set_passwords("screen-pass-1")
     save(wizard, "04-firstrun-office")
     wizard.next()

@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
     p.add_argument("--name", required=True, help="单位名称，如 城关区民政局")
     p.add_argument("--region-name", help="区划名称（内置数据中没有的街道或社区）")
     p.add_argument("--admin", required=True, help="第一位管理员的用户名（密码取自 SANLIAN_NEW_PASSWORD 或提示）")
+    p.add_argument("--admin-name", default="", help="第一位管理员的姓名，如 王管理（不填则显示用户名）")
     p.add_argument("--suite", default="sl1",
                    help="密钥和证书的算法套件：sl1（默认，Ed25519/X25519/ChaCha20-Poly1305）或 gm（国密 SM2/SM3/SM4）；"
                         "由省民政厅生成根证书时选定，全省各级单位须与之相同")
@@ -39,6 +40,12 @@ def register(sub: Any) -> None:
     p = user.add_parser("passwd", help="重设密码（新密码取自 SANLIAN_NEW_PASSWORD 或提示）")
     p.add_argument("name")
     p.set_defaults(handler=cmd_user_passwd)
+    p = user.add_parser("disable", help="停用用户（不能再登录）")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_user_disable)
+    p = user.add_parser("enable", help="重新启用用户")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_user_enable)
 
     region = sub.add_parser("region", help="行政区划").add_subparsers(dest="sub", required=True)
     p = region.add_parser("add", help="添加街道(乡镇)或社区")
@@ -91,8 +98,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         vault.check()
     password = new_password(f"管理员 {args.admin} ")
     store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
-                        admin=args.admin, admin_password=password, region_name=args.region_name,
-                        suite=args.suite.strip().lower(), vault=vault)
+                        admin=args.admin, admin_password=password, admin_display_name=args.admin_name,
+                        region_name=args.region_name, suite=args.suite.strip().lower(), vault=vault)
     store.close()
     where = (vault.location if vault is not None else SOFTWARE_LOCATION).label
     ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name,
@@ -121,7 +128,8 @@ def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
         users = list_users(s)
         ctx.emit([{"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active}
                   for u in users],
-                 [f"{u.username}\t{u.display_name}\t{Role(u.role).label}" for u in users])
+                 [f"{u.username}\t{u.display_name}\t{Role(u.role).label}" + ("" if u.active else "\t已停用")
+                  for u in users])
     return 0
 
 
@@ -133,6 +141,24 @@ def cmd_user_passwd(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.store().session() as s:
         set_password(s, actor, username=args.name, password=password)
     ctx.emit({"username": args.name}, f"已重设 {args.name} 的密码")
+    return 0
+
+
+def cmd_user_disable(ctx: Context, args: argparse.Namespace) -> int:
+    return _set_active(ctx, args.name, active=False)
+
+
+def cmd_user_enable(ctx: Context, args: argparse.Namespace) -> int:
+    return _set_active(ctx, args.name, active=True)
+
+
+def _set_active(ctx: Context, username: str, *, active: bool) -> int:
+    from sanlian_desktop.offices.auth import set_active
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        set_active(s, actor, username=username, active=active)
+    ctx.emit({"username": username, "active": active}, f"已{'启用' if active else '停用'}用户 {username}")
     return 0
 
 

@@ -162,13 +162,21 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _titled(title: tuple[str, str] | None) -> str:
+    """``项目名称（社区）`` of a declaration in an import's report."""
+    if title is None:
+        return ""
+    name, community = title
+    return f"{name}（{community}）" if community else name
+
+
 def _result_lines(result: Any, verb: str) -> list[str]:
     if result.already_imported:
         return [f"这个数据包（来自 {result.sender_name}）已经导入过，本次没有任何改动"]
     r = result.report
     lines = [f"{verb}来自 {result.sender_name}（{result.sender_code}）的第 {result.channel_seq} 号数据包：",
              f"  新记录 {r.applied} 条，已有 {r.already} 条，冲突 {r.conflicts} 条；回执 {result.receipts} 份"]
-    lines += [f"  {n}：{a} → {b}" for n, a, b in r.state_changes[:30]]
+    lines += [f"  {n} {_titled(r.titles.get(n))}：{a} → {b}" for n, a, b in r.state_changes[:30]]
     if result.missing_seqs:
         lines.append(f"  注意：尚未收到该单位的第 {'、'.join(map(str, result.missing_seqs))} 号数据包")
     if r.conflicts:

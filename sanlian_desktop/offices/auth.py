@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}$")
 MIN_PASSWORD = 8
+MAX_DISPLAY_NAME = 32  # a person's name (姓名); the column holds 64
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,16 @@ def check_password_strength(password: str) -> None:
         raise UserError(f"密码至少需要{MIN_PASSWORD}位", f"the password needs at least {MIN_PASSWORD} characters")
 
 
+def clean_display_name(display_name: str, *, required: bool = False) -> str:
+    """A person's name (姓名), trimmed; refused when too long, or blank where it is ``required``."""
+    name = display_name.strip()
+    if required and not name:
+        raise UserError("请填写姓名", "the person's name is required")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise UserError(f"姓名最多{MAX_DISPLAY_NAME}个字", f"a name has at most {MAX_DISPLAY_NAME} characters")
+    return name
+
+
 def this_office(session: Session) -> Office:
     """The office this store belongs to."""
     office = session.scalar(select(Office).where(Office.is_self.is_(True)))
@@ -96,9 +107,10 @@ def add_user(session: Session, by: Actor | None, *, username: str, role: Role, p
         )
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())) is not None:
         raise UserError(f"用户“{username}”已存在", f"user '{username}' already exists")
+    display_name = clean_display_name(display_name)
     check_password_strength(password)
     office = this_office(session)
-    user = User(username=username, display_name=display_name.strip() or username, role=role.value,
+    user = User(username=username, display_name=display_name or username, role=role.value,
                 password_hash=hash_password(password), created_by=by.username if by else "")
     session.add(user)
     session.flush()
@@ -109,27 +121,68 @@ def add_user(session: Session, by: Actor | None, *, username: str, role: Role, p
     return user
 
 
-def set_password(session: Session, by: Actor, *, username: str, password: str) -> None:
-    """Reset a user's password (an admin for anyone, a user for themselves)."""
-    if by.username != username:
-        by.require(Role.ADMIN, action="管理用户")
+def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise UserError(f"没有用户“{username}”", f"no user '{username}'")
+    return user
+
+
+def set_password(session: Session, by: Actor, *, username: str, password: str) -> None:
+    """Reset a user's password (an admin for anyone, a user for themselves).
+
+    The office's sealing key is wrapped again under the new password, so the user keeps signing and
+    opening sync packages; an admin who cannot unseal the keys is refused (the reset would cut the user
+    off from them)."""
+    if by.username != username:
+        by.require(Role.ADMIN, action="管理用户")
+    user = _user(session, username)
     check_password_strength(password)
+    _share_office_keys(session, by, username, password)  # first: a refusal leaves the password as it was
     user.password_hash = hash_password(password)
-    _share_office_keys(session, by, username, password)
     audit.record(session, office=by.office_code, user=by.username, action="user.password",
                  entity="user", entity_id=username)
 
 
+def set_active(session: Session, by: Actor, *, username: str, active: bool) -> User:
+    """Disable (停用) or enable (启用) a user; only an admin may. A disabled user cannot sign in; their
+    name stays on what they did. An admin cannot disable himself, nor the office's last active admin."""
+    by.require(Role.ADMIN, action="管理用户")
+    user = _user(session, username)
+    if user.active == active:
+        state, state_en = ("启用", "enabled") if active else ("停用", "disabled")
+        raise UserError(f"用户“{username}”已是{state}状态", f"user '{username}' is already {state_en}")
+    if not active:
+        if user.username == by.username:
+            raise UserError("不能停用自己的账户", "an admin cannot disable his own account")
+        if user.role == Role.ADMIN.value:
+            others = session.scalar(select(func.count()).select_from(User).where(
+                User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
+            if not others:
+                raise UserError("不能停用本单位最后一位启用的管理员", "cannot disable the office's last active admin")
+    user.active = active
+    audit.record(session, office=by.office_code, user=by.username,
+                 action="user.enable" if active else "user.disable", entity="user", entity_id=username)
+    session.flush()
+    return user
+
+
 def _share_office_keys(session: Session, by: Actor, username: str, password: str) -> None:
     """Let the user unseal the office's keys with their (new) password, when ``by`` can unseal them."""
-    from sanlian_desktop.models import OfficeKeyRing
+    from sanlian_desktop.models import OfficeKeyRing, UserKeyWrap
     from sanlian_desktop.offices import custody as trust
 
-    if session.get(OfficeKeyRing, by.office_code) is not None and by.password:
-        trust.grant_key_access(session, by, username, password)
+    if session.get(OfficeKeyRing, by.office_code) is None or not by.password:
+        return
+    if session.get(UserKeyWrap, by.username) is None:
+        if by.username == username:
+            return  # one's own new password: there is no access to keep
+        raise PermissionDenied(
+            f"您的账户（{by.username}）不能使用本单位密钥，不能为“{username}”设置密码：否则该用户将无法收发同步包。"
+            "请由能使用本单位密钥的管理员操作",
+            f"{by.username} cannot unseal the office keys, so cannot give '{username}' access to them",
+        )
+    trust.grant_key_access(session, by, username, password)
 
 
 def list_users(session: Session) -> list[User]:
@@ -138,17 +191,20 @@ def list_users(session: Session) -> list[User]:
 
 
 def sign_in(session: Session, username: str, password: str) -> Actor:
-    """Check the password and return the actor; the same message for unknown user and wrong password."""
+    """Check the password and return the actor; the same message for unknown user and wrong password,
+    and a disabled account refused (after the password is checked)."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
     user = session.scalar(select(User).where(User.username == username))
     refused = UserError("用户名或密码不正确", "wrong user name or password")
-    if user is None or not user.active:
+    if user is None:
         raise refused
     try:
         _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise refused from None
+    if not user.active:  # told only to whoever knows the password
+        raise UserError(f"账户“{username}”已停用，不能登录，请联系本单位管理员", f"the account '{username}' is disabled")
     office = this_office(session)
     return Actor(
         username=user.username,

@@ -11,7 +11,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Office, Region
 from sanlian_desktop.offices import regions
-from sanlian_desktop.offices.auth import add_user, check_password_strength
+from sanlian_desktop.offices.auth import add_user, check_password_strength, clean_display_name
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.trust.custody import KeyVault
@@ -26,6 +26,7 @@ def init_office(
     name: str,
     admin: str,
     admin_password: str,
+    admin_display_name: str = "",
     region_name: str | None = None,
     suite: str = DEFAULT_SUITE.short,
     vault: KeyVault | None = None,
@@ -40,10 +41,14 @@ def init_office(
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
     the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
     takes an evaluator code (``620000E001``: its province's code, ``E``, three digits) and no region.
+
+    ``admin_display_name`` is the admin's real name (姓名), shown where names are shown; without it the
+    user name stands in.
     """
     name = name.strip()
     if not name:
         raise UserError("请填写单位名称", "the office needs a name")
+    admin_display_name = clean_display_name(admin_display_name)
     check_password_strength(admin_password)
     chosen = suite_by_short(suite)
     db = Path(home) / "sanlian.db"
@@ -96,7 +101,8 @@ def init_office(
             session.flush()
             audit.record(session, office=region_code, user=admin, action="office.init", entity="office",
                          entity_id=region_code, details={"level": level.value, "name": name, "suite": chosen.name})
-            add_user(session, None, username=admin, role=Role.ADMIN, password=admin_password)
+            add_user(session, None, username=admin, role=Role.ADMIN, password=admin_password,
+                     display_name=admin_display_name)
             from sanlian_desktop.offices import custody as trust
 
             trust.create_keys(session, session.get(Office, region_code), admin, admin_password,  # type: ignore[arg-type]

@@ -175,6 +175,20 @@ def test_users(cli: Cli) -> None:
     assert {u["username"]: u["role"] for u in users} == {"admin": "admin", "clerk": "clerk", "rev": "reviewer"}
     assert "已存在" in cli.refused("user", "add", "clerk", "--role", "clerk")
     assert "管理员" in cli.refused("user", "add", "x1", "--role", "clerk", user="clerk")
+    assert cli.json("user", "disable", "clerk") == {"username": "clerk", "active": False}
+    assert "clerk\tclerk\t经办人\t已停用" in cli.ok("user", "list")
+    assert "账户“clerk”已停用" in cli.refused("user", "list", user="clerk")
+    assert "不能停用自己的账户" in cli.refused("user", "disable", "admin")
+    assert "已启用用户 clerk" in cli.ok("user", "enable", "clerk")
+    assert {u["username"]: u["active"] for u in cli.json("user", "list", user="clerk")}["clerk"] is True
+
+
+def test_init_takes_the_admins_name(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    c = Cli(tmp_path / "street", capsys, monkeypatch)
+    c.ok("init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "chief",
+         "--admin-name", " 王建国 ", user=None)
+    assert c.json("user", "list", user="chief")[0]["display_name"] == "王建国"
 
 
 def test_demo_and_lists(cli: Cli) -> None:

@@ -142,6 +142,7 @@ def _create(qtbot: QtBot, wizard: FirstRunWizard, level: Level, search: str) -> 
     wizard.next()
     wizard.region_page.search.setText(search)
     wizard.next()
+    wizard.office_page.name_edit.setText("王建国")
     wizard.office_page.passwords.set_passwords("office-pass-1")
     wizard.next()  # creates the office on the wizard's job runner, then moves on
     writes_done(qtbot, jobs)

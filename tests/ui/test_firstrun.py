@@ -64,10 +64,19 @@ def test_wizard_creates_a_county_office(qtbot: QtBot, tmp_path: Path, settings: 
     qtbot.keyClicks(office.admin_name, "chief")
     qtbot.keyClicks(office.passwords.first, PASSWORD)
     qtbot.keyClicks(office.passwords.second, PASSWORD)
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    assert office.form.labelForField(office.name_edit).text() == "管理员姓名："
+    assert not commit.isEnabled()  # the admin's name (姓名) is required
+    qtbot.keyClicks(office.name_edit, "   ")
+    assert not commit.isEnabled()  # blanks are no name
+    office.name_edit.setText(" 王建国 ")
+    assert commit.isEnabled()
     _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
     assert wizard.currentId() == PageId.DONE
     assert "城关区民政局" in wizard.done_page.summary.text()
+    assert "以管理员 王建国（用户名 chief）的身份进入系统" in wizard.done_page.summary.text()
     assert wizard.actor is not None and wizard.actor.username == "chief" and wizard.actor.role is Role.ADMIN
+    assert wizard.actor.display_name == "王建国"  # trimmed
     _next(qtbot, wizard, QWizard.WizardButton.FinishButton)
     assert wizard.result() == QWizard.DialogCode.Accepted
     assert wizard.store is not None
@@ -76,7 +85,21 @@ def test_wizard_creates_a_county_office(qtbot: QtBot, tmp_path: Path, settings: 
     with store.session() as session:
         assert auth.this_office(session).name == "城关区民政局"
         assert auth.sign_in(session, "chief", PASSWORD).office_level is Level.COUNTY
+        assert [(u.username, u.display_name) for u in auth.list_users(session)] == [("chief", "王建国")]
     store.close()
+
+
+def test_the_admins_name_is_limited_like_any_users(qtbot: QtBot, tmp_path: Path, settings: QSettings,
+                                                   jobs: JobRunner) -> None:
+    wizard = _wizard(qtbot, tmp_path / "office", settings, jobs)
+    _to_region_page(qtbot, wizard, Level.COUNTY)
+    wizard.region_page.search.setText("cgq")
+    _next(qtbot, wizard)
+    office = wizard.office_page
+    office.passwords.set_passwords(PASSWORD)
+    office.name_edit.setText("名" * (auth.MAX_DISPLAY_NAME + 5))
+    assert office.name_edit.text() == "名" * auth.MAX_DISPLAY_NAME  # the field takes no more
+    assert wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
 
 
 def test_service_refusal_shows_inline_and_creates_nothing(qtbot: QtBot, tmp_path: Path, settings: QSettings,
@@ -89,6 +112,7 @@ def test_service_refusal_shows_inline_and_creates_nothing(qtbot: QtBot, tmp_path
     _next(qtbot, wizard)
     office = wizard.office_page
     assert office.office_name.text() == "兰州市民政局"
+    office.name_edit.setText("李明")
     office.passwords.set_passwords("short1", "short2")
     _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
     assert office.error.text() == "两次输入的密码不一致"
@@ -111,6 +135,7 @@ def test_a_street_the_data_lacks_is_entered_by_code_and_name(qtbot: QtBot, tmp_p
     page.name_edit.setText("东岗街道")
     _next(qtbot, wizard)
     assert wizard.office_page.office_name.text() == "东岗街道"
+    wizard.office_page.name_edit.setText("张华")
     wizard.office_page.passwords.set_passwords(PASSWORD)
     _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
     assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
@@ -190,6 +215,7 @@ def test_creating_the_office_runs_off_the_gui_thread(qtbot: QtBot, tmp_path: Pat
     _to_region_page(qtbot, wizard, Level.COUNTY)
     wizard.region_page.search.setText("cgq")
     _next(qtbot, wizard)
+    wizard.office_page.name_edit.setText("张华")
     wizard.office_page.passwords.set_passwords(PASSWORD)
     commit = wizard.button(QWizard.WizardButton.CommitButton)
     qtbot.mouseClick(commit, Qt.MouseButton.LeftButton)

@@ -71,6 +71,7 @@ def test_the_wizard_sets_up_an_evaluator_office(qtbot: QtBot, tmp_path: Path, se
     assert page.form.labelForField(page.office_name).text() == "机构名称："
     assert wizard.button(QWizard.WizardButton.CommitButton).text() == "创建本机构"
     page.office_name.setText(NAME)
+    page.name_edit.setText("陈评估")
     page.passwords.set_passwords(PASSWORD)
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()  # no code yet
 

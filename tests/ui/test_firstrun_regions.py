@@ -69,6 +69,7 @@ def test_a_community_office_picks_its_community_with_the_keyboard(qtbot: QtBot, 
     office = wizard.office_page
     assert office.region_label.text() == f"畅家巷社区居委会（{CHANGJIAXIANG}）"
     assert office.office_name.text() == "畅家巷社区居委会"
+    office.name_edit.setText("马社区")
     office.passwords.set_passwords(PASSWORD)
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE or bool(office.error.text()), timeout=20_000)

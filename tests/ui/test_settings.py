@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.models import AuditEntry
 from sanlian_desktop.offices import auth
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.settings.page import PRINT_FONT_KEY, SettingsPage
@@ -177,3 +180,115 @@ def test_a_slow_password_hash_runs_off_the_gui_thread(qtbot: QtBot, admin_ctx: U
     writes_done(qtbot, admin_ctx.jobs)
     assert blocked.ran_off_the_gui_thread() and dialog.added == "zhaosh"
     assert page.users_model is not None and page.users_model.rowCount() == 4
+
+
+def _select(qtbot: QtBot, page: SettingsPage, username: str) -> None:
+    """Click the user's row in the table, as a person would."""
+    model = page.users_model
+    assert model is not None
+    row = next(r for r in range(model.rowCount()) if model.row_at(r).username == username)
+    rect = page.users_view.visualRect(model.index(row, UserTableModel.COL_NAME))
+    qtbot.mouseClick(page.users_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.selected_username() == username
+
+
+def _state(page: SettingsPage, username: str) -> str:
+    model = page.users_model
+    assert model is not None
+    row = next(r for r in range(model.rowCount()) if model.row_at(r).username == username)
+    return str(model.index(row, UserTableModel.COL_STATE).data())
+
+
+def test_admin_disables_and_enables_a_user(qtbot: QtBot, admin_ctx: UiContext, county: Office,
+                                           modals: Modals) -> None:
+    page = _page(qtbot, admin_ctx)
+    assert not page.active_button.isEnabled()  # nobody selected
+    _select(qtbot, page, "clerk")
+    assert page.active_button.isEnabled() and page.active_button.text() == "停用"
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)  # asked; the answer is 否
+    assert modals.texts()[-1].startswith("停用用户 王经办（clerk）？停用后该用户不能再登录")
+    assert _state(page, "clerk") == "启用"
+    modals.answer = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, admin_ctx.jobs)
+    assert _state(page, "clerk") == "停用"
+    assert page.selected_username() == "clerk" and page.active_button.text() == "启用"
+    with county.store.session() as s, pytest.raises(UserError, match="已停用"):
+        auth.sign_in(s, "clerk", PASSWORD)
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)  # enabling asks nothing
+    writes_done(qtbot, admin_ctx.jobs)
+    assert _state(page, "clerk") == "启用" and page.active_button.text() == "停用"
+    with county.store.session() as s:
+        assert auth.sign_in(s, "clerk", PASSWORD).username == "clerk"
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.entity_id == "clerk"))][-2:] == \
+            ["user.disable", "user.enable"]
+
+
+def test_admin_cannot_disable_himself_nor_the_last_admin(qtbot: QtBot, admin_ctx: UiContext, county: Office,
+                                                         modals: Modals) -> None:
+    modals.answer = QMessageBox.StandardButton.Yes
+    page = _page(qtbot, admin_ctx)
+    _select(qtbot, page, "admin")
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, admin_ctx.jobs)
+    assert page.users_error.text() == "不能停用自己的账户" and page.users_error.isVisible()
+    assert _state(page, "admin") == "启用"
+    # Another admin disables this one; this admin's window still lists the other as the only active admin.
+    with county.store.session() as s:
+        auth.add_user(s, county.admin, username="admin2", role=Role.ADMIN, password=PASSWORD)
+    with county.store.session() as s:
+        auth.set_active(s, auth.sign_in(s, "admin2", PASSWORD), username="admin", active=False)
+    page.refresh()
+    _select(qtbot, page, "admin2")
+    assert not page.users_error.isVisible()  # a new selection clears the old refusal
+    qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, admin_ctx.jobs)
+    assert page.users_error.text() == "不能停用本单位最后一位启用的管理员"
+    assert _state(page, "admin2") == "启用"
+
+
+def test_a_reset_password_keeps_the_office_keys_usable(qtbot: QtBot, admin_ctx: UiContext,
+                                                       county: Office) -> None:
+    from sanlian_desktop.offices import custody
+
+    page = _page(qtbot, admin_ctx)
+    _select(qtbot, page, "reviewer")
+    qtbot.mouseClick(page.reset_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert isinstance(dialog, PasswordDialog) and dialog.windowTitle() == "重设密码"
+    assert not dialog.current.isVisible()  # another's password: no current password asked (nor floating)
+    assert "仍可照常收发同步包" in dialog.extra.itemAt(0).widget().text()
+    qtbot.keyClicks(dialog.passwords.first, "reset-pass-99")
+    qtbot.keyClicks(dialog.passwords.second, "reset-pass-98")
+    _ok(qtbot, dialog)
+    assert dialog.error.text() == "两次输入的密码不一致"
+    dialog.passwords.second.clear()
+    qtbot.keyClicks(dialog.passwords.second, "short")
+    dialog.passwords.first.clear()
+    qtbot.keyClicks(dialog.passwords.first, "short")
+    _ok(qtbot, dialog)
+    assert dialog.error.text() == "密码至少需要8位"  # the rule of creation
+    dialog.passwords.set_passwords("reset-pass-99")
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        _ok(qtbot, dialog)
+    with county.store.session() as s:
+        reviewer = auth.sign_in(s, "reviewer", "reset-pass-99")
+        assert custody.office_keys(s, reviewer).sign_public == custody.office_keys(s, county.admin).sign_public
+
+
+def test_own_password_change_keeps_the_session_able_to_unseal_the_keys(qtbot: QtBot, admin_ctx: UiContext,
+                                                                       county: Office) -> None:
+    from sanlian_desktop.offices import custody
+
+    page = _page(qtbot, admin_ctx)
+    _select(qtbot, page, "admin")
+    page.reset_password()
+    dialog = page.dialog
+    assert isinstance(dialog, PasswordDialog) and dialog.own
+    qtbot.keyClicks(dialog.current, PASSWORD)
+    dialog.passwords.set_passwords("admin-new-pass")
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        _ok(qtbot, dialog)
+    assert admin_ctx.actor.password == "admin-new-pass"
+    with county.store.session() as s:
+        custody.office_keys(s, admin_ctx.actor)  # the window goes on signing packages

@@ -74,3 +74,23 @@ def test_the_password_is_checked_off_the_gui_thread(qtbot: QtBot, county: Office
     writes_done(qtbot, jobs)
     assert blocked.ran_off_the_gui_thread()
     assert dialog.actor is not None and dialog.actor.username == "clerk"
+
+
+def test_a_user_disabled_while_the_list_was_open_is_told_so(qtbot: QtBot, county: Office, settings: QSettings,
+                                                             jobs: JobRunner) -> None:
+    from sanlian_desktop.offices import auth
+
+    dialog = _dialog(qtbot, county, settings, jobs)
+    assert dialog.disabled_note is None
+    dialog.user_combo.setCurrentIndex(dialog.user_combo.findData("clerk"))
+    with county.store.session() as s:
+        auth.set_active(s, county.admin, username="clerk", active=False)
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    _ok(qtbot, dialog)
+    assert dialog.isVisible() and dialog.actor is None
+    assert dialog.error.text() == "账户“clerk”已停用，不能登录，请联系本单位管理员"
+    # Opened again, the list leaves the disabled user out and says why.
+    again = _dialog(qtbot, county, settings, jobs)
+    assert again.user_combo.findData("clerk") == -1 and again.user_combo.count() == 2
+    assert again.disabled_note is not None and again.disabled_note.isVisible()
+    assert "已停用的用户不在列表中" in again.disabled_note.text()

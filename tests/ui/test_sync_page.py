@@ -442,3 +442,38 @@ def test_conflict_rows_are_read_in_a_few_queries(county: Office) -> None:
     assert len(rows) == 20 and len(statements) <= 3
     assert {r.declaration for r in rows} == {number, ""}
     assert {r.from_office for r in rows} == {"城关区民政局", "999999"}
+
+
+def test_the_preview_names_each_changed_declarations_project_and_community(
+        qtbot: QtBot, ctx: UiContext, offices: Offices, tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers import example_declaration
+
+    street, community = "620102001", "620102001001"
+    offices.down([CITY, COUNTY, street, community])
+    decl_file = tmp_path / "decl.json"
+    decl_file.write_text(json.dumps(example_declaration(title="东岗西路社区老年助餐服务"), ensure_ascii=False), "utf-8")
+    decl_id = offices.ok(community, "decl", "new", "--file", str(decl_file), user="clerk").strip()
+    offices.ok(community, "decl", "submit", decl_id, user="clerk")
+    offices.carry(community, street)
+    offices.ok(street, "review", decl_id, "--decision", "approve", "--opinion", "同意", user="rev")
+    package = offices.files / "street-to-county.sanlian"
+    offices.ok(street, "sync", "export", "--to", COUNTY, "--out", str(package))
+
+    page = _page(qtbot, ctx)
+    dialog = page.open_package(package)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    table = dialog.changes
+    assert table.isVisible() and table.rowCount() == 1
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["申报编号", "项目名称", "社区", "原状态", "导入后"]
+    row = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert row[1:4] == ["东岗西路社区老年助餐服务", "东岗西路社区", "（本单位尚无）"]
+    assert row[0].startswith("2016-") and row[4] == "审核中"
+    assert table.item(0, 1).toolTip() == "东岗西路社区老年助餐服务"
+    # The CLI's report names them too.
+    out = offices.ok(COUNTY, "sync", "import", str(package))
+    assert f"  {row[0]} 东岗西路社区老年助餐服务（东岗西路社区）：new → under_review" in out
+    dialog.close()
+    _settle(qtbot, page)

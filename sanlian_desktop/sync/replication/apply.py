@@ -97,6 +97,8 @@ class ApplyReport:
     touched: set[str] = field(default_factory=set)
     new_declarations: int = 0
     state_changes: list[tuple[str, str, str]] = field(default_factory=list)  # number, before, after
+    # number → (title, community name) of each declaration in ``state_changes``, for people to read
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"applied": self.applied, "already_present": self.already, "conflicting": self.conflicts,
@@ -225,10 +227,22 @@ class Applier:
         if window:
             self._apply_window(window)
         self._before_writing()
-        self.report.state_changes = [
-            (number, self._before[decl_id], status) for decl_id, (number, status) in sorted(self._after.items())
-            if self._before.get(decl_id) != status]
+        changed = [(decl_id, number, status) for decl_id, (number, status) in sorted(self._after.items())
+                   if self._before.get(decl_id) != status]
+        self.report.state_changes = [(number, self._before[decl_id], status) for decl_id, number, status in changed]
+        self.report.titles = self._titles([decl_id for decl_id, _, _ in changed])
         return self.report
+
+    def _titles(self, decl_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """The title and community of each declaration (as this package leaves them), by number."""
+        titles: dict[str, tuple[str, str]] = {}
+        for chunk in chunks(decl_ids):
+            for number, title, community in self.s.execute(
+                    select(Declaration.number, Declaration.title, Region.name)
+                    .outerjoin(Region, Region.code == Declaration.community_code)
+                    .where(Declaration.id.in_(chunk))):
+                titles[number] = (title, community or "")
+        return titles
 
     def _apply_window(self, window: list[Record]) -> None:
         # What others refer to first; the stream keeps each declaration's records together.

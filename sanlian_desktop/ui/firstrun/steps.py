@@ -146,17 +146,21 @@ class OfficePage(WizardStep):
             "机构代码由省民政厅给定：省级区划代码（甘肃省为 620000）、字母 E 和三位数字，如 620000E001。"), self)
         self.code_hint.setStyleSheet("color: #555;")
         self.admin_name = QLineEdit("admin", self)
+        self.name_edit = QLineEdit(self)  # the admin's real name (姓名), shown where names are shown
+        self.name_edit.setMaxLength(auth.MAX_DISPLAY_NAME)
+        self.name_edit.setPlaceholderText(self.tr("如 王建国"))
         form.addRow(self.tr("行政区划："), self.region_label)
         form.addRow(self.tr("机构代码："), self.code_edit)
         form.addRow("", self.code_hint)
         form.addRow(self.tr("单位名称："), self.office_name)
         form.addRow(self.tr("管理员用户名："), self.admin_name)
+        form.addRow(self.tr("管理员姓名："), self.name_edit)
         self.passwords = PasswordPair(form, self)
         layout.addLayout(form)
         self.error = InlineError(self)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        for edit in (self.office_name, self.admin_name, self.code_edit):
+        for edit in (self.office_name, self.admin_name, self.name_edit, self.code_edit):
             edit.textChanged.connect(self.completeChanged)
         self.code_edit.textChanged.connect(self.error.clear_message)
         self.passwords.changed.connect(self.error.clear_message)
@@ -208,7 +212,7 @@ class OfficePage(WizardStep):
 
     def isComplete(self) -> bool:
         return bool(self.office_name.text().strip() and self.admin_name.text().strip()
-                    and self.passwords.password() and self.office_code())
+                    and self.name_edit.text().strip() and self.passwords.password() and self.office_code())
 
     def validatePage(self) -> bool:
         """Create the office on the wizard's job runner (the store, the admin's password hash, the first
@@ -223,10 +227,13 @@ class OfficePage(WizardStep):
         home, level, code, office_name = wizard.home, wizard.level, self.office_code(), self.office_name.text()
         name = None if self._is_evaluator() else (wizard.region_page.region() or ("", ""))[1]
         admin, password = self.admin_name.text().strip(), self.passwords.password()
+        admin_display_name = self.name_edit.text()
 
         def create() -> tuple[Store, Actor]:
+            auth.clean_display_name(admin_display_name, required=True)
             store = init_office(home, level=level, region_code=code, name=office_name, admin=admin,
-                                admin_password=password, region_name=name)
+                                admin_password=password, admin_display_name=admin_display_name,
+                                region_name=name)
             try:
                 with store.session() as session:
                     return store, auth.sign_in(session, admin, password)
@@ -277,9 +284,9 @@ class DonePage(WizardStep):
         actor = self.owner().actor
         if actor is not None:
             text = self.tr(
-                "{0}（{1}）已经建立，数据保存在：\n{2}\n\n点击“完成”，以管理员 {3} 的身份进入系统。"
+                "{0}（{1}）已经建立，数据保存在：\n{2}\n\n点击“完成”，以管理员 {3}（用户名 {4}）的身份进入系统。"
                 "请先在“设置”中为经办人和审核人添加用户。").format(
-                actor.office_name, actor.office_code, self.owner().home, actor.username)
+                actor.office_name, actor.office_code, self.owner().home, actor.display_name, actor.username)
             evaluator = actor.office_level is Level.EVALUATOR
             self.setTitle(self.tr("本机构已创建") if evaluator else self.tr("本单位已创建"))
             if evaluator:

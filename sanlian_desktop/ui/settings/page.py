@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -23,11 +24,12 @@ from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import auth, regions
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.files import open_file
+from sanlian_desktop.ui.jobs import JobFailure, show_failure
 from sanlian_desktop.ui.settings.backups import BackupsTab
 from sanlian_desktop.ui.settings.certificates import CertificatesTab
 from sanlian_desktop.ui.settings.regiondialogs import AddRegionDialog, RenameRegionDialog
 from sanlian_desktop.ui.settings.userdialogs import AddUserDialog, PasswordDialog, open_dialog
-from sanlian_desktop.ui.settings.usermodel import UserTableModel
+from sanlian_desktop.ui.settings.usermodel import UserRow, UserTableModel
 from sanlian_desktop.ui.widgets import InlineError
 
 PRINT_FONT_KEY = "print/font_path"
@@ -90,13 +92,23 @@ class SettingsPage(QWidget):
             buttons = QHBoxLayout()
             self.add_button = QPushButton(self.tr("添加用户…"), tab)
             self.reset_button = QPushButton(self.tr("重设密码…"), tab)
+            self.active_button = QPushButton(self.tr("停用"), tab)
+            self.active_button.setEnabled(False)
             self.add_button.clicked.connect(self.add_user)
             self.reset_button.clicked.connect(self.reset_password)
+            self.active_button.clicked.connect(self.toggle_active)
+            self.users_view.selectionModel().selectionChanged.connect(self._user_selected)
             buttons.addWidget(self.add_button)
             buttons.addWidget(self.reset_button)
+            buttons.addWidget(self.active_button)
             buttons.addStretch(1)
             layout.addLayout(buttons)
+            self.users_error = InlineError(tab)
+            layout.addWidget(self.users_error)
             layout.addWidget(self.users_view)
+            note = QLabel(self.tr("停用的用户不能再登录，其经办和审核的记录仍然保留，可以随时重新启用。"), tab)
+            note.setWordWrap(True)
+            layout.addWidget(note)
         else:
             actor = self.ctx.actor
             form = QFormLayout()
@@ -121,11 +133,65 @@ class SettingsPage(QWidget):
         dialog = AddUserDialog(self.ctx.store, self.ctx.actor, self, jobs=self.ctx.jobs)
         self.dialog = open_dialog(dialog, self.refresh)
 
-    def selected_username(self) -> str | None:
+    def selected_user(self) -> UserRow | None:
         if self.users_model is None:
             return None
         rows = self.users_view.selectionModel().selectedRows()
-        return self.users_model.row_at(rows[0].row()).username if rows else None
+        return self.users_model.row_at(rows[0].row()) if rows else None
+
+    def selected_username(self) -> str | None:
+        user = self.selected_user()
+        return user.username if user is not None else None
+
+    def _user_selected(self) -> None:
+        """停用 for an active user, 启用 for a disabled one; nothing to press without a selection."""
+        user = self.selected_user()
+        self.active_button.setEnabled(user is not None)
+        self.active_button.setText(self.tr("启用") if user is not None and not user.active else self.tr("停用"))
+        self.users_error.clear_message()
+
+    def toggle_active(self) -> None:
+        """Disable (after asking) or enable the selected user, on the job runner; the service refuses
+        disabling oneself or the last active admin, and the refusal shows above the list."""
+        from sanlian_desktop.ui.dialogs import confirm, status_message
+
+        user = self.selected_user()
+        if user is None:
+            return
+        active = not user.active
+        who = f"{user.display_name}（{user.username}）" if user.display_name != user.username else user.username
+        if not active and not confirm(self, self.tr("停用用户 {0}？停用后该用户不能再登录，其经办和审核的记录仍然保留，"
+                                                  "可以随时重新启用。").format(who)):
+            return
+        store, actor, username = self.ctx.store, self.ctx.actor, user.username
+
+        def write() -> None:
+            with store.session() as session:
+                auth.set_active(session, actor, username=username, active=active)
+
+        def written(_: object) -> None:
+            self.refresh()
+            self._select_user(username)
+            status_message(self, self.tr("已启用用户 {0}").format(who) if active else
+                           self.tr("已停用用户 {0}").format(who))
+
+        self.users_error.clear_message()
+        self.ctx.jobs.write(self, self.tr("启用用户") if active else self.tr("停用用户"), write,
+                            on_success=written, on_failure=self._user_refused, busy=[self.active_button])
+
+    def _user_refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.users_error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
+
+    def _select_user(self, username: str) -> None:
+        if self.users_model is None:
+            return
+        for row in range(self.users_model.rowCount()):
+            if self.users_model.row_at(row).username == username:
+                self.users_view.selectRow(row)
+                return
 
     def reset_password(self) -> None:
         username = self.selected_username()
@@ -134,13 +200,18 @@ class SettingsPage(QWidget):
 
             inform(self, self.tr("请先在列表中选择一位用户。"))
             return
-        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, username, self, jobs=self.ctx.jobs)
+        dialog = PasswordDialog(self.ctx.store, self.ctx.actor, username, self, jobs=self.ctx.jobs,
+                                on_own_change=self._own_password_changed)
         self.dialog = open_dialog(dialog, self.refresh)
 
     def change_own_password(self) -> None:
         dialog = PasswordDialog(self.ctx.store, self.ctx.actor, self.ctx.actor.username, self,
-                                jobs=self.ctx.jobs)
+                                jobs=self.ctx.jobs, on_own_change=self._own_password_changed)
         self.dialog = open_dialog(dialog, lambda: None)
+
+    def _own_password_changed(self, password: str) -> None:
+        """The session unseals the office's keys with the password it signed in with: now the new one."""
+        self.ctx.actor = replace(self.ctx.actor, password=password)
 
     # -- this office ------------------------------------------------------------------------------
 
@@ -240,6 +311,7 @@ class SettingsPage(QWidget):
         """Read users and the office again."""
         if self.users_model is not None:
             self.users_model.reload()
+            self._user_selected()
         with self.ctx.store.read_session() as session:
             office = auth.this_office(session)
             self.office_name.setText(office.name)

@@ -97,6 +97,7 @@ class AddUserDialog(_ServiceDialog):
         self.username.setPlaceholderText(self.tr("登录时使用，如 wangjb"))
         self.display_name = QLineEdit(self)
         self.display_name.setPlaceholderText(self.tr("如 王经办"))
+        self.display_name.setMaxLength(auth.MAX_DISPLAY_NAME)
         self.role = QComboBox(self)
         for role in (Role.CLERK, Role.REVIEWER, Role.ADMIN):
             self.role.addItem(role.label, role.value)
@@ -132,17 +133,25 @@ class PasswordDialog(_ServiceDialog):
     """A new password for ``username``; for one's own account the current password is asked first."""
 
     def __init__(self, store: Store, actor: Actor, username: str, parent: QWidget | None = None, *,
-                 jobs: JobRunner) -> None:
+                 jobs: JobRunner, on_own_change: Callable[[str], None] | None = None) -> None:
         super().__init__(store, actor, parent, jobs=jobs)
         self.username = username
         self.own = username == actor.username
+        self.on_own_change = on_own_change
         self.setWindowTitle(self.tr("修改密码") if self.own else self.tr("重设密码"))
         self.form.addRow(self.tr("用户："), QLabel(username, self))
         self.current = QLineEdit(self)
         self.current.setEchoMode(QLineEdit.EchoMode.Password)
         if self.own:
             self.form.addRow(self.tr("当前密码："), self.current)
+        else:
+            self.current.hide()  # not in the form: it would float over the first row
         self.passwords = PasswordPair(self.form, self)
+        if not self.own:
+            note = QLabel(self.tr("新密码同时用于使用本单位的密钥：该用户用新密码登录后，仍可照常收发同步包。"
+                                  "请把新密码当面告诉该用户。"), self)
+            note.setWordWrap(True)
+            self.extra.addWidget(note)
 
     def check(self) -> str:
         return self.passwords.mismatch()
@@ -161,6 +170,10 @@ class PasswordDialog(_ServiceDialog):
                 auth.set_password(session, actor, username=username, password=password)
 
         return write
+
+    def done_writing(self, result: object) -> None:
+        if self.own and self.on_own_change is not None:
+            self.on_own_change(self.passwords.password())
 
 
 def open_dialog(dialog: QDialog, on_accepted: Callable[[], None]) -> QDialog:

@@ -43,7 +43,9 @@ class SignInDialog(QDialog):
 
         with store.read_session() as session:
             office = auth.this_office(session)
-            users = [(u.username, u.display_name, Role(u.role)) for u in auth.list_users(session) if u.active]
+            everyone = auth.list_users(session)
+            users = [(u.username, u.display_name, Role(u.role)) for u in everyone if u.active]
+            some_disabled = any(not u.active for u in everyone)
             office_name = office.name
 
         layout = QVBoxLayout(self)
@@ -69,6 +71,12 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("用户："), self.user_combo)
         form.addRow(self.tr("密码："), self.password_edit)
         layout.addLayout(form)
+        self.disabled_note: QLabel | None = None
+        if some_disabled:  # a disabled user looking for his name learns why it is missing
+            self.disabled_note = QLabel(self.tr("已停用的用户不在列表中，不能登录；如有疑问请联系本单位管理员。"), self)
+            self.disabled_note.setWordWrap(True)
+            self.disabled_note.setStyleSheet("color: #555;")
+            layout.addWidget(self.disabled_note)
         self.error = InlineError(self)
         layout.addWidget(self.error)
 

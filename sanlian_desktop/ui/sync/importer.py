@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -39,6 +39,13 @@ def status_label(value: str) -> str:
         return value
 
 
+# The preview's table of declarations whose state the package changes.
+CHANGE_COLUMNS = (QT_TRANSLATE_NOOP("ImportDialog", "申报编号"), QT_TRANSLATE_NOOP("ImportDialog", "项目名称"),
+                  QT_TRANSLATE_NOOP("ImportDialog", "社区"), QT_TRANSLATE_NOOP("ImportDialog", "原状态"),
+                  QT_TRANSLATE_NOOP("ImportDialog", "导入后"))
+COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_BEFORE, COL_AFTER = range(len(CHANGE_COLUMNS))
+
+
 class ImportDialog(QDialog):
     """Checks the file at once (nothing changes), shows the preview, imports only on 确认导入."""
 
@@ -48,7 +55,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("导入同步包"))
-        self.setMinimumSize(640, 420)
+        self.setMinimumSize(760, 420)
         self.ctx = ctx
         self.path = Path(path)
         self.handle: JobHandle | None = None
@@ -68,11 +75,13 @@ class ImportDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
-        self.changes = QTableWidget(0, 3, self)
-        self.changes.setHorizontalHeaderLabels([self.tr("申报编号"), self.tr("原状态"), self.tr("导入后")])
+        self.changes = QTableWidget(0, len(CHANGE_COLUMNS), self)
+        self.changes.setHorizontalHeaderLabels([self.tr(str(c)) for c in CHANGE_COLUMNS])
         self.changes.verticalHeader().hide()
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.changes.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.changes.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         self.changes.hide()
         layout.addWidget(self.changes, 1)
         self.progress = QProgressBar(self)
@@ -171,8 +180,12 @@ class ImportDialog(QDialog):
         self.summary.setText("\n".join(lines))
         self.changes.setRowCount(len(r.state_changes))
         for row, (number, before, after) in enumerate(r.state_changes):
-            for col, text in enumerate((number, status_label(before), status_label(after))):
-                self.changes.setItem(row, col, QTableWidgetItem(text))
+            title, community = r.titles.get(number, ("", ""))
+            for col, text in enumerate((number, title, community, status_label(before), status_label(after))):
+                item = QTableWidgetItem(text)
+                if col == COL_TITLE:
+                    item.setToolTip(text)  # a long title is cut at the column's edge
+                self.changes.setItem(row, col, item)
         self.changes.setVisible(bool(r.state_changes))
 
     def _failed(self, failure: JobFailure) -> None:
