@@ -220,6 +220,8 @@ def fill_the_form(qtbot: QtBot, dialog: DeclarationDialog, community: str) -> No
     index = form.community.findText(community, Qt.MatchFlag.MatchStartsWith)
     assert index > 0, community
     form.community.setCurrentIndex(index)
+    code = str(form.community.currentData())
+    assert len(code) == 12 and code.startswith("620102"), code  # a 居委会 of 城关区 by its official code
     type_line(qtbot, form.title_edit, "东岗西路社区“银龄守望”空巢老人关爱服务项目")
     w = form.widgets
     w["community_profile.text"].setPlainText(  # type: ignore[attr-defined]
