@@ -90,10 +90,19 @@ class Screens:
         return window
 
     def finish(self, store: Any, *widgets: Any) -> int:
-        """Close ``widgets``, let background jobs end, close ``store``; 0, for ``main`` to return."""
+        """Close ``widgets``, let background jobs end, close ``store``; 0, for ``main`` to return.
+
+        Every window left is deleted here, while the application still exists: left to the interpreter's
+        exit, a page with an open dialog crashed it (segmentation fault, exit status 139)."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         for widget in widgets:
             widget.close()
         self.jobs.wait(10_000)
+        for widget in [*widgets, *self.app.topLevelWidgets()]:
+            widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        self.app.processEvents()
         store.close()
         return 0
 
