@@ -50,12 +50,17 @@ WAIT = 20_000
 
 
 def fits(window: QWidget) -> None:
-    """``window`` is shown and, title bar and borders included, no larger than the office screen."""
+    """``window`` is shown and, with a desktop's title bar and borders (``FRAME``), no larger than the office
+    screen; the main window, which places itself, lies wholly on it (its ``frameGeometry``: the offscreen
+    platform's own 2-pixel frame). Where a dialog goes is Qt's: it centres it on its parent within the real
+    screen, which the offscreen platform cannot be told."""
     assert window.isVisible(), type(window).__name__
     QApplication.processEvents()
     outer = window.geometry().marginsAdded(FRAME)
     assert outer.width() <= SCREEN.width() and outer.height() <= SCREEN.height(), (
         type(window).__name__, outer, SCREEN)
+    if isinstance(window, MainWindow):
+        assert SCREEN.contains(window.frameGeometry()), window.frameGeometry()
 
 
 def click(qtbot: QtBot, button: QWidget) -> None:
