@@ -37,8 +37,12 @@ test: lint typecheck pytest
 bench: $(STAMP) system-deps
 	$(PY) -m bench
 
+# Every picture of docs/screenshots (README's among them), or of SCREENSHOTS=folder: the main window at 1366×768,
+# the wizard, the form and the review dialog on a 1024×728 screen.
+SCREENSHOTS ?= docs/screenshots
 screenshots: $(STAMP) system-deps
-	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py $(SCREENSHOTS)
+	for script in scripts/screens_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$script $(SCREENSHOTS) || exit 1; done
 
 bundle: $(STAMP) system-deps
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec

@@ -62,16 +62,18 @@ def form_probe(home: Path) -> dict[str, float]:
     from sanlian_desktop.store.engine import Store
     from sanlian_desktop.ui.app import make_application
     from sanlian_desktop.ui.form.dialog import DeclarationDialog
+    from sanlian_desktop.ui.jobs import JobRunner
 
     composition.compose_gui()
     qt_app = make_application([sys.argv[0]])
+    jobs = JobRunner(qt_app)
     store = Store.open(home)
     with store.session() as s:
         actor = auth.sign_in(s, "clerk", PASSWORD)
 
     def open_form() -> tuple[float, int]:
         start = time.perf_counter()
-        dialog = DeclarationDialog(store, actor, None)
+        dialog = DeclarationDialog(store, actor, None, jobs=jobs)
         dialog.show()
         QApplication.processEvents()
         elapsed = time.perf_counter() - start
@@ -83,6 +85,7 @@ def form_probe(home: Path) -> dict[str, float]:
 
     first, count = open_form()
     again = [open_form()[0] for _ in range(5)]
+    jobs.wait(10_000)
     store.close()
     qt_app.quit()
     return {"first": first, "again": statistics.median(again), "communities": count}

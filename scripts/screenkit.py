@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from sanlian_desktop.ui.mainwindow import MainWindow
     from tests.helpers import Office
 
-SIZE = (1280, 800)
+SIZE = (1366, 768)  # the main window's pictures: the office's 1366×768 screen
+SMALL = (1024, 728)  # an old 4:3 screen less its taskbar: the form, the review dialog and the wizard must fit
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
@@ -89,12 +90,60 @@ class Screens:
         return window
 
     def finish(self, store: Any, *widgets: Any) -> int:
-        """Close ``widgets``, let background jobs end, close ``store``; 0, for ``main`` to return."""
+        """Close ``widgets``, let background jobs end, close ``store``; 0, for ``main`` to return.
+
+        Every window left is deleted here, while the application still exists: left to the interpreter's
+        exit, a page with an open dialog crashed it (segmentation fault, exit status 139)."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         for widget in widgets:
             widget.close()
         self.jobs.wait(10_000)
+        for widget in [*widgets, *self.app.topLevelWidgets()]:
+            widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        self.app.processEvents()
         store.close()
         return 0
+
+    def use_screen(self, size: tuple[int, int]) -> None:
+        """Windows made from now on size themselves for a screen of ``size`` (its available area; the
+        offscreen platform's own is 800×600)."""
+        from PySide6.QtCore import QRect
+
+        from sanlian_desktop.ui import geometry
+
+        geometry.available_geometry = lambda _widget=None: QRect(0, 0, *size)  # type: ignore[assignment]
+
+    def save_on_screen(self, widget: Any, name: str, screen: tuple[int, int] = SMALL, seconds: float = 0.4,
+                       ready: Callable[[], bool] | None = None) -> Path:
+        """Like :meth:`save` for a window at the size it gave itself (make it after :meth:`use_screen`), drawn
+        in the middle of a desktop-grey picture of ``screen``, title bar and borders included, so that the
+        picture shows whether it fits."""
+        from PySide6.QtCore import QRect
+        from PySide6.QtGui import QColor, QImage, QPainter
+
+        from sanlian_desktop.ui.geometry import FRAME
+
+        widget.show()
+        self.settle(seconds, ready)
+        shot = widget.grab().toImage()
+        outer = QRect(0, 0, shot.width(), shot.height()).marginsAdded(FRAME)
+        canvas = QImage(*screen, QImage.Format.Format_ARGB32)
+        canvas.fill(QColor("#5a6b7b"))
+        painter = QPainter(canvas)
+        left = max(0, (screen[0] - outer.width()) // 2)
+        top = max(0, (screen[1] - outer.height()) // 2)
+        painter.fillRect(QRect(left, top, outer.width(), outer.height()), QColor("#dfe3e8"))
+        painter.setPen(QColor("#333333"))
+        painter.drawText(QRect(left + 10, top, outer.width() - 20, FRAME.top()), 0x0081,  # AlignLeft|AlignVCenter
+                         widget.windowTitle())
+        painter.drawImage(left + FRAME.left(), top + FRAME.top(), shot)
+        painter.end()
+        target = self.out / name
+        canvas.save(str(target))
+        print("wrote", target)
+        return target
 
     def settings(self, folder: Path) -> QSettings:
         """Settings of the run, in an INI file in ``folder`` (never the user's own)."""

@@ -1,4 +1,4 @@
-"""Render 设置 → 备份与恢复 offscreen (1280×800) into docs/screenshots/backups.png.
+"""Render 设置 → 备份与恢复 offscreen (1366×768) into docs/screenshots/backups.png.
 
 The office has a few automatic backups and an attachment whose file went missing, so the data check
 shows a problem in red. Usage: python scripts/screens_backups.py [OUTPUT_DIR]

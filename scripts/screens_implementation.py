@@ -81,7 +81,7 @@ def main() -> int:
     page = ImplementationPage(ctx)
     page.today = date(2017, 4, 20)  # warnings as they stood then
     page.refresh()
-    page.resize(1280, 800)
+    page.resize(*screenkit.SIZE)
     page.show()
     app.processEvents()
     page.grab().save(str(out / "implementation-computing.png"))

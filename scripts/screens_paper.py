@@ -58,13 +58,15 @@ def main() -> int:
         screens.save(widget, name, screenkit.SIZE, seconds=2)  # QPdfView renders its pages asynchronously
 
     with office.store.read_session() as s:
-        decl = s.scalars(select(Declaration).where(Declaration.current_version >= 2,
-                                                   Declaration.status == Status.APPROVED.value).limit(1)).first()
+        # A declaration sent up (the county's demo has none approved: only the province approves), revised
+        # once if the demo has one, so that the QR code names its first version.
+        sent = Declaration.status.in_([Status.APPROVED.value, Status.UNDER_REVIEW.value])
+        decl = s.scalars(select(Declaration).where(sent).order_by(
+            Declaration.current_version.desc(), Declaration.number).limit(1)).first()
         assert decl is not None
         first = lookup.version_row(s, decl, 1)
         code = printing.qr_payload(decl.number, 1, first.content_hash)
-        numbers = list(s.scalars(select(Declaration.number).where(
-            Declaration.status == Status.APPROVED.value).order_by(Declaration.number).limit(3)))
+        numbers = list(s.scalars(select(Declaration.number).where(sent).order_by(Declaration.number).limit(3)))
 
     page = PaperPage(ctx)
     page.numbers.setText("  ".join(numbers))

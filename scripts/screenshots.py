@@ -1,6 +1,9 @@
-"""Render the desktop program's screens to docs/screenshots/*.png (1280×800), offscreen, with demo data.
+"""Render the desktop program's screens offscreen with demo data: the main window on every page at the office
+screen's 1366×768, the first-run wizard and the small dialogs on an old 1024×728 screen.
 
-``make screenshots`` runs this with QT_QPA_PLATFORM=offscreen. Pages are discovered from the page
+Usage: python scripts/screenshots.py [OUTPUT_DIR]   (docs/screenshots by default)
+
+``make screenshots`` runs this and every ``scripts/screens_*.py``. Pages are discovered from the page
 registry, so each feature's page appears here as soon as it is merged.
 """
 
@@ -24,8 +27,9 @@ from PySide6.QtWidgets import QApplication, QWidget, QWizard  # noqa: E402
 
 from sanlian_desktop.ui.app import choose_ui_font, make_application  # noqa: E402
 
-OUT = ROOT / "docs" / "screenshots"
-SIZE = (1280, 800)
+OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+SIZE = (1366, 768)  # the main window
+SMALL = (1024, 728)  # an old 4:3 screen less its taskbar: the wizard and the dialogs
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
@@ -46,20 +50,29 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120) -> None:
         time.sleep(0.02)
 
 
-def save(widget: QWidget, name: str) -> Path:
-    """Grab ``widget``; a window smaller than the screen is centred on a desktop-grey canvas."""
+def use_screen(size: tuple[int, int]) -> None:
+    """Windows made from now on size themselves for a screen whose available area is ``size``."""
+    from PySide6.QtCore import QRect
+
+    from sanlian_desktop.ui import geometry
+
+    geometry.available_geometry = lambda _widget=None: QRect(0, 0, *size)  # type: ignore[assignment]
+
+
+def save(widget: QWidget, name: str, screen: tuple[int, int] = SIZE) -> Path:
+    """Grab ``widget``; a window smaller than ``screen`` is centred on a desktop-grey picture of it."""
     pump()
     shot = widget.grab().toImage()
-    if (shot.width(), shot.height()) != SIZE:
-        canvas = QImage(*SIZE, QImage.Format.Format_ARGB32)
+    if (shot.width(), shot.height()) != screen:
+        canvas = QImage(*screen, QImage.Format.Format_ARGB32)
         canvas.fill(QColor("#5a6b7b"))
         painter = QPainter(canvas)
-        painter.drawImage((SIZE[0] - shot.width()) // 2, (SIZE[1] - shot.height()) // 2, shot)
+        painter.drawImage(max(0, (screen[0] - shot.width()) // 2), max(0, (screen[1] - shot.height()) // 2), shot)
         painter.end()
         shot = canvas
     path = OUT / f"{name}.png"
     shot.save(str(path))
-    print(path.relative_to(ROOT))
+    print(path)
     return path
 
 
@@ -76,12 +89,9 @@ def main() -> int:
     from sanlian_desktop.ui.signin.dialog import SignInDialog
 
     composition.compose_gui()
-    from PySide6.QtCore import QRect
-
-    from sanlian_desktop.ui import geometry
-
-    # Windows size themselves to the screen; the offscreen one is 800×600, the office one 1366×705.
-    geometry.available_geometry = lambda _widget=None: QRect(0, 0, 1366, 705)  # type: ignore[assignment]
+    # Windows size themselves to the screen: the offscreen one is 800×600; the wizard and the dialogs are
+    # shown on an old 1024×728 screen, the main window on the office's 1366×768 (1366×705 less the taskbar).
+    use_screen(SMALL)
     app = make_application([])
     if WQY.exists() and "WenQuanYi Micro Hei" not in QFontDatabase.families():
         QFontDatabase.addApplicationFont(str(WQY))
@@ -98,34 +108,32 @@ def main() -> int:
 
     # -- first run: create a county office ---------------------------------------------------------
     wizard = FirstRunWizard(work / "office", settings, jobs)
-    wizard.resize(820, 600)
     wizard.show()
-    save(wizard, "01-firstrun-welcome")
+    save(wizard, "01-firstrun-welcome", SMALL)
     wizard.next()
     wizard.level_page.set_level(Level.COUNTY)
-    save(wizard, "02-firstrun-level")
+    save(wizard, "02-firstrun-level", SMALL)
     wizard.next()
     wizard.region_page.search.setText("cgq")
-    save(wizard, "03-firstrun-region-search")
+    save(wizard, "03-firstrun-region-search", SMALL)
     wizard.next()
     wizard.office_page.name_edit.setText("王建国")
     wizard.office_page.passwords.set_passwords("screen-pass-1")
-    save(wizard, "04-firstrun-office")
+    save(wizard, "04-firstrun-office", SMALL)
     wizard.next()
     wait_for(lambda: not wizard.office_page.creating())  # created on the job runner, then the wizard moves on
     assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
-    save(wizard, "05-firstrun-done")
+    save(wizard, "05-firstrun-done", SMALL)
     wizard.drop_result()
     wizard.close()
 
     # -- first run: the demo -----------------------------------------------------------------------
     wizard = FirstRunWizard(work / "data", settings, jobs)
-    wizard.resize(820, 600)
     wizard.show()
     wizard.welcome_page.demo_choice.setChecked(True)
     wizard.next()
     wait_for(lambda: wizard.button(QWizard.WizardButton.FinishButton).isEnabled())
-    save(wizard, "06-firstrun-demo")
+    save(wizard, "06-firstrun-demo", SMALL)
     store, reviewer = wizard.store, wizard.actor
     assert store is not None and reviewer is not None
     wizard.store = wizard.actor = None  # keep the demo store open for the next screens
@@ -137,10 +145,11 @@ def main() -> int:
     signin.password_edit.setText("wrong-password")
     signin.try_sign_in()
     wait_for(lambda: jobs.active == 0)  # the password is checked on the job runner
-    save(signin, "07-signin-wrong-password")
+    save(signin, "07-signin-wrong-password", SMALL)
     signin.close()
 
     # -- main window on every page -----------------------------------------------------------------
+    use_screen((1366, 705))
     window = MainWindow(UiContext(store=store, actor=reviewer, settings=settings, jobs=jobs))
     window.resize(*SIZE)
     window.show()
@@ -171,7 +180,7 @@ def main() -> int:
         dialog = page.dialog
         assert dialog is not None
         pump()
-        save(dialog, "33-settings-add-user")
+        save(dialog, "33-settings-add-user", SMALL)
         dialog.close()
     window.close()
 
@@ -183,7 +192,7 @@ def main() -> int:
                         "ZeroDivisionError: division by zero")
     error.show()
     error.toggle_button.click()
-    save(error, "40-error-dialog")
+    save(error, "40-error-dialog", SMALL)
     error.close()
     jobs.wait(10_000)
     store.close()
