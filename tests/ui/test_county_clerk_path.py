@@ -125,7 +125,7 @@ def create_county(qtbot: QtBot, home: Path, settings: QSettings, jobs: JobRunner
     assert office.office_name.text() == "城关区民政局"
     office.admin_name.clear()
     qtbot.keyClicks(office.admin_name, "admin")
-    # (the admin's real name goes here once the page asks for it: office.name_edit.setText("张管理"))
+    office.name_edit.setText("张管理")  # the admin's real name: 姓名 shows it, not the user name
     qtbot.keyClicks(office.passwords.first, OFFICE_PASSWORD)
     qtbot.keyClicks(office.passwords.second, OFFICE_PASSWORD)
     next_(QWizard.WizardButton.CommitButton)
@@ -138,6 +138,7 @@ def create_county(qtbot: QtBot, home: Path, settings: QSettings, jobs: JobRunner
     qtbot.waitUntil(lambda: page.written is not None, timeout=WAIT)
     next_()
     assert wizard.currentId() == PageId.DONE
+    assert "以管理员 张管理（用户名 admin）" in wizard.currentPage().summary.text()
     next_(QWizard.WizardButton.FinishButton)
     assert wizard.result() == QWizard.DialogCode.Accepted and wizard.store is not None
     return wizard
