@@ -59,6 +59,13 @@ def register(sub: Any) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--kind", default="other", choices=["minutes", "photo", "scan", "other"])
     p.set_defaults(handler=cmd_decl_attach)
+    p = decl.add_parser("attachments", help="列出附件（编号、类别、能否删除）")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_decl_attachments)
+    p = decl.add_parser("detach", help="删除尚未报送的附件")
+    p.add_argument("id")
+    p.add_argument("attachment", type=positive_arg, help="附件编号（见 decl attachments）")
+    p.set_defaults(handler=cmd_decl_detach)
 
     p = sub.add_parser("inbox", help="待本单位处理的申报")
     p.add_argument("--limit", type=count_arg, default=200)
@@ -244,6 +251,31 @@ def cmd_decl_attach(ctx: Context, args: argparse.Namespace) -> int:
         d = lookup.visible(s, actor, args.id)
         link = drafts.attach(s, actor, d, ctx.store().paths, args.file, kind=args.kind)
         ctx.emit({"sha256": link.sha256, "name": link.original_name}, f"已添加附件 {link.original_name}")
+    return 0
+
+
+def cmd_decl_attachments(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.declarations import drafts, lookup
+    from sanlian_desktop.store.attachments import KINDS
+
+    actor = ctx.actor()
+    with ctx.store().read_session() as s:
+        d = lookup.visible(s, actor, args.id)
+        items = drafts.attachment_links(s, actor, d)
+    lines = [f"{a['id']:>6}  {KINDS.get(a['kind'], a['kind'])}  {a['name']}" + ("" if a["removable"] else "  （已报送，不能删除）")
+             for a in items]
+    ctx.emit(items, lines or [f"申报 {d.number} 没有附件"])
+    return 0
+
+
+def cmd_decl_detach(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.declarations import drafts, lookup
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        d = lookup.visible(s, actor, args.id)
+        link = drafts.detach(s, actor, d, args.attachment)
+        ctx.emit({"id": args.attachment, "name": link.original_name}, f"已删除附件 {link.original_name}")
     return 0
 
 

@@ -32,12 +32,14 @@ from sanlian_desktop.models import (
     Declaration,
     DeclarationAttachment,
     DeclarationVersion,
+    SyncItem,
     utcnow,
 )
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store import audit
-from sanlian_desktop.store.attachments import store_file
+from sanlian_desktop.store.attachments import KINDS, store_file
+from sanlian_desktop.sync.kinds.records import link_key
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, s
     """Attach a file (minutes, photo, scan) to a draft or returned declaration."""
     actor.require(Role.CLERK, action="编辑申报")
     _require_owner(actor, decl, "添加附件")
+    check_kind(kind)
     att = store_file(session, paths, source)
     link = DeclarationAttachment(declaration_id=decl.id, sha256=att.sha256, original_name=Path(source).name,
                                  kind=kind, added_by=actor.username)
@@ -340,5 +343,61 @@ def attach(session: Session, actor: Actor, decl: Declaration, paths: AppPaths, s
     audit.record(session, office=actor.office_code, user=actor.username, action="decl.attach",
                  entity="declaration", entity_id=decl.id, details={"sha256": att.sha256, "name": link.original_name})
     return link
+
+
+def _links(session: Session, decl: Declaration) -> list[DeclarationAttachment]:
+    return list(session.scalars(select(DeclarationAttachment).where(
+        DeclarationAttachment.declaration_id == decl.id).order_by(DeclarationAttachment.id)))
+
+
+def _sent_links(session: Session, links: list[DeclarationAttachment]) -> set[int]:
+    """The links a neighbour was already sent: they are part of what the offices above hold."""
+    keys = {link_key(a.declaration_id, a.sha256, a.original_name): a.id for a in links}
+    if not keys:
+        return set()
+    sent = session.scalars(select(SyncItem.key).where(
+        SyncItem.kind == "attachment_link", SyncItem.key.in_(list(keys)), SyncItem.sent_hash.is_not(None)))
+    return {keys[key] for key in sent}
+
+
+def attachment_links(session: Session, actor: Actor, decl: Declaration) -> list[dict[str, Any]]:
+    """The declaration's attachments as the form lists them: each with its link id, category and whether
+    the actor may still remove it (see :func:`detach`)."""
+    links = _links(session, decl)
+    editable = can_edit(actor, decl)
+    sent = _sent_links(session, links) if editable else set()
+    return [{"id": a.id, "name": a.original_name, "kind": a.kind, "sha256": a.sha256,
+             "removable": editable and a.id not in sent} for a in links]
+
+
+def detach(session: Session, actor: Actor, decl: Declaration, link_id: int) -> DeclarationAttachment:
+    """Remove an attachment the clerk added by mistake, while the declaration is a draft or returned.
+
+    An attachment that already travelled with the declaration stays: the offices above hold it, and a
+    removal would not reach them. The file's content stays in the store (other links may use it)."""
+    actor.require(Role.CLERK, action="编辑申报")
+    _require_owner(actor, decl, "删除附件")
+    link = session.get(DeclarationAttachment, link_id)
+    if link is None or link.declaration_id != decl.id:
+        raise NotFound(f"申报 {decl.number} 没有这个附件", f"declaration {decl.number} has no attachment {link_id}")
+    if link.id in _sent_links(session, [link]):
+        raise UserError(
+            f"附件“{link.original_name}”已随申报报送上级，不能删除；如需更正，请添加正确的附件，并在申报内容中说明。",
+            f"attachment {link.original_name!r} was already sent with the declaration; it cannot be removed",
+        )
+    session.delete(link)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="decl.detach",
+                 entity="declaration", entity_id=decl.id,
+                 details={"sha256": link.sha256, "name": link.original_name, "kind": link.kind})
+    return link
+
+
+def check_kind(kind: str) -> str:
+    """An attachment category (``KINDS``), refused with a clear message otherwise."""
+    if kind not in KINDS:
+        raise UserError(f"附件类别“{kind}”无效，应为：{'、'.join(KINDS.values())}",
+                        f"unknown attachment kind {kind!r}; use one of {', '.join(KINDS)}")
+    return kind
 
 

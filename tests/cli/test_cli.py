@@ -203,3 +203,19 @@ def test_demo_and_lists(cli: Cli) -> None:
     assert inbox["total"] > 0
     assert all(i["status"] in ("under_review", "returned") for i in inbox["items"])
     assert "审计日志完好" in cli.ok("audit", "verify")
+
+
+def test_attachments_listed_and_removed_before_they_travel(cli: Cli, tmp_path: Path) -> None:
+    add_batch(cli)
+    decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    photo = tmp_path / "照片.jpg"
+    photo.write_bytes(b"jpeg")
+    cli.ok("decl", "attach", decl_id, str(photo), "--kind", "photo", user="clerk")
+    listed = cli.json("decl", "attachments", decl_id, user="clerk")
+    assert [(a["name"], a["kind"], a["removable"]) for a in listed] == [("照片.jpg", "photo", True)]
+    assert "照片" in cli.ok("decl", "attachments", decl_id, user="clerk")
+    assert "没有这个附件" in cli.refused("decl", "detach", decl_id, str(listed[0]["id"] + 99), user="clerk")
+    assert "审核人不能" in cli.refused("decl", "detach", decl_id, str(listed[0]["id"]), user="rev")
+    assert "已删除附件 照片.jpg" in cli.ok("decl", "detach", decl_id, str(listed[0]["id"]), user="clerk")
+    assert cli.json("decl", "attachments", decl_id, user="clerk") == []
+    assert "审计日志完好" in cli.ok("audit", "verify")

@@ -344,3 +344,52 @@ def test_a_slow_save_runs_off_the_gui_thread_and_a_refusal_shows_its_sentence(
     writes_done(qtbot, jobs)
     assert modals.warnings == ["附件太大，不能超过 20 MB"]
     assert dialog.form.attachments.list.count() == 1 and dialog.save_button.isEnabled()
+
+
+def test_attachments_take_a_category_and_can_be_removed_before_they_travel(
+        qtbot: Any, jobs: JobRunner, county: Office, modals: Modals, example: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.ui.form import attachments as panel_module
+
+    photo = tmp_path / "走访照片.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    chosen = [photo]
+    monkeypatch.setattr(panel_module, "open_files", lambda *a, **k: list(chosen))
+
+    # A new declaration: the file waits for the first save, under the category chosen, and can be dropped.
+    dialog = _dialog(qtbot, jobs, county)
+    panel = dialog.form.attachments
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findText("照片"))
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    assert panel.list.item(0).text() == "走访照片.jpg（照片，待保存）"
+    panel.list.setCurrentRow(0)
+    assert panel.remove_button.isEnabled()
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert panel.list.count() == 0 and dialog.pending == []
+
+    # A saved draft: added now under its category, removed after a question, audit-logged.
+    decl_id = _saved(county, example)
+    dialog = _dialog(qtbot, jobs, county, decl_id=decl_id)
+    panel = dialog.form.attachments
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findText("会议记录"))
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, jobs)
+    assert panel.list.item(0).text() == "走访照片.jpg（会议记录）"
+    with county.store.read_session() as s:
+        assert [(a["kind"], a["removable"]) for a in drafts.attachment_links(s, county.clerk, lookup.get(s, decl_id))] \
+            == [("minutes", True)]
+    panel.list.setCurrentRow(0)
+    modals.answer_yes = False
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert "删除附件“走访照片.jpg”？" in modals.questions[-1] and panel.list.count() == 1
+    modals.answer_yes = True
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, jobs)
+    assert panel.list.count() == 0 and "已删除附件" in dialog.status.text()
+    with county.store.read_session() as s:
+        assert drafts.attachment_links(s, county.clerk, lookup.get(s, decl_id)) == []
+
+    # Read-only (a reviewer): the list shows, nothing to add or remove.
+    viewer = _dialog(qtbot, jobs, county, actor=county.reviewer, decl_id=decl_id)
+    assert not viewer.form.attachments.remove_button.isVisibleTo(viewer)
+    assert not viewer.form.attachments.kind_combo.isVisibleTo(viewer)

@@ -1,4 +1,5 @@
-"""Attachments of a declaration: a list with names, a preview for images, adding by button or drop."""
+"""Attachments of a declaration: a list with names and categories, a preview for images, adding by button or
+drop with a category, removing what has not travelled yet."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sanlian_desktop.store.attachments import KINDS, blob_path
 from sanlian_desktop.store.engine import Store
@@ -15,12 +25,15 @@ from sanlian_desktop.ui.files import open_files
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 PathRole = Qt.ItemDataRole.UserRole + 1
+RemoveRole = Qt.ItemDataRole.UserRole + 2  # the link id (int) or pending file (str) to remove; None: stays
 
 
 class AttachmentPanel(QWidget):
-    """Shows stored attachments and files waiting to be attached; emits ``files_added`` on drops."""
+    """Shows stored attachments and files waiting to be attached; emits ``files_added`` on drops (the files
+    take the category chosen in :attr:`kind_combo`) and ``remove_requested`` with a link id or a pending path."""
 
     files_added = Signal(list)
+    remove_requested = Signal(object)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,13 +45,26 @@ class AttachmentPanel(QWidget):
         self.preview.setFixedSize(200, 150)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("border: 1px solid #ccc; color: #888;")
+        self.kind_label = QLabel(self.tr("类别"), self)
+        self.kind_combo = QComboBox(self)
+        for key, label in KINDS.items():
+            self.kind_combo.addItem(label, key)
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData("other"))
+        self.kind_combo.setToolTip(self.tr("新添加的附件归入此类别"))
+        self.kind_label.setBuddy(self.kind_combo)
         self.add_button = QPushButton(self.tr("添加附件…"), self)
+        self.remove_button = QPushButton(self.tr("删除附件"), self)
+        self.remove_button.setEnabled(False)
+        self.remove_button.setToolTip(self.tr("只能删除尚未随申报报送上级的附件"))
         self.hint = QLabel(self.tr("也可以把文件拖到这里"), self)
         self.hint.setStyleSheet("color: #777;")
         left = QVBoxLayout()
         left.addWidget(self.list)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.kind_label)
+        buttons.addWidget(self.kind_combo)
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
         buttons.addWidget(self.hint, 1)
         left.addLayout(buttons)
         row = QHBoxLayout(self)
@@ -46,22 +72,45 @@ class AttachmentPanel(QWidget):
         row.addLayout(left, 1)
         row.addWidget(self.preview)
         self.add_button.clicked.connect(self._choose)
-        self.list.currentItemChanged.connect(lambda cur, _prev: self._show(cur.data(PathRole) if cur else None))
+        self.remove_button.clicked.connect(self._remove)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self._read_only = False
 
-    def load(self, items: list[dict[str, Any]], pending: list[Path] | None = None) -> None:
-        """Stored attachments (as ``declarations.as_dict`` lists them) and not-yet-saved files."""
+    def kind(self) -> str:
+        """The category new files are added under."""
+        return str(self.kind_combo.currentData())
+
+    def load(self, items: list[dict[str, Any]], pending: list[Path] | None = None,
+             pending_kinds: dict[str, str] | None = None) -> None:
+        """Stored attachments (as ``drafts.attachment_links`` or ``lookup.as_dict`` list them; only the
+        former say which may be removed) and not-yet-saved files with their categories."""
         self.list.clear()
         for a in items:
             kind = KINDS.get(a.get("kind", "other"), "")
-            self._add_item(f"{a['name']}（{kind}）", blob_path(self.store.paths, a["sha256"]), a["name"])
+            removable = a["id"] if a.get("removable") else None
+            self._add_item(f"{a['name']}（{kind}）", blob_path(self.store.paths, a["sha256"]), a["name"], removable)
         for p in pending or []:
-            self._add_item(self.tr("{0}（待保存）").format(p.name), p, p.name)
+            kind = KINDS.get((pending_kinds or {}).get(str(p), "other"), "")
+            self._add_item(self.tr("{0}（{1}，待保存）").format(p.name, kind), p, p.name, str(p))
+        self._current_changed(self.list.currentItem(), None)
 
-    def _add_item(self, text: str, path: Path, name: str) -> None:
+    def _add_item(self, text: str, path: Path, name: str, removable: int | str | None) -> None:
         self.list.addItem(text)
         item = self.list.item(self.list.count() - 1)
         item.setData(PathRole, str(path))
-        item.setToolTip(name)
+        item.setData(RemoveRole, removable)
+        item.setToolTip(name if removable is not None else self.tr("{0}（已随申报报送，不能删除）").format(name))
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self._show(current.data(PathRole) if current else None)
+        self.remove_button.setEnabled(
+            not self._read_only and current is not None and current.data(RemoveRole) is not None)
+
+    def _remove(self) -> None:
+        item = self.list.currentItem()
+        target = item.data(RemoveRole) if item is not None else None
+        if target is not None and not self._read_only:
+            self.remove_requested.emit(Path(target) if isinstance(target, str) else int(target))
 
     def _show(self, path: str | None) -> None:
         if path and Path(path).suffix.lower() in IMAGE_SUFFIXES | {""}:
@@ -80,9 +129,11 @@ class AttachmentPanel(QWidget):
             self.files_added.emit(files)
 
     def set_read_only(self, read_only: bool) -> None:
-        self.add_button.setVisible(not read_only)
-        self.hint.setVisible(not read_only)
+        self._read_only = read_only
+        for widget in (self.kind_label, self.kind_combo, self.add_button, self.remove_button, self.hint):
+            widget.setVisible(not read_only)
         self.setAcceptDrops(not read_only)
+        self._current_changed(self.list.currentItem(), None)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():

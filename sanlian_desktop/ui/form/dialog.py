@@ -41,6 +41,7 @@ class DeclarationDialog(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
         self.store, self.actor, self.decl_id, self.jobs = store, actor, decl_id, jobs
         self.pending: list[Path] = []
+        self.pending_kinds: dict[str, str] = {}  # a pending file's path -> the category it was added under
         self.autosave = Autosave(store.paths.home, decl_id)
         self._dirty = False
         self._edits = 0  # changes typed so far; a save clears the dirty flag only if none came meanwhile
@@ -70,6 +71,7 @@ class DeclarationDialog(QDialog):
         self._autosave_timer.timeout.connect(self.write_autosave)
         self.form.edited.connect(self._edited)
         self.form.attachments.files_added.connect(self.add_files)
+        self.form.attachments.remove_requested.connect(self.remove_attachment)
         place_window(self, "declaration", QSize(980, 760))
         self._load(read_only)
         self._add_evaluation(col)
@@ -107,6 +109,7 @@ class DeclarationDialog(QDialog):
                 data = lookup.as_dict(s, decl)
                 stored_at = s.get(DeclarationVersion, (decl.id, decl.current_version)).updated_at  # type: ignore[union-attr]
                 editable = editable and drafts.can_edit(self.actor, decl)
+                data["attachments"] = drafts.attachment_links(s, self.actor, decl)
             self.setWindowTitle(f"{data['number']} {data['title']}")
             self.heading.setText(self.tr("{0}　{1}　（{2}，第 {3} 版）").format(
                 data["number"], data["title"], Status(data["status"]).label, data["version"]))
@@ -126,7 +129,7 @@ class DeclarationDialog(QDialog):
                    self.tr("恢复未保存的内容"), default_yes=True):
             self.form.load(found["raw"])
             self.pending = [Path(p) for p in found.get("pending", []) if Path(p).is_file()]
-            self.form.attachments.load(getattr(self, "_attachments", []), self.pending)
+            self._show_attachments()
             self._dirty = True
             self.status.setText(self.tr("已恢复自动保存的内容，请检查后保存"))
             self.form.validate_now()
@@ -158,10 +161,12 @@ class DeclarationDialog(QDialog):
     def add_files(self, files: list[Path]) -> None:
         """Attach files now (a saved declaration, on the job runner) or with the next save (a new declaration,
         or while a save is running)."""
+        kind = self.form.attachments.kind()
         if self.decl_id is None or self.jobs.writing(self):
             self.pending.extend(files)
+            self.pending_kinds.update((str(f), kind) for f in files)
             self._dirty = True
-            self.form.attachments.load(getattr(self, "_attachments", []), self.pending)
+            self._show_attachments()
             return
         store, actor, decl_id, files = self.store, self.actor, self.decl_id, list(files)
 
@@ -169,16 +174,47 @@ class DeclarationDialog(QDialog):
             with store.session() as s:
                 decl = lookup.get(s, decl_id)
                 for f in files:
-                    drafts.attach(s, actor, decl, store.paths, f)
-                return list(lookup.as_dict(s, decl)["attachments"])
+                    drafts.attach(s, actor, decl, store.paths, f, kind=kind)
+                return drafts.attachment_links(s, actor, decl)
 
         def attached(items: list[dict[str, Any]]) -> None:
             self._attachments = items
-            self.form.attachments.load(items, self.pending)
+            self._show_attachments()
             self.status.setText(self.tr("已添加 {0} 个附件").format(len(files)))
 
         self.jobs.write(self, self.tr("添加附件"), write, on_success=attached,
                         busy=[self.save_button, self.submit_button])
+
+    def remove_attachment(self, target: Path | int) -> None:
+        """Drop a file waiting to be saved, or remove a stored attachment that has not travelled yet."""
+        if isinstance(target, Path):
+            self.pending = [f for f in self.pending if f != target]
+            self.pending_kinds.pop(str(target), None)
+            self._show_attachments()
+            return
+        if self.decl_id is None or self.jobs.writing(self):
+            return
+        name = next((a["name"] for a in getattr(self, "_attachments", []) if a.get("id") == target), "")
+        if not confirm(self, self.tr("删除附件“{0}”？").format(name), self.tr("删除附件")):
+            return
+        store, actor, decl_id = self.store, self.actor, self.decl_id
+
+        def write() -> list[dict[str, Any]]:
+            with store.session() as s:
+                decl = lookup.get(s, decl_id)
+                drafts.detach(s, actor, decl, target)
+                return drafts.attachment_links(s, actor, decl)
+
+        def removed(items: list[dict[str, Any]]) -> None:
+            self._attachments = items
+            self._show_attachments()
+            self.status.setText(self.tr("已删除附件 {0}").format(name))
+
+        self.jobs.write(self, self.tr("删除附件"), write, on_success=removed,
+                        busy=[self.save_button, self.submit_button])
+
+    def _show_attachments(self) -> None:
+        self.form.attachments.load(getattr(self, "_attachments", []), self.pending, self.pending_kinds)
 
     def save(self) -> bool:
         """Create or update the declaration on the job runner; True when the write was started.
@@ -192,6 +228,7 @@ class DeclarationDialog(QDialog):
             return False
         raw = self.form.raw()
         store, actor, decl_id, pending = self.store, self.actor, self.decl_id, list(self.pending)
+        kinds = dict(self.pending_kinds)
         edits = self._edits
 
         def write() -> _Saved:
@@ -201,9 +238,8 @@ class DeclarationDialog(QDialog):
                 else:
                     decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw)
                 for f in pending:
-                    drafts.attach(s, actor, decl, store.paths, f)
-                return _Saved(decl.id, decl.number, decl.current_version,
-                              list(lookup.as_dict(s, decl)["attachments"]))
+                    drafts.attach(s, actor, decl, store.paths, f, kind=kinds.get(str(f), "other"))
+                return _Saved(decl.id, decl.number, decl.current_version, drafts.attachment_links(s, actor, decl))
 
         def saved(result: _Saved) -> None:
             self._saved(result, raw, pending, edits)
@@ -218,8 +254,10 @@ class DeclarationDialog(QDialog):
             self.autosave.rename(result.decl_id)
         self.decl_id = result.decl_id
         self.pending = [f for f in self.pending if f not in pending]
+        for f in pending:
+            self.pending_kinds.pop(str(f), None)
         self._attachments = result.attachments
-        self.form.attachments.load(result.attachments, self.pending)
+        self._show_attachments()
         if edits == self._edits and not self.pending:  # nothing typed while the write ran
             self.autosave.discard()
             self._autosave_timer.stop()
