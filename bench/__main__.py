@@ -55,6 +55,9 @@ def write_markdown(results: dict[str, dict[str, object]]) -> None:
         met = {True: "yes", False: "**no**"}.get(r.get("met"), "")  # type: ignore[arg-type]
         floor = f"{r['floor']} {r['unit']}" if "floor" in r else ""
         lines.append(f"| {name} | {r['value']} {r['unit']} | {floor} | {r['goal']} | {met} | {r.get('note', '')} |")
+    # Written by hand, kept across runs: where the time of a figure goes (bench/profiles/*.md).
+    for profile in sorted((BENCH / "profiles").glob("*.md")):
+        lines += ["", profile.read_text("utf-8").strip()]
     (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n", "utf-8")
 
 

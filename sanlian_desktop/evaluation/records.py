@@ -233,7 +233,7 @@ def _declaration(incoming: Incoming, record: Record, body: dict[str, Any] | None
     return decl
 
 
-def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
+def _admit_assignment(incoming: Incoming, record: Record) -> Admitted | None:
     decl = _declaration(incoming, record)
     if not incoming.from_parent:
         raise UserError(f"评估指派只能由上级单位转来，{incoming.sender} 无权报送",
@@ -246,15 +246,18 @@ def _admit_assignment(incoming: Incoming, record: Record) -> Admitted:
     me = incoming.self_code
     if is_evaluator_code(me) and evaluator != me:
         raise UserError(f"收到的评估指派是给 {evaluator} 的，不是本机构", f"the assignment is for {evaluator}, not {me}")
+    at = body_time(body["at"])
+    if any(w.assigned_at == at for w in _withdrawals(incoming.s, decl.id, evaluator)):
+        # Withdrawn since: a late copy, not to be applied again, whatever assignment of the project is held
+        # now (a later one is no conflict with it: issue 14, arrival order never decides).
+        incoming.report.already += 1
+        return None
     return Admitted(body, statement, record.body.get("signer"), decl.id, decl.id)
 
 
 def _insert_assignment(incoming: Incoming, admitted: Admitted) -> EvaluationAssignment | None:
     body = admitted.body
-    at = body_time(body["at"])
-    if any(w.assigned_at == at for w in _withdrawals(incoming.s, admitted.key, body["evaluator_code"])):
-        incoming.report.already += 1  # withdrawn since: a late copy, not to be applied again
-        return None
+    at = body_time(body["at"])  # (a withdrawn assignment was dealt with when it was admitted)
     return EvaluationAssignment(
         declaration_id=admitted.key, evaluator_code=body["evaluator_code"],
         evaluator_name=body_text(body["evaluator_name"], 100),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sanlian_desktop.kernel.errors import UserError
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_SET = frozenset(_CREDIT_ALPHABET)
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
@@ -22,9 +23,9 @@ def credit_code_problem(code: str) -> str | None:
     """Why ``code`` is not a valid 统一社会信用代码, or None when it is."""
     if len(code) != 18:
         return f"应为18位，现为{len(code)}位"
-    bad = [c for c in code if c not in _CREDIT_ALPHABET]
-    if bad:
-        return f"含有不允许的字符“{bad[0]}”（不使用 I、O、Z、S、V）"
+    if not _CREDIT_SET.issuperset(code):
+        bad = next(c for c in code if c not in _CREDIT_SET)
+        return f"含有不允许的字符“{bad}”（不使用 I、O、Z、S、V）"
     if not code[2:8].isdigit():
         return "第3至8位应为登记管理机关行政区划码（数字）"
     expected = credit_code_check_char(code[:17])
@@ -35,13 +36,14 @@ def credit_code_problem(code: str) -> str | None:
 
 # Mainland mobile numbers, and fixed lines with an area code (0931-8812345, 09318812345, with extension).
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_BRACKETED_AREA = re.compile(r"^\((0\d{2,3})\)")
 _FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
 def phone_problem(phone: str) -> str | None:
     """Why ``phone`` is not a usable telephone number, or None when it is."""
     compact = phone.strip().replace(" ", "").replace("（", "(").replace("）", ")")
-    compact = re.sub(r"^\((0\d{2,3})\)", r"\1-", compact)
+    compact = _BRACKETED_AREA.sub(r"\1-", compact)
     compact = compact.removeprefix("+86").removeprefix("86-")
     if _MOBILE.match(compact) or _FIXED.match(compact):
         return None

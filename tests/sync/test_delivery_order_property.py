@@ -11,8 +11,9 @@ the one superseding it, and a certificate revocation; community → street, with
 implementation records (a tender and its correction, workers put on and taken off, a progress report
 with a file). Each example copies the receiver's store as it was before the series, imports the
 packages in the drawn order and compares every table with the in-order result, leaving out only the
-receiver's local bookkeeping (see :data:`BOOKKEEPING`). Evaluation records (province ↔ evaluator) are
-not in a series yet.
+receiver's local bookkeeping (see :data:`BOOKKEEPING`). Two more series carry the evaluation records:
+province → evaluator, an evaluation assignment, its withdrawal and the project assigned again; and
+evaluator → province, two follow-up visits and the effect evaluation with its report.
 
 ``make test`` runs a bounded number of examples; ``pytest --hypothesis-profile=nightly`` runs many more.
 """
@@ -36,6 +37,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from sanlian_desktop.declarations import batches, drafts, lookup, workflow
+from sanlian_desktop.evaluation import service as evaluation
 from sanlian_desktop.implementation import service as implementation
 from sanlian_desktop.kernel.vocab import Decision, Level
 from sanlian_desktop.models import Declaration
@@ -48,10 +50,12 @@ from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD, example_declaration
 from tests.sync.helpers import examples
+from tests.sync.helpers_evaluation import PDF, POINTS
 from tests.sync.helpers_service import CODES, ServiceOffice, open_chain
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = CODES
 OTHER_CITY = "620500"
+EVALUATOR = "620000E001"
 
 # The receiver's own bookkeeping, which differs with the order of imports by design: which packages it
 # took and when, what it acknowledged, its audit log; the local row numbers; the time of the import.
@@ -271,6 +275,54 @@ class _Scenario:
                 registry.delete_organisation(s, clerk, self.uids["county"])
                 registry.set_area_facts(s, clerk, COUNTY, pilot=True, has_association=True)
 
+    def add_evaluator(self) -> ServiceOffice:
+        """An evaluator office certified by the province (its own home, beside the chain)."""
+        store = init_office(self.root / EVALUATOR, level=Level.EVALUATOR, region_code=EVALUATOR,
+                            name="甘肃省社会工作评估中心", admin="admin", admin_password=PASSWORD)
+        request, bundle = self.root / "evaluator.req", self.root / "evaluator.cert"
+        with store.session() as s:
+            admin = auth.sign_in(s, "admin", PASSWORD)
+            custody.request_certificate(s, admin, request)
+        with self.o[PROVINCE].store.session() as s:
+            custody.certify_child(s, self.o[PROVINCE].admin, request, bundle)
+        with store.session() as s:
+            custody.install_certificate(s, admin, bundle)
+        self.o[EVALUATOR] = ServiceOffice(EVALUATOR, store, admin, admin, admin)
+        return self.o[EVALUATOR]
+
+    def approved(self, s: Any) -> Declaration:
+        decl = s.scalar(select(Declaration).where(Declaration.status == "approved"))
+        assert decl is not None
+        return decl
+
+    def assignments(self, step: int) -> Path:
+        """The province assigns the approved project to the evaluator (step 1), withdraws the assignment
+        (step 2) and assigns the project again (step 3); a package to the evaluator after each."""
+        me = self.o[PROVINCE]
+        with me.store.session() as s:
+            decl = self.approved(s)
+            if step == 2:
+                evaluation.withdraw(s, me.rev, decl, reason="指派有误，重新指派")
+            else:
+                evaluation.assign(s, me.rev, decl, EVALUATOR, note=f"第{step}次指派")
+        return self.export(PROVINCE, EVALUATOR)
+
+    def evaluate(self, step: int) -> Path:
+        """The evaluator's work on the assigned project: a follow-up visit (steps 1 and 2), the effect
+        evaluation with its report (step 3); a package to the province after each."""
+        me = self.o[EVALUATOR]
+        with me.store.session() as s:
+            decl = self.approved(s)
+            if step < 3:
+                evaluation.record_visit(s, me.admin, decl, visited_on=date.today(), who=f"回访员{step}",
+                                        findings=f"第{step}次回访：活动按计划开展")
+            else:
+                report = self.root / "评估报告.pdf"
+                report.write_bytes(PDF)
+                evaluation.record_evaluation(s, me.admin, me.store.paths, decl,
+                                             points=evaluation.parse_points(POINTS), report=report)
+        return self.export(EVALUATOR, PROVINCE)
+
     def up(self, step: int) -> Path:
         """One day's work below the city, ending with a package from the county to the city."""
         if step in (1, 2):
@@ -323,9 +375,18 @@ def series(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             work.carry(sender, recipient)
         street_before = _snapshot(offices[STREET], root / "street-before")
         implemented = [work.implement(step) for step in (1, 2, 3)]
+        evaluator = work.add_evaluator()
+        evaluator_before = _snapshot(evaluator, root / "evaluator-before")
+        assigned = [work.assignments(step) for step in (1, 2, 3)]
+        for path in assigned:
+            import_package(evaluator.store, evaluator.admin, path, backup=False)
+        province_before = _snapshot(offices[PROVINCE], root / "province-before")
+        evaluated = [work.evaluate(step) for step in (1, 2, 3)]
         made = {"up": Series(CITY, city_before, up, {}), "down": Series(COUNTY, county_before, down, {}),
                 "decisions": Series(CITY, city_then, decided, {}),
-                "implementation": Series(STREET, street_before, implemented, {})}
+                "implementation": Series(STREET, street_before, implemented, {}),
+                "assignments": Series(EVALUATOR, evaluator_before, assigned, {}),
+                "evaluations": Series(PROVINCE, province_before, evaluated, {})}
         for one in made.values():
             one.in_order = _import(one.base, one.receiver, one.packages)
         yield made
@@ -351,6 +412,11 @@ def test_the_series_carry_every_registry_change_and_the_declarations(series: dic
     assert len(done["project_progress"]) == 1 and len(done["attachment"]) >= 1
     down = series["down"].in_order
     assert {row["id"] for row in down["opinion"]} > {row["id"] for row in up["opinion"]}
+    assigned = series["assignments"].in_order
+    assert len(assigned["evaluation_assignment"]) == 1 and len(assigned["evaluation_withdrawal"]) == 1
+    assert assigned["evaluation_assignment"][0]["note"] == "第3次指派"
+    evaluated = series["evaluations"].in_order
+    assert len(evaluated["followup_visit"]) == 2 and len(evaluated["effect_evaluation"]) == 1
     # Delivered newest first, the receiver ends as delivered in order.
     for one in series.values():
         assert differences(_import(one.base, one.receiver, one.packages[::-1]), one.in_order) == {}
@@ -368,7 +434,7 @@ def deliveries(draw: st.DrawFn, count: int) -> list[int]:
     return order
 
 
-@pytest.mark.parametrize("name", ["up", "down", "decisions", "implementation"])
+@pytest.mark.parametrize("name", ["up", "down", "decisions", "implementation", "assignments", "evaluations"])
 @settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_delivery_order_ends_with_the_in_order_store(series: dict[str, Series], name: str,

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import InvalidRequestError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
@@ -370,7 +370,6 @@ class Applier:
     def _write_window(self) -> None:
         self.s.flush()
         self._regions_pending = False
-        conn = self.s.connection()
         now = utcnow()
         new = [d for d in self._decls.values() if isinstance(d, _NewDeclaration)]
         for decl in new:
@@ -387,7 +386,7 @@ class Applier:
                 row.update(_current_columns(decl.versions[latest][1], None))
             self._after[decl.id] = (decl.number, row["status"])
         if new:
-            conn.execute(insert(Declaration), [d.row for d in new])
+            insert_rows(self.s, _table(Declaration), [d.row for d in new])
             for decl in new:
                 stored = _as_read_back(decl.row)
                 if stored is not None:
@@ -395,7 +394,7 @@ class Applier:
         for rows, model in ((self._new_versions, DeclarationVersion), (self._new_opinions, Opinion),
                             (self._new_links, DeclarationAttachment)):
             if rows:
-                conn.execute(insert(model), rows)
+                insert_rows(self.s, _table(model), rows)
         held = sorted(d for d in self._touched if isinstance(self._decls.get(d), Declaration))
         if held:
             self._derive_held(held, now)
@@ -735,6 +734,56 @@ class Applier:
                                 "added_by": str(b.get("added_by", ""))})
         self._links.add((decl.id, b["sha256"], b["original_name"]))
         self.report.applied += 1
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` straight through the driver, in the
+    session's transaction.
+
+    What is stored is what ``session.execute(insert(table), rows)`` stores: each value goes through its
+    column type's own bind processor for this dialect, and a column a row leaves out gets its Python-side
+    default (a scalar, or a callable called for each row) or, without one, what SQLite gives it. Only
+    SQLAlchemy's generic per-row parameter handling is left out: a 10,000-declaration import writes
+    some 40,000 rows, and that handling cost more than SQLite's own work (bench/RESULTS.md)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    given = list(rows[0])
+    defaults = [c for c in table.columns if c.key not in rows[0] and c.default is not None
+                and (c.default.is_scalar or c.default.is_callable)]
+    keys = given + [c.key for c in defaults]
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(keys):
+        raise RuntimeError("unexpected parameters of a bulk insert")
+    columns = {c.key: c for c in table.columns}
+    plan = [(key, columns[key].type.dialect_impl(dialect).bind_processor(dialect),
+             None if key in rows[0] else _maker(columns[key].default)) for key in order]
+    values: list[tuple[Any, ...]] = []
+    width = len(given)
+    for row in rows:
+        if len(row) != width:
+            raise KeyError("the rows of a bulk insert name different columns")
+        out = []
+        for key, process, make in plan:
+            raw = row[key] if make is None else make()
+            out.append(raw if process is None else process(raw))
+        values.append(tuple(out))
+    conn.exec_driver_sql(str(compiled), values)
+
+
+def _table(model: type[Any]) -> Table:
+    found: Table = model.metadata.tables[model.__tablename__]
+    return found
+
+
+def _maker(default: Any) -> Callable[[], Any]:
+    """A column's Python-side default as SQLAlchemy gives it: a callable called for each row (it takes
+    the execution context, which the project's defaults do not use), or the scalar itself."""
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return lambda: default.arg
 
 
 def held_statements(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
