@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Office, Region
 from sanlian_desktop.offices import regions
@@ -27,12 +28,14 @@ def init_office(
     admin_password: str,
     region_name: str | None = None,
     suite: str = DEFAULT_SUITE.short,
+    database: str | None = None,
 ) -> Store:
     """Create the store in ``home`` for the office of ``region_code`` at ``level`` with its first admin.
 
     ``suite`` (``sl1`` or ``gm`` for 国密) is the algorithm suite of the office's keys; the province's
     choice, made with its root, holds for its whole chain, so every office below it is set up with the
-    same one.
+    same one. ``database`` (a ``postgresql+psycopg://`` URL) puts the store on a PostgreSQL server, an
+    empty database there, instead of the SQLite file in ``home``.
 
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
     the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
@@ -43,8 +46,8 @@ def init_office(
         raise UserError("请填写单位名称", "the office needs a name")
     check_password_strength(admin_password)
     chosen = suite_by_short(suite)
-    db = Path(home) / "sanlian.db"
-    if db.exists():
+    paths = AppPaths(Path(home))
+    if paths.database.exists() or paths.server_settings.exists():
         raise UserError(f"{home} 中已有本单位的数据，不能重复初始化", f"{home} already holds a store")
     if level is Level.EVALUATOR:
         from sanlian_desktop.kernel.codes import is_evaluator_code
@@ -59,9 +62,12 @@ def init_office(
             f"区划代码 {region_code} 与级别“{level.label}”不符",
             f"region code {region_code} does not fit level '{level.value}'",
         )
-    store = Store.open(Path(home), create=True)
+    store = Store.open(Path(home), create=True, database=database)
     try:
         with store.session() as session:
+            if store.on_server and session.scalar(select(Office.region_code).where(Office.is_self)) is not None:
+                raise UserError("该数据库中已有一个单位的数据，不能重复初始化（加入已有单位请用 join）",
+                                "the database already holds an office's store")
             regions.seed_regions(session)
             region = session.get(Region, region_code)
             if region is None and level in (Level.STREET, Level.COMMUNITY):
@@ -101,7 +107,8 @@ def init_office(
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
+            Path(str(paths.database) + suffix).unlink(missing_ok=True)
+        paths.server_settings.unlink(missing_ok=True)
         raise
     return store
 

@@ -94,8 +94,9 @@ def test_audit_tampering_detected(county: Office, sql: str, words: str) -> None:
     assert any(words in p for p in report.problems), report.problems
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    """Running every migration gives exactly the schema the models describe."""
+@pytest.mark.engines
+def test_migrations_match_the_models(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
+    """Running every migration gives exactly the schema the models describe, on either engine."""
     from alembic import command
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -103,8 +104,12 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     from sanlian_desktop.models import Base
     from sanlian_desktop.store.engine import alembic_config, make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    command.upgrade(alembic_config(engine), "head")
-    with engine.connect() as conn:
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").new_database(migrated=False)
+    made = make_engine(url)
+    command.upgrade(alembic_config(made), "head")
+    with made.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    engine.dispose()
+    made.dispose()
