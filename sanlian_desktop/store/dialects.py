@@ -103,6 +103,22 @@ def for_update(session: Session, stmt: _SelectT) -> _SelectT:
     return stmt
 
 
+def lock_row(session: Session, obj: object) -> None:
+    """Lock ``obj``'s row until the transaction ends and reload it, so that a decision taken on it
+    sees what any other writer committed before.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (a second writer of the row waits for the first to end).
+    SQLite: the database's write lock, then a reload (no other writer can come between).
+    Changes to ``obj`` not yet flushed are flushed first, never dropped.
+    """
+    session.flush()
+    if name_of(session) == POSTGRESQL:
+        session.refresh(obj, with_for_update=True)
+    else:
+        serialise(session, "row")
+        session.refresh(obj)
+
+
 # -- upserts and bulk statements --------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ class DeclarationDialog(QDialog):
         self.autosave = Autosave(store.paths.home, decl_id)
         self._dirty = False
         self._edits = 0  # changes typed so far; a save clears the dirty flag only if none came meanwhile
+        self._based_on: datetime | None = None  # the declaration's updated_at as this dialog last read or saved it
         self.form = DeclarationForm(store, actor, self, new=decl_id is None)
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -106,6 +108,7 @@ class DeclarationDialog(QDialog):
                 decl = lookup.get(s, self.decl_id)
                 data = lookup.as_dict(s, decl)
                 stored_at = s.get(DeclarationVersion, (decl.id, decl.current_version)).updated_at  # type: ignore[union-attr]
+                self._based_on = decl.updated_at
                 editable = editable and drafts.can_edit(self.actor, decl)
             self.setWindowTitle(f"{data['number']} {data['title']}")
             self.heading.setText(self.tr("{0}　{1}　（{2}，第 {3} 版）").format(
@@ -192,18 +195,18 @@ class DeclarationDialog(QDialog):
             return False
         raw = self.form.raw()
         store, actor, decl_id, pending = self.store, self.actor, self.decl_id, list(self.pending)
-        edits = self._edits
+        edits, based_on = self._edits, self._based_on
 
         def write() -> _Saved:
             with store.session() as s:
                 if decl_id is None:
                     decl = drafts.create(s, actor, raw)
-                else:
-                    decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw)
+                else:  # refused if another clerk saved it since this dialog read it (a shared store)
+                    decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw, based_on=based_on)
                 for f in pending:
                     drafts.attach(s, actor, decl, store.paths, f)
                 return _Saved(decl.id, decl.number, decl.current_version,
-                              list(lookup.as_dict(s, decl)["attachments"]))
+                              list(lookup.as_dict(s, decl)["attachments"]), decl.updated_at)
 
         def saved(result: _Saved) -> None:
             self._saved(result, raw, pending, edits)
@@ -217,6 +220,7 @@ class DeclarationDialog(QDialog):
         if self.decl_id is None:
             self.autosave.rename(result.decl_id)
         self.decl_id = result.decl_id
+        self._based_on = result.updated_at
         self.pending = [f for f in self.pending if f not in pending]
         self._attachments = result.attachments
         self.form.attachments.load(result.attachments, self.pending)
@@ -330,3 +334,4 @@ class _Saved:
     number: str
     version: int
     attachments: list[dict[str, Any]]
+    updated_at: datetime
