@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.cli.main import Context, count_arg, new_password
+from sanlian_desktop.cli.main import Context, count_arg, new_password, server_password
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level, Role
 
@@ -24,7 +24,14 @@ def register(sub: Any) -> None:
     p.add_argument("--suite", default="sl1",
                    help="密钥和证书的算法套件：sl1（默认，Ed25519/X25519/ChaCha20-Poly1305）或 gm（国密 SM2/SM3/SM4）；"
                         "由省民政厅生成根证书时选定，全省各级单位须与之相同")
+    p.add_argument("--database", metavar="URL",
+                   help="把数据放在 PostgreSQL 服务器上（本单位多人共用）：postgresql+psycopg://用户名@服务器/数据库名；"
+                        "密码取自环境变量 PGPASSWORD 或提示，不写在地址里")
     p.set_defaults(handler=cmd_init)
+    p = sub.add_parser("join", help="本机加入数据在 PostgreSQL 服务器上的本单位（多人共用）")
+    p.add_argument("--database", metavar="URL", required=True,
+                   help="postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    p.set_defaults(handler=cmd_join)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
     p = user.add_parser("add", help="添加用户")
@@ -71,10 +78,12 @@ def register_audit(sub: Any) -> None:
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.offices.office import init_office
 
+    if args.database is not None:
+        server_password(args.database)
     password = new_password(f"管理员 {args.admin} ")
     store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
                         admin=args.admin, admin_password=password, region_name=args.region_name,
-                        suite=args.suite.strip().lower())
+                        suite=args.suite.strip().lower(), database=args.database)
     store.close()
     from sanlian_desktop.sync.trust.suite import suite_by_short
 
@@ -82,6 +91,24 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name,
               "suite": suite.name},
              f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}，算法套件：{suite.label}")
+    return 0
+
+
+def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import Office
+    from sanlian_desktop.offices.office import join_office
+    from sanlian_desktop.store.engine import server_url
+
+    server_password(args.database)
+    store = join_office(ctx.home, args.database)
+    with store.session() as s:
+        office = s.scalars(select(Office).where(Office.is_self)).one()
+        code, name = office.region_code, office.name
+    store.close()
+    ctx.emit({"home": str(ctx.home), "region": code, "name": name, "database": server_url(args.database)},
+             f"已加入：{name}（{code}），数据在服务器 {server_url(args.database)}，本机数据目录 {ctx.home}")
     return 0
 
 

@@ -137,3 +137,26 @@ def known_offices(store: Store) -> list[Office]:
     """Every office the store knows, this one first."""
     with store.read_session() as session:
         return list(session.scalars(select(Office).order_by(Office.is_self.desc(), Office.region_code)))
+
+
+def join_office(home: Path, database: str) -> Store:
+    """Set ``home`` up as one more workstation of the office whose store is on the PostgreSQL server
+    ``database`` (made there by ``init --database``); nothing in ``home`` holds more than the address."""
+    paths = AppPaths(Path(home))
+    if paths.database.exists() or paths.server_settings.exists():
+        raise UserError(f"{home} 中已有本单位的数据，不能再加入其他单位", f"{home} already holds a store")
+    store = Store.open(Path(home), create=True, database=database, migrate=False)
+    try:
+        if store.schema_revision() is None:
+            raise UserError("该数据库中还没有单位的数据：请先由一台电脑用 init --database 初始化本单位",
+                            "the database holds no office yet; run 'init --database' first")
+        store.migrate()
+        with store.session() as session:
+            if session.scalar(select(Office.region_code).where(Office.is_self)) is None:
+                raise UserError("该数据库中还没有单位的数据：请先由一台电脑用 init --database 初始化本单位",
+                                "the database holds no office yet; run 'init --database' first")
+    except BaseException:
+        store.close()
+        paths.server_settings.unlink(missing_ok=True)
+        raise
+    return store

@@ -115,9 +115,10 @@ class Store:
             refuse_newer(store.schema_revision())
         except OperationalError as exc:
             store.close()
+            said = " ".join(str(exc.orig or exc).split())  # the driver's words, on one line
             raise UserError(
-                f"连接数据库服务器失败：{str(exc.orig).strip() or exc}（请检查服务器地址、用户名和 PGPASSWORD）",
-                f"cannot connect to the database server: {exc.orig}",
+                f"连接数据库服务器失败：{said}（请检查服务器地址、用户名和 PGPASSWORD）",
+                f"cannot connect to the database server: {said}",
             ) from None
         paths.ensure()
         if database is not None:
