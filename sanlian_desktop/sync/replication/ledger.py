@@ -6,10 +6,9 @@ a package's fitting and an export's pending list read them back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
-
-import functools
 from typing import Any
 
 from sqlalchemy import select
