@@ -101,6 +101,9 @@ def take(store: Store, *, reason: str, out: Path | None = None, prune_old: bool 
     """
     if not _REASON.match(reason):
         raise ValueError(f"reason must be short lowercase ASCII: {reason!r}")
+    if store.on_server:
+        raise UserError("本单位的数据保存在数据库服务器上，由服务器备份（如 pg_dump），本程序不备份",
+                        "the store is on a database server: back it up there (pg_dump)")
     paths = store.paths
     now = datetime.now(UTC)
     automatic = out is None
@@ -145,7 +148,10 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Non
 
 
 def take_daily(store: Store) -> Path | None:
-    """The GUI's backup on exit: at most one a local calendar day; None when today's exists."""
+    """The GUI's backup on exit: at most one a local calendar day; None when today's exists (or the
+    store is on a database server, which keeps its own backups)."""
+    if store.on_server:
+        return None
     today = datetime.now().astimezone().date()
     for _path, at, reason in automatic_backups(store.paths):
         if reason == "daily" and at.astimezone().date() == today:

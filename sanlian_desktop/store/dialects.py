@@ -73,6 +73,19 @@ def prepare(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+def integrity_problems(conn: Connection) -> list[str]:
+    """What the engine's own check finds wrong with the database (empty when nothing).
+
+    SQLite: ``PRAGMA integrity_check`` over the whole file. PostgreSQL guards its own pages (and the
+    server's administrator its backups): the check is that the server answers.
+    """
+    if conn.dialect.name == POSTGRESQL:
+        conn.execute(text("SELECT 1"))
+        return []
+    rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check"))]
+    return [] if rows == ["ok"] else rows
+
+
 # -- serialising and locking ------------------------------------------------------------------------
 
 
