@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy import URL, Engine, create_engine, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,7 +60,9 @@ def server_url(url: str) -> str:
                         "only the psycopg driver is supported")
     if not parsed.database:
         raise UserError("数据库地址缺少数据库名（…/数据库名）", "the database URL names no database")
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    bare = URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                      database=parsed.database, query=parsed.query)  # (URL.set cannot unset a password)
+    return bare.render_as_string(hide_password=False)
 
 
 def read_server_url(paths: AppPaths) -> str | None:

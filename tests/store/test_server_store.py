@@ -1,0 +1,55 @@
+"""PostgreSQL only: a store on a database server, as its home folder records it (the address, never a
+password), refused when newer, and left to the server's own backups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.store import backup
+from sanlian_desktop.store.engine import Store, read_server_url, server_url
+from tests.helpers import Office
+from tests.pgserver import PgServer
+
+
+def test_server_url_is_kept_without_password() -> None:
+    assert server_url("postgresql://clerk:secret@db.example/sanlian") == "postgresql+psycopg://clerk@db.example/sanlian"
+    for bad, words in (("sqlite:///x.db", "应以 postgresql"), ("postgresql+psycopg://u@h", "数据库名"),
+                       ("postgresql+asyncpg://u@h/db", "psycopg"), ("not a url", "格式不对")):
+        with pytest.raises(UserError, match=words):
+            server_url(bad)
+
+
+def test_a_home_on_a_server(tmp_path: Path, pg_server: PgServer) -> None:
+    url = pg_server.new_database()
+    store = Store.open(tmp_path / "home", create=True, database=url)
+    try:
+        assert store.on_server and not store.paths.database.exists()
+        assert read_server_url(store.paths) is not None
+        with pytest.raises(UserError, match="服务器备份"):
+            backup.take(store, reason="manual")
+        assert backup.take_daily(store) is None
+    finally:
+        store.close()
+    again = Store.open(tmp_path / "home")  # the home says where the store is
+    try:
+        assert again.on_server and again.schema_revision() == "0011"
+        with again.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        again.close()
+    with pytest.raises(UserError, match="更新版本"):
+        Store.open(tmp_path / "home")
+    (tmp_path / "home" / "database.json").write_text(json.dumps({"address": url}), "utf-8")
+    with pytest.raises(UserError, match="已损坏"):
+        Store.open(tmp_path / "home")
+
+
+@pytest.mark.engines
+def test_a_store_knows_its_engine(county: Office, engine: str) -> None:
+    assert county.store.on_server is (engine == "postgresql")
+    assert county.store.paths.database.exists() is (engine == "sqlite")
