@@ -284,6 +284,7 @@ def submit(
         actor.require(Role.CLERK, action="提交申报")
     else:
         actor.require(Role.ADMIN, action="在申报期外提交申报")
+    dialects.lock_row(session, decl)  # a second clerk submitting it at the same time waits, then is refused
     _require_owner(actor, decl, "提交")
     if decl.status == Status.RETURNED and version_row(session, decl, decl.current_version).frozen:
         # The levels judge versions: what was returned comes back as a new, revised version.

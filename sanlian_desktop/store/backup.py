@@ -483,6 +483,9 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
     if by is not None:
         require_restorer(by)
     paths = AppPaths(Path(home))
+    if paths.server_settings.exists():
+        raise UserError("本单位的数据保存在数据库服务器上，请由服务器管理员恢复（如 pg_restore）；数据未作任何改动",
+                        "the store is on a database server: restore it there (pg_restore); nothing was changed")
     try:
         paths.ensure()
         return _restore(paths, Path(path), allow_other_office)

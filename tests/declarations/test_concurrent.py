@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.vocab import Decision, Level, Role
-from sanlian_desktop.models import AuditEntry, Declaration, Opinion
+from sanlian_desktop.models import AuditEntry, Batch, Declaration, Opinion
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store import audit
 from tests.helpers import Office, example_declaration
@@ -142,4 +142,56 @@ def test_second_clerk_saving_the_same_draft_is_refused(county: Office, engine: s
         assert d.title == f"第{[c.username for c in clerks].index(winners[0])}位经办人改过的项目"
         # Saving again from what the winner's save left is accepted.
         drafts.edit(s, clerks[0], d, example_declaration(title="再次修改"), based_on=d.updated_at)
+        assert audit.verify(s).ok
+
+
+def _at_province(county: Office, title: str) -> str:
+    clerk = _actor(COMMUNITY, Level.COMMUNITY, Role.CLERK, "clerk-1", "王经办")
+    with county.session() as s:
+        d = drafts.create(s, clerk, example_declaration(title=title))
+        drafts.submit(s, clerk, d, county.store.paths)
+        for level, code in ((Level.STREET, STREET), (Level.COUNTY, "620102"), (Level.CITY, "620100")):
+            workflow.review(s, _actor(code, level, Role.REVIEWER, f"rev-{code}", "审核"), d,
+                            decision=Decision.APPROVE, text="同意")
+        return d.id
+
+
+def test_two_approvals_at_once_do_not_pass_the_batch_quota(county: Office, engine: str) -> None:
+    with county.session() as s:
+        batch = s.scalars(select(Batch)).one()
+        batch.quota_projects = 1
+    ids = [_at_province(county, f"省级审批的项目{i}") for i in range(2)]
+    province = [_actor("620000", Level.PROVINCE, Role.REVIEWER, f"prov-{i}", f"省审核{i}") for i in range(2)]
+
+    def approve(i: int, barrier: threading.Barrier) -> str:
+        with county.session() as s:
+            d = lookup.get(s, ids[i])
+            barrier.wait()
+            workflow.review(s, province[i], d, decision=Decision.APPROVE, text="同意立项")
+            return d.status
+
+    results = _together(2, approve)
+    assert sorted(map(type, results), key=str) == sorted([str, workflow.LimitExceeded], key=str), results
+    with county.session() as s:
+        assert s.scalar(select(func.count()).select_from(Declaration).where(Declaration.status == "approved")) == 1
+
+
+def test_second_clerk_submitting_the_same_draft_is_refused(county: Office, engine: str) -> None:
+    clerk = _actor(COMMUNITY, Level.COMMUNITY, Role.CLERK, "clerk-1", "王经办")
+    with county.session() as s:
+        decl_id = drafts.create(s, clerk, example_declaration()).id
+
+    def submit(_i: int, barrier: threading.Barrier) -> str:
+        with county.session() as s:
+            d = lookup.get(s, decl_id)
+            barrier.wait()
+            drafts.submit(s, clerk, d, county.store.paths)
+            return d.status
+
+    results = _together(2, submit)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert results.count("under_review") == 1 and len(refused) == 1, results
+    assert "不能提交" in str(refused[0])
+    with county.session() as s:
+        assert s.scalar(select(func.count()).select_from(Opinion).where(Opinion.declaration_id == decl_id)) == 0
         assert audit.verify(s).ok

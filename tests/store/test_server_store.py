@@ -33,6 +33,9 @@ def test_a_home_on_a_server(tmp_path: Path, pg_server: PgServer) -> None:
         with pytest.raises(UserError, match="服务器备份"):
             backup.take(store, reason="manual")
         assert backup.take_daily(store) is None
+        with pytest.raises(UserError, match="服务器管理员恢复"):
+            backup.restore(store.paths.home, tmp_path / "any-backup.zip")
+        assert not store.paths.database.exists()
     finally:
         store.close()
     again = Store.open(tmp_path / "home")  # the home says where the store is
