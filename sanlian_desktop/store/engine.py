@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import URL, Engine, create_engine, inspect, make_url, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanlian_desktop.kernel.errors import UserError
@@ -34,7 +34,11 @@ def make_engine(url: str) -> Engine:
             f"不支持的数据库：{parsed.get_backend_name()}（只支持 SQLite 和 PostgreSQL）",
             f"unsupported database {parsed.get_backend_name()}: use SQLite or PostgreSQL",
         )
-    engine = create_engine(url, **dialects.engine_options(parsed.get_backend_name()))
+    try:
+        engine = create_engine(url, **dialects.engine_options(parsed.get_backend_name()))
+    except (ImportError, NoSuchModuleError):
+        raise UserError("本程序未包含 PostgreSQL 的驱动（psycopg），不能使用数据库服务器",
+                        f"the driver for {parsed.drivername} is not installed") from None
     dialects.prepare(engine)
     return engine
 

@@ -52,6 +52,17 @@ def test_a_home_on_a_server(tmp_path: Path, pg_server: PgServer) -> None:
         Store.open(tmp_path / "home")
 
 
+def test_a_missing_driver_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from sanlian_desktop.store.engine import make_engine
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as in a build without the driver
+    monkeypatch.delitem(sys.modules, "sqlalchemy.dialects.postgresql.psycopg", raising=False)
+    with pytest.raises(UserError, match="未包含 PostgreSQL 的驱动"):
+        make_engine("postgresql+psycopg://u@localhost/db")
+
+
 @pytest.mark.engines
 def test_a_store_knows_its_engine(county: Office, engine: str) -> None:
     assert county.store.on_server is (engine == "postgresql")
