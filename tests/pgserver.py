@@ -21,6 +21,7 @@ from pathlib import Path
 # The superuser of the test cluster; the unix socket trusts every local user, so no password is involved.
 ROLE = "sanlian"
 TEMPLATE = "sanlian_migrated"
+PASSWORD_ROLE, PASSWORD = "clerk_pw", "pg-secret-1"
 
 
 def find_bindir() -> Path | None:
@@ -69,11 +70,15 @@ class PgServer:
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-U", ROLE, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        # One role signs in with a password (tests of PGPASSWORD and the prompt); everyone else is trusted.
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\n" + hba.read_text("utf-8"), "utf-8")
         options = (f"-k {self.socket} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
                    "-c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w",
                   "-o", options, "start")
         self._migrated = False
+        self._password_role = False
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run([*self._as, str(self.bindir / tool), *args], check=True, capture_output=True,
@@ -98,6 +103,15 @@ class PgServer:
         else:
             self._admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def password_url(self, url: str) -> str:
+        """``url`` signing in as the role that needs a password (made a superuser, created on first use)."""
+        from sqlalchemy import make_url
+
+        if not self._password_role:
+            self._admin(f"CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'")
+            self._password_role = True
+        return make_url(url).set(username=PASSWORD_ROLE).render_as_string(hide_password=False)
 
     def drop_database(self, url: str) -> None:
         from sqlalchemy import make_url

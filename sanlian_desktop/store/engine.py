@@ -26,6 +26,10 @@ HEAD_REVISION = "0011"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
 
 
+class ServerUnreachable(UserError):
+    """The database server did not let the store in (down, unknown, or the password is wrong or missing)."""
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, its connections set up for the engine (see :mod:`.dialects`)."""
     parsed = make_url(url)
@@ -122,7 +126,7 @@ class Store:
         except OperationalError as exc:
             store.close()
             said = " ".join(str(exc.orig or exc).split())  # the driver's words, on one line
-            raise UserError(
+            raise ServerUnreachable(
                 f"连接数据库服务器失败：{said}（请检查服务器地址、用户名和 PGPASSWORD）",
                 f"cannot connect to the database server: {said}",
             ) from None

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import make_url
 
 from tests.cli.test_cli import Cli
-from tests.pgserver import PgServer
+from tests.pgserver import PASSWORD, PgServer
 
 
 def test_init_on_a_server_and_join_from_a_second_home(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -47,3 +47,21 @@ def test_server_addresses_refused(tmp_path: Path, capsys: pytest.CaptureFixture[
     missing = str(make_url(empty).set(database="no_such_db").render_as_string(hide_password=False))
     assert "连接数据库服务器失败" in cli.refused("join", "--database", missing, user=None)
     assert not (cli.home / "database.json").exists()
+
+
+def test_the_password_comes_from_pgpassword(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    url = pg_server.password_url(pg_server.new_database())
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    first = Cli(tmp_path / "first", capsys, monkeypatch)
+    assert "连接数据库服务器失败" in first.refused(
+        "init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+        "--database", url, user=None)  # no password anywhere, no terminal to ask on
+    assert not (first.home / "database.json").exists()
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    first.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+             "--database", url, user=None)
+    assert PASSWORD not in (first.home / "database.json").read_text("utf-8")
+    assert any(u["username"] == "admin" for u in first.json("user", "list"))
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    assert "连接数据库服务器失败" in first.refused("user", "list")
