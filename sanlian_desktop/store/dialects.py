@@ -17,9 +17,10 @@ Callers name the engine by the session or connection they hold, never by a strin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, event, text
@@ -107,6 +108,25 @@ def serialise(session: Session, resource: str) -> None:
     else:
         # A write that changes nothing still begins SQLite's write transaction.
         session.execute(text("UPDATE meta SET key = key WHERE 0 = 1"))
+
+
+@contextlib.contextmanager
+def exclusive(engine: Engine, resource: str) -> Iterator[None]:
+    """Be the only one, across every computer on the same PostgreSQL store, doing ``resource`` (such as
+    migrating the schema) while the block runs: a session-level advisory lock held on a connection of
+    its own. SQLite's store is opened by one program at a time (the instance lock): nothing to do."""
+    if engine.dialect.name != POSTGRESQL:
+        yield
+        return
+    key = {"key": _lock_key(resource)}
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+            conn.commit()
 
 
 def for_update(session: Session, stmt: _SelectT) -> _SelectT:

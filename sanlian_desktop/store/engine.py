@@ -195,15 +195,20 @@ class Store:
         ``before_upgrade`` is called (with this store) before an existing store is changed, so that a
         backup can be taken first.
         """
-        current = self.schema_revision()
-        if current == HEAD_REVISION:
+        if self.schema_revision() == HEAD_REVISION:
             return
-        refuse_newer(current)
-        if current is not None and before_upgrade is not None:
-            before_upgrade(self)
-        from alembic import command
+        # Several computers sharing a server may start a new version at once: one migrates, the
+        # others wait and then find the schema at the head.
+        with dialects.exclusive(self.engine, "schema-migration"):
+            current = self.schema_revision()
+            if current == HEAD_REVISION:
+                return
+            refuse_newer(current)
+            if current is not None and before_upgrade is not None:
+                before_upgrade(self)
+            from alembic import command
 
-        command.upgrade(alembic_config(self.engine), "head")
+            command.upgrade(alembic_config(self.engine), "head")
 
 
 def refuse_newer(revision: str | None) -> None:

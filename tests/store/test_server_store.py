@@ -4,6 +4,7 @@ password), refused when newer, and left to the server's own backups."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,32 @@ def test_a_missing_driver_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch)
 def test_a_store_knows_its_engine(county: Office, engine: str) -> None:
     assert county.store.on_server is (engine == "postgresql")
     assert county.store.paths.database.exists() is (engine == "sqlite")
+
+
+def test_two_computers_upgrading_at_once_migrate_once(tmp_path: Path, pg_server: PgServer) -> None:
+    url = pg_server.new_database(migrated=False)
+    made = Store.open(tmp_path / "first", create=True, database=url, migrate=False)
+    made.close()
+    barrier = threading.Barrier(2, timeout=30)
+    results: list[object] = [None, None]
+
+    def open_home(i: int) -> None:
+        home = tmp_path / ("first" if i == 0 else "second")
+        if i == 1:
+            (home).mkdir()
+            (home / "database.json").write_bytes((tmp_path / "first" / "database.json").read_bytes())
+        try:
+            barrier.wait()
+            store = Store.open(home)  # both find an empty schema and migrate it
+            results[i] = store.schema_revision()
+            store.close()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=open_home, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    assert results == ["0011", "0011"]
