@@ -9,6 +9,7 @@ from typing import Any
 
 from sanlian_desktop.cli.main import Context, count_arg, new_password, server_password
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level, Role
 
 
@@ -32,6 +33,10 @@ def register(sub: Any) -> None:
     p.add_argument("--database", metavar="URL", required=True,
                    help="postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
     p.set_defaults(handler=cmd_join)
+    p = sub.add_parser("move", help="把本单位的数据从本机迁到 PostgreSQL 服务器（管理员；迁移前请关闭程序窗口）")
+    p.add_argument("--database", metavar="URL", required=True,
+                   help="空数据库的地址 postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    p.set_defaults(handler=cmd_move)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
     p = user.add_parser("add", help="添加用户")
@@ -109,6 +114,22 @@ def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
     store.close()
     ctx.emit({"home": str(ctx.home), "region": code, "name": name, "database": server_url(args.database)},
              f"已加入：{name}（{code}），数据在服务器 {server_url(args.database)}，本机数据目录 {ctx.home}")
+    return 0
+
+
+def cmd_move(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.store import instance
+    from sanlian_desktop.store.moving import move_to_server
+
+    server_password(args.database)
+    actor = ctx.actor()
+    actor.require(Role.ADMIN, action="迁移数据")
+    ctx.close()
+    ctx._store = None
+    with instance.acquire(AppPaths(ctx.home)):  # the desktop must not have the file open meanwhile
+        result = move_to_server(ctx.home, args.database, user=actor.username)
+    ctx.emit({"database": result.url, "rows": result.rows, "kept_file": str(result.kept_file)},
+             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行；原数据文件保留为 {result.kept_file}")
     return 0
 
 

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, event, text
+from sqlalchemy import Connection, Engine, Integer, Table, event, text
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite as sq
 from sqlalchemy.orm import Session
@@ -191,3 +191,19 @@ def execute_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
     if batch:
         count += flush()
     return count
+
+
+def after_copy(conn: Connection, table: Table) -> None:
+    """After rows were copied into ``table`` with their own ids: PostgreSQL's sequence behind an integer
+    id continues after the largest copied id (SQLite takes the next id from the rows themselves)."""
+    if conn.dialect.name != POSTGRESQL:
+        return
+    for column in table.primary_key.columns:
+        single = len(table.primary_key.columns) == 1
+        if column.autoincrement is True or (column.autoincrement == "auto" and single
+                                            and isinstance(column.type, Integer)):
+            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name})
+            if sequence is not None:
+                conn.execute(text(f"SELECT setval(:s, coalesce((SELECT max({column.name}) FROM {table.name}), 0) + 1, false)"),
+                             {"s": sequence})

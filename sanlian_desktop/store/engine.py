@@ -120,6 +120,18 @@ class Store:
             url = server_url(database)
         if url is None:
             return cls._open_file(paths, create=create, migrate=migrate)
+        store = cls.connect(paths, url)
+        paths.ensure()
+        if database is not None:
+            write_server_url(paths, url)
+        if migrate:
+            store.migrate()  # the server's own backups protect it; a file copy here would not
+        return store
+
+    @classmethod
+    def connect(cls, paths: AppPaths, url: str) -> Store:
+        """The store on the server at ``url`` for the home ``paths``, connected and not newer than this
+        program (not migrated: :meth:`migrate`); nothing is written to the home."""
         store = cls(paths, url)
         try:
             refuse_newer(store.schema_revision())
@@ -130,11 +142,9 @@ class Store:
                 f"连接数据库服务器失败：{said}（请检查服务器地址、用户名和 PGPASSWORD）",
                 f"cannot connect to the database server: {said}",
             ) from None
-        paths.ensure()
-        if database is not None:
-            write_server_url(paths, url)
-        if migrate:
-            store.migrate()  # the server's own backups protect it; a file copy here would not
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod

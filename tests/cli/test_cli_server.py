@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from tests.cli.test_cli import Cli
+from tests.cli.test_cli import Cli, add_batch, write_decl
 from tests.pgserver import PASSWORD, PgServer
 
 
@@ -65,3 +65,28 @@ def test_the_password_comes_from_pgpassword(tmp_path: Path, capsys: pytest.Captu
     assert any(u["username"] == "admin" for u in first.json("user", "list"))
     monkeypatch.setenv("PGPASSWORD", "wrong")
     assert "连接数据库服务器失败" in first.refused("user", "list")
+
+
+
+def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgServer) -> None:
+    """The county's store goes from its file onto the server; everything comes along, the file is kept,
+    and new rows continue after the copied ones."""
+    add_batch(cli)
+    decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    before = cli.json("decl", "show", decl_id)
+    users_before = cli.json("user", "list")
+    assert "不能迁移数据" in cli.refused("move", "--database", pg_server.new_database(), user="clerk")
+    url = pg_server.new_database()
+    moved = cli.json("move", "--database", url)
+    assert moved["rows"]["region"] > 0 and moved["rows"]["declaration"] == 1
+    assert not (cli.home / "sanlian.db").exists() and Path(moved["kept_file"]).is_file()
+    assert cli.json("decl", "show", decl_id) == before
+    cli.ok("user", "add", "clerk2", "--role", "clerk")  # a new id after the copied ones
+    assert len(cli.json("user", "list")) == len(users_before) + 1
+    assert "检查结果：正常" in cli.ok("check")
+    assert "已经在数据库服务器上" in cli.refused("move", "--database", url)
+    other = Cli(tmp_path / "other", cli.capsys, pytest.MonkeyPatch())
+    other.ok("init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "admin",
+             user=None)
+    assert "只能迁入空数据库" in other.refused("move", "--database", url)
+    assert (other.home / "sanlian.db").exists() and not (other.home / "database.json").exists()
