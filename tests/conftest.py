@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import settings
 
 from sanlian_desktop import app
-from tests import cheaphash
+from tests import cheaphash, helpers, pgserver
 from tests.helpers import Office, make_office
 
 cheaphash.install()
@@ -78,8 +78,60 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SANLIAN_NEW_PASSWORD", raising=False)
 
 
+# -- the two database engines ----------------------------------------------------------------------
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``engines`` runs once on SQLite and once on PostgreSQL (the offices it makes, through
+    the ``county`` fixture or ``make_office``, keep their stores on that engine)."""
+    if metafunc.definition.get_closest_marker("engines") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    """A PostgreSQL server of this test run (a temporary cluster on a unix socket), stopped at its end."""
+    reason = pgserver.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    server = pgserver.PgServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def county(tmp_path: Path) -> Iterator[Office]:
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine of this test: SQLite unless the test is marked ``engines``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database(engine: str, request: pytest.FixtureRequest,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str | None]]:
+    """Makes the store of a new office: None (the SQLite file in its home) or a fresh PostgreSQL database
+    at the schema head, dropped after the test."""
+    if engine == "sqlite":
+        yield helpers.new_database
+        return
+    server: pgserver.PgServer = request.getfixturevalue("pg_server")
+    made: list[str] = []
+
+    def new() -> str:
+        made.append(server.new_database())
+        return made[-1]
+
+    monkeypatch.setattr(helpers, "new_database", new)
+    yield new
+    for url in made:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def county(tmp_path: Path, database: Callable[[], str | None]) -> Iterator[Office]:
     """城关区民政局 (620102) with a street, a community, a clerk, a reviewer and an open batch."""
     office = make_office(tmp_path / "county", "county", "620102", "城关区民政局")
     yield office

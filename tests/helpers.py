@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,15 @@ PASSWORD = "secret-pass-1"
 EXAMPLE_PATH = Path(__file__).parent / "data" / "declaration.example.json"
 
 
+def _local_file() -> str | None:
+    return None
+
+
+# Where make_office puts a new office's store: None for the SQLite file in its home, or a PostgreSQL URL.
+# The ``database`` fixture (tests/conftest.py) replaces it for a test run on PostgreSQL.
+new_database: Callable[[], str | None] = _local_file
+
+
 @dataclass
 class Office:
     """A store set up as one office, with its users signed in."""
@@ -37,11 +47,15 @@ class Office:
 
 
 def make_office(home: Path, level: str, code: str, name: str, *, with_regions: bool = True,
-                with_batch: bool = True, suite: str = "sl1") -> Office:
+                with_batch: bool = True, suite: str = "sl1", database: str | None = None) -> Office:
     """Initialise an office with admin/clerk/reviewer users, 东岗街道 and 东岗西路社区 and an open batch
-    (its keys in ``suite``: ``sl1`` or ``gm``)."""
+    (its keys in ``suite``: ``sl1`` or ``gm``).
+
+    Its store is on ``database`` if given, else where :data:`new_database` says (the SQLite file unless
+    the test runs on PostgreSQL)."""
     store = init_office(home, level=Level(level), region_code=code, name=name, admin="admin",
-                        admin_password=PASSWORD, region_name=name, suite=suite)
+                        admin_password=PASSWORD, region_name=name, suite=suite,
+                        database=database or new_database())
     with store.session() as s:
         admin = auth.sign_in(s, "admin", PASSWORD)
         auth.add_user(s, admin, username="clerk", role=Role.CLERK, password=PASSWORD, display_name="王经办")

@@ -7,8 +7,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sanlian_desktop.cli.main import Context, count_arg, new_password
+from sanlian_desktop.cli.main import Context, count_arg, new_password, server_password
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import LEVEL_ORDER, Level, Role
 
 
@@ -28,7 +29,18 @@ def register(sub: Any) -> None:
     p.add_argument("--token", help="在此硬件令牌（PKCS#11，按标签）中生成本单位密钥，密钥不离开令牌；"
                                    "PIN 码取自 SANLIAN_TOKEN_PIN 或提示。不填则保存在本机密钥库（口令保护）")
     p.add_argument("--module", help="令牌驱动（PKCS#11 模块）的路径，默认 SANLIAN_PKCS11_MODULE 或 SoftHSM2")
+    p.add_argument("--database", metavar="URL",
+                   help="把数据放在 PostgreSQL 服务器上（本单位多人共用）：postgresql+psycopg://用户名@服务器/数据库名；"
+                        "密码取自环境变量 PGPASSWORD 或提示，不写在地址里")
     p.set_defaults(handler=cmd_init)
+    p = sub.add_parser("join", help="本机加入数据在 PostgreSQL 服务器上的本单位（多人共用）")
+    p.add_argument("--database", metavar="URL", required=True,
+                   help="postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    p.set_defaults(handler=cmd_join)
+    p = sub.add_parser("move", help="把本单位的数据从本机迁到 PostgreSQL 服务器（管理员；迁移前请关闭程序窗口）")
+    p.add_argument("--database", metavar="URL", required=True,
+                   help="空数据库的地址 postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    p.set_defaults(handler=cmd_move)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
     p = user.add_parser("add", help="添加用户")
@@ -83,6 +95,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.sync.trust.custody import SOFTWARE_LOCATION
     from sanlian_desktop.sync.trust.suite import suite_by_short
 
+    if args.database is not None:
+        server_password(args.database)
     suite = suite_by_short(args.suite.strip().lower())
     vault = None
     if args.token:
@@ -99,12 +113,47 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     password = new_password(f"管理员 {args.admin} ")
     store = init_office(ctx.home, level=Level(args.level), region_code=args.region.strip(), name=args.name,
                         admin=args.admin, admin_password=password, admin_display_name=args.admin_name,
-                        region_name=args.region_name, suite=args.suite.strip().lower(), vault=vault)
+                        region_name=args.region_name, suite=args.suite.strip().lower(), vault=vault,
+                        database=args.database)
     store.close()
     where = (vault.location if vault is not None else SOFTWARE_LOCATION).label
     ctx.emit({"home": str(ctx.home), "region": args.region, "level": args.level, "name": args.name,
               "suite": suite.name, "key_location": where},
              f"已初始化：{args.name}（{args.region}），数据目录 {ctx.home}，算法套件：{suite.label}，本单位密钥保存在{where}")
+    return 0
+
+
+def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import Office
+    from sanlian_desktop.offices.office import join_office
+    from sanlian_desktop.store.engine import server_url
+
+    server_password(args.database)
+    store = join_office(ctx.home, args.database)
+    with store.session() as s:
+        office = s.scalars(select(Office).where(Office.is_self)).one()
+        code, name = office.region_code, office.name
+    store.close()
+    ctx.emit({"home": str(ctx.home), "region": code, "name": name, "database": server_url(args.database)},
+             f"已加入：{name}（{code}），数据在服务器 {server_url(args.database)}，本机数据目录 {ctx.home}")
+    return 0
+
+
+def cmd_move(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.store import instance
+    from sanlian_desktop.store.moving import move_to_server
+
+    server_password(args.database)
+    actor = ctx.actor()
+    actor.require(Role.ADMIN, action="迁移数据")
+    ctx.close()
+    ctx._store = None
+    with instance.acquire(AppPaths(ctx.home)):  # the desktop must not have the file open meanwhile
+        result = move_to_server(ctx.home, args.database, user=actor.username)
+    ctx.emit({"database": result.url, "rows": result.rows, "kept_file": str(result.kept_file)},
+             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行；原数据文件保留为 {result.kept_file}")
     return 0
 
 

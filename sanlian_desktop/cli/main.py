@@ -54,6 +54,12 @@ class Context:
         from sanlian_desktop.store.engine import Store
 
         if self._store is None:
+            from sanlian_desktop.kernel.paths import AppPaths
+            from sanlian_desktop.store.engine import read_server_url
+
+            url = read_server_url(AppPaths(self.home))
+            if url is not None:
+                server_password(url)
             self._store = Store.open(self.home)
         return self._store
 
@@ -99,6 +105,25 @@ def prompt_password(prompt: str, *, confirm: bool = False) -> str:
     if confirm and getpass.getpass("再输入一次 / again: ") != first:
         raise UserError("两次输入的密码不一致", "the passwords differ")
     return first
+
+
+def server_password(url: str) -> None:
+    """Make the database server's password known to the driver: PGPASSWORD, else asked on the terminal
+    (kept in this process only). A password written into the address is refused: it would stay in the
+    shell's history and the process list."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        in_url = make_url(url).password
+    except ArgumentError:
+        return  # the store refuses the address with its own message
+    if in_url is not None:
+        raise UserError("请不要把数据库密码写在地址里：设置环境变量 PGPASSWORD，或在提示时输入",
+                        "do not put the password in the database URL: set PGPASSWORD or type it when asked")
+    if os.environ.get("PGPASSWORD") is not None or not sys.stdin or not sys.stdin.isatty():
+        return  # no terminal: the server may trust this user, or ~/.pgpass holds it
+    os.environ["PGPASSWORD"] = getpass.getpass("数据库服务器密码（无需密码直接回车）/ database password: ")
 
 
 def new_password(label: str) -> str:

@@ -28,6 +28,7 @@ from sanlian_desktop.kernel.money import parse_money, to_fen
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Decision, Level, Role, Status
 from sanlian_desktop.models import (
+    AuditEntry,
     Batch,
     Declaration,
     DeclarationAttachment,
@@ -37,7 +38,7 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, dialects
 from sanlian_desktop.store.attachments import KINDS, store_file
 from sanlian_desktop.sync.kinds.records import link_key
 
@@ -112,6 +113,9 @@ def _check_duplicate(session: Session, decl_id: str | None, community: str, batc
 
 
 def _allocate_number(session: Session, prefix: str) -> str:
+    """The next free number under ``prefix``; a second clerk numbering under the same prefix at the
+    same time (PostgreSQL) waits for this transaction, so no number is given twice."""
+    dialects.serialise(session, f"declaration-number:{prefix}")
     last = session.scalar(
         select(func.max(Declaration.number)).where(
             Declaration.number >= prefix + "-", Declaration.number < prefix + "."
@@ -197,10 +201,38 @@ def _require_owner(actor: Actor, decl: Declaration, action: str) -> None:
         )
 
 
-def edit(session: Session, actor: Actor, decl: Declaration, raw: Any, *, now: datetime | None = None) -> Declaration:
-    """Replace the draft's content. A returned declaration gets a new version on its first edit."""
+class EditedMeanwhile(UserError):
+    """The declaration was saved by someone else after this clerk opened it; nothing was saved."""
+
+
+def _refuse_if_edited_meanwhile(session: Session, decl: Declaration, based_on: datetime) -> None:
+    dialects.lock_row(session, decl)
+    if decl.updated_at == based_on:
+        return
+    last = session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "declaration", AuditEntry.entity_id == decl.id)
+        .order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    who = f"由 {last.username} " if last is not None else ""
+    when = decl.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    raise EditedMeanwhile(
+        f"申报 {decl.number} 在您打开后已{who}于 {when} 保存过，您的修改未保存；请关闭后重新打开，再作修改",
+        f"declaration {decl.number} was saved by someone else after it was opened; this edit was not saved",
+    )
+
+
+def edit(session: Session, actor: Actor, decl: Declaration, raw: Any, *, now: datetime | None = None,
+         based_on: datetime | None = None) -> Declaration:
+    """Replace the draft's content. A returned declaration gets a new version on its first edit.
+
+    ``based_on`` is the declaration's ``updated_at`` when the clerk opened it: if someone saved it since
+    (another clerk of the office on a shared store), the edit is refused (:class:`EditedMeanwhile`)
+    rather than overwriting theirs.
+    """
     now = now or utcnow()
     actor.require(Role.CLERK, action="编辑申报")
+    if based_on is not None:
+        _refuse_if_edited_meanwhile(session, decl, based_on)
     _require_owner(actor, decl, "修改")
     fields = _validated(raw, for_submit=False)
     if fields["community"] != decl.community_code:
@@ -254,6 +286,7 @@ def submit(
         actor.require(Role.CLERK, action="提交申报")
     else:
         actor.require(Role.ADMIN, action="在申报期外提交申报")
+    dialects.lock_row(session, decl)  # a second clerk submitting it at the same time waits, then is refused
     _require_owner(actor, decl, "提交")
     if decl.status == Status.RETURNED and version_row(session, decl, decl.current_version).frozen:
         # The levels judge versions: what was returned comes back as a new, revised version.

@@ -19,7 +19,7 @@ from sanlian_desktop.models import AuditEntry, Declaration, Opinion, utcnow
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.offices.office import office_display_name
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, dialects
 
 MAX_OPINION = 1000
 
@@ -31,6 +31,50 @@ class LimitExceeded(UserError):
         super().__init__(zh, en)
         self.exceeded = exceeded
         self.what = what  # passed_text of the limits passed, without the command-line hint
+
+
+@dataclass(frozen=True)
+class FirstDecision:
+    """Who decided a declaration first (kept after the refused transaction has ended)."""
+
+    reviewer: str
+    reviewer_name: str
+    office_name: str
+    decision: Decision
+    at: datetime
+
+
+class AlreadyDecided(UserError):
+    """Someone else changed the declaration between this reviewer's look at it and their decision
+    (another reviewer of the same office on a shared store decided first); nothing was written.
+    ``by`` says who decided first, when an opinion did it."""
+
+    def __init__(self, zh: str, en: str, by: FirstDecision | None) -> None:
+        super().__init__(zh, en)
+        self.by = by
+
+
+def _refuse_if_decided_meanwhile(session: Session, decl: Declaration) -> None:
+    """Lock the declaration and reload it; refuse if its place in the chain moved since it was read."""
+    seen = (decl.status, decl.awaiting_level, decl.awaiting_office, decl.current_version)
+    dialects.lock_row(session, decl)
+    if (decl.status, decl.awaiting_level, decl.awaiting_office, decl.current_version) == seen:
+        return
+    first = session.scalars(
+        select(Opinion).where(Opinion.declaration_id == decl.id, Opinion.version == seen[3],
+                              Opinion.level == seen[1]).order_by(Opinion.at.desc(), Opinion.seq.desc()).limit(1)
+    ).first()
+    if first is None:
+        raise AlreadyDecided(
+            f"申报 {decl.number} 在您审核期间已有变动（现为“{Status(decl.status).label}”），您的决定未保存，请重新打开后再审核",
+            f"declaration {decl.number} changed meanwhile; the decision was not saved", None)
+    when = first.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    raise AlreadyDecided(
+        f"申报 {decl.number} 已由{first.office_name}{first.reviewer_name}于 {when} 先行作出“{Decision(first.decision).label}”"
+        f"的决定，您的决定未保存",
+        f"declaration {decl.number} was decided first by {first.reviewer} at {first.at.isoformat()}; "
+        "this decision was not saved",
+        FirstDecision(first.reviewer, first.reviewer_name, first.office_name, Decision(first.decision), first.at))
 
 
 class ApprovalPolicy(Protocol):
@@ -210,6 +254,7 @@ def review(
     """
     now = now or utcnow()
     actor.require(Role.REVIEWER, action="审核申报")
+    _refuse_if_decided_meanwhile(session, decl)
     if decl.status != Status.UNDER_REVIEW:
         raise UserError(
             f"申报 {decl.number} 当前状态为“{Status(decl.status).label}”，不在审核中",

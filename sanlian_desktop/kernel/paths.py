@@ -42,6 +42,11 @@ class AppPaths:
         return self.home / "sanlian.db"
 
     @property
+    def server_settings(self) -> Path:
+        """Present when the store lives on a database server: the server's address (never a password)."""
+        return self.home / "database.json"
+
+    @property
     def attachments(self) -> Path:
         return self.home / "attachments"
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Office, Region
 from sanlian_desktop.offices import regions
@@ -30,6 +31,7 @@ def init_office(
     region_name: str | None = None,
     suite: str = DEFAULT_SUITE.short,
     vault: KeyVault | None = None,
+    database: str | None = None,
 ) -> Store:
     """Create the store in ``home`` for the office of ``region_code`` at ``level`` with its first admin.
 
@@ -37,6 +39,8 @@ def init_office(
     choice, made with its root, holds for its whole chain, so every office below it is set up with the
     same one. ``vault`` is where the office's keys are made: the software key store by default, or a
     PKCS#11 token (:class:`~sanlian_desktop.sync.trust.tokens.TokenVault`) they never leave.
+    ``database`` (a ``postgresql+psycopg://`` URL) puts the store on a PostgreSQL server, an
+    empty database there, instead of the SQLite file in ``home``.
 
     A street or community code the shipped data lack is accepted with ``region_name`` (defaulting to
     the office name); its parent follows from the code. A third-party evaluator (``Level.EVALUATOR``)
@@ -51,8 +55,8 @@ def init_office(
     admin_display_name = clean_display_name(admin_display_name)
     check_password_strength(admin_password)
     chosen = suite_by_short(suite)
-    db = Path(home) / "sanlian.db"
-    if db.exists():
+    paths = AppPaths(Path(home))
+    if paths.database.exists() or paths.server_settings.exists():
         raise UserError(f"{home} 中已有本单位的数据，不能重复初始化", f"{home} already holds a store")
     if level is Level.EVALUATOR:
         from sanlian_desktop.kernel.codes import is_evaluator_code
@@ -67,9 +71,12 @@ def init_office(
             f"区划代码 {region_code} 与级别“{level.label}”不符",
             f"region code {region_code} does not fit level '{level.value}'",
         )
-    store = Store.open(Path(home), create=True)
+    store = Store.open(Path(home), create=True, database=database)
     try:
         with store.session() as session:
+            if store.on_server and session.scalar(select(Office.region_code).where(Office.is_self)) is not None:
+                raise UserError("该数据库中已有一个单位的数据，不能重复初始化（加入已有单位请用 join）",
+                                "the database already holds an office's store")
             regions.seed_regions(session)
             region = session.get(Region, region_code)
             if region is None and level in (Level.STREET, Level.COMMUNITY):
@@ -110,7 +117,8 @@ def init_office(
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
+            Path(str(paths.database) + suffix).unlink(missing_ok=True)
+        paths.server_settings.unlink(missing_ok=True)
         raise
     return store
 
@@ -139,3 +147,26 @@ def known_offices(store: Store) -> list[Office]:
     """Every office the store knows, this one first."""
     with store.read_session() as session:
         return list(session.scalars(select(Office).order_by(Office.is_self.desc(), Office.region_code)))
+
+
+def join_office(home: Path, database: str) -> Store:
+    """Set ``home`` up as one more workstation of the office whose store is on the PostgreSQL server
+    ``database`` (made there by ``init --database``); nothing in ``home`` holds more than the address."""
+    paths = AppPaths(Path(home))
+    if paths.database.exists() or paths.server_settings.exists():
+        raise UserError(f"{home} 中已有本单位的数据，不能再加入其他单位", f"{home} already holds a store")
+    store = Store.open(Path(home), create=True, database=database, migrate=False)
+    try:
+        if store.schema_revision() is None:
+            raise UserError("该数据库中还没有单位的数据：请先由一台电脑用 init --database 初始化本单位",
+                            "the database holds no office yet; run 'init --database' first")
+        store.migrate()
+        with store.session() as session:
+            if session.scalar(select(Office.region_code).where(Office.is_self)) is None:
+                raise UserError("该数据库中还没有单位的数据：请先由一台电脑用 init --database 初始化本单位",
+                                "the database holds no office yet; run 'init --database' first")
+    except BaseException:
+        store.close()
+        paths.server_settings.unlink(missing_ok=True)
+        raise
+    return store

@@ -20,7 +20,7 @@ from sanlian_desktop.kernel.money import from_fen
 from sanlian_desktop.kernel.vocab import Level, Status
 from sanlian_desktop.models import Batch, Declaration, Shortlisting
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, dialects
 
 # A meter turns amber from this share of its limit on, red at the limit.
 NEAR = Decimal("0.9")
@@ -177,7 +177,11 @@ def planned_fen(session: Session, decl: Declaration) -> int | None:
 
 def check_limits(session: Session, actor: Actor, batch: Batch, decl: Declaration, amount_fen: int,
                   override_reason: str | None, action: str, now: datetime) -> str | None:
-    """Refuse (LimitExceeded) when choosing would pass a limit, unless overridden with a reason."""
+    """Refuse (LimitExceeded) when choosing would pass a limit, unless overridden with a reason.
+
+    Choices within one batch are serialised (several people on a PostgreSQL store): a second one waits
+    until the first has committed and then counts it, so two together never pass a limit unseen."""
+    dialects.serialise(session, f"batch-limits:{batch.id}")
     after = meters_if_chosen(session, batch, decl, amount_fen)
     exceeded = [m for m in after if m.state == "over"]
     if not exceeded:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.models import AuditEntry, Meta, utcnow
+from sanlian_desktop.store import dialects
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
+CHAIN_LOCK = "audit-chain"
 
 
 def _entry_hash(prev_hash: str, seq: int, at: datetime, office: str, user: str, action: str,
@@ -35,8 +37,13 @@ def record(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the one before it, in the caller's transaction."""
+    """Append one entry, chained to the one before it, in the caller's transaction.
+
+    The chain's head is serialised: a second writer (another person on the same PostgreSQL store)
+    waits until this transaction ends and then chains to what it wrote, so the log stays one chain.
+    """
     at = at or utcnow()
+    dialects.serialise(session, CHAIN_LOCK)
     details = cj.to_plain(details or {}, cj.AUDIT)
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)

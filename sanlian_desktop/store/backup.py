@@ -181,6 +181,9 @@ def _take(store: Store, *, reason: str, out: Path | None, prune_old: bool) -> tu
     """
     if not _REASON.match(reason):
         raise ValueError(f"reason must be short lowercase ASCII: {reason!r}")
+    if store.on_server:
+        raise UserError("本单位的数据保存在数据库服务器上，由服务器备份（如 pg_dump），本程序不备份",
+                        "the store is on a database server: back it up there (pg_dump)")
     paths = store.paths
     now = datetime.now(UTC)
     automatic = out is None
@@ -234,7 +237,10 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Sea
 
 
 def take_daily(store: Store) -> Path | None:
-    """The GUI's backup on exit: at most one a local calendar day; None when today's exists."""
+    """The GUI's backup on exit: at most one a local calendar day; None when today's exists (or the
+    store is on a database server, which keeps its own backups)."""
+    if store.on_server:
+        return None
     today = datetime.now().astimezone().date()
     for _path, at, reason in automatic_backups(store.paths):
         if reason == "daily" and at.astimezone().date() == today:
@@ -585,6 +591,9 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
     if by is not None:
         require_restorer(by)
     paths = AppPaths(Path(home))
+    if paths.server_settings.exists():
+        raise UserError("本单位的数据保存在数据库服务器上，请由服务器管理员恢复（如 pg_restore）；数据未作任何改动",
+                        "the store is on a database server: restore it there (pg_restore); nothing was changed")
     try:
         paths.ensure()
         return _restore(paths, Path(path), allow_other_office, by)

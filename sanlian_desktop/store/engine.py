@@ -1,18 +1,21 @@
-"""The local store: a SQLite file (or another SQLAlchemy URL), its schema migrations and sessions."""
+"""The store: a SQLite file in the home folder or a PostgreSQL database, its schema migrations and sessions."""
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Engine, create_engine, inspect, make_url, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import atomic_write_bytes
 from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.store import dialects
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -23,23 +26,69 @@ HEAD_REVISION = "0011"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
 
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # Larger pages make the store a third smaller and inserts faster; only a new file takes it.
-    cursor.execute("PRAGMA page_size=8192")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+class ServerUnreachable(UserError):
+    """The database server did not let the store in (down, unknown, or the password is wrong or missing)."""
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, full sync and foreign keys on every connection."""
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    """An engine for ``url``, its connections set up for the engine (see :mod:`.dialects`)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in dialects.SUPPORTED:
+        raise UserError(
+            f"不支持的数据库：{parsed.get_backend_name()}（只支持 SQLite 和 PostgreSQL）",
+            f"unsupported database {parsed.get_backend_name()}: use SQLite or PostgreSQL",
+        )
+    try:
+        engine = create_engine(url, **dialects.engine_options(parsed.get_backend_name()))
+    except (ImportError, NoSuchModuleError):
+        raise UserError("本程序未包含 PostgreSQL 的驱动（psycopg），不能使用数据库服务器",
+                        f"the driver for {parsed.drivername} is not installed") from None
+    dialects.prepare(engine)
     return engine
+
+
+def server_url(url: str) -> str:
+    """A PostgreSQL URL checked and without its password (kept in PGPASSWORD or asked for, never stored).
+
+    ``postgresql://`` is read as ``postgresql+psycopg://`` (psycopg 3 is the one driver shipped).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(f"数据库地址格式不对：{url}", f"not a database URL: {url}") from None
+    if parsed.get_backend_name() != dialects.POSTGRESQL:
+        raise UserError(
+            "数据库地址应以 postgresql+psycopg:// 开头，如 postgresql+psycopg://用户名@服务器/数据库名",
+            "the database URL must start with postgresql+psycopg://",
+        )
+    if parsed.drivername == dialects.POSTGRESQL:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername != "postgresql+psycopg":
+        raise UserError("PostgreSQL 只支持 psycopg 驱动（postgresql+psycopg://…）",
+                        "only the psycopg driver is supported")
+    if not parsed.database:
+        raise UserError("数据库地址缺少数据库名（…/数据库名）", "the database URL names no database")
+    bare = URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                      database=parsed.database, query=parsed.query)  # (URL.set cannot unset a password)
+    return bare.render_as_string(hide_password=False)
+
+
+def read_server_url(paths: AppPaths) -> str | None:
+    """The server the store in ``paths`` lives on, or None for a store in the local SQLite file."""
+    try:
+        data = json.loads(paths.server_settings.read_text("utf-8"))
+        return server_url(str(data["url"]))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{paths.server_settings} 已损坏（应记录数据库服务器地址）",
+                        f"{paths.server_settings} is damaged") from None
+
+
+def write_server_url(paths: AppPaths, url: str) -> None:
+    """Record (written whole or not at all) that the store in ``paths`` lives on the server ``url``."""
+    body = json.dumps({"url": server_url(url)}, ensure_ascii=False, indent=2) + "\n"
+    atomic_write_bytes(paths.server_settings, body.encode("utf-8"))
 
 
 class Store:
@@ -51,10 +100,55 @@ class Store:
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def on_server(self) -> bool:
+        """True when the store lives on a PostgreSQL server (shared by several people of one office)."""
+        return self.engine.dialect.name == dialects.POSTGRESQL
+
     @classmethod
-    def open(cls, home: Path, *, create: bool = False, migrate: bool = True) -> Store:
-        """Open the store in ``home``; refuses a missing store unless ``create``."""
+    def open(cls, home: Path, *, create: bool = False, migrate: bool = True, database: str | None = None) -> Store:
+        """Open the store in ``home``; refuses a missing store unless ``create``.
+
+        The store is the SQLite file in ``home`` unless ``home`` records a PostgreSQL server (written
+        when ``create`` is given a ``database`` URL); the server's password comes from PGPASSWORD.
+        """
         paths = AppPaths(Path(home))
+        url = read_server_url(paths)
+        if database is not None:
+            if not create:
+                raise UserError("只有初始化时才能指定数据库服务器", "a database URL is given only at init")
+            url = server_url(database)
+        if url is None:
+            return cls._open_file(paths, create=create, migrate=migrate)
+        store = cls.connect(paths, url)
+        paths.ensure()
+        if database is not None:
+            write_server_url(paths, url)
+        if migrate:
+            store.migrate()  # the server's own backups protect it; a file copy here would not
+        return store
+
+    @classmethod
+    def connect(cls, paths: AppPaths, url: str) -> Store:
+        """The store on the server at ``url`` for the home ``paths``, connected and not newer than this
+        program (not migrated: :meth:`migrate`); nothing is written to the home."""
+        store = cls(paths, url)
+        try:
+            refuse_newer(store.schema_revision())
+        except OperationalError as exc:
+            store.close()
+            said = " ".join(str(exc.orig or exc).split())  # the driver's words, on one line
+            raise ServerUnreachable(
+                f"连接数据库服务器失败：{said}（请检查服务器地址、用户名和 PGPASSWORD）",
+                f"cannot connect to the database server: {said}",
+            ) from None
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def _open_file(cls, paths: AppPaths, *, create: bool, migrate: bool) -> Store:
         if not create and not paths.database.exists():
             raise UserError(
                 f"在 {paths.home} 没有找到数据，请先运行 init 初始化本单位",
@@ -111,15 +205,20 @@ class Store:
         ``before_upgrade`` is called (with this store) before an existing store is changed, so that a
         backup can be taken first.
         """
-        current = self.schema_revision()
-        if current == HEAD_REVISION:
+        if self.schema_revision() == HEAD_REVISION:
             return
-        refuse_newer(current)
-        if current is not None and before_upgrade is not None:
-            before_upgrade(self)
-        from alembic import command
+        # Several computers sharing a server may start a new version at once: one migrates, the
+        # others wait and then find the schema at the head.
+        with dialects.exclusive(self.engine, "schema-migration"):
+            current = self.schema_revision()
+            if current == HEAD_REVISION:
+                return
+            refuse_newer(current)
+            if current is not None and before_upgrade is not None:
+                before_upgrade(self)
+            from alembic import command
 
-        command.upgrade(alembic_config(self.engine), "head")
+            command.upgrade(alembic_config(self.engine), "head")
 
 
 def refuse_newer(revision: str | None) -> None:

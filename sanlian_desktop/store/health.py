@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from sanlian_desktop.models import Attachment
-from sanlian_desktop.store import attachments, audit
+from sanlian_desktop.store import attachments, audit, dialects
 
 if TYPE_CHECKING:
     from sanlian_desktop.store.engine import Store
@@ -92,10 +92,10 @@ def check(store: Store) -> HealthReport:
 def _check_database(store: Store, report: HealthReport) -> None:
     try:
         with store.engine.connect() as conn:
-            rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check"))]
+            rows = dialects.integrity_problems(conn)
     except Exception as exc:
         rows = [f"{type(exc).__name__}: {exc}"]
-    if rows != ["ok"]:
+    if rows:
         report.database_ok = False
         for row in rows[:MAX_LISTED]:
             report.problems.append(Problem("database", "sanlian.db", f"数据文件：{row}"))

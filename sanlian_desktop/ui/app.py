@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,13 +95,41 @@ def make_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
+def ask_server_password(parent: QWidget | None) -> str | None:
+    """The database server's password, typed by the user; None when they cancel."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    text, ok = QInputDialog.getText(parent, QApplication.translate("app", "数据库服务器"),
+                                    QApplication.translate("app", "本单位的数据在数据库服务器上，请输入服务器的密码："),
+                                    QLineEdit.EchoMode.Password)
+    return text if ok else None
+
+
+def open_store(home: Path, parent: QWidget | None = None) -> Store:
+    """Open the store in ``home``; a store on a database server that refuses this computer without a
+    password (none in PGPASSWORD) gets one asked for, kept in this process only."""
+    from sanlian_desktop.store.engine import ServerUnreachable
+
+    try:
+        return Store.open(home)
+    except ServerUnreachable:
+        if os.environ.get("PGPASSWORD") is not None:
+            raise
+        password = ask_server_password(parent)
+        if password is None:
+            raise
+        os.environ["PGPASSWORD"] = password
+        return Store.open(home)
+
+
 def start_session(home: Path, settings: QSettings, jobs: JobRunner, parent: QWidget | None = None
                   ) -> tuple[Store, Actor] | None:
     """Open this office's store and sign in, or run the first-run wizard when there is none."""
     from sanlian_desktop.ui.signin.dialog import sign_in
 
-    if AppPaths(home).database.exists():
-        store = Store.open(home)
+    paths = AppPaths(home)
+    if paths.database.exists() or paths.server_settings.exists():
+        store = open_store(home, parent)
         actor = sign_in(store, settings, parent, jobs=jobs)
         if actor is None:
             store.close()

@@ -61,6 +61,7 @@ def status(county: Office, decl_id: str) -> tuple[str, str | None, str | None]:
         return d.status, d.awaiting_level, d.awaiting_office
 
 
+@pytest.mark.engines
 def test_whole_chain_with_return_and_resubmit(county: Office) -> None:
     decl_id = new_submitted(county)
     assert status(county, decl_id) == ("under_review", "street", "620102001")
@@ -92,6 +93,7 @@ def test_whole_chain_with_return_and_resubmit(county: Office) -> None:
     ]
 
 
+@pytest.mark.engines
 def test_granted_defaults_to_requested_and_is_bounded(county: Office) -> None:
     decl_id = new_submitted(county)
     for level in (Level.STREET, Level.COUNTY, Level.CITY):
@@ -111,6 +113,7 @@ def test_granted_only_at_province(county: Office) -> None:
         review(county, decl_id, Level.STREET, Decision.APPROVE, granted="100")
 
 
+@pytest.mark.engines
 def test_reject_ends_the_chain(county: Office) -> None:
     decl_id = new_submitted(county)
     review(county, decl_id, Level.STREET, Decision.REJECT, "不符合试点方向")
@@ -160,6 +163,7 @@ def test_opinion_text_required(county: Office) -> None:
         review(county, decl_id, Level.STREET, Decision.APPROVE, "   ")
 
 
+@pytest.mark.engines
 def test_duplicate_title_in_batch_refused(county: Office) -> None:
     with county.session() as s:
         drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
@@ -215,6 +219,7 @@ def test_pre_steps_after_today_refused_at_submit(county: Office) -> None:
             drafts.submit(s, clerk(Level.COMMUNITY), d, county.store.paths)
 
 
+@pytest.mark.engines
 def test_county_keys_in_paper_declaration(county: Office, tmp_path: object) -> None:
     from pathlib import Path
 
@@ -254,6 +259,7 @@ def test_city_without_counties_reviews_once_for_both_levels(county: Office) -> N
         assert (d.awaiting_level, d.awaiting_office) == ("province", "620000")
 
 
+@pytest.mark.engines
 def test_opinions_are_immutable(county: Office) -> None:
     decl_id = new_submitted(county)
     review(county, decl_id, Level.STREET, Decision.APPROVE)
@@ -269,6 +275,7 @@ def test_opinions_are_immutable(county: Office) -> None:
             s.flush()
 
 
+@pytest.mark.engines
 def test_lists_follow_jurisdiction(county: Office) -> None:
     decl_id = new_submitted(county)
     with county.session() as s:
@@ -283,6 +290,7 @@ def test_lists_follow_jurisdiction(county: Office) -> None:
             lookup.visible(s, other, decl_id)
 
 
+@pytest.mark.engines
 def test_numbers_are_sequential_per_batch_and_county(county: Office) -> None:
     with county.session() as s:
         a = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目甲"))
@@ -292,6 +300,7 @@ def test_numbers_are_sequential_per_batch_and_county(county: Office) -> None:
         assert lookup.get(s, "2016-620102-0002").id == b.id
 
 
+@pytest.mark.engines
 def test_requested_amount_copied_exactly(county: Office) -> None:
     with county.session() as s:
         d = drafts.create(s, clerk(Level.COMMUNITY), example_declaration())
@@ -299,6 +308,7 @@ def test_requested_amount_copied_exactly(county: Office) -> None:
         assert lookup.as_dict(s, d)["requested"] == str(Decimal("50000.00"))
 
 
+@pytest.mark.engines
 def test_returned_declaration_must_be_revised_before_resubmitting(county: Office) -> None:
     decl_id = new_submitted(county)
     review(county, decl_id, Level.STREET, Decision.RETURN, "请补充")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from sanlian_desktop.store import attachments, health
 from sanlian_desktop.store.engine import Store
 from tests.helpers import Office
 from tests.shipping.helpers import add_declaration_with_attachment
 
 
+@pytest.mark.engines
 def test_a_healthy_store_passes(county: Office, tmp_path: Path) -> None:
     add_declaration_with_attachment(county, tmp_path)
     report = health.check(county.store)

@@ -9,6 +9,7 @@ from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.sync.trust.gm import GM_SUITE
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
 from tests.helpers import example_declaration
+from tests.pgserver import PgServer
 from tests.sync.helpers_cli import CHAIN, Offices
 
 CODES = [code for _, code, _ in CHAIN]
@@ -17,7 +18,19 @@ UP = list(reversed(CODES))
 
 def test_declaration_travels_up_and_the_decision_down(suite_chain: Offices, tmp_path: Path) -> None:
     """The five-office journey under each suite the province can choose (SL1 and 国密)."""
-    o = suite_chain
+    _journey(suite_chain, tmp_path)
+
+
+def test_the_journey_with_the_county_and_the_street_on_a_server(chain: Offices, tmp_path: Path,
+                                                                pg_server: PgServer) -> None:
+    """PostgreSQL: the same journey with two of the offices moved onto a database server first."""
+    for code in ("620102", "620102001"):
+        assert chain.json(code, "move", "--database", pg_server.new_database())["rows"]["certificate"] > 0
+        assert not (chain.homes[code] / "sanlian.db").exists()
+    _journey(chain, tmp_path)
+
+
+def _journey(o: Offices, tmp_path: Path) -> None:
     suite = {"sl1": DEFAULT_SUITE, "gm": GM_SUITE}[o.suite]
     for code in CODES:  # the certificates came down the chain in the province's suite
         assert o.json(code, "office", "show")["suite"] == suite.name, code

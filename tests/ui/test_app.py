@@ -11,11 +11,14 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui import app as app_module
 from sanlian_desktop.ui.app import install_translations, parse_args, start_session
 from sanlian_desktop.ui.crash import LOG_NAME, FaultLog, install_excepthook, setup_logging
 from sanlian_desktop.ui.jobs import JobRunner
-from tests.helpers import Office
+from tests import pgserver
+from tests.helpers import Office, make_office
+from tests.pgserver import PgServer
 from tests.ui.conftest import Modals
 
 
@@ -81,10 +84,35 @@ def test_uncaught_exception_is_logged_and_shown(tmp_path: Path, modals: Modals, 
     assert log_file.name == LOG_NAME
 
 
+@pytest.mark.engines
 def test_existing_store_asks_for_sign_in(county: Office, settings: QSettings, jobs: JobRunner,
                                          modals: Modals) -> None:
     assert start_session(county.home, settings, jobs) is None  # the patched exec() cancels
     assert modals.executed == ["SignInDialog"]
+
+
+def test_a_server_asking_for_a_password_gets_it_typed(tmp_path: Path, settings: QSettings, jobs: JobRunner,
+                                                      modals: Modals, pg_server: PgServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL only: the server wants a password and PGPASSWORD has none; the user is asked once."""
+    url = pg_server.password_url(pg_server.new_database())
+    monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
+    make_office(tmp_path / "office", "county", "620102", "城关区民政局", database=url).store.close()
+    monkeypatch.delenv("PGPASSWORD")
+    asked: list[str] = []
+
+    def typed(_parent: object) -> str | None:
+        asked.append("wrong" if not asked else pgserver.PASSWORD)
+        return asked[-1]
+
+    monkeypatch.setattr(app_module, "ask_server_password", typed)
+    with pytest.raises(UserError, match="连接数据库服务器失败"):  # a wrong password: refused, not retried for ever
+        start_session(tmp_path / "office", settings, jobs)
+    monkeypatch.delenv("PGPASSWORD")
+    assert start_session(tmp_path / "office", settings, jobs) is None  # the patched exec() cancels the sign-in
+    assert asked == ["wrong", pgserver.PASSWORD]
+    assert modals.executed == ["SignInDialog"]
+    assert "pg-secret" not in (tmp_path / "office" / "database.json").read_text("utf-8")
 
 
 def test_no_store_starts_the_wizard(tmp_path: Path, settings: QSettings, jobs: JobRunner, modals: Modals) -> None:

@@ -19,7 +19,7 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Office, PendingReceipt, RevocationRecord, SyncChannel, SyncPackage, utcnow
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor, this_office
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, dialects
 from sanlian_desktop.store.attachments import blob_path
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.files import package_file_name
@@ -36,6 +36,7 @@ from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.statements import sign_statement
 
 # What one package may hold, with room to spare under the limits every reader enforces.
+EXPORT_LOCK = "sync-export"
 PACKAGE_ENTRIES = DEFAULT_LIMITS.max_entries - 100
 PACKAGE_MANIFEST = DEFAULT_LIMITS.max_manifest - 256 * 1024
 Progress = Callable[[int, int], None]
@@ -111,11 +112,15 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
     if out.is_dir():
         raise UserError(f"{out} 是一个文件夹；请给出文件名，或不用 --to 导出到文件夹", f"{out} is a folder")
     with store.session() as s:
+        # One export at a time (several people on a PostgreSQL store): a second waits, then sends what
+        # the first did not, under the next channel number.
+        dialects.serialise(s, EXPORT_LOCK)
         trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
         sign_own_records(s, actor.office_code, _signer(keys, chain))
     with store.session() as s:
+        dialects.serialise(s, EXPORT_LOCK)
         me = this_office(s)
         n = neighbour(s, to)
         recipient = trust.cert_for(s, n.code, utcnow())

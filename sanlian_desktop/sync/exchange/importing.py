@@ -23,7 +23,7 @@ from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncItem, SyncPa
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
-from sanlian_desktop.store import audit, staging
+from sanlian_desktop.store import audit, dialects, staging
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
 from sanlian_desktop.sync.exchange.neighbours import neighbour
@@ -41,6 +41,8 @@ from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.chain import CertPool, Revocation
 from sanlian_desktop.sync.trust.statements import Statement, verify_statement
 from sanlian_desktop.sync.trust.suite import get_suite
+
+IMPORT_LOCK = "sync-import"
 
 
 @dataclass
@@ -196,7 +198,8 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
 
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
             backup: bool, stage: staging.Staging) -> ImportResult:
-    ahead = BackupAhead(store) if backup and not preview else None
+    # A store on a database server is backed up by the server, not by a file copy here.
+    ahead = BackupAhead(store) if backup and not preview and not store.on_server else None
     try:
         return _import_with(s, store, actor, path, preview=preview, ahead=ahead, stage=stage)
     finally:
@@ -225,6 +228,9 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         result = ImportResult(pkg.package_id, sender.code, sender.office.name, pkg.channel_seq,
                               sender_serial=sender.serial)
         file_hash = sha256_file(path)
+        # One import at a time (several people on a PostgreSQL store): a second import, of this package
+        # or another, waits here until the first commits, then finds what it applied.
+        dialects.serialise(s, IMPORT_LOCK)
         earlier = s.get(SyncPackage, pkg.package_id)
         if earlier is not None:
             if earlier.file_hash != file_hash or earlier.direction != "in":

@@ -6,15 +6,16 @@ a package's fitting and an export's pending list read them back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import Insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sanlian_desktop.models import SyncItem
+from sanlian_desktop.store import dialects
 from sanlian_desktop.sync.kinds.records import Record
 
 
@@ -35,37 +36,27 @@ def item_hashes(session: Session, neighbour: str,
 _ITEMS = SyncItem.metadata.tables["sync_item"]
 
 
-def _upsert(columns: tuple[str, ...], when: str | None = None) -> Insert:
+@functools.cache
+def _upsert(engine: str, columns: tuple[str, ...], when: str | None = None) -> Any:
     """Insert items, or set ``columns`` of those the neighbour has already (only where ``when`` differs)."""
-    stmt = sqlite_insert(_ITEMS)
+    stmt = dialects.insert(engine, _ITEMS)
     return stmt.on_conflict_do_update(
         index_elements=[_ITEMS.c.neighbour_code, _ITEMS.c.kind, _ITEMS.c.key],
         set_={c: stmt.excluded[c] for c in columns},
         where=None if when is None else _ITEMS.c[when].is_distinct_from(stmt.excluded[when]))
 
 
-_SENT = _upsert(("sent_hash", "sent_package", "sent_at"))
-_ACKED = _upsert(("acked_hash", "acked_at"), when="acked_hash")
+_SENT = ("sent_hash", "sent_package", "sent_at")
+_ACKED = ("acked_hash", "acked_at")
 
 
-def _upsert_rows(session: Session, stmt: Insert, columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> int:
+def _upsert_rows(session: Session, update: tuple[str, ...], when: str | None, columns: tuple[str, ...],
+                 rows: Iterable[tuple[object, ...]]) -> int:
     """Run an upsert of sync items for many rows straight through the driver; returns the rows it
     inserted or changed. Values arrive bound already (see :func:`_bound`): there are tens of
-    thousands of items, and SQLAlchemy's per-row parameter handling would cost more than SQLite's."""
-    conn = session.connection()
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
-    if tuple(compiled.positiontup or ()) != columns:
-        raise RuntimeError("unexpected parameter order")
-    count = 0
-    batch: list[tuple[object, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 2000:
-            count += conn.exec_driver_sql(str(compiled), batch).rowcount
-            batch = []
-    if batch:
-        count += conn.exec_driver_sql(str(compiled), batch).rowcount
-    return count
+    thousands of items, and SQLAlchemy's per-row parameter handling would cost more than the database's."""
+    stmt = _upsert(dialects.name_of(session), update, when)
+    return dialects.execute_many(session.connection(), stmt, columns, rows)
 
 
 def _bound(session: Session, column: str, value: object) -> object:
@@ -80,7 +71,7 @@ def mark_sent(session: Session, neighbour: str, records: Iterable[Record], packa
     session.flush()
     latest = {(r.kind, r.key): r.hash for r in records}
     when = _bound(session, "sent_at", at)
-    _upsert_rows(session, _SENT, ("neighbour_code", "kind", "key", "sent_hash", "sent_package", "sent_at"),
+    _upsert_rows(session, _SENT, None, ("neighbour_code", "kind", "key", "sent_hash", "sent_package", "sent_at"),
                  ((neighbour, kind, key, digest, package_id, when) for (kind, key), digest in latest.items()))
 
 
@@ -91,5 +82,5 @@ def mark_acknowledged(session: Session, neighbour: str, entries: Iterable[tuple[
     for kind, key, digest in entries:
         latest[kind, key] = digest
     when = _bound(session, "acked_at", at)
-    return _upsert_rows(session, _ACKED, ("neighbour_code", "kind", "key", "acked_hash", "acked_at"),
+    return _upsert_rows(session, _ACKED, "acked_hash", ("neighbour_code", "kind", "key", "acked_hash", "acked_at"),
                         ((neighbour, kind, key, digest, when) for (kind, key), digest in latest.items()))

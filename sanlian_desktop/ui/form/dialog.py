@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class DeclarationDialog(QDialog):
         self.autosave = Autosave(store.paths.home, decl_id)
         self._dirty = False
         self._edits = 0  # changes typed so far; a save clears the dirty flag only if none came meanwhile
+        self._based_on: datetime | None = None  # the declaration's updated_at as this dialog last read or saved it
         self.form = DeclarationForm(store, actor, self, new=decl_id is None)
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -108,6 +110,7 @@ class DeclarationDialog(QDialog):
                 decl = lookup.get(s, self.decl_id)
                 data = lookup.as_dict(s, decl)
                 stored_at = s.get(DeclarationVersion, (decl.id, decl.current_version)).updated_at  # type: ignore[union-attr]
+                self._based_on = decl.updated_at
                 editable = editable and drafts.can_edit(self.actor, decl)
                 data["attachments"] = drafts.attachment_links(s, self.actor, decl)
             self.setWindowTitle(f"{data['number']} {data['title']}")
@@ -229,17 +232,18 @@ class DeclarationDialog(QDialog):
         raw = self.form.raw()
         store, actor, decl_id, pending = self.store, self.actor, self.decl_id, list(self.pending)
         kinds = dict(self.pending_kinds)
-        edits = self._edits
+        edits, based_on = self._edits, self._based_on
 
         def write() -> _Saved:
             with store.session() as s:
                 if decl_id is None:
                     decl = drafts.create(s, actor, raw)
-                else:
-                    decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw)
+                else:  # refused if another clerk saved it since this dialog read it (a shared store)
+                    decl = drafts.edit(s, actor, lookup.get(s, decl_id), raw, based_on=based_on)
                 for f in pending:
                     drafts.attach(s, actor, decl, store.paths, f, kind=kinds.get(str(f), "other"))
-                return _Saved(decl.id, decl.number, decl.current_version, drafts.attachment_links(s, actor, decl))
+                return _Saved(decl.id, decl.number, decl.current_version, drafts.attachment_links(s, actor, decl),
+                              decl.updated_at)
 
         def saved(result: _Saved) -> None:
             self._saved(result, raw, pending, edits)
@@ -253,6 +257,7 @@ class DeclarationDialog(QDialog):
         if self.decl_id is None:
             self.autosave.rename(result.decl_id)
         self.decl_id = result.decl_id
+        self._based_on = result.updated_at
         self.pending = [f for f in self.pending if f not in pending]
         for f in pending:
             self.pending_kinds.pop(str(f), None)
@@ -368,3 +373,4 @@ class _Saved:
     number: str
     version: int
     attachments: list[dict[str, Any]]
+    updated_at: datetime

@@ -20,7 +20,7 @@ _TABLES = ('community_organisation', 'social_worker')
 
 def upgrade() -> None:
     conn = op.get_bind()
-    office = conn.execute(sa.text("SELECT region_code FROM office WHERE is_self = 1")).scalar()
+    office = conn.execute(sa.text("SELECT region_code FROM office WHERE is_self = :yes"), {"yes": True}).scalar()
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('uid', sa.String(length=36), nullable=True))

@@ -1,0 +1,209 @@
+"""Everything that differs between the two database engines the store runs on, in one place.
+
+SQLite (the default: one file, one program at a time) and PostgreSQL 13+ (one server, several people of
+one office at once) share the models and the migrations; what they do differently is here, one version
+per engine:
+
+* connection set-up: SQLite's pragmas (WAL, full sync, foreign keys); nothing on PostgreSQL;
+* serialising a named resource (the audit chain's head, a numbering sequence) for the rest of the
+  transaction: a transaction-scoped advisory lock on PostgreSQL; on SQLite the database's one write lock,
+  taken up front (SQLite has one writer at a time anyway);
+* locking a row that is read to be decided on: ``SELECT … FOR UPDATE`` on PostgreSQL; nothing on SQLite,
+  whose writer is alone;
+* upserts (``INSERT … ON CONFLICT``) and running one statement for many rows straight through the driver.
+
+Callers name the engine by the session or connection they hold, never by a string of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Integer, Table, event, text
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite as sq
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+SUPPORTED = (SQLITE, POSTGRESQL)
+
+# How many rows one driver call carries when many rows go through one statement.
+BULK_ROWS = 2000
+
+_SelectT = TypeVar("_SelectT", bound=Select[Any])
+
+
+def name_of(bind: Session | Connection | Engine) -> str:
+    """The engine's name (``sqlite`` or ``postgresql``) behind a session, connection or engine."""
+    if isinstance(bind, Session):
+        bind = bind.get_bind()
+    return bind.dialect.name
+
+
+# -- connection set-up ------------------------------------------------------------------------------
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Larger pages make the store a third smaller and inserts faster; only a new file takes it.
+    cursor.execute("PRAGMA page_size=8192")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def engine_options(url_dialect: str) -> dict[str, Any]:
+    """Extra ``create_engine`` options for an engine: a server gets pre-ping (a restarted server's
+    stale connections are replaced instead of failing the next unit of work)."""
+    if url_dialect == POSTGRESQL:
+        return {"pool_pre_ping": True}
+    return {}
+
+
+def prepare(engine: Engine) -> None:
+    """Set up every new connection of ``engine`` as the store needs it."""
+    if engine.dialect.name == SQLITE:
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """What the engine's own check finds wrong with the database (empty when nothing).
+
+    SQLite: ``PRAGMA integrity_check`` over the whole file. PostgreSQL guards its own pages (and the
+    server's administrator its backups): the check is that the server answers.
+    """
+    if conn.dialect.name == POSTGRESQL:
+        conn.execute(text("SELECT 1"))
+        return []
+    rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check"))]
+    return [] if rows == ["ok"] else rows
+
+
+# -- serialising and locking ------------------------------------------------------------------------
+
+
+def _lock_key(resource: str) -> int:
+    """A stable signed 64-bit key for an advisory lock on ``resource``."""
+    return int.from_bytes(hashlib.sha256(resource.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+def serialise(session: Session, resource: str) -> None:
+    """Make the rest of this transaction the only writer of ``resource`` until it ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` on a key derived from the name; a second transaction asking
+    for the same resource waits until the first commits or rolls back, and (read committed) then sees
+    what the first wrote. SQLite: the database's write lock, taken now rather than at the first write
+    (a later upgrade from a read could fail once another writer has committed).
+    """
+    if name_of(session) == POSTGRESQL:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(resource)})
+    else:
+        # A write that changes nothing still begins SQLite's write transaction.
+        session.execute(text("UPDATE meta SET key = key WHERE 0 = 1"))
+
+
+@contextlib.contextmanager
+def exclusive(engine: Engine, resource: str) -> Iterator[None]:
+    """Be the only one, across every computer on the same PostgreSQL store, doing ``resource`` (such as
+    migrating the schema) while the block runs: a session-level advisory lock held on a connection of
+    its own. SQLite's store is opened by one program at a time (the instance lock): nothing to do."""
+    if engine.dialect.name != POSTGRESQL:
+        yield
+        return
+    key = {"key": _lock_key(resource)}
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+            conn.commit()
+
+
+def for_update(session: Session, stmt: _SelectT) -> _SelectT:
+    """``stmt`` locking the rows it reads until the transaction ends (PostgreSQL); as is on SQLite."""
+    if name_of(session) == POSTGRESQL:
+        return stmt.with_for_update()
+    return stmt
+
+
+def lock_row(session: Session, obj: object) -> None:
+    """Lock ``obj``'s row until the transaction ends and reload it, so that a decision taken on it
+    sees what any other writer committed before.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (a second writer of the row waits for the first to end).
+    SQLite: the database's write lock, then a reload (no other writer can come between).
+    Changes to ``obj`` not yet flushed are flushed first, never dropped.
+    """
+    session.flush()
+    if name_of(session) == POSTGRESQL:
+        session.refresh(obj, with_for_update=True)
+    else:
+        serialise(session, "row")
+        session.refresh(obj)
+
+
+# -- upserts and bulk statements --------------------------------------------------------------------
+
+
+def insert(session_or_dialect: Session | str, table: Table) -> sq.Insert | pg.Insert:
+    """An ``INSERT`` on ``table`` that knows ``ON CONFLICT`` (``on_conflict_do_update`` / ``…_nothing``),
+    for the engine behind the session (or named)."""
+    name = session_or_dialect if isinstance(session_or_dialect, str) else name_of(session_or_dialect)
+    return pg.insert(table) if name == POSTGRESQL else sq.insert(table)
+
+
+def execute_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
+                 rows: Iterable[tuple[object, ...]]) -> int:
+    """Run ``stmt`` once per row of values (in ``columns`` order, bound already) straight through the
+    driver, many rows a call; returns the rows inserted or changed.
+
+    SQLite's driver takes positional rows; psycopg's takes rows by name. Either way SQLAlchemy's per-row
+    parameter handling, which costs more than the database for tens of thousands of rows, is skipped.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    sql = str(compiled)
+    positional = compiled.positiontup is not None
+    if positional and tuple(compiled.positiontup) != columns:
+        raise RuntimeError("unexpected parameter order")
+    if not positional and set(compiled.params) != set(columns):
+        raise RuntimeError("unexpected parameters")
+    count = 0
+    batch: list[Any] = []
+
+    def flush() -> int:
+        return conn.exec_driver_sql(sql, batch).rowcount
+
+    for row in rows:
+        batch.append(row if positional else dict(zip(columns, row, strict=True)))
+        if len(batch) >= BULK_ROWS:
+            count += flush()
+            batch = []
+    if batch:
+        count += flush()
+    return count
+
+
+def after_copy(conn: Connection, table: Table) -> None:
+    """After rows were copied into ``table`` with their own ids: PostgreSQL's sequence behind an integer
+    id continues after the largest copied id (SQLite takes the next id from the rows themselves)."""
+    if conn.dialect.name != POSTGRESQL:
+        return
+    for column in table.primary_key.columns:
+        single = len(table.primary_key.columns) == 1
+        if column.autoincrement is True or (column.autoincrement == "auto" and single
+                                            and isinstance(column.type, Integer)):
+            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name})
+            if sequence is not None:
+                conn.execute(text(f"SELECT setval(:s, coalesce((SELECT max({column.name}) FROM {table.name}), 0) + 1, false)"),
+                             {"s": sequence})

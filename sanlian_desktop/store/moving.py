@@ -1,0 +1,104 @@
+"""Moving an office's store from its SQLite file onto a PostgreSQL server (``sanlian move --database``),
+so that several people of the office can work on it at once.
+
+Every row is copied, table by table in the order the foreign keys need, in one transaction on the server;
+the counts are compared before the home is pointed at the server. The SQLite file is kept, renamed, in
+the home folder: nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, select
+
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.models import Base, Office
+from sanlian_desktop.store import audit, dialects
+from sanlian_desktop.store.engine import Store, server_url, write_server_url
+
+BATCH = 2000
+
+
+@dataclass
+class MoveResult:
+    """What was moved: rows per table, and where the SQLite file was kept."""
+
+    url: str
+    kept_file: Path
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _rows_in_order(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    """The table's rows in batches; a table referring to itself (regions) gives parents first."""
+    own = [fk for fk in table.foreign_keys if fk.column.table is table]
+    if not own:
+        result = conn.execute(select(table)).mappings()
+        while batch := result.fetchmany(BATCH):
+            yield [dict(r) for r in batch]
+        return
+    parent, key = own[0].parent.name, own[0].column.name
+    pending = [dict(r) for r in conn.execute(select(table)).mappings()]
+    done: set[Any] = set()
+    while pending:
+        ready = [r for r in pending if r[parent] is None or r[parent] in done]
+        if not ready:  # a loop, or a parent missing: the database refuses it below
+            ready = pending
+        done.update(r[key] for r in ready)
+        taken = {id(r) for r in ready}
+        pending = [r for r in pending if id(r) not in taken]
+        for i in range(0, len(ready), BATCH):
+            yield ready[i:i + BATCH]
+
+
+def move_to_server(home: Path, database: str, *, user: str) -> MoveResult:
+    """Copy the SQLite store in ``home`` into the empty PostgreSQL database ``database`` and point the home
+    at it. Refused, changing nothing, when the home is on a server already or the database holds data."""
+    paths = AppPaths(Path(home))
+    url = server_url(database)
+    if paths.server_settings.exists():
+        raise UserError("本单位的数据已经在数据库服务器上", "the store is on a database server already")
+    source = Store.open(paths.home)  # brings the file to this program's schema (with a backup first)
+    target: Store | None = None
+    try:
+        target = Store.connect(paths, url)
+        if target.schema_revision() is not None:
+            with target.read_session() as s:
+                if s.scalar(select(func.count()).select_from(Office)):
+                    raise UserError("该数据库中已有单位的数据，只能迁入空数据库",
+                                    "the database holds an office's data: move into an empty database")
+        target.migrate()
+        result = MoveResult(url, paths.home / f"sanlian.db.moved-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+        with source.engine.connect() as src, target.engine.begin() as dst:
+            for table in Base.metadata.sorted_tables:
+                for batch in _rows_in_order(src, table):
+                    dst.execute(table.insert(), batch)
+                dialects.after_copy(dst, table)
+                copied = dst.scalar(select(func.count()).select_from(table)) or 0
+                expected = src.scalar(select(func.count()).select_from(table)) or 0
+                if copied != expected:
+                    raise UserError(f"迁移 {table.name} 时行数不符（{copied}/{expected}），已撤销，数据未改动",
+                                    f"{table.name}: copied {copied} of {expected} rows; undone")
+                result.rows[table.name] = copied
+        with target.session() as s:
+            me = s.scalars(select(Office).where(Office.is_self)).first()
+            audit.record(s, office=me.region_code if me else "", user=user, action="store.move", entity="store",
+                         entity_id="", details={"to": url, "rows": sum(result.rows.values())})
+    except BaseException:
+        source.close()
+        if target is not None:
+            target.close()
+        raise
+    source.close()
+    target.close()
+    write_server_url(paths, url)
+    for suffix in ("-wal", "-shm", ""):  # (closing the last connection normally leaves no -wal or -shm)
+        old = Path(str(paths.database) + suffix)
+        if old.exists():
+            old.rename(str(result.kept_file) + suffix)
+    return result

@@ -1,0 +1,92 @@
+"""PostgreSQL only: an office whose store is on a server, set up with ``init --database`` on one computer
+and joined with ``join --database`` from another; the address is kept, a password never."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from tests.cli.test_cli import Cli, add_batch, write_decl
+from tests.pgserver import PASSWORD, PgServer
+
+
+def test_init_on_a_server_and_join_from_a_second_home(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    url = pg_server.new_database()
+    first = Cli(tmp_path / "first", capsys, monkeypatch)
+    first.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+             "--database", url, user=None)
+    assert not (first.home / "sanlian.db").exists()
+    saved = json.loads((first.home / "database.json").read_text("utf-8"))
+    assert make_url(saved["url"]) == make_url(url)  # the address as given: it holds no password to strip
+    first.ok("user", "add", "clerk", "--role", "clerk")
+
+    second = Cli(tmp_path / "second", capsys, monkeypatch)
+    joined = second.json("join", "--database", url, user=None)
+    assert (joined["region"], joined["name"]) == ("620102", "城关区民政局")
+    listed = second.json("user", "list")
+    assert {u["username"] for u in listed} >= {"admin", "clerk"}  # the first computer's user, seen here
+    assert "不能重复初始化" in first.refused(
+        "init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+        "--database", url, user=None)
+    assert "已有本单位的数据" in second.refused("join", "--database", url, user=None)
+
+
+def test_server_addresses_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    cli = Cli(tmp_path / "home", capsys, monkeypatch)
+    empty = pg_server.new_database(migrated=False)
+    assert "还没有单位的数据" in cli.refused("join", "--database", empty, user=None)
+    assert not (cli.home / "database.json").exists()
+    with_password = empty.replace("sanlian@", "sanlian:secret@")
+    assert "不要把数据库密码写在地址里" in cli.refused("join", "--database", with_password, user=None)
+    assert "postgresql+psycopg://" in cli.refused("join", "--database", "mysql://u@h/db", user=None)
+    missing = str(make_url(empty).set(database="no_such_db").render_as_string(hide_password=False))
+    assert "连接数据库服务器失败" in cli.refused("join", "--database", missing, user=None)
+    assert not (cli.home / "database.json").exists()
+
+
+def test_the_password_comes_from_pgpassword(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    url = pg_server.password_url(pg_server.new_database())
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    first = Cli(tmp_path / "first", capsys, monkeypatch)
+    assert "连接数据库服务器失败" in first.refused(
+        "init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+        "--database", url, user=None)  # no password anywhere, no terminal to ask on
+    assert not (first.home / "database.json").exists()
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    first.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+             "--database", url, user=None)
+    assert PASSWORD not in (first.home / "database.json").read_text("utf-8")
+    assert any(u["username"] == "admin" for u in first.json("user", "list"))
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    assert "连接数据库服务器失败" in first.refused("user", "list")
+
+
+
+def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgServer) -> None:
+    """The county's store goes from its file onto the server; everything comes along, the file is kept,
+    and new rows continue after the copied ones."""
+    add_batch(cli)
+    decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    before = cli.json("decl", "show", decl_id)
+    users_before = cli.json("user", "list")
+    assert "不能迁移数据" in cli.refused("move", "--database", pg_server.new_database(), user="clerk")
+    url = pg_server.new_database()
+    moved = cli.json("move", "--database", url)
+    assert moved["rows"]["region"] > 0 and moved["rows"]["declaration"] == 1
+    assert not (cli.home / "sanlian.db").exists() and Path(moved["kept_file"]).is_file()
+    assert cli.json("decl", "show", decl_id) == before
+    cli.ok("user", "add", "clerk2", "--role", "clerk")  # a new id after the copied ones
+    assert len(cli.json("user", "list")) == len(users_before) + 1
+    assert "检查结果：正常" in cli.ok("check")
+    assert "已经在数据库服务器上" in cli.refused("move", "--database", url)
+    other = Cli(tmp_path / "other", cli.capsys, pytest.MonkeyPatch())
+    other.ok("init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "admin",
+             user=None)
+    assert "只能迁入空数据库" in other.refused("move", "--database", url)
+    assert (other.home / "sanlian.db").exists() and not (other.home / "database.json").exists()
