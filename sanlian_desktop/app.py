@@ -5,6 +5,7 @@ needs something a higher one provides, it offers a registry or a hook, and this 
 
 - the record kinds that travel in packages besides the core ones (:mod:`sanlian_desktop.sync.kinds`);
 - the province's approval policy for the review chain (selection's batch limits);
+- near-duplicate screening after every save of a declaration;
 - the command groups of ``sanlian`` (:mod:`sanlian_desktop.cli`);
 - the pages of the main window (:mod:`sanlian_desktop.ui.pages`).
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, workflow
 from sanlian_desktop.evaluation import records as evaluation_records
 from sanlian_desktop.implementation import records as implementation_records
 from sanlian_desktop.registries import records as registry_records
 from sanlian_desktop.registries import regionrecords as region_update_records
 from sanlian_desktop.reports import records as report_records
+from sanlian_desktop.screening import service as screening
 from sanlian_desktop.selection import records as notice_records
 from sanlian_desktop.selection.limits import BatchLimits
 from sanlian_desktop.sync.kinds import registry as kinds
@@ -43,6 +45,7 @@ def compose() -> None:
     registry_records.register_kinds()
     kinds.mark_composed()
     workflow.set_approval_policy(BatchLimits())
+    drafts.add_saved_hook(screening.refresh_quietly)
     _composed.append(True)
 
 

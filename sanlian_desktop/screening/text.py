@@ -1,0 +1,106 @@
+"""The long texts of a declaration, normalised for comparison and cut into passages.
+
+A copied declaration keeps its sentences but changes what identifies it: the community's name, head
+counts, amounts and dates. Normalisation removes those, so "东岗西路社区 300 名老人" and "盐场路社区
+280 名老人" read the same; what stays is the wording a copy shares.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The form's long texts, in the order the form shows them: (label, path in the content).
+LONG_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("社区概况", ("community_profile", "text")),
+    ("需求分析", ("needs_analysis",)),
+    ("服务内容与实施计划", ("service_plan",)),
+    ("效果预估", ("expected_effect", "text")),
+)
+
+_NUMBER = re.compile(
+    r"[0-9０-９][0-9０-９.,，．%％]*|[零〇一二两三四五六七八九十百千万亿]+(?=[名位人户个次场支项期天日月年岁元%％])"
+)
+_DATE_WORDS = re.compile(r"#年(#月(#[日号])?)?|#月#[日号]|#[日号]")
+_SUFFIXES = ("社区居委会", "社区", "村委会", "居委会", "街道办事处", "街道", "村", "镇", "乡", "区", "县", "市")
+_NOISE = re.compile(r"[\s\u3000]+")
+_SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
+_PUNCT = re.compile(r"[^\w#〇]+")
+
+MIN_PASSAGE = 6  # characters of a normalised passage below which it says too little to compare
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence of a long text: where it stands, as written, and as compared."""
+
+    section: str
+    original: str
+    normalised: str
+
+
+def long_texts(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each long text the content has."""
+    found: list[tuple[str, str]] = []
+    for label, path in LONG_TEXTS:
+        value: Any = fields
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and value.strip():
+            found.append((label, value))
+    return found
+
+
+def normalise(text: str, names: Iterable[str] = ()) -> str:
+    """The text as compared: NFKC, the given names and place names as 〇, numbers and dates as #, no
+    punctuation or spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    for name in name_forms(names):
+        text = text.replace(name, "〇")
+    text = _NUMBER.sub("#", text)
+    text = _DATE_WORDS.sub("#", text)
+    text = _NOISE.sub("", text)
+    return _PUNCT.sub("", text)
+
+
+def name_forms(names: Iterable[str]) -> list[str]:
+    """The names as a text may write them, longest first: "东岗西路社区" also as "东岗西路"."""
+    forms: set[str] = set()
+    for given in names:
+        name = unicodedata.normalize("NFKC", given or "").strip()
+        if not name:
+            continue
+        forms.add(name)
+        for suffix in _SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                forms.add(name[: -len(suffix)])
+                break
+    return sorted(forms, key=len, reverse=True)
+
+
+def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:
+    """The sentences of the declaration's long texts, each with its normalised form (short ones left out)."""
+    names = name_forms(names)
+    found: list[Passage] = []
+    for label, text in long_texts(fields):
+        for sentence in _SENTENCE_END.split(text):
+            original = sentence.strip()
+            if not original:
+                continue
+            norm = normalise(original, names)
+            if len(norm) >= MIN_PASSAGE:
+                found.append(Passage(label, original, norm))
+    return found
+
+
+def shingles(passages: Iterable[Passage], size: int = 5) -> set[str]:
+    """The character ``size``-grams of the normalised passages (each passage on its own, so a reordering
+    of paragraphs changes nothing)."""
+    grams: set[str] = set()
+    for p in passages:
+        text = p.normalised
+        grams.update(text[i:i + size] for i in range(len(text) - size + 1))
+    return grams
