@@ -24,7 +24,7 @@ from sanlian_desktop.implementation import records as implementation_records
 from sanlian_desktop.registries import records as registry_records
 from sanlian_desktop.registries import regionrecords as region_update_records
 from sanlian_desktop.reports import records as report_records
-from sanlian_desktop.screening import service as screening
+from sanlian_desktop.screening import service as screening_service
 from sanlian_desktop.selection import records as notice_records
 from sanlian_desktop.selection.limits import BatchLimits
 from sanlian_desktop.sync.kinds import registry as kinds
@@ -45,7 +45,7 @@ def compose() -> None:
     registry_records.register_kinds()
     kinds.mark_composed()
     workflow.set_approval_policy(BatchLimits())
-    drafts.add_saved_hook(screening.refresh_quietly)
+    drafts.add_saved_hook(screening_service.refresh_quietly)
     _composed.append(True)
 
 
@@ -62,6 +62,7 @@ def compose_cli() -> None:
         paper,
         registries,
         reports,
+        screening,
         selection,
         shipping,
         sync,
@@ -70,7 +71,8 @@ def compose_cli() -> None:
 
     for register in (administration.register, declarations.register, administration.register_audit, demo.register,
                      sync.register, paper.register, shipping.register, indicators.register, registries.register,
-                     reports.register, implementation.register, selection.register, evaluation.register):
+                     reports.register, implementation.register, selection.register, evaluation.register,
+                     screening.register):
         add_command_group(register)
 
 

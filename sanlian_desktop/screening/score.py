@@ -32,14 +32,13 @@ def compare(a: list[Passage], b: list[Passage]) -> Comparison:
     if not a or not b:
         return Comparison(0, ())
     matrix = process.cdist([p.normalised for p in a], [p.normalised for p in b], scorer=fuzz.ratio,
-                           dtype=np.uint8, workers=1)
-    best_a = matrix.max(axis=1).astype(float)
+                           score_cutoff=PASSAGE_FLOOR, dtype=np.uint8, workers=1)
+    partner = matrix.argmax(axis=1)
+    best_a = matrix[np.arange(len(a)), partner].astype(float)
     best_b = matrix.max(axis=0).astype(float)
     weights_a = np.array([len(p.normalised) for p in a], dtype=float)
     weights_b = np.array([len(p.normalised) for p in b], dtype=float)
     side_a = float((np.where(best_a >= PASSAGE_FLOOR, best_a, 0) * weights_a).sum() / weights_a.sum())
     side_b = float((np.where(best_b >= PASSAGE_FLOOR, best_b, 0) * weights_b).sum() / weights_b.sum())
-    shared = tuple(
-        (i, int(matrix[i].argmax()), int(matrix[i].max())) for i in range(len(a)) if matrix[i].max() >= SHARED
-    )
+    shared = tuple((int(i), int(partner[i]), int(best_a[i])) for i in np.flatnonzero(best_a >= SHARED))
     return Comparison(round((side_a + side_b) / 2), shared)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
@@ -36,10 +36,11 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.screening import sketch, text
 from sanlian_desktop.screening.score import Comparison, compare
 from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import Store
 
 log = logging.getLogger(__name__)
 
-FLOOR = 50  # pairs kept from this score, so a lower threshold needs no recomputation
+FLOOR = 60  # pairs kept from this score, so a lower threshold needs no recomputation
 DEFAULT_THRESHOLD = 72  # percent; agreed from the crafted corpus (tests/screening, bench/RESULTS.md)
 THRESHOLD_KEY = "screening.threshold"
 
@@ -129,6 +130,9 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
     return index
 
 
+BULK = 200  # stale declarations from which candidates come from one pass over the whole index
+
+
 def refresh(session: Session, *, now: datetime | None = None) -> int:
     """Screen every declaration not yet screened at its current content; the number screened."""
     stale = stale_ids(session)
@@ -136,37 +140,61 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
         return 0
     now = now or utcnow()
     index = load_index(session, skip=stale)
+    keys: list[str] = []
+    sigs: list[np.ndarray] = []
     cache: dict[str, list[text.Passage]] = {}
     for start in range(0, len(stale), 500):
         chunk = stale[start:start + 500]
         contents = _contents(session, chunk)
         session.execute(delete(SimilarityPair).where(
             or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
+        sketches = {row.declaration_id: row for row in session.scalars(
+            select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
         for decl_id in chunk:
             _decl, content_hash, passages = contents[decl_id]
-            cache[decl_id] = passages
             sig = sketch.signature(text.shingles(passages))
-            row = session.get(SimilaritySketch, decl_id)
+            row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)
                 session.add(row)
             row.content_hash, row.signature, row.computed_at = content_hash, sketch.to_bytes(sig), now
-            if not len(sig):
-                continue
-            candidates = [key for key, _ in index.query(sig, exclude=decl_id)]
-            missing = [key for key in candidates if key not in cache]
-            if missing:
-                cache.update({k: v[2] for k, v in _contents(session, missing).items()})
-            for other in candidates:
-                result = compare(passages, cache[other])
-                if result.score >= FLOOR:
-                    low, high = sorted((decl_id, other))
-                    session.merge(SimilarityPair(low_id=low, high_id=high, score=result.score, computed_at=now))
-            index.add(decl_id, sig)
-            if len(cache) > 5000:
-                cache.clear()
+            if len(sig):
+                keys.append(decl_id)
+                sigs.append(sig)
+                if len(stale) <= BULK:
+                    cache[decl_id] = passages
         session.flush()
+    if not keys:
+        return len(stale)
+    index.add_many(keys, np.stack(sigs))
+    if len(stale) <= BULK:
+        candidates = {tuple(sorted((key, other))) for key, sig in zip(keys, sigs, strict=True)
+                      for other, _ in index.query(sig, exclude=key)}
+    else:
+        candidates = {tuple(sorted((a, b))) for a, b, _ in index.all_candidate_pairs(among=keys)}
+    _score(session, sorted(candidates), cache, now)
     return len(stale)
+
+
+def _score(session: Session, pairs: list[tuple[str, ...]], cache: dict[str, list[text.Passage]],
+           now: datetime) -> None:
+    """Score candidate pairs exactly and keep those from FLOOR (passages loaded in bounded slices)."""
+    for start in range(0, len(pairs), 2000):
+        part = pairs[start:start + 2000]
+        missing = sorted({k for pair in part for k in pair if k not in cache})
+        if missing:
+            if len(cache) > 20_000:
+                cache.clear()
+                missing = sorted({k for pair in part for k in pair})
+            cache.update({k: v[2] for k, v in _contents(session, missing).items()})
+        rows = []
+        for low, high in part:
+            result = compare(cache[low], cache[high])
+            if result.score >= FLOOR:
+                rows.append({"low_id": low, "high_id": high, "score": result.score, "computed_at": now})
+        if rows:
+            session.execute(insert(SimilarityPair), rows)
+    session.flush()
 
 
 def refresh_quietly(session: Session, *_args: Any) -> None:
@@ -176,6 +204,17 @@ def refresh_quietly(session: Session, *_args: Any) -> None:
             refresh(session)
     except Exception:  # screening is advisory: the declaration itself is safe
         log.exception("near-duplicate screening failed")
+
+
+def refresh_store(store: Store) -> int:
+    """:func:`refresh` in a unit of work of its own (after an import or the demo); the number screened.
+    A failure is logged, never raised: what was imported or made stays."""
+    try:
+        with store.session() as session:
+            return refresh(session)
+    except Exception:  # screening is advisory: the data it reads is already committed
+        log.exception("near-duplicate screening failed")
+        return 0
 
 
 # -- reading ----------------------------------------------------------------------------------------

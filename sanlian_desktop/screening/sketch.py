@@ -21,7 +21,9 @@ NUM_PERM = 128
 BANDS, ROWS = 32, 4  # candidate threshold ≈ (1/32)^(1/4) ≈ 0.42 Jaccard; 0.3 is still found 23 % of the time
 SEED = 20260  # fixed: stored signatures stay comparable across runs
 MAX_CANDIDATES = 30
-MIN_ESTIMATE = 0.25  # estimated Jaccard below which a band collision is a coincidence
+PARTNERS = 10  # in a pass over all keys, each key's best candidates by estimate that go on to the exact score
+CROWDED_NEIGHBOURS = 10  # partners of each member of a crowded bucket, in signature order
+MIN_ESTIMATE = 0.35  # estimated Jaccard below which a band collision is a coincidence
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
 _PERMUTATIONS = _TEMPLATE.permutations
@@ -136,43 +138,70 @@ class Index:
         order = np.argsort(-estimates, kind="stable")
         return [(self.keys[rows[i]], float(estimates[i])) for i in order]
 
-    def all_candidate_pairs(self) -> list[tuple[str, str, float]]:
-        """Every pair of live keys that shares a band, each key keeping its best MAX_CANDIDATES partners
-        (by estimated Jaccard): (key, other key, estimate) with the first key's row lower."""
+    def all_candidate_pairs(self, among: Iterable[str] | None = None) -> list[tuple[str, str, float]]:
+        """Every pair of live keys that shares a band (with at least one key in ``among``, if given):
+        (key, other key, estimated Jaccard), the first key's row lower.
+
+        A crowded bucket (more than MAX_CANDIDATES members, as template-made texts give) pairs each member
+        only with its neighbours in the order of their signatures, where near-identical ones sit together.
+        """
         n = self._n
         live = np.flatnonzero(self._alive[:n])
-        partners: dict[int, set[int]] = {}
-        lows: list[np.ndarray] = []
-        highs: list[np.ndarray] = []
+        wanted: np.ndarray | None = None
+        if among is not None:
+            wanted = np.zeros(n, dtype=bool)
+            wanted[[self._row[k] for k in among if k in self._row]] = True
+        pairs = np.zeros(0, dtype=np.int64)  # low row * n + high row, unique, merged band by band
         for band in range(BANDS):
             keys = self._bands[live, band]
             order = np.argsort(keys, kind="stable")
             sorted_keys = keys[order]
             starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
             sizes = np.diff(np.r_[starts, len(sorted_keys)])
-            for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            lows: list[np.ndarray] = []
+            highs: list[np.ndarray] = []
+            small = (sizes > 1) & (sizes <= MAX_CANDIDATES)
+            for size in np.unique(sizes[small]):
+                group_starts = starts[small & (sizes == size)]
+                members = live[order[group_starts[:, None] + np.arange(size)]]  # (groups, size)
+                a, b = np.triu_indices(int(size), k=1)
+                lows.append(members[:, a].ravel())
+                highs.append(members[:, b].ravel())
+            for start, size in zip(starts[sizes > MAX_CANDIDATES], sizes[sizes > MAX_CANDIDATES], strict=True):
                 members = live[order[start:start + size]]
-                if size <= MAX_CANDIDATES:
-                    a, b = np.triu_indices(size, k=1)
-                    lows.append(members[a])
-                    highs.append(members[b])
-                else:  # a crowded bucket: each member keeps only its nearest
-                    for row in members:
-                        ranked = self._ranked(self._sigs[row], members[members != row])
-                        partners.setdefault(int(row), set()).update(self._row[k] for k, _ in ranked)
-        if lows:
-            low, high = np.concatenate(lows), np.concatenate(highs)
-        else:
-            low = high = np.zeros(0, dtype=np.int64)
-        extra = [(min(a, b), max(a, b)) for a, bs in partners.items() for b in bs]
-        if extra:
-            ex = np.array(extra, dtype=np.int64)
-            low, high = np.r_[low, ex[:, 0]], np.r_[high, ex[:, 1]]
-        lo, hi = np.minimum(low, high), np.maximum(low, high)
-        pairs = np.unique(np.stack([lo, hi], axis=1), axis=0) if len(lo) else np.zeros((0, 2), dtype=np.int64)
-        if not len(pairs):
+                members = members[np.lexsort(self._sigs[members].T[::-1])]
+                for step in range(1, CROWDED_NEIGHBOURS + 1):
+                    lows.append(members[:-step])
+                    highs.append(members[step:])
+            if not lows:
+                continue
+            low, high = np.concatenate(lows).astype(np.int64), np.concatenate(highs).astype(np.int64)
+            if wanted is not None:
+                keep = wanted[low] | wanted[high]
+                low, high = low[keep], high[keep]
+            pairs = np.union1d(pairs, np.minimum(low, high) * n + np.maximum(low, high))
+        lo, hi = pairs // max(n, 1), pairs % max(n, 1)
+        los: list[np.ndarray] = []
+        his: list[np.ndarray] = []
+        ests: list[np.ndarray] = []
+        for start in range(0, len(lo), 1_000_000):  # estimates in slices: bounded memory
+            x, y = lo[start:start + 1_000_000], hi[start:start + 1_000_000]
+            estimates = (self._sigs[x] == self._sigs[y]).mean(axis=1)
+            keep = estimates >= MIN_ESTIMATE
+            los.append(x[keep])
+            his.append(y[keep])
+            ests.append(estimates[keep])
+        if not los:
             return []
-        estimates = (self._sigs[pairs[:, 0]] == self._sigs[pairs[:, 1]]).mean(axis=1)
-        keep = estimates >= MIN_ESTIMATE
-        return [(self.keys[a], self.keys[b], float(e))
-                for (a, b), e in zip(pairs[keep].tolist(), estimates[keep].tolist(), strict=True)]
+        lo, hi, est = np.concatenate(los), np.concatenate(his), np.concatenate(ests)
+        # Each key keeps its PARTNERS best partners; a pair stays if either of its keys keeps it.
+        rows = np.r_[lo, hi]
+        order = np.lexsort((-np.r_[est, est], rows))
+        sorted_rows = rows[order]
+        first = np.r_[0, np.flatnonzero(sorted_rows[1:] != sorted_rows[:-1]) + 1]
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+        kept = np.zeros(len(order), dtype=bool)
+        kept[order[rank < PARTNERS]] = True
+        keep = kept[: len(lo)] | kept[len(lo):]
+        return [(self.keys[x], self.keys[y], float(e))
+                for x, y, e in zip(lo[keep].tolist(), hi[keep].tolist(), est[keep].tolist(), strict=True)]

@@ -57,8 +57,12 @@ def long_texts(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
 def normalise(text: str, names: Iterable[str] = ()) -> str:
     """The text as compared: NFKC, the given names and place names as 〇, numbers and dates as #, no
     punctuation or spaces."""
+    return _normalise(text, name_forms(names))
+
+
+def _normalise(text: str, forms: list[str]) -> str:
     text = unicodedata.normalize("NFKC", text)
-    for name in name_forms(names):
+    for name in forms:
         text = text.replace(name, "〇")
     text = _NUMBER.sub("#", text)
     text = _DATE_WORDS.sub("#", text)
@@ -83,14 +87,14 @@ def name_forms(names: Iterable[str]) -> list[str]:
 
 def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:
     """The sentences of the declaration's long texts, each with its normalised form (short ones left out)."""
-    names = name_forms(names)
+    forms = name_forms(names)
     found: list[Passage] = []
     for label, text in long_texts(fields):
         for sentence in _SENTENCE_END.split(text):
             original = sentence.strip()
             if not original:
                 continue
-            norm = normalise(original, names)
+            norm = _normalise(original, forms)
             if len(norm) >= MIN_PASSAGE:
                 found.append(Passage(label, original, norm))
     return found

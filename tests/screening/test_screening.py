@@ -114,7 +114,7 @@ def test_the_threshold_is_an_office_setting(county: Office) -> None:
         with pytest.raises(PermissionDenied):
             service.set_threshold(s, county.clerk, 90)
         with pytest.raises(UserError):
-            service.set_threshold(s, county.admin, 30)
+            service.set_threshold(s, county.admin, 50)
         service.set_threshold(s, county.admin, 90)
         s.commit()
         assert service.threshold(s) == 90

@@ -1,0 +1,68 @@
+"""Near-duplicate declarations: ``decl similar ID`` and ``similar --batch CODE``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sanlian_desktop.cli.main import Context
+
+
+def register(sub: Any) -> None:
+    """Add ``decl similar`` and ``similar`` to the parser (after the ``decl`` group exists)."""
+    p = sub.decl_commands.add_parser("similar", help="列出与该申报文字高度相似的申报")
+    p.add_argument("id")
+    p.add_argument("--min", dest="minimum", type=_percent, help="相似度下限（默认为本单位设置的阈值）")
+    p.set_defaults(handler=cmd_decl_similar)
+    p = sub.add_parser("similar", help="列出批次内文字高度相似的申报对")
+    p.add_argument("--batch", required=True, help="批次代码")
+    p.add_argument("--min", dest="minimum", type=_percent, help="相似度下限（默认为本单位设置的阈值）")
+    p.set_defaults(handler=cmd_similar)
+
+
+def _percent(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"“{text}”不是 0 到 100 之间的整数 / not a percentage")
+    return int(text)
+
+
+def _similar_dict(s: Any) -> dict[str, Any]:
+    return {"id": s.declaration_id, "number": s.number, "title": s.title, "community": s.community,
+            "status": s.status, "batch": s.batch, "score": s.score}
+
+
+def cmd_decl_similar(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.declarations import lookup
+    from sanlian_desktop.screening import service
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        decl = lookup.visible(s, actor, args.id)
+        service.refresh(s)
+        rows = service.similar_to(s, decl.id, minimum=args.minimum)
+        minimum = service.threshold(s) if args.minimum is None else args.minimum
+        lines = [f"与 {decl.number}（{decl.title}）相似度 ≥ {minimum}% 的申报："]
+        lines += [f"  相似 {r.score}%  {r.number}  {r.community}  {r.title}  {r.status_label}  批次 {r.batch}"
+                  for r in rows] or ["  （没有）"]
+        ctx.emit({"id": decl.id, "number": decl.number, "threshold": minimum,
+                  "similar": [_similar_dict(r) for r in rows]}, lines)
+    return 0
+
+
+def cmd_similar(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.declarations.batches import find_batch
+    from sanlian_desktop.screening import service
+
+    ctx.actor()
+    with ctx.store().session() as s:
+        batch = find_batch(s, args.batch)
+        service.refresh(s)
+        pairs = service.pairs_in_batch(s, batch, minimum=args.minimum)
+        minimum = service.threshold(s) if args.minimum is None else args.minimum
+        lines = [f"“{batch.name}”中相似度 ≥ {minimum}% 的申报共 {len(pairs)} 对："]
+        lines += [f"  相似 {p.score}%  {p.a.number}（{p.a.community}）↔ {p.b.number}（{p.b.community}）"
+                  for p in pairs]
+        ctx.emit({"batch": batch.code, "threshold": minimum,
+                  "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b)} for p in pairs]},
+                 lines)
+    return 0

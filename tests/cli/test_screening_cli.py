@@ -1,0 +1,35 @@
+"""``sanlian decl similar ID`` and ``sanlian --json similar --batch CODE`` on the demo's near-copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import Cli
+
+
+def test_similar_pairs_of_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    c = Cli(tmp_path / "county", capsys, monkeypatch)
+    c.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin", user=None)
+    summary = c.json("demo", "--count", "90")
+    assert summary["screened"] == 90
+    batch = c.json("batch", "list")[0]["code"]
+
+    found = c.json("similar", "--batch", batch)
+    # The demo makes every 41st declaration a near-copy of the one before (declarations 40 and 81).
+    assert found["threshold"] == 72 and len(found["pairs"]) == 2
+    assert all(p["score"] >= 72 for p in found["pairs"])
+    pair = found["pairs"][0]
+    assert pair["a"]["community"] != pair["b"]["community"]
+
+    listed = c.json("decl", "similar", pair["a"]["number"])
+    assert pair["b"]["number"] in [s["number"] for s in listed["similar"]]
+    text = c.ok("decl", "similar", pair["b"]["number"])
+    assert f"相似 {pair['score']}%" in text and pair["a"]["number"] in text
+
+    assert len(c.json("similar", "--batch", batch, "--min", "60")["pairs"]) > 2  # shared demo boilerplate
+    assert "没有申报批次" in c.refused("similar", "--batch", "1999")
+    code, _out, err = c.run("similar", "--batch", batch, "--min", "120")
+    assert code == 2 and "不是 0 到 100" in err
