@@ -152,7 +152,7 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
         for decl_id in chunk:
             _decl, content_hash, passages = contents[decl_id]
-            sig = sketch.signature(text.shingles(passages))
+            sig = sketch.signature(text.shingle_hashes(passages))
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)

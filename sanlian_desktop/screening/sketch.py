@@ -1,7 +1,7 @@
 """MinHash signatures of the shingle sets and the banded index that finds candidate pairs.
 
-Signatures are ``datasketch`` MinHashes (affine32 scheme, one shared set of permutations, shingles hashed
-with CRC-32). The banding of locality-sensitive hashing is kept here in numpy arrays rather than in
+Signatures are ``datasketch`` MinHashes (affine32 scheme, one shared set of permutations, shingles
+hashed in numpy by :func:`text.shingle_hashes`). The banding of locality-sensitive hashing is kept here in numpy arrays rather than in
 ``datasketch.MinHashLSH``: its dict-of-sets buckets take about a kilobyte per declaration and band, far
 beyond the 500 MB budget at 100,000 declarations, while one uint64 per band does the same job.
 A candidate shares at least one band (``ROWS`` consecutive hash values) with the query; candidates are
@@ -11,7 +11,6 @@ score, so a corpus of template-made declarations stays linear.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -35,13 +34,13 @@ def _identity(value: int) -> int:
     return value
 
 
-def signature(shingles: Iterable[str]) -> np.ndarray:
-    """The MinHash signature (NUM_PERM uint32) of a shingle set; empty for an empty set."""
-    hashes = [zlib.crc32(s.encode("utf-8")) for s in shingles]
-    if not hashes:
+def signature(hashes: np.ndarray) -> np.ndarray:
+    """The MinHash signature (NUM_PERM uint32) of a set of 32-bit shingle hashes
+    (:func:`text.shingle_hashes`); empty for an empty set."""
+    if not len(hashes):
         return np.zeros(0, dtype=np.uint32)
     m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_PERMUTATIONS, scheme="affine32")
-    m.update_batch(hashes)
+    m.update_batch(hashes.tolist())
     return np.asarray(m.hashvalues, dtype=np.uint32)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 # The form's long texts, in the order the form shows them: (label, path in the content).
 LONG_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("社区概况", ("community_profile", "text")),
@@ -26,9 +28,12 @@ _NUMBER = re.compile(
 )
 _DATE_WORDS = re.compile(r"#年(#月(#[日号])?)?|#月#[日号]|#[日号]")
 _SUFFIXES = ("社区居委会", "社区", "村委会", "居委会", "街道办事处", "街道", "村", "镇", "乡", "区", "县", "市")
-_NOISE = re.compile(r"[\s\u3000]+")
 _SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
-_PUNCT = re.compile(r"[^\w#〇]+")
+# Deleted from the compared text: spaces and punctuation of the blocks texts use (after NFKC).
+_DELETE = {cp: None for block in ((0, 0x100), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE50), (0xFF00, 0xFFF0))
+           for cp in range(*block) if not (chr(cp).isalnum() or chr(cp) in "#〇_")}
+_SEPARATOR = "\x00"
+_DELETE_BUT_SEPARATOR = {cp: v for cp, v in _DELETE.items() if cp != ord(_SEPARATOR)}
 
 MIN_PASSAGE = 6  # characters of a normalised passage below which it says too little to compare
 
@@ -60,14 +65,15 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
     return _normalise(text, name_forms(names))
 
 
-def _normalise(text: str, forms: list[str]) -> str:
-    text = unicodedata.normalize("NFKC", text)
+def _normalise(text: str, forms: list[str], *, keep_separator: bool = False) -> str:
+    # Punctuation goes first: what is left is mostly in NFKC already, which is quick to check.
+    text = text.translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
     for name in forms:
         text = text.replace(name, "〇")
     text = _NUMBER.sub("#", text)
-    text = _DATE_WORDS.sub("#", text)
-    text = _NOISE.sub("", text)
-    return _PUNCT.sub("", text)
+    return _DATE_WORDS.sub("#", text)
 
 
 def name_forms(names: Iterable[str]) -> list[str]:
@@ -90,17 +96,36 @@ def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passa
     forms = name_forms(names)
     found: list[Passage] = []
     for label, text in long_texts(fields):
-        for sentence in _SENTENCE_END.split(text):
-            original = sentence.strip()
-            if not original:
-                continue
-            norm = _normalise(original, forms)
-            if len(norm) >= MIN_PASSAGE:
-                found.append(Passage(label, original, norm))
+        originals = [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+        # One normalisation per text, the sentences kept apart by a character nothing else turns into.
+        normalised = _normalise(_SEPARATOR.join(originals), forms, keep_separator=True).split(_SEPARATOR)
+        found += [Passage(label, original, norm)
+                  for original, norm in zip(originals, normalised, strict=True) if len(norm) >= MIN_PASSAGE]
     return found
 
 
-def shingles(passages: Iterable[Passage], size: int = 5) -> set[str]:
+SHINGLE = 5  # characters of a shingle
+_ROLL = np.uint32(1_000_003)
+
+
+def shingle_hashes(passages: Iterable[Passage], size: int = SHINGLE) -> np.ndarray:
+    """32-bit polynomial hashes of the distinct character ``size``-grams of the normalised passages (each
+    passage on its own, so a reordering of paragraphs changes nothing), computed in numpy."""
+    texts = [p.normalised for p in passages if len(p.normalised) >= size]
+    if not texts:
+        return np.zeros(0, dtype=np.uint32)
+    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    windows = len(codes) - size + 1
+    h = np.zeros(windows, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for k in range(size):
+            h = h * _ROLL + codes[k:k + windows]
+    separators = np.r_[0, np.cumsum(codes == 0)]
+    clean = separators[size:size + windows] - separators[:windows] == 0  # no separator inside the window
+    return np.unique(h[clean])
+
+
+def shingles(passages: Iterable[Passage], size: int = SHINGLE) -> set[str]:
     """The character ``size``-grams of the normalised passages (each passage on its own, so a reordering
     of paragraphs changes nothing)."""
     grams: set[str] = set()

@@ -29,7 +29,7 @@ def _measure(seed: int) -> tuple[dict[frozenset[str], int], set[frozenset[str]],
     passages = {d.key: text.passages(d.fields, [d.community]) for d in docs}
     index = sketch.Index()
     index.add_many([d.key for d in docs],
-                   np.stack([sketch.signature(text.shingles(passages[d.key])) for d in docs]))
+                   np.stack([sketch.signature(text.shingle_hashes(passages[d.key])) for d in docs]))
     scores = {frozenset((a, b)): compare(passages[a], passages[b]).score for a, b, _ in index.all_candidate_pairs()}
     same_theme = [compare(passages[a.key], passages[b.key]).score
                   for a, b in itertools.combinations([d for d in docs if d.source is None and d.theme == "养老"][:40], 2)]
