@@ -21,6 +21,7 @@ BANDS, ROWS = 32, 4  # candidate threshold ≈ (1/32)^(1/4) ≈ 0.42 Jaccard; 0.
 SEED = 20260  # fixed: stored signatures stay comparable across runs
 MAX_CANDIDATES = 30
 PARTNERS = 10  # in a pass over all keys, each key's best candidates by estimate that go on to the exact score
+SLICE = 65_536  # pairs estimated at a time
 CROWDED_NEIGHBOURS = 10  # partners of each member of a crowded bucket, in signature order
 MIN_ESTIMATE = 0.35  # estimated Jaccard below which a band collision is a coincidence
 
@@ -137,6 +138,26 @@ class Index:
         order = np.argsort(-estimates, kind="stable")
         return [(self.keys[rows[i]], float(estimates[i])) for i in order]
 
+    def _alike(self, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The pair codes (low * n + high) whose estimated Jaccard reaches MIN_ESTIMATE, with it; a quick
+        look at the first quarter of the signature drops most pairs first, in slices of bounded memory."""
+        found: list[np.ndarray] = []
+        estimates: list[np.ndarray] = []
+        quarter = NUM_PERM // 4
+        for start in range(0, len(codes), SLICE):
+            part = codes[start:start + SLICE]
+            lo, hi = part // n, part % n
+            rough = (self._sigs[lo, :quarter] == self._sigs[hi, :quarter]).mean(axis=1)
+            maybe = rough >= MIN_ESTIMATE - 0.15
+            part, lo, hi = part[maybe], lo[maybe], hi[maybe]
+            est = (self._sigs[lo] == self._sigs[hi]).mean(axis=1)
+            alike = est >= MIN_ESTIMATE
+            found.append(part[alike])
+            estimates.append(est[alike])
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(found), np.concatenate(estimates)
+
     def all_candidate_pairs(self, among: Iterable[str] | None = None) -> list[tuple[str, str, float]]:
         """Every pair of live keys that shares a band (with at least one key in ``among``, if given):
         (key, other key, estimated Jaccard), the first key's row lower.
@@ -150,7 +171,8 @@ class Index:
         if among is not None:
             wanted = np.zeros(n, dtype=bool)
             wanted[[self._row[k] for k in among if k in self._row]] = True
-        pairs = np.zeros(0, dtype=np.int64)  # low row * n + high row, unique, merged band by band
+        kept = np.zeros(0, dtype=np.int64)  # low row * n + high row of pairs estimated alike enough, unique
+        kept_estimates = np.zeros(0, dtype=np.float64)
         for band in range(BANDS):
             keys = self._bands[live, band]
             order = np.argsort(keys, kind="stable")
@@ -178,29 +200,22 @@ class Index:
             if wanted is not None:
                 keep = wanted[low] | wanted[high]
                 low, high = low[keep], high[keep]
-            pairs = np.union1d(pairs, np.minimum(low, high) * n + np.maximum(low, high))
-        lo, hi = pairs // max(n, 1), pairs % max(n, 1)
-        los: list[np.ndarray] = []
-        his: list[np.ndarray] = []
-        ests: list[np.ndarray] = []
-        for start in range(0, len(lo), 1_000_000):  # estimates in slices: bounded memory
-            x, y = lo[start:start + 1_000_000], hi[start:start + 1_000_000]
-            estimates = (self._sigs[x] == self._sigs[y]).mean(axis=1)
-            keep = estimates >= MIN_ESTIMATE
-            los.append(x[keep])
-            his.append(y[keep])
-            ests.append(estimates[keep])
-        if not los:
+            codes = np.unique(np.minimum(low, high) * n + np.maximum(low, high))
+            codes = codes[~np.isin(codes, kept, assume_unique=True)]
+            found, estimates = self._alike(codes, n)
+            kept = np.r_[kept, found]
+            kept_estimates = np.r_[kept_estimates, estimates]
+        if not len(kept):
             return []
-        lo, hi, est = np.concatenate(los), np.concatenate(his), np.concatenate(ests)
+        lo, hi, est = kept // n, kept % n, kept_estimates
         # Each key keeps its PARTNERS best partners; a pair stays if either of its keys keeps it.
         rows = np.r_[lo, hi]
         order = np.lexsort((-np.r_[est, est], rows))
         sorted_rows = rows[order]
         first = np.r_[0, np.flatnonzero(sorted_rows[1:] != sorted_rows[:-1]) + 1]
         rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-        kept = np.zeros(len(order), dtype=bool)
-        kept[order[rank < PARTNERS]] = True
-        keep = kept[: len(lo)] | kept[len(lo):]
+        chosen = np.zeros(len(order), dtype=bool)
+        chosen[order[rank < PARTNERS]] = True
+        keep = chosen[: len(lo)] | chosen[len(lo):]
         return [(self.keys[x], self.keys[y], float(e))
                 for x, y, e in zip(lo[keep].tolist(), hi[keep].tolist(), est[keep].tolist(), strict=True)]

@@ -143,15 +143,20 @@ def copy_of(rng: random.Random, key: str, doc: Doc, community: str, edit: float)
     return Doc(key, community, fields, doc.key, doc.theme)
 
 
+def doc_at(seed: int, i: int, originals: int) -> Doc:
+    """The ``i``-th declaration of a corpus, made on its own (a corpus of 100,000 need not be held):
+    below ``originals`` an original, from there a copy of one of them with 5–30 % of it edited."""
+    rng = random.Random(seed * 10_000_019 + i)
+    if i < originals:
+        return original(rng, f"o{i}", rng.choice(list(THEMES)), rng.choice(COMMUNITIES))
+    source = doc_at(seed, rng.randrange(originals), originals)
+    others = [c for c in COMMUNITIES if c != source.community]
+    return copy_of(rng, f"c{i - originals}", source, rng.choice(others), rng.uniform(0.05, 0.30))
+
+
 def corpus(seed: int, originals: int, copies: int) -> list[Doc]:
     """``originals`` independent declarations (themes mixed) and ``copies`` copies of some of them."""
-    rng = random.Random(seed)
-    docs = [original(rng, f"o{i}", rng.choice(list(THEMES)), rng.choice(COMMUNITIES)) for i in range(originals)]
-    for i in range(copies):
-        source = docs[rng.randrange(originals)]
-        others = [c for c in COMMUNITIES if c != source.community]
-        docs.append(copy_of(rng, f"c{i}", source, rng.choice(others), rng.uniform(0.05, 0.30)))
-    return docs
+    return [doc_at(seed, i, originals) for i in range(originals + copies)]
 
 
 def true_pairs(docs: list[Doc]) -> set[frozenset[str]]:
