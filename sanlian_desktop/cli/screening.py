@@ -18,6 +18,9 @@ def register(sub: Any) -> None:
     p.add_argument("--batch", required=True, help="批次代码")
     p.add_argument("--min", dest="minimum", type=_percent, help="相似度下限（默认为本单位设置的阈值）")
     p.set_defaults(handler=cmd_similar)
+    p = sub.add_parser("similar-threshold", help="查看或设置本单位标出相似申报的相似度阈值（设置须管理员）")
+    p.add_argument("value", nargs="?", type=_percent, help="新的阈值（百分数）")
+    p.set_defaults(handler=cmd_threshold)
 
 
 def _percent(text: str) -> int:
@@ -65,4 +68,17 @@ def cmd_similar(ctx: Context, args: argparse.Namespace) -> int:
         ctx.emit({"batch": batch.code, "threshold": minimum,
                   "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b)} for p in pairs]},
                  lines)
+    return 0
+
+
+def cmd_threshold(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.screening import service
+
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        if args.value is not None:
+            service.set_threshold(s, actor, args.value)
+        value = service.threshold(s)
+        ctx.emit({"threshold": value, "default": service.DEFAULT_THRESHOLD},
+                 f"相似度达到 {value}% 的申报标为相似（默认 {service.DEFAULT_THRESHOLD}%）")
     return 0

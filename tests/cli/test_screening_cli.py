@@ -33,3 +33,25 @@ def test_similar_pairs_of_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "没有申报批次" in c.refused("similar", "--batch", "1999")
     code, _out, err = c.run("similar", "--batch", batch, "--min", "120")
     assert code == 2 and "不是 0 到 100" in err
+
+
+def test_the_threshold_is_the_offices(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    c = Cli(tmp_path / "county", capsys, monkeypatch)
+    c.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin", user=None)
+    c.ok("user", "add", "clerk", "--role", "clerk")
+    assert c.json("similar-threshold") == {"threshold": 72, "default": 72}
+    c.refused("similar-threshold", "80", user="clerk")  # an admin's setting
+    assert c.json("similar-threshold", "80")["threshold"] == 80
+    assert "80%" in c.ok("similar-threshold")
+    assert "之间" in c.refused("similar-threshold", "40")
+    from sanlian_desktop.models import AuditEntry
+    from sanlian_desktop.store.engine import Store
+
+    store = Store.open(c.home)
+    try:
+        with store.read_session() as s:
+            logged = [e.details for e in s.query(AuditEntry).filter_by(action="screening.threshold")]
+    finally:
+        store.close()
+    assert logged == [{"from": 72, "to": 80}]
