@@ -13,6 +13,8 @@ def register(sub: Any) -> None:
     p = sub.decl_commands.add_parser("similar", help="列出与该申报文字高度相似的申报")
     p.add_argument("id")
     p.add_argument("--min", dest="minimum", type=_percent, help="相似度下限（默认为本单位设置的阈值）")
+    p.add_argument("--clear", metavar="OTHER", help="标记与该申报（编号）“已核实，不是抄袭”（审核人）")
+    p.add_argument("--reason", help="核实的理由（与 --clear 一起使用）")
     p.set_defaults(handler=cmd_decl_similar)
     p = sub.add_parser("similar", help="列出批次内文字高度相似的申报对")
     p.add_argument("--batch", required=True, help="批次代码")
@@ -31,7 +33,7 @@ def _percent(text: str) -> int:
 
 def _similar_dict(s: Any) -> dict[str, Any]:
     return {"id": s.declaration_id, "number": s.number, "title": s.title, "community": s.community,
-            "status": s.status, "batch": s.batch, "score": s.score}
+            "status": s.status, "batch": s.batch, "score": s.score, "cleared": s.cleared}
 
 
 def cmd_decl_similar(ctx: Context, args: argparse.Namespace) -> int:
@@ -42,11 +44,13 @@ def cmd_decl_similar(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.store().session() as s:
         decl = lookup.visible(s, actor, args.id)
         service.refresh(s)
+        if args.clear:
+            service.clear(s, actor, decl, lookup.visible(s, actor, args.clear), args.reason or "")
         rows = service.similar_to(s, decl.id, minimum=args.minimum)
         minimum = service.threshold(s) if args.minimum is None else args.minimum
         lines = [f"与 {decl.number}（{decl.title}）相似度 ≥ {minimum}% 的申报："]
         lines += [f"  相似 {r.score}%  {r.number}  {r.community}  {r.title}  {r.status_label}  批次 {r.batch}"
-                  for r in rows] or ["  （没有）"]
+                  + (f"  已核实，不是抄袭：{r.cleared}" if r.cleared else "") for r in rows] or ["  （没有）"]
         ctx.emit({"id": decl.id, "number": decl.number, "threshold": minimum,
                   "similar": [_similar_dict(r) for r in rows]}, lines)
     return 0
@@ -64,9 +68,10 @@ def cmd_similar(ctx: Context, args: argparse.Namespace) -> int:
         minimum = service.threshold(s) if args.minimum is None else args.minimum
         lines = [f"“{batch.name}”中相似度 ≥ {minimum}% 的申报共 {len(pairs)} 对："]
         lines += [f"  相似 {p.score}%  {p.a.number}（{p.a.community}）↔ {p.b.number}（{p.b.community}）"
-                  for p in pairs]
+                  + (f"  已核实，不是抄袭：{p.cleared}" if p.cleared else "") for p in pairs]
         ctx.emit({"batch": batch.code, "threshold": minimum,
-                  "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b)} for p in pairs]},
+                  "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b), "cleared": p.cleared}
+                            for p in pairs]},
                  lines)
     return 0
 

@@ -1,14 +1,14 @@
 """Near-duplicate screening: each declaration's text sketch and the similar pairs found between them.
 
-Both tables are derived data, recomputed from the declarations' content whenever it changes; nothing
-here travels in packages.
+Sketches and pairs are derived data, recomputed from the declarations' content whenever it changes;
+a clearance is a reviewer's finding. Nothing here travels in packages.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
@@ -35,3 +35,18 @@ class SimilarityPair(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_similar_pair_high", "high_id"),)
+
+
+class SimilarityClearance(Base):
+    """A reviewer's finding that two similar declarations are not a copy ("已核实，不是抄袭"), with the reason.
+
+    Kept by the office that found it (audit-logged); it does not travel in packages yet.
+    """
+
+    __tablename__ = "similarity_clearance"
+    low_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), primary_key=True)
+    high_id: Mapped[str] = mapped_column(ForeignKey("declaration.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    office_code: Mapped[str] = mapped_column(String(12))
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

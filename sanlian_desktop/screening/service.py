@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from sanlian_desktop.models import (
     DeclarationVersion,
     Meta,
     Region,
+    SimilarityClearance,
     SimilarityPair,
     SimilaritySketch,
     utcnow,
@@ -231,6 +232,7 @@ class Similar:
     status: str
     batch: str
     score: int
+    cleared: str | None = None  # the reason a reviewer found the pair no copy ("已核实，不是抄袭")
 
     @property
     def status_label(self) -> str:
@@ -246,7 +248,11 @@ def similar_to(session: Session, decl_id: str, *, minimum: int | None = None) ->
                SimilarityPair.score >= minimum)
     ).all()
     scores = {(high if low == decl_id else low): score for low, high, score in rows}
-    return sorted(_describe(session, scores), key=lambda s: (-s.score, s.number))
+    cleared = {(c.high_id if c.low_id == decl_id else c.low_id): c.reason for c in session.scalars(
+        select(SimilarityClearance).where(
+            or_(SimilarityClearance.low_id == decl_id, SimilarityClearance.high_id == decl_id)))}
+    found = [replace(s, cleared=cleared.get(s.declaration_id)) for s in _describe(session, scores)]
+    return sorted(found, key=lambda s: (s.cleared is not None, -s.score, s.number))
 
 
 def _describe(session: Session, scores: dict[str, int]) -> list[Similar]:
@@ -263,7 +269,8 @@ def _describe(session: Session, scores: dict[str, int]) -> list[Similar]:
 
 
 def best_scores(session: Session, decl_ids: Iterable[str], *, minimum: int | None = None) -> dict[str, int]:
-    """For the list badges: each given declaration's highest score at or above the threshold."""
+    """For the list badges: each given declaration's highest score at or above the threshold (pairs a
+    reviewer cleared left out)."""
     minimum = threshold(session) if minimum is None else minimum
     ids = list(dict.fromkeys(decl_ids))
     best: dict[str, int] = {}
@@ -271,13 +278,47 @@ def best_scores(session: Session, decl_ids: Iterable[str], *, minimum: int | Non
         chunk = ids[start:start + 500]
         for low, high, score in session.execute(
             select(SimilarityPair.low_id, SimilarityPair.high_id, SimilarityPair.score)
+            .outerjoin(SimilarityClearance, (SimilarityClearance.low_id == SimilarityPair.low_id)
+                       & (SimilarityClearance.high_id == SimilarityPair.high_id))
             .where(or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk)),
-                   SimilarityPair.score >= minimum)
+                   SimilarityPair.score >= minimum, SimilarityClearance.low_id.is_(None))
         ):
             for key in (low, high):
                 if key in chunk and score > best.get(key, 0):
                     best[key] = score
     return best
+
+
+MAX_REASON = 300
+
+
+def clear(session: Session, actor: Actor, decl: Declaration, other: Declaration, reason: str, *,
+          now: datetime | None = None) -> SimilarityClearance:
+    """Record that two similar declarations were checked and are no copy ("已核实，不是抄袭"): a reviewer,
+    with a reason; audit-logged. The pair then shows as checked and no longer raises the badge."""
+    actor.require(Role.REVIEWER, action="核实相似申报")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise UserError("请填写核实的理由（为何不是抄袭）", "a reason is needed")
+    if len(reason) > MAX_REASON:
+        raise UserError(f"理由不能超过 {MAX_REASON} 字", f"the reason is longer than {MAX_REASON} characters")
+    low, high = sorted((decl.id, other.id))
+    pair = session.get(SimilarityPair, (low, high))
+    if pair is None:
+        raise UserError(f"申报 {decl.number} 与 {other.number} 未被标为相似，无需核实",
+                        f"{decl.number} and {other.number} are not a similar pair")
+    if session.get(SimilarityClearance, (low, high)) is not None:
+        raise UserError(f"申报 {decl.number} 与 {other.number} 已核实过", "this pair was checked already")
+    now = now or utcnow()
+    row = SimilarityClearance(low_id=low, high_id=high, reason=reason, office_code=actor.office_code,
+                              by=actor.username, at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="screening.clear",
+                 entity="declaration", entity_id=decl.id,
+                 details={"number": decl.number, "other": other.id, "other_number": other.number,
+                          "score": pair.score, "reason": reason}, at=now)
+    return row
 
 
 @dataclass(frozen=True)
@@ -287,6 +328,7 @@ class PairRow:
     score: int
     a: Similar
     b: Similar
+    cleared: str | None = None
 
 
 def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None) -> list[PairRow]:
@@ -299,8 +341,10 @@ def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None
                SimilarityPair.score >= minimum)
     ).all()
     described = {s.declaration_id: s for s in _describe(session, {k: 0 for r in rows for k in r[:2]})}
-    pairs = [PairRow(score, described[low], described[high]) for low, high, score in rows]
-    pairs = [PairRow(p.score, *sorted((p.a, p.b), key=lambda s: s.number)) for p in pairs]
+    cleared = {(c.low_id, c.high_id): c.reason for c in session.scalars(
+        select(SimilarityClearance).where(SimilarityClearance.low_id.in_([r[0] for r in rows])))} if rows else {}
+    pairs = [PairRow(score, *sorted((described[low], described[high]), key=lambda s: s.number),
+                     cleared=cleared.get((low, high))) for low, high, score in rows]
     return sorted(pairs, key=lambda p: (-p.score, p.a.number, p.b.number))
 
 

@@ -30,6 +30,14 @@ def test_similar_pairs_of_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture
     assert f"相似 {pair['score']}%" in text and pair["a"]["number"] in text
 
     assert len(c.json("similar", "--batch", batch, "--min", "60")["pairs"]) > 2  # shared demo boilerplate
+
+    c.ok("user", "add", "rev", "--role", "reviewer")
+    assert "理由" in c.refused("decl", "similar", pair["a"]["number"], "--clear", pair["b"]["number"], user="rev")
+    cleared = c.json("decl", "similar", pair["a"]["number"], "--clear", pair["b"]["number"],
+                     "--reason", "同一街道统一撰写", user="rev")
+    assert [s["cleared"] for s in cleared["similar"] if s["number"] == pair["b"]["number"]] == ["同一街道统一撰写"]
+    again = c.json("similar", "--batch", batch)["pairs"]
+    assert [p["cleared"] for p in again if p["a"]["number"] == pair["a"]["number"]] == ["同一街道统一撰写"]
     assert "没有申报批次" in c.refused("similar", "--batch", "1999")
     code, _out, err = c.run("similar", "--batch", batch, "--min", "120")
     assert code == 2 and "不是 0 到 100" in err

@@ -118,3 +118,30 @@ def test_the_threshold_is_an_office_setting(county: Office) -> None:
         service.set_threshold(s, county.admin, 90)
         s.commit()
         assert service.threshold(s) == 90
+
+
+def test_a_reviewer_clears_a_pair_with_a_reason(county: Office) -> None:
+    from sanlian_desktop.models import AuditEntry
+
+    with county.session() as s:
+        a = drafts.create(s, county.clerk, example_declaration(title="甲", **_texts(6, "东岗西路社区")))
+        b = drafts.create(s, county.clerk, example_declaration(title="乙", community="620102001002",
+                                                                **_texts(6, "东岗西路社区")))
+        assert service.best_scores(s, [a.id, b.id]).keys() == {a.id, b.id}
+        with pytest.raises(PermissionDenied):
+            service.clear(s, county.clerk, a, b, "街道统一撰写")
+        with pytest.raises(UserError, match="理由"):
+            service.clear(s, county.reviewer, a, b, "  ")
+        service.clear(s, county.reviewer, b, a, "两个社区由同一街道统一撰写，项目内容不同")
+        with pytest.raises(UserError, match="已核实"):
+            service.clear(s, county.reviewer, a, b, "再来一次")
+        third = drafts.create(s, county.clerk, example_declaration(title="丙", **_texts(7, "东岗西路社区")))
+        with pytest.raises(UserError, match="未被标为相似"):
+            service.clear(s, county.reviewer, a, third, "无关")
+        s.commit()
+        assert service.best_scores(s, [a.id, b.id]) == {}  # no badge once checked
+        listed = service.similar_to(s, a.id)
+        assert [x.declaration_id for x in listed] == [b.id]
+        assert listed[0].cleared == "两个社区由同一街道统一撰写，项目内容不同"
+        logged = s.query(AuditEntry).filter_by(action="screening.clear").one()
+        assert logged.username == county.reviewer.username and logged.details["other"] == a.id
