@@ -343,8 +343,10 @@ def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None
     described = {s.declaration_id: s for s in _describe(session, {k: 0 for r in rows for k in r[:2]})}
     cleared = {(c.low_id, c.high_id): c.reason for c in session.scalars(
         select(SimilarityClearance).where(SimilarityClearance.low_id.in_([r[0] for r in rows])))} if rows else {}
-    pairs = [PairRow(score, *sorted((described[low], described[high]), key=lambda s: s.number),
-                     cleared=cleared.get((low, high))) for low, high, score in rows]
+    pairs = []
+    for low, high, score in rows:
+        first, second = sorted((described[low], described[high]), key=lambda s: s.number)
+        pairs.append(PairRow(score, first, second, cleared=cleared.get((low, high))))
     return sorted(pairs, key=lambda p: (-p.score, p.a.number, p.b.number))
 
 
