@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -21,9 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sanlian_desktop.declarations import lookup
+from sanlian_desktop.kernel.vocab import Role
+from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.screening import service
 from sanlian_desktop.screening.text import Passage
 from sanlian_desktop.store.engine import Store
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner
 
 BadgeRole = Qt.ItemDataRole.UserRole + 40  # the badge text a title cell carries ("相似 92%"), or None
 BADGE_COLOUR = QColor("#c5221f")
@@ -74,37 +80,38 @@ def _passages_html(passages: list[Passage], shared: set[int]) -> str:
 
 class SimilarPanel(QWidget):
     """The declarations whose texts are like this one's, and the two texts side by side with the passages
-    they share highlighted."""
+    they share highlighted; a reviewer may mark a pair "已核实，不是抄袭" with a reason."""
 
-    def __init__(self, store: Store, decl_id: str, parent: QWidget | None = None) -> None:
+    changed = Signal()  # after a pair was cleared
+
+    def __init__(self, store: Store, decl_id: str, parent: QWidget | None = None, *, actor: Actor | None = None,
+                 jobs: JobRunner | None = None) -> None:
         super().__init__(parent)
-        self.store, self.decl_id = store, decl_id
-        with store.read_session() as s:
-            self.threshold = service.threshold(s)
-            self.similar = service.similar_to(s, decl_id)
+        self.store, self.decl_id, self.actor, self.jobs = store, decl_id, actor, jobs
+        self._load()
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        if self.similar:
-            self.summary.setText(self.tr(
-                "以下 {0} 份申报的社区概况、需求分析、服务内容与实施计划、效果预估与本申报高度相似（相似度 ≥ {1}%，"
-                "已忽略社区名称、数字和日期）。选中一份可对照查看，相同的段落以红底标出。").format(
-                len(self.similar), self.threshold))
-            self.summary.setStyleSheet("color: #a05a00; font-weight: bold;")
-        else:
-            self.summary.setText(self.tr("没有发现与本申报文字高度相似的申报（相似度 ≥ {0}%）。").format(self.threshold))
-        self.table = QTableWidget(len(self.similar), 6, self)
+        self._summarise()
+        self.table = QTableWidget(0, 7, self)
         self.table.setHorizontalHeaderLabels([self.tr("相似度"), self.tr("编号"), self.tr("社区"), self.tr("项目名称"),
-                                              self.tr("状态"), self.tr("批次")])
+                                              self.tr("状态"), self.tr("批次"), self.tr("核实")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        for row, item in enumerate(self.similar):
-            for col, value in enumerate((f"{item.score}%", item.number, item.community, item.title,
-                                         item.status_label, item.batch)):
-                self.table.setItem(row, col, QTableWidgetItem(value))
+        self._fill()
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
+        self.reason = QLineEdit(self)
+        self.reason.setMaxLength(service.MAX_REASON)
+        self.reason.setPlaceholderText(self.tr("核实的理由，例如：两个社区由同一街道统一撰写，服务内容不同（记入审计日志）"))
+        self.clear_button = QPushButton(self.tr("已核实，不是抄袭"), self)
+        self.clear_button.clicked.connect(self.clear_selected)
+        self.message = QLabel(self)
+        self.message.setStyleSheet("color: #c5221f;")
+        clear_row = QHBoxLayout()
+        clear_row.addWidget(self.reason, 1)
+        clear_row.addWidget(self.clear_button)
+        may_clear = actor is not None and actor.role is Role.REVIEWER and jobs is not None
         self.left = QTextBrowser(self)
         self.right = QTextBrowser(self)
         self.left_title = QLabel(self.tr("本申报"), self)
@@ -123,24 +130,90 @@ class SimilarPanel(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([110, 400])  # a few rows of the list; the texts get the room
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
-        layout.addLayout(top)
+        layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
+        self.clear_box = QWidget(self)
+        self.clear_box.setLayout(clear_row)
+        layout.addWidget(self.clear_box)
+        layout.addWidget(self.message)
+        self.clear_box.setVisible(may_clear and bool(self.similar))
         sides.setVisible(bool(self.similar))
         self.table.setVisible(bool(self.similar))
         self.table.itemSelectionChanged.connect(self._show_selected)
         if self.similar:
             self.table.selectRow(0)
 
+    def _load(self) -> None:
+        with self.store.read_session() as s:
+            self.threshold = service.threshold(s)
+            self.similar = service.similar_to(s, self.decl_id)
+
+    def _summarise(self) -> None:
+        if self.similar:
+            self.summary.setText(self.tr(
+                "以下 {0} 份申报的社区概况、需求分析、服务内容与实施计划、效果预估与本申报高度相似（相似度 ≥ {1}%，"
+                "已忽略社区名称、数字和日期）。选中一份可对照查看，相同的段落以红底标出。").format(
+                len(self.similar), self.threshold))
+            self.summary.setStyleSheet("color: #a05a00; font-weight: bold;")
+        else:
+            self.summary.setText(self.tr("没有发现与本申报文字高度相似的申报（相似度 ≥ {0}%）。").format(self.threshold))
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.similar))
+        for row, item in enumerate(self.similar):
+            checked = self.tr("已核实，不是抄袭：{0}").format(item.cleared) if item.cleared else ""
+            for col, value in enumerate((f"{item.score}%", item.number, item.community, item.title,
+                                         item.status_label, item.batch, checked)):
+                self.table.setItem(row, col, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+
     def best_score(self) -> int | None:
-        return self.similar[0].score if self.similar else None
+        """The highest score of a pair not yet cleared."""
+        open_ = [s.score for s in self.similar if not s.cleared]
+        return max(open_) if open_ else None
+
+    def selected(self) -> service.Similar | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.similar[rows[0].row()] if rows else None
+
+    def clear_selected(self) -> bool:
+        """Mark the selected pair "已核实，不是抄袭" with the typed reason (on the job runner); True when the
+        write was started."""
+        other = self.selected()
+        if other is None or other.cleared or self.actor is None or self.jobs is None:
+            return False
+        store, actor, decl_id, reason = self.store, self.actor, self.decl_id, self.reason.text()
+
+        def write() -> None:
+            with store.session() as s:
+                service.clear(s, actor, lookup.visible(s, actor, decl_id),
+                              lookup.visible(s, actor, other.declaration_id), reason)
+
+        started = self.jobs.write(self, self.tr("核实相似申报"), write, on_success=self._cleared,
+                                  on_failure=self._refused) is not None
+        if started:
+            self.clear_button.setEnabled(False)  # until the write is done (a second click starts nothing)
+        return started
+
+    def _refused(self, failure: JobFailure) -> None:
+        self.message.setText(failure.message())
+        self._show_selected()
+
+    def _cleared(self, _result: object) -> None:
+        self.message.clear()
+        self.reason.clear()
+        self._load()
+        self._fill()
+        self._summarise()
+        if self.similar:
+            self.table.selectRow(0)
+        self.changed.emit()
 
     def _show_selected(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        other = self.selected()
+        self.clear_button.setEnabled(other is not None and not other.cleared)
+        if other is None:
             return
-        other = self.similar[rows[0].row()]
         with self.store.read_session() as s:
             view = service.side_by_side(s, self.decl_id, other.declaration_id)
         self.right_title.setText(self.tr("{0}　{1}　{2}（{3}）").format(other.number, other.community,
@@ -150,6 +223,10 @@ class SimilarPanel(QWidget):
 
 
 def tab_title(panel: SimilarPanel) -> str:
+    """The review dialog's tab: how many, the highest score not yet cleared."""
     best = panel.best_score()
-    return panel.tr("相似申报") if best is None else panel.tr("相似申报（{0} 份，最高 {1}%）").format(
-        len(panel.similar), best)
+    if not panel.similar:
+        return panel.tr("相似申报")
+    if best is None:
+        return panel.tr("相似申报（{0} 份，均已核实）").format(len(panel.similar))
+    return panel.tr("相似申报（{0} 份，最高 {1}%）").format(len(panel.similar), best)

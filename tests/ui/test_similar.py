@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QTableWidgetItem
 
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.inbox.model import COL_TITLE
@@ -20,7 +21,7 @@ from sanlian_desktop.ui.similar import SHARED_COLOUR, BadgeDelegate, BadgeRole, 
 from tests.helpers import Office, example_declaration
 from tests.screening.corpus import original
 from tests.selection.helpers import awaiting, province_office
-from tests.ui.helpers import submitted, ui_context
+from tests.ui.helpers import settle, submitted, ui_context, writes_done
 
 
 def _texts(seed: int, community: str) -> dict[str, Any]:
@@ -72,7 +73,24 @@ def test_the_inbox_badges_copies_and_the_review_shows_them(qtbot: Any, jobs: Job
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.grab().save(str(tmp_path / "review.png"))
+
+    # The reviewer checks the pair: a reason is required, then the pair shows as checked and the badge goes.
+    assert panel.clear_box.isVisible() and panel.clear_button.isEnabled()
+    assert panel.clear_selected()
+    writes_done(qtbot, jobs)
+    assert "理由" in panel.message.text()
+    panel.reason.setText("两个社区由同一街道统一撰写，服务内容不同")
+    assert panel.clear_selected()
+    writes_done(qtbot, jobs)
+    assert panel.similar[0].cleared == "两个社区由同一街道统一撰写，服务内容不同"
+    assert (panel.table.item(0, 6) or QTableWidgetItem()).text().startswith("已核实，不是抄袭")
+    assert not panel.clear_button.isEnabled() and panel.reason.text() == ""
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(panel)) == "相似申报（1 份，均已核实）"
+    dialog.grab().save(str(tmp_path / "cleared.png"))
     dialog.close()
+    page.refresh()
+    settle(qtbot, page)
+    assert all(model.index(r, COL_TITLE).data(BadgeRole) is None for r in range(model.rowCount()))
 
     lone = ReviewDialog(county.store, county.reviewer, other, jobs=jobs)
     qtbot.addWidget(lone)
