@@ -113,9 +113,9 @@ def run() -> list[Result]:
     corpus_note = (f"crafted corpus of {QUALITY[0]} originals on 3 themes + {QUALITY[1]} copies (5–30 % of sentences "
                    f"edited, reordered, names/numbers/dates changed), {data['truth']} true pairs; by threshold: {table}")
     return [
-        Result("similar.precision", round(precision, 4), "", f">= 0.98 at the default threshold {DEFAULT_THRESHOLD}%",
+        Result("similar.precision", round(precision, 4), "ratio", f">= 0.98 at the default threshold {DEFAULT_THRESHOLD}%",
                precision >= 0.98, note=corpus_note),
-        Result("similar.recall", round(recall, 4), "", f">= 0.98 at the default threshold {DEFAULT_THRESHOLD}%",
+        Result("similar.recall", round(recall, 4), "ratio", f">= 0.98 at the default threshold {DEFAULT_THRESHOLD}%",
                recall >= 0.98, note=corpus_note),
         Result("similar.all_pairs_100k", round(data["all_pairs_s"], 1), "s", "<= 60 s", data["all_pairs_s"] <= 60,
                note=f"{ALL} declarations ({COPIES} copies): passages, shingle hashes, MinHash signatures, banded "
