@@ -6,6 +6,7 @@ needs something a higher one provides, it offers a registry or a hook, and this 
 - the record kinds that travel in packages besides the core ones (:mod:`sanlian_desktop.sync.kinds`);
 - the province's approval policy for the review chain (selection's batch limits);
 - how backups are encrypted (:mod:`sanlian_desktop.offices.backupseal` into :mod:`sanlian_desktop.store.backup`);
+- near-duplicate screening after every save of a declaration;
 - the command groups of ``sanlian`` (:mod:`sanlian_desktop.cli`);
 - the pages of the main window (:mod:`sanlian_desktop.ui.pages`).
 
@@ -18,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sanlian_desktop.declarations import workflow
+from sanlian_desktop.declarations import drafts, workflow
 from sanlian_desktop.evaluation import records as evaluation_records
 from sanlian_desktop.implementation import records as implementation_records
 from sanlian_desktop.offices import backupseal
 from sanlian_desktop.registries import records as registry_records
 from sanlian_desktop.registries import regionrecords as region_update_records
 from sanlian_desktop.reports import records as report_records
+from sanlian_desktop.screening import service as screening_service
 from sanlian_desktop.selection import records as notice_records
 from sanlian_desktop.selection.limits import BatchLimits
 from sanlian_desktop.store import backup
@@ -47,6 +49,7 @@ def compose() -> None:
     kinds.mark_composed()
     workflow.set_approval_policy(BatchLimits())
     backup.set_protection(backupseal.SEAL)
+    drafts.add_saved_hook(screening_service.refresh_quietly)
     _composed.append(True)
 
 
@@ -63,6 +66,7 @@ def compose_cli() -> None:
         paper,
         registries,
         reports,
+        screening,
         selection,
         shipping,
         sync,
@@ -71,7 +75,8 @@ def compose_cli() -> None:
 
     for register in (administration.register, declarations.register, administration.register_audit, demo.register,
                      sync.register, paper.register, shipping.register, indicators.register, registries.register,
-                     reports.register, implementation.register, selection.register, evaluation.register):
+                     reports.register, implementation.register, selection.register, evaluation.register,
+                     screening.register):
         add_command_group(register)
 
 

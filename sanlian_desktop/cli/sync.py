@@ -198,6 +198,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     actor = ctx.actor()
     result = import_package(ctx.store(), actor, args.file)
+    from sanlian_desktop.screening.service import refresh_store
+
+    refresh_store(ctx.store())  # the declarations received are screened for near-duplicates
     # The certificate the sender used: a child's newest shows here once it has installed it.
     ctx.emit({**result.as_dict(), "sender_serial": result.sender_serial}, _result_lines(result, "已导入"))
     return 0

@@ -4,6 +4,7 @@ and submitting it up the review chain (with the paper opinions of a 代录 decla
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,24 @@ class PaperOpinion:
     text: str
     decided_on: Any  # date
     scan: Path | None = None
+
+
+# -- after a save -----------------------------------------------------------------------------------
+
+# Called with the session and the declaration after its content was created or changed, in the same
+# transaction (the composition root adds near-duplicate screening here).
+_saved_hooks: list[Callable[[Session, Declaration], None]] = []
+
+
+def add_saved_hook(hook: Callable[[Session, Declaration], None]) -> None:
+    """Run ``hook`` after every save of a declaration's content (idempotent per hook)."""
+    if hook not in _saved_hooks:
+        _saved_hooks.append(hook)
+
+
+def _saved(session: Session, decl: Declaration) -> None:
+    for hook in _saved_hooks:
+        hook(session, decl)
 
 
 # -- creating and editing ---------------------------------------------------------------------------
@@ -185,6 +204,7 @@ def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = N
     audit.record(session, office=actor.office_code, user=actor.username, action="decl.create",
                  entity="declaration", entity_id=decl.id,
                  details={"number": decl.number, "title": decl.title, "from_paper": decl.from_paper}, at=now)
+    _saved(session, decl)
     return decl
 
 
@@ -260,6 +280,7 @@ def edit(session: Session, actor: Actor, decl: Declaration, raw: Any, *, now: da
     audit.record(session, office=actor.office_code, user=actor.username, action="decl.edit",
                  entity="declaration", entity_id=decl.id,
                  details={"version": decl.current_version, "changed": [c.field for c in changes]}, at=now)
+    _saved(session, decl)
     return decl
 
 

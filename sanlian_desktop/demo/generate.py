@@ -20,6 +20,7 @@ from sanlian_desktop.declarations.workflow import (
     review_stages,
 )
 from sanlian_desktop.demo import registries as demoregistries
+from sanlian_desktop.demo import texts as demotexts
 from sanlian_desktop.kernel.checks import credit_code_check_char
 from sanlian_desktop.kernel.money import to_fen
 from sanlian_desktop.kernel.vocab import (
@@ -276,6 +277,7 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016,
         version_rows: list[dict[str, Any]] = []
         opinion_rows: list[dict[str, Any]] = []
         themes = [(area, t) for area, titles in THEMES.items() for t in titles]
+        previous: tuple[dict[str, Any], str] | None = None  # the declaration before, with its community's name
         for i in range(count):
             community = usable[i % len(usable)]
             j = community.where
@@ -285,6 +287,13 @@ def generate(store: Store, actor: Actor, *, count: int, seed: int = 2016,
             title = f"{community.name}{theme}" + (f"（{rounds + 1}期）" if i // len(usable) >= len(themes) else "")
             created = now - timedelta(days=rng.randint(10, 120), minutes=rng.randint(0, 1440))
             fields = _fields(rng, community, batch, j.county, title, area, created.astimezone().date())
+            # The wording has its own random stream, so the rest of the demo stays as the seed made it.
+            wording = random.Random(f"{seed}:{i}")
+            if previous is not None and i % demotexts.COPY_EVERY == demotexts.COPY_EVERY - 1:
+                demotexts.copy_texts(wording, fields, previous[0], previous[1], community.name)
+            else:
+                demotexts.vary(wording, fields, area)
+            previous = (fields, community.name)
             if i % 97 == 0:
                 # _fields writes the canonical form directly; a sample proves it stays valid and canonical.
                 checked = declfields.normalise(fields, for_submit=True)

@@ -11,6 +11,7 @@ from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.offices.office import init_office
+from sanlian_desktop.screening.service import refresh_store
 from sanlian_desktop.store.engine import Store
 
 DEMO_REGION = "620102"
@@ -54,6 +55,8 @@ def open_or_create_demo(data_home: Path, *, count: int = DEMO_DECLARATIONS,
                               display_name=display_name)
         report("正在生成演示申报…")
         demo.generate(store, admin, count=count)
+        report("正在查找相似申报…")
+        refresh_store(store)
     except BaseException:
         store.close()
         raise

@@ -31,6 +31,7 @@ from sanlian_desktop.models.implementation import (
 )
 from sanlian_desktop.models.progress import ProgressReport
 from sanlian_desktop.models.registries import AreaFacts, CommunityFacts, CommunityOrganisation, SocialWorker
+from sanlian_desktop.models.screening import SimilarityClearance, SimilarityPair, SimilaritySketch
 from sanlian_desktop.models.selection import ExpertScore, PublicNotice, ScoringCriterion, Shortlisting
 from sanlian_desktop.models.syncstate import (
     CertificateRecord,
@@ -78,6 +79,9 @@ __all__ = [
     "RevocationRecord",
     "ScoringCriterion",
     "Shortlisting",
+    "SimilarityClearance",
+    "SimilarityPair",
+    "SimilaritySketch",
     "SocialWorker",
     "SyncChannel",
     "SyncConflict",

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("documents",),  # printing and spreadsheets: the renderers, given plain data
     ("declarations",),  # the form, the declaration service, the review chain, batches, listing, paper
     ("selection",),
+    ("screening",),  # near-duplicate declarations: reads declarations' content; lists and the review show it
     ("implementation",),
     ("evaluation", "registries"),
     ("indicators",),

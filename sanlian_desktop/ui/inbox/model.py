@@ -21,8 +21,10 @@ from sanlian_desktop.declarations import listing
 from sanlian_desktop.kernel.money import format_yuan, from_fen
 from sanlian_desktop.kernel.vocab import REVIEW_STAGE_LABELS, Level, Status
 from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.screening import service as screening
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.inbox.loader import IdsJob, IdsSignals
+from sanlian_desktop.ui.similar import BadgeRole, badge_text
 
 COL_NUMBER, COL_TITLE, COL_COMMUNITY, COL_STATUS, COL_STAGE, COL_REQUESTED, COL_GRANTED, COL_WAITING = range(8)
 COLUMN_COUNT = 8
@@ -63,6 +65,7 @@ class DeclarationTableModel(QAbstractTableModel):
         self._loaded = False
         self._rows: dict[str, listing.Row] = {}
         self._names: dict[str, str] = {}
+        self._similar: dict[str, int] = {}  # best near-duplicate score of the cached rows that have one
         self.overdue_days = DEFAULT_OVERDUE_DAYS
         self.now = datetime.now(UTC)
         self._headers = [self.tr("编号"), self.tr("项目名称"), self.tr("社区"), self.tr("状态"),
@@ -157,6 +160,9 @@ class DeclarationTableModel(QAbstractTableModel):
         page = [i for i in self._ids[start:start + PAGE_SIZE] if i not in self._rows]
         with self._store.read_session() as s:
             self._rows.update(listing.rows_for(s, page))
+            for fetched in page:
+                self._similar.pop(fetched, None)
+            self._similar.update(screening.best_scores(s, page))
             missing = {r.community_code for r in self._rows.values()} - self._names.keys()
             missing |= {r.awaiting_office for r in self._rows.values() if r.awaiting_office} - self._names.keys()
             self._names.update(listing.region_names(s, missing))
@@ -209,6 +215,10 @@ class DeclarationTableModel(QAbstractTableModel):
         col = index.column()
         if role == IdRole:
             return self._ids[index.row()]
+        if role == BadgeRole:
+            if col != COL_TITLE or self.row_data(index.row()) is None:
+                return None
+            return badge_text(self._similar.get(self._ids[index.row()]))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
                         Qt.ItemDataRole.TextAlignmentRole, RowRole):
             return None
@@ -225,7 +235,9 @@ class DeclarationTableModel(QAbstractTableModel):
             return self._waiting_color(r) if col == COL_WAITING else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_TITLE:
-                return r.title
+                score = self._similar.get(r.id)
+                return r.title if score is None else self.tr("{0}\n与其他申报文字相似 {1}%，打开后可对照查看").format(
+                    r.title, score)
             if col == COL_WAITING and r.batch_closes:
                 return self.tr("批次截止日期：{0}").format(r.batch_closes.isoformat())
             return None

@@ -37,6 +37,7 @@ from sanlian_desktop.ui.inbox.model import (
     DeclarationTableModel,
 )
 from sanlian_desktop.ui.jobs import JobHandle
+from sanlian_desktop.ui.similar import BadgeDelegate
 from sanlian_desktop.ui.widgets import StretchColumn
 
 # The project name takes what the other columns leave, but stays readable in a 1024 px window.
@@ -73,6 +74,8 @@ class DeclarationListPage(QWidget):
         for col, width in COLUMN_WIDTHS.items():
             header.resizeSection(col, width)
         self.title_column = StretchColumn(self.view, COL_TITLE, TITLE_MIN_WIDTH)
+        self.badges = BadgeDelegate(self.view)  # "相似 92%" on the titles of near-duplicate declarations
+        self.view.setItemDelegateForColumn(COL_TITLE, self.badges)
         self.empty = EmptyHint(self.view, self.empty_text)
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL_WAITING, Qt.SortOrder.AscendingOrder)

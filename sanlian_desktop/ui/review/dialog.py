@@ -100,6 +100,16 @@ class ReviewDialog(QDialog):
             self.tabs.addTab(self.evaluation_panel, evaluation_tab_title(self.evaluation_panel))
         else:
             self.evaluation_panel.hide()
+        from sanlian_desktop.ui.similar import SimilarPanel, tab_title
+
+        self.similar_panel = SimilarPanel(store, decl_id, self, actor=actor, jobs=jobs)
+        self.tabs.addTab(self.similar_panel, tab_title(self.similar_panel))
+        self.similar_panel.changed.connect(lambda: self.tabs.setTabText(
+            self.tabs.indexOf(self.similar_panel), tab_title(self.similar_panel)))
+        if self.similar_panel.best_score() is not None:
+            self.tabs.tabBar().setTabTextColor(self.tabs.indexOf(self.similar_panel), Qt.GlobalColor.darkRed)
+            heading.setText(heading.text() + self.tr("　⚠ 与 {0} 份申报文字高度相似（最高 {1}%）").format(
+                len(self.similar_panel.similar), self.similar_panel.best_score()))
         if seen is not None and seen < data["version"]:
             self.tabs.setCurrentWidget(self.changes)
 

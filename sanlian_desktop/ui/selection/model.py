@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from sanlian_desktop.kernel.money import format_yuan, from_fen
 from sanlian_desktop.selection.shortlist import Row
+from sanlian_desktop.ui.similar import BadgeRole, badge_text
 
 COLUMNS = ("申报编号", "项目名称", "市(州)", "县(市、区)", "社区", "重点领域", "申请金额（元）", "专家平均分",
            "评分人数", "极差", "状态", "补助金额（元）")
@@ -28,10 +29,12 @@ class SelectionTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[Row] = []
+        self.similar: dict[str, int] = {}  # best near-duplicate score of the declarations that have one
 
-    def set_rows(self, rows: list[Row]) -> None:
+    def set_rows(self, rows: list[Row], similar: dict[str, int] | None = None) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.similar = similar or {}
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -59,12 +62,15 @@ class SelectionTableModel(QAbstractTableModel):
             return self._sort_key(r, col)
         if role == ID_ROLE:
             return r.id
+        if role == BadgeRole:
+            return badge_text(self.similar.get(r.id)) if col == COL_TITLE else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and r.state in _STATE_COLOURS:
             return QBrush(QColor(_STATE_COLOURS[r.state]))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_TITLE:
-            return r.title
+            score = self.similar.get(r.id)
+            return r.title if score is None else f"{r.title}\n与其他申报文字相似 {score}%，打开后可对照查看"
         return None
 
     @staticmethod

@@ -20,6 +20,7 @@ from sanlian_desktop.declarations.workflow import local_today
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import Batch, utcnow
+from sanlian_desktop.screening import service as screening
 from sanlian_desktop.selection import limits, notices, shortlist
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, show_error
@@ -45,6 +46,7 @@ from sanlian_desktop.ui.selection.model import (
     SORT_ROLE,
     SelectionTableModel,
 )
+from sanlian_desktop.ui.similar import BadgeDelegate
 from sanlian_desktop.ui.widgets import StretchColumn
 
 WIDTHS = {COL_NUMBER: 150, COL_CITY: 70, COL_COUNTY: 80, COL_COMMUNITY: 100, COL_AREA: 130, COL_REQUESTED: 100,
@@ -123,6 +125,8 @@ class SelectionPage(QWidget):
             header.resizeSection(col, width)
         # The project's name fills the room left but stays readable; a narrow window scrolls sideways.
         self.title_column = StretchColumn(self.view, COL_TITLE, 240)
+        self.badges = BadgeDelegate(self.view)  # "相似 92%" on the titles of near-duplicate declarations
+        self.view.setItemDelegateForColumn(COL_TITLE, self.badges)
         self.empty = EmptyHint(self.view, self.tr(
             "这个批次还没有进入遴选的申报：各市（州）审核通过、上报省民政厅的申报会出现在这里。"
             "它们随数据包到达：请在“同步”页导入收到的数据包。没有批次时，先用命令行“sanlian batch add”设立。"))
@@ -195,12 +199,13 @@ class SelectionPage(QWidget):
             batch = s.get(Batch, batch_id)
             assert batch is not None
             rows = shortlist.rows(s, batch)
+            similar = screening.best_scores(s, [r.id for r in rows])
             ms = limits.meters(s, batch)
             notice = notices.current_notice(s, batch)
             notice_text = "" if notice is None else self.tr("现行公示：第 {0} 号，{1} 至 {2}（{3}）").format(
                 notice.seq, notice.starts.isoformat(), notice.ends.isoformat(),
                 notices.in_force_label(notice, local_today(utcnow())))
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, similar)
         for bar, meter in zip(self.bars, ms, strict=True):
             bar.set_meter(meter)
         warns = limits.warnings(ms)

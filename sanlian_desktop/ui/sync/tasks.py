@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.models import Declaration, Office
 from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.screening.service import refresh_store
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.conflicts import conflicts
 from sanlian_desktop.sync.exchange.export import ExportResult, export_all, export_package
@@ -91,7 +92,10 @@ def preview_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
 def import_job(store: Store, actor: Actor, path: Path) -> FunctionJob:
     """Apply the package in one transaction."""
 
-    def run(_progress: Progress, _cancelled: IsCancelled) -> ImportResult:
-        return import_package(store, actor, path)
+    def run(progress: Progress, _cancelled: IsCancelled) -> ImportResult:
+        result = import_package(store, actor, path)
+        progress(0, 0, _tr("正在查找相似申报…"))
+        refresh_store(store)  # the declarations received are screened for near-duplicates
+        return result
 
     return FunctionJob(_tr("导入同步包"), run)

@@ -1,0 +1,374 @@
+"""Screening the store's declarations: keeping sketches and similar pairs current, and answering lists.
+
+:func:`refresh` re-screens every declaration whose current content has no sketch yet (new, edited,
+received in a package, made by the demo) against all others the store holds — this batch and earlier
+ones, any region the office can see — and stores the pairs scoring at least ``FLOOR``. Lists then show
+the pairs at or above the office's threshold. Computing is incremental: a declaration already screened
+at its current content is not touched again, and its pairs with newcomers are found from the newcomer's
+side.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Role, Status
+from sanlian_desktop.models import (
+    Batch,
+    Declaration,
+    DeclarationVersion,
+    Meta,
+    Region,
+    SimilarityClearance,
+    SimilarityPair,
+    SimilaritySketch,
+    utcnow,
+)
+from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.screening import sketch, text
+from sanlian_desktop.screening.score import Comparison, compare
+from sanlian_desktop.store import audit
+from sanlian_desktop.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+FLOOR = 60  # pairs kept from this score, so a lower threshold needs no recomputation
+DEFAULT_THRESHOLD = 72  # percent; agreed from the crafted corpus (tests/screening, bench/RESULTS.md)
+THRESHOLD_KEY = "screening.threshold"
+
+
+# -- the office's threshold -------------------------------------------------------------------------
+
+
+def threshold(session: Session) -> int:
+    """The score from which this office is shown a pair (a setting of the office)."""
+    value = session.get(Meta, THRESHOLD_KEY)
+    return int(value.value) if value is not None and value.value.isdigit() else DEFAULT_THRESHOLD
+
+
+def set_threshold(session: Session, actor: Actor, value: int) -> None:
+    """Change the office's threshold (an admin; audit-logged)."""
+    actor.require(Role.ADMIN, action="设置相似度阈值")
+    if not FLOOR <= value <= 100:
+        raise UserError(f"相似度阈值应在 {FLOOR} 到 100 之间", f"the threshold must lie between {FLOOR} and 100")
+    old = threshold(session)
+    row = session.get(Meta, THRESHOLD_KEY)
+    if row is None:
+        session.add(Meta(key=THRESHOLD_KEY, value=str(value)))
+    else:
+        row.value = str(value)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="screening.threshold",
+                 entity="office", entity_id=actor.office_code, details={"from": old, "to": value})
+
+
+# -- computing --------------------------------------------------------------------------------------
+
+
+def _names(session: Session, decls: Iterable[Declaration]) -> dict[str, list[str]]:
+    """The place names each declaration's text may give: its community, street, county and city."""
+    decls = list(decls)
+    codes = {c for d in decls for c in (d.community_code, d.street_code, d.county_code, d.city_code)}
+    names: dict[str, str] = {}
+    code_list = sorted(codes)
+    for start in range(0, len(code_list), 500):
+        chunk = code_list[start:start + 500]
+        names.update(dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(chunk))).all()))
+    return {d.id: [names[c] for c in (d.community_code, d.street_code, d.county_code, d.city_code) if c in names]
+            for d in decls}
+
+
+def _contents(session: Session, ids: list[str]) -> dict[str, tuple[Declaration, str, list[text.Passage]]]:
+    """Each declaration with its current content hash and passages."""
+    found: dict[str, tuple[Declaration, str, list[text.Passage]]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Declaration, DeclarationVersion.content_hash, DeclarationVersion.fields)
+            .join(DeclarationVersion, (DeclarationVersion.declaration_id == Declaration.id)
+                  & (DeclarationVersion.version == Declaration.current_version))
+            .where(Declaration.id.in_(ids[start:start + 500]))
+        ).all()
+        names = _names(session, [r[0] for r in rows])
+        for decl, content_hash, fields in rows:
+            found[decl.id] = (decl, content_hash, text.passages(fields or {}, names[decl.id]))
+    return found
+
+
+def stale_ids(session: Session) -> list[str]:
+    """Declarations whose current content has not been screened."""
+    return list(session.scalars(
+        select(Declaration.id)
+        .join(DeclarationVersion, (DeclarationVersion.declaration_id == Declaration.id)
+              & (DeclarationVersion.version == Declaration.current_version))
+        .outerjoin(SimilaritySketch, SimilaritySketch.declaration_id == Declaration.id)
+        .where(or_(SimilaritySketch.declaration_id.is_(None),
+                   SimilaritySketch.content_hash != DeclarationVersion.content_hash))
+        .order_by(Declaration.created_at, Declaration.id)
+    ))
+
+
+def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
+    """The stored signatures of the store's screened declarations (those with enough text)."""
+    skipped = set(skip)
+    keys: list[str] = []
+    blobs: list[bytes] = []
+    for key, blob in session.execute(select(SimilaritySketch.declaration_id, SimilaritySketch.signature)):
+        if blob and key not in skipped:
+            keys.append(key)
+            blobs.append(blob)
+    index = sketch.Index()
+    if keys:
+        index.add_many(keys, np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32).reshape(len(keys), -1))
+    return index
+
+
+BULK = 200  # stale declarations from which candidates come from one pass over the whole index
+
+
+def refresh(session: Session, *, now: datetime | None = None) -> int:
+    """Screen every declaration not yet screened at its current content; the number screened."""
+    stale = stale_ids(session)
+    if not stale:
+        return 0
+    now = now or utcnow()
+    index = load_index(session, skip=stale)
+    keys: list[str] = []
+    sigs: list[np.ndarray] = []
+    cache: dict[str, list[text.Passage]] = {}
+    for start in range(0, len(stale), 500):
+        chunk = stale[start:start + 500]
+        contents = _contents(session, chunk)
+        session.execute(delete(SimilarityPair).where(
+            or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
+        sketches = {row.declaration_id: row for row in session.scalars(
+            select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
+        for decl_id in chunk:
+            _decl, content_hash, passages = contents[decl_id]
+            sig = sketch.signature(text.shingle_hashes(passages))
+            row = sketches.get(decl_id)
+            if row is None:
+                row = SimilaritySketch(declaration_id=decl_id)
+                session.add(row)
+            row.content_hash, row.signature, row.computed_at = content_hash, sketch.to_bytes(sig), now
+            if len(sig):
+                keys.append(decl_id)
+                sigs.append(sig)
+                if len(stale) <= BULK:
+                    cache[decl_id] = passages
+        session.flush()
+    if not keys:
+        return len(stale)
+    index.add_many(keys, np.stack(sigs))
+    if len(stale) <= BULK:
+        candidates = {tuple(sorted((key, other))) for key, sig in zip(keys, sigs, strict=True)
+                      for other, _ in index.query(sig, exclude=key)}
+    else:
+        candidates = {tuple(sorted((a, b))) for a, b, _ in index.all_candidate_pairs(among=keys)}
+    _score(session, sorted(candidates), cache, now)
+    return len(stale)
+
+
+def _score(session: Session, pairs: list[tuple[str, ...]], cache: dict[str, list[text.Passage]],
+           now: datetime) -> None:
+    """Score candidate pairs exactly and keep those from FLOOR (passages loaded in bounded slices)."""
+    for start in range(0, len(pairs), 2000):
+        part = pairs[start:start + 2000]
+        missing = sorted({k for pair in part for k in pair if k not in cache})
+        if missing:
+            if len(cache) > 20_000:
+                cache.clear()
+                missing = sorted({k for pair in part for k in pair})
+            cache.update({k: v[2] for k, v in _contents(session, missing).items()})
+        rows = []
+        for low, high in part:
+            result = compare(cache[low], cache[high])
+            if result.score >= FLOOR:
+                rows.append({"low_id": low, "high_id": high, "score": result.score, "computed_at": now})
+        if rows:
+            session.execute(insert(SimilarityPair), rows)
+    session.flush()
+
+
+def refresh_quietly(session: Session, *_args: Any) -> None:
+    """:func:`refresh` for a hook: a screening failure never undoes the save or import it follows."""
+    try:
+        with session.begin_nested():
+            refresh(session)
+    except Exception:  # screening is advisory: the declaration itself is safe
+        log.exception("near-duplicate screening failed")
+
+
+def refresh_store(store: Store) -> int:
+    """:func:`refresh` in a unit of work of its own (after an import or the demo); the number screened.
+    A failure is logged, never raised: what was imported or made stays."""
+    try:
+        with store.session() as session:
+            return refresh(session)
+    except Exception:  # screening is advisory: the data it reads is already committed
+        log.exception("near-duplicate screening failed")
+        return 0
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Similar:
+    """Another declaration like this one, as lists show it."""
+
+    declaration_id: str
+    number: str
+    title: str
+    community: str
+    status: str
+    batch: str
+    score: int
+    cleared: str | None = None  # the reason a reviewer found the pair no copy ("已核实，不是抄袭")
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+
+def similar_to(session: Session, decl_id: str, *, minimum: int | None = None) -> list[Similar]:
+    """The declarations whose texts are like this one's, most similar first."""
+    minimum = threshold(session) if minimum is None else minimum
+    rows = session.execute(
+        select(SimilarityPair.low_id, SimilarityPair.high_id, SimilarityPair.score)
+        .where(or_(SimilarityPair.low_id == decl_id, SimilarityPair.high_id == decl_id),
+               SimilarityPair.score >= minimum)
+    ).all()
+    scores = {(high if low == decl_id else low): score for low, high, score in rows}
+    cleared = {(c.high_id if c.low_id == decl_id else c.low_id): c.reason for c in session.scalars(
+        select(SimilarityClearance).where(
+            or_(SimilarityClearance.low_id == decl_id, SimilarityClearance.high_id == decl_id)))}
+    found = [replace(s, cleared=cleared.get(s.declaration_id)) for s in _describe(session, scores)]
+    return sorted(found, key=lambda s: (s.cleared is not None, -s.score, s.number))
+
+
+def _describe(session: Session, scores: dict[str, int]) -> list[Similar]:
+    if not scores:
+        return []
+    rows = session.execute(
+        select(Declaration, Region.name, Batch.code)
+        .outerjoin(Region, Region.code == Declaration.community_code)
+        .outerjoin(Batch, Batch.id == Declaration.batch_id)
+        .where(Declaration.id.in_(list(scores)))
+    ).all()
+    return [Similar(d.id, d.number, d.title, name or d.community_code, d.status, code or "", scores[d.id])
+            for d, name, code in rows]
+
+
+def best_scores(session: Session, decl_ids: Iterable[str], *, minimum: int | None = None) -> dict[str, int]:
+    """For the list badges: each given declaration's highest score at or above the threshold (pairs a
+    reviewer cleared left out)."""
+    minimum = threshold(session) if minimum is None else minimum
+    ids = list(dict.fromkeys(decl_ids))
+    best: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for low, high, score in session.execute(
+            select(SimilarityPair.low_id, SimilarityPair.high_id, SimilarityPair.score)
+            .outerjoin(SimilarityClearance, (SimilarityClearance.low_id == SimilarityPair.low_id)
+                       & (SimilarityClearance.high_id == SimilarityPair.high_id))
+            .where(or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk)),
+                   SimilarityPair.score >= minimum, SimilarityClearance.low_id.is_(None))
+        ):
+            for key in (low, high):
+                if key in chunk and score > best.get(key, 0):
+                    best[key] = score
+    return best
+
+
+MAX_REASON = 300
+
+
+def clear(session: Session, actor: Actor, decl: Declaration, other: Declaration, reason: str, *,
+          now: datetime | None = None) -> SimilarityClearance:
+    """Record that two similar declarations were checked and are no copy ("已核实，不是抄袭"): a reviewer,
+    with a reason; audit-logged. The pair then shows as checked and no longer raises the badge."""
+    actor.require(Role.REVIEWER, action="核实相似申报")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise UserError("请填写核实的理由（为何不是抄袭）", "a reason is needed")
+    if len(reason) > MAX_REASON:
+        raise UserError(f"理由不能超过 {MAX_REASON} 字", f"the reason is longer than {MAX_REASON} characters")
+    low, high = sorted((decl.id, other.id))
+    pair = session.get(SimilarityPair, (low, high))
+    if pair is None:
+        raise UserError(f"申报 {decl.number} 与 {other.number} 未被标为相似，无需核实",
+                        f"{decl.number} and {other.number} are not a similar pair")
+    if session.get(SimilarityClearance, (low, high)) is not None:
+        raise UserError(f"申报 {decl.number} 与 {other.number} 已核实过", "this pair was checked already")
+    now = now or utcnow()
+    row = SimilarityClearance(low_id=low, high_id=high, reason=reason, office_code=actor.office_code,
+                              by=actor.username, at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, office=actor.office_code, user=actor.username, action="screening.clear",
+                 entity="declaration", entity_id=decl.id,
+                 details={"number": decl.number, "other": other.id, "other_number": other.number,
+                          "score": pair.score, "reason": reason}, at=now)
+    return row
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A pair of similar declarations, for ``sanlian similar --batch``."""
+
+    score: int
+    a: Similar
+    b: Similar
+    cleared: str | None = None
+
+
+def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None) -> list[PairRow]:
+    """Every pair at or above the threshold with at least one declaration in the batch."""
+    minimum = threshold(session) if minimum is None else minimum
+    in_batch = select(Declaration.id).where(Declaration.batch_id == batch.id)
+    rows = session.execute(
+        select(SimilarityPair.low_id, SimilarityPair.high_id, SimilarityPair.score)
+        .where(or_(SimilarityPair.low_id.in_(in_batch), SimilarityPair.high_id.in_(in_batch)),
+               SimilarityPair.score >= minimum)
+    ).all()
+    described = {s.declaration_id: s for s in _describe(session, {k: 0 for r in rows for k in r[:2]})}
+    cleared = {(c.low_id, c.high_id): c.reason for c in session.scalars(
+        select(SimilarityClearance).where(SimilarityClearance.low_id.in_([r[0] for r in rows])))} if rows else {}
+    pairs = []
+    for low, high, score in rows:
+        first, second = sorted((described[low], described[high]), key=lambda s: s.number)
+        pairs.append(PairRow(score, first, second, cleared=cleared.get((low, high))))
+    return sorted(pairs, key=lambda p: (-p.score, p.a.number, p.b.number))
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Two declarations' passages, with the ones they share marked (for the review dialog)."""
+
+    comparison: Comparison
+    left: list[text.Passage]
+    right: list[text.Passage]
+
+    @property
+    def shared_left(self) -> set[int]:
+        return {i for i, _, _ in self.comparison.shared}
+
+    @property
+    def shared_right(self) -> set[int]:
+        return {j for _, j, _ in self.comparison.shared}
+
+
+def side_by_side(session: Session, left_id: str, right_id: str) -> SideBySide:
+    """Compare two declarations' current texts afresh, passage by passage."""
+    contents = _contents(session, [left_id, right_id])
+    left, right = contents[left_id][2], contents[right_id][2]
+    return SideBySide(compare(left, right), left, right)

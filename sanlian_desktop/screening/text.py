@@ -1,0 +1,135 @@
+"""The long texts of a declaration, normalised for comparison and cut into passages.
+
+A copied declaration keeps its sentences but changes what identifies it: the community's name, head
+counts, amounts and dates. Normalisation removes those, so "东岗西路社区 300 名老人" and "盐场路社区
+280 名老人" read the same; what stays is the wording a copy shares.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# The form's long texts, in the order the form shows them: (label, path in the content).
+LONG_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("社区概况", ("community_profile", "text")),
+    ("需求分析", ("needs_analysis",)),
+    ("服务内容与实施计划", ("service_plan",)),
+    ("效果预估", ("expected_effect", "text")),
+)
+
+_NUMBER = re.compile(
+    r"[0-9０-９][0-9０-９.,，．%％]*|[零〇一二两三四五六七八九十百千万亿]+(?=[名位人户个次场支项期天日月年岁元%％])"
+)
+_DATE_WORDS = re.compile(r"#年(#月(#[日号])?)?|#月#[日号]|#[日号]")
+_SUFFIXES = ("社区居委会", "社区", "村委会", "居委会", "街道办事处", "街道", "村", "镇", "乡", "区", "县", "市")
+_SENTENCE_END = re.compile(r"(?<=[。！？；;!?\n])")
+# Deleted from the compared text: spaces and punctuation of the blocks texts use (after NFKC).
+_DELETE = {cp: None for block in ((0, 0x100), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE30, 0xFE50), (0xFF00, 0xFFF0))
+           for cp in range(*block) if not (chr(cp).isalnum() or chr(cp) in "#〇_")}
+_SEPARATOR = "\x00"
+_DELETE_BUT_SEPARATOR = {cp: v for cp, v in _DELETE.items() if cp != ord(_SEPARATOR)}
+
+MIN_PASSAGE = 6  # characters of a normalised passage below which it says too little to compare
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence of a long text: where it stands, as written, and as compared."""
+
+    section: str
+    original: str
+    normalised: str
+
+
+def long_texts(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each long text the content has."""
+    found: list[tuple[str, str]] = []
+    for label, path in LONG_TEXTS:
+        value: Any = fields
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and value.strip():
+            found.append((label, value))
+    return found
+
+
+def normalise(text: str, names: Iterable[str] = ()) -> str:
+    """The text as compared: NFKC, the given names and place names as 〇, numbers and dates as #, no
+    punctuation or spaces."""
+    return _normalise(text, name_forms(names))
+
+
+def _normalise(text: str, forms: list[str], *, keep_separator: bool = False) -> str:
+    # Punctuation goes first: what is left is mostly in NFKC already, which is quick to check.
+    text = text.translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
+    for name in forms:
+        text = text.replace(name, "〇")
+    text = _NUMBER.sub("#", text)
+    return _DATE_WORDS.sub("#", text)
+
+
+def name_forms(names: Iterable[str]) -> list[str]:
+    """The names as a text may write them, longest first: "东岗西路社区" also as "东岗西路"."""
+    forms: set[str] = set()
+    for given in names:
+        name = unicodedata.normalize("NFKC", given or "").strip()
+        if not name:
+            continue
+        forms.add(name)
+        for suffix in _SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                forms.add(name[: -len(suffix)])
+                break
+    return sorted(forms, key=len, reverse=True)
+
+
+def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:
+    """The sentences of the declaration's long texts, each with its normalised form (short ones left out)."""
+    forms = name_forms(names)
+    found: list[Passage] = []
+    for label, text in long_texts(fields):
+        originals = [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+        # One normalisation per text, the sentences kept apart by a character nothing else turns into.
+        normalised = _normalise(_SEPARATOR.join(originals), forms, keep_separator=True).split(_SEPARATOR)
+        found += [Passage(label, original, norm)
+                  for original, norm in zip(originals, normalised, strict=True) if len(norm) >= MIN_PASSAGE]
+    return found
+
+
+SHINGLE = 5  # characters of a shingle
+_ROLL = np.uint32(1_000_003)
+
+
+def shingle_hashes(passages: Iterable[Passage], size: int = SHINGLE) -> np.ndarray:
+    """32-bit polynomial hashes of the distinct character ``size``-grams of the normalised passages (each
+    passage on its own, so a reordering of paragraphs changes nothing), computed in numpy."""
+    texts = [p.normalised for p in passages if len(p.normalised) >= size]
+    if not texts:
+        return np.zeros(0, dtype=np.uint32)
+    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    windows = len(codes) - size + 1
+    h = np.zeros(windows, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for k in range(size):
+            h = h * _ROLL + codes[k:k + windows]
+    separators = np.r_[0, np.cumsum(codes == 0)]
+    clean = separators[size:size + windows] - separators[:windows] == 0  # no separator inside the window
+    return np.unique(h[clean])
+
+
+def shingles(passages: Iterable[Passage], size: int = SHINGLE) -> set[str]:
+    """The character ``size``-grams of the normalised passages (each passage on its own, so a reordering
+    of paragraphs changes nothing)."""
+    grams: set[str] = set()
+    for p in passages:
+        text = p.normalised
+        grams.update(text[i:i + size] for i in range(len(text) - size + 1))
+    return grams

@@ -1,0 +1,147 @@
+"""Near-duplicate screening: normalisation, the crafted corpus's known answers, and the store's pairs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from sanlian_desktop.declarations import drafts
+from sanlian_desktop.kernel.errors import PermissionDenied, UserError
+from sanlian_desktop.models import SimilaritySketch
+from sanlian_desktop.screening import service, sketch, text
+from sanlian_desktop.screening.score import compare
+from tests.helpers import Office, example_declaration
+from tests.screening.corpus import THEMES, corpus, original, true_pairs
+
+
+def test_names_numbers_and_dates_are_normalised_away() -> None:
+    a = text.normalise("东岗西路社区有300名老人，2024年3月5日起开展二十次活动", ["东岗西路社区"])
+    b = text.normalise("盐场路社区有 280 名老人，2023年11月起开展十五次活动。", ["盐场路社区"])
+    assert a == b == "〇有#名老人#起开展#次活动"
+    # The name also without its suffix, as texts often write it.
+    assert text.normalise("东岗西路的居民", ["东岗西路社区"]) == "〇的居民"
+
+
+def _measure(seed: int) -> tuple[dict[frozenset[str], int], set[frozenset[str]], list[int]]:
+    docs = corpus(seed, originals=200, copies=100)
+    passages = {d.key: text.passages(d.fields, [d.community]) for d in docs}
+    index = sketch.Index()
+    index.add_many([d.key for d in docs],
+                   np.stack([sketch.signature(text.shingle_hashes(passages[d.key])) for d in docs]))
+    scores = {frozenset((a, b)): compare(passages[a], passages[b]).score for a, b, _ in index.all_candidate_pairs()}
+    same_theme = [compare(passages[a.key], passages[b.key]).score
+                  for a, b in itertools.combinations([d for d in docs if d.source is None and d.theme == "养老"][:40], 2)]
+    return scores, true_pairs(docs), same_theme
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_corpus_copies_are_found_and_nothing_else(seed: int) -> None:
+    """Copies with 5–30 % of sentences changed, reordered, with other names and numbers, are found at the
+    default threshold; independent declarations on the same theme are not (figures in bench/RESULTS.md)."""
+    scores, truth, same_theme = _measure(seed)
+    flagged = {pair for pair, score in scores.items() if score >= service.DEFAULT_THRESHOLD}
+    precision = len(flagged & truth) / len(flagged)
+    recall = len(flagged & truth) / len(truth)
+    assert precision >= 0.98 and recall >= 0.98, (precision, recall)
+    # Two elder-care projects written independently share vocabulary, not wording.
+    assert max(same_theme) < service.DEFAULT_THRESHOLD
+    assert len(same_theme) > 500
+
+
+def test_a_reordered_copy_scores_as_the_original() -> None:
+    import random
+
+    rng = random.Random(5)
+    doc = original(rng, "a", "养老", "雁滩社区")
+    a = text.passages(doc.fields, ["雁滩社区"])
+    b = list(reversed(a))
+    assert compare(a, b).score == 100
+    assert list(THEMES) == ["养老", "儿童", "残障"]
+
+
+def _texts(seed: int, community: str) -> dict[str, object]:
+    import random
+
+    doc = original(random.Random(seed), "x", "养老", community)
+    return doc.fields
+
+
+def test_the_store_screens_on_save_and_lists_the_pairs(county: Office) -> None:
+    with county.session() as s:
+        first = drafts.create(s, county.clerk, example_declaration(title="甲", **_texts(1, "东岗西路社区")))
+        copied = _texts(1, "东岗西路社区")
+        copied["needs_analysis"] = str(copied["needs_analysis"]).replace("东岗西路社区", "某某社区") + "另有补充说明一句。"
+        second = drafts.create(s, county.clerk, example_declaration(
+            title="乙", community="620102001002", **copied))
+        other = drafts.create(s, county.clerk, example_declaration(title="丙", **_texts(2, "东岗西路社区")))
+        s.commit()
+        assert service.stale_ids(s) == []
+        similar = service.similar_to(s, second.id)
+        assert [x.number for x in similar] == [first.number]
+        assert similar[0].score >= 90 and similar[0].status_label == "草稿"
+        assert service.similar_to(s, other.id) == []
+        assert service.best_scores(s, [first.id, second.id, other.id]) == {first.id: similar[0].score,
+                                                                          second.id: similar[0].score}
+        view = service.side_by_side(s, first.id, second.id)
+        assert view.shared_left and view.shared_right
+
+        # Editing the copy into something else clears the pair.
+        drafts.edit(s, county.clerk, second, example_declaration(
+            title="乙", community="620102001002", **_texts(3, "盐场路社区")))
+        s.commit()
+        assert service.similar_to(s, first.id) == []
+        assert s.get(SimilaritySketch, second.id) is not None
+
+
+def test_refresh_catches_up_what_arrived_without_a_save(county: Office) -> None:
+    with county.session() as s:
+        a = drafts.create(s, county.clerk, example_declaration(title="甲", **_texts(4, "东岗西路社区")))
+        b = drafts.create(s, county.clerk, example_declaration(title="乙", **_texts(4, "东岗西路社区")))
+        s.commit()
+        s.query(SimilaritySketch).delete()
+        s.commit()
+        assert set(service.stale_ids(s)) == {a.id, b.id}
+        assert service.refresh(s) == 2
+        assert service.refresh(s) == 0
+        assert [x.declaration_id for x in service.similar_to(s, a.id)] == [b.id]
+
+
+def test_the_threshold_is_an_office_setting(county: Office) -> None:
+    with county.session() as s:
+        assert service.threshold(s) == service.DEFAULT_THRESHOLD
+        with pytest.raises(PermissionDenied):
+            service.set_threshold(s, county.clerk, 90)
+        with pytest.raises(UserError):
+            service.set_threshold(s, county.admin, 50)
+        service.set_threshold(s, county.admin, 90)
+        s.commit()
+        assert service.threshold(s) == 90
+
+
+def test_a_reviewer_clears_a_pair_with_a_reason(county: Office) -> None:
+    from sanlian_desktop.models import AuditEntry
+
+    with county.session() as s:
+        a = drafts.create(s, county.clerk, example_declaration(title="甲", **_texts(6, "东岗西路社区")))
+        b = drafts.create(s, county.clerk, example_declaration(title="乙", community="620102001002",
+                                                                **_texts(6, "东岗西路社区")))
+        assert service.best_scores(s, [a.id, b.id]).keys() == {a.id, b.id}
+        with pytest.raises(PermissionDenied):
+            service.clear(s, county.clerk, a, b, "街道统一撰写")
+        with pytest.raises(UserError, match="理由"):
+            service.clear(s, county.reviewer, a, b, "  ")
+        service.clear(s, county.reviewer, b, a, "两个社区由同一街道统一撰写，项目内容不同")
+        with pytest.raises(UserError, match="已核实"):
+            service.clear(s, county.reviewer, a, b, "再来一次")
+        third = drafts.create(s, county.clerk, example_declaration(title="丙", **_texts(7, "东岗西路社区")))
+        with pytest.raises(UserError, match="未被标为相似"):
+            service.clear(s, county.reviewer, a, third, "无关")
+        s.commit()
+        assert service.best_scores(s, [a.id, b.id]) == {}  # no badge once checked
+        listed = service.similar_to(s, a.id)
+        assert [x.declaration_id for x in listed] == [b.id]
+        assert listed[0].cleared == "两个社区由同一街道统一撰写，项目内容不同"
+        logged = s.query(AuditEntry).filter_by(action="screening.clear").one()
+        assert logged.username == county.reviewer.username and logged.details["other"] == a.id
