@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.store import backup
-from sanlian_desktop.store.engine import Store, read_server_url, server_url
+from sanlian_desktop.store.engine import HEAD_REVISION, Store, read_server_url, server_url
 from tests.helpers import Office
 from tests.pgserver import PgServer
 
@@ -41,7 +41,7 @@ def test_a_home_on_a_server(tmp_path: Path, pg_server: PgServer) -> None:
         store.close()
     again = Store.open(tmp_path / "home")  # the home says where the store is
     try:
-        assert again.on_server and again.schema_revision() == "0011"
+        assert again.on_server and again.schema_revision() == HEAD_REVISION
         with again.engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     finally:
@@ -96,4 +96,4 @@ def test_two_computers_upgrading_at_once_migrate_once(tmp_path: Path, pg_server:
     for t in threads:
         t.join(120)
     assert not any(t.is_alive() for t in threads)
-    assert results == ["0011", "0011"]
+    assert results == [HEAD_REVISION, HEAD_REVISION]
