@@ -74,7 +74,7 @@ from sanlian_desktop.sync.trust.succession import (
     verify_succession,
 )
 from sanlian_desktop.sync.trust.succession import retired_suites as _retired_of
-from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, suite_label
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, get_suite, suite_label
 
 BUNDLE_FORMAT = "sanlian-cert-bundle-1"
 # The office's sealed keys with those it used before a change of keys (kept only to open packages
@@ -508,7 +508,7 @@ def certify_child(session: Session, actor: Actor, request_file: Path, out: Path,
         raise UserError("证书有效天数应在 1 至 3650 之间", "validity must be 1 to 3650 days")
     request = _read_small(Path(request_file), "证书申请")
     req = parse_request(request)  # a damaged or forged request is refused before anything else
-    _refuse_retired(session, req.suite, f"{req.office.label()}的证书申请")
+    _refuse_retired(session, req.suite, f"{req.office.label()}的证书申请", f"the request of {req.office.code}")
     # The certificate of the request's suite signs it (during a change of suite this office holds both).
     keys, chain = signing_pair(session, actor, suite=req.suite) or (office_keys(session, actor), own_chain(session))
     cert = certify(request, chain[0], keys, valid_days=valid_days, parent_of=parent_of(session))
@@ -573,14 +573,19 @@ def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Ce
     extra = obj.get("successions", [])
     if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra[:20]):
         raise UserError("这不是本系统的证书文件", "not a certificate bundle of this program")
-    for text in extra[:20]:
-        store_succession(session, text.encode())
-    _refuse_retired(session, cert.suite, "这份证书")
     root = chain[-1]
     if not root.is_self_signed:
         raise UserError("证书文件缺少根证书", "the bundle lacks the root certificate")
-    known_roots = pinned_roots(session)
-    if known_roots and all(r.serial != root.serial for r in known_roots):
+    # An office installing its first certificate trusts the bundle's root (its parent vouched for it in
+    # person): the statements of that root are kept; one of a root it never knew cannot be checked and
+    # concerns it not (it was made in the new suite).
+    before = pinned_roots(session)
+    trusted = before or [root]
+    for text in extra[:20]:
+        if any(r.serial == Succession.decode(text.encode()).old_serial for r in trusted):
+            store_succession(session, text.encode(), roots=trusted)
+    _refuse_retired(session, cert.suite, "这份证书", "the certificate")
+    if before and all(r.serial != root.serial for r in pinned_roots(session)):
         raise UserError("证书文件的根证书与本单位已信任的根证书不同", "the bundle's root differs from the pinned root")
     validate_chain([cert, *chain], root, utcnow(), revoked_map(session), parent_of(session))
     for c in chain[:-1]:
@@ -753,14 +758,14 @@ def retired_suites(session: Session) -> dict[str, datetime]:
     return _retired_of(successions(session))
 
 
-def _refuse_retired(session: Session, suite: str, what: str) -> None:
+def _refuse_retired(session: Session, suite: str, what: str, what_en: str) -> None:
     """Refuse ``what`` (a request, a certificate) of ``suite`` once the transition away from it has ended."""
     until = retired_suites(session).get(suite)
     if until is not None and utcnow() > until:
-        raise retired_error(what, suite, until, what)
+        raise retired_error(what, suite, until, what_en)
 
 
-def store_succession(session: Session, data: bytes) -> bool:
+def store_succession(session: Session, data: bytes, *, roots: list[Cert] | None = None) -> bool:
     """Keep a root succession statement after checking it against the roots trusted here, and trust the new
     root it names; False when it is known already. One that does not verify is refused."""
     record = Succession.decode(data)
@@ -771,7 +776,7 @@ def store_succession(session: Session, data: bytes) -> bool:
             raise UserError("收到的根证书更替声明与本单位保存的不同，不予采信。",
                             "a different succession statement for the same root is known here")
         return False
-    verify_succession(record, pinned_roots(session))
+    verify_succession(record, roots if roots is not None else pinned_roots(session))
     session.add(Meta(key=key, value=record.encode().decode()))
     _store_cert(session, record.new_root, is_root=True)
     return True
@@ -855,4 +860,14 @@ def pair_for(session: Session, actor: Actor, code: str) -> tuple[KeyCustody, lis
         mine = signing_pair(session, actor, suite=theirs.suite, at=now)
         if mine is not None:
             return mine[0], mine[1], theirs
+    return None
+
+
+def suite_to_move_to(session: Session) -> Suite | None:
+    """The suite the province is moving the chain to, while this office's certificate is still of the old one
+    (what its next certificate request is made in); None otherwise."""
+    own = own_certificate(session)
+    for record in successions(session):
+        if own is not None and own.suite == record.old_suite:
+            return get_suite(record.new_root.suite)
     return None
