@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -99,7 +99,7 @@ def _statements_verify(home: Path) -> set[str]:
 
 
 @pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[timedelta], None]]:
+def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
     """Move every clock the trust and sync code reads forward by a given time."""
 
     def travel(delta: timedelta) -> None:
@@ -113,7 +113,7 @@ def later(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[timedelta], Non
             monkeypatch.setattr(f"sanlian_desktop.{where}.utcnow", now)
         monkeypatch.setattr(canonical, "utc_now", now_s)
 
-    yield travel
+    return travel
 
 
 def test_a_chain_holding_data_moves_to_gm_office_by_office(
@@ -170,6 +170,13 @@ def test_a_chain_holding_data_moves_to_gm_office_by_office(
     for code in CODES:
         assert _statements_verify(o.homes[code]) == {DEFAULT_SUITE.name, GM_SUITE.name}, code
 
+    # The copy of the community that never moved sends a package in SL1 while that is still allowed.
+    unmoved = Offices(tmp_path / "unmoved-chain", o.capsys)
+    unmoved.homes = {**o.homes, COMMUNITY: tmp_path / "unmoved"}
+    early = o.files / "unmoved-early.sanlian"
+    unmoved.ok(COMMUNITY, "sync", "export", "--to", STREET, "--out", str(early))
+    assert peek_header(early).suite == DEFAULT_SUITE.name
+
     # After the transition's end: the old suite is refused, with the suite and the date, and nothing changes.
     later(timedelta(days=32))
     county = o.homes[COUNTY]
@@ -178,23 +185,14 @@ def test_a_chain_holding_data_moves_to_gm_office_by_office(
     assert rc == 2 and "国际通用算法" in err and "过渡期已于" in err and until[:4] in err
     assert "本单位的数据没有任何改变" in err and len(err.strip().splitlines()) == 1
     assert _counts(county) == before_counts
-    # An office that never moved: what it made during the transition, and what it tries to make now.
-    unmoved = Offices(tmp_path / "unmoved-chain", o.capsys)
-    unmoved.homes = {**o.homes, COMMUNITY: tmp_path / "unmoved"}
+    # The office that never moved: what it made during the transition is refused now, and it makes no more.
+    before_counts = _counts(o.homes[STREET])
+    rc, _, err = o.run(STREET, "sync", "import", str(early))
+    assert rc == 2 and "东岗西路社区居委会制作" in err and "国际通用算法" in err and "过渡期已于" in err
+    assert _counts(o.homes[STREET]) == before_counts
     rc, _, err = unmoved.run(COMMUNITY, "sync", "export", "--to", STREET, "--out", str(o.files / "late.sanlian"))
     assert rc == 2 and "过渡期已于" in err and "office request --suite" in err
     assert not (o.files / "late.sanlian").exists()
-    # A package the unmoved community made during the transition, carried to the street after the end.
-    # (Made under the earlier clock: the copy is moved back for the export, then forward again.)
-    later(timedelta(0))
-    early = o.files / "unmoved-early.sanlian"
-    unmoved.ok(COMMUNITY, "sync", "export", "--to", STREET, "--out", str(early))
-    assert peek_header(early).suite == DEFAULT_SUITE.name
-    later(timedelta(days=32))
-    before_counts = _counts(o.homes[STREET])
-    rc, _, err = o.run(STREET, "sync", "import", str(early))
-    assert rc == 2 and "国际通用算法" in err and "过渡期已于" in err
-    assert _counts(o.homes[STREET]) == before_counts
     # Its parent no longer certifies a request of the old suite.
     unmoved.ok(COMMUNITY, "office", "request", "--new-keys", "--out", str(o.files / "late.req"))
     rc, _, err = o.run(STREET, "office", "certify", str(o.files / "late.req"), "--out", str(o.files / "late.cert"))
