@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ def register(sub: Any) -> None:
     p = office.add_parser("request", help="生成证书申请文件，交上级单位签发（证书被吊销后自动使用新密钥）")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--new-keys", action="store_true", help="为本单位生成新的密钥（密钥可能泄露时）")
+    p.add_argument("--suite", help="改用的算法套件（省民政厅更换算法套件后：gm 为国密），同时生成新的密钥")
     p.set_defaults(handler=cmd_request)
+    p = office.add_parser("migrate-suite", help="（省民政厅）把整条证书链改用另一种算法套件：生成新根证书，规定过渡期")
+    p.add_argument("--to", required=True, help="新的算法套件（gm：国密；sl1：国际通用算法）")
+    p.add_argument("--until", required=True, help="过渡期的最后一天（YYYY-MM-DD，北京时间当天结束时过渡期结束）")
+    p.set_defaults(handler=cmd_migrate_suite)
     p = office.add_parser("certify", help="为下级单位签发证书")
     p.add_argument("request", type=Path)
     p.add_argument("--out", required=True, type=Path)
@@ -59,10 +65,12 @@ def register(sub: Any) -> None:
 
 def cmd_request(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.offices import custody as trust
+    from sanlian_desktop.sync.trust.suite import suite_by_short
 
+    suite = suite_by_short(args.suite.strip()) if args.suite else None
     actor = ctx.actor()
     with ctx.store().session() as s:
-        trust.request_certificate(s, actor, args.out, new_keys=args.new_keys)
+        trust.request_certificate(s, actor, args.out, new_keys=args.new_keys, suite=suite)
         rekeyed = trust.own_certificate(s) is not None and not trust.own_keys_certified(s, actor)
     ctx.emit({"out": str(args.out), "new_keys": rekeyed},
              f"已生成证书申请 {args.out}{'（使用新生成的密钥）' if rekeyed else ''}，请交上级民政部门签发")
@@ -240,4 +248,32 @@ def cmd_resolve(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.store().session() as s:
         resolve_conflict(s, actor, args.id, args.note)
     ctx.emit({"id": args.id, "resolution": "keep_local"}, f"冲突 #{args.id} 已处理（保留本单位记录）")
+    return 0
+
+
+def cmd_migrate_suite(ctx: Context, args: argparse.Namespace) -> int:
+    from datetime import date, datetime, time, timedelta, timezone
+
+    from sanlian_desktop.offices import custody as trust
+    from sanlian_desktop.sync.trust.certs import show_date
+    from sanlian_desktop.sync.trust.suite import suite_by_short, suite_label
+
+    suite = suite_by_short(args.to.strip())
+    try:
+        last_day = date.fromisoformat(args.until.strip())
+    except ValueError:
+        raise UserError(f"过渡期的最后一天“{args.until[:20]}”不是有效日期，请按 YYYY-MM-DD 填写",
+                        f"--until {args.until[:20]!r} is not a date (YYYY-MM-DD)") from None
+    beijing = timezone(timedelta(hours=8))  # the day ends at midnight in Beijing
+    until = datetime.combine(last_day + timedelta(days=1), time(0, 0), beijing).astimezone(UTC)
+    actor = ctx.actor()
+    with ctx.store().session() as s:
+        record = trust.migrate_suite(s, actor, suite, until)
+    ctx.emit({"from": record.old_suite, "to": record.new_root.suite, "new_root": record.new_root.serial,
+              "until": record.until.isoformat()},
+             [f"已生成“{suite_label(record.new_root.suite)}”的新根证书（编号 {record.new_root.serial[:12]}…），"
+              f"过渡期至 {last_day.isoformat()} 当天结束（{show_date(record.until)} 起不再采信原算法套件）。",
+              "根证书更替声明将随证书文件和同步包逐级下发；各下级单位收到后用 "
+              f"office request --suite {suite.short} 重新申请证书，由上级签发后安装。",
+              f"过渡期结束后，“{suite_label(record.old_suite)}”的数据包、证书和签名一律不再采信。"])
     return 0

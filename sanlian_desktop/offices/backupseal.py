@@ -83,6 +83,15 @@ class _Header:
 # -- reading the keys of a store (a database copy, possibly at an older schema) ----------------------
 
 
+def _suites_of(sealed_sets: list[bytes]) -> set[str]:
+    """The suites of the key sets an office holds (its current and retired ones) that this program reads."""
+    found = set()
+    for sealed in sealed_sets:
+        with contextlib.suppress(UserError):
+            found.add(_public(sealed)[0].name)
+    return found
+
+
 def _sealed_sets(ring: bytes) -> list[bytes]:
     """The office's sealed key sets in a key ring row: the current one first, then the retired ones."""
     obj = cj.loads(ring, "本单位密钥", "office keys")
@@ -296,7 +305,10 @@ def _body_key(path: Path, header: _Header, by: backup.Actor | None, home: Path |
         raise UserError(f"备份 {path.name} 已加密，需要本单位管理员登录（用户名和密码）后才能打开",
                         f"the backup {path.name} is encrypted: an administrator must sign in to open it")
     current = _store_keys(home / backup.DATABASE) if home is not None else None
-    if current is not None and current.office_code == header.office_code and current.suite != header.suite.name:
+    # Another suite than any key set of this office's: not this office's backup. (After the province moved the
+    # chain to another suite, the office keeps its keys of the old one: its backups from before still open.)
+    if current is not None and current.office_code == header.office_code and current.suite != header.suite.name \
+            and header.suite.name not in _suites_of(current.sealed):
         raise UserError(
             f"备份 {path.name} 使用“{suite_label(header.suite.name)}”加密，而本单位使用“{suite_label(current.suite)}”，"
             "不是本单位这套密钥下的备份，不能打开；本单位的数据没有改动",

@@ -27,6 +27,7 @@ from sanlian_desktop.kernel.fileio import atomic_write_bytes
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.models import (
     CertificateRecord,
+    Meta,
     Office,
     OfficeKeyRing,
     RevocationRecord,
@@ -66,13 +67,22 @@ from sanlian_desktop.sync.trust.keys import (
     unwrap,
     wrap_for_user,
 )
-from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, suite_label
+from sanlian_desktop.sync.trust.succession import (
+    Succession,
+    make_succession,
+    retired_error,
+    verify_succession,
+)
+from sanlian_desktop.sync.trust.succession import retired_suites as _retired_of
+from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, Suite, get_suite, suite_label
 
 BUNDLE_FORMAT = "sanlian-cert-bundle-1"
 # The office's sealed keys with those it used before a change of keys (kept only to open packages
 # still encrypted to them); a ring holding a single sealed key set (the first format) is read as it is.
 KEYRING_FORMAT = "sanlian-keyring-1"
 MAX_FILE = 1024 * 1024
+# Meta key prefix of a verified root succession statement (followed by the old root's serial).
+SUCCESSION_META = "root-succession:"
 
 
 # The key-encryption key's argon2 cost for new wrappings; only the test suite lowers it (tests/cheaphash.py).
@@ -183,14 +193,19 @@ def all_office_keys(session: Session, actor: Actor) -> list[KeyCustody]:
     return [_open(current, kek), *(_open(r, kek) for r in retired)]
 
 
-def _new_keys(session: Session, actor: Actor) -> KeyCustody:
+def _new_keys(session: Session, actor: Actor, suite: Suite | None = None) -> KeyCustody:
     """Replace this office's keys by new ones in the same place (software store or token) and suite; the
     old ones are kept only to open packages already encrypted to them. Certificates of the old keys can
-    no longer be used to sign."""
+    no longer be used to sign — except when the new keys are of another ``suite`` (the province moving its
+    chain to it): then the old keys' certificate still signs for the old suite until the transition ends.
+    Keys of another suite are made in the software store (a token may not support it)."""
     ring, current, retired = _ring(session, actor.office_code)
     kek = _kek(session, actor)
     old = _open(current, kek)  # the signed-in user can open the ring before it is changed
-    keys = _vault_of(old).generate(old.suite)
+    if suite is None or suite.name == old.suite.name:
+        keys = _vault_of(old).generate(old.suite)
+    else:
+        keys = SoftwareVault().generate(suite)
     ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(_stored(keys, kek)),
                             "retired": [cj.b64(current), *(cj.b64(r) for r in retired)]})
     ring.suite = keys.suite.name
@@ -283,9 +298,11 @@ def _certs(session: Session, **where: Any) -> list[Cert]:
     return sorted(certs, key=lambda c: (c.not_before, c.serial), reverse=True)
 
 
-def _current_first(certs: list[Cert], revoked: Mapping[str, datetime] | Set[str]) -> list[Cert]:
-    """``certs`` (newest first) with the unrevoked ones ahead of the revoked ones."""
-    return [c for c in certs if c.serial not in revoked] + [c for c in certs if c.serial in revoked]
+def _current_first(certs: list[Cert], revoked: Mapping[str, datetime] | Set[str],
+                   superseded: Set[str] = frozenset()) -> list[Cert]:
+    """``certs`` (newest first) with the unrevoked ones ahead of the revoked ones, and among each, those of
+    a suite the province moved away from (``superseded``) after the others."""
+    return sorted(certs, key=lambda c: (c.serial in revoked, c.suite in superseded))  # stable: newest first
 
 
 def pinned_roots(session: Session) -> list[Cert]:
@@ -297,14 +314,15 @@ def own_certificate(session: Session) -> Cert | None:
     """This office's newest unrevoked certificate (issue time, then serial), if it has one; when every one
     is revoked, the newest of them (so that what refuses to use it can say so)."""
     office = this_office(session)
-    own = _current_first(_certs(session, is_own=True, region_code=office.region_code), revoked_map(session))
+    own = _current_first(_certs(session, is_own=True, region_code=office.region_code), revoked_map(session),
+                         set(retired_suites(session)))
     return own[0] if own else None
 
 
 def cert_for(session: Session, code: str, at: datetime | None = None) -> Cert | None:
     """The newest known unrevoked certificate of the office at ``code`` (valid at ``at`` when given), by
     issue time then serial; a revoked one only when it has no other (its revocation must still reach it)."""
-    for cert in _current_first(_certs(session, region_code=code), revoked_map(session)):
+    for cert in _current_first(_certs(session, region_code=code), revoked_map(session), set(retired_suites(session))):
         if at is None or cert.not_before <= at <= cert.not_after:
             return cert
     return None
@@ -326,6 +344,11 @@ def own_chain(session: Session) -> list[Cert]:
             "本单位还没有安装上级单位签发的证书，暂不能收发同步包（请先完成“证书申请”并安装证书）",
             "this office has no certificate yet; request one from the parent office and install it",
         )
+    return chain_of(session, own)
+
+
+def chain_of(session: Session, own: Cert) -> list[Cert]:
+    """The chain of the certificate ``own``, leaf first, ending at its root."""
     chain = [own]
     while not chain[-1].is_self_signed:
         issuer_code = chain[-1].issuer_code
@@ -416,20 +439,36 @@ def own_keys_certified(session: Session, actor: Actor) -> bool:
     return any(c.matches_keys(keys) for c in _certs(session, is_own=True))
 
 
-def request_certificate(session: Session, actor: Actor, out: Path, *, new_keys: bool = False) -> Path:
+def request_certificate(session: Session, actor: Actor, out: Path, *, new_keys: bool = False,
+                        suite: Suite | None = None) -> Path:
     """Write this office's certificate request, to be carried to the parent office.
 
     After a revocation of this office's certificate (or with ``new_keys``) the request is for new keys:
     the revoked keys may be in a thief's hands and are never certified again. The old keys are kept only
-    to open packages already encrypted to them. A renewal before expiry keeps the keys."""
+    to open packages already encrypted to them. A renewal before expiry keeps the keys.
+
+    ``suite`` other than the current keys' is the move of this office to the suite its province migrated
+    to (its new root known here from the succession statement): new keys in that suite, while the old
+    keys and certificate keep serving the old suite until the transition ends."""
     actor.require(Role.ADMIN, action="申请证书")
     office = this_office(session)
     if office.level == Level.PROVINCE:
         raise UserError("省民政厅使用自己的根证书，不需要申请", "the province holds the root; it needs no request")
     keys = office_keys(session, actor)
-    rekeyed = new_keys or _keys_revoked(session, keys)
-    if rekeyed:
+    if suite is not None and suite.name != keys.suite.name:
+        if not any(r.suite == suite.name for r in pinned_roots(session)):
+            raise UserError(
+                f"本单位还没有收到省民政厅改用“{suite.label}”的根证书更替声明，不能申请该算法套件的证书。"
+                "请先导入上级单位发来的数据包（其中附有更替声明）后再申请。",
+                f"no root of suite {suite.name!r} is known here yet; import a package from the parent first",
+            )
+        keys = _new_keys(session, actor, suite)
+        rekeyed = True
+    elif new_keys or _keys_revoked(session, keys):
         keys = _new_keys(session, actor)
+        rekeyed = True
+    else:
+        rekeyed = False
     data = make_request(OfficeInfo(office.region_code, Level(office.level), office.name), keys)
     atomic_write_bytes(Path(out), data)
     audit.record(session, office=office.region_code, user=actor.username, action="cert.request",
@@ -467,19 +506,34 @@ def certify_child(session: Session, actor: Actor, request_file: Path, out: Path,
         raise UserError("第三方评估机构不能为其他单位签发证书", "an evaluator office certifies no one")
     if not 1 <= valid_days <= 3650:
         raise UserError("证书有效天数应在 1 至 3650 之间", "validity must be 1 to 3650 days")
-    keys = office_keys(session, actor)
-    chain = own_chain(session)
     request = _read_small(Path(request_file), "证书申请")
-    parse_request(request)  # a damaged or forged request is refused before anything else
+    req = parse_request(request)  # a damaged or forged request is refused before anything else
+    _refuse_retired(session, req.suite, f"{req.office.label()}的证书申请", f"the request of {req.office.code}")
+    # The certificate of the request's suite signs it (during a change of suite this office holds both).
+    keys, chain = signing_pair(session, actor, suite=req.suite) or (office_keys(session, actor), own_chain(session))
     cert = certify(request, chain[0], keys, valid_days=valid_days, parent_of=parent_of(session))
     # One current certificate per child (issue 20): the child's own new request with new keys replaces the
     # certificate it holds, which is revoked here, so that every office sees only one of them current.
+    # A certificate of the suite the province is moving away from is revoked from the end of the
+    # transition instead: until then it still serves the neighbours that have not moved yet.
     now = utcnow()
     revoked = revoked_map(session)
+    ending = retired_suites(session)
+    made: list[Revocation] = []
     for old in _certs(session, region_code=cert.code):
-        if old.serial not in revoked and old.not_after >= now and old.sign_key != cert.sign_key \
-                and old.issuer_code == actor.office_code:
-            store_revocation(session, revoke(old, chain[0], keys, reason="由该单位新申请的证书替换"))
+        if old.serial in revoked or old.not_after < now or old.sign_key == cert.sign_key \
+                or old.issuer_code != actor.office_code:
+            continue
+        if old.suite == cert.suite:
+            made.append(revoke(old, chain[0], keys, reason="由该单位新申请的证书替换"))
+            continue
+        until = ending.get(old.suite)
+        issuer = signing_pair(session, actor, suite=old.suite)
+        if until is not None and issuer is not None and issuer[1][0].serial == old.issuer_serial:
+            made.append(revoke(old, issuer[1][0], issuer[0], effective=min(until, old.not_after),
+                               reason=f"改用“{suite_label(cert.suite)}”，过渡期结束后停用"))
+    for record in made:
+        store_revocation(session, record)
     _store_cert(session, cert)
     region = session.get(regions.Region, cert.code)
     if region is None and cert.level in (Level.STREET, Level.COMMUNITY):
@@ -487,7 +541,9 @@ def certify_child(session: Session, actor: Actor, request_file: Path, out: Path,
                            create_missing_street=True)
     if session.get(Office, cert.code) is None:
         session.add(Office(region_code=cert.code, level=cert.level.value, name=cert.office.name))
-    bundle = {"format": BUNDLE_FORMAT, "cert": cert.to_dict(), "chain": [c.to_dict() for c in chain]}
+    bundle = {"format": BUNDLE_FORMAT, "cert": cert.to_dict(), "chain": [c.to_dict() for c in chain],
+              "successions": [r.encode().decode() for r in successions(session)],
+              "revocations": [r.encode().decode() for r in made]}
     atomic_write_bytes(Path(out), cj.dumps(bundle))
     audit.record(session, office=actor.office_code, user=actor.username, action="cert.issue", entity="office",
                  entity_id=cert.code, details={"serial": cert.serial, "name": cert.office.name})
@@ -513,11 +569,23 @@ def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Ce
         raise mixed_suites("这份证书", cert.suite, keys.suite.name, "the certificate")
     if not cert.matches_keys(keys):
         raise UserError("证书与本单位的密钥不匹配（可能是为另一次申请签发的）", "the certificate does not match this office's keys")
+    # The province's succession statements (a change of suite): the new root, trusted from the old one.
+    extra = obj.get("successions", [])
+    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra[:20]):
+        raise UserError("这不是本系统的证书文件", "not a certificate bundle of this program")
     root = chain[-1]
     if not root.is_self_signed:
         raise UserError("证书文件缺少根证书", "the bundle lacks the root certificate")
-    known_roots = pinned_roots(session)
-    if known_roots and all(r.serial != root.serial for r in known_roots):
+    # An office installing its first certificate trusts the bundle's root (its parent vouched for it in
+    # person): the statements of that root are kept; one of a root it never knew cannot be checked and
+    # concerns it not (it was made in the new suite).
+    before = pinned_roots(session)
+    trusted = before or [root]
+    for text in extra[:20]:
+        if any(r.serial == Succession.decode(text.encode()).old_serial for r in trusted):
+            store_succession(session, text.encode(), roots=trusted)
+    _refuse_retired(session, cert.suite, "这份证书", "the certificate")
+    if before and all(r.serial != root.serial for r in pinned_roots(session)):
         raise UserError("证书文件的根证书与本单位已信任的根证书不同", "the bundle's root differs from the pinned root")
     validate_chain([cert, *chain], root, utcnow(), revoked_map(session), parent_of(session))
     for c in chain[:-1]:
@@ -526,6 +594,16 @@ def install_certificate(session: Session, actor: Actor, bundle_file: Path) -> Ce
             session.add(Office(region_code=c.code, level=c.level.value, name=c.office.name))
     _store_cert(session, root, is_root=True)
     _store_cert(session, cert, is_own=True)
+    # The revocation of this office's certificate of the old suite (from the transition's end), so that
+    # the offices this one sends its new certificate to see one current certificate of it at a time.
+    records = obj.get("revocations", [])
+    if not isinstance(records, list) or not all(isinstance(x, str) for x in records[:20]):
+        raise UserError("这不是本系统的证书文件", "not a certificate bundle of this program")
+    for text in records[:20]:
+        record = Revocation.decode(text.encode())
+        if record.code != office.region_code or record.issuer_code != chain[0].code:
+            raise UserError("证书文件中的吊销记录不属于本单位", "a revocation in the bundle is not about this office")
+        store_revocation(session, record)
     audit.record(session, office=office.region_code, user=actor.username, action="cert.install", entity="office",
                  entity_id=office.region_code, details={"serial": cert.serial, "issuer": chain[0].code})
     return cert
@@ -558,8 +636,9 @@ def revoke_child(session: Session, actor: Actor, child: str, reason: str, *,
     elif not 0 <= last_seq <= received:
         raise UserError(f"最后接受的数据包编号应在 0 至 {received} 之间（本单位收到的{cert.office.name}数据包最大编号为 {received}）",
                         f"the last accepted package must be 0 to {received}")
-    keys = office_keys(session, actor)
-    own = own_chain(session)[0]
+    # The certificate of this office that issued it (during a change of suite, the one of its suite).
+    pair = signing_pair(session, actor, suite=cert.suite)
+    keys, own = (pair[0], pair[1][0]) if pair is not None else (office_keys(session, actor), own_chain(session)[0])
     record = revoke(cert, own, keys, reason=reason, last_seq=last_seq)
     store_revocation(session, record)
     also = [c for c in _certs(session, region_code=cert.code) if c.serial != cert.serial and c.serial not in revoked
@@ -601,6 +680,9 @@ def describe(session: Session) -> dict[str, Any]:
         "known": sorted({r.region_code for r in session.scalars(select(CertificateRecord))}),
         "revoked": sorted(revoked_map(session)),
         "key_location": _location_facts(key_location(session)),
+        "transitions": [{"from": r.old_suite, "from_label": suite_label(r.old_suite), "to": r.new_root.suite,
+                         "to_label": suite_label(r.new_root.suite), "until": r.until.isoformat(),
+                         "new_root": r.new_root.serial} for r in successions(session)],
     }
 
 
@@ -628,7 +710,8 @@ def cert_by_serial(session: Session) -> Callable[[str], Cert | None]:
 def statement_pool(session: Session, parent_of_hook: ParentOf | None = None) -> CertPool:
     """The pinned roots, revocations and every certificate the store holds, for verifying statements."""
     roots = pinned_roots(session)
-    return CertPool(roots, revoked_map(session), parent_of_hook or parent_of(session), lookup=cert_by_serial(session))
+    return CertPool(roots, revoked_map(session), parent_of_hook or parent_of(session), lookup=cert_by_serial(session),
+                    retired=retired_suites(session))
 
 
 def certificates_for(session: Session, codes: set[str]) -> list[Cert]:
@@ -659,3 +742,132 @@ def store_certificates(session: Session, certs: list[Cert]) -> int:
             _store_cert(session, cert)
             added += 1
     return added
+
+
+# -- a change of algorithm suite ----------------------------------------------------------------------
+
+
+def successions(session: Session) -> list[Succession]:
+    """The province's root succession statements this office holds (each verified when stored)."""
+    rows = session.scalars(select(Meta).where(Meta.key.startswith(SUCCESSION_META)).order_by(Meta.key))
+    return [Succession.decode(row.value.encode()) for row in rows]
+
+
+def retired_suites(session: Session) -> dict[str, datetime]:
+    """Suite name -> the end of the province's transition away from it (nothing of it is trusted after)."""
+    return _retired_of(successions(session))
+
+
+def _refuse_retired(session: Session, suite: str, what: str, what_en: str) -> None:
+    """Refuse ``what`` (a request, a certificate) of ``suite`` once the transition away from it has ended."""
+    until = retired_suites(session).get(suite)
+    if until is not None and utcnow() > until:
+        raise retired_error(what, suite, until, what_en)
+
+
+def store_succession(session: Session, data: bytes, *, roots: list[Cert] | None = None) -> bool:
+    """Keep a root succession statement after checking it against the roots trusted here, and trust the new
+    root it names; False when it is known already. One that does not verify is refused."""
+    record = Succession.decode(data)
+    key = SUCCESSION_META + record.old_serial
+    known = session.get(Meta, key)
+    if known is not None:
+        if known.value.encode() != record.encode():
+            raise UserError("收到的根证书更替声明与本单位保存的不同，不予采信。",
+                            "a different succession statement for the same root is known here")
+        return False
+    verify_succession(record, roots if roots is not None else pinned_roots(session))
+    session.add(Meta(key=key, value=record.encode().decode()))
+    _store_cert(session, record.new_root, is_root=True)
+    return True
+
+
+def migrate_suite(session: Session, actor: Actor, suite: Suite, until: datetime) -> Succession:
+    """The province moves its chain to ``suite``: new keys and a new root of that suite, and the old root's
+    signed statement naming the new root and the end of the transition (``until``), which travels down in
+    certificate bundles and packages. Until then both suites are trusted; afterwards the old one is not."""
+    actor.require(Role.ADMIN, action="更换算法套件")
+    office = this_office(session)
+    if office.level != Level.PROVINCE:
+        raise UserError("只有省民政厅可以更换证书链的算法套件；其他单位在收到更替声明后用 office request --suite 重新申请证书",
+                        "only the province changes the chain's suite; other offices request a certificate with --suite")
+    old_root = own_certificate(session)
+    if old_root is None or not old_root.is_self_signed:
+        raise UserError("本单位没有根证书", "this office holds no root certificate")
+    if old_root.suite == suite.name:
+        raise UserError(f"本省证书链已在使用“{suite.label}”，无需更换", f"the chain already uses {suite.name!r}")
+    if any(r.old_serial == old_root.serial for r in successions(session)):
+        raise UserError("本省已经开始更换算法套件，不能再次更换", "a change of suite is already under way")
+    now = utcnow()
+    if until <= now:
+        raise UserError("过渡期的结束日期必须晚于今天", "the transition must end after today")
+    if until > old_root.not_after:
+        raise UserError(f"过渡期不能晚于原根证书的到期时间（{show_date(old_root.not_after)}）",
+                        "the transition cannot outlast the old root")
+    ring, current, retired = _ring(session, actor.office_code)
+    kek = _kek(session, actor)
+    old_keys = next((k for k in all_office_keys(session, actor) if old_root.matches_keys(k)), None)
+    if old_keys is None:
+        raise UserError("本单位的密钥与根证书不匹配，无法更换", "the office keys do not match the root")
+    keys = SoftwareVault().generate(suite)
+    ring.sealed = cj.dumps({"format": KEYRING_FORMAT, "current": cj.b64(_stored(keys, kek)),
+                            "retired": [cj.b64(current), *(cj.b64(r) for r in retired)]})
+    ring.suite = suite.name
+    new_root = make_root(OfficeInfo(office.region_code, Level.PROVINCE, office.name), keys, now=now)
+    _store_cert(session, new_root, is_root=True, is_own=True)
+    record = make_succession(old_root, old_keys, new_root, until, now)
+    session.add(Meta(key=SUCCESSION_META + old_root.serial, value=record.encode().decode()))
+    session.flush()
+    audit.record(session, office=office.region_code, user=actor.username, action="cert.migrate_suite",
+                 entity="office", entity_id=office.region_code,
+                 details={"from": old_root.suite, "to": suite.name, "new_root": new_root.serial,
+                          "until": cj.fmt_time(until)})
+    return record
+
+
+def signing_pair(session: Session, actor: Actor, *, suite: str | None = None,
+                 at: datetime | None = None) -> tuple[KeyCustody, list[Cert]] | None:
+    """This office's keys with the chain of a certificate of them usable at ``at`` (now): the newest of the
+    suite the province moved to first, or of ``suite``; None when it holds none. During a change of suite
+    an office holds two: one per suite."""
+    now = at or utcnow()
+    code = this_office(session).region_code
+    ending = retired_suites(session)
+    revoked = revoked_map(session)
+    keys = all_office_keys(session, actor)
+    for cert in _current_first(_certs(session, is_own=True, region_code=code), revoked, set(ending)):
+        since = revoked.get(cert.serial)
+        if (suite is not None and cert.suite != suite) or not cert.not_before <= now <= cert.not_after \
+                or (since is not None and since <= now) or (cert.suite in ending and now > ending[cert.suite]):
+            continue
+        match = next((k for k in keys if cert.matches_keys(k)), None)
+        if match is not None:
+            return match, chain_of(session, cert)
+    return None
+
+
+def pair_for(session: Session, actor: Actor, code: str) -> tuple[KeyCustody, list[Cert], Cert] | None:
+    """The keys and chain this office signs a package to the office ``code`` with, and that office's
+    certificate it is encrypted to: of one suite, the newest both hold (during a change of suite, the new
+    one once both moved, the old one until then). None when they share none."""
+    now = utcnow()
+    ending = retired_suites(session)
+    revoked = revoked_map(session)
+    for theirs in _current_first(_certs(session, region_code=code), revoked, set(ending)):
+        since = revoked.get(theirs.serial)
+        if not theirs.not_before <= now <= theirs.not_after or (since is not None and since <= now):
+            continue
+        mine = signing_pair(session, actor, suite=theirs.suite, at=now)
+        if mine is not None:
+            return mine[0], mine[1], theirs
+    return None
+
+
+def suite_to_move_to(session: Session) -> Suite | None:
+    """The suite the province is moving the chain to, while this office's certificate is still of the old one
+    (what its next certificate request is made in); None otherwise."""
+    own = own_certificate(session)
+    for record in successions(session):
+        if own is not None and own.suite == record.old_suite:
+            return get_suite(record.new_root.suite)
+    return None

@@ -257,3 +257,23 @@ def test_sealed_stream_round_trip_at_every_chunk_boundary(suite: str, size: int,
             assert r.read(70) == plain[at: at + 70]
         r.seek(0, io.SEEK_END)
         assert r.tell() == size
+
+
+def test_after_the_province_moved_to_gm_its_earlier_backups_still_open(tmp_path: Path) -> None:
+    """A change of suite (issue 17) keeps the old keys: a backup sealed before it opens, one after it is 国密."""
+    from datetime import timedelta
+
+    from sanlian_desktop.models import utcnow
+    from sanlian_desktop.offices import custody
+    from sanlian_desktop.sync.trust.gm import GM_SUITE
+
+    province = make_office(tmp_path / "province", "province", "620000", "甘肃省民政厅", with_batch=False)
+    before = backup.take(province.store, reason="manual", out=tmp_path / "before.zip")
+    with province.store.session() as s:
+        custody.migrate_suite(s, province.admin, GM_SUITE, utcnow() + timedelta(days=30))
+    after = backup.take(province.store, reason="manual", out=tmp_path / "after.zip")
+    assert backupseal._read_header(before).suite.short == "sl1"
+    assert backupseal._read_header(after).suite.short == "gm"
+    for path in (before, after):
+        assert backup.verify(path, by=province.admin, home=province.home).encrypted
+    province.store.close()

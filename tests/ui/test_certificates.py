@@ -177,3 +177,45 @@ def test_wizard_skips_the_request_for_the_province(qtbot: QtBot, tmp_path: Path,
     _create(qtbot, wizard, Level.PROVINCE, "")
     assert wizard.currentId() == PageId.DONE, wizard.office_page.error.text()
     wizard.drop_result()
+
+
+def test_the_province_moves_its_chain_to_gm_and_a_child_requests_in_gm(
+        qtbot: QtBot, province: Office, city: Office, settings: QSettings, jobs: JobRunner, modals: Modals,
+        tmp_path: Path) -> None:
+    from sanlian_desktop.sync.trust.gm import GM_SUITE
+    from sanlian_desktop.ui.settings.certificates import MigrateSuiteDialog
+
+    tab = _tab(qtbot, province, settings, jobs)
+    assert tab.migrate_button.isVisible() and tab.suite.text().startswith("国际通用算法")
+    dialog = tab.migrate()
+    assert isinstance(dialog, MigrateSuiteDialog)
+    assert [dialog.suite.itemData(i) for i in range(dialog.suite.count())] == ["gm"]
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    check_freed_on_close(qtbot, dialog, lambda: qtbot.mouseClick(ok, Qt.MouseButton.LeftButton))
+    writes_done(qtbot, jobs)
+    assert "正在改用“国密算法（SM2/SM3/SM4）”" in tab.suite.text() and not tab.migrate_button.isVisible()
+    with province.store.read_session() as s:
+        assert {r.suite for r in trust.pinned_roots(s)} == {GM_SUITE.name, trust.DEFAULT_SUITE.name}
+
+    # The city, still on SL1, is certified by the province's SL1 root; the bundle brings the new root along.
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with city.store.session() as s:
+        trust.request_certificate(s, city.admin, usb / "sl1.req")
+    with province.store.session() as s:
+        trust.certify_child(s, province.admin, usb / "sl1.req", usb / "sl1.cert")
+    with city.store.session() as s:
+        trust.install_certificate(s, city.admin, usb / "sl1.cert")
+    city_tab = _tab(qtbot, city, settings, jobs)
+    assert "过渡期至" in city_tab.suite.text() and not city_tab.migrate_button.isVisible()
+    # 生成证书申请… now asks for 国密 keys.
+    modals.save_file = str(usb / "gm.req")
+    assert city_tab.write_request() is not None
+    _wait(qtbot, city_tab)
+    with province.store.session() as s:
+        done = trust.certify_child(s, province.admin, usb / "gm.req", usb / "gm.cert")
+    assert done.cert.suite == GM_SUITE.name
+    with city.store.session() as s:
+        trust.install_certificate(s, city.admin, usb / "gm.cert")
+    city_tab.refresh()
+    assert city_tab.suite.text().startswith("国密算法")

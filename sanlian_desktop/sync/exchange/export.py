@@ -31,9 +31,10 @@ from sanlian_desktop.sync.replication.ledger import mark_sent, unacknowledged
 from sanlian_desktop.sync.replication.signing import sign_own_records
 from sanlian_desktop.sync.transport.package import DEFAULT_LIMITS, PackageWriter
 from sanlian_desktop.sync.transport.receipts import resign_receipt
-from sanlian_desktop.sync.trust.certs import Cert
+from sanlian_desktop.sync.trust.certs import Cert, show_date
 from sanlian_desktop.sync.trust.custody import KeyCustody
 from sanlian_desktop.sync.trust.statements import sign_statement
+from sanlian_desktop.sync.trust.suite import suite_label
 
 # What one package may hold, with room to spare under the limits every reader enforces.
 EXPORT_LOCK = "sync-export"
@@ -72,6 +73,8 @@ def pending_records(session: Session, store: Store, me: Office, n: Neighbour) ->
                                functools.partial(blob_path, store.paths)))
     for row in session.scalars(select(RevocationRecord).order_by(RevocationRecord.serial)):
         records.append(_json_record("revocation", row.serial, row.encoded))
+    for succession in trust.successions(session):  # the province's change of suite, down the whole chain
+        records.append(_json_record("succession", succession.old_serial, succession.encode()))
     return unacknowledged(session, n.code, records)
 
 
@@ -97,6 +100,29 @@ def _signers(records: list[Record]) -> set[str]:
     return found
 
 
+def _refuse_retired(session: Session, n: Neighbour, own: Cert, recipient: Cert) -> None:
+    """Nothing is sent under, or to, a certificate of a suite whose transition has ended: say so and what to do."""
+    ending = trust.retired_suites(session)
+    until = ending.get(own.suite)
+    if until is not None and utcnow() > until:
+        raise UserError(
+            f"本单位的证书使用“{suite_label(own.suite)}”，省民政厅规定的过渡期已于 {show_date(until)} 结束，"
+            "不能再用它制作数据包。请管理员用新的算法套件重新申请证书（office request --suite），"
+            f"交上级单位签发并安装后再导出；在此期间录入的数据届时会一并报送。",
+            f"this office's certificate is of suite {own.suite!r}, whose transition ended at {until.isoformat()}; "
+            "request a certificate of the new suite (office request --suite) and export again",
+        )
+    until = ending.get(recipient.suite)
+    if until is not None and utcnow() > until:
+        label = suite_label(recipient.suite)
+        raise UserError(
+            f"{n.name}仍在使用“{label}”的证书，省民政厅规定的过渡期已于 {show_date(until)} 结束，不能再向其发送数据包。"
+            f"请{n.name}按省民政厅的安排用新的算法套件重新申请证书（office request --suite），由本单位签发并安装后再导出。",
+            f"{n.code} still holds a certificate of suite {recipient.suite!r}, whose transition ended at "
+            f"{until.isoformat()}; it must request a certificate of the new suite first",
+        )
+
+
 CERT_ENTRY_COST = 200  # a certificate's manifest entry, generously
 
 
@@ -118,6 +144,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
+        # During a change of suite: the newest certified keys (a new request not yet certified does not sign).
+        keys, chain = trust.signing_pair(s, actor) or (keys, chain)
         sign_own_records(s, actor.office_code, _signer(keys, chain))
     with store.session() as s:
         dialects.serialise(s, EXPORT_LOCK)
@@ -126,6 +154,12 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         recipient = trust.cert_for(s, n.code, utcnow())
         if recipient is None:
             raise UserError(f"{n.name} 的证书已过期或不存在，无法加密", f"no valid certificate for {n.code}")
+        # One suite for the whole package: the newest both offices hold a certificate of (issue 17).
+        pair = trust.pair_for(s, actor, n.code)
+        if pair is not None:
+            keys, chain, recipient = pair
+        else:
+            _refuse_retired(s, n, chain[0], recipient)
         records = pending_records(s, store, me, n)
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))

@@ -216,11 +216,12 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
     if not roots:
         raise UserError("本单位还没有安装证书，不能导入数据包", "this office has no certificate yet")
     revoked = trust.revoked_map(s)
+    retired = trust.retired_suites(s)
     # Every statement's chain asks for the same few offices' parents: ask the store once each.
     parent_of = functools.cache(trust.parent_of(s))
     # Any of this office's keys, the current first: a package made before a change of keys still opens.
     pkg = open_package(path, all_keys, roots, revoked, utcnow(), recipient_code=me.region_code,
-                       parent_of=parent_of)
+                       parent_of=parent_of, retired=retired)
     try:
         sender = pkg.sender
         # A certificate this office revoked: only its packages up to the number the revocation states (issue 14).
@@ -247,7 +248,13 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
                              digest_is_sha256=getattr(get_suite(pkg.manifest.suite).hasher(), "name", None) == "sha256")
         if n.level is Level.EVALUATOR:
             _refuse_from_evaluator(pkg.entries)
-        pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s))
+        # The province's change of suite (issue 17): its new root, trusted from the old one, before the
+        # statements signed under it are checked.
+        for entry in pkg.manifest.entries:
+            if entry.kind == "succession":
+                trust.store_succession(s, b64(Record(entry.kind, entry.id, read_json(pkg, entry))))
+        roots, retired = trust.pinned_roots(s), trust.retired_suites(s)
+        pool = CertPool(roots, revoked, parent_of, lookup=trust.cert_by_serial(s), retired=retired)
         certificates = _package_certificates(s, pkg, pool)
         entries = pkg.manifest.entries
         now = utcnow()

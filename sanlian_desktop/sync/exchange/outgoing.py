@@ -71,7 +71,7 @@ def check_outgoing(session: Session, self_code: str, n: Neighbour, records: Sequ
     own_batches = _batches_made_here(session) if n.is_parent else set()
     lim = limits.ShapeLimits()
     for r in records:
-        if r.kind in ("attachment", "revocation"):
+        if r.kind in ("attachment", "revocation", "succession"):
             continue
         try:
             if r.kind in STATEMENT_KINDS:

@@ -35,7 +35,7 @@ def _entry_opener(pkg: VerifiedPackage, entry: EntryInfo) -> Callable[[], Binary
 
 
 # Entries that are not records: read before the records are applied.
-_AROUND = ("certificate", "revocation", "receipt")
+_AROUND = ("certificate", "revocation", "receipt", "succession")
 # Records that refer to nothing in the package and that others refer to: applied first, kind by kind.
 _HEADS = ("region", "batch")
 

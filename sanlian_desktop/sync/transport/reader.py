@@ -28,6 +28,7 @@ from sanlian_desktop.sync.transport.spool import SealedSpool
 from sanlian_desktop.sync.trust.certs import Cert, Revoked, mixed_suites, show_date
 from sanlian_desktop.sync.trust.chain import check_signature, validate_chain
 from sanlian_desktop.sync.trust.custody import KeyCustody
+from sanlian_desktop.sync.trust.succession import Retired, retired_error
 from sanlian_desktop.sync.trust.suite import get_suite
 
 READ_PIECE = 1024 * 1024
@@ -172,6 +173,7 @@ def _check_sender(
     now: datetime,
     parent_of: ParentOf | None,
     require_adjacent: bool,
+    retired: Retired | None = None,
 ) -> Cert:
     if manifest.created > now + CLOCK_SKEW:
         raise UserError(
@@ -187,7 +189,7 @@ def _check_sender(
         )
     if leaf.suite != header.suite:
         raise mixed_suites(f"数据包发送单位{leaf.office.label()}的证书", leaf.suite, header.suite, "the sender's certificate")
-    sender = validate_chain(manifest.chain, pinned_root, manifest.created, revoked, parent_of)
+    sender = validate_chain(manifest.chain, pinned_root, manifest.created, revoked, parent_of, retired)
     check_signature(sender, manifest.signed_message(), manifest.signature)
     if require_adjacent and not _adjacent(sender, header.recipient_code, parent_of):
         raise UserError(
@@ -238,6 +240,7 @@ def open_package(
     parent_of: ParentOf | None = None,
     require_adjacent: bool = True,
     spool_dir: Path | None = None,
+    retired: Retired | None = None,
 ) -> VerifiedPackage:
     """Verify the whole package at ``path`` and return it; any problem is a :class:`UserError`.
 
@@ -248,12 +251,19 @@ def open_package(
     matches header → sender chain at the creation time (pinned root, revocations) and manifest
     signature → sender is the recipient's direct parent or child (unless ``require_adjacent`` is
     False) → every entry's length and digest → nothing after the last entry.
+
+    ``retired`` (suite name -> end of its transition, see :mod:`~sanlian_desktop.sync.trust.succession`)
+    refuses a package of a suite whose transition ended before ``now`` — whatever time it claims, since
+    that is the sender's clock — before anything is decrypted.
     """
     path = Path(path)
     spool: SealedSpool | None = None
     try:
         with path.open("rb") as fh:
             header = read_header(fh, limits)
+            until = (retired or {}).get(header.suite)
+            if until is not None and now > until:
+                raise retired_error(f"此数据包（{header.sender_name}制作）", header.suite, until, "this package")
             keys = _recipient_keys(header, recipient_keys, recipient_code)
             _check_length(header, path.stat().st_size)
             shared = keys.decapsulate(header.enc)
@@ -282,6 +292,7 @@ def open_package(
                 now=now,
                 parent_of=parent_of,
                 require_adjacent=require_adjacent,
+                retired=retired,
             )
             spool = SealedSpool(spool_dir)
             _spool_entries(body, manifest, spool)

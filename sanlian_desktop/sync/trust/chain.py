@@ -34,6 +34,7 @@ from sanlian_desktop.sync.trust.certs import (
     show_date,
 )
 from sanlian_desktop.sync.trust.custody import KeyCustody
+from sanlian_desktop.sync.trust.succession import Retired, check_not_retired
 from sanlian_desktop.sync.trust.suite import get_suite
 
 _VZ, _VE = "吊销记录", "revocation record"
@@ -225,6 +226,7 @@ def validate_chain(
     at: datetime,
     revoked: Revoked = frozenset(),
     parent_of: ParentOf | None = None,
+    retired: Retired | None = None,
 ) -> Cert:
     """Check ``chain`` (leaf first, root last or omitted) at moment ``at``; return the leaf.
 
@@ -232,9 +234,12 @@ def validate_chain(
     renewal). Raises :class:`UnknownRootError`, :class:`BadSignatureError`, :class:`CertExpiredError`,
     :class:`CertRevokedError`, :class:`JurisdictionError` or :class:`LevelError`, each with its
     own message. What does not depend on the moment (links, signatures, placement) is checked first.
+    ``retired`` (suite name -> end of its transition) refuses a certificate of a suite the province stopped
+    using, at a moment after that end (:mod:`succession`).
     """
     links = chain_links(chain, pinned_root, parent_of)
     for cert in links:
+        check_not_retired(cert, at, retired or {})
         _check_time(cert, at)
         _check_revoked(cert, at, revoked)
     return links[-1]
@@ -327,9 +332,11 @@ class CertPool:
         parent_of: ParentOf | None = None,
         certs: Sequence[Cert] = (),
         lookup: Callable[[str], Cert | None] | None = None,
+        retired: Retired | None = None,
     ) -> None:
         self.roots = [roots] if isinstance(roots, Cert) else list(roots)
         self.revoked = revoked
+        self.retired: Retired = retired or {}
         self.parent_of = parent_of
         self._lookup = lookup  # where to find a certificate the pool was not given (the store)
         self._fingerprints: dict[str, str] = {}
@@ -340,6 +347,12 @@ class CertPool:
             self.add(root)
         for cert in certs:
             self.add(cert)
+
+    def add_root(self, root: Cert) -> None:
+        """Trust ``root`` too (a successor root named by a verified succession statement)."""
+        if all(r.serial != root.serial for r in self.roots):
+            self.roots.append(root)
+            self.add(root)
 
     def add(self, cert: Cert) -> bool:
         """Keep ``cert``; False when it is known already. Another certificate with a known serial is refused."""
@@ -422,6 +435,7 @@ class CertPool:
         """The certificate ``serial`` after checking its whole chain as it stood at ``at``."""
         links = self._checked_links(serial)
         for cert in links:
+            check_not_retired(cert, at, self.retired)
             _check_time(cert, at)
             _check_revoked(cert, at, self.revoked)
         return links[-1]

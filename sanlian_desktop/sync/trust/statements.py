@@ -123,7 +123,7 @@ def _legacy_signer(inner: dict[str, Any], trust: CertPool) -> tuple[Cert, dateti
         cj.malformed(_Z, _E, "chain")
     chain = [Cert.from_dict(c) for c in inner["chain"]]
     signed_at = cj.parse_time(inner["signed_at"], _Z, _E)
-    signer = validate_chain(chain, trust.roots, signed_at, trust.revoked, trust.parent_of)
+    signer = validate_chain(chain, trust.roots, signed_at, trust.revoked, trust.parent_of, trust.retired)
     if (signer.code, signer.serial) != (inner["signer_code"], inner["signer_serial"]):
         cj.malformed(_Z, _E, "signer does not match the chain")
     return signer, signed_at, LEGACY_DOMAIN

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -31,8 +33,9 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.trust import tokens
-from sanlian_desktop.sync.trust.certs import Cert
+from sanlian_desktop.sync.trust.certs import Cert, show_date
 from sanlian_desktop.sync.trust.custody import SOFTWARE
+from sanlian_desktop.sync.trust.suite import suite_by_short, suite_choices, suite_label
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
 from sanlian_desktop.ui.files import open_file, save_file
@@ -88,6 +91,14 @@ class CertificatesTab(QWidget):
         form.addRow(self.tr("签发单位："), self.issuer)
         form.addRow(self.tr("证书编号："), self.serial)
         form.addRow(self.tr("密钥保存位置："), place_row)
+        self.suite = QLabel(own_box)
+        self.suite.setWordWrap(True)
+        self.migrate_button = QPushButton(self.tr("更换算法套件…"), own_box)
+        self.migrate_button.clicked.connect(self.migrate)
+        suite_row = QHBoxLayout()
+        suite_row.addWidget(self.suite, 1)
+        suite_row.addWidget(self.migrate_button)
+        form.addRow(self.tr("算法套件："), suite_row)
         own_buttons = QHBoxLayout()
         self.request_button = QPushButton(self.tr("生成证书申请…"), own_box)
         self.install_button = QPushButton(self.tr("安装上级签发的证书…"), own_box)
@@ -159,6 +170,12 @@ class CertificatesTab(QWidget):
         self.key_place.setText(where.label if where is not None else self.tr("尚未生成"))
         self.token_button.setVisible(self.is_admin and where is not None and where.kind == SOFTWARE)
         root_holder = own is not None and own.is_self_signed
+        suite = suite_label(own.suite) if own is not None else "—"
+        for record in self.facts.transitions:
+            suite += self.tr("；正在改用“{0}”，原套件的过渡期至 {1} 结束").format(
+                suite_label(record.new_root.suite), show_date(record.until))
+        self.suite.setText(suite)
+        self.migrate_button.setVisible(self.is_admin and root_holder and not self.facts.transitions)
         self.how.setVisible(not root_holder)
         for button in (self.request_button, self.install_button):
             button.setVisible(self.is_admin and not root_holder)
@@ -261,6 +278,15 @@ class CertificatesTab(QWidget):
         dialog.open()
         return dialog
 
+    def migrate(self) -> QDialog:
+        """更换算法套件… (the province): the new suite and the last day of the transition."""
+        own = self.facts.own
+        dialog = MigrateSuiteDialog(self.ctx, own.suite if own is not None else "", self)
+        dialog.accepted.connect(self.refresh)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
     def revoke(self) -> QDialog:
         """吊销下级证书…: choose the child and give the reason."""
         dialog = RevokeDialog(self.ctx, [c for c in self.facts.children if not c.revoked], self)
@@ -332,6 +358,80 @@ class TokenDialog(QDialog):
 
         self.error.clear_message()
         return self.jobs.write(self, self.tr("把本单位密钥移入硬件令牌"), write, on_success=lambda _r: self.accept(),
+                               on_failure=self._refused, busy=[self.buttons]) is not None
+
+    def _refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
+
+
+class MigrateSuiteDialog(QDialog):
+    """The province moves its chain to another suite through ``trust.migrate_suite``: a new root, and the
+    old root's statement naming it and the last day of the transition."""
+
+    def __init__(self, ctx: UiContext, current: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(self.tr("更换算法套件"))
+        self.setMinimumWidth(560)
+        self.store = ctx.store
+        self.actor = ctx.actor
+        self.jobs = ctx.jobs
+        layout = QVBoxLayout(self)
+        explain = QLabel(self.tr(
+            "本省证书链将整体改用新的算法套件：程序生成新的根证书，并用现在的根证书签署更替声明，随证书文件和同步包"
+            "逐级下发。各下级单位收到后重新生成证书申请（使用新套件的密钥），由已改用的上级签发、安装。过渡期内两种套件"
+            "都有效；过渡期最后一天结束后，原套件的数据包、证书和签名一律不再采信。已有的数据保留并继续有效。"), self)
+        explain.setWordWrap(True)
+        layout.addWidget(explain)
+        form = QFormLayout()
+        self.suite = QComboBox(self)
+        for short in suite_choices():
+            chosen = suite_by_short(short)
+            if chosen.name != current:
+                self.suite.addItem(chosen.label, short)
+        self.until = QDateEdit(QDate.currentDate().addDays(90), self)
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("yyyy-MM-dd")
+        self.until.setMinimumDate(QDate.currentDate())
+        form.addRow(self.tr("新的算法套件："), self.suite)
+        form.addRow(self.tr("过渡期最后一天："), self.until)
+        layout.addLayout(form)
+        self.error = InlineError(self)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("更换"))
+        self.buttons.accepted.connect(self.migrate)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def done(self, result: int) -> None:
+        """Closing waits while the write runs, so its outcome is still shown here."""
+        if self.jobs.writing(self):
+            return
+        super().done(result)
+
+    def migrate(self) -> bool:
+        """Make the new root on the job runner; True when the write was started."""
+        short = self.suite.currentData()
+        if not short:
+            self.error.show_message(self.tr("没有可改用的算法套件"))
+            return False
+        day = self.until.date()
+        # The transition ends when its last day ends in Beijing.
+        until = datetime(day.year(), day.month(), day.day(), tzinfo=timezone(timedelta(hours=8))) + timedelta(days=1)
+        suite = suite_by_short(str(short))
+        store, actor = self.store, self.actor
+
+        def write() -> None:
+            with store.session() as s:
+                trust.migrate_suite(s, actor, suite, until.astimezone(UTC))
+
+        self.error.clear_message()
+        return self.jobs.write(self, self.tr("更换算法套件"), write, on_success=lambda _r: self.accept(),
                                on_failure=self._refused, busy=[self.buttons]) is not None
 
     def _refused(self, failure: JobFailure) -> None:

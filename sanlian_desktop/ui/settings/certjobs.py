@@ -19,6 +19,7 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.neighbours import neighbours
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.custody import KeyLocation
+from sanlian_desktop.sync.trust.succession import Succession
 from sanlian_desktop.ui.jobs import FunctionJob, IsCancelled, Progress
 
 REQUEST_SUFFIX = ".req"
@@ -42,7 +43,8 @@ def cert_file_name(office_name: str, code: str) -> str:
 def request_job(store: Store, actor: Actor, out: Path) -> FunctionJob:
     def run(_p: Progress, _c: IsCancelled) -> Path:
         with store.session() as s:
-            return trust.request_certificate(s, actor, out)
+            # While the province moves the chain to another suite, the request is for keys of that suite.
+            return trust.request_certificate(s, actor, out, suite=trust.suite_to_move_to(s))
 
     return FunctionJob(_tr("生成证书申请"), run)
 
@@ -81,6 +83,7 @@ class CertificateFacts:
     issuer_name: str
     children: list[ChildCertificate]
     key_location: KeyLocation | None = None  # where the office's private keys live (None: not made yet)
+    transitions: tuple[Succession, ...] = ()  # the province's changes of suite known here
 
 
 def load_facts(store: Store) -> CertificateFacts:
@@ -99,7 +102,7 @@ def load_facts(store: Store) -> CertificateFacts:
             cert = newest.get(n.code)
             children.append(ChildCertificate(n.code, n.name, cert.not_after if cert else None,
                                              cert is not None and cert.serial in revoked))
-        return CertificateFacts(own, issuer_name, children, trust.key_location(s))
+        return CertificateFacts(own, issuer_name, children, trust.key_location(s), tuple(trust.successions(s)))
 
 
 def _newest_certificates(s: Session, codes: list[str]) -> dict[str, Cert]:
