@@ -19,6 +19,14 @@ the receiver holds wins when its owner lies inside the sender's jurisdiction —
 regions (``sync.replication.apply.Applier._region``). Anything else that disagrees — a record this office owns
 itself, a 统一社会信用代码 already used by another organisation — is kept aside as a conflict.
 
+Signatures (issue 20): an organisation or worker travels as its owner's signed statement of its body
+(the body plus ``signer`` and ``signature``). The owner signs its rows at each export (:func:`sign_own`),
+every office above keeps the statement with the row and passes it on as signed, and each receiver checks
+that the owner signed exactly this body — so an office on the way, fooled or malicious, cannot make up or
+alter another office's organisation. A row kept from before signatures travels unsigned and is taken
+only from its owner itself or where it changes nothing; forwarded by another office, it is refused.
+Community and area records (region data and facts) are not signed: they are judged by the sender's place.
+
 Versions, not arrival: organisations, workers and facts carry their owner's version (``version``, and
 on facts ``owner``, see :mod:`sanlian_desktop.models.registries`). A copy is applied only when it is newer
 than what this office holds: a higher version from the same owner, or — for facts — a copy recorded by an
@@ -62,6 +70,7 @@ from sanlian_desktop.registries.service import (
 from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds.signed import Signer, encoded, signed_content, statement
 
 KIND = "registry"
 
@@ -92,23 +101,61 @@ def _owned_version(owner: str | None, version: int | None) -> dict[str, Any]:
 # -- rows into records ----------------------------------------------------------------------------------
 
 
-def org_record(o: CommunityOrganisation) -> Record:
-    return Record(KIND, f"org:{o.uid}", {
+def org_body(o: CommunityOrganisation) -> dict[str, Any]:
+    """An organisation's body as its owning office signs it (and as a row kept unsigned travels)."""
+    return {
         "uid": o.uid, "office": o.office_code, "name": o.name, "credit_code": o.credit_code,
         "record_number": o.record_number, "kind": o.kind, "community_code": o.community_code,
         "has_social_workers": o.has_social_workers, "hosts_agency": o.hosts_agency,
         "created_at": _iso(o.created_at), "created_by": o.created_by, "updated_at": _iso(o.updated_at),
         "deleted_at": _iso(o.deleted_at), **_version(o.version),
-    })
+    }
 
 
-def worker_record(w: SocialWorker) -> Record:
-    return Record(KIND, f"worker:{w.uid}", {
+def worker_body(w: SocialWorker) -> dict[str, Any]:
+    """A social worker's body as its owning office signs it (and as a row kept unsigned travels)."""
+    return {
         "uid": w.uid, "office": w.office_code, "name": w.name, "certificate_level": w.certificate_level,
         "certificate_number": w.certificate_number, "employer": w.employer, "community_code": w.community_code,
         "created_at": _iso(w.created_at), "created_by": w.created_by, "updated_at": _iso(w.updated_at),
         "deleted_at": _iso(w.deleted_at), **_version(w.version),
-    })
+    }
+
+
+def _owned_record(key: str, row: CommunityOrganisation | SocialWorker, body: dict[str, Any]) -> Record:
+    """The record of an organisation or worker: its owner's signed statement of it (the body the owner
+    signed, ``signer`` and ``signature``) once the owner has signed it, else the row's body unsigned.
+
+    An office above that edited its copy still passes on what the owner signed: its edit stays its own
+    (the owner's next change replaces it there anyway)."""
+    if row.signature is None:
+        return Record(KIND, key, body)
+    signed, _ = signed_content(row.signature)
+    return Record(KIND, key, {**signed, "signer": row.signer_code, "signature": encoded(row.signature)})
+
+
+def org_record(o: CommunityOrganisation) -> Record:
+    return _owned_record(f"org:{o.uid}", o, org_body(o))
+
+
+def worker_record(w: SocialWorker) -> Record:
+    return _owned_record(f"worker:{w.uid}", w, worker_body(w))
+
+
+def sign_own(session: Session, self_code: str, sign: Signer) -> int:
+    """Sign this office's own organisations and workers not signed yet, or changed since it signed
+    them (issue 20: the owner's signature travels with the record, so every office on the way checks
+    who made it, not only who forwarded it); returns how many. An office's own rows are few."""
+    count = 0
+    owned: tuple[tuple[Any, Callable[[Any], dict[str, Any]]], ...] = (
+        (CommunityOrganisation, org_body), (SocialWorker, worker_body))
+    for model, body_of in owned:
+        for row in session.scalars(select(model).where(model.office_code == self_code).order_by(model.id)):
+            body = body_of(row)
+            if row.signature is None or signed_content(row.signature)[0] != body:
+                row.signature, row.signer_code = sign(KIND, body), self_code
+                count += 1
+    return count
 
 
 def _facts_body(f: CommunityFacts | None) -> dict[str, Any] | None:
@@ -520,14 +567,48 @@ def _owned(incoming: Incoming, body: dict[str, Any], ident: str) -> tuple[str, s
     return ident, office
 
 
-def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str) -> bool:
+_SIGNED = ("signer", "signature")  # what an owner's signed record adds to the body it signed
+
+
+def _signed(incoming: Incoming, record: Record) -> tuple[dict[str, Any], bytes | None]:
+    """The body of an organisation's or worker's record and its owner's statement of it (None: the
+    record is unsigned). A statement not signed by the office the body names as its owner, or that
+    says something else than the body, is refused (issue 20: checked at every office on the way)."""
+    raw = record.body
+    if not isinstance(raw, dict):
+        raise ValueError("registry record: not an object")
+    body = {k: v for k, v in raw.items() if k not in _SIGNED}
+    if not any(k in raw for k in _SIGNED):
+        return body, None
+    owner, signer = body.get("office"), raw.get("signer")
+    if signer != owner or not isinstance(owner, str):
+        raise authority.refused("registry", record.key, detail=f"由 {signer} 签署，登记单位是 {owner}",
+                                detail_en=f"signed by {signer}, owned by {owner}")
+    data = statement(raw.get("signature"))
+    if incoming.verify(data, KIND, {owner}) != body:
+        raise authority.refused("registry", record.key, detail=f"内容与登记单位 {owner} 签署的不一致",
+                                detail_en=f"its content differs from what its owner {owner} signed")
+    return body, data
+
+
+def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str,
+              signature: bytes | None) -> bool:
     """Whether an organisation's or worker's record is to be written: not when this store holds it
-    exactly so (counted as already present), nor when the held row was entered by another office or
-    the community is unknown here (kept aside as a conflict), nor when this store holds a version as new
-    or newer (an older copy arriving late changes nothing; counted as already present)."""
+    exactly so (counted as already present; an unsigned row held takes the owner's signature), nor when
+    the held row was entered by another office or the community is unknown here (kept aside as a
+    conflict), nor when this store holds a version as new or newer (an older copy arriving late changes
+    nothing; counted as already present). An unsigned record that would change this store is taken only
+    from its owner itself; forwarded by any other office it is refused (issue 20)."""
     if held is not None and all(getattr(held, k) == v for k, v in values.items()):
+        if signature is not None and held.signature is None:
+            held.signature, held.signer_code = signature, values["office_code"]
         incoming.report.already += 1
         return False
+    if signature is None and incoming.sender != values["office_code"]:
+        raise authority.refused("registry", record.key,
+                                detail=f"没有登记单位 {values['office_code']} 的签名，由 {incoming.sender} 转来；"
+                                       "请登记单位升级程序后重新报送",
+                                detail_en=f"unsigned by its owner {values['office_code']}, forwarded by {incoming.sender}")
     if held is not None and held.office_code != values["office_code"]:
         # Authority (issue 20): a registry record is changed only by the office that owns it.
         raise authority.refused("registry", record.key, detail=f"本单位保存的{what}“{held.name}”由另一单位登记",
@@ -542,19 +623,21 @@ def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, A
 
 
 def _write(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialWorker], held: Any, uid: str,
-           values: dict[str, Any]) -> None:
-    """Write ``values`` into the held row, or into a new one."""
+           values: dict[str, Any], signature: bytes | None) -> None:
+    """Write ``values`` into the held row, or into a new one, with the owner's statement of them."""
     if held is None:
         held = model(uid=uid)
         _add(incoming, held)
     for k, v in values.items():
         setattr(held, k, v)
+    held.signature, held.signer_code = signature, values["office_code"] if signature is not None else None
     incoming.report.applied += 1
 
 
 def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
     s = incoming.s
-    body = _keys(record.body, _ORG_FIELDS, _VERSION)
+    signed, signature = _signed(incoming, record)
+    body = _keys(signed, _ORG_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     credit = _optional_text(body["credit_code"], 18)
     number = _optional_text(body["record_number"], 40)
@@ -570,7 +653,7 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
               "updated_at": body_time(body["updated_at"]), "deleted_at": _optional_time(body["deleted_at"]),
               "version": _received_version(body)}
     held = _held(incoming, CommunityOrganisation, uid)
-    if not _to_write(incoming, record, held, values, "社区社会组织"):
+    if not _to_write(incoming, record, held, values, "社区社会组织", signature):
         return
     holders = _credit_holders(incoming)
     if credit is not None and values["deleted_at"] is None and holders.get(credit, uid) != uid:
@@ -579,13 +662,14 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
         return
     if held is not None and held.credit_code is not None and holders.get(held.credit_code) == uid:
         del holders[held.credit_code]
-    _write(incoming, CommunityOrganisation, held, uid, values)
+    _write(incoming, CommunityOrganisation, held, uid, values, signature)
     if credit is not None and values["deleted_at"] is None:
         holders[credit] = uid
 
 
 def _worker(incoming: Incoming, record: Record, ident: str) -> None:
-    body = _keys(record.body, _WORKER_FIELDS, _VERSION)
+    signed, signature = _signed(incoming, record)
+    body = _keys(signed, _WORKER_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     level = body["certificate_level"]
     if level is not None and level not in CERTIFICATE_LEVELS:
@@ -599,8 +683,8 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
               "created_by": body_text(body["created_by"], 64), "updated_at": body_time(body["updated_at"]),
               "deleted_at": _optional_time(body["deleted_at"]), "version": _received_version(body)}
     held = _held(incoming, SocialWorker, uid)
-    if _to_write(incoming, record, held, values, "社会工作者"):
-        _write(incoming, SocialWorker, held, uid, values)
+    if _to_write(incoming, record, held, values, "社会工作者", signature):
+        _write(incoming, SocialWorker, held, uid, values, signature)
 
 
 def _area(incoming: Incoming, record: Record, code: str) -> None:
@@ -629,7 +713,8 @@ def _area(incoming: Incoming, record: Record, code: str) -> None:
     incoming.report.applied += 1
 
 
-REGISTRY = RecordKind(name=KIND, records=records, local=local, apply=apply, group=group, local_many=local_many)
+REGISTRY = RecordKind(name=KIND, records=records, local=local, apply=apply, group=group, local_many=local_many,
+                      sign_own=sign_own)
 
 
 def register_kinds() -> None:

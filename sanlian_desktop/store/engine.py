@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 # The newest migration this version of the program knows. A store stamped with a revision not in
 # KNOWN_REVISIONS was made by a newer program and is refused untouched.
-HEAD_REVISION = "0011"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
+HEAD_REVISION = "0012"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012")
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:

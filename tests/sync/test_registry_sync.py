@@ -198,7 +198,8 @@ def test_a_credit_code_registered_twice_is_a_conflict_above(chain: Offices) -> N
                        "--kind", "其他", "--credit-code", CREDIT, user="clerk")
     assert rc == 2 and "已登记在另一个组织名下" in err
     forged_uid = "2b9c3d7e-2f1a-4c55-9a0e-1d2b3c4d5e6f"
-    clash = Record("registry", f"org:{forged_uid}", _org_body(forged_uid, COMMUNITY, COMMUNITY,
+    # Sent by its owner itself (unsigned, as a row kept from before signatures: taken at the first hop).
+    clash = Record("registry", f"org:{forged_uid}", _org_body(forged_uid, COMMUNITY, STREET,
                                                               credit_code=CREDIT, record_number=None))
     rc, err = _forge(o, STREET, COUNTY, clash)
     assert rc == 0, err

@@ -7,6 +7,7 @@ full, so that a lost package is repaired by the next one.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 from collections.abc import Callable, Iterator
@@ -91,11 +92,24 @@ def region_record(r: Region) -> Record:
     })
 
 
-def batch_record(b: Batch) -> Record:
-    return Record("batch", b.id, {
+def batch_body(b: Batch) -> dict[str, Any]:
+    """What the province signs for a batch (and what a batch made before batches were signed carries)."""
+    return {
         "id": b.id, "code": b.code, "name": b.name, "opens": b.opens.isoformat(), "closes": b.closes.isoformat(),
         "budget_fen": b.budget_fen, "quota_projects": b.quota_projects, "quota_communities": b.quota_communities,
-    })
+    }
+
+
+# The fields a signed batch record adds to the batch's body: the province's code and its statement of the
+# body (base64). A batch made before batches were signed travels without them, as it did then.
+BATCH_SIGNATURE = ("signer", "signature")
+
+
+def batch_record(b: Batch) -> Record:
+    body = batch_body(b)
+    if b.signature is not None:
+        body.update(signer=b.signer_code, signature=base64.b64encode(b.signature).decode("ascii"))
+    return Record("batch", b.id, body)
 
 
 DECLARATION_IDENTITY = ("id", "number", "community_code", "street_code", "county_code", "city_code", "batch_id",
