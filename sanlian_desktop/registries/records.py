@@ -185,7 +185,8 @@ def area_record(a: AreaFacts) -> Record:
 
 def records(session: Session, route: Route) -> Iterator[Record]:
     """Upward only: every community of this office's jurisdiction with its organisations and workers
-    (deleted ones as tombstones), community by community, then the county-level areas' facts."""
+    (deleted ones as tombstones; another office's only once its owner signed them), community by
+    community, then the county-level areas' facts."""
     if route.downward:
         return
     inside = regions.subtree_codes(session, route.self_code)
@@ -202,10 +203,14 @@ def records(session: Session, route: Route) -> Iterator[Record]:
             workers[w.community_code].append(w)
         for c in communities:
             yield community_record(c, streets.get(c.code[:9]), facts.get(c.code))
+            # An organisation or worker travels with its owner's signature; one kept unsigned from before
+            # leaves only its owner itself (the office above would refuse it from a forwarder).
             for o in orgs.get(c.code, ()):
-                yield org_record(o)
+                if o.signature is not None or o.office_code == route.self_code:
+                    yield org_record(o)
             for w in workers.get(c.code, ()):
-                yield worker_record(w)
+                if w.signature is not None or w.office_code == route.self_code:
+                    yield worker_record(w)
     for a in session.scalars(select(AreaFacts).order_by(AreaFacts.region_code)):
         if a.region_code in inside:
             yield area_record(a)

@@ -637,3 +637,82 @@ def test_the_user_manual_states_the_same_table() -> None:
     rows = [line for line in chapter.splitlines() if line.startswith("| ") and "---" not in line]
     for rule in RULES.values():
         assert any(rule.label in row.split("|")[1] for row in rows), rule.label
+
+
+# -- records kept from before batches and registry rows were signed (issue 20) -------------------------
+
+
+def _signed_copy(entry: tuple[str, str, int, bytes], signer: Signer) -> tuple[str, str, int, bytes]:
+    """The same record as ``entry`` (unsigned), now with ``signer``'s statement of its body."""
+    body = cj.loads(entry[3], "记录", "record")
+    data = {**body, "signer": signer.code, "signature": cj.b64(signer.sign(entry[0], body))}
+    return (entry[0], entry[1], entry[2], cj.dumps(data))
+
+
+def _route(office: str, level: Level, neighbour: str, neighbour_level: Level) -> Any:
+    from sanlian_desktop.sync.kinds.registry import Route
+
+    return Route(office, level, neighbour, neighbour_level, Path)
+
+
+def test_an_unsigned_batch_takes_the_provinces_signature_and_then_travels_on(world: World, tmp_path: Path) -> None:
+    """The province's batch kept unsigned from before: the city takes it from the province itself, but
+    does not pass it on unsigned; once the province's signed copy arrives, the city keeps the signature
+    and its county takes the batch from the city."""
+    from sanlian_desktop.sync.kinds.records import records_for
+
+    city, county = world.offices[CITY], world.offices[COUNTY]
+    unsigned = insider.batch()
+    province = world.real[PROVINCE]
+    path = insider.write(tmp_path / "1.sanlian", province, insider.recipient_cert(city.store), [unsigned], world.chains)
+    assert _import(city, path)
+
+    def sent_down() -> list[Any]:
+        with city.store.read_session() as s:
+            return [r for r in records_for(s, CITY, Level.CITY, COUNTY, Level.COUNTY, Path)
+                    if r.kind == "batch" and r.key == unsigned[1]]
+
+    assert sent_down() == []  # an unsigned batch leaves only the province
+    path = insider.write(tmp_path / "2.sanlian", province, insider.recipient_cert(city.store),
+                         [_signed_copy(unsigned, province)], [*world.chains, *province.chain])
+    assert _import(city, path)
+    with city.store.read_session() as s:
+        held = s.get(Batch, unsigned[1])
+        assert held is not None and held.signer_code == PROVINCE and held.signature is not None
+    [record] = sent_down()
+    path = insider.write(tmp_path / "3.sanlian", world.real[CITY], insider.recipient_cert(county.store),
+                         [insider.entry(record)], [*world.chains, *province.chain])
+    assert _import(county, path)
+    with county.store.read_session() as s:
+        assert s.get(Batch, unsigned[1]) is not None
+
+
+def test_an_unsigned_organisation_takes_its_owners_signature_and_then_travels_on(world: World,
+                                                                                tmp_path: Path) -> None:
+    """The street's organisation kept unsigned from before: the county takes it from the street itself,
+    but does not pass it on to the city unsigned; once the street's signed copy arrives, the county
+    keeps the signature and the city takes the organisation from the county."""
+    from sanlian_desktop.registries import records as registry_records
+
+    county, city = world.offices[COUNTY], world.offices[CITY]
+    street = world.real[STREET]
+    unsigned = insider.organisation(STREET)
+    path = insider.write(tmp_path / "1.sanlian", street, insider.recipient_cert(county.store), [unsigned], world.chains)
+    assert _import(county, path)
+
+    def sent_up() -> list[Any]:
+        with county.store.read_session() as s:
+            return [r for r in registry_records.records(s, _route(COUNTY, Level.COUNTY, CITY, Level.CITY))
+                    if r.key == unsigned[1]]
+
+    assert sent_up() == []  # an unsigned organisation leaves only its owner
+    path = insider.write(tmp_path / "2.sanlian", street, insider.recipient_cert(county.store),
+                         [_signed_copy(unsigned, street)], [*world.chains, *street.chain])
+    assert _import(county, path)
+    [record] = sent_up()
+    assert record.body["signer"] == STREET
+    path = insider.write(tmp_path / "3.sanlian", world.real[COUNTY], insider.recipient_cert(city.store),
+                         [insider.entry(record)], [*world.chains, *street.chain])
+    assert _import(city, path)
+    with city.store.read_session() as s:
+        assert _org_held(unsigned)(s)

@@ -31,6 +31,7 @@ from sanlian_desktop.models import (
     Region,
 )
 from sanlian_desktop.sync.kinds import registry as extensions
+from sanlian_desktop.sync.kinds.authority import PROVINCE_CODE
 from sanlian_desktop.sync.trust.statements import Statement
 
 # Kinds in the order a receiver applies them: what others refer to comes first.
@@ -214,7 +215,8 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
-    """Every record the neighbour should hold, in application order: batches (downward), the streets
+    """Every record the neighbour should hold, in application order: batches (downward; signed by the
+    province, or from the province itself), the streets
     and communities the declarations lie in, then each declaration with its attachments, versions,
     opinions and links, then the kinds other modules registered (sync/kinds.py). Rows are read a few
     hundred declarations at a time, a handful of queries each.
@@ -229,8 +231,11 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
         return
     downward = neighbour_level.rank > self_level.rank
     if downward:
+        # A batch travels with the province's signature; one kept unsigned from before batches were signed
+        # leaves only the province itself (any other office below would refuse it from a forwarder).
         for b in session.scalars(select(Batch).order_by(Batch.code)):
-            yield batch_record(b)
+            if b.signature is not None or self_code == PROVINCE_CODE:
+                yield batch_record(b)
     shared = _shared_query(self_code, neighbour_code, neighbour_level, self_level).subquery()
     places = session.execute(select(shared.c.id, shared.c.street_code, shared.c.community_code)
                              .order_by(shared.c.id)).all()
