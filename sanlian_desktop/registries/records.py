@@ -122,24 +122,28 @@ def worker_body(w: SocialWorker) -> dict[str, Any]:
     }
 
 
-def _owned_record(key: str, row: CommunityOrganisation | SocialWorker, body: dict[str, Any]) -> Record:
+def _owned_record(key: str, row: CommunityOrganisation | SocialWorker, body: dict[str, Any],
+                  self_code: str | None) -> Record:
     """The record of an organisation or worker: its owner's signed statement of it (the body the owner
     signed, ``signer`` and ``signature``) once the owner has signed it, else the row's body unsigned.
 
     An office above that edited its copy still passes on what the owner signed: its edit stays its own
-    (the owner's next change replaces it there anyway)."""
+    (the owner's next change replaces it there anyway). At the owner (``self_code``), a row changed since
+    it was signed is its new body, unsigned: pending, and signed at the next export (:func:`sign_own`)."""
     if row.signature is None:
         return Record(KIND, key, body)
     signed, _ = signed_content(row.signature)
+    if row.office_code == self_code and signed != body:
+        return Record(KIND, key, body)
     return Record(KIND, key, {**signed, "signer": row.signer_code, "signature": encoded(row.signature)})
 
 
-def org_record(o: CommunityOrganisation) -> Record:
-    return _owned_record(f"org:{o.uid}", o, org_body(o))
+def org_record(o: CommunityOrganisation, self_code: str | None = None) -> Record:
+    return _owned_record(f"org:{o.uid}", o, org_body(o), self_code)
 
 
-def worker_record(w: SocialWorker) -> Record:
-    return _owned_record(f"worker:{w.uid}", w, worker_body(w))
+def worker_record(w: SocialWorker, self_code: str | None = None) -> Record:
+    return _owned_record(f"worker:{w.uid}", w, worker_body(w), self_code)
 
 
 def sign_own(session: Session, self_code: str, sign: Signer) -> int:
@@ -207,10 +211,10 @@ def records(session: Session, route: Route) -> Iterator[Record]:
             # leaves only its owner itself (the office above would refuse it from a forwarder).
             for o in orgs.get(c.code, ()):
                 if o.signature is not None or o.office_code == route.self_code:
-                    yield org_record(o)
+                    yield org_record(o, route.self_code)
             for w in workers.get(c.code, ()):
                 if w.signature is not None or w.office_code == route.self_code:
-                    yield worker_record(w)
+                    yield worker_record(w, route.self_code)
     for a in session.scalars(select(AreaFacts).order_by(AreaFacts.region_code)):
         if a.region_code in inside:
             yield area_record(a)
