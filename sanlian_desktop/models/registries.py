@@ -96,6 +96,9 @@ class CommunityFacts(Base):
     # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
     owner_code: Mapped[str | None] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The owner's signed statement of the facts as it last sent them (registries/records.py).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class AreaFacts(Base):
@@ -112,3 +115,6 @@ class AreaFacts(Base):
     # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
     owner_code: Mapped[str | None] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The owner's signed statement of the facts as it last sent them (registries/records.py).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -396,3 +396,19 @@ def worker(office: str, community: str = COMMUNITY, signer: Signer | None = None
             "certificate_number": "", "employer": "社工站", "community_code": community, "created_at": now,
             "created_by": "clerk", "updated_at": now, "deleted_at": None, "version": 1}
     return _owned(body, f"worker:{uid}", signer, {})
+
+
+def community_facts(owner: str, community: str, street_name: str, signer: Signer | None = None,
+                    **altered: Any) -> tuple[str, str, int, bytes]:
+    """A community record of ``community`` (a street ``street_name`` names) with its facts recorded by
+    ``owner``, signed by ``signer`` (unsigned when None), the facts then ``altered`` on the way."""
+    facts = {"has_workroom": True, "in_federation": True, "registered_volunteers": 30, "election": "direct",
+             "updated_at": utcnow().isoformat(), "updated_by": "clerk", "owner": owner, "version": next(_seq)}
+    data = dict(facts)
+    if signer is not None:
+        data.update(signer=signer.code, signature=_b64(signer.sign("registry", {"community": community, **facts})))
+    data.update(altered)
+    body = {"community": {"code": community, "name": f"社区{community[-3:]}", "rural": False, "population": None,
+                          "households": None},
+            "street": {"code": community[:9], "name": street_name}, "facts": data}
+    return ("registry", f"community:{community}", 0, cj.dumps(body))

@@ -25,6 +25,7 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Batch,
     CertificateRecord,
+    CommunityFacts,
     CommunityOrganisation,
     Declaration,
     DeclarationAttachment,
@@ -308,6 +309,22 @@ def _worker(w: World, p: Signer, tag: str) -> Built:
     return [record], p.chain, lambda s: s.scalar(select(SocialWorker.id).where(SocialWorker.uid == uid)) is not None
 
 
+def _facts_of(community: str, owner: str) -> Callable[[Any], bool]:
+    return lambda s: s.scalar(select(CommunityFacts.community_code).where(
+        CommunityFacts.community_code == community, CommunityFacts.owner_code == owner)) is not None
+
+
+def _community_facts(first: int, signed: bool = True, **altered: Any) -> Build:
+    def build(w: World, p: Signer, tag: str) -> Built:
+        """A new community of the street (one per position, from ``first``) with facts recorded by ``p``."""
+        community = f"620102001{first + POSITIONS.index(tag):03d}"
+        record = insider.community_facts(p.code, community, w.t.regions[0].body["name"], p if signed else None,
+                                         **altered)
+        return [record], p.chain if signed else [], _facts_of(community, p.code)
+
+    return build
+
+
 def _street_org(w: World, p: Signer, tag: str) -> Built:
     """An organisation the street owns, signed by ``p``."""
     record = insider.organisation(STREET, signer=p)
@@ -476,6 +493,15 @@ CELLS = {
                                              unsigned="an unsigned record names no signer: only who sends it counts"),
     "registry (altered by the county)": Cell("registry", STREET, CITY, _altered_org, takes(),
                                              only=frozenset({"rightful"})),
+    # Facts (of a community, of an area) are signed by the office that recorded them, as organisations:
+    "registry (community facts)": Cell("registry", STREET, COUNTY, _community_facts(100), takes("rightful", "child"),
+                                       then=takes("rightful", "child", "parent", "sibling")),
+    "registry (facts altered by the county)": Cell("registry", STREET, CITY,
+                                                   _community_facts(120, registered_volunteers=99_999), takes(),
+                                                   only=frozenset({"rightful"})),
+    "registry (facts made up by the county)": Cell("registry", STREET, CITY, _community_facts(130, signed=False),
+                                                   takes(), only=frozenset({"rightful"}),
+                                                   unsigned="unsigned facts name no signer: only who sends them counts"),
     # ... and a row kept from before signatures is taken unsigned only from its owner itself (the first
     # hop): the county passing it on unsigned is refused (the owner signs it at its next export).
     "registry (unsigned, from its owner)": Cell("registry", STREET, COUNTY, _unsigned_org, takes("rightful"),

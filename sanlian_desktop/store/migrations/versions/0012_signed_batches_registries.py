@@ -1,5 +1,5 @@
 """batches and registry records carry their maker's signature: the province's statement of a batch, the
-owning office's statement of an organisation or a social worker (issue 20: authority, not just signatures)
+owning office's statement of an organisation, a social worker or facts (issue 20: authority, not just signatures)
 
 Rows kept before have no signature (NULL): the province and the owning offices sign their own rows at
 their next export, and every other office adopts the signature when the signed copy arrives.
@@ -16,7 +16,7 @@ down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-_TABLES = ('batch', 'community_organisation', 'social_worker')
+_TABLES = ('batch', 'community_organisation', 'social_worker', 'community_facts', 'area_facts')
 
 
 def upgrade() -> None:
