@@ -115,6 +115,10 @@ class Batch(Base):
     quota_communities: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64), default="")
+    # The province's signed statement of the batch (sync/kinds/batches.py), kept as it arrived so that
+    # every office passes it on; None for a batch made before batches were signed, or not signed yet.
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Declaration(Base):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
@@ -50,6 +50,10 @@ class CommunityOrganisation(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The owning office's counter of its changes (0: kept before versions existed).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
+    # The owning office's signed statement of the row as it last sent it (registries/records.py): what
+    # every office passes on. None while the owner has not signed it (or for a row kept from before).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SocialWorker(Base):
@@ -70,6 +74,10 @@ class SocialWorker(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The owning office's counter of its changes (0: kept before versions existed).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
+    # The owning office's signed statement of the row as it last sent it (registries/records.py): what
+    # every office passes on. None while the owner has not signed it (or for a row kept from before).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class CommunityFacts(Base):
@@ -88,6 +96,9 @@ class CommunityFacts(Base):
     # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
     owner_code: Mapped[str | None] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The owner's signed statement of the facts as it last sent them (registries/records.py).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class AreaFacts(Base):
@@ -104,3 +115,6 @@ class AreaFacts(Base):
     # closest to the region whose copy arrived from below (None, version 0: kept before versions existed).
     owner_code: Mapped[str | None] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The owner's signed statement of the facts as it last sent them (registries/records.py).
+    signer_code: Mapped[str | None] = mapped_column(String(12))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)

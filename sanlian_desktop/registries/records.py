@@ -19,6 +19,16 @@ the receiver holds wins when its owner lies inside the sender's jurisdiction —
 regions (``sync.replication.apply.Applier._region``). Anything else that disagrees — a record this office owns
 itself, a 统一社会信用代码 already used by another organisation — is kept aside as a conflict.
 
+Signatures (issue 20): an organisation or worker travels as its owner's signed statement of its body
+(the body plus ``signer`` and ``signature``). The owner signs its rows at each export (:func:`sign_own`),
+every office above keeps the statement with the row and passes it on as signed, and each receiver checks
+that the owner signed exactly this body — so an office on the way, fooled or malicious, cannot make up or
+alter another office's organisation. A row kept from before signatures travels unsigned and is taken
+only from its owner itself or where it changes nothing; forwarded by another office, it is refused.
+Facts (a community's, an area's) are signed by the office that recorded them (``owner``) the same way, a
+community's with its code; facts kept before versions have no owner and travel unsigned. A community's
+region data are not signed: they are judged by the sender's place.
+
 Versions, not arrival: organisations, workers and facts carry their owner's version (``version``, and
 on facts ``owner``, see :mod:`sanlian_desktop.models.registries`). A copy is applied only when it is newer
 than what this office holds: a higher version from the same owner, or — for facts — a copy recorded by an
@@ -62,6 +72,7 @@ from sanlian_desktop.registries.service import (
 from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route, register
+from sanlian_desktop.sync.kinds.signed import Signer, encoded, signed_content, statement
 
 KIND = "registry"
 
@@ -92,23 +103,73 @@ def _owned_version(owner: str | None, version: int | None) -> dict[str, Any]:
 # -- rows into records ----------------------------------------------------------------------------------
 
 
-def org_record(o: CommunityOrganisation) -> Record:
-    return Record(KIND, f"org:{o.uid}", {
+def org_body(o: CommunityOrganisation) -> dict[str, Any]:
+    """An organisation's body as its owning office signs it (and as a row kept unsigned travels)."""
+    return {
         "uid": o.uid, "office": o.office_code, "name": o.name, "credit_code": o.credit_code,
         "record_number": o.record_number, "kind": o.kind, "community_code": o.community_code,
         "has_social_workers": o.has_social_workers, "hosts_agency": o.hosts_agency,
         "created_at": _iso(o.created_at), "created_by": o.created_by, "updated_at": _iso(o.updated_at),
         "deleted_at": _iso(o.deleted_at), **_version(o.version),
-    })
+    }
 
 
-def worker_record(w: SocialWorker) -> Record:
-    return Record(KIND, f"worker:{w.uid}", {
+def worker_body(w: SocialWorker) -> dict[str, Any]:
+    """A social worker's body as its owning office signs it (and as a row kept unsigned travels)."""
+    return {
         "uid": w.uid, "office": w.office_code, "name": w.name, "certificate_level": w.certificate_level,
         "certificate_number": w.certificate_number, "employer": w.employer, "community_code": w.community_code,
         "created_at": _iso(w.created_at), "created_by": w.created_by, "updated_at": _iso(w.updated_at),
         "deleted_at": _iso(w.deleted_at), **_version(w.version),
-    })
+    }
+
+
+def _owned_record(key: str, row: CommunityOrganisation | SocialWorker, body: dict[str, Any],
+                  self_code: str | None) -> Record:
+    """The record of an organisation or worker: its owner's signed statement of it (the body the owner
+    signed, ``signer`` and ``signature``) once the owner has signed it, else the row's body unsigned.
+
+    An office above that edited its copy still passes on what the owner signed: its edit stays its own
+    (the owner's next change replaces it there anyway). At the owner (``self_code``), a row changed since
+    it was signed is its new body, unsigned: pending, and signed at the next export (:func:`sign_own`)."""
+    if row.signature is None:
+        return Record(KIND, key, body)
+    signed, _ = signed_content(row.signature)
+    if row.office_code == self_code and signed != body:
+        return Record(KIND, key, body)
+    return Record(KIND, key, {**signed, "signer": row.signer_code, "signature": encoded(row.signature)})
+
+
+def org_record(o: CommunityOrganisation, self_code: str | None = None) -> Record:
+    return _owned_record(f"org:{o.uid}", o, org_body(o), self_code)
+
+
+def worker_record(w: SocialWorker, self_code: str | None = None) -> Record:
+    return _owned_record(f"worker:{w.uid}", w, worker_body(w), self_code)
+
+
+def sign_own(session: Session, self_code: str, sign: Signer) -> int:
+    """Sign this office's own organisations and workers not signed yet, or changed since it signed
+    them (issue 20: the owner's signature travels with the record, so every office on the way checks
+    who made it, not only who forwarded it); returns how many. An office's own rows are few."""
+    count = 0
+    owned: tuple[tuple[Any, Callable[[Any], dict[str, Any]]], ...] = (
+        (CommunityOrganisation, org_body), (SocialWorker, worker_body))
+    for model, body_of in owned:
+        for row in session.scalars(select(model).where(model.office_code == self_code).order_by(model.id)):
+            body = body_of(row)
+            if row.signature is None or signed_content(row.signature)[0] != body:
+                row.signature, row.signer_code = sign(KIND, body), self_code
+                count += 1
+    facts: tuple[tuple[Any, Callable[[Any], dict[str, Any]]], ...] = (
+        (CommunityFacts, facts_signed_body), (AreaFacts, area_body))
+    for model, body_of in facts:
+        for row in session.scalars(select(model).where(model.owner_code == self_code, model.version > 0)):
+            body = body_of(row)
+            if row.signature is None or signed_content(row.signature)[0] != body:
+                row.signature, row.signer_code = sign(KIND, body), self_code
+                count += 1
+    return count
 
 
 def _facts_body(f: CommunityFacts | None) -> dict[str, Any] | None:
@@ -119,26 +180,58 @@ def _facts_body(f: CommunityFacts | None) -> dict[str, Any] | None:
             "updated_at": _iso(f.updated_at), "updated_by": f.updated_by, **_owned_version(f.owner_code, f.version)}
 
 
-def community_record(community: Region, street: Region | None, facts: CommunityFacts | None) -> Record:
+def facts_signed_body(f: CommunityFacts) -> dict[str, Any]:
+    """What the facts' owner signs: the facts and the community they are of."""
+    return {"community": f.community_code, **(_facts_body(f) or {})}
+
+
+def area_body(a: AreaFacts) -> dict[str, Any]:
+    """A county-level region's facts, as their owner signs them (and as facts kept unsigned travel)."""
+    return {"code": a.region_code, "has_association": a.has_association, "pilot": a.pilot,
+            "updated_at": _iso(a.updated_at), "updated_by": a.updated_by, **_owned_version(a.owner_code, a.version)}
+
+
+def _owned_facts(row: CommunityFacts | AreaFacts, body: dict[str, Any], self_code: str | None) -> dict[str, Any] | None:
+    """Facts as they travel: their owner's signed statement once the owner signed them (as for an
+    organisation, :func:`_owned_record`); facts kept before versions (no owner) as they are; versioned
+    facts of another office that its owner has not signed yet not at all (None: the office above would
+    refuse them from a forwarder, and their owner's next export brings them signed). Without
+    ``self_code``: this store's form, whoever owns it."""
+    if row.owner_code is None or not row.version:
+        return body
+    if row.signature is not None:
+        signed, _ = signed_content(row.signature)
+        if not (row.owner_code == self_code and signed != body):
+            return {**signed, "signer": row.signer_code, "signature": encoded(row.signature)}
+    return body if self_code is None or row.owner_code == self_code else None
+
+
+def community_record(community: Region, street: Region | None, facts: CommunityFacts | None,
+                     self_code: str | None = None) -> Record:
     code = community.code
+    shown = None
+    if facts is not None:
+        shown = _owned_facts(facts, facts_signed_body(facts), self_code)
+        if shown is not None:
+            shown = {k: v for k, v in shown.items() if k != "community"}
     return Record(KIND, f"community:{code}", {
         "community": {"code": code, "name": community.name, "rural": community.rural,
                       "population": community.population, "households": community.households},
         "street": {"code": code[:9], "name": street.name if street is not None else f"街道 {code[:9]}"},
-        "facts": _facts_body(facts),
+        "facts": shown,
     })
 
 
-def area_record(a: AreaFacts) -> Record:
-    return Record(KIND, f"area:{a.region_code}", {
-        "code": a.region_code, "has_association": a.has_association, "pilot": a.pilot,
-        "updated_at": _iso(a.updated_at), "updated_by": a.updated_by, **_owned_version(a.owner_code, a.version),
-    })
+def area_record(a: AreaFacts, self_code: str | None = None) -> Record | None:
+    """An area's record (None: another office's versioned facts its owner has not signed yet)."""
+    body = _owned_facts(a, area_body(a), self_code)
+    return None if body is None else Record(KIND, f"area:{a.region_code}", body)
 
 
 def records(session: Session, route: Route) -> Iterator[Record]:
     """Upward only: every community of this office's jurisdiction with its organisations and workers
-    (deleted ones as tombstones), community by community, then the county-level areas' facts."""
+    (deleted ones as tombstones; another office's only once its owner signed them), community by
+    community, then the county-level areas' facts."""
     if route.downward:
         return
     inside = regions.subtree_codes(session, route.self_code)
@@ -154,14 +247,18 @@ def records(session: Session, route: Route) -> Iterator[Record]:
         for w in session.scalars(select(SocialWorker).order_by(SocialWorker.uid)):
             workers[w.community_code].append(w)
         for c in communities:
-            yield community_record(c, streets.get(c.code[:9]), facts.get(c.code))
+            yield community_record(c, streets.get(c.code[:9]), facts.get(c.code), route.self_code)
+            # An organisation or worker travels with its owner's signature; one kept unsigned from before
+            # leaves only its owner itself (the office above would refuse it from a forwarder).
             for o in orgs.get(c.code, ()):
-                yield org_record(o)
+                if o.signature is not None or o.office_code == route.self_code:
+                    yield org_record(o, route.self_code)
             for w in workers.get(c.code, ()):
-                yield worker_record(w)
+                if w.signature is not None or w.office_code == route.self_code:
+                    yield worker_record(w, route.self_code)
     for a in session.scalars(select(AreaFacts).order_by(AreaFacts.region_code)):
-        if a.region_code in inside:
-            yield area_record(a)
+        if a.region_code in inside and (record := area_record(a, route.self_code)) is not None:
+            yield record
 
 
 def local(session: Session, key: str) -> Record | None:
@@ -474,15 +571,41 @@ def _community(incoming: Incoming, record: Record, code: str) -> None:
         community.pinyin = regions.pinyin_initials(name)
         changed = True
     if body["facts"] is not None:
-        changed = _facts(incoming, code, body["facts"]) or changed
+        changed = _facts(incoming, record.key, code, body["facts"]) or changed
     if changed:
         incoming.report.applied += 1
     else:
         incoming.report.already += 1
 
 
-def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
-    f = _keys(raw, _FACT_FIELDS, _OWNED_VERSION)
+def _signed_facts(incoming: Incoming, key: str, raw: Any, context: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+    """Received facts and their owner's statement (None: unsigned); the statement must be the owner's
+    and say exactly these facts (with ``context``: the community they are of), else refused."""
+    if not isinstance(raw, dict):
+        raise ValueError("registry record: facts not an object")
+    body = {k: v for k, v in raw.items() if k not in _SIGNED}
+    if not any(k in raw for k in _SIGNED):
+        return body, None
+    owner, signer = body.get("owner"), raw.get("signer")
+    if signer != owner or not isinstance(owner, str):
+        raise authority.refused("registry", key, detail=f"由 {signer} 签署，登记单位是 {owner}",
+                                detail_en=f"signed by {signer}, owned by {owner}")
+    data = statement(raw.get("signature"))
+    if incoming.verify(data, KIND, {owner}) != {**context, **body}:
+        raise authority.refused("registry", key, detail=f"内容与登记单位 {owner} 签署的不一致",
+                                detail_en=f"its content differs from what its owner {owner} signed")
+    return body, data
+
+
+def _unsigned_facts_refused(incoming: Incoming, key: str, owner: str) -> Exception:
+    return authority.refused("registry", key, detail=f"没有登记单位 {owner} 的签名，由 {incoming.sender} 转来；"
+                                                     "请登记单位升级程序后重新报送",
+                             detail_en=f"unsigned by its owner {owner}, forwarded by {incoming.sender}")
+
+
+def _facts(incoming: Incoming, key: str, code: str, raw: Any) -> bool:
+    unsigned, signature = _signed_facts(incoming, key, raw, {"community": code})
+    f = _keys(unsigned, _FACT_FIELDS, _OWNED_VERSION)
     owner, version = _received_owner(incoming, f)
     election = f["election"]
     if election is not None and election not in ELECTION_METHODS:
@@ -496,15 +619,21 @@ def _facts(incoming: Incoming, code: str, raw: Any) -> bool:
     if seen.facts is None:
         seen.facts = set(incoming.s.scalars(select(CommunityFacts.community_code)))
     facts = incoming.s.get(CommunityFacts, code) if code in seen.facts else None
+    if facts is not None and all(getattr(facts, k) == v for k, v in values.items()):
+        if signature is not None and facts.signature is None:
+            facts.signature, facts.signer_code = signature, owner  # passed on signed from now on
+        return False  # held exactly so
+    if facts is not None and newer((_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False:
+        return False  # held in a newer version
+    if signature is None and owner is not None and owner != incoming.sender:
+        raise _unsigned_facts_refused(incoming, key, owner)
     if facts is None:
         facts = CommunityFacts(community_code=code)
         incoming.s.add(facts)
         seen.facts.add(code)
-    elif all(getattr(facts, k) == v for k, v in values.items()) or newer(
-            (_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False:
-        return False  # held exactly so, or held in a newer version
     for k, v in values.items():
         setattr(facts, k, v)
+    facts.signature, facts.signer_code = signature, owner if signature is not None else None
     return True
 
 
@@ -520,12 +649,41 @@ def _owned(incoming: Incoming, body: dict[str, Any], ident: str) -> tuple[str, s
     return ident, office
 
 
-def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str) -> bool:
+_SIGNED = ("signer", "signature")  # what an owner's signed record adds to the body it signed
+
+
+def _signed(incoming: Incoming, record: Record) -> tuple[dict[str, Any], bytes | None]:
+    """The body of an organisation's or worker's record and its owner's statement of it (None: the
+    record is unsigned). A statement not signed by the office the body names as its owner, or that
+    says something else than the body, is refused (issue 20: checked at every office on the way)."""
+    raw = record.body
+    if not isinstance(raw, dict):
+        raise ValueError("registry record: not an object")
+    body = {k: v for k, v in raw.items() if k not in _SIGNED}
+    if not any(k in raw for k in _SIGNED):
+        return body, None
+    owner, signer = body.get("office"), raw.get("signer")
+    if signer != owner or not isinstance(owner, str):
+        raise authority.refused("registry", record.key, detail=f"由 {signer} 签署，登记单位是 {owner}",
+                                detail_en=f"signed by {signer}, owned by {owner}")
+    data = statement(raw.get("signature"))
+    if incoming.verify(data, KIND, {owner}) != body:
+        raise authority.refused("registry", record.key, detail=f"内容与登记单位 {owner} 签署的不一致",
+                                detail_en=f"its content differs from what its owner {owner} signed")
+    return body, data
+
+
+def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, Any], what: str,
+              signature: bytes | None) -> bool:
     """Whether an organisation's or worker's record is to be written: not when this store holds it
-    exactly so (counted as already present), nor when the held row was entered by another office or
-    the community is unknown here (kept aside as a conflict), nor when this store holds a version as new
-    or newer (an older copy arriving late changes nothing; counted as already present)."""
+    exactly so (counted as already present; an unsigned row held takes the owner's signature), nor when
+    the held row was entered by another office or the community is unknown here (kept aside as a
+    conflict), nor when this store holds a version as new or newer (an older copy arriving late changes
+    nothing; counted as already present). An unsigned record that would change this store is taken only
+    from its owner itself; forwarded by any other office it is refused (issue 20)."""
     if held is not None and all(getattr(held, k) == v for k, v in values.items()):
+        if signature is not None and held.signature is None:
+            held.signature, held.signer_code = signature, values["office_code"]
         incoming.report.already += 1
         return False
     if held is not None and held.office_code != values["office_code"]:
@@ -535,6 +693,11 @@ def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, A
     if held is not None and newer((0, held.version or 0), (0, values["version"])) is False:
         incoming.report.already += 1
         return False
+    if signature is None and incoming.sender != values["office_code"]:
+        raise authority.refused("registry", record.key,
+                                detail=f"没有登记单位 {values['office_code']} 的签名，由 {incoming.sender} 转来；"
+                                       "请登记单位升级程序后重新报送",
+                                detail_en=f"unsigned by its owner {values['office_code']}, forwarded by {incoming.sender}")
     if _region(incoming, values["community_code"]) is None:
         incoming.conflict(record, f"本单位没有社区 {values['community_code']} 的区划数据")
         return False
@@ -542,19 +705,21 @@ def _to_write(incoming: Incoming, record: Record, held: Any, values: dict[str, A
 
 
 def _write(incoming: Incoming, model: type[CommunityOrganisation] | type[SocialWorker], held: Any, uid: str,
-           values: dict[str, Any]) -> None:
-    """Write ``values`` into the held row, or into a new one."""
+           values: dict[str, Any], signature: bytes | None) -> None:
+    """Write ``values`` into the held row, or into a new one, with the owner's statement of them."""
     if held is None:
         held = model(uid=uid)
         _add(incoming, held)
     for k, v in values.items():
         setattr(held, k, v)
+    held.signature, held.signer_code = signature, values["office_code"] if signature is not None else None
     incoming.report.applied += 1
 
 
 def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
     s = incoming.s
-    body = _keys(record.body, _ORG_FIELDS, _VERSION)
+    signed, signature = _signed(incoming, record)
+    body = _keys(signed, _ORG_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     credit = _optional_text(body["credit_code"], 18)
     number = _optional_text(body["record_number"], 40)
@@ -570,7 +735,7 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
               "updated_at": body_time(body["updated_at"]), "deleted_at": _optional_time(body["deleted_at"]),
               "version": _received_version(body)}
     held = _held(incoming, CommunityOrganisation, uid)
-    if not _to_write(incoming, record, held, values, "社区社会组织"):
+    if not _to_write(incoming, record, held, values, "社区社会组织", signature):
         return
     holders = _credit_holders(incoming)
     if credit is not None and values["deleted_at"] is None and holders.get(credit, uid) != uid:
@@ -579,13 +744,14 @@ def _organisation(incoming: Incoming, record: Record, ident: str) -> None:
         return
     if held is not None and held.credit_code is not None and holders.get(held.credit_code) == uid:
         del holders[held.credit_code]
-    _write(incoming, CommunityOrganisation, held, uid, values)
+    _write(incoming, CommunityOrganisation, held, uid, values, signature)
     if credit is not None and values["deleted_at"] is None:
         holders[credit] = uid
 
 
 def _worker(incoming: Incoming, record: Record, ident: str) -> None:
-    body = _keys(record.body, _WORKER_FIELDS, _VERSION)
+    signed, signature = _signed(incoming, record)
+    body = _keys(signed, _WORKER_FIELDS, _VERSION)
     uid, office = _owned(incoming, body, ident)
     level = body["certificate_level"]
     if level is not None and level not in CERTIFICATE_LEVELS:
@@ -599,13 +765,14 @@ def _worker(incoming: Incoming, record: Record, ident: str) -> None:
               "created_by": body_text(body["created_by"], 64), "updated_at": body_time(body["updated_at"]),
               "deleted_at": _optional_time(body["deleted_at"]), "version": _received_version(body)}
     held = _held(incoming, SocialWorker, uid)
-    if _to_write(incoming, record, held, values, "社会工作者"):
-        _write(incoming, SocialWorker, held, uid, values)
+    if _to_write(incoming, record, held, values, "社会工作者", signature):
+        _write(incoming, SocialWorker, held, uid, values, signature)
 
 
 def _area(incoming: Incoming, record: Record, code: str) -> None:
     s = incoming.s
-    body = _keys(record.body, _AREA_FIELDS, _OWNED_VERSION)
+    unsigned, signature = _signed_facts(incoming, record.key, record.body, {})
+    body = _keys(unsigned, _AREA_FIELDS, _OWNED_VERSION)
     if _code(body["code"], 6) != code:
         raise ValueError("registry record: area code is not its key")
     values: dict[str, Any] = {"has_association": _flag(body["has_association"], optional=True), "pilot": _flag(body["pilot"]),
@@ -617,19 +784,27 @@ def _area(incoming: Incoming, record: Record, code: str) -> None:
     owner, version = _received_owner(incoming, body)
     values.update(owner_code=owner, version=version)
     facts = s.get(AreaFacts, code)
-    if facts is not None and (all(getattr(facts, k) == v for k, v in values.items()) or newer(
-            (_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False):
-        incoming.report.already += 1  # held exactly so, or held in a newer version
+    if facts is not None and all(getattr(facts, k) == v for k, v in values.items()):
+        if signature is not None and facts.signature is None:
+            facts.signature, facts.signer_code = signature, owner  # passed on signed from now on
+        incoming.report.already += 1  # held exactly so
         return
+    if facts is not None and newer((_rank(facts.owner_code), facts.version or 0), (_rank(owner), version)) is False:
+        incoming.report.already += 1  # held in a newer version
+        return
+    if signature is None and owner is not None and owner != incoming.sender:
+        raise _unsigned_facts_refused(incoming, record.key, owner)
     if facts is None:
         facts = AreaFacts(region_code=code)
         s.add(facts)
     for k, v in values.items():
         setattr(facts, k, v)
+    facts.signature, facts.signer_code = signature, owner if signature is not None else None
     incoming.report.applied += 1
 
 
-REGISTRY = RecordKind(name=KIND, records=records, local=local, apply=apply, group=group, local_many=local_many)
+REGISTRY = RecordKind(name=KIND, records=records, local=local, apply=apply, group=group, local_many=local_many,
+                      sign_own=sign_own)
 
 
 def register_kinds() -> None:

@@ -308,15 +308,26 @@ def assignment(decl: dict[str, Any], signer: Signer, evaluator: str = "620000E00
     return ("evaluation_assignment", decl["id"], 0, cj.dumps(data))
 
 
-def organisation(office: str, community: str = COMMUNITY) -> tuple[str, str, int, bytes]:
-    """A community organisation entered by ``office`` (a registry record: it travels unsigned)."""
+def _owned(body: dict[str, Any], key: str, signer: Signer | None, altered: dict[str, Any]) -> tuple[str, str, int, bytes]:
+    """A registry record of ``body``, signed by ``signer`` as its owner signs it (unsigned when None, as
+    a row kept from before travels), its fields then ``altered`` on the way."""
+    data = dict(body)
+    if signer is not None:
+        data.update(signer=signer.code, signature=_b64(signer.sign("registry", body)))
+    data.update(altered)
+    return ("registry", key, 0, cj.dumps(data))
+
+
+def organisation(office: str, community: str = COMMUNITY, signer: Signer | None = None,
+                 **altered: Any) -> tuple[str, str, int, bytes]:
+    """A community organisation entered (owned) by ``office``, signed by ``signer``."""
     uid = str(uuid.uuid4())
     now = utcnow().isoformat()
     body = {"uid": uid, "office": office, "name": f"组织{uid[:6]}", "credit_code": None,
             "record_number": f"甘民登{next(_seq)}号", "kind": "社区服务类", "community_code": community,
             "has_social_workers": False, "hosts_agency": False, "created_at": now, "created_by": "clerk",
             "updated_at": now, "deleted_at": None, "version": 1}
-    return ("registry", f"org:{uid}", 0, cj.dumps(body))
+    return _owned(body, f"org:{uid}", signer, altered)
 
 
 def region(template: Record, code: str, name: str) -> tuple[str, str, int, bytes]:
@@ -328,13 +339,18 @@ def region(template: Record, code: str, name: str) -> tuple[str, str, int, bytes
     return ("region", code, 0, cj.dumps(body))
 
 
-def batch(batch_id: str | None = None) -> tuple[str, str, int, bytes]:
-    """A declaration batch (it travels unsigned)."""
+def batch(batch_id: str | None = None, signer: Signer | None = None, **altered: Any) -> tuple[str, str, int, bytes]:
+    """A declaration batch, signed by ``signer`` (as the province signs its batches; unsigned when None,
+    as a batch made before batches were signed travels), its fields then ``altered`` on the way."""
     batch_id = batch_id or str(uuid.uuid4())
     n = next(_seq)
     body = {"id": batch_id, "code": f"2099-{n}", "name": f"批次{n}", "opens": "2099-01-01", "closes": "2099-12-31",
             "budget_fen": None, "quota_projects": None, "quota_communities": None}
-    return ("batch", batch_id, 0, cj.dumps(body))
+    data = dict(body)
+    if signer is not None:
+        data.update(signer=signer.code, signature=_b64(signer.sign("batch", body)))
+    data.update(altered)
+    return ("batch", batch_id, 0, cj.dumps(data))
 
 
 def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str]) -> tuple[str, str, int, bytes]:
@@ -372,11 +388,27 @@ def visit(decl: dict[str, Any], signer: Signer) -> tuple[str, str, int, bytes]:
     return ("followup_visit", body["id"], 0, cj.dumps(data))
 
 
-def worker(office: str, community: str = COMMUNITY) -> tuple[str, str, int, bytes]:
-    """A social worker entered by ``office`` (a registry record: it travels unsigned)."""
+def worker(office: str, community: str = COMMUNITY, signer: Signer | None = None) -> tuple[str, str, int, bytes]:
+    """A social worker entered (owned) by ``office``, signed by ``signer``."""
     uid = str(uuid.uuid4())
     now = utcnow().isoformat()
     body = {"uid": uid, "office": office, "name": f"社工{uid[:4]}", "certificate_level": None,
             "certificate_number": "", "employer": "社工站", "community_code": community, "created_at": now,
             "created_by": "clerk", "updated_at": now, "deleted_at": None, "version": 1}
-    return ("registry", f"worker:{uid}", 0, cj.dumps(body))
+    return _owned(body, f"worker:{uid}", signer, {})
+
+
+def community_facts(owner: str, community: str, street_name: str, signer: Signer | None = None,
+                    **altered: Any) -> tuple[str, str, int, bytes]:
+    """A community record of ``community`` (a street ``street_name`` names) with its facts recorded by
+    ``owner``, signed by ``signer`` (unsigned when None), the facts then ``altered`` on the way."""
+    facts = {"has_workroom": True, "in_federation": True, "registered_volunteers": 30, "election": "direct",
+             "updated_at": utcnow().isoformat(), "updated_by": "clerk", "owner": owner, "version": next(_seq)}
+    data = dict(facts)
+    if signer is not None:
+        data.update(signer=signer.code, signature=_b64(signer.sign("registry", {"community": community, **facts})))
+    data.update(altered)
+    body = {"community": {"code": community, "name": f"社区{community[-3:]}", "rural": False, "population": None,
+                          "households": None},
+            "street": {"code": community[:9], "name": street_name}, "facts": data}
+    return ("registry", f"community:{community}", 0, cj.dumps(body))

@@ -13,6 +13,7 @@ from sanlian_desktop.models import CommunityOrganisation, SyncConflict
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.kinds import registry as kinds
 from sanlian_desktop.sync.kinds.records import Record
+from sanlian_desktop.sync.kinds.signed import signed_content
 from tests.sync.helpers_cli import Offices
 
 PROVINCE, CITY, COUNTY, STREET, COMMUNITY = "620000", "620100", "620102", "620102001", "620102001001"
@@ -80,6 +81,18 @@ def test_registries_reach_the_province_and_edits_and_deletions_follow(chain: Off
     assert all(r["applied"] == 2 and r["conflicting"] == 0 for r in reports), reports
     assert [x["name"] for x in o.json(PROVINCE, "registry", "list", "orgs")] == ["东岗夕阳红志愿服务队"]
     assert [x["name"] for x in o.json(PROVINCE, "registry", "list", "workers")] == ["李强"]
+    # The province holds the community's own signed statement of the edited organisation (issue 20):
+    # the community signed it anew after the edit, and every office passed that statement on.
+    store = Store.open(o.homes[PROVINCE])
+    try:
+        with store.read_session() as s:
+            from sqlalchemy import select
+
+            held = s.scalars(select(CommunityOrganisation)).one()
+            assert held.signer_code == COMMUNITY and held.signature is not None
+            assert signed_content(held.signature)[0]["name"] == "东岗夕阳红志愿服务队"
+    finally:
+        store.close()
     by_region = _indicators(o, PROVINCE, COUNTY)
     assert by_region[COMMUNITY]["social_worker"]["met"] is False  # the deleted worker no longer counts
     assert by_region[COMMUNITY]["orgs_per_community"]["value"] == 0.0
@@ -198,7 +211,8 @@ def test_a_credit_code_registered_twice_is_a_conflict_above(chain: Offices) -> N
                        "--kind", "其他", "--credit-code", CREDIT, user="clerk")
     assert rc == 2 and "已登记在另一个组织名下" in err
     forged_uid = "2b9c3d7e-2f1a-4c55-9a0e-1d2b3c4d5e6f"
-    clash = Record("registry", f"org:{forged_uid}", _org_body(forged_uid, COMMUNITY, COMMUNITY,
+    # Sent by its owner itself (unsigned, as a row kept from before signatures: taken at the first hop).
+    clash = Record("registry", f"org:{forged_uid}", _org_body(forged_uid, COMMUNITY, STREET,
                                                               credit_code=CREDIT, record_number=None))
     rc, err = _forge(o, STREET, COUNTY, clash)
     assert rc == 0, err

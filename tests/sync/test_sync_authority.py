@@ -25,6 +25,7 @@ from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import (
     Batch,
     CertificateRecord,
+    CommunityFacts,
     CommunityOrganisation,
     Declaration,
     DeclarationAttachment,
@@ -256,8 +257,21 @@ def _region(w: World, p: Signer, tag: str) -> Built:
 
 
 def _batch(w: World, p: Signer, tag: str) -> Built:
+    """A batch signed by ``p``."""
+    record = insider.batch(signer=p)
+    return [record], p.chain, lambda s: s.get(Batch, record[1]) is not None
+
+
+def _unsigned_batch(w: World, p: Signer, tag: str) -> Built:
+    """A batch without a signature (made before batches were signed, or made up by the office sending it)."""
     record = insider.batch()
     return [record], [], lambda s: s.get(Batch, record[1]) is not None
+
+
+def _altered_batch(w: World, p: Signer, tag: str) -> Built:
+    """A batch signed by ``p`` whose budget an office on the way changed after it was signed."""
+    record = insider.batch(signer=p, budget_fen=99_999_900)
+    return [record], p.chain, lambda s: s.get(Batch, record[1]) is not None
 
 
 def _link(w: World, p: Signer, tag: str) -> Built:
@@ -277,19 +291,56 @@ def _link(w: World, p: Signer, tag: str) -> Built:
     return entries, [], applied
 
 
-def _registry(w: World, p: Signer, tag: str) -> Built:
-    """An organisation of the community entered (owned) by ``p``."""
-    record = insider.organisation(p.code)
+def _org_held(record: tuple[str, str, int, bytes]) -> Callable[[Any], bool]:
     uid = record[1].split(":", 1)[1]
-    return [record], [], lambda s: s.scalar(select(CommunityOrganisation.id).where(
-        CommunityOrganisation.uid == uid)) is not None
+    return lambda s: s.scalar(select(CommunityOrganisation.id).where(CommunityOrganisation.uid == uid)) is not None
+
+
+def _registry(w: World, p: Signer, tag: str) -> Built:
+    """An organisation of the community entered (owned) by ``p``, signed by ``p``."""
+    record = insider.organisation(p.code, signer=p)
+    return [record], p.chain, _org_held(record)
 
 
 def _worker(w: World, p: Signer, tag: str) -> Built:
-    """A social worker of the community entered (owned) by ``p``."""
-    record = insider.worker(p.code)
+    """A social worker of the community entered (owned) by ``p``, signed by ``p``."""
+    record = insider.worker(p.code, signer=p)
     uid = record[1].split(":", 1)[1]
-    return [record], [], lambda s: s.scalar(select(SocialWorker.id).where(SocialWorker.uid == uid)) is not None
+    return [record], p.chain, lambda s: s.scalar(select(SocialWorker.id).where(SocialWorker.uid == uid)) is not None
+
+
+def _facts_of(community: str, owner: str) -> Callable[[Any], bool]:
+    return lambda s: s.scalar(select(CommunityFacts.community_code).where(
+        CommunityFacts.community_code == community, CommunityFacts.owner_code == owner)) is not None
+
+
+def _community_facts(first: int, signed: bool = True, **altered: Any) -> Build:
+    def build(w: World, p: Signer, tag: str) -> Built:
+        """A new community of the street (one per position, from ``first``) with facts recorded by ``p``."""
+        community = f"620102001{first + POSITIONS.index(tag):03d}"
+        record = insider.community_facts(p.code, community, w.t.regions[0].body["name"], p if signed else None,
+                                         **altered)
+        return [record], p.chain if signed else [], _facts_of(community, p.code)
+
+    return build
+
+
+def _street_org(w: World, p: Signer, tag: str) -> Built:
+    """An organisation the street owns, signed by ``p``."""
+    record = insider.organisation(STREET, signer=p)
+    return [record], p.chain, _org_held(record)
+
+
+def _unsigned_org(w: World, p: Signer, tag: str) -> Built:
+    """An organisation ``p`` owns, without a signature (kept from before, or made up by the sender)."""
+    record = insider.organisation(p.code)
+    return [record], [], _org_held(record)
+
+
+def _altered_org(w: World, p: Signer, tag: str) -> Built:
+    """An organisation ``p`` owns and signed, renamed on the way after it was signed."""
+    record = insider.organisation(p.code, signer=p, name="改过的组织")
+    return [record], p.chain, _org_held(record)
 
 
 def _report(w: World, p: Signer, tag: str) -> Built:
@@ -300,7 +351,7 @@ def _report(w: World, p: Signer, tag: str) -> Built:
 
 def _notice(w: World, p: Signer, tag: str) -> Built:
     """A selection notice of a new batch, signed by ``p`` (the batch comes down with it)."""
-    batch = insider.batch()
+    batch = insider.batch(signer=w.real[PROVINCE])
     record = insider.public_notice(p, batch[1])
     return [batch, record], p.chain, lambda s: s.get(PublicNotice, record[1]) is not None
 
@@ -403,12 +454,23 @@ CELLS = {
     # unchanged; a sibling street's and another county's are refused.
     "region (from the parent)": Cell("region", STREET, STREET, _region, takes(kept=("rightful", "child", "parent", "root")),
                                      down=True, unsigned=UNSIGNED),
-    # batch: made by the province and sent down by the parent; a batch names no maker, so only the
-    # direction is judged: from the parent it applies, from below it is refused.
-    "batch (from the parent)": Cell("batch", PROVINCE, COUNTY, _batch, down=True, only=frozenset({"rightful"}),
-                                    unsigned="a batch carries no signature and names no maker: only the direction counts"),
-    "batch (from below)": Cell("batch", PROVINCE, COUNTY, _batch, takes(), only=frozenset({"rightful"}),
-                               unsigned="a batch carries no signature and names no maker: only the direction counts"),
+    # batch: signed by the province only and sent down by the parent, the province's signature checked
+    # at every office on the way: one the city or another office signed is refused; from below, refused.
+    "batch (from the parent)": Cell("batch", PROVINCE, COUNTY, _batch, down=True),
+    "batch (from below)": Cell("batch", PROVINCE, COUNTY, _batch, takes(), only=frozenset({"rightful"})),
+    # ... a malicious (or fooled) county cannot pass a batch down it made up (unsigned) or altered after the
+    # province signed it: its street refuses it, and so would the community were the street to pass it on.
+    "batch (made up by the county)": Cell("batch", PROVINCE, STREET, _unsigned_batch, takes(), down=True,
+                                          only=frozenset({"rightful"}),
+                                          unsigned="an unsigned batch names no signer: only who sends it counts"),
+    "batch (altered by the county)": Cell("batch", PROVINCE, STREET, _altered_batch, takes(), down=True,
+                                          only=frozenset({"rightful"})),
+    # ... a batch made before batches were signed is taken unsigned only from the province itself (the
+    # first hop); the city forwarding it unsigned to the county is refused (the province signs it at its
+    # next export, and the city then passes the signed copy on).
+    "batch (unsigned, from the province)": Cell("batch", PROVINCE, CITY, _unsigned_batch, takes("rightful"),
+                                                then=takes(), down=True, only=frozenset({"rightful"}),
+                                                unsigned="an unsigned batch names no signer: only who sends it counts"),
     # attachment link: by an office whose territory holds the declaration's entering office (the community).
     "attachment link": Cell("attachment_link", COMMUNITY, COUNTY, _link, only=frozenset({"rightful"}),
                             unsigned="a link carries no signature: it is judged by the declaration it names, "
@@ -416,10 +478,35 @@ CELLS = {
     # registry: owned by the office that entered it, travelling up from inside the sender's territory:
     # at the county (from the street) the street's and its community's; at the city (from the county)
     # the county's own and its other street's too; never another county's or the province's.
+    # Each is signed by its owner, and the owner's signature is checked at every office on the way.
     "registry (organisation)": Cell("registry", STREET, COUNTY, _registry, takes("rightful", "child"),
-                                    then=takes("rightful", "child", "parent", "sibling"), unsigned=UNSIGNED),
+                                    then=takes("rightful", "child", "parent", "sibling")),
     "registry (social worker)": Cell("registry", STREET, COUNTY, _worker, takes("rightful", "child"),
-                                     then=takes("rightful", "child", "parent", "sibling"), unsigned=UNSIGNED),
+                                     then=takes("rightful", "child", "parent", "sibling")),
+    # ... so an organisation the street owns is taken only with the street's own signature: one the county
+    # (or any other office) signed in the street's name is refused, at the county and at the city.
+    "registry (the street's organisation, signed by another)": Cell("registry", STREET, COUNTY, _street_org),
+    # ... a county that made up a street's organisation (unsigned) or renamed one after the street signed
+    # it cannot pass it to the city;
+    "registry (made up by the county)": Cell("registry", STREET, CITY, _unsigned_org, takes(),
+                                             only=frozenset({"rightful"}),
+                                             unsigned="an unsigned record names no signer: only who sends it counts"),
+    "registry (altered by the county)": Cell("registry", STREET, CITY, _altered_org, takes(),
+                                             only=frozenset({"rightful"})),
+    # Facts (of a community, of an area) are signed by the office that recorded them, as organisations:
+    "registry (community facts)": Cell("registry", STREET, COUNTY, _community_facts(100), takes("rightful", "child"),
+                                       then=takes("rightful", "child", "parent", "sibling")),
+    "registry (facts altered by the county)": Cell("registry", STREET, CITY,
+                                                   _community_facts(120, registered_volunteers=99_999), takes(),
+                                                   only=frozenset({"rightful"})),
+    "registry (facts made up by the county)": Cell("registry", STREET, CITY, _community_facts(130, signed=False),
+                                                   takes(), only=frozenset({"rightful"}),
+                                                   unsigned="unsigned facts name no signer: only who sends them counts"),
+    # ... and a row kept from before signatures is taken unsigned only from its owner itself (the first
+    # hop): the county passing it on unsigned is refused (the owner signs it at its next export).
+    "registry (unsigned, from its owner)": Cell("registry", STREET, COUNTY, _unsigned_org, takes("rightful"),
+                                                then=takes(), only=frozenset({"rightful"}),
+                                                unsigned="an unsigned record names no signer: only who sends it counts"),
     # progress report: signed by the office that made it, travelling up from inside the sender's
     # territory (so, as for the registry, the county's and its other street's reach the city through it).
     "progress report": Cell("progress_report", STREET, COUNTY, _report, takes("rightful", "child"),
@@ -576,3 +663,82 @@ def test_the_user_manual_states_the_same_table() -> None:
     rows = [line for line in chapter.splitlines() if line.startswith("| ") and "---" not in line]
     for rule in RULES.values():
         assert any(rule.label in row.split("|")[1] for row in rows), rule.label
+
+
+# -- records kept from before batches and registry rows were signed (issue 20) -------------------------
+
+
+def _signed_copy(entry: tuple[str, str, int, bytes], signer: Signer) -> tuple[str, str, int, bytes]:
+    """The same record as ``entry`` (unsigned), now with ``signer``'s statement of its body."""
+    body = cj.loads(entry[3], "记录", "record")
+    data = {**body, "signer": signer.code, "signature": cj.b64(signer.sign(entry[0], body))}
+    return (entry[0], entry[1], entry[2], cj.dumps(data))
+
+
+def _route(office: str, level: Level, neighbour: str, neighbour_level: Level) -> Any:
+    from sanlian_desktop.sync.kinds.registry import Route
+
+    return Route(office, level, neighbour, neighbour_level, Path)
+
+
+def test_an_unsigned_batch_takes_the_provinces_signature_and_then_travels_on(world: World, tmp_path: Path) -> None:
+    """The province's batch kept unsigned from before: the city takes it from the province itself, but
+    does not pass it on unsigned; once the province's signed copy arrives, the city keeps the signature
+    and its county takes the batch from the city."""
+    from sanlian_desktop.sync.kinds.records import records_for
+
+    city, county = world.offices[CITY], world.offices[COUNTY]
+    unsigned = insider.batch()
+    province = world.real[PROVINCE]
+    path = insider.write(tmp_path / "1.sanlian", province, insider.recipient_cert(city.store), [unsigned], world.chains)
+    assert _import(city, path)
+
+    def sent_down() -> list[Any]:
+        with city.store.read_session() as s:
+            return [r for r in records_for(s, CITY, Level.CITY, COUNTY, Level.COUNTY, Path)
+                    if r.kind == "batch" and r.key == unsigned[1]]
+
+    assert sent_down() == []  # an unsigned batch leaves only the province
+    path = insider.write(tmp_path / "2.sanlian", province, insider.recipient_cert(city.store),
+                         [_signed_copy(unsigned, province)], [*world.chains, *province.chain])
+    assert _import(city, path)
+    with city.store.read_session() as s:
+        held = s.get(Batch, unsigned[1])
+        assert held is not None and held.signer_code == PROVINCE and held.signature is not None
+    [record] = sent_down()
+    path = insider.write(tmp_path / "3.sanlian", world.real[CITY], insider.recipient_cert(county.store),
+                         [insider.entry(record)], [*world.chains, *province.chain])
+    assert _import(county, path)
+    with county.store.read_session() as s:
+        assert s.get(Batch, unsigned[1]) is not None
+
+
+def test_an_unsigned_organisation_takes_its_owners_signature_and_then_travels_on(world: World,
+                                                                                tmp_path: Path) -> None:
+    """The street's organisation kept unsigned from before: the county takes it from the street itself,
+    but does not pass it on to the city unsigned; once the street's signed copy arrives, the county
+    keeps the signature and the city takes the organisation from the county."""
+    from sanlian_desktop.registries import records as registry_records
+
+    county, city = world.offices[COUNTY], world.offices[CITY]
+    street = world.real[STREET]
+    unsigned = insider.organisation(STREET)
+    path = insider.write(tmp_path / "1.sanlian", street, insider.recipient_cert(county.store), [unsigned], world.chains)
+    assert _import(county, path)
+
+    def sent_up() -> list[Any]:
+        with county.store.read_session() as s:
+            return [r for r in registry_records.records(s, _route(COUNTY, Level.COUNTY, CITY, Level.CITY))
+                    if r.key == unsigned[1]]
+
+    assert sent_up() == []  # an unsigned organisation leaves only its owner
+    path = insider.write(tmp_path / "2.sanlian", street, insider.recipient_cert(county.store),
+                         [_signed_copy(unsigned, street)], [*world.chains, *street.chain])
+    assert _import(county, path)
+    [record] = sent_up()
+    assert record.body["signer"] == STREET
+    path = insider.write(tmp_path / "3.sanlian", world.real[COUNTY], insider.recipient_cert(city.store),
+                         [insider.entry(record)], [*world.chains, *street.chain])
+    assert _import(city, path)
+    with city.store.read_session() as s:
+        assert _org_held(unsigned)(s)

@@ -7,13 +7,16 @@ chain check confirms) and its place in the chain — never from what the record 
 Two signers matter for a record:
 
 - the **original signer**: the office whose signed statement the record carries (a version, an opinion,
-  the kinds built on :mod:`~sanlian_desktop.sync.kinds.signed`, a revocation, a certificate). Statements
-  keep their original signatures on the way up and down, so every office on the way checks the original
-  signer's authority, not the forwarding office's;
+  the kinds built on :mod:`~sanlian_desktop.sync.kinds.signed`, a batch — the province's, see
+  :mod:`~sanlian_desktop.sync.kinds.batches` —, a registry organisation, worker or facts — its owner's —, a
+  revocation, a certificate). Statements keep their original signatures on the way up and down, so every
+  office on the way checks the original signer's authority, not the forwarding office's;
 - the **package signer**: the neighbour that sent the package (its certificate verified by the reader).
-  Records that travel unsigned (regions, batches, declarations' identities, attachment links, registry
-  records) are judged by where the package signer sits: records travel upward only from inside the
-  sender's territory, and downward only into the receiver's.
+  Records that travel unsigned (regions, declarations' identities — their versions are signed —,
+  attachment links, a registry community's region data) are judged by where the package signer
+  sits: records travel upward only from inside the sender's territory, and downward only into the
+  receiver's. A batch or registry row kept from before they were signed travels unsigned too, and is
+  taken only from its maker itself, or where it changes nothing.
 
 :data:`RULES` is the table (the user manual's trust chapter states the same in Chinese). The core kinds
 are checked here by :class:`Authority`, one per import, which the applier
@@ -72,8 +75,10 @@ _RULE_LIST = [
          "（第三方评估机构没有辖区，按省民政厅的辖区）",
          "a region travels up only inside (or on the path above) the sender's territory, down only inside "
          "(or on the path above) the receiver's (an evaluator office's: the province's)"),
-    Rule("batch", "申报批次", "申报批次只能由省民政厅设立，经上级单位逐级下发；下级单位不能报送或修改申报批次",
-         "a batch is made by the province and comes down from the parent office only"),
+    Rule("batch", "申报批次", "申报批次只能由省民政厅设立并签署，经上级单位逐级下发，各级单位核对省民政厅的签名；"
+         "下级单位不能报送申报批次",
+         "a batch is made and signed by the province (its signature checked at every office) and comes down "
+         "from the parent office only"),
     Rule("declaration", "申报", "申报只能属于发送单位辖区内的社区（向下则属于接收单位辖区），"
          "且录入单位只能是该社区或其审核链上的街道、县级单位",
          "a declaration belongs to a community inside the sender's territory (downward: the receiver's), "
@@ -96,9 +101,10 @@ _RULE_LIST = [
          "换用新密钥须经下级单位的新申请并吊销旧证书；签发单位证书过期或被吊销后签发的证书无效",
          "a certificate is issued by the direct parent to an office one level below inside its territory; one "
          "current certificate per office, replaced only through the office's own new request (old one revoked); a certificate issued while its issuer's had expired or was revoked is refused"),
-    Rule("registry", "台账记录", "社区登记记录只能由登记单位本身修改，且只能由其辖区所在的下级单位向上报送",
-         "a registry record is changed only by the office that owns it, and travels up from inside the "
-         "sender's territory"),
+    Rule("registry", "台账记录", "社区社会组织、社会工作者和社区、县级区域情况只能由登记单位本身签署和修改，"
+         "各级单位核对登记单位的签名；社区登记记录只能由其辖区所在的下级单位向上报送",
+         "an organisation, social worker or facts are signed and changed only by the office that owns them (the "
+         "signature checked at every office); a registry record travels up from inside the sender's territory"),
     Rule("progress_report", "进度报表", "进度报表只能由编报单位签署，并由其辖区所在的下级单位向上报送",
          "a progress report is signed by the office that made it and travels up from inside the sender's territory"),
     Rule("public_notice", "公示", "入选公示只能由省民政厅签署", "a selection notice is signed by the province"),

@@ -7,6 +7,7 @@ full, so that a lost package is repaired by the next one.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from sanlian_desktop.models import (
     Region,
 )
 from sanlian_desktop.sync.kinds import registry as extensions
+from sanlian_desktop.sync.kinds.authority import PROVINCE_CODE
 from sanlian_desktop.sync.trust.statements import Statement
 
 # Kinds in the order a receiver applies them: what others refer to comes first.
@@ -91,11 +93,24 @@ def region_record(r: Region) -> Record:
     })
 
 
-def batch_record(b: Batch) -> Record:
-    return Record("batch", b.id, {
+def batch_body(b: Batch) -> dict[str, Any]:
+    """What the province signs for a batch (and what a batch made before batches were signed carries)."""
+    return {
         "id": b.id, "code": b.code, "name": b.name, "opens": b.opens.isoformat(), "closes": b.closes.isoformat(),
         "budget_fen": b.budget_fen, "quota_projects": b.quota_projects, "quota_communities": b.quota_communities,
-    })
+    }
+
+
+# The fields a signed batch record adds to the batch's body: the province's code and its statement of the
+# body (base64). A batch made before batches were signed travels without them, as it did then.
+BATCH_SIGNATURE = ("signer", "signature")
+
+
+def batch_record(b: Batch) -> Record:
+    body = batch_body(b)
+    if b.signature is not None:
+        body.update(signer=b.signer_code, signature=base64.b64encode(b.signature).decode("ascii"))
+    return Record("batch", b.id, body)
 
 
 DECLARATION_IDENTITY = ("id", "number", "community_code", "street_code", "county_code", "city_code", "batch_id",
@@ -200,7 +215,8 @@ def shared_declarations(session: Session, self_code: str, neighbour_code: str, n
 
 def records_for(session: Session, self_code: str, self_level: Level, neighbour_code: str,
                 neighbour_level: Level, blob_path: Any) -> Iterator[Record]:
-    """Every record the neighbour should hold, in application order: batches (downward), the streets
+    """Every record the neighbour should hold, in application order: batches (downward; signed by the
+    province, or from the province itself), the streets
     and communities the declarations lie in, then each declaration with its attachments, versions,
     opinions and links, then the kinds other modules registered (sync/kinds.py). Rows are read a few
     hundred declarations at a time, a handful of queries each.
@@ -215,8 +231,11 @@ def records_for(session: Session, self_code: str, self_level: Level, neighbour_c
         return
     downward = neighbour_level.rank > self_level.rank
     if downward:
+        # A batch travels with the province's signature; one kept unsigned from before batches were signed
+        # leaves only the province itself (any other office below would refuse it from a forwarder).
         for b in session.scalars(select(Batch).order_by(Batch.code)):
-            yield batch_record(b)
+            if b.signature is not None or self_code == PROVINCE_CODE:
+                yield batch_record(b)
     shared = _shared_query(self_code, neighbour_code, neighbour_level, self_level).subquery()
     places = session.execute(select(shared.c.id, shared.c.street_code, shared.c.community_code)
                              .order_by(shared.c.id)).all()

@@ -43,11 +43,13 @@ import base64
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route, register
 
@@ -82,6 +84,13 @@ def verify(incoming: Incoming, kind: str, value: Any, signers: set[str]) -> tupl
     the statement and its body."""
     data = statement(value)
     return data, incoming.verify(data, kind, signers)
+
+
+def signed_content(data: bytes) -> tuple[dict[str, Any], datetime]:
+    """The body and the signed time of a statement this store holds (verified when it arrived, or signed
+    here), without verifying it again: to compare a held statement with a received one."""
+    inner = cj.loads(data, "签名记录", "signed statement")["statement"]
+    return inner["body"], cj.parse_time(inner["signed_at"], "签名记录", "signed statement")
 
 
 def encoded(signature: bytes | None) -> str | None:

@@ -43,8 +43,9 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.offices import regions
 from sanlian_desktop.store.staging import Staging, copy_hashed
+from sanlian_desktop.sync.kinds import batches
 from sanlian_desktop.sync.kinds import registry as extensions
-from sanlian_desktop.sync.kinds.authority import Authority
+from sanlian_desktop.sync.kinds.authority import PROVINCE_CODE, Authority
 from sanlian_desktop.sync.kinds.records import (
     DECLARATION_IDENTITY,
     KINDS,
@@ -513,8 +514,9 @@ class Applier:
         self.report.applied += 1
 
     def _batch(self, record: Record) -> None:
-        b = record.body
         self.authority.batch(record.key)  # authority (issue 20): from the parent only, else refused
+        got = batches.received(record.key, record.body, self.verify)  # ... and signed by the province
+        b, first_hop = got.body, self.sender == PROVINCE_CODE
         values = {"code": b["code"], "name": b["name"], "opens": date.fromisoformat(b["opens"]),
                   "closes": date.fromisoformat(b["closes"]), "budget_fen": b.get("budget_fen"),
                   "quota_projects": b.get("quota_projects"), "quota_communities": b.get("quota_communities")}
@@ -524,16 +526,27 @@ class Applier:
             if clash is not None:
                 self._conflict(record, f"本单位已有代码为 {values['code']} 的另一个申报批次")
                 return
-            self.s.add(Batch(id=b["id"], created_by=f"office:{self.sender}", **values))
+            if got.signature is None and not first_hop:
+                raise batches.unsigned_refused(record.key, self.sender)
+            self.s.add(Batch(id=b["id"], created_by=f"office:{self.sender}", signature=got.signature,
+                             signer_code=got.signer, **values))
             self.s.flush()
             self._batches[b["id"]] = True
             self.report.applied += 1
             return
         if all(getattr(batch, k) == v for k, v in values.items()):
+            if got.signature is not None and batch.signature is None:
+                batch.signature, batch.signer_code = got.signature, got.signer  # passed on signed from now on
             self.report.already += 1
+            return
+        if got.signature is None and not first_hop:
+            raise batches.unsigned_refused(record.key, self.sender)
+        if batches.older(batch.signature, got.signature):
+            self.report.already += 1  # the province's earlier form of the batch, delivered late or replayed
             return
         for k, v in values.items():
             setattr(batch, k, v)
+        batch.signature, batch.signer_code = got.signature, got.signer
         self.report.applied += 1
 
     def _attachment(self, record: Record) -> None:

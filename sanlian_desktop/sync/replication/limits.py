@@ -308,8 +308,19 @@ def _plain(kind: str, key: str, body: dict[str, Any], lim: ShapeLimits) -> None:
     _short_strings(kind, key, body, lim)
 
 
+_MAX_BATCH_STATEMENT = 16 * 1024  # the province's statement of a batch, base64 (a few hundred bytes)
+
+
+def _batch(kind: str, key: str, body: dict[str, Any], lim: ShapeLimits) -> None:
+    signature = body.get("signature")
+    if isinstance(signature, str) and len(signature) > _MAX_BATCH_STATEMENT:
+        raise refuse(kind, key, f"的签名有 {len(signature)} 个字符，超过上限 {_MAX_BATCH_STATEMENT}",
+                     f"its signature has {len(signature)} characters, over the limit of {_MAX_BATCH_STATEMENT}")
+    _short_strings(kind, key, body, lim, skip=("signature",))
+
+
 _CORE: dict[str, Callable[[str, str, dict[str, Any], ShapeLimits], None]] = {
-    "opinion": _opinion, "version": _version, "region": _plain, "batch": _plain, "declaration": _plain,
+    "opinion": _opinion, "version": _version, "region": _plain, "batch": _batch, "declaration": _plain,
     "attachment_link": _plain,
 }
 

@@ -1,5 +1,5 @@
-"""Signing this office's own opinions and submitted versions (and the kinds other modules registered)
-before they leave it in a package."""
+"""Signing this office's own opinions and submitted versions, the province's batches (and the kinds other
+modules registered) before they leave it in a package."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.chunks import chunks
-from sanlian_desktop.models import Declaration, DeclarationVersion, Opinion
+from sanlian_desktop.models import Batch, Declaration, DeclarationVersion, Opinion
 from sanlian_desktop.sync.kinds import registry as extensions
-from sanlian_desktop.sync.kinds.records import opinion_body, version_body
+from sanlian_desktop.sync.kinds.authority import PROVINCE_CODE
+from sanlian_desktop.sync.kinds.records import batch_body, opinion_body, version_body
+from sanlian_desktop.sync.kinds.signed import signed_content
 
 _OPINIONS = Opinion.metadata.tables["opinion"]
 _VERSIONS = DeclarationVersion.metadata.tables["declaration_version"]
@@ -62,8 +64,22 @@ def sign_own_records(session: Session, self_code: str, sign: Callable[[str, dict
         count += len(rows)
     if count:
         session.expire_all()  # rows already loaded in this session now hold stale signatures
+    if self_code == PROVINCE_CODE:
+        count += _sign_batches(session, self_code, sign)
     for kind in extensions.extra_kinds():
         if kind.sign_own is not None:
             count += kind.sign_own(session, self_code, sign)
     session.flush()
+    return count
+
+
+def _sign_batches(session: Session, self_code: str, sign: Callable[[str, dict[str, Any]], bytes]) -> int:
+    """The province signs its batches (issue 20: a batch is the province's, and every office below checks
+    its signature): each one not signed yet, or changed since it was signed. A few rows: one by one."""
+    count = 0
+    for batch in session.scalars(select(Batch).order_by(Batch.code)):
+        body = batch_body(batch)
+        if batch.signature is None or signed_content(batch.signature)[0] != body:
+            batch.signature, batch.signer_code = sign("batch", body), self_code
+            count += 1
     return count
