@@ -4,15 +4,15 @@ clearances of pairs ("已核实，不是抄袭")
 Sketches and pairs are derived from the declarations' content; a store upgraded to this revision computes them
 the first time screening runs (on the next save, import or listing).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
