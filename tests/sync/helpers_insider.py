@@ -68,7 +68,7 @@ def real(office: ServiceOffice) -> Signer:
 def mint(parent: Signer, code: str, level: Level) -> Signer:
     """A certificate the parent issues through the program's own :func:`certify`, from the moment the
     parent's own certificate took effect."""
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(parent.keys.suite)
     at = parent.cert.not_before + timedelta(seconds=1)
     cert = certify(make_request(OfficeInfo(code, level, f"单位{code}"), keys, now=at), parent.cert, parent.keys,
                    now=at)
@@ -78,7 +78,7 @@ def mint(parent: Signer, code: str, level: Level) -> Signer:
 def forge_cert(issuer: Signer, code: str, level: Level, *, not_before: datetime | None = None,
                not_after: datetime | None = None) -> Signer:
     """A certificate the issuer signs with its real key without :func:`certify`'s checks."""
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(issuer.keys.suite)
     start = not_before or utcnow()
     cert = Cert(uuid.uuid4().hex, keys.suite.name, OfficeInfo(code, level, "越权单位"), keys.sign_public,
                 keys.enc_public, start, not_after or start + timedelta(days=300), issuer.code, issuer.cert.serial)
