@@ -337,14 +337,16 @@ def batch(batch_id: str | None = None) -> tuple[str, str, int, bytes]:
     return ("batch", batch_id, 0, cj.dumps(body))
 
 
-def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str]) -> tuple[str, str, int, bytes]:
-    """A receipt signed by ``signer`` for a package ``package_sender`` sent it, acknowledging one record
-    ``(kind, key, sha256 hex)``: written as :func:`~sanlian_desktop.sync.transport.receipts.make_receipt`
-    writes one, without its check that the signer received the package."""
+def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str],
+            package_id: str | None = None) -> tuple[str, str, int, bytes]:
+    """A receipt signed by ``signer`` for a package (``package_id``, a new one by default)
+    ``package_sender`` sent it, acknowledging one record ``(kind, key, entry digest hex)``: written as
+    :func:`~sanlian_desktop.sync.transport.receipts.make_receipt` writes one, without its check that the
+    signer received the package."""
     from sanlian_desktop.sync.transport.receipts import RECEIPT_DOMAIN, RECEIPT_FORMAT
 
     kind, key, digest = acknowledged
-    body = {"format": RECEIPT_FORMAT, "package_id": uuid.uuid4().hex, "sender_code": package_sender,
+    body = {"format": RECEIPT_FORMAT, "package_id": package_id or uuid.uuid4().hex, "sender_code": package_sender,
             "recipient_code": signer.code, "channel_seq": 1, "received": cj.fmt_time(cj.utc_now()),
             "entries": [[kind, key, 0, digest]], "chain": [c.to_dict() for c in signer.chain]}
     data = cj.dumps({"receipt": body, "signature": cj.b64(signer.keys.sign(RECEIPT_DOMAIN + cj.dumps(body)))})
