@@ -1,16 +1,27 @@
-"""The 国密 suite beside SL1: SM2 sign/verify/envelope, SM3, SM4-GCM, and a package written and opened.
+"""The 国密 suite beside SL1: SM2 sign/verify/envelope, SM3, SM4-GCM, a package, and the 10,000-declaration import.
 
 Run: ``python bench/bench_gm_suite.py [--size-mb 20] [--entries 2000] [--dir /tmp] [--json]``. Prints,
 for each suite, the single-operation times (median of many) and the time to write (spool, seal, fsync,
 read-back verification) and to open (full verification) one package of ``--entries`` small records
-plus attachments making about ``--size-mb`` megabytes. ``run()`` is the hook for ``make bench``.
+plus attachments making about ``--size-mb`` megabytes.
+
+``run()`` is the hook for ``make bench``: those figures, then the goal of issue #17. The same 10,000
+declarations (bench_sync's chain, built once per suite under bench/_work) travel county → city under
+each suite; each import runs in a child process on a fresh copy of the city, the two suites taking
+turns, and counts the signature verifications it makes. The 国密 import may cost no more than
+(the SL1 import + the SM2 verifications it made × one SM2 verify, timed in the same run) × 1.2: the
+signatures are what the 国密 suite adds, nothing else may.
+``python -m bench.bench_gm_suite child HOME PACKAGES`` is the child.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -129,8 +140,120 @@ def main() -> None:
         print(json.dumps(figures))
 
 
+IMPORT_RUNS = 3
+
+
+def _prepare_chain(short: str) -> Path:
+    """bench_sync's five offices with its declarations at the county, in suite ``short``, built once."""
+    from bench import bench_sync
+    from bench.common import WORK
+    from tests.sync.helpers_service import build_template, fill_county, open_chain
+
+    if short == "sl1":
+        return bench_sync._prepare()  # the very chain bench_sync measures
+    base = WORK / f"sync-{bench_sync.COUNT}-{short}"
+    marker = base / ".built"
+    if marker.exists():
+        return base / "chain"
+    shutil.rmtree(base, ignore_errors=True)
+    template = build_template(base / "template", suite=short)
+    offices = open_chain(template, base / "chain")
+    try:
+        fill_county(offices[bench_sync.COUNTY], bench_sync.COUNT)
+    finally:
+        for office in offices.values():
+            office.store.close()
+    marker.write_text("built\n")
+    return base / "chain"
+
+
+def _export(chain: Path, work: Path) -> Path:
+    """Export the county's declarations to the city once (in parts, in a child process); the folder."""
+    from bench import bench_sync
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    county, packages = work / "county", work / "packages"
+    shutil.copytree(chain / bench_sync.COUNTY, county)
+    packages.mkdir()
+    bench_sync._child("export", str(county), str(packages))
+    return packages
+
+
+def _import_child(home: Path, packages: Path) -> dict[str, float]:
+    from bench.common import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "bench.bench_gm_suite", "child", str(home), str(packages)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def child(home: str, packages: str) -> None:
+    """In a child process: import every part in ``packages`` at the city in ``home``; print the seconds,
+    the signature verifications made and the key envelopes opened (counted, not timed apart)."""
+    from bench import bench_sync
+    from sanlian_desktop.offices.auth import sign_in
+    from sanlian_desktop.store.engine import Store
+    from sanlian_desktop.sync.exchange.importing import import_package
+    from tests.helpers import PASSWORD
+
+    counts = {"verify": 0, "decapsulate": 0}
+    for suite in SUITES.values():
+        for name in counts:
+            real = getattr(type(suite), name)
+
+            def counted(self: Suite, *args: Any, _real: Any = real, _name: str = name) -> Any:
+                counts[_name] += 1
+                return _real(self, *args)
+
+            setattr(type(suite), name, counted)
+    store = Store.open(Path(home))
+    with store.session() as s:
+        actor = sign_in(s, "admin", PASSWORD)
+    counts = dict.fromkeys(counts, 0)  # signing in verifies nothing, but count the import alone
+    start = time.perf_counter()
+    new = sum(import_package(store, actor, part).report.new_declarations
+              for part in sorted(Path(packages).glob("part-*.sanlian")))
+    seconds = time.perf_counter() - start
+    assert new == bench_sync.COUNT, new
+    store.close()
+    print(json.dumps({"seconds": seconds, "verify": counts["verify"], "decapsulate": counts["decapsulate"]}))
+
+
+def import_goal(verify_ms: dict[str, float]) -> dict[str, float]:
+    """The 10,000-declaration import under each suite (medians of ``IMPORT_RUNS``, taking turns), the
+    verifications the 国密 import made, and its budget from ``verify_ms`` (one verify per suite, ms)."""
+    from bench import bench_sync
+    from bench.common import WORK
+
+    chains = {short: _prepare_chain(short) for short in SUITES}
+    work = WORK / f"gm-import-{bench_sync.COUNT}"
+    packages = {short: _export(chain, work / short) for short, chain in chains.items()}
+    seconds: dict[str, list[float]] = {short: [] for short in SUITES}
+    counted: dict[str, dict[str, float]] = {}
+    for n in range(IMPORT_RUNS):
+        for short, chain in chains.items():
+            city = work / short / f"city-{n}"
+            shutil.rmtree(city, ignore_errors=True)
+            shutil.copytree(chain / bench_sync.CITY, city)
+            measured = _import_child(city, packages[short])
+            seconds[short].append(measured["seconds"])
+            counted[short] = measured
+            shutil.rmtree(city, ignore_errors=True)
+    sl1, gm = statistics.median(seconds["sl1"]), statistics.median(seconds["gm"])
+    verifies = counted["gm"]["verify"]
+    floor = sl1 + verifies * verify_ms["gm"] / 1000
+    return {"sl1_s": sl1, "gm_s": gm, "gm_verifies": verifies, "sl1_verifies": counted["sl1"]["verify"],
+            "gm_decapsulations": counted["gm"]["decapsulate"], "floor_s": floor,
+            "parts": len(list(packages["gm"].glob("part-*.sanlian")))}
+
+
 def run() -> list[Any]:
-    """``make bench`` hook: both suites' figures, informative (the 国密 import goal is in bench_sync)."""
+    """``make bench`` hook: both suites' single-operation and package figures, and the 国密 import goal."""
+    from bench import bench_sync
     from bench.common import Result
 
     figures = measure(20, 2000, Path(tempfile.gettempdir()), quiet=True)
@@ -149,8 +272,25 @@ def run() -> list[Any]:
             Result(f"suite {short}: open a 20 MB package of 2,000 records", round(fig["open_s"], 2), "s",
                    "informative"),
         ]
+    imported = import_goal({short: fig["verify_ms"] for short, fig in figures.items()})
+    gm_verify = figures["gm"]["verify_ms"]
+    count = bench_sync.COUNT
+    results += [
+        Result(f"suite sl1: import {count:,} declarations", round(imported["sl1_s"], 2), "s", "informative",
+               note=f"{imported['sl1_verifies']:.0f} Ed25519 verifications; median of {IMPORT_RUNS}, taking turns "
+                    "with the 国密 import; child process on a fresh copy of the city"),
+        Result(f"suite gm: import {count:,} declarations", round(imported["gm_s"], 2), "s", "≤ 1.2 × floor",
+               imported["gm_s"] <= 1.2 * imported["floor_s"], floor=round(imported["floor_s"], 2),
+               note=f"floor = the SL1 import ({imported['sl1_s']:.2f} s) + {imported['gm_verifies']:.0f} SM2 "
+                    f"verifications the 国密 import made × {gm_verify:.3f} ms (one SM2 verify, this run); "
+                    f"{imported['gm_decapsulations']:.0f} SM2 envelopes opened, {imported['parts']:.0f} packages; "
+                    f"median of {IMPORT_RUNS}"),
+    ]
     return results
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "child":
+        child(*sys.argv[2:])
+    else:
+        main()

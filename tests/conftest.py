@@ -26,6 +26,44 @@ app.compose_cli()
 app.compose_gui()
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--suite", choices=["sl1", "gm"], default=None,
+        help="algorithm suite the sync tests set their offices up in (tests/suites.py; default: "
+             "$SANLIAN_TEST_SUITE or sl1); tests marked suite_specific run only under sl1",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import suites
+
+    config.addinivalue_line(
+        "markers", "suite_specific: the test chooses its algorithm suite itself (vectors, interop, golden "
+                   "bytes); it runs once, in the default suite, not again under --suite=gm")
+    chosen = config.getoption("--suite")
+    if chosen:
+        os.environ[suites.ENV] = chosen
+    suites.suite_short()  # a wrong SANLIAN_TEST_SUITE fails here, before any test
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under a suite other than the default, leave out the tests that chose their suite themselves, and
+    run tests parametrised over ``suite_chain`` only in the chosen suite."""
+    from tests import suites
+
+    if suites.is_default():
+        return
+    chosen = suites.suite_short()
+    kept, left = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        other = callspec is not None and callspec.params.get("suite_chain", chosen) != chosen
+        (left if item.get_closest_marker("suite_specific") or other else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "declaration.example.json"
 
 

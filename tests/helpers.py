@@ -47,14 +47,16 @@ class Office:
 
 
 def make_office(home: Path, level: str, code: str, name: str, *, with_regions: bool = True,
-                with_batch: bool = True, suite: str = "sl1", database: str | None = None) -> Office:
+                with_batch: bool = True, suite: str | None = None, database: str | None = None) -> Office:
     """Initialise an office with admin/clerk/reviewer users, 东岗街道 and 东岗西路社区 and an open batch
-    (its keys in ``suite``: ``sl1`` or ``gm``).
+    (its keys in ``suite``: ``sl1`` or ``gm``; by default the tests' suite, tests/suites.py).
 
     Its store is on ``database`` if given, else where :data:`new_database` says (the SQLite file unless
     the test runs on PostgreSQL)."""
+    from tests.suites import suite_short
+
     store = init_office(home, level=Level(level), region_code=code, name=name, admin="admin",
-                        admin_password=PASSWORD, region_name=name, suite=suite,
+                        admin_password=PASSWORD, region_name=name, suite=suite or suite_short(),
                         database=database or new_database())
     with store.session() as s:
         admin = auth.sign_in(s, "admin", PASSWORD)

@@ -130,8 +130,12 @@ def copy_hashed(source: BinaryIO, sha256: str, out: BinaryIO | None = None) -> i
         if out is not None:
             out.write(chunk)
     if digest.hexdigest() != sha256:
-        raise AttachmentMismatch(f"附件 {sha256[:12]}… 的内容与其摘要不符，拒绝导入",
-                                 "attachment content does not match its hash")
+        # The same words as the manifest check (sync/replication/limits.py), which catches this first
+        # where the package's suite hashes with SHA-256; under 国密 (SM3) this is where it is caught.
+        shown = sha256 if len(sha256) <= 80 else sha256[:77] + "…"
+        raise AttachmentMismatch(
+            f"数据包中的记录“attachment {shown!r}”的内容与其编号（SHA-256 摘要）不符，整个数据包拒绝导入（本单位数据未作任何改动）",
+            f"package refused: record attachment {shown!r}: content does not hash to its id")
     return size
 
 

@@ -28,6 +28,8 @@ from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement
 from tests.golden.helpers import GOLDEN, sha256_file, store_snapshot
 
+pytestmark = pytest.mark.suite_specific  # golden package bytes are made in one suite
+
 EXPECTED: dict[str, Any] = json.loads((GOLDEN / "expected.json").read_text("utf-8"))
 MANIFEST: dict[str, Any] = json.loads((GOLDEN / "manifest.json").read_text("utf-8"))
 PASSWORD: str = MANIFEST["password"]

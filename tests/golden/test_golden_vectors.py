@@ -22,6 +22,8 @@ from sanlian_desktop.store import audit
 from tests.golden.helpers import AUDIT_CONTEXT, ENCODERS, GOLDEN, decode, run_encoder
 from tests.helpers import Office
 
+pytestmark = pytest.mark.suite_specific  # golden package bytes are made in one suite
+
 VECTORS: dict[str, Any] = json.loads((GOLDEN / "vectors.json").read_text("utf-8"))
 
 

@@ -14,7 +14,8 @@ from sanlian_desktop.sync.transport.package import PackageWriter
 from sanlian_desktop.sync.transport.packfmt import body_length_for, encode_header
 from sanlian_desktop.sync.trust.certs import Cert, OfficeInfo, certify, make_request, make_root
 from sanlian_desktop.sync.trust.keys import OfficeKeys
-from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE, ChunkSealer, Suite
+from sanlian_desktop.sync.trust.suite import ChunkSealer, Suite
+from tests.suites import chosen_suite
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NAMES = {
@@ -49,9 +50,9 @@ def certify_child(
     return Office(keys, cert, [cert, *parent.chain])
 
 
-def make_province(name: str = NAMES["620000"], suite: Suite = DEFAULT_SUITE) -> Office:
-    """A province office with a self-signed root in ``suite``."""
-    keys = OfficeKeys.generate(suite)
+def make_province(name: str = NAMES["620000"], suite: Suite | None = None) -> Office:
+    """A province office with a self-signed root in ``suite`` (by default the tests' suite)."""
+    keys = OfficeKeys.generate(suite or chosen_suite())
     root = make_root(OfficeInfo("620000", Level.PROVINCE, name), keys, now=T0)
     return Office(keys, root, [root])
 

@@ -16,6 +16,7 @@ import pytest
 
 from sanlian_desktop.cli import main
 from tests.helpers import PASSWORD
+from tests.suites import suite_short
 
 CHAIN = [
     ("province", "620000", "甘肃省民政厅"),
@@ -29,9 +30,9 @@ CHAIN = [
 class Offices:
     """The chain of offices; ``run`` calls the CLI in-process and returns (code, stdout, stderr)."""
 
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str], suite: str = "sl1") -> None:
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str], suite: str | None = None) -> None:
         self.root = root
-        self.suite = suite  # what ``init --suite`` is given at every office
+        self.suite = suite or suite_short()  # what ``init --suite`` is given at every office
         self.capsys = capsys
         self.homes = {code: root / level for level, code, _ in CHAIN}
         self.files = root / "usb"
@@ -79,15 +80,16 @@ class Offices:
 
 
 def certified_chain(
-    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, suite: str = "sl1"
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, suite: str | None = None
 ) -> Offices:
     """Five certified offices with an open 2016 batch at the province (not yet carried down), every key
-    and certificate in ``suite`` (``sl1`` or ``gm``).
+    and certificate in ``suite`` (``sl1`` or ``gm``; by default the tests' suite, tests/suites.py).
 
     Built through the CLI once per test process and suite and copied for each test: the offices'
     homes hold nothing that names where they lie."""
     monkeypatch.setenv("SANLIAN_PASSWORD", PASSWORD)
     monkeypatch.setenv("SANLIAN_NEW_PASSWORD", PASSWORD)
+    suite = suite or suite_short()
     built = _built_chain(capsys, suite)
     shutil.copytree(built, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
     return Offices(root, capsys, suite)
@@ -100,7 +102,7 @@ def _chain_folder() -> Path:
     return folder
 
 
-def _built_chain(capsys: pytest.CaptureFixture[str], suite: str = "sl1") -> Path:
+def _built_chain(capsys: pytest.CaptureFixture[str], suite: str) -> Path:
     from datetime import date, timedelta
 
     built = _chain_folder() / ("chain" if suite == "sl1" else f"chain-{suite}")
@@ -119,8 +121,9 @@ def _built_chain(capsys: pytest.CaptureFixture[str], suite: str = "sl1") -> Path
 def prepared_chain(name: str, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                    build: Callable[[Offices, Path], str]) -> tuple[Offices, str]:
     """The certified chain after ``build`` (more offices, a project carried about…), built once per test
-    process under ``name`` and copied for each test; ``build`` returns a text the tests need (an id)."""
-    prepared = _chain_folder() / name
+    process under ``name`` (and the tests' suite) and copied for each test; ``build`` returns a text the
+    tests need (an id)."""
+    prepared = _chain_folder() / f"{name}-{suite_short()}"
     if not (prepared / ".built").exists():
         shutil.rmtree(prepared, ignore_errors=True)
         o = certified_chain(prepared, capsys, monkeypatch)

@@ -20,7 +20,8 @@ POINTS = "需求回应=18,目标达成=22,服务质量=17,资金使用=18,三社
 def add_evaluator(o: Offices, code: str, name: str, *, certify_at: str = PROVINCE) -> None:
     """An evaluator office in its own home, certified by the province."""
     o.homes[code] = o.root / code
-    o.ok(code, "init", "--level", "evaluator", "--code", code, "--name", name, "--admin", "admin", user=None)
+    o.ok(code, "init", "--level", "evaluator", "--code", code, "--name", name, "--admin", "admin", "--suite", o.suite,
+         user=None)
     o.ok(code, "user", "add", "rev", "--role", "reviewer")
     o.ok(code, "user", "add", "clerk", "--role", "clerk")
     req, cert = o.files / f"{code}.req", o.files / f"{code}.cert"

@@ -68,7 +68,7 @@ def real(office: ServiceOffice) -> Signer:
 def mint(parent: Signer, code: str, level: Level) -> Signer:
     """A certificate the parent issues through the program's own :func:`certify`, from the moment the
     parent's own certificate took effect."""
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(parent.keys.suite)
     at = parent.cert.not_before + timedelta(seconds=1)
     cert = certify(make_request(OfficeInfo(code, level, f"单位{code}"), keys, now=at), parent.cert, parent.keys,
                    now=at)
@@ -78,7 +78,7 @@ def mint(parent: Signer, code: str, level: Level) -> Signer:
 def forge_cert(issuer: Signer, code: str, level: Level, *, not_before: datetime | None = None,
                not_after: datetime | None = None) -> Signer:
     """A certificate the issuer signs with its real key without :func:`certify`'s checks."""
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(issuer.keys.suite)
     start = not_before or utcnow()
     cert = Cert(uuid.uuid4().hex, keys.suite.name, OfficeInfo(code, level, "越权单位"), keys.sign_public,
                 keys.enc_public, start, not_after or start + timedelta(days=300), issuer.code, issuer.cert.serial)
@@ -353,14 +353,16 @@ def batch(batch_id: str | None = None, signer: Signer | None = None, **altered: 
     return ("batch", batch_id, 0, cj.dumps(data))
 
 
-def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str]) -> tuple[str, str, int, bytes]:
-    """A receipt signed by ``signer`` for a package ``package_sender`` sent it, acknowledging one record
-    ``(kind, key, sha256 hex)``: written as :func:`~sanlian_desktop.sync.transport.receipts.make_receipt`
-    writes one, without its check that the signer received the package."""
+def receipt(signer: Signer, package_sender: str, acknowledged: tuple[str, str, str],
+            package_id: str | None = None) -> tuple[str, str, int, bytes]:
+    """A receipt signed by ``signer`` for a package (``package_id``, a new one by default)
+    ``package_sender`` sent it, acknowledging one record ``(kind, key, entry digest hex)``: written as
+    :func:`~sanlian_desktop.sync.transport.receipts.make_receipt` writes one, without its check that the
+    signer received the package."""
     from sanlian_desktop.sync.transport.receipts import RECEIPT_DOMAIN, RECEIPT_FORMAT
 
     kind, key, digest = acknowledged
-    body = {"format": RECEIPT_FORMAT, "package_id": uuid.uuid4().hex, "sender_code": package_sender,
+    body = {"format": RECEIPT_FORMAT, "package_id": package_id or uuid.uuid4().hex, "sender_code": package_sender,
             "recipient_code": signer.code, "channel_seq": 1, "received": cj.fmt_time(cj.utc_now()),
             "entries": [[kind, key, 0, digest]], "chain": [c.to_dict() for c in signer.chain]}
     data = cj.dumps({"receipt": body, "signature": cj.b64(signer.keys.sign(RECEIPT_DOMAIN + cj.dumps(body)))})

@@ -38,15 +38,18 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD
+from tests.suites import suite_short
 from tests.sync.helpers_cli import CHAIN
 
 CODES = [code for _, code, _ in CHAIN]
 COMMUNITY, PROVINCE = CODES[-1], CODES[0]
 
 
-def build_template(root: Path) -> Path:
+def build_template(root: Path, suite: str | None = None) -> Path:
     """Five certified offices under ``root`` (one folder per region code) with an open batch at the
-    province; every store is closed so the folders can be copied."""
+    province, their keys in ``suite`` (by default the tests' suite, tests/suites.py); every store is
+    closed so the folders can be copied."""
+    suite = suite or suite_short()
     root.mkdir(parents=True, exist_ok=True)
     stores: dict[str, Store] = {}
     admins: dict[str, Actor] = {}
@@ -54,7 +57,7 @@ def build_template(root: Path) -> Path:
         for level, code, name in CHAIN:
             region_name = {"street": "东岗街道", "community": "东岗西路社区"}.get(level)
             store = init_office(root / code, level=Level(level), region_code=code, name=name, admin="admin",
-                                admin_password=PASSWORD, region_name=region_name)
+                                admin_password=PASSWORD, region_name=region_name, suite=suite)
             stores[code] = store
             with store.session() as s:
                 admin = auth.sign_in(s, "admin", PASSWORD)

@@ -49,6 +49,7 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
 from sanlian_desktop.sync.exchange.importing import import_package
 from tests.helpers import PASSWORD, example_declaration
+from tests.suites import suite_short
 from tests.sync.helpers import examples
 from tests.sync.helpers_evaluation import PDF, POINTS
 from tests.sync.helpers_service import CODES, ServiceOffice, open_chain
@@ -185,7 +186,7 @@ class _Scenario:
 
     def certify_other_city(self) -> None:
         other = init_office(self.root / OTHER_CITY, level=Level.CITY, region_code=OTHER_CITY, name="天水市民政局",
-                            admin="admin", admin_password=PASSWORD)
+                            admin="admin", admin_password=PASSWORD, suite=suite_short())
         request, bundle = self.root / "other.req", self.root / "other.cert"
         try:
             with other.session() as s:

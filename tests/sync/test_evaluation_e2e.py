@@ -52,7 +52,8 @@ def test_certification_rules(chain: Offices) -> None:
     assert EVAL in [n["office"] for n in o.json(PROVINCE, "sync", "status")]
     # A city cannot certify an evaluator.
     o.homes[OTHER] = o.root / OTHER
-    o.ok(OTHER, "init", "--level", "evaluator", "--code", OTHER, "--name", "另一评估机构", "--admin", "admin", user=None)
+    o.ok(OTHER, "init", "--level", "evaluator", "--code", OTHER, "--name", "另一评估机构", "--admin", "admin",
+         "--suite", o.suite, user=None)
     req = o.files / "other.req"
     o.ok(OTHER, "office", "request", "--out", str(req))
     rc, _, err = o.run(CITY, "office", "certify", str(req), "--out", str(o.files / "x.cert"))

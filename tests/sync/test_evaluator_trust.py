@@ -33,6 +33,7 @@ from sanlian_desktop.sync.trust.chain import (
 )
 from sanlian_desktop.sync.trust.keys import OfficeKeys
 from sanlian_desktop.sync.trust.statements import sign_statement, verify_statement
+from tests.suites import chosen_suite
 from tests.sync.helpers import T0, Office, certify_child, forge_child
 
 AT = T0 + timedelta(days=10)
@@ -63,7 +64,7 @@ def test_an_evaluator_lies_within_its_province_only() -> None:
 
 
 def _request(code: str = "620000E001") -> tuple[bytes, OfficeKeys]:
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(chosen_suite())
     return make_request(OfficeInfo(code, Level.EVALUATOR, "甘肃省社会工作评估中心"), keys, now=T0), keys
 
 
@@ -103,7 +104,7 @@ def test_an_evaluator_certifies_no_one(offices: dict[str, Office], root: Cert) -
     request, keys = _request()
     evaluator = Office(keys, certify(request, root, offices["620000"].keys, now=T0), [])
     evaluator.chain = [evaluator.cert, root]
-    city_keys = OfficeKeys.generate()
+    city_keys = OfficeKeys.generate(chosen_suite())
     city_request = make_request(OfficeInfo("620100", Level.CITY, "兰州市民政局"), city_keys, now=T0)
     with pytest.raises(LevelError, match="不能为其他单位签发证书"):
         certify(city_request, evaluator.cert, evaluator.keys, now=T0)

@@ -19,6 +19,8 @@ from sanlian_desktop.sync.trust.custody import PKCS11, SOFTWARE_LOCATION
 from tests.sync.helpers_service import ServiceOffice, fingerprint, open_chain
 from tests.sync.helpers_token import SoftToken, plug_in, pull_out, softhsm
 
+pytestmark = pytest.mark.suite_specific  # PKCS#11 tokens hold only SL1 keys; the 国密 refusal is tested by name
+
 COUNTY, CITY = "620102", "620100"
 
 

@@ -84,7 +84,7 @@ def test_office_outside_the_chain(chain: Offices, tmp_path: Path) -> None:
     # A second province with its own root: its packages are not trusted anywhere in this chain.
     o.homes["rogue"] = tmp_path / "rogue"
     o.ok("rogue", "init", "--level", "province", "--region", "620000", "--name", "假冒省厅", "--admin", "admin",
-         user=None)
+         "--suite", o.suite, user=None)
     # It certifies the real city's request (a request is no secret), so it can encrypt to the city.
     o.ok("rogue", "office", "certify", str(o.files / "620100.req"), "--out", str(o.files / "rogue.cert"))
     o.ok("rogue", "batch", "add", "--name", "假批次", "--code", "9999", "--opens", "2026-01-01", "--closes", "2030-01-01")
@@ -98,7 +98,7 @@ def test_sibling_is_not_a_neighbour(chain: Offices, tmp_path: Path) -> None:
     o = chain
     o.homes["620103"] = tmp_path / "qilihe"
     o.ok("620103", "init", "--level", "county", "--region", "620103", "--name", "七里河区民政局", "--admin", "admin",
-         user=None)
+         "--suite", o.suite, user=None)
     o.ok("620103", "office", "request", "--out", str(o.files / "q.req"))
     o.ok("620100", "office", "certify", str(o.files / "q.req"), "--out", str(o.files / "q.cert"))
     o.ok("620103", "office", "install", str(o.files / "q.cert"))

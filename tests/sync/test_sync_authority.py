@@ -413,10 +413,19 @@ def _visit(w: World, p: Signer, tag: str) -> Built:
 
 
 def _receipt(w: World, p: Signer, tag: str) -> Built:
-    """``p``'s receipt for a package the county sent the street, acknowledging a record."""
-    key = f"receipt-{uuid.uuid4().hex[:12]}"
-    record = insider.receipt(p, COUNTY, ("region", key, "0" * 64))
-    return [record], p.chain, lambda s: s.get(SyncItem, (STREET, "region", key)) is not None
+    """``p``'s receipt for a package the county sent the street, acknowledging a record the county's
+    ledger says it sent in that package (under 国密 a receipt's SM3 entry digests are matched to the
+    records through that ledger, not taken as record hashes: sync/exchange/importing.py)."""
+    key, package_id, sent = f"receipt-{uuid.uuid4().hex[:12]}", uuid.uuid4().hex, "0" * 64
+    with w.offices[COUNTY].store.session() as s:
+        s.add(SyncItem(neighbour_code=STREET, kind="region", key=key, sent_hash=sent, sent_package=package_id))
+    record = insider.receipt(p, COUNTY, ("region", key, sent), package_id)
+
+    def applied(s: Any) -> bool:
+        item = s.get(SyncItem, (STREET, "region", key))
+        return item is not None and item.acked_hash == sent
+
+    return [record], p.chain, applied
 
 
 # Each cell states, next to it, who the rule lets sign (or make) the record — the expectation is read

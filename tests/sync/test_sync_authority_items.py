@@ -25,6 +25,7 @@ from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.sync.kinds.records import batch_record, link_key
 from sanlian_desktop.sync.trust.certs import OfficeInfo, make_request
 from sanlian_desktop.sync.trust.keys import OfficeKeys
+from tests.suites import chosen_suite
 from tests.sync import helpers_insider as insider
 from tests.sync.helpers_insider import CITY, COMMUNITY, COUNTY, PROVINCE, STREET, Signer
 from tests.sync.helpers_service import ServiceOffice, fingerprint
@@ -173,7 +174,7 @@ def test_certifying_a_childs_new_keys_revokes_its_old_certificate(offices: dict[
         assert trust.revoked_map(s) == {}
     # New keys: the new certificate replaces the old ones, which are revoked.
     request = tmp_path / "new.req"
-    request.write_bytes(make_request(OfficeInfo(COMMUNITY, Level.COMMUNITY, "东岗西路社区居委会"), OfficeKeys.generate()))
+    request.write_bytes(make_request(OfficeInfo(COMMUNITY, Level.COMMUNITY, "东岗西路社区居委会"), OfficeKeys.generate(chosen_suite())))
     with street.store.session() as s:
         trust.certify_child(s, street.admin, request, tmp_path / "new.cert")
     with street.store.read_session() as s:

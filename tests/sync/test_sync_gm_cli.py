@@ -13,6 +13,8 @@ from sanlian_desktop.sync.trust.gm import GM_SUITE
 from tests.helpers import PASSWORD
 from tests.sync.helpers_cli import Offices, certified_chain
 
+pytestmark = pytest.mark.suite_specific  # `init --suite gm` itself, beside the default
+
 
 def _counts(home: Path) -> tuple[int, int, int]:
     store = Store.open(home)

@@ -33,6 +33,7 @@ from sanlian_desktop.sync.trust.chain import (
     verify_revocation,
 )
 from sanlian_desktop.sync.trust.keys import OfficeKeys
+from tests.suites import chosen_suite
 from tests.sync.helpers import NAMES, T0, Office, certify_child, forge_child, make_province
 
 AT = T0 + timedelta(days=30)
@@ -58,11 +59,11 @@ def test_certificate_encoding_roundtrip(offices: dict[str, Office]) -> None:
     data = cert.encode()
     assert Cert.decode(data) == cert
     assert data == Cert.decode(data).encode()
-    assert b'"suite":"SL1-ED25519-X25519-HKDF-SHA256-CHACHA20POLY1305"' in data
+    assert f'"suite":"{chosen_suite().name}"'.encode() in data
 
 
 def _request(code: str, level: Level) -> bytes:
-    return make_request(OfficeInfo(code, level, "某单位"), OfficeKeys.generate(), now=T0)
+    return make_request(OfficeInfo(code, level, "某单位"), OfficeKeys.generate(chosen_suite()), now=T0)
 
 
 def test_certify_refuses_skipping_a_level(offices: dict[str, Office]) -> None:
@@ -118,7 +119,7 @@ def test_request_must_prove_key_possession(offices: dict[str, Office]) -> None:
 
 def test_only_province_makes_a_root() -> None:
     with pytest.raises(LevelError):
-        make_root(OfficeInfo("620100", Level.CITY, "兰州市民政局"), OfficeKeys.generate(), now=T0)
+        make_root(OfficeInfo("620100", Level.CITY, "兰州市民政局"), OfficeKeys.generate(chosen_suite()), now=T0)
 
 
 def test_issuer_caps_validity_and_must_be_valid(offices: dict[str, Office]) -> None:

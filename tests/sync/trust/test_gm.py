@@ -51,6 +51,8 @@ from sanlian_desktop.sync.trust.statements import sign_statement, verify_stateme
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
 from tests.sync.helpers import NAMES, T0, Office, certify_child, make_province, write_package
 
+pytestmark = pytest.mark.suite_specific  # published 国密 vectors and interop with other SM2/SM3/SM4 code
+
 G = GM_SUITE
 OPENSSL = shutil.which("openssl")
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="the openssl command line is not installed")

@@ -8,12 +8,13 @@ import pytest
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.sync.trust.keys import Argon2Params, OfficeKeys, new_kek, unwrap, wrap_for_user
+from tests.suites import chosen_suite
 
 FAST = Argon2Params(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 
 
 def test_seal_unseal_roundtrip() -> None:
-    keys = OfficeKeys.generate()
+    keys = OfficeKeys.generate(chosen_suite())
     kek = new_kek()
     blob = keys.seal(kek)
     stored = json.loads(blob)
@@ -26,7 +27,7 @@ def test_seal_unseal_roundtrip() -> None:
 
 
 def test_sealed_public_part_is_bound() -> None:
-    keys, other = OfficeKeys.generate(), OfficeKeys.generate()
+    keys, other = OfficeKeys.generate(chosen_suite()), OfficeKeys.generate(chosen_suite())
     kek = new_kek()
     stored = json.loads(keys.seal(kek))
     stored["sign_key"] = json.loads(other.seal(kek))["sign_key"]

@@ -16,6 +16,8 @@ from sanlian_desktop.sync.trust.suite import (
     suite_choices,
 )
 
+pytestmark = pytest.mark.suite_specific  # each test names the suites it checks
+
 S = DEFAULT_SUITE
 SUITES = pytest.mark.parametrize("suite", [DEFAULT_SUITE, GM_SUITE], ids=["sl1", "gm"])
 

@@ -19,6 +19,8 @@ from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
 from tests.sync.helpers import T0, Office, make_province, write_package
 from tests.sync.helpers_token import SoftToken, pull_out, softhsm
 
+pytestmark = pytest.mark.suite_specific  # PKCS#11 tokens hold only SL1 keys; the 国密 refusal is tested by name
+
 ENTRIES = [("declaration", "d-1", 1, "申报书正文".encode() * 50)]
 
 
