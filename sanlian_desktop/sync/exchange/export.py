@@ -17,6 +17,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Office, PendingReceipt, RevocationRecord, SyncChannel, SyncPackage, utcnow
+from sanlian_desktop.offices import certack
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit
@@ -114,11 +115,19 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
+        if not chain[0].matches_keys(keys):
+            # A request with new keys is out: what is signed from now on is signed with them, under the
+            # certificate the parent issues for them (issue 14).
+            raise UserError(
+                "本单位已生成使用新密钥的证书申请，须安装上级单位据此签发的证书（“设置 → 证书”中的“安装上级签发的证书…”，"
+                "或命令 office install）后才能导出数据包；在此期间录入的数据届时会一并报送。",
+                "this office requested a certificate for new keys; install it before exporting")
         sign_own_records(s, actor.office_code, _signer(keys, chain))
     with store.session() as s:
         me = this_office(s)
         n = neighbour(s, to)
-        recipient = trust.cert_for(s, n.code, utcnow())
+        # Its newest certificate once it has shown (a package signed under it) that it installed it (issue 14).
+        recipient = certack.recipient_certificate(s, n.code, utcnow())
         if recipient is None:
             raise UserError(f"{n.name} 的证书已过期或不存在，无法加密", f"no valid certificate for {n.code}")
         records = pending_records(s, store, me, n)
@@ -132,7 +141,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         records = once(records)
         certificates = trust.certificates_for(s, _signers(records))
         result = ExportResult(n, None, None, len(records), len(receipts))
-        if not records and not receipts and not allow_empty:
+        # A certificate installed here since the last package to the parent is news to it (issue 14).
+        if not records and not receipts and not allow_empty and (not n.is_parent or certack.announced_to(s, n.code)):
             return result
         # The receiver's rules, before anything is written: never a package it can only refuse.
         check_outgoing(s, me.region_code, n, records, certificates, chain)

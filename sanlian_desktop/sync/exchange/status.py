@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncItem, SyncPackage
+from sanlian_desktop.offices import certack
 from sanlian_desktop.offices.auth import this_office
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import once, pending_records
@@ -45,7 +46,8 @@ def status(store: Store) -> list[NeighbourStatus]:
         me = this_office(s)
         for n in neighbours(s):
             pending = once(pending_records(s, store, me, n))
-            items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code)))
+            items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code,
+                                                          SyncItem.kind != certack.LEDGER_KIND)))
             by_key = {(i.kind, i.key): i for i in items}
             sent_unacked = sum(1 for r in pending if (i := by_key.get((r.kind, r.key))) and i.sent_hash == r.hash)
             channel = s.get(SyncChannel, n.code)
