@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.chunks import chunks
 from sanlian_desktop.kernel.codes import is_office_code
-from sanlian_desktop.models import CertificateRecord, SyncItem, SyncPackage, utcnow
+from sanlian_desktop.models import CertificateRecord, SyncItem, utcnow
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.trust.certs import Cert
 
@@ -145,18 +145,3 @@ def office_certificates(session: Session, codes: Iterable[str]) -> dict[str, Off
         result[code] = OfficeCertificate(code, newest, newest is not None and newest.serial in revoked, installed,
                                          latest.serial if latest is not None else None)
     return result
-
-
-def announced_to(session: Session, neighbour_code: str) -> bool:
-    """Whether a package signed under this office's current certificate has gone to the neighbour since
-    the certificate was installed: until then an export to it is due even with nothing else to send,
-    so that the neighbour learns of the new certificate."""
-    own = trust.own_certificate(session)
-    if own is None:
-        return True
-    row = session.get(CertificateRecord, own.serial)
-    installed_at = row.received_at if row is not None else None
-    last = session.scalar(select(SyncPackage.at).where(
-        SyncPackage.direction == "out", SyncPackage.neighbour_code == neighbour_code)
-        .order_by(SyncPackage.at.desc()).limit(1))
-    return installed_at is None or (last is not None and last >= installed_at)

@@ -117,36 +117,22 @@ def test_a_second_certificate_the_same_day_is_acknowledged_and_packages_open_in_
     assert _street_at_county(o)["installed_serial"] == second
 
 
-def test_an_installed_certificate_makes_an_export_to_the_parent_due(chain: Offices) -> None:
-    """With nothing else to send, exporting to a folder still writes the package that tells the parent the
-    new certificate is installed; once it went, nothing is due."""
+def test_a_renewal_is_acknowledged_by_the_next_package_even_an_empty_one(chain: Offices) -> None:
+    """Same keys renewed: nothing changes for encryption, and the next package to the parent — with nothing
+    else in it — is the street's word that it installed the renewal."""
     o = chain
     o.down(CODES[:4])
     o.carry(STREET, COUNTY)
     o.carry(COUNTY, STREET)
     o.carry(STREET, COUNTY)  # the receipts have gone back and forth; nothing waits
-    idle = o.files / "idle"
-    idle.mkdir()
-    o.ok(STREET, "sync", "export", "--out", str(idle))
-    assert _to_county(idle) == []
     request, bundle = o.files / "renew.req", o.files / "renew.cert"
     o.ok(STREET, "office", "request", "--out", str(request))
     renewed = o.json(COUNTY, "office", "certify", str(request), "--out", str(bundle))["serial"]
-    assert _street_at_county(o)["installed"] is False
+    seen = _street_at_county(o)
+    assert seen["certificate"] == renewed and seen["installed"] is False
     o.ok(STREET, "office", "install", str(bundle))
-    folder = o.files / "out"
-    folder.mkdir()
-    o.ok(STREET, "sync", "export", "--out", str(folder))
-    written = _to_county(folder)
-    assert len(written) == 1
-    o.ok(COUNTY, "sync", "import", str(written[0]))
-    assert _street_at_county(o) | {"installed": True, "installed_serial": renewed} == _street_at_county(o)
-    again = o.files / "again"
-    again.mkdir()
-    o.ok(STREET, "sync", "export", "--out", str(again))
-    assert _to_county(again) == []
-
-
-def _to_county(folder: Path) -> list[Path]:
-    """The packages to the county an export to ``folder`` wrote (the community may be due others)."""
-    return [p for p in sorted(folder.iterdir()) if peek_header(p).recipient_code == COUNTY]
+    empty = _export(o, STREET, COUNTY, "empty")
+    report = o.json(COUNTY, "sync", "import", str(empty))
+    assert report["sender_serial"] == renewed and report["applied"] == 0
+    seen = _street_at_county(o)
+    assert seen["installed"] is True and seen["installed_serial"] == renewed

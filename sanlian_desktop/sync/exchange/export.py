@@ -141,8 +141,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         records = once(records)
         certificates = trust.certificates_for(s, _signers(records))
         result = ExportResult(n, None, None, len(records), len(receipts))
-        # A certificate installed here since the last package to the parent is news to it (issue 14).
-        if not records and not receipts and not allow_empty and (not n.is_parent or certack.announced_to(s, n.code)):
+        if not records and not receipts and not allow_empty:
             return result
         # The receiver's rules, before anything is written: never a package it can only refuse.
         check_outgoing(s, me.region_code, n, records, certificates, chain)
