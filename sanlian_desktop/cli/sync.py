@@ -179,9 +179,11 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     else:
         results = export_all(store, actor, args.out)
     data = [{"to": r.neighbour.code, "file": str(r.path) if r.path else None, "package_id": r.package_id,
-             "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind} for r in results]
+             "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind, "left_out": r.left_out}
+            for r in results]
     lines = [f"已导出给 {r.neighbour.name}（{r.neighbour.code}）：{r.path}，{r.records} 条记录、{r.receipts} 份回执"
              for r in results if r.path] or ["没有需要发送的内容"]
+    lines += [f"给 {r.neighbour.name}（{r.neighbour.code}）：{r.left_out_note}。" for r in results if r.left_out]
     ctx.emit(data if not args.to else data[0], lines)
     return 0
 

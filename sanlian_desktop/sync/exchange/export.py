@@ -25,7 +25,7 @@ from sanlian_desktop.store.attachments import blob_path
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.files import package_file_name
 from sanlian_desktop.sync.exchange.neighbours import Neighbour, neighbour, neighbours
-from sanlian_desktop.sync.exchange.outgoing import check_outgoing
+from sanlian_desktop.sync.exchange.outgoing import check_outgoing, left_out_message, never_travels
 from sanlian_desktop.sync.kinds.records import Record, records_for
 from sanlian_desktop.sync.replication.fitting import fit_package
 from sanlian_desktop.sync.replication.ledger import mark_sent, unacknowledged
@@ -52,6 +52,12 @@ class ExportResult:
     records: int
     receipts: int
     by_kind: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # records no office would take (demo data), by kind
+
+    @property
+    def left_out_note(self) -> str:
+        """What stayed here because no office would take it (Chinese; empty when nothing)."""
+        return left_out_message(self.left_out)
 
 
 def _signer(keys: KeyCustody, chain: list[Cert]) -> Callable[[str, dict[str, Any]], bytes]:
@@ -130,7 +136,8 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         recipient = certack.recipient_certificate(s, n.code, utcnow())
         if recipient is None:
             raise UserError(f"{n.name} 的证书已过期或不存在，无法加密", f"no valid certificate for {n.code}")
-        records = pending_records(s, store, me, n)
+        # Demo data made at a city or the province no office would take: it stays here, the rest goes.
+        records, left_out = never_travels(s, Level(me.level), n, pending_records(s, store, me, n))
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
         # Room for the certificates every pending statement needs (a part needs at most as many).
@@ -140,7 +147,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
                                         max_manifest=PACKAGE_MANIFEST - reserve * CERT_ENTRY_COST)
         records = once(records)
         certificates = trust.certificates_for(s, _signers(records))
-        result = ExportResult(n, None, None, len(records), len(receipts))
+        result = ExportResult(n, None, None, len(records), len(receipts), left_out=left_out)
         if not records and not receipts and not allow_empty:
             return result
         # The receiver's rules, before anything is written: never a package it can only refuse.
