@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context
 from sanlian_desktop.kernel.errors import UserError
+
+if TYPE_CHECKING:
+    from sanlian_desktop.offices.certack import OfficeCertificate
 
 
 def register(sub: Any) -> None:
@@ -113,6 +116,7 @@ def cmd_revoke(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    from sanlian_desktop.offices import certack
     from sanlian_desktop.offices import custody as trust
     from sanlian_desktop.offices.auth import this_office
     from sanlian_desktop.sync.exchange.neighbours import neighbours
@@ -122,8 +126,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         office = this_office(s)
         facts = trust.describe(s)
         near = neighbours(s)
+        theirs = certack.office_certificates(s, [n.code for n in near])
     data = {"code": office.region_code, "name": office.name, "level": office.level, **facts,
-            "neighbours": [{"code": n.code, "name": n.name, "is_parent": n.is_parent} for n in near]}
+            "neighbours": [{"code": n.code, "name": n.name, "is_parent": n.is_parent,
+                            **_neighbour_certificate(theirs[n.code])} for n in near]}
     cert = facts["certificate"]
     state = "尚未安装" if not cert else (f"编号 {cert['serial']}，有效期至 {cert['not_after'][:10]}"
                                       + ("（已被吊销，请重新申请证书）" if cert["revoked"] else ""))
@@ -131,8 +137,26 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     ctx.emit(data, [f"{office.name}（{office.region_code}）",
                     f"证书：{state}",
                     f"本单位密钥：{where}",
-                    *[f"{'上级' if n.is_parent else '下级'}：{n.name}（{n.code}）" for n in near]])
+                    *[f"{'上级' if n.is_parent else '下级'}：{n.name}（{n.code}）"
+                      + ("" if n.is_parent else _child_state(theirs[n.code])) for n in near]])
     return 0
+
+
+def _neighbour_certificate(facts: OfficeCertificate) -> dict[str, Any]:
+    cert = facts.cert
+    return {"certificate": None if cert is None else cert.serial, "revoked": facts.revoked,
+            "installed": facts.installed, "installed_serial": facts.acknowledged_serial}
+
+
+def _child_state(facts: OfficeCertificate) -> str:
+    """A child's newest certificate and whether it has installed it (issue 14): a package signed under it
+    reached this office."""
+    cert = facts.cert
+    if cert is None:
+        return "，尚无证书"
+    if facts.revoked:
+        return f"，证书 {cert.serial[:12]}… 已吊销"
+    return f"，证书 {cert.serial[:12]}…（有效期至 {cert.not_after:%Y-%m-%d}）{facts.install_label}"
 
 
 def cmd_key_to_token(ctx: Context, args: argparse.Namespace) -> int:
@@ -163,9 +187,11 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     else:
         results = export_all(store, actor, args.out)
     data = [{"to": r.neighbour.code, "file": str(r.path) if r.path else None, "package_id": r.package_id,
-             "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind} for r in results]
+             "records": r.records, "receipts": r.receipts, "by_kind": r.by_kind, "left_out": r.left_out}
+            for r in results]
     lines = [f"已导出给 {r.neighbour.name}（{r.neighbour.code}）：{r.path}，{r.records} 条记录、{r.receipts} 份回执"
              for r in results if r.path] or ["没有需要发送的内容"]
+    lines += [f"给 {r.neighbour.name}（{r.neighbour.code}）：{r.left_out_note}。" for r in results if r.left_out]
     ctx.emit(data if not args.to else data[0], lines)
     return 0
 

@@ -83,6 +83,9 @@ KEYRING_FORMAT = "sanlian-keyring-1"
 MAX_FILE = 1024 * 1024
 # Meta key prefix of a verified root succession statement (followed by the old root's serial).
 SUCCESSION_META = "root-succession:"
+# The reason certify_child gives when a child's own new request (new keys) replaces its certificate: its
+# keys are not in doubt, so a package may still be encrypted to them until it installs the new one.
+REPLACED_REASON = "由该单位新申请的证书替换"
 
 
 # The key-encryption key's argon2 cost for new wrappings; only the test suite lowers it (tests/cheaphash.py).
@@ -390,6 +393,16 @@ def check_own_certificate_usable(session: Session) -> Cert:
     if own is None or record is None:
         return own_chain(session)[0]
     issuer = _office_label(session, record.issuer_code)
+    if record.reason == REPLACED_REASON:
+        # The office asked for this itself (a request with new keys): the new certificate waits to be installed.
+        raise UserError(
+            f"本单位的证书（编号 {own.serial[:12]}…）已于 {show_date(record.issued)} 由{issuer}按本单位新的证书申请"
+            f"签发新证书替换，不能再用它签名或导出数据包。请安装{issuer}签发的新证书文件（“设置 → 证书”中的"
+            f"“安装上级签发的证书…”，或命令 office install）后再导出，不需要重新申请；在此期间录入的数据届时会一并报送。"
+            f"只有新证书文件遗失时，才需重新生成证书申请。",
+            f"this office's certificate {own.serial[:12]}… was replaced by {record.issuer_code} with the certificate "
+            "of its own new request; install that certificate (office install) and export again",
+        )
     raise UserError(
         f"本单位的证书（编号 {own.serial[:12]}…）已于 {show_date(record.issued)} 被{issuer}吊销"
         f"（原因：{record.reason}），不能再用它签名或导出数据包。请管理员重新生成证书申请"
@@ -525,7 +538,7 @@ def certify_child(session: Session, actor: Actor, request_file: Path, out: Path,
                 or old.issuer_code != actor.office_code:
             continue
         if old.suite == cert.suite:
-            made.append(revoke(old, chain[0], keys, reason="由该单位新申请的证书替换"))
+            made.append(revoke(old, chain[0], keys, reason=REPLACED_REASON))
             continue
         until = ending.get(old.suite)
         issuer = signing_pair(session, actor, suite=old.suite)

@@ -13,6 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.offices import custody as trust
+from sanlian_desktop.sync.exchange.export import export_package
+from sanlian_desktop.sync.exchange.importing import import_package
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.firstrun.certpage import CertificateRequestPage
 from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard, PageId
@@ -82,7 +84,7 @@ def test_request_certify_install_and_revoke_through_the_tab(qtbot: QtBot, provin
     assert "已为 兰州市民政局（620100） 签发证书" in modals.texts()[-1]
     assert province_tab.child_table.rowCount() == 1
     assert province_tab.child_table.item(0, 0).text() == "兰州市民政局"
-    assert province_tab.child_table.item(0, 3).text() == "有效"
+    assert province_tab.child_table.item(0, 3).text() == "有效，尚未确认安装"
 
     modals.open_file = str(request)  # the wrong file: the service's refusal is shown
     city_tab.install()
@@ -96,6 +98,13 @@ def test_request_certify_install_and_revoke_through_the_tab(qtbot: QtBot, provin
     assert city_tab.issuer.text() == "甘肃省民政厅（620000）"
     with city.store.read_session() as s:
         assert trust.own_certificate(s) is not None
+    # The city's first package, signed under the certificate, tells the province it is installed (issue 14).
+    package = tmp_path / "usb" / "up.sanlian"
+    export_package(city.store, city.admin, "620000", package)
+    assert province_tab.child_table.item(0, 3).text() == "有效，尚未确认安装"
+    import_package(province.store, province.admin, package)
+    province_tab.refresh()
+    assert province_tab.child_table.item(0, 3).text() == "有效，证书已安装"
 
     dialog = province_tab.revoke()
     assert isinstance(dialog, RevokeDialog) and dialog.child.currentData() == "620100"

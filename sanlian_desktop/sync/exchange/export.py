@@ -17,6 +17,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Office, PendingReceipt, RevocationRecord, SyncChannel, SyncPackage, utcnow
+from sanlian_desktop.offices import certack
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit, dialects
@@ -24,7 +25,7 @@ from sanlian_desktop.store.attachments import blob_path
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.files import package_file_name
 from sanlian_desktop.sync.exchange.neighbours import Neighbour, neighbour, neighbours
-from sanlian_desktop.sync.exchange.outgoing import check_outgoing
+from sanlian_desktop.sync.exchange.outgoing import check_outgoing, left_out_message, never_travels
 from sanlian_desktop.sync.kinds.records import Record, records_for
 from sanlian_desktop.sync.replication.fitting import fit_package
 from sanlian_desktop.sync.replication.ledger import mark_sent, unacknowledged
@@ -53,6 +54,12 @@ class ExportResult:
     records: int
     receipts: int
     by_kind: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # records no office would take (demo data), by kind
+
+    @property
+    def left_out_note(self) -> str:
+        """What stayed here because no office would take it (Chinese; empty when nothing)."""
+        return left_out_message(self.left_out)
 
 
 def _signer(keys: KeyCustody, chain: list[Cert]) -> Callable[[str, dict[str, Any]], bytes]:
@@ -144,6 +151,14 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         trust.check_own_certificate_usable(s)  # revoked: nothing is signed or sent under it (issue 14)
         keys = trust.office_keys(s, actor)
         chain = trust.own_chain(s)
+        if not chain[0].matches_keys(keys) and keys.suite.name == chain[0].suite:
+            # A request with new keys (of the same suite) is out: what is signed from now on is signed with
+            # them, under the certificate the parent issues for them (issue 14). A request in the suite the
+            # province moves to is not this case: until it is certified the old keys sign (issue 17).
+            raise UserError(
+                "本单位已生成使用新密钥的证书申请，须安装上级单位据此签发的证书（“设置 → 证书”中的“安装上级签发的证书…”，"
+                "或命令 office install）后才能导出数据包；在此期间录入的数据届时会一并报送。",
+                "this office requested a certificate for new keys; install it before exporting")
         # During a change of suite: the newest certified keys (a new request not yet certified does not sign).
         keys, chain = trust.signing_pair(s, actor) or (keys, chain)
         sign_own_records(s, actor.office_code, _signer(keys, chain))
@@ -151,16 +166,21 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
         dialects.serialise(s, EXPORT_LOCK)
         me = this_office(s)
         n = neighbour(s, to)
-        recipient = trust.cert_for(s, n.code, utcnow())
+        # Its newest certificate once it has shown (a package signed under it) that it installed it (issue 14).
+        recipient = certack.recipient_certificate(s, n.code, utcnow())
         if recipient is None:
             raise UserError(f"{n.name} 的证书已过期或不存在，无法加密", f"no valid certificate for {n.code}")
-        # One suite for the whole package: the newest both offices hold a certificate of (issue 17).
+        # One suite for the whole package: the newest both offices hold a certificate of (issue 17); within
+        # that suite, the certificate the neighbour has shown it installed (issue 14).
         pair = trust.pair_for(s, actor, n.code)
         if pair is not None:
-            keys, chain, recipient = pair
+            keys, chain, theirs = pair
+            if recipient.suite != theirs.suite:
+                recipient = theirs
         else:
             _refuse_retired(s, n, chain[0], recipient)
-        records = pending_records(s, store, me, n)
+        # Demo data made at a city or the province no office would take: it stays here, the rest goes.
+        records, left_out = never_travels(s, Level(me.level), n, pending_records(s, store, me, n))
         receipts = list(s.scalars(select(PendingReceipt).where(
             PendingReceipt.neighbour_code == n.code, PendingReceipt.sent_in_package.is_(None))))
         # Room for the certificates every pending statement needs (a part needs at most as many).
@@ -170,7 +190,7 @@ def export_package(store: Store, actor: Actor, to: str, out: Path, *, progress: 
                                         max_manifest=PACKAGE_MANIFEST - reserve * CERT_ENTRY_COST)
         records = once(records)
         certificates = trust.certificates_for(s, _signers(records))
-        result = ExportResult(n, None, None, len(records), len(receipts))
+        result = ExportResult(n, None, None, len(records), len(receipts), left_out=left_out)
         if not records and not receipts and not allow_empty:
             return result
         # The receiver's rules, before anything is written: never a package it can only refuse.

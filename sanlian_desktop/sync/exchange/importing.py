@@ -20,8 +20,8 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncItem, SyncPackage, utcnow
+from sanlian_desktop.offices import certack, regions
 from sanlian_desktop.offices import custody as trust
-from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor, this_office
 from sanlian_desktop.store import audit, dialects, staging
 from sanlian_desktop.store.engine import Store
@@ -323,6 +323,7 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
                 receipt_bytes = make_receipt(pkg, signing, own)
                 s.add(PendingReceipt(package_id=pkg.package_id, neighbour_code=sender.code,
                                      acknowledged={"data": base64.b64encode(receipt_bytes).decode()}))
+            certack.note_installed(s, sender, now)  # the sender's signed word that it holds this certificate
             s.add(SyncPackage(package_id=pkg.package_id, direction="in", neighbour_code=sender.code,
                               channel_seq=pkg.channel_seq, file_hash=file_hash, entries=len(entries),
                               summary=result.as_dict(), by_user=actor.username, file_name=path.name))

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import Batch, Declaration
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.sync.exchange.neighbours import Neighbour
@@ -147,3 +148,49 @@ def _declarations(session: Session, records: Sequence[Record]) -> dict[str, Decl
 def _batches_made_here(session: Session) -> set[str]:
     """The batches this office made itself rather than received from its parent (``office:`` marks those)."""
     return {b for b, by in session.execute(select(Batch.id, Batch.created_by)) if not str(by).startswith("office:")}
+
+
+# -- records no receiver may take: left out, not a refusal of the whole export ---------------------------
+
+_ENTERING_LEVELS = ("community_code", "street_code", "county_code")
+_OWN_KINDS = ("declaration", "version", "opinion", "attachment_link")
+
+
+def never_travels(session: Session, self_level: Level, n: Neighbour,
+                  records: Sequence[Record]) -> tuple[list[Record], dict[str, int]]:
+    """``records`` without those no office would accept from this one, and how many of each kind were left.
+
+    A declaration entered by a city or the province (what ``sanlian demo`` makes there, as paper entered
+    above the county) is refused everywhere: only its community or a street or county office on its chain
+    may enter and sign one (authority rule "declaration"). Such a declaration stays here with its versions,
+    opinions and links. A batch made here by an office other than the province (demo data) does not go
+    down either: batches are the province's. The rest of the package travels as usual."""
+    ids = sorted({str(r.key if r.kind == "declaration" else r.body.get("declaration_id"))
+                  for r in records if r.kind in _OWN_KINDS})
+    stuck: set[str] = set()
+    for i in range(0, len(ids), 500):
+        for decl in session.scalars(select(Declaration).where(Declaration.id.in_(ids[i:i + 500]))):
+            if decl.entered_by_office not in {getattr(decl, c) for c in _ENTERING_LEVELS}:
+                stuck.add(decl.id)
+    local_batches = _batches_made_here(session) if self_level is not Level.PROVINCE and not n.is_parent else set()
+    kept: list[Record] = []
+    left: dict[str, int] = {}
+    for r in records:
+        decl_id = str(r.key if r.kind == "declaration" else r.body.get("declaration_id")) if r.kind in _OWN_KINDS \
+            else None
+        if (decl_id is not None and decl_id in stuck) or (r.kind == "batch" and r.key in local_batches):
+            left[r.kind] = left.get(r.kind, 0) + 1
+        else:
+            kept.append(r)
+    return kept, left
+
+
+def left_out_message(left: dict[str, int]) -> str:
+    """What :func:`never_travels` left out, as the export reports it (empty when nothing)."""
+    parts = []
+    if left.get("declaration"):
+        parts.append(f"{left['declaration']} 份由本单位录入的申报（如演示数据；申报只能由社区或其审核链上的街道、县级单位"
+                     "录入，其他单位不会接收）及其版本和意见")
+    if left.get("batch"):
+        parts.append(f"{left['batch']} 个本单位自建的申报批次（如演示数据；申报批次只能由省民政厅设立）")
+    return "；".join(parts) + "留在本单位，未随同步包发送" if parts else ""

@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sanlian_desktop.kernel.vocab import Level
 from sanlian_desktop.models import PendingReceipt, SyncChannel, SyncItem, SyncPackage
+from sanlian_desktop.offices import certack
 from sanlian_desktop.offices.auth import this_office
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import once, pending_records
 from sanlian_desktop.sync.exchange.neighbours import Neighbour, neighbours
+from sanlian_desktop.sync.exchange.outgoing import never_travels
 
 
 @dataclass
@@ -44,8 +47,9 @@ def status(store: Store) -> list[NeighbourStatus]:
     with store.read_session() as s:
         me = this_office(s)
         for n in neighbours(s):
-            pending = once(pending_records(s, store, me, n))
-            items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code)))
+            pending = once(never_travels(s, Level(me.level), n, pending_records(s, store, me, n))[0])
+            items = list(s.scalars(select(SyncItem).where(SyncItem.neighbour_code == n.code,
+                                                          SyncItem.kind != certack.LEDGER_KIND)))
             by_key = {(i.kind, i.key): i for i in items}
             sent_unacked = sum(1 for r in pending if (i := by_key.get((r.kind, r.key))) and i.sent_hash == r.hash)
             channel = s.get(SyncChannel, n.code)

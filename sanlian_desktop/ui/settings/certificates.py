@@ -124,7 +124,7 @@ class CertificatesTab(QWidget):
         self.child_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.child_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.child_table.horizontalHeader()
-        for col, width in ((1, 140), (2, 140), (3, 100)):
+        for col, width in ((1, 140), (2, 110), (3, 150)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         children_layout.addWidget(self.child_table)
@@ -182,7 +182,8 @@ class CertificatesTab(QWidget):
         self.child_table.setRowCount(len(self.facts.children))
         for row, child in enumerate(self.facts.children):
             until = child.not_after.astimezone().strftime("%Y-%m-%d") if child.not_after else "—"
-            state = self.tr("已吊销") if child.revoked else self.tr("有效")
+            state = self.tr("已吊销") if child.revoked else (
+                self.tr("有效，证书已安装") if child.installed else self.tr("有效，尚未确认安装"))
             for col, text in enumerate((child.name, child.code, until, state)):
                 self.child_table.setItem(row, col, QTableWidgetItem(text))
         self.revoke_button.setEnabled(any(not c.revoked for c in self.facts.children))

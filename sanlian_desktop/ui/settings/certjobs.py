@@ -8,11 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from sanlian_desktop.kernel.chunks import chunks
-from sanlian_desktop.models import CertificateRecord
+from sanlian_desktop.offices import certack
 from sanlian_desktop.offices import custody as trust
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
@@ -73,6 +70,7 @@ class ChildCertificate:
     name: str
     not_after: datetime | None
     revoked: bool
+    installed: bool = False  # the child has acknowledged installing its newest certificate (issue 14)
 
 
 @dataclass(frozen=True)
@@ -94,24 +92,11 @@ def load_facts(store: Store) -> CertificateFacts:
         if own is not None:
             issuer = trust.cert_for(s, own.issuer_code)
             issuer_name = issuer.office.name if issuer is not None else own.issuer_code
-        revoked = trust.revoked_map(s)
         below = [n for n in neighbours(s) if not n.is_parent]
-        newest = _newest_certificates(s, [n.code for n in below])
+        known = certack.office_certificates(s, [n.code for n in below])
         children = []
         for n in below:
-            cert = newest.get(n.code)
-            children.append(ChildCertificate(n.code, n.name, cert.not_after if cert else None,
-                                             cert is not None and cert.serial in revoked))
+            facts = known[n.code]
+            children.append(ChildCertificate(n.code, n.name, facts.cert.not_after if facts.cert else None,
+                                             facts.revoked, facts.installed))
         return CertificateFacts(own, issuer_name, children, trust.key_location(s), tuple(trust.successions(s)))
-
-
-def _newest_certificates(s: Session, codes: list[str]) -> dict[str, Cert]:
-    """Each office's newest certificate (as ``trust.cert_for`` picks it), read in one query, not one per office."""
-    newest: dict[str, Cert] = {}
-    for part in chunks(sorted(set(codes))):
-        query = (select(CertificateRecord).where(CertificateRecord.region_code.in_(part))
-                 .order_by(CertificateRecord.not_after.desc()))
-        for record in s.scalars(query):
-            if record.region_code not in newest:
-                newest[record.region_code] = Cert.decode(record.encoded)
-    return newest

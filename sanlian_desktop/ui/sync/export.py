@@ -117,12 +117,15 @@ class ExportDialog(QDialog):
     def _done(self, results: list[ExportResult]) -> None:
         self.results = [r for r in results if r.path is not None]
         self.destination.remember()
+        # Demo data no office would take stays here: said, not hidden (issue 14 §3).
+        notes = [self.tr("给 {0}：{1}。").format(r.neighbour.name, r.left_out_note) for r in results if r.left_out]
         if not self.results:
-            self.outcome.setText(self.tr("没有需要发送的内容，没有生成文件。"))
+            self.outcome.setText("\n".join([self.tr("没有需要发送的内容，没有生成文件。"), *notes]))
         else:
             lines = [self.tr("已导出 {0} 个同步包，每个文件写入后都已读回核对无误：").format(len(self.results))]
             lines += [self.tr("· 给 {0}：{1}（{2} 条记录、{3} 份回执）").format(
                 r.neighbour.name, r.path.name if r.path else "", r.records, r.receipts) for r in self.results]
+            lines += notes
             lines.append(self.tr("请把文件拷到 U 盘，或把它拖进电子邮件作为附件发给对方。"))
             self.outcome.setText("\n".join(lines))
             self.open_button.show()
