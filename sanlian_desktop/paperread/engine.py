@@ -44,9 +44,12 @@ def _get_engine() -> Any:
         if _engine is None:
             if not ocr_available():
                 raise UserError(OCR_HELP, "OCR extra not installed: pip install sanlian-desktop[ocr]")
-            from rapidocr_onnxruntime import RapidOCR
+            try:
+                from rapidocr_onnxruntime import RapidOCR
 
-            _engine = RapidOCR()
+                _engine = RapidOCR()
+            except (ImportError, OSError) as exc:  # a part missing, e.g. OpenCV without its libGL
+                raise UserError(f"{OCR_HELP}（组件无法加载：{exc}）", f"OCR extra cannot load: {exc}") from None
         return _engine
 
 
