@@ -12,6 +12,7 @@ from sanlian_desktop.paperread import engine, mapping, pages
 from sanlian_desktop.paperread.engine import TextBox
 
 MIN_ANCHORS = 2  # of mapping._ANCHORS: fewer means the page is not this program's 申报表
+MIN_FIELDS = 5  # fields read with a value: fewer means an empty or handwritten form
 
 
 def _upside_down(boxes: list[TextBox], width: int) -> bool:
@@ -58,10 +59,16 @@ def read_pages(images: list[Any], progress: Callable[[int, int], None] | None = 
     if mapping.anchors_found(found) < MIN_ANCHORS:
         raise UserError(
             "这不是本程序打印的《甘肃省“三社联动”试点项目申报表》，无法按表格读取；"
-            "请使用本程序打印的申报表（或空白表）填写后的扫描件",
+            "请使用本程序填写后打印的申报表的扫描件",
             "not this program's declaration form",
         )
     fields, readings, units = mapping.map_fields(found, [img.size for img in upright])
+    if sum(1 for r in readings if r.value not in (None, "", [])) < MIN_FIELDS:
+        raise UserError(
+            "扫描件上的申报表几乎没有可读出的内容（可能是未填写的空白表，或手工填写的表）；"
+            "目前只能识别本程序填写后打印的申报表，其他请手工录入",
+            "no field could be read",
+        )
     # The form's own rules, as when the clerk types the values: a broken rule lowers the confidence.
     checked = normalise({**fields, "community": "000000000000"}, for_submit=False)
     for error in checked.errors:

@@ -131,3 +131,15 @@ def test_a_form_of_another_layout_is_refused(tmp_path: Path) -> None:
         draw.text((40, 40 + 90 * n), line, fill="black", font=font)
     with pytest.raises(UserError, match="不是本程序打印的"):
         read.read_pages([img])
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_blank_form_scan_makes_no_draft(tmp_path: Path) -> None:
+    from sanlian_desktop.declarations import paper
+
+    pdf = tmp_path / "blank.pdf"
+    paper.print_blank(pdf)
+    page = rasterise(pdf, 150, last=1)[0]
+    with pytest.raises(UserError, match="空白表"):
+        read.read_pages([page])
