@@ -124,7 +124,7 @@ def _place(page: int, boxes: list[TextBox], size: tuple[int, int]) -> list[_Plac
 def _is_furniture(text: str) -> bool:
     """Page furniture repeated on every page: the title, the unit line, number, version, page count."""
     return (
-        "三社联动" in text or "申报表" in text or text.startswith("申报单位")
+        ("试点项目申报表" in text and len(text) <= 20) or text.startswith("申报单位")
         or re.fullmatch(r"(编号.*|第\d+版|第\d+页共\d+页)", text) is not None
     )
 

@@ -34,7 +34,8 @@ def _proposal(example: dict[str, Any]) -> Proposal:
                      (110, 400, 600, 440), problem="校验码不正确（最后一位应为“U”）"),
     ]
     fields["undertaker"] = {**fields["undertaker"], "credit_code": "52620102MJ0000123A"}
-    return Proposal(fields=fields, readings=readings, unit_names={}, pages=[page])
+    units = {"city": "兰州市", "county": "城关区", "street": "东岗街道", "community": "东岗西路社区"}
+    return Proposal(fields=fields, readings=readings, unit_names=units, pages=[page])
 
 
 @pytest.fixture
@@ -55,26 +56,29 @@ def test_scan_is_read_off_the_gui_thread_checked_then_saved_with_the_scan(
     monkeypatch.setattr(paperread, "ocr_available", lambda: True)
     monkeypatch.setattr(paperread, "read_form", lambda path, progress=None: _proposal(example))
     blocked = Blocked(monkeypatch, paperread, "read_form")
-    reviewed: list[ScanReviewDialog] = []
+    seen: dict[str, bool] = {}
 
-    def review_exec(self: ScanReviewDialog) -> int:
-        reviewed.append(self)
+    def review_exec(self: ScanReviewDialog) -> int:  # the clerk looks, then accepts (the dialog goes after)
+        seen["credit code highlighted"] = self.is_highlighted("undertaker.credit_code")
+        seen["title highlighted"] = self.is_highlighted("title")
+        seen["title crop shown"] = self.table.cellWidget(0, 1) is not None
+        seen["scan shown"] = len(self.page_views) == 1 and not self.page_views[0].pixmap().isNull()
         return int(QDialog.DialogCode.Accepted)
 
     monkeypatch.setattr(ScanReviewDialog, "exec", review_exec)
     dialog = DeclarationDialog(county.store, county.clerk, None, jobs=jobs)
     qtbot.addWidget(dialog)
-    dialog.form.load({"community": example["community"], "batch": example["batch"]})
+    dialog.form.load({"batch": example["batch"]})
     assert not dialog.scan_button.isHidden()
     assert dialog.read_scan(scan)
     stays_live(qtbot, blocked, dialog)
     blocked.release.set()
     writes_done(qtbot, jobs)
     assert blocked.ran_off_the_gui_thread()
-    review = reviewed[0]
-    assert review.is_highlighted("undertaker.credit_code") and not review.is_highlighted("title")
-    assert review.table.cellWidget(0, 1) is not None  # the title's crop beside its value
+    assert seen == {"credit code highlighted": True, "title highlighted": False, "title crop shown": True,
+                    "scan shown": True}
     raw = dialog.form.raw()
+    # the community printed on the 申报单位 line, found in the office's list
     assert raw["title"] == example["title"] and raw["community"] == example["community"]
     assert "需核对" in dialog.status.text()
     assert _count(county, Declaration) == 0  # nothing saved before the clerk saves

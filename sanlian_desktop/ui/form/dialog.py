@@ -240,7 +240,8 @@ class DeclarationDialog(QDialog):
             self.status.setText(self.tr("已取消，未填入任何内容"))
             return
         current = self.form.raw()
-        filled = {**proposal.fields, "community": current.get("community"), "batch": current.get("batch")}
+        community = current.get("community") or self._community_named(proposal.unit_names)
+        filled = {**proposal.fields, "community": community, "batch": current.get("batch")}
         self.form.load(filled)
         if path not in self.pending:
             self.pending.append(path)
@@ -250,6 +251,16 @@ class DeclarationDialog(QDialog):
         low = sum(1 for r in proposal.readings if r.low)
         self.status.setText(self.tr("已从扫描件填入（{0} 项需核对），请选择申报社区并逐项核对后保存").format(low))
         self.form.validate_now()
+
+    def _community_named(self, names: dict[str, str]) -> str | None:
+        """The one community of this office's list printed on the 申报单位 line, if it is exactly one."""
+        name, street = names.get("community", ""), names.get("street", "")
+        if not name:
+            return None
+        box = self.form.community
+        wanted = f"{name}（{street}）"  # as the form lists it
+        matches = [box.itemData(i) for i in range(box.count()) if box.itemText(i) == wanted]
+        return str(matches[0]) if len(matches) == 1 else None
 
     def save(self) -> bool:
         """Create or update the declaration on the job runner; True when the write was started.
