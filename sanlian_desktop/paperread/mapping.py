@@ -33,7 +33,8 @@ PROMPTS = ["社区类型", "需求分析", "服务对象", "重点领域", "服�
            "资金来源", "小写", "大写", "预计受益人数", "单位名称", "统一社会信用代码", "项目负责社工", "联系电话",
            "社区筹划征集", "社区居民听证", "居民代表会议审议", "张榜公示", "审核结论"]
 _ANCHORS = ("项目名称", "申报前程序", "统一社会信用代码", "项目总预算")
-_CONFUSED = {"O": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "V": "U", "0": "D", "1": "L"}
+# Letters a 统一社会信用代码 never contains (GB 32100), read for the digit or letter they resemble.
+_NEVER_IN_CODE = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"})
 
 
 @dataclass
@@ -276,11 +277,9 @@ def _credit_code(text: str) -> tuple[str, str | None, float]:
     problem = credit_code_problem(code)
     if problem is None:
         return code, None, 1.0
-    if len(code) == 18:  # one character misread (O for 0, I for 1, …): try the usual confusions
-        fixes = {code[:i] + _CONFUSED[c] + code[i + 1:] for i, c in enumerate(code) if c in _CONFUSED}
-        good = [c for c in fixes if credit_code_problem(c) is None]
-        if len(good) == 1:
-            return good[0], None, 0.6
+    fixed = code.translate(_NEVER_IN_CODE)  # O for 0, I for 1, …: letters that cannot be there
+    if fixed != code and credit_code_problem(fixed) is None:
+        return fixed, None, 0.6  # checks out, but the clerk should look
     return code, f"统一社会信用代码{problem}", 1.0
 
 
