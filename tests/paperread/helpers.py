@@ -17,6 +17,7 @@ import pytest
 
 from sanlian_desktop.declarations.fields import flatten, normalise
 from sanlian_desktop.documents.printing import PrintableDeclaration, render_declarations
+from sanlian_desktop.documents.printing.fonts import FontChoice
 from sanlian_desktop.kernel.checks import credit_code_check_char
 from sanlian_desktop.kernel.vocab import (
     CERTIFICATE_LEVELS,
@@ -26,7 +27,7 @@ from sanlian_desktop.kernel.vocab import (
     TARGET_GROUPS,
 )
 from sanlian_desktop.paperread import Proposal, ocr_available
-from tests.documents.printing.helpers import example_fields
+from tests.documents.printing.helpers import WQY, example_fields
 
 needs_ocr = pytest.mark.skipif(
     not ocr_available() or shutil.which("pdftoppm") is None,
@@ -114,10 +115,23 @@ def known_fields(seed: int, *, long_text: bool = False) -> dict[str, Any]:
     return checked.fields
 
 
-def print_pdf(fields: dict[str, Any], out: Path, number: str = "2016-620102-0001") -> Path:
+def other_font() -> FontChoice:
+    """A second face for the print: WenQuanYi Micro Hei Mono (the .ttc's second font; other Latin and digits)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = "PaperreadMono"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(WQY), subfontIndex=1))
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+    return FontChoice(name=name, path=WQY, embedded=True, warning=None)
+
+
+def print_pdf(fields: dict[str, Any], out: Path, number: str = "2016-620102-0001",
+              font: FontChoice | None = None) -> Path:
     decl = PrintableDeclaration(number=number, version=1, content_hash="ab" * 32, city="兰州市", county="城关区",
                                 street="东岗街道", community="东岗西路社区", fields=fields)
-    render_declarations([decl], out)
+    render_declarations([decl], out, font=font)
     return out
 
 
