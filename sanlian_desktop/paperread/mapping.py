@@ -122,10 +122,14 @@ def _place(page: int, boxes: list[TextBox], size: tuple[int, int]) -> list[_Plac
     return out
 
 
+_UNIT_MARKS = ("申报单位", "市(州)", "县(市、区)", "街道(乡镇)")
+
+
 def _is_furniture(text: str) -> bool:
-    """Page furniture repeated on every page: the title, the unit line, number, version, page count."""
+    """Page furniture repeated on every page: the title, the unit line (or a piece of it), number, version,
+    page count."""
     return (
-        ("试点项目申报表" in text and len(text) <= 20) or text.startswith("申报单位")
+        ("试点项目申报表" in text and len(text) <= 20) or any(mark in text for mark in _UNIT_MARKS)
         or re.fullmatch(r"(编号.*|第\d+版|第\d+页共\d+页)", text) is not None
     )
 
@@ -145,20 +149,21 @@ def _unit_names(text: str) -> dict[str, str]:
 
 
 def _lines(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tuple[list[_Line], dict[str, str],
-                                                                                  dict[int, float]]:
+                                                                                  dict[int, tuple[float, float]]]:
     """The content column's lines in reading order, the unit names, and 项目名称's centre per page."""
     lines: list[_Line] = []
     units: dict[str, str] = {}
-    title_label: dict[int, float] = {}
+    title_label: dict[int, tuple[float, float]] = {}
     for page, (boxes, size) in enumerate(zip(pages, sizes, strict=True)):
         placed = _place(page, boxes, size)
         labels = [p for p in placed if p.text in ROW_LABELS or p.text in OPINION_LABELS]
         for p in labels:
             if p.text == "项目名称":
-                title_label[page] = p.y
-        for p in placed:
-            if p.text.startswith("申报单位") and not units:
-                units = _unit_names(p.text)
+                title_label[page] = (p.y, p.h)
+        starts = [p for p in placed if p.text.startswith("申报单位")]
+        if starts and not units:  # the unit line may come in several pieces
+            pieces = sorted((p for p in placed if abs(p.y - starts[0].y) < 0.5 * starts[0].h), key=lambda p: p.x0)
+            units = _unit_names("".join(p.text for p in pieces))
         if not labels:
             continue
         split_x = statistics.median(p.x1 for p in labels)
@@ -268,8 +273,9 @@ def _day(text: str) -> date | None:
 
 
 def _count(pattern: str, text: str) -> int | None:
-    m = re.search(pattern + r"([0-9][0-9,，]*)", text)
-    return int(m.group(1).replace(",", "").replace("，", "")) if m else None
+    # Thousands are printed with commas, which OCR may read as a full stop (1,046 as 1.046): a count is whole.
+    m = re.search(pattern + r"([0-9]{1,3}(?:[,，.][0-9]{3})+(?![0-9])|[0-9]+)", text)
+    return int(re.sub(r"[,，.]", "", m.group(1))) if m else None
 
 
 def _credit_code(text: str) -> tuple[str, str | None, float]:
@@ -306,12 +312,20 @@ def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tupl
     head = by_prompt.get("", _Item("", []))
     title_lines: list[_Line] = []
     rest: list[_Line] = []
-    if head.lines:
-        first = head.lines[0]
-        centre = title_label.get(first.page)
-        limit = 2 * centre - first.y + 0.5 * first.height if centre is not None else first.y
-        for line in head.lines:
-            (title_lines if line.page == first.page and line.y <= limit and not rest else rest).append(line)
+    label = title_label.get(head.lines[0].page) if head.lines else None
+    if label is not None:
+        centre, height = label
+        # The title is centred on its label (at most three lines): anything higher up is noise (a piece
+        # of the QR code, of the unit line); the title's last line lies as far below the label's centre
+        # as its first lies above.
+        lines_near = [ln for ln in head.lines if ln.page != head.lines[0].page or ln.y >= centre - 2.5 * height]
+        if lines_near:
+            first = lines_near[0]
+            limit = 2 * centre - first.y + 0.5 * first.height
+            for line in lines_near:
+                (title_lines if line.page == first.page and line.y <= limit and not rest else rest).append(line)
+    else:
+        rest = list(head.lines)
     title = "".join(line.text for line in title_lines)
     f["title"] = r.add("title", title or None, title_lines, title, problem=None if title else "未能识别项目名称")
     profile_text = "".join(line.text for line in rest)
@@ -355,6 +369,14 @@ def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tupl
               problem=None if amount is not None else "未能识别金额")
         sources.append({"source": name, "amount": str(amount) if amount is not None else ""})
     f["funding_sources"] = sources
+    amounts = [_amount(s["amount"]) for s in sources]
+    if f["budget_total"] is None and sources and all(a is not None for a in amounts):
+        # The form requires the sources to add up to the total: the sum stands in for an unread total.
+        total = sum((a for a in amounts if a is not None), Decimal(0))
+        f["budget_total"] = str(total)
+        unread = next(x for x in r.readings if x.path == "budget_total")
+        unread.value, unread.confidence = f["budget_total"], 0.5
+        unread.problem = "未能读出项目总预算，已按资金来源合计填入，请核对"
     small_item, capital_item = at("小写"), at("大写")
     capital_line = _Item("大写", capital_item.lines[:1])  # the effect text follows it, without a prompt
     value, factor, problem = _checked_amount(small_item.text, capital_line.text)

@@ -115,3 +115,11 @@ def test_pages_without_the_forms_labels_are_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(read.engine, "recognise", lambda _image: other)
     with pytest.raises(UserError, match="不是本程序打印的"):
         read.read_pages([page])
+
+
+def test_an_unread_total_is_the_sum_of_the_sources_and_is_flagged() -> None:
+    pages, sizes = _pages()
+    pages = [[b for b in p if not b.text.startswith("项目总预算")] for p in pages]
+    fields, readings, _units = mapping.map_fields(pages, sizes)
+    total = next(r for r in readings if r.path == "budget_total")
+    assert fields["budget_total"] == "80000.00" and total.low and "资金来源合计" in (total.problem or "")
