@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev,bundle]"
+	$(PY) -m pip install -q --no-deps "rapidocr-onnxruntime>=1.4,<2"
 	touch $(STAMP)
 
 system-deps:

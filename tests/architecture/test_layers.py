@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("sync.kinds",),  # how a record kind travels: the registry, records, signed kinds
     ("documents",),  # printing and spreadsheets: the renderers, given plain data
     ("declarations",),  # the form, the declaration service, the review chain, batches, listing, paper
+    ("paperread",),  # reading a scanned paper form back into the form's fields (OCR, optional extra)
     ("selection",),
     ("screening",),  # near-duplicate declarations: reads declarations' content; lists and the review show it
     ("implementation",),

@@ -54,10 +54,13 @@ class DeclarationDialog(QDialog):
         self.status.setStyleSheet("color: #555;")
         self.save_button = QPushButton(self.tr("保存 (Ctrl+S)"), self)
         self.submit_button = QPushButton(self.tr("提交…"), self)
+        # 代录: a paper form read from its scan into this new, unsaved form.
+        self.scan_button = QPushButton(self.tr("从扫描件读取…"), self)
+        self.scan_button.setToolTip(self.tr("读取本程序打印的申报表的扫描件、照片或 PDF，核对后填入本表"))
         close_button = QPushButton(self.tr("关闭"), self)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
-        for b in (self.save_button, self.submit_button, close_button):
+        for b in (self.scan_button, self.save_button, self.submit_button, close_button):
             bar.addWidget(b)
         col = QVBoxLayout(self)
         col.addWidget(self.heading)
@@ -65,6 +68,7 @@ class DeclarationDialog(QDialog):
         col.addLayout(bar)
         self.save_button.clicked.connect(self.save)
         self.submit_button.clicked.connect(self.submit)
+        self.scan_button.clicked.connect(self.read_scan)
         close_button.clicked.connect(self.close)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         self._autosave_timer = QTimer(self)
@@ -143,6 +147,7 @@ class DeclarationDialog(QDialog):
         self.form.set_read_only(read_only)
         self.save_button.setVisible(not read_only)
         self.submit_button.setVisible(not read_only)
+        self.scan_button.setVisible(not read_only and self.decl_id is None)
         if read_only:
             self.status.setText(self.tr("只读"))
 
@@ -219,6 +224,82 @@ class DeclarationDialog(QDialog):
     def _show_attachments(self) -> None:
         self.form.attachments.load(getattr(self, "_attachments", []), self.pending, self.pending_kinds)
 
+    # -- reading a paper form ------------------------------------------------------------------------
+
+    def read_scan(self, path: Path | None = None) -> bool:
+        """Ask for a scan, read it off the GUI thread, let the clerk check it, fill the form.
+
+        True when the reading was started. Nothing is saved: the filled form waits for 保存 as typed
+        content does, with the scan as a pending attachment of kind "scan".
+        """
+        from sanlian_desktop.paperread import OCR_HELP, ocr_available
+        from sanlian_desktop.ui.files import open_file
+        from sanlian_desktop.ui.jobs import FunctionJob
+
+        if self.form.is_read_only() or self.decl_id is not None:
+            return False
+        if not ocr_available():
+            QMessageBox.information(self, self.tr("从扫描件读取"), OCR_HELP)
+            return False
+        if path is None:
+            path = open_file(self, None, self.tr("选择申报表的扫描件、照片或 PDF"),
+                             self.tr("扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;所有文件 (*)"),
+                             kind="scan")
+        if path is None:
+            return False
+        chosen = path
+
+        def run(progress: Any, _cancelled: Any) -> Any:
+            from sanlian_desktop.paperread import read_form
+
+            return read_form(chosen, lambda done, total: progress(done, total, f"正在识别第 {done + 1} 页…"))
+
+        self.scan_button.setEnabled(False)
+        self.status.setText(self.tr("正在识别扫描件，请稍候…"))
+        self.scan_job = self.jobs.submit(FunctionJob(self.tr("识别扫描件"), run), parent=self,
+                                         on_success=lambda proposal: self._review_scan(chosen, proposal),
+                                         on_failure=self._scan_failed,
+                                         on_progress=lambda _d, _t, text: self.status.setText(text),
+                                         on_finished=lambda: self.scan_button.setEnabled(True))
+        return True
+
+    def _scan_failed(self, failure: JobFailure) -> None:
+        self.status.setText(self.tr("未能读取扫描件"))
+        show_failure(self, failure)
+
+    def _review_scan(self, path: Path, proposal: Any) -> None:
+        from sanlian_desktop.ui.form.scanread import ScanReviewDialog
+
+        review = ScanReviewDialog(proposal, path.name, self)
+        self.scan_review = review
+        accepted = review.exec() == QDialog.DialogCode.Accepted
+        review.deleteLater()
+        if not accepted:
+            self.status.setText(self.tr("已取消，未填入任何内容"))
+            return
+        current = self.form.raw()
+        community = current.get("community") or self._community_named(proposal.unit_names)
+        filled = {**proposal.fields, "community": community, "batch": current.get("batch")}
+        self.form.load(filled)
+        if path not in self.pending:
+            self.pending.append(path)
+        self.pending_kinds[str(path)] = "scan"
+        self._show_attachments()
+        self._edited()
+        low = sum(1 for r in proposal.readings if r.low)
+        self.status.setText(self.tr("已从扫描件填入（{0} 项需核对），请选择申报社区并逐项核对后保存").format(low))
+        self.form.validate_now()
+
+    def _community_named(self, names: dict[str, str]) -> str | None:
+        """The one community of this office's list printed on the 申报单位 line, if it is exactly one."""
+        name, street = names.get("community", ""), names.get("street", "")
+        if not name:
+            return None
+        box = self.form.community
+        wanted = f"{name}（{street}）"  # as the form lists it
+        matches = [box.itemData(i) for i in range(box.count()) if box.itemText(i) == wanted]
+        return str(matches[0]) if len(matches) == 1 else None
+
     def save(self) -> bool:
         """Create or update the declaration on the job runner; True when the write was started.
 
@@ -258,6 +339,7 @@ class DeclarationDialog(QDialog):
             self.autosave.rename(result.decl_id)
         self.decl_id = result.decl_id
         self._based_on = result.updated_at
+        self.scan_button.setVisible(False)
         self.pending = [f for f in self.pending if f not in pending]
         for f in pending:
             self.pending_kinds.pop(str(f), None)
