@@ -767,13 +767,15 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                 and (c.default.is_scalar or c.default.is_callable)]
     keys = given + [c.key for c in defaults]
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    order = list(compiled.positiontup or ())
-    if sorted(order) != sorted(keys):
+    # SQLite's driver takes rows by position, psycopg's (PostgreSQL) by name.
+    positional = compiled.positiontup is not None
+    order = list(compiled.positiontup or ()) if positional else keys
+    if sorted(order) != sorted(keys) or (not positional and set(compiled.params) != set(keys)):
         raise RuntimeError("unexpected parameters of a bulk insert")
     columns = {c.key: c for c in table.columns}
     plan = [(key, columns[key].type.dialect_impl(dialect).bind_processor(dialect),
              None if key in rows[0] else _maker(columns[key].default)) for key in order]
-    values: list[tuple[Any, ...]] = []
+    values: list[Any] = []
     width = len(given)
     for row in rows:
         if len(row) != width:
@@ -782,7 +784,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         for key, process, make in plan:
             raw = row[key] if make is None else make()
             out.append(raw if process is None else process(raw))
-        values.append(tuple(out))
+        values.append(tuple(out) if positional else dict(zip(order, out, strict=True)))
     conn.exec_driver_sql(str(compiled), values)
 
 
