@@ -4,8 +4,8 @@
 The corpus is ``tests/screening/corpus.py``: originals drawn from phrase banks on three themes (so
 independent declarations on the same theme share vocabulary), and copies with 5–30 % of their sentences
 changed, reordered, with other community names, numbers and dates. The pipeline is the one
-``screening.service.refresh`` runs — passages, shingle hashes, datasketch MinHash signatures, the banded
-index, the rapidfuzz score — without the store; a declaration's passages are made again from its seed
+``screening.service.refresh`` runs — passages, shingle hashes, MinHash signatures (numpy, in batches), the
+banded index, the rapidfuzz score — without the store; a declaration's passages are made again from its seed
 when a candidate pair needs them, as the service reads them again from the store, so the 100,000 texts
 are never held at once. Measured in a child process of its own (peak RSS is that process's).
 """

@@ -151,9 +151,9 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
         sketches = {row.declaration_id: row for row in session.scalars(
             select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
-        for decl_id in chunk:
+        chunk_sigs = sketch.signatures([text.shingle_hashes(contents[decl_id][2]) for decl_id in chunk])
+        for decl_id, sig in zip(chunk, chunk_sigs, strict=True):
             _decl, content_hash, passages = contents[decl_id]
-            sig = sketch.signature(text.shingle_hashes(passages))
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)

@@ -145,3 +145,23 @@ def test_a_reviewer_clears_a_pair_with_a_reason(county: Office) -> None:
         assert listed[0].cleared == "两个社区由同一街道统一撰写，项目内容不同"
         logged = s.query(AuditEntry).filter_by(action="screening.clear").one()
         assert logged.username == county.reviewer.username and logged.details["other"] == a.id
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_signatures_equal_datasketch_affine32(seed: int) -> None:
+    from datasketch import MinHash  # test-only: the program computes the same values in numpy
+
+    rng = np.random.default_rng(seed)
+    sets = [np.unique(rng.integers(0, 1 << 32, int(size), dtype=np.uint64).astype(np.uint32))
+            for size in rng.integers(1, 3000, 12)]
+    sets.insert(3, np.zeros(0, dtype=np.uint32))
+    ours = sketch.signatures(sets)
+    for hashes, sig in zip(sets, ours, strict=True):
+        if not len(hashes):
+            assert len(sig) == 0
+            continue
+        theirs = MinHash(num_perm=sketch.NUM_PERM, seed=sketch.SEED, hashfunc=int, scheme="affine32")
+        theirs.update_batch(hashes.tolist())
+        assert sig.dtype == np.uint32
+        assert np.array_equal(sig, np.asarray(theirs.hashvalues, dtype=np.uint32))
+        assert np.array_equal(sketch.signature(hashes), sig)
