@@ -132,6 +132,7 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
 
 
 BULK = 200  # stale declarations from which candidates come from one pass over the whole index
+CACHED = 5_000  # declarations whose passages, read for their signatures, are kept for the exact scores
 
 
 def refresh(session: Session, *, now: datetime | None = None) -> int:
@@ -162,7 +163,7 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             if len(sig):
                 keys.append(decl_id)
                 sigs.append(sig)
-                if len(stale) <= BULK:
+                if len(cache) < CACHED:
                     cache[decl_id] = passages
         session.flush()
     if not keys:
