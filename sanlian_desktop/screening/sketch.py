@@ -30,7 +30,7 @@ MIN_ESTIMATE = 0.35  # estimated Jaccard below which a band collision is a coinc
 
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
                      dtype=np.uint64)[:ROWS]
-CHUNK = 16_384  # shingle hashes permuted at a time (CHUNK × NUM_PERM uint32 = 8 MB)
+CHUNK = 8_192  # shingle hashes permuted at a time (NUM_PERM × CHUNK uint32 = 4 MB)
 
 
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,22 +61,26 @@ def signature(hashes: np.ndarray) -> np.ndarray:
 
 def signatures(hash_sets: list[np.ndarray]) -> list[np.ndarray]:
     """:func:`signature` of each set, computed together: the hashes of many sets are permuted in one
-    matrix and each set's column minima taken with ``np.minimum.reduceat``."""
+    (NUM_PERM, hashes) matrix, each permutation a contiguous row, and each set's minima taken along the rows
+    with ``np.minimum.reduceat`` (several times quicker than the transposed layout)."""
     found: list[np.ndarray] = [np.zeros(0, dtype=np.uint32)] * len(hash_sets)
     filled = [i for i, h in enumerate(hash_sets) if len(h)]
-    group: list[int] = []
-    size = 0
-    for pos, i in enumerate(filled):
-        group.append(i)
-        size += len(hash_sets[i])
-        if size >= CHUNK or pos == len(filled) - 1:
-            lengths = np.array([len(hash_sets[j]) for j in group])
-            mixed = _fmix32(np.concatenate([hash_sets[j] for j in group]).astype(np.uint32))
-            permuted = mixed[:, None] * _A + _B  # wraps: the modulo 2**32 of the scheme
-            minima = np.minimum.reduceat(permuted, np.r_[0, np.cumsum(lengths)[:-1]], axis=0)
-            for j, row in zip(group, minima, strict=True):
-                found[j] = row
-            group, size = [], 0
+    if not filled:
+        return found
+    lengths = np.array([len(hash_sets[i]) for i in filled], dtype=np.int64)
+    mixed = _fmix32(np.concatenate([hash_sets[i] for i in filled]).astype(np.uint32, copy=False))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    first = 0
+    while first < len(filled):
+        stop = max(int(np.searchsorted(ends, starts[first] + CHUNK, side="right")), first + 1)
+        low, high = int(starts[first]), int(ends[stop - 1])
+        permuted = np.multiply(_A[:, None], mixed[None, low:high])  # wraps: the modulo 2**32 of the scheme
+        permuted += _B[:, None]
+        minima = np.ascontiguousarray(np.minimum.reduceat(permuted, starts[first:stop] - low, axis=1).T)
+        for i, row in zip(filled[first:stop], minima, strict=True):
+            found[i] = row
+        first = stop
     return found
 
 
