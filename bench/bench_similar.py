@@ -49,14 +49,14 @@ def _child() -> dict[str, object]:
         sigs = np.zeros((total, sketch.NUM_PERM), dtype=np.uint32)
         start, start_cpu = time.perf_counter(), time.process_time()
         for first in range(0, total, 500):  # as the service does: signatures of 500 declarations at once
-            hash_sets = []
+            found = []
             for i in range(first, min(first + 500, total)):
                 tick, tick_cpu = time.perf_counter(), time.process_time()
                 doc = doc_at(seed, i, originals)
                 made += time.perf_counter() - tick  # making the synthetic text is not screening
                 made_cpu += time.process_time() - tick_cpu
-                hash_sets.append(text.shingle_hashes(text.passages(doc.fields, [doc.community])))
-            sigs[first:first + len(hash_sets)] = sketch.signatures(hash_sets)
+                found.append(text.passages(doc.fields, [doc.community]))
+            sigs[first:first + len(found)] = sketch.signature_matrix(*text.shingle_hashes_many(found))
         index = sketch.Index()
         index.add_many([str(i) for i in range(total)], sigs)
         candidates = sorted((int(a), int(b)) for a, b, _ in index.all_candidate_pairs())

@@ -152,9 +152,11 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
         sketches = {row.declaration_id: row for row in session.scalars(
             select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
-        chunk_sigs = sketch.signatures([text.shingle_hashes(contents[decl_id][2]) for decl_id in chunk])
-        for decl_id, sig in zip(chunk, chunk_sigs, strict=True):
+        hashes, lengths = text.shingle_hashes_many(contents[decl_id][2] for decl_id in chunk)
+        matrix = sketch.signature_matrix(hashes, lengths)
+        for decl_id, full, length in zip(chunk, matrix, lengths, strict=True):
             _decl, content_hash, passages = contents[decl_id]
+            sig = full if length else full[:0]
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)

@@ -60,26 +60,35 @@ def signature(hashes: np.ndarray) -> np.ndarray:
 
 
 def signatures(hash_sets: list[np.ndarray]) -> list[np.ndarray]:
-    """:func:`signature` of each set, computed together: the hashes of many sets are permuted in one
-    (NUM_PERM, hashes) matrix, each permutation a contiguous row, and each set's minima taken along the rows
-    with ``np.minimum.reduceat`` (several times quicker than the transposed layout)."""
-    found: list[np.ndarray] = [np.zeros(0, dtype=np.uint32)] * len(hash_sets)
-    filled = [i for i, h in enumerate(hash_sets) if len(h)]
-    if not filled:
+    """:func:`signature` of each set, computed together (:func:`signature_matrix`)."""
+    lengths = np.array([len(h) for h in hash_sets], dtype=np.int64)
+    flat = np.concatenate(hash_sets) if hash_sets else np.zeros(0, dtype=np.uint32)
+    matrix = signature_matrix(flat, lengths)
+    return [row if length else np.zeros(0, dtype=np.uint32) for row, length in zip(matrix, lengths, strict=True)]
+
+
+def signature_matrix(hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The signatures (one row each) of sets given one after another in ``hashes``, ``lengths[i]`` values
+    for set i (repeats allowed); a set without values gets a row of 0xFFFFFFFF, which its caller leaves out.
+
+    The hashes are permuted in (NUM_PERM, hashes) blocks, each permutation a contiguous row, and each set's
+    minima taken along the rows with ``np.minimum.reduceat`` (several times quicker than the transposed
+    layout)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    found = np.full((len(lengths), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
+    filled = np.flatnonzero(lengths)
+    if not len(filled):
         return found
-    lengths = np.array([len(hash_sets[i]) for i in filled], dtype=np.int64)
-    mixed = _fmix32(np.concatenate([hash_sets[i] for i in filled]).astype(np.uint32, copy=False))
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
+    mixed = _fmix32(np.asarray(hashes, dtype=np.uint32))
+    ends = np.cumsum(lengths)[filled]
+    starts = ends - lengths[filled]
     first = 0
     while first < len(filled):
         stop = max(int(np.searchsorted(ends, starts[first] + CHUNK, side="right")), first + 1)
         low, high = int(starts[first]), int(ends[stop - 1])
         permuted = np.multiply(_A[:, None], mixed[None, low:high])  # wraps: the modulo 2**32 of the scheme
         permuted += _B[:, None]
-        minima = np.ascontiguousarray(np.minimum.reduceat(permuted, starts[first:stop] - low, axis=1).T)
-        for i, row in zip(filled[first:stop], minima, strict=True):
-            found[i] = row
+        found[filled[first:stop]] = np.minimum.reduceat(permuted, starts[first:stop] - low, axis=1).T
         first = stop
     return found
 

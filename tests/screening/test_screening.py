@@ -165,3 +165,19 @@ def test_signatures_equal_datasketch_affine32(seed: int) -> None:
         assert sig.dtype == np.uint32
         assert np.array_equal(sig, np.asarray(theirs.hashvalues, dtype=np.uint32))
         assert np.array_equal(sketch.signature(hashes), sig)
+
+
+def test_declarations_hashed_together_get_their_own_signatures() -> None:
+    docs = corpus(5, originals=20, copies=10)
+    passages = [text.passages(d.fields, [d.community]) for d in docs]
+    passages.insert(7, [])  # a declaration without long texts
+    hashes, lengths = text.shingle_hashes_many(passages)
+    assert lengths[7] == 0 and len(hashes) == lengths.sum()
+    matrix = sketch.signature_matrix(hashes, lengths)
+    ends = np.cumsum(lengths)
+    for i, mine in enumerate(passages):
+        alone = text.shingle_hashes(mine)
+        assert np.array_equal(np.unique(hashes[ends[i] - lengths[i]:ends[i]]), alone)
+        if len(alone):
+            assert np.array_equal(matrix[i], sketch.signature(alone))
+    assert len(sketch.signature(text.shingle_hashes([]))) == 0
