@@ -4,8 +4,8 @@
 The corpus is ``tests/screening/corpus.py``: originals drawn from phrase banks on three themes (so
 independent declarations on the same theme share vocabulary), and copies with 5–30 % of their sentences
 changed, reordered, with other community names, numbers and dates. The pipeline is the one
-``screening.service.refresh`` runs — passages, shingle hashes, datasketch MinHash signatures, the banded
-index, the rapidfuzz score — without the store; a declaration's passages are made again from its seed
+``screening.service.refresh`` runs — passages, shingle hashes, MinHash signatures (numpy, in batches), the
+banded index, the rapidfuzz score — without the store; a declaration's passages are made again from its seed
 when a candidate pair needs them, as the service reads them again from the store, so the 100,000 texts
 are never held at once. Measured in a child process of its own (peak RSS is that process's).
 """
@@ -40,20 +40,28 @@ def _child() -> dict[str, object]:
 
     def screen(seed: int, originals: int, total: int) -> tuple[
             dict[tuple[str, str], int], float, int, sketch.Index, Callable[[int], list[text.Passage]]]:
+        remade = [0.0, 0.0]  # CPU and wall time spent making synthetic texts again for the scoring (not screening)
+
         @lru_cache(maxsize=20_000)
         def passages(i: int) -> list[text.Passage]:
+            tick, tick_wall = time.process_time(), time.perf_counter()
             doc = doc_at(seed, i, originals)
+            remade[0] += time.process_time() - tick
+            remade[1] += time.perf_counter() - tick_wall
             return text.passages(doc.fields, [doc.community])
 
         made = made_cpu = 0.0
         sigs = np.zeros((total, sketch.NUM_PERM), dtype=np.uint32)
         start, start_cpu = time.perf_counter(), time.process_time()
-        for i in range(total):
-            tick, tick_cpu = time.perf_counter(), time.process_time()
-            doc = doc_at(seed, i, originals)
-            made += time.perf_counter() - tick  # making the synthetic text is not screening
-            made_cpu += time.process_time() - tick_cpu
-            sigs[i] = sketch.signature(text.shingle_hashes(text.passages(doc.fields, [doc.community])))
+        for first in range(0, total, 500):  # as the service does: signatures of 500 declarations at once
+            found = []
+            for i in range(first, min(first + 500, total)):
+                tick, tick_cpu = time.perf_counter(), time.process_time()
+                doc = doc_at(seed, i, originals)
+                made += time.perf_counter() - tick  # making the synthetic text is not screening
+                made_cpu += time.process_time() - tick_cpu
+                found.append(text.passages(doc.fields, [doc.community]))
+            sigs[first:first + len(found)] = sketch.signature_matrix(*text.shingle_hashes_many(found))
         index = sketch.Index()
         index.add_many([str(i) for i in range(total)], sigs)
         candidates = sorted((int(a), int(b)) for a, b, _ in index.all_candidate_pairs())
@@ -62,10 +70,12 @@ def _child() -> dict[str, object]:
             score = compare(passages(a), passages(b)).score
             if score >= service.FLOOR:
                 scores[(str(a), str(b))] = score
-        # Making texts again for the scoring (passages(i)) is synthetic work too; it is left in (only
-        # declarations in candidate pairs), so the figure errs on the slow side.
-        cpu["s"] = time.process_time() - start_cpu - made_cpu
-        return scores, time.perf_counter() - start - made, len(candidates), index, passages
+        # Making texts again for the scoring (passages(i), a cache miss) is synthetic work too, as reading
+        # them from the store is in the service: its CPU time is left out of "s" and reported apart; their
+        # normalisation again (text.passages) stays in.
+        cpu["s"] = time.process_time() - start_cpu - made_cpu - remade[0]
+        cpu["remade"] = remade[0]
+        return scores, time.perf_counter() - start - made - remade[1], len(candidates), index, passages
 
     # Precision and recall on the quality corpus, by threshold.
     originals, copies = QUALITY
@@ -96,6 +106,7 @@ def _child() -> dict[str, object]:
         times.append(time.perf_counter() - start)
         copies_found += j % 2 == 1 and max(found, default=0) >= service.DEFAULT_THRESHOLD
     return {"quality": quality, "truth": len(truth), "all_pairs_s": elapsed, "all_pairs_cpu_s": cpu["s"],
+            "remade_cpu_s": cpu["remade"],
             "candidates": candidates, "flagged": flagged, "copies_found": copies_found,
             "one_new_ms": statistics.median(times) * 1000,
             "one_new_worst_ms": max(times) * 1000, "peak_rss_mb": peak_rss_mb()}
@@ -121,7 +132,8 @@ def run() -> list[Result]:
                note=f"{ALL} declarations ({COPIES} copies): passages, shingle hashes, MinHash signatures, banded "
                     f"candidates ({data['candidates']}), exact score of each; {data['flagged']} pairs at or above "
                     f"{DEFAULT_THRESHOLD}%; one process; CPU time {data['all_pairs_cpu_s']:.1f} s; making the "
-                    f"synthetic texts is not counted"),
+                    f"synthetic texts is not counted (again for the scoring, on a cache miss: "
+                    f"{data.get('remade_cpu_s', 0):.1f} s CPU)"),
         Result("similar.one_new_100k", round(data["one_new_ms"], 1), "ms", "<= 100 ms", data["one_new_ms"] <= 100,
                note=f"one declaration's passages, signature, index query over 100,000 and exact scores of its "
                     f"candidates; median of 20 (10 fresh copies, {data.get('copies_found', '?')} of them found, and 10 "

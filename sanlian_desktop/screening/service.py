@@ -132,6 +132,7 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
 
 
 BULK = 200  # stale declarations from which candidates come from one pass over the whole index
+CACHED = 5_000  # declarations whose passages, read for their signatures, are kept for the exact scores
 
 
 def refresh(session: Session, *, now: datetime | None = None) -> int:
@@ -151,9 +152,11 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
         sketches = {row.declaration_id: row for row in session.scalars(
             select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
-        for decl_id in chunk:
+        hashes, lengths = text.shingle_hashes_many(contents[decl_id][2] for decl_id in chunk)
+        matrix = sketch.signature_matrix(hashes, lengths)
+        for decl_id, full, length in zip(chunk, matrix, lengths, strict=True):
             _decl, content_hash, passages = contents[decl_id]
-            sig = sketch.signature(text.shingle_hashes(passages))
+            sig = full if length else full[:0]
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)
@@ -162,7 +165,7 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
             if len(sig):
                 keys.append(decl_id)
                 sigs.append(sig)
-                if len(stale) <= BULK:
+                if len(cache) < CACHED:
                     cache[decl_id] = passages
         session.flush()
     if not keys:

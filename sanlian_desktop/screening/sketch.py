@@ -1,7 +1,11 @@
 """MinHash signatures of the shingle sets and the banded index that finds candidate pairs.
 
-Signatures are ``datasketch`` MinHashes (affine32 scheme, one shared set of permutations, shingles
-hashed in numpy by :func:`text.shingle_hashes`). The banding of locality-sensitive hashing is kept here in numpy arrays rather than in
+Signatures are MinHashes in the "affine32" scheme of ``datasketch`` 2 (each 32-bit shingle hash, from
+:func:`text.shingle_hashes`, pre-mixed by the MurmurHash3 finalizer, then permuted by ``a * h + b`` mod 2**32
+with odd ``a``), computed here in numpy for many declarations at once; the permutations come from the same
+seeded generator, so the values equal ``datasketch.MinHash(num_perm=128, seed=SEED, scheme="affine32")``'s
+(tests/screening prove it). ``datasketch`` itself is not shipped: its package imports scipy, which would
+nearly double the bundle. The banding of locality-sensitive hashing is kept here in numpy arrays rather than in
 ``datasketch.MinHashLSH``: its dict-of-sets buckets take about a kilobyte per declaration and band, far
 beyond the 500 MB budget at 100,000 declarations, while one uint64 per band does the same job.
 A candidate shares at least one band (``ROWS`` consecutive hash values) with the query; candidates are
@@ -14,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS, ROWS = 32, 4  # candidate threshold ≈ (1/32)^(1/4) ≈ 0.42 Jaccard; 0.3 is still found 23 % of the time
@@ -25,24 +28,69 @@ SLICE = 65_536  # pairs estimated at a time
 CROWDED_NEIGHBOURS = 10  # partners of each member of a crowded bucket, in signature order
 MIN_ESTIMATE = 0.35  # estimated Jaccard below which a band collision is a coincidence
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
-_PERMUTATIONS = _TEMPLATE.permutations
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
                      dtype=np.uint64)[:ROWS]
+CHUNK = 8_192  # shingle hashes permuted at a time (NUM_PERM × CHUNK uint32 = 4 MB)
 
 
-def _identity(value: int) -> int:
-    return value
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of the affine32 permutations, drawn as ``datasketch.MinHash._init_permutations`` draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations(NUM_PERM, SEED)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (a bijection), element-wise, wrapping as uint32."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
     """The MinHash signature (NUM_PERM uint32) of a set of 32-bit shingle hashes
     (:func:`text.shingle_hashes`); empty for an empty set."""
-    if not len(hashes):
-        return np.zeros(0, dtype=np.uint32)
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_PERMUTATIONS, scheme="affine32")
-    m.update_batch(hashes.tolist())
-    return np.asarray(m.hashvalues, dtype=np.uint32)
+    return signatures([hashes])[0]
+
+
+def signatures(hash_sets: list[np.ndarray]) -> list[np.ndarray]:
+    """:func:`signature` of each set, computed together (:func:`signature_matrix`)."""
+    lengths = np.array([len(h) for h in hash_sets], dtype=np.int64)
+    flat = np.concatenate(hash_sets) if hash_sets else np.zeros(0, dtype=np.uint32)
+    matrix = signature_matrix(flat, lengths)
+    return [row if length else np.zeros(0, dtype=np.uint32) for row, length in zip(matrix, lengths, strict=True)]
+
+
+def signature_matrix(hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The signatures (one row each) of sets given one after another in ``hashes``, ``lengths[i]`` values
+    for set i (repeats allowed); a set without values gets a row of 0xFFFFFFFF, which its caller leaves out.
+
+    The hashes are permuted in (NUM_PERM, hashes) blocks, each permutation a contiguous row, and each set's
+    minima taken along the rows with ``np.minimum.reduceat`` (several times quicker than the transposed
+    layout)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    found = np.full((len(lengths), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
+    filled = np.flatnonzero(lengths)
+    if not len(filled):
+        return found
+    mixed = _fmix32(np.asarray(hashes, dtype=np.uint32))
+    ends = np.cumsum(lengths)[filled]
+    starts = ends - lengths[filled]
+    first = 0
+    while first < len(filled):
+        stop = max(int(np.searchsorted(ends, starts[first] + CHUNK, side="right")), first + 1)
+        low, high = int(starts[first]), int(ends[stop - 1])
+        permuted = np.multiply(_A[:, None], mixed[None, low:high])  # wraps: the modulo 2**32 of the scheme
+        permuted += _B[:, None]
+        found[filled[first:stop]] = np.minimum.reduceat(permuted, starts[first:stop] - low, axis=1).T
+        first = stop
+    return found
 
 
 def to_bytes(sig: np.ndarray) -> bytes:

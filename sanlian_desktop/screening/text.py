@@ -111,18 +111,29 @@ _ROLL = np.uint32(1_000_003)
 def shingle_hashes(passages: Iterable[Passage], size: int = SHINGLE) -> np.ndarray:
     """32-bit polynomial hashes of the distinct character ``size``-grams of the normalised passages (each
     passage on its own, so a reordering of paragraphs changes nothing), computed in numpy."""
-    texts = [p.normalised for p in passages if len(p.normalised) >= size]
-    if not texts:
-        return np.zeros(0, dtype=np.uint32)
-    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    windows = len(codes) - size + 1
+    hashes, _lengths = shingle_hashes_many([passages], size)
+    return np.unique(hashes)
+
+
+def shingle_hashes_many(declarations: Iterable[Iterable[Passage]], size: int = SHINGLE
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hashes` of many declarations' passages in one pass: every declaration's hashes one
+    after another (repeats left in: a MinHash does not see them), and how many each has."""
+    per_declaration = ["\x00".join(p.normalised for p in passages if len(p.normalised) >= size)
+                       for passages in declarations]
+    if not per_declaration:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    codes = np.frombuffer("\x00".join(per_declaration).encode("utf-32-le"), dtype=np.uint32)
+    windows = max(len(codes) - size + 1, 0)
     h = np.zeros(windows, dtype=np.uint32)
     with np.errstate(over="ignore"):
         for k in range(size):
             h = h * _ROLL + codes[k:k + windows]
     separators = np.r_[0, np.cumsum(codes == 0)]
     clean = separators[size:size + windows] - separators[:windows] == 0  # no separator inside the window
-    return np.unique(h[clean])
+    starts = np.cumsum([0] + [len(t) + 1 for t in per_declaration[:-1]])  # each declaration's first code
+    owner = np.searchsorted(starts, np.flatnonzero(clean), side="right") - 1
+    return h[clean], np.bincount(owner, minlength=len(per_declaration)).astype(np.int64)
 
 
 def shingles(passages: Iterable[Passage], size: int = SHINGLE) -> set[str]:

@@ -145,3 +145,39 @@ def test_a_reviewer_clears_a_pair_with_a_reason(county: Office) -> None:
         assert listed[0].cleared == "两个社区由同一街道统一撰写，项目内容不同"
         logged = s.query(AuditEntry).filter_by(action="screening.clear").one()
         assert logged.username == county.reviewer.username and logged.details["other"] == a.id
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_signatures_equal_datasketch_affine32(seed: int) -> None:
+    from datasketch import MinHash  # test-only: the program computes the same values in numpy
+
+    rng = np.random.default_rng(seed)
+    sets = [np.unique(rng.integers(0, 1 << 32, int(size), dtype=np.uint64).astype(np.uint32))
+            for size in rng.integers(1, 3000, 12)]
+    sets.insert(3, np.zeros(0, dtype=np.uint32))
+    ours = sketch.signatures(sets)
+    for hashes, sig in zip(sets, ours, strict=True):
+        if not len(hashes):
+            assert len(sig) == 0
+            continue
+        theirs = MinHash(num_perm=sketch.NUM_PERM, seed=sketch.SEED, hashfunc=int, scheme="affine32")
+        theirs.update_batch(hashes.tolist())
+        assert sig.dtype == np.uint32
+        assert np.array_equal(sig, np.asarray(theirs.hashvalues, dtype=np.uint32))
+        assert np.array_equal(sketch.signature(hashes), sig)
+
+
+def test_declarations_hashed_together_get_their_own_signatures() -> None:
+    docs = corpus(5, originals=20, copies=10)
+    passages = [text.passages(d.fields, [d.community]) for d in docs]
+    passages.insert(7, [])  # a declaration without long texts
+    hashes, lengths = text.shingle_hashes_many(passages)
+    assert lengths[7] == 0 and len(hashes) == lengths.sum()
+    matrix = sketch.signature_matrix(hashes, lengths)
+    ends = np.cumsum(lengths)
+    for i, mine in enumerate(passages):
+        alone = text.shingle_hashes(mine)
+        assert np.array_equal(np.unique(hashes[ends[i] - lengths[i]:ends[i]]), alone)
+        if len(alone):
+            assert np.array_equal(matrix[i], sketch.signature(alone))
+    assert len(sketch.signature(text.shingle_hashes([]))) == 0
