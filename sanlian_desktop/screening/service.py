@@ -14,9 +14,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -34,10 +33,15 @@ from sanlian_desktop.models import (
     utcnow,
 )
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.screening import sketch, text
-from sanlian_desktop.screening.score import Comparison, compare
+from sanlian_desktop.screening import UNAVAILABLE, available, text
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
+
+if TYPE_CHECKING:  # the computing half is loaded where it computes (see ``available``)
+    import numpy as np
+
+    from sanlian_desktop.screening import sketch
+    from sanlian_desktop.screening.score import Comparison
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +122,10 @@ def stale_ids(session: Session) -> list[str]:
 
 def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
     """The stored signatures of the store's screened declarations (those with enough text)."""
+    import numpy as np
+
+    from sanlian_desktop.screening import sketch
+
     skipped = set(skip)
     keys: list[str] = []
     blobs: list[bytes] = []
@@ -136,7 +144,14 @@ CACHED = 5_000  # declarations whose passages, read for their signatures, are ke
 
 
 def refresh(session: Session, *, now: datetime | None = None) -> int:
-    """Screen every declaration not yet screened at its current content; the number screened."""
+    """Screen every declaration not yet screened at its current content; the number screened (none where
+    the computing half is not installed: see ``available``)."""
+    if not available():
+        return 0
+    import numpy as np
+
+    from sanlian_desktop.screening import sketch
+
     stale = stale_ids(session)
     if not stale:
         return 0
@@ -183,6 +198,8 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
 def _score(session: Session, pairs: list[tuple[str, ...]], cache: dict[str, list[text.Passage]],
            now: datetime) -> None:
     """Score candidate pairs exactly and keep those from FLOOR (passages loaded in bounded slices)."""
+    from sanlian_desktop.screening.score import compare
+
     for start in range(0, len(pairs), 2000):
         part = pairs[start:start + 2000]
         missing = sorted({k for pair in part for k in pair if k not in cache})
@@ -372,6 +389,10 @@ class SideBySide:
 
 def side_by_side(session: Session, left_id: str, right_id: str) -> SideBySide:
     """Compare two declarations' current texts afresh, passage by passage."""
+    if not available():
+        raise UserError(UNAVAILABLE, "near-duplicate screening is not installed in this build (numpy, rapidfuzz)")
+    from sanlian_desktop.screening.score import compare
+
     contents = _contents(session, [left_id, right_id])
     left, right = contents[left_id][2], contents[right_id][2]
     return SideBySide(compare(left, right), left, right)

@@ -11,9 +11,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # The form's long texts, in the order the form shows them: (label, path in the content).
 LONG_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -105,12 +106,14 @@ def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passa
 
 
 SHINGLE = 5  # characters of a shingle
-_ROLL = np.uint32(1_000_003)
+_ROLL = 1_000_003  # numpy is loaded only where hashes are made (see the package's ``available``)
 
 
 def shingle_hashes(passages: Iterable[Passage], size: int = SHINGLE) -> np.ndarray:
     """32-bit polynomial hashes of the distinct character ``size``-grams of the normalised passages (each
     passage on its own, so a reordering of paragraphs changes nothing), computed in numpy."""
+    import numpy as np
+
     hashes, _lengths = shingle_hashes_many([passages], size)
     return np.unique(hashes)
 
@@ -119,6 +122,8 @@ def shingle_hashes_many(declarations: Iterable[Iterable[Passage]], size: int = S
                         ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`shingle_hashes` of many declarations' passages in one pass: every declaration's hashes one
     after another (repeats left in: a MinHash does not see them), and how many each has."""
+    import numpy as np
+
     per_declaration = ["\x00".join(p.normalised for p in passages if len(p.normalised) >= size)
                        for passages in declarations]
     if not per_declaration:
@@ -128,7 +133,7 @@ def shingle_hashes_many(declarations: Iterable[Iterable[Passage]], size: int = S
     h = np.zeros(windows, dtype=np.uint32)
     with np.errstate(over="ignore"):
         for k in range(size):
-            h = h * _ROLL + codes[k:k + windows]
+            h = h * np.uint32(_ROLL) + codes[k:k + windows]
     separators = np.r_[0, np.cumsum(codes == 0)]
     clean = separators[size:size + windows] - separators[:windows] == 0  # no separator inside the window
     starts = np.cumsum([0] + [len(t) + 1 for t in per_declaration[:-1]])  # each declaration's first code
