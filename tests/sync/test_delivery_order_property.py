@@ -279,7 +279,8 @@ class _Scenario:
     def add_evaluator(self) -> ServiceOffice:
         """An evaluator office certified by the province (its own home, beside the chain)."""
         store = init_office(self.root / EVALUATOR, level=Level.EVALUATOR, region_code=EVALUATOR,
-                            name="甘肃省社会工作评估中心", admin="admin", admin_password=PASSWORD)
+                            name="甘肃省社会工作评估中心", admin="admin", admin_password=PASSWORD,
+                            suite=suite_short())  # the chain's suite (tests/suites.py)
         request, bundle = self.root / "evaluator.req", self.root / "evaluator.cert"
         with store.session() as s:
             admin = auth.sign_in(s, "admin", PASSWORD)
