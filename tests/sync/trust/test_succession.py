@@ -22,6 +22,8 @@ from sanlian_desktop.sync.trust.succession import (
 )
 from tests.sync.helpers import NAMES, T0, certify_child, make_province
 
+pytestmark = pytest.mark.suite_specific  # a default-suite root succeeded by a 国密 one
+
 UNTIL = T0 + timedelta(days=90)
 
 
