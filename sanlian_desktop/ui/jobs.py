@@ -53,7 +53,7 @@ from typing import Any, Protocol, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.ui.qtfix import emit
@@ -349,3 +349,15 @@ def show_failure(parent: QWidget | None, failure: JobFailure) -> None:
         warn(parent, failure.message())
     else:
         show_details(parent, failure.message(), failure.details)
+
+
+class WriteDialog(QDialog):
+    """A dialog whose write runs on the job runner (``self.jobs``): closing waits while the write runs, so
+    its outcome (a refusal, the result) is still shown in the dialog."""
+
+    jobs: JobRunner
+
+    def done(self, result: int) -> None:
+        if self.jobs.writing(self):
+            return
+        super().done(result)

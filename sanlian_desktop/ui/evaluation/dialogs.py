@@ -29,7 +29,7 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.geometry import place_window
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, WriteDialog, show_failure
 from sanlian_desktop.ui.widgets import date_edit, day_of
 
 
@@ -40,7 +40,7 @@ def _error_label(parent: QWidget) -> QLabel:
     return label
 
 
-class _Base(QDialog):
+class _Base(WriteDialog):
     saved = Signal(str)
 
     def __init__(self, store: Store, actor: Actor, decl_id: str, parent: QWidget | None, *, jobs: JobRunner) -> None:
@@ -73,11 +73,6 @@ class _Base(QDialog):
         return self.jobs.write(self, self.windowTitle(), write, on_success=self._saved, on_failure=self._refused,
                                busy=[self.buttons]) is not None
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def _writer(self) -> Callable[[], None]:
         """The write, with the fields read now (on the GUI thread); raises UserError for a missing field."""
@@ -235,7 +230,7 @@ class ScoreDialog(_Base):
         return write
 
 
-class AssignDialog(QDialog):
+class AssignDialog(WriteDialog):
     """At the province: give an approved project not yet assigned to a certified evaluator office."""
 
     saved = Signal(str)
@@ -285,11 +280,6 @@ class AssignDialog(QDialog):
         column.addWidget(self.buttons)
         place_window(self, "evaluation_assign", QSize(640, 240))
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def save(self) -> bool:
         """Assign on the job runner; True when the write was started (``saved`` follows when it is done)."""

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -26,7 +25,7 @@ from sanlian_desktop.models import AreaFacts, CommunityFacts, Region
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.registries import service as registries
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, WriteDialog, show_failure
 from sanlian_desktop.ui.widgets import InlineError
 
 
@@ -36,7 +35,7 @@ def _field_message(exc: UserError) -> str:
     return rest if sep and rest and len(label) <= 24 else exc.zh
 
 
-class RecordDialog(QDialog):
+class RecordDialog(WriteDialog):
     """A form of labelled fields, each with a red line for its own refusal, and one for the rest."""
 
     def __init__(self, store: Store, actor: Actor, parent: QWidget | None, *, jobs: JobRunner) -> None:
@@ -59,11 +58,6 @@ class RecordDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def add_field(self, field: str, label: str, widget: QWidget, *also: str) -> None:
         """A row with ``widget`` and, under it, the place for refusals of ``field`` (and ``also``)."""

@@ -33,7 +33,7 @@ from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.files import save_file
 from sanlian_desktop.ui.form.fields import MoneyEdit
 from sanlian_desktop.ui.geometry import place_window
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, WriteDialog, show_failure
 from sanlian_desktop.ui.selection.meters import MeterBar
 from sanlian_desktop.ui.widgets import InlineError, date_edit
 
@@ -53,7 +53,7 @@ def _heading(text: str, parent: QWidget) -> QLabel:
     return label
 
 
-class ScoreDialog(QDialog):
+class ScoreDialog(WriteDialog):
     """The experts' scores for one declaration, and a row to record one more (or correct one)."""
 
     scored = Signal(str)
@@ -114,11 +114,6 @@ class ScoreDialog(QDialog):
         place_window(self, "selection_score", QSize(900, 560))
         self.reload()
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def reload(self) -> None:
         """Re-read the declaration's scores and their summary."""
@@ -176,7 +171,7 @@ class ScoreDialog(QDialog):
         self.scored.emit(self.decl_id)
 
 
-class ChooseDialog(QDialog):
+class ChooseDialog(WriteDialog):
     """Shortlist or approve one declaration: the amount, the meters as they would stand, and a reason
     when a limit would be passed."""
 
@@ -237,11 +232,6 @@ class ChooseDialog(QDialog):
         place_window(self, "selection_choose", QSize(960, 360))
         self._preview()
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def _amount_fen(self) -> int:
         text = self.amount.value()
@@ -291,7 +281,7 @@ class ChooseDialog(QDialog):
         self.accept()
 
 
-class NoticeDialog(QDialog):
+class NoticeDialog(WriteDialog):
     """Issue a 公示 of the batch's chosen projects for a period, and write it as PDF and Excel."""
 
     issued = Signal(str)
@@ -347,11 +337,6 @@ class NoticeDialog(QDialog):
         col.addWidget(self.buttons)
         place_window(self, "selection_notice", QSize(640, 300))
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def _browse(self, edit: QLineEdit, suffix: str) -> None:
         path = save_file(self, None, self.tr("保存公示"), f"{self.title.text()}.{suffix}",

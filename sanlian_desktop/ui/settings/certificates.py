@@ -39,7 +39,7 @@ from sanlian_desktop.sync.trust.suite import suite_by_short, suite_choices, suit
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.dialogs import confirm, inform, warn
 from sanlian_desktop.ui.files import open_file, save_file
-from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, show_failure
+from sanlian_desktop.ui.jobs import FunctionJob, JobFailure, JobHandle, WriteDialog, show_failure
 from sanlian_desktop.ui.settings.certjobs import (
     CERT_SUFFIX,
     REQUEST_SUFFIX,
@@ -297,7 +297,7 @@ class CertificatesTab(QWidget):
         return dialog
 
 
-class TokenDialog(QDialog):
+class TokenDialog(WriteDialog):
     """A PKCS#11 token's label and PIN (and, if need be, its module); OK moves the office keys into it
     through ``trust.move_keys_to_token``. A refusal (token absent, wrong PIN, locked) is shown here and
     changes nothing."""
@@ -336,11 +336,6 @@ class TokenDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs, so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def move_keys(self) -> bool:
         """Move the keys on the job runner; True when the write was started."""
@@ -368,7 +363,7 @@ class TokenDialog(QDialog):
             show_failure(self, failure)
 
 
-class MigrateSuiteDialog(QDialog):
+class MigrateSuiteDialog(WriteDialog):
     """The province moves its chain to another suite through ``trust.migrate_suite``: a new root, and the
     old root's statement naming it and the last day of the transition."""
 
@@ -409,11 +404,6 @@ class MigrateSuiteDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs, so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def migrate(self) -> bool:
         """Make the new root on the job runner; True when the write was started."""
@@ -442,7 +432,7 @@ class MigrateSuiteDialog(QDialog):
             show_failure(self, failure)
 
 
-class RevokeDialog(QDialog):
+class RevokeDialog(WriteDialog):
     """A child office and a reason; OK revokes through ``trust.revoke_child``."""
 
     def __init__(self, ctx: UiContext, children: list[ChildCertificate], parent: QWidget | None = None) -> None:
@@ -476,11 +466,6 @@ class RevokeDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def revoke(self) -> bool:
         """Revoke on the job runner; True when the write was started. The dialog closes when it is done."""

@@ -21,11 +21,11 @@ from sanlian_desktop.kernel.vocab import Role
 from sanlian_desktop.offices import auth
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, WriteDialog, show_failure
 from sanlian_desktop.ui.widgets import InlineError, PasswordPair
 
 
-class _ServiceDialog(QDialog):
+class _ServiceDialog(WriteDialog):
     """A form whose OK runs one unit of work on the job runner; a UserError keeps the dialog open with its
     sentence. (Hashing a password takes a noticeable fraction of a second: it never runs on the GUI thread.)"""
 
@@ -49,11 +49,6 @@ class _ServiceDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def check(self) -> str:
         """A sentence when the form cannot be sent yet (e.g. passwords differ)."""

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.conflicts import resolve_conflict
-from sanlian_desktop.ui.jobs import JobFailure, JobRunner, show_failure
+from sanlian_desktop.ui.jobs import JobFailure, JobRunner, WriteDialog, show_failure
 from sanlian_desktop.ui.sync.model import ConflictRow, kind_label
 from sanlian_desktop.ui.widgets import InlineError
 
 
-class ResolveDialog(QDialog):
+class ResolveDialog(WriteDialog):
     """The conflict, what 处理 means, and a note; the service's refusal stays in the dialog."""
 
     def __init__(self, store: Store, actor: Actor, conflict: ConflictRow, parent: QWidget | None = None, *,
@@ -52,11 +52,6 @@ class ResolveDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def done(self, result: int) -> None:
-        """Closing waits while the write runs (a moment), so its outcome is still shown here."""
-        if self.jobs.writing(self):
-            return
-        super().done(result)
 
     def resolve(self) -> bool:
         """Close the conflict through the service on the job runner; True when the write was started.
