@@ -42,6 +42,7 @@ from sanlian_desktop.models import (
     utcnow,
 )
 from sanlian_desktop.offices import regions
+from sanlian_desktop.store import dialects
 from sanlian_desktop.store.staging import Staging, copy_hashed
 from sanlian_desktop.sync.kinds import batches
 from sanlian_desktop.sync.kinds import registry as extensions
@@ -766,16 +767,12 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     defaults = [c for c in table.columns if c.key not in rows[0] and c.default is not None
                 and (c.default.is_scalar or c.default.is_callable)]
     keys = given + [c.key for c in defaults]
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    # SQLite's driver takes rows by position, psycopg's (PostgreSQL) by name.
-    positional = compiled.positiontup is not None
-    order = list(compiled.positiontup or ()) if positional else keys
-    if sorted(order) != sorted(keys) or (not positional and set(compiled.params) != set(keys)):
-        raise RuntimeError("unexpected parameters of a bulk insert")
+    # The driver's parameter order (SQLite's rows are positional; psycopg's go by name, any order does).
+    order = tuple(insert(table).compile(dialect=dialect, column_keys=keys).positiontup or keys)
     columns = {c.key: c for c in table.columns}
     plan = [(key, columns[key].type.dialect_impl(dialect).bind_processor(dialect),
              None if key in rows[0] else _maker(columns[key].default)) for key in order]
-    values: list[Any] = []
+    values: list[tuple[Any, ...]] = []
     width = len(given)
     for row in rows:
         if len(row) != width:
@@ -784,8 +781,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         for key, process, make in plan:
             raw = row[key] if make is None else make()
             out.append(raw if process is None else process(raw))
-        values.append(tuple(out) if positional else dict(zip(order, out, strict=True)))
-    conn.exec_driver_sql(str(compiled), values)
+        values.append(tuple(out))
+    dialects.execute_many(conn, insert(table), order, values)
 
 
 def _table(model: type[Any]) -> Table:
