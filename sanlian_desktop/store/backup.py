@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -417,7 +418,7 @@ def _unpack_zip(path: Path, plain: IO[bytes] | None, work: Path, *, extract_atta
                 else:
                     target = None
                 _check_member(path, zf, name, sha, size, target)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error):
         if plain is None and not _starts_like_zip(path):
             raise foreign(path) from None
         raise damaged(path, "不是完整的压缩文件", "not a complete zip file") from None
@@ -523,7 +524,7 @@ def _check_member(path: Path, zf: zipfile.ZipFile, name: str, sha: str, size: in
         if out is not None:
             out.flush()
             os.fsync(out.fileno())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error):
         raise damaged(path, f"{_label(name)}无法解压", f"{name}: bad data") from None
     finally:
         if out is not None:

@@ -153,6 +153,8 @@ BAD_FILES = {
     "truncated": (lambda p, t: _copy_bytes(p, t / "t.zip", p.read_bytes()[: len(p.read_bytes()) // 2]),
                   "已损坏或不完整"),
     "flipped byte": (lambda p, t: _copy_bytes(p, t / "c.zip", _flip_in_database(p)), "已损坏或不完整"),
+    "broken deflate stream": (lambda p, t: _copy_bytes(p, t / "z.zip", _flip_in_database(p, at_start=True)),
+                              "已损坏或不完整"),
     "hash mismatch": (lambda p, t: _rewrite(p, t / "h.zip", {"sanlian.db": _flipped_database(p)}, rehash=False),
                       "校验值与清单不符"),
     "corrupt database, consistent manifest": (
@@ -188,13 +190,22 @@ def _garbled_database(path: Path) -> bytes:
     return bytes(data)
 
 
-def _flip_in_database(path: Path) -> bytes:
-    """The backup with one byte of the compressed database changed (the zip CRC or our hash catches it)."""
+def _flip_in_database(path: Path, *, at_start: bool = False) -> bytes:
+    """The backup with one byte of the compressed database changed (the zip CRC or our hash catches it).
+
+    ``at_start`` marks the first deflate block with the block type deflate does not have, so the
+    decompressor itself fails (zlib.error, not a CRC mismatch) — what a flipped byte in the middle
+    does now and then, depending on where the block boundaries fall."""
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("sanlian.db")
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
+    local = info.header_offset  # the local header's name and extra lengths, not the central directory's
+    start = local + 30 + int.from_bytes(data[local + 26:local + 28], "little") \
+        + int.from_bytes(data[local + 28:local + 30], "little")
+    if at_start:
+        data[start] |= 0x06  # BTYPE = 11: "invalid block type"
+    else:
+        data[start + info.compress_size // 2] ^= 0xFF
     return bytes(data)
 
 

@@ -170,9 +170,14 @@ def revocation_map(records: Sequence[Revocation]) -> dict[str, datetime]:
 
 
 def _revoked_since(revoked: Revoked, serial: str, at: datetime) -> datetime | bool | None:
+    """When ``serial`` stopped being trusted, if a signature made at ``at`` falls after that.
+
+    Both times are kept to the second, so a package signed in the second its certificate was
+    revoked was made before the revocation as often as after it: it is given the benefit (a
+    signer can claim any time anyway; the order of honest work is what this check keeps)."""
     if isinstance(revoked, Mapping):
         since = revoked.get(serial)
-        return since if since is not None and since <= at else None
+        return since if since is not None and since < at else None
     return serial in revoked
 
 

@@ -203,7 +203,7 @@ def test_revoked_sender(tmp_path: Path, offices: dict[str, Office], root: Cert) 
     later = revoke(county.cert, city.cert, city.keys, "撤并", effective=created + timedelta(days=1), now=NOW)
     with _open(path, city, root, revoked=revocation_map([later])) as pkg:
         assert pkg.sender.code == "620102"
-    earlier = revoke(county.cert, city.cert, city.keys, "密钥泄露", effective=created, now=NOW)
+    earlier = revoke(county.cert, city.cert, city.keys, "密钥泄露", effective=created - timedelta(seconds=1), now=NOW)
     with pytest.raises(CertRevokedError, match="起已被吊销"):
         _open(path, city, root, revoked=revocation_map([earlier]))
 

@@ -60,7 +60,7 @@ def test_tampering_and_revocation(offices: dict[str, Office], root: Cert) -> Non
         verify_statement(signed.replace(b"2026-02-20", b"2036-02-20"), pool)
     after = revoke(county.cert, city.cert, city.keys, "撤并", effective=at + timedelta(days=1), now=at)
     assert verify_statement(signed, _pool(root, county.chain, revoked=revocation_map([after])))
-    before = revoke(county.cert, city.cert, city.keys, "密钥泄露", effective=at, now=at)
+    before = revoke(county.cert, city.cert, city.keys, "密钥泄露", effective=at - timedelta(seconds=1), now=at)
     with pytest.raises(CertRevokedError):
         verify_statement(signed, _pool(root, county.chain, revoked=revocation_map([before])))
     with pytest.raises(UserError, match="不匹配"):
