@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sanlian_desktop.cli.main import Context
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.vocab import status_text
 
 if TYPE_CHECKING:
     from sanlian_desktop.offices.certack import OfficeCertificate
@@ -210,7 +211,10 @@ def _result_lines(result: Any, verb: str) -> list[str]:
     r = result.report
     lines = [f"{verb}来自 {result.sender_name}（{result.sender_code}）的第 {result.channel_seq} 号数据包：",
              f"  新记录 {r.applied} 条，已有 {r.already} 条，冲突 {r.conflicts} 条；回执 {result.receipts} 份"]
-    lines += [f"  {n} {_titled(r.titles.get(n))}：{a} → {b}" for n, a, b in r.state_changes[:30]]
+    lines += [f"  {n} {_titled(r.titles.get(n))}：{status_text(a)} → {status_text(b)}"
+              for n, a, b in r.state_changes[:30]]
+    if len(r.state_changes) > 30:
+        lines.append(f"  ……另有 {len(r.state_changes) - 30} 份申报的状态有变化（--json 列出全部）")
     if result.missing_seqs:
         lines.append(f"  注意：尚未收到该单位的第 {'、'.join(map(str, result.missing_seqs))} 号数据包")
     if r.conflicts:

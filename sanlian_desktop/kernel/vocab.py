@@ -93,6 +93,17 @@ STATUS_LABELS = {
 }
 
 
+def status_text(value: str, *, new: str = "（本单位尚无）") -> str:
+    """The Chinese name of a status as records carry it; ``new`` names a declaration an office did not have
+    (an import's state changes), and an unknown value is shown as it is."""
+    if value == "new":
+        return new
+    try:
+        return STATUS_LABELS[Status(value)]
+    except ValueError:
+        return value
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"

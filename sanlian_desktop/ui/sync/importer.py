@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.kernel.vocab import STATUS_LABELS, Status
+from sanlian_desktop.kernel.vocab import status_text
 from sanlian_desktop.sync.exchange.importing import ImportResult
 from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.ui.context import UiContext
@@ -31,12 +31,7 @@ from sanlian_desktop.ui.sync.tasks import import_job, preview_job
 
 def status_label(value: str) -> str:
     """The Chinese name of a declaration status; ``new`` is a declaration this office did not have."""
-    if value == "new":
-        return QCoreApplication.translate("ImportDialog", "（本单位尚无）")
-    try:
-        return STATUS_LABELS[Status(value)]
-    except ValueError:
-        return value
+    return status_text(value, new=QCoreApplication.translate("ImportDialog", "（本单位尚无）"))
 
 
 # The preview's table of declarations whose state the package changes.
