@@ -25,6 +25,7 @@ def free_port() -> int:
 
     for port in (5432, 0):
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is free
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
