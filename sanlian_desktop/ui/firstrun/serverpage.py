@@ -302,6 +302,8 @@ class JoinPage(WizardStep):
         return self.owner().jobs.writing(self)
 
     def nextId(self) -> int:
+        """Straight to the end: the office that was joined has its keys and certificate (or its admin asks
+        for one in 设置 → 证书); the pages after creating an office are not for a joining user."""
         from sanlian_desktop.ui.firstrun.wizard import PageId
 
-        return self.owner().next_after(PageId.JOIN)
+        return PageId.DONE
