@@ -244,6 +244,9 @@ def connection_failure(said: str, url: str) -> str:
                                         "name or service not known", "timed out")):
         return (f"连接不上服务器 {where}：请检查服务器地址和端口，确认服务器已开机、PostgreSQL 正在运行，"
                 "且防火墙允许这台电脑连接")
+    if any(words in lower for words in ("invalid response to ssl negotiation", "expected authentication request",
+                                        "server closed the connection unexpectedly")):
+        return f"服务器 {where} 的端口 {parsed.port or 5432} 上回答的不是 PostgreSQL 数据库，请检查服务器地址和端口"
     return f"{said}（请检查服务器地址、用户名和密码）"
 
 

@@ -50,6 +50,8 @@ def test_an_incomplete_address_is_refused(address: ServerAddress, said: str) -> 
     ('connection to server at "10.0.0.9", port 5432 failed: Connection refused', "连接不上服务器 10.0.0.9"),
     ('failed to resolve host \'nohost\': could not translate host name "nohost"', "连接不上服务器 10.0.0.9"),
     ("connection timeout expired", "连接不上服务器 10.0.0.9"),
+    ('connection to server at "10.0.0.9", port 5432 failed: received invalid response to SSL negotiation: H',
+     "服务器 10.0.0.9 的端口 5432 上回答的不是 PostgreSQL 数据库"),
     ("FATAL:  sorry, too many clients already", "FATAL:  sorry, too many clients already（请检查"),
 ])
 def test_the_drivers_words_are_said_in_chinese(driver: str, meaning: str) -> None:
