@@ -123,7 +123,9 @@ def server_password(url: str) -> None:
                         "do not put the password in the database URL: set PGPASSWORD or type it when asked")
     if os.environ.get("PGPASSWORD") is not None or not sys.stdin or not sys.stdin.isatty():
         return  # no terminal: the server may trust this user, or ~/.pgpass holds it
-    os.environ["PGPASSWORD"] = getpass.getpass("数据库服务器密码（无需密码直接回车）/ database password: ")
+    from sanlian_desktop.store.server import use_password
+
+    use_password(getpass.getpass("数据库服务器密码（无需密码直接回车）/ database password: "))
 
 
 def new_password(label: str) -> str:

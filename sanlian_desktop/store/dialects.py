@@ -33,6 +33,9 @@ SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 SUPPORTED = (SQLITE, POSTGRESQL)
 
+# Seconds to wait for a database server to answer a new connection.
+CONNECT_TIMEOUT = 10
+
 # How many rows one driver call carries when many rows go through one statement.
 BULK_ROWS = 2000
 
@@ -62,9 +65,11 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 def engine_options(url_dialect: str) -> dict[str, Any]:
     """Extra ``create_engine`` options for an engine: a server gets pre-ping (a restarted server's
-    stale connections are replaced instead of failing the next unit of work)."""
+    stale connections are replaced instead of failing the next unit of work) and gives up connecting
+    after ``CONNECT_TIMEOUT`` seconds (a server switched off on the LAN would otherwise keep the program
+    waiting for minutes)."""
     if url_dialect == POSTGRESQL:
-        return {"pool_pre_ping": True}
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
     return {}
 
 

@@ -138,10 +138,8 @@ class Store:
         except OperationalError as exc:
             store.close()
             said = " ".join(str(exc.orig or exc).split())  # the driver's words, on one line
-            raise ServerUnreachable(
-                f"连接数据库服务器失败：{said}（请检查服务器地址、用户名和 PGPASSWORD）",
-                f"cannot connect to the database server: {said}",
-            ) from None
+            raise ServerUnreachable(f"连接数据库服务器失败：{connection_failure(said, url)}",
+                                    f"cannot connect to the database server: {said}") from None
         except BaseException:
             store.close()
             raise
@@ -219,6 +217,37 @@ class Store:
             from alembic import command
 
             command.upgrade(alembic_config(self.engine), "head")
+
+
+def connection_failure(said: str, url: str) -> str:
+    """What the driver's words ``said`` on failing to connect to ``url`` mean, as a sentence for the user.
+
+    libpq's messages are English unless the server speaks another language; a failure not recognised is
+    given with the driver's words."""
+    parsed = make_url(url)
+    user, database = parsed.username or "", parsed.database or ""
+    where = parsed.host or str(parsed.query.get("host", "") or "")
+    lower = said.lower()
+    if "password authentication failed" in lower:
+        return f"服务器拒绝了用户 {user} 的密码，请检查密码是否正确"
+    if "no password supplied" in lower:
+        return f"服务器要求用户 {user} 的密码，请填写密码"
+    if "no pg_hba.conf entry" in lower:
+        return ("服务器不允许这台电脑连接（服务器管理员需在 pg_hba.conf 中允许本单位局域网的地址，"
+                "见用户手册“单位服务器”一节）")
+    if "does not exist" in lower and "database" in lower:
+        return f"服务器上没有名为 {database} 的数据库，请检查数据库名，或请服务器管理员先建立该数据库"
+    if "does not exist" in lower and "role" in lower:
+        return f"服务器上没有用户 {user}，请检查用户名，或请服务器管理员先建立该用户"
+    if any(words in lower for words in ("connection refused", "could not translate host name", "timeout expired",
+                                        "no route to host", "network is unreachable", "no such file or directory",
+                                        "name or service not known", "timed out")):
+        return (f"连接不上服务器 {where}：请检查服务器地址和端口，确认服务器已开机、PostgreSQL 正在运行，"
+                "且防火墙允许这台电脑连接")
+    if any(words in lower for words in ("invalid response to ssl negotiation", "expected authentication request",
+                                        "server closed the connection unexpectedly")):
+        return f"服务器 {where} 的端口 {parsed.port or 5432} 上回答的不是 PostgreSQL 数据库，请检查服务器地址和端口"
+    return f"{said}（请检查服务器地址、用户名和密码）"
 
 
 def refuse_newer(revision: str | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,16 +108,17 @@ def open_store(home: Path, parent: QWidget | None = None) -> Store:
     """Open the store in ``home``; a store on a database server that refuses this computer without a
     password (none in PGPASSWORD) gets one asked for, kept in this process only."""
     from sanlian_desktop.store.engine import ServerUnreachable
+    from sanlian_desktop.store.server import password_known, use_password
 
     try:
         return Store.open(home)
     except ServerUnreachable:
-        if os.environ.get("PGPASSWORD") is not None:
+        if password_known():
             raise
         password = ask_server_password(parent)
         if password is None:
             raise
-        os.environ["PGPASSWORD"] = password
+        use_password(password)
         return Store.open(home)
 
 

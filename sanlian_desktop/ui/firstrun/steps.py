@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sanlian_desktop.ui.firstrun.wizard import FirstRunWizard
 
 
-def _wrapped(text: str, parent: QWidget) -> QLabel:
+def wrapped(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
     return label
@@ -59,26 +59,34 @@ class WelcomePage(WizardStep):
         self.setTitle(self.tr("欢迎使用三社联动试点项目申报系统"))
         self.setSubTitle(self.tr("这台电脑上还没有本单位的数据。请选择："))
         layout = QVBoxLayout(self)
-        self.create_choice = QRadioButton(self.tr("创建本单位"), self)
+        self.create_choice = QRadioButton(self.tr("创建本单位（数据保存在这台电脑上）"), self)
+        self.server_choice = QRadioButton(self.tr("本单位有数据库服务器"), self)
         self.demo_choice = QRadioButton(self.tr("试用演示数据"), self)
         self.create_choice.setChecked(True)
         layout.addWidget(self.create_choice)
-        layout.addWidget(_wrapped(self.tr(
+        layout.addWidget(wrapped(self.tr(
             "正式使用：选择本单位的级别和行政区划，设置第一位管理员的用户名和密码。"
             "第三方评估机构填写省民政厅给定的机构代码。"), self))
+        layout.addSpacing(12)
+        layout.addWidget(self.server_choice)
+        layout.addWidget(wrapped(self.tr(
+            "本单位几个人同时使用：数据保存在单位局域网的 PostgreSQL 服务器上。第一台电脑在服务器上创建本单位，"
+            "其他电脑加入已有的本单位，用同一批用户登录。"), self))
         layout.addSpacing(12)
         layout.addWidget(self.demo_choice)
         demo_note = self.tr("先看一看：在单独的文件夹中建立演示单位“城关区民政局”和300份演示申报，"
                             "不影响正式数据。")
         if demo_available:
             demo_note += self.tr("（已有演示数据，将直接打开。）")
-        layout.addWidget(_wrapped(demo_note, self))
+        layout.addWidget(wrapped(demo_note, self))
         layout.addStretch(1)
 
     def nextId(self) -> int:
         from sanlian_desktop.ui.firstrun.wizard import PageId
 
-        return PageId.DEMO if self.demo_choice.isChecked() else PageId.LEVEL
+        if self.demo_choice.isChecked():
+            return PageId.DEMO
+        return PageId.SERVER if self.server_choice.isChecked() else PageId.LEVEL
 
 
 LEVEL_NOTES = {
@@ -104,7 +112,7 @@ class LevelPage(WizardStep):
         for i, level in enumerate(CHOICES):
             if level is Level.EVALUATOR:
                 layout.addSpacing(12)
-                layout.addWidget(_wrapped(self.tr("不属于以上各级的："), self))
+                layout.addWidget(wrapped(self.tr("不属于以上各级的："), self))
             button = QRadioButton(f"{level.label} — {self.tr(str(LEVEL_NOTES[level]))}", self)
             self.group.addButton(button, i)
             self.buttons[level] = button
@@ -142,7 +150,7 @@ class OfficePage(WizardStep):
         self.code_edit.setPlaceholderText(self.tr("如 620000E001"))
         self.code_edit.setMaxLength(10)
         self.code_edit.textEdited.connect(self._upper)
-        self.code_hint = _wrapped(self.tr(
+        self.code_hint = wrapped(self.tr(
             "机构代码由省民政厅给定：省级区划代码（甘肃省为 620000）、字母 E 和三位数字，如 620000E001。"), self)
         self.code_hint.setStyleSheet("color: #555;")
         self.admin_name = QLineEdit("admin", self)
@@ -228,12 +236,13 @@ class OfficePage(WizardStep):
         name = None if self._is_evaluator() else (wizard.region_page.region() or ("", ""))[1]
         admin, password = self.admin_name.text().strip(), self.passwords.password()
         admin_display_name = self.name_edit.text()
+        database = wizard.database_url()
 
         def create() -> tuple[Store, Actor]:
             auth.clean_display_name(admin_display_name, required=True)
             store = init_office(home, level=level, region_code=code, name=office_name, admin=admin,
                                 admin_password=password, admin_display_name=admin_display_name,
-                                region_name=name)
+                                region_name=name, database=database)
             try:
                 with store.session() as session:
                     return store, auth.sign_in(session, admin, password)
@@ -276,23 +285,42 @@ class DonePage(WizardStep):
         super().__init__(parent)
         self.setTitle(self.tr("本单位已创建"))
         layout = QVBoxLayout(self)
-        self.summary = _wrapped("", self)
+        self.summary = wrapped("", self)
         layout.addWidget(self.summary)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
-        actor = self.owner().actor
-        if actor is not None:
+        wizard = self.owner()
+        actor = wizard.actor
+        if actor is not None and wizard.joined:
+            self.setTitle(self.tr("已加入本单位"))
+            self.summary.setText(self.tr(
+                "这台电脑已加入{0}（{1}），数据保存在单位服务器 {2}。\n\n点击“完成”，以 {3}（用户名 {4}）的身份进入系统。"
+                "以后每次启动时输入数据库密码和自己的用户名、密码。").format(
+                actor.office_name, actor.office_code, self._where(), actor.display_name, actor.username))
+        elif actor is not None:
             text = self.tr(
                 "{0}（{1}）已经建立，数据保存在：\n{2}\n\n点击“完成”，以管理员 {3}（用户名 {4}）的身份进入系统。"
                 "请先在“设置”中为经办人和审核人添加用户。").format(
-                actor.office_name, actor.office_code, self.owner().home, actor.display_name, actor.username)
+                actor.office_name, actor.office_code, self._where(), actor.display_name, actor.username)
             evaluator = actor.office_level is Level.EVALUATOR
             self.setTitle(self.tr("本机构已创建") if evaluator else self.tr("本单位已创建"))
             if evaluator:
                 text += self.tr("\n\n本机构的窗口有“评估”“同步”“设置”三页：省民政厅指派的项目随同步包送达后，"
                                 "在“评估”页中记录跟踪回访和成效评估。")
+            if wizard.database_url() is not None:
+                text += self.tr("\n\n本单位的其他电脑：在首次使用时选择“本单位有数据库服务器”，填写同一服务器，"
+                                "选择“加入服务器上已有的本单位”。")
             self.summary.setText(text)
+
+    def _where(self) -> str:
+        """Where the office's data are: the server's address, or the folder on this computer."""
+        from sanlian_desktop.store.server import ServerAddress
+
+        url = self.owner().database_url()
+        if url is None:
+            return str(self.owner().home)
+        return self.tr("单位服务器 {0}").format(ServerAddress.from_url(url).label())
 
     def nextId(self) -> int:
         return -1

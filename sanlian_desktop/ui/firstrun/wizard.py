@@ -17,6 +17,7 @@ from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.firstrun.demopage import DemoPage
 from sanlian_desktop.ui.firstrun.regionpage import RegionPage
+from sanlian_desktop.ui.firstrun.serverpage import JoinPage, ServerPage
 from sanlian_desktop.ui.firstrun.steps import DonePage, LevelPage, OfficePage, WelcomePage
 from sanlian_desktop.ui.jobs import JobRunner
 
@@ -26,6 +27,8 @@ class PageId(IntEnum):
     LEVEL = 1
     REGION = 2
     OFFICE = 3
+    SERVER = 4  # the office's database server (本单位有数据库服务器), then LEVEL… or JOIN
+    JOIN = 5
     # Pages added through ``after_setup`` take ids from here, in order, before DONE.
     AFTER_SETUP = 10
     DONE = 50
@@ -51,6 +54,7 @@ class FirstRunWizard(QWizard):
         self.store: Store | None = None
         self.actor: Actor | None = None
         self.is_demo = False
+        self.joined = False  # this computer joined an office already on a database server
         self.setWindowTitle(self.tr("首次使用 — {0}").format(APP_NAME))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -60,12 +64,16 @@ class FirstRunWizard(QWizard):
         self.level_page = LevelPage(self)
         self.region_page = RegionPage(self)
         self.office_page = OfficePage(self)
+        self.server_page = ServerPage(self)
+        self.join_page = JoinPage(self)
         self.done_page = DonePage(self)
         self.demo_page = DemoPage(self)
         self.setPage(PageId.WELCOME, self.welcome_page)
         self.setPage(PageId.LEVEL, self.level_page)
         self.setPage(PageId.REGION, self.region_page)
         self.setPage(PageId.OFFICE, self.office_page)
+        self.setPage(PageId.SERVER, self.server_page)
+        self.setPage(PageId.JOIN, self.join_page)
         for offset, make_page in enumerate(after_setup):
             self.setPage(PageId.AFTER_SETUP + offset, make_page(self))
         self.setPage(PageId.DONE, self.done_page)
@@ -81,6 +89,13 @@ class FirstRunWizard(QWizard):
                 if not callable(wanted) or wanted():
                     return candidate
         return PageId.DONE
+
+    def database_url(self) -> str | None:
+        """The database server the office is made on or joined (tested, no password), or None for the
+        SQLite file on this computer."""
+        if PageId.SERVER not in self.visitedIds():
+            return None
+        return self.server_page.url()
 
     @property
     def level(self) -> Level:
@@ -100,7 +115,7 @@ class FirstRunWizard(QWizard):
     def reject(self) -> None:
         """Cancelling closes what was opened; an office already created stays on disk for next time.
         Not while the office is being created (a moment): what the worker opens must not be left open."""
-        if self.office_page.creating():
+        if self.office_page.creating() or self.join_page.joining():
             return
         self.demo_page.stop()
         self.drop_result()

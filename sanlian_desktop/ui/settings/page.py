@@ -1,4 +1,5 @@
-"""The 设置 page: users (admins manage, others change their own password), this office, the print font."""
+"""The 设置 page: users (admins manage, others change their own password), this office (and where its data
+live: this computer or the office's database server), the print font."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -217,7 +219,9 @@ class SettingsPage(QWidget):
 
     def _office_tab(self) -> QWidget:
         tab = QWidget(self)
-        form = QFormLayout(tab)
+        outer = QVBoxLayout(tab)
+        form = QFormLayout()
+        outer.addLayout(form)
         self.office_name = QLabel(tab)
         self.office_level = QLabel(tab)
         self.office_region = QLabel(tab)
@@ -231,7 +235,6 @@ class SettingsPage(QWidget):
         form.addRow(self.tr("行政区划："), self.office_region)
         self.office_code_label = QLabel(self.tr("区划代码："), tab)
         form.addRow(self.office_code_label, self.office_code)
-        form.addRow(self.tr("数据目录："), self.data_folder)
         if self.is_admin and self.ctx.actor.office_level.is_region:
             row = QHBoxLayout()
             self.add_region_button = QPushButton(self.tr("添加街道或社区…"), tab)
@@ -244,7 +247,42 @@ class SettingsPage(QWidget):
             form.addRow(self.tr("辖区区划："), row)
             self.region_status = QLabel(tab)
             form.addRow("", self.region_status)
+        outer.addWidget(self._storage_box(tab))
+        outer.addStretch(1)
         return tab
+
+    def _storage_box(self, tab: QWidget) -> QGroupBox:
+        """Where the office's data live (this computer's SQLite file or the office's database server),
+        where backups go, and how an office moves to a server: read-only."""
+        from sanlian_desktop.store.server import ServerAddress
+
+        store = self.ctx.store
+        if store.on_server:
+            where = self.tr("单位服务器 {0}").format(ServerAddress.from_url(store.url).label())
+            backups = self.tr("数据库由单位服务器备份（服务器管理员用 pg_dump），这台电脑不备份数据库")
+            note = self.tr("本单位的数据保存在单位服务器上，本单位各台电脑同时使用同一份数据。"
+                           "数据库密码只在程序运行期间使用，不保存在这台电脑上。")
+        else:
+            where = self.tr("本机（SQLite 文件 {0}）").format(store.paths.database)
+            backups = str(store.paths.backups)
+            note = self.tr("本单位几个人同时使用时，可以把数据迁到单位服务器（PostgreSQL 13 或更新版本）："
+                           "先关闭本程序，再由管理员在命令行运行 sanlian move --database "
+                           "postgresql+psycopg://用户名@服务器/数据库名，所有数据原样迁入，原数据文件保留在数据目录中。"
+                           "然后其他电脑在首次使用时选择“本单位有数据库服务器”加入。详见用户手册“单位服务器”一节。")
+        box = QGroupBox(self.tr("数据存放位置"), tab)
+        form = QFormLayout(box)
+        self.storage_place = QLabel(where, box)
+        self.backup_place = QLabel(backups, box)
+        self.storage_note = QLabel(note, box)
+        for label in (self.data_folder, self.storage_place, self.backup_place, self.storage_note):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.storage_note.setStyleSheet("color: #555;")
+        form.addRow(self.tr("数据存放："), self.storage_place)
+        form.addRow(self.tr("数据目录："), self.data_folder)
+        form.addRow(self.tr("备份文件夹："), self.backup_place)
+        form.addRow(self.storage_note)
+        return box
 
     def open_region_dialog(self, kind: type[AddRegionDialog] | type[RenameRegionDialog]) -> None:
         """Add or rename a street or community the official data lacks or names otherwise (admins)."""
