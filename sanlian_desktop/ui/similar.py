@@ -161,10 +161,13 @@ class SimilarPanel(QWidget):
     def _fill(self) -> None:
         self.table.setRowCount(len(self.similar))
         for row, item in enumerate(self.similar):
-            checked = self.tr("已核实，不是抄袭：{0}").format(item.cleared) if item.cleared else ""
+            checked = self.tr("已核实，不是抄袭：{0}（{1}）").format(item.cleared, item.cleared_by) if item.cleared else ""
             for col, value in enumerate((f"{item.score}%", item.number, item.community, item.title,
                                          item.status_label, item.batch, checked)):
-                self.table.setItem(row, col, QTableWidgetItem(value))
+                cell = QTableWidgetItem(value)
+                if col == 6 and item.cleared:
+                    cell.setToolTip(self.tr("标记人：{0}\n理由：{1}").format(item.cleared_by, item.cleared))
+                self.table.setItem(row, col, cell)
         self.table.resizeColumnsToContents()
 
     def best_score(self) -> int | None:
