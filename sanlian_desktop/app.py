@@ -68,6 +68,7 @@ def compose_cli() -> None:
         paper,
         registries,
         reports,
+        scanread,
         screening,
         selection,
         shipping,
@@ -78,7 +79,7 @@ def compose_cli() -> None:
     for register in (administration.register, declarations.register, administration.register_audit, demo.register,
                      sync.register, paper.register, shipping.register, indicators.register, registries.register,
                      reports.register, implementation.register, selection.register, evaluation.register,
-                     screening.register):
+                     screening.register, scanread.register):
         add_command_group(register)
 
 
