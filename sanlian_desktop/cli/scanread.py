@@ -32,8 +32,8 @@ def _cell(value: Any, width: int = 40) -> str:
 
 
 def cmd_read_scan(ctx: Context, args: argparse.Namespace) -> int:
-    from sanlian_desktop.paperread import OCR_HELP, ocr_available, read_form
     from sanlian_desktop.kernel.fileio import atomic_write_bytes
+    from sanlian_desktop.paperread import OCR_HELP, ocr_available, read_form
     from sanlian_desktop.paperread.drafting import community_named, create_draft, draft_json, rows
 
     if (args.community or args.batch) and not (args.create_draft or args.out):

@@ -76,7 +76,7 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_made(county: Cli, tmp_pat
 
 def test_without_the_ocr_component_the_message_says_how_to_get_it(county: Cli, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import sanlian_desktop.paperread as paperread
+    from sanlian_desktop import paperread
 
     monkeypatch.setattr(paperread, "ocr_available", lambda: False)
     scan = tmp_path / "scan.png"
