@@ -267,7 +267,7 @@ class Similar:
 # -- reviewers' marks ("已核实，不是抄袭") ------------------------------------------------------------------
 
 
-def _marks_query() -> Select[tuple[SimilarityClearance]]:
+def _marks_query() -> Select[SimilarityClearance]:
     """The marks that count: both declarations held, each in the community the mark names (a mark received
     before a declaration waits, unseen, until it arrives)."""
     low, high = aliased(Declaration), aliased(Declaration)
