@@ -39,9 +39,9 @@ def upgrade() -> None:
     with op.batch_alter_table('similarity_mark', schema=None) as batch_op:
         batch_op.create_index('ix_similarity_mark_pair', ['low_id', 'high_id'], unique=False)
     rows = op.get_bind().execute(sa.text(
-        "SELECT c.low_id, c.high_id, lo.community_code, hi.community_code, c.reason, c.office_code, c.by, c.at "
+        "SELECT c.low_id, c.high_id, lo.community_code, hi.community_code, c.reason, c.office_code, c.\"by\", c.at "
         "FROM similarity_clearance c JOIN declaration lo ON lo.id = c.low_id JOIN declaration hi ON hi.id = c.high_id"
-    )).all()
+    ).columns(at=sa.DateTime())).all()
     if rows:
         op.bulk_insert(mark, [
             {"id": str(uuid.uuid4()), "low_id": low, "high_id": high, "low_community": low_c, "high_community": high_c,
@@ -51,7 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.create_table(
+    old = op.create_table(
         'similarity_clearance',
         sa.Column('low_id', sa.String(length=36), nullable=False),
         sa.Column('high_id', sa.String(length=36), nullable=False),
@@ -65,4 +65,12 @@ def downgrade() -> None:
                                 name=op.f('fk_similarity_clearance_high_id_declaration')),
         sa.PrimaryKeyConstraint('low_id', 'high_id', name=op.f('pk_similarity_clearance')),
     )
+    kept: dict[tuple[str, str], dict[str, object]] = {}  # one mark per pair, the earliest, where both are held
+    for low, high, reason, office, by, at in op.get_bind().execute(sa.text(
+        "SELECT m.low_id, m.high_id, m.reason, m.office_code, m.\"by\", m.at FROM similarity_mark m "
+        "JOIN declaration lo ON lo.id = m.low_id JOIN declaration hi ON hi.id = m.high_id ORDER BY m.at DESC"
+    ).columns(at=sa.DateTime())).all():
+        kept[(low, high)] = {"low_id": low, "high_id": high, "reason": reason, "office_code": office, "by": by, "at": at}
+    if kept:
+        op.bulk_insert(old, list(kept.values()))
     op.drop_table('similarity_mark')
