@@ -83,7 +83,9 @@ def test_the_inbox_badges_copies_and_the_review_shows_them(qtbot: Any, jobs: Job
     assert panel.clear_selected()
     writes_done(qtbot, jobs)
     assert panel.similar[0].cleared == "两个社区由同一街道统一撰写，服务内容不同"
-    assert (panel.table.item(0, 6) or QTableWidgetItem()).text().startswith("已核实，不是抄袭")
+    checked = panel.table.item(0, 6) or QTableWidgetItem()
+    assert checked.text().startswith("已核实，不是抄袭") and "城关区" in checked.text()
+    assert county.reviewer.username in checked.toolTip() and "服务内容不同" in checked.toolTip()
     assert not panel.clear_button.isEnabled() and panel.reason.text() == ""
     assert dialog.tabs.tabText(dialog.tabs.indexOf(panel)) == "相似申报（1 份，均已核实）"
     dialog.grab().save(str(tmp_path / "cleared.png"))
