@@ -26,6 +26,7 @@ from sanlian_desktop.offices import backupseal
 from sanlian_desktop.registries import records as registry_records
 from sanlian_desktop.registries import regionrecords as region_update_records
 from sanlian_desktop.reports import records as report_records
+from sanlian_desktop.screening import records as screening_records
 from sanlian_desktop.screening import service as screening_service
 from sanlian_desktop.selection import records as notice_records
 from sanlian_desktop.selection.limits import BatchLimits
@@ -46,6 +47,7 @@ def compose() -> None:
     region_update_records.register_kinds()
     evaluation_records.register_kinds()
     registry_records.register_kinds()
+    screening_records.register_kinds()
     kinds.mark_composed()
     workflow.set_approval_policy(BatchLimits())
     backup.set_protection(backupseal.SEAL)
@@ -66,6 +68,7 @@ def compose_cli() -> None:
         paper,
         registries,
         reports,
+        scanread,
         screening,
         selection,
         shipping,
@@ -76,7 +79,7 @@ def compose_cli() -> None:
     for register in (administration.register, declarations.register, administration.register_audit, demo.register,
                      sync.register, paper.register, shipping.register, indicators.register, registries.register,
                      reports.register, implementation.register, selection.register, evaluation.register,
-                     screening.register):
+                     screening.register, scanread.register):
         add_command_group(register)
 
 

@@ -33,7 +33,8 @@ def _percent(text: str) -> int:
 
 def _similar_dict(s: Any) -> dict[str, Any]:
     return {"id": s.declaration_id, "number": s.number, "title": s.title, "community": s.community,
-            "status": s.status, "batch": s.batch, "score": s.score, "cleared": s.cleared}
+            "status": s.status, "batch": s.batch, "score": s.score, "cleared": s.cleared,
+            "cleared_by": s.cleared_by}
 
 
 def cmd_decl_similar(ctx: Context, args: argparse.Namespace) -> int:
@@ -50,7 +51,7 @@ def cmd_decl_similar(ctx: Context, args: argparse.Namespace) -> int:
         minimum = service.threshold(s) if args.minimum is None else args.minimum
         lines = [f"与 {decl.number}（{decl.title}）相似度 ≥ {minimum}% 的申报："]
         lines += [f"  相似 {r.score}%  {r.number}  {r.community}  {r.title}  {r.status_label}  批次 {r.batch}"
-                  + (f"  已核实，不是抄袭：{r.cleared}" if r.cleared else "") for r in rows] or ["  （没有）"]
+                  + (f"  已核实，不是抄袭：{r.cleared}（{r.cleared_by}）" if r.cleared else "") for r in rows] or ["  （没有）"]
         ctx.emit({"id": decl.id, "number": decl.number, "threshold": minimum,
                   "similar": [_similar_dict(r) for r in rows]}, lines)
     return 0
@@ -68,9 +69,10 @@ def cmd_similar(ctx: Context, args: argparse.Namespace) -> int:
         minimum = service.threshold(s) if args.minimum is None else args.minimum
         lines = [f"“{batch.name}”中相似度 ≥ {minimum}% 的申报共 {len(pairs)} 对："]
         lines += [f"  相似 {p.score}%  {p.a.number}（{p.a.community}）↔ {p.b.number}（{p.b.community}）"
-                  + (f"  已核实，不是抄袭：{p.cleared}" if p.cleared else "") for p in pairs]
+                  + (f"  已核实，不是抄袭：{p.cleared}（{p.cleared_by}）" if p.cleared else "") for p in pairs]
         ctx.emit({"batch": batch.code, "threshold": minimum,
-                  "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b), "cleared": p.cleared}
+                  "pairs": [{"score": p.score, "a": _similar_dict(p.a), "b": _similar_dict(p.b), "cleared": p.cleared,
+                             "cleared_by": p.cleared_by}
                             for p in pairs]},
                  lines)
     return 0

@@ -11,14 +11,16 @@ side.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, exists, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from sanlian_desktop.kernel import codes
 from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.vocab import Role, Status
 from sanlian_desktop.models import (
@@ -34,6 +36,7 @@ from sanlian_desktop.models import (
 )
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.screening import UNAVAILABLE, available, text
+from sanlian_desktop.screening.records import MARKING_LEVELS, MAX_REASON
 from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
 
@@ -253,10 +256,48 @@ class Similar:
     batch: str
     score: int
     cleared: str | None = None  # the reason a reviewer found the pair no copy ("已核实，不是抄袭")
+    cleared_by: str | None = None  # who found it: office, user and local time
+
 
     @property
     def status_label(self) -> str:
         return Status(self.status).label
+
+
+# -- reviewers' marks ("已核实，不是抄袭") ------------------------------------------------------------------
+
+
+def _marks_query() -> Select[SimilarityClearance]:
+    """The marks that count: both declarations held, each in the community the mark names (a mark received
+    before a declaration waits, unseen, until it arrives)."""
+    low, high = aliased(Declaration), aliased(Declaration)
+    return (select(SimilarityClearance)
+            .join(low, (low.id == SimilarityClearance.low_id) & (low.community_code == SimilarityClearance.low_community))
+            .join(high, (high.id == SimilarityClearance.high_id)
+                  & (high.community_code == SimilarityClearance.high_community)))
+
+
+def valid_marks(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[SimilarityClearance]]:
+    """The marks that count for each (low, high) pair given, earliest first."""
+    wanted = set(pairs)
+    lows = sorted({low for low, _ in wanted})
+    found: dict[tuple[str, str], list[SimilarityClearance]] = {}
+    for start in range(0, len(lows), 500):
+        for mark in session.scalars(_marks_query().where(SimilarityClearance.low_id.in_(lows[start:start + 500]))
+                                    .order_by(SimilarityClearance.at, SimilarityClearance.id)):
+            if (mark.low_id, mark.high_id) in wanted:
+                found.setdefault((mark.low_id, mark.high_id), []).append(mark)
+    return found
+
+
+def _who(session: Session, marks: list[SimilarityClearance]) -> tuple[str, str]:
+    """The reason(s) and who marked, as lists show them."""
+    names = dict(session.execute(select(Region.code, Region.name).where(
+        Region.code.in_({m.office_code for m in marks}))).all())
+    reasons = "；".join(dict.fromkeys(m.reason for m in marks))
+    who = "；".join(f"{names.get(m.office_code, m.office_code)} {m.by} {m.at.astimezone():%Y-%m-%d %H:%M}"
+                   for m in marks)
+    return reasons, who
 
 
 def similar_to(session: Session, decl_id: str, *, minimum: int | None = None) -> list[Similar]:
@@ -268,10 +309,10 @@ def similar_to(session: Session, decl_id: str, *, minimum: int | None = None) ->
                SimilarityPair.score >= minimum)
     ).all()
     scores = {(high if low == decl_id else low): score for low, high, score in rows}
-    cleared = {(c.high_id if c.low_id == decl_id else c.low_id): c.reason for c in session.scalars(
-        select(SimilarityClearance).where(
-            or_(SimilarityClearance.low_id == decl_id, SimilarityClearance.high_id == decl_id)))}
-    found = [replace(s, cleared=cleared.get(s.declaration_id)) for s in _describe(session, scores)]
+    marks = valid_marks(session, [(low, high) for low, high, _ in rows])
+    cleared = {(high if low == decl_id else low): _who(session, found) for (low, high), found in marks.items()}
+    found = [replace(s, cleared=cleared[s.declaration_id][0], cleared_by=cleared[s.declaration_id][1])
+             if s.declaration_id in cleared else s for s in _describe(session, scores)]
     return sorted(found, key=lambda s: (s.cleared is not None, -s.score, s.number))
 
 
@@ -294,14 +335,14 @@ def best_scores(session: Session, decl_ids: Iterable[str], *, minimum: int | Non
     minimum = threshold(session) if minimum is None else minimum
     ids = list(dict.fromkeys(decl_ids))
     best: dict[str, int] = {}
+    marked = exists(_marks_query().where(SimilarityClearance.low_id == SimilarityPair.low_id,
+                                         SimilarityClearance.high_id == SimilarityPair.high_id))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for low, high, score in session.execute(
             select(SimilarityPair.low_id, SimilarityPair.high_id, SimilarityPair.score)
-            .outerjoin(SimilarityClearance, (SimilarityClearance.low_id == SimilarityPair.low_id)
-                       & (SimilarityClearance.high_id == SimilarityPair.high_id))
             .where(or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk)),
-                   SimilarityPair.score >= minimum, SimilarityClearance.low_id.is_(None))
+                   SimilarityPair.score >= minimum, ~marked)
         ):
             for key in (low, high):
                 if key in chunk and score > best.get(key, 0):
@@ -309,14 +350,16 @@ def best_scores(session: Session, decl_ids: Iterable[str], *, minimum: int | Non
     return best
 
 
-MAX_REASON = 300
-
-
 def clear(session: Session, actor: Actor, decl: Declaration, other: Declaration, reason: str, *,
           now: datetime | None = None) -> SimilarityClearance:
     """Record that two similar declarations were checked and are no copy ("已核实，不是抄袭"): a reviewer,
-    with a reason; audit-logged. The pair then shows as checked and no longer raises the badge."""
+    with a reason; audit-logged. The pair then shows as checked and no longer raises the badge. Only a
+    county, city or province office marks (the mark travels up and the offices above check that rule);
+    the office signs the mark at its next export (:mod:`sanlian_desktop.screening.records`)."""
     actor.require(Role.REVIEWER, action="核实相似申报")
+    if actor.office_level not in MARKING_LEVELS:
+        raise UserError("只有县级及以上单位的审核人员可以标记“已核实，不是抄袭”",
+                        "only a county, city or province reviewer may mark a pair as checked")
     reason = " ".join((reason or "").split())
     if not reason:
         raise UserError("请填写核实的理由（为何不是抄袭）", "a reason is needed")
@@ -327,10 +370,15 @@ def clear(session: Session, actor: Actor, decl: Declaration, other: Declaration,
     if pair is None:
         raise UserError(f"申报 {decl.number} 与 {other.number} 未被标为相似，无需核实",
                         f"{decl.number} and {other.number} are not a similar pair")
-    if session.get(SimilarityClearance, (low, high)) is not None:
+    if valid_marks(session, [(low, high)]):
         raise UserError(f"申报 {decl.number} 与 {other.number} 已核实过", "this pair was checked already")
+    for d in (decl, other):
+        if not codes.within(actor.office_code, d.community_code):
+            raise UserError(f"申报 {d.number} 不在本单位辖区内，不能核实", f"{d.number} lies outside this office")
+    communities = {d.id: d.community_code for d in (decl, other)}
     now = now or utcnow()
-    row = SimilarityClearance(low_id=low, high_id=high, reason=reason, office_code=actor.office_code,
+    row = SimilarityClearance(id=str(uuid.uuid4()), low_id=low, high_id=high, low_community=communities[low],
+                              high_community=communities[high], reason=reason, office_code=actor.office_code,
                               by=actor.username, at=now)
     session.add(row)
     session.flush()
@@ -349,6 +397,7 @@ class PairRow:
     a: Similar
     b: Similar
     cleared: str | None = None
+    cleared_by: str | None = None
 
 
 def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None) -> list[PairRow]:
@@ -361,12 +410,12 @@ def pairs_in_batch(session: Session, batch: Batch, *, minimum: int | None = None
                SimilarityPair.score >= minimum)
     ).all()
     described = {s.declaration_id: s for s in _describe(session, {k: 0 for r in rows for k in r[:2]})}
-    cleared = {(c.low_id, c.high_id): c.reason for c in session.scalars(
-        select(SimilarityClearance).where(SimilarityClearance.low_id.in_([r[0] for r in rows])))} if rows else {}
+    cleared = {pair: _who(session, marks) for pair, marks in valid_marks(session, [(r[0], r[1]) for r in rows]).items()}
     pairs = []
     for low, high, score in rows:
         first, second = sorted((described[low], described[high]), key=lambda s: s.number)
-        pairs.append(PairRow(score, first, second, cleared=cleared.get((low, high))))
+        reason, who = cleared.get((low, high), (None, None))
+        pairs.append(PairRow(score, first, second, cleared=reason, cleared_by=who))
     return sorted(pairs, key=lambda p: (-p.score, p.a.number, p.b.number))
 
 

@@ -27,6 +27,7 @@ from sanlian_desktop.declarations import lookup
 from sanlian_desktop.kernel.vocab import Role
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.screening import service
+from sanlian_desktop.screening.records import MARKING_LEVELS
 from sanlian_desktop.screening.text import Passage
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.jobs import JobFailure, JobRunner
@@ -111,7 +112,9 @@ class SimilarPanel(QWidget):
         clear_row = QHBoxLayout()
         clear_row.addWidget(self.reason, 1)
         clear_row.addWidget(self.clear_button)
-        may_clear = actor is not None and actor.role is Role.REVIEWER and jobs is not None
+        # A street office's reviewer does not mark: the mark travels up, and only a county, city or province signs it.
+        may_clear = (actor is not None and actor.role is Role.REVIEWER and actor.office_level in MARKING_LEVELS
+                     and jobs is not None)
         self.left = QTextBrowser(self)
         self.right = QTextBrowser(self)
         self.left_title = QLabel(self.tr("本申报"), self)
@@ -161,10 +164,13 @@ class SimilarPanel(QWidget):
     def _fill(self) -> None:
         self.table.setRowCount(len(self.similar))
         for row, item in enumerate(self.similar):
-            checked = self.tr("已核实，不是抄袭：{0}").format(item.cleared) if item.cleared else ""
+            checked = self.tr("已核实，不是抄袭：{0}（{1}）").format(item.cleared, item.cleared_by) if item.cleared else ""
             for col, value in enumerate((f"{item.score}%", item.number, item.community, item.title,
                                          item.status_label, item.batch, checked)):
-                self.table.setItem(row, col, QTableWidgetItem(value))
+                cell = QTableWidgetItem(value)
+                if col == 6 and item.cleared:
+                    cell.setToolTip(self.tr("标记人：{0}\n理由：{1}").format(item.cleared_by, item.cleared))
+                self.table.setItem(row, col, cell)
         self.table.resizeColumnsToContents()
 
     def best_score(self) -> int | None:

@@ -181,3 +181,37 @@ def test_declarations_hashed_together_get_their_own_signatures() -> None:
         if len(alone):
             assert np.array_equal(matrix[i], sketch.signature(alone))
     assert len(sketch.signature(text.shingle_hashes([]))) == 0
+
+
+def test_marks_kept_before_they_travelled_move_to_the_signed_table(county: Office) -> None:
+    """Migration 0014: a store's marks from 0013 are kept, unsigned, with their declarations' communities;
+    the office signs them at its next export."""
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    from sanlian_desktop.models import SimilarityClearance
+    from sanlian_desktop.store.engine import HEAD_REVISION, Store, alembic_config, make_engine
+
+    with county.session() as s:
+        a = drafts.create(s, county.clerk, example_declaration(title="甲", **_texts(9, "东岗西路社区")))
+        b = drafts.create(s, county.clerk, example_declaration(title="乙", community="620102001002",
+                                                                **_texts(9, "东岗西路社区")))
+        service.clear(s, county.reviewer, a, b, "同一街道统一撰写")
+        ids = sorted((a.id, b.id))
+    county.store.close()
+    engine = make_engine(f"sqlite:///{county.home / 'sanlian.db'}")
+    command.downgrade(alembic_config(engine), "0013")
+    with engine.connect() as conn:
+        assert conn.execute(sql("SELECT low_id, high_id, reason, by FROM similarity_clearance")).all() == [
+            (ids[0], ids[1], "同一街道统一撰写", "reviewer")]
+    engine.dispose()
+    store = Store.open(county.home)
+    try:
+        assert store.schema_revision() == HEAD_REVISION
+        with store.read_session() as s:
+            [mark] = s.query(SimilarityClearance).all()
+            assert (mark.low_id, mark.high_id, mark.reason, mark.signature) == (*ids, "同一街道统一撰写", None)
+            assert {mark.low_community, mark.high_community} == {"620102001001", "620102001002"}
+            assert [x.cleared for x in service.similar_to(s, ids[0])] == ["同一街道统一撰写"]
+    finally:
+        store.close()

@@ -44,6 +44,7 @@ from sanlian_desktop.models import (
     Region,
     RegionUpdate,
     RevocationRecord,
+    SimilarityClearance,
     SocialWorker,
     SyncItem,
     utcnow,
@@ -412,6 +413,15 @@ def _visit(w: World, p: Signer, tag: str) -> Built:
             lambda s: s.get(FollowUpVisit, record[1]) is not None)
 
 
+def _similarity_mark(w: World, p: Signer, tag: str) -> Built:
+    """Two fresh declarations of the community and ``p``'s "已核实，不是抄袭" mark of the pair."""
+    first, entries = _declared(w)
+    second, version = insider.new_declaration(w.t)
+    more = insider.declaration_entries(second, version, w.real[COMMUNITY])
+    record = insider.similarity_mark(p, first, second)
+    return [*entries, *more, record], p.chain, lambda s: s.get(SimilarityClearance, record[1]) is not None
+
+
 def _receipt(w: World, p: Signer, tag: str) -> Built:
     """``p``'s receipt for a package the county sent the street, acknowledging a record the county's
     ledger says it sent in that package (under 国密 a receipt's SM3 entry digests are matched to the
@@ -545,6 +555,11 @@ CELLS = {
     "evaluation (withdrawal)": Cell("evaluation", PROVINCE, COUNTY, _withdrawal, down=True),
     "evaluation (visit)": Cell("evaluation", EVALUATOR, COUNTY, _visit, down=True),
     "evaluation (effect evaluation)": Cell("evaluation", EVALUATOR, COUNTY, _evaluation, down=True),
+    # "已核实，不是抄袭" mark: signed by a county, city or province office about declarations of its own
+    # territory, travelling up from inside the sender's: at the city (from the county) the county's only —
+    # not the street's (too low), the city's own nor the province's (not inside the sender), nor another
+    # county's; at the province (from the city) the city's own too.
+    "similarity mark": Cell("similarity_mark", COUNTY, CITY, _similarity_mark, then=takes("rightful", "parent")),
     # receipt: signed by the package's sender (the street, to the county) for a package the county sent
     # it; the county forwarding it to the city forwards a receipt that is not for the city: refused.
     "receipt": Cell("receipt", STREET, COUNTY, _receipt, then=takes()),
@@ -625,7 +640,7 @@ RULE_OF = {
     "project_tender": "implementation", "project_undertaking": "implementation", "project_worker": "implementation",
     "project_disbursement": "implementation", "project_progress": "implementation",
     "evaluation_assignment": "evaluation", "evaluation_withdrawal": "evaluation", "followup_visit": "evaluation",
-    "effect_evaluation": "evaluation",
+    "effect_evaluation": "evaluation", "similarity_mark": "similarity_mark",
 }
 NO_RULE = {"attachment": "a file named by its SHA-256: it counts only through a record (a link, a report) "
                          "that names it, whose own rule applies"}

@@ -83,7 +83,9 @@ def test_the_inbox_badges_copies_and_the_review_shows_them(qtbot: Any, jobs: Job
     assert panel.clear_selected()
     writes_done(qtbot, jobs)
     assert panel.similar[0].cleared == "两个社区由同一街道统一撰写，服务内容不同"
-    assert (panel.table.item(0, 6) or QTableWidgetItem()).text().startswith("已核实，不是抄袭")
+    checked = panel.table.item(0, 6) or QTableWidgetItem()
+    assert checked.text().startswith("已核实，不是抄袭") and "城关区" in checked.text()
+    assert county.reviewer.username in checked.toolTip() and "服务内容不同" in checked.toolTip()
     assert not panel.clear_button.isEnabled() and panel.reason.text() == ""
     assert dialog.tabs.tabText(dialog.tabs.indexOf(panel)) == "相似申报（1 份，均已核实）"
     dialog.grab().save(str(tmp_path / "cleared.png"))
@@ -119,3 +121,62 @@ def test_the_selection_table_badges_copies(qtbot: Any, tmp_path: Path, settings:
         page.grab().save(str(tmp_path / "selection.png"))
     finally:
         province.store.close()
+
+
+def test_the_threshold_is_typed_in_the_settings_and_relabels_the_badges(qtbot: Any, jobs: JobRunner, county: Office,
+                                                                       tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from sanlian_desktop.models import AuditEntry
+    from sanlian_desktop.screening import service
+    from sanlian_desktop.ui.settings.page import SettingsPage
+
+    copied = _texts(3, "东岗西路社区")
+    first = submitted(county, example_declaration(title="空巢老人关爱", **copied))
+    submitted(county, example_declaration(title="老人关爱服务", community="620102001002", **{
+        **copied, "needs_analysis": str(copied["needs_analysis"]) + "另行补充一句说明。"}))
+
+    def badge() -> str | None:
+        inbox = InboxPage(ui_context(county, county.reviewer, tmp_path, jobs))
+        qtbot.addWidget(inbox)
+        model = inbox.model
+        found = {model.id_at(r): model.index(r, COL_TITLE).data(BadgeRole) for r in range(model.rowCount())}
+        inbox.close()
+        return found[first]
+
+    shown = badge()
+    assert shown is not None
+    score = int(shown.removeprefix("相似 ").removesuffix("%"))
+    assert service.DEFAULT_THRESHOLD <= score < 100
+
+    settings = SettingsPage(ui_context(county, county.admin, tmp_path, jobs))
+    qtbot.addWidget(settings)
+    settings.show()
+    spin = settings.threshold
+    assert spin.value() == service.DEFAULT_THRESHOLD and spin.suffix() == "%" and spin.isEnabled()
+
+    def type_and_save(value: str) -> None:
+        spin.setFocus()
+        spin.selectAll()
+        qtbot.keyClicks(spin, value)
+        qtbot.mouseClick(settings.threshold_button, Qt.MouseButton.LeftButton)
+        writes_done(qtbot, jobs)
+
+    type_and_save(str(score + 1))
+    with county.store.read_session() as s:
+        assert service.threshold(s) == score + 1
+        logged = s.query(AuditEntry).filter_by(action="screening.threshold").one()
+        assert logged.details == {"from": service.DEFAULT_THRESHOLD, "to": score + 1}
+    assert badge() is None  # the pair now lies below the office's threshold
+    type_and_save(str(score))
+    assert badge() == f"相似 {score}%"
+    # Below the floor the spin box keeps the last valid value: nothing else is stored.
+    type_and_save("30")
+    with county.store.read_session() as s:
+        assert service.threshold(s) == spin.value() >= service.FLOOR
+
+    # A reviewer sees the threshold but cannot change it.
+    other = SettingsPage(ui_context(county, county.reviewer, tmp_path, jobs))
+    qtbot.addWidget(other)
+    assert not other.threshold.isEnabled() and other.threshold_button.isHidden()
+    assert other.threshold.value() == spin.value()

@@ -116,6 +116,10 @@ _RULE_LIST = [
     Rule("evaluation", "评估记录", "评估指派及其撤回只能由省民政厅签署并由上级转来；回访和成效评估只能由被指派的评估机构签署",
          "evaluation assignments and withdrawals are signed by the province and come down; visits and "
          "evaluations are signed by the assigned evaluator"),
+    Rule("similarity_mark", "“已核实，不是抄袭”标记", "“已核实，不是抄袭”标记只能由县级、市级单位或省民政厅签署，"
+         "所标记的两份申报都须属于签署单位辖区内的社区；只能由其辖区所在的下级单位向上报送",
+         "a \"checked, no copy\" mark is signed by a county, city or province office about two declarations of "
+         "communities inside its territory, and travels up from inside the sender's territory"),
     Rule("receipt", "回执", "回执只能由本数据包的发送单位签署，且只能确认本单位发给它的数据包",
          "a receipt is signed by the package's sender and acknowledges only packages this office sent it"),
 ]

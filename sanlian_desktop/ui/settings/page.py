@@ -1,5 +1,5 @@
-"""The 设置 page: users (admins manage, others change their own password), this office (and where its data
-live: this computer or the office's database server), the print font."""
+"""The 设置 page: users (admins manage, others change their own password), this office (its near-duplicate
+threshold, and where its data live: this computer or the office's database server), the print font."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from sanlian_desktop.kernel.vocab import Level, Role
 from sanlian_desktop.offices import auth, regions
+from sanlian_desktop.screening import service as screening
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.files import open_file
 from sanlian_desktop.ui.jobs import JobFailure, show_failure
@@ -247,6 +249,7 @@ class SettingsPage(QWidget):
             form.addRow(self.tr("辖区区划："), row)
             self.region_status = QLabel(tab)
             form.addRow("", self.region_status)
+        self._threshold_rows(tab, form)
         outer.addWidget(self._storage_box(tab))
         outer.addStretch(1)
         return tab
@@ -283,6 +286,55 @@ class SettingsPage(QWidget):
         form.addRow(self.tr("备份文件夹："), self.backup_place)
         form.addRow(self.storage_note)
         return box
+
+    def _threshold_rows(self, tab: QWidget, form: QFormLayout) -> None:
+        """The office's near-duplicate threshold: a percentage an admin sets (saved on the job runner)."""
+        row = QHBoxLayout()
+        self.threshold = QSpinBox(tab)
+        self.threshold.setRange(screening.FLOOR, 100)
+        self.threshold.setSuffix("%")
+        self.threshold.setToolTip(self.tr("两份申报的长文本相似度达到这个百分数，即在待办和遴选列表中标出“相似”"))
+        self.threshold_button = QPushButton(self.tr("保存阈值"), tab)
+        self.threshold_button.clicked.connect(self.save_threshold)
+        self.threshold.setEnabled(self.is_admin)
+        self.threshold_button.setVisible(self.is_admin)
+        row.addWidget(self.threshold)
+        row.addWidget(self.threshold_button)
+        row.addStretch(1)
+        form.addRow(self.tr("相似申报阈值："), row)
+        self.threshold_error = InlineError(tab)
+        form.addRow("", self.threshold_error)
+        note = QLabel(self.tr("默认 {0}%（按测试语料得出：改动 5%–30% 的抄袭件都能查出，主题相同但各自撰写的申报不会被标出）。"
+                              "调低会标出更多申报，调高则只标出几乎相同的。{1}").format(
+            screening.DEFAULT_THRESHOLD, "" if self.is_admin else self.tr("修改阈值需要管理员。")), tab)
+        note.setWordWrap(True)
+        form.addRow("", note)
+
+    def save_threshold(self) -> None:
+        """Store the spin box's percentage as the office's threshold; the lists' badges follow it."""
+        from sanlian_desktop.ui.dialogs import status_message
+
+        self.threshold.interpretText()
+        value = self.threshold.value()
+        store, actor = self.ctx.store, self.ctx.actor
+
+        def write() -> None:
+            with store.session() as session:
+                screening.set_threshold(session, actor, value)
+
+        def written(_: object) -> None:
+            self.threshold_error.clear_message()
+            status_message(self, self.tr("相似申报阈值已设为 {0}%，待办和遴选列表将按新阈值标出“相似”").format(value))
+
+        self.threshold_error.clear_message()
+        self.ctx.jobs.write(self, self.tr("设置相似申报阈值"), write, on_success=written,
+                            on_failure=self._threshold_refused, busy=[self.threshold_button, self.threshold])
+
+    def _threshold_refused(self, failure: JobFailure) -> None:
+        if failure.is_user_error:
+            self.threshold_error.show_message(failure.message())
+        else:
+            show_failure(self, failure)
 
     def open_region_dialog(self, kind: type[AddRegionDialog] | type[RenameRegionDialog]) -> None:
         """Add or rename a street or community the official data lacks or names otherwise (admins)."""
@@ -361,5 +413,6 @@ class SettingsPage(QWidget):
                 self.office_region.setText(self.tr("无（由{0}认证）").format(
                     " ".join(r.name for r in regions.ancestors(session, office.region_code[:6]))))
             self.office_code.setText(office.region_code)
+            self.threshold.setValue(screening.threshold(session))
         self.font_path.setText(str(self.ctx.settings.value(PRINT_FONT_KEY, "") or ""))
         self.certificates.refresh()
