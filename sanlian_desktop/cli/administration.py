@@ -152,8 +152,12 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> int:
     ctx._store = None
     with instance.acquire(AppPaths(ctx.home)):  # the desktop must not have the file open meanwhile
         result = move_to_server(ctx.home, args.database, user=actor.username)
-    ctx.emit({"database": result.url, "rows": result.rows, "kept_file": str(result.kept_file)},
-             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行；原数据文件保留为 {result.kept_file}")
+    missing = (f"；另有 {len(result.missing_attachments)} 个附件在本机已缺失或损坏，未能迁移"
+               if result.missing_attachments else "")
+    ctx.emit({"database": result.url, "rows": result.rows, "attachments": result.attachments,
+              "missing_attachments": result.missing_attachments, "kept_file": str(result.kept_file)},
+             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行、附件 {result.attachments} 个"
+             f"{missing}；原数据文件保留为 {result.kept_file}")
     return 0
 
 

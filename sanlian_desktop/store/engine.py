@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 # The newest migration this version of the program knows. A store stamped with a revision not in
 # KNOWN_REVISIONS was made by a newer program and is refused untouched.
-HEAD_REVISION = "0013"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012", "0013")
+HEAD_REVISION = "0014"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012", "0013", "0014")
 
 
 _T = TypeVar("_T")

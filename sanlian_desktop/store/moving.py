@@ -2,8 +2,9 @@
 so that several people of the office can work on it at once.
 
 Every row is copied, table by table in the order the foreign keys need, in one transaction on the server;
-the counts are compared before the home is pointed at the server. The SQLite file is kept, renamed, in
-the home folder: nothing is deleted.
+the counts are compared before the home is pointed at the server. The attachments' files go into the
+server's database in the same transaction (a server store keeps them there, store/attachments.py), each
+checked against its hash. The SQLite file and the attachment folder are kept: nothing is deleted.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.kernel.fileio import sha256_file
 from sanlian_desktop.kernel.paths import AppPaths
-from sanlian_desktop.models import Base, Office
-from sanlian_desktop.store import audit, dialects
+from sanlian_desktop.models import Attachment, Base, Office
+from sanlian_desktop.store import attachments, audit, dialects
 from sanlian_desktop.store.engine import Store, server_url, write_server_url
 
 BATCH = 2000
@@ -32,6 +34,8 @@ class MoveResult:
     url: str
     kept_file: Path
     rows: dict[str, int] = field(default_factory=dict)
+    attachments: int = 0  # files put into the server's database
+    missing_attachments: list[str] = field(default_factory=list)  # recorded, but no intact file in the home
 
 
 def _rows_in_order(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
@@ -54,6 +58,18 @@ def _rows_in_order(conn: Connection, table: Table) -> Iterator[list[dict[str, An
         pending = [r for r in pending if id(r) not in taken]
         for i in range(0, len(ready), BATCH):
             yield ready[i:i + BATCH]
+
+
+def _upload_attachments(paths: AppPaths, src: Connection, dst: Connection, result: MoveResult) -> None:
+    """Put every recorded attachment's file from the home folder into the server's database (``dst``'s
+    transaction); one missing or damaged in the home is listed, not invented."""
+    for sha in src.scalars(select(Attachment.sha256).order_by(Attachment.sha256)):
+        path = attachments.cache_path(paths, sha)
+        if not path.is_file() or sha256_file(path) != sha:
+            result.missing_attachments.append(sha)
+            continue
+        attachments.keep_content(dst, sha, path)
+        result.attachments += 1
 
 
 def move_to_server(home: Path, database: str, *, user: str) -> MoveResult:
@@ -85,10 +101,13 @@ def move_to_server(home: Path, database: str, *, user: str) -> MoveResult:
                     raise UserError(f"迁移 {table.name} 时行数不符（{copied}/{expected}），已撤销，数据未改动",
                                     f"{table.name}: copied {copied} of {expected} rows; undone")
                 result.rows[table.name] = copied
+            _upload_attachments(paths, src, dst, result)
         with target.session() as s:
             me = s.scalars(select(Office).where(Office.is_self)).first()
             audit.record(s, office=me.region_code if me else "", user=user, action="store.move", entity="store",
-                         entity_id="", details={"to": url, "rows": sum(result.rows.values())})
+                         entity_id="", details={"to": url, "rows": sum(result.rows.values()),
+                                                  "attachments": result.attachments,
+                                                  "missing_attachments": len(result.missing_attachments)})
     except BaseException:
         source.close()
         if target is not None:

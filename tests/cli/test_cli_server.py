@@ -3,12 +3,15 @@ and joined with ``join --database`` from another; the address is kept, a passwor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url
 
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.store import attachments
 from tests.cli.test_cli import Cli, add_batch, write_decl
 from tests.pgserver import PASSWORD, PgServer
 
@@ -73,12 +76,22 @@ def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgSe
     and new rows continue after the copied ones."""
     add_batch(cli)
     decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    minutes = tmp_path / "会议记录.pdf"
+    minutes.write_bytes(b"%PDF-1.4 minutes of the residents' meeting " * 200)
+    cli.ok("decl", "attach", decl_id, str(minutes), "--kind", "minutes", user="clerk")
     before = cli.json("decl", "show", decl_id)
     users_before = cli.json("user", "list")
     assert "不能迁移数据" in cli.refused("move", "--database", pg_server.new_database(), user="clerk")
     url = pg_server.new_database()
     moved = cli.json("move", "--database", url)
     assert moved["rows"]["region"] > 0 and moved["rows"]["declaration"] == 1
+    assert moved["attachments"] == 1 and moved["missing_attachments"] == []
+    # Another workstation joining the office opens the attachment from the server.
+    second = tmp_path / "second-workstation"
+    second.mkdir()
+    (second / "database.json").write_bytes((cli.home / "database.json").read_bytes())
+    sha = hashlib.sha256(minutes.read_bytes()).hexdigest()
+    assert attachments.blob_path(AppPaths(second), sha).read_bytes() == minutes.read_bytes()
     assert not (cli.home / "sanlian.db").exists() and Path(moved["kept_file"]).is_file()
     assert cli.json("decl", "show", decl_id) == before
     cli.ok("user", "add", "clerk2", "--role", "clerk")  # a new id after the copied ones
