@@ -103,3 +103,28 @@ def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgSe
              user=None)
     assert "只能迁入空数据库" in other.refused("move", "--database", url)
     assert (other.home / "sanlian.db").exists() and not (other.home / "database.json").exists()
+
+
+def test_backup_and_restore_of_an_office_on_a_server(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    """The same commands as for one computer: backup (pg_dump), restore (the server's data replaced);
+    a damaged file is refused in one line and changes nothing."""
+    cli = Cli(tmp_path / "home", capsys, monkeypatch)
+    cli.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+           "--database", pg_server.new_database(), user=None)
+    cli.ok("user", "add", "clerk", "--role", "clerk")
+    out = tmp_path / "城关区-备份.zip"
+    taken = cli.json("backup", "--out", str(out))
+    assert taken["path"] == str(out) and out.is_file()
+    cli.ok("user", "add", "clerk2", "--role", "clerk")  # after the backup
+    damaged = tmp_path / "damaged.zip"
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    assert "已损坏" in cli.refused("restore", str(damaged))
+    assert "clerk2" in {u["username"] for u in cli.json("user", "list")}
+    restored = cli.json("restore", str(out))
+    assert restored["previous_backup"] and Path(restored["previous_backup"]).is_file()
+    assert {u["username"] for u in cli.json("user", "list")} == {"admin", "clerk"}
+    monkeypatch.setenv("SANLIAN_PG_BINDIR", str(tmp_path / "nowhere"))
+    assert "postgresql-client" in cli.refused("backup", "--out", str(tmp_path / "again.zip"))
