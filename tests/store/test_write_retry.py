@@ -73,11 +73,9 @@ def test_write_commits_and_returns(tmp_path: Path, database: Callable[[], str | 
         store.close()
 
 
-@pytest.mark.engines
-def test_a_deadlock_victim_is_run_again_and_succeeds(tmp_path: Path, database: Callable[[], str | None],
-                                                      engine: str) -> None:
-    if engine != "postgresql":
-        pytest.skip("SQLite has one writer at a time: two writers never deadlock")
+# PostgreSQL only: SQLite has one writer at a time, and two writers never deadlock.
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_deadlock_victim_is_run_again_and_succeeds(tmp_path: Path, database: Callable[[], str | None]) -> None:
     store = Store.open(tmp_path / "home", create=True, database=database())
     other_has_x, we_have_y = threading.Event(), threading.Event()
     other_failed: list[BaseException] = []
