@@ -37,9 +37,12 @@ def register(sub: Any) -> None:
     p.add_argument("--database", metavar="URL", required=True,
                    help="postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
     p.set_defaults(handler=cmd_join)
-    p = sub.add_parser("move", help="把本单位的数据从本机迁到 PostgreSQL 服务器（管理员；迁移前请关闭程序窗口）")
-    p.add_argument("--database", metavar="URL", required=True,
-                   help="空数据库的地址 postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    p = sub.add_parser("move", help="把本单位的数据从本机迁到 PostgreSQL 服务器，或从服务器迁回本机（管理员；迁移前请关闭程序窗口）")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--database", metavar="URL",
+                       help="迁到服务器：空数据库的地址 postgresql+psycopg://用户名@服务器/数据库名（密码取自 PGPASSWORD 或提示）")
+    where.add_argument("--to-file", action="store_true",
+                       help="迁回本机：把服务器上的数据（含附件）复制到本机数据目录中的数据文件，服务器上的数据保持不变")
     p.set_defaults(handler=cmd_move)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
@@ -143,17 +146,31 @@ def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_move(ctx: Context, args: argparse.Namespace) -> int:
     from sanlian_desktop.store import instance
-    from sanlian_desktop.store.moving import move_to_server
+    from sanlian_desktop.store.moving import move_to_file, move_to_server
 
-    server_password(args.database)
+    if args.database:
+        server_password(args.database)
     actor = ctx.actor()
     actor.require(Role.ADMIN, action="迁移数据")
     ctx.close()
     ctx._store = None
     with instance.acquire(AppPaths(ctx.home)):  # the desktop must not have the file open meanwhile
+        if args.to_file:
+            back = move_to_file(ctx.home, user=actor.username)
+            lost = (f"；另有 {len(back.missing_attachments)} 个附件在服务器上缺失或损坏，未能迁回"
+                    if back.missing_attachments else "")
+            ctx.emit({"database": None, "from": back.url, "rows": back.rows, "attachments": back.attachments,
+                      "missing_attachments": back.missing_attachments, "kept_settings": str(back.kept_file)},
+                     f"已从数据库服务器 {back.url} 迁回本机：共 {sum(back.rows.values())} 行、附件 {back.attachments} 个"
+                     f"{lost}；服务器上的数据保持不变，其他电脑请勿再使用它录入")
+            return 0
         result = move_to_server(ctx.home, args.database, user=actor.username)
-    ctx.emit({"database": result.url, "rows": result.rows, "kept_file": str(result.kept_file)},
-             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行；原数据文件保留为 {result.kept_file}")
+    missing = (f"；另有 {len(result.missing_attachments)} 个附件在本机已缺失或损坏，未能迁移"
+               if result.missing_attachments else "")
+    ctx.emit({"database": result.url, "rows": result.rows, "attachments": result.attachments,
+              "missing_attachments": result.missing_attachments, "kept_file": str(result.kept_file)},
+             f"已迁移到数据库服务器 {result.url}：共 {sum(result.rows.values())} 行、附件 {result.attachments} 个"
+             f"{missing}；原数据文件保留为 {result.kept_file}")
     return 0
 
 

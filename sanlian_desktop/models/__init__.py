@@ -4,6 +4,7 @@ from sanlian_desktop.models import guards as _guards  # noqa: F401  (registers t
 from sanlian_desktop.models.base import Base, UTCDateTime, utcnow
 from sanlian_desktop.models.entities import (
     Attachment,
+    AttachmentContent,
     AuditEntry,
     Batch,
     Declaration,
@@ -48,6 +49,7 @@ from sanlian_desktop.models.syncstate import (
 __all__ = [
     "AreaFacts",
     "Attachment",
+    "AttachmentContent",
     "AuditEntry",
     "Base",
     "Batch",

@@ -237,6 +237,17 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttachmentContent(Base):
+    """An attachment's bytes kept in the database, in parts of a few MiB (a store on a PostgreSQL server,
+    so that every workstation of the office reads the same files). A SQLite store keeps them as files in
+    its home folder and leaves this table empty (see store/attachments.py)."""
+
+    __tablename__ = "attachment_content"
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment.sha256"), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DeclarationAttachment(Base):
     """An attachment as a declaration uses it: original name and what it is (minutes, photo, scan)."""
 

@@ -11,6 +11,12 @@ Automatic backups (``out`` not given) go to ``AppPaths.backups`` as
 ``Store.open`` (before-upgrade), sync import (before-import), the GUI on exit (``take_daily``),
 ``restore`` (before-restore) and the ``backup`` command.
 
+A store on a PostgreSQL server is backed up the same way, on the same occasions, with PostgreSQL's own
+``pg_dump`` in place of the database copy (:mod:`.serverbackup`): the zip then holds ``sanlian.dump``
+(attachments included, as the server keeps them in the database) and its manifest says so
+(``format_version`` 2). Such a backup is restored onto the office's server only, a file store's onto a
+file store only.
+
 Encryption (issue 17, "at rest") belongs to a layer above the store, which registers a
 :class:`Protection` (the composition root does, with :mod:`sanlian_desktop.offices.backupseal`). With
 one registered, a backup of an office that has keys is the same zip sealed chunk by chunk under the
@@ -109,8 +115,10 @@ def protection() -> Protection | None:
 
 FORMAT = "sanlian-backup"
 FORMAT_VERSION = 1
+SERVER_FORMAT_VERSION = 2  # a PostgreSQL store's backup (serverbackup.py)
 MANIFEST = "manifest.json"
 DATABASE = "sanlian.db"
+DUMP = "sanlian.dump"
 KEEP_AUTOMATIC = 30
 AUTO_PREFIX = "sanlian-"
 _AUTO_NAME = re.compile(r"^sanlian-(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z][a-z0-9-]*)\.zip$")
@@ -134,6 +142,7 @@ class BackupInfo:
     attachments: int
     missing_attachments: list[str] = field(default_factory=list)
     encrypted: bool = False
+    on_server: bool = False  # a pg_dump of a store on a PostgreSQL server
 
     def summary(self) -> str:
         """One Chinese line for the user: office, local time, reason and contents."""
@@ -146,6 +155,8 @@ class BackupInfo:
         """Whether the backup is encrypted; an old clear one is named as such."""
         if self.encrypted:
             return "已加密，只有本单位管理员能打开"
+        if self.on_server:
+            return "注意：数据库服务器数据的备份未加密，请妥善保管存放它的U盘"
         return "注意：这份备份未加密（由旧版本程序制作，或当时本单位还没有密钥），请妥善保管存放它的U盘"
 
 
@@ -182,9 +193,6 @@ def _take(store: Store, *, reason: str, out: Path | None, prune_old: bool) -> tu
     """
     if not _REASON.match(reason):
         raise ValueError(f"reason must be short lowercase ASCII: {reason!r}")
-    if store.on_server:
-        raise UserError("本单位的数据保存在数据库服务器上，由服务器备份（如 pg_dump），本程序不备份",
-                        "the store is on a database server: back it up there (pg_dump)")
     paths = store.paths
     now = datetime.now(UTC)
     automatic = out is None
@@ -192,7 +200,7 @@ def _take(store: Store, *, reason: str, out: Path | None, prune_old: bool) -> tu
     if not target.parent.is_dir():
         raise UserError(f"备份的目标文件夹 {target.parent} 不存在", f"folder {target.parent} does not exist")
     try:
-        sealing = _take_into(paths, target, now, reason)
+        sealing = _take_server(store, target, now, reason) if store.on_server else _take_into(paths, target, now, reason)
     except OSError as exc:
         raise UserError(f"无法写入备份文件 {target}：{exc.strerror or exc}（磁盘空间不足或没有写入权限？）",
                         f"cannot write the backup {target}: {exc}") from None
@@ -237,11 +245,18 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Sea
         return sealing
 
 
+def _take_server(store: Store, target: Path, now: datetime, reason: str) -> Sealing | None:
+    """A server's backup (pg_dump); not encrypted (None): the sealing reads its keys from a file copy."""
+    from sanlian_desktop.store import serverbackup
+
+    # The dump is written beside the store's home, never beside the target (see _take_into).
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=store.paths.home) as work:
+        serverbackup.take_into(store, Path(work), target, now, reason)
+    return None
+
+
 def take_daily(store: Store) -> Path | None:
-    """The GUI's backup on exit: at most one a local calendar day; None when today's exists (or the
-    store is on a database server, which keeps its own backups)."""
-    if store.on_server:
-        return None
+    """The GUI's backup on exit: at most one a local calendar day; None when today's exists."""
     today = datetime.now().astimezone().date()
     for _path, at, reason in automatic_backups(store.paths):
         if reason == "daily" and at.astimezone().date() == today:
@@ -387,7 +402,15 @@ def is_encrypted(path: Path) -> bool:
 
 def extract_database(path: Path, folder: Path, *, by: Actor | None = None) -> BackupInfo:
     """Verify ``path`` and leave its database as ``folder/sanlian.db`` (to sign in against it)."""
-    return _unpack(Path(path), Path(folder), extract_attachments=False, by=by, home=None)
+    info = _unpack(Path(path), Path(folder), extract_attachments=False, by=by, home=None)
+    if info.on_server:
+        raise _server_backup_here(Path(path))
+    return info
+
+
+def _server_backup_here(path: Path) -> UserError:
+    return UserError(f"{path.name} 是数据库服务器上数据的备份，只能在数据保存在该服务器上的电脑上恢复；数据未作任何改动",
+                     f"{path.name} is a backup of a database server's store: restore it onto the server")
 
 
 def _unpack(path: Path, work: Path, *, extract_attachments: bool, by: Actor | None, home: Path | None) -> BackupInfo:
@@ -409,10 +432,12 @@ def _unpack_zip(path: Path, plain: IO[bytes] | None, work: Path, *, extract_atta
     try:
         with zipfile.ZipFile(plain if plain is not None else path) as zf:
             manifest = _read_manifest(path, zf)
-            members = _check_members(path, zf, manifest)
+            on_server = manifest.get("format_version") == SERVER_FORMAT_VERSION
+            db_name = DUMP if on_server else DATABASE
+            members = _check_members(path, zf, manifest, db_name)
             for name, (sha, size) in members.items():
-                if name == DATABASE:
-                    target = work / DATABASE
+                if name == db_name:
+                    target = work / db_name
                 elif extract_attachments:
                     target = work / name
                 else:
@@ -428,7 +453,12 @@ def _unpack_zip(path: Path, plain: IO[bytes] | None, work: Path, *, extract_atta
     if revision not in KNOWN_REVISIONS:
         raise UserError(f"备份 {path.name} 由更新版本的程序创建（数据版本 {revision}），请升级本程序后再恢复",
                         f"the backup was made by a newer version (schema {revision}); upgrade the program")
-    db_revision = _check_database(path, work / DATABASE)
+    if on_server:
+        from sanlian_desktop.store import serverbackup
+
+        db_revision = serverbackup.check_dump(path, work / DUMP)
+    else:
+        db_revision = _check_database(path, work / DATABASE)
     if db_revision != revision:
         raise damaged(path, "数据版本与清单不符", "schema revision differs from the manifest")
     office = manifest.get("office") or {}
@@ -440,10 +470,15 @@ def _unpack_zip(path: Path, plain: IO[bytes] | None, work: Path, *, extract_atta
         path=path, created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
         reason=str(manifest.get("reason", "")), schema_revision=revision,
         office_code=str(office.get("code", "")), office_name=str(office.get("name", "")),
-        app_version=str(manifest.get("app_version", "")), database_size=members[DATABASE][1],
-        attachments=len(members) - 1, missing_attachments=[str(s) for s in manifest.get("missing_attachments", [])],
-        encrypted=encrypted,
+        app_version=str(manifest.get("app_version", "")), database_size=members[db_name][1],
+        attachments=_int(manifest.get("attachments")) if on_server else len(members) - 1,
+        missing_attachments=[str(s) for s in manifest.get("missing_attachments", [])],
+        encrypted=encrypted, on_server=on_server,
     )
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def _starts_like_zip(path: Path) -> bool:
@@ -467,14 +502,18 @@ def _read_manifest(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
         raise foreign(path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise foreign(path)
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") == SERVER_FORMAT_VERSION and manifest.get("engine") != "postgresql":
+        raise foreign(path)
+    if manifest.get("format_version") not in (FORMAT_VERSION, SERVER_FORMAT_VERSION):
         raise UserError(f"备份 {path.name} 的格式由更新版本的程序创建，请升级本程序后再恢复",
                         "the backup format is newer than this program; upgrade the program")
     return manifest
 
 
-def _check_members(path: Path, zf: zipfile.ZipFile, manifest: dict[str, Any]) -> dict[str, tuple[str, int]]:
-    """The members the manifest lists, by name: (sha256, size); names are checked against a strict shape."""
+def _check_members(path: Path, zf: zipfile.ZipFile, manifest: dict[str, Any],
+                   db_name: str) -> dict[str, tuple[str, int]]:
+    """The members the manifest lists, by name: (sha256, size); names are checked against a strict shape
+    (``db_name``: the database copy, or a server's dump, which holds the attachments itself)."""
     listed: dict[str, tuple[str, int]] = {}
     raw = manifest.get("members")
     if not isinstance(raw, list):
@@ -485,11 +524,11 @@ def _check_members(path: Path, zf: zipfile.ZipFile, manifest: dict[str, Any]) ->
         name, sha, size = item.get("name"), item.get("sha256"), item.get("size")
         if not isinstance(name, str) or not isinstance(sha, str) or not isinstance(size, int) or size < 0:
             raise damaged(path, "清单格式有误", "bad manifest entry")
-        match = _ATTACHMENT_NAME.match(name)
-        if name != DATABASE and not (match and match.group(2) == sha and match.group(1) == sha[:2]):
+        match = _ATTACHMENT_NAME.match(name) if db_name == DATABASE else None
+        if name != db_name and not (match and match.group(2) == sha and match.group(1) == sha[:2]):
             raise damaged(path, f"清单中有不认识的文件 {name[:80]}", "unexpected member name")
         listed[name] = (sha, size)
-    if DATABASE not in listed:
+    if db_name not in listed:
         raise damaged(path, "缺少数据文件", "no database in the backup")
     present = set(zf.namelist()) - {MANIFEST}
     if present - set(listed):
@@ -540,7 +579,7 @@ def _unwritable(target: Path | None, exc: OSError) -> UserError:
 
 
 def _label(name: str) -> str:
-    return "数据文件" if name == DATABASE else f"附件 {name.rsplit('/', 1)[-1][:12]}… "
+    return "数据文件" if name in (DATABASE, DUMP) else f"附件 {name.rsplit('/', 1)[-1][:12]}… "
 
 
 def _check_database(path: Path, db: Path) -> str:
@@ -593,8 +632,7 @@ def restore(home: Path, path: Path, *, by: Actor | None = None, allow_other_offi
         require_restorer(by)
     paths = AppPaths(Path(home))
     if paths.server_settings.exists():
-        raise UserError("本单位的数据保存在数据库服务器上，请由服务器管理员恢复（如 pg_restore）；数据未作任何改动",
-                        "the store is on a database server: restore it there (pg_restore); nothing was changed")
+        return _restore_server(paths, Path(path), allow_other_office, by)
     try:
         paths.ensure()
         return _restore(paths, Path(path), allow_other_office, by)
@@ -609,6 +647,8 @@ def _restore(paths: AppPaths, path: Path, allow_other_office: bool, by: Actor | 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     with _staging(paths.home, ".restore-") as staging:
         info = _unpack(Path(path), staging, extract_attachments=True, by=by, home=paths.home)
+        if info.on_server:
+            raise _server_backup_here(Path(path))
         current = current_office(paths)
         if current and info.office_code and current != info.office_code and not allow_other_office:
             raise UserError(f"这份备份属于 {info.office_name}（{info.office_code}），不是本单位的数据，不能恢复",
@@ -637,6 +677,36 @@ def _restore(paths: AppPaths, path: Path, allow_other_office: bool, by: Actor | 
                     kept = None
     _sync_folder(paths.home)
     return RestoreResult(info, previous_backup, kept)
+
+
+def _restore_server(paths: AppPaths, path: Path, allow_other_office: bool, by: Actor | None) -> RestoreResult:
+    """:func:`restore` for a store on a PostgreSQL server: the dump is checked whole, the current data
+    backed up, then the server's database replaced in one transaction (see :mod:`.serverbackup`)."""
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import Office
+    from sanlian_desktop.store import serverbackup
+    from sanlian_desktop.store.engine import Store
+
+    store = Store.open(paths.home, migrate=False)
+    try:
+        with _staging(paths.home, ".restore-") as staging:
+            info = _unpack(path, staging, extract_attachments=False, by=by, home=paths.home)
+            if not info.on_server:
+                raise UserError(f"{path.name} 是单机数据（本机数据文件）的备份，不能恢复到数据库服务器；"
+                                "请在单机上恢复后用“迁移到服务器”；数据未作任何改动",
+                                f"{path.name} is a backup of a file store: it cannot be restored onto a server")
+            with store.read_session() as s:
+                current = s.scalar(select(Office.region_code).where(Office.is_self))
+            if current and info.office_code and current != info.office_code and not allow_other_office:
+                raise UserError(f"这份备份属于 {info.office_name}（{info.office_code}），不是本单位的数据，不能恢复",
+                                f"the backup belongs to office {info.office_code}, not {current}")
+            previous = take(store, reason="before-restore") if current else None
+            serverbackup.load(store, staging / DUMP, staging)
+        store.migrate()  # a dump of an older schema is brought to this program's
+    finally:
+        store.close()
+    return RestoreResult(info, previous, None)
 
 
 def require_restorer(actor: Actor) -> None:

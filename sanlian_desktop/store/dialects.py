@@ -10,7 +10,11 @@ per engine:
   taken up front (SQLite has one writer at a time anyway);
 * locking a row that is read to be decided on: ``SELECT … FOR UPDATE`` on PostgreSQL; nothing on SQLite,
   whose writer is alone;
-* upserts (``INSERT … ON CONFLICT``) and running one statement for many rows straight through the driver.
+* upserts (``INSERT … ON CONFLICT``) and running one statement for many rows straight through the driver;
+* which failures of a write transaction are worth running it again (PostgreSQL's deadlock and
+  serialization failures; SQLite's one writer never deadlocks);
+* where attachment content lives: in the database on PostgreSQL (every workstation reads it), in the
+  home folder's files for SQLite.
 
 Callers name the engine by the session or connection they hold, never by a string of their own.
 """
@@ -19,13 +23,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import random
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Integer, Table, event, text
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite as sq
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -40,6 +48,16 @@ CONNECT_TIMEOUT = 10
 BULK_ROWS = 2000
 
 _SelectT = TypeVar("_SelectT", bound=Select[Any])
+_T = TypeVar("_T")
+
+# A write transaction the server chose as a deadlock's victim, or that could not be serialised, is run
+# again this many times in all (after short, growing pauses) before the failure reaches the caller.
+WRITE_ATTEMPTS = 5
+# SQLSTATE of serialization_failure and deadlock_detected: the transaction was rolled back whole and
+# may simply be run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+log = logging.getLogger(__name__)
 
 
 def name_of(bind: Session | Connection | Engine) -> str:
@@ -155,6 +173,44 @@ def lock_row(session: Session, obj: object) -> None:
     else:
         serialise(session, "row")
         session.refresh(obj)
+
+
+# -- running a write transaction again ------------------------------------------------------------
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL undoing a whole transaction that can simply be run again: a deadlock's
+    victim (40P01) or a serialization failure (40001). Never true on SQLite."""
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return False
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retrying(attempt: Callable[[], _T], *, attempts: int = WRITE_ATTEMPTS,
+             pause: Callable[[float], None] = time.sleep) -> _T:
+    """``attempt()`` (one whole write transaction, begun and ended inside it), run again when the server
+    undid it for a deadlock or a serialization failure (:func:`is_retryable`), at most ``attempts`` times
+    in all; any other failure, and the last retryable one, reaches the caller unchanged."""
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except DBAPIError as exc:
+            if number == attempts or not is_retryable(exc):
+                raise
+            log.info("write transaction undone by the server (%s), attempt %d of %d",
+                     getattr(exc.orig, "sqlstate", "?"), number, attempts)
+            # Short pauses that grow, so two victims of one deadlock do not meet again at once.
+            pause(0.01 * number * (1 + random.random()))
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+# -- where attachment content lives -----------------------------------------------------------------
+
+
+def keeps_attachment_content(bind: Session | Connection | Engine) -> bool:
+    """Whether attachments' content is kept in the database (PostgreSQL: every workstation of the office
+    reads it from the server) rather than only as files in the home folder (SQLite: one computer)."""
+    return name_of(bind) == POSTGRESQL
 
 
 # -- upserts and bulk statements --------------------------------------------------------------------

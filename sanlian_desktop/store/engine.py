@@ -6,7 +6,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import URL, Engine, create_engine, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 # The newest migration this version of the program knows. A store stamped with a revision not in
 # KNOWN_REVISIONS was made by a newer program and is refused untouched.
-HEAD_REVISION = "0014"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012", "0013", "0014")
+HEAD_REVISION = "0015"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012", "0013", "0014", "0015")
+
+
+_T = TypeVar("_T")
 
 
 class ServerUnreachable(UserError):
@@ -178,6 +181,20 @@ class Store:
             raise
         finally:
             session.close()
+
+    def write(self, work: Callable[[Session], _T]) -> _T:
+        """Run ``work(session)`` as one write transaction (committed when it returns, rolled back if it
+        raises) and return what it returns.
+
+        On PostgreSQL a transaction the server undid as a deadlock's victim or for a serialization
+        failure is run again, from a fresh session, a bounded number of times (:func:`dialects.retrying`):
+        ``work`` must therefore do nothing outside the database it would not do twice.
+        """
+        def attempt() -> _T:
+            with self.session() as session:
+                return work(session)
+
+        return dialects.retrying(attempt)
 
     def read_session(self) -> Session:
         """A session for reading only; the caller closes it."""

@@ -32,7 +32,7 @@ from sanlian_desktop.kernel.errors import UserError
 from sanlian_desktop.kernel.fileio import atomic_write, sync_directory
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.models import Attachment
-from sanlian_desktop.store.attachments import blob_path, ensure_inside, is_sha256
+from sanlian_desktop.store.attachments import cache_path, ensure_inside, is_sha256, keep_content
 from sanlian_desktop.store.instance import _lock, _unlock
 
 INCOMING = "incoming"
@@ -94,6 +94,13 @@ class Staging:
             size = copy_hashed(source, sha256, out)
         self.staged.add(sha256)
         return size
+
+    def keep(self, session: Session, sha256: str) -> None:
+        """Put the staged file ``sha256`` into the database too, in the import's transaction, where the
+        store keeps attachments' content there (a server); nothing on SQLite."""
+        if self.folder is None or sha256 not in self.staged:
+            raise RuntimeError(f"{sha256} was not staged")
+        keep_content(session, sha256, self.folder / sha256)
 
     def settle(self) -> None:
         """Move the staged files a committed attachment row names into place, delete the rest."""
@@ -168,7 +175,7 @@ def settle_folder(paths: AppPaths, folder: Path, sessions: Callable[[], Session]
 
 
 def _move_into_place(paths: AppPaths, staged: Path) -> None:
-    target = blob_path(paths, staged.name)
+    target = cache_path(paths, staged.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():  # the same content (same digest) is there already
         staged.unlink()

@@ -56,6 +56,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from PySide6.QtWidgets import QDialog, QWidget
 
 from sanlian_desktop.kernel.errors import UserError
+from sanlian_desktop.store import dialects
 from sanlian_desktop.ui.qtfix import emit
 
 log = logging.getLogger("sanlian.jobs")
@@ -270,7 +271,9 @@ class JobRunner(QObject):
     ) -> JobHandle | None:
         """Run the write ``fn()`` on the worker; ``on_success(result)`` / ``on_failure`` on the GUI thread.
 
-        ``fn`` opens its own session and touches no widget. Refused (None) while a write started from
+        ``fn`` opens its own session and touches no widget. It is one unit of work: when the database
+        server undoes its transaction as a deadlock's victim or for a serialization failure, ``fn`` is
+        run again (a bounded number of times, :func:`sanlian_desktop.store.dialects.retrying`). Refused (None) while a write started from
         the same ``parent`` is still running. Without ``on_failure`` a ``UserError`` is shown as its
         Chinese sentence over ``parent`` (anything else in the error dialog, never a traceback alone).
         A long write that reports progress (an import, a restore) is a :class:`Job` given to
@@ -310,7 +313,8 @@ class JobRunner(QObject):
             else:
                 show_failure(parent, failure)
 
-        job = FunctionJob(title, lambda _report, _cancelled: fn())
+        # On a server a write the server undid as a deadlock's victim is run again (dialects.retrying).
+        job = FunctionJob(title, lambda _report, _cancelled: dialects.retrying(fn))
         handle = self.submit(job, parent=parent, on_success=succeeded, on_failure=failed, on_finished=release)
         self._writing[key] = handle
         started.append(handle)

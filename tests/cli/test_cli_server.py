@@ -3,12 +3,17 @@ and joined with ``join --database`` from another; the address is kept, a passwor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import func, make_url, select
 
+from sanlian_desktop.kernel.paths import AppPaths
+from sanlian_desktop.models import Declaration
+from sanlian_desktop.store import attachments
+from sanlian_desktop.store.engine import Store
 from tests.cli.test_cli import Cli, add_batch, write_decl
 from tests.pgserver import PASSWORD, PgServer
 
@@ -73,12 +78,22 @@ def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgSe
     and new rows continue after the copied ones."""
     add_batch(cli)
     decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    minutes = tmp_path / "会议记录.pdf"
+    minutes.write_bytes(b"%PDF-1.4 minutes of the residents' meeting " * 200)
+    cli.ok("decl", "attach", decl_id, str(minutes), "--kind", "minutes", user="clerk")
     before = cli.json("decl", "show", decl_id)
     users_before = cli.json("user", "list")
     assert "不能迁移数据" in cli.refused("move", "--database", pg_server.new_database(), user="clerk")
     url = pg_server.new_database()
     moved = cli.json("move", "--database", url)
     assert moved["rows"]["region"] > 0 and moved["rows"]["declaration"] == 1
+    assert moved["attachments"] == 1 and moved["missing_attachments"] == []
+    # Another workstation joining the office opens the attachment from the server.
+    second = tmp_path / "second-workstation"
+    second.mkdir()
+    (second / "database.json").write_bytes((cli.home / "database.json").read_bytes())
+    sha = hashlib.sha256(minutes.read_bytes()).hexdigest()
+    assert attachments.blob_path(AppPaths(second), sha).read_bytes() == minutes.read_bytes()
     assert not (cli.home / "sanlian.db").exists() and Path(moved["kept_file"]).is_file()
     assert cli.json("decl", "show", decl_id) == before
     cli.ok("user", "add", "clerk2", "--role", "clerk")  # a new id after the copied ones
@@ -90,3 +105,65 @@ def test_an_office_moves_onto_a_server(cli: Cli, tmp_path: Path, pg_server: PgSe
              user=None)
     assert "只能迁入空数据库" in other.refused("move", "--database", url)
     assert (other.home / "sanlian.db").exists() and not (other.home / "database.json").exists()
+
+
+def test_backup_and_restore_of_an_office_on_a_server(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    """The same commands as for one computer: backup (pg_dump), restore (the server's data replaced);
+    a damaged file is refused in one line and changes nothing."""
+    cli = Cli(tmp_path / "home", capsys, monkeypatch)
+    cli.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+           "--database", pg_server.new_database(), user=None)
+    cli.ok("user", "add", "clerk", "--role", "clerk")
+    out = tmp_path / "城关区-备份.zip"
+    taken = cli.json("backup", "--out", str(out))
+    assert taken["path"] == str(out) and out.is_file()
+    cli.ok("user", "add", "clerk2", "--role", "clerk")  # after the backup
+    damaged = tmp_path / "damaged.zip"
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    assert "已损坏" in cli.refused("restore", str(damaged))
+    assert "clerk2" in {u["username"] for u in cli.json("user", "list")}
+    restored = cli.json("restore", str(out))
+    assert restored["previous_backup"] and Path(restored["previous_backup"]).is_file()
+    assert {u["username"] for u in cli.json("user", "list")} == {"admin", "clerk"}
+    monkeypatch.setenv("SANLIAN_PG_BINDIR", str(tmp_path / "nowhere"))
+    assert "postgresql-client" in cli.refused("backup", "--out", str(tmp_path / "again.zip"))
+
+
+def test_an_office_moves_from_a_server_back_into_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch, pg_server: PgServer) -> None:
+    """Everything comes back, attachments included (fetched from the server where this computer has
+    none); the server's database is left as it was; a home on a file is not moved 'back' again."""
+    url = pg_server.new_database()
+    cli = Cli(tmp_path / "home", capsys, monkeypatch)
+    cli.ok("init", "--level", "county", "--region", "620102", "--name", "城关区民政局", "--admin", "admin",
+           "--database", url, user=None)
+    cli.ok("user", "add", "clerk", "--role", "clerk")
+    add_batch(cli)
+    decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    minutes = tmp_path / "会议记录.pdf"
+    minutes.write_bytes(b"%PDF-1.4 minutes " * 300)
+    cli.ok("decl", "attach", decl_id, str(minutes), "--kind", "minutes", user="clerk")
+    sha = hashlib.sha256(minutes.read_bytes()).hexdigest()
+    attachments.cache_path(AppPaths(cli.home), sha).unlink()  # as if attached on another workstation
+    before = cli.json("decl", "show", decl_id)
+    assert "不能迁移数据" in cli.refused("move", "--to-file", user="clerk")
+    moved = cli.json("move", "--to-file")
+    assert moved["rows"]["declaration"] == 1 and moved["attachments"] == 1 and moved["missing_attachments"] == []
+    assert "attachment_content" not in moved["rows"]
+    assert (cli.home / "sanlian.db").is_file() and not (cli.home / "database.json").exists()
+    assert Path(moved["kept_settings"]).is_file()
+    assert attachments.blob_path(AppPaths(cli.home), sha).read_bytes() == minutes.read_bytes()
+    assert cli.json("decl", "show", decl_id) == before
+    cli.ok("user", "add", "clerk2", "--role", "clerk")  # new ids continue after the copied ones
+    assert "检查结果：正常" in cli.ok("check")
+    assert "已经保存在本机" in cli.refused("move", "--to-file")
+    # The server still holds the office: another workstation could move it down again.
+    server = Store.connect(AppPaths(tmp_path / "elsewhere"), url)
+    try:
+        with server.read_session() as s:
+            assert s.scalar(select(func.count()).select_from(Declaration)) == 1
+    finally:
+        server.close()

@@ -181,3 +181,25 @@ def test_failure_after_the_page_is_gone_is_still_shown(qtbot: QtBot, jobs: JobRu
     gate.set()
     qtbot.waitUntil(lambda: seen["finished"] == 1)
     assert modals.boxes == [("warning", "文件已被占用")]
+
+
+def test_a_write_the_server_undid_as_a_deadlock_victim_is_run_again(qtbot: QtBot, jobs: JobRunner) -> None:
+    from PySide6.QtWidgets import QWidget
+    from sqlalchemy.exc import OperationalError
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    page = QWidget()
+    calls: list[int] = []
+    results: list[str] = []
+
+    def write() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE declaration …", {}, Deadlock())
+        return "saved"
+
+    jobs.write(page, "保存", write, on_success=results.append)
+    qtbot.waitUntil(lambda: results == ["saved"])
+    assert len(calls) == 2

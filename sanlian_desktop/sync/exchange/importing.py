@@ -198,8 +198,8 @@ def import_package(store: Store, actor: Actor, path: Path, *, preview: bool = Fa
 
 def _import(s: Session, store: Store, actor: Actor, path: Path, *, preview: bool,
             backup: bool, stage: staging.Staging) -> ImportResult:
-    # A store on a database server is backed up by the server, not by a file copy here.
-    ahead = BackupAhead(store) if backup and not preview and not store.on_server else None
+    # On a server the backup is a pg_dump: its snapshot, too, is the store before the import.
+    ahead = BackupAhead(store) if backup and not preview else None
     try:
         return _import_with(s, store, actor, path, preview=preview, ahead=ahead, stage=stage)
     finally:

@@ -567,6 +567,8 @@ class Applier:
         # -- end issue 20
         self.s.add(Attachment(sha256=sha, size=size))
         self.s.flush()
+        if self.stage is not None:
+            self.stage.keep(self.s, sha)  # a server keeps the content in the database (store/attachments.py)
         self.report.applied += 1
 
     def _has_batch(self, batch_id: str) -> bool:

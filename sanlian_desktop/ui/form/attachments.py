@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sanlian_desktop.store.attachments import KINDS, blob_path
+from sanlian_desktop.store.attachments import KINDS, blob_path, cache_path
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.ui.files import open_files
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 PathRole = Qt.ItemDataRole.UserRole + 1
+ShaRole = Qt.ItemDataRole.UserRole + 3
 RemoveRole = Qt.ItemDataRole.UserRole + 2  # the link id (int) or pending file (str) to remove; None: stays
 
 
@@ -88,23 +89,34 @@ class AttachmentPanel(QWidget):
         for a in items:
             kind = KINDS.get(a.get("kind", "other"), "")
             removable = a["id"] if a.get("removable") else None
-            self._add_item(f"{a['name']}（{kind}）", blob_path(self.store.paths, a["sha256"]), a["name"], removable)
+            # Where it will be; on a server it is fetched only when shown (store/attachments.py).
+            self._add_item(f"{a['name']}（{kind}）", cache_path(self.store.paths, a["sha256"]), a["name"], removable,
+                           sha=a["sha256"])
         for p in pending or []:
             kind = KINDS.get((pending_kinds or {}).get(str(p), "other"), "")
             self._add_item(self.tr("{0}（{1}，待保存）").format(p.name, kind), p, p.name, str(p))
         self._current_changed(self.list.currentItem(), None)
 
-    def _add_item(self, text: str, path: Path, name: str, removable: int | str | None) -> None:
+    def _add_item(self, text: str, path: Path, name: str, removable: int | str | None, *,
+                  sha: str | None = None) -> None:
         self.list.addItem(text)
         item = self.list.item(self.list.count() - 1)
         item.setData(PathRole, str(path))
+        item.setData(ShaRole, sha)
         item.setData(RemoveRole, removable)
         item.setToolTip(name if removable is not None else self.tr("{0}（已随申报报送，不能删除）").format(name))
 
     def _current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
-        self._show(current.data(PathRole) if current else None)
+        self._show(self._path_of(current) if current else None)
         self.remove_button.setEnabled(
             not self._read_only and current is not None and current.data(RemoveRole) is not None)
+
+    def _path_of(self, item: QListWidgetItem) -> str:
+        """The item's file; a stored one this computer does not have yet is fetched from the server."""
+        path, sha = item.data(PathRole), item.data(ShaRole)
+        if sha and not Path(path).exists():
+            path = str(blob_path(self.store.paths, sha))
+        return str(path)
 
     def _remove(self) -> None:
         item = self.list.currentItem()

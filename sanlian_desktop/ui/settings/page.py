@@ -262,7 +262,8 @@ class SettingsPage(QWidget):
         store = self.ctx.store
         if store.on_server:
             where = self.tr("单位服务器 {0}").format(ServerAddress.from_url(store.url).label())
-            backups = self.tr("数据库由单位服务器备份（服务器管理员用 pg_dump），这台电脑不备份数据库")
+            backups = self.tr("{0}（用 PostgreSQL 的 pg_dump 备份服务器上的数据和附件，备份文件不加密）").format(
+                store.paths.backups)
             note = self.tr("本单位的数据保存在单位服务器上，本单位各台电脑同时使用同一份数据。"
                            "数据库密码只在程序运行期间使用，不保存在这台电脑上。")
         else:
