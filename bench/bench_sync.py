@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import ROOT, WORK, Result, peak_rss_mb
@@ -92,19 +93,22 @@ def child(action: str, home: str, package: str) -> None:
     print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb()}))
 
 
-def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
+def _floor(chain: Path, county: Path, package: Path, target: Path,
+           place: Callable[[Path], object] | None = None) -> float:
     """Bulk-insert the same rows into a copy of the city (declarations, versions, opinions, the streets
     and communities, and the registry rows that travel with them), verify every statement, hash the file.
 
     The statements are verified exactly as the import verifies them: each names its signer's
     certificate, found in the certificates the package carries (read and checked once here too) or
     in the store, each chain checked once and the signed time, revocations and signature every time.
+    ``place`` (bench_server) moves the copied city onto a database server before it is opened.
     """
     from sqlalchemy import insert, select
 
     from sanlian_desktop.models import Declaration, Region, utcnow
     from sanlian_desktop.offices import custody as trust
     from sanlian_desktop.offices.auth import sign_in
+    from sanlian_desktop.store import dialects
     from sanlian_desktop.store.engine import Store
     from sanlian_desktop.sync.transport.package import open_package
     from sanlian_desktop.sync.trust.certs import Cert
@@ -129,6 +133,8 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
     statements = [("version", r["signature"]) for r in rows["declaration_version"]] + [
         ("opinion", r["signature"]) for r in rows["opinion"]]
     shutil.copytree(chain / CITY, target)
+    if place is not None:
+        place(target)
     store = Store.open(target)
     with store.session() as s:
         actor = sign_in(s, "admin", PASSWORD)
@@ -156,7 +162,7 @@ def _floor(chain: Path, county: Path, package: Path, target: Path) -> float:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
         conn = s.connection()
-        conn.execute(insert(region_table).prefix_with("OR IGNORE"), regions)
+        conn.execute(dialects.insert(s, region_table).on_conflict_do_nothing(), regions)
         for t in tables:
             if rows[t.name]:
                 conn.execute(insert(t), rows[t.name])

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.models import AuditEntry, Meta, utcnow
@@ -36,30 +36,58 @@ def record(
     entity_id: str,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry, chained to the one before it, in the caller's transaction.
 
     The chain's head is serialised: a second writer (another person on the same PostgreSQL store)
     waits until this transaction ends and then chains to what it wrote, so the log stays one chain.
+    On PostgreSQL the entries of a transaction are written when it commits, after everything else it
+    does: a transaction holding the head then waits for nothing another writer may hold (a declaration's
+    row, a number), so two writers never deadlock over it. SQLite has one writer at a time: written now.
     """
     at = at or utcnow()
+    entry = (at, office, user, action, entity, entity_id, cj.to_plain(details or {}, cj.AUDIT))
+    if dialects.name_of(session) == dialects.POSTGRESQL:
+        session.info.setdefault(_PENDING, []).append(entry)
+    else:
+        _append(session, [entry])
+
+
+_PENDING = "audit_pending"
+_Entry = tuple[datetime, str, str, str, str, str, dict[str, Any]]
+
+
+def _append(session: Session, entries: list[_Entry]) -> None:
     dialects.serialise(session, CHAIN_LOCK)
-    details = cj.to_plain(details or {}, cj.AUDIT)
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    digest = _entry_hash(prev, seq, at, office, user, action, entity, entity_id, details)
-    entry = AuditEntry(
-        seq=seq, at=at, office_code=office, username=user, action=action, entity=entity,
-        entity_id=entity_id, details=details, prev_hash=prev, hash=digest,
-    )
-    session.add(entry)
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    for at, office, user, action, entity, entity_id, details in entries:
+        seq += 1
+        digest = _entry_hash(prev, seq, at, office, user, action, entity, entity_id, details)
+        session.add(AuditEntry(seq=seq, at=at, office_code=office, username=user, action=action, entity=entity,
+                               entity_id=entity_id, details=details, prev_hash=prev, hash=digest))
+        prev = digest
     head = session.get(Meta, HEAD_KEY)
     if head is None:
-        session.add(Meta(key=HEAD_KEY, value=f"{seq}:{digest}"))
+        session.add(Meta(key=HEAD_KEY, value=f"{seq}:{prev}"))
     else:
-        head.value = f"{seq}:{digest}"
+        head.value = f"{seq}:{prev}"
     session.flush()
-    return entry
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """PostgreSQL: the transaction's audit entries, chained to the head under its lock, last of all."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    """Entries of a transaction rolled back (or closed without a commit) are never written."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass

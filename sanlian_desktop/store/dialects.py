@@ -8,8 +8,9 @@ per engine:
 * serialising a named resource (the audit chain's head, a numbering sequence) for the rest of the
   transaction: a transaction-scoped advisory lock on PostgreSQL; on SQLite the database's one write lock,
   taken up front (SQLite has one writer at a time anyway);
-* locking a row that is read to be decided on: ``SELECT … FOR UPDATE`` on PostgreSQL; nothing on SQLite,
-  whose writer is alone;
+* locking a row that is read to be decided on: ``SELECT … FOR NO KEY UPDATE`` on PostgreSQL (it keeps
+  other writers of the row waiting, but not a transaction that only inserts a row referring to it, such
+  as a near-duplicate pair: those two would otherwise deadlock); nothing on SQLite, whose writer is alone;
 * upserts (``INSERT … ON CONFLICT``) and running one statement for many rows straight through the driver;
 * which failures of a write transaction are worth running it again (PostgreSQL's deadlock and
   serialization failures; SQLite's one writer never deadlocks);
@@ -153,9 +154,10 @@ def exclusive(engine: Engine, resource: str) -> Iterator[None]:
 
 
 def for_update(session: Session, stmt: _SelectT) -> _SelectT:
-    """``stmt`` locking the rows it reads until the transaction ends (PostgreSQL); as is on SQLite."""
+    """``stmt`` locking the rows it reads until the transaction ends (PostgreSQL, ``FOR NO KEY UPDATE``);
+    as is on SQLite."""
     if name_of(session) == POSTGRESQL:
-        return stmt.with_for_update()
+        return stmt.with_for_update(key_share=True)
     return stmt
 
 
@@ -163,13 +165,13 @@ def lock_row(session: Session, obj: object) -> None:
     """Lock ``obj``'s row until the transaction ends and reload it, so that a decision taken on it
     sees what any other writer committed before.
 
-    PostgreSQL: ``SELECT … FOR UPDATE`` (a second writer of the row waits for the first to end).
+    PostgreSQL: ``SELECT … FOR NO KEY UPDATE`` (a second writer of the row waits for the first to end).
     SQLite: the database's write lock, then a reload (no other writer can come between).
     Changes to ``obj`` not yet flushed are flushed first, never dropped.
     """
     session.flush()
     if name_of(session) == POSTGRESQL:
-        session.refresh(obj, with_for_update=True)
+        session.refresh(obj, with_for_update={"key_share": True})
     else:
         serialise(session, "row")
         session.refresh(obj)

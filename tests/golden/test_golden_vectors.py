@@ -136,20 +136,23 @@ def test_audit_record_chains_every_vector_as_before(county: Office) -> None:
             refused = "error" in vector["outputs"]["audit._entry_hash"]
             if refused or not isinstance(details, dict) or _pre_refactor_details(details).startswith("error"):
                 continue
-            entry = audit.record(s, office="620102", user="admin", action="golden", entity="vector",
-                                 entity_id=vector["name"], details=details, at=at)
-            stored = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
-            body = json.dumps(
-                [entry.seq, at.isoformat(timespec="microseconds"), "620102", "admin", "golden", "vector",
-                 vector["name"], stored], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-            assert entry.hash == hashlib.sha256((entry.prev_hash + body).encode("utf-8")).hexdigest(), vector["name"]
+            audit.record(s, office="620102", user="admin", action="golden", entity="vector",
+                         entity_id=vector["name"], details=details, at=at)
             appended += 1
     with county.store.read_session() as s:
         by_name = {e.entity_id: e for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "golden"))}
         for vector in VECTORS["vectors"]:
             if vector["name"] in by_name:
-                got = json.dumps(by_name[vector["name"]].details, ensure_ascii=False)
-                assert got == _pre_refactor_details(decode(vector["input"])), vector["name"]
+                entry = by_name[vector["name"]]
+                details = decode(vector["input"])
+                stored = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
+                body = json.dumps(
+                    [entry.seq, at.isoformat(timespec="microseconds"), "620102", "admin", "golden", "vector",
+                     vector["name"], stored], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+                assert entry.hash == hashlib.sha256((entry.prev_hash + body).encode("utf-8")).hexdigest(), \
+                    vector["name"]
+                got = json.dumps(entry.details, ensure_ascii=False)
+                assert got == _pre_refactor_details(details), vector["name"]
         assert audit.verify(s).ok
     assert appended == len(by_name) >= 20
 

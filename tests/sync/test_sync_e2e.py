@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sanlian_desktop.sync.transport.package import peek_header
 from sanlian_desktop.sync.trust.gm import GM_SUITE
 from sanlian_desktop.sync.trust.suite import DEFAULT_SUITE
@@ -21,12 +23,17 @@ def test_declaration_travels_up_and_the_decision_down(suite_chain: Offices, tmp_
     _journey(suite_chain, tmp_path)
 
 
-def test_the_journey_with_the_county_and_the_street_on_a_server(chain: Offices, tmp_path: Path,
-                                                                pg_server: PgServer) -> None:
-    """PostgreSQL: the same journey with two of the offices moved onto a database server first."""
-    for code in ("620102", "620102001"):
+@pytest.mark.parametrize("on_server", [("620102", "620102001"), ("620100", "620000")],
+                         ids=["county-street", "city-province"])
+def test_the_journey_with_two_offices_on_a_server(chain: Offices, tmp_path: Path, pg_server: PgServer,
+                                                  on_server: tuple[str, str]) -> None:
+    """PostgreSQL: the same journey with two of the offices moved onto a database server first (the county
+    and the street, or the city and the province), the other three on SQLite."""
+    for code in on_server:
         assert chain.json(code, "move", "--database", pg_server.new_database())["rows"]["certificate"] > 0
         assert not (chain.homes[code] / "sanlian.db").exists()
+    for code in set(CODES) - set(on_server):
+        assert (chain.homes[code] / "sanlian.db").exists()
     _journey(chain, tmp_path)
 
 
