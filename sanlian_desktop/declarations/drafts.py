@@ -185,7 +185,10 @@ def create(session: Session, actor: Actor, raw: Any, *, now: datetime | None = N
     batch = _resolve_batch(session, fields.get("batch"))
     _check_duplicate(session, None, fields["community"], batch, fields["title"])
     j = jurisdiction_of(session, fields["community"])
-    prefix = f"{batch.code if batch else local_today(now).year}-{j.county}"
+    # Numbered under the entering office's own code: every office (community, street, county) numbers
+    # on its own PC without hearing from the others, so a shared prefix (the county's) would give two
+    # declarations the same number at the county and above. A county's own entries keep the short form.
+    prefix = f"{batch.code if batch else local_today(now).year}-{actor.office_code}"
     decl = Declaration(
         id=str(uuid.uuid4()), number=_allocate_number(session, prefix), community_code=fields["community"],
         title="",

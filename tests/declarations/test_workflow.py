@@ -291,13 +291,21 @@ def test_lists_follow_jurisdiction(county: Office) -> None:
 
 
 @pytest.mark.engines
-def test_numbers_are_sequential_per_batch_and_county(county: Office) -> None:
+def test_numbers_are_sequential_per_batch_and_entering_office(county: Office) -> None:
+    """Each office numbers under its own code: the community, the street (代录) and the county (代录) all
+    number on their own PCs before hearing from one another, and their declarations meet at the county."""
     with county.session() as s:
         a = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目甲"))
         b = drafts.create(s, clerk(Level.COMMUNITY), example_declaration(title="项目乙"))
-        assert (a.number, b.number) == ("2016-620102-0001", "2016-620102-0002")
+        c = drafts.create(s, clerk(Level.STREET), example_declaration(title="项目丙"))
+        d = drafts.create(s, clerk(Level.COUNTY), example_declaration(title="项目丁"))
+        e = drafts.create(s, clerk(Level.COUNTY), example_declaration(title="项目戊"))
+        assert (a.number, b.number) == (f"2016-{COMMUNITY}-0001", f"2016-{COMMUNITY}-0002")
+        assert c.number == "2016-620102001-0001"
+        assert (d.number, e.number) == ("2016-620102-0001", "2016-620102-0002")  # not counting the others
         assert lookup.get(s, a.id[:8]).id == a.id
-        assert lookup.get(s, "2016-620102-0002").id == b.id
+        assert lookup.get(s, f"2016-{COMMUNITY}-0002").id == b.id
+        assert lookup.get(s, "2016-620102-0001").id == d.id
 
 
 @pytest.mark.engines
