@@ -102,10 +102,14 @@ def from_bytes(data: bytes) -> np.ndarray:
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
-    """One uint64 per band and signature row: (n, BANDS)."""
-    blocks = sigs.reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
+    """One uint64 per band and signature row: (n, BANDS); a row of each band at a time, so the temporaries
+    are (n, BANDS) uint64 rather than the whole signature widened to 64 bits."""
+    blocks = sigs.reshape(len(sigs), BANDS, ROWS)
+    keys = np.zeros((len(sigs), BANDS), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return (blocks * _BAND_MIX).sum(axis=2, dtype=np.uint64)
+        for row in range(ROWS):
+            keys += blocks[:, :, row].astype(np.uint64) * _BAND_MIX[row]
+    return keys
 
 
 class Index:

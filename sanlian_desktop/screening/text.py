@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,17 +92,74 @@ def name_forms(names: Iterable[str]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:
-    """The sentences of the declaration's long texts, each with its normalised form (short ones left out)."""
-    forms = name_forms(names)
-    found: list[Passage] = []
+def _sentences(fields: Mapping[str, Any], forms: list[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(label, sentences as written, the same normalised) of each long text."""
     for label, text in long_texts(fields):
         originals = [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
         # One normalisation per text, the sentences kept apart by a character nothing else turns into.
-        normalised = _normalise(_SEPARATOR.join(originals), forms, keep_separator=True).split(_SEPARATOR)
+        yield label, originals, _normalise(_SEPARATOR.join(originals), forms, keep_separator=True).split(_SEPARATOR)
+
+
+def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:
+    """The sentences of the declaration's long texts, each with its normalised form (short ones left out)."""
+    found: list[Passage] = []
+    for label, originals, normalised in _sentences(fields, name_forms(names)):
         found += [Passage(label, original, norm)
                   for original, norm in zip(originals, normalised, strict=True) if len(norm) >= MIN_PASSAGE]
     return found
+
+
+def normalised(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[str]:
+    """The normalised forms of :func:`passages`, alone (all that scoring and hashing read): quicker, and a
+    fraction of the memory."""
+    return [norm for _label, _originals, normalised in _sentences(fields, name_forms(names))
+            for norm in normalised if len(norm) >= MIN_PASSAGE]
+
+
+def joined(normalised: Iterable[str]) -> str:
+    """A declaration's normalised passages as one string (see :class:`Texts`)."""
+    return _SEPARATOR.join(normalised)
+
+
+def split(joined_text: str) -> list[str]:
+    """The normalised passages :func:`joined` put together."""
+    return joined_text.split(_SEPARATOR) if joined_text else []
+
+
+class Texts:
+    """The normalised passages of many declarations, one string each (about two bytes a character), kept
+    while their characters stay within ``budget``: scoring a candidate pair then needs no second reading
+    and normalisation of its declarations; past the budget their owner reads them again."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.characters = 0
+        self._texts: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._texts
+
+    def put(self, key: str, normalised: list[str]) -> bool:
+        """Keep a declaration's passages if the budget allows (replacing what it had); whether kept."""
+        self.discard(key)
+        text = joined(normalised)
+        if self.characters + len(text) > self.budget:
+            return False
+        self._texts[key] = text
+        self.characters += len(text)
+        return True
+
+    def discard(self, key: str) -> None:
+        old = self._texts.pop(key, None)
+        if old is not None:
+            self.characters -= len(old)
+
+    def get(self, key: str) -> list[str] | None:
+        text = self._texts.get(key)
+        return None if text is None else split(text)
 
 
 SHINGLE = 5  # characters of a shingle
@@ -122,10 +179,14 @@ def shingle_hashes_many(declarations: Iterable[Iterable[Passage]], size: int = S
                         ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`shingle_hashes` of many declarations' passages in one pass: every declaration's hashes one
     after another (repeats left in: a MinHash does not see them), and how many each has."""
+    return shingle_hashes_joined([_SEPARATOR.join(p.normalised for p in passages if len(p.normalised) >= size)
+                                  for passages in declarations], size)
+
+
+def shingle_hashes_joined(per_declaration: list[str], size: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hashes_many` of declarations given as their :func:`joined` normalised passages."""
     import numpy as np
 
-    per_declaration = ["\x00".join(p.normalised for p in passages if len(p.normalised) >= size)
-                       for passages in declarations]
     if not per_declaration:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
     codes = np.frombuffer("\x00".join(per_declaration).encode("utf-32-le"), dtype=np.uint32)

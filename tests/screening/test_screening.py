@@ -10,7 +10,7 @@ import pytest
 from sanlian_desktop.declarations import drafts
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.models import SimilaritySketch
-from sanlian_desktop.screening import service, sketch, text
+from sanlian_desktop.screening import score, service, sketch, text
 from sanlian_desktop.screening.score import compare
 from tests.helpers import Office, example_declaration
 from tests.screening.corpus import THEMES, corpus, original, true_pairs
@@ -181,3 +181,35 @@ def test_declarations_hashed_together_get_their_own_signatures() -> None:
         if len(alone):
             assert np.array_equal(matrix[i], sketch.signature(alone))
     assert len(sketch.signature(text.shingle_hashes([]))) == 0
+
+
+def test_scores_in_one_batch_equal_the_pairs_compared_one_by_one() -> None:
+    docs = corpus(9, originals=60, copies=40)
+    passages = [text.passages(d.fields, [d.community]) for d in docs]
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    assert normalised == [[p.normalised for p in mine] for mine in passages]
+    others = [normalised[j] for j in range(1, len(docs))] + [[]]  # a declaration without long texts too
+    for i in (0, 17, 63, 99):
+        found = score.scores(normalised[i], others)
+        expected = [compare(passages[i], passages[j]).score for j in range(1, len(docs))] + [0]
+        assert found == expected
+        assert len(set(found)) > 10  # copies, originals on the same theme and on others: scores of every kind
+    assert score.scores([], others) == [0] * len(others)
+    assert score.scores(normalised[0], []) == []
+
+
+def test_kept_texts_stay_within_their_budget() -> None:
+    docs = corpus(4, originals=10, copies=0)
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    size = len(text.joined(normalised[0]))
+    texts = text.Texts(budget=size + len(text.joined(normalised[1])))
+    assert texts.put("a", normalised[0]) and texts.put("b", normalised[1])
+    assert not texts.put("c", normalised[2])  # past the budget: read again when needed
+    assert "c" not in texts and texts.get("c") is None
+    assert texts.get("a") == normalised[0] and texts.get("b") == normalised[1]
+    texts.discard("b")
+    assert texts.characters == size and texts.put("c", normalised[2]) == (size + len(text.joined(normalised[2]))
+                                                                          <= texts.budget)
+    hashes, lengths = text.shingle_hashes_joined([text.joined(n) for n in normalised])
+    many, many_lengths = text.shingle_hashes_many([text.passages(d.fields, [d.community]) for d in docs])
+    assert np.array_equal(hashes, many) and np.array_equal(lengths, many_lengths)
