@@ -39,7 +39,7 @@ def _child() -> dict[str, object]:
     cpu: dict[str, float] = {}
 
     def screen(seed: int, originals: int, total: int) -> tuple[
-            dict[tuple[str, str], int], float, int, sketch.Index, Callable[[int], list[str]]]:
+            dict[tuple[str, str], int], float, int, sketch.Index, Callable[[int], list[str]], text.Texts]:
         remade = [0.0, 0.0, 0]  # CPU and wall time spent making synthetic texts again for the scoring, and how often
         texts = text.Texts(service.TEXTS_BUDGET)
 
@@ -52,10 +52,10 @@ def _child() -> dict[str, object]:
             remade[0] += time.process_time() - tick
             remade[1] += time.perf_counter() - tick_wall
             remade[2] += 1
-            return text.normalised(doc.fields, [doc.community])
+            return texts.encode(text.normalised(doc.fields, [doc.community]))
 
         made = made_cpu = 0.0
-        sigs = np.zeros((total, sketch.NUM_PERM), dtype=np.uint32)
+        index = sketch.Index()
         start, start_cpu = time.perf_counter(), time.process_time()
         for first in range(0, total, 500):  # as the service does: signatures of 500 declarations at once
             found = []
@@ -64,13 +64,10 @@ def _child() -> dict[str, object]:
                 doc = doc_at(seed, i, originals)
                 made += time.perf_counter() - tick  # making the synthetic text is not screening
                 made_cpu += time.process_time() - tick_cpu
-                norm = text.normalised(doc.fields, [doc.community])
-                texts.put(str(i), norm)  # kept for the scoring while the budget lasts, as the service does
-                found.append(text.joined(norm))
-            sigs[first:first + len(found)] = sketch.signature_matrix(*text.shingle_hashes_joined(found))
-        index = sketch.Index()
-        index.add_many([str(i) for i in range(total)], sigs)
-        del sigs
+                found.append(text.normalised(doc.fields, [doc.community]))
+            keys = [str(i) for i in range(first, first + len(found))]
+            index.add_many(keys, sketch.signature_matrix(*text.shingle_hashes_joined([text.joined(n) for n in found])))
+            texts.put_many(keys, found)  # kept for the scoring while the budget lasts, as the service does
         candidates = sorted((int(a), int(b)) for a, b, _ in index.all_candidate_pairs())
         scores: dict[tuple[str, str], int] = {}
         for low, group in itertools.groupby(candidates, key=lambda pair: pair[0]):
@@ -84,11 +81,11 @@ def _child() -> dict[str, object]:
         cpu["s"] = time.process_time() - start_cpu - made_cpu - remade[0]
         cpu["remade"] = remade[0]
         cpu["remade_n"] = remade[2]
-        return scores, time.perf_counter() - start - made - remade[1], len(candidates), index, normalised
+        return scores, time.perf_counter() - start - made - remade[1], len(candidates), index, normalised, texts
 
     # Precision and recall on the quality corpus, by threshold.
     originals, copies = QUALITY
-    scores, _t, _n, _i, _p = screen(11, originals, originals + copies)
+    scores, _t, _n, _i, _p, _x = screen(11, originals, originals + copies)
     keys = {f"o{i}" if i < originals else f"c{i - originals}": str(i) for i in range(originals + copies)}
     truth = {frozenset(keys[k] for k in pair)
              for pair in true_pairs([doc_at(11, i, originals) for i in range(originals + copies)])}
@@ -99,7 +96,7 @@ def _child() -> dict[str, object]:
         quality[threshold] = (hit / len(marked) if marked else 1.0, hit / len(truth))
 
     # All pairs over 100,000.
-    scores, elapsed, candidates, index, normalised = screen(23, ALL - COPIES, ALL)
+    scores, elapsed, candidates, index, normalised, texts = screen(23, ALL - COPIES, ALL)
     flagged = sum(1 for s in scores.values() if s >= service.DEFAULT_THRESHOLD)
 
     # One new declaration (a copy and an original, alternately) against the 100,000.
@@ -111,7 +108,7 @@ def _child() -> dict[str, object]:
         start = time.perf_counter()
         mine = text.normalised(doc.fields, [doc.community])
         sig = sketch.signature(text.shingle_hashes_joined([text.joined(mine)])[0])
-        found = scores_of(mine, [normalised(int(key)) for key, _ in index.query(sig)])
+        found = scores_of(texts.encode(mine), [normalised(int(key)) for key, _ in index.query(sig)])
         times.append(time.perf_counter() - start)
         copies_found += j % 2 == 1 and max(found, default=0) >= service.DEFAULT_THRESHOLD
     return {"quality": quality, "truth": len(truth), "all_pairs_s": elapsed, "all_pairs_cpu_s": cpu["s"],

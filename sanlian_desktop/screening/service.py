@@ -151,7 +151,7 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
 
 
 BULK = 200  # stale declarations from which candidates come from one pass over the whole index
-# Characters of normalised passages, read for the signatures, kept for the exact scores (about two bytes each):
+# Characters of normalised passages, read for the signatures, kept for the exact scores (a byte each, mostly):
 # 100,000 declarations of the bench's length fit; past it a candidate's texts are read from the store again.
 TEXTS_BUDGET = 64_000_000
 
@@ -171,7 +171,6 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     index = load_index(session, skip=stale)
     keys: list[str] = []
-    sigs: list[np.ndarray] = []
     texts = text.Texts(TEXTS_BUDGET)
     for start in range(0, len(stale), 500):
         chunk = stale[start:start + 500]
@@ -183,26 +182,22 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
         hashes, lengths = text.shingle_hashes_joined([text.joined(contents[decl_id][1]) for decl_id in chunk])
         matrix = sketch.signature_matrix(hashes, lengths)
         for decl_id, full, length in zip(chunk, matrix, lengths, strict=True):
-            content_hash, normalised = contents[decl_id]
+            content_hash, _normalised_passages = contents[decl_id]
             sig = full if length else full[:0]
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)
                 session.add(row)
             row.content_hash, row.signature, row.computed_at = content_hash, sketch.to_bytes(sig), now
-            if len(sig):
-                keys.append(decl_id)
-                sigs.append(sig)
-                texts.put(decl_id, normalised)
+        screened = np.flatnonzero(lengths)
+        keys += [chunk[i] for i in screened]
+        index.add_many([chunk[i] for i in screened], matrix[screened])
+        texts.put_many(chunk, [contents[decl_id][1] for decl_id in chunk])
         session.flush()
     if not keys:
         return len(stale)
-    matrix = np.stack(sigs)
-    del sigs
-    index.add_many(keys, matrix)
     if len(stale) <= BULK:
-        candidates = {tuple(sorted((key, other))) for key, sig in zip(keys, matrix, strict=True)
-                      for other, _ in index.query(sig, exclude=key)}
+        candidates = {tuple(sorted((key, other))) for key in keys for other, _ in index.query_key(key)}
     else:
         candidates = {tuple(sorted((a, b))) for a, b, _ in index.all_candidate_pairs(among=keys)}
     _score(session, sorted(candidates), texts, now)
@@ -211,13 +206,13 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
 
 def _score(session: Session, pairs: list[tuple[str, ...]], texts: text.Texts, now: datetime) -> None:
     """Score candidate pairs exactly, each declaration against its partners at once, and keep those from
-    FLOOR (texts not kept in ``texts`` read again in bounded slices)."""
+    FLOOR (texts not kept in ``texts`` read again in bounded slices, re-coded as the kept ones)."""
     from sanlian_desktop.screening.score import scores
 
     for start in range(0, len(pairs), 2000):
         part = pairs[start:start + 2000]
-        read = {k: v[1] for k, v in _normalised(session, sorted({k for pair in part for k in pair
-                                                                 if k not in texts})).items()}
+        read = {k: texts.encode(v[1]) for k, v in _normalised(
+            session, sorted({k for pair in part for k in pair if k not in texts})).items()}
 
         def normalised(key: str) -> list[str]:
             kept = texts.get(key)

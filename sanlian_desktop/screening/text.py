@@ -127,14 +127,27 @@ def split(joined_text: str) -> list[str]:
 
 
 class Texts:
-    """The normalised passages of many declarations, one string each (about two bytes a character), kept
-    while their characters stay within ``budget``: scoring a candidate pair then needs no second reading
-    and normalisation of its declarations; past the budget their owner reads them again."""
+    """The normalised passages of many declarations, one string each, kept while their characters stay
+    within ``budget``: scoring a candidate pair then needs no second reading and normalisation of its
+    declarations; past the budget their owner reads them again and passes them through :meth:`encode`.
+
+    Kept passages come back re-coded: each character is replaced by a code of its own, given in the order
+    characters are first seen (the separator of passages keeps 0). Re-coding is one-to-one and keeps
+    lengths, so rapidfuzz's Indel ratios are those of the texts as written, but the first 255 characters
+    seen, the common ones, become one-byte characters, which rapidfuzz compares several times quicker than
+    CJK ones (a hash lookup per character), and which take a byte each instead of two."""
+
+    _UNSET = 0xFFFFFFFF
 
     def __init__(self, budget: int) -> None:
+        import numpy as np
+
         self.budget = budget
         self.characters = 0
         self._texts: dict[str, str] = {}
+        self._table = np.full(0x110000, self._UNSET, dtype=np.uint32)  # code point -> its code (4 MB)
+        self._table[0] = 0
+        self._codes = 1
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -142,15 +155,50 @@ class Texts:
     def __contains__(self, key: str) -> bool:
         return key in self._texts
 
+    def _recode(self, text: str) -> str:
+        import numpy as np
+
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        codes = self._table[points]
+        unset = codes == self._UNSET
+        if unset.any():
+            fresh = np.unique(points[unset])
+            new = np.arange(self._codes, self._codes + len(fresh), dtype=np.uint32)
+            new[new >= 0xD800] += 0x800  # past the surrogates, which a str cannot hold
+            self._table[fresh] = new
+            self._codes += len(fresh)
+            codes = self._table[points]
+        if not len(codes) or codes.max() < 0x100:
+            return codes.astype(np.uint8).tobytes().decode("latin-1")
+        return codes.astype("<u4").tobytes().decode("utf-32-le")
+
+    def encode(self, normalised: list[str]) -> list[str]:
+        """The passages re-coded as kept ones are (for passages read again, past the budget)."""
+        return split(self._recode(joined(normalised)))
+
     def put(self, key: str, normalised: list[str]) -> bool:
         """Keep a declaration's passages if the budget allows (replacing what it had); whether kept."""
-        self.discard(key)
-        text = joined(normalised)
-        if self.characters + len(text) > self.budget:
-            return False
-        self._texts[key] = text
-        self.characters += len(text)
-        return True
+        return self.put_many([key], [normalised]) == 1
+
+    def put_many(self, keys: list[str], normalised: list[list[str]]) -> int:
+        """:meth:`put` of many declarations, re-coded together (one numpy pass); how many were kept."""
+        import numpy as np
+
+        for key in keys:
+            self.discard(key)
+        texts = [joined(mine) for mine in normalised]
+        room = self.budget - self.characters
+        fits = np.cumsum([len(t) for t in texts]) <= room  # those first in line, until the budget is spent
+        chosen = [(key, t) for key, t, fit in zip(keys, texts, fits.tolist(), strict=True) if fit]
+        if not chosen:
+            return 0
+        recoded = self._recode(_SEPARATOR.join(t for _key, t in chosen))
+        at = 0
+        for key, t in chosen:
+            self._texts[key] = recoded[at:at + len(t)]
+            self.characters += len(t)
+            at += len(t) + 1
+        return len(chosen)
 
     def discard(self, key: str) -> None:
         old = self._texts.pop(key, None)
@@ -158,6 +206,7 @@ class Texts:
             self.characters -= len(old)
 
     def get(self, key: str) -> list[str] | None:
+        """The kept passages, re-coded; None where they were not kept."""
         text = self._texts.get(key)
         return None if text is None else split(text)
 

@@ -206,10 +206,30 @@ def test_kept_texts_stay_within_their_budget() -> None:
     assert texts.put("a", normalised[0]) and texts.put("b", normalised[1])
     assert not texts.put("c", normalised[2])  # past the budget: read again when needed
     assert "c" not in texts and texts.get("c") is None
-    assert texts.get("a") == normalised[0] and texts.get("b") == normalised[1]
+    assert texts.get("a") == texts.encode(normalised[0]) and texts.get("b") == texts.encode(normalised[1])
     texts.discard("b")
     assert texts.characters == size and texts.put("c", normalised[2]) == (size + len(text.joined(normalised[2]))
                                                                           <= texts.budget)
     hashes, lengths = text.shingle_hashes_joined([text.joined(n) for n in normalised])
     many, many_lengths = text.shingle_hashes_many([text.passages(d.fields, [d.community]) for d in docs])
     assert np.array_equal(hashes, many) and np.array_equal(lengths, many_lengths)
+
+
+def test_kept_texts_are_recoded_one_to_one_and_score_as_written() -> None:
+    docs = corpus(12, originals=40, copies=20)
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    normalised[3] = [*normalised[3], "ABC#〇_é𠀀社区服务中心", "零碎的生僻字：龘靐齉爩"]  # beyond the BMP, Latin, rare ones
+    texts = text.Texts(budget=10**9)
+    for i, mine in enumerate(normalised[:30]):
+        assert texts.put(str(i), mine)
+    kept = [texts.get(str(i)) for i in range(30)] + [texts.encode(mine) for mine in normalised[30:]]
+    assert [[len(p) for p in mine] for mine in kept] == [[len(p) for p in mine] for mine in normalised]
+    recoded = "".join(p for mine in kept for p in mine)
+    assert sum(ord(c) < 0x100 for c in recoded) > 0.75 * len(recoded)  # the common characters: one byte
+    assert kept[0] != normalised[0] and all(ord(c) < 0x100 for p in kept[0] for c in p)
+    # One to one: the same characters stay the same and different ones different, across declarations.
+    pairs = {(a, b) for mine, theirs in zip(kept, normalised, strict=True)
+             for p, q in zip(mine, theirs, strict=True) for a, b in zip(p, q, strict=True)}
+    assert len({a for a, _ in pairs}) == len({b for _, b in pairs}) == len(pairs)
+    for i in (0, 3, 45):
+        assert score.scores(kept[i], kept) == score.scores(normalised[i], normalised)
