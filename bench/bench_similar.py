@@ -30,7 +30,6 @@ THRESHOLDS = (60, 65, 70, 72, 75, 80, 85)
 
 
 def _child() -> dict[str, object]:
-    import numpy as np
 
     from sanlian_desktop.screening import service, sketch, text
     from sanlian_desktop.screening.score import scores as scores_of

@@ -39,7 +39,6 @@ from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
 
 if TYPE_CHECKING:  # the computing half is loaded where it computes (see ``available``)
-    import numpy as np
 
     from sanlian_desktop.screening import sketch
     from sanlian_desktop.screening.score import Comparison
@@ -211,17 +210,14 @@ def _score(session: Session, pairs: list[tuple[str, ...]], texts: text.Texts, no
 
     for start in range(0, len(pairs), 2000):
         part = pairs[start:start + 2000]
-        read = {k: texts.encode(v[1]) for k, v in _normalised(
-            session, sorted({k for pair in part for k in pair if k not in texts})).items()}
-
-        def normalised(key: str) -> list[str]:
-            kept = texts.get(key)
-            return read[key] if kept is None else kept
-
+        wanted = sorted({k for pair in part for k in pair})
+        normalised = {k: v for k in wanted if (v := texts.get(k)) is not None}
+        normalised.update({k: texts.encode(v[1]) for k, v in _normalised(
+            session, [k for k in wanted if k not in normalised]).items()})
         rows = []
         for low, group in itertools.groupby(part, key=lambda pair: pair[0]):
             highs = [high for _low, high in group]
-            for high, score in zip(highs, scores(normalised(low), [normalised(h) for h in highs]), strict=True):
+            for high, score in zip(highs, scores(normalised[low], [normalised[h] for h in highs]), strict=True):
                 if score >= FLOOR:
                     rows.append({"low_id": low, "high_id": high, "score": score, "computed_at": now})
         if rows:

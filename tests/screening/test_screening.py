@@ -108,6 +108,33 @@ def test_refresh_catches_up_what_arrived_without_a_save(county: Office) -> None:
         assert [x.declaration_id for x in service.similar_to(s, a.id)] == [b.id]
 
 
+def test_a_bulk_refresh_and_texts_read_again_give_the_same_pairs(county: Office,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.models import SimilarityPair
+
+    with county.session() as s:
+        for seed in (4, 5, 6):
+            for n, community in enumerate(("东岗西路社区", "盐场路社区")):
+                fields = _texts(seed, community)
+                if n:
+                    fields["needs_analysis"] = str(fields["needs_analysis"]) + "另有补充说明一句。"
+                drafts.create(s, county.clerk, example_declaration(title=f"{seed}-{n}", **fields))
+        s.commit()
+
+        def pairs() -> set[tuple[str, str, int]]:
+            return {(p.low_id, p.high_id, p.score) for p in s.query(SimilarityPair)}
+
+        one_by_one = pairs()
+        assert len(one_by_one) >= 3 and all(score >= service.DEFAULT_THRESHOLD for *_ids, score in one_by_one)
+        monkeypatch.setattr(service, "BULK", 0)  # candidates from one pass over the whole index
+        monkeypatch.setattr(service, "TEXTS_BUDGET", 2_000)  # the texts of a few kept, the others read again
+        s.query(SimilaritySketch).delete()
+        s.query(SimilarityPair).delete()
+        s.commit()
+        assert service.refresh(s) == 6
+        assert pairs() == one_by_one
+
+
 def test_the_threshold_is_an_office_setting(county: Office) -> None:
     with county.session() as s:
         assert service.threshold(s) == service.DEFAULT_THRESHOLD
