@@ -35,6 +35,10 @@ _DELETE = {cp: None for block in ((0, 0x100), (0x2000, 0x2070), (0x3000, 0x3040)
            for cp in range(*block) if not (chr(cp).isalnum() or chr(cp) in "#〇_")}
 _SEPARATOR = "\x00"
 _DELETE_BUT_SEPARATOR = {cp: v for cp, v in _DELETE.items() if cp != ord(_SEPARATOR)}
+# The same deletions as one character class: a regular expression scans a CJK text about three times quicker
+# than ``str.translate``, which looks every character up in the dict.
+_DELETED = {keep: re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "]+")
+            for keep, table in ((False, _DELETE), (True, _DELETE_BUT_SEPARATOR))}
 
 MIN_PASSAGE = 6  # characters of a normalised passage below which it says too little to compare
 
@@ -68,9 +72,10 @@ def normalise(text: str, names: Iterable[str] = ()) -> str:
 
 def _normalise(text: str, forms: list[str], *, keep_separator: bool = False) -> str:
     # Punctuation goes first: what is left is mostly in NFKC already, which is quick to check.
-    text = text.translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
+    deleted = _DELETED[keep_separator]
+    text = deleted.sub("", text)
     if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text).translate(_DELETE_BUT_SEPARATOR if keep_separator else _DELETE)
+        text = deleted.sub("", unicodedata.normalize("NFKC", text))
     for name in forms:
         text = text.replace(name, "〇")
     text = _NUMBER.sub("#", text)
