@@ -150,7 +150,7 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
 
 
 BULK = 200  # stale declarations from which candidates come from one pass over the whole index
-# Characters of normalised passages, read for the signatures, kept for the exact scores (a byte each, mostly):
+# Characters of normalised passages, read for the signatures, kept for the exact scores (one or two bytes each):
 # 100,000 declarations of the bench's length fit; past it a candidate's texts are read from the store again.
 TEXTS_BUDGET = 64_000_000
 

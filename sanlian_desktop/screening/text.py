@@ -139,8 +139,8 @@ class Texts:
     Kept passages come back re-coded: each character is replaced by a code of its own, given in the order
     characters are first seen (the separator of passages keeps 0). Re-coding is one-to-one and keeps
     lengths, so rapidfuzz's Indel ratios are those of the texts as written, but the first 255 characters
-    seen, the common ones, become one-byte characters, which rapidfuzz compares several times quicker than
-    CJK ones (a hash lookup per character), and which take a byte each instead of two."""
+    seen, mostly the common ones, become one-byte characters, which rapidfuzz compares several times quicker
+    than CJK ones (a hash lookup per character); a passage of those alone takes a byte a character."""
 
     _UNSET = 0xFFFFFFFF
 

@@ -260,3 +260,14 @@ def test_kept_texts_are_recoded_one_to_one_and_score_as_written() -> None:
     assert len({a for a, _ in pairs}) == len({b for _, b in pairs}) == len(pairs)
     for i in (0, 3, 45):
         assert score.scores(kept[i], kept) == score.scores(normalised[i], normalised)
+
+
+def test_signatures_are_ordered_as_lexsort_orders_them() -> None:
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, (300, sketch.NUM_PERM), dtype=np.uint64).astype(np.uint32)  # many shared values
+    sigs[rng.integers(0, 300, 60)] = sigs[rng.integers(0, 300, 60)]  # and identical rows: ties stay in place
+    sigs[:, 0] = rng.integers(0, 1 << 32, 300, dtype=np.uint64).astype(np.uint32) % 3 * 0x01000001
+    assert np.array_equal(sketch._signature_order(sigs), np.lexsort(sigs.T[::-1]))
+    values = rng.integers(0, 1 << 40, 5000)
+    assert np.array_equal(sketch._distinct(values), np.unique(values))
+    assert len(sketch._distinct(values[:0])) == 0
