@@ -10,9 +10,10 @@ side.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,6 @@ from sanlian_desktop.store import audit
 from sanlian_desktop.store.engine import Store
 
 if TYPE_CHECKING:  # the computing half is loaded where it computes (see ``available``)
-    import numpy as np
 
     from sanlian_desktop.screening import sketch
     from sanlian_desktop.screening.score import Comparison
@@ -94,9 +94,8 @@ def _names(session: Session, decls: Iterable[Declaration]) -> dict[str, list[str
             for d in decls}
 
 
-def _contents(session: Session, ids: list[str]) -> dict[str, tuple[Declaration, str, list[text.Passage]]]:
-    """Each declaration with its current content hash and passages."""
-    found: dict[str, tuple[Declaration, str, list[text.Passage]]] = {}
+def _rows(session: Session, ids: list[str]) -> Iterator[tuple[Declaration, str, dict[str, Any], list[str]]]:
+    """Each declaration with its current content hash, fields and place names."""
     for start in range(0, len(ids), 500):
         rows = session.execute(
             select(Declaration, DeclarationVersion.content_hash, DeclarationVersion.fields)
@@ -106,8 +105,19 @@ def _contents(session: Session, ids: list[str]) -> dict[str, tuple[Declaration, 
         ).all()
         names = _names(session, [r[0] for r in rows])
         for decl, content_hash, fields in rows:
-            found[decl.id] = (decl, content_hash, text.passages(fields or {}, names[decl.id]))
-    return found
+            yield decl, content_hash, fields or {}, names[decl.id]
+
+
+def _contents(session: Session, ids: list[str]) -> dict[str, tuple[Declaration, str, list[text.Passage]]]:
+    """Each declaration with its current content hash and passages."""
+    return {decl.id: (decl, content_hash, text.passages(fields, names))
+            for decl, content_hash, fields, names in _rows(session, ids)}
+
+
+def _normalised(session: Session, ids: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """Each declaration's current content hash and normalised passages (all that hashing and scoring read)."""
+    return {decl.id: (content_hash, text.normalised(fields, names))
+            for decl, content_hash, fields, names in _rows(session, ids)}
 
 
 def stale_ids(session: Session) -> list[str]:
@@ -143,7 +153,9 @@ def load_index(session: Session, *, skip: Iterable[str] = ()) -> sketch.Index:
 
 
 BULK = 200  # stale declarations from which candidates come from one pass over the whole index
-CACHED = 5_000  # declarations whose passages, read for their signatures, are kept for the exact scores
+# Characters of normalised passages, read for the signatures, kept for the exact scores (one or two bytes each):
+# 100,000 declarations of the bench's length fit; past it a candidate's texts are read from the store again.
+TEXTS_BUDGET = 64_000_000
 
 
 def refresh(session: Session, *, now: datetime | None = None) -> int:
@@ -161,61 +173,56 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     index = load_index(session, skip=stale)
     keys: list[str] = []
-    sigs: list[np.ndarray] = []
-    cache: dict[str, list[text.Passage]] = {}
+    texts = text.Texts(TEXTS_BUDGET)
     for start in range(0, len(stale), 500):
         chunk = stale[start:start + 500]
-        contents = _contents(session, chunk)
+        contents = _normalised(session, chunk)
         session.execute(delete(SimilarityPair).where(
             or_(SimilarityPair.low_id.in_(chunk), SimilarityPair.high_id.in_(chunk))))
         sketches = {row.declaration_id: row for row in session.scalars(
             select(SimilaritySketch).where(SimilaritySketch.declaration_id.in_(chunk)))}
-        hashes, lengths = text.shingle_hashes_many(contents[decl_id][2] for decl_id in chunk)
+        hashes, lengths = text.shingle_hashes_joined([text.joined(contents[decl_id][1]) for decl_id in chunk])
         matrix = sketch.signature_matrix(hashes, lengths)
         for decl_id, full, length in zip(chunk, matrix, lengths, strict=True):
-            _decl, content_hash, passages = contents[decl_id]
+            content_hash, _normalised_passages = contents[decl_id]
             sig = full if length else full[:0]
             row = sketches.get(decl_id)
             if row is None:
                 row = SimilaritySketch(declaration_id=decl_id)
                 session.add(row)
             row.content_hash, row.signature, row.computed_at = content_hash, sketch.to_bytes(sig), now
-            if len(sig):
-                keys.append(decl_id)
-                sigs.append(sig)
-                if len(cache) < CACHED:
-                    cache[decl_id] = passages
+        screened = np.flatnonzero(lengths)
+        keys += [chunk[i] for i in screened]
+        index.add_many([chunk[i] for i in screened], matrix[screened])
+        texts.put_many(chunk, [contents[decl_id][1] for decl_id in chunk])
         session.flush()
     if not keys:
         return len(stale)
-    index.add_many(keys, np.stack(sigs))
     if len(stale) <= BULK:
-        candidates = {tuple(sorted((key, other))) for key, sig in zip(keys, sigs, strict=True)
-                      for other, _ in index.query(sig, exclude=key)}
+        candidates = {tuple(sorted((key, other))) for key in keys for other, _ in index.query_key(key)}
     else:
         candidates = {tuple(sorted((a, b))) for a, b, _ in index.all_candidate_pairs(among=keys)}
-    _score(session, sorted(candidates), cache, now)
+    _score(session, sorted(candidates), texts, now)
     return len(stale)
 
 
-def _score(session: Session, pairs: list[tuple[str, ...]], cache: dict[str, list[text.Passage]],
-           now: datetime) -> None:
-    """Score candidate pairs exactly and keep those from FLOOR (passages loaded in bounded slices)."""
-    from sanlian_desktop.screening.score import compare
+def _score(session: Session, pairs: list[tuple[str, ...]], texts: text.Texts, now: datetime) -> None:
+    """Score candidate pairs exactly, each declaration against its partners at once, and keep those from
+    FLOOR (texts not kept in ``texts`` read again in bounded slices, re-coded as the kept ones)."""
+    from sanlian_desktop.screening.score import scores
 
     for start in range(0, len(pairs), 2000):
         part = pairs[start:start + 2000]
-        missing = sorted({k for pair in part for k in pair if k not in cache})
-        if missing:
-            if len(cache) > 20_000:
-                cache.clear()
-                missing = sorted({k for pair in part for k in pair})
-            cache.update({k: v[2] for k, v in _contents(session, missing).items()})
+        wanted = sorted({k for pair in part for k in pair})
+        normalised = {k: v for k in wanted if (v := texts.get(k)) is not None}
+        normalised.update({k: texts.encode(v[1]) for k, v in _normalised(
+            session, [k for k in wanted if k not in normalised]).items()})
         rows = []
-        for low, high in part:
-            result = compare(cache[low], cache[high])
-            if result.score >= FLOOR:
-                rows.append({"low_id": low, "high_id": high, "score": result.score, "computed_at": now})
+        for low, group in itertools.groupby(part, key=lambda pair: pair[0]):
+            highs = [high for _low, high in group]
+            for high, score in zip(highs, scores(normalised[low], [normalised[h] for h in highs]), strict=True):
+                if score >= FLOOR:
+                    rows.append({"low_id": low, "high_id": high, "score": score, "computed_at": now})
         if rows:
             session.execute(insert(SimilarityPair), rows)
     session.flush()

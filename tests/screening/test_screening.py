@@ -10,7 +10,7 @@ import pytest
 from sanlian_desktop.declarations import drafts
 from sanlian_desktop.kernel.errors import PermissionDenied, UserError
 from sanlian_desktop.models import SimilaritySketch
-from sanlian_desktop.screening import service, sketch, text
+from sanlian_desktop.screening import score, service, sketch, text
 from sanlian_desktop.screening.score import compare
 from tests.helpers import Office, example_declaration
 from tests.screening.corpus import THEMES, corpus, original, true_pairs
@@ -106,6 +106,33 @@ def test_refresh_catches_up_what_arrived_without_a_save(county: Office) -> None:
         assert service.refresh(s) == 2
         assert service.refresh(s) == 0
         assert [x.declaration_id for x in service.similar_to(s, a.id)] == [b.id]
+
+
+def test_a_bulk_refresh_and_texts_read_again_give_the_same_pairs(county: Office,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanlian_desktop.models import SimilarityPair
+
+    with county.session() as s:
+        for seed in (4, 5, 6):
+            for n, community in enumerate(("东岗西路社区", "盐场路社区")):
+                fields = _texts(seed, community)
+                if n:
+                    fields["needs_analysis"] = str(fields["needs_analysis"]) + "另有补充说明一句。"
+                drafts.create(s, county.clerk, example_declaration(title=f"{seed}-{n}", **fields))
+        s.commit()
+
+        def pairs() -> set[tuple[str, str, int]]:
+            return {(p.low_id, p.high_id, p.score) for p in s.query(SimilarityPair)}
+
+        one_by_one = pairs()
+        assert len(one_by_one) >= 3 and all(score >= service.DEFAULT_THRESHOLD for *_ids, score in one_by_one)
+        monkeypatch.setattr(service, "BULK", 0)  # candidates from one pass over the whole index
+        monkeypatch.setattr(service, "TEXTS_BUDGET", 2_000)  # the texts of a few kept, the others read again
+        s.query(SimilaritySketch).delete()
+        s.query(SimilarityPair).delete()
+        s.commit()
+        assert service.refresh(s) == 6
+        assert pairs() == one_by_one
 
 
 def test_the_threshold_is_an_office_setting(county: Office) -> None:
@@ -215,3 +242,66 @@ def test_marks_kept_before_they_travelled_move_to_the_signed_table(county: Offic
             assert [x.cleared for x in service.similar_to(s, ids[0])] == ["同一街道统一撰写"]
     finally:
         store.close()
+
+
+def test_scores_in_one_batch_equal_the_pairs_compared_one_by_one() -> None:
+    docs = corpus(9, originals=60, copies=40)
+    passages = [text.passages(d.fields, [d.community]) for d in docs]
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    assert normalised == [[p.normalised for p in mine] for mine in passages]
+    others = [normalised[j] for j in range(1, len(docs))] + [[]]  # a declaration without long texts too
+    for i in (0, 17, 63, 99):
+        found = score.scores(normalised[i], others)
+        expected = [compare(passages[i], passages[j]).score for j in range(1, len(docs))] + [0]
+        assert found == expected
+        assert len(set(found)) > 10  # copies, originals on the same theme and on others: scores of every kind
+    assert score.scores([], others) == [0] * len(others)
+    assert score.scores(normalised[0], []) == []
+
+
+def test_kept_texts_stay_within_their_budget() -> None:
+    docs = corpus(4, originals=10, copies=0)
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    size = len(text.joined(normalised[0]))
+    texts = text.Texts(budget=size + len(text.joined(normalised[1])))
+    assert texts.put("a", normalised[0]) and texts.put("b", normalised[1])
+    assert not texts.put("c", normalised[2])  # past the budget: read again when needed
+    assert "c" not in texts and texts.get("c") is None
+    assert texts.get("a") == texts.encode(normalised[0]) and texts.get("b") == texts.encode(normalised[1])
+    texts.discard("b")
+    assert texts.characters == size and texts.put("c", normalised[2]) == (size + len(text.joined(normalised[2]))
+                                                                          <= texts.budget)
+    hashes, lengths = text.shingle_hashes_joined([text.joined(n) for n in normalised])
+    many, many_lengths = text.shingle_hashes_many([text.passages(d.fields, [d.community]) for d in docs])
+    assert np.array_equal(hashes, many) and np.array_equal(lengths, many_lengths)
+
+
+def test_kept_texts_are_recoded_one_to_one_and_score_as_written() -> None:
+    docs = corpus(12, originals=40, copies=20)
+    normalised = [text.normalised(d.fields, [d.community]) for d in docs]
+    normalised[3] = [*normalised[3], "ABC#〇_é𠀀社区服务中心", "零碎的生僻字：龘靐齉爩"]  # beyond the BMP, Latin, rare ones
+    texts = text.Texts(budget=10**9)
+    for i, mine in enumerate(normalised[:30]):
+        assert texts.put(str(i), mine)
+    kept = [texts.get(str(i)) for i in range(30)] + [texts.encode(mine) for mine in normalised[30:]]
+    assert [[len(p) for p in mine] for mine in kept] == [[len(p) for p in mine] for mine in normalised]
+    recoded = "".join(p for mine in kept for p in mine)
+    assert sum(ord(c) < 0x100 for c in recoded) > 0.75 * len(recoded)  # the common characters: one byte
+    assert kept[0] != normalised[0] and all(ord(c) < 0x100 for p in kept[0] for c in p)
+    # One to one: the same characters stay the same and different ones different, across declarations.
+    pairs = {(a, b) for mine, theirs in zip(kept, normalised, strict=True)
+             for p, q in zip(mine, theirs, strict=True) for a, b in zip(p, q, strict=True)}
+    assert len({a for a, _ in pairs}) == len({b for _, b in pairs}) == len(pairs)
+    for i in (0, 3, 45):
+        assert score.scores(kept[i], kept) == score.scores(normalised[i], normalised)
+
+
+def test_signatures_are_ordered_as_lexsort_orders_them() -> None:
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, (300, sketch.NUM_PERM), dtype=np.uint64).astype(np.uint32)  # many shared values
+    sigs[rng.integers(0, 300, 60)] = sigs[rng.integers(0, 300, 60)]  # and identical rows: ties stay in place
+    sigs[:, 0] = rng.integers(0, 1 << 32, 300, dtype=np.uint64).astype(np.uint32) % 3 * 0x01000001
+    assert np.array_equal(sketch._signature_order(sigs), np.lexsort(sigs.T[::-1]))
+    values = rng.integers(0, 1 << 40, 5000)
+    assert np.array_equal(sketch._distinct(values), np.unique(values))
+    assert len(sketch._distinct(values[:0])) == 0

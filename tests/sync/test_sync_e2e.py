@@ -49,7 +49,10 @@ def _journey(o: Offices, tmp_path: Path) -> None:
     decl_id = o.ok("620102001001", "decl", "new", "--file", str(decl_file), user="clerk").strip()
     o.ok("620102001001", "decl", "submit", decl_id, user="clerk")
 
-    o.carry("620102001001", "620102001")
+    first = o.files / "first-up.sanlian"
+    o.ok("620102001001", "sync", "export", "--to", "620102001", "--out", str(first))
+    report = o.ok("620102001", "sync", "import", str(first))  # what the clerk reads: statuses in Chinese
+    assert "2016-620102001001-0001" in report and "：（本单位尚无） → 审核中" in report and "under_review" not in report
     o.ok("620102001", "review", decl_id, "--decision", "approve", "--opinion", "同意上报", user="rev")
     o.carry("620102001", "620102")
     o.ok("620102", "review", decl_id, "--decision", "return", "--opinion", "请补充资金来源说明", user="rev")
