@@ -11,11 +11,18 @@ from sanlian_desktop.kernel.errors import UserError
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_SET = frozenset(_CREDIT_ALPHABET)
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_VALUE = {c: n for n, c in enumerate(_CREDIT_ALPHABET)}
 
 
 def credit_code_check_char(first17: str) -> str:
     """The 18th (check) character for the first 17 characters of a 统一社会信用代码."""
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    if len(first17) != len(_CREDIT_WEIGHTS):
+        raise ValueError("the first 17 characters of a credit code")
+    value = _CREDIT_VALUE
+    try:
+        total = sum(map(int.__mul__, map(value.__getitem__, first17), _CREDIT_WEIGHTS))
+    except KeyError:
+        raise ValueError(f"not a credit code character in {first17!r}") from None
     return _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 

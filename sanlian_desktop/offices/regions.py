@@ -74,7 +74,14 @@ def pinyin_initials(name: str) -> str:
     or single characters within runs of Chinese) and reads each word on its own, so the initials
     of a text are those of its words put together. Words recur (社区, 服务, 项目, a community's
     name), so each word's initials are remembered: a list of 10,000 titles reads in a fraction of
-    the time (tests/offices/test_pinyin.py holds this equal to reading each text whole)."""
+    the time (tests/offices/test_pinyin.py holds this equal to reading each text whole). Whole texts
+    recur too (a project title copied from the notice's themes, a community's name): those are
+    remembered as well, which spares cutting them into words again."""
+    return _text_initials(name)
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_initials(name: str) -> str:
     from pypinyin.seg.simpleseg import seg
 
     return "".join(_word_initials(word) for word in seg(name))

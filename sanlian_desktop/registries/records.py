@@ -72,7 +72,7 @@ from sanlian_desktop.registries.service import (
 from sanlian_desktop.sync.kinds import authority
 from sanlian_desktop.sync.kinds.records import Record
 from sanlian_desktop.sync.kinds.registry import Incoming, RecordKind, Route, register
-from sanlian_desktop.sync.kinds.signed import Signer, encoded, signed_content, statement
+from sanlian_desktop.sync.kinds.signed import Signer, encoded, signed_body, signed_content, statement
 
 KIND = "registry"
 
@@ -134,7 +134,7 @@ def _owned_record(key: str, row: CommunityOrganisation | SocialWorker, body: dic
     it was signed is its new body, unsigned: pending, and signed at the next export (:func:`sign_own`)."""
     if row.signature is None:
         return Record(KIND, key, body)
-    signed, _ = signed_content(row.signature)
+    signed = signed_body(row.signature)
     if row.office_code == self_code and signed != body:
         return Record(KIND, key, body)
     return Record(KIND, key, {**signed, "signer": row.signer_code, "signature": encoded(row.signature)})
@@ -200,7 +200,7 @@ def _owned_facts(row: CommunityFacts | AreaFacts, body: dict[str, Any], self_cod
     if row.owner_code is None or not row.version:
         return body
     if row.signature is not None:
-        signed, _ = signed_content(row.signature)
+        signed = signed_body(row.signature)
         if not (row.owner_code == self_code and signed != body):
             return {**signed, "signer": row.signer_code, "signature": encoded(row.signature)}
     return body if self_code is None or row.owner_code == self_code else None

@@ -93,6 +93,13 @@ def signed_content(data: bytes) -> tuple[dict[str, Any], datetime]:
     return inner["body"], cj.parse_time(inner["signed_at"], "签名记录", "signed statement")
 
 
+def signed_body(data: bytes) -> dict[str, Any]:
+    """The body of a statement this store holds, as :func:`signed_content` reads it, without its signed
+    time (a record read back for the ledger needs only the body)."""
+    body: dict[str, Any] = cj.loads(data, "签名记录", "signed statement")["statement"]["body"]
+    return body
+
+
 def encoded(signature: bytes | None) -> str | None:
     """A row's statement as a record carries it (None while the row is unsigned)."""
     return base64.b64encode(signature).decode() if signature else None
