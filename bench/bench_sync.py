@@ -96,7 +96,8 @@ def child(action: str, home: str, package: str) -> None:
 def _floor(chain: Path, county: Path, package: Path, target: Path,
            place: Callable[[Path], object] | None = None) -> float:
     """Bulk-insert the same rows into a copy of the city (declarations, versions, opinions, the streets
-    and communities, and the registry rows that travel with them), verify every statement, hash the file.
+    and communities, and the registry rows that travel with them), verify every statement (versions,
+    opinions and the registry rows' owner statements), hash the file.
 
     The statements are verified exactly as the import verifies them: each names its signer's
     certificate, found in the certificates the package carries (read and checked once here too) or
@@ -131,7 +132,9 @@ def _floor(chain: Path, county: Path, package: Path, target: Path,
             Region.level.in_(("street", "community"))).order_by(Region.level.desc()))]
     source.close()
     statements = [("version", r["signature"]) for r in rows["declaration_version"]] + [
-        ("opinion", r["signature"]) for r in rows["opinion"]]
+        ("opinion", r["signature"]) for r in rows["opinion"]] + [
+        # Registry rows travel signed by their owning office (issue 20): the import verifies those too.
+        ("registry", r["signature"]) for name in REGISTRY_TABLES for r in rows[name] if r.get("signature")]
     shutil.copytree(chain / CITY, target)
     if place is not None:
         place(target)
