@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,10 @@ from sanlian_desktop.paperread.engine import TextBox
 from sanlian_desktop.paperread.numerals import parse_capital
 
 LOW_CONFIDENCE = 0.9
+# The confidence factor of an amount whose first reading was set right by two others that agree.
+CONFIRMED = 0.95
+# Reads the crop ``box`` (pixels) of page ``page`` again; None when it cannot.
+Reread = Callable[[int, tuple[int, int, int, int]], str | None]
 # The left column's labels as printed (a label broken over two lines is two text lines).
 ROW_LABELS = {"项目名称", "社区概况", "项目概况", "资金需求", "和来源", "资金需求和来源", "申请省级", "补助资金",
               "申请省级补助资金", "效果预估", "项目承接", "单位", "项目承接单位", "申报前程序"}
@@ -234,6 +239,14 @@ class _Reader:
         return value
 
 
+# Letters and marks OCR reads for a digit of like shape; used only on a figure's text and only where an
+# independent reading (the 大写, the budget table's sums) confirms the result.
+_DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1", "|": "1",
+                             "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
+                             "g": "9", "q": "9", "，": ",", "．": ".", "。": ".", "、": ","})
+_FIGURE = re.compile(r"[0-9][0-9,.]*")
+
+
 def _amount(text: str) -> Decimal | None:
     m = re.search(r"[0-9][0-9,，.]*", text.replace("O", "0").replace("o", "0"))
     if not m:
@@ -247,13 +260,51 @@ def _amount(text: str) -> Decimal | None:
         return None
 
 
-def _checked_amount(small_text: str, capital_text: str) -> tuple[Decimal | None, float, str | None]:
-    """The amount from its 小写 and 大写 readings: (value, confidence factor, problem)."""
+def _amount_options(text: str) -> list[Decimal]:
+    """The amounts the figure in ``text`` may stand for, the plain reading first.
+
+    The program prints every amount as ``12,345.67``: a point and a comma may be read for each other or
+    lost, and a letter may be read for a digit of like shape. None of these is taken unless another
+    reading of the form confirms it.
+    """
+    options: list[Decimal] = []
+    plain = _amount(text)
+    if plain is not None:
+        options.append(plain)
+    for variant in (text.replace("，", ",").replace("．", "."), text.translate(_DIGIT_LIKE)):
+        m = _FIGURE.search(variant)
+        if not m:
+            continue
+        run = m.group(0).rstrip(",.")
+        digits = re.sub(r"[,.]", "", run)
+        if not digits or len(digits) > 14:
+            continue
+        for value in (Decimal(digits) / 100, Decimal(digits)):  # cents printed (the rule), or a bare figure
+            value = value.quantize(Decimal("0.01"))  # noqa: PLW2901 - the same amount to the cent
+            if value > 0 and value not in options:
+                options.append(value)
+    return options
+
+
+def _checked_amount(small_text: str, capital_text: str,
+                    confirm: Decimal | None = None) -> tuple[Decimal | None, float, str | None]:
+    """The amount from its 小写 and 大写 readings: (value, confidence factor, problem).
+
+    When the two disagree, ``confirm`` (the same amount as the budget table gives it: the sources' sum
+    for the total, the 省级补助 source for the subsidy) decides between them, as does a reading of the
+    小写 with a letter or a separator misread that then agrees with the 大写. No reading that nothing
+    confirms is taken: the field stays flagged for the clerk.
+    """
     small = _amount(small_text)
     capital = parse_capital(capital_text) if capital_text else None
+    if small is not None and capital is not None and small == capital:
+        return small, 1.0, None
+    options = _amount_options(small_text)
+    if options and confirm is not None and (confirm == capital or confirm in options):
+        return confirm, CONFIRMED, None
+    if capital is not None and capital in options:
+        return capital, CONFIRMED, None
     if small is not None and capital is not None:
-        if small == capital:
-            return small, 1.0, None
         return small, 0.2, f"小写 {small} 与大写“{capital_text}”（{capital}）不一致"
     if small is not None:
         return small, 0.8 if capital_text else 1.0, "大写无法识别，请核对" if capital_text else None
@@ -293,10 +344,115 @@ def _terms(text: str) -> list[str]:
     return [t for t in re.split(r"[、，,；;]", text.rstrip("。")) if t]
 
 
-def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tuple[dict[str, Any],
-                                                                               list[FieldReading],
-                                                                               dict[str, str]]:
-    """The form's fields, one reading per field, and the 申报单位 names from the pages' text lines."""
+@dataclass
+class _Source:
+    """One line of the 资金来源 list: ``2.市县财政配套：20,000.00元``."""
+
+    line: _Line
+    name: str
+    text: str  # the amount's text
+    value: Decimal | None
+    factor: float = 1.0
+    problem: str | None = None
+
+
+_SOURCE_LINE = re.compile(r"^\d+[.．、,，]?(.+?)[：:](.+)$")
+
+
+def _sources(lines: list[_Line]) -> list[_Source]:
+    out = []
+    for line in lines:
+        m = _SOURCE_LINE.match(line.text)
+        if not m:
+            continue
+        value = _amount(m.group(2))
+        out.append(_Source(line, m.group(1), m.group(2), value, problem=None if value is not None else "未能识别金额"))
+    return out
+
+
+def _settle_sources(sources: list[_Source], total: Decimal | None, requested: Decimal | None) -> None:
+    """Check the sources against the total and the subsidy (both read twice and agreeing, or ``None``).
+
+    A source's amount misread as a letter or a lost separator is corrected when exactly one such reading
+    makes the sum come out; when none does, every source's amount is flagged for the clerk.
+    """
+    for src in sources:
+        if (src.name == "省级补助" and requested is not None and src.value != requested
+                and requested in _amount_options(src.text)):
+            src.value, src.factor, src.problem = requested, CONFIRMED, None
+    if total is None or not sources:
+        return
+    values = [src.value for src in sources]
+    if None not in values and sum((v for v in values if v is not None), Decimal(0)) == total:
+        return
+    fixes = []
+    for n, src in enumerate(sources):
+        others = [v for m, v in enumerate(values) if m != n]
+        if None in others:
+            continue
+        rest = sum((v for v in others if v is not None), Decimal(0))
+        fixes += [(n, option) for option in _amount_options(src.text) if option != src.value and rest + option == total]
+    if len(fixes) == 1:
+        n, option = fixes[0]
+        sources[n].value, sources[n].factor, sources[n].problem = option, CONFIRMED, None
+        return
+    for src in sources:
+        if src.problem is None:
+            src.problem = f"资金来源合计与项目总预算 {total} 元不一致，请核对"
+
+
+def _reread_amounts(reread: Reread, budget: _Item, small: _Item, capital: _Item, sources: list[_Source]) -> None:
+    """Read the amounts' lines again (the crop alone, larger) where their two readings disagree.
+
+    The text read again replaces the first reading only when it resolves the disagreement.
+    """
+
+    def again(lines: list[_Line]) -> list[_Line] | None:
+        out = []
+        for line in lines:
+            text = reread(line.page, line.bbox())
+            if text is None:
+                return None
+            out.append(_Line(line.page, line.y, line.height, _clean(text), line.boxes))
+        return out
+
+    def agrees(small_text: str, capital_text: str) -> bool:
+        a, b = _amount(small_text), parse_capital(capital_text) if capital_text else None
+        return a is not None and a == b
+
+    def split(item: _Item) -> tuple[str, str]:
+        small_text, _, capital_text = item.text.partition("(")
+        return small_text, capital_text.rstrip(")")
+
+    if budget.lines and not agrees(*split(budget)):
+        lines = again(budget.lines)
+        if lines is not None and agrees(*split(_Item(budget.prompt, lines))):
+            budget.lines[:] = lines
+    if (small.lines or capital.lines) and not agrees(small.text, capital.text):
+        small_lines, capital_lines = again(small.lines), again(capital.lines)
+        if small_lines is not None and capital_lines is not None and agrees(
+                _Item(small.prompt, small_lines).text, _Item(capital.prompt, capital_lines).text):
+            small.lines[:], capital.lines[:] = small_lines, capital_lines
+    total = _amount(split(budget)[0])
+    values = [src.value for src in sources]
+    if total is not None and (None in values or sum((v for v in values if v is not None), Decimal(0)) != total):
+        for n, src in enumerate(sources):
+            lines = again([src.line])
+            found = _sources(lines) if lines is not None else []
+            if found and found[0].value is not None and found[0].value != src.value:
+                rest = sum((v for m, v in enumerate(values) if m != n and v is not None), Decimal(0))
+                if None not in values[:n] + values[n + 1:] and rest + found[0].value == total:
+                    sources[n] = found[0]
+                    return
+
+
+def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]],
+               reread: Reread | None = None) -> tuple[dict[str, Any], list[FieldReading], dict[str, str]]:
+    """The form's fields, one reading per field, and the 申报单位 names from the pages' text lines.
+
+    ``reread(page, box)`` reads a line's crop again, larger (the OCR engine): used only for amounts whose
+    readings disagree.
+    """
     lines, units, title_label = _lines(pages, sizes)
     items = _items(lines)
     by_prompt: dict[str, _Item] = {}
@@ -353,23 +509,30 @@ def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tupl
                        problem=None if day or not text else f"“{text}”不是有效日期")
 
     budget = at("项目总预算")
+    small_item, capital_item = at("小写"), at("大写")
+    capital_line = _Item("大写", capital_item.lines[:1])  # the effect text follows it, without a prompt
+    sources = _sources(at("资金来源").lines[1:])
+    if reread is not None:
+        _reread_amounts(reread, budget, small_item, capital_line, sources)
+    listed = [src.value for src in sources]
+    listed_sum = sum((a for a in listed if a is not None), Decimal(0)) if sources and None not in listed else None
+    provincial = next((src.value for src in sources if src.name == "省级补助"), None)
+
     small_text, _, capital_text = budget.text.partition("(")
-    value, factor, problem = _checked_amount(small_text, capital_text.rstrip(")"))
-    f["budget_total"] = r.add("budget_total", str(value) if value is not None else None, budget.lines, budget.text,
+    total, factor, problem = _checked_amount(small_text, capital_text.rstrip(")"), listed_sum)
+    f["budget_total"] = r.add("budget_total", str(total) if total is not None else None, budget.lines, budget.text,
                               score=budget.score * factor, problem=problem if budget.lines else None)
-    sources: list[dict[str, str]] = []
-    for n, line in enumerate(at("资金来源").lines[1:]):
-        m = re.match(r"^\d+[.．、,，]?(.+?)：(.+)$", line.text)
-        if not m:
-            continue
-        amount = _amount(m.group(2))
-        name = m.group(1)
-        r.add(f"funding_sources[{n}].source", name, [line], line.text)
-        r.add(f"funding_sources[{n}].amount", str(amount) if amount is not None else None, [line], m.group(2),
-              problem=None if amount is not None else "未能识别金额")
-        sources.append({"source": name, "amount": str(amount) if amount is not None else ""})
-    f["funding_sources"] = sources
-    amounts = [_amount(s["amount"]) for s in sources]
+    total_sure = total is not None and problem is None and factor >= CONFIRMED
+    requested, rfactor, rproblem = _checked_amount(small_item.text, capital_line.text, provincial)
+    requested_sure = requested is not None and rproblem is None and rfactor >= CONFIRMED
+    _settle_sources(sources, total if total_sure else None, requested if requested_sure else None)
+    for n, src in enumerate(sources):
+        r.add(f"funding_sources[{n}].source", src.name, [src.line], src.line.text)
+        r.add(f"funding_sources[{n}].amount", str(src.value) if src.value is not None else None, [src.line],
+              src.text, score=src.line.score * src.factor, problem=src.problem)
+    f["funding_sources"] = [{"source": src.name, "amount": str(src.value) if src.value is not None else ""}
+                            for src in sources]
+    amounts = [src.value for src in sources]
     if f["budget_total"] is None and sources and all(a is not None for a in amounts):
         # The form requires the sources to add up to the total: the sum stands in for an unread total.
         total = sum((a for a in amounts if a is not None), Decimal(0))
@@ -377,13 +540,11 @@ def map_fields(pages: list[list[TextBox]], sizes: list[tuple[int, int]]) -> tupl
         unread = next(x for x in r.readings if x.path == "budget_total")
         unread.value, unread.confidence = f["budget_total"], 0.5
         unread.problem = "未能读出项目总预算，已按资金来源合计填入，请核对"
-    small_item, capital_item = at("小写"), at("大写")
-    capital_line = _Item("大写", capital_item.lines[:1])  # the effect text follows it, without a prompt
-    value, factor, problem = _checked_amount(small_item.text, capital_line.text)
     f["subsidy_requested"] = r.add(
-        "subsidy_requested", str(value) if value is not None else None, small_item.lines + capital_line.lines,
-        f"{small_item.text} / {capital_line.text}", score=min(small_item.score, capital_line.score or 1) * factor,
-        problem=problem if small_item.lines or capital_item.lines else None)
+        "subsidy_requested", str(requested) if requested is not None else None,
+        small_item.lines + capital_line.lines, f"{small_item.text} / {capital_line.text}",
+        score=min(small_item.score, capital_line.score or 1) * rfactor,
+        problem=rproblem if small_item.lines or capital_item.lines else None)
 
     effect_text = "".join(line.text for line in capital_item.lines[1:])
     effect_figures = at("预计受益人数")

@@ -7,6 +7,10 @@ from decimal import Decimal
 _DIGITS = {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
 _SMALL = {"拾": 10, "佰": 100, "仟": 1000}
 _BIG = {"万": 10_000, "亿": 100_000_000}
+# Characters read for a capital numeral they resemble (参 for 叁 is PP-OCR's commonest), and the traditional
+# forms: only ever compared against the 小写 figure, so a tolerant reading cannot make an amount up.
+_LOOK_ALIKE = str.maketrans({"参": "叁", "叄": "叁", "武": "贰", "貳": "贰", "陸": "陆", "伯": "佰", "萬": "万",
+                             "億": "亿", "圓": "元"})
 
 
 def _integer(text: str) -> int | None:
@@ -29,7 +33,7 @@ def _integer(text: str) -> int | None:
 
 def parse_capital(text: str) -> Decimal | None:
     """``人民币伍万元整`` → ``Decimal("50000.00")``; None when the text is not such an amount."""
-    body = "".join(text.split()).removeprefix("人民币").removesuffix("整").removesuffix("正")
+    body = "".join(text.split()).translate(_LOOK_ALIKE).removeprefix("人民币").removesuffix("整").removesuffix("正")
     body = body.replace("圆", "元")
     if not body:
         return None

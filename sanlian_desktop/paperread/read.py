@@ -62,7 +62,14 @@ def read_pages(images: list[Any], progress: Callable[[int, int], None] | None = 
             "请使用本程序填写后打印的申报表的扫描件",
             "not this program's declaration form",
         )
-    fields, readings, units = mapping.map_fields(found, [img.size for img in upright])
+    arrays: dict[int, Any] = {}
+
+    def reread(page: int, box: tuple[int, int, int, int]) -> str | None:
+        if page not in arrays:
+            arrays[page] = np.asarray(upright[page])
+        return engine.reread(arrays[page], box)
+
+    fields, readings, units = mapping.map_fields(found, [img.size for img in upright], reread)
     if sum(1 for r in readings if r.value not in (None, "", [])) < MIN_FIELDS:
         raise UserError(
             "扫描件上的申报表几乎没有可读出的内容（可能是未填写的空白表，或手工填写的表）；"

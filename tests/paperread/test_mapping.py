@@ -74,12 +74,81 @@ def test_an_upside_down_page_is_recognised_and_turned() -> None:
     assert _mapped([back, *pages[1:]], sizes) == _expected()
 
 
-def test_capital_and_figures_that_disagree_are_flagged() -> None:
+def test_figures_that_disagree_with_the_capitals_are_settled_by_the_budget_table() -> None:
     pages, sizes = _pages()
     pages = _edited(pages, "小写：￥50,000.00元", "小写：￥56,000.00元")
-    _fields, readings, _units = mapping.map_fields(pages, sizes)
+    fields, readings, _units = mapping.map_fields(pages, sizes)
     subsidy = next(r for r in readings if r.path == "subsidy_requested")
+    # 大写 伍万元整 and the 省级补助 source (50,000.00) agree: two readings against one
+    assert fields["subsidy_requested"] == "50000.00" and not subsidy.low
+
+
+def test_capital_and_figures_that_disagree_with_nothing_to_settle_them_are_flagged() -> None:
+    pages, sizes = _pages()
+    pages = _edited(pages, "小写：￥50,000.00元", "小写：￥56,000.00元")
+    pages = _edited(pages, "1.省级补助：50,000.00元", "1.省级补助：58,000.00元")
+    fields, readings, _units = mapping.map_fields(pages, sizes)
+    subsidy = next(r for r in readings if r.path == "subsidy_requested")
+    assert fields["subsidy_requested"] == "56000.00"  # the figures as read: no value is made up
     assert subsidy.low and subsidy.problem is not None and "不一致" in subsidy.problem
+    source = next(r for r in readings if r.path == "funding_sources[0].amount")
+    assert fields["funding_sources"][0]["amount"] == "58000.00" and source.low and "合计" in (source.problem or "")
+
+
+@pytest.mark.parametrize(("misread", "line"), [("5O,000.00", "1.省级补助"), ("2O,OOO.00", "2.市县财政配套"),
+                                               ("1O,000,00", "3.社区自筹"), ("10,0O0.0O", "3.社区自筹")])
+def test_a_source_amount_with_a_letter_or_separator_misread_is_corrected_by_the_sums(misread: str,
+                                                                                   line: str) -> None:
+    pages, sizes = _pages()
+    right = next(b.text for p in pages for b in p if b.text.startswith(line))
+    pages = _edited(pages, right, f"{line}：{misread}元")
+    fields, readings, _units = mapping.map_fields(pages, sizes)
+    assert fields["funding_sources"] == _expected()["funding_sources"]
+    n = int(line[0]) - 1
+    amount = next(r for r in readings if r.path == f"funding_sources[{n}].amount")
+    assert not amount.low and amount.confidence < 1
+
+
+def test_a_letter_in_the_total_is_read_as_the_digit_the_capitals_confirm() -> None:
+    pages, sizes = _pages()
+    pages = _edited(pages, "项目总预算：80，000.00元（人民币捌万元整）", "项目总预算：8D，OOO.00元（人民币捌万元整）")
+    pages = _edited(pages, "3.社区自筹：10,000.00元", "3.社区自筹：19,000.00元")  # no sum to lean on
+    fields, readings, _units = mapping.map_fields(pages, sizes)
+    total = next(r for r in readings if r.path == "budget_total")
+    assert fields["budget_total"] == "80000.00" and not total.low
+    assert [s["amount"] for s in fields["funding_sources"]] == ["50000.00", "20000.00", "19000.00"]
+    assert all(r.low for r in readings if r.path.startswith("funding_sources[") and r.path.endswith(".amount"))
+
+
+def test_amounts_read_again_only_where_the_readings_disagree() -> None:
+    pages, sizes = _pages()
+    calls: list[tuple[int, tuple[int, int, int, int]]] = []
+
+    def reread(page: int, box: tuple[int, int, int, int]) -> str | None:
+        calls.append((page, box))
+        return "项目总预算：80,000.00元（人民币捌万元整）"
+
+    mapping.map_fields(pages, sizes, reread)
+    assert calls == []
+    bad = _edited(pages, "项目总预算：80，000.00元（人民币捌万元整）", "项目总预算：86，000.00元（人民币捌万元整）")
+    bad = _edited(bad, "3.社区自筹：10,000.00元", "3.社区自筹：16,000.00元")  # the sum agrees with the misread
+    fields, readings, _units = mapping.map_fields(bad, sizes)
+    total = next(r for r in readings if r.path == "budget_total")
+    assert fields["budget_total"] == "86000.00" and not total.low  # wrong, and two readings say so …
+    fields, readings, _units = mapping.map_fields(bad, sizes, reread)
+    assert calls and fields["budget_total"] == "80000.00"  # … until the line read again agrees with the 大写
+    total = next(r for r in readings if r.path == "budget_total")
+    source = next(r for r in readings if r.path == "funding_sources[2].amount")
+    assert not total.low and source.low  # 16,000 no longer adds up: the clerk looks at it
+
+
+def test_a_reading_again_that_does_not_agree_changes_nothing() -> None:
+    pages, sizes = _pages()
+    bad = _edited(pages, "小写：￥50,000.00元", "小写：￥56,000.00元")
+    bad = _edited(bad, "1.省级补助：50,000.00元", "1.省级补助：58,000.00元")
+    fields, readings, _units = mapping.map_fields(bad, sizes, lambda _page, _box: "小写：￥57,000.00元")
+    subsidy = next(r for r in readings if r.path == "subsidy_requested")
+    assert fields["subsidy_requested"] == "56000.00" and subsidy.low
 
 
 def test_unreadable_figures_fall_back_to_the_capitals_and_say_so() -> None:

@@ -29,6 +29,11 @@ def test_capital_numerals_read_back(fen: int) -> None:
     assert parse_capital(capital_numerals(amount)) == amount.quantize(Decimal("0.01"))
 
 
+def test_capital_numerals_read_as_their_look_alikes() -> None:
+    assert parse_capital("人民币壹拾肆万参仟伍佰叁拾玖元壹角叁分") == Decimal("143539.13")
+    assert parse_capital("人民币武万元整") == Decimal("20000.00")
+
+
 def test_capital_numerals_not_an_amount() -> None:
     assert parse_capital("项目期内为300名") is None
     assert parse_capital("") is None
@@ -143,3 +148,21 @@ def test_a_blank_form_scan_makes_no_draft(tmp_path: Path) -> None:
     page = rasterise(pdf, 150, last=1)[0]
     with pytest.raises(UserError, match="空白表"):
         read.read_pages([page])
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_an_amount_line_read_again_from_its_crop_gives_the_same_amount(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sanlian_desktop.paperread.mapping import _amount
+
+    fields = known_fields(14)
+    page = rasterise(print_pdf(fields, tmp_path / "form.pdf"), 150, last=1)[0]
+    proposal = read.read_pages([page])
+    total = proposal.reading("budget_total")
+    assert total is not None and total.box is not None
+    again = engine.reread(np.asarray(proposal.pages[total.page]), total.box)
+    assert again is not None and again.startswith("项目总预算")
+    small, _, capital = again.partition("（" if "（" in again else "(")
+    assert _amount(small) == Decimal(fields["budget_total"]) == parse_capital(capital.rstrip("）)"))
