@@ -171,7 +171,8 @@ def _ensure_communities(session: Session, actor: Actor, wanted: int, rng: random
     now = datetime.now(UTC)
     for rows in (street_rows, community_rows):
         if rows:
-            dialects.load_rows(session.connection(), Region.__table__, [dict(r, created_at=now) for r in rows])
+            dialects.load_rows(session.connection(), Region.metadata.tables["region"],
+                               [dict(r, created_at=now) for r in rows])
     return have
 
 

@@ -125,7 +125,7 @@ def _append(session: Session, entries: list[_Entry]) -> None:
                      "hash": digest})
         prev = digest
     conn = session.connection()
-    conn.execute(insert(AuditEntry.__table__), rows)
+    conn.execute(insert(AuditEntry), rows)
     value = f"{seq}:{prev}"
     meta = Meta.__table__
     upsert = dialects.insert(session, meta).values(key=HEAD_KEY, value=value)  # type: ignore[arg-type]

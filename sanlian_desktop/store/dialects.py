@@ -259,6 +259,14 @@ def execute_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
     return count
 
 
+def _constant(value: object) -> Callable[[], object]:
+    return lambda: value
+
+
+def _called(fn: Callable[[Any], object]) -> Callable[[], object]:
+    return lambda: fn(None)
+
+
 def load_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts keyed by ``table``'s column keys, every row the same keys) as new rows of
     ``table`` in the connection's transaction, as ``conn.execute(insert(table), rows)`` would: columns
@@ -281,12 +289,10 @@ def load_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]])
         if column.key in keys or default is None:
             continue
         if getattr(default, "is_scalar", False):
-            value = getattr(default, "arg", None)
-            defaulted.append((column, lambda value=value: value))
+            defaulted.append((column, _constant(getattr(default, "arg", None))))
         elif getattr(default, "is_callable", False):
             # SQLAlchemy wraps a default of no arguments into one taking the execution context.
-            fn = default.arg  # type: ignore[attr-defined]
-            defaulted.append((column, lambda fn=fn: fn(None)))
+            defaulted.append((column, _called(default.arg)))  # type: ignore[attr-defined]
         else:
             raise ValueError(f"{table.name}.{column.name}: a default COPY cannot apply")
     columns = given + [c for c, _ in defaulted]
@@ -296,14 +302,19 @@ def load_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]])
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
     sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+    key_set = set(keys)
     driver = conn.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
-            if row.keys() != set(keys):
+            if row.keys() != key_set:
                 raise ValueError(f"{table.name}: rows with different columns")
-            values = [row[k] for k in keys] + [make() for make in makers]
-            copy.write_row([p(v) if p is not None else v for p, v in zip(processors, values, strict=True)])
+            values = [row[k] for k in keys]
+            values += [make() for make in makers]
+            for i, process in converted:
+                values[i] = process(values[i])
+            copy.write_row(values)
 
 
 def after_copy(conn: Connection, table: Table) -> None:
