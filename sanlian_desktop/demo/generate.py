@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.declarations import fields as declfields
@@ -35,7 +35,7 @@ from sanlian_desktop.kernel.vocab import (
 from sanlian_desktop.models import Batch, Declaration, Opinion, Region
 from sanlian_desktop.offices import regions
 from sanlian_desktop.offices.auth import Actor
-from sanlian_desktop.store import audit
+from sanlian_desktop.store import audit, dialects
 from sanlian_desktop.store.engine import Store
 
 PLACE = ["东岗", "西湖", "南关", "北滩", "新华", "和平", "建设", "文化", "团结", "胜利", "民主", "光明", "幸福",
@@ -171,7 +171,8 @@ def _ensure_communities(session: Session, actor: Actor, wanted: int, rng: random
     now = datetime.now(UTC)
     for rows in (street_rows, community_rows):
         if rows:
-            session.execute(insert(Region), [dict(r, created_at=now) for r in rows])
+            dialects.load_rows(session.connection(), Region.metadata.tables["region"],
+                               [dict(r, created_at=now) for r in rows])
     return have
 
 
@@ -342,8 +343,7 @@ def _flush(session: Session, decls: list[dict[str, Any]], versions: list[dict[st
     conn = session.connection()
     tables = Declaration.metadata.tables
     for name, rows in (("declaration", decls), ("declaration_version", versions), ("opinion", opinions)):
-        if rows:
-            conn.execute(insert(tables[name]), rows)
+        dialects.load_rows(conn, tables[name], rows)
     decls.clear()
     versions.clear()
     opinions.clear()

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from sanlian_desktop.kernel.checks import credit_code_check_char
 from sanlian_desktop.kernel.vocab import CERTIFICATE_LEVELS, Level
 from sanlian_desktop.models import AreaFacts, CommunityFacts, CommunityOrganisation, Region, SocialWorker
 from sanlian_desktop.offices.auth import Actor
+from sanlian_desktop.store import dialects
 
 # (name ending, kind)
 ORGANISATIONS = [("老年协会", "社区服务类"), ("志愿服务队", "公益慈善类"), ("文体协会", "文体娱乐类"),
@@ -116,7 +117,10 @@ def fill(session: Session, actor: Actor, communities: Sequence[tuple[str, str, b
                  for a in areas if a not in known_areas and rng.random() < 0.85]
     for model, rows in ((CommunityOrganisation, orgs), (SocialWorker, workers), (CommunityFacts, facts),
                         (AreaFacts, area_rows)):
+        # The attributes' keys are the columns' keys in these four tables.
+        table = model.__table__
+        assert isinstance(table, Table)
         for start in range(0, len(rows), 5000):
-            session.execute(insert(model), rows[start:start + 5000])
+            dialects.load_rows(session.connection(), table, rows[start:start + 5000])
     return {"organisations": len(orgs), "social_workers": len(workers), "community_facts": len(facts),
             "area_facts": len(area_rows)}

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from sanlian_desktop.declarations import drafts, lookup, workflow
 from sanlian_desktop.kernel.vocab import Decision, Level, Role
-from sanlian_desktop.models import AuditEntry, Batch, Declaration, Opinion
+from sanlian_desktop.models import AuditEntry, Batch, Declaration, Meta, Opinion
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.store import audit
 from tests.helpers import Office, example_declaration
@@ -82,6 +82,31 @@ def test_audit_log_stays_one_chain(county: Office, engine: str) -> None:
         seqs = list(s.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
     assert seqs == list(range(1, len(seqs) + 1))
     assert report.entries >= 40
+
+
+def test_a_chain_begun_by_writers_at_once_is_one_chain(county: Office, engine: str) -> None:
+    """A store without a head row yet (no entry so far): the first writers take the chain's lock, the
+    later ones the head row's, and the log is still one chain."""
+    with county.session() as s:
+        s.execute(delete(AuditEntry))
+        s.execute(delete(Meta).where(Meta.key == audit.HEAD_KEY))
+
+    def write(i: int, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        for n in range(5):
+            with county.session() as s:
+                for k in range(2):  # two entries in one transaction
+                    audit.record(s, office="620102", user=f"user{i}", action="test.write", entity="test",
+                                 entity_id=f"{i}-{n}-{k}")
+
+    assert _together(6, write) == [None] * 6
+    with county.session() as s:
+        report = audit.verify(s)
+        assert report.ok, report.problems
+        seqs = list(s.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
+        head = s.get(Meta, audit.HEAD_KEY)
+    assert seqs == list(range(1, 61))
+    assert head is not None and head.value.startswith("60:")
 
 
 def test_second_reviewer_is_told_who_decided_first(county: Office, engine: str) -> None:
