@@ -44,6 +44,12 @@ def register(sub: Any) -> None:
     where.add_argument("--to-file", action="store_true",
                        help="迁回本机：把服务器上的数据（含附件）复制到本机数据目录中的数据文件，服务器上的数据保持不变")
     p.set_defaults(handler=cmd_move)
+    # The same move under the name the office-server plan gives it: ``store move --to URL`` or ``--to file``.
+    store = sub.add_parser("store", help="本单位数据的存放位置").add_subparsers(dest="sub", required=True)
+    p = store.add_parser("move", help="同 move：迁到 PostgreSQL 服务器（--to 服务器地址），或迁回本机（--to file）")
+    p.add_argument("--to", required=True, metavar="URL|file",
+                   help="postgresql+psycopg://用户名@服务器/数据库名，或 file（迁回本机的数据文件）")
+    p.set_defaults(handler=cmd_store_move)
 
     user = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True)
     p = user.add_parser("add", help="添加用户")
@@ -142,6 +148,17 @@ def cmd_join(ctx: Context, args: argparse.Namespace) -> int:
     ctx.emit({"home": str(ctx.home), "region": code, "name": name, "database": server_url(args.database)},
              f"已加入：{name}（{code}），数据在服务器 {server_url(args.database)}，本机数据目录 {ctx.home}")
     return 0
+
+
+LOCAL_TARGETS = ("file", "sqlite", "local", "本机")
+
+
+def cmd_store_move(ctx: Context, args: argparse.Namespace) -> int:
+    """``store move --to``: ``move --database URL`` or, for ``file``, ``move --to-file``."""
+    target = args.to.strip()
+    local = target.lower() in LOCAL_TARGETS
+    return cmd_move(ctx, argparse.Namespace(**{**vars(args), "database": None if local else target,
+                                                "to_file": local}))
 
 
 def cmd_move(ctx: Context, args: argparse.Namespace) -> int:

@@ -167,3 +167,18 @@ def test_an_office_moves_from_a_server_back_into_a_file(tmp_path: Path, capsys: 
             assert s.scalar(select(func.count()).select_from(Declaration)) == 1
     finally:
         server.close()
+
+
+def test_store_move_names_the_same_moves(cli: Cli, tmp_path: Path, pg_server: PgServer) -> None:
+    """``store move --to URL`` and ``store move --to file``: the two moves under the plan's name."""
+    add_batch(cli)
+    decl_id = cli.ok("decl", "new", "--file", str(write_decl(tmp_path)), user="clerk").strip()
+    before = cli.json("decl", "show", decl_id)
+    rc, _, err = cli.run("store", "move", "--to", "ftp://somewhere/sanlian")
+    assert rc == 2 and "应以 postgresql+psycopg:// 开头" in err and "Traceback" not in err
+    assert (cli.home / "sanlian.db").is_file() and not (cli.home / "database.json").exists()
+    up = cli.json("store", "move", "--to", pg_server.new_database())
+    assert up["rows"]["declaration"] == 1 and not (cli.home / "sanlian.db").exists()
+    down = cli.json("store", "move", "--to", "file")
+    assert down["rows"]["declaration"] == 1 and (cli.home / "sanlian.db").is_file()
+    assert cli.json("decl", "show", decl_id) == before
