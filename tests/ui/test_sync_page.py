@@ -474,6 +474,6 @@ def test_the_preview_names_each_changed_declarations_project_and_community(
     assert table.item(0, 1).toolTip() == "东岗西路社区老年助餐服务"
     # The CLI's report names them too.
     out = offices.ok(COUNTY, "sync", "import", str(package))
-    assert f"  {row[0]} 东岗西路社区老年助餐服务（东岗西路社区）：new → under_review" in out
+    assert f"  {row[0]} 东岗西路社区老年助餐服务（东岗西路社区）：（本单位尚无） → 审核中" in out
     dialog.close()
     _settle(qtbot, page)
