@@ -276,11 +276,7 @@ class JoinPage(WizardStep):
                 AppPaths(home).server_settings.unlink(missing_ok=True)
                 raise
 
-        self.error.clear_message()
-        busy = [self, *(wizard.button(b) for b in (QWizard.WizardButton.CommitButton,
-                                                   QWizard.WizardButton.BackButton))]
-        wizard.jobs.write(self, self.tr("加入本单位"), join, on_success=self._joined_ok,
-                          on_failure=self._refused, busy=busy)
+        self.commit_write(self.tr("加入本单位"), join, self._joined_ok, self.error)
         return False
 
     def _joined_ok(self, result: tuple[Store, Actor]) -> None:
@@ -290,12 +286,6 @@ class JoinPage(WizardStep):
         wizard.joined = True
         self._joined = True
         wizard.next()
-
-    def _refused(self, failure: JobFailure) -> None:
-        if failure.is_user_error:
-            self.error.show_message(failure.message())
-        else:
-            show_failure(self, failure)
 
     def joining(self) -> bool:
         """Whether the join is running right now (the wizard is not to be cancelled meanwhile)."""

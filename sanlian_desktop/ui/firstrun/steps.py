@@ -7,7 +7,8 @@ the region page is skipped and the office page asks for the code the province ga
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QRegularExpressionValidator
@@ -42,6 +43,9 @@ def wrapped(text: str, parent: QWidget) -> QLabel:
     return label
 
 
+T = TypeVar("T")
+
+
 class WizardStep(QWizardPage):
     """A page that knows its wizard's type."""
 
@@ -51,6 +55,22 @@ class WizardStep(QWizardPage):
         wizard = self.wizard()
         assert isinstance(wizard, FirstRunWizard)
         return wizard
+
+    def commit_write(self, title: str, write: Callable[[], T], on_success: Callable[[T], None],
+                     error: InlineError) -> None:
+        """Run the page's committing write (creating or joining the office) on the job runner, the page and
+        the wizard's Commit and Back buttons disabled meanwhile; a refusal is said in ``error``."""
+        def refused(failure: JobFailure) -> None:
+            if failure.is_user_error:
+                error.show_message(failure.message())
+            else:
+                show_failure(self, failure)
+
+        wizard = self.owner()
+        error.clear_message()
+        busy = [self, *(wizard.button(b) for b in (QWizard.WizardButton.CommitButton,
+                                                   QWizard.WizardButton.BackButton))]
+        wizard.jobs.write(self, title, write, on_success=on_success, on_failure=refused, busy=busy)
 
 
 class WelcomePage(WizardStep):
@@ -250,11 +270,7 @@ class OfficePage(WizardStep):
                 store.close()
                 raise
 
-        self.error.clear_message()
-        busy = [self, *(wizard.button(b) for b in (QWizard.WizardButton.CommitButton,
-                                                   QWizard.WizardButton.BackButton))]
-        wizard.jobs.write(self, self.tr("创建本单位"), create, on_success=self._office_created,
-                          on_failure=self._refused, busy=busy)
+        self.commit_write(self.tr("创建本单位"), create, self._office_created, self.error)
         return False
 
     def _office_created(self, result: tuple[Store, Actor]) -> None:
@@ -263,12 +279,6 @@ class OfficePage(WizardStep):
         wizard.set_result(store, actor, demo=False)
         self._created = True
         wizard.next()
-
-    def _refused(self, failure: JobFailure) -> None:
-        if failure.is_user_error:
-            self.error.show_message(failure.message())
-        else:
-            show_failure(self, failure)
 
     def creating(self) -> bool:
         """Whether the office is being created right now (the wizard is not to be cancelled meanwhile)."""
