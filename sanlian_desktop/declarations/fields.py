@@ -8,6 +8,7 @@ strings, vocabulary terms in the notice's spelling) and reports every broken rul
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -92,6 +93,13 @@ class Normalised:
     errors: list[FieldError]
 
 
+# What a text may not keep: control characters other than tab and line breaks, and lone surrogates (half a
+# character, which no file or database can hold). They come with pasted text (Word's manual line break is a
+# vertical tab) or a damaged file, and would break the database server (NUL), Excel files and printing.
+_LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n"})
+_UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
@@ -107,7 +115,7 @@ class _Checker:
         if not isinstance(value, str):
             self.err(path, "应为文字")
             return None
-        value = value.strip()
+        value = _UNSTORABLE.sub("", value.translate(_LINE_BREAKS)).strip()
         if len(value) > limit:
             self.err(path, f"不能超过{limit}字（现有{len(value)}字）")
         return value

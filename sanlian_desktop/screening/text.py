@@ -37,7 +37,9 @@ _SEPARATOR = "\x00"
 _DELETE_BUT_SEPARATOR = {cp: v for cp, v in _DELETE.items() if cp != ord(_SEPARATOR)}
 # The same deletions as one character class: a regular expression scans a CJK text about three times quicker
 # than ``str.translate``, which looks every character up in the dict.
-_DELETED = {keep: re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "]+")
+# Lone surrogates (a damaged text: no str from a form or a package should hold one, but a str can) go too:
+# they cannot be encoded, and the hashing and re-coding below encode every passage.
+_DELETED = {keep: re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "\ud800-\udfff]+")
             for keep, table in ((False, _DELETE), (True, _DELETE_BUT_SEPARATOR))}
 
 MIN_PASSAGE = 6  # characters of a normalised passage below which it says too little to compare
@@ -102,7 +104,9 @@ def _sentences(fields: Mapping[str, Any], forms: list[str]) -> Iterator[tuple[st
     for label, text in long_texts(fields):
         originals = [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
         # One normalisation per text, the sentences kept apart by a character nothing else turns into.
-        yield label, originals, _normalise(_SEPARATOR.join(originals), forms, keep_separator=True).split(_SEPARATOR)
+        # A separator in the text itself (a damaged text) is deleted first, so each sentence stays one.
+        joined_text = _SEPARATOR.join(s.replace(_SEPARATOR, "") for s in originals)
+        yield label, originals, _normalise(joined_text, forms, keep_separator=True).split(_SEPARATOR)
 
 
 def passages(fields: Mapping[str, Any], names: Iterable[str] = ()) -> list[Passage]:

@@ -136,3 +136,16 @@ def test_diff_reports_changed_fields_in_form_order() -> None:
     assert [c.field for c in changes] == ["title", "undertaker.phone"]
     assert changes[1].label == "联系电话"
     assert changes[1].after == "13912345678"
+
+
+def test_texts_keep_no_control_characters_or_half_characters() -> None:
+    """Pasted text brings Word's manual line break (a vertical tab); a damaged file brings NUL or a lone
+    surrogate: none can be stored (NUL breaks the database server, a surrogate every encoder), so texts
+    keep their line breaks and lose the rest — and the example's canonical bytes can be made again."""
+    raw = example_declaration(title="老年\x00人关爱\ud800服务")
+    raw["needs_analysis"] = "第一行\v第二行\f第三行\x07\t完\r\n"
+    result = declfields.normalise(raw, for_submit=True)
+    assert result.errors == []
+    assert result.fields["title"] == "老年人关爱服务"
+    assert result.fields["needs_analysis"] == "第一行\n第二行\n第三行\t完"
+    declfields.content_hash(result.fields)  # encodes: no surrogate left

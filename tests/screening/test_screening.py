@@ -305,3 +305,15 @@ def test_signatures_are_ordered_as_lexsort_orders_them() -> None:
     values = rng.integers(0, 1 << 40, 5000)
     assert np.array_equal(sketch._distinct(values), np.unique(values))
     assert len(sketch._distinct(values[:0])) == 0
+
+
+def test_damaged_received_texts_are_screened_like_their_clean_copies() -> None:
+    """A version from another office is stored as it was signed: a NUL inside a sentence (the passages'
+    own separator) or a lone surrogate must not stop its screening, and it still matches its copy."""
+    clean = _texts(1, "东岗西路社区")
+    damaged = dict(clean)
+    damaged["needs_analysis"] = str(clean["needs_analysis"]).replace("，", "，\x00", 2) + "\ud800"
+    assert [p.normalised for p in text.passages(damaged)] == [p.normalised for p in text.passages(clean)]
+    assert text.normalised(damaged) == text.normalised(clean)
+    kept = text.Texts(10**6)
+    assert kept.put("damaged", text.normalised(damaged))
