@@ -5,7 +5,8 @@ gives, table by table (issue 14, section 1).
 Four series of packages are made once per module through the services, on a copy of the five-office
 chain: upward, county → city, with the street's registries passed on (organisations and workers added,
 edited and deleted; a community's facts changed), the county's own organisation and area facts, and
-declarations with their versions and the street's and county's opinions; downward, city → county, with
+declarations with their versions and the street's and county's opinions, and the county's mark of the
+two as a checked similar pair; downward, city → county, with
 the city's decisions; province → city, with the province's approval, a new batch, a public notice and
 the one superseding it, and a certificate revocation; community → street, with a project's
 implementation records (a tender and its correction, workers put on and taken off, a progress report
@@ -44,6 +45,7 @@ from sanlian_desktop.models import Declaration
 from sanlian_desktop.offices import auth, custody
 from sanlian_desktop.offices.office import init_office
 from sanlian_desktop.registries import service as registry
+from sanlian_desktop.screening import service as screening
 from sanlian_desktop.selection import notices
 from sanlian_desktop.store.engine import Store
 from sanlian_desktop.sync.exchange.export import export_package
@@ -338,8 +340,19 @@ class _Scenario:
             self.carry(STREET, COMMUNITY)
         self.carry(STREET, COUNTY)
         self.registries(COUNTY, step)
+        if step == 3:
+            self.mark_checked(COUNTY)
         self.review(COUNTY, Decision.APPROVE)
         return self.export(COUNTY, CITY)
+
+    def mark_checked(self, code: str) -> None:
+        """The office's reviewer marks its two declarations (the same example's texts: a similar pair) as
+        checked and no copy; the mark is signed at the next export and travels up."""
+        me = self.o[code]
+        screening.refresh_store(me.store)  # as the program screens what an import brought
+        with me.store.session() as s:
+            first, second = s.scalars(select(Declaration).order_by(Declaration.number)).all()
+            screening.clear(s, me.rev, first, second, "两个项目由同一社工机构承接，文本相近属正常")
 
 
 def _snapshot(office: ServiceOffice, where: Path) -> Path:
@@ -404,6 +417,7 @@ def test_the_series_carry_every_registry_change_and_the_declarations(series: dic
     assert {"东岗银龄志愿服务队", "东岗doomed服务队", "城关区社工服务中心"} <= names
     assert len(up["declaration"]) == 2 and len(up["declaration_version"]) == 3 and len(up["opinion"]) >= 5
     assert len(up["community_facts"]) == 1 and len(up["area_facts"]) == 1
+    assert len(up["similarity_mark"]) == 1 and up["similarity_mark"][0]["signature"]
     assert len(series["up"].packages) == 4 and len(series["down"].packages) == 2
     decided = series["decisions"].in_order
     assert len(decided["public_notice"]) == 2 and len(decided["batch"]) == 2
