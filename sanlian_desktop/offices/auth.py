@@ -167,6 +167,15 @@ def set_active(session: Session, by: Actor, *, username: str, active: bool) -> U
     return user
 
 
+def check_still_active(session: Session, actor: Actor) -> None:
+    """Refuse to act for ``actor`` once an admin has disabled the account (on an office server, from another
+    PC while this one stays signed in): checked before each of the program's writes."""
+    active = session.scalar(select(User.active).where(User.username == actor.username))
+    if not active:
+        raise UserError(f"账户“{actor.username}”已被本单位管理员停用，不能继续操作。请点“文件 → 切换用户”换用其他账户登录，"
+                        "或联系本单位管理员。", f"the account '{actor.username}' has been disabled")
+
+
 def _share_office_keys(session: Session, by: Actor, username: str, password: str) -> None:
     """Let the user unseal the office's keys with their (new) password, when ``by`` can unseal them."""
     from sanlian_desktop.models import OfficeKeyRing, UserKeyWrap

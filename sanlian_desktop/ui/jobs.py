@@ -225,6 +225,8 @@ class JobRunner(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._active: set[JobHandle] = set()
         self._writing: dict[int, JobHandle] = {}
+        # Run on the worker before every write (the main window's: the signed-in account still active).
+        self.guard: Callable[[], None] | None = None
 
     def submit(
         self,
@@ -314,7 +316,14 @@ class JobRunner(QObject):
                 show_failure(parent, failure)
 
         # On a server a write the server undid as a deadlock's victim is run again (dialects.retrying).
-        job = FunctionJob(title, lambda _report, _cancelled: dialects.retrying(fn))
+        guard = self.guard
+
+        def work(_report: Any, _cancelled: Any) -> T:
+            if guard is not None:
+                guard()
+            return dialects.retrying(fn)
+
+        job = FunctionJob(title, work)
         handle = self.submit(job, parent=parent, on_success=succeeded, on_failure=failed, on_finished=release)
         self._writing[key] = handle
         started.append(handle)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from sanlian_desktop import APP_NAME, __version__
-from sanlian_desktop.offices import regions
+from sanlian_desktop.offices import auth, regions
 from sanlian_desktop.offices.auth import Actor
 from sanlian_desktop.ui.context import UiContext
 from sanlian_desktop.ui.geometry import place_window, was_maximized
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         entries = available_pages(level=ctx.actor.office_level) if pages is None else pages
         self._entries = [e for e in entries if shown_to(e, ctx.actor)]
         self._sign_in_again = sign_in_again
+        self._guard_writes()
         self._pages: dict[str, QWidget] = {}
         self._sync_job: JobHandle | None = None
 
@@ -256,8 +257,20 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
         self._pages.clear()
         self.ctx = UiContext(store=self.ctx.store, actor=actor, settings=self.ctx.settings, jobs=self.ctx.jobs)
+        self._guard_writes()
         self._show_actor()
         self._show_row(current)
+
+    def _guard_writes(self) -> None:
+        """Every write of the program first checks that the signed-in account is still active: on an office
+        server an admin may disable it from another PC while this one stays signed in."""
+        store, actor = self.ctx.store, self.ctx.actor
+
+        def guard() -> None:
+            with store.read_session() as session:
+                auth.check_still_active(session, actor)
+
+        self.ctx.jobs.guard = guard
 
     def _open_manual(self) -> None:
         self.show_manual()

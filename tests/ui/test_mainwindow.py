@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from sanlian_desktop import app
 from sanlian_desktop.kernel.vocab import Level
+from sanlian_desktop.models import Declaration
+from sanlian_desktop.offices import auth
 from sanlian_desktop.ui.context import UiContext
+from sanlian_desktop.ui.form.dialog import DeclarationDialog
 from sanlian_desktop.ui.mainwindow import LAST_PAGE_KEY, MainWindow
 from sanlian_desktop.ui.pages import PageEntry, available_pages, shown_to
 from tests.helpers import Office
+from tests.ui.conftest import Modals
+from tests.ui.helpers import writes_done
 
 
 class SearchPage(QWidget):
@@ -124,3 +132,33 @@ def test_ctrl_f_is_bound_to_the_page_search(qtbot: QtBot, admin_ctx: UiContext) 
     window.nav.setFocus()
     window.find_shortcut.activated.emit()
     qtbot.waitUntil(page.search.hasFocus)
+
+
+def test_a_disabled_account_cannot_write_while_still_signed_in(qtbot: QtBot, clerk_ctx: UiContext, county: Office,
+                                                                modals: Modals, example: dict[str, Any]) -> None:
+    """On an office server an admin disables a clerk from another PC while the clerk's PC stays signed in:
+    the clerk's next save is refused with what happened and what to do, and nothing is written; signed
+    in again once the account is enabled, saving works."""
+    window = _window(qtbot, clerk_ctx, [PageEntry("stats", PlainPage)], sign_in_again=lambda _w: county.clerk)
+    with county.session() as s:  # the admin, elsewhere
+        auth.set_active(s, county.admin, username="clerk", active=False)
+    dialog = DeclarationDialog(county.store, clerk_ctx.actor, None, jobs=clerk_ctx.jobs)
+    qtbot.addWidget(dialog)
+    dialog.form.load(example)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, clerk_ctx.jobs)
+    shown = " ".join([*modals.texts(), dialog.form.summary.text()])
+    assert "已被本单位管理员停用" in shown and "切换用户" in shown
+    assert dialog.decl_id is None
+    with county.store.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Declaration)) == 0
+
+    with county.session() as s:
+        auth.set_active(s, county.admin, username="clerk", active=True)
+    window.switch_action.trigger()  # the clerk signs in again
+    dialog = DeclarationDialog(county.store, window.ctx.actor, None, jobs=window.ctx.jobs)
+    qtbot.addWidget(dialog)
+    dialog.form.load(example)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    writes_done(qtbot, window.ctx.jobs)
+    assert dialog.decl_id is not None
