@@ -32,10 +32,10 @@ import contextlib
 import io
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sanlian_desktop.kernel import canonical as cj
 from sanlian_desktop.kernel.errors import UserError
@@ -51,6 +51,9 @@ from sanlian_desktop.sync.trust.suite import (
     random_bytes,
     suite_label,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MAGIC = b"SANLIANB"
 VERSION = 1
@@ -114,27 +117,48 @@ class _StoreKeys:
     admins: set[str]  # active administrators
 
 
+# The keys' rows, read without the ORM (a file copy may predate the head schema), in SQL both engines read.
+_OFFICE_SQL = "SELECT region_code, name FROM office WHERE is_self"
+_RING_SQL = "SELECT suite, sealed FROM office_keyring WHERE region_code = :code"
+_WRAPS_SQL = "SELECT username, wrapped FROM user_key_wrap"
+_ADMINS_SQL = "SELECT username FROM user_account WHERE role = :role AND active"
+
+
 def _store_keys(db: Path) -> _StoreKeys | None:
-    """The keys of the store in ``db`` read without the ORM (the copy may predate the head schema);
-    None when it has no office or no keys."""
+    """The keys of the store in the SQLite file ``db``; None when it has no office or no keys."""
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
     try:
-        office = conn.execute("SELECT region_code, name FROM office WHERE is_self = 1").fetchone()
-        if office is None:
-            return None
-        ring = conn.execute("SELECT suite, sealed FROM office_keyring WHERE region_code = ?", (office[0],)).fetchone()
-        if ring is None:
-            return None
-        wraps = {str(u): bytes(w) for u, w in conn.execute("SELECT username, wrapped FROM user_key_wrap")}
-        admins = {str(u) for (u,) in conn.execute(
-            "SELECT username FROM user_account WHERE role = ? AND active", (Role.ADMIN.value,))}
+        return _keys_from(lambda sql, params: conn.execute(sql, params).fetchall())
     except sqlite3.DatabaseError:
         return None
     finally:
         conn.close()
+
+
+def _server_keys(engine: Engine) -> _StoreKeys | None:
+    """The keys of the store on a database server, read as :func:`_store_keys` reads a file's."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            return _keys_from(lambda sql, params: [tuple(r) for r in conn.execute(text(sql), params)])
+    except SQLAlchemyError:
+        return None
+
+
+def _keys_from(rows: Callable[[str, dict[str, Any]], list[Any]]) -> _StoreKeys | None:
+    office = next(iter(rows(_OFFICE_SQL, {})), None)
+    if office is None:
+        return None
+    ring = next(iter(rows(_RING_SQL, {"code": office[0]})), None)
+    if ring is None:
+        return None
+    wraps = {str(u): bytes(w) for u, w in rows(_WRAPS_SQL, {})}
+    admins = {str(u) for (u,) in rows(_ADMINS_SQL, {"role": Role.ADMIN.value})}
     try:
         sealed = _sealed_sets(bytes(ring[1]))
         _public(sealed[0])
@@ -208,8 +232,8 @@ class BackupSeal:
     def __init__(self, chunk: int = CHUNK) -> None:
         self.chunk = chunk
 
-    def sealer(self, database_copy: Path) -> _Sealing | None:
-        keys = _store_keys(database_copy)
+    def sealer(self, database_copy: Path | Engine) -> _Sealing | None:
+        keys = _store_keys(database_copy) if isinstance(database_copy, Path) else _server_keys(database_copy)
         if keys is None:
             return None
         suite, public = _public(keys.sealed[0])

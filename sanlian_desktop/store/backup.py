@@ -49,6 +49,8 @@ from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.kernel.vocab import Role
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from sanlian_desktop.store.engine import Store
 
 
@@ -82,8 +84,9 @@ class Sealing(Protocol):
 class Protection(Protocol):
     """Encrypts and opens backups; provided by a layer above the store (registered by the composition root)."""
 
-    def sealer(self, database_copy: Path) -> Sealing | None:
-        """How to encrypt a backup of this database copy; None for an office without keys (written in clear)."""
+    def sealer(self, database_copy: Path | Engine) -> Sealing | None:
+        """How to encrypt a backup of this database copy (or of the store on this database server); None for
+        an office without keys (written in clear)."""
         ...
 
     def is_sealed(self, path: Path) -> bool:
@@ -246,13 +249,15 @@ def _take_into(paths: AppPaths, target: Path, now: datetime, reason: str) -> Sea
 
 
 def _take_server(store: Store, target: Path, now: datetime, reason: str) -> Sealing | None:
-    """A server's backup (pg_dump); not encrypted (None): the sealing reads its keys from a file copy."""
+    """A server's backup (pg_dump), encrypted as a file store's is, with the office's keys on the server."""
     from sanlian_desktop.store import serverbackup
 
+    guard = protection()
+    sealing = guard.sealer(store.engine) if guard is not None else None
     # The dump is written beside the store's home, never beside the target (see _take_into).
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=store.paths.home) as work:
-        serverbackup.take_into(store, Path(work), target, now, reason)
-    return None
+        serverbackup.take_into(store, Path(work), target, now, reason, sealing)
+    return sealing
 
 
 def take_daily(store: Store) -> Path | None:

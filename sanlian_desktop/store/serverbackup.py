@@ -36,6 +36,7 @@ from sanlian_desktop.kernel.fileio import READ_PIECE, atomic_write, sha256_file
 from sanlian_desktop.models import Attachment, AttachmentContent, Office
 
 if TYPE_CHECKING:
+    from sanlian_desktop.store.backup import Sealing
     from sanlian_desktop.store.engine import Store
 
 DUMP = "sanlian.dump"
@@ -96,9 +97,10 @@ def _run(tool: str, *args: str, what: str) -> subprocess.CompletedProcess[bytes]
 # -- taking ------------------------------------------------------------------------------------------
 
 
-def take_into(store: Store, work: Path, target: Path, now: datetime, reason: str) -> None:
+def take_into(store: Store, work: Path, target: Path, now: datetime, reason: str,
+              sealing: Sealing | None = None) -> None:
     """Dump ``store`` into the folder ``work`` and write the backup zip to ``target`` (through a temporary
-    name, synced, renamed)."""
+    name, synced, renamed), encrypted by ``sealing`` when given."""
     from sanlian_desktop.store import backup
 
     dump = work / DUMP
@@ -119,7 +121,11 @@ def take_into(store: Store, work: Path, target: Path, now: datetime, reason: str
         "attachments": count - len(missing), "missing_attachments": missing,
     }
     with atomic_write(target) as fh:
-        _write_zip(fh, manifest, dump)
+        if sealing is None:
+            _write_zip(fh, manifest, dump)
+        else:
+            with sealing.writer(fh) as sealed:
+                _write_zip(sealed, manifest, dump)
 
 
 def _write_zip(fh: IO[bytes], manifest: dict[str, Any], dump: Path) -> None:

@@ -262,7 +262,7 @@ class SettingsPage(QWidget):
         store = self.ctx.store
         if store.on_server:
             where = self.tr("单位服务器 {0}").format(ServerAddress.from_url(store.url).label())
-            backups = self.tr("{0}（用 PostgreSQL 的 pg_dump 备份服务器上的数据和附件，备份文件不加密）").format(
+            backups = self.tr("{0}（用 PostgreSQL 的 pg_dump 备份服务器上的数据和附件，备份文件加密，只有本单位管理员能打开）").format(
                 store.paths.backups)
             note = self.tr("本单位的数据保存在单位服务器上，本单位各台电脑同时使用同一份数据。"
                            "数据库密码只在程序运行期间使用，不保存在这台电脑上。")
