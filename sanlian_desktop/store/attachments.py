@@ -23,8 +23,9 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,9 @@ from sanlian_desktop.kernel.fileio import READ_PIECE, atomic_write, sha256_file,
 from sanlian_desktop.kernel.paths import AppPaths
 from sanlian_desktop.models import Attachment, AttachmentContent
 from sanlian_desktop.store import dialects
+
+if TYPE_CHECKING:
+    from sanlian_desktop.store.engine import Store
 
 MAX_ATTACHMENT = 200 * 1024 * 1024
 KINDS = {"minutes": "会议记录", "photo": "照片", "scan": "扫描件", "other": "其他"}
@@ -177,6 +181,32 @@ def store_file(session: Session, paths: AppPaths, source: Path) -> Attachment:
     # shared once it is attached again.
     keep_content(session, sha, target)
     return att
+
+
+def share_cached(store: Store) -> int:
+    """On a store on a server, put the content of the attachments the server lacks (stored before it kept
+    content, migration 0015) from this workstation's copies, each checked against its hash; how many.
+
+    Run when the program starts on a workstation and before each server backup: a file that only the
+    workstation that stored it had then opens on every other, and the backups hold it."""
+    if not store.on_server:
+        return 0
+    with store.read_session() as s:
+        missing = list(s.scalars(select(Attachment.sha256).where(
+            ~exists().where(AttachmentContent.sha256 == Attachment.sha256)).order_by(Attachment.sha256)))
+    shared = 0
+    for sha in missing:
+        path = cache_path(store.paths, sha)
+        try:
+            if not path.is_file() or sha256_file(path) != sha:
+                continue
+            if store.write(lambda session, sha=sha, path=path: keep_content(session, sha, path)):
+                shared += 1
+        except OSError as exc:  # the copy went away or cannot be read: another workstation may have it
+            log.warning("attachment %s not shared: %s", sha[:12], exc)
+    if shared:
+        log.info("shared %d attachment(s) the server lacked", shared)
+    return shared
 
 
 def verify_blob(paths: AppPaths, sha256: str) -> bool:

@@ -102,7 +102,10 @@ def take_into(store: Store, work: Path, target: Path, now: datetime, reason: str
     """Dump ``store`` into the folder ``work`` and write the backup zip to ``target`` (through a temporary
     name, synced, renamed), encrypted by ``sealing`` when given."""
     from sanlian_desktop.store import backup
+    from sanlian_desktop.store.attachments import share_cached
 
+    if reason != "before-import":  # (that one runs beside the import's open transaction: it writes nothing)
+        share_cached(store)  # what only this workstation holds goes into the backup too
     dump = work / DUMP
     _run("pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}",
          f"--dbname={libpq_address(store.url)}", what="备份数据库服务器上的数据")

@@ -186,6 +186,17 @@ def bring_forward(window: QWidget | None) -> None:
     window.activateWindow()
 
 
+def share_attachments(store: Store, jobs: JobRunner) -> None:
+    """On an office server, in the background: the attachments only this workstation holds (stored before
+    the server kept files) go onto the server, so they open on every workstation. Quiet: a failure is logged."""
+    from sanlian_desktop.store.attachments import share_cached
+    from sanlian_desktop.ui.jobs import FunctionJob
+
+    if store.on_server:
+        jobs.submit(FunctionJob("共享附件", lambda _progress, _cancelled: share_cached(store)),
+                    on_failure=lambda failure: log.warning("attachments not shared: %s", failure.error))
+
+
 def backup_on_exit(store: Store) -> Path | None:
     """The day's automatic backup as the program closes; a failure is logged, never shown as a crash."""
     try:
@@ -234,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             sign_in_again=lambda w: sign_in(w.ctx.store, settings, w, jobs=w.ctx.jobs))
         _knock = instance.listen(AppPaths(home), lambda arguments: on_knock(window, arguments))  # kept until exit
         window.show()
+        share_attachments(store, jobs)
         if args.package is not None:
             window.open_package(args.package)
         return int(app.exec())

@@ -129,3 +129,37 @@ def test_a_refused_import_leaves_no_content(county: Office, tmp_path: Path) -> N
         raise RuntimeError("package refused")
     assert _parts(county, sha) == []
     assert not attachments.blob_path(_workstation(county, tmp_path), sha).exists()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_files_stored_before_the_server_kept_them_are_shared_from_the_workstation_that_has_them(
+        county: Office, tmp_path: Path) -> None:
+    """Before migration 0015 a server office's attachments stayed on the workstation that stored them. That
+    workstation puts them on the server (at start and before a backup), checked against their hashes: then
+    they open on every workstation and the backup holds them. A damaged copy is not shared."""
+    from sanlian_desktop.store import backup
+
+    files = []
+    for n in range(3):
+        source = tmp_path / f"附件{n}.pdf"
+        source.write_bytes(os.urandom(3000 + n))
+        with county.store.session() as s:
+            files.append(attachments.store_file(s, county.store.paths, source).sha256)
+    with county.store.session() as s:  # as a store of before migration 0015 has them
+        s.execute(AttachmentContent.__table__.delete())
+    other = _workstation(county, tmp_path)
+    assert not attachments.blob_path(other, files[0]).exists()
+    damaged = attachments.cache_path(county.store.paths, files[2])
+    damaged.write_bytes(b"not what was stored")
+
+    assert attachments.share_cached(county.store) == 2
+    assert attachments.share_cached(county.store) == 0  # once
+    for sha in files[:2]:
+        assert hashlib.sha256(attachments.blob_path(other, sha).read_bytes()).hexdigest() == sha
+    assert not attachments.blob_path(other, files[2]).exists()
+    path = backup.take(county.store, reason="manual", out=tmp_path / "b.zip")
+    assert backup.verify(path, by=county.admin, home=county.home).missing_attachments == [files[2]]
+
+
+def test_a_store_in_a_file_shares_nothing(county: Office) -> None:
+    assert attachments.share_cached(county.store) == 0

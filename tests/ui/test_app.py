@@ -133,3 +133,22 @@ def test_main_reports_the_previous_crash_and_exits_when_the_wizard_is_cancelled(
     assert app_module.main(["--home", str(tmp_path / "home")]) == 0
     assert modals.executed == ["ErrorDialog", "FirstRunWizard"]
     assert (logs / LOG_NAME).exists()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_workstation_shares_the_files_the_server_lacks_when_the_program_starts(
+        county: Office, jobs: JobRunner, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from sanlian_desktop.models import AttachmentContent
+    from sanlian_desktop.store import attachments
+
+    source = tmp_path / "会议记录.pdf"
+    source.write_bytes(b"%PDF-1.4 minutes")
+    with county.store.session() as s:
+        attachments.store_file(s, county.store.paths, source)
+        s.execute(AttachmentContent.__table__.delete())  # stored before the server kept files
+    app_module.share_attachments(county.store, jobs)
+    assert jobs.wait(30_000)
+    with county.store.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(AttachmentContent)) == 1
