@@ -15,6 +15,7 @@ Callers see one API either way: :func:`store_file` to keep a file, :func:`blob_p
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -200,7 +201,7 @@ def share_cached(store: Store) -> int:
         try:
             if not path.is_file() or sha256_file(path) != sha:
                 continue
-            if store.write(lambda session, sha=sha, path=path: keep_content(session, sha, path)):
+            if store.write(functools.partial(keep_content, sha256=sha, source=path)):
                 shared += 1
         except OSError as exc:  # the copy went away or cannot be read: another workstation may have it
             log.warning("attachment %s not shared: %s", sha[:12], exc)
