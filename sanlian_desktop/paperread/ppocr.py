@@ -109,7 +109,10 @@ def _session(path: Path, threads: int) -> Any:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    try:
+        return onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's own errors (InvalidProtobuf, Fail, ...) derive from Exception only
+        raise OSError(f"{path.name}: {exc}") from exc
 
 
 def _run(session: Any, batch: np.ndarray) -> np.ndarray:

@@ -122,6 +122,38 @@ def test_sorted_boxes_read_a_row_left_to_right() -> None:
                                                                                  (10, 90)]
 
 
+def test_ocr_is_available_only_with_all_three_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from sanlian_desktop.paperread import engine
+
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("pyclipper")
+    monkeypatch.setattr(ppocr, "model_dir", lambda: tmp_path)
+    for name in ("ch_PP-OCRv4_det_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx"):
+        (tmp_path / name).write_bytes(b"model")
+        assert not engine.ocr_available()
+    (tmp_path / "ch_PP-OCRv4_rec_infer.onnx").write_bytes(b"model")
+    assert engine.ocr_available()
+    monkeypatch.setattr(ppocr, "model_dir", lambda: None)
+    assert not engine.ocr_available()
+
+
+def test_broken_model_files_get_the_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    from sanlian_desktop.kernel.errors import UserError
+    from sanlian_desktop.paperread import engine
+
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("pyclipper")
+    for name in ("ch_PP-OCRv4_det_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"):
+        (tmp_path / name).write_bytes(b"not a model")
+    monkeypatch.setattr(ppocr, "model_dir", lambda: tmp_path)
+    monkeypatch.setattr(engine, "_engine", None)
+    with pytest.raises(UserError) as info:
+        engine.recognise(np.full((100, 100, 3), 255, dtype=np.uint8))
+    assert "组件无法加载" in info.value.zh and "ch_PP-OCRv4_det_infer.onnx" in info.value.zh
+    assert engine._engine is None
+
+
 @needs_ocr
 def test_lines_drawn_on_a_page_are_found_and_read() -> None:
     from PIL import Image, ImageDraw, ImageFont
