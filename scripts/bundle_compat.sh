@@ -6,7 +6,9 @@
 #    downloaded once into the cache folder, installed into a venv from that interpreter (cached too);
 # 3. PyInstaller on the same build.spec; the desktop's own libstdc++, fontconfig, X11, GLib ... stay out
 #    (build.spec's SYSTEM_ONLY; the .deb depends on them);
-# 4. scripts/check_glibc.py: nothing in the bundle may need GLIBC_ > 2.28 or GLIBCXX_ > 3.4.25.
+# 4. scripts/check_glibc.py: nothing in the bundle may need GLIBC_ > 2.28 or GLIBCXX_ > 3.4.25;
+# 5. the OCR add-on in $DIST/ocr-addon/ocr (scripts/build_ocr_addon.sh, checked against this venv's numpy),
+#    which `make deb` packs as sanlian-desktop-ocr; the bundle itself carries no OCR runtime.
 # Cache: ${SANLIAN_BUILD_CACHE:-$HOME/.cache/sanlian-build}, outside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,4 +61,6 @@ PYTHONPATH="$ROOT" "$VENV/bin/pyinstaller" --noconfirm --clean --workpath build/
 
 log "checking glibc"
 "$VENV/bin/python" scripts/check_glibc.py "$DIST/$NAME"
-log "$DIST/$NAME: $(du -sh "$DIST/$NAME" | cut -f1), $(( $(date +%s) - START )) s"
+log "OCR add-on"
+bash scripts/build_ocr_addon.sh "$DIST/ocr-addon" "$VENV/bin/python"
+log "$DIST/$NAME: $(du -sh "$DIST/$NAME" | cut -f1), add-on $(du -sh "$DIST/ocr-addon/ocr" | cut -f1), $(( $(date +%s) - START )) s"
