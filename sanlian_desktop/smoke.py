@@ -37,7 +37,7 @@ def run(keep: bool = False, ocr: bool = False) -> int:
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("preview", _preview),
         ("locale", _locale), ("excel", _excel),
-        ("indicators", _indicators), ("backup", _backup), ("check", _check), ("ocr", _ocr),
+        ("indicators", _indicators), ("similar", _similar), ("backup", _backup), ("check", _check), ("ocr", _ocr),
     ]
     print(f"smoke: {sys.executable} (frozen={getattr(sys, 'frozen', False)}), work folder {work}", flush=True)
     code = 0
@@ -287,6 +287,36 @@ def _check(state: dict[str, Any]) -> str:
     if not report.ok:
         raise AssertionError("; ".join(report.lines()))
     return f"integrity ok, {report.audit_entries} audit entries"
+
+
+def _similar(state: dict[str, Any]) -> str:
+    # Near-duplicate screening's computing half (numpy, rapidfuzz) as the bundle carries it: the Linux bundle's
+    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec).
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import Declaration
+    from sanlian_desktop.screening import available, service
+
+    if not available():
+        raise AssertionError("near-duplicate screening cannot load numpy and rapidfuzz")
+    with state["store"].session() as session:
+        screened = service.refresh(session)
+        ids = list(session.scalars(select(Declaration.id)))
+        limit = service.threshold(session)
+        scores = service.best_scores(session, ids, minimum=0)
+    if screened != len(ids):
+        raise AssertionError(f"screened {screened} of {len(ids)} declarations")
+    similar = sum(1 for value in scores.values() if value >= limit)
+    # The scoring itself (rapidfuzz's cdist, numpy's reductions) on a copy and on another text.
+    from sanlian_desktop.screening import score
+
+    copy = ["入户调查居民表示缺少日常照料和陪伴", "每月开展小组活动对高风险对象开展个案跟进"]
+    other = ["组织青少年课后辅导提升学习兴趣", "联合辖区单位链接资源形成长效服务机制"]
+    got = score.scores(copy, [copy, other, copy[::-1]])
+    if got[0] != 100 or got[2] != 100 or got[1] >= score.PASSAGE_FLOOR:
+        raise AssertionError(f"scores of a copy, another text and a reordered copy: {got}")
+    return (f"{screened} declarations screened ({len(scores)} with a scored pair, {similar} at {limit} % or more); "
+            f"a copy scores {got[0]}, another text {got[1]}")
 
 
 # Of the printed declaration's fields, at least this share must read back exactly (bench/bench_ocr.py's goal
