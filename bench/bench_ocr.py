@@ -116,7 +116,8 @@ def run() -> list[Result]:
         Result("ocr.seconds_per_page", round(per_page, 1), "s", "<= 5 s", per_page <= 5,
                note=f"wall time, median over the {len(VARIANTS)} declarations (mean {mean_page:.1f} s); CPU time of "
                     f"the process {cpu_per_page:.1f} s a page (median; mean {mean_cpu:.1f} s; both cores count); "
-                    f"rapidocr 1.4.4 on onnxruntime, 2 threads, detection at {engine.DET_LONG_SIDE} px, "
+                    f"PP-OCRv4 (the models of rapidocr 1.4.4) on onnxruntime without OpenCV, 2 threads, detection at "
+                    f"{engine.DET_LONG_SIDE} px, "
                     f"recognition at {engine.REC_HEIGHT} px; 2 cores shared with other work (load {load:.1f} "
                     "at the end)"),
         Result("ocr.peak_rss", round(data["rss_mb"], 1), "MB", "< 1000 MB", data["rss_mb"] < 1000,

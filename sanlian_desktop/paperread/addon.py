@@ -29,7 +29,8 @@ OCR_HELP = (
     f"（文件 {DEB_PACKAGE}_版本号_amd64.deb，随本程序的安装包一同发布，向上级民政部门索取），"
     f"它把识别组件装到程序旁的 /opt/sanlian/{FOLDER} 文件夹；"
     f"Windows：重新运行本程序的安装程序，在“选择组件”一页勾选“{WINDOWS_COMPONENT}”；"
-    "从源代码运行时：在本程序的 Python 环境中执行 pip install \"sanlian-desktop[ocr]\"。"
+    "从源代码运行时：在本程序的 Python 环境中执行 pip install \"sanlian-desktop[ocr]\"，"
+    "再执行 pip install --no-deps rapidocr-onnxruntime（它带有识别模型）。"
     "识别模型随组件安装，使用时无需联网。"
 )
 

@@ -1,4 +1,5 @@
-"""The OCR engine: rapidocr (PP-OCR detection + recognition on onnxruntime), imported lazily, one instance."""
+"""The OCR engine: PP-OCR detection, orientation and recognition on onnxruntime (paperread/ppocr.py, numpy and
+Pillow around the models, no OpenCV), loaded lazily, one instance."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ THREADS = max(1, min(2, os.cpu_count() or 1))
 # Recognition: one line at a time (a batch is padded to its widest line, which costs more than it saves)
 # at 40 px high instead of PP-OCR's 48: a fifth less work, and the same fields read on the bench's pages
 # (bench/bench_ocr.py), clean and degraded.
-REC_BATCH = 1
 REC_HEIGHT = 40
 CROP_MARGIN = 0.5  # of the line's height, at both ends
 REREAD_HEIGHT = 48  # a line read again, when its two readings disagree
@@ -46,8 +46,11 @@ class TextBox:
 
 
 def ocr_available() -> bool:
-    """Whether the OCR extra is installed (without importing it)."""
-    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+    """Whether the OCR component is installed: onnxruntime, pyclipper and the PP-OCR models (without importing)."""
+    from sanlian_desktop.paperread import ppocr
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "pyclipper")) \
+        and ppocr.model_files() is not None
 
 
 def _get_engine() -> Any:
@@ -56,51 +59,27 @@ def _get_engine() -> Any:
         if _engine is None:
             if not ocr_available():
                 raise UserError(OCR_HELP, "OCR extra not installed: pip install sanlian-desktop[ocr]")
-            try:
-                from rapidocr_onnxruntime import RapidOCR
+            from sanlian_desktop.paperread import ppocr
 
-                ocr = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1)
-                for part in (ocr.text_det.infer, ocr.text_cls.infer, ocr.text_rec.session):
-                    part.session = _session(part.session)
-                ocr.text_det.limit_type = "max"  # never enlarged: the page is scaled down before detection
-                ocr.text_rec.rec_batch_num = REC_BATCH
-                channels, _height, width = ocr.text_rec.rec_image_shape
-                ocr.text_rec.rec_image_shape = [channels, REC_HEIGHT, width]
-                _engine = ocr
-            except (ImportError, OSError) as exc:  # a part missing, e.g. OpenCV without its libGL
+            try:
+                _engine = ppocr.load(THREADS)
+            except (ImportError, OSError, RuntimeError) as exc:  # a part missing or broken
                 raise UserError(f"{OCR_HELP}（组件无法加载：{exc}）", f"OCR extra cannot load: {exc}") from None
         return _engine
 
 
-def _session(old: Any) -> Any:
-    """``old`` (an onnxruntime session as rapidocr makes it) again, with threads that do not spin."""
-    import onnxruntime
-
-    path = getattr(old, "_model_path", None)
-    if not path:
-        return old
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 4
-    options.enable_cpu_mem_arena = False
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = THREADS
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
-
-
-def _upside_down(ocr: Any, crops: list[Any]) -> bool:
+def _upside_down(models: Any, crops: list[Any]) -> bool:
     """Whether the page's lines are upside down, by the classifier's majority over the widest lines.
 
     One decision for the whole page (the program's form has no turned text): cheaper than classifying
     every line, and a line the classifier gets wrong is not turned on its own.
     """
+    from sanlian_desktop.paperread import ppocr
+
     widest = sorted(crops, key=lambda c: c.shape[1] / max(1, c.shape[0]), reverse=True)[:ORIENTATION_SAMPLE]
     if not widest:
         return False
-    _turned, labels, _elapsed = ocr.text_cls(widest)
-    turned = sum(1 for label, score in labels if "180" in label and score > ocr.text_cls.cls_thresh)
-    return turned > len(widest) / 2
+    return ppocr.upside_down_votes(models, widest) > len(widest) / 2
 
 
 def _margin(crop: Any) -> Any:
@@ -109,70 +88,93 @@ def _margin(crop: Any) -> Any:
     Read one at a time, a line's last mark (a full stop after a figure) would touch the crop's edge and
     be lost; in a batch, the padding of the wider lines gave it room.
     """
-    import cv2
     import numpy as np
 
     pad = round(crop.shape[0] * CROP_MARGIN)
     if pad < 1:
         return crop
-    ground = tuple(int(v) for v in np.median(crop.reshape(-1, crop.shape[2]), axis=0))
-    return cv2.copyMakeBorder(crop, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=ground)
+    ground = np.median(crop.reshape(-1, crop.shape[2]), axis=0).astype(np.int64).astype(crop.dtype)
+    out = np.empty((crop.shape[0], crop.shape[1] + 2 * pad, crop.shape[2]), dtype=crop.dtype)
+    out[:] = ground
+    out[:, pad:pad + crop.shape[1]] = crop
+    return out
 
 
-def _read_page(ocr: Any, image: Any) -> list[TextBox]:
-    import cv2
+def _rgb(image: Any) -> Any:
+    """``image`` (a numpy array: grey, grey + alpha, RGB or RGBA) as RGB uint8 (what rapidocr's load_img
+    passed on; RGBA on white)."""
     import numpy as np
 
-    img = ocr.load_img(image)
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.ndim == 2:
+        img = img[:, :, np.newaxis]
+    if img.ndim != 3 or img.shape[2] not in (1, 2, 3, 4):
+        raise UserError("无法识别这张图片的格式", f"unsupported image array shape {img.shape}")
+    channels = img.shape[2]
+    if channels in (2, 4):  # composited on white
+        alpha = img[:, :, -1:].astype(np.float32) / 255
+        colour = img[:, :, :-1].astype(np.float32)
+        img = (colour * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+    if img.shape[2] == 1:
+        img = np.repeat(img, 3, axis=2)
+    return np.ascontiguousarray(img)
+
+
+def _read_page(models: Any, image: Any) -> list[TextBox]:
+    from PIL import Image
+
+    from sanlian_desktop.paperread import ppocr
+
+    img = _rgb(image)
     height, width = img.shape[:2]
-    scale = min(1.0, DET_LONG_SIDE / max(height, width))
-    small = img if scale == 1.0 else cv2.resize(img, (max(1, round(width * scale)), max(1, round(height * scale))),
-                                                  interpolation=cv2.INTER_AREA)
-    found, _elapsed = ocr.text_det(small)
-    if found is None or len(found) == 0:
+    quads = ppocr.detect(models, img, min(1.0, DET_LONG_SIDE / max(height, width)))
+    if not quads:
         return []
-    quads = [np.asarray(q, dtype=np.float32) / np.float32(scale) for q in ocr.sorted_boxes(found)]
-    for q in quads:
-        q[:, 0] = q[:, 0].clip(0, width - 1)
-        q[:, 1] = q[:, 1].clip(0, height - 1)
-    crops = ocr.get_crop_img_list(img, quads)
-    if _upside_down(ocr, crops):
-        crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-    texts, _elapsed = ocr.text_rec([_margin(c) for c in crops])
+    page = Image.fromarray(img)
+    crops = [ppocr.crop(page, q) for q in quads]
+    if _upside_down(models, crops):
+        crops = [c[::-1, ::-1] for c in crops]
     boxes = []
-    for quad, (text, score) in zip(quads, texts, strict=True):
-        if score >= ocr.text_score and text:
-            boxes.append(TextBox(tuple((float(x), float(y)) for x, y in quad), str(text), float(score)))
+    for quad, c in zip(quads, crops, strict=True):
+        text, score = ppocr.recognise_line(models, _margin(c), REC_HEIGHT)
+        if score >= ppocr.TEXT_SCORE and text:
+            boxes.append(TextBox(tuple((float(x), float(y)) for x, y in quad), text, score))
     return boxes
 
 
-def _reread(ocr: Any, image: Any, box: tuple[int, int, int, int]) -> str | None:
-    img = ocr.load_img(image)
+def _reread(models: Any, image: Any, box: tuple[int, int, int, int]) -> str | None:
+    import numpy as np
+    from PIL import Image
+
+    from sanlian_desktop.paperread import ppocr
+
+    img = _rgb(image)
     x0, y0, x1, y1 = box
     pad = max(4, (y1 - y0) // 3)
-    crop = img[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
-    if crop.size == 0:
+    part = img[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
+    if part.size == 0:
         return None
-    found, _elapsed = ocr.text_det(crop)  # at the crop's full size: tighter boxes than on the whole page
-    if found is None or len(found) == 0:
+    quads = ppocr.detect(models, part)  # at the crop's full size: tighter boxes than on the whole page
+    if not quads:
         return None
-    quads = sorted(ocr.sorted_boxes(found), key=lambda q: float(q[:, 0].min()))
-    crops = ocr.get_crop_img_list(crop, quads)
-    channels, _height, width = ocr.text_rec.rec_image_shape  # the page is upright by now
-    ocr.text_rec.rec_image_shape = [channels, REREAD_HEIGHT, width]
-    try:
-        texts, _elapsed = ocr.text_rec([_margin(c) for c in crops])
-    finally:
-        ocr.text_rec.rec_image_shape = [channels, REC_HEIGHT, width]
-    return "".join(str(text) for text, score in texts if score >= ocr.text_score) or None
+    quads.sort(key=lambda q: float(q[:, 0].min()))
+    page = Image.fromarray(np.ascontiguousarray(part))
+    texts = []
+    for q in quads:  # the page is upright by now
+        text, score = ppocr.recognise_line(models, _margin(ppocr.crop(page, q)), REREAD_HEIGHT)
+        if score >= ppocr.TEXT_SCORE:
+            texts.append(text)
+    return "".join(texts) or None
 
 
 def reread(image: Any, box: tuple[int, int, int, int]) -> str | None:
     """The text of one line read again: the crop ``box`` of ``image`` (an RGB numpy array) alone, detected at
     full size and recognised at PP-OCR's own 48 px; None when nothing is found there."""
-    ocr = _get_engine()
+    models = _get_engine()
     with _lock:
-        return _reread(ocr, image, box)
+        return _reread(models, image, box)
 
 
 def recognise(image: Any) -> list[TextBox]:
@@ -181,6 +183,6 @@ def recognise(image: Any) -> list[TextBox]:
     Detection on the page scaled down, orientation decided once for the page, recognition of every line
     on its crop of the full-size page.
     """
-    ocr = _get_engine()
+    models = _get_engine()
     with _lock:  # the onnxruntime sessions are shared; one page at a time
-        return _read_page(ocr, image)
+        return _read_page(models, image)

@@ -18,7 +18,8 @@ from sanlian_desktop.paperread.numerals import parse_capital
 from tests.paperread.helpers import degrade, known_fields, needs_ocr, print_pdf, rasterise, score
 
 # Thresholds below the rates measured on these pages (every field exact, clean and degraded alike, on
-# PP-OCR v4 via rapidocr 1.4.4) with room for one or two misreads on another onnxruntime build.
+# PP-OCR v4 with rapidocr 1.4.4's models, paperread/ppocr.py) with room for one or two misreads on another
+# onnxruntime build.
 CLEAN_RATE = 0.95
 DEGRADED_RATE = 0.9
 
