@@ -336,10 +336,8 @@ def _ocr(state: dict[str, Any]) -> str:
         return f"add-on not installed ({addon.folder()}); the form says where to get it"
     if not state["require_ocr"]:
         return "available (--smoke --ocr reads a printed page)"
-    import io
-
     from PIL import Image
-    from PySide6.QtCore import QBuffer, QIODevice, QSize
+    from PySide6.QtCore import QObject, QSize
     from PySide6.QtPdf import QPdfDocument
 
     from sanlian_desktop.declarations import lookup
@@ -347,17 +345,18 @@ def _ocr(state: dict[str, Any]) -> str:
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.paperread import read
 
-    document = QPdfDocument(None)
+    owner = QObject()
+    document = QPdfDocument(owner)
     document.load(str(state["pdf"]))
     images = []
     for page in range(document.pageCount()):
         points = document.pagePointSize(page)
         dpi = 200
         image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        with Image.open(io.BytesIO(bytes(buffer.data()))) as rendered:
+        png = state["home"] / f"smoke-scan-{page + 1}.png"
+        if not image.save(str(png)):
+            raise AssertionError(f"QtPdf's page {page + 1} could not be saved as {png}")
+        with Image.open(png) as rendered:
             rgba = rendered.convert("RGBA")  # QtPdf leaves the paper transparent: put it on white
         paper = Image.new("RGB", rgba.size, "white")
         paper.paste(rgba, mask=rgba.getchannel("A"))
