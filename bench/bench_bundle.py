@@ -90,7 +90,7 @@ def run() -> list[Result]:
                with_ocr <= 220 and ocr_smoke.returncode == 0,
                note=f"the bundle and the OCR add-on ({addon_size / 1e6:.1f} MB: onnxruntime without "
                     "libonnxruntime.so, pyclipper, the PP-OCR models; the .deb sanlian-desktop-ocr); "
-                    + (f"--smoke --ocr passed: {ocr_said[0].split(None, 3)[-1] if ocr_said else ''}"
+                    + (f"--smoke --ocr passed: {ocr_said[0].split(None, 4)[-1] if ocr_said else ''}"
                        if ocr_smoke.returncode == 0 else
                        f"--smoke --ocr FAILED: {(ocr_said or ocr_smoke.stderr.splitlines() or [''])[-1][:300]}")),
         Result("bundle.build_time", round(seconds, 1), "s", "< 120 s", seconds < 120,

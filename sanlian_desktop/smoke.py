@@ -291,13 +291,16 @@ def _check(state: dict[str, Any]) -> str:
 
 def _similar(state: dict[str, Any]) -> str:
     # Near-duplicate screening's computing half (numpy, rapidfuzz) as the bundle carries it: the Linux bundle's
-    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec).
+    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec). On Windows the
+    # OCR component's numpy makes available() import numpy, and then rapidfuzz is missing.
     from sqlalchemy import select
 
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.screening import available, service
 
     if not available():
+        if sys.platform == "win32":  # packaging/windows/requirements.txt leaves them out; the manual says so
+            return "not in the Windows build (numpy and rapidfuzz left out)"
         raise AssertionError("near-duplicate screening cannot load numpy and rapidfuzz")
     with state["store"].session() as session:
         screened = service.refresh(session)

@@ -24,7 +24,13 @@ REQS="packaging/ocr/requirements.txt"
 log() { echo "build_ocr_addon: $*" >&2; }
 
 if [ -n "$WINDOWS" ]; then
+  # The Windows bundle has no numpy (packaging/windows/requirements.txt): the add-on brings 1.26.4, the
+  # newest that loads under the build's Wine 8.
   KIND="win"; TAGS="win_amd64"
+  WREQS="$(mktemp)"
+  trap 'rm -f "$WREQS"' EXIT
+  { cat "$REQS"; echo "numpy==1.26.4"; } >"$WREQS"
+  REQS="$WREQS"
 else
   KIND="linux"
   TAGS="manylinux_2_28 manylinux_2_27 manylinux_2_26 manylinux_2_25 manylinux_2_24 manylinux_2_17 manylinux2014"
@@ -56,6 +62,13 @@ find "$ADDON" -name __pycache__ -prune -exec rm -rf {} +
   grep -v '^#' "$REQS"
 } >"$ADDON/README.txt"
 if [ -n "$WINDOWS" ]; then
+  # onnxruntime_pybind11_state.pyd links the runtime statically too: onnxruntime.dll (23 MB) is never loaded.
+  if objdump -p "$ADDON"/onnxruntime/capi/onnxruntime_pybind11_state.pyd | grep -qi 'DLL Name: onnxruntime\.dll'; then
+    log "onnxruntime_pybind11_state.pyd needs onnxruntime.dll: keep it"
+    exit 1
+  fi
+  rm -f "$ADDON"/onnxruntime/capi/onnxruntime.dll
+  rm -rf "$ADDON"/numpy/f2py "$ADDON"/numpy/tests "$ADDON"/numpy/*/tests
   log "$ADDON: $(du -sh "$ADDON" | cut -f1)"
   exit 0
 fi
