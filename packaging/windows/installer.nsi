@@ -7,7 +7,7 @@
 ;   %LOCALAPPDATA%\Programs): a page asks; silently `/S /CurrentUser` or `/S /AllUsers`, `/D=<folder>` last.
 ; * Components: the program (always) and, when built with -DOCR, “扫描件识别（OCR）组件” (the folder ocr beside
 ;   the program: scripts/build_ocr_addon.sh). Checked by default: it travels inside this installer anyway, so
-;   leaving it out saves only disk space (~60 MB), while a county that left it out by mistake would have to
+;   leaving it out saves only disk space (~90 MB), while a county that left it out by mistake would have to
 ;   run the installer again before it can read a scanned form. A silent install (/S) installs it too.
 ; * Start-menu and desktop shortcuts; the .sanlian file type opens in the program (the import preview).
 ; * Programs and Features shows the name, version and publisher; the uninstaller removes only the program
@@ -148,7 +148,7 @@ Section "扫描件识别（OCR）组件" SecOcr
 SectionEnd
 
 LangString DESC_SecProgram ${LANG_SIMPCHINESE} "${APPNAME}本身（必需）。"
-LangString DESC_SecOcr ${LANG_SIMPCHINESE} "从扫描件、照片或扫描的 PDF 读取本程序打印的申报表（代录时使用），约 60 MB；不装它也能正常使用其他功能。"
+LangString DESC_SecOcr ${LANG_SIMPCHINESE} "从扫描件、照片或扫描的 PDF 读取本程序打印的申报表（代录时使用），约 90 MB；不装它也能正常使用其他功能。"
 !insertmacro MUI_FUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${SecProgram} $(DESC_SecProgram)
   !insertmacro MUI_DESCRIPTION_TEXT ${SecOcr} $(DESC_SecOcr)
