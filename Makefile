@@ -63,7 +63,8 @@ bundle-compat: build-deps
 windows: build-deps
 	bash scripts/build_windows.sh
 
-# Run `make bundle` or `make bundle-compat` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops.
+# Run `make bundle` or `make bundle-compat` first (CI does); a .deb of the bundle for 统信 UOS / 麒麟 Kylin and other Debian desktops,
+# and (after `make bundle-compat`, which builds dist/ocr-addon/ocr) the OCR add-on's sanlian-desktop-ocr .deb.
 deb:
 	bash scripts/make_deb.sh
 

@@ -1,6 +1,7 @@
 """Bundle: build the shipped Linux bundle (`make bundle-compat`: build.spec with the glibc 2.28 CPython and
 manylinux_2_28 wheels, scripts/bundle_compat.sh); its unpacked size, build time and the newest glibc it needs
-(统信 UOS 20 and 麒麟 V10 have glibc 2.28). The interpreter and wheels come from the build cache
+(统信 UOS 20 and 麒麟 V10 have glibc 2.28), and its size with the OCR add-on beside it (scripts/build_ocr_addon.sh,
+the .deb sanlian-desktop-ocr) after ``--smoke --ocr`` read a printed form with it. The interpreter and wheels come from the build cache
 (``SANLIAN_BUILD_CACHE``); a cold cache adds about 5 minutes, not counted in the build time."""
 
 from __future__ import annotations
@@ -70,12 +71,28 @@ def run() -> list[Result]:
     megabytes = size / 1e6  # the goal is in decimal megabytes: 150 MB = 150,000,000 bytes
     files = sum(len(f) for _d, _s, f in os.walk(bundle))
     glibc, users = glibc_needed(bundle)
+    # With the add-on where the .deb puts it: the folder ``ocr`` beside the executable.
+    addon = work / "dist" / "ocr-addon" / "ocr"
+    (bundle / "ocr").symlink_to(addon, target_is_directory=True)
+    ocr_smoke = subprocess.run([str(bundle / NAME), "--smoke", "--ocr"], capture_output=True, text=True, check=False,
+                               env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), timeout=600)
+    (bundle / "ocr").unlink()
+    ocr_said = [line for line in ocr_smoke.stdout.splitlines() if line.startswith(("ok   ocr", "FAIL"))]
+    addon_size = folder_size(addon)
+    with_ocr = (size + addon_size) / 1e6
     shutil.rmtree(work / "build", ignore_errors=True)
     return [
         Result("bundle.size_linux", round(megabytes, 1), "MB", "< 150 MB", megabytes < 150,
                note=f"{size} bytes = {size / 2**20:.1f} MiB, {files} files; the glibc 2.28 bundle (PySide6 "
                     "6.9.3), one-folder, stripped, Qt and ICU data trimmed, desktop libraries from the system; "
                     "--smoke passed"),
+        Result("bundle.size_linux_ocr", round(with_ocr, 1), "MB", "<= 220 MB",
+               with_ocr <= 220 and ocr_smoke.returncode == 0,
+               note=f"the bundle and the OCR add-on ({addon_size / 1e6:.1f} MB: onnxruntime without "
+                    "libonnxruntime.so, pyclipper, the PP-OCR models; the .deb sanlian-desktop-ocr); "
+                    + (f"--smoke --ocr passed: {ocr_said[0].split(None, 4)[-1] if ocr_said else ''}"
+                       if ocr_smoke.returncode == 0 else
+                       f"--smoke --ocr FAILED: {(ocr_said or ocr_smoke.stderr.splitlines() or [''])[-1][:300]}")),
         Result("bundle.build_time", round(seconds, 1), "s", "< 120 s", seconds < 120,
                note="scripts/bundle_compat.sh with a warm cache (pyinstaller --clean + check_glibc) on a "
                     "2-core machine, one run"),

@@ -4,7 +4,10 @@ It initialises a county office with demo data, takes the instance lock, builds t
 (``sanlian_desktop.ui.mainwindow.MainWindow``, constructed as ``ui/app.py`` does), prints one
 declaration to PDF, opens it in the print preview and renders its first page (QtPdf), checks Qt's
 Chinese locale data (collation, codecs, zone names), writes an Excel file, computes the indicators and
-exports them (Excel, and a PDF with charts), backs up and checks the store. Each step prints a line; any failure prints the traceback and makes the exit code 1. A missing
+exports them (Excel, and a PDF with charts), backs up and checks the store. The OCR step says whether the
+OCR add-on is there (without it, that the message names where to get it); ``--smoke --ocr`` demands the
+add-on and reads the printed declaration back from its pages (rendered by QtPdf), field by field.
+Each step prints a line; any failure prints the traceback and makes the exit code 1. A missing
 main window is a failure, never skipped: a bundle without its window is not a program.
 """
 
@@ -22,19 +25,19 @@ from typing import Any
 PASSWORD = "smoke-test-password-1"
 
 
-def run(keep: bool = False) -> int:
-    """Run every step; 0 when all passed."""
+def run(keep: bool = False, ocr: bool = False) -> int:
+    """Run every step; 0 when all passed. ``ocr``: the OCR add-on must be there and read the printed form."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from sanlian_desktop import app
 
     app.compose_cli()
     app.compose_gui()
     work = Path(tempfile.mkdtemp(prefix="sanlian-smoke-"))
-    state: dict[str, Any] = {"home": work / "home"}
+    state: dict[str, Any] = {"home": work / "home", "require_ocr": ocr}
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("preview", _preview),
         ("locale", _locale), ("excel", _excel),
-        ("indicators", _indicators), ("backup", _backup), ("check", _check),
+        ("indicators", _indicators), ("similar", _similar), ("backup", _backup), ("check", _check), ("ocr", _ocr),
     ]
     print(f"smoke: {sys.executable} (frozen={getattr(sys, 'frozen', False)}), work folder {work}", flush=True)
     code = 0
@@ -158,7 +161,7 @@ def _pdf(state: dict[str, Any]) -> str:
     head = out.read_bytes()[:5]
     if head != b"%PDF-":
         raise AssertionError(f"not a PDF: {head!r}")
-    state["pdf"] = out
+    state["pdf"], state["printed"] = out, first.id
     return f"{out.name} {out.stat().st_size} bytes" + (f"; {'; '.join(warnings)}" if warnings else "")
 
 
@@ -284,3 +287,99 @@ def _check(state: dict[str, Any]) -> str:
     if not report.ok:
         raise AssertionError("; ".join(report.lines()))
     return f"integrity ok, {report.audit_entries} audit entries"
+
+
+def _similar(state: dict[str, Any]) -> str:
+    # Near-duplicate screening's computing half (numpy, rapidfuzz) as the bundle carries it: the Linux bundle's
+    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec). On Windows the
+    # OCR component's numpy makes available() import numpy, and then rapidfuzz is missing.
+    from sqlalchemy import select
+
+    from sanlian_desktop.models import Declaration
+    from sanlian_desktop.screening import available, service
+
+    if not available():
+        if sys.platform == "win32":  # packaging/windows/requirements.txt leaves them out; the manual says so
+            return "not in the Windows build (numpy and rapidfuzz left out)"
+        raise AssertionError("near-duplicate screening cannot load numpy and rapidfuzz")
+    with state["store"].session() as session:
+        screened = service.refresh(session)
+        ids = list(session.scalars(select(Declaration.id)))
+        limit = service.threshold(session)
+        scores = service.best_scores(session, ids, minimum=0)
+    if screened != len(ids):
+        raise AssertionError(f"screened {screened} of {len(ids)} declarations")
+    similar = sum(1 for value in scores.values() if value >= limit)
+    # The scoring itself (rapidfuzz's cdist, numpy's reductions) on a copy and on another text.
+    from sanlian_desktop.screening import score
+
+    copy = ["入户调查居民表示缺少日常照料和陪伴", "每月开展小组活动对高风险对象开展个案跟进"]
+    other = ["组织青少年课后辅导提升学习兴趣", "联合辖区单位链接资源形成长效服务机制"]
+    got = score.scores(copy, [copy, other, copy[::-1]])
+    if got[0] != 100 or got[2] != 100 or got[1] >= score.PASSAGE_FLOOR:
+        raise AssertionError(f"scores of a copy, another text and a reordered copy: {got}")
+    return (f"{screened} declarations screened ({len(scores)} with a scored pair, {similar} at {limit} % or more); "
+            f"a copy scores {got[0]}, another text {got[1]}")
+
+
+# Of the printed declaration's fields, at least this share must read back exactly (bench/bench_ocr.py's goal
+# on clean pages is 95 %); every amount must.
+OCR_SMOKE_RATE = 0.9
+
+
+def _ocr(state: dict[str, Any]) -> str:
+    from sanlian_desktop.paperread import OCR_HELP, addon, ocr_available
+
+    if not ocr_available():
+        if state["require_ocr"]:
+            raise AssertionError(f"--ocr: the OCR add-on is not installed (looked for {addon.folder()})")
+        for needed in (addon.DEB_PACKAGE, addon.WINDOWS_COMPONENT, "pip install"):
+            if needed not in OCR_HELP:
+                raise AssertionError(f"the message without OCR does not name {needed!r}: {OCR_HELP}")
+        return f"add-on not installed ({addon.folder()}); the form says where to get it"
+    if not state["require_ocr"]:
+        return "available (--smoke --ocr reads a printed page)"
+    from PIL import Image
+    from PySide6.QtCore import QObject, QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    from sanlian_desktop.declarations import lookup
+    from sanlian_desktop.declarations.fields import flatten, normalise
+    from sanlian_desktop.models import Declaration
+    from sanlian_desktop.paperread import read
+
+    owner = QObject()
+    document = QPdfDocument(owner)
+    document.load(str(state["pdf"]))
+    images = []
+    for page in range(document.pageCount()):
+        points = document.pagePointSize(page)
+        dpi = 200
+        image = document.render(page, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
+        png = state["home"] / f"smoke-scan-{page + 1}.png"
+        if not image.save(str(png)):
+            raise AssertionError(f"QtPdf's page {page + 1} could not be saved as {png}")
+        with Image.open(png) as rendered:
+            rgba = rendered.convert("RGBA")  # QtPdf leaves the paper transparent: put it on white
+        paper = Image.new("RGB", rgba.size, "white")
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        images.append(paper)
+    document.close()
+    start = time.perf_counter()
+    proposal = read.read_pages(images)
+    seconds = time.perf_counter() - start
+    with state["store"].read_session() as session:
+        decl = session.get(Declaration, state["printed"])
+        if decl is None:
+            raise AssertionError("the printed declaration is gone")
+        want = flatten(lookup.current_fields(session, decl))
+    got = flatten(normalise({**proposal.fields, "community": want.get("community"), "batch": want.get("batch")},
+                            for_submit=False).fields)
+    compared = [key for key, value in want.items() if key not in ("batch", "community") and value]
+    misses = [f"{key}: {want[key]!r} read as {got.get(key)!r}" for key in compared if got.get(key) != want[key]]
+    amounts = [key for key in compared if key in ("budget_total", "subsidy_requested", "funding_sources")]
+    rate = 1 - len(misses) / max(1, len(compared))
+    if rate < OCR_SMOKE_RATE or any(m.split(":")[0] in amounts for m in misses):
+        raise AssertionError(f"read {rate:.0%} of {len(compared)} fields exactly: " + "; ".join(misses[:8]))
+    return (f"{len(images)} page(s) read in {seconds:.1f} s: {len(compared) - len(misses)} of {len(compared)} "
+            f"fields exact, amounts exact ({addon.folder() if getattr(sys, 'frozen', False) else 'extra'})")

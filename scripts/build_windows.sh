@@ -6,7 +6,9 @@
 # 2. win_amd64 wheels (packaging/windows/requirements.txt) fetched with `pip download --platform win_amd64`
 #    and installed into it under Wine (Debian wine64);
 # 3. PyInstaller in Wine on the same build.spec -> dist/windows/三社联动申报系统 (+ a portable .zip);
-# 4. NSIS (Debian nsis) wraps it: dist/sanlian-desktop-<version>-windows-setup.exe.
+# 4. the OCR add-on from the win_amd64 wheels (scripts/build_ocr_addon.sh --windows) -> dist/windows/ocr-addon/ocr;
+# 5. NSIS (Debian nsis) wraps both: dist/sanlian-desktop-<version>-windows-setup.exe, the add-on an optional
+#    component (checked by default, packaging/windows/installer.nsi says why); the portable .zip carries it.
 # Cached in ${SANLIAN_BUILD_CACHE:-$HOME/.cache/sanlian-build}/win (interpreter + wheels + Wine prefix).
 # The stand-in DLLs for Wine (scripts/wine_env.sh) live in the build prefix only; the build refuses to ship
 # a bundle that contains one.
@@ -80,20 +82,27 @@ if [ -n "$shipped_standins" ]; then
   exit 1
 fi
 
+# --- the OCR add-on ----------------------------------------------------------------------------------------
+log "OCR add-on"
+bash scripts/build_ocr_addon.sh --windows "$DIST/ocr-addon"
+OCR="$DIST/ocr-addon/ocr"
+
 # --- the installer and the portable .zip ---------------------------------------------------------------------
 SIZE_KB="$(du -sk "$BUNDLE" | cut -f1)"
+OCR_SIZE_KB="$(du -sk "$OCR" | cut -f1)"
 SETUP="$ROOT/dist/sanlian-desktop-$VERSION-windows-setup.exe"
 log "makensis"
 makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$VERSION" -DBUNDLE="$BUNDLE" -DOUTFILE="$SETUP" -DSIZE_KB="$SIZE_KB" \
-  -DICON="$ROOT/resources/icon.ico" packaging/windows/installer.nsi >build/makensis.log 2>&1 \
+  -DICON="$ROOT/resources/icon.ico" -DOCR="$OCR" -DOCR_SIZE_KB="$OCR_SIZE_KB" packaging/windows/installer.nsi >build/makensis.log 2>&1 \
   || { tail -30 build/makensis.log >&2; exit 1; }
 # Portable use (USB stick): the same folder with an empty `portable` file, data then stays in data\ beside it.
 PORTABLE="$ROOT/dist/sanlian-desktop-$VERSION-windows-portable.zip"
 rm -rf "$PORTABLE" build/portable
 mkdir -p build/portable
 cp -al "$BUNDLE" "build/portable/$NAME"
+cp -al "$OCR" "build/portable/$NAME/ocr"
 : >"build/portable/$NAME/portable"
 (cd build/portable && python3 -m zipfile -c "$PORTABLE" "$NAME" >/dev/null)
 rm -rf build/portable
-log "bundle $(du -sh "$BUNDLE" | cut -f1), installer $(du -h "$SETUP" | cut -f1), $(( $(date +%s) - START )) s"
+log "bundle $(du -sh "$BUNDLE" | cut -f1), OCR add-on $(du -sh "$OCR" | cut -f1), installer $(du -h "$SETUP" | cut -f1), $(( $(date +%s) - START )) s"
 echo "$SETUP"

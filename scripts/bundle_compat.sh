@@ -4,9 +4,12 @@
 # 1. the interpreter: scripts/build_compat_python.sh (CPython 3.11 by zig cc for glibc 2.28, cached);
 # 2. wheels with manylinux_2_28-or-older tags only (packaging/linux/compat-requirements.txt: PySide6 6.9.3),
 #    downloaded once into the cache folder, installed into a venv from that interpreter (cached too);
+#    numpy itself from scripts/build_compat_numpy.sh instead: built without OpenBLAS (28 MB less), cached;
 # 3. PyInstaller on the same build.spec; the desktop's own libstdc++, fontconfig, X11, GLib ... stay out
 #    (build.spec's SYSTEM_ONLY; the .deb depends on them);
-# 4. scripts/check_glibc.py: nothing in the bundle may need GLIBC_ > 2.28 or GLIBCXX_ > 3.4.25.
+# 4. scripts/check_glibc.py: nothing in the bundle may need GLIBC_ > 2.28 or GLIBCXX_ > 3.4.25;
+# 5. the OCR add-on in $DIST/ocr-addon/ocr (scripts/build_ocr_addon.sh, checked against this venv's numpy),
+#    which `make deb` packs as sanlian-desktop-ocr; the bundle itself carries no OCR runtime.
 # Cache: ${SANLIAN_BUILD_CACHE:-$HOME/.cache/sanlian-build}, outside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +42,17 @@ if [ ! -f "$WHEELS/.complete" ]; then
   touch "$WHEELS/.complete"
 fi
 
-VENV="$CACHE/venv-compat-$PYKEY-$WKEY"
+NUMPY="$(bash scripts/build_compat_numpy.sh | tail -1)"
+VENV="$CACHE/venv-compat-$PYKEY-$WKEY-$(basename "$NUMPY" | sed 's/^numpy-noblas-//')"
 if [ ! -f "$VENV/.complete" ]; then
   log "creating $VENV"
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
+  # numpy first, from the OpenBLAS-free build: the requirements' numpy is then already satisfied.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$NUMPY" numpy
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$WHEELS" -r "$REQS"
+  "$VENV/bin/python" -c 'import numpy; assert numpy.__config__.CONFIG["Build Dependencies"]["blas"]["name"] == "none"' \
+    || { log "numpy in $VENV is not the OpenBLAS-free build"; exit 1; }
   touch "$VENV/.complete"
 fi
 "$VENV/bin/python" -c 'import PySide6, sys; print("bundle_compat: PySide6", PySide6.__version__, "Python", sys.version.split()[0], file=sys.stderr)'
@@ -59,4 +67,6 @@ PYTHONPATH="$ROOT" "$VENV/bin/pyinstaller" --noconfirm --clean --workpath build/
 
 log "checking glibc"
 "$VENV/bin/python" scripts/check_glibc.py "$DIST/$NAME"
-log "$DIST/$NAME: $(du -sh "$DIST/$NAME" | cut -f1), $(( $(date +%s) - START )) s"
+log "OCR add-on"
+bash scripts/build_ocr_addon.sh "$DIST/ocr-addon" "$VENV/bin/python"
+log "$DIST/$NAME: $(du -sh "$DIST/$NAME" | cut -f1), add-on $(du -sh "$DIST/ocr-addon/ocr" | cut -f1), $(( $(date +%s) - START )) s"

@@ -2,7 +2,8 @@
 
 * ``三社联动申报系统 [--home DIR] [FILE.sanlian]`` starts the desktop program (``sanlian_desktop.ui.app``);
   a ``.sanlian`` path is passed through for the GUI to open in the import preview.
-* ``三社联动申报系统 --smoke`` checks the bundle end to end in a temporary store (exit 0 when it works).
+* ``三社联动申报系统 --smoke`` checks the bundle end to end in a temporary store (exit 0 when it works);
+  ``--smoke --ocr`` also demands the OCR add-on (the folder ``ocr`` beside it) and reads a printed form.
 * ``sanlian ...`` (the console executable beside it), or ``三社联动申报系统 --cli ...``, runs the command line.
 """
 
@@ -19,6 +20,11 @@ def main() -> int:
     if not getattr(sys, "frozen", False):
         # Run from a checkout: this checkout's package, not an installed one.
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    else:
+        # The OCR add-on (the folder ``ocr`` beside the executable), when installed.
+        from sanlian_desktop.paperread.addon import activate
+
+        activate()
     argv = sys.argv[1:]
     if Path(sys.argv[0]).stem.lower() in CLI_NAMES or argv[:1] == ["--cli"]:
         from sanlian_desktop.app import cli_main
@@ -27,7 +33,7 @@ def main() -> int:
     if argv[:1] == ["--smoke"]:
         from sanlian_desktop.smoke import run
 
-        return run(keep="--keep" in argv)
+        return run(keep="--keep" in argv, ocr="--ocr" in argv)
     from sanlian_desktop.app import gui_main
 
     return gui_main(argv)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Wrap the one-folder bundle (dist/三社联动申报系统, from `make bundle`) into a .deb with dpkg-deb only.
 # Installs under /opt/sanlian, a desktop entry, the icon, the .sanlian MIME type and /usr/bin/sanlian.
+# With the OCR add-on built (dist/ocr-addon/ocr, by `make bundle-compat`: scripts/build_ocr_addon.sh), a
+# second package too: sanlian-desktop-ocr_<version>_<arch>.deb installs it as /opt/sanlian/ocr and depends
+# on the same version of sanlian-desktop. Prints the add-on's package (if made), then the program's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME="三社联动申报系统"
@@ -73,4 +76,33 @@ CONTROL
 mkdir -p dist
 rm -f "$OUT"
 dpkg-deb --root-owner-group -Zxz -z1 --build "$STAGE" "$OUT" >/dev/null
+
+# --- the OCR add-on ------------------------------------------------------------------------------------------
+ADDON="dist/ocr-addon/ocr"
+OCR_OUT="dist/sanlian-desktop-ocr_${VERSION}_${ARCH}.deb"
+rm -f "$OCR_OUT"
+if [ -d "$ADDON" ]; then
+  OCR_STAGE="build/deb-ocr"
+  rm -rf "$OCR_STAGE"
+  mkdir -p "$OCR_STAGE/DEBIAN" "$OCR_STAGE/opt/sanlian"
+  cp -a "$ADDON" "$OCR_STAGE/opt/sanlian/ocr"
+  # onnxruntime's and pyclipper's extensions need only the C and C++ runtimes (scripts/build_ocr_addon.sh
+  # checks glibc <= 2.28 and GLIBCXX <= 3.4.25).
+  cat > "$OCR_STAGE/DEBIAN/control" <<CONTROL
+Package: sanlian-desktop-ocr
+Version: $VERSION
+Section: misc
+Priority: optional
+Architecture: $ARCH
+Installed-Size: $(du -sk "$OCR_STAGE" | cut -f1)
+Depends: sanlian-desktop (= $VERSION), libc6 (>= 2.28), libstdc++6 (>= 8), libgcc-s1 | libgcc1
+Maintainer: 甘肃省民政厅 三社联动申报系统 <noreply@localhost>
+Description: 三社联动申报系统 扫描件识别（OCR）组件 (OCR add-on)
+ Reads printed, filled-in declaration forms (scans, phone photos, PDFs of
+ scans) back into the form: onnxruntime, pyclipper and the PP-OCR models,
+ in /opt/sanlian/ocr beside the program. Works offline.
+CONTROL
+  dpkg-deb --root-owner-group -Zxz -z1 --build "$OCR_STAGE" "$OCR_OUT" >/dev/null
+  echo "$OCR_OUT"
+fi
 echo "$OUT"

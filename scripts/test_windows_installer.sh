@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Windows installer silently into a FRESH Wine prefix (per user, no administrator rights),
-# check what it registered, run the installed copy's `--smoke` and `sanlian check` with Chinese paths under
+# check what it registered (the OCR component among the files: a silent install takes it), run the installed
+# copy's `--smoke --ocr` (reading a printed form with the add-on) and `sanlian check` with Chinese paths under
 # the GBK code page, open a .sanlian file through the file association, uninstall, and check that the
 # data folder survived. Prints figures for bench (installer/installed size, cold start) as `figure NAME VALUE`.
 #
@@ -59,9 +60,13 @@ find "$WINEPREFIX/drive_c/users" -path "*Start Menu/Programs/$NAME/$NAME.lnk" | 
 USERDIR="$WINEPREFIX/drive_c/users/$(id -un)"
 [ -e "$USERDIR/Desktop/$NAME.lnk" ] || fail "no desktop shortcut"
 [ -z "$(find "$INST" -iname icuuc.dll -o -iname bcryptprimitives.dll)" ] || fail "a Wine stand-in DLL was installed"
+[ -f "$INST/ocr/onnxruntime/__init__.py" ] && [ -d "$INST/ocr/rapidocr_onnxruntime/models" ] \
+  || fail "the OCR component (checked by default) was not installed in $INST/ocr"
 INSTALLED_KB="$(du -sk "$INST" | cut -f1)"
+OCR_KB="$(du -sk "$INST/ocr" | cut -f1)"
 echo "figure windows.installer_size $(stat -c %s "$SETUP")"
-echo "figure windows.installed_size $(( INSTALLED_KB * 1024 ))"
+echo "figure windows.installed_size $(( (INSTALLED_KB - OCR_KB) * 1024 ))"
+echo "figure windows.installed_size_ocr $(( INSTALLED_KB * 1024 ))"
 
 # --- Chinese paths, GBK console -------------------------------------------------------------------------
 DOCS_WIN='C:\用户\文档'
@@ -91,10 +96,10 @@ grep -qF '用户\文档\无数据' "$WT/check.txt" || fail "sanlian check: the C
 wrun reg add 'HKCU\Environment' /v TEMP /t REG_SZ /d "$DOCS_WIN" /f >/dev/null
 wrun reg add 'HKCU\Environment' /v TMP /t REG_SZ /d "$DOCS_WIN" /f >/dev/null
 wineserver -k >/dev/null 2>&1 || true
-log "--smoke from the installed copy, its temporary store under $DOCS_WIN"
+log "--smoke --ocr from the installed copy, its temporary store under $DOCS_WIN"
 T0=$(date +%s.%N)
 set +e
-QT_QPA_PLATFORM=offscreen wrun "$INST_WIN\\$NAME.exe" --smoke --keep >"$WT/smoke.out" 2>&1
+QT_QPA_PLATFORM=offscreen wrun "$INST_WIN\\$NAME.exe" --smoke --ocr --keep >"$WT/smoke.out" 2>&1
 code=$?
 set -e
 echo "figure windows.smoke_time $(since "$T0")"
@@ -102,7 +107,8 @@ echo "figure windows.smoke_time $(since "$T0")"
 ls "$DOCS" | grep -q '^sanlian-smoke-' || fail "--smoke did not work under $DOCS_WIN"
 SMOKE_DIR="$(ls -d "$DOCS"/sanlian-smoke-* | head -1)"
 find "$SMOKE_DIR" -name '*.pdf' | grep -q . || fail "--smoke left no PDF under the Chinese path"
-log "smoke passed; its store, PDF and workbook were written under $DOCS_WIN"
+grep -a '^ok   ocr' "$WT/smoke.out" >&2 || fail "--smoke --ocr printed no OCR line"
+log "smoke passed; its store, PDF and workbook were written under $DOCS_WIN, the printed form read back"
 
 # --- a .sanlian package opened through the association -------------------------------------------------------
 # Wine 8's ShellExecute (`start`, Explorer) ignores HKCU\Software\Classes, where a per-user install registers
@@ -137,7 +143,8 @@ log "uninstalling"
 wrun "$INST_WIN\\uninstall.exe" /S /CurrentUser
 sleep 3
 wineserver -w
-[ ! -e "$INST/$NAME.exe" ] && [ ! -e "$INST/_internal" ] && [ ! -e "$INST/uninstall.exe" ] || fail "program files left after uninstall"
+[ ! -e "$INST/$NAME.exe" ] && [ ! -e "$INST/_internal" ] && [ ! -e "$INST/ocr" ] && [ ! -e "$INST/uninstall.exe" ] \
+  || fail "program files left after uninstall"
 [ -f "$DATA/keep.txt" ] || fail "the uninstaller deleted the data folder"
 [ -f "$INST/data/keep.txt" ] || fail "the uninstaller deleted the portable data folder"
 wrun reg query "$UNINSTKEY" >/dev/null 2>&1 && fail "still in Programs and Features"

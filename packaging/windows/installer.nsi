@@ -1,10 +1,14 @@
 ; The Windows installer of 三社联动申报系统 (NSIS 3, built on Linux by scripts/build_windows.sh with makensis).
 ;
 ;   makensis -DVERSION=0.1.0 -DBUNDLE=<dist/windows/三社联动申报系统> -DOUTFILE=<setup.exe> -DSIZE_KB=<n> \
-;            -DICON=<resources/icon.ico> installer.nsi
+;            -DICON=<resources/icon.ico> [-DOCR=<the OCR add-on folder> -DOCR_SIZE_KB=<n>] installer.nsi
 ;
 ; * For all users (administrator, Program Files) or only for the current user (no administrator rights,
 ;   %LOCALAPPDATA%\Programs): a page asks; silently `/S /CurrentUser` or `/S /AllUsers`, `/D=<folder>` last.
+; * Components: the program (always) and, when built with -DOCR, “扫描件识别（OCR）组件” (the folder ocr beside
+;   the program: scripts/build_ocr_addon.sh). Checked by default: it travels inside this installer anyway, so
+;   leaving it out saves only disk space (~90 MB), while a county that left it out by mistake would have to
+;   run the installer again before it can read a scanned form. A silent install (/S) installs it too.
 ; * Start-menu and desktop shortcuts; the .sanlian file type opens in the program (the import preview).
 ; * Programs and Features shows the name, version and publisher; the uninstaller removes only the program
 ;   files it installed: the data folder (%APPDATA%\...\三社联动申报系统, or data\ beside the program in
@@ -70,6 +74,9 @@ VIAddVersionKey /LANG=2052 "LegalCopyright" "${PUBLISHER}"
 !define MUI_FINISHPAGE_RUN_TEXT "立即运行${APPNAME}"
 
 !insertmacro MULTIUSER_PAGE_INSTALLMODE
+!ifdef OCR
+  !insertmacro MUI_PAGE_COMPONENTS
+!endif
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
@@ -91,10 +98,13 @@ Function un.onInit
   !insertmacro MULTIUSER_UNINIT
 FunctionEnd
 
-Section "install"
+Section "${APPNAME}" SecProgram
+  SectionIn RO
   SetOutPath "$INSTDIR"
-  ; A previous version's program files go first (never data\ of a portable copy, never the user's data).
+  ; A previous version's program files go first (never data\ of a portable copy, never the user's data); so
+  ; does its OCR add-on, which must match the program: the component below puts this version's back.
   RMDir /r "$INSTDIR\_internal"
+  RMDir /r "$INSTDIR\ocr"
   File /r "${BUNDLE}\*"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
@@ -127,9 +137,28 @@ Section "install"
   WriteRegDWORD SHCTX "${UNINSTKEY}" "NoRepair" 1
 SectionEnd
 
+!ifdef OCR
+Section "扫描件识别（OCR）组件" SecOcr
+  SetOutPath "$INSTDIR\ocr"
+  File /r "${OCR}\*"
+  SetOutPath "$INSTDIR"
+  ; Programs and Features: the program and the add-on.
+  IntOp $0 ${SIZE_KB} + ${OCR_SIZE_KB}
+  WriteRegDWORD SHCTX "${UNINSTKEY}" "EstimatedSize" $0
+SectionEnd
+
+LangString DESC_SecProgram ${LANG_SIMPCHINESE} "${APPNAME}本身（必需）。"
+LangString DESC_SecOcr ${LANG_SIMPCHINESE} "从扫描件、照片或扫描的 PDF 读取本程序打印的申报表（代录时使用），约 90 MB；不装它也能正常使用其他功能。"
+!insertmacro MUI_FUNCTION_DESCRIPTION_BEGIN
+  !insertmacro MUI_DESCRIPTION_TEXT ${SecProgram} $(DESC_SecProgram)
+  !insertmacro MUI_DESCRIPTION_TEXT ${SecOcr} $(DESC_SecOcr)
+!insertmacro MUI_FUNCTION_DESCRIPTION_END
+!endif
+
 Section "uninstall"
   ; Only what the installer put there. data\ (portable use) and the per-user data folder stay.
   RMDir /r "$INSTDIR\_internal"
+  RMDir /r "$INSTDIR\ocr"
   Delete "$INSTDIR\${EXE}"
   Delete "$INSTDIR\sanlian.exe"
   Delete "$INSTDIR\uninstall.exe"

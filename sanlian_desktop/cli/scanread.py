@@ -40,7 +40,8 @@ def cmd_read_scan(ctx: Context, args: argparse.Namespace) -> int:
         raise UserError("--community 和 --batch 只能与 --create-draft 或 --out 一起使用",
                         "--community and --batch go with --create-draft or --out")
     if not ocr_available():
-        raise UserError(OCR_HELP, "the OCR component is not installed: pip install \"sanlian-desktop[ocr]\"")
+        raise UserError(OCR_HELP, "the OCR component is not installed (Linux: package sanlian-desktop-ocr; Windows: "
+                        "the installer's OCR component; from source: pip install \"sanlian-desktop[ocr]\")")
     actor = ctx.actor() if args.create_draft else None
     proposal = read_form(args.file)
     found = rows(proposal)

@@ -10,13 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sanlian_desktop.kernel.errors import UserError
-
-OCR_HELP = (
-    "本程序未安装扫描件识别（OCR）组件，无法从扫描件读取申报表。安装包版本请向上级民政部门索取带识别组件的版本；"
-    "从源代码运行时，在本程序的 Python 环境中执行 pip install \"sanlian-desktop[ocr]\"，"
-    "再执行 pip install --no-deps rapidocr-onnxruntime 即可"
-    "（onnxruntime 和 rapidocr-onnxruntime 所带的识别模型，约 100 MB，使用时无需联网）。"
-)
+from sanlian_desktop.paperread.addon import OCR_HELP
 
 _lock = threading.Lock()
 _engine: Any = None

@@ -19,7 +19,8 @@ def test_smoke_runs_every_step_or_fails_loudly_without_the_main_window(tmp_path:
         ROOT / "sanlian_desktop" / "ui" / "mainwindow.py").exists()
     if has_window:
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        for step in ("store", "lock", "window", "pdf", "preview", "locale", "excel", "indicators", "backup", "check"):
+        for step in ("store", "lock", "window", "pdf", "preview", "locale", "excel", "indicators", "similar", "backup",
+                     "check", "ocr"):
             assert f"ok   {step}" in proc.stdout
         assert "smoke: passed" in proc.stdout
     else:
