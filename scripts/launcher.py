@@ -40,4 +40,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # A process the program starts (an import's verifying worker, sync/trust/ahead.py) is this executable
+    # again in the bundle: it runs the worker and ends here instead of opening a second program.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())

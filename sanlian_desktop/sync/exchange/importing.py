@@ -29,7 +29,7 @@ from sanlian_desktop.sync.exchange.backup_ahead import BackupAhead
 from sanlian_desktop.sync.exchange.neighbours import neighbour
 from sanlian_desktop.sync.exchange.package_records import b64, check_kinds, read_json, records_of
 from sanlian_desktop.sync.kinds import authority
-from sanlian_desktop.sync.kinds.records import Record
+from sanlian_desktop.sync.kinds.records import STATEMENT_KINDS, Record
 from sanlian_desktop.sync.kinds.registry import extra_kinds
 from sanlian_desktop.sync.replication import limits
 from sanlian_desktop.sync.replication.apply import Applier, ApplyReport, Verifier
@@ -37,12 +37,16 @@ from sanlian_desktop.sync.replication.ledger import mark_acknowledged
 from sanlian_desktop.sync.transport.packfmt import EntryInfo
 from sanlian_desktop.sync.transport.reader import VerifiedPackage, open_package
 from sanlian_desktop.sync.transport.receipts import Receipt, make_receipt, verify_receipt
+from sanlian_desktop.sync.trust.ahead import AheadVerifier, start_for
 from sanlian_desktop.sync.trust.certs import Cert
 from sanlian_desktop.sync.trust.chain import CertPool, Revocation
 from sanlian_desktop.sync.trust.statements import Statement, verify_statement
 from sanlian_desktop.sync.trust.suite import get_suite
 
 IMPORT_LOCK = "sync-import"
+# Registered kinds whose records carry their owner's statement (counted to decide whether a worker verifies
+# statements ahead; any record's statement found is verified ahead, whatever its kind).
+_OWNER_SIGNED = ("registry",)
 
 
 @dataclass
@@ -85,20 +89,26 @@ def _not_a_statement(kind: str, key: str, exc: cj.MalformedError) -> UserError:
     )
 
 
-def _statement_check(pool: CertPool) -> Callable[[Record], Statement]:
+def _statement_check(pool: CertPool, ahead: AheadVerifier | None = None) -> Callable[[Record], Statement]:
     def check(record: Record) -> Statement:
+        data = record.raw or b""
+        found = ahead.take(data, record.kind) if ahead is not None else None
+        if found is not None:
+            return found
         try:
-            return verify_statement(record.raw or b"", pool, kind=record.kind)
+            return verify_statement(data, pool, kind=record.kind)
         except cj.MalformedError as exc:
             raise _not_a_statement(record.kind, record.key, exc) from None
 
     return check
 
 
-def _statement_checker(pool: CertPool) -> Verifier:
+def _statement_checker(pool: CertPool, ahead: AheadVerifier | None = None) -> Verifier:
     def verify(data: bytes, kind: str, signers: set[str]) -> dict[str, Any]:
+        statement = ahead.take(data, kind) if ahead is not None else None
         try:
-            statement = verify_statement(data, pool, kind=kind)
+            if statement is None:
+                statement = verify_statement(data, pool, kind=kind)
         except cj.MalformedError as exc:
             raise _not_a_statement(kind, "", exc) from None
         if statement.signer.code not in signers:
@@ -127,6 +137,42 @@ def _package_certificates(s: Session, pkg: VerifiedPackage, pool: CertPool) -> l
     for cert in certs:
         pool.check(cert.serial)
     return certs
+
+
+def _statements_of(records: list[Record]) -> Iterator[bytes]:
+    """The statements among ``records`` the import will verify: a version's or an opinion's, and the owner's
+    statement a registered kind's record carries (base64, under ``signature``, in the body or one level
+    down). Whatever is not found here is simply verified by the import itself."""
+    for record in records:
+        if record.raw is not None:
+            yield record.raw
+            continue
+        body = record.body
+        for value in (body, *body.values()) if isinstance(body, dict) else ():
+            signature = value.get("signature") if isinstance(value, dict) else None
+            if isinstance(signature, str):
+                with contextlib.suppress(ValueError):
+                    yield base64.b64decode(signature, validate=True)
+
+
+def _submitter(ahead: AheadVerifier) -> Callable[[list[Record]], None]:
+    def submit(records: list[Record]) -> None:
+        ahead.submit(_statements_of(records))
+
+    return submit
+
+
+class _Parents:
+    """The store's ``parent_of`` hook, each office asked once; ``known`` is what was answered so far."""
+
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        self._lookup = lookup
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, code: str) -> str | None:
+        if code not in self.known:
+            self.known[code] = self._lookup(code)
+        return self.known[code]
 
 
 @contextlib.contextmanager
@@ -218,10 +264,13 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
     revoked = trust.revoked_map(s)
     retired = trust.retired_suites(s)
     # Every statement's chain asks for the same few offices' parents: ask the store once each.
-    parent_of = functools.cache(trust.parent_of(s))
+    parent_of = _Parents(trust.parent_of(s))
     # Any of this office's keys, the current first: a package made before a change of keys still opens.
     pkg = open_package(path, all_keys, roots, revoked, utcnow(), recipient_code=me.region_code,
                        parent_of=parent_of, retired=retired)
+    # A large package's statements are verified on the other core too (sync/trust/ahead.py): the worker
+    # starts now and is given the certificates once they are checked.
+    verifier = start_for(sum(1 for e in pkg.manifest.entries if e.kind in STATEMENT_KINDS or e.kind in _OWNER_SIGNED))
     try:
         sender = pkg.sender
         # A certificate this office revoked: only its packages up to the number the revocation states (issue 14).
@@ -293,16 +342,23 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
 
         if ahead is not None:
             ahead.start()  # the package is whole, new and from a neighbour: back up while it is applied
+        if verifier is not None and not verifier.configure(pool, parent_of.known,
+                                                           functools.partial(limits.prechecked, limits=limits.LIMITS)):
+            verifier.close()
+            verifier = None
         applier = Applier(s, store.paths, self_code=me.region_code, sender_code=sender.code,
-                                    sender_is_parent=n.is_parent, package_id=pkg.package_id,
-                                    verify=limits.checked_verifier(_statement_checker(pool)),
-                                    check=limits.checked_statements(_statement_check(pool)),
-                                    preview=preview, acknowledge=acknowledge, first_change=first_change,
-                                    stage=None if preview else stage)
+                          sender_is_parent=n.is_parent, package_id=pkg.package_id,
+                          verify=limits.checked_verifier(_statement_checker(pool, verifier)),
+                          check=limits.checked_statements(_statement_check(pool, verifier)),
+                          preview=preview, acknowledge=acknowledge, first_change=first_change,
+                          stage=None if preview else stage, ahead=None if verifier is None else _submitter(verifier))
         if any(e.kind in ("region", "version") for e in entries):
             regions.pinyin_initials("")  # names and titles need the pinyin dictionary: load it,
             gc.freeze()  # and spare it too
         result.report = applier.apply(records_of(pkg))
+        if verifier is not None:
+            verifier.close(finished=True)  # the statements are all verified: the worker ends now
+            verifier = None
         channel = s.get(SyncChannel, sender.code)
         if channel is None:
             channel = SyncChannel(neighbour_code=sender.code, next_out_seq=1, received_seqs=[])
@@ -334,4 +390,6 @@ def _import_with(s: Session, store: Store, actor: Actor, path: Path, *, preview:
         # Everything read from here on passed the package's integrity check: not damaged, written so.
         raise cj.intact(exc) from None
     finally:
+        if verifier is not None:
+            verifier.close()
         pkg.close()

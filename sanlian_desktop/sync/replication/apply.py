@@ -13,7 +13,7 @@ window, whatever the package's size.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -154,7 +154,8 @@ class Applier:
                  sender_is_parent: bool, package_id: str, verify: Verifier, preview: bool = False,
                  check: Callable[[Record], Statement] | None = None,
                  acknowledge: Callable[[list[tuple[str, str, str]]], None] | None = None,
-                 first_change: Callable[[], None] | None = None, stage: Staging | None = None) -> None:
+                 first_change: Callable[[], None] | None = None, stage: Staging | None = None,
+                 ahead: Callable[[list[Record]], None] | None = None) -> None:
         self.s = session
         # Where received files wait until the import commits (store/staging.py); None in a preview.
         self.stage = stage
@@ -172,6 +173,10 @@ class Applier:
         self.acknowledge = acknowledge
         # Called once, after the first window is looked up and verified and before anything is written.
         self._first_change = first_change
+        # Given each window's records before it is applied, and before the window ahead of it is applied
+        # (the import has their statements verified meanwhile, on another core: sync/trust/ahead.py);
+        # None: one window at a time.
+        self.ahead = ahead
         self.report = ApplyReport()
         self._before: dict[str, str] = {}  # declaration → status before this package ("new")
         self._after: dict[str, tuple[str, str]] = {}  # declaration → (number, status) after it
@@ -215,19 +220,29 @@ class Applier:
 
     def apply(self, records: Iterable[Record]) -> ApplyReport:
         """Apply ``records`` (a stream, in the sender's order) a window at a time; return the report."""
-        window: list[Record] = []
-        for record in records:
-            if window and record.kind not in _RANK and window[-1].kind in _RANK:
-                # The kinds other modules registered may refer to any core record: those are
-                # written (at a window's end) before the first of them is applied.
+        windows = _windows(records)
+        if self.ahead is None:
+            for window in windows:
                 self._apply_window(window)
-                window = []
-            window.append(record)
-            if len(window) >= APPLY_WINDOW:
-                self._apply_window(window)
-                window = []
-        if window:
-            self._apply_window(window)
+        else:
+            current = next(windows, None)
+            if current is not None:
+                current.sort(key=_rank)  # in the order it is applied (_apply_window sorts it so)
+                self.ahead(current)  # what is not verified ahead in time is verified here
+            while current is not None:
+                # The next window is read (and handed to ``ahead``) before this one is applied; a record
+                # that cannot be read is refused after this window, where reading one at a time finds it.
+                try:
+                    following, unreadable = next(windows, None), None
+                except Exception as exc:
+                    following, unreadable = None, exc
+                if following is not None:
+                    following.sort(key=_rank)
+                    self.ahead(following)
+                self._apply_window(current)
+                if unreadable is not None:
+                    raise unreadable
+                current = following
         self._before_writing()
         changed = [(decl_id, number, status) for decl_id, (number, status) in sorted(self._after.items())
                    if self._before.get(decl_id) != status]
@@ -248,7 +263,7 @@ class Applier:
 
     def _apply_window(self, window: list[Record]) -> None:
         # What others refer to first; the stream keeps each declaration's records together.
-        window.sort(key=lambda r: _RANK.get(r.kind, len(_RANK)))
+        window.sort(key=_rank)
         self._reset_window()
         try:
             self._preload_regions(window)
@@ -658,8 +673,11 @@ class Applier:
         if body["declaration_id"] != decl_id or int(body["version"]) != number:
             raise _bad("version", record.key)
         fields = body["fields"]
-        checked = declfields.normalise(fields, for_submit=True)
-        if checked.errors or declfields.content_hash(fields) != body["content_hash"]:
+        sound = getattr(record.statement, "facts", None)  # found by the import's worker (limits.prechecked)
+        if not isinstance(sound, bool):
+            sound = not declfields.normalise(fields, for_submit=True).errors and \
+                declfields.content_hash(fields) == body["content_hash"]
+        if not sound:
             self._conflict(record, "收到的申报内容不完整或与其摘要不符", decl_id)
             return
         existing = self._versions.get((decl_id, number))
@@ -750,6 +768,28 @@ class Applier:
                                 "added_by": str(b.get("added_by", ""))})
         self._links.add((decl.id, b["sha256"], b["original_name"]))
         self.report.applied += 1
+
+
+def _rank(record: Record) -> int:
+    """Where a record goes in its window: what others refer to first (a stable sort keeps the rest in
+    the stream's order, each declaration's records together)."""
+    return _RANK.get(record.kind, len(_RANK))
+
+
+def _windows(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """``records`` in the windows they are applied in: :data:`APPLY_WINDOW` records at most, and the kinds
+    other modules registered (which may refer to any core record) never in a window with core records."""
+    window: list[Record] = []
+    for record in records:
+        if window and record.kind not in _RANK and window[-1].kind in _RANK:
+            yield window
+            window = []
+        window.append(record)
+        if len(window) >= APPLY_WINDOW:
+            yield window
+            window = []
+    if window:
+        yield window
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

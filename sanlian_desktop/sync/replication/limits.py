@@ -343,13 +343,28 @@ _STATEMENTS = frozenset({"version", "opinion"})
 
 
 def checked_statements(check: Callable[[Record], Statement]) -> Callable[[Record], Statement]:
-    """``check`` (which verifies a version's or an opinion's statement), then the limits on its body."""
+    """``check`` (which verifies a version's or an opinion's statement), then the limits on its body
+    (unless the import's worker found them kept already: :func:`prechecked`)."""
     def checked(record: Record) -> Statement:
         statement = check(record)
-        check_statement_body(record.kind, record.key, statement.body)
+        if getattr(statement, "facts", None) is None:
+            check_statement_body(record.kind, record.key, statement.body)
         return statement
 
     return checked
+
+
+def prechecked(kind: str, body: dict[str, Any], limits: ShapeLimits) -> bool:
+    """What the import's verifying worker (sync/trust/ahead.py) finds of a verified statement's body, so
+    that the import need not find it again: the body keeps ``limits`` (else this raises, and the import
+    checks and refuses itself); the result is whether a version's fields are complete and match its
+    content hash (what ``Applier._version`` asks), True for any other kind."""
+    check_statement_body(kind, "", body, limits)
+    if kind != "version":
+        return True
+    fields = body["fields"]
+    return not declfields.normalise(fields, for_submit=True).errors and \
+        declfields.content_hash(fields) == body["content_hash"]
 
 
 def checked_verifier(verify: Callable[[bytes, str, set[str]], dict[str, Any]]

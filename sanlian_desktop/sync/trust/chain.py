@@ -375,6 +375,10 @@ class CertPool:
         self._links.clear()  # a chain found incomplete before may be whole now
         return True
 
+    def certificates(self) -> list[Cert]:
+        """Every certificate the pool holds now (roots included)."""
+        return list(self._by_serial.values())
+
     def get(self, serial: str) -> Cert | None:
         """The certificate with ``serial``, if the pool holds it (or can find it)."""
         cert = self._by_serial.get(serial)
