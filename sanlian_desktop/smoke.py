@@ -13,6 +13,7 @@ main window is a failure, never skipped: a bundle without its window is not a pr
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -291,16 +292,16 @@ def _check(state: dict[str, Any]) -> str:
 
 def _similar(state: dict[str, Any]) -> str:
     # Near-duplicate screening's computing half (numpy, rapidfuzz) as the bundle carries it: the Linux bundle's
-    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec). On Windows the
-    # OCR component's numpy makes available() import numpy, and then rapidfuzz is missing.
+    # numpy is built without OpenBLAS and rapidfuzz has no C++ distance metrics (build.spec). On Windows numpy
+    # comes with the OCR component (installed by default): with it screening must work, without it it is absent.
     from sqlalchemy import select
 
     from sanlian_desktop.models import Declaration
     from sanlian_desktop.screening import available, service
 
     if not available():
-        if sys.platform == "win32":  # packaging/windows/requirements.txt leaves them out; the manual says so
-            return "not in the Windows build (numpy and rapidfuzz left out)"
+        if sys.platform == "win32" and importlib.util.find_spec("numpy") is None:
+            return "not in this Windows installation (numpy comes with the OCR component, not installed)"
         raise AssertionError("near-duplicate screening cannot load numpy and rapidfuzz")
     with state["store"].session() as session:
         screened = service.refresh(session)

@@ -148,7 +148,7 @@ Section "扫描件识别（OCR）组件" SecOcr
 SectionEnd
 
 LangString DESC_SecProgram ${LANG_SIMPCHINESE} "${APPNAME}本身（必需）。"
-LangString DESC_SecOcr ${LANG_SIMPCHINESE} "从扫描件、照片或扫描的 PDF 读取本程序打印的申报表（代录时使用），约 90 MB；不装它也能正常使用其他功能。"
+LangString DESC_SecOcr ${LANG_SIMPCHINESE} "从扫描件、照片或扫描的 PDF 读取本程序打印的申报表（代录时使用），并提供相似申报（疑似抄袭）提示所需的计算组件，约 90 MB；不装它其他功能照常使用。"
 !insertmacro MUI_FUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${SecProgram} $(DESC_SecProgram)
   !insertmacro MUI_DESCRIPTION_TEXT ${SecOcr} $(DESC_SecOcr)

@@ -8,14 +8,14 @@ affine32 scheme gives) and finds candidates with LSH; ``score`` measures a candi
 
 from functools import cache
 
-UNAVAILABLE = ("本程序的这一版本不含相似申报查重所需的组件（numpy、rapidfuzz），不能比对申报内容；"
-               "已算出的相似结果仍可查看。")
+UNAVAILABLE = ("本程序未安装相似申报查重所需的计算组件（numpy），不能比对申报内容；已算出的相似结果仍可查看。"
+               "Windows 版本请重新运行安装程序，勾选“扫描件识别（OCR）组件”（其中带有该计算组件）。")
 
 
 @cache
 def available() -> bool:
-    """Whether the computing half (numpy, rapidfuzz) can be loaded: the Windows build leaves it out for
-    now (numpy does not load under the Wine its build and tests run in), and then nothing is computed."""
+    """Whether the computing half (numpy, rapidfuzz) can be loaded: the Windows program gets numpy from its OCR
+    component (installed by default, packaging/windows/requirements.txt); without it nothing is computed."""
     try:
         import numpy  # noqa: F401
         import rapidfuzz  # noqa: F401
