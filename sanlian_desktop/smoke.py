@@ -38,7 +38,8 @@ def run(keep: bool = False, ocr: bool = False) -> int:
     steps: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("store", _store), ("lock", _lock), ("window", _window), ("pdf", _pdf), ("preview", _preview),
         ("locale", _locale), ("excel", _excel),
-        ("indicators", _indicators), ("similar", _similar), ("backup", _backup), ("check", _check), ("ocr", _ocr),
+        ("indicators", _indicators), ("similar", _similar), ("backup", _backup), ("check", _check), ("worker", _worker),
+        ("ocr", _ocr),
     ]
     print(f"smoke: {sys.executable} (frozen={getattr(sys, 'frozen', False)}), work folder {work}", flush=True)
     code = 0
@@ -288,6 +289,13 @@ def _check(state: dict[str, Any]) -> str:
     if not report.ok:
         raise AssertionError("; ".join(report.lines()))
     return f"integrity ok, {report.audit_entries} audit entries"
+
+
+def _worker(_state: dict[str, Any]) -> str:
+    # A large import verifies statements in a second process: this executable started again ("spawn").
+    from sanlian_desktop.sync.trust.ahead import probe
+
+    return f"the verifying worker started, answered and ended in {probe():.1f} s"
 
 
 def _similar(state: dict[str, Any]) -> str:

@@ -158,6 +158,37 @@ def _serve(requests: Connection, results: Connection, passed: Any) -> None:
         return  # the import ended (or was killed): so does the worker
 
 
+def probe(timeout: float = 60.0) -> float:
+    """Start a worker as an import does, have it answer and end; the seconds that took. For the self-test of
+    the built program, where the worker is the program's own executable started again: it must come up as
+    the worker (``freeze_support`` in the entry point), not as a second program. Raises RuntimeError when
+    it does not answer in ``timeout`` seconds."""
+    ctx = multiprocessing.get_context("spawn")
+    requests_in, requests_out = ctx.Pipe(duplex=False)
+    results_in, results_out = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_serve, args=(requests_in, results_out, ctx.RawValue("q", -1)),
+                          name="sanlian-verify", daemon=True)
+    began = time.monotonic()
+    process.start()
+    try:
+        requests_out.send(None)  # no pool: the worker answers "done" at once
+        if not results_in.poll(timeout):
+            raise RuntimeError(f"the verifying worker did not answer within {timeout:.0f} s")
+        reply = results_in.recv()
+        if not (isinstance(reply, tuple) and reply and reply[0] == "done"):
+            raise RuntimeError(f"the verifying worker answered {reply!r}")
+        process.join(timeout)
+        if process.exitcode != 0:
+            raise RuntimeError(f"the verifying worker ended with exit code {process.exitcode}")
+        return time.monotonic() - began
+    finally:
+        if process.is_alive():
+            process.kill()
+            process.join()
+        for end in (requests_in, requests_out, results_in, results_out):
+            end.close()
+
+
 class AheadVerifier:
     """A worker process verifying submitted statements ahead of the import (see the module docstring)."""
 
