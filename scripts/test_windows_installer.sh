@@ -108,6 +108,10 @@ ls "$DOCS" | grep -q '^sanlian-smoke-' || fail "--smoke did not work under $DOCS
 SMOKE_DIR="$(ls -d "$DOCS"/sanlian-smoke-* | head -1)"
 find "$SMOKE_DIR" -name '*.pdf' | grep -q . || fail "--smoke left no PDF under the Chinese path"
 grep -a '^ok   ocr' "$WT/smoke.out" >&2 || fail "--smoke --ocr printed no OCR line"
+# With the OCR component (installed by default) near-duplicate screening has its numpy and must compute.
+grep -a '^ok   similar .*declarations screened' "$WT/smoke.out" >&2 \
+  || fail "near-duplicate screening did not run with the OCR component's numpy: $(grep -a similar "$WT/smoke.out")"
+grep -a '^ok   worker' "$WT/smoke.out" >&2 || fail "--smoke printed no line of the import's verifying worker"
 log "smoke passed; its store, PDF and workbook were written under $DOCS_WIN, the printed form read back"
 
 # --- a .sanlian package opened through the association -------------------------------------------------------
