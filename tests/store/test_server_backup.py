@@ -95,6 +95,8 @@ def test_a_server_backup_is_a_dump_with_the_attachments_inside(county: Office, t
         backup.verify(daily)
     with county.store.session() as s:  # an attachment whose content never reached the server is named
         s.execute(text("DELETE FROM attachment_content"))
+    # (Had this workstation kept a copy, the backup would first put it on the server: share_cached.)
+    attachments.cache_path(county.store.paths, sha).unlink()
     again = backup.take(county.store, reason="manual", out=tmp_path / "c.zip")
     assert backup.verify(again, by=county.admin, home=county.home).missing_attachments == [sha]
 

@@ -33,6 +33,6 @@ def test_the_office_tab_says_where_the_data_live(qtbot: QtBot, county: Office, e
     else:
         url = make_url(county.store.url)
         assert place == f"单位服务器 {url.query['host']}:5432/{url.database}（用户 sanlian）"
-        assert backups.startswith(str(county.home / "backups")) and "pg_dump" in backups and "不加密" in backups
+        assert backups.startswith(str(county.home / "backups")) and "pg_dump" in backups and "备份文件加密" in backups
         assert "不保存在这台电脑上" in note
         assert "password" not in place.lower() and "PGPASSWORD" not in place
