@@ -120,12 +120,14 @@ def _verdict(pool: CertPool, data: bytes, precheck: Callable[[str, dict[str, Any
     return statement.kind, statement.signer.serial, statement.signed_at, facts
 
 
-def _peak_rss_mb() -> float:
+def _peak_rss_mb(status: Path = Path("/proc/self/status")) -> float:
+    """This process's peak memory (Linux; 0 elsewhere). Read as bytes: the file's Name line holds the
+    executable's name, which in the built program is Chinese."""
     try:
-        for line in Path("/proc/self/status").read_text("ascii").splitlines():
-            if line.startswith("VmHWM:"):
+        for line in status.read_bytes().splitlines():
+            if line.startswith(b"VmHWM:"):
                 return int(line.split()[1]) / 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     return 0.0
 

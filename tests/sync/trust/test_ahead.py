@@ -176,3 +176,14 @@ def test_a_worker_that_dies_leaves_the_rest_to_the_import(
     monkeypatch.setattr(ahead, "MIN_STATEMENTS", 10**9)
     here = _import_into_copy(tmp_path, "here", package)
     assert killed == here and here[0]["new_declarations"] == 5
+
+
+def test_the_workers_peak_memory_is_read_whatever_the_programs_name(tmp_path: Path) -> None:
+    """In the built program /proc/self/status names the executable, 三社联动申报系统: read as ASCII, the
+    worker died on its first answer (found by the bundle's self-test)."""
+    from sanlian_desktop.sync.trust.ahead import _peak_rss_mb
+
+    status = tmp_path / "status"
+    status.write_bytes("Name:\t三社联动申报系统\nVmHWM:\t   65536 kB\n".encode())
+    assert _peak_rss_mb(status) == 64.0
+    assert _peak_rss_mb(tmp_path / "missing") == 0.0
