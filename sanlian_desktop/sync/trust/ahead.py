@@ -160,18 +160,29 @@ def _serve(requests: Connection, results: Connection, passed: Any) -> None:
         return  # the import ended (or was killed): so does the worker
 
 
+def _spawn() -> tuple[Any, Connection, Connection, Any]:
+    """A worker process, started: (process, the pipe to send it requests, the pipe to receive its answers,
+    the number of the last batch the import verified itself, shared with it)."""
+    ctx = multiprocessing.get_context("spawn")
+    requests_in, requests_out = ctx.Pipe(duplex=False)
+    results_in, results_out = ctx.Pipe(duplex=False)
+    passed = ctx.RawValue("q", -1)
+    process = ctx.Process(target=_serve, args=(requests_in, results_out, passed), name="sanlian-verify", daemon=True)
+    try:
+        process.start()
+    finally:
+        requests_in.close()  # the worker's ends: its own copies travel with it
+        results_out.close()
+    return process, requests_out, results_in, passed
+
+
 def probe(timeout: float = 60.0) -> float:
     """Start a worker as an import does, have it answer and end; the seconds that took. For the self-test of
     the built program, where the worker is the program's own executable started again: it must come up as
     the worker (``freeze_support`` in the entry point), not as a second program. Raises RuntimeError when
     it does not answer in ``timeout`` seconds."""
-    ctx = multiprocessing.get_context("spawn")
-    requests_in, requests_out = ctx.Pipe(duplex=False)
-    results_in, results_out = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_serve, args=(requests_in, results_out, ctx.RawValue("q", -1)),
-                          name="sanlian-verify", daemon=True)
     began = time.monotonic()
-    process.start()
+    process, requests_out, results_in, _passed = _spawn()
     try:
         requests_out.send(None)  # no pool: the worker answers "done" at once
         if not results_in.poll(timeout):
@@ -187,8 +198,8 @@ def probe(timeout: float = 60.0) -> float:
         if process.is_alive():
             process.kill()
             process.join()
-        for end in (requests_in, requests_out, results_in, results_out):
-            end.close()
+        requests_out.close()
+        results_in.close()
 
 
 class AheadVerifier:
@@ -223,19 +234,11 @@ class AheadVerifier:
         :meth:`configure`; None when no process can be started: the import then verifies every statement
         itself."""
         try:
-            ctx = multiprocessing.get_context("spawn")
-            requests_in, requests_out = ctx.Pipe(duplex=False)
-            results_in, results_out = ctx.Pipe(duplex=False)
-            passed = ctx.RawValue("q", -1)
-            process = ctx.Process(target=_serve, args=(requests_in, results_out, passed), name="sanlian-verify",
-                                  daemon=True)
-            process.start()
+            spawned = _spawn()
         except Exception as exc:
             log.info("statements verified in this process: no worker (%s)", exc)
             return None
-        requests_in.close()
-        results_out.close()
-        return cls(process, requests_out, results_in, passed)
+        return cls(*spawned)
 
     def configure(self, pool: CertPool, parents: Mapping[str, str | None],
                   precheck: Callable[[str, dict[str, Any]], Any] | None = None) -> bool:
